@@ -1,0 +1,50 @@
+/**
+ * The error every codec throws for bad input. It names the input, where in it the problem is,
+ * the rule that was broken and what to do about it; the CLI turns it into exit code 2.
+ */
+export interface InputLocation {
+  line: number;
+  column: number;
+}
+
+export class InputError extends Error {
+  readonly input: string;
+  readonly location?: InputLocation;
+  readonly rule: string;
+  readonly hint?: string;
+
+  constructor(opts: { input: string; rule: string; location?: InputLocation; hint?: string }) {
+    const where = opts.location ? `${opts.input}:${opts.location.line}:${opts.location.column}` : opts.input;
+    super(`${where}: ${opts.rule}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`);
+    this.name = 'InputError';
+    this.input = opts.input;
+    this.location = opts.location;
+    this.rule = opts.rule;
+    this.hint = opts.hint;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      error: 'InputError',
+      input: this.input,
+      line: this.location?.line,
+      column: this.location?.column,
+      rule: this.rule,
+      hint: this.hint,
+    };
+  }
+}
+
+/** 1-based line and column of a character offset (columns count UTF-16 code units, as editors mostly do). */
+export function locate(source: string, offset: number): InputLocation {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(Math.max(offset, 0), source.length);
+  let i = source.indexOf('\n', 0);
+  while (i !== -1 && i < end) {
+    line++;
+    lineStart = i + 1;
+    i = source.indexOf('\n', lineStart);
+  }
+  return { line, column: end - lineStart + 1 };
+}
