@@ -1,0 +1,37 @@
+# OpenOSD — the two commands of the quick start are `make demo` and `make test`.
+# Each installs what it needs first (npm packages; Debian packages once later issues need them).
+
+SHELL := /bin/bash
+NPM_FLAGS := --no-audit --no-fund --loglevel=error
+
+.PHONY: all deps build test demo bench typecheck clean
+
+all: build
+
+# Node.js check + npm packages (reinstalled when package.json or the lock file changes).
+deps: node_modules/.openosd-installed
+
+node_modules/.openosd-installed: package.json package-lock.json
+	@scripts/check-node.sh
+	@if [ -f package-lock.json ]; then npm ci $(NPM_FLAGS); else npm install $(NPM_FLAGS); fi
+	@touch $@
+
+build: deps
+	@npx tsc -p tsconfig.build.json
+	@# `npx osd …` from the checkout: link our own bin where npx looks for it.
+	@mkdir -p node_modules/.bin && ln -sf ../../bin/osd.js node_modules/.bin/osd
+
+typecheck: deps
+	@npx tsc -p tsconfig.json --noEmit
+
+test: build typecheck
+	@node scripts/run-tests.mjs
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@node bench/round-trip.bench.mjs
+
+clean:
+	rm -rf dist .tmp

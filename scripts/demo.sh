@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo`: the most useful real thing OpenOSD does so far — import real ConfigMgr and MDT task
+# sequences, show them, lint them, round-trip them through XML and JSON, and diff two revisions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS=${OSD_CORPUS:-../shared/corpus/public}
+OSD="node bin/osd.js"
+OUT=.tmp/demo
+mkdir -p "$OUT"
+if [ ! -d "$CORPUS" ]; then
+  echo "demo: the task sequence corpus is not at $CORPUS (set OSD_CORPUS=DIR to point at a folder of task sequence XML files)" >&2
+  exit 2
+fi
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1. The MDT ConfigMgr client template, as a tree (two levels)"
+$OSD ts show "$CORPUS/mdt8456-sccm-client-template.xml" --depth 1
+
+step "2. A ConfigMgr 3.10 export, in full, with conditions in words"
+$OSD ts show "$CORPUS/cm-export-win10-inplace-upgrade.xml"
+
+step "3. Lint every task sequence in the corpus"
+for f in "$CORPUS"/*.xml; do
+  $OSD ts lint "$f" --quiet --min-severity warning | tail -n 1 || true
+done
+
+step "4. Lint one with its findings"
+$OSD ts lint "$CORPUS/mdt8456-sccm-client-template.xml" --quiet --min-severity warning || true
+
+step "5. Lossless round trip: XML → JSON → XML for every corpus file"
+for f in "$CORPUS"/*.xml; do
+  b=$(basename "$f" .xml)
+  $OSD ts export "$f" --format json --out "$OUT/$b.json" --quiet 2>/dev/null
+  $OSD ts export "$OUT/$b.json" --format xml --out "$OUT/$b.xml" 2>/dev/null
+  node scripts/xml-equal.mjs "$f" "$OUT/$b.xml"
+done
+
+step "6. Semantic diff: one step moved, one renamed, one condition changed"
+node scripts/make-demo-revision.mjs "$CORPUS/mdt8456-sccm-client-template.xml" "$OUT/client-template-rev2.xml"
+$OSD ts diff "$CORPUS/mdt8456-sccm-client-template.xml" "$OUT/client-template-rev2.xml" || true
+
+step "Done. Outputs are in $OUT/"

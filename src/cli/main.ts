@@ -1,0 +1,47 @@
+/**
+ * `osd`: the command line. It composes the layers below and has no logic of its own.
+ * Exit codes: 0 success, 1 findings (lint errors, diff differences), 2 bad input or usage.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { CliExit, EXIT_BAD_INPUT, EXIT_OK, reportError } from './output.js';
+import { registerTaskSequenceCommands } from './ts-commands.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('osd')
+    .description('OpenOSD: operating system deployment with task sequences')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerTaskSequenceCommands(program);
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help / --version end "with an error" of exit code 0.
+      return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (e instanceof CliExit) return e.code;
+    return reportError(e, json);
+  }
+}

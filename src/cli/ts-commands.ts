@@ -1,0 +1,168 @@
+/** `osd ts …`: show, export, lint, diff and the step catalog — thin wrappers over `sequence/`. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { STEP_TYPES } from '../sequence/catalog/index.js';
+import { exportJsonText } from '../sequence/codec/json.js';
+import type { LoadResult } from '../sequence/codec/load.js';
+import { loadTaskSequenceFile } from '../sequence/codec/load.js';
+import { exportXmlText } from '../sequence/codec/xml-export.js';
+import type { ImportWarning } from '../sequence/codec/xml-import.js';
+import { diffSequences, formatChanges } from '../sequence/diff/index.js';
+import { InputError } from '../sequence/input-error.js';
+import { hasErrors, LINT_RULES, lintSequence } from '../sequence/lint/lint.js';
+import type { Severity } from '../sequence/lint/finding.js';
+import { SEVERITY_ORDER } from '../sequence/lint/finding.js';
+import { renderTree, summarize } from '../sequence/present/tree.js';
+import { loadSiteManifest } from '../sequence/site-manifest.js';
+import { encodeText } from '../sequence/xml/decode.js';
+import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
+
+interface LoadFlags {
+  packageId?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function load(file: string, flags: LoadFlags): LoadResult {
+  const result = loadTaskSequenceFile(file, { packageId: flags.packageId });
+  if (!flags.quiet && !flags.json) printWarnings(file, result.warnings);
+  return result;
+}
+
+function printWarnings(file: string, warnings: ImportWarning[]): void {
+  for (const w of warnings) process.stderr.write(`osd: warning: ${file}${w.at ? `:${w.at}` : ''}: ${w.message}\n`);
+}
+
+const packageIdOption = new Option('--package-id <id>', 'which task sequence to take from a console export holding several');
+
+export function registerTaskSequenceCommands(program: Command): void {
+  const ts = program.command('ts').description('task sequences: show, export, lint and diff ConfigMgr/MDT task sequence files');
+
+  ts.command('show')
+    .description('print the task sequence as a tree, with conditions in words and disabled / continue-on-error items marked')
+    .argument('<file>', 'task sequence: .xml (sequence or SmsTaskSequencePackage), console export .zip or object.xml, or .json')
+    .option('--json', 'print the tree as JSON')
+    .option('--variables', 'list each step\'s properties (secrets masked)')
+    .option('--actions', 'show each step\'s command line')
+    .option('--depth <n>', 'show groups only down to this depth (0 = top level)', parseDepth)
+    .option('-q, --quiet', 'do not print import warnings')
+    .addOption(packageIdOption)
+    .action((file: string, opts: LoadFlags & { variables?: boolean; actions?: boolean; depth?: number }) => {
+      const { sequence, warnings } = load(file, opts);
+      const summary = summarize(sequence, file);
+      if (opts.json) printJson({ file, ...summary, warnings });
+      else process.stdout.write(renderTree(summary, { variables: opts.variables, actions: opts.actions, depth: opts.depth }));
+    });
+
+  ts.command('export')
+    .description('write the task sequence as ConfigMgr-compatible XML or as canonical JSON (lossless both ways)')
+    .argument('<file>', 'task sequence file (.xml, .zip, object.xml or .json)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['xml', 'json']).makeOptionMandatory())
+    .option('-o, --out <file>', 'write to this file (atomically) instead of standard output')
+    .addOption(new Option('--layout <layout>', 'XML layout').choices(['as-read', 'compact', 'indented']).default('as-read'))
+    .option('--bare', 'XML: write the bare <sequence> even if it came in an SmsTaskSequencePackage wrapper')
+    .option('--json', 'print a JSON summary of what was written (with --out)')
+    .option('-q, --quiet', 'do not print import warnings')
+    .addOption(packageIdOption)
+    .action(
+      (file: string, opts: LoadFlags & { format: 'xml' | 'json'; out?: string; layout: 'as-read' | 'compact' | 'indented'; bare?: boolean }) => {
+        const { sequence } = load(file, { ...opts, json: false });
+        let bytes: Buffer;
+        if (opts.format === 'json') {
+          bytes = Buffer.from(exportJsonText(sequence), 'utf8');
+        } else {
+          let xml = exportXmlText(sequence, { layout: opts.layout, bare: opts.bare });
+          const enc = sequence.xml?.encoding ?? 'utf-8';
+          if (opts.out && enc !== 'utf-8') {
+            bytes = encodeText(xml, enc, sequence.xml?.bom === true);
+          } else {
+            // Standard output is UTF-8: make the declaration say so.
+            if (enc !== 'utf-8') xml = xml.replace(/^(<\?xml[^>]*\bencoding\s*=\s*["'])[^"']*(["'])/, '$1utf-8$2');
+            bytes = encodeText(xml, 'utf-8', sequence.xml?.bom === true && !!opts.out);
+          }
+        }
+        if (opts.out) {
+          writeFileAtomic(opts.out, bytes);
+          if (opts.json) printJson({ file, out: opts.out, format: opts.format, bytes: bytes.length });
+          else process.stderr.write(`osd: wrote ${opts.out} (${opts.format}, ${bytes.length} bytes)\n`);
+        } else {
+          process.stdout.write(bytes);
+        }
+      },
+    );
+
+  ts.command('lint')
+    .description('check a task sequence for mistakes an admin would otherwise find on a destination computer')
+    .argument('[file]', 'task sequence file')
+    .option('-m, --manifest <file>', 'site manifest (JSON) to check content references against')
+    .addOption(new Option('--min-severity <severity>', 'report only findings at least this severe').choices(['error', 'warning', 'info']).default('info'))
+    .option('--list-rules', 'list the rules and exit')
+    .option('--json', 'print findings as JSON')
+    .option('-q, --quiet', 'do not print import warnings')
+    .addOption(packageIdOption)
+    .action((file: string | undefined, opts: LoadFlags & { manifest?: string; minSeverity: Severity; listRules?: boolean }) => {
+      if (opts.listRules) {
+        if (opts.json) printJson(LINT_RULES);
+        else for (const r of LINT_RULES) print(`${r.id.padEnd(46)} ${r.severity.padEnd(8)} ${r.summary}`);
+        return;
+      }
+      if (!file) throw new InputError({ input: 'osd ts lint', rule: 'missing the task sequence file argument', hint: 'osd ts lint FILE [--manifest SITE.json]' });
+      const manifest = opts.manifest ? loadSiteManifest(opts.manifest) : undefined;
+      const { sequence, warnings } = load(file, opts);
+      const all = lintSequence(sequence, { manifest });
+      const findings = all.filter((f) => SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[opts.minSeverity]);
+      const counts = { error: 0, warning: 0, info: 0 };
+      for (const f of findings) counts[f.severity]++;
+      if (opts.json) {
+        printJson({ file, findings, counts, importWarnings: warnings });
+      } else {
+        for (const f of findings) {
+          print(`${f.severity.toUpperCase().padEnd(7)} ${f.rule}  ${f.path || '(task sequence)'}\n        ${f.message}\n        hint: ${f.hint}`);
+        }
+        print(`${file}: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} note(s)`);
+      }
+      if (hasErrors(findings)) throw new CliExit(EXIT_FINDINGS);
+    });
+
+  ts.command('diff')
+    .description('semantic diff of two task sequences in an admin\'s terms (added, removed, moved, renamed, options, properties, conditions)')
+    .argument('<a>', 'the old task sequence')
+    .argument('<b>', 'the new task sequence')
+    .option('--json', 'print the changes as JSON')
+    .option('-q, --quiet', 'do not print import warnings')
+    .action((a: string, b: string, opts: LoadFlags) => {
+      const left = load(a, opts).sequence;
+      const right = load(b, opts).sequence;
+      const changes = diffSequences(left, right);
+      if (opts.json) printJson({ a, b, changes });
+      else if (changes.length === 0) print('no differences');
+      else process.stdout.write(formatChanges(changes).replace(/\n?$/, '\n'));
+      if (changes.length > 0) throw new CliExit(EXIT_FINDINGS);
+    });
+
+  ts.command('types')
+    .description('list the step types OpenOSD knows (the step catalog)')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        printJson(
+          STEP_TYPES.map((t) => ({
+            type: t.type,
+            displayName: t.displayName,
+            runIn: t.runIn,
+            executable: t.executable,
+            successCodes: t.successCodes,
+            properties: t.properties,
+            arrays: t.arrays,
+          })),
+        );
+        return;
+      }
+      for (const t of STEP_TYPES) print(`${t.displayName.padEnd(36)} ${t.runIn.padEnd(15)} ${t.type}`);
+    });
+}
+
+function parseDepth(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InputError({ input: '--depth', rule: `"${v}" is not a whole number`, hint: 'e.g. --depth 1' });
+  return Number(v);
+}

@@ -1,0 +1,76 @@
+/**
+ * One entry point for every shape a user brings: bare `<sequence>` XML, the
+ * `<SmsTaskSequencePackage>` wrapper, a console export `.zip` or its `object.xml`, and our
+ * canonical JSON. The shape is recognised from the content, not the file name.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { InputError } from '../input-error.js';
+import { decodeXmlBytes } from '../xml/decode.js';
+import { parseXml } from '../xml/reader.js';
+import { importConsoleExport, importInstance, isZip } from './console-export.js';
+import { importJsonText } from './json.js';
+import type { ImportResult } from './xml-import.js';
+import { importXmlDocument } from './xml-import.js';
+
+export type SourceFormat = 'xml' | 'json' | 'zip';
+
+export interface LoadOptions {
+  /** PackageID to pick from a console export holding several task sequences. */
+  packageId?: string;
+}
+
+export interface LoadResult extends ImportResult {
+  format: SourceFormat;
+}
+
+export function loadTaskSequenceFile(path: string, options: LoadOptions = {}): LoadResult {
+  let bytes: Buffer;
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new InputError({ input: path, rule: 'is a directory, expected a task sequence file (.xml, .json or .zip)' });
+    }
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError({
+      input: path,
+      rule: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (e as Error).message})`,
+    });
+  }
+  return loadTaskSequence(bytes, path, options);
+}
+
+export function loadTaskSequence(bytes: Uint8Array, input: string, options: LoadOptions = {}): LoadResult {
+  if (bytes.length === 0) {
+    throw new InputError({ input, rule: 'the file is empty', hint: 'expected task sequence XML, JSON or a console export .zip' });
+  }
+  if (isZip(bytes)) return { ...importConsoleExport(bytes, input, options), format: 'zip' };
+  const decoded = decodeXmlBytes(bytes, input);
+  const text = decoded.text;
+  const first = firstNonSpace(text);
+  if (first === '{') return { sequence: importJsonText(text, input), warnings: [], format: 'json' };
+  if (first !== '<') {
+    throw new InputError({
+      input,
+      rule: `not a task sequence file: expected XML (starting with "<"), JSON (starting with "{") or a zip, found ${JSON.stringify(text.slice(0, 20))}`,
+    });
+  }
+  const doc = parseXml(text, { input });
+  const result =
+    doc.root.name === 'INSTANCE' ? importInstance(doc.root, text, input) : importXmlDocument(doc, text, input);
+  if (result.sequence.envelope?.kind !== 'console-export') {
+    const hints = (result.sequence.xml ??= {});
+    if (decoded.encoding !== 'utf-8') hints.encoding = decoded.encoding;
+    if (decoded.bom) hints.bom = true;
+  }
+  return { ...result, format: 'xml' };
+}
+
+function firstNonSpace(s: string): string {
+  for (let i = 0; i < s.length && i < 4096; i++) {
+    const c = s[i];
+    if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t' && c !== '\ufeff') return c;
+  }
+  return '';
+}

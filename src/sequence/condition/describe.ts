@@ -1,0 +1,1 @@
+export { describeCondition, describeConditionNode } from '../diff/condition-text.js';

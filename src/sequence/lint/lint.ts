@@ -1,0 +1,383 @@
+/**
+ * `osd ts lint`: rules that catch, before deploying, what an admin would otherwise find on a
+ * destination computer. Each finding has a rule id, a severity, the item path and a hint.
+ * Rules are listed in LINT_RULES (docs/lint-rules.md describes each).
+ */
+import { stepTypeOf } from '../catalog/index.js';
+import type { SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
+import { isDisabled, isTrue, runInOf, variableValue } from '../model/options.js';
+import type { ItemVisit } from '../model/walk.js';
+import { pathText, walkItems } from '../model/walk.js';
+import type { SiteManifest } from '../site-manifest.js';
+import { knownPackageIds } from '../site-manifest.js';
+import {
+  allExpressions,
+  allOperators,
+  domainOf,
+  environmentsAllowed,
+  isOnlyVariableTests,
+  requiredTests,
+  VARIABLE_OPERATORS,
+  variableTestOf,
+} from './condition-facts.js';
+import type { LintFinding, LintRuleInfo, Severity } from './finding.js';
+import { SEVERITY_ORDER } from './finding.js';
+
+export const LINT_RULES: LintRuleInfo[] = [
+  { id: 'name-too-long', severity: 'warning', summary: 'Step or group name longer than the editor allows (50; the SDK refuses over 100)' },
+  { id: 'description-too-long', severity: 'warning', summary: 'Description longer than 256 characters' },
+  { id: 'duplicate-sibling-name', severity: 'warning', summary: 'Two items in the same group have the same name' },
+  { id: 'condition-never-true', severity: 'error', summary: 'A variable condition compares against a value the variable can never have' },
+  { id: 'condition-always-true', severity: 'warning', summary: 'A variable condition is true whatever the variable holds' },
+  { id: 'condition-invalid', severity: 'error', summary: 'Unknown condition operator, or a variable condition without a variable' },
+  { id: 'wrong-environment', severity: 'error', summary: 'A WinPE-only step is reachable only in the full OS (or the reverse)' },
+  { id: 'partition-without-guards', severity: 'warning', summary: 'Format and Partition Disk runs without the usual data-loss guards' },
+  { id: 'capture-all-profiles-without-local-accounts', severity: 'warning', summary: 'Capture User State takes all profiles but Restore User State does not restore local accounts' },
+  { id: 'install-application-empty', severity: 'error', summary: 'Install Application with no applications and no base variable' },
+  { id: 'unknown-content', severity: 'error', summary: 'A step references a package or application the site manifest does not know' },
+  { id: 'application-not-installable', severity: 'error', summary: 'An application is not allowed to install from a task sequence' },
+  { id: 'invalid-success-codes', severity: 'error', summary: 'successCodeList is not a list of whole numbers' },
+  { id: 'invalid-run-in', severity: 'error', summary: 'runIn is not WinPE, FullOS or WinPEandFullOS' },
+  { id: 'setup-windows-continue-on-error', severity: 'warning', summary: 'Setup Windows and ConfigMgr marked continue on error' },
+  { id: 'state-store-not-released', severity: 'warning', summary: 'Request State Store without a later Release State Store' },
+  { id: 'missing-secret', severity: 'warning', summary: 'A password the step needs is empty (exports never carry passwords)' },
+  { id: 'multiple-network-settings', severity: 'warning', summary: 'Several Apply Network Settings steps: the last one wins whatever the conditions' },
+  { id: 'empty-group', severity: 'info', summary: 'A group with no steps' },
+  { id: 'unknown-step-type', severity: 'info', summary: 'A step type OpenOSD does not know (kept as a command line)' },
+];
+
+export interface LintOptions {
+  manifest?: SiteManifest;
+}
+
+const T = {
+  partition: 'SMS_TaskSequence_PartitionDiskAction',
+  reboot: 'SMS_TaskSequence_RebootAction',
+  setup: 'SMS_TaskSequence_SetupWindowsAndSMSAction',
+  capture: 'SMS_TaskSequence_CaptureUserStateAction',
+  restore: 'SMS_TaskSequence_RestoreUserStateAction',
+  installApp: 'SMS_TaskSequence_InstallApplicationAction',
+  request: 'SMS_TaskSequence_RequestStateStoreAction',
+  release: 'SMS_TaskSequence_ReleaseStateStoreAction',
+  network: 'SMS_TaskSequence_ApplyNetworkSettingsAction',
+  windows: 'SMS_TaskSequence_ApplyWindowsSettingsAction',
+  runCommand: 'SMS_TaskSequence_RunCommandLineAction',
+  joinDomain: 'SMS_TaskSequence_JoinDomainWorkgroupAction',
+} as const;
+
+function isType(step: Step, type: string): boolean {
+  return (step.type ?? '').toLowerCase() === type.toLowerCase();
+}
+
+export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const add = (rule: string, severity: Severity, path: string[] | string, message: string, hint: string): void => {
+    findings.push({ rule, severity, path: typeof path === 'string' ? path : pathText(path), message, hint });
+  };
+  const visits = [...walkItems(ts)];
+  const byPath = new Map(visits.map((v) => [pathText(v.path), v]));
+
+  checkNamesAndStructure(ts.items, [], add);
+  for (const v of visits) {
+    checkConditions(v, add);
+    if (v.item.kind === 'step') checkStep(v as ItemVisit & { item: Step }, add, byPath);
+  }
+  checkEnvironments(ts, add);
+  checkUserState(visits, add);
+  checkNetworkSettings(visits, add);
+  if (options.manifest) checkContent(ts, visits, options.manifest, add);
+
+  // Stable: by severity, then in tree order as found.
+  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+}
+
+type Add = (rule: string, severity: Severity, path: string[] | string, message: string, hint: string) => void;
+
+function checkNamesAndStructure(items: SequenceItem[], parentPath: string[], add: Add): void {
+  const seen = new Map<string, number>();
+  for (const item of items) {
+    if (item.kind === 'raw') continue;
+    const n = (seen.get(item.name.toLowerCase()) ?? 0) + 1;
+    seen.set(item.name.toLowerCase(), n);
+    const path = [...parentPath, n > 1 ? `${item.name}[${n}]` : item.name];
+    const what = item.kind === 'group' ? 'group' : 'step';
+    if (item.name.length > 100) {
+      add('name-too-long', 'error', path, `${what} name is ${item.name.length} characters; ConfigMgr refuses more than 100`, 'shorten the name to 50 characters or fewer');
+    } else if (item.name.length > 50) {
+      add('name-too-long', 'warning', path, `${what} name is ${item.name.length} characters; the task sequence editor allows 50`, 'shorten the name to 50 characters or fewer; put detail in the description');
+    }
+    if (item.name.trim() === '') add('name-too-long', 'error', path, `${what} has no name`, 'give every step and group a name');
+    if ((item.description ?? '').length > 256) {
+      add('description-too-long', 'warning', path, `description is ${item.description!.length} characters; ConfigMgr allows 256`, 'shorten the description');
+    }
+    if (n === 2) {
+      add('duplicate-sibling-name', 'warning', path, `another item in the same group is also called "${item.name}"`, 'names need not be unique, but logs, status messages and _SMSTSLastActionName cannot tell these apart; rename one');
+    }
+    if (item.kind === 'group') {
+      if (!item.items.some((c) => c.kind !== 'raw')) add('empty-group', 'info', path, 'group has no steps', 'remove the group or add steps to it');
+      checkNamesAndStructure(item.items, path, add);
+    }
+  }
+}
+
+function checkConditions(v: ItemVisit, add: Add): void {
+  const cond = v.item.condition;
+  if (!cond) return;
+  for (const op of allOperators(cond)) {
+    if (!['and', 'or', 'not'].includes(op.operator.toLowerCase())) {
+      add('condition-invalid', 'error', v.path, `unknown condition operator "${op.operator}"`, 'use and, or or not (the editor\'s If statement All / Any / None)');
+    }
+  }
+  for (const ex of allExpressions(cond)) {
+    const t = variableTestOf(ex);
+    if (!t) continue;
+    const op = t.operator.toLowerCase();
+    if (t.variable === '') {
+      add('condition-invalid', 'error', v.path, 'a task sequence variable condition names no variable', 'set the variable name or remove the condition');
+      continue;
+    }
+    if (!VARIABLE_OPERATORS.includes(op)) {
+      add('condition-invalid', 'error', v.path, `unknown operator "${t.operator}" in the condition on ${t.variable}`, `use one of: ${VARIABLE_OPERATORS.join(', ').replace('notexists', 'notExists').replace('notequals', 'notEquals').replace('lessequal', 'lessEqual').replace('greaterequal', 'greaterEqual')}`);
+      continue;
+    }
+    const domain = domainOf(t.variable);
+    if (!domain || op === 'exists' || op === 'notexists') continue;
+    const inDomain = domain.some((d) => d.toLowerCase() === t.value.toLowerCase());
+    const values = domain.map((d) => `"${d}"`).join(', ');
+    if (op === 'equals' && !inDomain) {
+      add('condition-never-true', 'error', v.path, `${t.variable} equals "${t.value}" can never be true: the engine sets ${t.variable} only to ${values}`, `compare against one of ${values}`);
+    } else if (op === 'notequals' && !inDomain) {
+      add('condition-always-true', 'warning', v.path, `${t.variable} notEquals "${t.value}" is always true: the engine sets ${t.variable} only to ${values}`, `compare against one of ${values}, or remove the condition`);
+    } else if (['less', 'lessequal', 'greater', 'greaterequal'].includes(op) && domain.includes('true')) {
+      add('condition-never-true', 'error', v.path, `${t.variable} ${t.operator} "${t.value}" orders a true/false variable`, 'use equals or notEquals with "true" or "false"');
+    }
+  }
+}
+
+function checkStep(v: ItemVisit & { item: Step }, add: Add, byPath: Map<string, ItemVisit>): void {
+  const step = v.item;
+  const def = stepTypeOf(step.type);
+  if (step.successCodeList !== undefined && !/^\s*-?\d+(\s+-?\d+)*\s*$/.test(step.successCodeList)) {
+    add('invalid-success-codes', 'error', v.path, `successCodeList "${step.successCodeList}" is not a space-separated list of whole numbers`, 'write exit codes as decimal numbers, e.g. "0 3010"');
+  }
+  if (step.runIn !== undefined && !['winpe', 'fullos', 'winpeandfullos'].includes(step.runIn.toLowerCase())) {
+    add('invalid-run-in', 'error', v.path, `runIn "${step.runIn}" is not an environment the engine knows`, 'use WinPE, FullOS or WinPEandFullOS');
+  }
+  if (step.type && !def && !/^BDD_/i.test(step.type)) {
+    add('unknown-step-type', 'info', v.path, `step type ${step.type} is not in OpenOSD's catalog`, 'it is kept word for word and runs as its <action> command line');
+  }
+  if (isDisabled(step) || v.underDisabled) return;
+  if (isType(step, T.setup) && step.continueOnError) {
+    add('setup-windows-continue-on-error', 'warning', v.path, 'Setup Windows and ConfigMgr is marked continue on error', 'a failure of this step fails the task sequence regardless (task-sequence-format §8.8); clear the option');
+  }
+  if (isType(step, T.installApp)) {
+    const apps = (variableValue(step, 'ApplicationName') ?? '').trim();
+    const base = (variableValue(step, 'BaseVariableName') ?? '').trim();
+    const actionApps = /\/app:(\S*)/i.exec(step.action ?? '')?.[1] ?? '';
+    if (apps === '' && actionApps === '' && base === '') {
+      add('install-application-empty', 'error', v.path, 'Install Application lists no applications and no base variable name', 'add the applications to install, or set "install applications according to dynamic variable list"');
+    }
+  }
+  if (isType(step, T.partition)) checkPartitionGuards(v, add, byPath);
+  checkSecrets(v, add);
+}
+
+/** Conditions required by the step and all its ancestors (each must hold for the step to run). */
+function effectiveTests(v: ItemVisit, byPath: Map<string, ItemVisit>): ReturnType<typeof requiredTests> {
+  const tests = requiredTests(v.item.condition);
+  for (let i = v.path.length - 1; i > 0; i--) {
+    const parent = byPath.get(pathText(v.path.slice(0, i)));
+    if (parent) tests.push(...requiredTests(parent.item.condition));
+  }
+  return tests;
+}
+
+function checkPartitionGuards(v: ItemVisit & { item: Step }, add: Add, byPath: Map<string, ItemVisit>): void {
+  const tests = effectiveTests(v, byPath);
+  const has = (variable: string, pred: (op: string, value: string) => boolean): boolean =>
+    tests.some((t) => t.variable.toLowerCase() === variable && pred(t.operator.toLowerCase(), t.value.toLowerCase()));
+  // MDT's bare-metal scenario test covers all three (the disk holds nothing to keep).
+  if (has('deploymenttype', (op, val) => op === 'equals' && val === 'newcomputer')) return;
+  const missing: string[] = [];
+  if (!has('_smstsclientcache', (op) => op === 'notexists')) missing.push('_SMSTSClientCache notExists (started from the full OS: the client cache and content live on this disk)');
+  if (!has('_smstsmediatype', (op, val) => op === 'notequals' && val === 'oemmedia')) missing.push('_SMSTSMediaType notEquals "OEMMedia" (prestaged media: the image is already on the disk)');
+  if (!has('_osdmigrateusehardlinks', (op, val) => (op === 'notequals' && val === 'true') || (op === 'equals' && val === 'false'))) {
+    missing.push('_OSDMigrateUseHardlinks notEquals "true" (user state hard-linked on the disk)');
+  }
+  if (missing.length === 0) return;
+  add(
+    'partition-without-guards',
+    'warning',
+    v.path,
+    `Format and Partition Disk wipes the disk without ${missing.length === 3 ? 'any of the usual guards' : 'some of the usual guards'}`,
+    `add to its condition (as the wizard does, osd-features §1.4): ${missing.join('; ')}`,
+  );
+}
+
+const SECRETS: Array<{ type: string; password: string; needed: (s: Step) => boolean; why: string }> = [
+  { type: T.windows, password: 'OSDLocalAdminPassword', needed: (s) => !isTrue(variableValue(s, 'OSDRandomAdminPassword') ?? 'true'), why: 'the local Administrator account is enabled with a password' },
+  { type: T.network, password: 'OSDJoinPassword', needed: (s) => (variableValue(s, 'OSDNetworkJoinType') ?? '').trim() === '0', why: 'the step joins a domain' },
+  { type: T.joinDomain, password: 'OSDJoinPassword', needed: (s) => /domain/i.test(variableValue(s, 'OSDJoinType') ?? '') || (variableValue(s, 'OSDJoinType') ?? '').trim() === '0', why: 'the step joins a domain' },
+  { type: T.runCommand, password: 'SMSTSRunCommandLineUserPassword', needed: (s) => isTrue(variableValue(s, '_SMSTSRunCommandLineAsUser')), why: 'the command runs as another account' },
+  { type: T.restore, password: 'OSDMigrateLocalAccountPassword', needed: (s) => isTrue(variableValue(s, 'OSDMigrateLocalAccounts')), why: 'local accounts are restored' },
+];
+
+function checkSecrets(v: ItemVisit & { item: Step }, add: Add): void {
+  for (const s of SECRETS) {
+    if (!isType(v.item, s.type) || !s.needed(v.item)) continue;
+    if ((variableValue(v.item, s.password) ?? '').trim() === '') {
+      add('missing-secret', 'warning', v.path, `${s.password} is empty although ${s.why}`, 'exports never carry passwords: enter it again in the step (or supply it as a masked collection variable)');
+    }
+  }
+}
+
+/**
+ * Which environments each item can be reached in: both at the start (PXE/media start in WinPE,
+ * Software Center in the full OS), then narrowed by `_SMSTSInWinPE` conditions and moved by
+ * restarts and Setup Windows and ConfigMgr (engine-semantics §6, task-sequence-format §8.1/§8.8).
+ */
+function checkEnvironments(ts: TaskSequence, add: Add): void {
+  type Env = { winpe: boolean; fullos: boolean };
+  const visitList = (items: SequenceItem[], path: string[], env: Env): Env => {
+    const seen = new Map<string, number>();
+    for (const item of items) {
+      if (item.kind === 'raw') continue;
+      const n = (seen.get(item.name) ?? 0) + 1;
+      seen.set(item.name, n);
+      const p = [...path, n > 1 ? `${item.name}[${n}]` : item.name];
+      if (isDisabled(item)) continue;
+      const allowed = environmentsAllowed(requiredTests(item.condition));
+      const runEnv: Env = { winpe: env.winpe && allowed.winpe, fullos: env.fullos && allowed.fullos };
+      // Skipped: if the condition tests only _SMSTSInWinPE, it is false exactly where not allowed.
+      const onlyEnvTest =
+        item.condition !== undefined &&
+        isOnlyVariableTests(item.condition) &&
+        requiredTests(item.condition).every((t) => t.variable.toLowerCase() === '_smstsinwinpe');
+      const skipEnv: Env = !item.condition
+        ? { winpe: false, fullos: false }
+        : onlyEnvTest
+          ? { winpe: env.winpe && !allowed.winpe, fullos: env.fullos && !allowed.fullos }
+          : env;
+      let after: Env;
+      if (!runEnv.winpe && !runEnv.fullos) {
+        after = skipEnv;
+      } else if (item.kind === 'group') {
+        after = visitList(item.items, p, runEnv);
+      } else {
+        checkStepEnvironment(item, p, runEnv, add);
+        after = stepEffect(item, runEnv);
+      }
+      env = { winpe: after.winpe || skipEnv.winpe, fullos: after.fullos || skipEnv.fullos };
+    }
+    return env;
+  };
+  visitList(ts.items, [], { winpe: true, fullos: true });
+}
+
+function checkStepEnvironment(step: Step, path: string[], env: { winpe: boolean; fullos: boolean }, add: Add): void {
+  // The step's own runIn is what the engine enforces; the catalog says what the type supports.
+  const def = stepTypeOf(step.type);
+  const runIn = def && def.runIn !== 'WinPEandFullOS' ? def.runIn : runInOf(step);
+  const name = def?.displayName ?? step.type ?? 'command line';
+  if (runIn === 'WinPE' && !env.winpe) {
+    add('wrong-environment', 'error', path, `${name} runs only in Windows PE, but the computer can only be in the full OS here`, 'add a "Restart in Windows PE" step before it, or move it before the step that restarts into the installed OS');
+  } else if (runIn === 'FullOS' && !env.fullos) {
+    add('wrong-environment', 'error', path, `${name} runs only in the full OS, but the computer can only be in Windows PE here`, 'move it after "Setup Windows and ConfigMgr" (or a restart into the installed OS)');
+  }
+}
+
+function stepEffect(step: Step, env: { winpe: boolean; fullos: boolean }): { winpe: boolean; fullos: boolean } {
+  if (isType(step, T.setup)) return { winpe: false, fullos: true };
+  if (isType(step, T.reboot)) {
+    const target = (variableValue(step, 'SMSRebootTarget') ?? variableValue(step, 'Target') ?? '').trim().toLowerCase();
+    const fromAction = /\/target:(\w+)/i.exec(step.action ?? '')?.[1]?.toLowerCase();
+    const t = target || fromAction || 'hd';
+    if (t === 'winpe') return { winpe: true, fullos: false };
+    // HD: the installed OS, but before an OS exists on disk (bare metal) the boot image comes back.
+    return env.fullos ? { winpe: false, fullos: true } : env;
+  }
+  return env;
+}
+
+function checkUserState(visits: ItemVisit[], add: Add): void {
+  const enabled = visits.filter((v) => v.item.kind === 'step' && !v.underDisabled) as Array<ItemVisit & { item: Step }>;
+  const captures = enabled.filter((v) => isType(v.item, T.capture));
+  const restores = enabled.filter((v) => isType(v.item, T.restore));
+  for (const c of captures) {
+    const mode = (variableValue(c.item, 'OSDMigrateMode') ?? 'Simple').trim().toLowerCase();
+    if (mode !== 'simple') continue; // Advanced: the admin chose profiles and config files
+    for (const r of restores) {
+      if (!isTrue(variableValue(r.item, 'OSDMigrateLocalAccounts'))) {
+        add(
+          'capture-all-profiles-without-local-accounts',
+          'warning',
+          r.path,
+          `"${pathText(c.path)}" captures all user profiles, but this step does not restore local computer user profiles`,
+          'if any local (non-domain) account has a profile, the restore fails (osd-features §1.2, a wizard default): tick "Restore local computer user profiles" and give a password, or capture with custom options',
+        );
+      }
+    }
+  }
+  // Every Request needs a matching Release (task-sequence-format §8.16).
+  const requests = enabled.filter((v) => isType(v.item, T.request));
+  for (const r of requests) {
+    const idx = enabled.indexOf(r);
+    if (!enabled.slice(idx + 1).some((v) => isType(v.item, T.release))) {
+      add('state-store-not-released', 'warning', r.path, 'Request State Store has no Release State Store after it', 'add Release State Store after the capture/restore step, or the state migration point keeps the store locked');
+    }
+  }
+}
+
+function checkNetworkSettings(visits: ItemVisit[], add: Add): void {
+  const steps = visits.filter((v) => v.item.kind === 'step' && !v.underDisabled && isType(v.item as Step, T.network));
+  if (steps.length < 2) return;
+  for (const v of steps.slice(0, -1)) {
+    add('multiple-network-settings', 'warning', v.path, `the settings of this Apply Network Settings are overridden by "${pathText(steps[steps.length - 1].path)}"`, 'conditions do not separate several instances: the last one wins (task-sequence-format §8.5); keep one, or set OSD* variables per case instead');
+  }
+}
+
+const PACKAGE_PROPERTIES = /^(ImagePackageID|InstallPackageID|ConfigFilePackage|DriverPackageID|ClientPackageID|ClientPreProductionPackageID|UsmtPackageID|UsmtRestorePackageID|PackageID|TsPackageID)$/i;
+
+function checkContent(ts: TaskSequence, visits: ItemVisit[], manifest: SiteManifest, add: Add): void {
+  const known = knownPackageIds(manifest);
+  const apps = new Map(manifest.applications.map((a) => [a.modelName.toLowerCase(), a]));
+  const checkPackage = (id: string, path: string[] | string, where: string): void => {
+    const v = id.trim();
+    if (v === '' || v.includes('%')) return;
+    if (!known.has(v.toUpperCase())) {
+      add('unknown-content', 'error', path, `${where} references package ${v}, which the site manifest does not know`, 'distribute the content and add it to the site, or pick an existing package in the step');
+    }
+  };
+  for (const r of ts.references ?? []) {
+    if (r.package) checkPackage(r.package, '', 'the reference list');
+    if (r.application && !apps.has(r.application.toLowerCase())) {
+      add('unknown-content', 'error', '', `the reference list names application ${r.application}, which the site manifest does not know`, 'add the application to the site or remove it from the task sequence');
+    }
+  }
+  for (const v of visits) {
+    if (v.item.kind !== 'step') continue;
+    const step = v.item;
+    for (const variable of step.variables ?? []) {
+      const prop = variable.property ?? variable.name;
+      if (PACKAGE_PROPERTIES.test(prop) || /^_?SMSClient(PreProduction)?PackageID$/i.test(variable.name) || /^OSDSubTasksequencePackageID$/i.test(variable.name)) {
+        checkPackage(variable.value, v.path, `${prop}`);
+      }
+    }
+    if (isType(step, T.installApp)) {
+      const list = (variableValue(step, 'ApplicationName') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      for (const name of list) {
+        const app = apps.get(name.toLowerCase());
+        if (!app) {
+          add('unknown-content', 'error', v.path, `application ${name} is not in the site manifest`, 'add the application to the site, or remove it from the step');
+        } else if (!app.allowTaskSequenceInstall) {
+          add('application-not-installable', 'error', v.path, `application "${app.name}" is not allowed to install from a task sequence`, 'tick "Allow this application to be installed from the Install Application task sequence action without being deployed" on the application');
+        }
+      }
+    }
+  }
+}
+
+/** Exported for the CLI's exit code: errors make `osd ts lint` exit 1. */
+export function hasErrors(findings: LintFinding[]): boolean {
+  return findings.some((f) => f.severity === 'error');
+}
