@@ -6,11 +6,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../input-error.js';
 import { decodeXmlBytes } from '../xml/decode.js';
-import { parseXml } from '../xml/reader.js';
-import { importConsoleExport, importInstance, isZip } from './console-export.js';
+import { importConsoleExport, importObjectXml, isZip } from './console-export.js';
 import { importJsonText } from './json.js';
 import type { ImportResult } from './xml-import.js';
-import { importXmlDocument } from './xml-import.js';
+import { importXmlText, rootElementName } from './xml-import.js';
 
 export type SourceFormat = 'xml' | 'json' | 'zip';
 
@@ -56,9 +55,7 @@ export function loadTaskSequence(bytes: Uint8Array, input: string, options: Load
       rule: `not a task sequence file: expected XML (starting with "<"), JSON (starting with "{") or a zip, found ${JSON.stringify(text.slice(0, 20))}`,
     });
   }
-  const doc = parseXml(text, { input });
-  const result =
-    doc.root.name === 'INSTANCE' ? importInstance(doc.root, text, input) : importXmlDocument(doc, text, input);
+  const result = rootElementName(text) === 'INSTANCE' ? importObjectXml(text, input) : importXmlText(text, input);
   if (result.sequence.envelope?.kind !== 'console-export') {
     const hints = (result.sequence.xml ??= {});
     if (decoded.encoding !== 'utf-8') hints.encoding = decoded.encoding;

@@ -3,14 +3,18 @@
  * nodes, layout) and, for a sequence built in code, ConfigMgr's own style: bare
  * `<sequence version="3.10">`, false booleans omitted, condition/action/defaultVarList
  * (task-sequence-format §9).
+ *
+ * The model is written straight to text in flat chunks (no intermediate XML tree): a 100 MB task
+ * sequence must export in bounded memory, and a caller writing a file can stream the chunks.
  */
 import { parseXml } from '../xml/reader.js';
-import type { XmlDocument, XmlElement, XmlLayout, XmlNode } from '../xml/nodes.js';
-import { element, text } from '../xml/nodes.js';
-import { writeXml } from '../xml/writer.js';
+import type { XmlElement, XmlLayout } from '../xml/nodes.js';
+import { element } from '../xml/nodes.js';
+import { escapeAttribute, escapeText, writeXml } from '../xml/writer.js';
 import type {
   Condition,
   ConditionNode,
+  ContentReference,
   Group,
   NodeXmlHints,
   SequenceItem,
@@ -18,6 +22,7 @@ import type {
   StepVariable,
   TaskSequence,
 } from '../model/task-sequence.js';
+import type { AttributeSpec } from './attributes.js';
 import {
   EXPRESSION_ATTRIBUTES,
   GROUP_ATTRIBUTES,
@@ -32,17 +37,18 @@ import {
 import { expandOrder } from './xml-import.js';
 
 export interface XmlExportOptions {
-  /** Drop the wrapper / console-export envelope and write the bare `<sequence>`. */
+  /** Drop the wrapper envelope and write the bare `<sequence>`. */
   bare?: boolean;
   /** Override the layout: 'compact' (one line), 'indented' (two spaces) or as read (default). */
   layout?: 'compact' | 'indented' | 'as-read';
 }
 
 export function exportXmlText(ts: TaskSequence, options: XmlExportOptions = {}): string {
-  return writeXml(exportXmlDocument(ts, options));
+  return exportXmlChunks(ts, options).join('');
 }
 
-export function exportXmlDocument(ts: TaskSequence, options: XmlExportOptions = {}): XmlDocument {
+/** The XML as a list of flat string chunks (join them, or write them one by one). */
+export function exportXmlChunks(ts: TaskSequence, options: XmlExportOptions = {}): string[] {
   const hints = ts.xml ?? {};
   let layout: XmlLayout = {
     indent: hints.indent === undefined ? null : hints.indent,
@@ -51,137 +57,221 @@ export function exportXmlDocument(ts: TaskSequence, options: XmlExportOptions = 
   };
   if (options.layout === 'compact') layout = { indent: null, newline: '\n', selfClose: '/>' };
   if (options.layout === 'indented') layout = { indent: '  ', newline: '\n', selfClose: ' />' };
-  let root = sequenceElement(ts);
+  const out = new ChunkWriter();
+  const nl = layout.newline;
+  if (hints.declaration) out.w(hints.declaration + nl);
+  for (const p of hints.prolog ?? []) out.w(p + nl);
   const envelope = ts.envelope;
   if (!options.bare && envelope?.kind === 'package') {
+    // The wrapper is small: write it as a tree with an empty <sequence/> marking the spot.
     const wrapper = parseXml(envelope.wrapperXml, { input: 'package envelope' }).root;
-    placeSequence(wrapper, root);
-    root = wrapper;
+    const marker = placeMarker(wrapper);
+    const text = writeXml({ prolog: [], epilog: [], root: wrapper, layout }).replace(/\r?\n$/, '');
+    const at = text.indexOf(marker);
+    out.w(text.slice(0, at));
+    new SequenceWriter(out, layout).sequence(ts, 2);
+    out.w(text.slice(at + marker.length));
+  } else {
+    new SequenceWriter(out, layout).sequence(ts, 0);
   }
-  return {
-    declaration: hints.declaration,
-    prolog: (hints.prolog ?? []).flatMap(parseFragment),
-    root,
-    epilog: (hints.epilog ?? []).flatMap(parseFragment),
-    layout,
-  };
+  for (const e of hints.epilog ?? []) out.w(nl + e);
+  if (layout.indent !== null || hints.declaration) out.w(nl);
+  return out.finish();
 }
 
-/** The wrapper keeps an empty <SequenceData><sequence/></SequenceData> where the sequence goes. */
-function placeSequence(wrapper: XmlElement, seq: XmlElement): void {
-  const data = wrapper.children.find((c): c is XmlElement => c.kind === 'element' && c.name === 'SequenceData');
+const MARKER = 'osd-sequence-goes-here';
+
+function placeMarker(wrapper: XmlElement): string {
+  let data = wrapper.children.find((c): c is XmlElement => c.kind === 'element' && c.name === 'SequenceData');
   if (!data) {
-    wrapper.children.push(element('SequenceData', [], [seq]));
-    return;
+    data = element('SequenceData');
+    wrapper.children.push(data);
   }
   const at = data.children.findIndex((c) => c.kind === 'element' && c.name === 'sequence');
-  if (at === -1) data.children.push(seq);
-  else data.children[at] = seq;
+  const marker = element(MARKER);
+  marker.empty = '/>';
+  if (at === -1) data.children.push(marker);
+  else data.children[at] = marker;
+  return `<${MARKER}/>`;
 }
 
-/** Parses serialised XML kept in the model (raw items, prolog) back into nodes. */
-export function parseFragment(xml: string): XmlNode[] {
-  return parseXml(`<f>${xml}</f>`, { input: 'preserved XML fragment' }).root.children;
+/** Collects output in flat chunks of about 64 KiB, so a huge document is not millions of small strings. */
+class ChunkWriter {
+  private readonly chunks: string[] = [];
+  private pieces: string[] = [];
+  private size = 0;
+
+  w(s: string): void {
+    this.pieces.push(s);
+    this.size += s.length;
+    if (this.size > 65536) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pieces.length) this.chunks.push(this.pieces.join(''));
+    this.pieces = [];
+    this.size = 0;
+  }
+
+  finish(): string[] {
+    this.flush();
+    return this.chunks;
+  }
 }
 
-function sequenceElement(ts: TaskSequence): XmlElement {
-  const hints = ts.xml ?? {};
-  const el = element('sequence', writeAttributes(ts as unknown as Record<string, unknown>, SEQUENCE_ATTRIBUTES, hints));
-  const parts: Record<string, XmlNode[]> = { referenceList: [], globalVarList: [], item: [] };
-  if (ts.references) {
-    parts.referenceList.push(
-      listElement(
-        'referenceList',
-        ts.references.map((r) => element('reference', writeAttributes(r as Record<string, unknown>, REFERENCE_ATTRIBUTES, r.xml))),
-        hints.referenceListExtra,
-      ),
-    );
+/** A child to write: an element writer, or a preserved fragment (already XML text). */
+type Part = { write: (depth: number, indent: string | null) => void } | { raw: string };
+
+function isTextLike(raw: string): boolean {
+  return !raw.startsWith('<') || raw.startsWith('<![CDATA[');
+}
+
+class SequenceWriter {
+  constructor(
+    private readonly out: ChunkWriter,
+    private readonly layout: XmlLayout,
+  ) {}
+
+  sequence(ts: TaskSequence, depth: number): void {
+    const hints = ts.xml ?? {};
+    const parts: Record<string, Part[]> = { referenceList: [], globalVarList: [], item: [] };
+    if (ts.references) {
+      const refs = ts.references;
+      parts.referenceList.push({ write: (d, i) => this.list('referenceList', '', refs.map((r) => this.referencePart(r)), hints.referenceListExtra, d, i) });
+    }
+    if (ts.globalVariables) {
+      const vars = ts.globalVariables;
+      parts.globalVarList.push({ write: (d, i) => this.list('globalVarList', '', vars.map((v) => this.variablePart(v)), hints.globalVarListExtra, d, i) });
+    }
+    for (const item of ts.items) parts.item.push(this.itemPart(item));
+    this.container('sequence', this.attrs(ts, SEQUENCE_ATTRIBUTES, hints), ordered(hints.children, ['referenceList', 'globalVarList', 'item'], parts), depth, this.layout.indent);
   }
-  if (ts.globalVariables) {
-    parts.globalVarList.push(listElement('globalVarList', ts.globalVariables.map(variableElement), hints.globalVarListExtra));
+
+  private attrs(source: object, spec: AttributeSpec, hints: NodeXmlHints | undefined): string {
+    let s = '';
+    for (const [n, v] of writeAttributes(source as Record<string, unknown>, spec, hints)) s += ` ${n}="${escapeAttribute(v)}"`;
+    return s;
   }
-  for (const item of ts.items) parts.item.push(...itemNodes(item));
-  el.children = ordered(hints.children, ['referenceList', 'globalVarList', 'item'], parts);
-  return el;
+
+  /** An element whose children are elements (and preserved fragments), indented when the layout says so. */
+  private container(name: string, attrs: string, children: Part[], depth: number, indent: string | null): void {
+    const out = this.out;
+    if (children.length === 0) {
+      out.w(`<${name}${attrs}${this.layout.selfClose}`);
+      return;
+    }
+    // Preserved text among the children: write this element compactly so the text stays exact.
+    if (indent !== null && children.some((c) => 'raw' in c && isTextLike(c.raw))) indent = null;
+    out.w(`<${name}${attrs}>`);
+    const pad = indent === null ? '' : this.layout.newline + indent.repeat(depth + 1);
+    for (const c of children) {
+      if (pad) out.w(pad);
+      if ('raw' in c) out.w(c.raw);
+      else c.write(depth + 1, indent);
+    }
+    if (indent !== null) out.w(this.layout.newline + indent.repeat(depth));
+    out.w(`</${name}>`);
+  }
+
+  private textElement(name: string, attrs: string, value: string, emptyStyle: string): void {
+    this.out.w(value === '' ? `<${name}${attrs}${emptyStyle}` : `<${name}${attrs}>${escapeText(value)}</${name}>`);
+  }
+
+  /** A list element (defaultVarList, expression, …) with any preserved fragments back in their places. */
+  private list(name: string, attrs: string, entries: Part[], extra: Array<[number, string]> | undefined, depth: number, indent: string | null): void {
+    if (!extra?.length) {
+      this.container(name, attrs, entries, depth, indent);
+      return;
+    }
+    const children: Part[] = [];
+    const pending = [...extra];
+    for (let i = 0; i <= entries.length; i++) {
+      while (pending.length && pending[0][0] <= i) children.push({ raw: pending.shift()![1] });
+      if (i < entries.length) children.push(entries[i]);
+    }
+    for (const [, raw] of pending) children.push({ raw });
+    this.container(name, attrs, children, depth, indent);
+  }
+
+  private referencePart(r: ContentReference): Part {
+    return { write: () => this.out.w(`<reference${this.attrs(r, REFERENCE_ATTRIBUTES, r.xml)}${this.layout.selfClose}`) };
+  }
+
+  private variablePart(v: StepVariable): Part {
+    // ConfigMgr and MDT both write an empty value as <variable …></variable>.
+    return { write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.value, '></variable>') };
+  }
+
+  private itemPart(item: SequenceItem): Part {
+    if (item.kind === 'raw') return { raw: item.xml };
+    return { write: (d, i) => (item.kind === 'group' ? this.group(item, d, i) : this.step(item, d, i)) };
+  }
+
+  private actionPart(action: string): Part {
+    return { write: () => this.textElement('action', '', action, this.layout.selfClose) };
+  }
+
+  private group(g: Group, depth: number, indent: string | null): void {
+    const parts: Record<string, Part[]> = { condition: [], action: [], item: [] };
+    if (g.condition) parts.condition.push(this.conditionPart(g.condition));
+    if (g.action !== undefined) parts.action.push(this.actionPart(g.action));
+    for (const item of g.items) parts.item.push(this.itemPart(item));
+    this.container('group', this.attrs(g, GROUP_ATTRIBUTES, g.xml), ordered(g.xml?.children, ['condition', 'action', 'item'], parts), depth, indent);
+  }
+
+  private step(s: Step, depth: number, indent: string | null): void {
+    const hints = s.xml;
+    const parts: Record<string, Part[]> = { condition: [], action: [], defaultVarList: [] };
+    if (s.condition) parts.condition.push(this.conditionPart(s.condition));
+    if (s.action !== undefined) parts.action.push(this.actionPart(s.action));
+    if (s.variables) {
+      const vars = s.variables;
+      parts.defaultVarList.push({ write: (d, i) => this.list('defaultVarList', '', vars.map((v) => this.variablePart(v)), hints?.listExtra, d, i) });
+    }
+    const extra = hints?.extra ?? [];
+    extra.forEach((raw, i) => (parts[`#${i}`] = [{ raw }]));
+    const usual = ['condition', 'action', 'defaultVarList', ...extra.map((_, i) => `#${i}`)];
+    this.container(s.element ?? 'step', this.attrs(s, STEP_ATTRIBUTES, hints), ordered(hints?.children, usual, parts), depth, indent);
+  }
+
+  private conditionPart(c: Condition): Part {
+    let attrs = '';
+    for (const [n, v] of Object.entries(c.extraAttributes ?? {})) attrs += ` ${n}="${escapeAttribute(v)}"`;
+    return { write: (d, i) => this.container('condition', attrs, c.operands.map((n) => this.conditionNodePart(n)), d, i) };
+  }
+
+  private conditionNodePart(n: ConditionNode): Part {
+    if (n.kind === 'raw') return { raw: n.xml };
+    if (n.kind === 'operator') {
+      return { write: (d, i) => this.container('operator', this.attrs(n, OPERATOR_ATTRIBUTES, n.xml), n.operands.map((o) => this.conditionNodePart(o)), d, i) };
+    }
+    const props: Part[] = n.properties.map((p) => ({
+      write: () => this.textElement('variable', this.attrs(p, PROPERTY_ATTRIBUTES, p.xml), p.value, this.layout.selfClose),
+    }));
+    return { write: (d, i) => this.list('expression', this.attrs(n, EXPRESSION_ATTRIBUTES, n.xml), props, n.xml?.listExtra, d, i) };
+  }
 }
 
 /** Lays out children by a recorded order ("referenceList item*3 globalVarList …"), then anything left. */
-function ordered(order: string | undefined, usual: string[], parts: Record<string, XmlNode[]>): XmlNode[] {
-  const queues: Record<string, XmlNode[]> = {};
-  for (const [k, v] of Object.entries(parts)) queues[k] = [...v];
-  const out: XmlNode[] = [];
-  if (order) {
-    for (const key of expandOrder(order)) {
-      const q = queues[key];
-      if (q && q.length) out.push(q.shift()!);
+function ordered(order: string | undefined, usual: string[], parts: Record<string, Part[]>): Part[] {
+  if (!order) {
+    const out: Part[] = [];
+    for (const key of usual) for (const p of parts[key] ?? []) out.push(p);
+    return out;
+  }
+  const next: Record<string, number> = {};
+  const out: Part[] = [];
+  for (const key of expandOrder(order)) {
+    const list = parts[key];
+    const i = next[key] ?? 0;
+    if (list && i < list.length) {
+      out.push(list[i]);
+      next[key] = i + 1;
     }
   }
-  for (const key of usual) out.push(...(queues[key] ?? []));
+  for (const key of usual) {
+    const list = parts[key] ?? [];
+    for (let i = next[key] ?? 0; i < list.length; i++) out.push(list[i]);
+  }
   return out;
-}
-
-function listElement(name: string, entries: XmlNode[], extra: Array<[number, string]> | undefined): XmlElement {
-  const children: XmlNode[] = [];
-  const pending = [...(extra ?? [])];
-  for (let i = 0; i <= entries.length; i++) {
-    while (pending.length && pending[0][0] <= i) children.push(...parseFragment(pending.shift()![1]));
-    if (i < entries.length) children.push(entries[i]);
-  }
-  for (const [, xml] of pending) children.push(...parseFragment(xml));
-  return element(name, [], children);
-}
-
-function variableElement(v: StepVariable): XmlElement {
-  const el = element('variable', writeAttributes(v as unknown as Record<string, unknown>, VARIABLE_ATTRIBUTES, v.xml));
-  if (v.value !== '') el.children.push(text(v.value));
-  else el.empty = '</>'; // ConfigMgr and MDT both write an empty value as <variable …></variable>
-  return el;
-}
-
-function itemNodes(item: SequenceItem): XmlNode[] {
-  if (item.kind === 'raw') return parseFragment(item.xml);
-  return [item.kind === 'group' ? groupElement(item) : stepElement(item)];
-}
-
-function groupElement(g: Group): XmlElement {
-  const el = element('group', writeAttributes(g as unknown as Record<string, unknown>, GROUP_ATTRIBUTES, g.xml));
-  const parts: Record<string, XmlNode[]> = { condition: [], action: [], item: [] };
-  if (g.condition) parts.condition.push(conditionElement(g.condition));
-  if (g.action !== undefined) parts.action.push(element('action', [], g.action ? [text(g.action)] : []));
-  for (const item of g.items) parts.item.push(...itemNodes(item));
-  el.children = ordered(g.xml?.children, ['condition', 'action', 'item'], parts);
-  return el;
-}
-
-function stepElement(s: Step): XmlElement {
-  const hints: NodeXmlHints | undefined = s.xml;
-  const el = element(s.element ?? 'step', writeAttributes(s as unknown as Record<string, unknown>, STEP_ATTRIBUTES, hints));
-  const parts: Record<string, XmlNode[]> = { condition: [], action: [], defaultVarList: [] };
-  if (s.condition) parts.condition.push(conditionElement(s.condition));
-  if (s.action !== undefined) parts.action.push(element('action', [], s.action ? [text(s.action)] : []));
-  if (s.variables) parts.defaultVarList.push(listElement('defaultVarList', s.variables.map(variableElement), hints?.listExtra));
-  (hints?.extra ?? []).forEach((xml, i) => (parts[`#${i}`] = parseFragment(xml)));
-  const usual = ['condition', 'action', 'defaultVarList', ...(hints?.extra ?? []).map((_, i) => `#${i}`)];
-  el.children = ordered(hints?.children, usual, parts);
-  return el;
-}
-
-function conditionElement(c: Condition): XmlElement {
-  const attrs = Object.entries(c.extraAttributes ?? {}) as Array<[string, string]>;
-  return element('condition', attrs, c.operands.flatMap(conditionNodes));
-}
-
-function conditionNodes(n: ConditionNode): XmlNode[] {
-  if (n.kind === 'raw') return parseFragment(n.xml);
-  if (n.kind === 'operator') {
-    return [element('operator', writeAttributes(n as unknown as Record<string, unknown>, OPERATOR_ATTRIBUTES, n.xml), n.operands.flatMap(conditionNodes))];
-  }
-  const props = n.properties.map((p) => {
-    const el = element('variable', writeAttributes(p as unknown as Record<string, unknown>, PROPERTY_ATTRIBUTES, p.xml));
-    if (p.value !== '') el.children.push(text(p.value));
-    return el;
-  });
-  const ex = listElement('expression', props, n.xml?.listExtra);
-  ex.attributes = writeAttributes(n as unknown as Record<string, unknown>, EXPRESSION_ATTRIBUTES, n.xml);
-  return [ex];
 }

@@ -4,8 +4,9 @@
  * Nothing is dropped: see the model's notes on raw items and hints.
  */
 import { InputError, locate } from '../input-error.js';
-import { parseXml } from '../xml/reader.js';
-import type { XmlDocument, XmlElement, XmlNode } from '../xml/nodes.js';
+import type { XmlStreamHandler } from '../xml/reader.js';
+import { streamXml } from '../xml/reader.js';
+import type { XmlElement, XmlNode } from '../xml/nodes.js';
 import { getAttribute, isWhitespace, textContent } from '../xml/nodes.js';
 import { writeFragment } from '../xml/writer.js';
 import type {
@@ -47,54 +48,9 @@ export interface ImportResult {
 export const PACKAGE_ROOT = 'SmsTaskSequencePackage';
 
 export function importXmlText(text: string, input = '<input>'): ImportResult {
-  const doc = parseXml(text, { input });
-  return importXmlDocument(doc, text, input);
-}
-
-export function importXmlDocument(doc: XmlDocument, source: string, input: string): ImportResult {
-  const ctx = new ImportContext(source, input);
-  const root = doc.root;
-  let sequenceEl: XmlElement;
-  let sequence: TaskSequence;
-  if (root.name === 'sequence') {
-    sequenceEl = root;
-    sequence = ctx.sequence(sequenceEl);
-    sequence.envelope = { kind: 'sequence' };
-  } else if (root.name === PACKAGE_ROOT) {
-    const data = root.children.find((c): c is XmlElement => c.kind === 'element' && c.name === 'SequenceData');
-    const inner = data?.children.find((c): c is XmlElement => c.kind === 'element' && c.name === 'sequence');
-    if (!data || !inner) {
-      throw new InputError({
-        input,
-        location: locate(source, root.offset),
-        rule: `<${PACKAGE_ROOT}> has no <SequenceData><sequence …> inside`,
-        hint: 'export the task sequence again, or import the bare <sequence> document',
-      });
-    }
-    sequenceEl = inner;
-    sequence = ctx.sequence(sequenceEl);
-    const properties: Record<string, string> = {};
-    for (const c of root.children) {
-      if (c.kind === 'element' && c.name !== 'SequenceData' && !c.children.some((x) => x.kind === 'element')) {
-        properties[c.name] = textContent(c);
-      }
-    }
-    // Keep the wrapper verbatim with the sequence cut out; export puts the (edited) sequence back.
-    const saved = data.children;
-    // An empty <sequence/> marks the spot.
-    data.children = saved.map((c): XmlNode => (c === inner ? { ...inner, attributes: [], children: [] } : c));
-    const wrapperXml = writeFragment(root);
-    data.children = saved;
-    sequence.envelope = { kind: 'package', wrapperXml, properties };
-  } else {
-    const found = describeRoot(root);
-    throw new InputError({
-      input,
-      location: locate(source, root.offset),
-      rule: `this is not a task sequence: expected a <sequence> or <${PACKAGE_ROOT}> root element, found ${found}`,
-      hint: 'import a ConfigMgr/MDT task sequence XML file (ts.xml, a template, or the object.xml/zip of a console export)',
-    });
-  }
+  const builder = new SequenceBuilder(new ImportContext(text, input), text, input);
+  const doc = streamXml(text, builder, { input });
+  const sequence = builder.result();
   const hints: SequenceXmlHints = sequence.xml ?? {};
   hints.indent = doc.layout.indent;
   if (doc.layout.newline !== '\n') hints.newline = doc.layout.newline;
@@ -103,7 +59,197 @@ export function importXmlDocument(doc: XmlDocument, source: string, input: strin
   if (doc.prolog.length) hints.prolog = doc.prolog.map((n) => writeFragment(n));
   if (doc.epilog.length) hints.epilog = doc.epilog.map((n) => writeFragment(n));
   sequence.xml = hints;
-  return { sequence, warnings: ctx.warnings };
+  return { sequence, warnings: builder.ctx.warnings };
+}
+
+/** The name of a document's root element, found without reading the document. */
+export function rootElementName(text: string): string | undefined {
+  const head = text.slice(0, 65536).replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ' ');
+  return /<([A-Za-z_:][\w:.-]*)/.exec(head)?.[1];
+}
+
+type Frame =
+  | { kind: 'package'; el: XmlElement }
+  | { kind: 'sequenceData'; el: XmlElement; seen: boolean }
+  | { kind: 'sequence'; seq: TaskSequence; hints: SequenceXmlHints; order: string[] }
+  | { kind: 'group'; group: Group; hints: NodeXmlHints; order: string[] };
+
+/**
+ * Builds the model while the reader streams: `<sequence>` and `<group>` are streamed, everything
+ * inside a step (and conditions, lists, unknown elements) is captured as a small tree and
+ * converted on the spot, then dropped.
+ */
+class SequenceBuilder implements XmlStreamHandler {
+  private readonly frames: Frame[] = [];
+  private sequence: TaskSequence | undefined;
+  private envelopeRoot: XmlElement | undefined;
+
+  constructor(
+    readonly ctx: ImportContext,
+    private readonly source: string,
+    private readonly input: string,
+  ) {}
+
+  result(): TaskSequence {
+    if (!this.sequence) {
+      throw new InputError({ input: this.input, rule: `<${PACKAGE_ROOT}> has no <SequenceData><sequence …> inside`, hint: 'export the task sequence again, or import the bare <sequence> document' });
+    }
+    return this.sequence;
+  }
+
+  private top(): Frame | undefined {
+    return this.frames[this.frames.length - 1];
+  }
+
+  open(el: XmlElement, depth: number): boolean {
+    const top = this.top();
+    if (depth === 0) {
+      if (el.name === 'sequence') this.frames.push(this.sequenceFrame(el));
+      else if (el.name === PACKAGE_ROOT) {
+        this.envelopeRoot = { ...el, children: [] };
+        this.frames.push({ kind: 'package', el: this.envelopeRoot });
+      } else {
+        throw new InputError({
+          input: this.input,
+          location: locate(this.source, el.offset),
+          rule: `this is not a task sequence: expected a <sequence> or <${PACKAGE_ROOT}> root element, found ${describeRoot(el)}`,
+          hint: 'import a ConfigMgr/MDT task sequence XML file (ts.xml, a template, or the object.xml/zip of a console export)',
+        });
+      }
+      return false;
+    }
+    if (!top) return true;
+    switch (top.kind) {
+      case 'package':
+        if (el.name === 'SequenceData') {
+          const data: XmlElement = { ...el, children: [] };
+          top.el.children.push(data);
+          this.frames.push({ kind: 'sequenceData', el: data, seen: false });
+          return false;
+        }
+        return true;
+      case 'sequenceData':
+        if (el.name === 'sequence' && !top.seen) {
+          top.seen = true;
+          top.el.children.push({ ...el, attributes: [], children: [] }); // an empty <sequence/> marks the spot
+          this.frames.push(this.sequenceFrame(el));
+          return false;
+        }
+        return true;
+      case 'sequence':
+      case 'group':
+        if (el.name === 'group') {
+          const hints: NodeXmlHints = {};
+          const group = { kind: 'group', name: '', items: [] } as unknown as Group;
+          this.ctx.attrs(el, GROUP_ATTRIBUTES, group, hints);
+          if (getAttribute(el, 'name') === undefined) this.ctx.warn(el, '<group> has no name attribute');
+          this.frames.push({ kind: 'group', group, hints, order: [] });
+          return false;
+        }
+        return true;
+    }
+  }
+
+  private sequenceFrame(el: XmlElement): Frame {
+    const hints: SequenceXmlHints = {};
+    const seq = { version: '', items: [] } as unknown as TaskSequence;
+    this.ctx.attrs(el, SEQUENCE_ATTRIBUTES, seq, hints);
+    if (getAttribute(el, 'version') === undefined) this.ctx.warn(el, '<sequence> has no version attribute (ConfigMgr expects 3.00 or 3.10)');
+    return { kind: 'sequence', seq, hints, order: [] };
+  }
+
+  element(el: XmlElement): void {
+    const top = this.top();
+    if (!top) return;
+    if (top.kind === 'package' || top.kind === 'sequenceData') {
+      top.el.children.push(el);
+      return;
+    }
+    if (top.kind === 'sequence') {
+      const { seq, hints, order } = top;
+      if (el.name === 'referenceList' && !seq.references && el.attributes.length === 0) {
+        seq.references = this.ctx.list(el, 'reference', (r) => this.ctx.reference(r), (x) => (hints.referenceListExtra = x));
+        order.push('referenceList');
+        return;
+      }
+      if (el.name === 'globalVarList' && !seq.globalVariables && el.attributes.length === 0) {
+        seq.globalVariables = this.ctx.list(el, 'variable', (v) => this.ctx.variable(v), (x) => (hints.globalVarListExtra = x));
+        order.push('globalVarList');
+        return;
+      }
+      seq.items.push(this.item(el));
+      order.push('item');
+      return;
+    }
+    const { group, order } = top;
+    if (el.name === 'condition' && !group.condition && group.items.length === 0) {
+      group.condition = this.ctx.condition(el);
+      order.push('condition');
+      return;
+    }
+    if (el.name === 'action' && group.action === undefined && isTextOnly(el) && el.attributes.length === 0) {
+      group.action = textContent(el);
+      order.push('action');
+      return;
+    }
+    group.items.push(this.item(el));
+    order.push('item');
+  }
+
+  private item(el: XmlElement): SequenceItem {
+    if (el.name === 'step' || el.name === 'subtasksequence') return this.ctx.step(el);
+    return { kind: 'raw', xml: writeFragment(el) };
+  }
+
+  node(node: XmlNode): void {
+    const top = this.top();
+    if (!top) return;
+    if (top.kind === 'package' || top.kind === 'sequenceData') {
+      top.el.children.push(node);
+      return;
+    }
+    if (node.kind === 'text' && isWhitespace(node.text)) return;
+    const raw: SequenceItem = { kind: 'raw', xml: writeFragment(node) };
+    if (top.kind === 'sequence') top.seq.items.push(raw);
+    else top.group.items.push(raw);
+    top.order.push('item');
+  }
+
+  close(): void {
+    const frame = this.frames.pop();
+    if (!frame) return;
+    const parent = this.top();
+    if (frame.kind === 'group') {
+      const { group, hints, order } = frame;
+      const usual = ['condition', 'action', 'item'].flatMap((k) => order.filter((o) => o === k));
+      if (usual.join(' ') !== order.join(' ')) hints.children = compressOrder(order);
+      if (Object.keys(hints).length) group.xml = hints;
+      if (parent?.kind === 'group') {
+        parent.group.items.push(group);
+        parent.order.push('item');
+      } else if (parent?.kind === 'sequence') {
+        parent.seq.items.push(group);
+        parent.order.push('item');
+      }
+    } else if (frame.kind === 'sequence') {
+      const { seq, hints, order } = frame;
+      // Usual order: referenceList, globalVarList, then items (§2). Record anything else.
+      const usual = ['referenceList', 'globalVarList', 'item'].flatMap((k) => order.filter((o) => o === k));
+      if (usual.join(' ') !== order.join(' ')) hints.children = compressOrder(order);
+      if (Object.keys(hints).length) seq.xml = hints;
+      this.sequence = seq;
+    } else if (frame.kind === 'package' && this.sequence) {
+      const root = this.envelopeRoot!;
+      const properties: Record<string, string> = {};
+      for (const c of root.children) {
+        if (c.kind === 'element' && c.name !== 'SequenceData' && !c.children.some((x) => x.kind === 'element')) {
+          properties[c.name] = textContent(c);
+        }
+      }
+      this.sequence.envelope = { kind: 'package', wrapperXml: writeFragment(root), properties };
+    }
+    if (frame.kind === 'sequence' && !parent) this.sequence!.envelope = { kind: 'sequence' };
+  }
 }
 
 function describeRoot(root: XmlElement): string {
@@ -126,57 +272,18 @@ class ImportContext {
     private readonly input: string,
   ) {}
 
-  private warn(el: XmlElement | undefined, message: string): void {
+  warn(el: XmlElement | undefined, message: string): void {
     const loc = el && el.offset >= 0 ? locate(this.source, el.offset) : undefined;
     this.warnings.push({ at: loc ? `${loc.line}:${loc.column}` : '', message });
   }
 
-  private attrs(el: XmlElement, spec: Parameters<typeof readAttributes>[1], target: object, hints: NodeXmlHints): void {
+  attrs(el: XmlElement, spec: Parameters<typeof readAttributes>[1], target: object, hints: NodeXmlHints): void {
     const problems: string[] = [];
     readAttributes(el.attributes, spec, target as Record<string, unknown>, hints, problems);
     for (const p of problems) this.warn(el, `<${el.name}>: ${p}`);
   }
 
-  sequence(el: XmlElement): TaskSequence {
-    const hints: SequenceXmlHints = {};
-    const seq = { version: '', items: [] } as unknown as TaskSequence;
-    this.attrs(el, SEQUENCE_ATTRIBUTES, seq, hints);
-    if (getAttribute(el, 'version') === undefined) {
-      this.warn(el, '<sequence> has no version attribute (ConfigMgr expects 3.00 or 3.10)');
-    }
-    const order: string[] = [];
-    const items: SequenceItem[] = [];
-    for (const c of el.children) {
-      if (c.kind === 'element') {
-        if (c.name === 'referenceList' && !seq.references && isPlainContainer(c)) {
-          seq.references = this.list(c, 'reference', (r) => this.reference(r), (x) => (hints.referenceListExtra = x));
-          order.push('referenceList');
-          continue;
-        }
-        if (c.name === 'globalVarList' && !seq.globalVariables && isPlainContainer(c)) {
-          seq.globalVariables = this.list(c, 'variable', (v) => this.variable(v), (x) => (hints.globalVarListExtra = x));
-          order.push('globalVarList');
-          continue;
-        }
-        const item = this.item(c);
-        if (item) {
-          items.push(item);
-          order.push('item');
-          continue;
-        }
-      } else if (c.kind === 'text' && isWhitespace(c.text)) continue;
-      items.push({ kind: 'raw', xml: writeFragment(c) });
-      order.push('item');
-    }
-    // Usual order: referenceList, globalVarList, then items (§2). Record anything else.
-    const usual = [...order.filter((o) => o === 'referenceList'), ...order.filter((o) => o === 'globalVarList'), ...order.filter((o) => o === 'item')];
-    if (usual.join(' ') !== order.join(' ')) hints.children = compressOrder(order);
-    seq.items = items;
-    if (Object.keys(hints).length) seq.xml = hints;
-    return seq;
-  }
-
-  private reference(el: XmlElement): ContentReference {
+  reference(el: XmlElement): ContentReference {
     const hints: NodeXmlHints = {};
     const ref: ContentReference = {};
     this.attrs(el, REFERENCE_ATTRIBUTES, ref, hints);
@@ -185,7 +292,7 @@ class ImportContext {
   }
 
   /** A list container (referenceList, globalVarList, defaultVarList): entries plus anything else, kept in place. */
-  private list<T>(
+  list<T>(
     el: XmlElement,
     entryName: string,
     read: (e: XmlElement) => T,
@@ -211,47 +318,7 @@ class ImportContext {
     return v;
   }
 
-  item(el: XmlElement): SequenceItem | undefined {
-    if (el.name === 'group') return this.group(el);
-    if (el.name === 'step' || el.name === 'subtasksequence') return this.step(el);
-    return undefined;
-  }
-
-  private group(el: XmlElement): Group {
-    const hints: NodeXmlHints = {};
-    const group = { kind: 'group', name: '', items: [] } as unknown as Group;
-    this.attrs(el, GROUP_ATTRIBUTES, group, hints);
-    if (getAttribute(el, 'name') === undefined) this.warn(el, '<group> has no name attribute');
-    const order: string[] = [];
-    for (const c of el.children) {
-      if (c.kind === 'element') {
-        if (c.name === 'condition' && !group.condition && group.items.length === 0) {
-          group.condition = this.condition(c);
-          order.push('condition');
-          continue;
-        }
-        if (c.name === 'action' && group.action === undefined && isTextOnly(c) && c.attributes.length === 0) {
-          group.action = textContent(c);
-          order.push('action');
-          continue;
-        }
-        const item = this.item(c);
-        if (item) {
-          group.items.push(item);
-          order.push('item');
-          continue;
-        }
-      } else if (c.kind === 'text' && isWhitespace(c.text)) continue;
-      group.items.push({ kind: 'raw', xml: writeFragment(c) });
-      order.push('item');
-    }
-    const usual = ['condition', 'action', 'item'].flatMap((k) => order.filter((o) => o === k));
-    if (usual.join(' ') !== order.join(' ')) hints.children = compressOrder(order);
-    if (Object.keys(hints).length) group.xml = hints;
-    return group;
-  }
-
-  private step(el: XmlElement): Step {
+  step(el: XmlElement): Step {
     const hints: NodeXmlHints = {};
     const step = { kind: 'step', name: '' } as Step;
     if (el.name === 'subtasksequence') step.element = 'subtasksequence';

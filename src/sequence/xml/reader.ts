@@ -44,7 +44,37 @@ export interface ReadOptions {
 }
 
 export function parseXml(source: string, options: ReadOptions = {}): XmlDocument {
-  return new Reader(source, options.input ?? '<input>').document();
+  let root: XmlElement | undefined;
+  const doc = new Reader(source, options.input ?? '<input>').document({
+    open: () => true,
+    element: (el) => (root = el),
+    close: () => undefined,
+    node: () => undefined,
+  });
+  return { ...doc, root: root! };
+}
+
+/**
+ * Streaming read: the handler sees each start tag of a *streamed* element and decides whether to
+ * capture it (the whole subtree is then built and handed over complete) or stream it (its direct
+ * children arrive one by one). A task sequence is streamed group by group and captured step by
+ * step, so even a 100 MB file never exists as one big tree.
+ */
+export interface XmlStreamHandler {
+  /** A start tag (attributes read, no children yet) inside a streamed parent; `depth` 0 is the root. Return true to capture it. */
+  open(el: XmlElement, depth: number): boolean;
+  /** A captured element, complete. */
+  element(el: XmlElement, depth: number): void;
+  /** The end of a streamed element. */
+  close(el: XmlElement, depth: number): void;
+  /** Text, CDATA, a comment or a processing instruction directly inside a streamed element. */
+  node(node: XmlNode, depth: number): void;
+}
+
+export type XmlStreamResult = Omit<XmlDocument, 'root'> & { rootName: string };
+
+export function streamXml(source: string, handler: XmlStreamHandler, options: ReadOptions = {}): XmlStreamResult {
+  return new Reader(source, options.input ?? '<input>').document(handler);
 }
 
 class Reader {
@@ -63,7 +93,7 @@ class Reader {
     throw new InputError({ input: this.input, location: locate(this.src, at), rule, hint });
   }
 
-  document(): XmlDocument {
+  document(handler: XmlStreamHandler): XmlStreamResult {
     const src = this.src;
     let declaration: string | undefined;
     if (src.startsWith('<?xml', this.pos) && isSpace(src.charCodeAt(this.pos + 5))) {
@@ -73,7 +103,7 @@ class Reader {
       this.pos = end + 2;
     }
     const prolog: XmlNode[] = [];
-    let root: XmlElement | undefined;
+    let root: string | undefined;
     const epilog: XmlNode[] = [];
     while (true) {
       this.skipSpace();
@@ -96,11 +126,11 @@ class Reader {
         into.push(this.processingInstruction());
       } else {
         if (root) this.fail('a document can have only one root element: found a second element after the root');
-        root = this.element();
+        root = this.element(handler);
       }
     }
     if (!root) this.fail('the document is empty: expected a root element', this.len);
-    return { declaration, prolog, root, epilog, layout: detectLayout(src, root) };
+    return { declaration, prolog, rootName: root, epilog, layout: detectLayout(src, this.rootWhitespace) };
   }
 
   private skipSpace(): void {
@@ -141,10 +171,15 @@ class Reader {
     return src.slice(start, p);
   }
 
-  /** Iterative element parser (no recursion, so deep documents cannot overflow the stack). */
-  private element(): XmlElement {
+  /** First whitespace text directly inside the root (it shows the indentation unit). */
+  private rootWhitespace: string | undefined;
+
+  /** Iterative element parser (no recursion, so deep documents cannot overflow the stack). Returns the root's name. */
+  private element(handler: XmlStreamHandler): string {
     const src = this.src;
     const stack: XmlElement[] = [];
+    /** Stack index of the element being captured, or -1 while streaming. */
+    let captureAt = -1;
 
     // Open the root.
     const openTag = (): { el: XmlElement; closed: boolean } => {
@@ -191,11 +226,35 @@ class Reader {
       }
     };
 
+    const opened = (child: { el: XmlElement; closed: boolean }): void => {
+      const depth = stack.length;
+      if (captureAt !== -1) {
+        stack[depth - 1].children.push(child.el);
+        if (!child.closed) stack.push(child.el);
+        return;
+      }
+      const capture = handler.open(child.el, depth);
+      if (child.closed) {
+        if (capture) handler.element(child.el, depth);
+        else handler.close(child.el, depth);
+        return;
+      }
+      if (capture) captureAt = depth;
+      stack.push(child.el);
+    };
+    const addNode = (node: XmlNode): void => {
+      const depth = stack.length;
+      if (depth === 1 && this.rootWhitespace === undefined && node.kind === 'text' && node.text.indexOf('\n') !== -1 && isWhitespace(node.text)) {
+        this.rootWhitespace = node.text;
+      }
+      if (captureAt !== -1) stack[depth - 1].children.push(node);
+      else handler.node(node, depth);
+    };
+
     const first = openTag();
-    if (first.closed) return first.el;
-    const rootEl = first.el;
-    let current: XmlElement | undefined = rootEl;
-    stack.push(rootEl);
+    const rootName = first.el.name;
+    opened(first);
+    let current: XmlElement | undefined = stack[0];
 
     while (stack.length > 0) {
       const cur = current!;
@@ -206,7 +265,7 @@ class Reader {
         this.fail(`unexpected end of input: expected </${open.name}> (opened at line ${at.line}, column ${at.column})`, this.len);
       }
       if (lt > this.pos) {
-        cur.children.push({ kind: 'text', text: this.characterData(this.pos, lt) });
+        addNode({ kind: 'text', text: this.characterData(this.pos, lt) });
         this.pos = lt;
       }
       const next = src.charCodeAt(lt + 1);
@@ -223,28 +282,34 @@ class Reader {
         if (cur.children.length === 0) cur.empty = '</>';
         stack.pop();
         current = stack[stack.length - 1];
+        if (captureAt === stack.length) {
+          captureAt = -1;
+          handler.element(cur, stack.length);
+        } else if (captureAt === -1) {
+          handler.close(cur, stack.length);
+        }
       } else if (next === BANG) {
-        if (src.startsWith('<!--', lt)) cur.children.push(this.comment());
-        else if (src.startsWith('<![CDATA[', lt)) {
+        if (src.startsWith('<!--', lt)) {
+          this.pos = lt;
+          addNode(this.comment());
+        } else if (src.startsWith('<![CDATA[', lt)) {
           const end = src.indexOf(']]>', lt + 9);
           if (end === -1) this.fail('unterminated CDATA section: expected "]]>"', lt);
-          cur.children.push({ kind: 'cdata', text: normalizeNewlines(src.slice(lt + 9, end)) });
+          addNode({ kind: 'cdata', text: normalizeNewlines(src.slice(lt + 9, end)) });
           this.pos = end + 3;
         } else if (src.startsWith('<!DOCTYPE', lt) || src.startsWith('<!ENTITY', lt)) {
           this.fail('DTD markup (<!DOCTYPE>, <!ENTITY>) is not allowed and is refused without being read', lt);
         } else this.fail('expected a comment ("<!--") or CDATA section ("<![CDATA[")', lt);
       } else if (next === QUESTION) {
-        cur.children.push(this.processingInstruction());
+        this.pos = lt;
+        addNode(this.processingInstruction());
       } else {
-        const child = openTag();
-        cur.children.push(child.el);
-        if (!child.closed) {
-          stack.push(child.el);
-          current = child.el;
-        }
+        this.pos = lt;
+        opened(openTag());
+        current = stack[stack.length - 1];
       }
     }
-    return rootEl;
+    return rootName;
   }
 
   /** Decodes text between `start` and `end`: entities, and CR LF → LF (XML §2.11). */
@@ -318,21 +383,11 @@ function normalizeNewlines(s: string): string {
 }
 
 /** Guesses the indentation unit, newline and self-closing style from the source. */
-function detectLayout(src: string, root: XmlElement): XmlLayout {
+function detectLayout(src: string, rootWhitespace: string | undefined): XmlLayout {
   const newline: '\n' | '\r\n' = src.indexOf('\r\n') !== -1 ? '\r\n' : '\n';
   let indent: string | null = null;
-  for (const child of root.children) {
-    if (child.kind === 'text' && isWhitespace(child.text)) {
-      const nl = child.text.lastIndexOf('\n');
-      if (nl !== -1) {
-        const unit = child.text.slice(nl + 1);
-        if (unit.length > 0) {
-          indent = unit;
-          break;
-        }
-      }
-    }
-  }
+  const nl = rootWhitespace?.lastIndexOf('\n') ?? -1;
+  if (nl !== -1 && rootWhitespace!.length > nl + 1) indent = rootWhitespace!.slice(nl + 1);
   const spaced = countOf(src, ' />');
   const tight = countOf(src, '/>') - spaced;
   return { indent, newline, selfClose: spaced > tight ? ' />' : '/>' };

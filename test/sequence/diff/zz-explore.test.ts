@@ -1,17 +1,14 @@
 import { it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { importXmlText } from '../../../src/sequence/codec/xml-import.js';
 import { walkItems, pathText } from '../../../src/sequence/model/walk.js';
+import { describeCondition } from '../../../src/sequence/diff/condition-text.js';
 it('explore', () => {
   const dir = '/work/shared/corpus/public/';
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.xml'))) {
-    const { sequence, warnings } = importXmlText(readFileSync(dir + f, 'utf8'), f);
-    let n = 0, dup = 0, raw = 0;
-    const sigs = new Map<string, number>();
+  for (const f of ['mdt8456-sccm-client-template.xml', 'cm-export-win10-inplace-upgrade.xml']) {
+    const { sequence } = importXmlText(readFileSync(dir + f, 'utf8'), f);
     for (const v of walkItems(sequence)) {
-      n++;
-      if (v.path[v.path.length - 1].endsWith(']')) { dup++; console.log('  dup', pathText(v.path)); }
+      console.log('  '.repeat(v.depth) + v.item.kind[0] + ' ' + v.item.name + (v.item.condition ? '   IF ' + describeCondition(v.item.condition) : ''));
     }
-    console.log(f, n, 'dups', dup, 'warnings', warnings.length, 'envelope', sequence.envelope?.kind);
   }
 });
