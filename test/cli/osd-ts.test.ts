@@ -32,7 +32,7 @@ describe('osd ts show', () => {
     const out = r.stdout;
     expect(out).toMatch(/^Client Task Sequence — version 3\.00, SmsTaskSequencePackage wrapper, 22 groups, 99 steps/);
     expect(out).toMatch(/├─ ▸ Initialization/);
-    expect(out).toMatch(/if _SMSTSInWinPE equals "TRUE" AND _SMSTSMediaType notEquals "OEMMedia" AND NOT/);
+    expect(out).toMatch(/if \(_SMSTSInWinPE equals "TRUE" AND _SMSTSMediaType notEquals "OEMMedia" AND NOT \(WMI root\\cimv2: select/);
     expect(out).toMatch(/\[DISABLED\]/);
     expect(out).toMatch(/\[continue on error\]/);
     // Every step of the file is in the tree.

@@ -63,6 +63,7 @@ const T = {
   windows: 'SMS_TaskSequence_ApplyWindowsSettingsAction',
   runCommand: 'SMS_TaskSequence_RunCommandLineAction',
   joinDomain: 'SMS_TaskSequence_JoinDomainWorkgroupAction',
+  prepareOs: 'SMS_TaskSequence_PrepareOSAction',
 } as const;
 
 function isType(step: Step, type: string): boolean {
@@ -287,14 +288,15 @@ function checkStepEnvironment(step: Step, path: string[], env: { winpe: boolean;
 }
 
 function stepEffect(step: Step, env: { winpe: boolean; fullos: boolean }): { winpe: boolean; fullos: boolean } {
+  // Setup Windows and ConfigMgr finishes in the new OS (§8.8).
   if (isType(step, T.setup)) return { winpe: false, fullos: true };
+  // Prepare Windows for Capture runs Sysprep, then the engine restarts into the boot image to capture.
+  if (isType(step, T.prepareOs)) return { winpe: true, fullos: false };
   if (isType(step, T.reboot)) {
     const target = (variableValue(step, 'SMSRebootTarget') ?? variableValue(step, 'Target') ?? '').trim().toLowerCase();
     const fromAction = /\/target:(\w+)/i.exec(step.action ?? '')?.[1]?.toLowerCase();
-    const t = target || fromAction || 'hd';
-    if (t === 'winpe') return { winpe: true, fullos: false };
-    // HD: the installed OS, but before an OS exists on disk (bare metal) the boot image comes back.
-    return env.fullos ? { winpe: false, fullos: true } : env;
+    // WinPE: the boot image; HD (the default): the installed default operating system (§8.1).
+    return (target || fromAction || 'hd') === 'winpe' ? { winpe: true, fullos: false } : { winpe: false, fullos: true };
   }
   return env;
 }

@@ -118,7 +118,10 @@ describe('lint rules', () => {
   });
 
   it('the corpus: no wrong-environment or never-true findings on real, working task sequences', () => {
-    for (const file of corpusFiles()) {
+    // The step-type catalog export holds one of every step in an arbitrary order: it cannot run, and lint says so.
+    const catalog = lintSequence(importXmlText(corpusText('cm-export-all-step-types-catalog.xml')).sequence);
+    expect(catalog.filter((x) => x.rule === 'wrong-environment').length).toBeGreaterThan(0);
+    for (const file of corpusFiles().filter((f) => f !== 'cm-export-all-step-types-catalog.xml')) {
       const f = lintSequence(importXmlText(corpusText(file), file).sequence);
       expect(f.filter((x) => ['wrong-environment', 'condition-never-true', 'condition-invalid'].includes(x.rule)), file).toEqual([]);
     }

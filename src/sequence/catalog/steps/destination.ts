@@ -30,7 +30,9 @@ export function readDestination(r: SlotReader): Destination {
   if (drive) found.push({ kind: 'logical-drive', drive });
   if (disk !== undefined) {
     const partition = r.int('DestinationPartition', { min: 1, max: 99 });
-    if (partition === undefined) r.issues.push(`DestinationDisk=${disk} has no DestinationPartition`);
+    if (partition === undefined) {
+      r.issues.push(`${r.index.variableName('DestinationDisk')}=${disk} has no ${r.index.variableName('DestinationPartition')}`);
+    }
     found.push({ kind: 'disk-partition', disk, partition });
   }
   if (found.length > 1) {

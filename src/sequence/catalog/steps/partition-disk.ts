@@ -29,7 +29,7 @@ const partitionElements = [
   property('Partitions{i}Bootable', 'OSDPartitions{i}Bootable', { default: 'false' }),
   property('Partitions{i}FileSystem', 'OSDPartitions{i}FileSystem', { description: 'NTFS | FAT32; empty = not formatted' }),
   property('Partitions{i}QuickFormat', 'OSDPartitions{i}QuickFormat', { default: 'true' }),
-  property('Partitions{i}Size', 'OSDPartitions{i}Size', { description: 'Empty = all remaining space' }),
+  property('Partitions{i}Size', 'OSDPartitions{i}Size', { description: 'Empty or absent = all remaining space' }),
   property('Partitions{i}SizeUnits', 'OSDPartitions{i}SizeUnits', { default: 'MB', description: 'MB | GB | Percent' }),
   property('Partitions{i}Type', 'OSDPartitions{i}Type'),
   property('Partitions{i}VolumeLetterVariable', 'OSDPartitions{i}VolumeLetterVariable', {
@@ -72,7 +72,7 @@ export const partitionSchema = z.object({
   bootable: z.boolean().optional(),
   quickFormat: z.boolean().optional(),
   volumeName: z.string().optional(),
-  /** Undefined = use all remaining space. */
+  /** Undefined = use all remaining space (no Size variable, as the SDK's "not specified"). */
   size: z.number().int().nonnegative().optional(),
   sizeUnits: z.enum(PARTITION_SIZE_UNITS).optional(),
   volumeLetterVariable: z.string().optional(),

@@ -10,11 +10,11 @@ import { defineStepType } from '../step-type.js';
 const properties = [
   property('Message', 'SMSRebootMessage', { description: 'Notification shown before the restart (≤512 characters)' }),
   property('MessageTimeout', 'SMSRebootTimeout', {
+    // SDK default 0; the editor's "notify the user" is on with 60 s (§8.1).
     default: '60',
     description: 'Seconds the notification is shown; 0 = no notification',
   }),
   property('Target', 'SMSRebootTarget', {
-    default: 'HD',
     hidden: true,
     description: 'WinPE = the boot image assigned to the task sequence, HD = the installed default OS',
   }),

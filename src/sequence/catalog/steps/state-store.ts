@@ -57,9 +57,9 @@ export const requestStateStore = defineStepType<RequestStateStoreSettings>({
   type: 'SMS_TaskSequence_RequestStateStoreAction',
   displayName: 'Request State Store',
   executable: 'osdsmpclient.exe',
-  // FullOS per the SDK and §8.16; ConfigMgr 3.10 exports write WinPEandFullOS (offline USMT in
-  // Windows PE) [C: catalog export], so both are normal in files.
-  runIn: 'FullOS',
+  // Full OS, and Windows PE for offline USMT (§8.16; steps reference): ConfigMgr 3.10 writes
+  // WinPEandFullOS [C: catalog export]. The SDK default (and older MDT templates) say FullOS.
+  runIn: 'WinPEandFullOS',
   successCodes: '0',
   retryCount: 0,
   properties: requestProperties,
@@ -78,7 +78,8 @@ export const releaseStateStore = defineStepType<ReleaseStateStoreSettings>({
   type: 'SMS_TaskSequence_ReleaseStateStoreAction',
   displayName: 'Release State Store',
   executable: 'osdsmpclient.exe',
-  // FullOS per the SDK and §8.16; ConfigMgr 3.10 exports write WinPEandFullOS [C: catalog export].
+  // FullOS per the SDK, §8.16 and the steps reference ("runs only in the full OS"), although
+  // ConfigMgr 3.10 exports write WinPEandFullOS [C: catalog export]; a file's own runIn is kept.
   runIn: 'FullOS',
   successCodes: '0',
   retryCount: 0,

@@ -42,9 +42,9 @@ export const captureUserState = defineStepType<CaptureUserStateSettings>({
   type: 'SMS_TaskSequence_CaptureUserStateAction',
   displayName: 'Capture User State',
   executable: 'osdmigrateuserstate.exe',
-  // FullOS per the SDK (§11 item 7: the steps article's "Windows PE only" is wrong); ConfigMgr 3.10
-  // exports write WinPEandFullOS for offline capture [C: catalog export].
-  runIn: 'FullOS',
+  // Full OS, or Windows PE for an offline capture (§8.17, OfflineUserState): ConfigMgr 3.10 writes
+  // WinPEandFullOS [C: catalog export]; the SDK default and MDT templates say FullOS (§11 item 7).
+  runIn: 'WinPEandFullOS',
   successCodes: '0',
   retryCount: 0,
   properties: captureProperties,
