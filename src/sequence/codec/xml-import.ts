@@ -48,7 +48,7 @@ export interface ImportResult {
 export const PACKAGE_ROOT = 'SmsTaskSequencePackage';
 
 export function importXmlText(text: string, input = '<input>'): ImportResult {
-  const builder = new SequenceBuilder(new ImportContext(text, input), text, input);
+  const builder = new SequenceBuilder(new ImportContext(text), text, input);
   const doc = streamXml(text, builder, { input });
   const sequence = builder.result();
   const hints: SequenceXmlHints = sequence.xml ?? {};
@@ -267,10 +267,7 @@ function describeRoot(root: XmlElement): string {
 class ImportContext {
   readonly warnings: ImportWarning[] = [];
 
-  constructor(
-    private readonly source: string,
-    private readonly input: string,
-  ) {}
+  constructor(private readonly source: string) {}
 
   warn(el: XmlElement | undefined, message: string): void {
     const loc = el && el.offset >= 0 ? locate(this.source, el.offset) : undefined;

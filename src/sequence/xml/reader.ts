@@ -16,7 +16,6 @@ import { isWhitespace } from './nodes.js';
 
 const LT = 0x3c; // <
 const GT = 0x3e; // >
-const AMP = 0x26; // &
 const SLASH = 0x2f;
 const QUESTION = 0x3f;
 const BANG = 0x21;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { strToU8, zipSync } from 'fflate';
 import { loadTaskSequence } from '../../../src/sequence/codec/load.js';
 import { exportXmlText } from '../../../src/sequence/codec/xml-export.js';
-import { InputError } from '../../../src/sequence/input-error.js';
+import { inputError } from '../../helpers/errors.js';
 import { countItems } from '../../../src/sequence/model/walk.js';
 import { canonicalXml } from '../../../src/sequence/xml/canonical.js';
 import { encodeText } from '../../../src/sequence/xml/decode.js';
@@ -13,15 +13,6 @@ import { corpusText } from '../../helpers/corpus.js';
 const canon = (xml: string): string => canonicalXml(parseXml(xml).root);
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('the three shapes a user brings', () => {
   const child = corpusText('cm-export-child-ts-bitlocker.xml');

@@ -1,21 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/sequence/input-error.js';
+import { inputError } from '../../helpers/errors.js';
 import { canonicalXml } from '../../../src/sequence/xml/canonical.js';
 import { decodeXmlBytes, encodeText } from '../../../src/sequence/xml/decode.js';
 import type { XmlElement, XmlNode } from '../../../src/sequence/xml/nodes.js';
 import { parseXml } from '../../../src/sequence/xml/reader.js';
 import { writeXml } from '../../../src/sequence/xml/writer.js';
 
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('XML reader', () => {
   it('keeps element order, attribute order, text, comments and CDATA', () => {
@@ -37,14 +29,14 @@ describe('XML reader', () => {
   it('refuses a DOCTYPE without expanding anything (billion laughs)', () => {
     const laughs =
       '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><sequence>&lol2;</sequence>';
-    const e = errorOf(() => parseXml(laughs, { input: 'bomb.xml' }));
+    const e = inputError(() => parseXml(laughs, { input: 'bomb.xml' }));
     expect(e.message).toMatch(/^bomb\.xml:1:22: a <!DOCTYPE> declaration is not allowed/);
   });
 
   it('refuses external entities and unknown entities', () => {
     const xxe = '<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>';
-    expect(errorOf(() => parseXml(xxe)).rule).toMatch(/DOCTYPE/);
-    const e = errorOf(() => parseXml('<a>\n  &nbsp;</a>', { input: 'f.xml' }));
+    expect(inputError(() => parseXml(xxe)).rule).toMatch(/DOCTYPE/);
+    const e = inputError(() => parseXml('<a>\n  &nbsp;</a>', { input: 'f.xml' }));
     expect(e.location).toEqual({ line: 2, column: 3 });
     expect(e.rule).toMatch(/unknown entity &nbsp;/);
   });
@@ -58,7 +50,7 @@ describe('XML reader', () => {
     ['<a/><b/>', 1, 1, 5, /only one root element/],
     ['<a>&</a>', 1, 1, 4, /bare "&"/],
   ])('reports %j with file:line:column and what was expected', (src, _n, line, column, rule) => {
-    const e = errorOf(() => parseXml(src, { input: 'in.xml' }));
+    const e = inputError(() => parseXml(src, { input: 'in.xml' }));
     expect(e.location).toEqual({ line, column });
     expect(e.rule).toMatch(rule);
     expect(e.message.startsWith(`in.xml:${line}:${column}: `)).toBe(true);
