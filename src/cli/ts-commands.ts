@@ -15,6 +15,7 @@ import { SEVERITY_ORDER } from '../sequence/lint/finding.js';
 import { renderTree, summarize } from '../sequence/present/tree.js';
 import { loadSiteManifest } from '../sequence/site-manifest.js';
 import { encodeText } from '../sequence/xml/decode.js';
+import { registerEngineCommands } from './engine-commands.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
 
 interface LoadFlags {
@@ -139,6 +140,8 @@ export function registerTaskSequenceCommands(program: Command): void {
       else process.stdout.write(formatChanges(changes).replace(/\n?$/, '\n'));
       if (changes.length > 0) throw new CliExit(EXIT_FINDINGS);
     });
+
+  registerEngineCommands(ts);
 
   ts.command('types')
     .description('list the step types OpenOSD knows (the step catalog)')

@@ -1,29 +1,20 @@
 /**
  * Which task sequence values are secrets. ConfigMgr never exports them (task-sequence-format §1);
- * we never print them. The list covers every password property of the step catalog plus the
- * naming convention admins use for their own variables.
+ * we never print them: `ts show`, diffs, logs and status all mask them as `********`.
  */
-const SECRET_NAMES = new Set(
-  [
-    'OSDLocalAdminPassword',
-    'OSDJoinPassword',
-    'OSDBitLockerPIN',
-    'SMSTSRunCommandLineUserPassword',
-    'SMSTSRunPowerShellUserPassword',
-    'OSDMigrateLocalAccountPassword',
-    'OSDCaptureAccountPassword',
-    'SMSConnectNetworkFolderPassword',
-    'AdminPassword',
-    'DomainAdminPassword',
-    'UserPassword',
-  ].map((n) => n.toLowerCase()),
-);
 
 export const MASK = '********';
 
+/** Secrets whose names do not say "password". */
+const SECRET_NAMES = new Set(['osdproductkey', 'osdupgradeosproductkey', 'productkey', 'osdbitlockerpin', 'smsconnectnetworkfolderpassword']);
+
+/** Flags that say "Password" in their name but hold no secret (true/false, AD/TPM). */
+const NOT_SECRET = new Set(['osdrandomadminpassword', 'osdbitlockercreaterecoverypassword']);
+
 export function isSecretVariable(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SECRET_NAMES.has(lower) || /password|passwd|secret|(^|_)pin$/i.test(name);
+  const n = name.trim().toLowerCase();
+  if (NOT_SECRET.has(n)) return false;
+  return n.includes('password') || n.includes('passwd') || SECRET_NAMES.has(n);
 }
 
 /** Empty stays empty (so "no password given" is visible); anything else is masked. */

@@ -5,7 +5,7 @@
  */
 import { InputError, locate } from '../input-error.js';
 import type { XmlStreamHandler } from '../xml/reader.js';
-import { streamXml } from '../xml/reader.js';
+import { parseXml, streamXml } from '../xml/reader.js';
 import type { XmlElement, XmlNode } from '../xml/nodes.js';
 import { getAttribute, isWhitespace, textContent } from '../xml/nodes.js';
 import { writeFragment } from '../xml/writer.js';
@@ -182,7 +182,9 @@ class SequenceBuilder implements XmlStreamHandler {
       return;
     }
     const { group, order } = top;
-    if (el.name === 'condition' && !group.condition && group.items.length === 0) {
+    if (el.name === 'condition' && !group.condition) {
+      // Usually first, but MDT files also put it after the children (mdt-deployshare-client-002):
+      // it is still the group's condition. Its position is kept in the order hint.
       group.condition = this.ctx.condition(el);
       order.push('condition');
       return;
@@ -431,4 +433,13 @@ export function expandOrder(order: string): string[] {
     else out.push(tok);
   }
   return out;
+}
+
+/** A `<condition>` element on its own (as Set Dynamic Variables rules carry them) → model. */
+export function importConditionXml(xml: string, input = 'condition'): Condition {
+  const root = parseXml(xml, { input }).root;
+  if (root.name !== 'condition') {
+    throw new InputError({ input, rule: `expected a <condition> element, found <${root.name}>` });
+  }
+  return new ImportContext(xml).condition(root);
 }

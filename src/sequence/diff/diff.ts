@@ -6,9 +6,9 @@
  */
 import type { ContentReference, Group, Step, StepVariable, TaskSequence } from '../model/task-sequence.js';
 import { pathText } from '../model/walk.js';
-import { conditionKey, describeCondition } from './condition-text.js';
+import { conditionKey, describeCondition } from '../condition/describe.js';
 import { buildTree, matchTrees, movedNodes, type Matching, type TreeNode } from './match.js';
-import { displayAction, displayValue, isSecretVariable, secretVariablesOf } from './secrets.js';
+import { displayAction, displayValue, isSecretVariable, secretValuesOf, secretVariablesOf } from './secrets.js';
 import { actionText, optionValues, sameOption, variableText, type OptionValue } from './semantics.js';
 
 export type ChangeKind =
@@ -63,7 +63,7 @@ export function diffSequences(a: TaskSequence, b: TaskSequence): SequenceChange[
   const moved = movedNodes(m);
   for (const nb of m.b.nodes) {
     const na = m.ba.get(nb);
-    if (na) itemChanges(m, na, nb, moved.get(nb), emit(nb.order));
+    if (na) itemChanges(na, nb, moved.get(nb), emit(nb.order));
     else if (!nb.parent || m.ba.has(nb.parent)) emit(nb.order)(addedOrRemoved('added', m, nb));
   }
   // Removed items go right after the B position of the nearest earlier paired item of A.
@@ -116,7 +116,6 @@ function addedOrRemoved(kind: 'added' | 'removed', m: Matching, n: TreeNode): Se
 }
 
 function itemChanges(
-  m: Matching,
   na: TreeNode,
   nb: TreeNode,
   move: 'parent' | 'order' | undefined,
@@ -170,8 +169,9 @@ function itemChanges(
     const sa = secretVariablesOf(a);
     const sb = secretVariablesOf(b);
     if (actionText(a) !== actionText(b)) {
-      const x = displayAction(a, sa);
-      const y = displayAction(b, sb);
+      const values = [...secretValuesOf(a, sa), ...secretValuesOf(b, sb)];
+      const x = displayAction(a.action ?? '', values);
+      const y = displayAction(b.action ?? '', values);
       emit({
         kind: 'action-changed',
         ...base,

@@ -4,22 +4,26 @@
  */
 import type { ChangeKind, SequenceChange } from './diff.js';
 
-const SECTIONS: Array<[ChangeKind, string, string]> = [
-  ['sequence-changed', 'Sequence', '*'],
-  ['removed', 'Removed', '-'],
-  ['added', 'Added', '+'],
-  ['moved', 'Moved', '>'],
-  ['renamed', 'Renamed', '~'],
-  ['option-changed', 'Options', '~'],
-  ['action-changed', 'Command lines', '~'],
-  ['property-changed', 'Properties', '~'],
-  ['condition-changed', 'Conditions', '~'],
+/** [kind, section title, line mark, summary noun singular, plural]. */
+const SECTIONS: Array<[ChangeKind, string, string, string, string]> = [
+  ['sequence-changed', 'Sequence', '*', 'sequence setting', 'sequence settings'],
+  ['removed', 'Removed', '-', 'removed', 'removed'],
+  ['added', 'Added', '+', 'added', 'added'],
+  ['moved', 'Moved', '>', 'moved', 'moved'],
+  ['renamed', 'Renamed', '~', 'renamed', 'renamed'],
+  ['option-changed', 'Options', '~', 'option', 'options'],
+  ['action-changed', 'Command lines', '~', 'command line', 'command lines'],
+  ['property-changed', 'Properties', '~', 'property', 'properties'],
+  ['condition-changed', 'Conditions', '~', 'condition', 'conditions'],
 ];
 
 export function formatChanges(changes: SequenceChange[]): string {
   if (changes.length === 0) return 'No differences.\n';
-  const counts = SECTIONS.map(([kind, title]) => [title, changes.filter((c) => c.kind === kind).length] as const).filter(([, n]) => n > 0);
-  const lines = [`${changes.length} change${changes.length === 1 ? '' : 's'}: ${counts.map(([t, n]) => `${n} ${t.toLowerCase()}`).join(', ')}`];
+  const counts = SECTIONS.map(([kind, , , one, many]) => {
+    const n = changes.filter((c) => c.kind === kind).length;
+    return n ? `${n} ${n === 1 ? one : many}` : '';
+  }).filter(Boolean);
+  const lines = [`${changes.length} change${changes.length === 1 ? '' : 's'}: ${counts.join(', ')}`];
   for (const [kind, title, mark] of SECTIONS) {
     const list = changes.filter((c) => c.kind === kind);
     if (!list.length) continue;

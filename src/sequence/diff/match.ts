@@ -2,17 +2,21 @@
  * Pairs the groups and steps of two task sequences, so a diff can say "renamed" or "moved" instead
  * of "removed + added". Evidence is used strongest first:
  *
- * 1. top-down alignment: the children of two paired parents are aligned by a weighted LCS on
- *    kind + name + type (preferring identical content), so duplicates pair up positionally;
- * 2. then, for what is left, repeatedly until nothing more pairs:
- *    a. identity: kind + name + type + the names of all ancestors (reordered within its parent);
- *    b. content fingerprint of groups (condition + child names): renamed and/or moved groups;
- *    c. groups whose children mostly went to one unpaired group: renamed/moved groups with edits;
- *    d. content fingerprint of steps (type + action + properties + condition): renames, moves;
- *    e. kind + name anywhere: moved and edited;
- *    f. same parent, between the same paired neighbours, same kind and type, mostly the same
+ * 1. top-down alignment: the children of two paired parents are aligned by an LCS, linking
+ *    identical items (kind + name + type + content + options), so duplicates pair positionally;
+ * 2. then, for what is left, repeatedly until nothing more pairs (starting over after each new
+ *    pair of groups: that settles their children and changes the context of everything else):
+ *    a. groups: same name + type + names of all ancestors, identical content, at least half of
+ *       the children in common, or the same (non-empty) condition and options — one pool, solved
+ *       as a maximum-weight assignment over `contextScore`;
+ *    b. groups whose children now sit in one unpaired group (renamed/moved groups with edits);
+ *    c. steps: same name + type + ancestor names (edited in place, or reordered), or identical
+ *       content anywhere (renamed and/or moved) — again one assignment;
+ *    d. kind + name anywhere, groups then steps: moved and edited;
+ *    e. same parent, between the same paired neighbours, same kind and type, mostly the same
  *       content: renamed and edited in place.
  *    Each new pair of groups is followed by step 1 on their children.
+ * 3. finally, same-named siblings paired crosswise are uncrossed when that costs nothing.
  *
  * Then `movedNodes` decides which pairs moved: a different parent, or — within the same parent —
  * not on the longest increasing run of paired siblings (so siblings that merely shifted because of
@@ -20,7 +24,8 @@
  */
 import type { Group, Step, TaskSequence } from '../model/task-sequence.js';
 import { walkItems } from '../model/walk.js';
-import { conditionKey } from './condition-text.js';
+import { maxWeightMatching } from './assignment.js';
+import { conditionKey } from '../condition/describe.js';
 import {
   actionText,
   extraAttributesKey,
@@ -49,7 +54,11 @@ export interface TreeNode {
   key: string;
   /** Content fingerprint (see semantics.ts). */
   fp: string;
+  /** fp plus options and unknown attributes: equal ⇔ nothing to report for the pair itself. */
+  exact: string;
   trivial: boolean;
+  /** Normalised parts compared by `similarity`, computed once. */
+  facets: { condition: string; options: string; extra: string; action: string; variables: string };
 }
 
 export interface Tree {
@@ -76,7 +85,15 @@ export function buildTree(ts: TaskSequence, side: 'a' | 'b'): Tree {
       ancestry: parent ? JSON.stringify([...JSON.parse(parent.ancestry), parent.item.name]) : '[]',
       key: JSON.stringify([v.item.kind, v.item.name, typeKey(v.item)]),
       fp: '',
+      exact: '',
       trivial: false,
+      facets: {
+        condition: conditionKey(v.item.condition),
+        options: optionsKey(v.item),
+        extra: extraAttributesKey(v.item),
+        action: v.item.kind === 'step' ? actionText(v.item) : '',
+        variables: v.item.kind === 'step' ? variablesKey(v.item.variables) : '',
+      },
     };
     siblings.push(node);
     nodes.push(node);
@@ -84,6 +101,7 @@ export function buildTree(ts: TaskSequence, side: 'a' | 'b'): Tree {
   }
   for (const n of nodes) {
     n.fp = n.item.kind === 'step' ? stepFingerprint(n.item) : groupFingerprint(n.item, n.children.map((c) => c.key));
+    n.exact = JSON.stringify([n.fp, n.facets.options, n.facets.extra]);
     n.trivial = isTrivial(n.item, n.children.length);
   }
   return { roots, nodes };
@@ -110,22 +128,82 @@ export function sameParent(m: Matching, a: TreeNode, b: TreeNode): boolean {
   return m.ab.get(a.parent) === b.parent;
 }
 
+interface Bucket {
+  /** Nodes (of one kind) with equal bucket values are candidates for each other; absent = all pairs. */
+  of?: (n: TreeNode) => string;
+  accept?: (a: TreeNode, b: TreeNode) => boolean;
+}
+
 class Matcher {
   constructor(private readonly m: Matching) {}
 
   run(): void {
     this.align(undefined, undefined);
+    const identity: Bucket = { of: (n) => `${n.key}\u0000${n.ancestry}` };
+    // Identical content; an empty group or a bare step is no evidence unless it stayed in its parent.
+    const content: Bucket = { of: (n) => n.fp, accept: (a, b) => !a.trivial || sameParent(this.m, a, b) };
+    const name: Bucket = { of: (n) => JSON.stringify([n.item.kind, n.item.name]) };
+    // A group keeps most of its children through a rename or move, even when one of them changed.
+    const similarChildren: Bucket = { accept: (a, b) => this.childOverlap(a, b, 'max') >= 0.5 };
+    // …or, when its children changed too, its condition and options (an empty conditional group
+    // that was renamed, moved and filled).
+    const settings: Bucket = {
+      of: (n) => JSON.stringify([n.facets.condition, n.facets.options, n.facets.extra]),
+      accept: (a) => a.facets.condition !== '',
+    };
+    const sameType = (a: TreeNode, b: TreeNode): number => (typeKey(a.item) === typeKey(b.item) ? 1_000_000 : 0);
+    // Groups before steps: a pair of groups gives their contents a parent to be compared against.
     const phases = [
-      () => this.byBucket((n) => `${n.key}\u0000${n.ancestry}`),
-      () => this.byBucket((n) => (n.item.kind === 'group' ? n.fp : undefined), (a, b) => !a.trivial || sameParent(this.m, a, b)),
+      // Same place and name vs. identical content compete in one pool, so a step whose name was
+      // taken over by another step still finds its content twin (see contextScore).
+      () => this.byBucket('group', [identity, content, similarChildren, settings]),
       () => this.groupsByChildren(),
-      () => this.byBucket((n) => (n.item.kind === 'step' ? n.fp : undefined), (a, b) => !a.trivial || sameParent(this.m, a, b)),
-      () => this.byBucket((n) => JSON.stringify([n.item.kind, n.item.name]), undefined, (a, b) => (typeKey(a.item) === typeKey(b.item) ? 16 : 0)),
+      () => this.byBucket('step', [identity, content]),
+      () => this.byBucket('group', [name]),
+      () => this.byBucket('step', [name], sameType),
       () => this.inGaps(),
     ];
     // Restart from the strongest evidence after every success: a new pair of groups may settle
     // its children, which in turn is evidence for the next phases.
     for (let i = 0; i < phases.length; ) i = phases[i]() ? 0 : i + 1;
+    this.uncross();
+  }
+
+  /**
+   * Same-named siblings paired crosswise (a1 before a2, but b1 after b2) read as moves of both;
+   * if pairing them in order costs no more (moves + pairs whose content differs), prefer it.
+   * Identical groups that really swapped places keep their pairing: uncrossing would move all
+   * their children.
+   */
+  private uncross(): void {
+    const cost = (): number => {
+      let c = movedNodes(this.m).size;
+      for (const [x, y] of this.m.ab) if (x.exact !== y.exact) c++;
+      return c;
+    };
+    const parents: Array<[TreeNode | undefined, TreeNode | undefined]> = [[undefined, undefined]];
+    for (const [x, y] of this.m.ab) if (x.item.kind === 'group') parents.push([x, y]);
+    for (const [pa, pb] of parents) {
+      const byKey = new Map<string, Array<[TreeNode, TreeNode]>>();
+      for (const x of pa ? pa.children : this.m.a.roots) {
+        const y = this.m.ab.get(x);
+        if (!y || y.parent !== pb || y.key !== x.key) continue;
+        byKey.set(x.key, [...(byKey.get(x.key) ?? []), [x, y]]);
+      }
+      for (const pairs of byKey.values()) {
+        const bs = pairs.map((p) => p[1]).sort((p, q) => p.index - q.index);
+        if (pairs.every((p, k) => p[1] === bs[k])) continue;
+        const before = cost();
+        const relink = (list: Array<[TreeNode, TreeNode]>): void => {
+          for (const [x, y] of list) {
+            this.m.ab.set(x, y);
+            this.m.ba.set(y, x);
+          }
+        };
+        relink(pairs.map((p, k): [TreeNode, TreeNode] => [p[0], bs[k]]));
+        if (cost() > before) relink(pairs);
+      }
+    }
   }
 
   private link(a: TreeNode, b: TreeNode, aligned = false): void {
@@ -139,21 +217,32 @@ class Matcher {
     return n.side === 'a' ? !this.m.ab.has(n) : !this.m.ba.has(n);
   }
 
-  /** Weighted LCS of the unpaired children; pairs need the same key, identical content weighs a little more. */
+  /**
+   * LCS of the children, linking identical items (same key, content and options). Items that
+   * share a name but differ in content are left to the later phases: pairing them here could take
+   * the name-twin of an item whose identical copy merely moved. Children paired earlier (a nested
+   * group found before its parent) weigh heavily, so the rest is aligned around them.
+   */
   private align(pa: TreeNode | undefined, pb: TreeNode | undefined): void {
-    const la = (pa ? pa.children : this.m.a.roots).filter((n) => this.free(n));
-    const lb = (pb ? pb.children : this.m.b.roots).filter((n) => this.free(n));
+    const la = pa ? pa.children : this.m.a.roots;
+    const lb = pb ? pb.children : this.m.b.roots;
     if (!la.length || !lb.length) return;
-    const weight = (x: TreeNode, y: TreeNode): number => (x.key !== y.key ? -1 : x.fp === y.fp ? 1001 : 1000);
-    const rows = la.length + 1;
+    // Only identical pairs are linked here; likely pairs (same key but edited, or same content but
+    // renamed) weigh a little, so that of two equally long alignments the one that keeps such an
+    // item in order wins.
+    const weight = (x: TreeNode, y: TreeNode): number => {
+      if (this.m.ab.get(x) === y) return 1_000_000;
+      if (!this.free(x) || !this.free(y) || x.item.kind !== y.item.kind) return 0;
+      if (x.key === y.key && x.exact === y.exact) return 1_000;
+      return x.key === y.key || x.fp === y.fp ? 1 : 0;
+    };
     const cols = lb.length + 1;
-    const dp = new Float64Array(rows * cols);
+    const dp = new Float64Array((la.length + 1) * cols);
     for (let i = la.length - 1; i >= 0; i--) {
       for (let j = lb.length - 1; j >= 0; j--) {
         const w = weight(la[i], lb[j]);
-        let best = Math.max(dp[(i + 1) * cols + j], dp[i * cols + j + 1]);
-        if (w > 0) best = Math.max(best, w + dp[(i + 1) * cols + j + 1]);
-        dp[i * cols + j] = best;
+        const skip = Math.max(dp[(i + 1) * cols + j], dp[i * cols + j + 1]);
+        dp[i * cols + j] = w > 0 ? Math.max(skip, w + dp[(i + 1) * cols + j + 1]) : skip;
       }
     }
     const pairs: Array<[TreeNode, TreeNode]> = [];
@@ -162,58 +251,93 @@ class Matcher {
     while (i < la.length && j < lb.length) {
       const w = weight(la[i], lb[j]);
       if (w > 0 && dp[i * cols + j] === w + dp[(i + 1) * cols + j + 1]) {
-        pairs.push([la[i], lb[j]]);
+        if (w === 1_000) pairs.push([la[i], lb[j]]);
         i++;
         j++;
-      } else if (dp[i * cols + j] === dp[(i + 1) * cols + j]) i++;
+      } else if (dp[(i + 1) * cols + j] >= dp[i * cols + j + 1]) i++;
       else j++;
     }
     // Link after the whole list is aligned: linking recurses into the children.
     for (const [x, y] of pairs) this.link(x, y, true);
   }
 
-  /** How well b fits where a was: same parent first, then same name, same content, same position. */
+  /**
+   * How well b fits where a was (> 0), summing: identical content (most), same name, similar
+   * content (as much as a name: a name taken over by another item is weak evidence when nothing
+   * else matches), same parent (paired parents; less when both parents are still unpaired, as
+   * they may yet turn out to be the same group), still between the same paired neighbours, and
+   * nearby position as a tie-break. Identical
+   * content beats name and place: a step whose name and place were taken over by another step is
+   * found where its content went. Pools are solved as an assignment, so twins pair sensibly.
+   */
   private contextScore(a: TreeNode, b: TreeNode): number {
+    const same = sameParent(this.m, a, b);
+    const parent = same ? 2 : a.parent && b.parent && this.free(a.parent) && this.free(b.parent) ? 1 : 0;
     return (
-      (sameParent(this.m, a, b) ? 8 : 0) + (a.item.name === b.item.name ? 4 : 0) + (a.fp === b.fp ? 2 : 0) + (a.index === b.index ? 1 : 0)
+      (a.fp === b.fp ? 400_000 : 0) +
+      (a.item.name === b.item.name ? 300_000 : 0) +
+      parent * 100_000 +
+      Math.round(this.similarity(a, b) * 300_000) +
+      // Still between the same paired neighbours: pairing here reports no move.
+      (same && this.inGap(a, b) ? 50_000 : 0) +
+      (1_000 - Math.min(Math.abs(a.index - b.index), 999))
     );
   }
 
-  /** Pairs unpaired nodes that share a bucket, best context first. */
-  private byBucket(
-    bucket: (n: TreeNode) => string | undefined,
-    accept?: (a: TreeNode, b: TreeNode) => boolean,
-    bonus?: (a: TreeNode, b: TreeNode) => number,
-  ): boolean {
-    const groupBy = (nodes: TreeNode[]): Map<string, TreeNode[]> => {
-      const out = new Map<string, TreeNode[]>();
-      for (const n of nodes) {
-        if (!this.free(n)) continue;
-        const k = bucket(n);
-        if (k === undefined) continue;
-        const list = out.get(k);
-        if (list) list.push(n);
-        else out.set(k, [n]);
-      }
-      return out;
+  /** b (a child of a's parent's partner) lies between the partners of a's nearest paired siblings. */
+  private inGap(a: TreeNode, b: TreeNode): boolean {
+    const la = a.parent ? a.parent.children : this.m.a.roots;
+    const partnerIndex = (n: TreeNode): number | undefined => {
+      const p = this.m.ab.get(n);
+      return p && p.parent === b.parent ? p.index : undefined;
     };
-    const ba = groupBy(this.m.a.nodes);
-    const bb = groupBy(this.m.b.nodes);
-    const candidates: Array<[number, TreeNode, TreeNode]> = [];
-    for (const [k, as] of ba) {
-      const bs = bb.get(k);
-      if (!bs) continue;
-      for (const x of as) {
-        for (const y of bs) {
-          if (accept && !accept(x, y)) continue;
-          candidates.push([this.contextScore(x, y) + (bonus ? bonus(x, y) : 0), x, y]);
-        }
-      }
-    }
-    return this.greedy(candidates);
+    let lo = -1;
+    for (let k = a.index - 1; k >= 0 && lo === -1; k--) lo = partnerIndex(la[k]) ?? -1;
+    let hi = Infinity;
+    for (let k = a.index + 1; k < la.length && hi === Infinity; k++) hi = partnerIndex(la[k]) ?? Infinity;
+    return lo < b.index && b.index < hi;
   }
 
-  /** Highest score first, then document order; skips nodes paired meanwhile (linking aligns children). */
+  /**
+   * Pairs unpaired nodes of one kind that share a bucket (any of `buckets`), maximising the total
+   * context score. Groups: only the best pair is linked (its children then change the context of
+   * the rest, so the caller starts over).
+   */
+  private byBucket(kind: 'group' | 'step', buckets: Bucket[], bonus?: (a: TreeNode, b: TreeNode) => number): boolean {
+    const as = this.m.a.nodes.filter((n) => n.item.kind === kind && this.free(n));
+    const bs = this.m.b.nodes.filter((n) => n.item.kind === kind && this.free(n));
+    if (!as.length || !bs.length) return false;
+    const weights = as.map(() => new Array<number>(bs.length).fill(0));
+    let any = false;
+    for (const bucket of buckets) {
+      const byValue = new Map<string, number[]>();
+      const all = bs.map((_, j) => j);
+      if (bucket.of) {
+        bs.forEach((y, j) => {
+          const k = bucket.of!(y);
+          const list = byValue.get(k);
+          if (list) list.push(j);
+          else byValue.set(k, [j]);
+        });
+      }
+      as.forEach((x, i) => {
+        for (const j of bucket.of ? (byValue.get(bucket.of(x)) ?? []) : all) {
+          if (weights[i][j] > 0 || (bucket.accept && !bucket.accept(x, bs[j]))) continue;
+          weights[i][j] = this.contextScore(x, bs[j]) + (bonus ? bonus(x, bs[j]) : 0);
+          any = true;
+        }
+      });
+    }
+    if (!any) return false;
+    const pairs = maxWeightMatching(weights).map(([i, j]): [number, TreeNode, TreeNode] => [weights[i][j], as[i], bs[j]]);
+    return this.greedy(pairs);
+  }
+
+  /**
+   * Highest score first, then document order. A new pair of groups changes the context of
+   * everything inside them (same parent, children now paired), so stop there and let the caller
+   * start over with fresh scores.
+   */
   private greedy(candidates: Array<[number, TreeNode, TreeNode]>): boolean {
     candidates.sort((p, q) => q[0] - p[0] || p[1].order - q[1].order || p[2].order - q[2].order);
     let linked = false;
@@ -221,11 +345,12 @@ class Matcher {
       if (!this.free(x) || !this.free(y)) continue;
       this.link(x, y);
       linked = true;
+      if (x.item.kind === 'group') break;
     }
     return linked;
   }
 
-  /** An unpaired group whose children now mostly sit in one unpaired group of B is that group. */
+  /** An unpaired group whose children now sit in one unpaired group of B is that group. */
   private groupsByChildren(): boolean {
     const candidates: Array<[number, TreeNode, TreeNode]> = [];
     for (const ga of this.m.a.nodes) {
@@ -235,9 +360,11 @@ class Matcher {
         const p = this.m.ab.get(c)?.parent;
         if (p && this.free(p)) tally.set(p, (tally.get(p) ?? 0) + 1);
       }
+      // Most of ga's children went to gb, or most of gb's came from ga (ga also lost some
+      // elsewhere); more shared children first.
       for (const [gb, count] of tally) {
-        if (count * 2 >= Math.max(ga.children.length, gb.children.length)) {
-          candidates.push([count * 100 + this.contextScore(ga, gb), ga, gb]);
+        if (count * 2 >= Math.min(ga.children.length, gb.children.length)) {
+          candidates.push([count * 1_000_000 + this.contextScore(ga, gb), ga, gb]);
         }
       }
     }
@@ -259,10 +386,11 @@ class Matcher {
       });
       for (let i = 0; i < la.length; i++) {
         if (!this.free(la[i])) continue;
-        let lo = -1;
-        for (let k = i - 1; k >= 0; k--) if (anchor[k] !== undefined) { lo = anchor[k]!; break; }
-        let hi = lb.length;
-        for (let k = i + 1; k < la.length; k++) if (anchor[k] !== undefined) { hi = anchor[k]!; break; }
+        // The partners of the nearest paired neighbours bound where la[i] may have stayed.
+        const before = anchor.slice(0, i).filter((x) => x !== undefined);
+        const after = anchor.slice(i + 1).find((x) => x !== undefined);
+        const lo = before.length ? before[before.length - 1]! : -1;
+        const hi = after ?? lb.length;
         for (let j = lo + 1; j < hi; j++) {
           const y = lb[j];
           if (!this.free(y) || y.item.kind !== la[i].item.kind || typeKey(y.item) !== typeKey(la[i].item)) continue;
@@ -274,27 +402,36 @@ class Matcher {
     return this.greedy(candidates);
   }
 
-  /** Share of equal facets (name, content, options …), 0…1. */
+  /**
+   * Weighted share of equal facets, 0…1. What an item does (command line and properties, or its
+   * children) weighs double, so a rename plus an option and a condition edit still pairs, while two
+   * different command lines of the same type never do.
+   */
   private similarity(a: TreeNode, b: TreeNode): number {
-    const x = a.item;
-    const y = b.item;
-    const facets = [
-      x.name === y.name,
-      conditionKey(x.condition) === conditionKey(y.condition),
-      optionsKey(x) === optionsKey(y),
-      extraAttributesKey(x) === extraAttributesKey(y),
+    const x = a.facets;
+    const y = b.facets;
+    const facets: Array<[boolean, number]> = [
+      [a.item.name === b.item.name, 1],
+      [x.condition === y.condition, 1],
+      [x.options === y.options, 1],
+      [x.extra === y.extra, 1],
     ];
-    if (x.kind === 'step' && y.kind === 'step') {
-      facets.push(actionText(x) === actionText(y), variablesKey(x.variables) === variablesKey(y.variables));
-    } else {
-      facets.push(this.childOverlap(a, b) >= 0.5);
-    }
-    return facets.filter(Boolean).length / facets.length;
+    if (a.item.kind === 'step') facets.push([x.action === y.action, 2], [x.variables === y.variables, 2]);
+    else facets.push([this.childOverlap(a, b) >= 0.5, 2]);
+    const total = facets.reduce((t, [, w]) => t + w, 0);
+    return facets.reduce((t, [eq, w]) => t + (eq ? w : 0), 0) / total;
   }
 
-  private childOverlap(a: TreeNode, b: TreeNode): number {
-    const total = Math.max(a.children.length, b.children.length);
-    if (total === 0) return 1;
+  /**
+   * Share of the children found in the other group (paired into it, or by key), relative to the
+   * smaller group ('min': a group that kept its place but lost or gained children is still the
+   * same group) or the larger one ('max': evidence strong enough on its own).
+   */
+  private childOverlap(a: TreeNode, b: TreeNode, relativeTo: 'min' | 'max' = 'min'): number {
+    const base = relativeTo === 'min' ? Math.min(a.children.length, b.children.length) : Math.max(a.children.length, b.children.length);
+    // An empty group is contained in anything (it only gained children); two empty groups are no
+    // evidence on their own.
+    if (base === 0) return relativeTo === 'min' ? 1 : 0;
     const paired = a.children.filter((c) => this.m.ab.get(c)?.parent === b).length;
     const keys = new Map<string, number>();
     for (const c of a.children) keys.set(c.key, (keys.get(c.key) ?? 0) + 1);
@@ -306,7 +443,7 @@ class Matcher {
         keys.set(c.key, n - 1);
       }
     }
-    return Math.max(paired, common) / total;
+    return Math.max(paired, common) / base;
   }
 }
 

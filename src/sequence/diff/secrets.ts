@@ -5,24 +5,8 @@
 import type { Step, StepVariable } from '../model/task-sequence.js';
 import { isTrue, variableValue } from '../model/options.js';
 
-export const SECRET_MASK = '********';
-
-/** Secrets whose names do not contain "password" (lower case). */
-const SECRET_NAMES = new Set([
-  'osdproductkey',
-  'osdupgradeosproductkey',
-  'productkey',
-  'osdbitlockerpin',
-]);
-
-/** Flags that contain "Password" in their name but hold no secret (values like true/false, AD/TPM). */
-const NOT_SECRET = new Set(['osdrandomadminpassword', 'osdbitlockercreaterecoverypassword']);
-
-export function isSecretVariable(name: string): boolean {
-  const n = name.trim().toLowerCase();
-  if (NOT_SECRET.has(n)) return false;
-  return n.includes('password') || SECRET_NAMES.has(n);
-}
+export { MASK as SECRET_MASK, isSecretVariable } from '../secrets.js';
+import { MASK as SECRET_MASK, isSecretVariable } from '../secrets.js';
 
 /** Lower-cased names of the step's variables whose values are secret. */
 export function secretVariablesOf(step: Step): Set<string> {
@@ -52,19 +36,25 @@ export function displayValue(v: StepVariable, secrets: Set<string>): string {
   return v.value;
 }
 
+/** Non-empty values of the step's secret variables, as they may appear in its command line. */
+export function secretValuesOf(step: Step, secrets: Set<string>): string[] {
+  return (step.variables ?? []).filter((v) => secrets.has(v.name.toLowerCase()) && v.value.trim()).map((v) => v.value.trim());
+}
+
 /**
  * The command line with secret values cut out: Set Task Sequence Variable writes its value into
- * `tsenv.exe "NAME=value"`, and custom steps may repeat a property in the action.
+ * `tsenv.exe "NAME=value"`, and custom steps may repeat a property in the action. `values` should
+ * hold the secrets of both sides of a diff, so an old password left in a new command line is
+ * still hidden.
  */
-export function displayAction(step: Step, secrets: Set<string>): string {
-  let action = step.action ?? '';
-  for (const v of step.variables ?? []) {
-    if (!secrets.has(v.name.toLowerCase())) continue;
-    const value = v.value.trim();
-    if (!value || !action.includes(value)) continue;
+export function displayAction(action: string, values: string[]): string {
+  let out = action;
+  // Longest first, so a secret that contains another is masked whole.
+  for (const value of [...values].sort((x, y) => y.length - x.length)) {
+    if (!out.includes(value)) continue;
     // A very short secret would mask unrelated characters; hide the whole line instead.
     if (value.length < 4) return SECRET_MASK;
-    action = action.split(value).join(SECRET_MASK);
+    out = out.split(value).join(SECRET_MASK);
   }
-  return action;
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import type { Group, Step, StepVariable } from '../model/task-sequence.js';
 import { continuesOnError, isDisabled, runInOf, successCodesOf } from '../model/options.js';
-import { conditionKey } from './condition-text.js';
+import { conditionKey } from '../condition/describe.js';
 
 export type OptionValue = string | number | boolean | null;
 

@@ -68,6 +68,22 @@ describe('what real files carry', () => {
     expect(hidden.length).toBeGreaterThan(10);
   });
 
+  it('a group condition written after the group\'s steps is still the group\'s condition', () => {
+    const { sequence } = importXmlText(corpusText('mdt-deployshare-client-002-ts.xml'));
+    const find = (items: typeof sequence.items): unknown => {
+      for (const i of items) {
+        if (i.kind !== 'group') continue;
+        if (i.name === 'HP 445 G6 Fix') return i;
+        const f = find(i.items);
+        if (f) return f;
+      }
+      return undefined;
+    };
+    const g = find(sequence.items) as { condition?: unknown; items: Array<{ kind: string }> };
+    expect(g.condition).toBeDefined();
+    expect(g.items.every((i) => i.kind !== 'raw')).toBe(true);
+  });
+
   it('keeps a stray <expression> under a step, with a warning', () => {
     const src = '<sequence version="3.00"><step name="a" successCodeList="0"><action>x</action><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">A</variable></expression></step></sequence>';
     const r = importXmlText(src, 'stray.xml');

@@ -1,0 +1,162 @@
+/** `osd ts simulate` and `osd ts run`: the engine against a machine profile, dry or for real. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { InitialVariable } from '../engine/engine.js';
+import { parseMachineProfile } from '../engine/machine-profile/index.js';
+import type { MachineProfile } from '../engine/machine-profile/index.js';
+import { renderSimulation, renderVariables } from '../engine/simulate/report.js';
+import type { MediaType, SimulationReport } from '../engine/simulate/simulate.js';
+import { ConditionErrors, simulate } from '../engine/simulate/simulate.js';
+import { FileJournal, journalPath } from '../runner/file-journal.js';
+import { ProcessExecutor } from '../runner/process-executor.js';
+import { SmstsLog } from '../runner/smsts-log.js';
+import { loadTaskSequenceFile } from '../sequence/codec/load.js';
+import { InputError } from '../sequence/input-error.js';
+import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function assignment(text: string, option: string): { name: string; value: string } {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new InputError({ input: option, rule: `"${text}" is not NAME=VALUE`, hint: `e.g. ${option} OSDComputerName=PC001` });
+  return { name: text.slice(0, at).trim(), value: text.slice(at + 1) };
+}
+
+function exitCode(text: string, step: string): number {
+  const t = text.trim();
+  const n = /^0x[0-9a-f]{1,8}$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(n) || n > 0xffffffff || n < -0x80000000) {
+    throw new InputError({ input: '--fail', rule: `"${text}" for step "${step}" is not an exit code`, hint: 'write a decimal number or hex, e.g. --fail "Apply Operating System"=0x80070002' });
+  }
+  return n >>> 0;
+}
+
+function loadProfile(path: string): MachineProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError({ input: path, rule: code === 'ENOENT' ? 'machine profile not found' : `cannot read the machine profile (${code})` });
+  }
+  return parseMachineProfile(text, path);
+}
+
+interface EngineFlags {
+  machine: string;
+  var?: string[];
+  secretVar?: string[];
+  fail?: string[];
+  mediaType?: MediaType;
+  json?: boolean;
+  quiet?: boolean;
+  packageId?: string;
+}
+
+function variablesFrom(opts: EngineFlags): InitialVariable[] {
+  return [
+    ...(opts.var ?? []).map((v) => ({ ...assignment(v, '--var'), secret: false })),
+    ...(opts.secretVar ?? []).map((v) => ({ ...assignment(v, '--secret-var'), secret: true })),
+  ];
+}
+
+function conditionErrors(e: ConditionErrors, file: string): InputError {
+  return new InputError({
+    input: file,
+    rule: `conditions that cannot be evaluated (never treated as true):\n${e.problems.map((p) => `  ${p.path}: ${p.construct}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}`,
+    hint: 'fix the conditions (osd ts lint shows them too), then simulate again',
+  });
+}
+
+function report(file: string, r: SimulationReport, opts: { json?: boolean; variables?: boolean }): void {
+  if (opts.json) {
+    const { log: _log, ...rest } = r;
+    void _log;
+    printJson(rest);
+  } else {
+    process.stdout.write(renderSimulation(r, file));
+    if (opts.variables) print(`\nVariables at the end (secrets masked):\n${renderVariables(r.variables)}`);
+  }
+}
+
+const engineOptions = (c: Command): Command =>
+  c
+    .requiredOption('-m, --machine <profile>', 'machine profile (JSON, see docs/machine-profile.md)')
+    .option('--var <NAME=VALUE>', 'a variable as a collection or device variable would set it (repeatable)', collect)
+    .option('--secret-var <NAME=VALUE>', 'a masked variable (repeatable); never printed', collect)
+    .addOption(new Option('--media-type <type>', 'start from media or PXE (in Windows PE); default: Software Center when the machine has an OS, else PXE').choices(['BootMedia', 'FullMedia', 'PXE', 'OEMMedia']))
+    .option('--package-id <id>', 'which task sequence to take from a console export holding several')
+    .option('-q, --quiet', 'do not print import warnings');
+
+export function registerEngineCommands(ts: Command): void {
+  engineOptions(
+    ts
+      .command('simulate')
+      .description('dry-run the task sequence on a machine profile: what runs, what is skipped and why, restarts, final variables')
+      .argument('<file>', 'task sequence file'),
+  )
+    .option('--fail <"STEP"=CODE>', 'make a step (name or path) exit with this code (repeatable)', collect)
+    .option('--variables', 'also list the variables at the end')
+    .option('--log <file>', 'write the simulated smsts.log (CMTrace format) here')
+    .option('--json', 'print the report as JSON (docs/simulation-report.md)')
+    .action(async (file: string, opts: EngineFlags & { variables?: boolean; log?: string }) => {
+      const profile = loadProfile(opts.machine);
+      const { sequence, warnings } = loadTaskSequenceFile(file, { packageId: opts.packageId });
+      if (!opts.quiet && !opts.json) for (const w of warnings) process.stderr.write(`osd: warning: ${file}:${w.at}: ${w.message}\n`);
+      const fail = (opts.fail ?? []).map((f) => {
+        const a = assignment(f, '--fail');
+        return { step: a.name.replace(/^"(.*)"$/, '$1'), exitCode: exitCode(a.value, a.name) };
+      });
+      let r: SimulationReport;
+      try {
+        r = await simulate(sequence, { profile, variables: variablesFrom(opts), fail, mediaType: opts.mediaType });
+      } catch (e) {
+        if (e instanceof ConditionErrors) throw conditionErrors(e, file);
+        throw e;
+      }
+      for (const f of fail) {
+        if (!r.instructions.some((i) => i.name === f.step || i.path === f.step)) {
+          throw new InputError({ input: '--fail', rule: `no step is called "${f.step}"`, hint: 'use a step name or path as "osd ts show" prints it' });
+        }
+      }
+      if (opts.log) writeFileAtomic(opts.log, r.log);
+      report(file, r, opts);
+      if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
+    });
+
+  engineOptions(
+    ts
+      .command('run')
+      .description('run the task sequence for real on this host against a machine profile: Run Command Line steps run as processes, other steps are predicted; resumable after a restart or a crash')
+      .argument('<file>', 'task sequence file'),
+  )
+    .requiredOption('-s, --state <dir>', 'folder for the journal and smsts.log (reuse it to resume)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: EngineFlags & { state: string }) => {
+      const profile = loadProfile(opts.machine);
+      const { sequence } = loadTaskSequenceFile(file, { packageId: opts.packageId });
+      const journal = new FileJournal(journalPath(opts.state));
+      const log = new SmstsLog(join(opts.state, 'logs'));
+      let r: SimulationReport;
+      try {
+        r = await simulate(sequence, {
+          profile,
+          variables: variablesFrom(opts),
+          mediaType: opts.mediaType,
+          journal,
+          log,
+          executor: (predicting) => new ProcessExecutor(predicting),
+        });
+      } catch (e) {
+        if (e instanceof ConditionErrors) throw conditionErrors(e, file);
+        throw e;
+      }
+      if (opts.json) printJson({ result: r.result, exitCode: r.exitCode, failedAt: r.failedAt, reboots: r.reboots, log: log.path, journalWrites: journal.writes });
+      else print(`${r.result === 'success' ? 'SUCCESS' : `FAILURE (${r.message})`}; smsts.log: ${log.path}`);
+      if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
+    });
+}

@@ -1,0 +1,381 @@
+/**
+ * The task sequence engine: the run loop of engine-semantics §3 over the instruction list, with
+ * conditions evaluated when reached, continue-on-error propagation, success codes,
+ * `_SMSTSLastAction*`, time-outs, run-in checks, restarts and a journal that lets a new process
+ * carry on after a restart or a crash (§7).
+ *
+ * One `run()` call runs until the sequence ends or a restart is needed; the host then restarts
+ * the (virtual) computer and calls `run()` on a new Engine with the same journal.
+ */
+import type { Step, TaskSequence } from '../sequence/model/task-sequence.js';
+import { continuesOnError, isDisabled, runInOf, successCodesOf } from '../sequence/model/options.js';
+import { evaluateCondition, explainFalse } from './conditions/index.js';
+import { Environment, expandVariables, ReadOnlyVariableError, scrubSecrets } from './environment.js';
+import { ENGINE_ERRORS, hex, unsigned } from './error-codes.js';
+import type { MachineInventory } from './inventory.js';
+import type {
+  Executor,
+  JournalState,
+  JournalStore,
+  LogSeverity,
+  LogSink,
+  RestartTarget,
+  RunEnvironment,
+  StatusEvent,
+  StatusSink,
+  StepExecution,
+  StepResult,
+  StepVariables,
+} from './ports.js';
+import type { Instruction, Program } from './program.js';
+import { compileProgram } from './program.js';
+
+export interface InitialVariable {
+  name: string;
+  value: string;
+  secret?: boolean;
+}
+
+/** What the computer looks like right now; the host recomputes it after every (re)start. */
+export interface HostFacts {
+  environment: RunEnvironment;
+  /** Read-only built-ins derived from the machine (_SMSTSInWinPE, _SMSTSBootUEFI, _SMSTSMake, …). */
+  builtIns: Record<string, string>;
+  inventory: MachineInventory;
+  /** Process environment for %comspec%-style references (engine-semantics §6). */
+  processEnvironment?: Record<string, string>;
+}
+
+export interface EngineOptions {
+  sequence: TaskSequence;
+  executor: Executor;
+  journal: JournalStore;
+  log?: LogSink;
+  status?: StatusSink;
+  host: HostFacts;
+  /**
+   * Variables of the first start, in rising precedence: collection variables (by priority),
+   * device variables, media/prestart variables (engine-semantics §2). Ignored on resume.
+   */
+  initialVariables?: InitialVariable[];
+  /** Test hook: a clock. */
+  now?: () => Date;
+}
+
+export type RunOutcome =
+  | { kind: 'finished'; succeeded: boolean; exitCode: number; failedInstruction?: Instruction }
+  | { kind: 'restart'; target: RestartTarget; instruction: Instruction; rerun: boolean };
+
+export class EngineStateError extends Error {}
+
+const COMPONENT = 'TSManager';
+
+/**
+ * Step types an unexpected restart cannot hurt: running them again does exactly what they were
+ * doing (request a restart, set variables). Documented in docs/decisions.md.
+ */
+const RERUNNABLE = new Set(['sms_tasksequence_rebootaction', 'sms_tasksequence_setvariableaction', 'sms_tasksequence_setdynamicvariablesaction']);
+
+export class Engine {
+  readonly program: Program;
+  private env!: Environment;
+  private state!: JournalState;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: EngineOptions) {
+    this.program = compileProgram(options.sequence);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The variables as they stand (secrets masked unless asked otherwise). */
+  variables(maskSecrets = true): Record<string, string> {
+    return this.env.snapshot({ maskSecrets });
+  }
+
+  private log(message: string, severity: LogSeverity = 'info', file = 'engine.ts'): void {
+    const sink = this.options.log;
+    if (!sink) return;
+    const secrets = this.env ? this.env.secretValues() : [];
+    sink.write({ time: this.now(), component: COMPONENT, severity, message: secrets.length ? scrubSecrets(message, secrets) : message, file });
+  }
+
+  private status(event: Omit<StatusEvent, 'time'>, ins?: Instruction): void {
+    const sink = this.options.status;
+    if (!sink) return;
+    const base: Partial<StatusEvent> = ins
+      ? { pointer: ins.index, path: ins.path, name: ins.item.name, kind: ins.kind, type: ins.kind === 'step' ? (ins.item as Step).type : undefined }
+      : {};
+    const secrets = this.env ? this.env.secretValues() : [];
+    const scrub = (s: string | undefined): string | undefined => (s && secrets.length ? scrubSecrets(s, secrets) : s);
+    sink.emit({ time: this.now().toISOString(), ...base, ...event, reason: scrub(event.reason), message: scrub(event.message) });
+  }
+
+  private async save(): Promise<void> {
+    this.state.environment = this.env.persist();
+    this.state.sequence++;
+    await this.options.journal.save(this.state);
+  }
+
+  private applyBuiltIns(): void {
+    for (const [k, v] of Object.entries(this.options.host.builtIns)) this.env.setBuiltIn(k, v);
+    this.env.setBuiltIn('_SMSTSInWinPE', this.options.host.environment === 'WinPE' ? 'true' : 'false');
+  }
+
+  async run(): Promise<RunOutcome> {
+    const ins = this.program.instructions;
+    const loaded = await this.options.journal.load();
+    let resumed: { pointer: number; stepState: unknown } | undefined;
+    let pointer: number;
+    if (!loaded) {
+      this.env = new Environment();
+      this.applyBuiltIns();
+      this.env.setBuiltIn('_SMSTSLastActionSucceeded', 'true');
+      // globalVarList first, so every later source overrides it (task-sequence-format §11.5, our choice).
+      for (const v of this.options.sequence.globalVariables ?? []) {
+        if (!v.name.startsWith('_')) this.env.set(v.name, v.value);
+      }
+      for (const v of this.options.initialVariables ?? []) {
+        if (v.name.trim().startsWith('_')) this.env.setBuiltIn(v.name, v.value);
+        else this.env.set(v.name, v.value, { secret: v.secret });
+      }
+      this.state = { format: 'openosd.journal/v1', fingerprint: this.program.fingerprint, pointer: 0, status: 'running', environment: this.env.persist(), sequence: 0 };
+      this.log(`Start executing the task sequence: ${ins.length} instructions, in ${this.options.host.environment === 'WinPE' ? 'Windows PE' : 'the full OS'}`);
+      await this.save();
+      pointer = 0;
+    } else {
+      if (loaded.fingerprint !== this.program.fingerprint) {
+        throw new EngineStateError('the journal belongs to a different task sequence: remove it to start afresh');
+      }
+      this.state = loaded;
+      this.env = Environment.restore(loaded.environment);
+      if (loaded.status === 'succeeded' || loaded.status === 'failed') {
+        const exitCode = loaded.result?.exitCode ?? 0;
+        const failed = loaded.result?.failedInstruction;
+        return { kind: 'finished', succeeded: loaded.status === 'succeeded', exitCode, failedInstruction: failed === undefined ? undefined : ins[failed] };
+      }
+      this.applyBuiltIns();
+      pointer = loaded.pointer;
+      if (loaded.restart) {
+        const r = loaded.restart;
+        this.log(`The task sequence resumed after the restart requested by (${ins[r.from]?.item.name ?? '?'}), in ${this.options.host.environment === 'WinPE' ? 'Windows PE' : 'the full OS'}`);
+        if (r.rerun) {
+          pointer = r.from;
+          resumed = { pointer: r.from, stepState: r.stepState };
+        }
+        this.state.restart = undefined;
+        this.state.status = 'running';
+      } else if (loaded.inProgress) {
+        // The computer restarted (or the engine was killed) while a step ran (§7).
+        const { pointer: at } = loaded.inProgress;
+        const instruction = ins[at];
+        const step = instruction.item as Step;
+        const used = loaded.retries?.[at] ?? 0;
+        // Steps that are safe to repeat by nature run again; others only with "retry this step" (§7, [I]).
+        const allowed = RERUNNABLE.has((step.type ?? '').toLowerCase()) ? Math.max(step.retryCount ?? 0, 5) : step.retryCount ?? 0;
+        this.state.inProgress = undefined;
+        if (used < allowed) {
+          this.state.retries = { ...loaded.retries, [at]: used + 1 };
+          this.log(`The computer restarted unexpectedly while (${step.name}) was running; retrying it (${used + 1} of ${allowed})`, 'warning');
+          pointer = at;
+        } else {
+          this.log(`The computer restarted unexpectedly while (${step.name}) was running, and the step does not retry after a restart`, 'error');
+          const outcome = await this.afterStep(instruction, { exitCode: ENGINE_ERRORS.unexpectedRestart.code, message: 'the computer restarted unexpectedly during the step' });
+          if (outcome.kind !== 'next') return outcome.result;
+          pointer = outcome.pointer;
+        }
+      }
+    }
+
+    while (pointer < ins.length) {
+      const instruction = ins[pointer];
+      const item = instruction.item;
+      const type = instruction.kind === 'step' ? (item as Step).type ?? '' : '';
+      this.log(`Start executing an instruction. Instruction name: '${item.name}'. Pointer: ${pointer}. Type: '${type}'. Disabled: ${isDisabled(item) ? 1 : 0}`, 'verbose');
+      const isResumedStep = resumed?.pointer === pointer;
+      if (!isResumedStep) {
+        if (isDisabled(item)) {
+          this.log(`The ${instruction.kind === 'group' ? 'group' : 'action'} (${item.name}) has been skipped because it is disabled`);
+          this.status({ outcome: 'skipped', reason: 'disabled' }, instruction);
+          pointer = instruction.end + 1;
+          continue;
+        }
+        if (item.condition) {
+          const outcome = evaluateCondition(item.condition, {
+            variable: (n) => this.env.get(n),
+            expand: (t) => this.expand(t),
+            inventory: this.options.host.inventory,
+          });
+          for (const e of outcome.errors) {
+            this.log(`The condition of (${item.name}) contains ${e.construct} that cannot be evaluated: ${e.message}; it counts as false`, 'warning');
+          }
+          if (!outcome.value) {
+            const why = explainFalse(outcome);
+            this.log(`The condition for the ${instruction.kind === 'group' ? 'group' : 'action'} (${item.name}) is evaluated to be false: ${why}`);
+            this.status({ outcome: 'skipped', reason: `condition false: ${why}` }, instruction);
+            pointer = instruction.end + 1;
+            continue;
+          }
+        }
+      }
+      if (instruction.kind === 'group') {
+        this.log(`The group (${item.name}) has been successfully started`);
+        this.status({ outcome: 'started' }, instruction);
+        pointer++;
+        continue;
+      }
+      const result = await this.executeStep(instruction, isResumedStep ? resumed!.stepState : undefined, isResumedStep);
+      resumed = undefined;
+      const next = await this.afterStep(instruction, result);
+      if (next.kind !== 'next') return next.result;
+      pointer = next.pointer;
+    }
+    return this.finish(true, 0);
+  }
+
+  private expand(text: string, local?: Map<string, string>): string {
+    const penv = this.options.host.processEnvironment;
+    return expandVariables(
+      text,
+      (n) => this.env.get(n) ?? local?.get(n.toLowerCase()),
+      penv ? (n) => penv[n] ?? penv[Object.keys(penv).find((k) => k.toLowerCase() === n.toLowerCase()) ?? ''] : undefined,
+    );
+  }
+
+  private async executeStep(instruction: Instruction, stepState: unknown, isResumed: boolean): Promise<StepResult> {
+    const step = instruction.item as Step;
+    this.env.setBuiltIn('_SMSTSCurrentActionName', step.name);
+    // Step defaults (§6): non-hidden properties are defaults a global variable of the same name overrides.
+    const local = new Map<string, string>();
+    const properties: Record<string, string> = {};
+    for (const v of step.variables ?? []) {
+      const global = v.hidden ? undefined : this.env.get(v.name);
+      properties[v.name] = global ?? v.value;
+      if (!v.hidden && global === undefined && v.value !== '') local.set(v.name.toLowerCase(), v.value);
+    }
+    const runIn = runInOf(step);
+    const here = this.options.host.environment;
+    if ((runIn === 'WinPE' && here !== 'WinPE') || (runIn === 'FullOS' && here !== 'FullOS')) {
+      const where = here === 'WinPE' ? 'Windows PE' : 'the full OS';
+      return { exitCode: ENGINE_ERRORS.wrongEnvironment.code, message: `the step can run only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full OS'}, and the computer is in ${where}` };
+    }
+    const commandLine = this.expand(step.action ?? '', local);
+    if (!(this.env.get('OSDDoNotLogCommand') ?? '').match(/^true$/i)) {
+      this.log(`Command line for the action (${step.name}): ${commandLine}`, 'verbose');
+    }
+    this.state.inProgress = { pointer: instruction.index, attempt: (this.state.retries?.[instruction.index] ?? 0) + 1 };
+    await this.save();
+    this.status({ outcome: 'started' }, instruction);
+    const variables: StepVariables = {
+      get: (n) => this.env.get(n) ?? local.get(n.toLowerCase()),
+      set: (n, v, o) => this.env.set(n, v, o),
+      expand: (t) => this.expand(t, local),
+    };
+    const controller = new AbortController();
+    const execution: StepExecution = {
+      instruction,
+      step,
+      commandLine,
+      properties,
+      variables,
+      environment: here,
+      resumed: isResumed ? { stepState } : undefined,
+      signal: controller.signal,
+      log: (m, s) => this.log(m, s ?? 'info', 'action'),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const run = this.options.executor.execute(execution);
+      if (step.timeout && step.timeout > 0) {
+        const timeout = new Promise<StepResult>((resolve) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            resolve({ exitCode: ENGINE_ERRORS.timeout.code, message: `the step did not finish within its time-out of ${step.timeout} seconds` });
+          }, step.timeout! * 1000);
+        });
+        return await Promise.race([run, timeout]);
+      }
+      return await run;
+    } catch (e) {
+      if (e instanceof ReadOnlyVariableError) return { exitCode: ENGINE_ERRORS.readOnlyVariable.code, message: e.message };
+      return { exitCode: ENGINE_ERRORS.executorError.code, message: (e as Error).message ?? String(e) };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Records the step's result, then continues, restarts, or propagates a failure (§3). */
+  private async afterStep(
+    instruction: Instruction,
+    result: StepResult,
+  ): Promise<{ kind: 'next'; pointer: number } | { kind: 'done'; result: RunOutcome }> {
+    const step = instruction.item as Step;
+    const code = result.exitCode >>> 0;
+    const ok = successCodesOf(step).some((c) => c >>> 0 === code);
+    this.env.setBuiltIn('_SMSTSLastActionName', step.name);
+    this.env.setBuiltIn('_SMSTSLastActionRetCode', unsigned(code));
+    this.env.setBuiltIn('_SMSTSLastActionSucceeded', ok ? 'true' : 'false');
+    this.state.inProgress = undefined;
+    if (ok) {
+      this.log(`Successfully completed the action (${step.name}) with the exit win32 code ${unsigned(code)}`);
+      this.status({ outcome: 'succeeded', exitCode: code }, instruction);
+    } else {
+      this.log(`Failed to run the action: ${step.name}.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: Windows)`, 'error');
+      this.status({ outcome: 'failed', exitCode: code, message: result.message }, instruction);
+    }
+
+    // A restart asked for by the step, or by a script through SMSTSRebootRequested (§7).
+    let restart = result.restart;
+    const requested = this.env.get('SMSTSRebootRequested');
+    if (!restart && requested && (ok || step.continueOnError)) {
+      const target: RestartTarget = /^winpe$/i.test(requested) ? 'WinPE' : 'HD';
+      restart = { target, rerun: /^true$/i.test(this.env.get('SMSTSRetryRequested') ?? '') };
+    }
+    if (requested !== undefined) this.env.delete('SMSTSRebootRequested');
+    if (this.env.get('SMSTSRetryRequested') !== undefined) this.env.delete('SMSTSRetryRequested');
+
+    if (ok || continuesOnError(step)) {
+      if (!ok) this.log(`The action (${step.name}) failed, and it is set to continue on error`, 'warning');
+      if (restart) {
+        this.log(`The action (${step.name}) initiated a reboot request`);
+        this.log('Execution engine result code: Reboot (2)');
+        this.state.status = 'restarting';
+        this.state.restart = { target: restart.target, rerun: restart.rerun === true, stepState: restart.stepState, from: instruction.index };
+        this.state.pointer = restart.rerun ? instruction.index : instruction.index + 1;
+        this.status({ outcome: 'restart-requested', target: restart.target, message: restart.reason }, instruction);
+        await this.save();
+        return { kind: 'done', result: { kind: 'restart', target: restart.target, instruction, rerun: restart.rerun === true } };
+      }
+      this.state.pointer = instruction.index + 1;
+      await this.save();
+      return { kind: 'next', pointer: instruction.index + 1 };
+    }
+
+    // Failure propagation: up to the nearest group that continues on error, else the TS fails.
+    const ins = this.program.instructions;
+    let g = instruction.parent;
+    while (g !== -1) {
+      const group = ins[g];
+      if (continuesOnError(group.item)) {
+        this.log(`Let the parent group (${group.item.name}) decide whether to continue execution`);
+        this.log(`The group (${group.item.name}) is set to continue on error: execution continues after it`, 'warning');
+        this.state.pointer = group.end + 1;
+        await this.save();
+        return { kind: 'next', pointer: group.end + 1 };
+      }
+      this.log(`The execution of the group (${group.item.name}) has failed and the execution has been aborted. An action failed.`, 'error');
+      g = group.parent;
+    }
+    return { kind: 'done', result: await this.finish(false, code, instruction) };
+  }
+
+  private async finish(succeeded: boolean, exitCode: number, failed?: Instruction): Promise<RunOutcome> {
+    this.state.status = succeeded ? 'succeeded' : 'failed';
+    this.state.pointer = this.program.instructions.length;
+    this.state.result = { exitCode, failedInstruction: failed?.index };
+    if (succeeded) this.log('Task sequence execution succeeded. Execution engine result code: Success (0)');
+    else this.log(`Task sequence execution failed with error code ${hex(exitCode)} at (${failed?.item.name}). Execution engine result code: Failure (1)`, 'error');
+    this.status({ outcome: succeeded ? 'sequence-succeeded' : 'sequence-failed', exitCode, path: failed?.path, name: failed?.item.name });
+    await this.save();
+    return { kind: 'finished', succeeded, exitCode, failedInstruction: failed };
+  }
+}
