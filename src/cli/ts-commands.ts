@@ -15,6 +15,7 @@ import { SEVERITY_ORDER } from '../sequence/lint/finding.js';
 import { renderTree, summarize } from '../sequence/present/tree.js';
 import { loadSiteManifest } from '../sequence/site-manifest.js';
 import { encodeText } from '../sequence/xml/decode.js';
+import { conditionWarnings, validateCondition } from '../engine/conditions/index.js';
 import { registerEngineCommands } from './engine-commands.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
 
@@ -110,7 +111,14 @@ export function registerTaskSequenceCommands(program: Command): void {
       if (!file) throw new InputError({ input: 'osd ts lint', rule: 'missing the task sequence file argument', hint: 'osd ts lint FILE [--manifest SITE.json]' });
       const manifest = opts.manifest ? loadSiteManifest(opts.manifest) : undefined;
       const { sequence, warnings } = load(file, opts);
-      const all = lintSequence(sequence, { manifest });
+      const all = lintSequence(sequence, {
+        manifest,
+        checkCondition: (c) =>
+          [...validateCondition(c), ...conditionWarnings(c)]
+            // Operators and variable conditions are lint's own rules already; keep what only the engine can tell.
+            .filter((e) => e.construct !== 'operator' && e.construct !== 'logical operator' || e.rule !== undefined)
+            .map((e) => ({ severity: e.severity, rule: e.rule, message: `${e.construct}: ${e.message}${e.column ? ` (column ${e.column})` : ''} in ${e.text}`, hint: e.hint })),
+      });
       const findings = all.filter((f) => SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[opts.minSeverity]);
       const counts = { error: 0, warning: 0, info: 0 };
       for (const f of findings) counts[f.severity]++;

@@ -153,3 +153,16 @@ describe('osd itself', () => {
     expect(osd('ts', 'frobnicate').code).toBe(2);
   });
 });
+
+describe('osd ts lint checks WQL with the engine\'s parser', () => {
+  it('a query that does not parse is an error with its column', () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'osd-lint-wql-'));
+    const f = join(dir2, 'wql.xml');
+    writeFileSync(f, '<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Dell only" description=""><condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer = </variable></expression></condition><action>x</action></step></sequence>');
+    const r = osd('ts', 'lint', f, '--json');
+    expect(r.code).toBe(1);
+    const finding = JSON.parse(r.stdout).findings.find((x: { rule: string }) => x.rule === 'condition-invalid');
+    expect(finding).toMatchObject({ severity: 'error', path: 'Dell only' });
+    expect(finding.message).toMatch(/WQL query: .*column \d+/);
+  });
+});

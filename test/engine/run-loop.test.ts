@@ -235,3 +235,26 @@ describe('environment, time-outs, restarts', () => {
     await expect(runOnce(sequence(cmd('B')), new ScriptedExecutor(), { journal })).rejects.toThrow(/different task sequence/);
   });
 });
+
+describe('start-up variable precedence (engine-semantics §2)', async () => {
+  const { startupVariables } = await import('../../src/engine/variable-sources.js');
+  it('collection variables by precedence (9 beats 1), then device variables, then anything set at run time; globalVarList is lowest', async () => {
+    const ts = sequence(
+      `<globalVarList><variable name="OSDStateSMPRetryCount" property="SMPRetryCount">3</variable><variable name="Site" property="Site">global</variable></globalVarList>` +
+        cmd('Read', { vars: [['OSDComputerName', '%_SMSTSMachineName%']] }),
+    );
+    const vars = startupVariables({
+      collections: [
+        { collection: 'All Laptops', precedence: 9, variables: [{ name: 'Site', value: 'laptops' }, { name: 'OSDComputerName', value: 'LAP01' }] },
+        { collection: 'London', precedence: 1, variables: [{ name: 'Site', value: 'london' }, { name: 'Wallpaper', value: 'red' }] },
+      ],
+      device: [{ name: 'OSDComputerName', value: 'PC01' }],
+    });
+    const x = new ScriptedExecutor();
+    const r = await runOnce(ts, x, { vars, host: host('WinPE', { _SMSTSMachineName: 'MININT-1' }) });
+    expect(r.engine.variables()).toMatchObject({ Site: 'laptops', Wallpaper: 'red', OSDComputerName: 'PC01', OSDStateSMPRetryCount: '3' });
+    // The device variable beats the step default (%_SMSTSMachineName%).
+    expect(x.executions[0].properties.OSDComputerName).toBe('PC01');
+    expect(startupVariables({ media: [{ name: 'A', value: '1' }], device: [{ name: 'B', value: '2' }] })).toEqual([{ name: 'A', value: '1' }]);
+  });
+});

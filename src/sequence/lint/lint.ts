@@ -29,7 +29,9 @@ export const LINT_RULES: LintRuleInfo[] = [
   { id: 'duplicate-sibling-name', severity: 'warning', summary: 'Two items in the same group have the same name' },
   { id: 'condition-never-true', severity: 'error', summary: 'A variable condition compares against a value the variable can never have' },
   { id: 'condition-always-true', severity: 'warning', summary: 'A variable condition is true whatever the variable holds' },
-  { id: 'condition-invalid', severity: 'error', summary: 'Unknown condition operator, or a variable condition without a variable' },
+  { id: 'condition-invalid', severity: 'error', summary: 'A condition the engine cannot evaluate: unknown operator or expression type, a variable condition without a variable, a WQL query that does not parse' },
+  { id: 'condition-wql-*', severity: 'warning', summary: 'WQL that parses but may not do what it says: unknown class or property, array comparison, %VAR% in a query, smart quotes (conditions-wql §8)' },
+  { id: 'condition-empty-operator-with-siblings', severity: 'warning', summary: 'An empty and/or/not followed by expressions that were probably meant to be inside it' },
   { id: 'wrong-environment', severity: 'error', summary: 'A WinPE-only step is reachable only in the full OS (or the reverse)' },
   { id: 'partition-without-guards', severity: 'warning', summary: 'Format and Partition Disk runs without the usual data-loss guards' },
   { id: 'capture-all-profiles-without-local-accounts', severity: 'warning', summary: 'Capture User State takes all profiles but Restore User State does not restore local accounts' },
@@ -46,8 +48,21 @@ export const LINT_RULES: LintRuleInfo[] = [
   { id: 'unknown-step-type', severity: 'info', summary: 'A step type OpenOSD does not know (kept as a command line)' },
 ];
 
+/** A finding about one condition, from a checker the caller plugs in (the engine's WQL validator). */
+export interface ConditionFinding {
+  severity: Severity;
+  rule?: string;
+  message: string;
+  hint?: string;
+}
+
 export interface LintOptions {
   manifest?: SiteManifest;
+  /**
+   * Deeper condition checks than this layer can do (WQL syntax, classes, properties): the CLI
+   * passes the engine's validator, keeping `sequence` free of engine imports.
+   */
+  checkCondition?: (condition: NonNullable<ItemVisit['item']['condition']>) => ConditionFinding[];
 }
 
 const T = {
@@ -81,6 +96,11 @@ export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintF
   checkNamesAndStructure(ts.items, [], add);
   for (const v of visits) {
     checkConditions(v, add);
+    if (options.checkCondition && v.item.condition) {
+      for (const f of options.checkCondition(v.item.condition)) {
+        add(f.severity === 'error' ? 'condition-invalid' : conditionRuleId(f.rule), f.severity, v.path, f.message, f.hint ?? 'see docs/lint-rules.md');
+      }
+    }
     if (v.item.kind === 'step') checkStep(v as ItemVisit & { item: Step }, add, byPath);
   }
   checkEnvironments(ts, add);
@@ -90,6 +110,12 @@ export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintF
 
   // Stable: by severity, then in tree order as found.
   return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+}
+
+/** WQL_ARRAY_COMPARISON → condition-wql-array-comparison; COND_X → condition-x (conditions-wql §8). */
+function conditionRuleId(rule: string | undefined): string {
+  const id = (rule ?? 'warning').toLowerCase().replace(/_/g, '-');
+  return id.startsWith('cond-') ? `condition-${id.slice(5)}` : `condition-${id}`;
 }
 
 type Add = (rule: string, severity: Severity, path: string[] | string, message: string, hint: string) => void;
