@@ -32,6 +32,8 @@ demo: build
 
 bench: build
 	@node bench/round-trip.bench.mjs
+	@echo
+	@node bench/engine.bench.mjs
 
 clean:
 	rm -rf dist .tmp

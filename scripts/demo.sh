@@ -39,4 +39,26 @@ step "6. Semantic diff: one step moved, one renamed, one condition changed"
 node scripts/make-demo-revision.mjs "$CORPUS/mdt8456-sccm-client-template.xml" "$OUT/client-template-rev2.xml"
 $OSD ts diff "$CORPUS/mdt8456-sccm-client-template.xml" "$OUT/client-template-rev2.xml" || true
 
+step "7. Simulate the MDT client template on a bare-metal UEFI laptop (PXE)"
+$OSD ts simulate "$CORPUS/mdt8456-sccm-client-template.xml" --machine examples/machines/uefi-x64-laptop-bare-metal.json --quiet --log "$OUT/smsts-simulated.log" | tail -n 40 || true
+
+step "8. The same on the Windows 10 machine, with Apply Operating System made to fail"
+$OSD ts simulate "$CORPUS/mdt8456-sccm-client-template.xml" --machine examples/machines/win10-x64-refresh.json --quiet \
+  --media-type BootMedia --fail "Apply Operating System Image"=0x80070002 | tail -n 25 || true
+
+step "9. Run a task sequence for real, kill it, and resume it"
+cat > "$OUT/run.xml" <<XML
+<sequence version="3.10"><group name="Demo" description="">
+<step type="SMS_TaskSequence_RunCommandLineAction" name="Slow step 1" description="" successCodeList="0" retryCount="3"><action>smsswd.exe /run: sleep 1; echo step 1 done &gt;&gt; $OUT/run.txt</action></step>
+<step type="SMS_TaskSequence_RunCommandLineAction" name="Slow step 2" description="" successCodeList="0" retryCount="3"><action>smsswd.exe /run: sleep 1; echo step 2 done, %Greeting% &gt;&gt; $OUT/run.txt</action></step>
+</group></sequence>
+XML
+rm -rf "$OUT/run-state" "$OUT/run.txt"
+# In its own process group, so kill -9 takes the engine and the step it runs, as a power cut would.
+setsid $OSD ts run "$OUT/run.xml" --state "$OUT/run-state" --machine examples/machines/uefi-x64-laptop-bare-metal.json --var Greeting=hello &
+pid=$!; sleep 1.6; kill -9 -- -$pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+echo "killed the engine (and its step) at 1.6 s; resuming in a new process:"
+$OSD ts run "$OUT/run.xml" --state "$OUT/run-state" --machine examples/machines/uefi-x64-laptop-bare-metal.json
+cat "$OUT/run.txt"
+
 step "Done. Outputs are in $OUT/"
