@@ -62,7 +62,9 @@ function referenceJson(r: ContentReference): Record<string, unknown> {
 }
 
 function variableJson(v: StepVariable): Record<string, unknown> {
-  return { ...pick(v, ['name', 'property', 'hidden', 'value', 'extraAttributes']), ...(hints(v.xml) ? { xml: hints(v.xml) } : {}) };
+  // A secret is written empty: the JSON form is an export like any other.
+  const value = v.secret ? { value: '' } : {};
+  return { ...pick(v, ['name', 'property', 'hidden', 'value', 'extraAttributes']), ...value, ...(hints(v.xml) ? { xml: hints(v.xml) } : {}) };
 }
 
 const ITEM_KEYS = [

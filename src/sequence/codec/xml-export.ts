@@ -199,7 +199,8 @@ class SequenceWriter {
 
   private variablePart(v: StepVariable): Part {
     // ConfigMgr and MDT both write an empty value as <variable …></variable>.
-    return { write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.value, '></variable>') };
+    // Secrets are never exported (ConfigMgr writes them empty too; the admin re-enters them after import).
+    return { write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.secret ? '' : v.value, '></variable>') };
   }
 
   private itemPart(item: SequenceItem): Part {

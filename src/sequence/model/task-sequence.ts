@@ -92,6 +92,11 @@ export interface StepVariable {
   /** Not published as a run-time variable (command-line argument, package ID, …). */
   hidden?: boolean;
   value: string;
+  /**
+   * A secret set in OpenOSD (a password from the wizard): kept in memory for the engine, but every
+   * export writes it empty, as ConfigMgr's do (task-sequence-format §1). Never set by an import.
+   */
+  secret?: true;
   extraAttributes?: Record<string, string>;
   xml?: NodeXmlHints;
 }
