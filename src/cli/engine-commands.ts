@@ -1,10 +1,9 @@
 /** `osd ts simulate` and `osd ts run`: the engine against a machine profile, dry or for real. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { InitialVariable } from '../engine/engine.js';
-import { parseMachineProfile } from '../engine/machine-profile/index.js';
+import { loadMachineProfile } from '../engine/machine-profile/index.js';
 import type { MachineProfile } from '../engine/machine-profile/index.js';
 import { renderSimulation, renderVariables } from '../engine/simulate/report.js';
 import type { MediaType, SimulationReport } from '../engine/simulate/simulate.js';
@@ -36,14 +35,7 @@ function exitCode(text: string, step: string): number {
 }
 
 function loadProfile(path: string): MachineProfile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ input: path, rule: code === 'ENOENT' ? 'machine profile not found' : `cannot read the machine profile (${code})` });
-  }
-  return parseMachineProfile(text, path);
+  return loadMachineProfile(path);
 }
 
 interface EngineFlags {

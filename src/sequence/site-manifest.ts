@@ -4,9 +4,9 @@
  * uses it to check that content references resolve; the wizard uses it to fill in its pickers.
  * The site server of a later issue produces the same shape from its database. See docs/site-manifest.md.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from './input-error.js';
+import { readInputText } from './read-input.js';
 
 const architecture = z.enum(['x86', 'x64', 'arm64']);
 
@@ -67,14 +67,7 @@ export function parseSiteManifest(text: string, input: string): SiteManifest {
 }
 
 export function loadSiteManifest(path: string): SiteManifest {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ input: path, rule: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` });
-  }
-  return parseSiteManifest(text, path);
+  return parseSiteManifest(readInputText(path, 'site manifest'), path);
 }
 
 /** Every PackageID the site knows, upper-cased, with what kind of object it is. */

@@ -103,7 +103,7 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
   it('a missing file', () => {
     const r = osd('ts', 'show', join(dir, 'nope.xml'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/nope\.xml: file not found/);
+    expect(r.stderr).toMatch(/nope\.xml: task sequence file not found/);
   });
 });
 

@@ -2,7 +2,7 @@
  * Reading a machine profile: JSON with positions, then the schema. Every problem becomes an
  * InputError naming the file, line:column, the JSON path and the rule — never a stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../sequence/read-input.js';
 import type { z } from 'zod';
 import { InputError, locate } from '../../sequence/input-error.js';
 import { JsonSyntaxError, parseJsonSource, positionOf, type JsonSource } from './json-source.js';
@@ -58,14 +58,7 @@ export function parseMachineProfile(text: string, input: string): MachineProfile
 
 /** Reads and parses a profile file; a missing or unreadable file is an InputError too. */
 export function loadMachineProfile(path: string): MachineProfile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ input: path, rule: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` });
-  }
-  return parseMachineProfile(text, path);
+  return parseMachineProfile(readInputText(path, 'machine profile'), path);
 }
 
 /** `disks[0].partitions[1].size`; keys that are not identifiers in brackets: `wmi["root\\cimv2"]`. */

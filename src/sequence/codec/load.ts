@@ -3,8 +3,8 @@
  * `<SmsTaskSequencePackage>` wrapper, a console export `.zip` or its `object.xml`, and our
  * canonical JSON. The shape is recognised from the content, not the file name.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../input-error.js';
+import { readInputBytes } from '../read-input.js';
 import { decodeXmlBytes } from '../xml/decode.js';
 import { importConsoleExport, importObjectXml, isZip } from './console-export.js';
 import { importJsonText } from './json.js';
@@ -23,21 +23,7 @@ export interface LoadResult extends ImportResult {
 }
 
 export function loadTaskSequenceFile(path: string, options: LoadOptions = {}): LoadResult {
-  let bytes: Buffer;
-  try {
-    if (statSync(path).isDirectory()) {
-      throw new InputError({ input: path, rule: 'is a directory, expected a task sequence file (.xml, .json or .zip)' });
-    }
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({
-      input: path,
-      rule: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (e as Error).message})`,
-    });
-  }
-  return loadTaskSequence(bytes, path, options);
+  return loadTaskSequence(readInputBytes(path, 'task sequence file'), path, options);
 }
 
 export function loadTaskSequence(bytes: Uint8Array, input: string, options: LoadOptions = {}): LoadResult {

@@ -274,7 +274,7 @@ describe('loadMachineProfile', () => {
     writeFileSync(file, JSON.stringify(MINIMAL));
     expect(loadMachineProfile(file).model).toBe('Model 1');
     const e = inputError(() => loadMachineProfile(join(dir, 'nope.json')));
-    expect(e.rule).toBe('file not found');
+    expect(e.rule).toBe('machine profile not found');
   });
 });
 
