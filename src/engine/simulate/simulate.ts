@@ -126,6 +126,10 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     const builtIns = { ...builtInVariablesFor(p, env) };
     if (mediaType) builtIns._SMSTSMediaType = mediaType;
     builtIns._SMSTSLaunchMode = mediaType === 'PXE' ? 'PXE' : mediaType ? 'UFD' : 'SMS';
+    // Started from Software Center, content goes to the client cache, so the partition steps'
+    // `_SMSTSClientCache notExists` guard keeps the disk (osd-features §5.4). The deployment
+    // option "access content directly from a distribution point" is not modelled.
+    if (!mediaType) builtIns._SMSTSClientCache = 'C:\\Windows\\ccmcache';
     builtIns._SMSTSType = '2';
     return {
       environment: machine.environment,
