@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: the most useful real thing OpenOSD does so far — import real ConfigMgr and MDT task
-# sequences, show them, lint them, round-trip them through XML and JSON, and diff two revisions.
+# `make demo`: the most useful real things OpenOSD does so far — import real ConfigMgr and MDT task
+# sequences, show, lint, round-trip and diff them, simulate and run them, and make one with the wizard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${OSD_CORPUS:-../shared/corpus/public}
@@ -60,5 +60,17 @@ pid=$!; sleep 1.6; kill -9 -- -$pid 2>/dev/null || true; wait $pid 2>/dev/null |
 echo "killed the engine (and its step) at 1.6 s; resuming in a new process:"
 $OSD ts run "$OUT/run.xml" --state "$OUT/run-state" --machine examples/machines/uefi-x64-laptop-bare-metal.json
 cat "$OUT/run.txt"
+
+step "10. The Create Task Sequence Wizard: a refresh with user state on the state migration point"
+$OSD ts new install-image --answers examples/wizard/user-state-smp.yaml --site examples/wizard/site.json --wrapper --out "$OUT/wizard-refresh.xml"
+$OSD ts show "$OUT/wizard-refresh.xml"
+$OSD ts lint "$OUT/wizard-refresh.xml" --manifest examples/wizard/site.json || true
+
+step "11. The wizard's task sequence simulated on the Windows 10 computer it would refresh"
+$OSD ts simulate "$OUT/wizard-refresh.xml" --machine examples/machines/win10-x64-refresh.json --quiet | tail -n 45 || true
+
+step "12. Wrong answers: every problem at once, nothing written (exit code 2)"
+$OSD ts new install-image --answers examples/wizard/invalid-example.yaml --site examples/wizard/site.json --out "$OUT/never-written.xml" || echo "(exit code $?)"
+test ! -e "$OUT/never-written.xml"
 
 step "Done. Outputs are in $OUT/"

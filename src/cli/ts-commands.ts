@@ -17,6 +17,7 @@ import { loadSiteManifest } from '../sequence/site-manifest.js';
 import { encodeText } from '../sequence/xml/decode.js';
 import { conditionWarnings, validateCondition } from '../engine/conditions/index.js';
 import { registerEngineCommands } from './engine-commands.js';
+import { registerWizardCommands } from './wizard-commands.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
 
 interface LoadFlags {
@@ -150,6 +151,7 @@ export function registerTaskSequenceCommands(program: Command): void {
     });
 
   registerEngineCommands(ts);
+  registerWizardCommands(ts);
 
   ts.command('types')
     .description('list the step types OpenOSD knows (the step catalog)')

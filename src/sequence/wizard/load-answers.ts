@@ -92,8 +92,12 @@ function locateInYaml(doc: Document, lc: LineCounter, path: PropertyKey[]): Inpu
 function describeIssues(issues: z.core.$ZodIssue[], where: Parsed['locate']): string {
   const lines = issues.slice(0, MAX_ISSUES).map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(document)';
-    const loc = where(issue.path);
-    return `  ${path}${loc ? ` (line ${loc.line})` : ''}: ${issue.message}`;
+    // Point at the unknown key itself; a missing key has no line of its own.
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    const loc = missing ? undefined : where(unknown === undefined ? issue.path : [...issue.path, unknown]);
+    const message = missing ? `missing: ${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')}` : issue.message;
+    return `  ${path}${loc ? ` (line ${loc.line})` : ''}: ${message}`;
   });
   if (issues.length > MAX_ISSUES) lines.push(`  … and ${issues.length - MAX_ISSUES} more`);
   return lines.join('\n');

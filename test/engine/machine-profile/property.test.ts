@@ -210,7 +210,8 @@ const profileInput = fc
         productType: os.productType,
         ...(os.domain ? { domain: os.domain } : {}),
         ...(os.arch === 'x86' && g.architecture === 'x64' ? { architecture: 'x86' } : {}),
-        userProfiles: os.profiles.map(([name, domainUser, rid]) =>
+        // The last digit of the RID is the profile's index, so two profiles never share a SID.
+        userProfiles: os.profiles.map(([name, domainUser, r], i) => ({ name, domainUser, rid: r * 10 + i })).map(({ name, domainUser, rid }) =>
           domainUser && os.domain
             ? { name, sid: `S-1-5-21-5-6-7-${rid}`, kind: 'domain' }
             : { name, sid: `S-1-5-21-1-2-3-${rid}`, kind: 'local', lastUseTime: '2024-01-02T03:04:05Z', size: '1 GiB' },

@@ -158,7 +158,7 @@ describe('names, descriptions and properties the wizard writes (§1.2, §1.4, §
     expect(s.description).toBe(
       'This action partitions and formats the disk for new deployments of BIOS-based computers. This step will not run for Unified Extensible Firmware Interface (UEFI)-based computers.',
     );
-    const settings = readSettings(s).settings as { diskIndex: number; partitionStyle: string; partitions: Array<Record<string, unknown>> };
+    const settings = readSettings(s)!.settings as { diskIndex: number; partitionStyle: string; partitions: Array<Record<string, unknown>> };
     expect(settings.diskIndex).toBe(0);
     expect(settings.partitionStyle).toBe('MBR');
     expect(settings.partitions.map((p) => [p.volumeName, p.type, p.size, p.sizeUnits, p.fileSystem, p.quickFormat, p.bootable, p.assignVolumeLetter])).toEqual([
@@ -171,7 +171,7 @@ describe('names, descriptions and properties the wizard writes (§1.2, §1.4, §
   it('Partition Disk 0 - UEFI: GPT boot disk, EFI 500 MB FAT32 / MSR 128 MB / Windows 99 % bootable / Recovery', () => {
     const s = step(ts, 'Partition Disk 0 - UEFI');
     expect(vars(s).OSDGPTBootDisk).toBe('true');
-    const settings = readSettings(s).settings as { partitionStyle: string; partitions: Array<Record<string, unknown>> };
+    const settings = readSettings(s)!.settings as { partitionStyle: string; partitions: Array<Record<string, unknown>> };
     expect(settings.partitionStyle).toBe('GPT');
     expect(settings.partitions.map((p) => [p.type, p.size, p.sizeUnits, p.fileSystem ?? null, p.bootable, p.assignVolumeLetter])).toEqual([
       ['EFI', 500, 'MB', 'FAT32', false, false],
@@ -302,7 +302,7 @@ describe('answers that change properties, not the tree', () => {
 
   it('partition and format off: neither partition step', () => {
     const a = answersSchema.parse({ taskSequence: { name: 'x', bootImageId: 'PS100005' }, installWindows: { imagePackageId: 'PS100010', partitionAndFormat: false } });
-    const names = [...walkItems(generateInstallImageSequence(a, site))].map((v) => v.item.kind !== 'raw' && v.item.name);
+    const names = [...walkItems(generateInstallImageSequence(a, site))].map((v) => v.item.name);
     expect(names).not.toContain('Partition Disk 0 - BIOS');
     expect(names).not.toContain('Partition Disk 0 - UEFI');
   });
@@ -331,7 +331,7 @@ describe('every combination of the inclusion matrix (2×2×2³×3×2×local/SMP)
     for (const input of combos) {
       const a = answersSchema.parse(input);
       const ts = generateInstallImageSequence(a, site);
-      const names = [...walkItems(ts)].map((v) => (v.item.kind === 'raw' ? '' : v.item.name));
+      const names = [...walkItems(ts)].map((v) => v.item.name);
       const has = (n: string) => names.includes(n);
       const w = a.installWindows;
       const s = a.stateMigration;
