@@ -8,8 +8,10 @@ NPM_FLAGS := --no-audit --no-fund --loglevel=error
 
 all: build
 
-# Node.js check + npm packages (reinstalled when package.json or the lock file changes).
+# Node.js check + npm packages (reinstalled when package.json or the lock file changes), then the
+# Debian packages of the machine layer (installed when run as root) and the native ntfsmkdir helper.
 deps: node_modules/.openosd-installed
+	@scripts/system-packages.sh
 
 node_modules/.openosd-installed: package.json package-lock.json
 	@scripts/check-node.sh

@@ -15,11 +15,11 @@ import { loadTaskSequenceFile } from '../sequence/codec/load.js';
 import { InputError } from '../sequence/input-error.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
 
-function collect(value: string, previous: string[] = []): string[] {
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function assignment(text: string, option: string): { name: string; value: string } {
+export function assignment(text: string, option: string): { name: string; value: string } {
   const at = text.indexOf('=');
   if (at <= 0) throw new InputError({ input: option, rule: `"${text}" is not NAME=VALUE`, hint: `e.g. ${option} OSDComputerName=PC001` });
   return { name: text.slice(0, at).trim(), value: text.slice(at + 1) };
@@ -56,7 +56,7 @@ function variablesFrom(opts: EngineFlags): InitialVariable[] {
   ];
 }
 
-function conditionErrors(e: ConditionErrors, file: string): InputError {
+export function conditionErrors(e: ConditionErrors, file: string): InputError {
   return new InputError({
     input: file,
     rule: `conditions that cannot be evaluated (never treated as true):\n${e.problems.map((p) => `  ${p.path}: ${p.construct}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}`,
@@ -64,7 +64,7 @@ function conditionErrors(e: ConditionErrors, file: string): InputError {
   });
 }
 
-function report(file: string, r: SimulationReport, opts: { json?: boolean; variables?: boolean }): void {
+export function report(file: string, r: SimulationReport, opts: { json?: boolean; variables?: boolean }): void {
   if (opts.json) {
     const { log: _log, ...rest } = r;
     void _log;

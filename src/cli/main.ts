@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliExit, EXIT_BAD_INPUT, EXIT_OK, reportError } from './output.js';
+import { registerLabCommands } from './lab-commands.js';
 import { registerTaskSequenceCommands } from './ts-commands.js';
 
 function version(): string {
@@ -23,10 +24,13 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerTaskSequenceCommands(program);
-  for (const c of program.commands) {
+  registerLabCommands(program);
+  // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
+  const override = (c: Command): void => {
     c.exitOverride();
-    for (const sub of c.commands) sub.exitOverride();
-  }
+    for (const sub of c.commands) override(sub);
+  };
+  override(program);
   return program;
 }
 

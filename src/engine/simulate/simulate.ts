@@ -73,8 +73,11 @@ export interface SimulationOptions {
   journal?: JournalStore;
   /** Also send log entries here (e.g. an smsts.log file). */
   log?: LogSink;
-  /** Wrap the predicting executor (e.g. run Run Command Line steps for real). */
-  executor?: (predicting: Executor) => Executor;
+  /**
+   * Wrap the predicting executor (e.g. run Run Command Line steps for real). A wrapper that does a
+   * step's real work keeps `machine` true (partitioned, imageApplied, osOnDisk), as the prediction would.
+   */
+  executor?: (predicting: Executor, machine: SimulatedMachine) => Executor;
 }
 
 export class ConditionErrors extends Error {
@@ -157,7 +160,7 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     },
   };
   const predicting = new PredictingExecutor(machine, options.fail ?? []);
-  const executor = options.executor ? options.executor(predicting) : predicting;
+  const executor = options.executor ? options.executor(predicting, machine) : predicting;
   const events: StatusEvent[] = [];
   const logLines: string[] = [];
   const logSink = {

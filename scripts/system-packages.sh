@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The Debian packages the machine layer drives (docs: shared/spec/toolchain.md §1, §3) and the native
+# ntfsmkdir helper (toolchain.md §3.4), built into .tmp/native/ntfsmkdir.
+#   - Quiet when everything is present and the helper is up to date.
+#   - Something missing: installs it with apt-get when run as root (no TTY needed); otherwise names
+#     the packages and exits 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc)
+TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc)
+HEADER=/usr/include/ntfs-3g/volume.h
+SRC=native/ntfsmkdir.c
+OUT=.tmp/native/ntfsmkdir
+# Tools live in /sbin and /usr/sbin too (toolchain.md §3); look there even for a non-root PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+missing() {
+  local t
+  for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done
+  [ -f "$HEADER" ] || echo "ntfs-3g headers ($HEADER)"
+}
+
+absent=$(missing)
+if [ -n "$absent" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "OpenOSD's disk-image tools are missing: $(echo $absent)." >&2
+    echo "  Install them as root:  apt-get install -y --no-install-recommends ${PACKAGES[*]}" >&2
+    echo "  (or run \`make deps\` as root, which does it)." >&2
+    exit 1
+  fi
+  echo "Installing Debian packages: ${PACKAGES[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_install() { apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"; }
+  if ! apt_install; then
+    apt-get update -q
+    apt_install
+  fi
+  absent=$(missing)
+  if [ -n "$absent" ]; then
+    echo "Still missing after apt-get install: $(echo $absent)" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x "$OUT" ] || [ "$SRC" -nt "$OUT" ]; then
+  mkdir -p "$(dirname "$OUT")"
+  # Flags from toolchain.md §3.4: the ntfs-3g headers need these HAVE_* macros, and no HAVE_CONFIG_H.
+  gcc -O2 -Wall -DHAVE_STDDEF_H -DHAVE_STDARG_H -DHAVE_TIME_H -DHAVE_SYS_TYPES_H -DHAVE_STDIO_H \
+    -DHAVE_STDLIB_H -DHAVE_STRING_H -DHAVE_SYS_STAT_H -o "$OUT.$$.tmp" "$SRC" -lntfs-3g
+  mv "$OUT.$$.tmp" "$OUT"  # atomic: parallel test workers may build at the same time
+fi

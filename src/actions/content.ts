@@ -1,0 +1,40 @@
+/**
+ * Package content as a destination computer reaches it: one folder per PackageID, as a distribution
+ * point serves it (osd-features §2.1). A `content.json` index may map IDs to folders; otherwise the
+ * folder is named after the PackageID. A missing package is ConfigMgr's 0x80070002.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { StepFailure, WIN32 } from './errors.js';
+
+export class ContentLibrary {
+  private readonly index: Record<string, string> = {};
+
+  constructor(readonly root: string) {
+    this.root = resolve(root);
+    const indexFile = join(this.root, 'content.json');
+    if (existsSync(indexFile)) {
+      try {
+        const data = JSON.parse(readFileSync(indexFile, 'utf8')) as { packages?: Record<string, string> };
+        for (const [id, folder] of Object.entries(data.packages ?? {})) this.index[id.toUpperCase()] = folder;
+      } catch (e) {
+        throw new StepFailure(WIN32.invalidData, `${indexFile}: not a valid content index (${(e as Error).message})`);
+      }
+    }
+  }
+
+  /** The folder holding package `id`'s files. */
+  packageFolder(id: string): string {
+    const folder = join(this.root, this.index[id.toUpperCase()] ?? id);
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+      throw new StepFailure(WIN32.fileNotFound, `the content of package ${id} is not available: no folder ${folder} (distribute the package, or check --content)`);
+    }
+    return folder;
+  }
+
+  /** A file in the library (e.g. the driver catalog), or undefined. */
+  file(relative: string): string | undefined {
+    const p = join(this.root, relative);
+    return existsSync(p) ? p : undefined;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Apply Operating System (task-sequence-format §8.3; unattend.md §1, §2, §7): the image of index
+ * OSDImageIndex from the image package's WIM onto the destination partition, then the answer file
+ * for the deployed OS — our default document, merged with the package's answer file when the step
+ * names one — at Windows\Panther\Unattend\Unattend.xml. Sets OSDTargetSystemDrive and
+ * OSDAnswerFilePath.
+ *
+ * Destination "next available formatted partition" [I]: the first partition with a drive letter,
+ * formatted NTFS and not a recovery partition (the wizard's layouts put Windows there).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StepResult } from '../../engine/ports.js';
+import { DirectoryVolume } from '../../machine/volume/directory.js';
+import { NtfsVolume } from '../../machine/volume/ntfs.js';
+import type { Volume } from '../../machine/volume/volume.js';
+import { applyWimImage, readWimImages, WimError, type WimImageInfo } from '../../machine/wim.js';
+import type { ApplyOperatingSystemSettings } from '../../sequence/catalog/steps/apply-operating-system.js';
+import { UnattendDocument, type UnattendArch } from '../unattend/index.js';
+import type { Computer } from '../computer.js';
+import { StepFailure, WIN32 } from '../errors.js';
+import type { HandlerContext, StepHandler } from '../handler.js';
+import { resolvedSettings } from '../settings.js';
+import { ANSWER_FILE, writeAnswerFile } from './answer-file.js';
+
+const ARCH: Record<string, UnattendArch> = { x64: 'amd64', x86: 'x86', arm64: 'arm64' };
+
+async function destinationLetter(computer: Computer, d: ApplyOperatingSystemSettings['destination'], get: (n: string) => string | undefined): Promise<string> {
+  if (d.kind === 'logical-drive') return d.drive.toUpperCase().replace(/^([A-Z])$/, '$1:');
+  if (d.kind === 'variable') {
+    const v = get(d.variable);
+    if (!v || !/^[A-Za-z]:?$/.test(v.trim())) throw new StepFailure(WIN32.invalidParameter, `the destination variable ${d.variable} is ${v === undefined ? 'not set' : `"${v}", not a drive letter`}`);
+    return `${v.trim().toUpperCase().slice(0, 1)}:`;
+  }
+  if (d.kind === 'disk-partition') {
+    const found = computer.drives().find((a) => a.disk === d.disk && a.partition === d.partition);
+    if (!found) throw new StepFailure(WIN32.notFound, `disk ${d.disk} partition ${d.partition} has no drive letter (is it formatted?)`);
+    return found.letter;
+  }
+  for (const a of [...computer.drives()].sort((p, q) => p.disk - q.disk || p.partition - q.partition)) {
+    const part = await computer.partitionOf(a.letter);
+    if (part && part.info.kind !== 'recovery' && part.info.kind !== 'efi' && part.info.kind !== 'msr' && (await isNtfs(computer, a.letter))) return a.letter;
+  }
+  throw new StepFailure(WIN32.notFound, 'there is no formatted partition to apply the image to: partition and format the disk first (Format and Partition Disk)');
+}
+
+async function isNtfs(computer: Computer, letter: string): Promise<boolean> {
+  const vol = await computer.volume(letter);
+  return /NTFS/i.test(vol.description);
+}
+
+async function applyImageToVolume(vol: Volume, wim: string, index: number, signal: AbortSignal): Promise<void> {
+  if (vol instanceof NtfsVolume) await applyWimImage(wim, index, { kind: 'ntfs-image', path: vol.sideImagePath }, { signal });
+  else if (vol instanceof DirectoryVolume) await applyWimImage(wim, index, { kind: 'directory', path: vol.root }, { signal });
+  else throw new StepFailure(WIN32.notSupported, `an image can't be applied to ${vol.description}: Windows needs an NTFS volume`);
+}
+
+function findWim(folder: string, packageId: string): string {
+  const wims = readdirSync(folder).filter((f) => /\.wim$/i.test(f));
+  if (!wims.length) throw new StepFailure(WIN32.fileNotFound, `package ${packageId} holds no .wim file (${folder})`);
+  return join(folder, wims.sort()[0]);
+}
+
+export const applyOperatingSystemHandler: StepHandler = {
+  type: 'SMS_TaskSequence_ApplyOperatingSystemAction',
+  async run({ x, computer, content }: HandlerContext): Promise<StepResult> {
+    const s = resolvedSettings<ApplyOperatingSystemSettings>(x);
+    if (!s.imagePackageId) {
+      throw new StepFailure(WIN32.notSupported, 'only image packages can be applied here (InstallPackageID, a setup-based OS upgrade package, is not supported)');
+    }
+    const index = s.imageIndex ?? 1;
+    const wim = findWim(content.packageFolder(s.imagePackageId), s.imagePackageId);
+    let images: WimImageInfo[];
+    try {
+      images = await readWimImages(wim);
+    } catch (e) {
+      if (e instanceof WimError) throw new StepFailure(e.code === 'not-found' ? WIN32.fileNotFound : WIN32.fileCorrupt, `${s.imagePackageId}: ${e.message}`);
+      throw e;
+    }
+    const image = images.find((i) => i.index === index);
+    if (!image) {
+      throw new StepFailure(WIN32.notFound, `image index ${index} does not exist in ${s.imagePackageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`);
+    }
+    const letter = await destinationLetter(computer, s.destination, (n) => x.variables.get(n));
+    const part = await computer.partitionOf(letter);
+    if (!part) throw new StepFailure(WIN32.notFound, `drive ${letter} is not on any disk of this computer`);
+    if (image.totalBytes && image.totalBytes > part.info.sizeBytes) {
+      throw new StepFailure(WIN32.diskFull, `image ${index} "${image.name}" needs ${Math.ceil(image.totalBytes / 1048576)} MB but ${letter} has ${Math.floor(part.info.sizeBytes / 1048576)} MB`);
+    }
+    x.log(`Applying image ${index} "${image.name}" of ${s.imagePackageId} (${wim}) to ${letter} (disk ${part.disk} partition ${part.info.number})`);
+    // ConfigMgr wipes the volume before applying; wimlib applies only into an empty NTFS volume
+    // (toolchain.md §3.3), so the partition is formatted again first [I: protected folders such as
+    // the user state store are not kept yet].
+    const label = part.info.name || 'Windows';
+    const vol = await computer.formatVolume(letter, 'NTFS', label);
+    try {
+      await applyImageToVolume(vol, wim, index, x.signal);
+    } catch (e) {
+      if (e instanceof WimError) throw new StepFailure(e.code === 'no-such-image' ? WIN32.notFound : WIN32.fileCorrupt, `applying ${s.imagePackageId} image ${index}: ${e.message}`);
+      throw e;
+    }
+    x.log(`Applied image ${index} to ${letter}`);
+    x.variables.set('OSDTargetSystemDrive', letter);
+
+    // The answer file for the deployed OS (unattend.md §7 steps 1–2).
+    const arch = ARCH[image.architecture ?? ''] ?? ARCH[computer.profile.architecture] ?? 'amd64';
+    const doc = UnattendDocument.create(arch);
+    if (s.configFilePackage) {
+      const name = s.configFileName || 'unattend.xml';
+      const path = join(content.packageFolder(s.configFilePackage), name);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        throw new StepFailure(WIN32.fileNotFound, `the answer file ${name} is not in package ${s.configFilePackage} (${path})`);
+      }
+      doc.mergeUserFile(text, `${s.configFilePackage}\\${name}`);
+      x.log(`Merged the answer file ${name} of package ${s.configFilePackage}`);
+    }
+    await writeAnswerFile(vol, doc);
+    await vol.flush();
+    x.variables.set('OSDAnswerFilePath', `${letter}\\${ANSWER_FILE.replace(/\//g, '\\')}`);
+    x.log(`Wrote the answer file ${letter}\\${ANSWER_FILE.replace(/\//g, '\\')}`);
+    return { exitCode: 0 };
+  },
+};

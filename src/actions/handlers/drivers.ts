@@ -1,0 +1,100 @@
+/**
+ * Auto Apply Drivers and Apply Driver Package (task-sequence-format §8.6, §8.7; osd-features §2.6;
+ * unattend.md §9). Matching: the computer's PnP hardware and compatible IDs against the driver
+ * catalog (enabled drivers, the target architecture, the chosen categories; best match or all
+ * compatible). Staging: each selected driver's folder is copied to
+ * `%OSDTargetSystemDrive%\_SMSTaskSequence\drivers\<n>\`, `…\PkgMgrTemp\drivers.xml` lists them
+ * (offlineServicing DriverPaths), and the answer file gets the specialize command that installs
+ * them (the Linux-lab back end of §9: there is no DISM here).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StepResult } from '../../engine/ports.js';
+import type { ApplyDriverPackageSettings, AutoApplyDriversSettings } from '../../sequence/catalog/steps/drivers.js';
+import { checkDriverFiles, loadDriverCatalog, type DriverCatalog } from '../drivers/catalog.js';
+import { matchDrivers } from '../drivers/match.js';
+import { StepFailure, WIN32 } from '../errors.js';
+import type { HandlerContext, StepHandler } from '../handler.js';
+import { resolvedSettings } from '../settings.js';
+import { addStagedDriversCommand, buildDriversXml, type UnattendArch } from '../unattend/index.js';
+import { openAnswerFile, writeAnswerFile } from './answer-file.js';
+
+const CATALOG = 'drivers/catalog.json';
+const STAGING = '_SMSTaskSequence/drivers';
+const DRIVERS_XML = '_SMSTaskSequence/PkgMgrTemp/drivers.xml';
+const ARCH: Record<string, UnattendArch> = { x64: 'amd64', x86: 'x86', arm64: 'arm64' };
+
+type Driver = DriverCatalog['drivers'][number];
+
+async function loadCatalog(ctx: HandlerContext): Promise<{ catalog: DriverCatalog; root: string }> {
+  const path = ctx.content.file(CATALOG);
+  if (!path) throw new StepFailure(WIN32.fileNotFound, `there is no driver catalog (${join(ctx.content.root, CATALOG)}): import drivers first`);
+  return loadDriverCatalog(path);
+}
+
+async function stage(ctx: HandlerContext, drivers: Driver[], root: string, catalog: DriverCatalog): Promise<StepResult> {
+  const { x, computer } = ctx;
+  // A driver whose files are missing fails the step: Windows would come up without it.
+  const missing = new Set(checkDriverFiles({ ...catalog, drivers }, root).map((d) => d.id));
+  if (missing.size) {
+    const names = drivers.filter((d) => missing.has(d.id)).map((d) => `${d.id} "${d.name}" (${join(root, d.folder)})`);
+    throw new StepFailure(WIN32.fileNotFound, `driver files are missing for ${names.join(', ')}: redistribute the driver content`);
+  }
+  const { vol, doc, letter } = await openAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'));
+  const folders: string[] = [];
+  for (const [i, d] of drivers.entries()) {
+    const target = `${STAGING}/${i + 1}`;
+    const source = join(root, d.folder);
+    if (!existsSync(source)) throw new StepFailure(WIN32.fileNotFound, `driver ${d.id} "${d.name}": ${source} does not exist`);
+    await vol.copyIn(source, target);
+    folders.push(`${letter}\\${target.replace(/\//g, '\\')}`);
+    x.log(`Staged driver ${d.id} "${d.name}" ${d.version ?? ''} (${d.inf}) in ${letter}\\${target.replace(/\//g, '\\')}`);
+  }
+  const arch = ARCH[computer.profile.architecture] ?? 'amd64';
+  await vol.writeFile(DRIVERS_XML, buildDriversXml(arch, folders));
+  for (const line of addStagedDriversCommand(doc, letter)) x.log(line);
+  await writeAnswerFile(vol, doc);
+  x.log(`${drivers.length} driver(s) staged; ${letter}\\${DRIVERS_XML.replace(/\//g, '\\')} written`);
+  return { exitCode: 0 };
+}
+
+export const autoApplyDriversHandler: StepHandler = {
+  type: 'SMS_TaskSequence_AutoApplyAction',
+  async run(ctx) {
+    const { x, computer } = ctx;
+    const s = resolvedSettings<AutoApplyDriversSettings>(x);
+    const { catalog, root } = await loadCatalog(ctx);
+    const devices = computer.profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
+    const bestMatch = s.bestMatch !== false;
+    const categories = (s.categoryList ?? []).filter(Boolean);
+    const result = matchDrivers(catalog, devices, { architecture: computer.profile.architecture, bestMatch, categories });
+    x.log(`${devices.length} device(s); ${bestMatch ? 'best matched' : 'all compatible'} drivers${categories.length ? ` in ${categories.join(', ')}` : ' in all categories'}`);
+    for (const m of result.perDevice) {
+      if (m.drivers.length) x.log(`  ${m.device.name ?? m.device.hardwareIds[0]}: ${m.drivers.map((d) => `${d.driver.id} (${d.matchedId})`).join(', ')}`, 'verbose');
+    }
+    if (!result.selected.length) {
+      x.log('No driver in the catalog matches this computer');
+      return { exitCode: 0 };
+    }
+    return stage(ctx, result.selected, root, catalog);
+  },
+};
+
+export const applyDriverPackageHandler: StepHandler = {
+  type: 'SMS_TaskSequence_ApplyDriverPackageAction',
+  async run(ctx) {
+    const s = resolvedSettings<ApplyDriverPackageSettings>(ctx.x);
+    if (!s.driverPackageId) throw new StepFailure(WIN32.invalidParameter, 'the step names no driver package');
+    const { catalog, root } = await loadCatalog(ctx);
+    const pkg = catalog.packages.find((p) => p.id.toUpperCase() === s.driverPackageId!.toUpperCase());
+    if (!pkg) throw new StepFailure(WIN32.fileNotFound, `driver package ${s.driverPackageId} is not in the driver catalog`);
+    // Every driver of the package, enabled or not: disabling only affects Auto Apply (§2.6).
+    const drivers = pkg.drivers.map((id) => {
+      const d = catalog.drivers.find((x) => x.id === id);
+      if (!d) throw new StepFailure(WIN32.fileNotFound, `driver package ${pkg.id} names driver ${id}, which is not in the catalog`);
+      return d;
+    });
+    ctx.x.log(`Driver package ${pkg.id} "${pkg.name}": ${drivers.length} driver(s)`);
+    return stage(ctx, drivers, root, catalog);
+  },
+};

@@ -1,0 +1,103 @@
+/**
+ * Format and Partition Disk (task-sequence-format §8.2): a new MBR or GPT partition table on one
+ * disk, each partition formatted as asked, drive letters assigned in order (C:, D:, …) to those
+ * that ask for one, and each letter stored in the partition's variable when it names one.
+ * Sizes: MB / GB, or a percentage of the space remaining after the partitions before it.
+ */
+import type { StepResult } from '../../engine/ports.js';
+import { DiskTooSmallError, writePartitionTable, type PartitionKind, type PartitionRequest } from '../../machine/disk/partition-table.js';
+import { FatVolume } from '../../machine/volume/fat.js';
+import { NtfsVolume } from '../../machine/volume/ntfs.js';
+import type { PartitionDiskSettings } from '../../sequence/catalog/steps/partition-disk.js';
+import type { DriveAssignment } from '../computer.js';
+import { StepFailure, WIN32 } from '../errors.js';
+import type { HandlerContext, StepHandler } from '../handler.js';
+import { resolvedSettings } from '../settings.js';
+
+const MB = 1024 * 1024;
+/** Letters Windows PE hands out to new volumes: X: is Windows PE's own drive. */
+const LETTERS = 'CDEFGHIJKLMNOPQRSTUVW'.split('').map((l) => `${l}:`);
+
+function kindOf(type: string | undefined, style: 'gpt' | 'mbr'): PartitionKind {
+  switch ((type ?? 'Primary').toLowerCase()) {
+    case 'efi':
+      return 'efi';
+    case 'msr':
+      return 'msr';
+    case 'recovery':
+      return 'recovery';
+    case 'primary':
+      return 'primary';
+    default:
+      throw new StepFailure(WIN32.notSupported, `partition type ${type} is not supported on a ${style.toUpperCase()} disk here (Primary, EFI, MSR, Recovery are)`);
+  }
+}
+
+export const partitionDiskHandler: StepHandler = {
+  type: 'SMS_TaskSequence_PartitionDiskAction',
+  async run({ x, computer }: HandlerContext): Promise<StepResult> {
+    const s = resolvedSettings<PartitionDiskSettings>(x);
+    // The disk number comes from a variable when the step names one (2006+), else DiskIndex.
+    let diskIndex = s.diskIndex ?? 0;
+    if (s.diskIndexVariable) {
+      const raw = x.variables.get(s.diskIndexVariable);
+      if (raw === undefined || !/^\d+$/.test(raw.trim())) {
+        throw new StepFailure(WIN32.invalidParameter, `the disk number variable ${s.diskIndexVariable} is ${raw === undefined ? 'not set' : `"${raw}", not a disk number`}`);
+      }
+      diskIndex = Number(raw.trim());
+    }
+    const diskPath = computer.diskPath(diskIndex);
+    const style = (s.partitionStyle ?? (s.gptBootDisk ? 'GPT' : 'MBR')).toLowerCase() as 'gpt' | 'mbr';
+    if (!s.partitions.length) throw new StepFailure(WIN32.invalidParameter, 'the step defines no partition');
+
+    const requests: PartitionRequest[] = s.partitions.map((p, i) => {
+      const kind = kindOf(p.type, style);
+      const unit = (p.sizeUnits ?? 'MB').toLowerCase();
+      const req: PartitionRequest = { kind, name: p.volumeName, bootable: p.bootable === true };
+      if (p.fileSystem === 'NTFS' || p.fileSystem === 'FAT32') req.fileSystem = p.fileSystem;
+      if (p.size === undefined) req.percentOfRemaining = 100;
+      else if (unit === 'percent') req.percentOfRemaining = p.size;
+      else req.sizeBytes = p.size * (unit === 'gb' ? 1024 * MB : MB);
+      if (req.percentOfRemaining !== undefined && (req.percentOfRemaining <= 0 || req.percentOfRemaining > 100)) {
+        throw new StepFailure(WIN32.invalidParameter, `partition ${i} asks for ${req.percentOfRemaining} % of the remaining space (1–100)`);
+      }
+      return req;
+    });
+
+    x.log(`Partitioning disk ${diskIndex} (${diskPath}) as ${style.toUpperCase()} with ${requests.length} partition(s)`);
+    let table;
+    try {
+      table = await writePartitionTable(diskPath, style, requests);
+    } catch (e) {
+      if (e instanceof DiskTooSmallError) throw new StepFailure(WIN32.diskFull, e.message);
+      throw e;
+    }
+
+    // The disk's old volumes are gone: drop their letters, then hand out new ones in order.
+    const kept = computer.drives().filter((d) => d.disk !== diskIndex);
+    const free = LETTERS.filter((l) => !kept.some((d) => d.letter === l));
+    const assigned: DriveAssignment[] = [];
+    for (let i = 0; i < s.partitions.length; i++) {
+      const p = s.partitions[i];
+      const info = table.partitions[i];
+      const label = p.volumeName ?? '';
+      if (p.fileSystem === 'FAT32') {
+        await FatVolume.format(diskPath, info, label || 'SYSTEM');
+      } else if (p.fileSystem === 'NTFS') {
+        const vol = await NtfsVolume.format(diskPath, info, label, computer.workDir);
+        await vol.flush();
+      }
+      const formatted = p.fileSystem === 'NTFS' || p.fileSystem === 'FAT32';
+      x.log(`Partition ${info.number}: ${info.kind}, ${Math.round(info.sizeBytes / MB)} MB${formatted ? `, ${p.fileSystem}` : ''}${label ? ` "${label}"` : ''}`);
+      if (formatted && p.assignVolumeLetter !== false) {
+        const letter = free.shift();
+        if (!letter) throw new StepFailure(WIN32.notFound, 'no drive letter left to assign');
+        assigned.push({ letter, disk: diskIndex, partition: info.number });
+        if (p.volumeLetterVariable) x.variables.set(p.volumeLetterVariable, letter);
+        x.log(`Assigned ${letter} to partition ${info.number}${p.volumeLetterVariable ? ` (variable ${p.volumeLetterVariable})` : ''}`);
+      }
+    }
+    computer.setDrives([...kept, ...assigned]);
+    return { exitCode: 0 };
+  },
+};

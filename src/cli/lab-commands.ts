@@ -1,0 +1,96 @@
+/** `osd lab …`: virtual destination computers on disk-image files (docs/lab.md). */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { MediaType } from '../engine/simulate/simulate.js';
+import { ConditionErrors } from '../engine/simulate/simulate.js';
+import { bootLab } from '../lab/boot.js';
+import { createLab } from '../lab/create.js';
+import { formatInspection, inspectLab } from '../lab/inspect.js';
+import { LabMachine, labRoot } from '../lab/lab-machine.js';
+import { registerTestContentCommand } from './test-content-command.js';
+import { loadTaskSequenceFile } from '../sequence/codec/load.js';
+import { assignment, collect, conditionErrors, report } from './engine-commands.js';
+import { CliExit, EXIT_FINDINGS, print, printJson } from './output.js';
+
+interface LabFlags {
+  labDir?: string;
+  json?: boolean;
+}
+
+function openLab(name: string, opts: LabFlags): LabMachine {
+  return LabMachine.load(join(labRoot(opts.labDir), name));
+}
+
+export function registerLabCommands(program: Command): void {
+  const lab = program.command('lab').description('virtual destination computers: raw disk images a task sequence really partitions, formats and installs');
+  const labDir = (c: Command): Command => c.option('--lab-dir <dir>', 'where lab machines live (default: $OSD_LAB_DIR or ./.osd-lab)');
+
+  labDir(
+    lab
+      .command('create')
+      .description('make a lab machine from a machine profile with blank disks, or with an OS installed')
+      .argument('<name>', 'machine name (a folder under the lab directory)')
+      .requiredOption('-p, --profile <file>', 'machine profile (docs/machine-profile.md)')
+      .option('-d, --disk <size>', 'a disk of this size, e.g. 4G or "64 GiB" (repeatable; default: the profile\'s disks)', collect)
+      .option('--preinstalled-os <wim:index>', 'install this image first (the usual layout for the firmware), e.g. content/PS100010/install.wim:2')
+      .option('--json', 'print the machine as JSON'),
+  ).action(async (name: string, opts: LabFlags & { profile: string; disk?: string[]; preinstalledOs?: string }) => {
+    const log = opts.json ? undefined : (line: string) => process.stderr.write(`osd: ${line}\n`);
+    const m = await createLab(labRoot(opts.labDir), name, { profilePath: opts.profile, disks: opts.disk ?? [], preinstalledOs: opts.preinstalledOs, log });
+    if (opts.json) printJson({ name: m.name, dir: m.dir, disks: m.disks, drives: m.drives() });
+    else print(`created lab machine ${m.name} in ${m.dir}`);
+  });
+
+  labDir(
+    lab
+      .command('boot')
+      .description('start the machine and run a task sequence to its end, following the restarts it asks for; run again to resume after a crash')
+      .argument('<name>', 'lab machine')
+      .requiredOption('-t, --ts <file>', 'task sequence file (XML, zip, JSON)')
+      .requiredOption('-c, --content <dir>', 'content library: one folder per PackageID (osd lab content DIR makes a test one)')
+      .option('--var <NAME=VALUE>', 'a variable as a collection or device variable would set it (repeatable)', collect)
+      .option('--secret-var <NAME=VALUE>', 'a masked variable (repeatable); never printed', collect)
+      .addOption(new Option('--media-type <type>', 'start from media or PXE (default: PXE without an OS, else Software Center)').choices(['BootMedia', 'FullMedia', 'PXE', 'OEMMedia']))
+      .option('--package-id <id>', 'which task sequence to take from a console export holding several')
+      .option('--json', 'print the report as JSON'),
+  ).action(async (name: string, opts: LabFlags & { ts: string; content: string; var?: string[]; secretVar?: string[]; mediaType?: MediaType; packageId?: string }) => {
+    const m = openLab(name, opts);
+    const { sequence } = loadTaskSequenceFile(opts.ts, { packageId: opts.packageId });
+    const variables = [
+      ...(opts.var ?? []).map((v) => ({ ...assignment(v, '--var'), secret: false })),
+      ...(opts.secretVar ?? []).map((v) => ({ ...assignment(v, '--secret-var'), secret: true })),
+    ];
+    let r;
+    try {
+      r = await bootLab(m, { sequence, sequenceName: opts.ts, contentRoot: opts.content, variables, mediaType: opts.mediaType });
+    } catch (e) {
+      if (e instanceof ConditionErrors) throw conditionErrors(e, opts.ts);
+      throw e;
+    }
+    report(opts.ts, r, { json: opts.json });
+    if (!opts.json) print(`smsts.log: ${r.logPath}`);
+    if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
+  });
+
+  labDir(
+    lab
+      .command('inspect')
+      .description('show the partitions, file systems and key files on the machine\'s disks')
+      .argument('<name>', 'lab machine')
+      .option('--json', 'print as JSON'),
+  ).action(async (name: string, opts: LabFlags) => {
+    const r = await inspectLab(openLab(name, opts));
+    if (opts.json) printJson(r);
+    else print(formatInspection(r));
+  });
+
+  labDir(lab.command('delete').description('remove a lab machine and its disks').argument('<name>', 'lab machine')).action((name: string, opts: LabFlags) => {
+    const m = openLab(name, opts);
+    rmSync(m.dir, { recursive: true, force: true });
+    print(`deleted lab machine ${name}`);
+  });
+
+  registerTestContentCommand(lab);
+}

@@ -1,0 +1,42 @@
+/**
+ * `osd lab boot`: starts a lab machine and runs a task sequence on it to the end, following the
+ * restarts its steps request — into Windows PE (`_SMSTSInWinPE=true`) or the installed OS — with
+ * the real step handlers (src/actions) on its disk images, a crash-safe journal and smsts.log in
+ * the machine's folder. Booting again after a kill resumes where the journal says.
+ * A machine with no OS on its disks boots from the network (PXE) into Windows PE.
+ */
+import { join } from 'node:path';
+import { ActionExecutor } from '../actions/executor.js';
+import { ContentLibrary } from '../actions/content.js';
+import type { InitialVariable } from '../engine/engine.js';
+import { simulate, type MediaType, type SimulationReport } from '../engine/simulate/simulate.js';
+import type { TaskSequence } from '../sequence/model/task-sequence.js';
+import { FileJournal } from '../runner/file-journal.js';
+import { ProcessExecutor } from '../runner/process-executor.js';
+import { SmstsLog } from '../runner/smsts-log.js';
+import type { LabMachine } from './lab-machine.js';
+
+export interface BootOptions {
+  sequence: TaskSequence;
+  /** Shown in the boot history. */
+  sequenceName: string;
+  contentRoot: string;
+  variables?: InitialVariable[];
+  mediaType?: MediaType;
+}
+
+export async function bootLab(lab: LabMachine, options: BootOptions): Promise<SimulationReport & { logPath: string }> {
+  const content = new ContentLibrary(options.contentRoot);
+  const journal = new FileJournal(join(lab.stateDir, 'journal.json'));
+  const log = new SmstsLog(join(lab.stateDir, 'logs'));
+  const report = await simulate(options.sequence, {
+    profile: lab.profile,
+    variables: options.variables,
+    mediaType: options.mediaType,
+    journal,
+    log,
+    executor: (predicting, machine) => new ActionExecutor(lab, content, new ProcessExecutor(predicting), machine),
+  });
+  lab.recordBoot({ at: new Date().toISOString(), sequence: options.sequenceName, result: report.result, exitCode: report.exitCode, message: report.message });
+  return { ...report, logPath: log.path };
+}

@@ -1,0 +1,106 @@
+/**
+ * `osd lab create`: a virtual destination computer from a machine profile and disk sizes, with
+ * blank disks (bare metal) or an operating system already installed by the same real pipeline
+ * the task sequence uses (partition, format, apply the WIM) and the profile's user profiles as
+ * folders, for refresh scenarios.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseMachineProfile } from '../engine/machine-profile/index.js';
+import { parseSize } from '../engine/machine-profile/values.js';
+import { createDiskImage, writePartitionTable, type PartitionRequest } from '../machine/disk/partition-table.js';
+import { FatVolume } from '../machine/volume/fat.js';
+import { NtfsVolume } from '../machine/volume/ntfs.js';
+import { applyWimImage, readWimImages } from '../machine/wim.js';
+import { InputError } from '../sequence/input-error.js';
+import { readInputText } from '../sequence/read-input.js';
+import { LAB_SCHEMA, LabMachine, type LabDisk } from './lab-machine.js';
+
+export interface CreateLabOptions {
+  profilePath: string;
+  /** Disk sizes ("64 GiB", "4G", bytes); default: the profile's disks. */
+  disks: string[];
+  /** `IMAGE.wim:INDEX` to install before the first boot. */
+  preinstalledOs?: string;
+  log?: (line: string) => void;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const MIB = 1024 * 1024;
+
+/** "4G" / "4 GiB" / "512M" / bytes → bytes (a bare G/M/K means GiB/MiB/KiB, as truncate and qemu-img read it). */
+export function diskSize(text: string): number {
+  const short = /^\s*(\d+(?:\.\d+)?)\s*([KMGT])\s*$/i.exec(text);
+  const parsed = parseSize(short ? `${short[1]} ${short[2].toUpperCase()}iB` : text);
+  if ('error' in parsed) throw new InputError({ input: `--disk ${text}`, rule: parsed.error });
+  if (parsed.bytes < 64 * MIB) throw new InputError({ input: `--disk ${text}`, rule: 'a disk must be at least 64 MiB' });
+  return Math.ceil(parsed.bytes / MIB) * MIB;
+}
+
+export async function createLab(root: string, name: string, options: CreateLabOptions): Promise<LabMachine> {
+  if (!NAME.test(name)) throw new InputError({ input: name, rule: 'a lab machine name is 1–63 letters, digits, dots, dashes or underscores' });
+  const dir = join(root, name);
+  if (existsSync(dir)) throw new InputError({ input: dir, rule: 'a lab machine of that name exists already', hint: `pick another name, or remove it with \`osd lab delete ${name}\`` });
+  const profileText = readInputText(options.profilePath, 'machine profile');
+  const profile = parseMachineProfile(profileText, options.profilePath);
+  const sizes = options.disks.length ? options.disks.map(diskSize) : profile.disks.map((d) => d.size);
+  if (!sizes.length) throw new InputError({ input: options.profilePath, rule: 'the profile has no disk and no --disk was given', hint: 'add --disk 64G' });
+  let preinstalled: { wim: string; index: number } | undefined;
+  if (options.preinstalledOs) {
+    const m = /^(.+):(\d+)$/.exec(options.preinstalledOs);
+    if (!m) throw new InputError({ input: `--preinstalled-os ${options.preinstalledOs}`, rule: 'write IMAGE.wim:INDEX, e.g. content/PS100010/install.wim:2' });
+    preinstalled = { wim: m[1], index: Number(m[2]) };
+    const images = await readWimImages(preinstalled.wim);
+    if (!images.some((i) => i.index === preinstalled!.index)) {
+      throw new InputError({ input: `--preinstalled-os ${options.preinstalledOs}`, rule: `image ${preinstalled.index} does not exist (${images.map((i) => `${i.index} - ${i.name}`).join(', ')})` });
+    }
+  }
+
+  mkdirSync(dir, { recursive: true });
+  try {
+    const disks: LabDisk[] = [];
+    for (const [index, sizeBytes] of sizes.entries()) {
+      const file = `disk${index}.img`;
+      await createDiskImage(join(dir, file), sizeBytes);
+      disks.push({ index, file, sizeBytes });
+      options.log?.(`disk ${index}: ${Math.round(sizeBytes / MIB)} MiB (${file})`);
+    }
+    // The profile as the lab made it: its disks are the lab's; a bare machine has no OS.
+    const raw = JSON.parse(profileText) as Record<string, unknown> & { disks?: Array<Record<string, unknown>> };
+    raw.disks = disks.map((d, i) => ({ ...(raw.disks?.[i] ?? {}), index: d.index, size: d.sizeBytes, partitionStyle: 'raw', partitions: [] }));
+    if (!preinstalled) raw.currentOs = null;
+    writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(raw, null, 2)}\n`);
+    const lab = LabMachine.init(dir, { schema: LAB_SCHEMA, name, created: new Date().toISOString(), disks, drives: [], boots: [] });
+    if (preinstalled) await installOs(lab, profile.firmware === 'uefi', preinstalled, profile.currentOs?.userProfiles?.map((u) => u.name) ?? [], options.log);
+    return LabMachine.load(dir);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The usual layout for the firmware (as the wizard's partition steps make it), then the image on C:. */
+async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; index: number }, users: string[], log?: (line: string) => void): Promise<void> {
+  const disk = lab.diskPath(0);
+  const requests: PartitionRequest[] = uefi
+    ? [
+        { kind: 'efi', sizeBytes: 100 * MIB, fileSystem: 'FAT32', name: 'EFI system partition' },
+        { kind: 'msr', sizeBytes: 16 * MIB, name: 'Microsoft reserved partition' },
+        { kind: 'primary', percentOfRemaining: 100, fileSystem: 'NTFS', name: 'Windows' },
+      ]
+    : [
+        { kind: 'primary', sizeBytes: 100 * MIB, fileSystem: 'NTFS', name: 'System Reserved', bootable: true },
+        { kind: 'primary', percentOfRemaining: 100, fileSystem: 'NTFS', name: 'Windows' },
+      ];
+  const table = await writePartitionTable(disk, uefi ? 'gpt' : 'mbr', requests);
+  const windows = table.partitions[table.partitions.length - 1];
+  if (uefi) await FatVolume.format(disk, table.partitions[0], 'SYSTEM');
+  else await (await NtfsVolume.format(disk, table.partitions[0], 'System Reserved', lab.workDir)).flush();
+  const vol = await NtfsVolume.format(disk, windows, 'Windows', lab.workDir);
+  log?.(`installing ${os.wim} image ${os.index} on C: (disk 0 partition ${windows.number})`);
+  await applyWimImage(os.wim, os.index, { kind: 'ntfs-image', path: vol.sideImagePath });
+  for (const user of users) await vol.writeFile(`Users/${user}/NTUSER.DAT`, `OpenOSD lab: profile of ${user}\r\n`);
+  await vol.writeFile('Windows/System32/config/OPENOSD-LAB.txt', `Installed by osd lab create from ${os.wim}:${os.index}\r\n`);
+  await vol.flush();
+  lab.setDrives([{ letter: 'C:', disk: 0, partition: windows.number }]);
+}

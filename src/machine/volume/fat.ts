@@ -1,0 +1,254 @@
+/**
+ * A FAT32 partition of a disk image, edited in place with mtools (`-i disk.img@@OFFSET`): no copy,
+ * no mount, so there is nothing to flush (toolchain.md §3.2).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { PartitionInfo } from '../disk/partition-table.js';
+import { runTool, ToolError, type RunResult } from '../tools.js';
+import { SerialQueue } from './serial-queue.js';
+import { slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+
+/** FAT32 needs at least 65,525 clusters; below that tools treat the volume as FAT16 (toolchain.md §3.3). */
+export const FAT32_MIN_CLUSTERS = 65525;
+/** mformat's own arithmetic differs a little from ours; stay clear of the limit. */
+const CLUSTER_MARGIN = 64;
+const RESERVED_SECTORS = 32;
+/** mtools hands names to the locale; C would turn non-ASCII names into '_'. */
+const MTOOLS_ENV = { LC_ALL: 'C.UTF-8' };
+const ARG_CHUNK = 200;
+
+function clusterCount(totalSectors: number, sectorsPerCluster: number): number {
+  // Two FATs of 4-byte entries; a data area of whole clusters.
+  let clusters = Math.floor((totalSectors - RESERVED_SECTORS) / sectorsPerCluster);
+  for (let i = 0; i < 3; i++) {
+    const fatSectors = Math.ceil(((clusters + 2) * 4) / 512);
+    clusters = Math.floor((totalSectors - RESERVED_SECTORS - 2 * fatSectors) / sectorsPerCluster);
+  }
+  return clusters;
+}
+
+/**
+ * The cluster size (in 512-byte sectors) for a FAT32 volume of `totalSectors`: Windows' default for
+ * the size, made smaller until the volume has enough clusters to be FAT32 — Windows' own 4 KiB for a
+ * 256 MiB partition would give too few (toolchain.md §3.3). Throws when even 512-byte clusters are
+ * too few (a partition under about 33 MiB).
+ */
+export function fat32SectorsPerCluster(totalSectors: number): number {
+  const bytes = totalSectors * 512;
+  const MiB = 1024 * 1024;
+  const GiB = 1024 * MiB;
+  let spc = bytes <= 64 * MiB ? 1 : bytes <= 128 * MiB ? 2 : bytes <= 256 * MiB ? 4 : bytes <= 8 * GiB ? 8 : bytes <= 16 * GiB ? 16 : bytes <= 32 * GiB ? 32 : 64;
+  while (spc > 1 && clusterCount(totalSectors, spc) < FAT32_MIN_CLUSTERS + CLUSTER_MARGIN) spc /= 2;
+  if (clusterCount(totalSectors, spc) < FAT32_MIN_CLUSTERS + CLUSTER_MARGIN) {
+    throw new Error(
+      `a FAT32 volume needs at least ${FAT32_MIN_CLUSTERS} clusters, so a partition of at least 33 MiB; this one is ${(bytes / MiB).toFixed(1)} MiB — make the partition bigger`,
+    );
+  }
+  return spc;
+}
+
+/** A FAT volume label: at most 11 characters, upper case, none of the characters FAT forbids. */
+function fatLabel(label: string): string {
+  const l = label.toUpperCase();
+  if (l.length > 11 || /[*?.,;:/\\|+=<>[\]"\x00-\x1f]/.test(l)) {
+    throw new Error(`the FAT volume label '${label}' is not valid: at most 11 characters, none of *?.,;:/\\|+=<>[]"`);
+  }
+  return l;
+}
+
+interface MdirListing {
+  /** The folder mdir listed ('::/EFI/Boot'). */
+  directory: string;
+  entries: VolumeEntry[];
+}
+
+// "BOOT     TXT         6 2026-11-27  12:06  Long name.txt": 8.3 name, size or <DIR>, date, time, long name.
+const ENTRY = /^(.{8}) (.{3}) +(<DIR>|\d+) +(\d{4}-\d\d-\d\d) +(\d{1,2}:\d\d) ?(?: (.+))?$/u;
+const SUMMARY = /^ +\d+ files?\b/;
+
+/** Parses `mdir -a` output (the first folder it lists). */
+export function parseMdir(stdout: string): MdirListing {
+  const lines = stdout.split('\n');
+  const head = lines.findIndex((l) => l.startsWith('Directory for '));
+  if (head < 0) throw new Error(`unexpected mdir output (no "Directory for" line): ${stdout.slice(0, 200)}`);
+  const directory = lines[head].slice('Directory for '.length).trim();
+  const entries: VolumeEntry[] = [];
+  for (const line of lines.slice(head + 1)) {
+    if (line.trim() === '') continue;
+    if (SUMMARY.test(line)) break;
+    const m = ENTRY.exec(line);
+    if (!m) throw new Error(`unexpected mdir line in the listing of ${directory}: ${JSON.stringify(line)}`);
+    const [, base, ext, size, , , long] = m;
+    const name = long ?? (ext.trim() ? `${base.trimEnd()}.${ext.trim()}` : base.trimEnd());
+    if (name === '.' || name === '..') continue;
+    entries.push(size === '<DIR>' ? { name, type: 'directory', size: 0 } : { name, type: 'file', size: Number(size) });
+  }
+  return { directory, entries };
+}
+
+type FatStat = { type: 'directory' } | { type: 'file'; size: number } | undefined;
+
+export class FatVolume implements Volume {
+  readonly description: string;
+  /** mtools' image argument: the disk file and the partition's byte offset. */
+  private readonly image: string;
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    readonly diskPath: string,
+    readonly partition: PartitionInfo,
+    /** What the boot sector says (openVolume probes it); mtools handles all three. */
+    readonly fatType: 'FAT32' | 'FAT16' | 'FAT12' = 'FAT32',
+  ) {
+    this.description = `${fatType} partition ${partition.number} of ${basename(diskPath)}`;
+    this.image = `${diskPath}@@${partition.offsetBytes}`;
+  }
+
+  /**
+   * Formats the partition FAT32 in place (mformat; toolchain.md §3.2) with a cluster size that keeps
+   * it FAT32 (§3.3) and returns the volume.
+   */
+  static async format(diskPath: string, partition: PartitionInfo, label: string): Promise<FatVolume> {
+    const spc = fat32SectorsPerCluster(partition.sizeSectors);
+    const args = ['-i', `${diskPath}@@${partition.offsetBytes}`, '-F', '-T', String(partition.sizeSectors), '-h', '64', '-s', '32'];
+    args.push('-H', String(partition.startSector), '-c', String(spc));
+    const l = fatLabel(label);
+    if (l) args.push('-v', l);
+    args.push('::');
+    await runTool('mformat', args, { env: MTOOLS_ENV });
+    return new FatVolume(diskPath, partition);
+  }
+
+  private mtool(tool: string, args: string[], options: { input?: Buffer | string; okCodes?: number[] } = {}): Promise<RunResult> {
+    return runTool(tool, ['-i', this.image, ...args], { ...options, env: MTOOLS_ENV });
+  }
+
+  private target(parts: readonly string[]): string {
+    return `::${slashPath(parts)}`;
+  }
+
+  private parts(path: string): string[] {
+    return splitVolumePath(path, this.description);
+  }
+
+  /** What is at `parts`: mdir lists a folder itself, or a file's folder with the file in it. */
+  private async stat(parts: readonly string[]): Promise<FatStat> {
+    if (parts.length === 0) return { type: 'directory' };
+    let out: string;
+    try {
+      ({ stdout: out } = await this.mtool('mdir', ['-a', this.target(parts)]));
+    } catch (e) {
+      if (e instanceof ToolError && /not found/i.test(e.output)) return undefined;
+      throw e;
+    }
+    const listing = parseMdir(out);
+    if (listing.directory.toLowerCase() === this.target(parts).toLowerCase()) return { type: 'directory' };
+    const entry = listing.entries[0];
+    return entry?.type === 'file' ? { type: 'file', size: entry.size } : { type: 'directory' };
+  }
+
+  private notFound(path: string): VolumeError {
+    return new VolumeError('not-found', this.description, path, `${this.description}: ${path || 'the root'} does not exist`);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => (await this.stat(parts)) !== undefined);
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const s = await this.stat(parts);
+      if (!s) throw this.notFound(path);
+      if (s.type !== 'file') throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
+      const { stdoutBytes } = await this.mtool('mcopy', ['-n', this.target(parts), '-']);
+      return stdoutBytes ?? Buffer.alloc(0);
+    });
+  }
+
+  async writeFile(path: string, data: Buffer | string): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      await this.prepareFileTarget(path, parts);
+      await this.mtool('mcopy', ['-o', '-', this.target(parts)], { input: data });
+    });
+  }
+
+  async copyIn(localPath: string, path: string): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const s = await stat(localPath);
+      if (!s.isDirectory()) {
+        await this.prepareFileTarget(path, parts);
+        await this.mtool('mcopy', ['-o', localPath, this.target(parts)]);
+        return;
+      }
+      await this.mkdirpLocked(path, parts);
+      const names = await readdir(localPath);
+      // mcopy -s copies each folder into the target folder and merges with what is there.
+      for (let i = 0; i < names.length; i += ARG_CHUNK) {
+        const sources = names.slice(i, i + ARG_CHUNK).map((n) => join(localPath, n));
+        await this.mtool('mcopy', ['-s', '-o', ...sources, `${this.target(parts).replace(/\/$/, '')}/`]);
+      }
+    });
+  }
+
+  /** Makes the parent folders and checks that `parts` is not a folder (mcopy would copy into it). */
+  private async prepareFileTarget(path: string, parts: readonly string[]): Promise<void> {
+    if (parts.length === 0) throw new VolumeError('not-a-file', this.description, path, `${this.description}: cannot write a file over the root`);
+    const parent = parts.slice(0, -1);
+    await this.mkdirpLocked(parent.join('/'), parent);
+    const { stdout } = await this.mtool('mdir', ['-a', this.target(parent)]);
+    const name = parts[parts.length - 1].toLowerCase();
+    const existing = parseMdir(stdout).entries.find((e) => e.name.toLowerCase() === name);
+    if (existing?.type === 'directory') {
+      throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory; cannot write a file over it`);
+    }
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(() => this.mkdirpLocked(path, parts));
+  }
+
+  private async mkdirpLocked(path: string, parts: readonly string[]): Promise<void> {
+    if (parts.length === 0) return;
+    // mmd makes each prefix in turn; those that exist fail (exit code 1) and the rest go on.
+    const prefixes = parts.map((_, i) => this.target(parts.slice(0, i + 1)));
+    const made = await this.mtool('mmd', prefixes, { okCodes: [0, 1] });
+    const s = await this.stat(parts);
+    if (s?.type !== 'directory') {
+      throw new VolumeError(
+        'not-a-directory',
+        this.description,
+        path,
+        `${this.description}: cannot create the folder ${path}${s?.type === 'file' ? ': a file of that name is in the way' : ''}${made.stderr.trim() ? ` (mmd: ${made.stderr.trim()})` : ''}`,
+      );
+    }
+  }
+
+  async list(path: string): Promise<VolumeEntry[]> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      let out: string;
+      try {
+        ({ stdout: out } = await this.mtool('mdir', ['-a', this.target(parts)]));
+      } catch (e) {
+        if (e instanceof ToolError && /not found/i.test(e.output)) throw this.notFound(path);
+        throw e;
+      }
+      const listing = parseMdir(out);
+      if (listing.directory.toLowerCase() !== this.target(parts).toLowerCase()) {
+        throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
+      }
+      return listing.entries;
+    });
+  }
+
+  async flush(): Promise<void> {
+    // mtools writes straight into the disk image; wait for queued operations to finish.
+    await this.queue.run(async () => undefined);
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * An NTFS partition of a disk image. The ntfs-3g tools only work on a whole file, so the volume keeps
+ * a side image holding exactly the partition's bytes, edits it with ntfscp / ntfscat / ntfsls and the
+ * native `ntfsmkdir` helper (toolchain.md §3.4), and flush() splices it back at the partition's offset
+ * (§3.2, §3.3: the side image must be spliced back after every offline change).
+ *
+ * wimlib can apply an image straight into `sideImagePath` (NTFS-3G mode); flush() notices that the
+ * side image changed and splices it.
+ *
+ * - Keep one NtfsVolume per partition and work folder: the side image's name comes from the disk's
+ *   file name and the partition number.
+ * - Reads match names as ntfs-3g does (exactly, for names it created); writes reuse an existing
+ *   folder or file whatever its case, like Windows, so no two names differ only in case.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extractRange, readBytes, spliceRange } from '../disk/byte-range.js';
+import type { PartitionInfo } from '../disk/partition-table.js';
+import { findTool, runTool, ToolError, type RunResult } from '../tools.js';
+import { SerialQueue } from './serial-queue.js';
+import { slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+
+/** The ntfs-3g tools print names in the locale's encoding; C would mangle non-ASCII names. */
+const NTFS_ENV = { LC_ALL: 'C.UTF-8' };
+const ARG_CHUNK = 200;
+
+/** Where scripts/system-packages.sh builds the helper, relative to the repository root. */
+export const NTFSMKDIR_BUILD_PATH = join('.tmp', 'native', 'ntfsmkdir');
+
+/**
+ * The `ntfsmkdir` helper: $OSD_NTFSMKDIR, else `.tmp/native/ntfsmkdir` under the repository root
+ * (found by walking up from this file, which runs from src/ under vitest and from dist/ when built),
+ * else `ntfsmkdir` on PATH. Undefined when there is none.
+ */
+export function findNtfsMkdir(): string | undefined {
+  const fromEnv = process.env.OSD_NTFSMKDIR;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'native', 'ntfsmkdir.c'))) {
+      const built = join(dir, NTFSMKDIR_BUILD_PATH);
+      if (existsSync(built)) return built;
+      break;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return findTool('ntfsmkdir');
+}
+
+function requireNtfsMkdir(): string {
+  const found = findNtfsMkdir();
+  if (!found) {
+    throw new Error(
+      process.env.OSD_NTFSMKDIR
+        ? `OSD_NTFSMKDIR points at ${process.env.OSD_NTFSMKDIR}, which does not exist; build it with \`make deps\` or fix the variable`
+        : `the ntfsmkdir helper (native/ntfsmkdir.c) is not built: run \`make deps\` (it needs gcc and ntfs-3g-dev and builds ${NTFSMKDIR_BUILD_PATH}), or set OSD_NTFSMKDIR`,
+    );
+  }
+  return found;
+}
+
+/** The OEM id at byte 3 of a boot sector: "NTFS    " for NTFS. */
+export async function bootSectorOemId(diskPath: string, partition: PartitionInfo): Promise<string> {
+  return (await readBytes(diskPath, partition.offsetBytes + 3, 8)).toString('latin1');
+}
+
+// "    1234 Nov 27 12:07 2026 name" (ntfsls -l: size, then strftime "%b %e %H:%M %Y", then the name).
+const LS_LINE = /^ *(\d+) [A-Za-z]{3} +\d{1,2} \d\d:\d\d -?\d+ (.+)$/;
+
+/** Parses `ntfsls -l -F` output; '/' after a name marks a directory. */
+export function parseNtfsls(stdout: string): VolumeEntry[] {
+  const entries: VolumeEntry[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    const m = LS_LINE.exec(line);
+    if (!m) throw new Error(`unexpected ntfsls line: ${JSON.stringify(line)}`);
+    const [, size, shown] = m;
+    const dir = shown.endsWith('/');
+    const name = dir ? shown.slice(0, -1) : shown;
+    if (name === '.' || name === '..') continue;
+    entries.push(dir ? { name, type: 'directory', size: 0 } : { name, type: 'file', size: Number(size) });
+  }
+  return entries;
+}
+
+type NtfsStat = { type: 'directory' } | { type: 'file'; size: number } | undefined;
+
+export class NtfsVolume implements Volume {
+  readonly description: string;
+  /** The side image: exactly the partition's bytes. wimlib may apply into it; flush() splices it. */
+  readonly sideImagePath: string;
+  private readonly queue = new SerialQueue();
+  private modified = false;
+  /** The side image's mtime when it last matched the disk (to notice edits by other tools). */
+  private syncedMtimeMs = -1;
+
+  private constructor(
+    readonly diskPath: string,
+    readonly partition: PartitionInfo,
+    workDir: string,
+  ) {
+    this.description = `NTFS partition ${partition.number} of ${basename(diskPath)}`;
+    this.sideImagePath = join(workDir, `${basename(diskPath)}.p${partition.number}.ntfs`);
+  }
+
+  /**
+   * Formats the partition NTFS: mkntfs on a fresh sparse side image in `workDir` (toolchain.md §3.2),
+   * spliced into the disk at once so the disk holds the new file system even before any flush().
+   */
+  static async format(diskPath: string, partition: PartitionInfo, label: string, workDir: string): Promise<NtfsVolume> {
+    if (label.length > 32 || /[\x00-\x1f]/.test(label)) throw new Error(`the NTFS volume label '${label}' is not valid: at most 32 characters`);
+    await mkdir(workDir, { recursive: true });
+    const v = new NtfsVolume(diskPath, partition, workDir);
+    await rm(v.sideImagePath, { force: true });
+    await writeFile(v.sideImagePath, '');
+    await truncate(v.sideImagePath, partition.sizeBytes);
+    await runTool('mkntfs', [
+      '--quiet', '--force', '--fast', '--label', label, '--sector-size', '512',
+      '--partition-start', String(partition.startSector), '--heads', '255', '--sectors-per-track', '63',
+      v.sideImagePath,
+    ], { env: NTFS_ENV });
+    v.modified = true;
+    await v.flush();
+    return v;
+  }
+
+  /** Opens the NTFS file system already on the partition (copied out to a side image in `workDir`). */
+  static async open(diskPath: string, partition: PartitionInfo, workDir: string): Promise<NtfsVolume> {
+    const oem = await bootSectorOemId(diskPath, partition);
+    if (oem !== 'NTFS    ') {
+      throw new Error(
+        `partition ${partition.number} of ${diskPath} does not hold an NTFS file system (boot sector OEM id ${JSON.stringify(oem)}); format it with NtfsVolume.format first`,
+      );
+    }
+    await mkdir(workDir, { recursive: true });
+    const v = new NtfsVolume(diskPath, partition, workDir);
+    await extractRange(diskPath, partition.offsetBytes, partition.sizeBytes, v.sideImagePath);
+    v.syncedMtimeMs = (await stat(v.sideImagePath)).mtimeMs;
+    return v;
+  }
+
+  private tool(tool: string, args: readonly string[], options: { input?: Buffer | string } = {}): Promise<RunResult> {
+    return runTool(tool, args, { ...options, env: NTFS_ENV });
+  }
+
+  private parts(path: string): string[] {
+    return splitVolumePath(path, this.description);
+  }
+
+  private notFound(path: string): VolumeError {
+    return new VolumeError('not-found', this.description, path, `${this.description}: ${path || 'the root'} does not exist`);
+  }
+
+  /** Lists a folder; undefined when it does not exist (ntfsls exit code 3) or is a file. */
+  private async listParts(parts: readonly string[]): Promise<VolumeEntry[] | undefined> {
+    try {
+      const { stdout } = await this.tool('ntfsls', ['-l', '-F', '-a', '-p', slashPath(parts), this.sideImagePath]);
+      return parseNtfsls(stdout);
+    } catch (e) {
+      if (e instanceof ToolError && e.exitCode === 3) return undefined;
+      throw e;
+    }
+  }
+
+  /** ntfsls lists a file as itself, so a path's kind comes from its parent's listing. */
+  private async stat(parts: readonly string[]): Promise<NtfsStat> {
+    if (parts.length === 0) return { type: 'directory' };
+    const siblings = await this.listParts(parts.slice(0, -1));
+    const e = siblings?.find((s) => s.name === parts[parts.length - 1]);
+    return e === undefined ? undefined : e.type === 'directory' ? { type: 'directory' } : { type: 'file', size: e.size };
+  }
+
+  async exists(path: string): Promise<boolean> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => (await this.stat(parts)) !== undefined);
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const s = await this.stat(parts);
+      if (!s) throw this.notFound(path);
+      if (s.type !== 'file') throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
+      const { stdoutBytes } = await this.tool('ntfscat', [this.sideImagePath, slashPath(parts)]);
+      return stdoutBytes ?? Buffer.alloc(0);
+    });
+  }
+
+  async writeFile(path: string, data: Buffer | string): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const target = await this.prepareFileTarget(path, parts);
+      // ntfscp copies from a file: stage the data next to the side image.
+      const staged = `${this.sideImagePath}.staged`;
+      await writeFile(staged, data);
+      try {
+        await this.copyFile(staged, target);
+      } finally {
+        await rm(staged, { force: true });
+      }
+    });
+  }
+
+  async copyIn(localPath: string, path: string): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const s = await stat(localPath);
+      if (!s.isDirectory()) {
+        await this.copyFile(localPath, await this.prepareFileTarget(path, parts));
+        return;
+      }
+      // The whole tree's folders in one helper call, then one ntfscp per file.
+      const dirs: string[][] = [parts];
+      const files: { local: string; dir: number; name: string }[] = [];
+      const walk = async (local: string, at: string[], dirIndex: number): Promise<void> => {
+        for (const entry of await readdir(local, { withFileTypes: true })) {
+          const child = join(local, entry.name);
+          splitVolumePath(entry.name, this.description); // refuses names Windows cannot store
+          const kind = entry.isSymbolicLink() ? await stat(child).catch(() => undefined) : entry;
+          if (kind?.isDirectory()) {
+            dirs.push([...at, entry.name]);
+            await walk(child, [...at, entry.name], dirs.length - 1);
+          } else if (kind?.isFile()) {
+            files.push({ local: child, dir: dirIndex, name: entry.name });
+          }
+        }
+      };
+      await walk(localPath, parts, 0);
+      const stored = await this.mkdirs(dirs, path);
+      const listings = new Map<number, VolumeEntry[]>();
+      for (const f of files) {
+        if (!listings.has(f.dir)) listings.set(f.dir, (await this.listParts(stored[f.dir])) ?? []);
+        const target = [...stored[f.dir], this.storedName(listings.get(f.dir) ?? [], f.name)];
+        const existing = listings.get(f.dir)?.find((e) => e.name === target[target.length - 1]);
+        if (existing?.type === 'directory') {
+          throw new VolumeError('not-a-file', this.description, slashPath(target), `${this.description}: cannot copy ${relative(localPath, f.local)}: ${slashPath(target)} is a directory`);
+        }
+        await this.copyFile(f.local, target);
+      }
+    });
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      await this.mkdirs([parts], path);
+    });
+  }
+
+  async list(path: string): Promise<VolumeEntry[]> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const s = await this.stat(parts);
+      if (!s) throw this.notFound(path);
+      if (s.type !== 'directory') throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
+      const entries = await this.listParts(parts);
+      if (!entries) throw this.notFound(path);
+      return entries;
+    });
+  }
+
+  /** Splices the side image into the disk when it changed since the last flush (or open). */
+  flush(): Promise<void> {
+    return this.queue.run(async () => {
+      const { mtimeMs } = await stat(this.sideImagePath);
+      if (!this.modified && mtimeMs === this.syncedMtimeMs) return;
+      await spliceRange(this.sideImagePath, this.diskPath, this.partition.offsetBytes, this.partition.sizeBytes);
+      this.modified = false;
+      this.syncedMtimeMs = mtimeMs;
+    });
+  }
+
+  /** Flushes, then deletes the side image; the volume must not be used afterwards. */
+  async close(): Promise<void> {
+    await this.flush();
+    await rm(this.sideImagePath, { force: true });
+  }
+
+  /**
+   * mkdir -p for each path with the helper; returns each path as stored (existing folders matched
+   * regardless of case, like Windows — see native/ntfsmkdir.c).
+   */
+  private async mkdirs(dirs: readonly (readonly string[])[], path: string): Promise<string[][]> {
+    const stored: string[][] = [];
+    const todo = dirs.filter((d) => d.length > 0);
+    if (todo.length > 0) {
+      const helper = requireNtfsMkdir();
+      this.modified = true;
+      for (let i = 0; i < todo.length; i += ARG_CHUNK) {
+        try {
+          const { stdout } = await this.tool(helper, [this.sideImagePath, ...todo.slice(i, i + ARG_CHUNK).map(slashPath)]);
+          stored.push(...stdout.split('\n').filter(Boolean).map((l) => l.split('/').filter(Boolean)));
+        } catch (e) {
+          if (e instanceof ToolError && e.exitCode === 3) {
+            throw new VolumeError('not-a-directory', this.description, path, `${this.description}: cannot create the folder ${path}: ${e.output.trim()}`);
+          }
+          throw e;
+        }
+      }
+      if (stored.length !== todo.length) throw new Error(`${helper} printed ${stored.length} paths for ${todo.length} folders`);
+    }
+    let next = 0;
+    return dirs.map((d) => (d.length > 0 ? stored[next++] : []));
+  }
+
+  /** The name a file gets in a folder: an existing entry's spelling when one matches regardless of case. */
+  private storedName(entries: readonly VolumeEntry[], name: string): string {
+    if (entries.some((e) => e.name === name)) return name;
+    const lower = name.toLowerCase();
+    return entries.find((e) => e.name.toLowerCase() === lower)?.name ?? name;
+  }
+
+  /**
+   * Makes the parent folders and returns the target as stored; refuses a folder (ntfscp would copy
+   * into it).
+   */
+  private async prepareFileTarget(path: string, parts: readonly string[]): Promise<string[]> {
+    if (parts.length === 0) throw new VolumeError('not-a-file', this.description, path, `${this.description}: cannot write a file over the root`);
+    const [parent] = await this.mkdirs([parts.slice(0, -1)], path);
+    const siblings = (await this.listParts(parent)) ?? [];
+    const name = this.storedName(siblings, parts[parts.length - 1]);
+    if (siblings.find((e) => e.name === name)?.type === 'directory') {
+      throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory; cannot write a file over it`);
+    }
+    return [...parent, name];
+  }
+
+  private async copyFile(local: string, parts: readonly string[]): Promise<void> {
+    this.modified = true;
+    await this.tool('ntfscp', ['--quiet', this.sideImagePath, local, slashPath(parts)]);
+  }
+}

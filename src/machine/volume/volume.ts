@@ -1,0 +1,67 @@
+/**
+ * A file system the deployment writes into: the target of Apply Operating System, the answer file,
+ * drivers, the client. Three back ends share this interface — a plain directory (fast tests), a FAT32
+ * partition of a disk image (mtools, in place) and an NTFS partition of a disk image (ntfs-3g tools on
+ * a side image that flush() splices back) — so an action never knows which one it writes to.
+ */
+
+export interface VolumeEntry {
+  name: string;
+  type: 'file' | 'directory';
+  size: number;
+}
+
+export interface Volume {
+  /** For messages and logs, e.g. "NTFS partition 3 of disk0.img". */
+  readonly description: string;
+  /**
+   * Paths are relative to the volume root, Windows-style or not: 'Windows/Panther/Unattend.xml',
+   * '\Windows\Panther', '/EFI/Boot' all work. Lookups are as case-sensitive as the back end.
+   */
+  exists(path: string): Promise<boolean>;
+  readFile(path: string): Promise<Buffer>;
+  /** Creates the parent folders first (mkdir -p); replaces an existing file. */
+  writeFile(path: string, data: Buffer | string): Promise<void>;
+  /** Copies a local file, or a local folder's whole tree, to `path` in the volume, creating parents. */
+  copyIn(localPath: string, path: string): Promise<void>;
+  mkdirp(path: string): Promise<void>;
+  /** The entries of a folder ('' = the root), without '.' and '..'; throws VolumeError when missing. */
+  list(path: string): Promise<VolumeEntry[]>;
+  /** Makes sure every change is in the disk-image file (a no-op where writes go there directly). */
+  flush(): Promise<void>;
+}
+
+export type VolumeErrorCode = 'not-found' | 'not-a-directory' | 'not-a-file' | 'invalid-path';
+
+/** A path-level failure on a volume: what is missing or of the wrong kind, and where. */
+export class VolumeError extends Error {
+  constructor(
+    readonly code: VolumeErrorCode,
+    readonly volume: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VolumeError';
+  }
+}
+
+/**
+ * The components of a volume path: '\' and '/' both separate, empty and '.' components are dropped,
+ * '..' is refused (a volume path never leaves the volume), as are names Windows cannot store.
+ */
+export function splitVolumePath(path: string, volume = 'volume'): string[] {
+  const parts = path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  for (const p of parts) {
+    if (p === '..') throw new VolumeError('invalid-path', volume, path, `${volume}: '..' is not allowed in a volume path (${path})`);
+    if (/[\x00-\x1f<>:"|?*]/.test(p)) {
+      throw new VolumeError('invalid-path', volume, path, `${volume}: the name '${p}' in ${path} has a character Windows does not allow in file names (<>:"|?* or a control character)`);
+    }
+  }
+  return parts;
+}
+
+/** '/a/b/c' form of a volume path ('/' for the root). */
+export function slashPath(parts: readonly string[]): string {
+  return `/${parts.join('/')}`;
+}
