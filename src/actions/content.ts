@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { InputError } from '../sequence/input-error.js';
 import { StepFailure, WIN32 } from './errors.js';
 
 export class ContentLibrary {
@@ -12,6 +13,9 @@ export class ContentLibrary {
 
   constructor(readonly root: string) {
     this.root = resolve(root);
+    if (!existsSync(this.root) || !statSync(this.root).isDirectory()) {
+      throw new StepFailure(WIN32.pathNotFound, `the content library ${this.root} does not exist (make a test one with \`osd lab content DIR\`)`);
+    }
     const indexFile = join(this.root, 'content.json');
     if (existsSync(indexFile)) {
       try {
@@ -36,5 +40,15 @@ export class ContentLibrary {
   file(relative: string): string | undefined {
     const p = join(this.root, relative);
     return existsSync(p) ? p : undefined;
+  }
+}
+
+/** A content library the user named (--content): a problem with it is bad input, not a step failure. */
+export function openContentLibrary(dir: string, option = '--content'): ContentLibrary {
+  try {
+    return new ContentLibrary(dir);
+  } catch (e) {
+    if (e instanceof StepFailure) throw new InputError({ input: `${option} ${dir}`, rule: e.message });
+    throw e;
   }
 }

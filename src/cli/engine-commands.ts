@@ -2,7 +2,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { openContentLibrary } from '../actions/content.js';
+import { SimulatingExecutor } from '../actions/simulating-executor.js';
 import type { InitialVariable } from '../engine/engine.js';
+import type { PredictingExecutor } from '../engine/simulate/predicting-executor.js';
 import { loadMachineProfile } from '../engine/machine-profile/index.js';
 import type { MachineProfile } from '../engine/machine-profile/index.js';
 import { renderSimulation, renderVariables } from '../engine/simulate/report.js';
@@ -94,8 +97,9 @@ export function registerEngineCommands(ts: Command): void {
     .option('--fail <"STEP"=CODE>', 'make a step (name or path) exit with this code (repeatable)', collect)
     .option('--variables', 'also list the variables at the end')
     .option('--log <file>', 'write the simulated smsts.log (CMTrace format) here')
+    .option('-c, --content <dir>', 'content library (osd lab content DIR): check images and preview driver matching against it')
     .option('--json', 'print the report as JSON (docs/simulation-report.md)')
-    .action(async (file: string, opts: EngineFlags & { variables?: boolean; log?: string }) => {
+    .action(async (file: string, opts: EngineFlags & { variables?: boolean; log?: string; content?: string }) => {
       const profile = loadProfile(opts.machine);
       const { sequence, warnings } = loadTaskSequenceFile(file, { packageId: opts.packageId });
       if (!opts.quiet && !opts.json) for (const w of warnings) process.stderr.write(`osd: warning: ${file}:${w.at}: ${w.message}\n`);
@@ -105,7 +109,14 @@ export function registerEngineCommands(ts: Command): void {
       });
       let r: SimulationReport;
       try {
-        r = await simulate(sequence, { profile, variables: variablesFrom(opts), fail, mediaType: opts.mediaType });
+        const content = opts.content ? openContentLibrary(opts.content) : undefined;
+        r = await simulate(sequence, {
+          profile,
+          variables: variablesFrom(opts),
+          fail,
+          mediaType: opts.mediaType,
+          executor: (predicting) => new SimulatingExecutor(predicting as PredictingExecutor, profile, content),
+        });
       } catch (e) {
         if (e instanceof ConditionErrors) throw conditionErrors(e, file);
         throw e;

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { openContentLibrary } from '../actions/content.js';
 import type { MediaType } from '../engine/simulate/simulate.js';
 import { ConditionErrors } from '../engine/simulate/simulate.js';
 import { bootLab } from '../lab/boot.js';
@@ -64,7 +65,7 @@ export function registerLabCommands(program: Command): void {
     ];
     let r;
     try {
-      r = await bootLab(m, { sequence, sequenceName: opts.ts, contentRoot: opts.content, variables, mediaType: opts.mediaType });
+      r = await bootLab(m, { sequence, sequenceName: opts.ts, content: openContentLibrary(opts.content), variables, mediaType: opts.mediaType });
     } catch (e) {
       if (e instanceof ConditionErrors) throw conditionErrors(e, opts.ts);
       throw e;

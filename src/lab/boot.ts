@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { ActionExecutor } from '../actions/executor.js';
-import { ContentLibrary } from '../actions/content.js';
+import type { ContentLibrary } from '../actions/content.js';
 import type { InitialVariable } from '../engine/engine.js';
 import { simulate, type MediaType, type SimulationReport } from '../engine/simulate/simulate.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
@@ -20,13 +20,13 @@ export interface BootOptions {
   sequence: TaskSequence;
   /** Shown in the boot history. */
   sequenceName: string;
-  contentRoot: string;
+  content: ContentLibrary;
   variables?: InitialVariable[];
   mediaType?: MediaType;
 }
 
 export async function bootLab(lab: LabMachine, options: BootOptions): Promise<SimulationReport & { logPath: string }> {
-  const content = new ContentLibrary(options.contentRoot);
+  const content = options.content;
   const journal = new FileJournal(join(lab.stateDir, 'journal.json'));
   const log = new SmstsLog(join(lab.stateDir, 'logs'));
   const report = await simulate(options.sequence, {

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentLibrary } from '../../src/actions/content.js';
 import { bootLab } from '../../src/lab/boot.js';
 import { createLab } from '../../src/lab/create.js';
 import { inspectLab } from '../../src/lab/inspect.js';
@@ -83,7 +84,7 @@ describe('the wizard\'s WinPE phase on a UEFI x64 laptop', () => {
   beforeAll(async () => {
     contentHash = treeHash(content.root);
     const lab = await createLab(join(dir, 'labs'), 'uefi', { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: ['2G'] });
-    const r = await bootLab(lab, { sequence: wizardSequence(), sequenceName: 'wizard', contentRoot: content.root });
+    const r = await bootLab(lab, { sequence: wizardSequence(), sequenceName: 'wizard', content: new ContentLibrary(content.root) });
     if (r.result !== 'success') throw new Error(`boot failed: ${r.message}\n${readFileSync(r.logPath, 'utf8').slice(-3000)}`);
     disk = lab.diskPath(0);
   }, 180_000);
@@ -144,7 +145,7 @@ describe('the same on a BIOS machine', () => {
   it('writes the MBR layout: System Reserved (active), Windows, Recovery', async () => {
     const lab = await createLab(join(dir, 'labs'), 'bios', { profilePath: join(MACHINES, 'bios-x86-desktop.json'), disks: ['2G'] });
     const site = { installWindows: { imagePackageId: content.imagePackageId, imageIndex: 1, configureBitLocker: false } };
-    const r = await bootLab(lab, { sequence: wizardSequence(site), sequenceName: 'wizard', contentRoot: content.root });
+    const r = await bootLab(lab, { sequence: wizardSequence(site), sequenceName: 'wizard', content: new ContentLibrary(content.root) });
     expect(r.result, r.message).toBe('success');
     const t = sfdiskJson(lab.diskPath(0)).partitiontable;
     expect(t.label).toBe('dos');
@@ -161,7 +162,7 @@ describe('the same on a BIOS machine', () => {
 describe('failures: a clear message, a ConfigMgr code, nothing outside the machine touched', () => {
   const boot = async (name: string, ts: TaskSequence, contentRoot = content.root, disk = '2G') => {
     const lab = await createLab(join(dir, 'labs'), name, { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: [disk] });
-    const r = await bootLab(lab, { sequence: ts, sequenceName: name, contentRoot });
+    const r = await bootLab(lab, { sequence: ts, sequenceName: name, content: new ContentLibrary(contentRoot) });
     return { r, log: readFileSync(r.logPath, 'utf8') };
   };
 

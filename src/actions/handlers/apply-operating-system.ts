@@ -123,4 +123,25 @@ export const applyOperatingSystemHandler: StepHandler = {
     x.log(`Wrote the answer file ${letter}\\${ANSWER_FILE.replace(/\//g, '\\')}`);
     return { exitCode: 0 };
   },
+
+  async simulate({ x, content, note }) {
+    const s = resolvedSettings<ApplyOperatingSystemSettings>(x);
+    const index = s.imageIndex ?? 1;
+    if (!s.imagePackageId || !content) {
+      note(`image ${index} of ${s.imagePackageId ?? s.installPackageId ?? '(no package)'}${content ? '' : ' (not checked: no --content)'}`);
+      return { exitCode: 0 };
+    }
+    const wim = findWim(content.packageFolder(s.imagePackageId), s.imagePackageId);
+    let images: WimImageInfo[];
+    try {
+      images = await readWimImages(wim);
+    } catch (e) {
+      if (e instanceof WimError) throw new StepFailure(e.code === 'not-found' ? WIN32.fileNotFound : WIN32.fileCorrupt, `${s.imagePackageId}: ${e.message}`);
+      throw e;
+    }
+    const image = images.find((i) => i.index === index);
+    if (!image) throw new StepFailure(WIN32.notFound, `image index ${index} does not exist in ${s.imagePackageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`);
+    note(`image ${index} "${image.name}" (${image.architecture ?? 'unknown architecture'}${image.totalBytes ? `, ${Math.round(image.totalBytes / 1048576)} MB` : ''}) of ${s.imagePackageId}`);
+    return { exitCode: 0 };
+  },
 };

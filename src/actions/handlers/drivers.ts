@@ -78,6 +78,24 @@ export const autoApplyDriversHandler: StepHandler = {
     }
     return stage(ctx, result.selected, root, catalog);
   },
+
+  // Driver matching you can preview (DESIGN.md): which catalog drivers this computer would get.
+  async simulate({ x, profile, content, note }) {
+    if (!content?.file(CATALOG)) {
+      note('drivers not previewed: no driver catalog (--content)');
+      return { exitCode: 0 };
+    }
+    const s = resolvedSettings<AutoApplyDriversSettings>(x);
+    const { catalog } = await loadDriverCatalog(content.file(CATALOG)!);
+    const devices = profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
+    const result = matchDrivers(catalog, devices, { architecture: profile.architecture, bestMatch: s.bestMatch !== false, categories: (s.categoryList ?? []).filter(Boolean) });
+    if (!result.selected.length) note('no driver in the catalog matches this computer');
+    for (const m of result.perDevice) {
+      for (const d of m.drivers) note(`${m.device.name ?? m.device.hardwareIds[0]}: ${d.driver.id} "${d.driver.name}" ${d.driver.version ?? ''} (${d.matchedId})`);
+    }
+    for (const e of result.excluded) note(`not used: ${e.driver.id} "${e.driver.name}" (${e.reason})`);
+    return { exitCode: 0 };
+  },
 };
 
 export const applyDriverPackageHandler: StepHandler = {

@@ -4,8 +4,8 @@
  * that ask for one, and each letter stored in the partition's variable when it names one.
  * Sizes: MB / GB, or a percentage of the space remaining after the partitions before it.
  */
-import type { StepResult } from '../../engine/ports.js';
-import { DiskTooSmallError, writePartitionTable, type PartitionKind, type PartitionRequest } from '../../machine/disk/partition-table.js';
+import type { StepExecution, StepResult } from '../../engine/ports.js';
+import { DiskTooSmallError, planPartitionTable, writePartitionTable, type PartitionKind, type PartitionRequest } from '../../machine/disk/partition-table.js';
 import { FatVolume } from '../../machine/volume/fat.js';
 import { NtfsVolume } from '../../machine/volume/ntfs.js';
 import type { PartitionDiskSettings } from '../../sequence/catalog/steps/partition-disk.js';
@@ -33,37 +33,41 @@ function kindOf(type: string | undefined, style: 'gpt' | 'mbr'): PartitionKind {
   }
 }
 
+/** The step's disk, partition style and partition requests, from its resolved settings. */
+function layoutOf(x: StepExecution): { s: PartitionDiskSettings; diskIndex: number; style: 'gpt' | 'mbr'; requests: PartitionRequest[] } {
+  const s = resolvedSettings<PartitionDiskSettings>(x);
+  // The disk number comes from a variable when the step names one (2006+), else DiskIndex.
+  let diskIndex = s.diskIndex ?? 0;
+  if (s.diskIndexVariable) {
+    const raw = x.variables.get(s.diskIndexVariable);
+    if (raw === undefined || !/^\d+$/.test(raw.trim())) {
+      throw new StepFailure(WIN32.invalidParameter, `the disk number variable ${s.diskIndexVariable} is ${raw === undefined ? 'not set' : `"${raw}", not a disk number`}`);
+    }
+    diskIndex = Number(raw.trim());
+  }
+  const style = (s.partitionStyle ?? (s.gptBootDisk ? 'GPT' : 'MBR')).toLowerCase() as 'gpt' | 'mbr';
+  if (!s.partitions.length) throw new StepFailure(WIN32.invalidParameter, 'the step defines no partition');
+  const requests: PartitionRequest[] = s.partitions.map((p, i) => {
+    const kind = kindOf(p.type, style);
+    const unit = (p.sizeUnits ?? 'MB').toLowerCase();
+    const req: PartitionRequest = { kind, name: p.volumeName, bootable: p.bootable === true };
+    if (p.fileSystem === 'NTFS' || p.fileSystem === 'FAT32') req.fileSystem = p.fileSystem;
+    if (p.size === undefined) req.percentOfRemaining = 100;
+    else if (unit === 'percent') req.percentOfRemaining = p.size;
+    else req.sizeBytes = p.size * (unit === 'gb' ? 1024 * MB : MB);
+    if (req.percentOfRemaining !== undefined && (req.percentOfRemaining <= 0 || req.percentOfRemaining > 100)) {
+      throw new StepFailure(WIN32.invalidParameter, `partition ${i} asks for ${req.percentOfRemaining} % of the remaining space (1–100)`);
+    }
+    return req;
+  });
+  return { s, diskIndex, style, requests };
+}
+
 export const partitionDiskHandler: StepHandler = {
   type: 'SMS_TaskSequence_PartitionDiskAction',
   async run({ x, computer }: HandlerContext): Promise<StepResult> {
-    const s = resolvedSettings<PartitionDiskSettings>(x);
-    // The disk number comes from a variable when the step names one (2006+), else DiskIndex.
-    let diskIndex = s.diskIndex ?? 0;
-    if (s.diskIndexVariable) {
-      const raw = x.variables.get(s.diskIndexVariable);
-      if (raw === undefined || !/^\d+$/.test(raw.trim())) {
-        throw new StepFailure(WIN32.invalidParameter, `the disk number variable ${s.diskIndexVariable} is ${raw === undefined ? 'not set' : `"${raw}", not a disk number`}`);
-      }
-      diskIndex = Number(raw.trim());
-    }
+    const { s, diskIndex, style, requests } = layoutOf(x);
     const diskPath = computer.diskPath(diskIndex);
-    const style = (s.partitionStyle ?? (s.gptBootDisk ? 'GPT' : 'MBR')).toLowerCase() as 'gpt' | 'mbr';
-    if (!s.partitions.length) throw new StepFailure(WIN32.invalidParameter, 'the step defines no partition');
-
-    const requests: PartitionRequest[] = s.partitions.map((p, i) => {
-      const kind = kindOf(p.type, style);
-      const unit = (p.sizeUnits ?? 'MB').toLowerCase();
-      const req: PartitionRequest = { kind, name: p.volumeName, bootable: p.bootable === true };
-      if (p.fileSystem === 'NTFS' || p.fileSystem === 'FAT32') req.fileSystem = p.fileSystem;
-      if (p.size === undefined) req.percentOfRemaining = 100;
-      else if (unit === 'percent') req.percentOfRemaining = p.size;
-      else req.sizeBytes = p.size * (unit === 'gb' ? 1024 * MB : MB);
-      if (req.percentOfRemaining !== undefined && (req.percentOfRemaining <= 0 || req.percentOfRemaining > 100)) {
-        throw new StepFailure(WIN32.invalidParameter, `partition ${i} asks for ${req.percentOfRemaining} % of the remaining space (1–100)`);
-      }
-      return req;
-    });
-
     x.log(`Partitioning disk ${diskIndex} (${diskPath}) as ${style.toUpperCase()} with ${requests.length} partition(s)`);
     let table;
     try {
@@ -98,6 +102,16 @@ export const partitionDiskHandler: StepHandler = {
       }
     }
     computer.setDrives([...kept, ...assigned]);
+    return { exitCode: 0 };
+  },
+
+  async simulate({ x, profile, note }) {
+    const { diskIndex, style, requests } = layoutOf(x);
+    const disk = profile.disks.find((d) => d.index === diskIndex);
+    if (!disk) throw new StepFailure(WIN32.notFound, `the computer has no disk ${diskIndex} (disks: ${profile.disks.map((d) => d.index).join(', ') || 'none'})`);
+    const planned = planPartitionTable(style, disk.size, requests);
+    if ('error' in planned) throw new StepFailure(WIN32.diskFull, planned.error);
+    note(`${style.toUpperCase()} on disk ${diskIndex}: ${requests.map((r, i) => `${r.name ?? r.kind} ${Math.round(planned.sizesBytes[i] / MB)} MB`).join(', ')}`);
     return { exitCode: 0 };
   },
 };

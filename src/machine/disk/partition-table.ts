@@ -243,6 +243,24 @@ function sfdiskScript(style: 'gpt' | 'mbr', parts: Planned[], requests: readonly
  * Writes a new partition table (old signatures wiped) and returns it as read back from the disk.
  * Throws DiskTooSmallError, before touching the file, when the layout does not fit.
  */
+/**
+ * The sizes a disk of `diskSizeBytes` would give the partitions, without touching a file (the
+ * simulator's answer), or why the layout does not fit.
+ */
+export function planPartitionTable(style: 'gpt' | 'mbr', diskSizeBytes: number, requests: readonly PartitionRequest[]): { sizesBytes: number[] } | { error: string } {
+  try {
+    validateRequests('the disk', style, requests);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  const result = plan(style, Math.floor(diskSizeBytes / SECTOR_SIZE), requests);
+  if (!result.ok) {
+    const need = neededBytes(style, requests, diskSizeBytes);
+    return { error: `${describe(requests[result.failedIndex], result.failedIndex + 1)} does not fit on a ${formatBytes(diskSizeBytes)} disk: ${result.reason}; the layout needs at least ${formatBytes(need)}` };
+  }
+  return { sizesBytes: result.parts.map((p) => p.sizeSectors * SECTOR_SIZE) };
+}
+
 export async function writePartitionTable(diskPath: string, style: 'gpt' | 'mbr', requests: PartitionRequest[]): Promise<PartitionTable> {
   validateRequests(diskPath, style, requests);
   const diskSizeBytes = (await stat(diskPath).catch(() => undefined))?.size;
