@@ -36,6 +36,8 @@ bench: build
 	@node bench/round-trip.bench.mjs
 	@echo
 	@node bench/engine.bench.mjs
+	@echo
+	@node bench/lab.bench.mjs
 
 clean:
 	rm -rf dist .tmp

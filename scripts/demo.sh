@@ -73,4 +73,15 @@ step "12. Wrong answers: every problem at once, nothing written (exit code 2)"
 $OSD ts new install-image --answers examples/wizard/invalid-example.yaml --site examples/wizard/site.json --out "$OUT/never-written.xml" || echo "(exit code $?)"
 test ! -e "$OUT/never-written.xml"
 
+step "13. A virtual UEFI laptop: test content, the wizard's task sequence, a real install onto a disk image"
+export OSD_LAB_DIR="$OUT/labs"
+rm -rf "$OSD_LAB_DIR"
+$OSD lab content "$OUT/content" | tail -n 3
+$OSD ts new install-image --answers examples/wizard/minimal-workgroup.yaml --site "$OUT/content/site.json" --out "$OUT/lab-ts.xml"
+$OSD ts simulate "$OUT/lab-ts.xml" --machine examples/machines/uefi-x64-laptop-bare-metal.json --content "$OUT/content" --quiet | sed -n '/Apply Device Drivers/,/Setup Operating System/p'
+$OSD lab create laptop --profile examples/machines/uefi-x64-laptop-bare-metal.json --disk 4G
+$OSD lab boot laptop --ts "$OUT/lab-ts.xml" --content "$OUT/content" --secret-var OSDLocalAdminPassword=Demo-Pa55word | tail -n 12
+$OSD lab inspect laptop
+echo "sgdisk -v: $(sgdisk -v "$OSD_LAB_DIR/laptop/disk0.img" | grep -o "No problems found" || echo "PROBLEMS (run sgdisk -v)")"
+
 step "Done. Outputs are in $OUT/"
