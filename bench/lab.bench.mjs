@@ -35,7 +35,7 @@ function baseline(wim, partitionBytes) {
   rmSync(img, { force: true });
   const t = performance.now();
   execFileSync('truncate', ['-s', String(partitionBytes), img]);
-  execFileSync('mkntfs', ['--force', '--fast', '--quiet', '--label', 'Windows', img]);
+  execFileSync('mkntfs', ['--force', '--fast', '--quiet', '--label', 'Windows', img], { stdio: 'ignore' });
   execFileSync('wimlib-imagex', ['apply', wim, '2', img], { stdio: 'ignore' });
   const ms = performance.now() - t;
   rmSync(img, { force: true });

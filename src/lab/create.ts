@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMachineProfile } from '../engine/machine-profile/index.js';
 import { parseSize } from '../engine/machine-profile/values.js';
-import { createDiskImage, writePartitionTable, type PartitionRequest } from '../machine/disk/partition-table.js';
+import { createDiskImage, writePartitionTable, type PartitionRequest, type PartitionTable } from '../machine/disk/partition-table.js';
 import { FatVolume } from '../machine/volume/fat.js';
 import { NtfsVolume } from '../machine/volume/ntfs.js';
 import { applyWimImage, readWimImages } from '../machine/wim.js';
@@ -66,12 +66,32 @@ export async function createLab(root: string, name: string, options: CreateLabOp
       options.log?.(`disk ${index}: ${Math.round(sizeBytes / MIB)} MiB (${file})`);
     }
     // The profile as the lab made it: its disks are the lab's; a bare machine has no OS.
-    const raw = JSON.parse(profileText) as Record<string, unknown> & { disks?: Array<Record<string, unknown>> };
-    raw.disks = disks.map((d, i) => ({ ...(raw.disks?.[i] ?? {}), index: d.index, size: d.sizeBytes, partitionStyle: 'raw', partitions: [] }));
-    if (!preinstalled) raw.currentOs = null;
-    writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(raw, null, 2)}\n`);
+    const raw = JSON.parse(profileText) as Record<string, unknown> & { disks: Array<Record<string, unknown>> };
+    raw.disks = disks.map((d, i) => ({ ...((raw.disks as typeof raw.disks | undefined)?.[i] ?? {}), index: d.index, size: d.sizeBytes, partitionStyle: 'raw', partitions: [] }));
+    const currentOs = raw.currentOs;
+    raw.currentOs = null;
+    const writeProfile = (): void => writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(raw, null, 2)}\n`);
+    writeProfile();
     const lab = LabMachine.init(dir, { schema: LAB_SCHEMA, name, created: new Date().toISOString(), disks, drives: [], boots: [] });
-    if (preinstalled) await installOs(lab, profile.firmware === 'uefi', preinstalled, profile.currentOs?.userProfiles?.map((u) => u.name) ?? [], options.log);
+    if (preinstalled) {
+      const table = await installOs(lab, profile.firmware === 'uefi', preinstalled, profile.currentOs?.userProfiles?.map((u) => u.name) ?? [], options.log);
+      // The profile now describes the disk as installed: its layout, C: on the Windows partition.
+      const type = { efi: 'efi', msr: 'msr', primary: 'basic', recovery: 'recovery' } as const;
+      const last = table.partitions.length - 1;
+      raw.disks[0] = {
+        ...raw.disks[0],
+        partitionStyle: table.style,
+        partitions: table.partitions.map((p, i) => ({
+          type: type[p.kind],
+          size: i === last ? 'remaining' : p.sizeBytes,
+          fileSystem: p.kind === 'msr' ? null : p.kind === 'efi' ? 'FAT32' : 'NTFS',
+          ...(i === last ? { driveLetter: 'C:' } : {}),
+          ...(p.name ? { label: p.name.slice(0, 32) } : {}),
+        })),
+      };
+      raw.currentOs = currentOs ?? null;
+      writeProfile();
+    }
     return LabMachine.load(dir);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
@@ -80,7 +100,7 @@ export async function createLab(root: string, name: string, options: CreateLabOp
 }
 
 /** The usual layout for the firmware (as the wizard's partition steps make it), then the image on C:. */
-async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; index: number }, users: string[], log?: (line: string) => void): Promise<void> {
+async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; index: number }, users: string[], log?: (line: string) => void): Promise<PartitionTable> {
   const disk = lab.diskPath(0);
   const requests: PartitionRequest[] = uefi
     ? [
@@ -103,4 +123,5 @@ async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; inde
   await vol.writeFile('Windows/System32/config/OPENOSD-LAB.txt', `Installed by osd lab create from ${os.wim}:${os.index}\r\n`);
   await vol.flush();
   lab.setDrives([{ letter: 'C:', disk: 0, partition: windows.number }]);
+  return table;
 }

@@ -204,3 +204,46 @@ describe('failures: a clear message, a ConfigMgr code, nothing outside the machi
     expect(log).toMatch(/Partition Disk 0 - UEFI/);
   }, 120_000);
 });
+
+describe('a hand-written sequence: disk number and drive letter from variables, Run Command Line, Set Task Sequence Variable', () => {
+  it('partitions disk 1 named by a variable, applies to the drive in a variable, runs a command with the variables', async () => {
+    const out = join(dir, 'cmd-out.txt');
+    const xml = `<sequence version="3.10"><group name="Lab" description="">
+<step type="SMS_TaskSequence_SetVariableAction" name="Pick the disk" description="" runIn="WinPEandFullOS" successCodeList="0"><action>tsenv.exe "TargetDisk=1"</action><defaultVarList><variable name="VariableName" property="VariableName">TargetDisk</variable><variable name="VariableValue" property="VariableValue">1</variable></defaultVarList></step>
+<step type="SMS_TaskSequence_PartitionDiskAction" name="Partition the data disk" description="" runIn="WinPE" successCodeList="0"><action>osddiskpart.exe</action><defaultVarList>
+<variable name="OSDDiskIndex" property="DiskIndex">0</variable><variable name="OSDDiskIndexVariable" property="DiskIndexVariable">TargetDisk</variable><variable name="OSDPartitionStyle" property="PartitionStyle">MBR</variable><variable name="OSDPartitions" property="Partitions" hidden="true">1</variable>
+<variable name="OSDPartitions0Type" property="Partitions0Type">Primary</variable><variable name="OSDPartitions0FileSystem" property="Partitions0FileSystem">NTFS</variable><variable name="OSDPartitions0QuickFormat" property="Partitions0QuickFormat">true</variable><variable name="OSDPartitions0VolumeName" property="Partitions0VolumeName">Data</variable><variable name="OSDPartitions0Size" property="Partitions0Size">100</variable><variable name="OSDPartitions0SizeUnits" property="Partitions0SizeUnits">Percent</variable><variable name="OSDPartitions0AssignVolumeLetter" property="Partitions0AssignVolumeLetter">true</variable><variable name="OSDPartitions0VolumeLetterVariable" property="Partitions0VolumeLetterVariable">DataDrive</variable>
+</defaultVarList></step>
+<step type="SMS_TaskSequence_ApplyOperatingSystemAction" name="Apply to the data drive" description="" runIn="WinPE" successCodeList="0"><action>OSDApplyOS.exe /image:${content.imagePackageId},%OSDImageIndex% /target:%DataDrive%</action><defaultVarList><variable name="OSDImageIndex" property="ImageIndex">3</variable><variable name="ImagePackageID" property="ImagePackageID" hidden="true">${content.imagePackageId}</variable><variable name="DestinationVariable" property="DestinationVariable" hidden="true">DataDrive</variable></defaultVarList></step>
+<step type="SMS_TaskSequence_RunCommandLineAction" name="Record" description="" runIn="WinPEandFullOS" successCodeList="0"><action>smsswd.exe /run: echo "disk=%TargetDisk% drive=%DataDrive% os=%OSDTargetSystemDrive%" &gt; ${out}</action></step>
+</group></sequence>`;
+    const { importXmlText } = await import('../../src/sequence/codec/xml-import.js');
+    const lab = await createLab(join(dir, 'labs'), 'two-disks', { profilePath: join(MACHINES, 'bios-x86-desktop.json'), disks: ['1G', '1G'] });
+    const r = await bootLab(lab, { sequence: importXmlText(xml).sequence, sequenceName: 'hand-written', content: new ContentLibrary(content.root) });
+    expect(r.result, r.message).toBe('success');
+    expect(readFileSync(out, 'utf8').trim()).toBe('disk=1 drive=C: os=C:');
+    // Disk 0 untouched (blank), disk 1 holds the Pro edition.
+    expect(spawnSync('sfdisk', ['--json', lab.diskPath(0)]).status).not.toBe(0);
+    const t = sfdiskJson(lab.diskPath(1)).partitiontable;
+    const data = extract(lab.diskPath(1), t.partitions[0].start, t.partitions[0].size, join(dir, 'data.img'));
+    expect(run('ntfscat', [data, '/edition.txt'])).toMatch(/Professional/);
+  }, 120_000);
+
+  it('a machine made with a preinstalled OS: the usual layout, the image and the profile\'s users on C:', async () => {
+    const lab = await createLab(join(dir, 'labs'), 'refresh', {
+      profilePath: join(MACHINES, 'win10-x64-refresh.json'),
+      disks: ['2G'],
+      preinstalledOs: `${content.wimPath}:2`,
+    });
+    const r = await inspectLab(lab);
+    expect(r.disks[0].style).toBe('gpt');
+    expect(r.disks[0].partitions.map((p) => p.kind)).toEqual(['efi', 'msr', 'primary']);
+    const c = r.disks[0].partitions[2];
+    expect(c.letter).toBe('C:');
+    expect(c.keyFiles?.['Windows/System32/kernel32.dll']).toBe(true);
+    const users = lab.profile.currentOs?.userProfiles.map((u) => u.name) ?? [];
+    expect(users.length).toBeGreaterThan(0);
+    const vol = await lab.volume('C:');
+    for (const u of users) expect(await vol.exists(`Users/${u}/NTUSER.DAT`), u).toBe(true);
+  }, 120_000);
+});
