@@ -9,6 +9,11 @@ import { UnattendDocument } from '../unattend/index.js';
 
 export const ANSWER_FILE = 'Windows/Panther/Unattend/Unattend.xml';
 
+/** A volume path as Windows writes it on drive `letter`: `C:\\Windows\\Panther\\…`. */
+export function onDrive(letter: string, path: string): string {
+  return `${letter}\\${path.replace(/\//g, '\\')}`;
+}
+
 export async function writeAnswerFile(vol: Volume, doc: UnattendDocument): Promise<void> {
   await vol.writeFile(ANSWER_FILE, doc.toXml());
 }
@@ -21,8 +26,8 @@ export async function openAnswerFile(computer: Computer, drive: string | undefin
   const letter = drive.trim().toUpperCase();
   const vol = await computer.volume(letter);
   if (!(await vol.exists(ANSWER_FILE))) {
-    throw new StepFailure(WIN32.fileNotFound, `${letter}\\${ANSWER_FILE.replace(/\//g, '\\')} does not exist: Apply Operating System writes it`);
+    throw new StepFailure(WIN32.fileNotFound, `${onDrive(letter, ANSWER_FILE)} does not exist: Apply Operating System writes it`);
   }
   const text = (await vol.readFile(ANSWER_FILE)).toString('utf8');
-  return { vol, doc: UnattendDocument.parse(text, `${letter}\\${ANSWER_FILE.replace(/\//g, '\\')}`), letter };
+  return { vol, doc: UnattendDocument.parse(text, onDrive(letter, ANSWER_FILE)), letter };
 }

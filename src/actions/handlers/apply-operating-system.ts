@@ -21,7 +21,7 @@ import type { Computer } from '../computer.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import type { HandlerContext, StepHandler } from '../handler.js';
 import { resolvedSettings } from '../settings.js';
-import { ANSWER_FILE, writeAnswerFile } from './answer-file.js';
+import { ANSWER_FILE, onDrive, writeAnswerFile } from './answer-file.js';
 
 const ARCH: Record<string, UnattendArch> = { x64: 'amd64', x86: 'x86', arm64: 'arm64' };
 
@@ -61,6 +61,28 @@ function findWim(folder: string, packageId: string): string {
   return join(folder, wims.sort()[0]);
 }
 
+/** The package's WIM and the image `index` in it; a missing, corrupt or index-less WIM is the step's failure. */
+async function findImage(folder: string, packageId: string, index: number): Promise<{ wim: string; image: WimImageInfo }> {
+  const wim = findWim(folder, packageId);
+  let images: WimImageInfo[];
+  try {
+    images = await readWimImages(wim);
+  } catch (e) {
+    throw wimFailure(e, packageId);
+  }
+  const image = images.find((i) => i.index === index);
+  if (!image) {
+    throw new StepFailure(WIN32.notFound, `image index ${index} does not exist in ${packageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`);
+  }
+  return { wim, image };
+}
+
+function wimFailure(e: unknown, what: string): unknown {
+  if (!(e instanceof WimError)) return e;
+  const code = e.code === 'not-found' ? WIN32.fileNotFound : e.code === 'no-such-image' ? WIN32.notFound : WIN32.fileCorrupt;
+  return new StepFailure(code, `${what}: ${e.message}`);
+}
+
 export const applyOperatingSystemHandler: StepHandler = {
   type: 'SMS_TaskSequence_ApplyOperatingSystemAction',
   async run({ x, computer, content }: HandlerContext): Promise<StepResult> {
@@ -69,18 +91,7 @@ export const applyOperatingSystemHandler: StepHandler = {
       throw new StepFailure(WIN32.notSupported, 'only image packages can be applied here (InstallPackageID, a setup-based OS upgrade package, is not supported)');
     }
     const index = s.imageIndex ?? 1;
-    const wim = findWim(content.packageFolder(s.imagePackageId), s.imagePackageId);
-    let images: WimImageInfo[];
-    try {
-      images = await readWimImages(wim);
-    } catch (e) {
-      if (e instanceof WimError) throw new StepFailure(e.code === 'not-found' ? WIN32.fileNotFound : WIN32.fileCorrupt, `${s.imagePackageId}: ${e.message}`);
-      throw e;
-    }
-    const image = images.find((i) => i.index === index);
-    if (!image) {
-      throw new StepFailure(WIN32.notFound, `image index ${index} does not exist in ${s.imagePackageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`);
-    }
+    const { wim, image } = await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
     const letter = await destinationLetter(computer, s.destination, (n) => x.variables.get(n));
     const part = await computer.partitionOf(letter);
     if (!part) throw new StepFailure(WIN32.notFound, `drive ${letter} is not on any disk of this computer`);
@@ -96,8 +107,7 @@ export const applyOperatingSystemHandler: StepHandler = {
     try {
       await applyImageToVolume(vol, wim, index, x.signal);
     } catch (e) {
-      if (e instanceof WimError) throw new StepFailure(e.code === 'no-such-image' ? WIN32.notFound : WIN32.fileCorrupt, `applying ${s.imagePackageId} image ${index}: ${e.message}`);
-      throw e;
+      throw wimFailure(e, `applying ${s.imagePackageId} image ${index}`);
     }
     x.log(`Applied image ${index} to ${letter}`);
     x.variables.set('OSDTargetSystemDrive', letter);
@@ -119,8 +129,8 @@ export const applyOperatingSystemHandler: StepHandler = {
     }
     await writeAnswerFile(vol, doc);
     await vol.flush();
-    x.variables.set('OSDAnswerFilePath', `${letter}\\${ANSWER_FILE.replace(/\//g, '\\')}`);
-    x.log(`Wrote the answer file ${letter}\\${ANSWER_FILE.replace(/\//g, '\\')}`);
+    x.variables.set('OSDAnswerFilePath', onDrive(letter, ANSWER_FILE));
+    x.log(`Wrote the answer file ${onDrive(letter, ANSWER_FILE)}`);
     return { exitCode: 0 };
   },
 
@@ -131,16 +141,7 @@ export const applyOperatingSystemHandler: StepHandler = {
       note(`image ${index} of ${s.imagePackageId ?? s.installPackageId ?? '(no package)'}${content ? '' : ' (not checked: no --content)'}`);
       return { exitCode: 0 };
     }
-    const wim = findWim(content.packageFolder(s.imagePackageId), s.imagePackageId);
-    let images: WimImageInfo[];
-    try {
-      images = await readWimImages(wim);
-    } catch (e) {
-      if (e instanceof WimError) throw new StepFailure(e.code === 'not-found' ? WIN32.fileNotFound : WIN32.fileCorrupt, `${s.imagePackageId}: ${e.message}`);
-      throw e;
-    }
-    const image = images.find((i) => i.index === index);
-    if (!image) throw new StepFailure(WIN32.notFound, `image index ${index} does not exist in ${s.imagePackageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`);
+    const { image } = await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
     note(`image ${index} "${image.name}" (${image.architecture ?? 'unknown architecture'}${image.totalBytes ? `, ${Math.round(image.totalBytes / 1048576)} MB` : ''}) of ${s.imagePackageId}`);
     return { exitCode: 0 };
   },

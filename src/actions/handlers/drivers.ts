@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MachineProfile } from '../../engine/machine-profile/schema.js';
 import type { StepResult } from '../../engine/ports.js';
 import type { ApplyDriverPackageSettings, AutoApplyDriversSettings } from '../../sequence/catalog/steps/drivers.js';
 import { checkDriverFiles, loadDriverCatalog, type DriverCatalog } from '../drivers/catalog.js';
@@ -17,7 +18,7 @@ import { StepFailure, WIN32 } from '../errors.js';
 import type { HandlerContext, StepHandler } from '../handler.js';
 import { resolvedSettings } from '../settings.js';
 import { addStagedDriversCommand, buildDriversXml, type UnattendArch } from '../unattend/index.js';
-import { openAnswerFile, writeAnswerFile } from './answer-file.js';
+import { onDrive, openAnswerFile, writeAnswerFile } from './answer-file.js';
 
 const CATALOG = 'drivers/catalog.json';
 const STAGING = '_SMSTaskSequence/drivers';
@@ -47,15 +48,23 @@ async function stage(ctx: HandlerContext, drivers: Driver[], root: string, catal
     const source = join(root, d.folder);
     if (!existsSync(source)) throw new StepFailure(WIN32.fileNotFound, `driver ${d.id} "${d.name}": ${source} does not exist`);
     await vol.copyIn(source, target);
-    folders.push(`${letter}\\${target.replace(/\//g, '\\')}`);
-    x.log(`Staged driver ${d.id} "${d.name}" ${d.version ?? ''} (${d.inf}) in ${letter}\\${target.replace(/\//g, '\\')}`);
+    folders.push(onDrive(letter, target));
+    x.log(`Staged driver ${d.id} "${d.name}" ${d.version ?? ''} (${d.inf}) in ${onDrive(letter, target)}`);
   }
   const arch = ARCH[computer.profile.architecture] ?? 'amd64';
   await vol.writeFile(DRIVERS_XML, buildDriversXml(arch, folders));
   for (const line of addStagedDriversCommand(doc, letter)) x.log(line);
   await writeAnswerFile(vol, doc);
-  x.log(`${drivers.length} driver(s) staged; ${letter}\\${DRIVERS_XML.replace(/\//g, '\\')} written`);
+  x.log(`${drivers.length} driver(s) staged; ${onDrive(letter, DRIVERS_XML)} written`);
   return { exitCode: 0 };
+}
+
+/** The step's matching (best match unless turned off, its categories) over the computer's PnP devices. */
+function matchFor(profile: MachineProfile, s: AutoApplyDriversSettings, catalog: DriverCatalog) {
+  const devices = profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
+  const bestMatch = s.bestMatch !== false;
+  const categories = (s.categoryList ?? []).filter(Boolean);
+  return { result: matchDrivers(catalog, devices, { architecture: profile.architecture, bestMatch, categories }), devices: devices.length, bestMatch, categories };
 }
 
 export const autoApplyDriversHandler: StepHandler = {
@@ -64,11 +73,8 @@ export const autoApplyDriversHandler: StepHandler = {
     const { x, computer } = ctx;
     const s = resolvedSettings<AutoApplyDriversSettings>(x);
     const { catalog, root } = await loadCatalog(ctx);
-    const devices = computer.profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
-    const bestMatch = s.bestMatch !== false;
-    const categories = (s.categoryList ?? []).filter(Boolean);
-    const result = matchDrivers(catalog, devices, { architecture: computer.profile.architecture, bestMatch, categories });
-    x.log(`${devices.length} device(s); ${bestMatch ? 'best matched' : 'all compatible'} drivers${categories.length ? ` in ${categories.join(', ')}` : ' in all categories'}`);
+    const { result, devices, bestMatch, categories } = matchFor(computer.profile, s, catalog);
+    x.log(`${devices} device(s); ${bestMatch ? 'best matched' : 'all compatible'} drivers${categories.length ? ` in ${categories.join(', ')}` : ' in all categories'}`);
     for (const m of result.perDevice) {
       if (m.drivers.length) x.log(`  ${m.device.name ?? m.device.hardwareIds[0]}: ${m.drivers.map((d) => `${d.driver.id} (${d.matchedId})`).join(', ')}`, 'verbose');
     }
@@ -87,8 +93,7 @@ export const autoApplyDriversHandler: StepHandler = {
     }
     const s = resolvedSettings<AutoApplyDriversSettings>(x);
     const { catalog } = await loadDriverCatalog(content.file(CATALOG)!);
-    const devices = profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
-    const result = matchDrivers(catalog, devices, { architecture: profile.architecture, bestMatch: s.bestMatch !== false, categories: (s.categoryList ?? []).filter(Boolean) });
+    const { result } = matchFor(profile, s, catalog);
     if (!result.selected.length) note('no driver in the catalog matches this computer');
     for (const m of result.perDevice) {
       for (const d of m.drivers) note(`${m.device.name ?? m.device.hardwareIds[0]}: ${d.driver.id} "${d.driver.name}" ${d.driver.version ?? ''} (${d.matchedId})`);
