@@ -32,6 +32,12 @@ export function reportError(e: unknown, json: boolean): number {
     return EXIT_BAD_INPUT;
   }
   if (e instanceof CliExit) return e.code;
+  if (e instanceof Error && e.name === 'ApiError') {
+    const api = e as Error & { status: number; body: unknown };
+    if (json) process.stdout.write(`${JSON.stringify({ status: api.status, ...(api.body as object) }, null, 2)}\n`);
+    process.stderr.write(`osd: ${api.message}\n`);
+    return api.status >= 500 ? 69 : EXIT_BAD_INPUT;
+  }
   const err = e as NodeJS.ErrnoException;
   process.stderr.write(`osd: internal error: ${err?.message ?? String(e)}\n`);
   if (process.env.OSD_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);

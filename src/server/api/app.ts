@@ -1,0 +1,149 @@
+/**
+ * The admin API as a Fastify instance: authentication on every request (a token, always — there
+ * is no anonymous endpoint), the route's permission checked against the token's role, input
+ * validated, errors answered as JSON that names the input, the rule and a fix.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { z, ZodError } from 'zod';
+import { SiteError } from '../../site/errors.js';
+import { authenticate } from '../../site/security/tokens.js';
+import { allows, ROLE_NAMES, type Actor } from '../../site/security/roles.js';
+import type { Site } from '../../site/site.js';
+import { openApiDocument } from './openapi.js';
+import type { AnyRoute } from './route.js';
+import { ALL_ROUTES } from './routes/index.js';
+
+export interface AdminApiOptions {
+  /** Largest JSON/XML body in bytes (a task sequence may be 2 MB, osd-features §2.10). Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** Largest single upload (application/octet-stream) in bytes. Default 64 GiB. */
+  maxUploadBytes?: number;
+  /** Structured JSON request logs (never headers or bodies). */
+  logger?: boolean;
+  version?: string;
+  routes?: readonly AnyRoute[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+  interface FastifyInstance {
+    site: Site;
+    maxUploadBytes: number;
+  }
+}
+
+function zodToSiteError(e: ZodError, where: string): SiteError {
+  const issues = e.issues.map((i) => ({ input: [where, ...i.path.map(String)].join('.'), rule: i.message }));
+  const first = issues[0]!;
+  return new SiteError('bad-input', {
+    input: first.input,
+    rule: first.rule,
+    hint: issues.length > 1 ? `${issues.length} problems in all; see "problems"` : 'see the OpenAPI document at /api/v1/openapi.json',
+    details: { problems: issues },
+  });
+}
+
+function fastifyErrorToSiteError(e: FastifyError): SiteError | undefined {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new SiteError('too-large', { input: 'request body', rule: e.message, hint: 'split the request, or upload large files as application/octet-stream' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new SiteError('bad-input', { input: 'Content-Type', rule: e.message, hint: 'send application/json (or application/octet-stream for uploads)' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new SiteError('bad-input', { input: 'request body', rule: `the body is not valid JSON: ${e.message}`, hint: 'check the JSON syntax' });
+    default:
+      if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+        return new SiteError('bad-input', { input: 'request', rule: e.message });
+      }
+      return undefined;
+  }
+}
+
+/** Errors from lower layers that carry their own status (content errors, input errors). */
+function knownError(e: unknown): SiteError | undefined {
+  if (e instanceof SiteError) return e;
+  if (e instanceof ZodError) return zodToSiteError(e, 'body');
+  const x = e as { name?: string; status?: unknown; code?: unknown; input?: unknown; rule?: unknown; hint?: unknown; message?: string };
+  if (x && typeof x.status === 'number' && typeof x.rule === 'string') {
+    const code = x.status === 413 ? 'too-large' : x.status === 404 ? 'not-found' : x.status === 409 ? 'conflict' : 'bad-input';
+    const err = new SiteError(code, { input: typeof x.input === 'string' ? x.input : undefined, rule: x.rule, hint: typeof x.hint === 'string' ? x.hint : undefined });
+    return Object.assign(err, { status: x.status });
+  }
+  if (x?.name === 'InputError' && typeof x.rule === 'string') {
+    return new SiteError('bad-input', { input: String(x.input ?? 'input'), rule: x.rule, hint: typeof x.hint === 'string' ? x.hint : undefined });
+  }
+  if ((e as FastifyError)?.code?.startsWith?.('FST_')) return fastifyErrorToSiteError(e as FastifyError);
+  return undefined;
+}
+
+export async function createAdminApi(site: Site, options: AdminApiOptions = {}): Promise<FastifyInstance> {
+  const routes = options.routes ?? ALL_ROUTES;
+  const app = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    bodyLimit: options.maxBodyBytes ?? 8 * 1024 * 1024,
+  });
+  app.decorate('site', site);
+  app.decorate('maxUploadBytes', options.maxUploadBytes ?? 64 * 1024 ** 3);
+
+  // Uploads arrive as a stream the handler reads itself (and limits itself).
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/zip', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    request.actor = await authenticate(site.db, request.headers.authorization);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const known = knownError(error);
+    if (known) {
+      if (known.code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="openosd"');
+      return reply.status(known.status).send(known.toJSON());
+    }
+    request.log.error({ err: error }, 'internal error');
+    if (!options.logger) process.stderr.write(`osd server: internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}\n`);
+    return reply.status(500).send({ error: 'internal', message: `internal error (request ${request.id}); the server log has the details`, rule: 'unexpected failure' });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(new SiteError('not-found', { input: `${request.method} ${request.url.split('?')[0]}`, rule: 'no such endpoint', hint: 'see /api/v1/openapi.json' }).toJSON());
+  });
+
+  const document = openApiDocument(routes, { version: options.version ?? '0' });
+  app.get('/api/v1/openapi.json', async () => document);
+
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: `/api/v1${r.path}`,
+      handler: async (request, reply) => {
+        const actor = request.actor!;
+        if (!allows(actor.role, r.permission)) {
+          throw new SiteError('forbidden', {
+            input: `${r.method} /api/v1${r.path}`,
+            rule: `the role ${ROLE_NAMES[actor.role]} of token "${actor.name}" does not allow ${r.permission}`,
+            hint: 'ask a Full Administrator for a token with a role that allows it',
+          });
+        }
+        const parse = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
+          if (!schema) return undefined as T;
+          const res = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+          if (!res.success) throw zodToSiteError(res.error, where);
+          return res.data;
+        };
+        const params = parse(r.params, request.params, 'params');
+        const query = parse(r.query, request.query, 'query');
+        const body = r.bodyKind === 'stream' ? (request.body as unknown) : parse(r.body, request.body, 'body');
+        const result = await r.handler({ params, query, body, actor, site, request, reply });
+        if (r.raw || reply.sent) return reply;
+        // Only the declared fields go out: a column added later never leaks by accident.
+        const out = r.response.safeParse(result);
+        if (!out.success) throw new Error(`response of ${r.method} ${r.path} does not match its schema: ${out.error.message}`);
+        return reply.status(r.status ?? 200).send(out.data);
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,9 @@
+/** Every admin API route, by area. */
+import type { AnyRoute } from '../route.js';
+import { collectionRoutes } from './collection-routes.js';
+import { contentRoutes } from './content-routes.js';
+import { objectsRoutes } from './objects-routes.js';
+import { siteRoutes } from './site-routes.js';
+import { taskSequenceRoutes } from './task-sequence-routes.js';
+
+export const ALL_ROUTES: readonly AnyRoute[] = [...siteRoutes, ...contentRoutes, ...objectsRoutes, ...collectionRoutes, ...taskSequenceRoutes];

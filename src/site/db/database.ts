@@ -1,0 +1,43 @@
+/**
+ * The one small interface the site's services use to talk to their database. Two adapters speak
+ * the same SQL: PGlite (PostgreSQL in WebAssembly, in a data directory: the embedded default,
+ * nothing to install) and PostgreSQL through `pg` (scale-out: several servers, one database).
+ * toolchain.md §4: write PostgreSQL-15-compatible SQL (PGlite is PG 18, Debian's server is PG 15).
+ */
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows inserted, updated or deleted by the statement (0 for a SELECT on PGlite). */
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database extends Queryable {
+  readonly kind: DatabaseKind;
+  /** Where it lives, for messages: the data directory or the URL without its password. */
+  readonly location: string;
+  /**
+   * Runs `fn` in one transaction: every statement commits together or none does (a server
+   * killed half-way leaves nothing half-written). Rolled back if `fn` throws.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A URL with its password replaced, safe for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '********';
+    return u.toString();
+  } catch {
+    return '<unparseable database URL>';
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The schema, as numbered migrations. A migration is never edited once released: a change is a
+ * new file. Applied in order on start (see migrate.ts), each in its own transaction.
+ */
+import { sql as core } from './001-core.js';
+import { sql as content } from './002-content.js';
+import { sql as objects } from './003-objects.js';
+import { sql as collections } from './004-collections.js';
+import { sql as taskSequences } from './005-task-sequences.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core', sql: core },
+  { version: 2, name: 'content', sql: content },
+  { version: 3, name: 'objects', sql: objects },
+  { version: 4, name: 'collections', sql: collections },
+  { version: 5, name: 'task-sequences', sql: taskSequences },
+];

@@ -1,0 +1,54 @@
+/**
+ * PostgreSQL through `pg`: the scale-out database (several stateless servers, one database).
+ */
+import pg from 'pg';
+import { redactUrl, type Database, type Queryable, type QueryResult } from './database.js';
+
+// int8 (sizes, ids) and numeric as JS numbers, as on PGlite; timestamps stay Date objects.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+pg.types.setTypeParser(1700, (v: string) => Number(v));
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const r = await client.query(sql, params as unknown[]);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+  };
+}
+
+export async function openPostgres(url: string, options: { maxConnections?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // An idle client losing its connection must not crash the server; the next query reconnects.
+  pool.on('error', () => {});
+  const probe = await pool.connect().catch((e: Error) => {
+    void pool.end();
+    throw new Error(`cannot connect to the database ${redactUrl(url)}: ${e.message}`);
+  });
+  probe.release();
+  const base = wrap(pool);
+  return {
+    kind: 'postgres',
+    location: redactUrl(url),
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

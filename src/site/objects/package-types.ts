@@ -1,0 +1,88 @@
+/**
+ * PackageType numbers (osd-features §2.1) and the type-specific properties each kind of package
+ * keeps in `packages.properties` (jsonb). One place, so the services that write them and the ones
+ * that read them (content manifests, pre-cache, lint) agree.
+ */
+import { z } from 'zod';
+
+export const PACKAGE_TYPE = {
+  package: 0,
+  driverPackage: 3,
+  taskSequence: 4,
+  softwareUpdatePackage: 5,
+  application: 8,
+  osImage: 257,
+  bootImage: 258,
+  osUpgradePackage: 259,
+} as const;
+export type PackageTypeName = keyof typeof PACKAGE_TYPE;
+
+export const PACKAGE_TYPE_NAMES: Record<number, string> = {
+  0: 'package',
+  3: 'driver package',
+  4: 'task sequence',
+  5: 'software update package',
+  8: 'application',
+  257: 'OS image package',
+  258: 'boot image',
+  259: 'OS upgrade package',
+};
+
+export const architectureSchema = z.enum(['x86', 'x64', 'arm64']);
+export type Architecture = z.infer<typeof architectureSchema>;
+
+/** One image of a WIM, as ConfigMgr's SMS_ImageInformation shows it (§2.3), read from the file. */
+export const imageInformationSchema = z.object({
+  index: z.number().int().min(1),
+  name: z.string(),
+  description: z.string(),
+  displayName: z.string(),
+  edition: z.string(), // EDITIONID, e.g. Enterprise
+  architecture: z.string(), // x86 | x64 | arm64 | arm | '' when the WIM does not say
+  version: z.string(), // MAJOR.MINOR.BUILD.SPBUILD, e.g. 10.0.22631.2428
+  productName: z.string(),
+  productType: z.string(), // WinNT | ServerNT
+  installationType: z.string(), // Client | Server | Server Core | WindowsPE
+  hal: z.string(),
+  languages: z.array(z.string()),
+  defaultLanguage: z.string(),
+  sizeBytes: z.number(), // TOTALBYTES
+  createdAt: z.string().nullable(), // CREATIONTIME, ISO
+});
+export type ImageInformation = z.infer<typeof imageInformationSchema>;
+
+/** PackageType 257. architecture/language: the Data Source tab's values, used only for pre-cache (§4.4). */
+export const osImagePropertiesSchema = z.object({
+  wimFile: z.string(), // path of the WIM inside the package content
+  architecture: z.union([architectureSchema, z.literal('')]),
+  language: z.string(),
+  images: z.array(imageInformationSchema).min(1),
+});
+export type OsImageProperties = z.infer<typeof osImagePropertiesSchema>;
+
+/** PackageType 258 (§2.2). */
+export const bootImagePropertiesSchema = z.object({
+  wimFile: z.string(),
+  imageIndex: z.number().int().min(1),
+  architecture: z.enum(['x86', 'x64']),
+  osVersion: z.string(), // the WinPE image's version, e.g. 10.0.22621.1
+  winPeVersion: z.string(), // e.g. "10"
+  pxeEnabled: z.boolean(), // "Deploy this boot image from the PXE-enabled distribution point"
+  scratchSpaceMb: z.number().int(),
+  commandSupport: z.boolean(), // F8, testing only
+  optionalComponents: z.array(z.string()),
+  prestartCommand: z.string(),
+  clientVersion: z.string(),
+});
+export type BootImageProperties = z.infer<typeof bootImagePropertiesSchema>;
+
+/** PackageType 3: Model drives pre-cache (§4.4); Manufacturer is the packages column. */
+export const driverPackagePropertiesSchema = z.object({ model: z.string() });
+
+/** PackageType 0 (incl. the built-in client and USMT packages) and 259. */
+export const plainPackagePropertiesSchema = z.object({
+  architecture: z.union([architectureSchema, z.literal('')]).default(''),
+  language: z.string().default(''),
+  programs: z.array(z.object({ name: z.string(), commandLine: z.string() })).default([]),
+  builtIn: z.enum(['client', 'usmt']).optional(),
+});

@@ -1,0 +1,108 @@
+/**
+ * API tokens. A token is shown once, when created; the site keeps only its SHA-256, so the
+ * database (or a backup of it) never holds a usable token.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { badInput, notFound, SiteError } from '../errors.js';
+import { audit } from '../audit.js';
+import { isRole, ROLES, type Actor, type Role } from './roles.js';
+
+const TOKEN_PREFIX = 'osd_';
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: string;
+  created_at: Date;
+  created_by: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function toInfo(r: TokenRow): TokenInfo {
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role as Role,
+    createdAt: r.created_at.toISOString(),
+    createdBy: r.created_by,
+    expiresAt: r.expires_at?.toISOString() ?? null,
+    revokedAt: r.revoked_at?.toISOString() ?? null,
+  };
+}
+
+export async function createToken(
+  db: Queryable,
+  actor: Actor,
+  input: { name: string; role: string; expiresAt?: string | null },
+): Promise<{ token: string; info: TokenInfo }> {
+  const name = input.name.trim();
+  if (!name || name.length > 100) throw badInput('name', 'a token name is 1–100 characters', 'name it after who or what uses it, e.g. "build pipeline"');
+  if (!isRole(input.role)) throw badInput('role', `unknown role "${input.role}"`, `use one of ${ROLES.join(', ')}`);
+  let expires: Date | null = null;
+  if (input.expiresAt) {
+    expires = new Date(input.expiresAt);
+    if (Number.isNaN(expires.getTime())) throw badInput('expiresAt', `"${input.expiresAt}" is not a date and time`, 'use ISO 8601, e.g. 2027-01-31T00:00:00Z');
+    if (expires.getTime() <= Date.now()) throw badInput('expiresAt', 'the expiry is in the past', 'give a future date, or leave it out for a token that does not expire');
+  }
+  const id = `tok_${randomBytes(6).toString('hex')}`;
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const { rows } = await db.query<TokenRow>(
+    `INSERT INTO api_tokens (id, name, role, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING id, name, role, created_at, created_by, expires_at, revoked_at`,
+    [id, name, input.role, hashToken(token), actor.name, expires],
+  );
+  await audit(db, actor, 'create', 'token', id, { name, role: input.role });
+  return { token, info: toInfo(rows[0]!) };
+}
+
+export async function listTokens(db: Queryable): Promise<TokenInfo[]> {
+  const { rows } = await db.query<TokenRow>('SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens ORDER BY created_at, id');
+  return rows.map(toInfo);
+}
+
+export async function revokeToken(db: Queryable, actor: Actor, id: string): Promise<TokenInfo> {
+  const { rows } = await db.query<TokenRow>(
+    `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1
+     RETURNING id, name, role, created_at, created_by, expires_at, revoked_at`,
+    [id],
+  );
+  if (!rows[0]) throw notFound('token', id);
+  await audit(db, actor, 'revoke', 'token', id, { name: rows[0].name });
+  return toInfo(rows[0]);
+}
+
+/** The actor behind an Authorization header, or a 401 that says what is wrong. */
+export async function authenticate(db: Queryable, authorization: string | undefined): Promise<Actor> {
+  if (!authorization) {
+    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the request has no API token', hint: 'send "Authorization: Bearer <token>"; an administrator creates tokens with "osd token create"' });
+  }
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!m || !m[1]!.startsWith(TOKEN_PREFIX)) {
+    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the header is not "Bearer osd_…"', hint: 'send "Authorization: Bearer <token>"' });
+  }
+  const { rows } = await db.query<TokenRow>('SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1', [hashToken(m[1]!)]);
+  const row = rows[0];
+  if (!row) throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the token is not valid', hint: 'check for a typo, or ask an administrator for a new token' });
+  if (row.revoked_at) throw new SiteError('unauthenticated', { input: 'Authorization', rule: `the token "${row.name}" was revoked`, hint: 'ask an administrator for a new token' });
+  if (row.expires_at && row.expires_at.getTime() <= Date.now()) {
+    throw new SiteError('unauthenticated', { input: 'Authorization', rule: `the token "${row.name}" expired at ${row.expires_at.toISOString()}`, hint: 'ask an administrator for a new token' });
+  }
+  if (!isRole(row.role)) throw new SiteError('unauthenticated', { input: 'Authorization', rule: `the token has an unknown role "${row.role}"`, hint: 'revoke it and create a new one' });
+  return { tokenId: row.id, name: row.name, role: row.role };
+}

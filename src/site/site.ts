@@ -1,0 +1,84 @@
+/**
+ * The site: its database, its secret key and its content library, opened together. Services take
+ * a Site (or its parts) and an Actor; the HTTP server and the CLI only compose them.
+ *
+ * Data directory layout: db/ (PGlite, unless --database), site.key (secret key, 0600),
+ * content/ (the content library), admin.token (the first administrator's token, 0600).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database } from './db/database.js';
+import type { MigrationReport } from './db/migrate.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { ContentStore } from './content/store.js';
+import { badInput } from './errors.js';
+import { SITE_CODE_PATTERN } from './ids.js';
+import { KEY_CHECK_PLAINTEXT, SecretBox, SecretKeyError } from './security/secret-box.js';
+import { getSetting, putSetting } from './settings.js';
+import { seedSite } from './seed.js';
+
+export interface SiteOptions {
+  /** The data directory (content library, key file, PGlite database). */
+  dataDir: string;
+  /** PostgreSQL URL; without it the embedded PGlite database in `<dataDir>/db` is used. */
+  databaseUrl?: string;
+  /** An already opened database (tests clone a migrated template); migrated here if needed. */
+  database?: Database;
+  /** Secret key file; default `<dataDir>/site.key`, created on first start. */
+  keyFile?: string;
+  /** Three-character site code, used on first start only (default PS1). */
+  siteCode?: string;
+}
+
+export class Site {
+  constructor(
+    readonly db: Database,
+    readonly secrets: SecretBox,
+    readonly content: ContentStore,
+    readonly siteCode: string,
+    readonly dataDir: string,
+    readonly migration: MigrationReport,
+  ) {}
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+export async function openSite(options: SiteOptions): Promise<Site> {
+  const requestedCode = options.siteCode?.toUpperCase();
+  if (requestedCode !== undefined && !SITE_CODE_PATTERN.test(requestedCode)) {
+    throw badInput('--site-code', `"${options.siteCode}" is not a site code`, 'a site code is three letters or digits, e.g. PS1');
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  let db: Database;
+  let migration: MigrationReport;
+  if (options.database) {
+    db = options.database;
+    migration = await migrate(db);
+  } else {
+    ({ db, migration } = await openDatabase({ dataDir: options.dataDir, url: options.databaseUrl }));
+  }
+  try {
+    const storedCode = await getSetting<string>(db, 'site_code');
+    const keyCheck = await getSetting<string>(db, 'secret_key_check');
+    const keyFile = options.keyFile ?? join(options.dataDir, 'site.key');
+    // A new site creates its key; an existing one must be given the key it was created with.
+    const secrets = SecretBox.open(keyFile, { create: keyCheck === undefined });
+    if (keyCheck !== undefined) {
+      if (secrets.open(keyCheck) !== KEY_CHECK_PLAINTEXT) throw new SecretKeyError(keyFile, 'the key does not match this site', 'use the key file the site was created with');
+    } else {
+      await putSetting(db, 'secret_key_check', secrets.seal(KEY_CHECK_PLAINTEXT));
+    }
+    const siteCode = storedCode ?? requestedCode ?? 'PS1';
+    if (storedCode === undefined) await putSetting(db, 'site_code', siteCode);
+    const content = await ContentStore.open(join(options.dataDir, 'content'));
+    const site = new Site(db, secrets, content, siteCode, options.dataDir, migration);
+    await seedSite(site);
+    return site;
+  } catch (e) {
+    if (!options.database) await db.close().catch(() => {});
+    throw e;
+  }
+}
