@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { CliExit, EXIT_BAD_INPUT, EXIT_OK, reportError } from './output.js';
 import { registerLabCommands } from './lab-commands.js';
 import { registerTaskSequenceCommands } from './ts-commands.js';
+import { registerServerCommands } from './site/server-commands.js';
+import { registerContentCommands } from './site/content-commands.js';
 
 function version(): string {
   try {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTaskSequenceCommands(program);
   registerLabCommands(program);
+  registerServerCommands(program);
+  registerContentCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
     c.exitOverride();

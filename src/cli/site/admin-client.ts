@@ -45,7 +45,9 @@ export class AdminClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  static fromOptions(o: ConnectionOptions): AdminClient {
+  /** From a command's parsed options (any object carrying the ConnectionOptions fields). */
+  static fromOptions(options: object): AdminClient {
+    const o = options as ConnectionOptions;
     const server = o.server ?? process.env.OSD_SERVER ?? `http://127.0.0.1:${DEFAULT_PORT}`;
     try {
       new URL(server);

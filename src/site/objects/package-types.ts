@@ -79,10 +79,31 @@ export type BootImageProperties = z.infer<typeof bootImagePropertiesSchema>;
 /** PackageType 3: Model drives pre-cache (§4.4); Manufacturer is the packages column. */
 export const driverPackagePropertiesSchema = z.object({ model: z.string() });
 
+/**
+ * A program of a package (§2.9). allowTaskSequenceInstall: "Allow this program to be installed from
+ * the Install Package task sequence without being deployed" (Advanced tab), needed for dynamic lists.
+ */
+export const programSchema = z.object({
+  name: z.string().min(1).max(50),
+  commandLine: z.string().min(1).max(1024),
+  allowTaskSequenceInstall: z.boolean().default(false),
+});
+export type Program = z.infer<typeof programSchema>;
+
 /** PackageType 0 (incl. the built-in client and USMT packages) and 259. */
 export const plainPackagePropertiesSchema = z.object({
   architecture: z.union([architectureSchema, z.literal('')]).default(''),
   language: z.string().default(''),
-  programs: z.array(z.object({ name: z.string(), commandLine: z.string() })).default([]),
+  programs: z.array(programSchema).default([]),
   builtIn: z.enum(['client', 'usmt']).optional(),
 });
+export type PlainPackageProperties = z.infer<typeof plainPackagePropertiesSchema>;
+
+/** Drivers (§2.6) may run on these platforms. */
+export const driverPlatformSchema = z.enum(['x86', 'x64', 'arm64']);
+
+/** Optional components every boot image has (§2.2); the admin adds others. */
+export const BOOT_IMAGE_BASE_COMPONENTS = ['WinPE-Scripting', 'WinPE-SecureStartup', 'WinPE-WDS-Tools', 'WinPE-WMI'] as const;
+
+/** Boot image scratch space choices in MB (§2.2). */
+export const SCRATCH_SPACE_MB = [32, 64, 128, 256, 512] as const;

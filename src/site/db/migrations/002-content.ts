@@ -54,6 +54,7 @@ CREATE TABLE distribution_status (
   source_version integer NOT NULL,
   state text NOT NULL,
   message text NOT NULL DEFAULT '',
+  redistribute boolean NOT NULL DEFAULT false,   -- copy everything again, not only what is missing
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (package_id, dp_name)
 );

@@ -1,0 +1,146 @@
+/** `osd server` (the site server), `osd dp serve` (a distribution point), `osd token …`. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../sequence/input-error.js';
+import { print, printJson } from '../output.js';
+import { startSiteServer } from '../../server/site-server.js';
+import { startDistributionPoint } from '../../server/distribution-point/server.js';
+import { AdminClient, DEFAULT_DATA_DIR, DEFAULT_PORT, withConnection } from './admin-client.js';
+
+function port(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InputError({ input: name, rule: `"${value}" is not a TCP port`, hint: 'use 0–65535 (0 = any free port)' });
+  return n;
+}
+
+function size(value: string, name: string): number {
+  const m = /^(\d+)\s*([KMGT]i?B?)?$/i.exec(value.trim());
+  if (!m) throw new InputError({ input: name, rule: `"${value}" is not a size`, hint: 'e.g. 500MiB, 20GiB or a number of bytes' });
+  const unit = (m[2] ?? '').toUpperCase()[0];
+  const mult = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : unit === 'T' ? 1024 ** 4 : 1;
+  return Number(m[1]) * mult;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolvePromise) => {
+    process.once('SIGINT', () => resolvePromise('SIGINT'));
+    process.once('SIGTERM', () => resolvePromise('SIGTERM'));
+  });
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('server')
+    .description('run the site server: admin API (and optionally a distribution point on this machine)')
+    .option('--data <dir>', `data directory: database (PGlite), key, content library (default $OSD_DATA or ./${DEFAULT_DATA_DIR})`)
+    .option('--database <url>', 'PostgreSQL URL (postgres://user@host/db); default: the embedded database in --data')
+    .option('--port <n>', `admin API port (default ${DEFAULT_PORT})`)
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .option('--key-file <file>', 'secret key file (default <data>/site.key, created on first start)')
+    .option('--site-code <code>', 'three-character site code, for a new site (default PS1)')
+    .option('--local-dp-port <n>', 'also run a distribution point on this port (0 = any), registered as "local"')
+    .option('--max-upload <size>', 'largest upload accepted (default 64GiB)')
+    .option('--json', 'print the start-up facts as one JSON line')
+    .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; json?: boolean }) => {
+      const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
+      const server = await startSiteServer({
+        dataDir,
+        databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
+        keyFile: o.keyFile,
+        siteCode: o.siteCode,
+        host: o.host,
+        port: o.port === undefined ? DEFAULT_PORT : port(o.port, '--port'),
+        localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
+        maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
+        logger: !o.json && process.env.OSD_LOG === 'json',
+      });
+      const facts = {
+        url: server.url,
+        siteCode: server.site.siteCode,
+        database: server.site.db.kind,
+        databaseLocation: server.site.db.location,
+        schemaVersion: server.site.migration.to,
+        migrationsApplied: server.site.migration.applied,
+        dataDir,
+        adminTokenFile: server.adminTokenFile ?? null,
+        localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
+      };
+      if (o.json) process.stdout.write(`${JSON.stringify(facts)}\n`);
+      else {
+        print(`OpenOSD site ${facts.siteCode} listening on ${facts.url}`);
+        print(`  database: ${facts.database === 'pglite' ? `embedded (PGlite) in ${facts.databaseLocation}` : `PostgreSQL ${facts.databaseLocation}`}, schema version ${facts.schemaVersion}${facts.migrationsApplied.length ? ` (applied ${facts.migrationsApplied.join(', ')})` : ''}`);
+        if (facts.adminTokenFile) print(`  new site: the first administrator's token is in ${facts.adminTokenFile} (create your own tokens with "osd token create")`);
+        if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
+        print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
+      }
+      const signal = await waitForSignal();
+      await server.close();
+      if (!o.json) print(`stopped (${signal})`);
+    });
+
+  const dp = program.command('dp').description('distribution points');
+  dp.command('serve')
+    .description('run a distribution point: a content server the site pushes to and clients download from (push token from $OSD_DP_PUSH_TOKEN)')
+    .requiredOption('--dir <dir>', 'where the distribution point keeps its content')
+    .option('--port <n>', 'port (default 8451)')
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
+    .option('--json', 'print the URL as one JSON line')
+    .action(async (o: { dir: string; port?: string; host?: string; json?: boolean }) => {
+      const pushToken = process.env.OSD_DP_PUSH_TOKEN;
+      if (!pushToken || pushToken.length < 16) {
+        throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'the push token is missing or shorter than 16 characters', hint: 'set OSD_DP_PUSH_TOKEN to a long random value (not a command-line argument: ps would show it), and register the DP at the site with the same token' });
+      }
+      const running = await startDistributionPoint({ root: resolve(o.dir), pushToken, host: o.host, port: o.port === undefined ? 8451 : port(o.port, '--port') });
+      if (o.json) process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
+      else print(`distribution point listening on ${running.url} (content in ${resolve(o.dir)}) — stop with Ctrl+C`);
+      await waitForSignal();
+      await running.close();
+    });
+  withConnection(dp.command('add <name> <url>'))
+    .description('register a distribution point at the site (push token from $OSD_DP_PUSH_TOKEN)')
+    .option('--pxe', 'PXE-enabled')
+    .option('--unknown-computer-support', 'answer unknown computers')
+    .option('--json', 'print JSON')
+    .action(async (name: string, url: string, o: { pxe?: boolean; unknownComputerSupport?: boolean; json?: boolean }) => {
+      const pushToken = process.env.OSD_DP_PUSH_TOKEN;
+      if (!pushToken) throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'not set', hint: 'set it to the token the distribution point was started with' });
+      const r = await AdminClient.fromOptions(o).post('/distribution-points', { name, url, pushToken, pxeEnabled: o.pxe ?? false, unknownComputerSupport: o.unknownComputerSupport ?? false });
+      if (o.json) printJson(r);
+      else print(`distribution point ${name} registered (${url})`);
+    });
+  withConnection(dp.command('list'))
+    .description('list distribution points')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const r = await AdminClient.fromOptions(o).get<Array<{ name: string; url: string; pxeEnabled: boolean }>>('/distribution-points');
+      if (o.json) return printJson(r);
+      for (const d of r) print(`${d.name}\t${d.url}${d.pxeEnabled ? '\tPXE' : ''}`);
+    });
+
+  const token = program.command('token').description('API tokens');
+  withConnection(token.command('create <name>'))
+    .description('create an API token (shown once)')
+    .requiredOption('--role <role>', 'full-administrator | osd-manager | read-only-analyst')
+    .option('--expires <time>', 'expiry, ISO 8601')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { role: string; expires?: string; json?: boolean }) => {
+      const r = await AdminClient.fromOptions(o).post<{ token: string; info: { id: string } }>('/tokens', { name, role: o.role, ...(o.expires ? { expiresAt: o.expires } : {}) });
+      if (o.json) return printJson(r);
+      print(r.token);
+      process.stderr.write(`token ${r.info.id} "${name}" (${o.role}) created; it is shown only now\n`);
+    });
+  withConnection(token.command('list'))
+    .description('list API tokens (never their values)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const r = await AdminClient.fromOptions(o).get<Array<{ id: string; name: string; role: string; revokedAt: string | null; expiresAt: string | null }>>('/tokens');
+      if (o.json) return printJson(r);
+      for (const t of r) print(`${t.id}\t${t.role}\t${t.name}${t.revokedAt ? '\t(revoked)' : t.expiresAt ? `\texpires ${t.expiresAt}` : ''}`);
+    });
+  withConnection(token.command('revoke <id>'))
+    .description('revoke an API token')
+    .action(async (id: string, o: object) => {
+      await AdminClient.fromOptions(o).delete(`/tokens/${encodeURIComponent(id)}`);
+      print(`token ${id} revoked`);
+    });
+}

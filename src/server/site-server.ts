@@ -1,0 +1,99 @@
+/**
+ * `osd server`: the site server process. Opens the site (database, key, content library), makes
+ * the first administrator token on a new site, serves the admin API, resumes distribution work a
+ * previous process left, and optionally runs a distribution point on this machine ("local DP").
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openSite, type Site } from '../site/site.js';
+import { ensureInitialAdminToken } from '../site/security/bootstrap.js';
+import { SYSTEM_ACTOR } from '../site/security/roles.js';
+import { distributionManager } from '../site/distribution/manager-registry.js';
+import { addDistributionPoint, updateDistributionPoint } from '../site/distribution/distribution-points.js';
+import { startDistributionPoint, type RunningDistributionPoint } from './distribution-point/server.js';
+import { createAdminApi } from './api/app.js';
+import { SecretBox } from '../site/security/secret-box.js';
+
+export interface SiteServerOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  keyFile?: string;
+  siteCode?: string;
+  host?: string;
+  port?: number;
+  /** Run a distribution point on this machine on this port (0 = any), registered as `localDpName`. */
+  localDpPort?: number;
+  localDpName?: string;
+  maxUploadBytes?: number;
+  logger?: boolean;
+  version?: string;
+}
+
+export interface RunningSiteServer {
+  site: Site;
+  app: FastifyInstance;
+  url: string;
+  /** The file holding the first administrator's token, when this start created it. */
+  adminTokenFile?: string;
+  localDp?: RunningDistributionPoint & { name: string };
+  close(): Promise<void>;
+}
+
+export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
+  const site = await openSite({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, keyFile: options.keyFile, siteCode: options.siteCode });
+  let app: FastifyInstance | undefined;
+  let localDp: (RunningDistributionPoint & { name: string }) | undefined;
+  try {
+    const adminTokenFile = await ensureInitialAdminToken(site);
+    if (options.localDpPort !== undefined) localDp = await startLocalDp(site, options.localDpPort, options.localDpName ?? 'local');
+    app = await createAdminApi(site, { logger: options.logger, maxUploadBytes: options.maxUploadBytes, version: options.version });
+    const host = options.host ?? '127.0.0.1';
+    await app.listen({ host, port: options.port ?? 8450 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    // Work a previous process recorded but did not finish (it was killed, or the machine rebooted).
+    void distributionManager(site).kick();
+    const started = app;
+    return {
+      site,
+      app: started,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      adminTokenFile,
+      localDp,
+      async close() {
+        await started.close();
+        await localDp?.close();
+        await site.close();
+      },
+    };
+  } catch (e) {
+    await app?.close().catch(() => {});
+    await localDp?.close().catch(() => {});
+    await site.close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * The local DP keeps its own store under <data>/dp and its push token in <data>/dp/push.token
+ * (sealed with the site key), and is registered (or its URL updated) under `name`.
+ */
+async function startLocalDp(site: Site, port: number, name: string): Promise<RunningDistributionPoint & { name: string }> {
+  const root = join(site.dataDir, 'dp');
+  const tokenFile = join(root, 'push.token.sealed');
+  const box: SecretBox = site.secrets;
+  let pushToken: string;
+  if (existsSync(tokenFile)) pushToken = box.open(readFileSync(tokenFile, 'utf8').trim());
+  else {
+    pushToken = randomBytes(24).toString('base64url');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(tokenFile, box.seal(pushToken), { mode: 0o600 });
+  }
+  const dp = await startDistributionPoint({ root, pushToken, port });
+  const { rows } = await site.db.query<{ url: string }>('SELECT url FROM distribution_points WHERE name = $1', [name]);
+  if (!rows[0]) await addDistributionPoint(site, SYSTEM_ACTOR, { name, url: dp.url, pushToken, description: 'distribution point on the site server', verify: false });
+  else await updateDistributionPoint(site, SYSTEM_ACTOR, name, { url: dp.url, pushToken });
+  return { ...dp, name };
+}
