@@ -9,6 +9,7 @@ import { registerLabCommands } from './lab-commands.js';
 import { registerTaskSequenceCommands } from './ts-commands.js';
 import { registerServerCommands } from './site/server-commands.js';
 import { registerContentCommands } from './site/content-commands.js';
+import { registerObjectCommands } from './site/object-commands.js';
 
 function version(): string {
   try {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerLabCommands(program);
   registerServerCommands(program);
   registerContentCommands(program);
+  registerObjectCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
     c.exitOverride();

@@ -24,6 +24,12 @@ export interface WimImageInfo {
   defaultLanguage?: string;
   totalBytes?: number;
   fileCount?: number;
+  /** WINDOWS/PRODUCTNAME, e.g. "Microsoft® Windows® Operating System". */
+  productName?: string;
+  /** WINDOWS/HAL, e.g. acpiapic (older images only). */
+  hal?: string;
+  /** CREATIONTIME (a FILETIME) as an ISO date. */
+  createdAt?: string;
 }
 
 export type WimErrorCode = 'not-found' | 'corrupt' | 'no-such-image' | 'apply-failed';
@@ -133,7 +139,26 @@ function imageInfo(img: XmlNode): WimImageInfo {
   set('defaultLanguage', text(langs.DEFAULT));
   set('totalBytes', num(img.TOTALBYTES));
   set('fileCount', num(img.FILECOUNT));
+  set('productName', text(windows.PRODUCTNAME));
+  set('hal', text(windows.HAL));
+  set('createdAt', fileTime(img.CREATIONTIME));
   return info;
+}
+
+/** FILETIME (100 ns since 1601-01-01, as HIGHPART/LOWPART hex) → ISO date; undefined if absent or unreadable. */
+function fileTime(v: unknown): string | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const high = text((v as XmlNode).HIGHPART);
+  const low = text((v as XmlNode).LOWPART);
+  if (high === undefined || low === undefined) return undefined;
+  try {
+    const ticks = (BigInt(high) << 32n) | BigInt(low);
+    const ms = Number(ticks / 10_000n) - 11_644_473_600_000;
+    const d = new Date(ms);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parses `wimlib-imagex info --xml` output (UTF-16LE with a BOM, toolchain.md §3.1). */
