@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Debian packages the machine layer drives (docs: shared/spec/toolchain.md §1, §3) and the native
+# The Debian packages the machine layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
+# scale-out database: tests start a throw-away cluster), curl (tests compare downloads), and the native
 # ntfsmkdir helper (toolchain.md §3.4), built into .tmp/native/ntfsmkdir.
 #   - Quiet when everything is present and the helper is up to date.
 #   - Something missing: installs it with apt-get when run as root (no TTY needed); otherwise names
@@ -7,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc)
-TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc)
+PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl)
+TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser)
 HEADER=/usr/include/ntfs-3g/volume.h
 SRC=native/ntfsmkdir.c
 OUT=.tmp/native/ntfsmkdir
@@ -19,6 +20,7 @@ missing() {
   local t
   for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done
   [ -f "$HEADER" ] || echo "ntfs-3g headers ($HEADER)"
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || echo "PostgreSQL server (initdb)"
 }
 
 absent=$(missing)

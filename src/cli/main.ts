@@ -10,6 +10,8 @@ import { registerTaskSequenceCommands } from './ts-commands.js';
 import { registerServerCommands } from './site/server-commands.js';
 import { registerContentCommands } from './site/content-commands.js';
 import { registerObjectCommands } from './site/object-commands.js';
+import { registerDeployCommands } from './site/deploy-commands.js';
+import { registerCollectionCommands } from './site/collection-commands.js';
 
 function version(): string {
   try {
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerContentCommands(program);
   registerObjectCommands(program);
+  registerDeployCommands(program);
+  registerCollectionCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
     c.exitOverride();

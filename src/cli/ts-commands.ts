@@ -1,4 +1,5 @@
 /** `osd ts …`: show, export, lint, diff and the step catalog — thin wrappers over `sequence/`. */
+import { registerSiteTaskSequenceCommands } from './site/ts-site-commands.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { STEP_TYPES } from '../sequence/catalog/index.js';
@@ -39,7 +40,7 @@ function printWarnings(file: string, warnings: ImportWarning[]): void {
 const packageIdOption = new Option('--package-id <id>', 'which task sequence to take from a console export holding several');
 
 export function registerTaskSequenceCommands(program: Command): void {
-  const ts = program.command('ts').description('task sequences: show, export, lint and diff ConfigMgr/MDT task sequence files');
+  const ts = program.command('ts').description('task sequences: show, export, lint and diff ConfigMgr/MDT task sequence files; push, pull and compare revisions on a site');
 
   ts.command('show')
     .description('print the task sequence as a tree, with conditions in words and disabled / continue-on-error items marked')
@@ -173,6 +174,8 @@ export function registerTaskSequenceCommands(program: Command): void {
       }
       for (const t of STEP_TYPES) print(`${t.displayName.padEnd(36)} ${t.runIn.padEnd(15)} ${t.type}`);
     });
+
+  registerSiteTaskSequenceCommands(ts);
 }
 
 function parseDepth(v: string): number {

@@ -3,6 +3,7 @@
  * destination computer. Each finding has a rule id, a severity, the item path and a hint.
  * Rules are listed in LINT_RULES (docs/lint-rules.md describes each).
  */
+import { namesPackage } from '../content-references.js';
 import { stepTypeOf } from '../catalog/index.js';
 import type { SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
 import { isDisabled, isTrue, runInOf, variableValue } from '../model/options.js';
@@ -364,8 +365,6 @@ function checkNetworkSettings(visits: ItemVisit[], add: Add): void {
   }
 }
 
-const PACKAGE_PROPERTIES = /^(ImagePackageID|InstallPackageID|ConfigFilePackage|DriverPackageID|ClientPackageID|ClientPreProductionPackageID|UsmtPackageID|UsmtRestorePackageID|PackageID|TsPackageID)$/i;
-
 function checkContent(ts: TaskSequence, visits: ItemVisit[], manifest: SiteManifest, add: Add): void {
   const known = knownPackageIds(manifest);
   const apps = new Map(manifest.applications.map((a) => [a.modelName.toLowerCase(), a]));
@@ -387,7 +386,7 @@ function checkContent(ts: TaskSequence, visits: ItemVisit[], manifest: SiteManif
     const step = v.item;
     for (const variable of step.variables ?? []) {
       const prop = variable.property ?? variable.name;
-      if (PACKAGE_PROPERTIES.test(prop) || /^_?SMSClient(PreProduction)?PackageID$/i.test(variable.name) || /^OSDSubTasksequencePackageID$/i.test(variable.name)) {
+      if (namesPackage(variable)) {
         checkPackage(variable.value, v.path, `${prop}`);
       }
     }

@@ -84,6 +84,8 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    // Variable names may be 256 characters (osd-features §3.3) and travel in the path.
+    maxParamLength: 600,
   });
   app.decorate('site', site);
   app.decorate('maxUploadBytes', options.maxUploadBytes ?? 64 * 1024 ** 3);
@@ -118,7 +120,8 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     app.route({
       method: r.method,
       url: `/api/v1${r.path}`,
-      handler: async (request, reply) => {
+      // The role is checked before the body is read: a refused upload costs nothing.
+      onRequest: async (request) => {
         const actor = request.actor!;
         if (!allows(actor.role, r.permission)) {
           throw new SiteError('forbidden', {
@@ -127,6 +130,9 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
             hint: 'ask a Full Administrator for a token with a role that allows it',
           });
         }
+      },
+      handler: async (request, reply) => {
+        const actor = request.actor!;
         const parse = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
           if (!schema) return undefined as T;
           const res = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
@@ -141,7 +147,8 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
         // Only the declared fields go out: a column added later never leaks by accident.
         const out = r.response.safeParse(result);
         if (!out.success) throw new Error(`response of ${r.method} ${r.path} does not match its schema: ${out.error.message}`);
-        return reply.status(r.status ?? 200).send(out.data);
+        // A handler may choose its status (200 replaced vs 201 created); otherwise the route's.
+        return reply.status(reply.statusCode !== 200 ? reply.statusCode : (r.status ?? 200)).send(out.data);
       },
     });
   }

@@ -1,4 +1,404 @@
-/** Routes of this area (being written). */
-import type { AnyRoute } from '../route.js';
+/**
+ * Task sequences under revision history (osd-features §2.10, §4.6) and their deployments (§4).
+ * task-sequence.write: import, save, revert, wizard, properties, delete; deployment.write:
+ * deploy, enable/disable, delete; read: every GET. No answer ever holds a secret value: models
+ * show ******** and exports write them empty.
+ */
+import { z } from 'zod';
+import { deploymentContentManifest } from '../../../site/deployments/content-manifest.js';
+import { createDeployment, deleteDeployment, getDeployment, listDeployments, setDeploymentEnabled } from '../../../site/deployments/deployments.js';
+import { AVAILABILITY, CONTENT_OPTIONS, deploymentInputSchema, RERUN, scheduleSchema } from '../../../site/deployments/input.js';
+import { compareRevisions } from '../../../site/task-sequences/diff.js';
+import { exportTaskSequence } from '../../../site/task-sequences/export.js';
+import { lintTaskSequence } from '../../../site/task-sequences/lint.js';
+import { updateTaskSequenceProperties } from '../../../site/task-sequences/properties.js';
+import { revertTaskSequence } from '../../../site/task-sequences/revert.js';
+import { listRevisions } from '../../../site/task-sequences/revisions.js';
+import { deleteTaskSequence, getTaskSequence, importTaskSequence, listTaskSequences, saveTaskSequence } from '../../../site/task-sequences/task-sequences.js';
+import { createInstallImageTaskSequence } from '../../../site/task-sequences/wizard.js';
+import { route } from '../route.js';
 
-export const taskSequenceRoutes: AnyRoute[] = [];
+const TAG = 'task sequences';
+const DEPLOY_TAG = 'deployments';
+
+const packageId = z.string().regex(/^[A-Za-z0-9]{3}[0-9A-Fa-f]{5}$/, 'an id is a 3-character site code and 5 hex digits, e.g. PS100014');
+const idParams = z.object({ id: packageId });
+const revisionNumber = z.coerce.number().int().min(1);
+
+const highImpactText = z.object({ headline: z.string(), message1: z.string(), message2: z.string(), message3: z.string() });
+const tsInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  bootImageId: z.string().nullable(),
+  type: z.number().describe('2 = OS deployment task sequence (has a boot image), 1 = generic'),
+  currentRevision: z.number(),
+  properties: z.object({ maxRunTimeMinutes: z.number(), highImpact: z.boolean(), customText: highImpactText.nullable(), disabled: z.boolean() }),
+  deploymentCount: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const revisionInfo = z.object({ revision: z.number(), author: z.string(), message: z.string(), createdAt: z.string(), sizeBytes: z.number(), stepCount: z.number() });
+const reference = z.object({ refId: z.string(), refKind: z.enum(['package', 'application']) });
+const saveResult = z.object({ taskSequence: tsInfo, revision: revisionInfo, references: z.array(reference), warnings: z.array(z.string()) });
+const detail = tsInfo.extend({
+  revision: revisionInfo,
+  sequence: z.record(z.string(), z.unknown()).describe('the canonical JSON document (openosd.task-sequence); secret values shown as ********'),
+  references: z.array(reference),
+});
+
+const changeValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const sequenceChange = z.object({
+  kind: z.enum(['added', 'removed', 'moved', 'renamed', 'option-changed', 'property-changed', 'action-changed', 'condition-changed', 'sequence-changed']),
+  itemKind: z.enum(['group', 'step']).optional(),
+  pathA: z.string().optional(),
+  pathB: z.string().optional(),
+  field: z.string().optional(),
+  aspect: z.enum(['added', 'removed', 'value', 'hidden', 'property']).optional(),
+  before: changeValue.optional(),
+  after: changeValue.optional(),
+  indexA: z.number().optional(),
+  indexB: z.number().optional(),
+  message: z.string(),
+});
+
+const fileFormat = z.enum(['xml', 'json', 'zip']);
+const sequenceFile = {
+  format: fileFormat.describe('xml: <sequence> or <SmsTaskSequencePackage>; json: openosd.task-sequence; zip: console export'),
+  content: z.string().describe('the file: text, or base64 (zip by default)'),
+  encoding: z.enum(['text', 'base64']).optional(),
+};
+const importBody = z.strictObject({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  bootImageId: z.string().optional(),
+  message: z.string().max(1000).optional(),
+  ...sequenceFile,
+});
+const importQuery = z.object({ name: z.string().optional(), description: z.string().optional(), bootImageId: z.string().optional(), message: z.string().max(1000).optional() });
+
+const wizardProblem = z.object({ page: z.string(), field: z.string(), path: z.string(), value: z.string(), rule: z.string(), severity: z.enum(['error', 'warning']) });
+
+const deploymentSettings = z.object({
+  availability: z.enum(AVAILABILITY),
+  availableAt: z.string(),
+  expiresAt: z.string().nullable(),
+  schedules: z.array(scheduleSchema),
+  rerun: z.enum(RERUN),
+  showProgress: z.boolean(),
+  softwareInstallOutsideMaintenanceWindow: z.boolean(),
+  restartOutsideMaintenanceWindow: z.boolean(),
+  contentOption: z.enum(CONTENT_OPTIONS),
+  preDownload: z.boolean(),
+  useRemoteDp: z.boolean(),
+  useDefaultBoundaryGroup: z.boolean(),
+  comments: z.string(),
+  highRiskReasons: z.array(z.string()),
+});
+const deployment = z.object({
+  id: z.string(),
+  taskSequenceId: z.string(),
+  taskSequenceName: z.string(),
+  revision: z.number(),
+  collectionId: z.string(),
+  collectionName: z.string(),
+  purpose: z.enum(['available', 'required']),
+  settings: deploymentSettings,
+  collectionSize: z.number(),
+  highRisk: z.boolean(),
+  enabled: z.boolean(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+const manifestPackage = z.object({
+  packageId: z.string(),
+  name: z.string(),
+  type: z.string(),
+  packageType: z.number(),
+  referencedAs: z.string(),
+  sourceVersion: z.number(),
+  contentId: z.string().nullable(),
+  sizeBytes: z.number(),
+  fileCount: z.number(),
+  preCache: z.object({ matches: z.boolean(), rule: z.string() }),
+  preCached: z.boolean(),
+  distributionPoints: z.array(z.string()),
+});
+
+export const taskSequenceRoutes = [
+  route({
+    method: 'GET',
+    path: '/task-sequences',
+    tag: TAG,
+    summary: 'List task sequences',
+    permission: 'read',
+    response: z.array(tsInfo),
+    handler: async ({ site }) => listTaskSequences(site.db),
+  }),
+  route({
+    method: 'POST',
+    path: '/task-sequences',
+    tag: TAG,
+    summary: 'Import a task sequence (XML, SmsTaskSequencePackage wrapper, console-export zip or JSON) as revision 1',
+    description:
+      'JSON body {name?, format, content (text, or base64 for zip)}, or the raw file as application/xml or application/zip with ?name=. Secret values in the file are kept encrypted and never shown. A task sequence larger than 2 MB is refused (osd-features §2.10).',
+    permission: 'task-sequence.write',
+    query: importQuery,
+    body: z.union([importBody, z.string(), z.instanceof(Uint8Array)]),
+    response: saveResult,
+    status: 201,
+    handler: async ({ site, actor, body, query }) => {
+      if (typeof body === 'string') return importTaskSequence(site, actor, { ...query, format: 'xml', content: body });
+      if (body instanceof Uint8Array) return importTaskSequence(site, actor, { ...query, format: 'zip', content: body });
+      return importTaskSequence(site, actor, { ...query, ...body });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/task-sequences/wizard/install-image',
+    tag: TAG,
+    summary: 'Create Task Sequence Wizard, "Install an existing image package": answers (docs/wizard-answers.md) → revision 1',
+    description: 'The answers are checked against the site\'s content; every problem is listed at once (page, field, path) in a 400 and nothing is created.',
+    permission: 'task-sequence.write',
+    body: z.record(z.string(), z.unknown()),
+    response: saveResult.extend({ problems: z.array(wizardProblem) }),
+    status: 201,
+    handler: async ({ site, actor, body }) => createInstallImageTaskSequence(site, actor, body),
+  }),
+  route({
+    method: 'GET',
+    path: '/task-sequences/:id',
+    tag: TAG,
+    summary: 'A task sequence: properties, current revision, the model as canonical JSON (secrets masked) and its references',
+    permission: 'read',
+    params: idParams,
+    response: detail,
+    handler: async ({ site, params }) => getTaskSequence(site, params.id),
+  }),
+  route({
+    method: 'PUT',
+    path: '/task-sequences/:id',
+    tag: TAG,
+    summary: 'Save a new revision',
+    description:
+      'baseRevision must be the current revision (else 409 naming the current revision, its author and time). Give the model as "sequence" (the JSON document GET returns) or a file as "format" + "content". Secrets shown as ******** (or exported empty) keep their value; list addresses in clearSecrets to remove one.',
+    permission: 'task-sequence.write',
+    params: idParams,
+    body: z.strictObject({
+      baseRevision: z.number().int().min(1),
+      message: z.string().max(1000).optional(),
+      sequence: z.record(z.string(), z.unknown()).optional(),
+      format: fileFormat.optional(),
+      content: z.string().optional(),
+      encoding: z.enum(['text', 'base64']).optional(),
+      clearSecrets: z.array(z.string()).optional(),
+    }),
+    response: saveResult,
+    handler: async ({ site, actor, params, body }) =>
+      saveTaskSequence(site, actor, params.id, {
+        baseRevision: body.baseRevision,
+        message: body.message,
+        sequence: body.sequence,
+        file: body.content !== undefined ? { format: body.format ?? 'xml', content: body.content, encoding: body.encoding } : undefined,
+        clearSecrets: body.clearSecrets,
+      }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/task-sequences/:id',
+    tag: TAG,
+    summary: 'Change properties: name, description, boot image, maximum run time, high impact and its custom text, disabled (no new revision)',
+    permission: 'task-sequence.write',
+    params: idParams,
+    body: z.strictObject({
+      name: z.string().optional(),
+      description: z.string().optional(),
+      bootImageId: z.string().nullable().optional(),
+      maxRunTimeMinutes: z.number().int().optional(),
+      highImpact: z.boolean().optional(),
+      customText: highImpactText.nullable().optional(),
+      disabled: z.boolean().optional(),
+    }),
+    response: tsInfo,
+    handler: async ({ site, actor, params, body }) => updateTaskSequenceProperties(site, actor, params.id, body),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/task-sequences/:id',
+    tag: TAG,
+    summary: 'Delete a task sequence and its history (refused while it is deployed)',
+    permission: 'task-sequence.write',
+    params: idParams,
+    response: tsInfo,
+    handler: async ({ site, actor, params }) => deleteTaskSequence(site, actor, params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/task-sequences/:id/revisions',
+    tag: TAG,
+    summary: 'Revision history, newest first',
+    permission: 'read',
+    params: idParams,
+    response: z.array(revisionInfo),
+    handler: async ({ site, params }) => listRevisions(site.db, params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/task-sequences/:id/revisions/:revision',
+    tag: TAG,
+    summary: 'One revision: the model (secrets masked) and its references',
+    permission: 'read',
+    params: z.object({ id: packageId, revision: revisionNumber }),
+    response: detail,
+    handler: async ({ site, params }) => getTaskSequence(site, params.id, params.revision),
+  }),
+  route({
+    method: 'GET',
+    path: '/task-sequences/:id/diff',
+    tag: TAG,
+    summary: 'Compare two revisions: the changes in an admin\'s terms, as JSON and as text',
+    permission: 'read',
+    params: idParams,
+    query: z.object({ from: revisionNumber, to: revisionNumber }),
+    response: z.object({
+      id: z.string(),
+      from: z.number(),
+      to: z.number(),
+      changes: z.array(sequenceChange),
+      secretChanges: z.array(z.object({ address: z.string(), change: z.enum(['set', 'changed', 'cleared']), message: z.string() })),
+      text: z.string(),
+    }),
+    handler: async ({ site, params, query }) => compareRevisions(site, params.id, query.from, query.to),
+  }),
+  route({
+    method: 'POST',
+    path: '/task-sequences/:id/revert',
+    tag: TAG,
+    summary: 'Revert to revision N: a new revision equal to N',
+    permission: 'task-sequence.write',
+    params: idParams,
+    body: z.strictObject({ revision: z.number().int().min(1), message: z.string().max(1000).optional(), baseRevision: z.number().int().min(1).optional() }),
+    response: saveResult,
+    status: 201,
+    handler: async ({ site, actor, params, body }) => revertTaskSequence(site, actor, params.id, body),
+  }),
+  route({
+    method: 'GET',
+    path: '/task-sequences/:id/export',
+    tag: TAG,
+    summary: 'Export a revision as XML, the SmsTaskSequencePackage wrapper, JSON or a console-export zip (secrets empty)',
+    permission: 'read',
+    params: idParams,
+    query: z.object({ format: z.enum(['xml', 'wrapper', 'json', 'zip']).default('xml'), revision: revisionNumber.optional() }),
+    raw: { contentType: 'application/octet-stream' },
+    response: z.unknown(),
+    handler: async ({ site, params, query, reply }) => {
+      const file = await exportTaskSequence(site, params.id, query.format, query.revision);
+      await reply
+        .status(200)
+        .header('content-type', file.contentType === 'application/zip' ? file.contentType : `${file.contentType}; charset=utf-8`)
+        .header('content-disposition', `attachment; filename="${file.fileName.replace(/"/g, '')}"`)
+        .header('x-openosd-revision', String(file.revision))
+        .send(file.bytes);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/task-sequences/:id/lint',
+    tag: TAG,
+    summary: 'Lint a revision against the site\'s content (references, conditions, environments, …)',
+    permission: 'read',
+    params: idParams,
+    query: z.object({ revision: revisionNumber.optional() }),
+    response: z.object({
+      id: z.string(),
+      revision: z.number(),
+      findings: z.array(z.object({ rule: z.string(), severity: z.enum(['error', 'warning', 'info']), path: z.string(), message: z.string(), hint: z.string() })),
+      counts: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
+    }),
+    handler: async ({ site, params, query }) => lintTaskSequence(site, params.id, query.revision),
+  }),
+
+  route({
+    method: 'POST',
+    path: '/deployments',
+    tag: DEPLOY_TAG,
+    summary: 'Deploy a task sequence revision to a collection (Deploy Software Wizard, osd-features §4.1–§4.5)',
+    description:
+      'Refused when the revision references content the site does not have, when a deployment option is not offered (§4.3), or for a blocked high-risk deployment; a high-risk one that needs acknowledging answers 409 high-risk-confirmation-required with the reasons until sent with confirmHighRisk: true.',
+    permission: 'deployment.write',
+    body: deploymentInputSchema,
+    response: z.object({ deployment, warnings: z.array(z.string()) }),
+    status: 201,
+    handler: async ({ site, actor, body }) => createDeployment(site, actor, body),
+  }),
+  route({
+    method: 'GET',
+    path: '/deployments',
+    tag: DEPLOY_TAG,
+    summary: 'List deployments (filter by collection or task sequence)',
+    permission: 'read',
+    query: z.object({ collectionId: z.string().optional(), taskSequenceId: z.string().optional() }),
+    response: z.array(deployment),
+    handler: async ({ site, query }) => listDeployments(site.db, query),
+  }),
+  route({
+    method: 'GET',
+    path: '/deployments/:id',
+    tag: DEPLOY_TAG,
+    summary: 'A deployment',
+    permission: 'read',
+    params: idParams,
+    response: deployment,
+    handler: async ({ site, params }) => getDeployment(site.db, params.id),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/deployments/:id',
+    tag: DEPLOY_TAG,
+    summary: 'Enable or disable a deployment',
+    permission: 'deployment.write',
+    params: idParams,
+    body: z.strictObject({ enabled: z.boolean() }),
+    response: deployment,
+    handler: async ({ site, actor, params, body }) => setDeploymentEnabled(site, actor, params.id, body.enabled),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/deployments/:id',
+    tag: DEPLOY_TAG,
+    summary: 'Delete a deployment',
+    permission: 'deployment.write',
+    params: idParams,
+    response: deployment,
+    handler: async ({ site, actor, params }) => deleteDeployment(site, actor, params.id),
+  }),
+  route({
+    method: 'GET',
+    path: '/deployments/:id/content-manifest',
+    tag: DEPLOY_TAG,
+    summary: 'The content one machine needs for this deployment: packages, sizes, pre-cache, distribution points',
+    permission: 'read',
+    params: idParams,
+    query: z.object({
+      architecture: z.string().optional(),
+      language: z.string().optional(),
+      model: z.string().optional(),
+      firmware: z.enum(['uefi', 'bios']).optional(),
+    }),
+    response: z.object({
+      deploymentId: z.string(),
+      taskSequenceId: z.string(),
+      revision: z.number(),
+      machine: z.object({ architecture: z.string().optional(), language: z.string().optional(), model: z.string().optional(), firmware: z.enum(['uefi', 'bios']).optional() }),
+      preCacheApplies: z.boolean(),
+      preCacheRule: z.string(),
+      bootImage: z.object({ packageId: z.string(), architecture: z.string(), pxeCompatible: z.boolean().nullable(), rule: z.string() }).nullable(),
+      packages: z.array(manifestPackage),
+      totals: z.object({ packages: z.number(), totalBytes: z.number(), preCacheBytes: z.number(), notDistributed: z.array(z.string()), withoutContent: z.array(z.string()) }),
+    }),
+    handler: async ({ site, params, query }) => deploymentContentManifest(site.db, params.id, query),
+  }),
+];

@@ -1,0 +1,223 @@
+/**
+ * Device collections (osd-features §3.1): name (unique, case-insensitive), comment, limiting
+ * collection (user collections always have one; All Systems by default), collection variable
+ * priority 1–9, rules and evaluated membership. The built-ins All Systems and All Unknown Computers
+ * cannot be deleted, renamed, re-limited or have their rules changed.
+ */
+import type { Database, Queryable } from '../db/database.js';
+import { audit } from '../audit.js';
+import { badInput, conflict, inUse, notFound } from '../errors.js';
+import { nextSiteId } from '../ids.js';
+import { ALL_SYSTEMS } from '../seed.js';
+import type { Actor } from '../security/roles.js';
+import { evaluateWithDependents, type EvaluationResult } from './evaluate.js';
+import { cycleIfLinked, loadCollectionGraph } from './graph.js';
+import { builtInRefused, insertRules, requireCollection, type CollectionRule, type RuleInput } from './rules.js';
+
+export interface Collection {
+  collectionId: string;
+  name: string;
+  comment: string;
+  limitingCollectionId: string | null;
+  limitingCollectionName: string | null;
+  builtIn: boolean;
+  variablePriority: number;
+  memberCount: number;
+  evaluatedAt: string | null;
+  ruleCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Row {
+  collection_id: string;
+  name: string;
+  comment: string;
+  limiting_collection_id: string | null;
+  limiting_name: string | null;
+  built_in: boolean;
+  variable_priority: number;
+  member_count: number;
+  evaluated_at: Date | null;
+  rule_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT = `SELECT c.collection_id, c.name, c.comment, c.limiting_collection_id, l.name AS limiting_name, c.built_in, c.variable_priority,
+  c.member_count, c.evaluated_at, c.created_at, c.updated_at,
+  (SELECT count(*)::int FROM collection_rules r WHERE r.collection_id = c.collection_id) AS rule_count
+  FROM collections c LEFT JOIN collections l ON l.collection_id = c.limiting_collection_id`;
+
+const toCollection = (r: Row): Collection => ({
+  collectionId: r.collection_id,
+  name: r.name,
+  comment: r.comment,
+  limitingCollectionId: r.limiting_collection_id,
+  limitingCollectionName: r.limiting_name,
+  builtIn: r.built_in,
+  variablePriority: r.variable_priority,
+  memberCount: Number(r.member_count),
+  evaluatedAt: r.evaluated_at ? r.evaluated_at.toISOString() : null,
+  ruleCount: Number(r.rule_count),
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+export async function listCollections(db: Queryable, filter: { search?: string } = {}): Promise<Collection[]> {
+  const params: unknown[] = [];
+  const where = filter.search ? `WHERE c.name ILIKE $${params.push(`%${filter.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)}` : '';
+  const { rows } = await db.query<Row>(`${SELECT} ${where} ORDER BY c.built_in DESC, lower(c.name)`, params);
+  return rows.map(toCollection);
+}
+
+export async function getCollection(db: Queryable, collectionId: string): Promise<Collection> {
+  const { rows } = await db.query<Row>(`${SELECT} WHERE c.collection_id = $1`, [collectionId]);
+  if (!rows[0]) throw notFound('collection', collectionId, 'list collections with GET /api/v1/collections');
+  return toCollection(rows[0]);
+}
+
+export interface CreateCollectionInput {
+  name: string;
+  comment?: string;
+  limitingCollectionId?: string;
+  variablePriority?: number;
+  rules?: RuleInput[];
+}
+
+export async function createCollection(db: Database, actor: Actor, siteCode: string, input: CreateCollectionInput): Promise<{ collection: Collection; rules: CollectionRule[] }> {
+  const name = checkName(input.name, 'body.name');
+  const priority = checkPriority(input.variablePriority ?? 1, 'body.variablePriority');
+  return db.transaction(async (tx) => {
+    await uniqueName(tx, name, 'body.name');
+    const limiting = input.limitingCollectionId ?? ALL_SYSTEMS;
+    const graph = await loadCollectionGraph(tx);
+    if (!graph.has(limiting)) throw badInput('body.limitingCollectionId', `no collection has the id ${limiting}`, 'every user collection is limited to an existing collection, All Systems (SMS00001) by default');
+    const id = await nextSiteId(tx, siteCode, 'collection');
+    await tx.query(`INSERT INTO collections (collection_id, name, comment, limiting_collection_id, variable_priority) VALUES ($1, $2, $3, $4, $5)`, [
+      id,
+      name,
+      input.comment ?? '',
+      limiting,
+      priority,
+    ]);
+    graph.set(id, { id, name, links: [{ to: limiting, kind: 'limiting' }] });
+    const rules = await insertRules(tx, id, input.rules ?? [], (i) => `body.rules[${i}]`, graph);
+    await audit(tx, actor, 'create', 'collection', id, { name, limitingCollectionId: limiting, variablePriority: priority, rules: rules.length });
+    await evaluateWithDependents(tx, [id]);
+    return { collection: await getCollection(tx, id), rules };
+  });
+}
+
+export interface UpdateCollectionInput {
+  name?: string;
+  comment?: string;
+  limitingCollectionId?: string;
+  variablePriority?: number;
+}
+
+export async function updateCollection(db: Database, actor: Actor, collectionId: string, input: UpdateCollectionInput): Promise<Collection> {
+  const name = input.name === undefined ? undefined : checkName(input.name, 'body.name');
+  const priority = input.variablePriority === undefined ? undefined : checkPriority(input.variablePriority, 'body.variablePriority');
+  return db.transaction(async (tx) => {
+    const c = await requireCollection(tx, collectionId);
+    const limitingChanges = input.limitingCollectionId !== undefined && input.limitingCollectionId !== c.limiting_collection_id;
+    if (c.built_in && name !== undefined && name !== c.name) throw builtInRefused(collectionId, c.name, 'it cannot be renamed');
+    if (c.built_in && limitingChanges) throw builtInRefused(collectionId, c.name, 'its limiting collection cannot be changed');
+    if (name !== undefined && name.toLowerCase() !== c.name.toLowerCase()) await uniqueName(tx, name, 'body.name');
+    if (limitingChanges) {
+      const graph = await loadCollectionGraph(tx);
+      const to = input.limitingCollectionId!;
+      if (!graph.has(to)) throw badInput('body.limitingCollectionId', `no collection has the id ${to}`, 'list collections with GET /api/v1/collections');
+      graph.get(collectionId)!.links = graph.get(collectionId)!.links.filter((l) => l.kind !== 'limiting');
+      const cycle = cycleIfLinked(graph, collectionId, to, 'limiting');
+      if (cycle) throw badInput('body.limitingCollectionId', `this limiting collection would make a cycle: ${cycle}`, 'a collection cannot depend on itself through include, exclude or limiting collections');
+    }
+    await tx.query(
+      `UPDATE collections SET name = COALESCE($2, name), comment = COALESCE($3, comment), limiting_collection_id = COALESCE($4, limiting_collection_id),
+         variable_priority = COALESCE($5, variable_priority), updated_at = now() WHERE collection_id = $1`,
+      [collectionId, name ?? null, input.comment ?? null, input.limitingCollectionId ?? null, priority ?? null],
+    );
+    await audit(tx, actor, 'update', 'collection', collectionId, { ...input });
+    if (limitingChanges) await evaluateWithDependents(tx, [collectionId]);
+    return getCollection(tx, collectionId);
+  });
+}
+
+export async function deleteCollection(db: Database, actor: Actor, collectionId: string): Promise<Collection> {
+  return db.transaction(async (tx) => {
+    const before = await getCollection(tx, collectionId);
+    if (before.builtIn) throw builtInRefused(collectionId, before.name, 'it cannot be deleted');
+    const users: string[] = [];
+    const deployments = await tx.query<{ deployment_id: string }>('SELECT deployment_id FROM deployments WHERE collection_id = $1 ORDER BY 1', [collectionId]);
+    for (const d of deployments.rows) users.push(`task sequence deployment ${d.deployment_id}`);
+    const updates = await tx.query<{ deployment_id: string; name: string }>('SELECT deployment_id, name FROM software_update_deployments WHERE collection_id = $1 ORDER BY 1', [collectionId]);
+    for (const d of updates.rows) users.push(`software update deployment ${d.deployment_id} "${d.name}"`);
+    const limited = await tx.query<{ collection_id: string; name: string }>('SELECT collection_id, name FROM collections WHERE limiting_collection_id = $1 ORDER BY 1', [collectionId]);
+    for (const c of limited.rows) users.push(`collection ${c.collection_id} "${c.name}" (limiting collection)`);
+    const refs = await tx.query<{ collection_id: string; name: string; kind: string }>(
+      `SELECT r.collection_id, c.name, r.kind FROM collection_rules r JOIN collections c ON c.collection_id = r.collection_id
+       WHERE r.ref_collection_id = $1 ORDER BY 1`,
+      [collectionId],
+    );
+    for (const r of refs.rows) users.push(`collection ${r.collection_id} "${r.name}" (${r.kind} rule)`);
+    if (users.length) {
+      throw inUse(collectionId, `"${before.name}" is in use by ${users.join(', ')}`, 'delete those deployments, or change those collections, first', { usedBy: users });
+    }
+    // Its rules, members and variables go with it (ON DELETE CASCADE, §3.3).
+    await tx.query('DELETE FROM collections WHERE collection_id = $1', [collectionId]);
+    await audit(tx, actor, 'delete', 'collection', collectionId, { name: before.name });
+    return before;
+  });
+}
+
+export async function evaluateCollection(db: Database, actor: Actor, collectionId: string): Promise<EvaluationResult[]> {
+  return db.transaction(async (tx) => {
+    await requireCollection(tx, collectionId);
+    const evaluated = await evaluateWithDependents(tx, [collectionId]);
+    await audit(tx, actor, 'evaluate', 'collection', collectionId, { collections: evaluated.length });
+    return evaluated;
+  });
+}
+
+export interface CollectionMember {
+  resourceId: number;
+  name: string;
+  smbiosGuid: string | null;
+  macAddresses: string[];
+  unknownComputer: string | null;
+  client: boolean;
+}
+
+export async function listMembers(db: Queryable, collectionId: string, page: { limit?: number; offset?: number } = {}): Promise<{ total: number; members: CollectionMember[] }> {
+  const c = await getCollection(db, collectionId);
+  const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
+  const offset = Math.max(page.offset ?? 0, 0);
+  const { rows } = await db.query<{ resource_id: number; name: string; smbios_guid: string | null; mac_addresses: string[]; unknown_computer: string | null; client: boolean }>(
+    `SELECT d.resource_id, d.name, d.smbios_guid, d.mac_addresses, d.unknown_computer, d.client
+     FROM collection_members m JOIN devices d ON d.resource_id = m.resource_id
+     WHERE m.collection_id = $1 ORDER BY lower(d.name), d.resource_id LIMIT ${limit} OFFSET ${offset}`,
+    [collectionId],
+  );
+  return {
+    total: c.memberCount,
+    members: rows.map((r) => ({ resourceId: Number(r.resource_id), name: r.name, smbiosGuid: r.smbios_guid, macAddresses: r.mac_addresses, unknownComputer: r.unknown_computer, client: r.client })),
+  };
+}
+
+function checkName(name: string, input: string): string {
+  const n = name.trim();
+  if (!n) throw badInput(input, 'a collection needs a name');
+  if (n.length > 256) throw badInput(input, `the name is ${n.length} characters; at most 256`);
+  return n;
+}
+
+function checkPriority(p: number, input: string): number {
+  if (!Number.isInteger(p) || p < 1 || p > 9) throw badInput(input, `collection variable priority is 1 (lowest) to 9 (highest), not ${p}`, '§3.3: higher priority collection variables win');
+  return p;
+}
+
+async function uniqueName(tx: Queryable, name: string, input: string): Promise<void> {
+  const { rows } = await tx.query<{ collection_id: string; name: string }>('SELECT collection_id, name FROM collections WHERE lower(name) = lower($1)', [name]);
+  if (rows[0]) throw conflict(input, `collection ${rows[0].collection_id} is already named "${rows[0].name}"`, 'collection names are unique, whatever their case');
+}

@@ -1,0 +1,93 @@
+/**
+ * Collection membership (osd-features §3.1): (direct ∪ query ∪ include) − exclude, restricted to
+ * the limiting collection's members. Each collection is one INSERT/DELETE statement over the
+ * devices table, so 100,000 devices take a fraction of a second per collection; the result is kept
+ * in collection_members with member_count and evaluated_at on the collection's row.
+ *
+ * All Systems holds every device, the two unknown-computer objects included [I]: ConfigMgr shows
+ * them there (its All Systems has a rule for SMS_R_UnknownSystem), which is why a required
+ * deployment to All Systems also reaches unknown computers booting from PXE — §4.5's high-risk
+ * warning exists for that. Query rules read SMS_R_System and never match them.
+ */
+import type { Queryable } from '../db/database.js';
+import { ALL_SYSTEMS } from '../seed.js';
+import { allInOrder, loadCollectionGraph, withDependentsInOrder } from './graph.js';
+import { compileCollectionQuery, parseCollectionQuery } from './query-rule.js';
+
+/** Serialises evaluations across servers sharing one database (pg_advisory_xact_lock key). */
+const EVALUATION_LOCK = 0x4f534443;
+
+export interface EvaluationResult {
+  collectionId: string;
+  memberCount: number;
+}
+
+/** Evaluates `roots` and every collection depending on them, in dependency order, in `tx`. */
+export async function evaluateWithDependents(tx: Queryable, roots: readonly string[]): Promise<EvaluationResult[]> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  const graph = await loadCollectionGraph(tx);
+  // A new site's All Systems has never been evaluated (the seed does not): do it first, once.
+  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM collections WHERE collection_id = $1 AND evaluated_at IS NULL', [ALL_SYSTEMS]);
+  const first = rows[0]?.n ? [ALL_SYSTEMS] : [];
+  const out: EvaluationResult[] = [];
+  for (const id of withDependentsInOrder(graph, [...first, ...roots])) out.push(await evaluateOne(tx, id));
+  return out;
+}
+
+/** Evaluates every collection (All Systems first, then each after what it depends on). */
+export async function evaluateAllCollections(tx: Queryable): Promise<EvaluationResult[]> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  const graph = await loadCollectionGraph(tx);
+  const out: EvaluationResult[] = [];
+  for (const id of allInOrder(graph)) out.push(await evaluateOne(tx, id));
+  return out;
+}
+
+/** One collection, assuming the collections it depends on are up to date. */
+export async function evaluateOne(tx: Queryable, collectionId: string): Promise<EvaluationResult> {
+  const params: unknown[] = [collectionId];
+  let candidates: string;
+  let restrictions = '';
+  if (collectionId === ALL_SYSTEMS) {
+    candidates = 'SELECT resource_id FROM devices';
+  } else {
+    const { rows: c } = await tx.query<{ limiting_collection_id: string | null }>('SELECT limiting_collection_id FROM collections WHERE collection_id = $1', [collectionId]);
+    const { rows: rules } = await tx.query<{ kind: string; query: string | null }>(
+      `SELECT kind, query FROM collection_rules WHERE collection_id = $1 AND kind IN ('query', 'include', 'exclude') ORDER BY id`,
+      [collectionId],
+    );
+    const parts = [`SELECT resource_id FROM collection_rules WHERE collection_id = $1 AND kind = 'direct'`];
+    const queries = rules.filter((r) => r.kind === 'query').map((r) => compileCollectionQuery(parseCollectionQuery(r.query!), params));
+    // All query rules in one scan of the devices table.
+    if (queries.length) parts.push(`SELECT d.resource_id FROM devices d WHERE ${queries.join(' OR ')}`);
+    if (rules.some((r) => r.kind === 'include')) {
+      parts.push(`SELECT m.resource_id FROM collection_members m
+        WHERE m.collection_id IN (SELECT ref_collection_id FROM collection_rules WHERE collection_id = $1 AND kind = 'include')`);
+    }
+    candidates = parts.join(' UNION ');
+    const limiting = c[0]?.limiting_collection_id;
+    if (limiting) {
+      restrictions += ` AND EXISTS (SELECT 1 FROM collection_members l WHERE l.collection_id = $${params.push(limiting)} AND l.resource_id = c.resource_id)`;
+    }
+    if (rules.some((r) => r.kind === 'exclude')) {
+      restrictions += ` AND NOT EXISTS (SELECT 1 FROM collection_members x
+        WHERE x.collection_id IN (SELECT ref_collection_id FROM collection_rules WHERE collection_id = $1 AND kind = 'exclude') AND x.resource_id = c.resource_id)`;
+    }
+  }
+  // One statement: the CTEs see the same snapshot, so removing leavers and adding joiners cannot
+  // disturb each other, and members that stay are not touched (an anti-join finds the joiners:
+  // much cheaper than letting ON CONFLICT probe the index for every member that stays).
+  const { rows } = await tx.query<{ member_count: number }>(
+    `WITH cand AS (${candidates}),
+     newset AS (SELECT c.resource_id FROM cand c WHERE c.resource_id IS NOT NULL${restrictions}),
+     del AS (DELETE FROM collection_members cm WHERE cm.collection_id = $1
+             AND NOT EXISTS (SELECT 1 FROM newset n WHERE n.resource_id = cm.resource_id)),
+     ins AS (INSERT INTO collection_members (collection_id, resource_id) SELECT $1, n.resource_id FROM newset n
+             WHERE NOT EXISTS (SELECT 1 FROM collection_members cm WHERE cm.collection_id = $1 AND cm.resource_id = n.resource_id)
+             ON CONFLICT DO NOTHING)
+     UPDATE collections SET member_count = (SELECT count(*)::int FROM newset), evaluated_at = now()
+     WHERE collection_id = $1 RETURNING member_count`,
+    params,
+  );
+  return { collectionId, memberCount: Number(rows[0]?.member_count ?? 0) };
+}

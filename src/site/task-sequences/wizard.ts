@@ -1,0 +1,56 @@
+/**
+ * The Create Task Sequence Wizard on the server ("Install an existing image package", osd-features
+ * §1): the answers (the CLI's answers file, as JSON) are resolved against the site's real content
+ * (buildSiteManifest), validated with every problem reported at once (page, field, path; secrets
+ * masked), and generated into revision 1 of a new task sequence.
+ */
+import { answersSchema, type WizardAnswersInput } from '../../sequence/wizard/answers.js';
+import { generateInstallImageSequence, wizardPackageProperties } from '../../sequence/wizard/generate/index.js';
+import { validateAnswers, type WizardProblem } from '../../sequence/wizard/validate.js';
+import { badInput } from '../errors.js';
+import { buildSiteManifest } from '../objects/site-manifest.js';
+import type { Actor } from '../security/roles.js';
+import type { Site } from '../site.js';
+import { checkBootImage, checkDescription, checkName, createTaskSequence, type SaveResult } from './task-sequences.js';
+
+export interface WizardResult extends SaveResult {
+  problems: WizardProblem[];
+}
+
+export async function createInstallImageTaskSequence(site: Site, actor: Actor, body: unknown): Promise<WizardResult> {
+  const parsed = answersSchema.safeParse(body);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ input: ['body', ...i.path.map(String)].join('.'), rule: i.message }));
+    throw badInput(problems[0]!.input, problems[0]!.rule, 'see docs/wizard-answers.md for every key, its type and default', { problems });
+  }
+  const answers = parsed.data;
+  const manifest = await buildSiteManifest(site.db, site.siteCode);
+  const problems = validateAnswers(answers, manifest);
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length) {
+    const first = errors[0]!;
+    throw badInput(
+      `body.${first.path}`,
+      `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was created; first: ${first.page} › ${first.field}: ${first.rule}`,
+      'fix every answer listed in "problems" (docs/wizard-answers.md) and run the wizard again',
+      { problems },
+    );
+  }
+  const pkg = wizardPackageProperties(answers);
+  const name = checkName(pkg.Name, 'body.taskSequence.name');
+  const description = checkDescription(pkg.Description, 'body.taskSequence.description');
+  const bootImageId = pkg.BootImageID ? await checkBootImage(site.db, pkg.BootImageID, 'body.taskSequence.bootImageId') : null;
+  const sequence = generateInstallImageSequence(answers, manifest);
+  const result = await createTaskSequence(site, actor, {
+    name,
+    description,
+    bootImageId,
+    sequence,
+    message: 'Created by the Create Task Sequence Wizard (Install an existing image package)',
+    action: 'create-with-wizard',
+    warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${p.page} › ${p.field} (${p.path}): ${p.rule}`),
+  });
+  return { ...result, problems: problems.filter((p) => p.severity === 'warning') };
+}
+
+export type { WizardAnswersInput };
