@@ -109,3 +109,62 @@ describe.each(DB_KINDS)('osd server process on %s', (kind: DbKind) => {
     }
   });
 });
+
+describe.each(DB_KINDS)('osd server process on %s, killed while saving revisions', (kind: DbKind) => {
+  it('keeps every acknowledged revision and no half-written one', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), `openosd-server-rev-${kind}-`));
+    dirs.push(dataDir);
+    const database = kind === 'postgres' ? await newPostgresDatabase() : undefined;
+    let s = await startServer(dataDir, database);
+    try {
+      const xml = '<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_RunCommandLineAction" name="Step 0" action="smsswd.exe /run: cmd /c exit 0"><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit 0</variable></defaultVarList></step></group></sequence>';
+      const created = await api(s, 'POST', '/task-sequences', { name: 'Crash test', format: 'xml', content: xml });
+      expect(created.status).toBe(201);
+      const id = created.json.taskSequence.id as string;
+      const base = (await api(s, 'GET', `/task-sequences/${id}`)).json.sequence;
+      // Save revisions back to back; kill the server after a while, mid-request.
+      let acknowledged = 1;
+      let stop = false;
+      const saver = (async () => {
+        for (let i = 1; !stop; i++) {
+          const seq = structuredClone(base);
+          seq.sequence.items[0].items[0].name = `Step ${i}`;
+          try {
+            const r = await api(s, 'PUT', `/task-sequences/${id}`, { baseRevision: acknowledged, message: `edit ${i}`, sequence: seq });
+            if (r.status !== 200) throw new Error(`save answered ${r.status}`);
+            acknowledged = r.json.revision.revision;
+          } catch {
+            return;
+          }
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 1500));
+      await kill9(s.proc);
+      stop = true;
+      await saver;
+      expect(acknowledged).toBeGreaterThan(2);
+
+      s = await startServer(dataDir, database);
+      const history = await api<Array<{ revision: number }>>(s, 'GET', `/task-sequences/${id}/revisions`);
+      const revisions = history.json.map((h) => h.revision).sort((a, b) => a - b);
+      // Every acknowledged revision is there; at most one more (committed, then killed before the answer).
+      expect(revisions.slice(0, acknowledged)).toEqual(Array.from({ length: acknowledged }, (_, i) => i + 1));
+      expect(revisions.length - acknowledged).toBeLessThanOrEqual(1);
+      const current = await api(s, 'GET', `/task-sequences/${id}`);
+      expect(current.json.currentRevision).toBe(revisions[revisions.length - 1]);
+      expect(current.json.revision.revision).toBe(current.json.currentRevision);
+      // Each revision is whole: its body names its own step.
+      for (const rev of revisions) {
+        const r = await api(s, 'GET', `/task-sequences/${id}/revisions/${rev}`);
+        expect(r.status).toBe(200);
+        expect(JSON.stringify(r.json.sequence)).toContain(`"Step ${rev - 1}"`);
+      }
+      // And the site takes the next save.
+      const seq = structuredClone(base);
+      const next = await api(s, 'PUT', `/task-sequences/${id}`, { baseRevision: current.json.currentRevision, message: 'after restart', sequence: seq });
+      expect(next.status).toBe(200);
+    } finally {
+      await kill9(s.proc).catch(() => {});
+    }
+  });
+});
