@@ -84,4 +84,41 @@ $OSD lab boot laptop --ts "$OUT/lab-ts.xml" --content "$OUT/content" --secret-va
 $OSD lab inspect laptop
 echo "sgdisk -v: $(sgdisk -v "$OSD_LAB_DIR/laptop/disk0.img" | grep -o "No problems found" || echo "PROBLEMS (run sgdisk -v)")"
 
+step "14. The site: server on the embedded database, content, drivers, collections, the wizard, a deployment"
+SITE="$OUT/site"
+rm -rf "$SITE"; mkdir -p "$SITE"
+# A small WinPE boot image (wimlib: a real WIM whose metadata says Windows PE x64).
+mkdir -p "$SITE/winpe/Windows/System32" && echo "winpe" > "$SITE/winpe/Windows/System32/winpeshl.ini"
+wimlib-imagex capture "$SITE/winpe" "$SITE/boot.wim" "Microsoft Windows PE (x64)" --compress=none >/dev/null
+wimlib-imagex info "$SITE/boot.wim" 1 --image-property WINDOWS/ARCH=9 --image-property WINDOWS/INSTALLATIONTYPE=WindowsPE \
+  --image-property WINDOWS/VERSION/MAJOR=10 --image-property WINDOWS/VERSION/MINOR=0 --image-property WINDOWS/VERSION/BUILD=22621 >/dev/null
+$OSD server --data "$SITE/data" --port 0 --local-dp-port 0 --json > "$SITE/server.json" 2> "$SITE/server.log" &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true' EXIT
+# A new embedded database takes a few seconds to create.
+for _ in $(seq 1 600); do [ -s "$SITE/server.json" ] && break; kill -0 $server_pid 2>/dev/null || { cat "$SITE/server.log"; exit 1; }; sleep 0.1; done
+export OSD_SERVER=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url)' "$SITE/server.json")
+export OSD_TOKEN=$(cat "$SITE/data/admin.token")
+echo "site server on $OSD_SERVER (PGlite in $SITE/data/db); first administrator token in $SITE/data/admin.token"
+IMAGE=$($OSD image add "$OUT/content/PS100010/install.wim" --name "Windows 11 23H2" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).packageId))')
+$OSD image show "$IMAGE"
+BOOT=$($OSD boot-image add "$SITE/boot.wim" --pxe --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).packageId))')
+$OSD driver import "$OUT/content/drivers" --category Laptops | tail -n 3
+$OSD device import --name WS-0001 --mac 00-15-5D-00-00-01
+$OSD collection create "Workstations" --query "select * from SMS_R_System where SMS_R_System.Name like 'WS-%'"
+cat > "$SITE/answers.json" <<JSON
+{ "taskSequence": { "name": "Windows 11 23H2 (site demo)", "bootImageId": "$BOOT" },
+  "installWindows": { "imagePackageId": "$IMAGE", "imageIndex": 2, "configureBitLocker": false },
+  "configureNetwork": { "join": "workgroup", "workgroup": "WORKGROUP" },
+  "stateMigration": { "captureUserSettings": false, "captureNetworkSettings": false, "captureWindowsSettings": false } }
+JSON
+TS=$($OSD ts create-install-image --answers "$SITE/answers.json" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).taskSequence.id))')
+$OSD ts history "$TS"
+CLIENT=$($OSD package list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).find(p=>p.name==="Configuration Manager Client Package").packageId))')
+$OSD package set-content "$CLIENT" "$OUT/content/PS100002" >/dev/null
+$OSD distribute "$BOOT" "$IMAGE" "$CLIENT" --dp local --wait
+DEPLOYMENT=$($OSD deploy "$TS" --collection SMS000US --available-to clients-media-pxe --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).deployment.id))')
+$OSD deploy manifest "$DEPLOYMENT" --architecture x64 --firmware uefi --language en-US
+kill $server_pid; wait $server_pid 2>/dev/null || true; trap - EXIT
+
 step "Done. Outputs are in $OUT/"
