@@ -14,6 +14,7 @@ import { ContentError, ContentHashMismatchError } from './errors.js';
 import { checkSha256 } from './hash.js';
 import { HashingWriter } from './hashing-writer.js';
 import { httpRequest, responseError, unreachable } from './http-request.js';
+import { pump } from './pump.js';
 
 export interface DownloadOptions {
   /** Continue an existing `<dest>.partial` (its bytes are rehashed first) instead of starting over. */
@@ -84,38 +85,17 @@ function get(url: string, from: number, sha256: string, signal?: AbortSignal): P
 async function receive(res: IncomingMessage, partial: string, have: number, hash: Hash, url: string, expected: { sha256: string; size: number }, opts: DownloadOptions): Promise<void> {
   const writer = await HashingWriter.resume(partial, have, hash);
   try {
-    // 'data' events rather than for-await: one promise per 1 MiB block instead of one per 64 KiB chunk.
-    await new Promise<void>((resolve, reject) => {
-      const fail = (e: unknown) => {
-        res.destroy();
-        reject(e);
-      };
-      res.on('data', (bytes: Buffer) => {
-        try {
-          if (writer.size + bytes.length > expected.size) {
-            // More bytes than the file has: it is not the file the site hashed.
-            throw new ContentHashMismatchError(url, expected, { sha256: 'unknown (longer than expected)', size: writer.size + bytes.length });
-          }
-          const wait = writer.write(bytes);
-          opts.onProgress?.(writer.size, expected.size);
-          if (wait) {
-            res.pause();
-            wait.then(() => res.resume(), fail);
-          }
-        } catch (e) {
-          fail(e);
-        }
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        // A connection that closes early can end the stream quietly: that is a break, not a bad file.
-        if (res.complete) resolve();
-        else reject(Object.assign(new Error('connection closed before the end of the file'), { code: 'ECONNRESET' }));
-      });
-      res.on('close', () => {
-        if (!res.complete) reject(Object.assign(new Error('connection closed before the end of the file'), { code: 'ECONNRESET' }));
-      });
+    await pump(res, (bytes) => {
+      if (writer.size + bytes.length > expected.size) {
+        // More bytes than the file has: it is not the file the site hashed.
+        throw new ContentHashMismatchError(url, expected, { sha256: 'unknown (longer than expected)', size: writer.size + bytes.length });
+      }
+      const wait = writer.write(bytes);
+      opts.onProgress?.(writer.size, expected.size);
+      return wait;
     });
+    // A connection that closes early can end the stream quietly: that is a break, not a bad file.
+    if (!res.complete) throw Object.assign(new Error('connection closed before the end of the file'), { code: 'ECONNRESET' });
   } catch (e) {
     if (e instanceof ContentHashMismatchError) {
       await writer.discard();

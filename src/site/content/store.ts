@@ -12,11 +12,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { HashingWriter } from './hashing-writer.js';
 import { checkPathsCoexist, validateContentPath } from './content-path.js';
 import { fsyncDir } from './durable-fs.js';
 import { ContentError, ContentHashMismatchError, ContentTooLargeError } from './errors.js';
 import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentManifest } from './hash.js';
+import { HashingWriter } from './hashing-writer.js';
+import { pump } from './pump.js';
 import { listSourceFiles } from './source-walk.js';
 
 export { manifestHash, type ContentFile, type ContentManifest } from './hash.js';
@@ -188,16 +189,15 @@ export class ContentStore {
     if (opts.expectedSha256 !== undefined) checkSha256(opts.expectedSha256, input);
     const writer = await HashingWriter.create(this.tmpDir);
     try {
-      for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+      await pump(body, (bytes) => {
         opts.signal?.throwIfAborted();
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         if (opts.maxBytes !== undefined && writer.size + bytes.length > opts.maxBytes) {
           throw new ContentTooLargeError(input, opts.maxBytes);
         }
         const wait = writer.write(bytes);
-        if (wait) await wait;
         opts.onBytes?.(writer.size);
-      }
+        return wait;
+      });
       opts.signal?.throwIfAborted();
       const { sha256, size } = await writer.finish();
       if (opts.expectedSha256 !== undefined && sha256 !== opts.expectedSha256) {

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DistributionPointClient, downloadContentFile } from '../../../src/site/content/dp-client.js';
+import { ContentStore } from '../../../src/site/content/store.js';
+import { bytes, contentError, startTestDp, tempDir, TOKEN, writeFiles, type TestDp } from './fixtures.js';
+
+const tmp = tempDir('download');
+let dp: TestDp;
+let client: DistributionPointClient;
+const data = bytes(3 * 1024 * 1024 + 123, 5);
+const expected = { sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
+const url = () => client.contentUrl('PS100030', 'sources/install.wim');
+let n = 0;
+const dest = () => join(tmp.dir, 'out', `${++n}`, 'install.wim');
+
+beforeAll(async () => {
+  dp = await startTestDp(join(tmp.dir, 'dp'));
+  client = new DistributionPointClient(dp.url, TOKEN);
+  const site = await ContentStore.open(join(tmp.dir, 'site'));
+  const src = join(tmp.dir, 'src');
+  writeFiles(src, { 'sources/install.wim': data });
+  await client.distribute('PS100030', 1, (await site.importPath(src)).files, site);
+});
+afterAll(async () => {
+  await dp.close();
+  tmp.cleanup();
+});
+
+describe('downloadContentFile', () => {
+  it('downloads, verifies and renames into place, reporting progress', async () => {
+    const d = dest();
+    const seen: number[] = [];
+    await downloadContentFile(url(), d, expected, { onProgress: (done, total) => (expect(total).toBe(data.length), seen.push(done)) });
+    expect(readFileSync(d).equals(data)).toBe(true);
+    expect(existsSync(`${d}.partial`)).toBe(false);
+    expect(seen[0]).toBe(0);
+    expect(seen.at(-1)).toBe(data.length);
+  });
+
+  it('resumes a truncated .partial with Range bytes=<len>- after rehashing the prefix', async () => {
+    const d = dest();
+    await downloadContentFile(url(), d, expected);
+    const kept = 1_000_003;
+    writeFileSync(`${d}.partial`, data.subarray(0, kept));
+    const before = dp.ranges.length;
+    const seen: number[] = [];
+    await downloadContentFile(url(), `${d}`, expected, { resume: true, onProgress: (done) => seen.push(done) });
+    expect(dp.ranges.slice(before)).toEqual([`bytes=${kept}-`]);
+    expect(seen[0]).toBe(kept);
+    expect(readFileSync(d).equals(data)).toBe(true);
+    expect(existsSync(`${d}.partial`)).toBe(false);
+  });
+
+  it('without resume, starts over even if a .partial exists', async () => {
+    const d = dest();
+    await downloadContentFile(url(), d, expected);
+    writeFileSync(`${d}.partial`, data.subarray(0, 500));
+    const before = dp.ranges.length;
+    await downloadContentFile(url(), d, expected);
+    expect(dp.ranges.slice(before)).toEqual([undefined]);
+  });
+
+  it('resuming from a corrupted prefix fails the hash check with 0x80091007 and deletes the partial', async () => {
+    const d = dest();
+    await downloadContentFile(url(), d, expected);
+    const bad = Buffer.from(data.subarray(0, 2000));
+    bad[1000] ^= 0xff;
+    writeFileSync(`${d}.partial`, bad);
+    const e = await contentError(downloadContentFile(url(), d, expected, { resume: true }));
+    expect(e.code).toBe('content-hash-mismatch');
+    expect(e.win32).toBe(0x80091007);
+    expect(e.message).toContain('0x80091007');
+    expect(existsSync(`${d}.partial`)).toBe(false);
+    // The good file from before stays; a mismatch never replaces it.
+    expect(readFileSync(d).equals(data)).toBe(true);
+  });
+
+  it('a wrong expected hash or size is a mismatch; nothing lands and no .partial stays', async () => {
+    for (const exp of [
+      { ...expected, sha256: 'f'.repeat(64) },
+      { ...expected, size: data.length - 1 },
+      { ...expected, size: data.length + 1 },
+    ]) {
+      const d = dest();
+      const e = await contentError(downloadContentFile(url(), d, exp));
+      expect(e.code).toBe('content-hash-mismatch');
+      expect(e.status).toBe(422);
+      expect(e.win32).toBe(0x80091007);
+      expect(existsSync(d)).toBe(false);
+      expect(existsSync(`${d}.partial`)).toBe(false);
+    }
+  });
+
+  it('verifies a complete .partial without asking the DP again', async () => {
+    const d = dest();
+    await downloadContentFile(url(), d, expected);
+    writeFileSync(`${d}.partial`, data);
+    const before = dp.ranges.length;
+    await downloadContentFile(url(), d, expected, { resume: true });
+    expect(dp.ranges.length).toBe(before);
+  });
+
+  it('starts over when the .partial is longer than the file', async () => {
+    const d = dest();
+    await downloadContentFile(url(), d, expected);
+    writeFileSync(`${d}.partial`, Buffer.concat([data, Buffer.from('extra')]));
+    await downloadContentFile(url(), d, expected, { resume: true });
+    expect(readFileSync(d).equals(data)).toBe(true);
+  });
+
+  it('a 404 is a ContentError from the DP; an unreachable DP is dp-unreachable', async () => {
+    const e = await contentError(downloadContentFile(client.contentUrl('PS100030', 'nope.bin'), dest(), expected));
+    expect(e.code).toBe('content-not-found');
+    expect(e.status).toBe(404);
+    const u = await contentError(downloadContentFile('http://127.0.0.1:1/content/PS100030/x', dest(), expected));
+    expect(u.code).toBe('dp-unreachable');
+    expect(u.message).toContain('http://127.0.0.1:1/content/PS100030/x');
+  });
+
+  it('keeps what arrived when the connection breaks, and a resume completes it', async () => {
+    // A server that sends the headers for the whole file but only the first 1 MiB, then drops the connection.
+    const cut = 1 << 20;
+    const flaky = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': data.length });
+      res.write(data.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    try {
+      const d = dest();
+      const e = await contentError(downloadContentFile(`http://127.0.0.1:${(flaky.address() as AddressInfo).port}/x`, d, expected));
+      expect(e.code).toBe('dp-unreachable');
+      expect(statSync(`${d}.partial`).size).toBe(cut);
+      const before = dp.ranges.length;
+      await downloadContentFile(url(), d, expected, { resume: true });
+      expect(dp.ranges.slice(before)).toEqual([`bytes=${cut}-`]);
+      expect(readFileSync(d).equals(data)).toBe(true);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((r) => flaky.close(r));
+    }
+  });
+
+  it('an abort keeps the .partial for later', async () => {
+    const d = dest();
+    const ac = new AbortController();
+    await expect(
+      downloadContentFile(url(), d, expected, {
+        signal: ac.signal,
+        onProgress: (done) => {
+          if (done > 0) ac.abort();
+        },
+      }),
+    ).rejects.toThrow(/abort/i);
+    expect(existsSync(d)).toBe(false);
+    expect(existsSync(`${d}.partial`)).toBe(true);
+    truncateSync(`${d}.partial`, 0);
+    expect(readdirSync(join(d, '..'))).toEqual(['install.wim.partial']);
+  });
+});
