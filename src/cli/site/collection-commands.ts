@@ -2,6 +2,7 @@
  * `osd collection …`, `osd device …`, `osd association …`: collections, devices, variables and
  * computer associations through the admin API (osd-features §3.1–§3.4). No logic of its own.
  */
+import type { Collection } from '../../site/collections/collections.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
@@ -10,18 +11,6 @@ import { AdminClient, withConnection, type ConnectionOptions } from './admin-cli
 
 type Opts = ConnectionOptions & { json?: boolean };
 
-interface Collection {
-  collectionId: string;
-  name: string;
-  comment: string;
-  limitingCollectionId: string | null;
-  limitingCollectionName: string | null;
-  builtIn: boolean;
-  variablePriority: number;
-  memberCount: number;
-  evaluatedAt: string | null;
-  ruleCount: number;
-}
 interface Rule {
   ruleId: number;
   kind: string;

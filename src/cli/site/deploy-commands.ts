@@ -3,6 +3,8 @@
  * Software Wizard (osd-features §4) over the admin API. The server applies every rule; a
  * high-risk deployment asks for --confirm-high-risk with the reasons.
  */
+import type { DeploymentInfo } from '../../site/deployments/deployments.js';
+import type { DeploymentContentManifest } from '../../site/deployments/content-manifest.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
@@ -13,29 +15,8 @@ interface Json extends ConnectionOptions {
   json?: boolean;
 }
 
-interface DeploymentOut {
-  id: string;
-  taskSequenceId: string;
-  taskSequenceName: string;
-  revision: number;
-  collectionId: string;
-  collectionName: string;
-  purpose: string;
-  settings: { availability: string; contentOption: string; preDownload: boolean; rerun: string };
-  collectionSize: number;
-  highRisk: boolean;
-  enabled: boolean;
-}
 
-interface ManifestOut {
-  preCacheApplies: boolean;
-  preCacheRule: string;
-  bootImage: { packageId: string; architecture: string; pxeCompatible: boolean | null; rule: string } | null;
-  packages: Array<{ packageId: string; name: string; type: string; sizeBytes: number; fileCount: number; preCached: boolean; preCache: { rule: string }; distributionPoints: string[] }>;
-  totals: { packages: number; totalBytes: number; preCacheBytes: number; notDistributed: string[]; withoutContent: string[] };
-}
-
-function line(d: DeploymentOut): string {
+function line(d: DeploymentInfo): string {
   return `${d.id}  ${d.taskSequenceId} r${d.revision} "${d.taskSequenceName}" → ${d.collectionId} "${d.collectionName}"  ${d.purpose}, ${d.settings.availability}${d.highRisk ? ', HIGH RISK' : ''}${d.enabled ? '' : ', disabled'}`;
 }
 
@@ -80,7 +61,7 @@ export function registerDeployCommands(program: Command): void {
         // Not a commander requiredOption: that would be demanded of `deploy list` too.
         if (!o.collection) throw new InputError({ input: '--collection', rule: 'which collection to deploy to is missing', hint: `osd deploy ${tsId} --collection <collectionId>` });
         if (o.revision !== undefined && !/^\d+$/.test(o.revision)) throw new InputError({ input: '--revision', rule: `"${o.revision}" is not a revision number` });
-        const r = await AdminClient.fromOptions(o).post<{ deployment: DeploymentOut; warnings: string[] }>('/deployments', {
+        const r = await AdminClient.fromOptions(o).post<{ deployment: DeploymentInfo; warnings: string[] }>('/deployments', {
           taskSequenceId: tsId,
           collectionId: o.collection,
           ...(o.revision ? { revision: Number(o.revision) } : {}),
@@ -113,7 +94,7 @@ export function registerDeployCommands(program: Command): void {
       const q = new URLSearchParams();
       if (o.collection) q.set('collectionId', o.collection);
       if (o.ts) q.set('taskSequenceId', o.ts);
-      const r = await AdminClient.fromOptions(o).get<DeploymentOut[]>(`/deployments${q.size ? `?${q}` : ''}`);
+      const r = await AdminClient.fromOptions(o).get<DeploymentInfo[]>(`/deployments${q.size ? `?${q}` : ''}`);
       if (o.json) return printJson(r);
       for (const d of r) print(line(d));
     });
@@ -129,7 +110,7 @@ export function registerDeployCommands(program: Command): void {
     .action(async (id: string, o: Json & { architecture?: string; language?: string; model?: string; firmware?: string }) => {
       const q = new URLSearchParams();
       for (const k of ['architecture', 'language', 'model', 'firmware'] as const) if (o[k]) q.set(k, o[k]!);
-      const r = await AdminClient.fromOptions(o).get<ManifestOut>(`/deployments/${encodeURIComponent(id)}/content-manifest${q.size ? `?${q}` : ''}`);
+      const r = await AdminClient.fromOptions(o).get<DeploymentContentManifest>(`/deployments/${encodeURIComponent(id)}/content-manifest${q.size ? `?${q}` : ''}`);
       if (o.json) return printJson(r);
       if (r.bootImage) print(`boot image ${r.bootImage.packageId} (${r.bootImage.architecture})${r.bootImage.pxeCompatible === false ? ' — NOT bootable by this machine: ' + r.bootImage.rule : ''}`);
       for (const p of r.packages) {
