@@ -38,6 +38,12 @@ bench: build
 	@node bench/engine.bench.mjs
 	@echo
 	@node bench/lab.bench.mjs
+	@echo
+	@node bench/dp.bench.mjs
+	@echo
+	@node bench/collections.bench.mjs
+	@echo
+	@node bench/api.bench.mjs
 
 clean:
 	rm -rf dist .tmp
