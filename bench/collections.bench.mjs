@@ -2,19 +2,43 @@
 // Collection membership benchmark (osd-features §3.1): 100,000 devices and 1,000 collections
 // (query rules on inventory properties, include/exclude, direct rules, limiting chains), one full
 // evaluation of every collection, on PGlite and on a throw-away PostgreSQL cluster.
-//   npx tsc -p tsconfig.build.json && node bench/collections.bench.mjs [devices] [collections]
+//   npx tsc -p tsconfig.build.json && node bench/collections.bench.mjs [devices] [collections] [--baseline] [--check]
 // PostgreSQL is skipped (with a note) where /usr/lib/postgresql/*/bin/initdb is missing.
+// --baseline also times the previous way, one SQL statement per collection (evaluateOne in
+// dependency order: minutes at full size); --check re-evaluates with every query rule in SQL and
+// fails unless the membership is the same as the JS pass gave.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../dist/site/db/pglite.js';
 import { openPostgres } from '../dist/site/db/postgres.js';
 import { openSite } from '../dist/site/site.js';
-import { evaluateAllCollections, evaluateWithDependents } from '../dist/site/collections/evaluate.js';
+import { evaluateAllCollections, evaluateOne, evaluateWithDependents } from '../dist/site/collections/evaluate.js';
+import { allInOrder, loadCollectionGraph } from '../dist/site/collections/graph.js';
 import { startThrowawayPostgres } from './throwaway-postgres.mjs';
 
-const DEVICES = Number(process.argv[2] ?? 100_000);
-const COLLECTIONS = Number(process.argv[3] ?? 1_000);
+const args = process.argv.slice(2);
+const numbers = args.filter((a) => !a.startsWith('--'));
+const DEVICES = Number(numbers[0] ?? 100_000);
+const COLLECTIONS = Number(numbers[1] ?? 1_000);
+const BASELINE = args.includes('--baseline');
+const CHECK = args.includes('--check');
+
+/** The previous evaluation, kept here as the baseline: one statement per collection, in order. */
+async function evaluateAllBaseline(tx) {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [0x4f534443]);
+  const graph = await loadCollectionGraph(tx);
+  const out = [];
+  for (const id of allInOrder(graph)) out.push(await evaluateOne(tx, id));
+  return out;
+}
+
+const snapshot = async (db) =>
+  (await db.query(`SELECT collection_id, count(*)::int AS n, sum(resource_id)::text AS s FROM collection_members GROUP BY 1 ORDER BY 1`)).rows.map((r) => `${r.collection_id}:${r.n}:${r.s}`).join(' ');
+const phases = (label) => {
+  const list = [];
+  return { onPhase: (name, ms) => list.push(`${name} ${(ms / 1000).toFixed(2)} s`), print: () => console.log(`  ${label}: ${list.join('; ')}`) };
+};
 const FIRST_RESOURCE = 16777220;
 
 async function populate(site) {
@@ -85,33 +109,65 @@ async function run(label, database) {
   const site = await openSite({ dataDir, database });
   try {
     const { populateSeconds, ids } = await populate(site);
+    let baseline;
+    if (BASELINE) {
+      const t = performance.now();
+      await site.db.transaction((tx) => evaluateAllBaseline(tx));
+      baseline = (performance.now() - t) / 1000;
+      const reference = await snapshot(site.db);
+      // Start the new evaluation from the same empty membership.
+      await site.db.query('DELETE FROM collection_members');
+      await site.db.query('UPDATE collections SET member_count = 0, evaluated_at = NULL');
+      baseline = { seconds: baseline, reference };
+    }
+    const p1 = phases('full evaluation');
     const t0 = performance.now();
-    const results = await site.db.transaction((tx) => evaluateAllCollections(tx));
+    const results = await site.db.transaction((tx) => evaluateAllCollections(tx, { onPhase: p1.onPhase }));
     const full = (performance.now() - t0) / 1000;
     const members = results.reduce((n, r) => n + r.memberCount, 0);
+    // The same again, nothing changed: reads everything, writes nothing.
+    const t2 = performance.now();
+    await site.db.transaction((tx) => evaluateAllCollections(tx));
+    const unchanged = (performance.now() - t2) / 1000;
     // One query collection and its dependents: what an admin waits for after a rule change.
+    const p2 = phases('one and its dependents');
     const t1 = performance.now();
-    const again = await site.db.transaction((tx) => evaluateWithDependents(tx, [ids[Math.min(25, ids.length - 1)]]));
+    const again = await site.db.transaction((tx) => evaluateWithDependents(tx, [ids[Math.min(25, ids.length - 1)]], { onPhase: p2.onPhase }));
     const one = (performance.now() - t1) / 1000;
     console.log(
-      `${label}: populate ${populateSeconds.toFixed(1)} s; full evaluation of ${results.length} collections ${full.toFixed(1)} s (${members.toLocaleString('en-US')} memberships); re-evaluating one query collection and its ${again.length - 1} dependents ${one.toFixed(2)} s`,
+      `${label}: populate ${populateSeconds.toFixed(1)} s; full evaluation of ${results.length} collections ${full.toFixed(1)} s (${members.toLocaleString('en-US')} memberships), again unchanged ${unchanged.toFixed(1)} s; re-evaluating one query collection and its ${again.length - 1} dependents ${one.toFixed(2)} s`,
     );
-    return full;
+    p1.print();
+    p2.print();
+    if (baseline) {
+      const same = (await snapshot(site.db)) === baseline.reference;
+      console.log(`  baseline (one statement per collection) ${baseline.seconds.toFixed(1)} s: ${(baseline.seconds / full).toFixed(1)}× slower; same membership: ${same}`);
+      if (!same) process.exitCode = 1;
+    }
+    if (CHECK) {
+      const before = await snapshot(site.db);
+      const t3 = performance.now();
+      await site.db.transaction((tx) => evaluateAllCollections(tx, { queries: 'sql' }));
+      const same = (await snapshot(site.db)) === before;
+      console.log(`  check: every query rule in SQL ${((performance.now() - t3) / 1000).toFixed(1)} s; same membership: ${same}`);
+      if (!same) process.exitCode = 1;
+    }
+    return { full, one, baseline: baseline?.seconds };
   } finally {
     await site.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-const pgliteSeconds = await run('PGlite', await openPglite(undefined));
-let pgSeconds;
+const pglite = await run('PGlite', await openPglite(undefined));
+let postgres;
 const pg = startThrowawayPostgres();
 if (pg) {
   try {
     const admin = await openPostgres(pg.url);
     await admin.query('CREATE DATABASE bench');
     await admin.close();
-    pgSeconds = await run('PostgreSQL', await openPostgres(pg.url.replace(/\/postgres$/, '/bench')));
+    postgres = await run('PostgreSQL', await openPostgres(pg.url.replace(/\/postgres$/, '/bench')));
   } finally {
     pg.stop();
   }
@@ -119,7 +175,10 @@ if (pg) {
   console.log('PostgreSQL: skipped (not installed: apt-get install postgresql)');
 }
 const n = (x) => x.toLocaleString('en-US');
+const figure = (r) => `${r.full.toFixed(1)} s${r.baseline !== undefined ? ` (was ${r.baseline.toFixed(1)} s)` : ''}`;
 console.log(
-  `membership ${n(DEVICES)} devices × ${n(COLLECTIONS)} collections: PGlite ${pgliteSeconds.toFixed(1)} s` +
-    (pgSeconds !== undefined ? `, PostgreSQL ${pgSeconds.toFixed(1)} s (ratio ${(pgSeconds / pgliteSeconds).toFixed(2)})` : ''),
+  `membership ${n(DEVICES)} devices × ${n(COLLECTIONS)} collections: PGlite ${figure(pglite)}` +
+    (postgres ? `, PostgreSQL ${figure(postgres)} (ratio ${(postgres.full / pglite.full).toFixed(2)})` : '') +
+    `; one collection and its dependents: PGlite ${pglite.one.toFixed(2)} s` +
+    (postgres ? `, PostgreSQL ${postgres.one.toFixed(2)} s` : ''),
 );

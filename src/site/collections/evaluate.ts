@@ -1,8 +1,10 @@
 /**
  * Collection membership (osd-features §3.1): (direct ∪ query ∪ include) − exclude, restricted to
- * the limiting collection's members. Each collection is one INSERT/DELETE statement over the
- * devices table, so 100,000 devices take a fraction of a second per collection; the result is kept
- * in collection_members with member_count and evaluated_at on the collection's row.
+ * the limiting collection's members; the result is kept in collection_members with member_count
+ * and evaluated_at on the collection's row. A collection and its dependents, or every collection,
+ * are evaluated together in memory (membership.ts: one pass over the devices for all their query
+ * rules, only the difference written); evaluateOne is the same result for one collection as one
+ * SQL statement (importing devices uses it for All Systems; tests compare the two).
  *
  * All Systems holds every device, the two unknown-computer objects included [I]: ConfigMgr shows
  * them there (its All Systems has a rule for SMS_R_UnknownSystem), which is why a required
@@ -12,35 +14,29 @@
 import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import { allInOrder, loadCollectionGraph, withDependentsInOrder } from './graph.js';
+import { evaluateInOrder, type EvaluateOptions, type EvaluationResult } from './membership.js';
 import { compileCollectionQuery, parseCollectionQuery } from './query-rule.js';
+
+export type { EvaluateOptions, EvaluationResult } from './membership.js';
 
 /** Serialises evaluations across servers sharing one database (pg_advisory_xact_lock key). */
 const EVALUATION_LOCK = 0x4f534443;
 
-export interface EvaluationResult {
-  collectionId: string;
-  memberCount: number;
-}
-
 /** Evaluates `roots` and every collection depending on them, in dependency order, in `tx`. */
-export async function evaluateWithDependents(tx: Queryable, roots: readonly string[]): Promise<EvaluationResult[]> {
+export async function evaluateWithDependents(tx: Queryable, roots: readonly string[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
   const graph = await loadCollectionGraph(tx);
   // A new site's All Systems has never been evaluated (the seed does not): do it first, once.
   const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM collections WHERE collection_id = $1 AND evaluated_at IS NULL', [ALL_SYSTEMS]);
   const first = rows[0]?.n ? [ALL_SYSTEMS] : [];
-  const out: EvaluationResult[] = [];
-  for (const id of withDependentsInOrder(graph, [...first, ...roots])) out.push(await evaluateOne(tx, id));
-  return out;
+  return evaluateInOrder(tx, graph, withDependentsInOrder(graph, [...first, ...roots]), options);
 }
 
 /** Evaluates every collection (All Systems first, then each after what it depends on). */
-export async function evaluateAllCollections(tx: Queryable): Promise<EvaluationResult[]> {
+export async function evaluateAllCollections(tx: Queryable, options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
   const graph = await loadCollectionGraph(tx);
-  const out: EvaluationResult[] = [];
-  for (const id of allInOrder(graph)) out.push(await evaluateOne(tx, id));
-  return out;
+  return evaluateInOrder(tx, graph, allInOrder(graph), options);
 }
 
 /** One collection, assuming the collections it depends on are up to date. */

@@ -16,7 +16,7 @@
  */
 import { tokenize, type Token } from '../../engine/conditions/wql/lexer.js';
 import { WqlError } from '../../engine/conditions/wql/errors.js';
-import { LikePatternError, likeToRegexSource } from '../../engine/conditions/wql/like.js';
+import { compileLike, LikePatternError, likeToRegexSource } from '../../engine/conditions/wql/like.js';
 import { badInput, type SiteError } from '../errors.js';
 import { normaliseMac } from '../devices/identity.js';
 import { canonicalPropertyKey } from '../devices/properties.js';
@@ -283,20 +283,21 @@ export function checkCollectionQuery(text: string, input: string): CollectionQue
 
 type Column =
   | { kind: 'number'; sql: string }
-  | { kind: 'text'; sql: string }
-  | { kind: 'boolean'; sql: string }
+  | { kind: 'text'; sql: string; field: 'name' | 'smbiosGuid' }
+  | { kind: 'boolean'; sql: string; field: 'client' | 'isSiteSystem' | 'isServer' }
   | { kind: 'mac' }
-  | { kind: 'property'; sql: string };
+  /** An inventory property: `key` is its canonical spelling (an exact jsonb key), else found by `lowerName`. */
+  | { kind: 'property'; sql: string; key?: string; lowerName: string };
 
 const COLUMNS: Record<string, Column> = {
   resourceid: { kind: 'number', sql: 'd.resource_id' },
-  name: { kind: 'text', sql: 'd.name' },
-  netbiosname: { kind: 'text', sql: 'd.name' },
-  smbiosguid: { kind: 'text', sql: 'd.smbios_guid' },
+  name: { kind: 'text', sql: 'd.name', field: 'name' },
+  netbiosname: { kind: 'text', sql: 'd.name', field: 'name' },
+  smbiosguid: { kind: 'text', sql: 'd.smbios_guid', field: 'smbiosGuid' },
   macaddresses: { kind: 'mac' },
-  client: { kind: 'boolean', sql: 'd.client' },
-  issitesystem: { kind: 'boolean', sql: 'd.is_site_system' },
-  isserver: { kind: 'boolean', sql: 'd.is_server' },
+  client: { kind: 'boolean', sql: 'd.client', field: 'client' },
+  issitesystem: { kind: 'boolean', sql: 'd.is_site_system', field: 'isSiteSystem' },
+  isserver: { kind: 'boolean', sql: 'd.is_server', field: 'isServer' },
 };
 
 const NUMERIC_TEXT = `'^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$'`;
@@ -310,10 +311,34 @@ export function compileCollectionQuery(q: CollectionQuery, params: unknown[]): s
   return `(d.unknown_computer IS NULL AND ${where})`;
 }
 
+/** A constant as the text SQL compares: a string's value, a number as written, true/false. */
+const constText = (c: Const): string => (c.kind === 'string' ? c.value : c.kind === 'number' ? c.text : String(c.value));
+
+function constError(attr: Attr, text: string, message: string): WqlError {
+  return new WqlError({ codeName: 'WBEM_E_INVALID_QUERY', message, query: text, column: attr.start + 1, length: attr.name.length });
+}
+
+/** A constant compared with a number attribute (ResourceId): a number or a numeric string. */
+function constNumber(c: Const, attr: Attr, text: string): number {
+  if (c.kind === 'number') return c.value;
+  if (c.kind === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(c.value)) return Number(c.value);
+  throw constError(attr, text, `${attr.name} is a number; ${JSON.stringify(constText(c))} is not`);
+}
+
+/** A constant compared with a true/false attribute: TRUE/FALSE, 1/0 or their strings. */
+function constBoolean(c: Const, attr: Attr, text: string): boolean {
+  if (c.kind === 'boolean') return c.value;
+  if (c.kind === 'number' && (c.value === 0 || c.value === 1)) return c.value === 1;
+  if (c.kind === 'string' && /^(true|false|0|1)$/i.test(c.value)) return /^(true|1)$/i.test(c.value);
+  throw constError(attr, text, `${attr.name} is true/false (or 1/0); ${JSON.stringify(constText(c))} is not`);
+}
+
+/** A MAC constant as stored (colon format, upper case) when it is one; else upper-cased as written. */
+const constMac = (c: Const): string => normaliseMac(constText(c)) ?? constText(c).toUpperCase();
+
 function compileExpr(e: QueryExpr, params: unknown[], text: string): string {
   const p = (v: unknown, cast: string): string => `$${params.push(v)}::${cast}`;
-  const fail = (attr: Attr, message: string, hint?: string): WqlError =>
-    new WqlError({ codeName: 'WBEM_E_INVALID_QUERY', message, query: text, column: attr.start + 1, length: attr.name.length, hint });
+  const fail = (attr: Attr, message: string): WqlError => constError(attr, text, message);
   switch (e.kind) {
     case 'or':
     case 'and':
@@ -324,18 +349,8 @@ function compileExpr(e: QueryExpr, params: unknown[], text: string): string {
       break;
   }
   const col = column(e.attr.name);
-  const constText = (c: Const): string => (c.kind === 'string' ? c.value : c.kind === 'number' ? c.text : String(c.value));
-  const asNumber = (c: Const): number => {
-    if (c.kind === 'number') return c.value;
-    if (c.kind === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(c.value)) return Number(c.value);
-    throw fail(e.attr, `${e.attr.name} is a number; ${JSON.stringify(constText(c))} is not`);
-  };
-  const asBoolean = (c: Const): boolean => {
-    if (c.kind === 'boolean') return c.value;
-    if (c.kind === 'number' && (c.value === 0 || c.value === 1)) return c.value === 1;
-    if (c.kind === 'string' && /^(true|false|0|1)$/i.test(c.value)) return /^(true|1)$/i.test(c.value);
-    throw fail(e.attr, `${e.attr.name} is true/false (or 1/0); ${JSON.stringify(constText(c))} is not`);
-  };
+  const asNumber = (c: Const): number => constNumber(c, e.attr, text);
+  const asBoolean = (c: Const): boolean => constBoolean(c, e.attr, text);
   /** A text expression of the attribute, for LIKE and string comparisons. */
   const textOf = (c: Column, macVar = 'm.mac'): string =>
     c.kind === 'mac' ? macVar : c.kind === 'number' || c.kind === 'boolean' ? `${c.sql}::text` : c.sql;
@@ -367,7 +382,7 @@ function compileExpr(e: QueryExpr, params: unknown[], text: string): string {
       if (col.kind === 'number') sql = `${col.sql} = ANY(${p(e.values.map(asNumber), 'numeric[]')})`;
       else if (col.kind === 'boolean') sql = `${col.sql} = ANY(${p(e.values.map(asBoolean), 'boolean[]')})`;
       else if (col.kind === 'mac') {
-        const macs = e.values.map((v) => normaliseMac(constText(v)) ?? constText(v).toUpperCase());
+        const macs = e.values.map(constMac);
         sql = `d.resource_id IN (SELECT resource_id FROM device_macs WHERE mac = ANY(${p(macs, 'text[]')}))`;
       } else sql = `lower(${col.sql}) = ANY(${p(e.values.map((v) => constText(v).toLowerCase()), 'text[]')})`;
       sql = `COALESCE(${sql}, false)`;
@@ -382,7 +397,7 @@ function compileExpr(e: QueryExpr, params: unknown[], text: string): string {
         return `${col.sql} ${op} ${p(asBoolean(v), 'boolean')}`;
       }
       if (col.kind === 'mac') {
-        const mac = normaliseMac(constText(v)) ?? constText(v).toUpperCase();
+        const mac = constMac(v);
         // Equality uses the device_macs index; the other operators look at each address.
         if (op === '=') return `d.resource_id IN (SELECT resource_id FROM device_macs WHERE mac = ${p(mac, 'text')})`;
         return macAny(`m.mac ${op} ${p(mac, 'text')}${ordering(op)}`);
@@ -403,10 +418,10 @@ function column(name: string): Column {
   const known = COLUMNS[name.toLowerCase()];
   if (known) return known;
   const key = canonicalPropertyKey(name);
-  if (key) return { kind: 'property', sql: `(d.properties->>'${key}')` };
+  if (key) return { kind: 'property', sql: `(d.properties->>'${key}')`, key, lowerName: name.toLowerCase() };
   // Any other inventory property: found by name, case-insensitively. Names are WQL identifiers
   // ([A-Za-z_][A-Za-z0-9_]*), so quoting them as a literal is safe.
-  return { kind: 'property', sql: `(SELECT e.value FROM jsonb_each_text(d.properties) AS e WHERE lower(e.key) = '${name.toLowerCase()}' LIMIT 1)` };
+  return { kind: 'property', sql: `(SELECT e.value FROM jsonb_each_text(d.properties) AS e WHERE lower(e.key) = '${name.toLowerCase()}' LIMIT 1)`, lowerName: name.toLowerCase() };
 }
 
 /** A WQL LIKE pattern with [sets] as an anchored POSIX regular expression (PostgreSQL `~*`). */
@@ -434,4 +449,459 @@ export function likeToPosixRegex(pattern: string): string {
     i++;
   }
   return `${out}$`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same conditions as a JS predicate over one device, so a full evaluation reads the devices
+// once and tests every query rule on each (evaluate.ts) instead of scanning the table once per
+// rule. Built from the same AST, column map and constant coercions as the SQL above, and exact
+// where it is offered: SQL's three-valued logic (a comparison with a missing value is unknown, NOT
+// unknown is unknown, LIKE and IN are COALESCEd to false, only true selects), numbers compared as
+// the decimals PostgreSQL compares. What only the database can answer exactly is left to it:
+// compileCollectionPredicate returns undefined for a query with text outside ASCII (lower(), ILIKE
+// and ~* follow the database's locale there) or a LIKE set other than plain characters and
+// ranges, and deviceFacts returns undefined for a device with text outside ASCII or inventory that
+// is not flat. test/site/collections/query-predicate.test.ts checks both against the SQL.
+
+/** A text value and its lower-case form. */
+export interface TextValue {
+  text: string;
+  lower: string;
+  /** The value as a decimal when it passes NUMERIC_TEXT (null when not), computed on first use. */
+  numeric?: Decimal | null;
+}
+
+/** What the SQL condition reads of a device (ASCII text only). */
+export interface DeviceFacts {
+  resourceId: number;
+  /** resource_id::text */
+  resourceIdText: TextValue;
+  name: TextValue;
+  smbiosGuid: TextValue | null;
+  unknownComputer: boolean;
+  client: boolean;
+  isSiteSystem: boolean;
+  isServer: boolean;
+  /** The elements of mac_addresses (LIKE, orderings and IS NULL read the jsonb array). */
+  macAddresses: readonly string[];
+  /** The device_macs rows (= and IN read that table, as the SQL does). */
+  macRows: readonly string[];
+  /**
+   * The inventory properties the predicates read, by FactsLayout slot: properties->>key for a
+   * canonical key, the first key in jsonb order with the lower-case name for another (undefined
+   * when missing, null for a JSON null).
+   */
+  slots: (TextValue | null | undefined)[];
+}
+
+/** Where deviceFacts puts each property the predicates compiled with this layout read. */
+export class FactsLayout {
+  readonly exact = new Map<string, number>();
+  readonly lower = new Map<string, number>();
+  /** Equal property values share one TextValue, so lower() and the decimal are computed once. */
+  readonly values = new Map<string, TextValue>();
+  private size = 0;
+  slot(c: Column & { kind: 'property' }): number {
+    const [map, name] = c.key !== undefined ? [this.exact, c.key] : [this.lower, c.lowerName];
+    let n = map.get(name);
+    if (n === undefined) map.set(name, (n = this.size++));
+    return n;
+  }
+  value(text: string): TextValue {
+    let v = this.values.get(text);
+    if (!v) this.values.set(text, (v = textValue(text)));
+    return v;
+  }
+}
+
+/** A row of DEVICE_FACTS_SQL. */
+export interface DeviceRow {
+  resource_id: number;
+  name: string;
+  smbios_guid: string | null;
+  unknown: boolean;
+  client: boolean;
+  is_site_system: boolean;
+  is_server: boolean;
+  macs: string;
+  props: string;
+}
+
+export const DEVICE_FACTS_SQL = `SELECT d.resource_id, d.name, d.smbios_guid, d.unknown_computer IS NOT NULL AS unknown, d.client, d.is_site_system, d.is_server,
+  d.mac_addresses::text AS macs, d.properties::text AS props FROM devices d`;
+
+const ASCII = /^[\x00-\x7f]*$/;
+const textValue = (text: string): TextValue => ({ text, lower: text.toLowerCase() });
+
+/**
+ * A device's facts from its row and device_macs rows, or undefined when the JS predicate could not
+ * be exact for it (text outside ASCII, a resource id beyond 2^53, non-string MACs, inventory
+ * values that are objects or arrays): such a device is left to the SQL.
+ */
+export function deviceFacts(row: DeviceRow, macRows: readonly string[], layout: FactsLayout): DeviceFacts | undefined {
+  const rid = Number(row.resource_id);
+  if (!Number.isSafeInteger(rid)) return undefined;
+  if (!ASCII.test(row.name) || (row.smbios_guid !== null && !ASCII.test(row.smbios_guid)) || !ASCII.test(row.macs) || !ASCII.test(row.props)) return undefined;
+  const macs: unknown = JSON.parse(row.macs);
+  if (!Array.isArray(macs) || !macs.every((m) => typeof m === 'string')) return undefined;
+  const pairs = parseFlatJsonObject(row.props);
+  if (!pairs) return undefined;
+  const slots: (TextValue | null | undefined)[] = [];
+  for (const [key, value] of pairs) {
+    const exact = layout.exact.get(key);
+    const lower = layout.lower.size ? layout.lower.get(key.toLowerCase()) : undefined;
+    if (exact === undefined && lower === undefined) continue;
+    const v = value === null ? null : layout.value(value);
+    if (exact !== undefined) slots[exact] = v;
+    if (lower !== undefined && slots[lower] === undefined) slots[lower] = v;
+  }
+  return {
+    resourceId: rid,
+    resourceIdText: textValue(String(rid)),
+    name: textValue(row.name),
+    smbiosGuid: row.smbios_guid === null ? null : textValue(row.smbios_guid),
+    unknownComputer: row.unknown,
+    client: row.client,
+    isSiteSystem: row.is_site_system,
+    isServer: row.is_server,
+    macAddresses: macs as string[],
+    macRows,
+    slots,
+  };
+}
+
+/**
+ * `{"key": value, …}` as jsonb prints it, to [key, value as ->> gives it] pairs in order: strings
+ * unescaped, numbers as printed (so 1.50 stays 1.50), true/false, null as null. Undefined for
+ * anything else (nested objects or arrays, which ->> would print in jsonb's own format).
+ */
+export function parseFlatJsonObject(text: string): [string, string | null][] | undefined {
+  const out: [string, string | null][] = [];
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\t' || text[i] === '\r')) i++;
+  };
+  const str = (): string | undefined => {
+    if (text[i] !== '"') return undefined;
+    let j = i + 1;
+    let escaped = false;
+    while (j < text.length && text[j] !== '"') {
+      if (text[j] === '\\') {
+        escaped = true;
+        j++;
+      }
+      j++;
+    }
+    if (j >= text.length) return undefined;
+    const raw = text.slice(i, j + 1);
+    i = j + 1;
+    return escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+  };
+  ws();
+  if (text[i] !== '{') return undefined;
+  i++;
+  ws();
+  if (text[i] === '}') return i + 1 === text.trimEnd().length ? out : undefined;
+  for (;;) {
+    ws();
+    const key = str();
+    if (key === undefined) return undefined;
+    ws();
+    if (text[i] !== ':') return undefined;
+    i++;
+    ws();
+    let value: string | null;
+    const c = text[i];
+    if (c === '"') {
+      const s = str();
+      if (s === undefined) return undefined;
+      value = s;
+    } else {
+      const m = /^(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+      if (!m) return undefined;
+      i += m[0].length;
+      value = m[0] === 'null' ? null : m[0];
+      // jsonb prints numbers without exponents; a stray one is left to the SQL.
+      if (/[eE]/.test(m[0]) && m[0] !== 'true' && m[0] !== 'false') return undefined;
+    }
+    out.push([key, value]);
+    ws();
+    if (text[i] === ',') {
+      i++;
+      continue;
+    }
+    if (text[i] === '}') {
+      i++;
+      ws();
+      return i === text.length ? out : undefined;
+    }
+    return undefined;
+  }
+}
+
+/** A decimal number, exactly: sign, integer digits without leading zeros, fraction digits without trailing zeros. */
+export interface Decimal {
+  sign: -1 | 0 | 1;
+  int: string;
+  frac: string;
+  /** The value as a double when that is exact (an integer of at most 15 digits), for a fast comparison. */
+  exact?: number;
+}
+
+/** Parses `  -0012.500 `, `1e+21` or `5e-7` (what PostgreSQL's numeric input reads); undefined if none of these. */
+export function parseDecimal(text: string): Decimal | undefined {
+  const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (!m || (!m[2] && !m[3])) return undefined;
+  const digits = m[2] + (m[3] ?? '');
+  const point = m[2].length + Number(m[4] ?? 0);
+  if (!Number.isSafeInteger(point) || Math.abs(point) > 100_000) return undefined;
+  let int: string;
+  let frac: string;
+  if (point <= 0) {
+    int = '';
+    frac = '0'.repeat(-point) + digits;
+  } else if (point >= digits.length) {
+    int = digits + '0'.repeat(point - digits.length);
+    frac = '';
+  } else {
+    int = digits.slice(0, point);
+    frac = digits.slice(point);
+  }
+  int = int.replace(/^0+/, '');
+  frac = frac.replace(/0+$/, '');
+  const sign = !int && !frac ? 0 : m[1] === '-' ? -1 : 1;
+  const d: Decimal = { sign, int, frac };
+  if (!frac && int.length <= 15) d.exact = sign * Number(int || '0');
+  return d;
+}
+
+export function compareDecimal(a: Decimal, b: Decimal): number {
+  if (a.exact !== undefined && b.exact !== undefined) return a.exact < b.exact ? -1 : a.exact > b.exact ? 1 : 0;
+  if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
+  let m = 0;
+  if (a.int.length !== b.int.length) m = a.int.length < b.int.length ? -1 : 1;
+  else if (a.int !== b.int) m = a.int < b.int ? -1 : 1;
+  else if (a.frac !== b.frac) m = a.frac < b.frac ? -1 : 1;
+  return a.sign < 0 ? -m : m;
+}
+
+/** A number as the database receives it as a parameter (the drivers send String(n)). */
+const paramDecimal = (n: number): Decimal | undefined => (Number.isFinite(n) ? parseDecimal(String(n)) : undefined);
+
+const NUMERIC_TEXT_RE = /^\s*-?[0-9]+(\.[0-9]+)?\s*$/;
+const numericOf = (v: TextValue): Decimal | null => {
+  if (v.numeric === undefined) v.numeric = NUMERIC_TEXT_RE.test(v.text) ? (parseDecimal(v.text) ?? null) : null;
+  return v.numeric;
+};
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const holds = (c: number, op: CmpOp): boolean =>
+  op === '=' ? c === 0 : op === '<>' ? c !== 0 : op === '<' ? c < 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : c >= 0;
+
+/** Whether the LIKE sets of a pattern are plain characters, ranges and a leading ^, sliced as likeToPosixRegex slices them. */
+function likeSetsArePlain(pattern: string): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] !== '[') continue;
+    const close = pattern.indexOf(']', i + 2);
+    if (close < 0) return false;
+    let body = pattern.slice(i + 1, close);
+    if (body === '^') return false;
+    if (body.startsWith('^')) body = body.slice(1);
+    if (/[[\]\\]/.test(body)) return false;
+    for (let k = 0; k < body.length; ) {
+      if (body[k + 1] === '-' && k + 2 < body.length) {
+        const lo = body[k];
+        const hi = body[k + 2];
+        if (lo === '-' || hi === '-' || hi < lo) return false;
+        k += 3;
+        continue;
+      }
+      if (body[k] === '-' && k !== 0 && k !== body.length - 1) return false;
+      k++;
+    }
+    i = close;
+  }
+  return true;
+}
+
+type Tri = boolean | null;
+type Pred = (d: DeviceFacts) => Tri;
+
+class NotExact extends Error {}
+
+/**
+ * The query as a predicate over one device's facts (true when the SQL condition is true), or
+ * undefined when the JS could not be exact for it and the SQL must evaluate it. Throws WqlError as
+ * compileCollectionQuery does.
+ */
+export function compileCollectionPredicate(q: CollectionQuery, layout: FactsLayout): ((d: DeviceFacts) => boolean) | undefined {
+  try {
+    const where = q.where ? predicate(q.where, q.text, layout) : (): Tri => true;
+    return (d) => !d.unknownComputer && where(d) === true;
+  } catch (e) {
+    if (e instanceof NotExact) return undefined;
+    throw e;
+  }
+}
+
+function predicate(e: QueryExpr, text: string, layout: FactsLayout): Pred {
+  switch (e.kind) {
+    case 'and': {
+      const ops = e.operands.map((o) => predicate(o, text, layout));
+      return (d) => {
+        let r: Tri = true;
+        for (const op of ops) {
+          const v = op(d);
+          if (v === false) return false;
+          if (v === null) r = null;
+        }
+        return r;
+      };
+    }
+    case 'or': {
+      const ops = e.operands.map((o) => predicate(o, text, layout));
+      return (d) => {
+        let r: Tri = false;
+        for (const op of ops) {
+          const v = op(d);
+          if (v === true) return true;
+          if (v === null) r = null;
+        }
+        return r;
+      };
+    }
+    case 'not': {
+      const op = predicate(e.operand, text, layout);
+      return (d) => {
+        const v = op(d);
+        return v === null ? null : !v;
+      };
+    }
+    default:
+      break;
+  }
+  const col = column(e.attr.name);
+  const ascii = (s: string): string => {
+    if (!ASCII.test(s)) throw new NotExact();
+    return s;
+  };
+  const num = (n: number): Decimal => {
+    const d = paramDecimal(n);
+    if (!d) throw new NotExact();
+    return d;
+  };
+  const negate = (p: (d: DeviceFacts) => boolean, negated: boolean): Pred => (negated ? (d) => !p(d) : p);
+  /** The attribute's text (what textOf gives the SQL), for LIKE and string comparisons. */
+  const textOf = (c: Column): ((d: DeviceFacts) => TextValue | null) => {
+    switch (c.kind) {
+      case 'number':
+        return (d) => d.resourceIdText;
+      case 'boolean': {
+        const get = boolOf(c);
+        const t = textValue('true');
+        const f = textValue('false');
+        return (d) => (get(d) ? t : f);
+      }
+      case 'text': {
+        const field = c.field;
+        return (d) => d[field];
+      }
+      case 'property': {
+        const slot = layout.slot(c);
+        return (d) => d.slots[slot] ?? null;
+      }
+      case 'mac':
+        throw new Error('MACAddresses has no single text');
+    }
+  };
+
+  switch (e.kind) {
+    case 'null': {
+      let p: (d: DeviceFacts) => boolean;
+      if (col.kind === 'mac') p = (d) => d.macAddresses.length === 0;
+      else if (col.kind === 'number' || col.kind === 'boolean') p = () => false;
+      else {
+        const get = textOf(col);
+        p = (d) => get(d) === null;
+      }
+      return negate(p, e.negated);
+    }
+    case 'like': {
+      if (!likeSetsArePlain(ascii(e.pattern))) throw new NotExact();
+      const re = compileLike(e.pattern);
+      let p: (d: DeviceFacts) => boolean;
+      if (col.kind === 'mac') p = (d) => d.macAddresses.some((m) => re.test(m));
+      else {
+        const get = textOf(col);
+        p = (d) => {
+          const v = get(d);
+          return v !== null && re.test(v.text);
+        };
+      }
+      return negate(p, e.negated);
+    }
+    case 'in': {
+      let p: (d: DeviceFacts) => boolean;
+      if (col.kind === 'number') {
+        const values = e.values.map((v) => num(constNumber(v, e.attr, text)));
+        p = (d) => {
+          const rid = numericOf(d.resourceIdText)!;
+          return values.some((v) => compareDecimal(rid, v) === 0);
+        };
+      } else if (col.kind === 'boolean') {
+        const values = e.values.map((v) => constBoolean(v, e.attr, text));
+        const get = boolOf(col);
+        p = (d) => values.includes(get(d));
+      } else if (col.kind === 'mac') {
+        const macs = new Set(e.values.map((v) => ascii(constMac(v))));
+        p = (d) => d.macRows.some((m) => macs.has(m));
+      } else {
+        const values = new Set(e.values.map((v) => ascii(constText(v)).toLowerCase()));
+        const get = textOf(col);
+        p = (d) => {
+          const v = get(d);
+          return v !== null && values.has(v.lower);
+        };
+      }
+      return negate(p, e.negated);
+    }
+    case 'cmp': {
+      const op = e.op;
+      const v = e.value;
+      if (col.kind === 'number') {
+        const n = num(constNumber(v, e.attr, text));
+        return (d) => holds(compareDecimal(numericOf(d.resourceIdText)!, n), op);
+      }
+      if (col.kind === 'boolean') {
+        if (op !== '=' && op !== '<>') throw constError(e.attr, text, `${e.attr.name} is true/false: compare it with = or <>`);
+        const b = constBoolean(v, e.attr, text);
+        const get = boolOf(col);
+        return (d) => (get(d) === b) === (op === '=');
+      }
+      if (col.kind === 'mac') {
+        const mac = ascii(constMac(v));
+        if (op === '=') return (d) => d.macRows.includes(mac);
+        return (d) => d.macAddresses.some((m) => holds(compareText(m, mac), op));
+      }
+      const get = textOf(col);
+      if (col.kind === 'property' && v.kind === 'number') {
+        const n = num(v.value);
+        return (d) => {
+          const x = get(d);
+          const dec = x === null ? null : numericOf(x);
+          return dec === null ? null : holds(compareDecimal(dec, n), op);
+        };
+      }
+      const c = ascii(constText(v)).toLowerCase();
+      return (d) => {
+        const x = get(d);
+        return x === null ? null : holds(compareText(x.lower, c), op);
+      };
+    }
+  }
+}
+
+function boolOf(c: Column & { kind: 'boolean' }): (d: DeviceFacts) => boolean {
+  const field = c.field;
+  return (d) => d[field];
 }

@@ -1,0 +1,313 @@
+/**
+ * Evaluating many collections at once (osd-features §3.1): the membership of each collection in
+ * dependency order, as (direct ∪ query ∪ include) − exclude, restricted to the limiting
+ * collection's members; All Systems holds every device. The same result evaluateOne gives one
+ * collection at a time, computed in memory:
+ *
+ * - every query rule of the collections being evaluated is tested on each device in one pass over
+ *   the devices table (compileCollectionPredicate: the same parsed query and semantics as the SQL),
+ *   instead of one scan of the table per rule; a rule or a device the JS cannot evaluate exactly
+ *   (text outside ASCII …) goes to the SQL, and a handful of rules go to the SQL anyway (cheaper
+ *   than reading every device);
+ * - the set algebra runs on bitsets over the devices, in topological order;
+ * - only the difference from the stored membership is written, in a few large statements.
+ *
+ * 100,000 devices × 1,000 collections: seconds instead of minutes (bench/collections.bench.mjs).
+ */
+import type { Queryable } from '../db/database.js';
+import { ALL_SYSTEMS, ALL_UNKNOWN_COMPUTERS } from '../seed.js';
+import type { CollectionGraph } from './graph.js';
+import { compileCollectionPredicate, compileCollectionQuery, DEVICE_FACTS_SQL, deviceFacts, FactsLayout, parseCollectionQuery, type CollectionQuery, type DeviceRow } from './query-rule.js';
+
+export interface EvaluationResult {
+  collectionId: string;
+  memberCount: number;
+}
+
+export interface EvaluateOptions {
+  /**
+   * How query rules are evaluated: 'auto' (the default) reads the devices once when at least
+   * JS_SCAN_MIN_RULES rules need evaluating, else runs one statement per rule; 'js' and 'sql' force
+   * one way (tests compare them).
+   */
+  queries?: 'auto' | 'js' | 'sql';
+  /** Called with each phase's duration in milliseconds (benchmarks). */
+  onPhase?: (phase: string, ms: number) => void;
+}
+
+/** From this many query rules on, one pass over the devices in JS beats one scan per rule. */
+export const JS_SCAN_MIN_RULES = 4;
+
+const BUILT_IN = new Set([ALL_SYSTEMS, ALL_UNKNOWN_COMPUTERS]);
+
+/** Rows per write statement. */
+const WRITE_CHUNK = 50_000;
+
+interface QueryRule {
+  collectionId: string;
+  query: CollectionQuery;
+  matches: number[];
+}
+
+interface Plan {
+  direct: number[];
+  queries: QueryRule[];
+  includes: string[];
+  excludes: string[];
+  limiting?: string;
+}
+
+/**
+ * Evaluates the collections of `order` (dependencies first; those it does not name are read as
+ * stored) in `tx` and stores their membership. The caller holds the evaluation lock.
+ */
+export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, order: readonly string[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
+  if (!order.length) return [];
+  let t = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    options.onPhase?.(name, now - t);
+    t = now;
+  };
+  const selected = new Set(order);
+
+  // 1. The rules of the collections evaluated.
+  const { rows: ruleRows } = await tx.query<{ collection_id: string; kind: string; resource_id: number | null; query: string | null; ref_collection_id: string | null }>(
+    `SELECT collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[]) ORDER BY id`,
+    [textArray(order)],
+  );
+  const plans = new Map<string, Plan>();
+  for (const id of order) {
+    const limiting = graph.get(id)?.links.find((l) => l.kind === 'limiting')?.to;
+    plans.set(id, { direct: [], queries: [], includes: [], excludes: [], limiting });
+  }
+  const queryRules: QueryRule[] = [];
+  for (const r of ruleRows) {
+    const plan = plans.get(r.collection_id);
+    if (!plan || r.collection_id === ALL_SYSTEMS) continue;
+    if (r.kind === 'direct' && r.resource_id !== null) plan.direct.push(Number(r.resource_id));
+    else if (r.kind === 'query' && r.query !== null) {
+      const rule = { collectionId: r.collection_id, query: parseCollectionQuery(r.query), matches: [] };
+      compileCollectionQuery(rule.query, []); // throws for a stored rule that no longer compiles, as evaluateOne does
+      plan.queries.push(rule);
+      queryRules.push(rule);
+    } else if (r.kind === 'include' && r.ref_collection_id !== null) plan.includes.push(r.ref_collection_id);
+    else if (r.kind === 'exclude' && r.ref_collection_id !== null) plan.excludes.push(r.ref_collection_id);
+  }
+  phase('rules');
+
+  // 2. Query rules: one pass over the devices in JS, or one statement per rule.
+  const mode = options.queries ?? 'auto';
+  const layout = new FactsLayout();
+  const predicates = mode === 'sql' ? [] : queryRules.map((r) => compileCollectionPredicate(r.query, layout));
+  const jsRules = queryRules.filter((_, i) => predicates[i]);
+  const useJs = mode === 'js' || (mode === 'auto' && jsRules.length >= JS_SCAN_MIN_RULES);
+  let allDevices: number[] | undefined;
+  const sqlRules: QueryRule[] = [];
+  if (useJs) {
+    const { rows: macRows } = await tx.query<{ resource_id: number; mac: string }>('SELECT resource_id, mac FROM device_macs');
+    const macs = new Map<number, string[]>();
+    for (const m of macRows) {
+      const rid = Number(m.resource_id);
+      const list = macs.get(rid);
+      if (list) list.push(m.mac);
+      else macs.set(rid, [m.mac]);
+    }
+    const { rows } = await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
+    phase('read devices');
+    allDevices = new Array<number>(rows.length);
+    const preds = predicates.filter((p) => p !== undefined);
+    const leftToSql: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const rid = Number(rows[i].resource_id);
+      allDevices[i] = rid;
+      const facts = deviceFacts(rows[i], macs.get(rid) ?? [], layout);
+      if (!facts) {
+        leftToSql.push(rid);
+        continue;
+      }
+      for (let k = 0; k < preds.length; k++) if (preds[k](facts)) jsRules[k].matches.push(rid);
+    }
+    if (leftToSql.length) await matchInSql(tx, jsRules, leftToSql);
+    phase(`query rules in JS (${jsRules.length} rules, ${leftToSql.length} devices left to SQL)`);
+    sqlRules.push(...queryRules.filter((_, i) => !predicates[i]));
+  } else {
+    sqlRules.push(...queryRules);
+  }
+  for (const rule of sqlRules) {
+    const params: unknown[] = [];
+    const cond = compileCollectionQuery(rule.query, params);
+    const { rows } = await tx.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${cond}`, params);
+    for (const r of rows) rule.matches.push(Number(r.resource_id));
+  }
+  if (sqlRules.length) phase(`query rules in SQL (${sqlRules.length} rules)`);
+  if (selected.has(ALL_SYSTEMS) && !allDevices) {
+    const { rows } = await tx.query<{ resource_id: number }>('SELECT resource_id FROM devices');
+    allDevices = rows.map((r) => Number(r.resource_id));
+  }
+
+  // 3. The stored membership: of the collections evaluated (to write only the difference) and of
+  // the ones they depend on but are not evaluated.
+  const stored = new Set<string>(order);
+  for (const plan of plans.values()) {
+    for (const ref of [...plan.includes, ...plan.excludes, ...(plan.limiting ? [plan.limiting] : [])]) stored.add(ref);
+  }
+  const { rows: memberRows } = await tx.query<{ collection_id: string; ids: string }>(
+    `SELECT collection_id, string_agg(resource_id::text, ',') AS ids FROM collection_members WHERE collection_id = ANY($1::text[]) GROUP BY collection_id`,
+    [textArray([...stored])],
+  );
+  const before = new Map<string, number[]>();
+  for (const r of memberRows) before.set(r.collection_id, r.ids.split(',').map(Number));
+  phase('read memberships');
+
+  // 4. The set algebra on bitsets over every device seen (indexed in resource id order, so the
+  // rows written come out sorted).
+  const seen: number[] = [...(allDevices ?? [])];
+  for (const plan of plans.values()) seen.push(...plan.direct);
+  for (const rule of queryRules) for (const rid of rule.matches) seen.push(rid);
+  for (const list of before.values()) for (const rid of list) seen.push(rid);
+  const rids = Float64Array.from(new Set(seen)).sort();
+  const index = new Map<number, number>();
+  for (let i = 0; i < rids.length; i++) index.set(rids[i], i);
+  const words = (rids.length + 31) >>> 5;
+  const bits = (list: readonly number[], into = new Uint32Array(words)): Uint32Array<ArrayBuffer> => {
+    for (const rid of list) {
+      const i = index.get(rid)!;
+      into[i >>> 5] |= 1 << (i & 31);
+    }
+    return into;
+  };
+  const empty = new Uint32Array(words);
+  const computed = new Map<string, Uint32Array>();
+  const beforeBits = new Map<string, Uint32Array>();
+  const storedBits = (id: string): Uint32Array => {
+    let b = beforeBits.get(id);
+    if (!b) beforeBits.set(id, (b = before.has(id) ? bits(before.get(id)!) : empty));
+    return b;
+  };
+  // A collection not evaluated yet (only in a cycle, which the graph refuses) reads as stored.
+  const membersOf = (id: string): Uint32Array => computed.get(id) ?? storedBits(id);
+
+  const results: EvaluationResult[] = [];
+  const inserts: { id: string; rids: number[] }[] = [];
+  const deletes: { id: string; rids: number[] }[] = [];
+  for (const id of order) {
+    const plan = plans.get(id)!;
+    let set: Uint32Array<ArrayBuffer>;
+    if (id === ALL_SYSTEMS) set = bits(allDevices ?? []);
+    else {
+      set = bits(plan.direct);
+      for (const rule of plan.queries) bits(rule.matches, set);
+      for (const inc of plan.includes) orInto(set, membersOf(inc));
+      for (const exc of plan.excludes) andNotInto(set, membersOf(exc));
+      if (plan.limiting) andInto(set, membersOf(plan.limiting));
+    }
+    computed.set(id, set);
+    const old = storedBits(id);
+    const added: number[] = [];
+    const removed: number[] = [];
+    let count = 0;
+    for (let w = 0; w < words; w++) {
+      const n = set[w];
+      const o = old[w];
+      if (n) count += popcount(n);
+      if (n === o) continue;
+      collect(n & ~o, w, rids, added);
+      collect(o & ~n, w, rids, removed);
+    }
+    if (added.length) inserts.push({ id, rids: added });
+    if (removed.length) deletes.push({ id, rids: removed });
+    results.push({ collectionId: id, memberCount: count });
+  }
+  phase('set algebra');
+
+  // 5. Write the difference and the counts.
+  for (const chunk of chunks(deletes)) {
+    await tx.query(
+      `DELETE FROM collection_members m USING unnest($1::text[], $2::bigint[]) AS u(collection_id, resource_id)
+       WHERE m.collection_id = u.collection_id AND m.resource_id = u.resource_id`,
+      chunk,
+    );
+  }
+  // Only evaluations (under the lock) write a user collection's members; importing devices adds to
+  // All Systems and opening a site to All Unknown Computers, so a row there may already be in.
+  inserts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const builtIn of [false, true]) {
+    const conflict = builtIn ? ' ON CONFLICT DO NOTHING' : '';
+    for (const chunk of chunks(inserts.filter((i) => BUILT_IN.has(i.id) === builtIn))) {
+      await tx.query(`INSERT INTO collection_members (collection_id, resource_id) SELECT * FROM unnest($1::text[], $2::bigint[])${conflict}`, chunk);
+    }
+  }
+  await tx.query(
+    `UPDATE collections c SET member_count = u.n, evaluated_at = now() FROM unnest($1::text[], $2::int[]) AS u(id, n) WHERE c.collection_id = u.id`,
+    [textArray(results.map((r) => r.collectionId)), `{${results.map((r) => r.memberCount).join(',')}}`],
+  );
+  phase(`write (${sum(inserts)} added, ${sum(deletes)} removed)`);
+  return results;
+}
+
+/** Query rules on devices the JS cannot evaluate exactly, in SQL: a few statements of many rules each. */
+async function matchInSql(tx: Queryable, rules: readonly QueryRule[], devices: readonly number[]): Promise<void> {
+  for (let i = 0; i < rules.length; ) {
+    const params: unknown[] = [`{${devices.join(',')}}`];
+    const parts: string[] = [];
+    const batch: QueryRule[] = [];
+    for (; i < rules.length && batch.length < 100 && params.length < 20_000; i++) {
+      parts.push(`SELECT ${batch.length} AS k, d.resource_id FROM devices d WHERE d.resource_id = ANY($1::bigint[]) AND ${compileCollectionQuery(rules[i].query, params)}`);
+      batch.push(rules[i]);
+    }
+    const { rows } = await tx.query<{ k: number; resource_id: number }>(parts.join(' UNION ALL '), params);
+    for (const r of rows) batch[r.k].matches.push(Number(r.resource_id));
+  }
+}
+
+/** (collection_id[], resource_id[]) parameter pairs of at most WRITE_CHUNK rows. */
+function* chunks(lists: readonly { id: string; rids: number[] }[]): Generator<[string, string]> {
+  let ids: string[] = [];
+  let rids: number[] = [];
+  for (const { id, rids: list } of lists) {
+    for (let i = 0; i < list.length; i++) {
+      ids.push(id);
+      rids.push(list[i]);
+      if (rids.length >= WRITE_CHUNK) {
+        yield [textArray(ids), `{${rids.join(',')}}`];
+        ids = [];
+        rids = [];
+      }
+    }
+  }
+  if (rids.length) yield [textArray(ids), `{${rids.join(',')}}`];
+}
+
+const sum = (lists: readonly { rids: number[] }[]): number => lists.reduce((n, l) => n + l.rids.length, 0);
+
+/** A text[] literal (elements quoted, so any text is safe). */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+function orInto(a: Uint32Array, b: Uint32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] |= b[i];
+}
+function andInto(a: Uint32Array, b: Uint32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] &= b[i];
+}
+function andNotInto(a: Uint32Array, b: Uint32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] &= ~b[i];
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** Appends the resource ids of the bits set in `word` (word number `w`). */
+function collect(word: number, w: number, rids: ArrayLike<number>, out: number[]): void {
+  while (word) {
+    const low = word & -word;
+    out.push(rids[(w << 5) + 31 - Math.clz32(low)]);
+    word ^= low;
+  }
+}
