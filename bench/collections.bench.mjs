@@ -62,7 +62,7 @@ async function populate(site) {
   await db.query(
     `INSERT INTO device_macs (mac, resource_id) SELECT d.mac_addresses->>0, d.resource_id FROM devices d WHERE d.unknown_computer IS NULL`,
   );
-  await db.query(`INSERT INTO id_counters (scope, next) VALUES ('resource', $1) ON CONFLICT (scope) DO UPDATE SET next = $1`, [FIRST_RESOURCE + DEVICES]);
+  await db.query(`SELECT setval('resource_id_seq', $1)`, [FIRST_RESOURCE + DEVICES]);
 
   // Mostly selective rules, as real collections are (a model, a department's names, a handful of
   // MACs), and every 50th a broad one (a whole manufacturer).

@@ -1,22 +1,27 @@
 /**
  * ConfigMgr-style identifiers (osd-features §2.1): a PackageID is the site code plus 5 hex digits
- * (PS100014); collections and deployments use the same shape. Counters are bumped atomically in
- * the database, so concurrent servers never hand out the same id.
+ * (PS100014); collections and deployments use the same shape. Numbers come from database
+ * sequences, so concurrent servers never hand out the same id and never wait for each other.
  */
 import type { Queryable } from './db/database.js';
 
 export type IdScope = 'package' | 'collection' | 'deployment' | 'resource';
 
-/** First value of each counter. ResourceIDs of devices start where ConfigMgr's do. */
-const FIRST: Record<IdScope, number> = { package: 1, collection: 0x14, deployment: 0x20000, resource: 16777220 };
+const SEQUENCE: Record<IdScope, string> = {
+  package: 'package_id_seq',
+  collection: 'collection_id_seq',
+  deployment: 'deployment_id_seq',
+  resource: 'resource_id_seq',
+};
 
 export async function nextNumber(db: Queryable, scope: IdScope): Promise<number> {
-  const { rows } = await db.query<{ next: number }>(
-    `INSERT INTO id_counters (scope, next) VALUES ($1, $2)
-     ON CONFLICT (scope) DO UPDATE SET next = id_counters.next + 1 RETURNING next`,
-    [scope, FIRST[scope]],
-  );
+  const { rows } = await db.query<{ next: number }>(`SELECT nextval('${SEQUENCE[scope]}') AS next`);
   return Number(rows[0]!.next);
+}
+
+/** After a bulk load that chose its own numbers: the next id is above `used`. */
+export async function reserveNumbersUpTo(db: Queryable, scope: IdScope, used: number): Promise<void> {
+  await db.query(`SELECT setval('${SEQUENCE[scope]}', GREATEST($1::bigint, (SELECT last_value FROM ${SEQUENCE[scope]})))`, [used]);
 }
 
 /** `PS1` + 5 upper-case hex digits. */

@@ -79,6 +79,9 @@ export async function setVariable(site: Site, actor: Actor, owner: VariableOwner
     await requireOwner(tx, owner);
     const t = TABLE[owner.kind];
     const id = ownerId(owner);
+    // One change at a time per device or collection: two first-time PUTs of the same name would
+    // otherwise both see nothing and both insert (the API benchmark found it on PostgreSQL).
+    await tx.query(`SELECT 1 FROM ${owner.kind === 'device' ? 'devices' : 'collections'} WHERE ${t.key} = $1 FOR UPDATE`, [id]);
     const { rows } = await tx.query<{ name: string; value: string; masked: boolean }>(`SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`, [id, name]);
     const existing = rows[0];
     const masked = input.masked ?? existing?.masked ?? false;

@@ -1,16 +1,18 @@
-/** Site settings, id counters, API tokens, the audit log. */
+/** Site settings, id sequences, API tokens, the audit log. */
 export const sql = `
 CREATE TABLE site_settings (
   key text PRIMARY KEY,
   value jsonb NOT NULL
 );
 
--- Counters behind ConfigMgr-style ids: 'package' (site code + 5 hex, e.g. PS100014), 'collection',
--- 'deployment', 'resource' (device ResourceIDs).
-CREATE TABLE id_counters (
-  scope text PRIMARY KEY,
-  next bigint NOT NULL
-);
+-- Sequences behind ConfigMgr-style ids: packages (site code + 5 hex, e.g. PS100014), collections,
+-- deployments, device ResourceIDs. Sequences, not counter rows: nextval never waits for another
+-- transaction, so concurrent imports do not queue on one locked row (a rolled-back id is skipped,
+-- as ConfigMgr's ids have gaps too).
+CREATE SEQUENCE package_id_seq START 1;
+CREATE SEQUENCE collection_id_seq START 20;
+CREATE SEQUENCE deployment_id_seq START 131072;
+CREATE SEQUENCE resource_id_seq START 16777220;
 
 CREATE TABLE api_tokens (
   id text PRIMARY KEY,

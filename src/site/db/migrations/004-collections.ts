@@ -13,7 +13,7 @@ CREATE TABLE devices (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX devices_name ON devices (lower(name));
+CREATE INDEX devices_name ON devices (lower(name), resource_id);  -- the device list's order
 CREATE TABLE device_macs (
   mac text NOT NULL,
   resource_id bigint NOT NULL REFERENCES devices(resource_id) ON DELETE CASCADE,
