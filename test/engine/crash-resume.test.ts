@@ -89,7 +89,7 @@ describe('crash and resume with a real child process', () => {
         } catch {
           /* finished already */
         }
-      }, 150 + rnd() * 450);
+      }, 300 + rnd() * 900); // after the CLI has started (≈0.3 s) most of the time, so runs make progress on a busy machine
       const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
       clearTimeout(killer);
       if (!signal) {

@@ -3,8 +3,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { print, printJson } from '../output.js';
-import { startSiteServer } from '../../server/site-server.js';
-import { startDistributionPoint } from '../../server/distribution-point/server.js';
 import { AdminClient, DEFAULT_DATA_DIR, DEFAULT_PORT, withConnection } from './admin-client.js';
 
 function port(value: string, name: string): number {
@@ -43,6 +41,8 @@ export function registerServerCommands(program: Command): void {
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; json?: boolean }) => {
       const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
+      // Loaded here, not at the top: every other `osd` command starts without the server's modules.
+      const { startSiteServer } = await import('../../server/site-server.js');
       const server = await startSiteServer({
         dataDir,
         databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
@@ -90,6 +90,7 @@ export function registerServerCommands(program: Command): void {
       if (!pushToken || pushToken.length < 16) {
         throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'the push token is missing or shorter than 16 characters', hint: 'set OSD_DP_PUSH_TOKEN to a long random value (not a command-line argument: ps would show it), and register the DP at the site with the same token' });
       }
+      const { startDistributionPoint } = await import('../../server/distribution-point/server.js');
       const running = await startDistributionPoint({ root: resolve(o.dir), pushToken, host: o.host, port: o.port === undefined ? 8451 : port(o.port, '--port') });
       if (o.json) process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
       else print(`distribution point listening on ${running.url} (content in ${resolve(o.dir)}) — stop with Ctrl+C`);
