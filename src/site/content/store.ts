@@ -4,11 +4,14 @@
  * and where they are distributed; this file only guarantees that a blob on disk is complete and is
  * what its name says.
  *
- * Crash safety: a blob is written to root/tmp/<random>, fsync'd, renamed into place and its folder
- * fsync'd, so after a crash there is either nothing or a complete blob; whatever a crash leaves in
- * root/tmp/ is deleted by the next `open` (so one process at a time owns a store).
+ * Crash safety: a blob is written to root/tmp/<host>.<pid>.<random>/<random>, fsync'd, renamed into
+ * place and its folder fsync'd, so after a crash there is either nothing or a complete blob. Each
+ * process has its own folder under tmp/, so several servers can share one library (scale-out on
+ * shared storage): `open` deletes the folders of processes of this host that are gone, folders of
+ * other hosts only when they are a day old, and anything else found in tmp/.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -45,14 +48,13 @@ export class ContentStore {
 
   private constructor(readonly root: string) {
     this.blobsDir = join(root, 'blobs');
-    this.tmpDir = join(root, 'tmp');
+    this.tmpDir = join(root, 'tmp', `${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`);
   }
 
   static async open(root: string): Promise<ContentStore> {
     const store = new ContentStore(resolve(root));
     await mkdir(store.blobsDir, { recursive: true });
-    // Whatever is in tmp/ is an import a crash interrupted: never a blob anyone refers to.
-    await rm(store.tmpDir, { recursive: true, force: true });
+    await removeAbandonedTmp(join(store.root, 'tmp'));
     await mkdir(store.tmpDir, { recursive: true });
     return store;
   }
@@ -235,6 +237,36 @@ export class ContentStore {
     await rename(tmpPath, dest);
     await fsyncDir(dir);
     return true;
+  }
+}
+
+const OTHER_HOST_TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whatever an interrupted import left: never a blob anyone refers to (see the header). */
+async function removeAbandonedTmp(tmpRoot: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(tmpRoot);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const host = hostname();
+  for (const name of entries) {
+    const m = /^(.+)\.(\d+)\.[0-9a-f]{8}$/.exec(name);
+    let abandoned = true;
+    if (m && m[1] === host) abandoned = !processAlive(Number(m[2]));
+    else if (m) abandoned = Date.now() - (await stat(join(tmpRoot, name))).mtimeMs > OTHER_HOST_TMP_MAX_AGE_MS;
+    if (abandoned) await rm(join(tmpRoot, name), { recursive: true, force: true });
   }
 }
 

@@ -64,7 +64,7 @@ describe.each(DB_KINDS)('content and distribution API on %s', (kind) => {
     expect(r.status).toBe(413);
     expect(r.json.error).toBe('too-large');
     expect(blobCount()).toBe(before);
-    expect(readdirSync(join(api.dataDir, 'content', 'tmp'))).toEqual([]);
+    expect(readdirSync(api.site.content.tmpDir)).toEqual([]);
   });
 
   it('refuses malformed and oversized JSON bodies clearly', async () => {

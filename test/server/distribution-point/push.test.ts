@@ -21,7 +21,7 @@ const put = (sha256: string, body: Uint8Array, headers: Record<string, string> =
   fetch(`${dp.url}/dp/v1/blobs/${sha256}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: body as BodyInit });
 const putPackage = (id: string, body: unknown) =>
   fetch(`${dp.url}/dp/v1/packages/${id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const tmpEmpty = () => expect(readdirSync(join(dp.store.root, 'tmp'))).toEqual([]);
+const tmpEmpty = () => expect(readdirSync(dp.store.tmpDir)).toEqual([]);
 
 async function pushFiles(files: Record<string, Uint8Array>): Promise<ContentFile[]> {
   const out: ContentFile[] = [];

@@ -30,7 +30,7 @@ describe('startDistributionPoint', () => {
     writeFileSync(join(root, 'tmp', 'leftover.tmp'), 'half');
     const again = await startDistributionPoint({ root, pushToken: TOKEN });
     try {
-      expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+      expect(readdirSync(join(root, 'tmp'))).not.toContain('leftover.tmp');
       const res = await fetch(`${again.url}/content/PS100040/a.bin`, { headers: { range: 'bytes=0-9' } });
       expect(res.status).toBe(206);
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes(10_000, 1).subarray(0, 10))).toBe(true);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ContentTooLargeError } from '../../../src/site/content/errors.js';
@@ -36,7 +37,7 @@ describe('ContentStore.importPath', () => {
     expect(blob).toBe(join(store.root, 'blobs', m.files[0].sha256.slice(0, 2), m.files[0].sha256));
     expect(readFileSync(blob).equals(readFileSync(file))).toBe(true);
     expect(await store.has(m.files[0].sha256)).toBe(true);
-    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
+    expect(readdirSync(store.tmpDir)).toEqual([]);
   });
 
   it('imports a nested folder with relative "/" paths, sorted, hashes equal to sha256sum', async () => {
@@ -72,7 +73,7 @@ describe('ContentStore.importPath', () => {
     // Reused, so marked young again (a garbage collector sparing young blobs must spare it).
     expect(after.mtimeMs).toBeGreaterThan(Date.now() - 60_000);
     expect(await blobs(store)).toHaveLength(2);
-    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
+    expect(readdirSync(store.tmpDir)).toEqual([]);
   });
 
   it('gives the same manifest hash for the same content imported from different places', async () => {
@@ -107,7 +108,7 @@ describe('ContentStore.importPath', () => {
     const ac = new AbortController();
     const e = await store.importPath(src, { signal: ac.signal, onProgress: (done) => done > 0 && ac.abort() }).catch((x: unknown) => x);
     expect((e as Error).name).toBe('AbortError');
-    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
+    expect(readdirSync(store.tmpDir)).toEqual([]);
     expect(await blobs(store)).toEqual([]);
   });
 
@@ -154,11 +155,23 @@ describe('ContentStore.open', () => {
   it('deletes what a crash left in tmp/ and keeps complete blobs', async () => {
     writeFiles(src, { 'a.txt': 'complete' });
     const m = await store.importPath(src);
+    const tmpRoot = join(store.root, 'tmp');
     // A crash mid-import leaves a half-written temporary file, never a half blob.
-    writeFileSync(join(store.root, 'tmp', '1234-deadbeef.tmp'), 'half');
-    mkdirSync(join(store.root, 'tmp', 'stray-dir'));
+    writeFileSync(join(tmpRoot, '1234-deadbeef.tmp'), 'half');
+    mkdirSync(join(tmpRoot, 'stray-dir'));
+    const dead = join(tmpRoot, `${hostname()}.999999999.deadbeef`);
+    mkdirSync(dead);
+    writeFileSync(join(dead, 'x.tmp'), 'half');
+    // Another server sharing the library (this host, alive; another host, recent) keeps its imports.
+    const live = join(tmpRoot, `${hostname()}.${process.pid}.cafef00d`);
+    const otherHost = join(tmpRoot, 'other-host.42.0badf00d');
+    for (const d of [live, otherHost]) {
+      mkdirSync(d);
+      writeFileSync(join(d, 'in-progress.tmp'), 'busy');
+    }
     const reopened = await ContentStore.open(store.root);
-    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
+    expect(readdirSync(tmpRoot).sort()).toEqual([basename(store.tmpDir), basename(reopened.tmpDir), basename(live), basename(otherHost)].sort());
+    expect(readdirSync(reopened.tmpDir)).toEqual([]);
     expect(await reopened.verify(m.files[0].sha256)).toBe(true);
   });
 });
@@ -180,7 +193,7 @@ describe('ContentStore.importStream', () => {
     expect(e).toBeInstanceOf(ContentTooLargeError);
     expect(e.code).toBe('content-too-large');
     expect(e.status).toBe(413);
-    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
+    expect(readdirSync(store.tmpDir)).toEqual([]);
     expect(await blobs(store)).toEqual([]);
   });
 
