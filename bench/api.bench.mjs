@@ -274,6 +274,15 @@ const SCENARIOS = [
   { name: 'GET /site (auth + trivial handler)', next: () => ({ method: 'GET', path: '/api/v1/site' }) },
   { name: 'GET /devices/:id', next: () => ({ method: 'GET', path: `/api/v1/devices/${randomDevice()}` }) },
   { name: 'GET /devices?limit=50&offset=rnd', next: () => ({ method: 'GET', path: `/api/v1/devices?limit=50&offset=${rand(DEVICES - 50)}` }) },
+  {
+    // The same page as above, reached by the cursor of the device before it (keyset paging).
+    name: 'GET /devices?limit=50&cursor=rnd',
+    next: () => {
+      const i = 1 + rand(DEVICES - 50);
+      const cursor = Buffer.from(JSON.stringify([`pc-${String(i).padStart(6, '0')}`, FIRST_RESOURCE + i])).toString('base64url');
+      return { method: 'GET', path: `/api/v1/devices?limit=50&cursor=${cursor}` };
+    },
+  },
   { name: 'GET /collections (all of them)', next: () => ({ method: 'GET', path: '/api/v1/collections' }) },
   { name: 'GET /collections/:id/members?limit=100', next: () => ({ method: 'GET', path: `/api/v1/collections/${randomCollection()}/members?limit=100` }) },
   {

@@ -248,10 +248,10 @@ function registerDevice(program: Command): void {
     dev.command('list').description('list devices').option('--search <text>', 'name, MAC, SMBIOS GUID or ResourceID').option('--limit <n>', 'at most this many', '100').option('--offset <n>', 'skip this many', '0').option('--json', 'JSON output'),
   ).action(async (o: Opts & { search?: string; limit: string; offset: string }) => {
     const q = `limit=${intArg(o.limit, '--limit')}&offset=${intArg(o.offset, '--offset')}${o.search ? `&search=${enc(o.search)}` : ''}`;
-    const r = await client(o).get<{ total: number; devices: Device[] }>(`/devices?${q}`);
+    const r = await client(o).get<{ total: number | null; devices: Device[] }>(`/devices?${q}`);
     if (o.json) return printJson(r);
     print(table([['RESOURCEID', 'NAME', 'MAC', 'SMBIOS GUID'], ...r.devices.map((d) => [String(d.resourceId), d.name, d.macAddresses.join(' '), d.smbiosGuid ?? ''])]));
-    print(`${r.devices.length} of ${r.total}`);
+    print(`${r.devices.length} of ${r.total ?? '?'}`);
   });
 
   withConnection(dev.command('show').description('a device, its collections and variables').argument('<resourceId>', 'ResourceID').option('--json', 'JSON output')).action(async (id: string, o: Opts) => {

@@ -78,24 +78,58 @@ export async function getDevice(db: Queryable, resourceId: number): Promise<Devi
   return { ...toDevice(rows[0]), collections: cols.map((c) => ({ collectionId: c.collection_id, name: c.name })) };
 }
 
-export async function listDevices(db: Queryable, filter: { search?: string; limit?: number; offset?: number } = {}): Promise<{ total: number; devices: Device[] }> {
+/** A page position: the sort key of the last device of the previous page (keyset paging). */
+function encodeCursor(d: Row & { sort_key: string }): string {
+  // The database's lower(), not JavaScript's: the next page compares with the same function.
+  return Buffer.from(JSON.stringify([d.sort_key, Number(d.resource_id)])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, number] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && Number.isInteger(v[1])) return [v[0], v[1] as number];
+  } catch {
+    /* reported below */
+  }
+  throw badInput('query.cursor', 'not a cursor this server handed out', 'pass the nextCursor of the previous page unchanged, or leave it out for the first page');
+}
+
+/**
+ * Devices in name order. Page with `cursor` (the previous answer's nextCursor): it costs the same
+ * on page 1 and page 2,000, where `offset` makes the database walk past every earlier device.
+ * The total comes with the first page (no cursor) only.
+ */
+export async function listDevices(
+  db: Queryable,
+  filter: { search?: string; limit?: number; offset?: number; cursor?: string } = {},
+): Promise<{ total: number | null; devices: Device[]; nextCursor: string | null }> {
   const params: unknown[] = [];
-  let where = '';
+  const conditions: string[] = [];
   if (filter.search) {
     const s = filter.search.trim();
     const mac = normaliseMac(s);
     const guid = normaliseSmbiosGuid(s);
     const like = `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where = `WHERE name ILIKE $${params.push(like)}`;
-    if (mac) where += ` OR resource_id IN (SELECT resource_id FROM device_macs WHERE mac = $${params.push(mac)})`;
-    if (guid) where += ` OR smbios_guid = $${params.push(guid)}`;
-    if (/^\d+$/.test(s)) where += ` OR resource_id = $${params.push(Number(s))}`;
+    let search = `name ILIKE $${params.push(like)}`;
+    if (mac) search += ` OR resource_id IN (SELECT resource_id FROM device_macs WHERE mac = $${params.push(mac)})`;
+    if (guid) search += ` OR smbios_guid = $${params.push(guid)}`;
+    if (/^\d+$/.test(s)) search += ` OR resource_id = $${params.push(Number(s))}`;
+    conditions.push(`(${search})`);
   }
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-  const offset = Math.max(filter.offset ?? 0, 0);
-  const { rows: total } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${where}`, params);
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM devices ${where} ORDER BY lower(name), resource_id LIMIT ${limit} OFFSET ${offset}`, params);
-  return { total: Number(total[0].n), devices: rows.map(toDevice) };
+  // The total is counted for the first page only: counting 100,000 rows is most of a page's cost.
+  const total = filter.cursor ? null : Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${where}`, params)).rows[0]!.n);
+  let page: string;
+  if (filter.cursor) {
+    const [name, id] = decodeCursor(filter.cursor);
+    const after = `(lower(name), resource_id) > ($${params.push(name)}, $${params.push(id)})`;
+    page = `${where ? `${where} AND` : 'WHERE'} ${after} ORDER BY lower(name), resource_id LIMIT ${limit}`;
+  } else {
+    page = `${where} ORDER BY lower(name), resource_id LIMIT ${limit} OFFSET ${Math.max(filter.offset ?? 0, 0)}`;
+  }
+  const { rows } = await db.query<Row & { sort_key: string }>(`SELECT ${COLUMNS}, lower(name) AS sort_key FROM devices ${page}`, params);
+  return { total, devices: rows.map(toDevice), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!) : null };
 }
 
 /**

@@ -129,3 +129,37 @@ describe.each(DB_KINDS)('devices and computer associations on %s', (kind) => {
     expect(audit.json.some((e: { action: string; actor: string }) => e.action === 'import' && e.actor === 'test osd-manager')).toBe(true);
   });
 });
+
+describe.each(DB_KINDS)('device list paging on %s', (kind) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi(kind);
+    for (let i = 0; i < 23; i++) {
+      const r = await api.call('POST', '/api/v1/devices', { body: { name: `PG-${String(i).padStart(3, '0')}`, mac: `02:00:00:00:02:${i.toString(16).padStart(2, '0')}` } });
+      expect(r.status).toBe(201);
+    }
+  });
+  afterAll(async () => api?.close());
+
+  it('walks every device once with the cursor, in the same order as offsets', async () => {
+    const byCursor: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: { json: { devices: Array<{ name: string }>; nextCursor: string | null; total: number } } = await api.call('GET', `/api/v1/devices?search=PG-&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.json.total).toBe(cursor ? null : 23);
+      byCursor.push(...r.json.devices.map((d) => d.name));
+      cursor = r.json.nextCursor;
+    } while (cursor);
+    const byOffset: string[] = [];
+    for (let o = 0; o < 23; o += 5) byOffset.push(...(await api.call('GET', `/api/v1/devices?search=PG-&limit=5&offset=${o}`)).json.devices.map((d: { name: string }) => d.name));
+    expect(byCursor).toEqual(byOffset);
+    expect(byCursor).toHaveLength(23);
+    expect(new Set(byCursor).size).toBe(23);
+  });
+
+  it('refuses a cursor it did not hand out', async () => {
+    const r = await api.call('GET', '/api/v1/devices?cursor=bm9wZQ');
+    expect(r.status).toBe(400);
+    expect(r.json.input).toBe('query.cursor');
+  });
+});

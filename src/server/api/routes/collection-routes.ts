@@ -129,9 +129,10 @@ export const collectionRoutes = [
     path: '/devices',
     tag: 'devices',
     summary: 'List devices; search matches the name, a MAC, an SMBIOS GUID or a ResourceID',
+    description: 'Page with `cursor` (the `nextCursor` of the previous answer): as fast on the last page as on the first. `offset` works too but walks past every earlier device. `total` comes with the first page only.',
     permission: 'read',
-    query: z.object({ search: z.string().optional(), ...page }),
-    response: z.object({ total: z.number(), devices: z.array(device) }),
+    query: z.object({ search: z.string().optional(), cursor: z.string().max(2000).optional(), ...page }),
+    response: z.object({ total: z.number().nullable().describe('on the first page (no cursor) only'), devices: z.array(device), nextCursor: z.string().nullable() }),
     handler: async ({ site, query }) => listDevices(site.db, query),
   }),
   route({
