@@ -27,6 +27,8 @@ export interface SiteServerOptions {
   localDpPort?: number;
   localDpName?: string;
   maxUploadBytes?: number;
+  /** Folders content may be added from by path (default: anywhere but the site's own data). */
+  sourceRoots?: string[];
   logger?: boolean;
   version?: string;
 }
@@ -42,7 +44,7 @@ export interface RunningSiteServer {
 }
 
 export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
-  const site = await openSite({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, keyFile: options.keyFile, siteCode: options.siteCode });
+  const site = await openSite({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, keyFile: options.keyFile, siteCode: options.siteCode, sourceRoots: options.sourceRoots });
   let app: FastifyInstance | undefined;
   let localDp: (RunningDistributionPoint & { name: string }) | undefined;
   try {

@@ -6,7 +6,7 @@
  * content/ (the content library), admin.token (the first administrator's token, 0600).
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Database } from './db/database.js';
 import type { MigrationReport } from './db/migrate.js';
 import { migrate } from './db/migrate.js';
@@ -29,6 +29,11 @@ export interface SiteOptions {
   keyFile?: string;
   /** Three-character site code, used on first start only (default PS1). */
   siteCode?: string;
+  /**
+   * Folders content may be added from by path (ConfigMgr's package source shares). Unset: any
+   * folder the server can read, except the site's own data folder and key file.
+   */
+  sourceRoots?: string[];
 }
 
 export class Site {
@@ -39,6 +44,7 @@ export class Site {
     readonly siteCode: string,
     readonly dataDir: string,
     readonly migration: MigrationReport,
+    readonly sourceRoots?: readonly string[],
   ) {}
 
   close(): Promise<void> {
@@ -74,7 +80,7 @@ export async function openSite(options: SiteOptions): Promise<Site> {
     const siteCode = storedCode ?? requestedCode ?? 'PS1';
     if (storedCode === undefined) await putSetting(db, 'site_code', siteCode);
     const content = await ContentStore.open(join(options.dataDir, 'content'));
-    const site = new Site(db, secrets, content, siteCode, options.dataDir, migration);
+    const site = new Site(db, secrets, content, siteCode, options.dataDir, migration, options.sourceRoots?.map((r) => resolve(r)));
     await seedSite(site);
     return site;
   } catch (e) {

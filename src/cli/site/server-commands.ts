@@ -38,8 +38,9 @@ export function registerServerCommands(program: Command): void {
     .option('--site-code <code>', 'three-character site code, for a new site (default PS1)')
     .option('--local-dp-port <n>', 'also run a distribution point on this port (0 = any), registered as "local"')
     .option('--max-upload <size>', 'largest upload accepted (default 64GiB)')
+    .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: anywhere but the data folder)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print the start-up facts as one JSON line')
-    .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; json?: boolean }) => {
+    .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; sourceRoot?: string[]; json?: boolean }) => {
       const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
       // Loaded here, not at the top: every other `osd` command starts without the server's modules.
       const { startSiteServer } = await import('../../server/site-server.js');
@@ -52,6 +53,7 @@ export function registerServerCommands(program: Command): void {
         port: o.port === undefined ? DEFAULT_PORT : port(o.port, '--port'),
         localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
         maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
+        sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
         logger: !o.json && process.env.OSD_LOG === 'json',
       });
       const facts = {

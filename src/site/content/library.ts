@@ -6,7 +6,9 @@
  * referencing the content id in their own transaction.
  */
 import type { Queryable } from '../db/database.js';
-import { notFound } from '../errors.js';
+import { badInput, notFound, SiteError } from '../errors.js';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Site } from '../site.js';
 import type { ImportOptions } from './store.js';
 import type { ContentFile, ContentManifest } from './store.js';
@@ -28,8 +30,43 @@ export async function recordContent(db: Queryable, manifest: ContentManifest): P
   ]);
 }
 
+function inside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * A source path is read with the server's rights, so it must not reach the site's own secrets:
+ * not the data folder (database, key, tokens) nor a folder holding it, not the key file, and,
+ * when the server was given --source-root folders, nothing outside them. Symbolic links are
+ * resolved first, so a link cannot lead around the rule.
+ */
+export async function checkSourceAllowed(site: Site, source: string, input = 'sourcePath'): Promise<string> {
+  if (!isAbsolute(source)) throw badInput(input, `"${source}" is not an absolute path`, 'give the full path of the file or folder on the site server');
+  let real: string;
+  try {
+    real = await realpath(source);
+  } catch {
+    return source; // missing: the import reports it, naming the path
+  }
+  const guarded = [await realpath(site.dataDir).catch(() => resolve(site.dataDir)), await realpath(site.secrets.keyFile).catch(() => resolve(site.secrets.keyFile))];
+  for (const g of guarded) {
+    if (inside(real, g) || inside(g, real)) {
+      throw new SiteError('forbidden', { input, rule: `${source} is or holds the site's own data (database, key, tokens)`, hint: 'put package sources in a folder of their own' });
+    }
+  }
+  if (site.sourceRoots?.length) {
+    const roots = await Promise.all(site.sourceRoots.map((r) => realpath(r).catch(() => r)));
+    if (!roots.some((r) => inside(real, r))) {
+      throw new SiteError('forbidden', { input, rule: `${source} is outside the folders this site adds content from`, hint: `use a path under ${roots.join(' or ')} (osd server --source-root)` });
+    }
+  }
+  return source;
+}
+
 /** Copies a file or a folder (recursively) into the library and records it; returns its manifest. */
 export async function addContent(site: Site, source: string, options: ImportOptions = {}): Promise<ContentManifest> {
+  await checkSourceAllowed(site, source);
   const manifest = await site.content.importPath(source, options);
   await recordContent(site.db, manifest);
   return manifest;

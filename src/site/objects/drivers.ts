@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
-import { addContent } from '../content/library.js';
+import { checkSourceAllowed, addContent } from '../content/library.js';
 import type { ContentManifest } from '../content/store.js';
 import { badInput, inUse, notFound } from '../errors.js';
 import type { Actor } from '../security/roles.js';
@@ -170,6 +170,7 @@ export interface ImportDriversResult {
 /** Import Driver: read the INFs, add each driver's folder to the library, then record everything in one transaction. */
 export async function importDrivers(site: Site, actor: Actor, raw: ImportDriversInput): Promise<ImportDriversResult> {
   const input = importDriversSchema.parse(raw);
+  await checkSourceAllowed(site, input.sourcePath, 'body.sourcePath');
   const { isFile } = await checkSourcePath(input.sourcePath, 'body.sourcePath');
   if (isFile && !/\.inf$/i.test(input.sourcePath)) {
     throw badInput('body.sourcePath', `${input.sourcePath} is not an .inf file`, 'give a folder of drivers (searched recursively) or one driver .inf file');

@@ -12,7 +12,7 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
-import { addContent, getContent } from '../content/library.js';
+import { checkSourceAllowed, addContent, getContent } from '../content/library.js';
 import type { ContentManifest } from '../content/store.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
 import { nextSiteId } from '../ids.js';
@@ -187,6 +187,7 @@ export interface ResolvedContent {
 export async function resolveContent(site: Site, source: ContentSource, prefix = 'body'): Promise<ResolvedContent> {
   const which = requireOneSource(source, prefix);
   if (which === 'sourcePath') {
+    await checkSourceAllowed(site, source.sourcePath!, `${prefix}.sourcePath`);
     await checkSourcePath(source.sourcePath!, `${prefix}.sourcePath`);
     const manifest = await addContent(site, source.sourcePath!);
     return { contentId: manifest.sha256, sourcePath: source.sourcePath!, manifest };

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Site } from '../site.js';
-import { contentFilePath, getContent } from '../content/library.js';
+import { checkSourceAllowed, contentFilePath, getContent } from '../content/library.js';
 import { badInput } from '../errors.js';
 import { readWimImages, WimError } from '../../machine/wim.js';
 import type { ImageInformation } from './package-types.js';
@@ -46,6 +46,7 @@ export async function locateWim(site: Site, source: ContentSource, prefix = 'bod
   const which = requireOneSource(source, prefix);
   if (which === 'sourcePath') {
     const field = `${prefix}.sourcePath`;
+    await checkSourceAllowed(site, source.sourcePath!, field);
     const { isFile } = await checkSourcePath(source.sourcePath!, field);
     if (isFile) return { readPath: source.sourcePath!, wimFile: basename(source.sourcePath!), input: source.sourcePath! };
     const wim = oneWim(await findWims(source.sourcePath!), source.sourcePath!, field);

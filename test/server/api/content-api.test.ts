@@ -4,10 +4,11 @@
  * real distribution point process, redistribution, validation, removal, in-use protection.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSourceAllowed } from '../../../src/site/content/library.js';
 import { startDistributionPoint, type RunningDistributionPoint } from '../../../src/server/distribution-point/server.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
 
@@ -145,6 +146,33 @@ describe.each(DB_KINDS)('content and distribution API on %s', (kind) => {
     expect(d.json[0].message).toMatch(/127\.0\.0\.1/);
     unlinkSync(src);
     await api.site.db.query('UPDATE packages SET content_id = NULL WHERE package_id = $1', [rows[0]!.package_id]);
+  });
+
+  it('refuses sources that are, or hold, the site\'s own data (key, database, tokens), even through a link', async () => {
+    for (const path of [join(api.dataDir, 'site.key'), api.dataDir, join(api.dataDir, '..'), '/']) {
+      const r = await api.call('POST', '/api/v1/content', { token: api.tokens['osd-manager'], body: { sourcePath: path } });
+      expect(r.status, path).toBe(403);
+      expect(r.json.rule).toContain("site's own data");
+    }
+    const link = join(work, 'innocent-link');
+    symlinkSync(api.dataDir, link);
+    expect((await api.call('POST', '/api/v1/content', { body: { sourcePath: link } })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/os-images', { body: { sourcePath: join(api.dataDir, 'site.key') } })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/drivers/import', { body: { sourcePath: api.dataDir } })).status).toBe(403);
+    const relative = await api.call('POST', '/api/v1/content', { body: { sourcePath: 'some/folder' } });
+    expect(relative.status).toBe(400);
+    expect(relative.json.rule).toContain('absolute');
+  });
+
+  it('keeps to the --source-root folders when the server has them', async () => {
+    const allowed = join(work, 'sources');
+    mkdirSync(allowed, { recursive: true });
+    writeFileSync(join(allowed, 'ok.txt'), 'ok');
+    writeFileSync(join(work, 'outside.txt'), 'no');
+    const restricted = Object.assign(Object.create(Object.getPrototypeOf(api.site)), api.site, { sourceRoots: [allowed] }) as typeof api.site;
+    await expect(checkSourceAllowed(restricted, join(allowed, 'ok.txt'))).resolves.toBe(join(allowed, 'ok.txt'));
+    await expect(checkSourceAllowed(restricted, join(work, 'outside.txt'))).rejects.toMatchObject({ status: 403, rule: expect.stringContaining('outside the folders') });
+    await expect(checkSourceAllowed(restricted, join(allowed, '..', 'outside.txt'))).rejects.toMatchObject({ status: 403 });
   });
 
   it('lets only the right roles change content and distribution points', async () => {
