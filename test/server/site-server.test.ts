@@ -76,7 +76,10 @@ describe.each(DB_KINDS)('osd server process on %s', (kind: DbKind) => {
     const database = kind === 'postgres' ? await newPostgresDatabase() : undefined;
     let s = await startServer(dataDir, database);
     try {
-      const src = join(dataDir, 'ack.bin');
+      // Sources live outside the data folder (the site refuses its own data as content).
+      const srcDir = mkdtempSync(join(tmpdir(), 'openosd-server-src-'));
+      dirs.push(srcDir);
+      const src = join(srcDir, 'ack.bin');
       writeFileSync(src, randomBytes(100_000));
       const ack = await api(s, 'POST', '/content', { sourcePath: src });
       expect(ack.status).toBe(201);
@@ -166,6 +169,33 @@ describe.each(DB_KINDS)('osd server process on %s, killed while saving revisions
       expect(next.status).toBe(200);
     } finally {
       await kill9(s.proc).catch(() => {});
+    }
+  });
+});
+
+describe('osd server request log', () => {
+  it('logs requests as JSON without tokens, bodies or secret values', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'openosd-server-log-'));
+    dirs.push(dataDir);
+    const proc = spawn(process.execPath, [OSD, 'server', '--data', dataDir, '--port', '0'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OSD_LOG: 'json' } });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      const url = /listening on (http:\S+)/.exec(out)![1]!;
+      const s: Started = { proc, url, token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() };
+      const secret = 'Log-Secret-Value-123';
+      expect((await api(s, 'PUT', '/collections/SMS000US/variables/OSDSecret', { value: secret, masked: true })).status).toBe(200);
+      expect((await api(s, 'POST', '/tokens', { name: 'x', role: 'nope' })).status).toBe(400);
+      await new Promise((r) => setTimeout(r, 300));
+      const requestLines = out.split('\n').filter((l) => l.startsWith('{') && l.includes('"req'));
+      expect(requestLines.length).toBeGreaterThan(0);
+      for (const l of requestLines) expect(() => JSON.parse(l)).not.toThrow();
+      expect(out).not.toContain(secret);
+      expect(out).not.toContain(s.token);
+    } finally {
+      await kill9(proc as ChildProcessWithoutNullStreams);
     }
   });
 });
