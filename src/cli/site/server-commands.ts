@@ -19,6 +19,21 @@ function size(value: string, name: string): number {
   return Number(m[1]) * mult;
 }
 
+/** What can stop a site from starting, said as bad input (exit 2) rather than an internal error. */
+function startupError(e: unknown, where: { dataDir: string; database?: string; port: number; host: string }): unknown {
+  const err = e as NodeJS.ErrnoException & { name?: string; keyFile?: string; input?: string; rule?: string; hint?: string };
+  if (err?.code === 'EADDRINUSE') return new InputError({ input: '--port', rule: `${where.host}:${where.port} is already in use`, hint: 'is another osd server running? pick another --port (0 = any free port)' });
+  if (err?.code === 'EACCES' && err.syscall === 'listen') return new InputError({ input: '--port', rule: `not allowed to listen on ${where.host}:${where.port}`, hint: 'ports below 1024 need root; pick another --port' });
+  if (err?.name === 'SecretKeyError') return new InputError({ input: err.keyFile ?? '--key-file', rule: err.message.replace(/^[^:]+: /, ''), hint: 'the key file must be the one the site was created with' });
+  if (err?.name === 'SchemaTooNewError') return new InputError({ input: where.database ? '--database' : '--data', rule: err.message });
+  if (err?.name === 'SiteError') return new InputError({ input: err.input ?? 'server options', rule: err.rule ?? err.message, hint: err.hint });
+  if (err instanceof Error && /^cannot connect to the database/.test(err.message)) return new InputError({ input: '--database', rule: err.message, hint: 'check that PostgreSQL runs, the URL (user, host, port, database name) and pg_hba.conf' });
+  if (err instanceof Error && /^the embedded database in .* is in use/.test(err.message)) return new InputError({ input: '--data', rule: err.message });
+  if (err instanceof Error && /^--database/.test(err.message)) return new InputError({ input: '--database', rule: err.message.replace(/^--database [^:]*: /, '') });
+  if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') return new InputError({ input: '--data', rule: `${where.dataDir}: ${err.message}`, hint: 'the data folder must be writable by the server' });
+  return e;
+}
+
 function waitForSignal(): Promise<string> {
   return new Promise((resolvePromise) => {
     process.once('SIGINT', () => resolvePromise('SIGINT'));
@@ -44,17 +59,20 @@ export function registerServerCommands(program: Command): void {
       const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
       // Loaded here, not at the top: every other `osd` command starts without the server's modules.
       const { startSiteServer } = await import('../../server/site-server.js');
+      const listenPort = o.port === undefined ? DEFAULT_PORT : port(o.port, '--port');
       const server = await startSiteServer({
         dataDir,
         databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
         keyFile: o.keyFile,
         siteCode: o.siteCode,
         host: o.host,
-        port: o.port === undefined ? DEFAULT_PORT : port(o.port, '--port'),
+        port: listenPort,
         localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
         maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
         sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
         logger: !o.json && process.env.OSD_LOG === 'json',
+      }).catch((e: unknown) => {
+        throw startupError(e, { dataDir, database: o.database ?? process.env.OSD_DATABASE_URL, port: listenPort, host: o.host ?? '127.0.0.1' });
       });
       const facts = {
         url: server.url,

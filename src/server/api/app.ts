@@ -85,7 +85,7 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: options.maxBodyBytes ?? 8 * 1024 * 1024,
     // Variable names may be 256 characters (osd-features §3.3) and travel in the path.
-    maxParamLength: 600,
+    routerOptions: { maxParamLength: 600 },
   });
   app.decorate('site', site);
   app.decorate('maxUploadBytes', options.maxUploadBytes ?? 64 * 1024 ** 3);

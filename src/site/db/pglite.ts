@@ -2,7 +2,7 @@
  * The embedded database: PGlite in a data directory. One process owns the directory (PGlite is
  * single-connection), so transactions are serialised by PGlite itself.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 
@@ -24,13 +24,53 @@ function wrap(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
   };
 }
 
+/**
+ * PGlite is one process's database: a second process writing the same folder would corrupt it.
+ * A lock file with the owner's pid keeps a second server out; a lock left by a process that died
+ * (killed, power cut) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  // Beside the folder, not in it: PGlite's initdb wants an empty folder.
+  const lock = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(lock, 'utf8').trim());
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (k) {
+        alive = (k as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive && Number.isInteger(pid) && pid > 0) {
+        throw new Error(`the embedded database in ${dataDir} is in use by process ${pid}: one server at a time uses an embedded database; stop the other one, or run several servers on PostgreSQL (--database)`);
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`cannot lock the embedded database in ${dataDir}`);
+}
+
 export async function openPglite(dataDir: string | undefined, template?: Blob | File): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    ...(template ? { loadDataDir: template } : {}),
-    parsers,
-  });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
+  let db: PGlite;
+  try {
+    db = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      ...(template ? { loadDataDir: template } : {}),
+      parsers,
+    });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const base = wrap(db);
   const database: Database & { inner: PGlite } = {
     inner: db,
@@ -39,7 +79,13 @@ export async function openPglite(dataDir: string | undefined, template?: Blob | 
     query: base.query,
     exec: base.exec,
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
   };
   return database;
 }
