@@ -64,10 +64,17 @@ const toCollection = (r: Row): Collection => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-export async function listCollections(db: Queryable, filter: { search?: string } = {}): Promise<Collection[]> {
+/** The list counts rules once for all collections (a count per row costs a lookup per collection). */
+const LIST = `SELECT c.collection_id, c.name, c.comment, c.limiting_collection_id, l.name AS limiting_name, c.built_in, c.variable_priority,
+  c.member_count, c.evaluated_at, c.created_at, c.updated_at, coalesce(rc.n, 0) AS rule_count
+  FROM collections c LEFT JOIN collections l ON l.collection_id = c.limiting_collection_id
+  LEFT JOIN (SELECT collection_id, count(*)::int AS n FROM collection_rules GROUP BY collection_id) rc ON rc.collection_id = c.collection_id`;
+
+export async function listCollections(db: Queryable, filter: { search?: string; limit?: number; offset?: number } = {}): Promise<Collection[]> {
   const params: unknown[] = [];
   const where = filter.search ? `WHERE c.name ILIKE $${params.push(`%${filter.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)}` : '';
-  const { rows } = await db.query<Row>(`${SELECT} ${where} ORDER BY c.built_in DESC, lower(c.name)`, params);
+  const page = filter.limit ? ` LIMIT ${Math.min(Math.max(filter.limit, 1), 10_000)} OFFSET ${Math.max(filter.offset ?? 0, 0)}` : '';
+  const { rows } = await db.query<Row>(`${LIST} ${where} ORDER BY c.built_in DESC, lower(c.name), c.collection_id${page}`, params);
   return rows.map(toCollection);
 }
 
