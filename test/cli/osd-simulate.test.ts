@@ -1,11 +1,11 @@
 // `osd ts simulate` and `osd ts run` as a user runs them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCmTrace } from '../../src/engine/log/cmtrace.js';
 import { corpusPath } from '../helpers/corpus.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/osd.js');
@@ -19,7 +19,7 @@ const osd = (...args: string[]) => {
 let dir: string;
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('build first: make build');
-  dir = mkdtempSync(join(tmpdir(), 'osd-sim-'));
+  dir = tempDir('osd-sim-');
 });
 
 describe('osd ts simulate', () => {

@@ -1,13 +1,13 @@
 // The `osd` CLI as a user runs it: a real process, real files, exit codes and output.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalXml } from '../../src/sequence/xml/canonical.js';
 import { parseXml } from '../../src/sequence/xml/reader.js';
 import { consoleExportZip } from '../helpers/console-export.js';
 import { corpusPath, corpusText } from '../helpers/corpus.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/osd.js');
@@ -22,7 +22,7 @@ let dir: string;
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('build first: make build (the CLI runs from dist/)');
-  dir = mkdtempSync(join(tmpdir(), 'osd-cli-'));
+  dir = tempDir('osd-cli-');
 });
 
 describe('osd ts show', () => {
@@ -156,7 +156,7 @@ describe('osd itself', () => {
 
 describe('osd ts lint checks WQL with the engine\'s parser', () => {
   it('a query that does not parse is an error with its column', () => {
-    const dir2 = mkdtempSync(join(tmpdir(), 'osd-lint-wql-'));
+    const dir2 = tempDir('osd-lint-wql-');
     const f = join(dir2, 'wql.xml');
     writeFileSync(f, '<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Dell only" description=""><condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer = </variable></expression></condition><action>x</action></step></sequence>');
     const r = osd('ts', 'lint', f, '--json');

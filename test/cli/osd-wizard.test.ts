@@ -1,9 +1,9 @@
 // `osd ts new install-image` as a user runs it: a real process, real files, exit codes and output.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/osd.js');
@@ -18,7 +18,7 @@ function osd(...args: string[]): { code: number; stdout: string; stderr: string 
 let dir: string;
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('build first: make build (the CLI runs from dist/)');
-  dir = mkdtempSync(join(tmpdir(), 'osd-wizard-'));
+  dir = tempDir('osd-wizard-');
 });
 
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && f !== 'invalid-example.yaml');

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatCmTrace, parseCmTrace } from '../../src/engine/log/cmtrace.js';
 import { SmstsLog } from '../../src/runner/smsts-log.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('CMTrace log lines', () => {
   const at = new Date(Date.UTC(2022, 8, 7, 9, 35, 33, 39)); // 7 Sep 2022 09:35:33.039 UTC
@@ -44,7 +44,7 @@ describe('CMTrace log lines', () => {
 
 describe('smsts.log on disk', () => {
   it('rolls over to smsts-YYYYMMDD-HHMMSS.log and keeps a bounded history', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smsts-'));
+    const dir = tempDir('smsts-');
     const log = new SmstsLog(dir, { maxBytes: 2000, maxHistory: 2, utcOffsetMinutes: 0, thread: 1 });
     for (let i = 0; i < 100; i++) log.write({ time: new Date(Date.UTC(2024, 0, 1, 0, 0, i)), component: 'TSManager', severity: 'info', message: `line ${i} ${'x'.repeat(50)}` });
     const files = readdirSync(dir).sort();

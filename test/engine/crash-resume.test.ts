@@ -1,10 +1,10 @@
 // kill -9 at every step boundary and in the middle of steps: a new process resumes without
 // re-running completed steps and without losing variables (issue #3). Real child processes.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/osd.js');
@@ -45,7 +45,7 @@ describe('crash and resume with a real child process', () => {
         env: { ...process.env, OSD_FAULT_KILL_AFTER_JOURNAL_WRITE: killAfter === undefined ? '' : String(killAfter) },
       });
     const fresh = () => {
-      const dir = mkdtempSync(join(tmpdir(), 'osd-crash-'));
+      const dir = tempDir('osd-crash-');
       const log = join(dir, 'steps.log');
       const ts = join(dir, 'ts.xml');
       writeFileSync(ts, taskSequence(log, 0));
@@ -72,7 +72,7 @@ describe('crash and resume with a real child process', () => {
   }, 120_000);
 
   it('kill -9 at random moments, also in the middle of a step, resumes correctly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'osd-crash-'));
+    const dir = tempDir('osd-crash-');
     const log = join(dir, 'steps.log');
     const ts = join(dir, 'ts.xml');
     writeFileSync(ts, taskSequence(log, 0.15));

@@ -4,7 +4,7 @@
  * their own database in it. Stopped and deleted when the run ends.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chownSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, chownSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,10 +36,29 @@ function freePort(): Promise<number> {
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => void> {
   const bin = postgresBin();
-  const dir = mkdtempSync(join(tmpdir(), 'openosd-pg-'));
   const asRoot = process.getuid?.() === 0;
+  // A run that was killed never tore its cluster down: stop and remove those whose run is gone.
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('openosd-pg-'))) {
+    const stale = join(tmpdir(), name);
+    const owner = Number(existsSync(join(stale, 'owner.pid')) ? readFileSync(join(stale, 'owner.pid'), 'utf8') : 0);
+    if (owner && alive(owner)) continue;
+    const cmd = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const : [join(bin, 'pg_ctl'), ['-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const;
+    if (existsSync(join(stale, 'data', 'postmaster.pid'))) spawnSync(cmd[0], [...cmd[1]], { encoding: 'utf8' });
+    rmSync(stale, { recursive: true, force: true });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'openosd-pg-'));
+  writeFileSync(join(dir, 'owner.pid'), String(process.pid));
   // initdb refuses to run as root: run the cluster as the postgres user the package created.
   const run = (cmd: string, args: string[]): void => {
     const full = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] as const : [join(bin, cmd), args] as const;

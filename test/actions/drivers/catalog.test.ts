@@ -1,6 +1,5 @@
 // The driver catalog file (docs/driver-catalog.md) and the Import Driver wizard (osd-features §2.6).
-import { mkdtempSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../../../src/actions/drivers/index.js';
 import { InputError } from '../../../src/sequence/input-error.js';
 import { inputError } from '../../helpers/errors.js';
+import { tempDir } from '../../helpers/temp.js';
 
 const FIXTURES = join(__dirname, 'fixtures');
 
@@ -82,7 +82,7 @@ describe('driver catalog format', () => {
   });
 
   it('loads a file: root is its folder; a missing file is an InputError', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'osd-catalog-'));
+    const dir = tempDir('osd-catalog-');
     writeFileSync(join(dir, 'catalog.json'), JSON.stringify(EXAMPLE));
     const { catalog, root } = await loadDriverCatalog(join(dir, 'catalog.json'));
     expect(root).toBe(dir);
@@ -163,7 +163,7 @@ describe('importDriverFolder (Import Driver wizard)', () => {
     expect(skip.skipped).toEqual([{ inf: 'intel-i219/e1d68x64.inf', reason: 'already in the catalog as DRV00001' }]);
 
     // A new INF gets the next id after the highest DRVnnnnn.
-    const dir = mkdtempSync(join(tmpdir(), 'osd-import-'));
+    const dir = tempDir('osd-import-');
     cpSync(FIXTURES, dir, { recursive: true });
     mkdirSync(join(dir, 'extra'));
     writeFileSync(join(dir, 'extra', 'x.inf'), '[Version]\nSignature="$Windows NT$"\n[Manufacturer]\nContoso=M,NTamd64\n[M.NTamd64]\n"Contoso Sensor"=I,ACPI\\CSO0001\n');
@@ -172,7 +172,7 @@ describe('importDriverFolder (Import Driver wizard)', () => {
   });
 
   it('skips an INF that declares no device', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'osd-import-'));
+    const dir = tempDir('osd-import-');
     writeFileSync(join(dir, 'ext.inf'), '[Version]\nSignature="$Windows NT$"\nClass=Extension\n');
     const r = await importDriverFolder(dir);
     expect(r.catalog.drivers).toEqual([]);

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMachineProfile, parseMachineProfile } from '../../../src/engine/machine-profile/index.js';
 import { inputError } from '../../helpers/errors.js';
 import { example, exampleNames, MINIMAL, profile, WITH_OS } from './helpers.js';
+import { tempDir } from '../../helpers/temp.js';
 
 describe('the example profiles', () => {
   it('are the three documented machines', () => {
@@ -269,7 +269,7 @@ describe('JSON syntax errors carry line:column', () => {
 
 describe('loadMachineProfile', () => {
   it('reads a file and reports a missing one as an InputError', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'profile-'));
+    const dir = tempDir('profile-');
     const file = join(dir, 'm.json');
     writeFileSync(file, JSON.stringify(MINIMAL));
     expect(loadMachineProfile(file).model).toBe('Model 1');
