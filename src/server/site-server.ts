@@ -66,6 +66,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       localDp,
       async close() {
         await started.close();
+        await distributionManager(site).settle();
         await localDp?.close();
         await site.close();
       },

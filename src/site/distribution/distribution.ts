@@ -195,10 +195,23 @@ export class DistributionManager {
         total += await this.runOnce();
       } while (this.again);
       return total;
-    })().finally(() => {
-      this.running = undefined;
-    });
+    })()
+      // Background work must never take the server down (an unhandled rejection would): the rows
+      // stay pending and the next pass, or the next start, picks them up.
+      .catch((e: unknown) => {
+        process.stderr.write(`osd server: distribution pass stopped: ${(e as Error).message}\n`);
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
+  }
+
+  /** Waits for a running pass to end (a server stopping lets the current copy finish). */
+  async settle(): Promise<void> {
+    this.again = false;
+    await this.running;
   }
 
   /** Processes every due row; returns how many it handled. */
