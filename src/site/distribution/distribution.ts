@@ -179,6 +179,7 @@ export async function validateOnDistributionPoint(site: Site, actor: Actor, pack
 export class DistributionManager {
   private running: Promise<number> | undefined;
   private again = false;
+  private stopping = false;
 
   constructor(private readonly site: Site) {}
 
@@ -210,6 +211,7 @@ export class DistributionManager {
 
   /** Waits for a running pass to end (a server stopping lets the current copy finish). */
   async settle(): Promise<void> {
+    this.stopping = true;
     this.again = false;
     await this.running;
   }
@@ -220,6 +222,7 @@ export class DistributionManager {
     await this.site.db.query(`UPDATE distribution_status SET state = 'pending', message = 'resumed after an interruption' WHERE state = 'in-progress' AND updated_at < now() - interval '10 minutes'`);
     let handled = 0;
     for (;;) {
+      if (this.stopping) return handled; // the rest stays pending for the next start
       const job = await this.claim();
       if (!job) return handled;
       handled++;
