@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { processAlive } from '../../src/machine/process-alive.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,15 +37,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => void> {
   const bin = postgresBin();
   const asRoot = process.getuid?.() === 0;
@@ -52,7 +44,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('openosd-pg-'))) {
     const stale = join(tmpdir(), name);
     const owner = Number(existsSync(join(stale, 'owner.pid')) ? readFileSync(join(stale, 'owner.pid'), 'utf8') : 0);
-    if (owner && alive(owner)) continue;
+    if (processAlive(owner)) continue;
     const cmd = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const : [join(bin, 'pg_ctl'), ['-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const;
     if (existsSync(join(stale, 'data', 'postmaster.pid'))) spawnSync(cmd[0], [...cmd[1]], { encoding: 'utf8' });
     rmSync(stale, { recursive: true, force: true });

@@ -24,6 +24,7 @@ import { PACKAGE_IDS, buildSiteManifest, writeBootImage, writeClientPackage, wri
 import { readWimImages, type WimImageInfo } from '../wim.js';
 import { WIM_ARCH_CODES, captureImage, setImageProperties } from './wim.js';
 import { MiB, WINDOWS_BUILD, writeWindowsTree, type EditionSpec, type TestArchitecture } from './windows-tree.js';
+import { processAlive } from '../process-alive.js';
 
 export { DRIVER_CATALOG_SCHEMA, DRIVER_CATEGORIES, DRIVER_PACKAGES, driverCatalog } from './drivers.js';
 export type { DriverCatalog, DriverCatalogEntry, DriverPackageEntry } from './drivers.js';
@@ -328,14 +329,6 @@ async function swapIntoPlace(staging: string, root: string): Promise<void> {
   if (replaced) await rm(replaced, { recursive: true, force: true });
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes staging and replaced folders left behind by builds that were killed. */
 async function removeStaleFolders(parent: string, name: string): Promise<void> {

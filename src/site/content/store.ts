@@ -22,6 +22,7 @@ import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentMani
 import { HashingWriter } from './hashing-writer.js';
 import { pump } from './pump.js';
 import { listSourceFiles } from './source-walk.js';
+import { processAlive } from '../../machine/process-alive.js';
 
 export { manifestHash, type ContentFile, type ContentManifest } from './hash.js';
 export { validateContentPath } from './content-path.js';
@@ -242,14 +243,6 @@ export class ContentStore {
 
 const OTHER_HOST_TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Whatever an interrupted import left: never a blob anyone refers to (see the header). */
 async function removeAbandonedTmp(tmpRoot: string): Promise<void> {

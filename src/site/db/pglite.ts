@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
+import { processAlive } from '../../machine/process-alive.js';
 
 /** int8 and numeric columns come back as JS numbers on both adapters (sizes fit in 2^53). */
 const parsers = {
@@ -41,14 +42,7 @@ function lockDataDir(dataDir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lock, 'utf8').trim());
-      let alive = false;
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (k) {
-        alive = (k as NodeJS.ErrnoException).code === 'EPERM';
-      }
-      if (alive && Number.isInteger(pid) && pid > 0) {
+      if (processAlive(pid)) {
         throw new Error(`the embedded database in ${dataDir} is in use by process ${pid}: one server at a time uses an embedded database; stop the other one, or run several servers on PostgreSQL (--database)`);
       }
       rmSync(lock, { force: true });
