@@ -20,6 +20,11 @@ export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** A size as the CLI prints it; null: the object has no content yet. */
+export function mib(n: number | null): string {
+  return n === null ? 'no content' : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
-import { print, printJson } from '../output.js';
+import { mib, print, printJson } from '../output.js';
 import { AdminClient, withConnection } from './admin-client.js';
 
 interface ContentRecord {
@@ -11,10 +11,6 @@ interface ContentRecord {
   size: number;
   fileCount: number;
   files: Array<{ path: string; size: number; sha256: string }>;
-}
-
-function mib(n: number): string {
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function registerContentCommands(program: Command): void {

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
-import { print, printJson } from '../output.js';
+import { mib, print, printJson } from '../output.js';
+import { collect } from '../engine-commands.js';
 import { AdminClient, withConnection } from './admin-client.js';
 
 interface PackageOut {
@@ -44,20 +45,12 @@ interface DriverOut {
 
 type Json = { json?: boolean };
 
-function mib(n: number | null): string {
-  return n === null ? 'no content' : `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 function packageLine(p: PackageOut): string {
   return `${p.packageId}\t${p.name}${p.version ? ` (${p.version})` : ''}\t${p.typeName}\tversion ${p.sourceVersion}\t${mib(p.contentSize)}${p.builtIn ? '\tbuilt in' : ''}`;
 }
 
 function printImages(images: ImageOut[]): void {
   for (const i of images) print(`  ${i.index}\t${i.name}\t${i.edition || '-'}\t${i.architecture || '-'}\t${i.version || '-'}\t${i.languages.join(',') || '-'}\t${mib(i.sizeBytes)}`);
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 function positiveInt(value: string, name: string): number {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { print, printJson } from '../output.js';
+import { collect } from '../engine-commands.js';
 import { AdminClient, DEFAULT_DATA_DIR, DEFAULT_PORT, withConnection } from './admin-client.js';
 
 function port(value: string, name: string): number {
@@ -53,7 +54,7 @@ export function registerServerCommands(program: Command): void {
     .option('--site-code <code>', 'three-character site code, for a new site (default PS1)')
     .option('--local-dp-port <n>', 'also run a distribution point on this port (0 = any), registered as "local"')
     .option('--max-upload <size>', 'largest upload accepted (default 64GiB)')
-    .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: anywhere but the data folder)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: anywhere but the data folder)', collect)
     .option('--json', 'print the start-up facts as one JSON line')
     .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; sourceRoot?: string[]; json?: boolean }) => {
       const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);

@@ -4,6 +4,7 @@
  * priority 1–9, rules and evaluated membership. The built-ins All Systems and All Unknown Computers
  * cannot be deleted, renamed, re-limited or have their rules changed.
  */
+import { containsPattern } from '../db/like.js';
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
@@ -72,7 +73,7 @@ const LIST = `SELECT c.collection_id, c.name, c.comment, c.limiting_collection_i
 
 export async function listCollections(db: Queryable, filter: { search?: string; limit?: number; offset?: number } = {}): Promise<Collection[]> {
   const params: unknown[] = [];
-  const where = filter.search ? `WHERE c.name ILIKE $${params.push(`%${filter.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)}` : '';
+  const where = filter.search ? `WHERE c.name ILIKE $${params.push(containsPattern(filter.search))}` : '';
   const page = filter.limit ? ` LIMIT ${Math.min(Math.max(filter.limit, 1), 10_000)} OFFSET ${Math.max(filter.offset ?? 0, 0)}` : '';
   const { rows } = await db.query<Row>(`${LIST} ${where} ORDER BY c.built_in DESC, lower(c.name), c.collection_id${page}`, params);
   return rows.map(toCollection);

@@ -13,14 +13,20 @@ import type { Site } from '../site.js';
 const UNREFERENCED = `NOT EXISTS (SELECT 1 FROM packages p WHERE p.content_id = c.id)
   AND NOT EXISTS (SELECT 1 FROM drivers d WHERE d.content_id = c.id)`;
 
-/** Who uses a content: packages and drivers, by id and name. */
-export async function contentUsers(db: Queryable, contentId: string): Promise<string[]> {
-  const { rows } = await db.query<{ who: string }>(
-    `SELECT 'package ' || package_id || ' (' || name || ')' AS who FROM packages WHERE content_id = $1
-     UNION ALL SELECT 'driver ' || ci_id || ' (' || name || ')' FROM drivers WHERE content_id = $1`,
-    [contentId],
+/** Who uses each content: packages and drivers, by id and name (one query for a whole list). */
+export async function contentUsersOf(db: Queryable, contentIds: readonly string[]): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ content_id: string; who: string }>(
+    `SELECT content_id, 'package ' || package_id || ' (' || name || ')' AS who FROM packages WHERE content_id = ANY($1)
+     UNION ALL SELECT content_id, 'driver ' || ci_id || ' (' || name || ')' FROM drivers WHERE content_id = ANY($1)`,
+    [contentIds],
   );
-  return rows.map((r) => r.who);
+  const users = new Map(contentIds.map((id) => [id, [] as string[]]));
+  for (const r of rows) users.get(r.content_id)?.push(r.who);
+  return users;
+}
+
+export async function contentUsers(db: Queryable, contentId: string): Promise<string[]> {
+  return (await contentUsersOf(db, [contentId])).get(contentId) ?? [];
 }
 
 export async function deleteContent(site: Site, actor: Actor, contentId: string): Promise<void> {

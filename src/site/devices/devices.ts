@@ -15,6 +15,7 @@ import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, notFound, SiteError } from '../errors.js';
 import { nextNumber } from '../ids.js';
+import { containsPattern } from '../db/like.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import type { Actor } from '../security/roles.js';
 import { evaluateOne, evaluateWithDependents } from '../collections/evaluate.js';
@@ -109,8 +110,7 @@ export async function listDevices(
     const s = filter.search.trim();
     const mac = normaliseMac(s);
     const guid = normaliseSmbiosGuid(s);
-    const like = `%${s.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    let search = `name ILIKE $${params.push(like)}`;
+    let search = `name ILIKE $${params.push(containsPattern(s))}`;
     if (mac) search += ` OR resource_id IN (SELECT resource_id FROM device_macs WHERE mac = $${params.push(mac)})`;
     if (guid) search += ` OR smbios_guid = $${params.push(guid)}`;
     if (/^\d+$/.test(s)) search += ` OR resource_id = $${params.push(Number(s))}`;

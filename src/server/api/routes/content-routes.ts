@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { addContent, getContent, recordContent } from '../../../site/content/library.js';
-import { collectGarbage, contentUsers, deleteContent } from '../../../site/content/garbage.js';
+import { collectGarbage, contentUsers, contentUsersOf, deleteContent } from '../../../site/content/garbage.js';
 import { makeManifest } from '../../../site/content/hash.js';
 import { SiteError, badInput } from '../../../site/errors.js';
 import {
@@ -57,7 +57,8 @@ export const contentRoutes = [
         'SELECT id, size, file_count, created_at FROM content ORDER BY created_at DESC, id LIMIT $1 OFFSET $2',
         [query.limit, query.offset],
       );
-      return Promise.all(rows.map(async (r) => ({ id: r.id, size: r.size, fileCount: r.file_count, createdAt: r.created_at.toISOString(), usedBy: await contentUsers(site.db, r.id) })));
+      const users = await contentUsersOf(site.db, rows.map((r) => r.id));
+      return rows.map((r) => ({ id: r.id, size: r.size, fileCount: r.file_count, createdAt: r.created_at.toISOString(), usedBy: users.get(r.id) ?? [] }));
     },
   }),
   route({
