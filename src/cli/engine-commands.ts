@@ -16,7 +16,7 @@ import { ProcessExecutor } from '../runner/process-executor.js';
 import { SmstsLog } from '../runner/smsts-log.js';
 import { loadTaskSequenceFile } from '../sequence/codec/load.js';
 import { InputError } from '../sequence/input-error.js';
-import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
+import { CliExit, EXIT_FINDINGS, print, printJson, showable, writeFileAtomic } from './output.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -73,7 +73,7 @@ export function report(file: string, r: SimulationReport, opts: { json?: boolean
     void _log;
     printJson(rest);
   } else {
-    process.stdout.write(renderSimulation(r, file));
+    process.stdout.write(showable(renderSimulation(r, file)));
     if (opts.variables) print(`\nVariables at the end (secrets masked):\n${renderVariables(r.variables)}`);
   }
 }

@@ -17,7 +17,53 @@ export class CliExit extends Error {
 }
 
 export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const shown = showable(text);
+  process.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
+}
+
+// Characters that would act on a terminal instead of showing: C0 controls but tab and newline, DEL,
+// C1 controls (ESC sequences, CSI), and the invisible and direction-changing format characters
+// (a right-to-left override can make "exe.txt" read as "txt.exe").
+// eslint-disable-next-line no-control-regex
+const ODD = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Text as the terminal should show it: every odd character escaped as `\u{…}`, so a name from the
+ * site can never move the cursor, change colours or reverse the line it is printed on.
+ */
+export function showable(text: string): string {
+  return text.replace(ODD, (c) => `\\u{${c.charCodeAt(0).toString(16).padStart(4, '0')}}`);
+}
+
+/**
+ * Progress of long work on stderr: a bar redrawn in place on a terminal, a plain line at every
+ * tenth otherwise (logs, CI).
+ */
+export function progressLine(label: string): { update(fraction: number): void; end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = -1;
+  let lastDraw = 0;
+  return {
+    update(fraction: number) {
+      const f = Math.max(0, Math.min(1, fraction));
+      if (tty) {
+        const now = Date.now();
+        if (now - lastDraw < 100 && f < 1) return;
+        lastDraw = now;
+        const width = 30;
+        const filled = Math.round(f * width);
+        process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0)}%`);
+      } else {
+        const tenth = Math.floor(f * 10);
+        if (tenth === lastTenth) return;
+        lastTenth = tenth;
+        process.stderr.write(`${label}: ${tenth * 10}%\n`);
+      }
+    },
+    end() {
+      if (tty && lastDraw) process.stderr.write('\n');
+    },
+  };
 }
 
 /** A size as the CLI prints it; null: the object has no content yet. */
@@ -25,22 +71,27 @@ export function mib(n: number | null): string {
   return n === null ? 'no content' : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** JSON for scripts; odd characters (which JSON leaves raw) as \\u escapes, so it is still safe on a terminal. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${jsonShowable(JSON.stringify(value, null, 2))}\n`);
+}
+
+function jsonShowable(json: string): string {
+  return json.replace(ODD, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Reports an error for a person (or, with --json, for a script) and returns the exit code. */
 export function reportError(e: unknown, json: boolean): number {
   if (e instanceof InputError) {
     if (json) process.stdout.write(`${JSON.stringify(e.toJSON(), null, 2)}\n`);
-    process.stderr.write(`osd: ${e.message}\n`);
+    process.stderr.write(`osd: ${showable(e.message)}\n`);
     return EXIT_BAD_INPUT;
   }
   if (e instanceof CliExit) return e.code;
   if (e instanceof Error && e.name === 'ApiError') {
     const api = e as Error & { status: number; body: unknown };
     if (json) process.stdout.write(`${JSON.stringify({ status: api.status, ...(api.body as object) }, null, 2)}\n`);
-    process.stderr.write(`osd: ${api.message}\n`);
+    process.stderr.write(`osd: ${showable(api.message)}\n`);
     return api.status >= 500 ? 69 : EXIT_BAD_INPUT;
   }
   const err = e as NodeJS.ErrnoException;

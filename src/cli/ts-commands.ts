@@ -19,7 +19,7 @@ import { encodeText } from '../sequence/xml/decode.js';
 import { conditionWarnings, validateCondition } from '../engine/conditions/index.js';
 import { registerEngineCommands } from './engine-commands.js';
 import { registerWizardCommands } from './wizard-commands.js';
-import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from './output.js';
+import { CliExit, EXIT_FINDINGS, print, printJson, showable, writeFileAtomic } from './output.js';
 
 interface LoadFlags {
   packageId?: string;
@@ -55,7 +55,7 @@ export function registerTaskSequenceCommands(program: Command): void {
       const { sequence, warnings } = load(file, opts);
       const summary = summarize(sequence, file);
       if (opts.json) printJson({ file, ...summary, warnings });
-      else process.stdout.write(renderTree(summary, { variables: opts.variables, actions: opts.actions, depth: opts.depth }));
+      else process.stdout.write(showable(renderTree(summary, { variables: opts.variables, actions: opts.actions, depth: opts.depth })));
     });
 
   ts.command('export')
@@ -147,7 +147,7 @@ export function registerTaskSequenceCommands(program: Command): void {
       const changes = diffSequences(left, right);
       if (opts.json) printJson({ a, b, changes });
       else if (changes.length === 0) print('no differences');
-      else process.stdout.write(formatChanges(changes).replace(/\n?$/, '\n'));
+      else process.stdout.write(showable(formatChanges(changes).replace(/\n?$/, '\n')));
       if (changes.length > 0) throw new CliExit(EXIT_FINDINGS);
     });
 

@@ -11,6 +11,9 @@ export type SiteErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'too-large'
+  | 'uri-too-long'
+  | 'headers-too-large'
+  | 'insufficient-storage'
   | 'high-risk-confirmation-required'
   | 'blocked'
   | 'unavailable';
@@ -23,6 +26,10 @@ const STATUS: Record<SiteErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   'too-large': 413,
+  'uri-too-long': 414,
+  'headers-too-large': 431,
+  // The site's disk cannot hold what was asked for (an import larger than the free space).
+  'insufficient-storage': 507,
   'high-risk-confirmation-required': 409,
   blocked: 422,
   unavailable: 503,

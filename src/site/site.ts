@@ -12,11 +12,13 @@ import type { MigrationReport } from './db/migrate.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { ContentStore } from './content/store.js';
+import { defaultSourceRoot } from './content/library.js';
 import { badInput } from './errors.js';
 import { SITE_CODE_PATTERN } from './ids.js';
 import { KEY_CHECK_PLAINTEXT, SecretBox, SecretKeyError } from './security/secret-box.js';
 import { getSetting, putSetting } from './settings.js';
 import { seedSite } from './seed.js';
+import { secureDataFolder } from './data-folder.js';
 
 export interface SiteOptions {
   /** The data directory (content library, key file, PGlite database). */
@@ -30,13 +32,22 @@ export interface SiteOptions {
   /** Three-character site code, used on first start only (default PS1). */
   siteCode?: string;
   /**
-   * Folders content may be added from by path (ConfigMgr's package source shares). Unset: any
-   * folder the server can read, except the site's own data folder and key file.
+   * Folders content may be added from by path (ConfigMgr's package source shares). Unset or empty:
+   * `<dataDir>/sources` only (created on start). Never the site's own data, /proc, /sys or /dev.
    */
   sourceRoots?: string[];
+  /** The largest content import by path, in bytes (default 64 GiB); the library's free space bounds it too. */
+  maxImportBytes?: number;
+  /** Space the content library leaves free on its disk (default 1 GiB). */
+  minFreeBytes?: number;
 }
 
+export const DEFAULT_MAX_IMPORT_BYTES = 64 * 1024 ** 3;
+
 export class Site {
+  /** What the start-up checks fixed or found (e.g. data files other users could read), for the server to show. */
+  readonly warnings: string[] = [];
+
   constructor(
     readonly db: Database,
     readonly secrets: SecretBox,
@@ -44,7 +55,9 @@ export class Site {
     readonly siteCode: string,
     readonly dataDir: string,
     readonly migration: MigrationReport,
-    readonly sourceRoots?: readonly string[],
+    /** Folders content may be added from by path (real paths are taken per request). */
+    readonly sourceRoots: readonly string[],
+    readonly maxImportBytes: number = DEFAULT_MAX_IMPORT_BYTES,
   ) {}
 
   close(): Promise<void> {
@@ -57,7 +70,9 @@ export async function openSite(options: SiteOptions): Promise<Site> {
   if (requestedCode !== undefined && !SITE_CODE_PATTERN.test(requestedCode)) {
     throw badInput('--site-code', `"${options.siteCode}" is not a site code`, 'a site code is three letters or digits, e.g. PS1');
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // Before the database opens: a data folder others can reach is fixed (or refused) first.
+  const permissions = await secureDataFolder(options.dataDir, options.keyFile ? [options.keyFile] : []);
   let db: Database;
   let migration: MigrationReport;
   if (options.database) {
@@ -79,8 +94,14 @@ export async function openSite(options: SiteOptions): Promise<Site> {
     }
     const siteCode = storedCode ?? requestedCode ?? 'PS1';
     if (storedCode === undefined) await putSetting(db, 'site_code', siteCode);
-    const content = await ContentStore.open(join(options.dataDir, 'content'));
-    const site = new Site(db, secrets, content, siteCode, options.dataDir, migration, options.sourceRoots?.map((r) => resolve(r)));
+    const content = await ContentStore.open(join(options.dataDir, 'content'), { minFreeBytes: options.minFreeBytes });
+    let sourceRoots = options.sourceRoots?.map((r) => resolve(r)) ?? [];
+    if (sourceRoots.length === 0) {
+      sourceRoots = [defaultSourceRoot(options.dataDir)];
+      mkdirSync(sourceRoots[0]!, { recursive: true, mode: 0o700 });
+    }
+    const site = new Site(db, secrets, content, siteCode, options.dataDir, migration, sourceRoots, options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES);
+    site.warnings.push(...permissions.warnings);
     await seedSite(site);
     return site;
   } catch (e) {

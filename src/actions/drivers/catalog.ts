@@ -183,7 +183,21 @@ export async function importDriverFolder(folder: string, options: ImportOptions 
     if (e instanceof InputError) throw e;
     throw new InputError({ input: folder, rule: 'driver folder not found' });
   }
+  const infs = findInfFiles(scanRoot).map((file) => ({ path: relative(root, file).split(sep).join('/'), read: () => readFile(file) }));
+  return importDriverInfs(infs, options);
+}
 
+/** One INF to import: its path relative to the catalog root ('/'-separated) and how to read it. */
+export interface InfSource {
+  path: string;
+  read(): Promise<Uint8Array>;
+}
+
+/**
+ * The Import Driver wizard over INF files from anywhere (a folder on disk, or content in the site's
+ * library), in the given order.
+ */
+export async function importDriverInfs(infs: Iterable<InfSource>, options: Omit<ImportOptions, 'root'> = {}): Promise<ImportResult> {
   const catalog: DriverCatalog = options.existing
     ? structuredClone(options.existing)
     : emptyDriverCatalog();
@@ -192,11 +206,11 @@ export async function importDriverFolder(folder: string, options: ImportOptions 
   let next = 1 + Math.max(0, ...catalog.drivers.map((d) => /^DRV(\d+)$/i.exec(d.id)).filter((m) => m).map((m) => Number(m![1])));
   const result: ImportResult = { catalog, imported: [], skipped: [], warnings: [] };
 
-  for (const file of findInfFiles(scanRoot)) {
-    const infPath = relative(root, file).split(sep).join('/');
+  for (const inf of infs) {
+    const infPath = inf.path;
     let info: InfInfo;
     try {
-      info = parseInfBytes(await readFile(file), infPath);
+      info = parseInfBytes(await inf.read(), infPath);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       result.skipped.push({ inf: infPath, reason: e.message });

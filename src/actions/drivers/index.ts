@@ -7,6 +7,7 @@ export {
   formatDriverCatalog,
   emptyDriverCatalog,
   importDriverFolder,
+  importDriverInfs,
   checkDriverFiles,
   DRIVER_CATALOG_SCHEMA,
   type Driver,
@@ -15,5 +16,6 @@ export {
   type DuplicateHandling,
   type ImportOptions,
   type ImportResult,
+  type InfSource,
 } from './catalog.js';
 export { matchDrivers, matchRank, compareMatches, compareVersions, type Device, type DriverMatch, type MatchKind, type MatchOptions, type MatchResult, type ExclusionReason } from './match.js';

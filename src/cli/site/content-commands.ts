@@ -1,10 +1,9 @@
 /** `osd content …` and `osd distribute …`: the content library and distribution over the API. */
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../sequence/input-error.js';
 import { mib, print, printJson } from '../output.js';
 import { AdminClient, withConnection } from './admin-client.js';
+import { uploadContent, withServerPath } from './upload.js';
 
 interface ContentRecord {
   id: string;
@@ -15,20 +14,12 @@ interface ContentRecord {
 
 export function registerContentCommands(program: Command): void {
   const content = program.command('content').description('the content library');
-  withConnection(content.command('add <path>'))
-    .description('add a file or folder to the content library (the server reads the path; --upload sends a file instead)')
-    .option('--upload', 'upload the file over HTTP (for a server that cannot read this path)')
+  withServerPath(withConnection(content.command('add <path>')))
+    .description('add a file or folder to the content library (uploaded; --server-path lets the server read it)')
     .option('--json', 'print JSON')
-    .action(async (path: string, o: { upload?: boolean; json?: boolean }) => {
-      const abs = resolve(path);
+    .action(async (path: string, o: { serverPath?: boolean; json?: boolean }) => {
       const client = AdminClient.fromOptions(o);
-      let r: ContentRecord;
-      if (o.upload) {
-        if (!existsSync(abs) || !statSync(abs).isFile()) throw new InputError({ input: path, rule: 'not a file', hint: '--upload sends one file; for a folder let the server read it (leave out --upload)' });
-        r = await client.upload<ContentRecord>(`/uploads?path=${encodeURIComponent(basename(abs))}`, abs);
-      } else {
-        r = await client.post<ContentRecord>('/content', { sourcePath: abs });
-      }
+      const r: ContentRecord = o.serverPath ? await client.post<ContentRecord>('/content', { sourcePath: resolve(path) }) : await uploadContent(client, path);
       if (o.json) return printJson(r);
       print(`content ${r.id}: ${r.fileCount} file(s), ${mib(r.size)}`);
     });

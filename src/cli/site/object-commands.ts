@@ -1,15 +1,17 @@
 /**
  * `osd image|boot-image|driver|driver-package|package|app|update …`: content objects over the admin
- * API (osd-features §2.1–§2.9). Paths are resolved here and sent as `sourcePath`: the site server
- * reads them, as ConfigMgr's site server reads a package source path.
+ * API (osd-features §2.1–§2.9). Local files and folders are uploaded and sent as `contentId`; with
+ * `--server-path` the path is sent as `sourcePath` for the site server to read (below one of its
+ * source roots), as ConfigMgr's site server reads a package source path.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { mib, print, printJson } from '../output.js';
 import { collect } from '../engine-commands.js';
 import { AdminClient, withConnection } from './admin-client.js';
+import { contentSource, withServerPath, type ServerPath } from './upload.js';
 
 interface PackageOut {
   packageId: string;
@@ -79,7 +81,7 @@ export function registerObjectCommands(program: Command): void {
   program.enablePositionalOptions();
   // ---------------------------------------------------------------- OS images
   const image = program.command('image').description('OS image packages (osd-features §2.3)');
-  withConnection(image.command('add <wim>'))
+  withServerPath(withConnection(image.command('add <wim>')))
     .description('add an OS image: a .wim, or a folder holding exactly one; its images are read from the file')
     .option('--name <name>', 'package name (default: the WIM file name)')
     .option('--version <text>', 'version (free text, not the OS version)')
@@ -87,9 +89,10 @@ export function registerObjectCommands(program: Command): void {
     .option('--architecture <arch>', 'x86 | x64 | arm64 (pre-cache only; default from the images)')
     .option('--language <lang>', 'e.g. en-US (pre-cache only; default from the images)')
     .option('--json', 'print JSON')
-    .action(async (wim: string, o: Json & { name?: string; version?: string; description?: string; architecture?: string; language?: string }) => {
-      const r = await AdminClient.fromOptions(o).post<PackageOut>('/os-images', {
-        sourcePath: resolve(wim),
+    .action(async (wim: string, o: Json & ServerPath & { name?: string; version?: string; description?: string; architecture?: string; language?: string }) => {
+      const client = AdminClient.fromOptions(o);
+      const r = await client.post<PackageOut>('/os-images', {
+        ...(await contentSource(client, wim, o.serverPath)),
         name: o.name,
         version: o.version,
         description: o.description,
@@ -128,15 +131,16 @@ export function registerObjectCommands(program: Command): void {
 
   // ---------------------------------------------------------------- boot images
   const boot = program.command('boot-image').description('boot images (osd-features §2.2)');
-  withConnection(boot.command('add <wim>'))
+  withServerPath(withConnection(boot.command('add <wim>')))
     .description('add a Windows PE boot image (x86 or x64)')
     .option('--index <n>', 'image index in the WIM', '1')
     .option('--name <name>', 'package name (default: the image name)')
     .option('--pxe', 'deploy this boot image from PXE-enabled distribution points')
     .option('--json', 'print JSON')
-    .action(async (wim: string, o: Json & { index: string; name?: string; pxe?: boolean }) => {
-      const r = await AdminClient.fromOptions(o).post<PackageOut>('/boot-images', {
-        sourcePath: resolve(wim),
+    .action(async (wim: string, o: Json & ServerPath & { index: string; name?: string; pxe?: boolean }) => {
+      const client = AdminClient.fromOptions(o);
+      const r = await client.post<PackageOut>('/boot-images', {
+        ...(await contentSource(client, wim, o.serverPath)),
         imageIndex: positiveInt(o.index, '--index'),
         name: o.name,
         ...(o.pxe ? { pxeEnabled: true } : {}),
@@ -159,18 +163,26 @@ export function registerObjectCommands(program: Command): void {
 
   // ---------------------------------------------------------------- drivers
   const driver = program.command('driver').description('the driver catalog (osd-features §2.6)');
-  withConnection(driver.command('import <path>'))
+  withServerPath(withConnection(driver.command('import <path>')))
     .description('import drivers from a folder (recursively) or one .inf')
     .option('--category <name>', 'category for the imported drivers (repeatable)', collect)
     .option('--duplicates <mode>', 'append-categories | keep-categories | overwrite-categories | skip', 'append-categories')
     .option('--driver-package <packageId>', 'add the drivers to this driver package (repeatable)', collect)
     .option('--disabled', 'import them disabled (not used by Auto Apply Drivers)')
     .option('--json', 'print JSON')
-    .action(async (path: string, o: Json & { category?: string[]; duplicates: string; driverPackage?: string[]; disabled?: boolean }) => {
-      const r = await AdminClient.fromOptions(o).post<{ imported: DriverOut[]; duplicates: Array<{ ciId: number; name: string; action: string }>; skipped: Array<{ inf: string; reason: string }>; warnings: string[] }>(
-        '/drivers/import',
-        { sourcePath: resolve(path), categories: o.category ?? [], duplicates: o.duplicates, driverPackageIds: o.driverPackage ?? [], enabled: !o.disabled },
-      );
+    .action(async (path: string, o: Json & ServerPath & { category?: string[]; duplicates: string; driverPackage?: string[]; disabled?: boolean }) => {
+      const client = AdminClient.fromOptions(o);
+      // One .inf: its folder goes up (the driver's files sit beside it), and only that INF is read.
+      const oneInf = /\.inf$/i.test(path) && !o.serverPath;
+      const source = await contentSource(client, oneInf ? dirname(resolve(path)) : path, o.serverPath);
+      const r = await client.post<{ imported: DriverOut[]; duplicates: Array<{ ciId: number; name: string; action: string }>; skipped: Array<{ inf: string; reason: string }>; warnings: string[] }>('/drivers/import', {
+        ...source,
+        ...(oneInf ? { infPath: basename(path) } : {}),
+        categories: o.category ?? [],
+        duplicates: o.duplicates,
+        driverPackageIds: o.driverPackage ?? [],
+        enabled: !o.disabled,
+      });
       if (o.json) return printJson(r);
       for (const d of r.imported) print(`imported ${d.ciId}\t${d.name}\t${d.infFile}\t${d.platforms.join(',')}`);
       for (const d of r.duplicates) print(`already in the catalog: ${d.ciId}\t${d.name}\t${d.action}`);
@@ -234,20 +246,21 @@ export function registerObjectCommands(program: Command): void {
 
   // ---------------------------------------------------------------- packages
   const pkg = program.command('package').description('packages of every type (osd-features §2.1, §2.9)');
-  withConnection(pkg.command('add <folder>'))
-    .description('create a package (with programs) from a folder the server reads')
+  withServerPath(withConnection(pkg.command('add <folder>')))
+    .description('create a package (with programs) from a folder (uploaded)')
     .requiredOption('--name <name>', 'package name')
     .option('--version <text>', 'version')
     .option('--manufacturer <name>', 'manufacturer')
     .option('--program <name=commandLine>', 'a program that task sequences may install (repeatable)', collect)
     .option('--json', 'print JSON')
-    .action(async (folder: string, o: Json & { name: string; version?: string; manufacturer?: string; program?: string[] }) => {
+    .action(async (folder: string, o: Json & ServerPath & { name: string; version?: string; manufacturer?: string; program?: string[] }) => {
       const programs = (o.program ?? []).map((p) => {
         const eq = p.indexOf('=');
         if (eq < 1) throw new InputError({ input: '--program', rule: `"${p}" is not name=commandLine`, hint: 'e.g. --program "Install=setup.exe /quiet"' });
         return { name: p.slice(0, eq), commandLine: p.slice(eq + 1), allowTaskSequenceInstall: true };
       });
-      const r = await AdminClient.fromOptions(o).post<PackageOut>('/packages', { sourcePath: resolve(folder), name: o.name, version: o.version, manufacturer: o.manufacturer, programs });
+      const client = AdminClient.fromOptions(o);
+      const r = await client.post<PackageOut>('/packages', { ...(await contentSource(client, folder, o.serverPath)), name: o.name, version: o.version, manufacturer: o.manufacturer, programs });
       if (o.json) return printJson(r);
       print(`created package ${r.packageId} (${r.name})`);
     });
@@ -261,18 +274,19 @@ export function registerObjectCommands(program: Command): void {
       for (const p of r) print(packageLine(p));
     });
   withConnection(pkg.command('update-content <packageId>'))
-    .description('Update Distribution Points: re-read the package source')
+    .description('Update Distribution Points: re-read the package source path (a package added with --server-path)')
     .option('--json', 'print JSON')
     .action(async (id: string, o: Json) => {
       const r = await AdminClient.fromOptions(o).post<{ package: PackageOut; changed: boolean }>(`/packages/${encodeURIComponent(id)}/update-content`);
       if (o.json) return printJson(r);
       print(r.changed ? `${r.package.packageId}: new content, source version ${r.package.sourceVersion}` : `${r.package.packageId}: the source is unchanged`);
     });
-  withConnection(pkg.command('set-content <packageId> <path>'))
-    .description("set a package's content (e.g. the client or USMT package) from a file or folder the server reads")
+  withServerPath(withConnection(pkg.command('set-content <packageId> <path>')))
+    .description("set a package's content (e.g. the client or USMT package) from a file or folder (uploaded)")
     .option('--json', 'print JSON')
-    .action(async (id: string, path: string, o: Json) => {
-      const r = await AdminClient.fromOptions(o).put<{ package: PackageOut; changed: boolean }>(`/packages/${encodeURIComponent(id)}/content`, { sourcePath: resolve(path) });
+    .action(async (id: string, path: string, o: Json & ServerPath) => {
+      const client = AdminClient.fromOptions(o);
+      const r = await client.put<{ package: PackageOut; changed: boolean }>(`/packages/${encodeURIComponent(id)}/content`, await contentSource(client, path, o.serverPath));
       if (o.json) return printJson(r);
       print(`${r.package.packageId}: ${r.changed ? 'new content' : 'content unchanged'}, source version ${r.package.sourceVersion}`);
     });
@@ -287,10 +301,10 @@ export function registerObjectCommands(program: Command): void {
 
   // ---------------------------------------------------------------- applications
   const app = program.command('app').description('applications (osd-features §2.7)');
-  withConnection(app.command('add <name>'))
+  withServerPath(withConnection(app.command('add <name>')))
     .description('create an application; deployment types from --msi/--script or a JSON definition')
     .option('--definition <file>', 'JSON with any application fields (deploymentTypes, supersedes …); options override it')
-    .option('--source <folder>', 'content folder the server reads')
+    .option('--source <folder>', 'content folder (uploaded)')
     .option('--publisher <name>', 'publisher')
     .option('--software-version <text>', 'software version')
     .option('--allow-ts', 'allow installing it from the Install Application step without being deployed')
@@ -299,10 +313,11 @@ export function registerObjectCommands(program: Command): void {
     .option('--script <installCommand>', 'a Script deployment type with this installation program')
     .option('--detect-file <path>', 'file whose presence detects the script deployment type')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: Json & { definition?: string; source?: string; publisher?: string; softwareVersion?: string; allowTs?: boolean; msi?: string; productCode?: string; script?: string; detectFile?: string }) => {
+    .action(async (name: string, o: Json & ServerPath & { definition?: string; source?: string; publisher?: string; softwareVersion?: string; allowTs?: boolean; msi?: string; productCode?: string; script?: string; detectFile?: string }) => {
       const body: Record<string, unknown> = o.definition ? { ...(readJsonFile(o.definition, 'application definition') as object) } : {};
       body.name = name;
-      if (o.source) body.sourcePath = resolve(o.source);
+      const client = AdminClient.fromOptions(o);
+      if (o.source) Object.assign(body, await contentSource(client, o.source, o.serverPath));
       if (o.publisher) body.publisher = o.publisher;
       if (o.softwareVersion) body.softwareVersion = o.softwareVersion;
       if (o.allowTs) body.allowTaskSequenceInstall = true;
@@ -316,7 +331,7 @@ export function registerObjectCommands(program: Command): void {
         dts.push({ name: `${name} - Script Installer`, technology: 'script', installCommand: o.script, detectionMethod: { kind: 'file', value: o.detectFile } });
       }
       if (dts.length) body.deploymentTypes = dts;
-      const r = await AdminClient.fromOptions(o).post<{ ciId: number; name: string; modelName: string; taskSequenceReady: { ok: boolean; problems: string[] } }>('/applications', body);
+      const r = await client.post<{ ciId: number; name: string; modelName: string; taskSequenceReady: { ok: boolean; problems: string[] } }>('/applications', body);
       if (o.json) return printJson(r);
       print(`created application ${r.ciId} (${r.name}): ${r.modelName}`);
       if (!r.taskSequenceReady.ok) for (const p of r.taskSequenceReady.problems) print(`  not installable by a task sequence: ${p}`);
@@ -332,18 +347,19 @@ export function registerObjectCommands(program: Command): void {
 
   // ---------------------------------------------------------------- software updates
   const update = program.command('update').description('software updates (osd-features §2.8)');
-  withConnection(update.command('import <json>'))
+  withServerPath(withConnection(update.command('import <json>')))
     .description('import software update metadata (a JSON array, or {"updates": [...]}); --content adds their files as a deployment package')
-    .option('--content <folder>', 'folder holding the update files (the server reads it)')
+    .option('--content <folder>', 'folder holding the update files (uploaded)')
     .option('--package-name <name>', 'name of the deployment package')
     .option('--json', 'print JSON')
-    .action(async (file: string, o: Json & { content?: string; packageName?: string }) => {
+    .action(async (file: string, o: Json & ServerPath & { content?: string; packageName?: string }) => {
       const data = readJsonFile(file, 'update metadata');
       const updates = Array.isArray(data) ? data : (data as { updates?: unknown }).updates;
       if (!Array.isArray(updates)) throw new InputError({ input: file, rule: 'expected a JSON array of updates (or an object with "updates")' });
-      const r = await AdminClient.fromOptions(o).post<{ imported: number; updated: number; packageId: string | null }>('/software-updates/import', {
+      const client = AdminClient.fromOptions(o);
+      const r = await client.post<{ imported: number; updated: number; packageId: string | null }>('/software-updates/import', {
         updates,
-        ...(o.content ? { sourcePath: resolve(o.content) } : {}),
+        ...(o.content ? await contentSource(client, o.content, o.serverPath) : {}),
         ...(o.packageName ? { packageName: o.packageName } : {}),
       });
       if (o.json) return printJson(r);

@@ -12,6 +12,8 @@ import type { Site } from '../../site/site.js';
 import { openApiDocument } from './openapi.js';
 import type { AnyRoute } from './route.js';
 import { ALL_ROUTES } from './routes/index.js';
+import { checkRequestStrings, checkRequestUrl, jsonBodyText } from './input-rules.js';
+import { siteFormatFrameworkOptions } from '../framework-errors.js';
 
 export interface AdminApiOptions {
   /** Largest JSON/XML body in bytes (a task sequence may be 2 MB, osd-features §2.10). Default 8 MiB. */
@@ -68,7 +70,7 @@ function knownError(e: unknown): SiteError | undefined {
   if (e instanceof ZodError) return zodToSiteError(e, 'body');
   const x = e as { name?: string; status?: unknown; code?: unknown; input?: unknown; rule?: unknown; hint?: unknown; message?: string };
   if (x && typeof x.status === 'number' && typeof x.rule === 'string') {
-    const code = x.status === 413 ? 'too-large' : x.status === 404 ? 'not-found' : x.status === 409 ? 'conflict' : 'bad-input';
+    const code = x.status === 413 ? 'too-large' : x.status === 404 ? 'not-found' : x.status === 409 ? 'conflict' : x.status === 507 ? 'insufficient-storage' : x.status === 403 ? 'forbidden' : 'bad-input';
     const err = new SiteError(code, { input: typeof x.input === 'string' ? x.input : undefined, rule: x.rule, hint: typeof x.hint === 'string' ? x.hint : undefined });
     return Object.assign(err, { status: x.status });
   }
@@ -76,7 +78,23 @@ function knownError(e: unknown): SiteError | undefined {
     return new SiteError('bad-input', { input: String(x.input ?? 'input'), rule: x.rule, hint: typeof x.hint === 'string' ? x.hint : undefined });
   }
   if ((e as FastifyError)?.code?.startsWith?.('FST_')) return fastifyErrorToSiteError(e as FastifyError);
-  return undefined;
+  return databaseDataError(e);
+}
+
+/**
+ * The database's own refusal of a value (SQLSTATE class 22 "data exception": out of range, invalid
+ * text, bad regular expression; 54 "program limit exceeded"). Input checks come first and name the
+ * field; this is the net below them, so a value they missed is still the caller's 400, not a 500.
+ */
+function databaseDataError(e: unknown): SiteError | undefined {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^(22|54)[0-9A-Z]{3}$/.test(code)) return undefined;
+  const detail = String((e as Error).message ?? '').split('\n')[0]!.slice(0, 200);
+  return new SiteError('bad-input', {
+    input: 'request',
+    rule: `a value in the request is outside what the site can store (${detail}; SQLSTATE ${code})`,
+    hint: 'check numbers are in range and text holds no NUL character',
+  });
 }
 
 export async function createAdminApi(site: Site, options: AdminApiOptions = {}): Promise<FastifyInstance> {
@@ -84,8 +102,8 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
     bodyLimit: options.maxBodyBytes ?? 8 * 1024 * 1024,
-    // Variable names may be 256 characters (osd-features §3.3) and travel in the path.
-    routerOptions: { maxParamLength: 600 },
+    // Fastify's and Node's own errors (bad URL, long path segment, oversized headers) in our format.
+    ...siteFormatFrameworkOptions(),
   });
   app.decorate('site', site);
   app.decorate('maxUploadBytes', options.maxUploadBytes ?? 64 * 1024 ** 3);
@@ -94,8 +112,23 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/zip', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // JSON: strict UTF-8 and a nesting limit checked before parsing, then Fastify's own parser
+  // (prototype-poisoning protection).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = jsonBodyText(body as Buffer);
+    } catch (e) {
+      done(e as Error, undefined);
+      return;
+    }
+    defaultJson(req, text, done);
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    checkRequestUrl(request.raw.url ?? '');
     request.actor = await authenticate(site.db, request.headers.authorization);
   });
 
@@ -139,6 +172,12 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
           if (!res.success) throw zodToSiteError(res.error, where);
           return res.data;
         };
+        // The same character rules for every route, before any schema or service sees the input.
+        checkRequestStrings([
+          [request.params, 'params'],
+          [request.query, 'query'],
+          [r.bodyKind === 'stream' ? undefined : request.body, 'body'],
+        ]);
         const params = parse(r.params, request.params, 'params');
         const query = parse(r.query, request.query, 'query');
         const body = r.bodyKind === 'stream' ? (request.body as unknown) : parse(r.body, request.body, 'body');

@@ -2,6 +2,7 @@
 import Fastify from 'fastify';
 import { ContentStore } from '../../site/content/store.js';
 import { distributionPointRoutes } from './routes.js';
+import { siteFormatFrameworkOptions } from '../framework-errors.js';
 
 export interface StartDistributionPointOptions {
   root: string;
@@ -21,7 +22,7 @@ export interface RunningDistributionPoint {
 
 export async function startDistributionPoint(opts: StartDistributionPointOptions): Promise<RunningDistributionPoint> {
   const store = await ContentStore.open(opts.root);
-  const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true });
+  const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true, ...siteFormatFrameworkOptions() });
   await app.register(distributionPointRoutes({ store, pushToken: opts.pushToken, maxBlobBytes: opts.maxBlobBytes }));
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'not-found', message: `${request.method} ${request.url.split('?')[0]}: no such endpoint on this distribution point` });

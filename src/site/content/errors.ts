@@ -90,6 +90,37 @@ export class ContentHashMismatchError extends ContentError {
   }
 }
 
+/**
+ * A source file or folder the site server could not read, as the caller's 400 that says why
+ * (permission denied, an I/O error, a link where none may be); a ContentError passes through.
+ */
+export function sourceReadError(e: unknown, input: string): unknown {
+  if (e instanceof ContentError || (e as Error)?.name === 'AbortError') return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ContentError({ code: 'content-no-space', status: 507, input, rule: `the content library's disk is full (${code})`, hint: 'free space on the site server, then retry', cause: e });
+  }
+  const why: Record<string, string> = {
+    EACCES: 'the site server may not read it (permission denied)',
+    EPERM: 'the site server may not read it (operation not permitted)',
+    ELOOP: 'is a symbolic link (or a loop of them); content is read from regular files only',
+    EIO: 'could not be read: the disk reported an I/O error (EIO)',
+    EISDIR: 'is a folder where a file was expected',
+    ENOENT: 'does not exist (it disappeared while being read)',
+    ENOTDIR: 'does not exist (a folder on the way is a file)',
+    ENAMETOOLONG: 'has a name too long for the file system',
+  };
+  return new ContentError({
+    code: 'content-source-unreadable',
+    status: 400,
+    input,
+    rule: why[code] ?? `could not be read (${code})`,
+    hint: 'make it readable by the site server\'s user, or upload the content instead (osd content add uploads by default)',
+    cause: e,
+  });
+}
+
 /** `0x80091007` — the spelling admins search for. */
 export function formatWin32(code: number): string {
   return `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;

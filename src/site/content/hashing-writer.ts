@@ -33,7 +33,7 @@ export class HashingWriter {
   /** A new file with a fresh random name in `tmpDir`. */
   static async create(tmpDir: string): Promise<HashingWriter> {
     const path = tmpName(tmpDir);
-    return new HashingWriter(path, await open(path, 'wx', 0o644), 0, createHash('sha256'));
+    return new HashingWriter(path, await open(path, 'wx', 0o600), 0, createHash('sha256'));
   }
 
   /**
@@ -41,7 +41,7 @@ export class HashingWriter {
    * (position 0 truncates).
    */
   static async resume(path: string, position: number, hash: Hash): Promise<HashingWriter> {
-    return new HashingWriter(path, await open(path, position === 0 ? 'w' : 'r+', 0o644), position, hash);
+    return new HashingWriter(path, await open(path, position === 0 ? 'w' : 'r+', 0o600), position, hash);
   }
 
   /**

@@ -8,10 +8,13 @@
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound, SiteError } from '../errors.js';
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ContentError } from './errors.js';
 import type { Site } from '../site.js';
-import type { ImportOptions } from './store.js';
+import { MAX_CONTENT_FILES, type ImportOptions } from './store.js';
 import type { ContentFile, ContentManifest } from './store.js';
+import { checkPathsCoexist, validateContentPath } from './content-path.js';
+import { checkSha256, makeManifest } from './hash.js';
 
 export interface ContentRecord {
   id: string;
@@ -35,39 +38,126 @@ function inside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** Parts of the file system that are never content, whatever the source roots say: the kernel's views and devices. */
+export const NEVER_SOURCES = ['/proc', '/sys', '/dev'] as const;
+
+/** What a source path may reach, with every folder resolved to its real path once per request. */
+interface SourcePolicy {
+  roots: string[];
+  dataDir: string;
+  defaultRoot: string;
+  keyFile: string;
+}
+
+async function sourcePolicy(site: Site): Promise<SourcePolicy> {
+  const real = (p: string): Promise<string> => realpath(p).catch(() => resolve(p));
+  return {
+    roots: await Promise.all(site.sourceRoots.map(real)),
+    dataDir: await real(site.dataDir),
+    defaultRoot: await real(defaultSourceRoot(site.dataDir)),
+    keyFile: await real(site.secrets.keyFile),
+  };
+}
+
+/** The source root of a site started without --source-root: `<data>/sources`. */
+export function defaultSourceRoot(dataDir: string): string {
+  return join(dataDir, 'sources');
+}
+
+/** Refuses a real (link-free) path the policy does not allow, naming `input`. */
+function checkRealPath(policy: SourcePolicy, real: string, source: string, input: string): void {
+  const refuse = (rule: string, hint: string): never => {
+    throw new SiteError('forbidden', { input, rule: `${source}${real !== source ? ` (${real})` : ''} ${rule}`, hint });
+  };
+  for (const never of NEVER_SOURCES) {
+    if (inside(real, never)) refuse(`is under ${never}, which is never content`, 'give a regular file or folder of a package source share');
+  }
+  // The site's own data (database, key, tokens) is never content; the default source root is the
+  // one folder inside it that is meant to be read.
+  if (inside(policy.keyFile, real) || inside(policy.dataDir, real) || (inside(real, policy.dataDir) && !inside(real, policy.defaultRoot))) {
+    refuse("is or holds the site's own data (database, key, tokens)", 'put package sources in a folder of their own');
+  }
+  if (!policy.roots.some((r) => inside(real, r))) {
+    refuse('is outside the folders this site adds content from', `put it under ${policy.roots.join(' or ')} (osd server --source-root), or upload it (osd content add uploads)`);
+  }
+}
+
 /**
- * A source path is read with the server's rights, so it must not reach the site's own secrets:
- * not the data folder (database, key, tokens) nor a folder holding it, not the key file, and,
- * when the server was given --source-root folders, nothing outside them. Symbolic links are
- * resolved first, so a link cannot lead around the rule.
+ * A source path is read with the server's rights, so it is confined (issue 10 §1): absolute, below
+ * one of the site's source roots (`--source-root`, by default `<data>/sources`), never under
+ * /proc, /sys or /dev, never the site's own data folder or key. Symbolic links are resolved before
+ * the check, and every file is checked again by the path the kernel opened (ImportOptions.confine).
  */
 export async function checkSourceAllowed(site: Site, source: string, input = 'sourcePath'): Promise<string> {
+  await sourceConfinement(site, source, input);
+  return source;
+}
+
+/** Checks `source` and returns the check to apply to each file as it is opened. */
+async function sourceConfinement(site: Site, source: string, input: string): Promise<(realPath: string, file: string) => void> {
   if (!isAbsolute(source)) throw badInput(input, `"${source}" is not an absolute path`, 'give the full path of the file or folder on the site server');
+  const policy = await sourcePolicy(site);
   let real: string;
   try {
     real = await realpath(source);
   } catch {
-    return source; // missing: the import reports it, naming the path
+    // Missing (the import reports it, naming the path): the path as written must still be allowed.
+    real = resolve(source);
   }
-  const guarded = [await realpath(site.dataDir).catch(() => resolve(site.dataDir)), await realpath(site.secrets.keyFile).catch(() => resolve(site.secrets.keyFile))];
-  for (const g of guarded) {
-    if (inside(real, g) || inside(g, real)) {
-      throw new SiteError('forbidden', { input, rule: `${source} is or holds the site's own data (database, key, tokens)`, hint: 'put package sources in a folder of their own' });
-    }
+  checkRealPath(policy, real, source, input);
+  return (realPath, file) => checkRealPath(policy, realPath, file, input);
+}
+
+/**
+ * Copies a file or a folder (recursively) into the library's blobs, confined and bounded by the
+ * site's import limit and the library's free space, without recording a content row: for callers
+ * that check the files first (is it a WIM?) and record only what they accept. `input` names the
+ * request field in errors.
+ */
+export async function importSource(site: Site, source: string, options: ImportOptions = {}, input = 'sourcePath'): Promise<ContentManifest> {
+  const confine = await sourceConfinement(site, source, input);
+  const maxBytes = Math.min(options.maxBytes ?? Infinity, site.maxImportBytes);
+  try {
+    return await site.content.importPath(source, { ...options, maxBytes, confine });
+  } catch (e) {
+    throw namedSourceError(e, input);
   }
-  if (site.sourceRoots?.length) {
-    const roots = await Promise.all(site.sourceRoots.map((r) => realpath(r).catch(() => r)));
-    if (!roots.some((r) => inside(real, r))) {
-      throw new SiteError('forbidden', { input, rule: `${source} is outside the folders this site adds content from`, hint: `use a path under ${roots.join(' or ')} (osd server --source-root)` });
-    }
-  }
-  return source;
 }
 
 /** Copies a file or a folder (recursively) into the library and records it; returns its manifest. */
-export async function addContent(site: Site, source: string, options: ImportOptions = {}): Promise<ContentManifest> {
-  await checkSourceAllowed(site, source);
-  const manifest = await site.content.importPath(source, options);
+export async function addContent(site: Site, source: string, options: ImportOptions = {}, input = 'sourcePath'): Promise<ContentManifest> {
+  const manifest = await importSource(site, source, options, input);
+  await recordContent(site.db, manifest);
+  return manifest;
+}
+
+/** A content error about a file, re-addressed to the request field it came from (`body.sourcePath: /srv/x`). */
+function namedSourceError(e: unknown, field: string): unknown {
+  if (!(e instanceof ContentError) || e.input.startsWith(field)) return e;
+  return new ContentError({ code: e.code, status: e.status, input: `${field}: ${e.input}`, rule: e.rule, hint: e.hint, details: e.details, cause: e });
+}
+
+/**
+ * A content made of files already in the library (each uploaded with PUT /uploads): how a client
+ * sends a folder the server cannot, or may not, read. Paths follow the content path rules; every
+ * blob must be in the library.
+ */
+export async function composeContent(site: Site, files: ReadonlyArray<{ path: string; sha256: string }>, input = 'body.files'): Promise<ContentManifest> {
+  if (files.length === 0) throw badInput(input, 'no file given', 'upload the files first (PUT /api/v1/uploads?path=…), then name them here');
+  if (files.length > MAX_CONTENT_FILES) throw badInput(input, `${files.length} files; one content may hold at most ${MAX_CONTENT_FILES}`, 'split it into several packages');
+  const out: ContentFile[] = [];
+  for (const [i, f] of files.entries()) {
+    const path = validateContentPath(f.path, `${input}[${i}].path`);
+    checkSha256(f.sha256, `${input}[${i}].sha256`);
+    const size = await site.content.blobSize(f.sha256);
+    if (size === undefined) throw badInput(`${input}[${i}].sha256`, `the library holds no file with this hash (${f.path})`, 'upload the file first (PUT /api/v1/uploads?path=…)');
+    out.push({ path, size, sha256: f.sha256 });
+  }
+  checkPathsCoexist(
+    out.map((f) => f.path),
+    input,
+  );
+  const manifest = makeManifest(out);
   await recordContent(site.db, manifest);
   return manifest;
 }

@@ -42,7 +42,9 @@ export async function pump(source: NodeJS.ReadableStream | AsyncIterable<Uint8Ar
     };
     source.on('data', onData);
     source.once('end', () => finish());
-    source.once('error', finish);
+    // `on`, not `once`: a stream may emit a second error while it is torn down, and an 'error'
+    // event with no listener stops the process.
+    source.on('error', finish);
     // A stream destroyed without an error (e.g. a request whose client went away) never ends.
     source.once('close', () => finish(Object.assign(new Error('the stream closed before its end'), { code: 'ECONNRESET' })));
   });

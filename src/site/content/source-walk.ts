@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateContentPath } from './content-path.js';
-import { ContentError } from './errors.js';
+import { ContentError, sourceReadError } from './errors.js';
 
 export interface SourceFile {
   abs: string;
@@ -14,10 +14,12 @@ export interface SourceFile {
   size: number;
 }
 
-export async function listSourceFiles(root: string): Promise<SourceFile[]> {
+export async function listSourceFiles(root: string, maxFiles = Infinity): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
+    const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+      throw sourceReadError(e, dir);
+    });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ent of entries) {
       const abs = join(dir, ent.name);
@@ -35,7 +37,13 @@ export async function listSourceFiles(root: string): Promise<SourceFile[]> {
         validateContentPath(path, abs);
         await walk(abs, path);
       } else if (ent.isFile()) {
-        out.push({ abs, path: validateContentPath(path, abs), size: (await stat(abs)).size });
+        if (out.length >= maxFiles) {
+          throw new ContentError({ code: 'content-too-many-files', status: 413, input: root, rule: `holds more than ${maxFiles} files; one content may hold at most ${maxFiles}`, hint: 'split it into several packages' });
+        }
+        const st = await stat(abs).catch((e: unknown) => {
+          throw sourceReadError(e, abs);
+        });
+        out.push({ abs, path: validateContentPath(path, abs), size: st.size });
       } else {
         throw new ContentError({
           code: 'content-source-invalid',

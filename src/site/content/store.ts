@@ -12,12 +12,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createReadStream, type ReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
+import { constants, createReadStream, type ReadStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, statfs, utimes } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { checkPathsCoexist, validateContentPath } from './content-path.js';
 import { fsyncDir } from './durable-fs.js';
-import { ContentError, ContentHashMismatchError, ContentTooLargeError } from './errors.js';
+import { ContentError, ContentHashMismatchError, ContentTooLargeError, sourceReadError } from './errors.js';
 import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentManifest } from './hash.js';
 import { HashingWriter } from './hashing-writer.js';
 import { pump } from './pump.js';
@@ -34,6 +34,23 @@ export interface ImportOptions {
   /** Refuse sources larger than this many bytes in total (ContentTooLargeError, 413). */
   maxBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Called with the real path of each source file as it is opened (links resolved by the kernel,
+   * not by a check that could be raced), before a byte is read; throws to refuse the file.
+   */
+  confine?: (realPath: string, input: string) => void;
+}
+
+/** The most files one content may hold (its manifest is one database row). */
+export const MAX_CONTENT_FILES = 100_000;
+/** Space the library leaves free on its disk: an import that would eat into it is refused (507). */
+export const DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
+/** How often a stream of unknown length re-checks the free space while it writes. */
+const SPACE_CHECK_EVERY = 64 * 1024 ** 2;
+
+export interface ContentStoreOptions {
+  /** Bytes that must stay free on the library's disk after an import; default 1 GiB. */
+  minFreeBytes?: number;
 }
 
 export interface PutBlobResult {
@@ -47,17 +64,47 @@ export class ContentStore {
   private readonly blobsDir: string;
   readonly tmpDir: string;
 
-  private constructor(readonly root: string) {
+  /** Bytes promised to imports running now, so two of them cannot both take the last free space. */
+  private reserved = 0;
+  private readonly minFreeBytes: number;
+
+  private constructor(
+    readonly root: string,
+    options: ContentStoreOptions,
+  ) {
     this.blobsDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp', `${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    this.minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
   }
 
-  static async open(root: string): Promise<ContentStore> {
-    const store = new ContentStore(resolve(root));
-    await mkdir(store.blobsDir, { recursive: true });
+  static async open(root: string, options: ContentStoreOptions = {}): Promise<ContentStore> {
+    const store = new ContentStore(resolve(root), options);
+    // Owner-only, whatever the umask: the library is the site's data (issue 10 §7).
+    await mkdir(store.blobsDir, { recursive: true, mode: 0o700 });
     await removeAbandonedTmp(join(store.root, 'tmp'));
-    await mkdir(store.tmpDir, { recursive: true });
+    await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
     return store;
+  }
+
+  /** Bytes an import may still write: the disk's free space less the reserve and what running imports hold. */
+  async availableBytes(): Promise<number> {
+    const fs = await statfs(this.root);
+    return Math.max(0, fs.bavail * fs.bsize - this.minFreeBytes - this.reserved);
+  }
+
+  /**
+   * Promises `bytes` of the library's disk to one import, or refuses (507) when the disk cannot
+   * hold them; the returned function gives them back.
+   */
+  async reserve(bytes: number, input: string): Promise<() => void> {
+    const available = await this.availableBytes();
+    if (bytes > available) throw noSpace(input, bytes, available);
+    this.reserved += bytes;
+    let released = false;
+    return () => {
+      if (!released) this.reserved -= bytes;
+      released = true;
+    };
   }
 
   /** root/blobs/ab/abcdef… for a valid lowercase SHA-256; anything else is refused (no path is built from it). */
@@ -142,34 +189,48 @@ export class ContentStore {
   async importPath(source: string, opts: ImportOptions = {}): Promise<ContentManifest> {
     const input = resolve(source);
     const top = await statSource(input);
+    // The source itself may be a link (to a share, say): it is resolved here, and what lies below
+    // it is checked file by file as it is opened.
+    const real = await realpath(input).catch((e: unknown) => {
+      throw sourceReadError(e, input);
+    });
     const entries = top.isFile()
-      ? [{ abs: await realpath(input), path: validateContentPath(basename(input), input), size: top.size }]
-      : await listSourceFiles(input);
+      ? [{ abs: real, path: validateContentPath(basename(input), input), size: top.size }]
+      : await listSourceFiles(real, MAX_CONTENT_FILES);
     checkPathsCoexist(
       entries.map((e) => e.path),
       input,
     );
     const totalBytes = entries.reduce((n, e) => n + e.size, 0);
+    // Sizes are known before a byte is copied: an import the limit or the disk cannot take is
+    // refused at once (a sparse 70 GB file costs a stat, not a full disk).
     if (opts.maxBytes !== undefined && totalBytes > opts.maxBytes) throw new ContentTooLargeError(input, opts.maxBytes, totalBytes);
-    let doneBytes = 0;
-    opts.onProgress?.(0, totalBytes);
-    const files: ContentFile[] = [];
-    for (const e of entries) {
-      opts.signal?.throwIfAborted();
-      const before = doneBytes;
-      const blob = await this.putBlob(createReadStream(e.abs, { highWaterMark: READ_CHUNK }), {
-        input: e.abs,
-        // A file that grows while we read it must not slip past the limit.
-        maxBytes: opts.maxBytes === undefined ? undefined : opts.maxBytes - before,
-        signal: opts.signal,
-        onBytes: (n) => {
-          doneBytes = before + n;
-          opts.onProgress?.(doneBytes, totalBytes);
-        },
-      });
-      files.push({ path: e.path, size: blob.size, sha256: blob.sha256 });
+    const release = await this.reserve(totalBytes, input);
+    try {
+      let doneBytes = 0;
+      opts.onProgress?.(0, totalBytes);
+      const files: ContentFile[] = [];
+      for (const e of entries) {
+        opts.signal?.throwIfAborted();
+        const before = doneBytes;
+        const blob = await this.putBlob(() => openSourceFile(e.abs, opts.confine), {
+          input: e.abs,
+          // A file that grows while we read it must not slip past the limit, nor past what was reserved.
+          maxBytes: Math.min(opts.maxBytes ?? Infinity, totalBytes) - before,
+          signal: opts.signal,
+          onBytes: (n) => {
+            doneBytes = before + n;
+            opts.onProgress?.(doneBytes, totalBytes);
+          },
+        }).catch((err: unknown) => {
+          throw sourceReadError(err, e.abs);
+        });
+        files.push({ path: e.path, size: blob.size, sha256: blob.sha256 });
+      }
+      return makeManifest(files);
+    } finally {
+      release();
     }
-    return makeManifest(files);
   }
 
   /** Imports one file arriving as a stream (an HTTP upload). The path is checked before a byte is read. */
@@ -185,13 +246,17 @@ export class ContentStore {
    * ContentTooLargeError and stores nothing. A blob already present is kept as it is, not rewritten.
    */
   async putBlob(
-    body: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    source: NodeJS.ReadableStream | AsyncIterable<Uint8Array> | (() => Promise<NodeJS.ReadableStream>),
     opts: { input?: string; expectedSha256?: string; maxBytes?: number; signal?: AbortSignal; onBytes?: (n: number) => void } = {},
   ): Promise<PutBlobResult> {
     const input = opts.input ?? 'blob upload';
     if (opts.expectedSha256 !== undefined) checkSha256(opts.expectedSha256, input);
     const writer = await HashingWriter.create(this.tmpDir);
     try {
+      // A stream is opened only once there is somewhere to put its bytes: one that failed to open
+      // while nobody listened would emit an 'error' event nothing handles, and stop the process.
+      const body = typeof source === 'function' ? await source() : source;
+      let nextSpaceCheck = SPACE_CHECK_EVERY;
       await pump(body, (bytes) => {
         opts.signal?.throwIfAborted();
         if (opts.maxBytes !== undefined && writer.size + bytes.length > opts.maxBytes) {
@@ -199,7 +264,12 @@ export class ContentStore {
         }
         const wait = writer.write(bytes);
         opts.onBytes?.(writer.size);
-        return wait;
+        if (writer.size < nextSpaceCheck) return wait;
+        // A stream of unknown length (an upload without Content-Length, a push) re-checks the disk.
+        nextSpaceCheck = writer.size + SPACE_CHECK_EVERY;
+        return Promise.all([wait, this.availableBytes()]).then(([, free]) => {
+          if (free < SPACE_CHECK_EVERY) throw noSpace(input, writer.size + SPACE_CHECK_EVERY, free);
+        });
       });
       opts.signal?.throwIfAborted();
       const { sha256, size } = await writer.finish();
@@ -229,7 +299,7 @@ export class ContentStore {
     const dir = join(dest, '..');
     let newDir = false;
     try {
-      await mkdir(dir);
+      await mkdir(dir, { mode: 0o700 });
       newDir = true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -263,11 +333,50 @@ async function removeAbandonedTmp(tmpRoot: string): Promise<void> {
   }
 }
 
+function noSpace(input: string, bytes: number, available: number): ContentError {
+  return new ContentError({
+    code: 'content-no-space',
+    status: 507,
+    input,
+    rule: `needs ${bytes} bytes, and the content library's disk has ${available} bytes to spare (it keeps a reserve free)`,
+    hint: 'free space on the site server, or remove unused content (POST /api/v1/content/garbage-collect)',
+  });
+}
+
+/**
+ * Opens a source file for reading: not through a symbolic link (O_NOFOLLOW), never blocking on a
+ * FIFO (O_NONBLOCK), refusing anything but a regular file, and confined by the path the kernel
+ * actually opened (so a folder swapped for a link after the checks is still caught).
+ */
+async function openSourceFile(abs: string, confine?: (realPath: string, input: string) => void): Promise<NodeJS.ReadableStream> {
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new ContentError({ code: 'content-source-invalid', status: 400, input: abs, rule: `is not a regular file (${fileKind(st)})`, hint: 'content is made of regular files and folders only' });
+    }
+    if (confine) confine(await readlink(`/proc/self/fd/${fh.fd}`).catch(() => abs), abs);
+    return fh.createReadStream({ highWaterMark: READ_CHUNK });
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
 async function statSource(input: string) {
   try {
     const st = await stat(input);
     if (st.isFile() || st.isDirectory()) return st;
-    throw new ContentError({ code: 'content-source-invalid', status: 400, input, rule: 'is neither a file nor a folder', hint: 'import a regular file or a folder of files' });
+    throw new ContentError({ code: 'content-source-invalid', status: 400, input, rule: `is neither a file nor a folder (${fileKind(st)})`, hint: 'import a regular file or a folder of files' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
       const dangling = await lstat(input).then(
@@ -282,6 +391,6 @@ async function statSource(input: string) {
         hint: 'check the content source path (it must be readable by the site server)',
       });
     }
-    throw e;
+    throw sourceReadError(e, input);
   }
 }

@@ -11,7 +11,6 @@
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
-import { addContent } from '../content/library.js';
 import { badInput, notFound } from '../errors.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
@@ -107,7 +106,8 @@ export async function addBootImage(site: Site, actor: Actor, raw: AddBootImageIn
   const facts = bootImageFacts(image, location.input);
   const { sourcePath: _s, contentId: _c, imageIndex, name, version, description, priority, ...customisation } = input;
   checkCustomisation(customisation, facts.winPeVersion, 'body');
-  const contentId = input.sourcePath !== undefined ? (await addContent(site, input.sourcePath)).sha256 : input.contentId!;
+  await location.record();
+  const contentId = location.contentId;
   const properties: BootImageProperties = {
     wimFile: location.wimFile,
     imageIndex,

@@ -12,26 +12,32 @@
  * both. drivers.hardware_ids keeps the hardware IDs as the INF spells them.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
-import { checkSourceAllowed, addContent } from '../content/library.js';
-import type { ContentManifest } from '../content/store.js';
+import { checkSourceAllowed, addContent, getContent, recordContent } from '../content/library.js';
+import type { ContentFile, ContentManifest } from '../content/store.js';
+import { makeManifest } from '../content/hash.js';
+import { InputError } from '../../sequence/input-error.js';
 import { badInput, inUse, notFound } from '../errors.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
-import { importDriverFolder, parseInfBytes, type Driver, type ImportResult } from '../../actions/drivers/index.js';
+import { importDriverInfs, parseInfBytes, type Driver, type ImportResult } from '../../actions/drivers/index.js';
 import { addDriversInTx, recomposeDriverPackage } from './driver-packages.js';
 import { driverPlatformSchema, PACKAGE_TYPE } from './package-types.js';
-import { checkSourcePath } from './packages.js';
+import { checkSourcePath, requireOneSource } from './packages.js';
 
 export const duplicateHandlingSchema = z.enum(['append-categories', 'keep-categories', 'overwrite-categories', 'skip']);
 const categoryName = z.string().trim().min(1).max(128);
 
 export const importDriversSchema = z.object({
-  /** A folder (searched recursively) or one .inf file, on the site server. */
-  sourcePath: z.string().min(1),
+  /** A folder (searched recursively) or one .inf file, on the site server (below a source root). */
+  sourcePath: z.string().min(1).optional(),
+  /** Or content already in the library (a folder uploaded by a client): every INF in it. */
+  contentId: z.string().min(1).optional(),
+  /** With contentId: only this INF (its path in the content), as when one .inf file is imported. */
+  infPath: z.string().min(1).max(1024).optional(),
   categories: z.array(categoryName).default([]),
   /** "Enable these drivers and allow computers to install them" (default on). */
   enabled: z.boolean().default(true),
@@ -167,44 +173,72 @@ export interface ImportDriversResult {
   warnings: string[];
 }
 
-/** Import Driver: read the INFs, add each driver's folder to the library, then record everything in one transaction. */
+/** The largest INF file read (real ones are at most a few MiB). */
+export const MAX_INF_BYTES = 16 * 1024 ** 2;
+
+/**
+ * Import Driver: the drivers' files come into the library first (a source path is confined and
+ * bounded like any content import, or the client uploaded them), then the INFs are read from the
+ * library, and everything is recorded in one transaction.
+ */
 export async function importDrivers(site: Site, actor: Actor, raw: ImportDriversInput): Promise<ImportDriversResult> {
   const input = importDriversSchema.parse(raw);
-  await checkSourceAllowed(site, input.sourcePath, 'body.sourcePath');
-  const { isFile } = await checkSourcePath(input.sourcePath, 'body.sourcePath');
-  if (isFile && !/\.inf$/i.test(input.sourcePath)) {
-    throw badInput('body.sourcePath', `${input.sourcePath} is not an .inf file`, 'give a folder of drivers (searched recursively) or one driver .inf file');
-  }
+  const which = requireOneSource(input, 'body');
   for (const [i, id] of input.driverPackageIds.entries()) {
     const { rows } = await site.db.query<{ package_type: number }>('SELECT package_type FROM packages WHERE package_id = upper($1)', [id]);
     if (rows[0]?.package_type !== PACKAGE_TYPE.driverPackage) throw badInput(`body.driverPackageIds[${i}]`, `no driver package has the id ${id}`, 'create it first (POST /driver-packages)');
   }
 
-  const root = isFile ? dirname(input.sourcePath) : input.sourcePath;
-  let scan: ImportResult;
-  try {
-    scan = await importDriverFolder(root);
-  } catch (e) {
-    const x = e as { name?: string; rule?: string };
-    if (x.name === 'InputError') throw badInput('body.sourcePath', x.rule ?? String(e));
-    throw e;
+  let files: ContentFile[];
+  let only: string | undefined;
+  if (which === 'sourcePath') {
+    const sourcePath = input.sourcePath!;
+    await checkSourceAllowed(site, sourcePath, 'body.sourcePath');
+    const { isFile } = await checkSourcePath(sourcePath, 'body.sourcePath');
+    if (isFile && !/\.inf$/i.test(sourcePath)) {
+      throw badInput('body.sourcePath', `${sourcePath} is not an .inf file`, 'give a folder of drivers (searched recursively) or one driver .inf file');
+    }
+    files = (await addContent(site, isFile ? dirname(sourcePath) : sourcePath, {}, 'body.sourcePath')).files;
+    only = isFile ? basename(sourcePath).toLowerCase() : undefined;
+  } else {
+    files = (await getContent(site.db, input.contentId!).catch(() => {
+      throw badInput('body.contentId', `no content has the id ${input.contentId}`, 'upload the driver folder first (osd driver import uploads it)');
+    })).files;
+    if (input.infPath !== undefined) {
+      if (!/\.inf$/i.test(input.infPath)) throw badInput('body.infPath', `${input.infPath} is not an .inf file`, 'name one driver .inf file of the content');
+      only = input.infPath.toLowerCase();
+    }
   }
-  const only = isFile ? basename(input.sourcePath).toLowerCase() : undefined;
+  const infs = files
+    .filter((f) => /\.inf$/i.test(f.path))
+    .map((f) => ({
+      path: f.path,
+      read: async () => {
+        if (f.size > MAX_INF_BYTES) throw new InputError({ input: f.path, rule: `the INF is ${f.size} bytes; INF files over ${MAX_INF_BYTES} bytes are not read` });
+        return readFile(site.content.blobPath(f.sha256));
+      },
+    }));
+  const scan: ImportResult = await importDriverInfs(infs);
   const found = scan.imported.filter((d) => only === undefined || d.inf.toLowerCase() === only);
   const skipped = scan.skipped.filter((s) => only === undefined || s.inf.toLowerCase() === only);
-  if (only !== undefined && found.length === 0 && skipped.length === 0) throw badInput('body.sourcePath', `${input.sourcePath} could not be read as a driver INF`);
+  const source = input.sourcePath ?? `content ${input.contentId}`;
+  if (only !== undefined && found.length === 0 && skipped.length === 0) throw badInput(which === 'sourcePath' ? 'body.sourcePath' : 'body.infPath', `${only} could not be read as a driver INF in ${source}`);
+  if (found.length === 0 && skipped.length === 0) throw badInput(which === 'sourcePath' ? 'body.sourcePath' : 'body.contentId', `${source} holds no .inf file`, 'import the folder that holds the drivers\' INF files');
 
-  // Content first (outside the transaction): the folder holding each INF.
+  // Each driver's content is the folder holding its INF (with its sub-folders): a part of what is
+  // in the library already, recorded as a content of its own.
   const folders = new Map<string, ContentManifest>();
   const prepared: Array<{ entry: Driver; manifest: ContentManifest; infFile: string; signed: boolean }> = [];
   for (const entry of found) {
-    const folder = entry.folder === '.' ? root : join(root, ...entry.folder.split('/'));
-    let manifest = folders.get(folder);
+    let manifest = folders.get(entry.folder);
     if (!manifest) {
-      manifest = await addContent(site, folder);
-      folders.set(folder, manifest);
+      const prefix = entry.folder === '.' ? '' : `${entry.folder}/`;
+      manifest = makeManifest(files.filter((f) => f.path.startsWith(prefix)).map((f) => ({ ...f, path: f.path.slice(prefix.length) })));
+      await recordContent(site.db, manifest);
+      folders.set(entry.folder, manifest);
     }
-    const info = parseInfBytes(await readFile(join(root, ...entry.inf.split('/'))), entry.inf);
+    const inf = files.find((f) => f.path === entry.inf)!;
+    const info = parseInfBytes(await readFile(site.content.blobPath(inf.sha256)), entry.inf);
     prepared.push({ entry, manifest, infFile: basename(entry.inf), signed: info.catalogFile !== undefined });
   }
 
@@ -268,7 +302,7 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
       await recomposeDriverPackage(tx, packageId);
     }
     await audit(tx, actor, 'import', 'driver', importedIds.length === 1 ? importedIds[0]! : 'catalog', {
-      sourcePath: input.sourcePath,
+      ...(input.sourcePath !== undefined ? { sourcePath: input.sourcePath } : { contentId: input.contentId }),
       imported: importedIds,
       duplicates: result.duplicates.map((d) => ({ ciId: d.ciId, action: d.action })),
       skipped: skipped.length,

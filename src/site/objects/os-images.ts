@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { audit } from '../audit.js';
-import { addContent, contentFilePath } from '../content/library.js';
+import { contentFilePath } from '../content/library.js';
 import { badInput } from '../errors.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
@@ -51,7 +51,8 @@ export async function getOsImage(site: Site, packageId: string): Promise<OsImage
 export async function addOsImage(site: Site, actor: Actor, input: AddOsImageInput): Promise<OsImageView> {
   const location = await locateWim(site, input);
   const images = await readImageInformation(location);
-  const contentId = input.sourcePath !== undefined ? (await addContent(site, input.sourcePath)).sha256 : input.contentId!;
+  await location.record();
+  const contentId = location.contentId;
   const language = input.language ?? common(images.map((i) => i.defaultLanguage)) ?? '';
   const properties: OsImageProperties = {
     wimFile: location.wimFile,
@@ -83,7 +84,7 @@ export async function reloadOsImage(site: Site, actor: Actor, packageId: string)
   const current = await getOsImage(site, packageId);
   if (!current.contentId) throw badInput(packageId, 'the OS image package has no content', 'set its content first');
   const wim = current.properties.wimFile;
-  const images = await readImageInformation({ readPath: await contentFilePath(site, current.contentId, wim), wimFile: wim, input: `${current.packageId}/${wim}` });
+  const images = await readImageInformation({ readPath: await contentFilePath(site, current.contentId, wim), input: `${current.packageId}/${wim}` });
   await site.db.transaction(async (tx) => {
     await tx.query(`UPDATE packages SET properties = jsonb_set(properties, '{images}', $2::jsonb), updated_at = now() WHERE package_id = $1`, [
       current.packageId,

@@ -6,7 +6,6 @@
  * (before the content is added, as on creation); driver packages recompose from their drivers.
  */
 import { audit } from '../audit.js';
-import { addContent } from '../content/library.js';
 import { badInput } from '../errors.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
@@ -43,7 +42,8 @@ async function bring(site: Site, current: PackageView, source: ContentSource, pr
       if (!winPeVersion) throw badInput(location.input, `image ${p.imageIndex} is Windows PE version "${image.version}", which is not supported`);
       properties = { ...p, wimFile: location.wimFile, osVersion: image.version, winPeVersion };
     }
-    const contentId = source.sourcePath !== undefined ? (await addContent(site, source.sourcePath)).sha256 : source.contentId!;
+    await location.record();
+    const contentId = location.contentId;
     return { contentId, sourcePath: source.sourcePath ?? '', properties };
   }
   const c = await resolveContent(site, source, prefix);

@@ -189,7 +189,7 @@ export async function resolveContent(site: Site, source: ContentSource, prefix =
   if (which === 'sourcePath') {
     await checkSourceAllowed(site, source.sourcePath!, `${prefix}.sourcePath`);
     await checkSourcePath(source.sourcePath!, `${prefix}.sourcePath`);
-    const manifest = await addContent(site, source.sourcePath!);
+    const manifest = await addContent(site, source.sourcePath!, {}, `${prefix}.sourcePath`);
     return { contentId: manifest.sha256, sourcePath: source.sourcePath!, manifest };
   }
   try {

@@ -1,38 +1,29 @@
 /**
  * Finding the WIM of an OS image or boot image source and reading its images from the file itself
- * (osd-features §2.3: ConfigMgr's SMS_ImageInformation), before anything is added to the library,
- * so a file that is not a WIM is refused with nothing recorded.
+ * (osd-features §2.3: ConfigMgr's SMS_ImageInformation). A source path is copied into the library's
+ * blobs first — confined and bounded like every import — and the WIM is read from there, so the
+ * server never hands an unchecked path to wimlib; the content row is recorded only once the caller
+ * accepts the images (a file that is not a WIM leaves only blobs, which the garbage collector removes).
  */
-import { readdir } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
 import type { Site } from '../site.js';
-import { checkSourceAllowed, contentFilePath, getContent } from '../content/library.js';
+import { getContent, importSource, recordContent } from '../content/library.js';
+import type { ContentFile } from '../content/hash.js';
 import { badInput } from '../errors.js';
 import { readWimImages, WimError } from '../../machine/wim.js';
 import type { ImageInformation } from './package-types.js';
 import { checkSourcePath, requireOneSource, type ContentSource } from './packages.js';
 
 export interface WimLocation {
-  /** Where to read it now (the source file, or the library blob). */
+  /** The content holding the WIM (a source path has been imported into the library). */
+  contentId: string;
+  /** Records the content (a no-op for content that was recorded already); call once the images are accepted. */
+  record(): Promise<void>;
+  /** Where to read it now: the library blob. */
   readPath: string;
   /** The WIM's path inside the package content ('/'-separated). */
   wimFile: string;
   /** What to name in messages. */
   input: string;
-}
-
-/** Every *.wim below a folder (any depth), as paths relative to it. */
-async function findWims(folder: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile() && /\.wim$/i.test(e.name)) out.push(relative(folder, p).split(sep).join('/'));
-    }
-  };
-  await walk(folder);
-  return out.sort();
 }
 
 function oneWim(wims: string[], where: string, field: string): string {
@@ -44,25 +35,34 @@ function oneWim(wims: string[], where: string, field: string): string {
 /** The WIM a source names: the file itself, or the only .wim of a folder or of uploaded content. */
 export async function locateWim(site: Site, source: ContentSource, prefix = 'body'): Promise<WimLocation> {
   const which = requireOneSource(source, prefix);
+  const field = `${prefix}.${which}`;
+  let files: ContentFile[];
+  let contentId: string;
+  let record = async (): Promise<void> => undefined;
+  let single: boolean;
   if (which === 'sourcePath') {
-    const field = `${prefix}.sourcePath`;
-    await checkSourceAllowed(site, source.sourcePath!, field);
-    const { isFile } = await checkSourcePath(source.sourcePath!, field);
-    if (isFile) return { readPath: source.sourcePath!, wimFile: basename(source.sourcePath!), input: source.sourcePath! };
-    const wim = oneWim(await findWims(source.sourcePath!), source.sourcePath!, field);
-    return { readPath: join(source.sourcePath!, ...wim.split('/')), wimFile: wim, input: join(source.sourcePath!, ...wim.split('/')) };
+    single = (await checkSourcePath(source.sourcePath!, field)).isFile;
+    const manifest = await importSource(site, source.sourcePath!, {}, field);
+    ({ files } = manifest);
+    contentId = manifest.sha256;
+    record = () => recordContent(site.db, manifest);
+  } else {
+    const content = await getContent(site.db, source.contentId!).catch(() => {
+      throw badInput(field, `no content has the id ${source.contentId}`, 'upload it first (PUT /uploads) or give sourcePath');
+    });
+    ({ files } = content);
+    contentId = content.id;
+    single = files.length === 1;
   }
-  const field = `${prefix}.contentId`;
-  const content = await getContent(site.db, source.contentId!).catch(() => {
-    throw badInput(field, `no content has the id ${source.contentId}`, 'upload it first (POST /content) or give sourcePath');
-  });
-  const files = content.files.map((f) => f.path);
-  const wim = files.length === 1 ? files[0]! : oneWim(files.filter((f) => /\.wim$/i.test(f)), `content ${content.id}`, field);
-  return { readPath: await contentFilePath(site, content.id, wim), wimFile: wim, input: `${wim} (content ${content.id})` };
+  const where = which === 'sourcePath' ? source.sourcePath! : `content ${contentId}`;
+  const wim = single ? files[0]!.path : oneWim(files.map((f) => f.path).filter((f) => /\.wim$/i.test(f)), where, field);
+  const input = which === 'sourcePath' ? (single ? source.sourcePath! : `${source.sourcePath}/${wim}`) : `${wim} (content ${contentId})`;
+  const blob = files.find((f) => f.path === wim)!;
+  return { contentId, record, readPath: site.content.blobPath(blob.sha256), wimFile: wim, input };
 }
 
 /** The images of a WIM, every field from the file; a file that is not a WIM is a 400 naming it. */
-export async function readImageInformation(location: WimLocation): Promise<ImageInformation[]> {
+export async function readImageInformation(location: Pick<WimLocation, 'readPath' | 'input'>): Promise<ImageInformation[]> {
   let images;
   try {
     images = await readWimImages(location.readPath);

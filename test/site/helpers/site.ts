@@ -64,10 +64,14 @@ export interface TestSite {
   close(): Promise<void>;
 }
 
-export async function openTestSite(kind: DbKind, options: { siteCode?: string } = {}): Promise<TestSite> {
+/**
+ * Tests keep their package sources in folders of their own under the system's temporary folder,
+ * so that is the test sites' source root (a real site's default is `<data>/sources`).
+ */
+export async function openTestSite(kind: DbKind, options: { siteCode?: string; sourceRoots?: string[] } = {}): Promise<TestSite> {
   const dataDir = mkdtempSync(join(tmpdir(), `openosd-site-${kind}-`));
   const database = await openTestDatabase(kind);
-  const site = await openSite({ dataDir, database, siteCode: options.siteCode });
+  const site = await openSite({ dataDir, database, siteCode: options.siteCode, sourceRoots: options.sourceRoots ?? [tmpdir()] });
   return {
     site,
     dataDir,

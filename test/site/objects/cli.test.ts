@@ -54,15 +54,29 @@ describe.each(DB_KINDS)('osd object commands against a server on %s', (kind) => 
     return out.join('');
   }
 
-  it('adds and shows an OS image from a relative path, with --version as the package version', async () => {
+  it('adds and shows an OS image from a relative path (uploaded), with --version as the package version', async () => {
     const rel = relative(process.cwd(), wim);
     const added = JSON.parse(await osd('image', 'add', rel, '--version', '23H2', '--json'));
-    expect(added).toMatchObject({ packageType: 257, name: 'install.wim', version: '23H2', sourcePath: wim });
+    // Uploaded: the site has the file's bytes, not a path of this machine.
+    expect(added).toMatchObject({ packageType: 257, name: 'install.wim', version: '23H2', sourcePath: '' });
+    expect(added.contentId).toMatch(/^[0-9a-f]{64}$/);
     expect(added.properties.images[0]).toMatchObject({ name: 'Windows 11 Enterprise', architecture: 'x64', version: '10.0.22631.1' });
     const shown = await osd('image', 'show', added.packageId);
     expect(shown).toContain('Windows 11 Enterprise');
     const list = JSON.parse(await osd('image', 'list', '--json'));
     expect(list.map((p: { packageId: string }) => p.packageId)).toEqual([added.packageId]);
+  });
+
+  it('lets the server read a path below its source roots with --server-path, and names the rule when it may not', async () => {
+    const again = JSON.parse(await osd('image', 'add', wim, '--server-path', '--name', 'by path', '--json'));
+    expect(again).toMatchObject({ name: 'by path', sourcePath: wim });
+    const program = new Command('osd').exitOverride();
+    registerObjectCommands(program);
+    const err = await program
+      .parseAsync(['node', 'osd', 'image', 'add', '/etc/hostname', '--server-path', '--server', server, '--token', api.tokens['full-administrator']])
+      .then(() => undefined, (e: unknown) => e as { status?: number; body?: { rule?: string } });
+    expect(err?.status).toBe(403);
+    expect(err?.body?.rule).toContain('outside the folders this site adds content from');
   });
 
   it('imports drivers into a new driver package, lists them, creates packages, apps and updates', async () => {

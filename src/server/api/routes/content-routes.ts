@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { addContent, getContent, recordContent } from '../../../site/content/library.js';
+import { addContent, composeContent, getContent, recordContent } from '../../../site/content/library.js';
 import { collectGarbage, contentUsers, contentUsersOf, deleteContent } from '../../../site/content/garbage.js';
 import { makeManifest } from '../../../site/content/hash.js';
 import { SiteError, badInput } from '../../../site/errors.js';
@@ -76,12 +76,30 @@ export const contentRoutes = [
     path: '/content',
     tag: 'content',
     summary: 'Add a file or folder the server can read (a package source path) to the library',
+    description:
+      'The path is read with the server\'s rights, so it must lie below one of the site\'s source roots (`osd server --source-root`, by default `<data>/sources`); never /proc, /sys, /dev or the site\'s own data. A client that has the files itself uploads them instead (PUT /uploads, then POST /content/from-uploads).',
     permission: 'content.write',
-    body: z.object({ sourcePath: z.string().min(1) }).strict(),
+    body: z.object({ sourcePath: z.string().min(1).max(4096) }).strict(),
     response: contentRecord,
     status: 201,
     handler: async ({ site, body }) => {
-      const m = await addContent(site, body.sourcePath);
+      const m = await addContent(site, body.sourcePath, {}, 'body.sourcePath');
+      return getContent(site.db, m.sha256);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/content/from-uploads',
+    tag: 'content',
+    summary: 'Make one content (a folder) of files uploaded one by one with PUT /uploads',
+    permission: 'content.write',
+    body: z
+      .object({ files: z.array(z.object({ path: z.string().min(1).max(1024), sha256: z.string() }).strict()).min(1).max(100_000) })
+      .strict(),
+    response: contentRecord,
+    status: 201,
+    handler: async ({ site, body }) => {
+      const m = await composeContent(site, body.files);
       return getContent(site.db, m.sha256);
     },
   }),
@@ -96,19 +114,30 @@ export const contentRoutes = [
     bodyKind: 'stream',
     response: contentRecord,
     status: 201,
-    handler: async ({ site, query, request }) => {
+    handler: async ({ site, query, request, reply }) => {
       const limit = request.server.maxUploadBytes;
       const declared = Number(request.headers['content-length']);
+      const input = `upload of ${JSON.stringify(query.path)}`;
       if (Number.isFinite(declared) && declared > limit) {
-        request.raw.resume();
-        throw new SiteError('too-large', { input: `upload of "${query.path}"`, rule: `${declared} bytes is more than the server's upload limit of ${limit} bytes`, hint: 'put the file where the server can read it and add it with POST /api/v1/content {sourcePath}' });
+        // The rest of the body is not wanted: close the connection rather than read it.
+        void reply.header('connection', 'close');
+        throw new SiteError('too-large', { input, rule: `${declared} bytes is more than the server's upload limit of ${limit} bytes`, hint: 'put the file below one of the server\'s source roots and add it with POST /api/v1/content {sourcePath}' });
       }
       const body = request.body as Readable | undefined;
       if (!body || typeof (body as Readable).pipe !== 'function') throw badInput('Content-Type', 'an upload is sent as application/octet-stream', 'set Content-Type: application/octet-stream');
-      const file = await site.content.importStream(query.path, body, { maxBytes: limit });
-      const manifest = makeManifest([file]);
-      await recordContent(site.db, manifest);
-      return getContent(site.db, manifest.sha256);
+      // A declared size is promised on the library's disk before a byte is read (507 if it cannot hold it).
+      const release = Number.isFinite(declared) ? await site.content.reserve(declared, input).catch((e: unknown) => {
+        void reply.header('connection', 'close');
+        throw e;
+      }) : () => undefined;
+      try {
+        const file = await site.content.importStream(query.path, body, { maxBytes: limit });
+        const manifest = makeManifest([file]);
+        await recordContent(site.db, manifest);
+        return await getContent(site.db, manifest.sha256);
+      } finally {
+        release();
+      }
     },
   }),
   route({

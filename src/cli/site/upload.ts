@@ -1,0 +1,83 @@
+/**
+ * Sending local files to the site: a file, or every file of a folder, uploaded one by one
+ * (PUT /uploads) and, for a folder, made into one content (POST /content/from-uploads). This is how
+ * the CLI adds content by default, so it works whatever the server may read; `--server-path` asks
+ * the server to read a path below its source roots instead.
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename, relative, resolve, sep } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../../sequence/input-error.js';
+import { listSourceFiles } from '../../site/content/source-walk.js';
+import { ContentError } from '../../site/content/errors.js';
+import { mib, progressLine } from '../output.js';
+import type { AdminClient } from './admin-client.js';
+
+export interface UploadedContent {
+  id: string;
+  size: number;
+  fileCount: number;
+  files: Array<{ path: string; size: number; sha256: string }>;
+}
+
+export interface ServerPath {
+  serverPath?: boolean;
+}
+
+/** Adds --server-path to a command that takes a local path. */
+export function withServerPath(cmd: Command): Command {
+  return cmd.option('--server-path', "let the site server read the path itself (it must lie below one of the server's --source-root folders) instead of uploading it");
+}
+
+/**
+ * The content source of a request body: the path for the server to read (`--server-path`), or
+ * the id of the content the path became once uploaded.
+ */
+export async function contentSource(client: AdminClient, path: string, serverPath: boolean | undefined): Promise<{ sourcePath: string } | { contentId: string }> {
+  if (serverPath) return { sourcePath: resolve(path) };
+  return { contentId: (await uploadContent(client, path)).id };
+}
+
+/** Uploads a local file or folder and answers the content it became. */
+export async function uploadContent(client: AdminClient, path: string): Promise<UploadedContent> {
+  const abs = resolve(path);
+  const st = await stat(abs).catch(() => undefined);
+  if (!st) throw new InputError({ input: path, rule: 'does not exist', hint: 'give the path of a file or folder on this machine' });
+  if (st.isFile()) return uploadFile(client, abs, basename(abs));
+  if (!st.isDirectory()) throw new InputError({ input: path, rule: 'is neither a file nor a folder' });
+  let files;
+  try {
+    files = await listSourceFiles(abs);
+  } catch (e) {
+    if (e instanceof ContentError) throw new InputError({ input: e.input, rule: e.rule, hint: e.hint });
+    throw e;
+  }
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const progress = progressLine(`uploading ${files.length} file(s), ${mib(total)}`);
+  const uploaded: Array<{ path: string; sha256: string }> = [];
+  let done = 0;
+  try {
+    for (const f of files) {
+      const r = await uploadFile(client, f.abs, relative(abs, f.abs).split(sep).join('/'));
+      uploaded.push({ path: f.path, sha256: r.files[0]!.sha256 });
+      done += f.size;
+      progress.update(done / Math.max(1, total));
+    }
+  } finally {
+    progress.end();
+  }
+  return client.post<UploadedContent>('/content/from-uploads', { files: uploaded });
+}
+
+async function uploadFile(client: AdminClient, abs: string, name: string): Promise<UploadedContent> {
+  // Opened first, so an unreadable file is this command's clear error, not a stream's unhandled one.
+  const fh = await open(abs, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new InputError({ input: abs, rule: `cannot be read (${e.code ?? e.message})`, hint: 'check the file\'s permissions' });
+  });
+  const stream = fh.createReadStream({ highWaterMark: 1 << 20 });
+  try {
+    return await client.request<UploadedContent>('PUT', `/uploads?path=${encodeURIComponent(name)}`, stream, { contentType: 'application/octet-stream' });
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The site's data folder is owner-only (issue 10 §7): the embedded database, the key, tokens and
+ * the content library are the site's secrets, so no other local user may read or write any of it,
+ * whatever the umask of whoever started the server. Checked at every start: a folder owned by
+ * another user is refused; anything group- or world-accessible is made owner-only, with a warning
+ * that says how much was fixed.
+ */
+import { chmod, lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { badInput } from './errors.js';
+
+/** Permission bits that give group or others any access. */
+const SHARED_BITS = 0o077;
+
+export interface DataFolderCheck {
+  /** Entries whose permissions were made owner-only. */
+  fixed: number;
+  /** Entries looked at. */
+  checked: number;
+  warnings: string[];
+}
+
+/** Refuses a data folder owned by another user; makes everything below it owner-only. */
+export async function secureDataFolder(dataDir: string, extraFiles: readonly string[] = []): Promise<DataFolderCheck> {
+  const uid = process.getuid?.();
+  const top = await lstat(dataDir);
+  if (!top.isDirectory()) throw badInput('--data', `${dataDir} is not a folder`, 'give the site\'s data folder');
+  if (uid !== undefined && top.uid !== uid) {
+    throw badInput('--data', `${dataDir} belongs to user id ${top.uid}, and this server runs as user id ${uid}`, 'run the server as the folder\'s owner, or give it a folder of its own');
+  }
+  const result: DataFolderCheck = { fixed: 0, checked: 0, warnings: [] };
+  const fixedPaths: string[] = [];
+  const fix = async (path: string, mode: number): Promise<void> => {
+    result.checked++;
+    if ((mode & SHARED_BITS) === 0) return;
+    try {
+      await chmod(path, mode & 0o7700);
+    } catch (e) {
+      throw badInput('--data', `${path} can be read or written by other users, and its permissions cannot be changed (${(e as NodeJS.ErrnoException).code})`, `make it owner-only: chmod -R go-rwx ${dataDir}`);
+    }
+    result.fixed++;
+    if (fixedPaths.length < 3) fixedPaths.push(path);
+  };
+  // Iterative walk; links are not followed (a link's own mode means nothing).
+  const stack = [dataDir];
+  await fix(dataDir, top.mode);
+  while (stack.length) {
+    const dir = stack.pop()!;
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isSymbolicLink()) continue;
+      const path = join(dir, entry.name);
+      const st = await lstat(path).catch(() => undefined);
+      if (!st) continue; // gone meanwhile (another process's temporary file)
+      await fix(path, st.mode);
+      if (st.isDirectory()) stack.push(path);
+    }
+  }
+  for (const f of extraFiles) {
+    const st = await lstat(f).catch(() => undefined);
+    if (st?.isFile()) await fix(f, st.mode);
+  }
+  if (result.fixed) {
+    result.warnings.push(
+      `${result.fixed} file(s) or folder(s) under ${dataDir} could be read or written by other users (e.g. ${fixedPaths.join(', ')}); they are owner-only now`,
+    );
+  }
+  return result;
+}
