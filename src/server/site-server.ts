@@ -11,6 +11,7 @@ import { openSite, type Site } from '../site/site.js';
 import { ensureInitialAdminToken } from '../site/security/bootstrap.js';
 import { SYSTEM_ACTOR } from '../site/security/roles.js';
 import { distributionManager } from '../site/distribution/manager-registry.js';
+import type { DistributionTiming } from '../site/distribution/distribution.js';
 import { addDistributionPoint, updateDistributionPoint } from '../site/distribution/distribution-points.js';
 import { startDistributionPoint, type RunningDistributionPoint } from './distribution-point/server.js';
 import { createAdminApi } from './api/app.js';
@@ -31,6 +32,8 @@ export interface SiteServerOptions {
   sourceRoots?: string[];
   logger?: boolean;
   version?: string;
+  /** Distribution lease, heartbeat and periodic pass (defaults: 30 s lease, heartbeat a third of it, a pass every 15 s). */
+  distribution?: DistributionTiming;
 }
 
 export interface RunningSiteServer {
@@ -47,6 +50,8 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
   const site = await openSite({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, keyFile: options.keyFile, siteCode: options.siteCode, sourceRoots: options.sourceRoots });
   let app: FastifyInstance | undefined;
   let localDp: (RunningDistributionPoint & { name: string }) | undefined;
+  // Created before the API can answer, so every request uses the same manager and timing.
+  const distribution = distributionManager(site, options.distribution);
   try {
     const adminTokenFile = await ensureInitialAdminToken(site);
     if (options.localDpPort !== undefined) localDp = await startLocalDp(site, options.localDpPort, options.localDpName ?? 'local');
@@ -55,8 +60,9 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     await app.listen({ host, port: options.port ?? 8450 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
-    // Work a previous process recorded but did not finish (it was killed, or the machine rebooted).
-    void distributionManager(site).kick();
+    // Work a previous process recorded but did not finish (it was killed, or the machine rebooted)
+    // resumes now; a periodic pass picks up what other servers leave and what no request kicks.
+    distribution.start();
     const started = app;
     return {
       site,
@@ -66,12 +72,13 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       localDp,
       async close() {
         await started.close();
-        await distributionManager(site).settle();
+        await distribution.settle();
         await localDp?.close();
         await site.close();
       },
     };
   } catch (e) {
+    await distribution.settle().catch(() => {});
     await app?.close().catch(() => {});
     await localDp?.close().catch(() => {});
     await site.close().catch(() => {});

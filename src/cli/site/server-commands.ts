@@ -35,6 +35,15 @@ function startupError(e: unknown, where: { dataDir: string; database?: string; p
   return e;
 }
 
+/** A number of seconds from the environment (tuning the distribution lease and pass), in milliseconds. */
+function secondsFromEnv(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError({ input: name, rule: `"${value}" is not a number of seconds`, hint: 'a positive number, e.g. 30 (fractions allowed)' });
+  return Math.round(n * 1000);
+}
+
 function waitForSignal(): Promise<string> {
   return new Promise((resolvePromise) => {
     process.once('SIGINT', () => resolvePromise('SIGINT'));
@@ -72,6 +81,7 @@ export function registerServerCommands(program: Command): void {
         maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
         sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
         logger: !o.json && process.env.OSD_LOG === 'json',
+        distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
       }).catch((e: unknown) => {
         throw startupError(e, { dataDir, database: o.database ?? process.env.OSD_DATABASE_URL, port: listenPort, host: o.host ?? '127.0.0.1' });
       });
@@ -160,9 +170,31 @@ export function registerServerCommands(program: Command): void {
       for (const t of r) print(`${t.id}\t${t.role}\t${t.name}${t.revokedAt ? '\t(revoked)' : t.expiresAt ? `\texpires ${t.expiresAt}` : ''}`);
     });
   withConnection(token.command('revoke <id>'))
-    .description('revoke an API token')
+    .description('revoke an API token (the last valid Full Administrator token is refused)')
     .action(async (id: string, o: object) => {
       await AdminClient.fromOptions(o).delete(`/tokens/${encodeURIComponent(id)}`);
       print(`token ${id} revoked`);
+    });
+  token
+    .command('recover')
+    .description("on the server machine, when nobody can administer the site (every Full Administrator token revoked or expired): open the site's database directly, check the key file, create a new Full Administrator token and write it to <data>/admin.token (0600)")
+    .option('--data <dir>', `the site's data folder (default $OSD_DATA or ./${DEFAULT_DATA_DIR})`)
+    .option('--database <url>', "the site's PostgreSQL URL (default $OSD_DATABASE_URL; without it the embedded database in --data, which needs osd server stopped)")
+    .option('--key-file <file>', "the site's key file (default <data>/site.key)")
+    .option('--name <name>', 'the new token\'s name (default "recovered administrator")')
+    .option('--print', 'also print the token (it is written to <data>/admin.token either way)')
+    .option('--json', 'print JSON (with the token only with --print)')
+    .action(async (o: { data?: string; database?: string; keyFile?: string; name?: string; print?: boolean; json?: boolean }) => {
+      const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
+      // Loaded here: the database modules are heavy and no other token command needs them.
+      const { recoverAdminToken } = await import('../../site/security/recover.js');
+      const r = await recoverAdminToken({ dataDir, databaseUrl: o.database ?? process.env.OSD_DATABASE_URL, keyFile: o.keyFile, name: o.name }).catch((e: unknown) => {
+        const err = e as { name?: string; input?: string; rule?: string; hint?: string };
+        if (err?.name === 'SiteError') throw new InputError({ input: err.input ?? '--data', rule: err.rule ?? String(e), hint: err.hint });
+        throw e;
+      });
+      if (o.json) return printJson({ file: r.file, info: r.info, ...(o.print ? { token: r.token } : {}) });
+      if (o.print) print(r.token);
+      process.stderr.write(`new Full Administrator token ${r.info.id} "${r.info.name}" written to ${r.file} (mode 0600); the recovery is in the audit log\n`);
     });
 }

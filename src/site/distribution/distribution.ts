@@ -4,12 +4,16 @@
  * An admin's request only records intent: a `distribution_status` row per package per DP in state
  * `pending`, in the same transaction as the audit entry. The DistributionManager (one per server
  * process) does the copying and moves each row to in-progress → success | error. Because the
- * intent is in the database, a server killed mid-copy resumes on its next start, and several
- * servers share the work (rows are claimed with FOR UPDATE SKIP LOCKED).
+ * intent is in the database, a server killed mid-copy resumes by itself when it starts again,
+ * several servers share the work (rows are claimed with FOR UPDATE SKIP LOCKED), and one takes
+ * over what a dead or hung one left (owner and heartbeat per row: see DistributionManager).
  * A package whose content changed ("Update Distribution Points": a new source_version) is
  * redistributed to every DP that holds an older version.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Queryable } from '../db/database.js';
+import { processAlive } from '../../machine/process-alive.js';
 import { audit } from '../audit.js';
 import { badInput, notFound } from '../errors.js';
 import type { Actor } from '../security/roles.js';
@@ -172,19 +176,82 @@ export async function validateOnDistributionPoint(site: Site, actor: Actor, pack
   return { ok: result.ok, bad: result.bad.map((b) => ({ path: b.path, problem: b.problem })) };
 }
 
+/** How a server process shares distribution work with others and notices work a dead one left. */
+export interface DistributionTiming {
+  /**
+   * A row in progress whose owner has not renewed its heartbeat for this long is taken over by
+   * another server (default 30 s). Owners on this host that are gone are noticed at once.
+   */
+  leaseMs?: number;
+  /** How often the owner renews its heartbeat while it copies (default a third of the lease). */
+  heartbeatMs?: number;
+  /** How often a started manager runs a pass by itself, so work never waits for a request (default 15 s). */
+  passIntervalMs?: number;
+}
+
+export const DEFAULT_DISTRIBUTION_LEASE_MS = 30_000;
+export const DEFAULT_DISTRIBUTION_PASS_INTERVAL_MS = 15_000;
+
+/** This process among the site's servers: <host>.<pid>.<random>, as the content store names its tmp folder. */
+export function newInstanceId(): string {
+  return `${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`;
+}
+
+const INSTANCE_ID = /^(.+)\.(\d+)\.[0-9a-f]{8}$/;
+
+interface Job {
+  packageId: string;
+  dpName: string;
+  version: number;
+  contentId: string | null;
+  removing: boolean;
+  redistribute: boolean;
+}
+
 /**
  * Does the copying. `runOnce` claims one due row at a time until none is left; a server calls it
- * after every distribute request and on start (to resume what a crash interrupted).
+ * after every distribute request, on start, and every `passIntervalMs` (`start`).
+ *
+ * A claimed row records its owner (`claimed_by`, this process's instance id) and a heartbeat
+ * (`heartbeat_at`, renewed every `heartbeatMs` while copying). Each pass first puts orphaned rows
+ * back to pending: on the embedded database every in-progress row another process left (one
+ * process uses it at a time, so its owner is gone); on PostgreSQL rows whose owner ran on this
+ * host and is gone (or is this pid in an earlier life), and rows whose heartbeat is older than the
+ * lease (owners on other hosts, or hung). A copy that is taken over while its owner still runs
+ * is harmless: pushing is idempotent (blobs by hash, then the manifest), and the late owner's
+ * final state is not written (it no longer holds the claim).
  */
 export class DistributionManager {
+  readonly instanceId = newInstanceId();
   private running: Promise<number> | undefined;
   private again = false;
   private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly passIntervalMs: number;
 
-  constructor(private readonly site: Site) {}
+  constructor(
+    private readonly site: Site,
+    timing: DistributionTiming = {},
+  ) {
+    this.leaseMs = timing.leaseMs ?? DEFAULT_DISTRIBUTION_LEASE_MS;
+    this.heartbeatMs = timing.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
+    this.passIntervalMs = timing.passIntervalMs ?? DEFAULT_DISTRIBUTION_PASS_INTERVAL_MS;
+  }
+
+  /** Runs a pass now and then every `passIntervalMs` until `settle` (the timer never keeps the process alive). */
+  start(): void {
+    if (this.timer || this.stopping) return;
+    this.timer = setInterval(() => void this.kick(), this.passIntervalMs);
+    this.timer.unref();
+    void this.kick();
+  }
 
   /** Starts a pass if none is running (a request during a pass triggers one more pass). */
   kick(): Promise<number> {
+    if (this.stopping) return this.running ?? Promise.resolve(0);
     if (this.running) {
       this.again = true;
       return this.running;
@@ -194,7 +261,7 @@ export class DistributionManager {
       do {
         this.again = false;
         total += await this.runOnce();
-      } while (this.again);
+      } while (this.again && !this.stopping);
       return total;
     })()
       // Background work must never take the server down (an unhandled rejection would): the rows
@@ -209,17 +276,18 @@ export class DistributionManager {
     return this.running;
   }
 
-  /** Waits for a running pass to end (a server stopping lets the current copy finish). */
+  /** Stops the periodic pass and waits for a running pass to end (a server stopping lets the current copy finish). */
   async settle(): Promise<void> {
     this.stopping = true;
     this.again = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
   }
 
   /** Processes every due row; returns how many it handled. */
   async runOnce(): Promise<number> {
-    // Rows left in-progress by a process that died are due again.
-    await this.site.db.query(`UPDATE distribution_status SET state = 'pending', message = 'resumed after an interruption' WHERE state = 'in-progress' AND updated_at < now() - interval '10 minutes'`);
+    await this.reclaimOrphans();
     let handled = 0;
     for (;;) {
       if (this.stopping) return handled; // the rest stays pending for the next start
@@ -230,7 +298,41 @@ export class DistributionManager {
     }
   }
 
-  private async claim(): Promise<{ packageId: string; dpName: string; version: number; contentId: string | null; removing: boolean; redistribute: boolean } | undefined> {
+  /** Puts rows whose copy nobody is doing any more back to pending; returns how many. */
+  async reclaimOrphans(): Promise<number> {
+    const db = this.site.db;
+    const resume = (reason: string, where: string, params: unknown[]): Promise<{ rowCount: number }> =>
+      db.query(
+        `UPDATE distribution_status SET state = 'pending', message = $1, claimed_by = NULL, heartbeat_at = NULL, updated_at = now()
+         WHERE state = 'in-progress' AND ${where}`,
+        [`resumed: ${reason}`, ...params],
+      );
+    if (db.kind === 'pglite') {
+      // One process at a time uses an embedded database: whatever another one left in progress is
+      // orphaned (and so is what this one claimed when none of its copies is running).
+      const r = await resume('the copy was interrupted (the server stopped)', this.inFlight ? 'claimed_by IS DISTINCT FROM $2' : 'true', this.inFlight ? [this.instanceId] : []);
+      return r.rowCount;
+    }
+    let n = (await resume('the server copying it stopped renewing its claim', 'COALESCE(heartbeat_at, updated_at) < now() - make_interval(secs => $2::double precision)', [this.leaseMs / 1000])).rowCount;
+    if (!this.inFlight) n += (await resume('the copy was interrupted (this server)', 'claimed_by = $2', [this.instanceId])).rowCount;
+    // Owners on this host are checked at once: a dead pid cannot be copying.
+    const host = hostname();
+    const { rows } = await db.query<{ claimed_by: string }>(
+      `SELECT DISTINCT claimed_by FROM distribution_status WHERE state = 'in-progress' AND claimed_by LIKE $1 AND claimed_by <> $2`,
+      [`${likeLiteral(host)}.%`, this.instanceId],
+    );
+    for (const { claimed_by: owner } of rows) {
+      const m = INSTANCE_ID.exec(owner);
+      if (!m || m[1] !== host) continue;
+      const pid = Number(m[2]);
+      if (pid === process.pid || !processAlive(pid)) {
+        n += (await resume(`the server copying it (process ${pid}) is gone`, 'claimed_by = $2', [owner])).rowCount;
+      }
+    }
+    return n;
+  }
+
+  private async claim(): Promise<Job | undefined> {
     return this.site.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ package_id: string; dp_name: string; state: string; redistribute: boolean; pv: number; content_id: string | null }>(
         `SELECT s.package_id, s.dp_name, s.state, s.redistribute, p.source_version AS pv, p.content_id
@@ -242,34 +344,84 @@ export class DistributionManager {
       if (!r) return undefined;
       const removing = r.state === 'removing';
       if (!removing) {
-        await tx.query(`UPDATE distribution_status SET state = 'in-progress', message = 'copying', source_version = $3, redistribute = false, updated_at = now() WHERE package_id = $1 AND dp_name = $2`, [
-          r.package_id,
-          r.dp_name,
-          r.pv,
-        ]);
+        // `redistribute` stays set until the copy succeeds: a redistribution resumed after a crash starts from scratch again.
+        await tx.query(
+          `UPDATE distribution_status SET state = 'in-progress', message = 'copying', source_version = $3, claimed_by = $4, heartbeat_at = now(), updated_at = now()
+           WHERE package_id = $1 AND dp_name = $2`,
+          [r.package_id, r.dp_name, r.pv, this.instanceId],
+        );
       }
       return { packageId: r.package_id, dpName: r.dp_name, version: r.pv, contentId: r.content_id, removing, redistribute: r.redistribute };
     });
   }
 
-  private async process(job: { packageId: string; dpName: string; version: number; contentId: string | null; removing: boolean; redistribute: boolean }): Promise<void> {
-    const set = (state: DistributionState, message: string): Promise<unknown> =>
-      this.site.db.query(`UPDATE distribution_status SET state = $3, message = $4, updated_at = now() WHERE package_id = $1 AND dp_name = $2`, [job.packageId, job.dpName, state, message]);
-    try {
-      const client = await dpClient(this.site, job.dpName);
-      if (job.removing) {
+  /** Renews the claim's heartbeat while `job` runs; a failing renewal is reported, never thrown. */
+  private heartbeat(job: Job): () => void {
+    let warned = false;
+    const timer = setInterval(() => {
+      this.site.db
+        .query(`UPDATE distribution_status SET heartbeat_at = now() WHERE package_id = $1 AND dp_name = $2 AND claimed_by = $3 AND state = 'in-progress'`, [job.packageId, job.dpName, this.instanceId])
+        .catch((e: unknown) => {
+          if (!warned) process.stderr.write(`osd server: cannot renew the claim on ${job.packageId} → ${job.dpName}: ${(e as Error).message.split('\n')[0]}\n`);
+          warned = true;
+        });
+    }, this.heartbeatMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async process(job: Job): Promise<void> {
+    // The final state is written only while this process still holds the claim: a row taken over,
+    // redistributed or removed meanwhile belongs to whoever changed it.
+    const finish = (state: DistributionState, message: string): Promise<unknown> =>
+      this.site.db.query(
+        `UPDATE distribution_status SET state = $3, message = $4, claimed_by = NULL, heartbeat_at = NULL, updated_at = now(),
+           redistribute = CASE WHEN $3 = 'success' THEN false ELSE redistribute END
+         WHERE package_id = $1 AND dp_name = $2 AND state = 'in-progress' AND claimed_by = $5`,
+        [job.packageId, job.dpName, state, message, this.instanceId],
+      );
+    if (job.removing) {
+      try {
+        const client = await dpClient(this.site, job.dpName);
         await client.deletePackage(job.packageId);
         await this.site.db.query(`DELETE FROM distribution_status WHERE package_id = $1 AND dp_name = $2 AND state = 'removing'`, [job.packageId, job.dpName]);
-        return;
+      } catch (e) {
+        await this.site.db
+          .query(`UPDATE distribution_status SET state = 'error', message = $3, updated_at = now() WHERE package_id = $1 AND dp_name = $2 AND state = 'removing'`, [
+            job.packageId,
+            job.dpName,
+            (e as Error).message.split('\n')[0] ?? 'failed',
+          ])
+          .catch(() => {});
       }
+      return;
+    }
+    this.inFlight++;
+    const stopBeating = this.heartbeat(job);
+    let outcome: [DistributionState, string];
+    try {
+      const client = await dpClient(this.site, job.dpName);
       if (!job.contentId) throw new Error('the package has no content');
       const { rows } = await this.site.db.query<{ files: ContentFile[] }>('SELECT files FROM content WHERE id = $1', [job.contentId]);
       if (!rows[0]) throw new Error(`content ${job.contentId} is not in the content library`);
       if (job.redistribute) await client.deletePackage(job.packageId);
+      // Blobs first, the package manifest last (the DP accepts it only when every blob is there):
+      // a copy interrupted here leaves the DP with the old version or none, never a broken one.
       const r = await client.distribute(job.packageId, job.version, rows[0].files, this.site.content);
-      await set('success', `content version ${job.version} is on the distribution point (${r.pushedBlobs} files copied, ${r.pushedBytes} bytes)`);
+      outcome = ['success', `content version ${job.version} is on the distribution point (${r.pushedBlobs} files copied, ${r.pushedBytes} bytes)`];
     } catch (e) {
-      await set('error', (e as Error).message.split('\n')[0] ?? 'failed').catch(() => {});
+      outcome = ['error', (e as Error).message.split('\n')[0] ?? 'failed'];
+    } finally {
+      stopBeating();
+      this.inFlight--;
     }
+    // If this fails (the database is unreachable) the row stays claimed by this process, and the
+    // next pass (here or on another server, after the lease) puts it back to pending.
+    await finish(...outcome).catch(() => {});
   }
+}
+
+/** `text` with LIKE's wildcards taken literally. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
 }

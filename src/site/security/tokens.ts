@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
-import { badInput, notFound, SiteError } from '../errors.js';
+import { badInput, conflict, notFound, SiteError } from '../errors.js';
 import { audit } from '../audit.js';
 import { isRole, ROLES, type Actor, type Role } from './roles.js';
 
@@ -50,6 +50,8 @@ export async function createToken(
   db: Queryable,
   actor: Actor,
   input: { name: string; role: string; expiresAt?: string | null },
+  /** The audit entry's action and extra details (default "create"; recovery says "recover"). */
+  auditAs: { action: string; details?: Record<string, unknown> } = { action: 'create' },
 ): Promise<{ token: string; info: TokenInfo }> {
   const name = input.name.trim();
   if (!name || name.length > 100) throw badInput('name', 'a token name is 1–100 characters', 'name it after who or what uses it, e.g. "build pipeline"');
@@ -67,7 +69,7 @@ export async function createToken(
      RETURNING id, name, role, created_at, created_by, expires_at, revoked_at`,
     [id, name, input.role, hashToken(token), actor.name, expires],
   );
-  await audit(db, actor, 'create', 'token', id, { name, role: input.role });
+  await audit(db, actor, auditAs.action, 'token', id, { name, role: input.role, ...auditAs.details });
   return { token, info: toInfo(rows[0]!) };
 }
 
@@ -76,15 +78,42 @@ export async function listTokens(db: Queryable): Promise<TokenInfo[]> {
   return rows.map(toInfo);
 }
 
+/**
+ * Tokens share one lock with the first-token bootstrap and recovery: a revoke checks the set of
+ * administrator tokens under it, so two concurrent revokes on PostgreSQL cannot both see "there is
+ * another administrator" and together remove the last two (on PGlite transactions are serial).
+ */
+export const TOKEN_LOCK_KEY = 0x4f53544b; // "OSTK"
+
+/** Full Administrator tokens that work now: not revoked, not expired. */
+const VALID_ADMIN = `role = 'full-administrator' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`;
+
+/**
+ * Revokes a token. Call it inside a transaction (the routes do). The last valid Full
+ * Administrator token cannot be revoked: the site would answer every call with 401 and only the
+ * recovery command on the server machine (`osd token recover`) could let anyone in again.
+ */
 export async function revokeToken(db: Queryable, actor: Actor, id: string): Promise<TokenInfo> {
+  await db.query('SELECT pg_advisory_xact_lock($1)', [TOKEN_LOCK_KEY]);
+  const target = await db.query<{ name: string; valid_admin: boolean }>(`SELECT name, (${VALID_ADMIN}) AS valid_admin FROM api_tokens WHERE id = $1`, [id]);
+  if (!target.rows[0]) throw notFound('token', id);
+  if (target.rows[0].valid_admin) {
+    const others = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_tokens WHERE ${VALID_ADMIN} AND id <> $1`, [id]);
+    if (!others.rows[0]?.n) {
+      throw conflict(
+        id,
+        `"${target.rows[0].name}" is the last valid Full Administrator token: the site must keep at least one, or nobody could administer it`,
+        'create another Full Administrator token first (osd token create NAME --role full-administrator), then revoke this one',
+      );
+    }
+  }
   const { rows } = await db.query<TokenRow>(
     `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1
      RETURNING id, name, role, created_at, created_by, expires_at, revoked_at`,
     [id],
   );
-  if (!rows[0]) throw notFound('token', id);
-  await audit(db, actor, 'revoke', 'token', id, { name: rows[0].name });
-  return toInfo(rows[0]);
+  await audit(db, actor, 'revoke', 'token', id, { name: rows[0]!.name });
+  return toInfo(rows[0]!);
 }
 
 /** The actor behind an Authorization header, or a 401 that says what is wrong. */

@@ -7,6 +7,7 @@ import { sql as content } from './002-content.js';
 import { sql as objects } from './003-objects.js';
 import { sql as collections } from './004-collections.js';
 import { sql as taskSequences } from './005-task-sequences.js';
+import { sql as hardening } from './006-hardening.js';
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'objects', sql: objects },
   { version: 4, name: 'collections', sql: collections },
   { version: 5, name: 'task-sequences', sql: taskSequences },
+  { version: 6, name: 'hardening', sql: hardening },
 ];

@@ -1,0 +1,149 @@
+/**
+ * Issue 10 item 6, as real processes: a site whose every Full Administrator token is revoked or
+ * expired is recovered with `osd token recover` on the server machine. On PGlite it is refused
+ * while `osd server` holds the database and works once it is stopped; on PostgreSQL it works while
+ * the server runs. A wrong key file and a missing folder are refused (exit 2).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { DB_KINDS, postgresUrlFor, type DbKind } from '../site/helpers/site.js';
+
+const OSD = resolve('bin/osd.js');
+
+interface Started {
+  proc: ChildProcessWithoutNullStreams;
+  url: string;
+}
+
+async function startServer(dataDir: string, args: string[]): Promise<Started> {
+  const proc = spawn(process.execPath, [OSD, 'server', '--data', dataDir, '--port', '0', '--json', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const line = await new Promise<string>((resolveLine, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolveLine(out.slice(0, nl));
+    });
+    proc.on('exit', (code) => reject(new Error(`osd server exited with ${code}: ${err}`)));
+  });
+  return { proc, url: (JSON.parse(line) as { url: string }).url };
+}
+
+function stop(proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    proc.once('exit', () => r());
+    proc.kill(signal);
+  });
+}
+
+function osd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((r) => {
+    const p = spawn(process.execPath, [OSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => r({ code, stdout, stderr }));
+  });
+}
+
+async function call(s: Started, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function newPostgresDatabase(): Promise<string> {
+  const name = `recover_${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return postgresUrlFor(name);
+}
+
+const servers: ChildProcessWithoutNullStreams[] = [];
+afterAll(async () => {
+  for (const p of servers) await stop(p, 'SIGKILL');
+});
+
+/**
+ * Locks the site out the way an administrator could: the only other administrator token expires
+ * after the first one was revoked (revoking the last one is refused, expiring is not).
+ */
+async function lockOut(s: Started, initial: string): Promise<void> {
+  const short = await call(s, initial, 'POST', '/tokens', { name: 'short-lived admin', role: 'full-administrator', expiresAt: new Date(Date.now() + 2500).toISOString() });
+  expect(short.status).toBe(201);
+  const initialId = ((await call(s, initial, 'GET', '/tokens')).json as Array<{ id: string; name: string }>).find((t) => t.name === 'initial administrator')!.id;
+  expect((await call(s, short.json.token, 'DELETE', `/tokens/${initialId}`)).status).toBe(200);
+  expect((await call(s, short.json.token, 'DELETE', `/tokens/${short.json.info.id}`)).status).toBe(409);
+  await new Promise((r) => setTimeout(r, 2600));
+  expect((await call(s, short.json.token, 'GET', '/site')).status).toBe(401);
+  expect((await call(s, initial, 'GET', '/site')).status).toBe(401);
+}
+
+describe.each(DB_KINDS)('osd token recover on %s', (kind: DbKind) => {
+  it('gives a working Full Administrator token when every token is revoked or expired; refuses a wrong key and a missing folder', async () => {
+    const dataDir = tempDir(`openosd-recover-${kind}-`);
+    const database = kind === 'postgres' ? await newPostgresDatabase() : undefined;
+    const dbArgs = database ? ['--database', database] : [];
+    let s = await startServer(dataDir, dbArgs);
+    servers.push(s.proc);
+    const initial = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+    await lockOut(s, initial);
+
+    const wrongKey = join(tempDir('openosd-recover-key-'), 'wrong.key');
+    writeFileSync(wrongKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const missing = await osd('token', 'recover', '--data', join(dataDir, 'no-such-folder'), ...dbArgs);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--data: .*no-such-folder is not a folder/);
+
+    if (kind === 'pglite') {
+      // The embedded database belongs to the running server.
+      const busy = await osd('token', 'recover', '--data', dataDir);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`in use by process ${s.proc.pid}`);
+      expect(busy.stderr).toMatch(/stop that osd server first/);
+      await stop(s.proc);
+    }
+    const wrong = await osd('token', 'recover', '--data', dataDir, '--key-file', wrongKey, ...dbArgs);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('the key does not match this site');
+
+    const recovered = await osd('token', 'recover', '--data', dataDir, ...dbArgs, ...(kind === 'postgres' ? ['--print', '--name', 'break glass'] : []));
+    expect(recovered.code, recovered.stderr).toBe(0);
+    const file = join(dataDir, 'admin.token');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const token = readFileSync(file, 'utf8').trim();
+    expect(token).toMatch(/^osd_/);
+    expect(token).not.toBe(initial);
+    expect(recovered.stderr).toContain(`written to ${file}`);
+    // Printed only when asked for.
+    if (kind === 'postgres') expect(recovered.stdout.trim()).toBe(token);
+    else expect(recovered.stdout).not.toContain(token);
+
+    // PostgreSQL: the running server accepts it at once; PGlite: after the server starts again.
+    if (kind === 'pglite') {
+      s = await startServer(dataDir, dbArgs);
+      servers.push(s.proc);
+    }
+    const site = await call(s, token, 'GET', '/site');
+    expect(site.status).toBe(200);
+    expect(site.json.you).toMatchObject({ role: 'full-administrator', name: kind === 'postgres' ? 'break glass' : 'recovered administrator' });
+    const audit = (await call(s, token, 'GET', '/audit?objectType=token')).json as Array<{ action: string; actor: string; details: Record<string, unknown> }>;
+    expect(audit[0]).toMatchObject({ action: 'recover', details: { note: 'recovered by the server machine' } });
+    expect(audit[0]!.actor).toMatch(/^recovery on /);
+    await stop(s.proc);
+  });
+});
