@@ -28,8 +28,10 @@ export interface SiteServerOptions {
   localDpPort?: number;
   localDpName?: string;
   maxUploadBytes?: number;
-  /** Folders content may be added from by path (default: anywhere but the site's own data). */
+  /** Folders content may be added from by path (default: `<data>/sources`). */
   sourceRoots?: string[];
+  /** Largest content import by path (default 64 GiB). */
+  maxImportBytes?: number;
   logger?: boolean;
   version?: string;
   /** Distribution lease, heartbeat and periodic pass (defaults: 30 s lease, heartbeat a third of it, a pass every 15 s). */
@@ -38,6 +40,8 @@ export interface SiteServerOptions {
 
 export interface RunningSiteServer {
   site: Site;
+  /** What start-up fixed or found, to show the administrator. */
+  warnings: string[];
   app: FastifyInstance;
   url: string;
   /** The file holding the first administrator's token, when this start created it. */
@@ -47,7 +51,17 @@ export interface RunningSiteServer {
 }
 
 export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
-  const site = await openSite({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, keyFile: options.keyFile, siteCode: options.siteCode, sourceRoots: options.sourceRoots });
+  // Everything this process writes (database files, content, tokens) is owner-only, whatever the
+  // umask it was started with (issue 10 §7); the data folder's existing files are checked in openSite.
+  process.umask(0o077);
+  const site = await openSite({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    keyFile: options.keyFile,
+    siteCode: options.siteCode,
+    sourceRoots: options.sourceRoots,
+    maxImportBytes: options.maxImportBytes,
+  });
   let app: FastifyInstance | undefined;
   let localDp: (RunningDistributionPoint & { name: string }) | undefined;
   // Created before the API can answer, so every request uses the same manager and timing.
@@ -66,6 +80,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     const started = app;
     return {
       site,
+      warnings: site.warnings,
       app: started,
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       adminTokenFile,

@@ -41,20 +41,8 @@ export async function secureDataFolder(dataDir: string, extraFiles: readonly str
     result.fixed++;
     if (fixedPaths.length < 3) fixedPaths.push(path);
   };
-  // Iterative walk; links are not followed (a link's own mode means nothing).
-  const stack = [dataDir];
   await fix(dataDir, top.mode);
-  while (stack.length) {
-    const dir = stack.pop()!;
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isSymbolicLink()) continue;
-      const path = join(dir, entry.name);
-      const st = await lstat(path).catch(() => undefined);
-      if (!st) continue; // gone meanwhile (another process's temporary file)
-      await fix(path, st.mode);
-      if (st.isDirectory()) stack.push(path);
-    }
-  }
+  await walk(dataDir, fix);
   for (const f of extraFiles) {
     const st = await lstat(f).catch(() => undefined);
     if (st?.isFile()) await fix(f, st.mode);
@@ -65,4 +53,35 @@ export async function secureDataFolder(dataDir: string, extraFiles: readonly str
     );
   }
   return result;
+}
+
+/**
+ * Makes everything below `dir` owner-only without a warning: for files this process has just
+ * created with modes of their own (PGlite writes a new database's initial files 0666, whatever the
+ * umask). Returns how many were changed.
+ */
+export async function restrictTree(dir: string): Promise<number> {
+  let changed = 0;
+  await walk(dir, async (path, mode) => {
+    if ((mode & SHARED_BITS) === 0) return;
+    await chmod(path, mode & 0o7700);
+    changed++;
+  });
+  return changed;
+}
+
+/** Iterative walk below `dir`; links are not followed (a link's own mode means nothing). */
+async function walk(dir: string, visit: (path: string, mode: number) => Promise<void>): Promise<void> {
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      if (entry.isSymbolicLink()) continue;
+      const path = join(d, entry.name);
+      const st = await lstat(path).catch(() => undefined);
+      if (!st) continue; // gone meanwhile (another process's temporary file)
+      await visit(path, st.mode);
+      if (st.isDirectory()) stack.push(path);
+    }
+  }
 }

@@ -18,7 +18,7 @@ import { SITE_CODE_PATTERN } from './ids.js';
 import { KEY_CHECK_PLAINTEXT, SecretBox, SecretKeyError } from './security/secret-box.js';
 import { getSetting, putSetting } from './settings.js';
 import { seedSite } from './seed.js';
-import { secureDataFolder } from './data-folder.js';
+import { restrictTree, secureDataFolder } from './data-folder.js';
 
 export interface SiteOptions {
   /** The data directory (content library, key file, PGlite database). */
@@ -80,6 +80,8 @@ export async function openSite(options: SiteOptions): Promise<Site> {
     migration = await migrate(db);
   } else {
     ({ db, migration } = await openDatabase({ dataDir: options.dataDir, url: options.databaseUrl }));
+    // A new embedded database arrives with files of mode 0666 (PGlite unpacks them so): owner-only.
+    if (!options.databaseUrl) await restrictTree(join(options.dataDir, 'db'));
   }
   try {
     const storedCode = await getSetting<string>(db, 'site_code');

@@ -22,7 +22,8 @@ interface Started {
 }
 
 async function startServer(dataDir: string, database?: string): Promise<Started> {
-  const args = [OSD, 'server', '--data', dataDir, '--port', '0', '--json', ...(database ? ['--database', database] : [])];
+  // The tests' package sources live in folders of their own under the temporary folder.
+  const args = [OSD, 'server', '--data', dataDir, '--port', '0', '--json', '--source-root', tmpdir(), ...(database ? ['--database', database] : [])];
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const line = await new Promise<string>((resolveLine, reject) => {
     let out = '';

@@ -63,9 +63,10 @@ export function registerServerCommands(program: Command): void {
     .option('--site-code <code>', 'three-character site code, for a new site (default PS1)')
     .option('--local-dp-port <n>', 'also run a distribution point on this port (0 = any), registered as "local"')
     .option('--max-upload <size>', 'largest upload accepted (default 64GiB)')
-    .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: anywhere but the data folder)', collect)
+    .option('--max-import <size>', 'largest content import by path (default 64GiB; the free space of the data folder bounds it too)')
+    .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: <data>/sources)', collect)
     .option('--json', 'print the start-up facts as one JSON line')
-    .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; sourceRoot?: string[]; json?: boolean }) => {
+    .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; maxImport?: string; sourceRoot?: string[]; json?: boolean }) => {
       const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
       // Loaded here, not at the top: every other `osd` command starts without the server's modules.
       const { startSiteServer } = await import('../../server/site-server.js');
@@ -80,6 +81,7 @@ export function registerServerCommands(program: Command): void {
         localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
         maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
         sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
+        maxImportBytes: o.maxImport === undefined ? undefined : size(o.maxImport, '--max-import'),
         logger: !o.json && process.env.OSD_LOG === 'json',
         distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
       }).catch((e: unknown) => {
@@ -95,13 +97,17 @@ export function registerServerCommands(program: Command): void {
         dataDir,
         adminTokenFile: server.adminTokenFile ?? null,
         localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
+        sourceRoots: server.site.sourceRoots,
+        warnings: server.warnings,
       };
+      for (const w of facts.warnings) process.stderr.write(`osd server: warning: ${w}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(facts)}\n`);
       else {
         print(`OpenOSD site ${facts.siteCode} listening on ${facts.url}`);
         print(`  database: ${facts.database === 'pglite' ? `embedded (PGlite) in ${facts.databaseLocation}` : `PostgreSQL ${facts.databaseLocation}`}, schema version ${facts.schemaVersion}${facts.migrationsApplied.length ? ` (applied ${facts.migrationsApplied.join(', ')})` : ''}`);
         if (facts.adminTokenFile) print(`  new site: the first administrator's token is in ${facts.adminTokenFile} (create your own tokens with "osd token create")`);
         if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
+        print(`  content by path from: ${facts.sourceRoots.join(', ')} (osd server --source-root; clients upload otherwise)`);
         print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
       }
       const signal = await waitForSignal();
@@ -122,6 +128,7 @@ export function registerServerCommands(program: Command): void {
         throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'the push token is missing or shorter than 16 characters', hint: 'set OSD_DP_PUSH_TOKEN to a long random value (not a command-line argument: ps would show it), and register the DP at the site with the same token' });
       }
       const { startDistributionPoint } = await import('../../server/distribution-point/server.js');
+      process.umask(0o077); // its store is its own: owner-only files, whatever the umask it was started with
       const running = await startDistributionPoint({ root: resolve(o.dir), pushToken, host: o.host, port: o.port === undefined ? 8451 : port(o.port, '--port') });
       if (o.json) process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
       else print(`distribution point listening on ${running.url} (content in ${resolve(o.dir)}) — stop with Ctrl+C`);
@@ -188,6 +195,7 @@ export function registerServerCommands(program: Command): void {
       const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
       // Loaded here: the database modules are heavy and no other token command needs them.
       const { recoverAdminToken } = await import('../../site/security/recover.js');
+      process.umask(0o077); // it writes into the site's data folder: owner-only, like the server
       const r = await recoverAdminToken({ dataDir, databaseUrl: o.database ?? process.env.OSD_DATABASE_URL, keyFile: o.keyFile, name: o.name }).catch((e: unknown) => {
         const err = e as { name?: string; input?: string; rule?: string; hint?: string };
         if (err?.name === 'SiteError') throw new InputError({ input: err.input ?? '--data', rule: err.rule ?? String(e), hint: err.hint });

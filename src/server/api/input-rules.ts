@@ -7,6 +7,7 @@
  * in docs/site.md § Security.
  */
 import { SiteError, badInput } from '../../site/errors.js';
+import { textProblem } from '../../site/text-rules.js';
 
 /** Longest request target (path and query) the API reads. */
 export const MAX_URL_BYTES = 8 * 1024;
@@ -107,25 +108,9 @@ export function findBadString(value: unknown, where: string): { input: string; r
   return undefined;
 }
 
-/** What is wrong with a string's characters for storage as text, or undefined. */
+/** What is wrong with a string's characters for storage as text (NUL, lone surrogate), or undefined. */
 export function badCharacter(s: string): string | undefined {
-  if (s.indexOf('\u0000') !== -1) return 'holds a NUL character (U+0000), which no text field may hold';
-  // A lone surrogate is not a character: it cannot be stored as UTF-8 without being replaced.
-  if (hasLoneSurrogate(s)) return 'holds a lone surrogate (not valid Unicode text)';
-  return undefined;
-}
-
-export function hasLoneSurrogate(s: string): boolean {
-  if (!/[\ud800-\udfff]/.test(s)) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-      else return true;
-    } else if (c >= 0xdc00 && c <= 0xdfff) return true;
-  }
-  return false;
+  return textProblem(s, 'text')?.rule;
 }
 
 /** Throws the 400 for the first bad string of params, query and body. */

@@ -5,6 +5,7 @@
  * or that Windows cannot create is refused rather than repaired, so what the admin sees is what lands.
  */
 import { ContentPathError } from './errors.js';
+import { textProblem } from '../text-rules.js';
 
 export const MAX_CONTENT_PATH = 1024;
 export const MAX_SEGMENT = 255;
@@ -31,6 +32,10 @@ export function validateContentPath(path: string, input: string): string {
   const p = path.normalize('NFC');
   if (p.length > MAX_CONTENT_PATH) bad(`is longer than ${MAX_CONTENT_PATH} characters`, 'use a shallower folder structure or shorter names');
   if (CONTROL.test(p)) bad('contains a control character (NUL, tab, newline…)', 'rename the file without control characters');
+  // C1 controls and invisible or direction-changing characters: a right-to-left override makes
+  // "txt.exe" show as "exe.txt" in a console (issue 10 §9).
+  const odd = textProblem(p, 'name');
+  if (odd) bad(odd.rule, 'rename the file with visible characters only');
   if (p.includes('\\')) bad('contains a backslash', 'separate folders with "/" (content paths are always written with forward slashes)');
   if (p.startsWith('/')) bad('is absolute', 'name the file relative to the package root, without a leading "/"');
   if (/^[A-Za-z]:/.test(p)) bad('starts with a drive letter', 'name the file relative to the package root, without "C:"');

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
@@ -23,7 +24,7 @@ import { PACKAGE_TYPE } from './package-types.js';
 import { insertPackage, requireOneSource, resolveContent, setContentInTx } from './packages.js';
 
 export const deploymentTypeSchema = z.object({
-  name: z.string().trim().min(1).max(256),
+  name: objectName(256),
   technology: z.enum(['msi', 'script', 'appv', 'appx', 'macos', 'web-application']),
   installCommand: z.string().max(1024).default(''),
   uninstallCommand: z.string().max(1024).default(''),
@@ -44,7 +45,7 @@ export const deploymentTypeSchema = z.object({
 export type DeploymentType = z.infer<typeof deploymentTypeSchema>;
 
 const applicationFields = {
-  name: z.string().trim().min(1).max(256),
+  name: objectName(256),
   publisher: z.string().max(256).optional(),
   softwareVersion: z.string().max(64).optional(),
   description: z.string().max(2048).optional(),

@@ -9,6 +9,7 @@
  * `onlyNetworkAndStorage`, a refusal instead of the class warning.
  */
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound } from '../errors.js';
@@ -43,7 +44,7 @@ export const addBootImageSchema = bootImageCustomisationSchema.extend({
   sourcePath: z.string().min(1).optional(),
   contentId: z.string().min(1).optional(),
   imageIndex: z.number().int().min(1).default(1),
-  name: z.string().trim().min(1).max(256).optional(),
+  name: objectName(256).optional(),
   version: z.string().max(64).optional(),
   description: z.string().max(512).optional(),
   priority: prioritySchema.optional(),

@@ -5,6 +5,7 @@
  * library, so changing the drivers only records a new manifest and bumps the source version.
  */
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { recordContent } from '../content/library.js';
@@ -16,7 +17,7 @@ import { PACKAGE_TYPE } from './package-types.js';
 import { getPackage, insertPackage, setContentInTx, type PackageView } from './packages.js';
 
 export const createDriverPackageSchema = z.object({
-  name: z.string().trim().min(1).max(256),
+  name: objectName(256),
   manufacturer: z.string().max(128).optional(),
   /** Drives pre-cache (§4.4). */
   model: z.string().max(128).optional(),

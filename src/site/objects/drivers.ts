@@ -14,6 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { checkSourceAllowed, addContent, getContent, recordContent } from '../content/library.js';
@@ -29,7 +30,7 @@ import { driverPlatformSchema, PACKAGE_TYPE } from './package-types.js';
 import { checkSourcePath, requireOneSource } from './packages.js';
 
 export const duplicateHandlingSchema = z.enum(['append-categories', 'keep-categories', 'overwrite-categories', 'skip']);
-const categoryName = z.string().trim().min(1).max(128);
+const categoryName = objectName(128);
 
 export const importDriversSchema = z.object({
   /** A folder (searched recursively) or one .inf file, on the site server (below a source root). */
@@ -48,7 +49,7 @@ export const importDriversSchema = z.object({
 export type ImportDriversInput = z.input<typeof importDriversSchema>;
 
 export const updateDriverSchema = z.object({
-  name: z.string().trim().min(1).max(256).optional(),
+  name: objectName(256).optional(),
   description: z.string().max(512).optional(),
   enabled: z.boolean().optional(),
   /** Replaces the driver's categories. */

@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import { contentFilePath } from '../content/library.js';
 import { badInput } from '../errors.js';
@@ -18,7 +19,7 @@ export const addOsImageSchema = z.object({
   sourcePath: z.string().min(1).optional(),
   contentId: z.string().min(1).optional(),
   /** Defaults to the WIM file name (§2.3). */
-  name: z.string().trim().min(1).max(256).optional(),
+  name: objectName(256).optional(),
   /** Free text, not the OS version (§2.3). */
   version: z.string().max(64).optional(),
   description: z.string().max(512).optional(),

@@ -4,6 +4,7 @@
  * that read them (content manifests, pre-cache, lint) agree.
  */
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 
 export const PACKAGE_TYPE = {
   package: 0,
@@ -84,7 +85,7 @@ export const driverPackagePropertiesSchema = z.object({ model: z.string() });
  * the Install Package task sequence without being deployed" (Advanced tab), needed for dynamic lists.
  */
 export const programSchema = z.object({
-  name: z.string().min(1).max(50),
+  name: objectName(50),
   commandLine: z.string().min(1).max(1024),
   allowTaskSequenceInstall: z.boolean().default(false),
 });

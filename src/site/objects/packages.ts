@@ -10,6 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { checkSourceAllowed, addContent, getContent } from '../content/library.js';
@@ -35,7 +36,7 @@ export type ContentSource = z.infer<typeof contentSourceSchema>;
 
 /** General, Data Source and Data Access / Distribution Settings fields every package has (§2.1). */
 export const packageGeneralSchema = z.object({
-  name: z.string().trim().min(1).max(256),
+  name: objectName(256),
   version: z.string().max(64),
   description: z.string().max(512),
   language: z.string().max(64),
@@ -271,7 +272,7 @@ export async function setContentInTx(
 
 /** Create a plain package (type 0, §2.9), with or without content. */
 export const createPackageSchema = packageGeneralSchema.partial().extend({
-  name: z.string().trim().min(1).max(256),
+  name: objectName(256),
   sourcePath: z.string().min(1).optional(),
   contentId: z.string().min(1).optional(),
   architecture: z.union([architectureSchema, z.literal('')]).optional(),

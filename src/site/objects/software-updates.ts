@@ -5,6 +5,7 @@
  * Install Software Updates step installs "Mandatory" (required with deadline) or "All".
  */
 import { z } from 'zod';
+import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound } from '../errors.js';
@@ -20,7 +21,7 @@ export const softwareUpdateSchema = z.object({
   updateId: guid,
   articleId: z.string().max(32).default(''),
   bulletinId: z.string().max(32).default(''),
-  title: z.string().trim().min(1).max(512),
+  title: objectName(512),
   classification: z.string().max(64).default(''),
   products: z.array(z.string()).default([]),
   severity: z.string().max(32).default(''),
@@ -34,7 +35,7 @@ export const importSoftwareUpdatesSchema = z.object({
   /** A folder with the updates' files: becomes a software update deployment package. */
   sourcePath: z.string().min(1).optional(),
   contentId: z.string().min(1).optional(),
-  packageName: z.string().trim().min(1).max(256).optional(),
+  packageName: objectName(256).optional(),
 });
 export type ImportSoftwareUpdatesInput = z.input<typeof importSoftwareUpdatesSchema>;
 
@@ -159,7 +160,7 @@ export async function importSoftwareUpdates(site: Site, actor: Actor, raw: Impor
 
 export const createUpdateDeploymentSchema = z
   .object({
-    name: z.string().trim().min(1).max(256),
+    name: objectName(256),
     collectionId: z.string().min(1),
     purpose: z.enum(['required', 'available']),
     updateIds: z.array(z.string().min(1)).min(1),

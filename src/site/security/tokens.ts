@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { badInput, conflict, notFound, SiteError } from '../errors.js';
 import { audit } from '../audit.js';
+import { checkName } from '../text-rules.js';
 import { isRole, ROLES, type Actor, type Role } from './roles.js';
 
 const TOKEN_PREFIX = 'osd_';
@@ -54,7 +55,8 @@ export async function createToken(
   auditAs: { action: string; details?: Record<string, unknown> } = { action: 'create' },
 ): Promise<{ token: string; info: TokenInfo }> {
   const name = input.name.trim();
-  if (!name || name.length > 100) throw badInput('name', 'a token name is 1–100 characters', 'name it after who or what uses it, e.g. "build pipeline"');
+  if (!name || name.length > 100) throw badInput('body.name', 'a token name is 1–100 characters', 'name it after who or what uses it, e.g. "build pipeline"');
+  checkName(name, 'body.name');
   if (!isRole(input.role)) throw badInput('role', `unknown role "${input.role}"`, `use one of ${ROLES.join(', ')}`);
   let expires: Date | null = null;
   if (input.expiresAt) {

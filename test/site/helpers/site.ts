@@ -68,10 +68,25 @@ export interface TestSite {
  * Tests keep their package sources in folders of their own under the system's temporary folder,
  * so that is the test sites' source root (a real site's default is `<data>/sources`).
  */
-export async function openTestSite(kind: DbKind, options: { siteCode?: string; sourceRoots?: string[] } = {}): Promise<TestSite> {
+export interface TestSiteOptions {
+  siteCode?: string;
+  /** Default: the system's temporary folder; [] gives the site's default (<data>/sources). */
+  sourceRoots?: string[];
+  maxImportBytes?: number;
+  minFreeBytes?: number;
+}
+
+export async function openTestSite(kind: DbKind, options: TestSiteOptions = {}): Promise<TestSite> {
   const dataDir = mkdtempSync(join(tmpdir(), `openosd-site-${kind}-`));
   const database = await openTestDatabase(kind);
-  const site = await openSite({ dataDir, database, siteCode: options.siteCode, sourceRoots: options.sourceRoots ?? [tmpdir()] });
+  const site = await openSite({
+    dataDir,
+    database,
+    siteCode: options.siteCode,
+    sourceRoots: options.sourceRoots ?? [tmpdir()],
+    maxImportBytes: options.maxImportBytes,
+    minFreeBytes: options.minFreeBytes,
+  });
   return {
     site,
     dataDir,
@@ -96,8 +111,8 @@ export interface TestApi extends TestSite {
   call<T = any>(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string>; payload?: string | Buffer }): Promise<ApiResponse<T>>;
 }
 
-export async function startTestApi(kind: DbKind, options: { maxUploadBytes?: number; maxBodyBytes?: number } = {}): Promise<TestApi> {
-  const ts = await openTestSite(kind);
+export async function startTestApi(kind: DbKind, options: { maxUploadBytes?: number; maxBodyBytes?: number } & TestSiteOptions = {}): Promise<TestApi> {
+  const ts = await openTestSite(kind, options);
   const app = await createAdminApi(ts.site, options);
   const tokens = {} as Record<Role, string>;
   for (const role of ['full-administrator', 'osd-manager', 'read-only-analyst'] as const) {
