@@ -8,6 +8,8 @@ import { containsPattern } from '../db/like.js';
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
+import { checkName, checkText } from '../text-rules.js';
+import { MAX_COMMENT_LENGTH, MAX_NAME_LENGTH, MAX_SEARCH_LENGTH } from './limits.js';
 import { nextSiteId } from '../ids.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import type { Actor } from '../security/roles.js';
@@ -73,13 +75,17 @@ const LIST = `SELECT c.collection_id, c.name, c.comment, c.limiting_collection_i
 
 export async function listCollections(db: Queryable, filter: { search?: string; limit?: number; offset?: number } = {}): Promise<Collection[]> {
   const params: unknown[] = [];
-  const where = filter.search ? `WHERE c.name ILIKE $${params.push(containsPattern(filter.search))}` : '';
-  const page = filter.limit ? ` LIMIT ${Math.min(Math.max(filter.limit, 1), 10_000)} OFFSET ${Math.max(filter.offset ?? 0, 0)}` : '';
+  const search = filter.search === undefined ? undefined : checkSearch(filter.search, 'query.search');
+  const where = search ? `WHERE c.name ILIKE $${params.push(containsPattern(search))}` : '';
+  const limit = filter.limit === undefined ? undefined : checkPageNumber(filter.limit, 'query.limit');
+  const offset = checkPageNumber(filter.offset ?? 0, 'query.offset');
+  const page = limit ? ` LIMIT ${Math.min(Math.max(limit, 1), 10_000)} OFFSET ${offset}` : '';
   const { rows } = await db.query<Row>(`${LIST} ${where} ORDER BY c.built_in DESC, lower(c.name), c.collection_id${page}`, params);
   return rows.map(toCollection);
 }
 
 export async function getCollection(db: Queryable, collectionId: string): Promise<Collection> {
+  checkText(collectionId, 'params.collectionId');
   const { rows } = await db.query<Row>(`${SELECT} WHERE c.collection_id = $1`, [collectionId]);
   if (!rows[0]) throw notFound('collection', collectionId, 'list collections with GET /api/v1/collections');
   return toCollection(rows[0]);
@@ -94,8 +100,10 @@ export interface CreateCollectionInput {
 }
 
 export async function createCollection(db: Database, actor: Actor, siteCode: string, input: CreateCollectionInput): Promise<{ collection: Collection; rules: CollectionRule[] }> {
-  const name = checkName(input.name, 'body.name');
+  const name = checkCollectionName(input.name, 'body.name');
   const priority = checkPriority(input.variablePriority ?? 1, 'body.variablePriority');
+  const comment = input.comment === undefined ? '' : checkComment(input.comment, 'body.comment');
+  if (input.limitingCollectionId !== undefined) checkText(input.limitingCollectionId, 'body.limitingCollectionId');
   return db.transaction(async (tx) => {
     await uniqueName(tx, name, 'body.name');
     const limiting = input.limitingCollectionId ?? ALL_SYSTEMS;
@@ -105,7 +113,7 @@ export async function createCollection(db: Database, actor: Actor, siteCode: str
     await tx.query(`INSERT INTO collections (collection_id, name, comment, limiting_collection_id, variable_priority) VALUES ($1, $2, $3, $4, $5)`, [
       id,
       name,
-      input.comment ?? '',
+      comment,
       limiting,
       priority,
     ]);
@@ -125,8 +133,10 @@ export interface UpdateCollectionInput {
 }
 
 export async function updateCollection(db: Database, actor: Actor, collectionId: string, input: UpdateCollectionInput): Promise<Collection> {
-  const name = input.name === undefined ? undefined : checkName(input.name, 'body.name');
+  const name = input.name === undefined ? undefined : checkCollectionName(input.name, 'body.name');
   const priority = input.variablePriority === undefined ? undefined : checkPriority(input.variablePriority, 'body.variablePriority');
+  if (input.comment !== undefined) checkComment(input.comment, 'body.comment');
+  if (input.limitingCollectionId !== undefined) checkText(input.limitingCollectionId, 'body.limitingCollectionId');
   return db.transaction(async (tx) => {
     const c = await requireCollection(tx, collectionId);
     const limitingChanges = input.limitingCollectionId !== undefined && input.limitingCollectionId !== c.limiting_collection_id;
@@ -199,8 +209,8 @@ export interface CollectionMember {
 
 export async function listMembers(db: Queryable, collectionId: string, page: { limit?: number; offset?: number } = {}): Promise<{ total: number; members: CollectionMember[] }> {
   const c = await getCollection(db, collectionId);
-  const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
-  const offset = Math.max(page.offset ?? 0, 0);
+  const limit = Math.min(Math.max(checkPageNumber(page.limit ?? 100, 'query.limit'), 1), 1000);
+  const offset = checkPageNumber(page.offset ?? 0, 'query.offset');
   const { rows } = await db.query<{ resource_id: number; name: string; smbios_guid: string | null; mac_addresses: string[]; unknown_computer: string | null; client: boolean }>(
     `SELECT d.resource_id, d.name, d.smbios_guid, d.mac_addresses, d.unknown_computer, d.client
      FROM collection_members m JOIN devices d ON d.resource_id = m.resource_id
@@ -213,10 +223,30 @@ export async function listMembers(db: Queryable, collectionId: string, page: { l
   };
 }
 
-function checkName(name: string, input: string): string {
-  const n = name.trim();
+function checkCollectionName(name: string, input: string): string {
+  // Surrounding white space is trimmed as before; what is left must be a name.
+  const n = checkName(name.trim(), input);
   if (!n) throw badInput(input, 'a collection needs a name');
-  if (n.length > 256) throw badInput(input, `the name is ${n.length} characters; at most 256`);
+  if (n.length > MAX_NAME_LENGTH) throw badInput(input, `the name is ${n.length} characters; at most ${MAX_NAME_LENGTH}`);
+  return n;
+}
+
+function checkComment(comment: string, input: string): string {
+  checkText(comment, input);
+  if (comment.length > MAX_COMMENT_LENGTH) throw badInput(input, `the comment is ${comment.length} characters; at most ${MAX_COMMENT_LENGTH}`);
+  return comment;
+}
+
+/** A search of names: text (no NUL, no lone surrogate) of at most MAX_SEARCH_LENGTH characters. */
+export function checkSearch(search: string, input: string): string {
+  checkText(search, input);
+  if (search.length > MAX_SEARCH_LENGTH) throw badInput(input, `the search is ${search.length} characters; at most ${MAX_SEARCH_LENGTH}`, 'search for part of a name');
+  return search;
+}
+
+/** A page's limit or offset: a whole number from 0 to 2^53 − 1 (it is written into the SQL). */
+export function checkPageNumber(n: number, input: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw badInput(input, `${String(n)} is not a page position: a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }
 

@@ -15,7 +15,7 @@ import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import { allInOrder, loadCollectionGraph, withDependentsInOrder } from './graph.js';
 import { evaluateInOrder, type EvaluateOptions, type EvaluationResult } from './membership.js';
-import { compileCollectionQuery, parseCollectionQuery } from './query-rule.js';
+import { compileCollectionQuery, storedCollectionQuery } from './query-rule.js';
 
 export type { EvaluateOptions, EvaluationResult } from './membership.js';
 
@@ -48,12 +48,12 @@ export async function evaluateOne(tx: Queryable, collectionId: string): Promise<
     candidates = 'SELECT resource_id FROM devices';
   } else {
     const { rows: c } = await tx.query<{ limiting_collection_id: string | null }>('SELECT limiting_collection_id FROM collections WHERE collection_id = $1', [collectionId]);
-    const { rows: rules } = await tx.query<{ kind: string; query: string | null }>(
-      `SELECT kind, query FROM collection_rules WHERE collection_id = $1 AND kind IN ('query', 'include', 'exclude') ORDER BY id`,
+    const { rows: rules } = await tx.query<{ id: number; kind: string; query: string | null }>(
+      `SELECT id, kind, query FROM collection_rules WHERE collection_id = $1 AND kind IN ('query', 'include', 'exclude') ORDER BY id`,
       [collectionId],
     );
     const parts = [`SELECT resource_id FROM collection_rules WHERE collection_id = $1 AND kind = 'direct'`];
-    const queries = rules.filter((r) => r.kind === 'query').map((r) => compileCollectionQuery(parseCollectionQuery(r.query!), params));
+    const queries = rules.filter((r) => r.kind === 'query').map((r) => compileCollectionQuery(storedCollectionQuery(r.query!, collectionId, Number(r.id)), params));
     // All query rules in one scan of the devices table.
     if (queries.length) parts.push(`SELECT d.resource_id FROM devices d WHERE ${queries.join(' OR ')}`);
     if (rules.some((r) => r.kind === 'include')) {

@@ -36,15 +36,17 @@ const VERB: Record<LinkKind, string> = { limiting: 'is limited to', include: 'in
 /**
  * If adding the link `from → to` would close a cycle, the cycle in words
  * (`PS100015 "B" includes PS100016 "C", which is limited to PS100015 "B"`); otherwise undefined.
+ * Linear in the graph; a long cycle is described by its first and last links.
  */
 export function cycleIfLinked(graph: CollectionGraph, from: string, to: string, kind: LinkKind): string | undefined {
-  // Breadth-first from `to` along dependency links, looking for `from`.
+  // Breadth-first from `to` along dependency links, looking for `from` (a read index, not
+  // queue.shift(), which may copy the queue every time).
   const parent = new Map<string, { via: string; kind: LinkKind }>();
   const queue = [to];
   const seen = new Set([to]);
   let found = to === from;
-  while (queue.length && !found) {
-    const id = queue.shift()!;
+  for (let head = 0; head < queue.length && !found; head++) {
+    const id = queue[head];
     for (const l of graph.get(id)?.links ?? []) {
       if (seen.has(l.to)) continue;
       seen.add(l.to);
@@ -60,13 +62,50 @@ export function cycleIfLinked(graph: CollectionGraph, from: string, to: string, 
   const path: { id: string; kind: LinkKind }[] = [];
   for (let at = from; at !== to; ) {
     const p = parent.get(at)!;
-    path.unshift({ id: at, kind: p.kind });
+    path.push({ id: at, kind: p.kind });
     at = p.via;
   }
+  path.reverse();
   const label = (id: string): string => `${id} "${graph.get(id)?.name ?? id}"`;
+  const step = (s: { id: string; kind: LinkKind }): string => `, which ${VERB[s.kind]} ${label(s.id)}`;
   let text = `${label(from)} ${VERB[kind]} ${label(to)}`;
-  for (const step of path) text += `, which ${VERB[step.kind]} ${label(step.id)}`;
+  if (path.length <= CYCLE_STEPS_SHOWN * 2) for (const s of path) text += step(s);
+  else {
+    for (const s of path.slice(0, CYCLE_STEPS_SHOWN)) text += step(s);
+    text += `, … ${path.length - CYCLE_STEPS_SHOWN * 2} more …`;
+    for (const s of path.slice(-CYCLE_STEPS_SHOWN)) text += step(s);
+  }
   return text;
+}
+
+/** Links of a cycle shown at each end of its description. */
+const CYCLE_STEPS_SHOWN = 10;
+
+/**
+ * Every collection from which `target` can be reached along dependency links (its dependents,
+ * transitively), `target` not included unless it is on a cycle. Linking `target → x` closes a
+ * cycle exactly when x is `target` or in this set, and such links never change the set, so one
+ * call answers for many new links of the same collection.
+ */
+export function dependentsOf(graph: CollectionGraph, target: string): Set<string> {
+  const reverse = new Map<string, string[]>();
+  for (const n of graph.values()) {
+    for (const l of n.links) {
+      const list = reverse.get(l.to);
+      if (list) list.push(n.id);
+      else reverse.set(l.to, [n.id]);
+    }
+  }
+  const out = new Set<string>();
+  const stack = [target];
+  while (stack.length) {
+    for (const d of reverse.get(stack.pop()!) ?? []) {
+      if (out.has(d)) continue;
+      out.add(d);
+      stack.push(d);
+    }
+  }
+  return out;
 }
 
 /** `roots` and every collection that depends on them (transitively), dependencies first. */
@@ -85,7 +124,8 @@ export function withDependentsInOrder(graph: CollectionGraph, roots: readonly st
     const id = stack.pop()!;
     if (selected.has(id) || !graph.has(id)) continue;
     selected.add(id);
-    stack.push(...(dependents.get(id) ?? []));
+    // A loop, not push(...list): All Systems' dependents may be too many to spread as arguments.
+    for (const d of dependents.get(id) ?? []) stack.push(d);
   }
   return topologicalOrder(graph, selected);
 }

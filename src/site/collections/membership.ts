@@ -17,7 +17,7 @@
 import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS, ALL_UNKNOWN_COMPUTERS } from '../seed.js';
 import type { CollectionGraph } from './graph.js';
-import { compileCollectionPredicate, compileCollectionQuery, DEVICE_FACTS_SQL, deviceFacts, FactsLayout, parseCollectionQuery, type CollectionQuery, type DeviceRow } from './query-rule.js';
+import { compileCollectionPredicate, compileCollectionQuery, DEVICE_FACTS_SQL, deviceFacts, FactsLayout, storedCollectionQuery, type CollectionQuery, type DeviceRow } from './query-rule.js';
 
 export interface EvaluationResult {
   collectionId: string;
@@ -72,8 +72,8 @@ export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, ord
   const selected = new Set(order);
 
   // 1. The rules of the collections evaluated.
-  const { rows: ruleRows } = await tx.query<{ collection_id: string; kind: string; resource_id: number | null; query: string | null; ref_collection_id: string | null }>(
-    `SELECT collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[]) ORDER BY id`,
+  const { rows: ruleRows } = await tx.query<{ id: number; collection_id: string; kind: string; resource_id: number | null; query: string | null; ref_collection_id: string | null }>(
+    `SELECT id, collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[]) ORDER BY id`,
     [textArray(order)],
   );
   const plans = new Map<string, Plan>();
@@ -87,8 +87,8 @@ export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, ord
     if (!plan || r.collection_id === ALL_SYSTEMS) continue;
     if (r.kind === 'direct' && r.resource_id !== null) plan.direct.push(Number(r.resource_id));
     else if (r.kind === 'query' && r.query !== null) {
-      const rule = { collectionId: r.collection_id, query: parseCollectionQuery(r.query), matches: [] };
-      compileCollectionQuery(rule.query, []); // throws for a stored rule that no longer compiles, as evaluateOne does
+      // A stored rule that no longer compiles is a conflict naming it, as in evaluateOne.
+      const rule = { collectionId: r.collection_id, query: storedCollectionQuery(r.query, r.collection_id, Number(r.id)), matches: [] };
       plan.queries.push(rule);
       queryRules.push(rule);
     } else if (r.kind === 'include' && r.ref_collection_id !== null) plan.includes.push(r.ref_collection_id);
@@ -130,9 +130,10 @@ export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, ord
     }
     if (leftToSql.length) await matchInSql(tx, jsRules, leftToSql);
     phase(`query rules in JS (${jsRules.length} rules, ${leftToSql.length} devices left to SQL)`);
-    sqlRules.push(...queryRules.filter((_, i) => !predicates[i]));
+    // Loops, not push(...list): spreading a long list as arguments can overflow the stack.
+    for (let i = 0; i < queryRules.length; i++) if (!predicates[i]) sqlRules.push(queryRules[i]);
   } else {
-    sqlRules.push(...queryRules);
+    for (const rule of queryRules) sqlRules.push(rule);
   }
   for (const rule of sqlRules) {
     const params: unknown[] = [];
@@ -163,7 +164,7 @@ export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, ord
   // 4. The set algebra on bitsets over every device seen (indexed in resource id order, so the
   // rows written come out sorted).
   const seen: number[] = [...(allDevices ?? [])];
-  for (const plan of plans.values()) seen.push(...plan.direct);
+  for (const plan of plans.values()) for (const rid of plan.direct) seen.push(rid);
   for (const rule of queryRules) for (const rid of rule.matches) seen.push(rid);
   for (const list of before.values()) for (const rid of list) seen.push(rid);
   const rids = Float64Array.from(new Set(seen)).sort();

@@ -13,17 +13,24 @@
  * the device by name (case-insensitive). String comparisons are case-insensitive, as in WQL.
  * The unknown-computer objects are not SMS_R_System instances (ConfigMgr keeps them as
  * SMS_R_UnknownSystem), so no query rule ever matches them.
+ *
+ * Every limit (length, nesting, comparisons, IN values, LIKE patterns, digits) is in limits.ts and
+ * checked while parsing, before any work that grows with it; a query the parser accepts compiles
+ * to SQL both PostgreSQL and PGlite run without error (test/site/collections/query-predicate.test.ts).
  */
 import { tokenize, type Token } from '../../engine/conditions/wql/lexer.js';
 import { WqlError } from '../../engine/conditions/wql/errors.js';
-import { compileLike, LikePatternError, likeToRegexSource } from '../../engine/conditions/wql/like.js';
-import { badInput, type SiteError } from '../errors.js';
+import { compileLike, LikePatternError, parseLikePattern, type LikeToken } from '../../engine/conditions/wql/like.js';
+import { badInput, conflict, type SiteError } from '../errors.js';
+import { textProblem } from '../text-rules.js';
 import { normaliseMac } from '../devices/identity.js';
 import { canonicalPropertyKey } from '../devices/properties.js';
+import { MAX_IN_VALUES, MAX_LIKE_PATTERN_LENGTH, MAX_LIKE_SETS, MAX_NUMBER_DIGITS, MAX_QUERY_CONDITIONS, MAX_QUERY_DEPTH, MAX_QUERY_LENGTH } from './limits.js';
 
 export const QUERY_CLASS = 'SMS_R_System';
 
-type Const = { kind: 'string'; value: string } | { kind: 'number'; value: number; text: string } | { kind: 'boolean'; value: boolean };
+/** A number keeps its exact decimal value: the SQL and the JS compare it exactly, whatever its size. */
+type Const = { kind: 'string'; value: string } | { kind: 'number'; decimal: Decimal; text: string } | { kind: 'boolean'; value: boolean };
 interface Attr {
   name: string;
   start: number;
@@ -45,14 +52,38 @@ export interface CollectionQuery {
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'LIKE', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE', 'SELECT', 'FROM', 'WHERE']);
 const UNSUPPORTED = new Set(['JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'ORDER', 'GROUP', 'HAVING', 'UNION', 'WITHIN', 'ASSOCIATORS', 'REFERENCES']);
 
-/** Parses a query rule; throws WqlError with the 1-based column and what was expected. */
+/**
+ * Parses a query rule; throws WqlError with the 1-based column and what was expected. Refuses,
+ * before tokenising, a query longer than MAX_QUERY_LENGTH or holding a NUL or a lone surrogate
+ * (the database could not take it as a parameter), and while parsing whatever breaks a limit.
+ */
 export function parseCollectionQuery(text: string): CollectionQuery {
+  if (text.length > MAX_QUERY_LENGTH) {
+    throw new WqlError({
+      codeName: 'WBEM_E_INVALID_QUERY',
+      message: `the query is ${text.length} characters; a collection query has at most ${MAX_QUERY_LENGTH}`,
+      query: text.slice(0, 100),
+      column: MAX_QUERY_LENGTH + 1,
+      hint: 'split it into several query rules, or use IN (…) instead of many ORs',
+    });
+  }
+  const bad = textProblem(text);
+  if (bad) throw new WqlError({ codeName: 'WBEM_E_INVALID_QUERY', message: `the query ${bad.rule}`, query: text, column: bad.index + 1, hint: bad.hint });
   return new Parser(text).query();
 }
+
+/** Significant digits of a decimal (what MAX_NUMBER_DIGITS counts). */
+const digitCount = (d: Decimal): number => d.int.length + d.frac.length;
+
+/** A decimal as PostgreSQL's numeric input reads it, exactly: `-12.5`, `0`, `1000000000000000000000`. */
+export const decimalText = (d: Decimal): string => `${d.sign < 0 ? '-' : ''}${d.int || '0'}${d.frac ? `.${d.frac}` : ''}`;
 
 class Parser {
   private readonly toks: Token[];
   private pos = 0;
+  private depth = 0;
+  private conditions = 0;
+  private likeSets = 0;
   constructor(private readonly text: string) {
     this.toks = tokenize(text);
   }
@@ -155,17 +186,29 @@ class Parser {
     }
     return ops.length === 1 ? ops[0] : { kind: 'and', operands: ops };
   }
-  private not(): QueryExpr {
-    if (this.is(this.peek(), 'NOT')) {
-      this.next();
-      return { kind: 'not', operand: this.not() };
+  /** One more level of NOT or parentheses at `t`: refused beyond MAX_QUERY_DEPTH (everything after recurses per level). */
+  private enter(t: Token): void {
+    if (++this.depth > MAX_QUERY_DEPTH) {
+      throw this.err(`the query nests deeper than ${MAX_QUERY_DEPTH} levels of parentheses and NOT`, t, undefined, 'simplify it: NOT NOT cancels out, and a single comparison needs no parentheses');
     }
-    if (this.peek().kind === 'lparen') {
+  }
+  private not(): QueryExpr {
+    const t = this.peek();
+    if (this.is(t, 'NOT')) {
+      this.enter(t);
+      this.next();
+      const operand = this.not();
+      this.depth--;
+      return { kind: 'not', operand };
+    }
+    if (t.kind === 'lparen') {
+      this.enter(t);
       this.next();
       const inner = this.or();
       const close = this.peek();
       if (close.kind !== 'rparen') throw this.err(`expected ) but found ${this.describe(close)}`, close, ')');
       this.next();
+      this.depth--;
       return inner;
     }
     return this.predicate();
@@ -179,7 +222,13 @@ class Parser {
     if (!this.isConstStart(t)) throw this.err(`expected a constant but found ${this.describe(t)}`, t, 'a string, number, TRUE or FALSE');
     this.next();
     if (t.kind === 'string') return { kind: 'string', value: t.text };
-    if (t.kind === 'number') return { kind: 'number', value: Number(t.text), text: t.text };
+    if (t.kind === 'number') {
+      const decimal = parseDecimal(t.text);
+      if (!decimal || digitCount(decimal) > MAX_NUMBER_DIGITS) {
+        throw this.err(`the number ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text} is out of range: a number in a collection query has at most ${MAX_NUMBER_DIGITS} digits`, t, undefined, 'write the number without such a large exponent');
+      }
+      return { kind: 'number', decimal, text: t.text };
+    }
     return { kind: 'boolean', value: t.text.toUpperCase() === 'TRUE' };
   }
   private op(): CmpOp | undefined {
@@ -190,6 +239,9 @@ class Parser {
   }
   private predicate(): QueryExpr {
     const t = this.peek();
+    if (++this.conditions > MAX_QUERY_CONDITIONS) {
+      throw this.err(`the query has more than ${MAX_QUERY_CONDITIONS} comparisons`, t, undefined, 'use IN (…) for a list of values, or split the query into several rules');
+    }
     if (this.isConstStart(t)) {
       const value = this.constant();
       const op = this.op();
@@ -229,12 +281,28 @@ class Parser {
       const p = this.peek();
       if (p.kind !== 'string') throw this.err(`LIKE needs a string pattern, found ${this.describe(p)}`, p, 'a string pattern');
       this.next();
+      if (p.text.length > MAX_LIKE_PATTERN_LENGTH) {
+        throw this.err(`the LIKE pattern is ${p.text.length} characters; at most ${MAX_LIKE_PATTERN_LENGTH}`, p, undefined, 'compare a shorter prefix or part of the value');
+      }
+      let tokens: LikeToken[];
       try {
-        likeToRegexSource(p.text);
+        tokens = parseLikePattern(p.text);
       } catch (e) {
         if (!(e instanceof LikePatternError)) throw e;
         const at = p.offsets?.[e.index] ?? p.start;
-        throw new WqlError({ codeName: 'WBEM_E_INVALID_QUERY', message: e.message, query: this.text, column: at + 1, hint: 'write a literal [ as [[], a literal % as [%] and a literal _ as [_]' });
+        throw new WqlError({
+          codeName: 'WBEM_E_INVALID_QUERY',
+          message: e.message,
+          query: this.text,
+          column: at + 1,
+          expected: e.message.startsWith('unterminated') ? ']' : undefined,
+          hint: 'write a literal [ as [[], a literal % as [%], a literal _ as [_], and a literal - first or last in a set',
+        });
+      }
+      for (const tok of tokens) {
+        if (tok.kind === 'set' && ++this.likeSets > MAX_LIKE_SETS) {
+          throw this.err(`the query's LIKE patterns hold more than ${MAX_LIKE_SETS} [sets]`, p, undefined, 'use fewer [sets]: _ matches any one character');
+        }
       }
       return { kind: 'like', attr, pattern: p.text, negated };
     }
@@ -245,7 +313,8 @@ class Parser {
       this.next();
       const values = [this.constant()];
       while (this.peek().kind === 'comma') {
-        this.next();
+        const comma = this.next();
+        if (values.length >= MAX_IN_VALUES) throw this.err(`an IN list holds at most ${MAX_IN_VALUES} values`, comma, undefined, 'split the list over several query rules');
         values.push(this.constant());
       }
       const close = this.peek();
@@ -275,6 +344,26 @@ export function checkCollectionQuery(text: string, input: string): CollectionQue
   } catch (e) {
     if (e instanceof WqlError) throw queryError(e, input);
     throw e;
+  }
+}
+
+/**
+ * A stored query rule, parsed and checked by compiling it. A rule stored before a limit or a
+ * syntax rule it breaks existed is answered as a conflict naming the collection and the rule (so
+ * an admin can see which one to remove), not as a server error.
+ */
+export function storedCollectionQuery(text: string, collectionId: string, ruleId: number): CollectionQuery {
+  try {
+    const q = parseCollectionQuery(text);
+    compileCollectionQuery(q, []);
+    return q;
+  } catch (e) {
+    if (!(e instanceof WqlError)) throw e;
+    throw conflict(
+      `collection ${collectionId} rule ${ruleId}`,
+      `the stored query rule no longer passes the query rules: ${e.column !== undefined ? `column ${e.column}: ` : ''}${e.message}`,
+      `remove it (DELETE /api/v1/collections/${collectionId}/rules/${ruleId}) and add it again corrected`,
+    );
   }
 }
 
@@ -318,19 +407,25 @@ function constError(attr: Attr, text: string, message: string): WqlError {
   return new WqlError({ codeName: 'WBEM_E_INVALID_QUERY', message, query: text, column: attr.start + 1, length: attr.name.length });
 }
 
-/** A constant compared with a number attribute (ResourceId): a number or a numeric string. */
-function constNumber(c: Const, attr: Attr, text: string): number {
-  if (c.kind === 'number') return c.value;
-  if (c.kind === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(c.value)) return Number(c.value);
-  throw constError(attr, text, `${attr.name} is a number; ${JSON.stringify(constText(c))} is not`);
+/** A constant compared with a number attribute (ResourceId): a number or a numeric string, exactly. */
+function constNumber(c: Const, attr: Attr, text: string): Decimal {
+  if (c.kind === 'number') return c.decimal;
+  if (c.kind === 'string' && NUMERIC_TEXT_RE.test(c.value)) {
+    const d = parseDecimal(c.value);
+    if (d && digitCount(d) <= MAX_NUMBER_DIGITS) return d;
+    throw constError(attr, text, `${attr.name} is compared with a number of more than ${MAX_NUMBER_DIGITS} digits`);
+  }
+  throw constError(attr, text, `${attr.name} is a number; ${JSON.stringify(shorten(constText(c)))} is not`);
 }
+
+const shorten = (s: string): string => (s.length > 60 ? `${s.slice(0, 60)}…` : s);
 
 /** A constant compared with a true/false attribute: TRUE/FALSE, 1/0 or their strings. */
 function constBoolean(c: Const, attr: Attr, text: string): boolean {
   if (c.kind === 'boolean') return c.value;
-  if (c.kind === 'number' && (c.value === 0 || c.value === 1)) return c.value === 1;
+  if (c.kind === 'number' && (c.decimal.sign === 0 || decimalText(c.decimal) === '1')) return c.decimal.sign !== 0;
   if (c.kind === 'string' && /^(true|false|0|1)$/i.test(c.value)) return /^(true|1)$/i.test(c.value);
-  throw constError(attr, text, `${attr.name} is true/false (or 1/0); ${JSON.stringify(constText(c))} is not`);
+  throw constError(attr, text, `${attr.name} is true/false (or 1/0); ${JSON.stringify(shorten(constText(c)))} is not`);
 }
 
 /** A MAC constant as stored (colon format, upper case) when it is one; else upper-cased as written. */
@@ -349,18 +444,19 @@ function compileExpr(e: QueryExpr, params: unknown[], text: string): string {
       break;
   }
   const col = column(e.attr.name);
-  const asNumber = (c: Const): number => constNumber(c, e.attr, text);
+  const asNumber = (c: Const): string => decimalText(constNumber(c, e.attr, text));
   const asBoolean = (c: Const): boolean => constBoolean(c, e.attr, text);
   /** A text expression of the attribute, for LIKE and string comparisons. */
   const textOf = (c: Column, macVar = 'm.mac'): string =>
     c.kind === 'mac' ? macVar : c.kind === 'number' || c.kind === 'boolean' ? `${c.sql}::text` : c.sql;
   const macAny = (cond: string): string => `EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.mac_addresses) AS m(mac) WHERE ${cond})`;
   const likeSql = (target: string, pattern: string): string => {
-    if (!pattern.includes('[')) {
+    const tokens = parseLikePattern(pattern);
+    if (!tokens.some((t) => t.kind === 'set')) {
       // LIKE's own wildcards; only the escape character needs escaping.
       return `${target} ILIKE ${p(pattern.replace(/\\/g, '\\\\'), 'text')}`;
     }
-    return `${target} ~* ${p(likeToPosixRegex(pattern), 'text')}`;
+    return `${target} ~* ${p(posixRegex(tokens), 'text')}`;
   };
 
   switch (e.kind) {
@@ -404,7 +500,7 @@ function compileExpr(e: QueryExpr, params: unknown[], text: string): string {
       }
       if (col.kind === 'property' && v.kind === 'number') {
         // Inventory values may be JSON numbers or numeric strings; anything else is no match.
-        return `(CASE WHEN ${col.sql} ~ ${NUMERIC_TEXT} THEN (${col.sql})::numeric END) ${op} ${p(v.value, 'numeric')}`;
+        return `(CASE WHEN ${col.sql} ~ ${NUMERIC_TEXT} THEN (${col.sql})::numeric END) ${op} ${p(decimalText(v.decimal), 'numeric')}`;
       }
       return `lower(${col.sql}) ${op} ${p(constText(v).toLowerCase(), 'text')}${ordering(op)}`;
     }
@@ -424,29 +520,30 @@ function column(name: string): Column {
   return { kind: 'property', sql: `(SELECT e.value FROM jsonb_each_text(d.properties) AS e WHERE lower(e.key) = '${name.toLowerCase()}' LIMIT 1)`, lowerName: name.toLowerCase() };
 }
 
-/** A WQL LIKE pattern with [sets] as an anchored POSIX regular expression (PostgreSQL `~*`). */
+/**
+ * A WQL LIKE pattern as an anchored PostgreSQL regular expression (advanced syntax, for `~*`),
+ * built from the same tokens as the JavaScript matcher (parseLikePattern): throws
+ * LikePatternError for what the parser refuses, and everything it accepts compiles.
+ */
 export function likeToPosixRegex(pattern: string): string {
+  return posixRegex(parseLikePattern(pattern));
+}
+
+/**
+ * ASCII punctuation is escaped with a backslash inside and outside brackets: in PostgreSQL's
+ * advanced regular expressions `\` before a non-alphanumeric character is always that character,
+ * so `]`, `-`, `^`, `[` (`[:`, `[.`, `[=`) and `\` never mean anything in a set. Letters, digits,
+ * spaces and characters outside ASCII are never special and go as they are.
+ */
+const posixChar = (c: string): string => (/[!-/:-@[-`{-~]/.test(c) ? `\\${c}` : c);
+
+function posixRegex(tokens: readonly LikeToken[]): string {
   let out = '^';
-  let i = 0;
-  const esc = (c: string): string => (/[\\^$.*+?()[\]{}|]/.test(c) ? `\\${c}` : c);
-  while (i < pattern.length) {
-    const c = pattern[i];
-    if (c === '%') out += '.*';
-    else if (c === '_') out += '.';
-    else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      let body = pattern.slice(i + 1, close);
-      let neg = '';
-      if (body.startsWith('^') && body.length > 1) {
-        neg = '^';
-        body = body.slice(1);
-      }
-      // Inside a POSIX bracket only \, ] at the start and ^ at the start are special.
-      out += `[${neg}${body.replace(/\\/g, '\\\\')}]`;
-      i = close + 1;
-      continue;
-    } else out += esc(c);
-    i++;
+  for (const t of tokens) {
+    if (t.kind === 'any') out += '.*';
+    else if (t.kind === 'one') out += '.';
+    else if (t.kind === 'char') out += posixChar(t.char);
+    else out += `[${t.negated ? '^' : ''}${t.items.map((m) => (typeof m === 'string' ? posixChar(m) : `${posixChar(m[0])}-${posixChar(m[1])}`)).join('')}]`;
   }
   return `${out}$`;
 }
@@ -459,9 +556,10 @@ export function likeToPosixRegex(pattern: string): string {
 // unknown is unknown, LIKE and IN are COALESCEd to false, only true selects), numbers compared as
 // the decimals PostgreSQL compares. What only the database can answer exactly is left to it:
 // compileCollectionPredicate returns undefined for a query with text outside ASCII (lower(), ILIKE
-// and ~* follow the database's locale there) or a LIKE set other than plain characters and
-// ranges, and deviceFacts returns undefined for a device with text outside ASCII or inventory that
-// is not flat. test/site/collections/query-predicate.test.ts checks both against the SQL.
+// and ~* follow the database's locale there), and deviceFacts returns undefined for a device with
+// text outside ASCII or inventory that is not flat. LIKE patterns are read once (parseLikePattern)
+// and both regexes built from those tokens. test/site/collections/query-predicate.test.ts checks
+// all of it against the SQL on both databases.
 
 /** A text value and its lower-case form. */
 export interface TextValue {
@@ -650,7 +748,8 @@ export interface Decimal {
 
 /** Parses `  -0012.500 `, `1e+21` or `5e-7` (what PostgreSQL's numeric input reads); undefined if none of these. */
 export function parseDecimal(text: string): Decimal | undefined {
-  const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  // Trimmed first: a leading and a trailing \s* around an empty middle would backtrack quadratically.
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (!m || (!m[2] && !m[3])) return undefined;
   const digits = m[2] + (m[3] ?? '');
   const point = m[2].length + Number(m[4] ?? 0);
@@ -685,9 +784,6 @@ export function compareDecimal(a: Decimal, b: Decimal): number {
   return a.sign < 0 ? -m : m;
 }
 
-/** A number as the database receives it as a parameter (the drivers send String(n)). */
-const paramDecimal = (n: number): Decimal | undefined => (Number.isFinite(n) ? parseDecimal(String(n)) : undefined);
-
 const NUMERIC_TEXT_RE = /^\s*-?[0-9]+(\.[0-9]+)?\s*$/;
 const numericOf = (v: TextValue): Decimal | null => {
   if (v.numeric === undefined) v.numeric = NUMERIC_TEXT_RE.test(v.text) ? (parseDecimal(v.text) ?? null) : null;
@@ -697,32 +793,6 @@ const numericOf = (v: TextValue): Decimal | null => {
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const holds = (c: number, op: CmpOp): boolean =>
   op === '=' ? c === 0 : op === '<>' ? c !== 0 : op === '<' ? c < 0 : op === '>' ? c > 0 : op === '<=' ? c <= 0 : c >= 0;
-
-/** Whether the LIKE sets of a pattern are plain characters, ranges and a leading ^, sliced as likeToPosixRegex slices them. */
-function likeSetsArePlain(pattern: string): boolean {
-  for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i] !== '[') continue;
-    const close = pattern.indexOf(']', i + 2);
-    if (close < 0) return false;
-    let body = pattern.slice(i + 1, close);
-    if (body === '^') return false;
-    if (body.startsWith('^')) body = body.slice(1);
-    if (/[[\]\\]/.test(body)) return false;
-    for (let k = 0; k < body.length; ) {
-      if (body[k + 1] === '-' && k + 2 < body.length) {
-        const lo = body[k];
-        const hi = body[k + 2];
-        if (lo === '-' || hi === '-' || hi < lo) return false;
-        k += 3;
-        continue;
-      }
-      if (body[k] === '-' && k !== 0 && k !== body.length - 1) return false;
-      k++;
-    }
-    i = close;
-  }
-  return true;
-}
 
 type Tri = boolean | null;
 type Pred = (d: DeviceFacts) => Tri;
@@ -785,11 +855,6 @@ function predicate(e: QueryExpr, text: string, layout: FactsLayout): Pred {
     if (!ASCII.test(s)) throw new NotExact();
     return s;
   };
-  const num = (n: number): Decimal => {
-    const d = paramDecimal(n);
-    if (!d) throw new NotExact();
-    return d;
-  };
   const negate = (p: (d: DeviceFacts) => boolean, negated: boolean): Pred => (negated ? (d) => !p(d) : p);
   /** The attribute's text (what textOf gives the SQL), for LIKE and string comparisons. */
   const textOf = (c: Column): ((d: DeviceFacts) => TextValue | null) => {
@@ -827,8 +892,8 @@ function predicate(e: QueryExpr, text: string, layout: FactsLayout): Pred {
       return negate(p, e.negated);
     }
     case 'like': {
-      if (!likeSetsArePlain(ascii(e.pattern))) throw new NotExact();
-      const re = compileLike(e.pattern);
+      // Built from the same tokens as the SQL's regex; exact on ASCII (JS and PostgreSQL fold case alike there).
+      const re = compileLike(ascii(e.pattern));
       let p: (d: DeviceFacts) => boolean;
       if (col.kind === 'mac') p = (d) => d.macAddresses.some((m) => re.test(m));
       else {
@@ -843,7 +908,7 @@ function predicate(e: QueryExpr, text: string, layout: FactsLayout): Pred {
     case 'in': {
       let p: (d: DeviceFacts) => boolean;
       if (col.kind === 'number') {
-        const values = e.values.map((v) => num(constNumber(v, e.attr, text)));
+        const values = e.values.map((v) => constNumber(v, e.attr, text));
         p = (d) => {
           const rid = numericOf(d.resourceIdText)!;
           return values.some((v) => compareDecimal(rid, v) === 0);
@@ -869,7 +934,7 @@ function predicate(e: QueryExpr, text: string, layout: FactsLayout): Pred {
       const op = e.op;
       const v = e.value;
       if (col.kind === 'number') {
-        const n = num(constNumber(v, e.attr, text));
+        const n = constNumber(v, e.attr, text);
         return (d) => holds(compareDecimal(numericOf(d.resourceIdText)!, n), op);
       }
       if (col.kind === 'boolean') {
@@ -885,7 +950,7 @@ function predicate(e: QueryExpr, text: string, layout: FactsLayout): Pred {
       }
       const get = textOf(col);
       if (col.kind === 'property' && v.kind === 'number') {
-        const n = num(v.value);
+        const n = v.decimal;
         return (d) => {
           const x = get(d);
           const dec = x === null ? null : numericOf(x);

@@ -14,6 +14,8 @@ import { badInput, notFound } from '../errors.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { requireCollection } from './rules.js';
+import { checkResourceId } from '../devices/identity.js';
+import { checkName, checkText } from '../text-rules.js';
 
 export const MAX_VALUE_LENGTH = 4000;
 export const MAX_DEVICE_VARIABLES = 1000;
@@ -38,6 +40,7 @@ const TABLE = { collection: { table: 'collection_variables', key: 'collection_id
 const ownerId = (o: VariableOwner): string | number => (o.kind === 'collection' ? o.collectionId : o.resourceId);
 
 export function checkVariableName(name: string, input: string): void {
+  checkName(name, input);
   if (name.startsWith('_')) throw badInput(input, `"${name}" starts with "_": such names are read-only built-in variables`, 'start the name with a letter');
   if (!NAME.test(name)) {
     throw badInput(input, `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}" is not a variable name`, 'a name has 1–256 letters, digits, _ or -, starts with a letter and has no spaces');
@@ -47,6 +50,7 @@ export function checkVariableName(name: string, input: string): void {
 async function requireOwner(db: Queryable, owner: VariableOwner): Promise<void> {
   if (owner.kind === 'collection') await requireCollection(db, owner.collectionId);
   else {
+    checkResourceId(owner.resourceId, 'params.resourceId');
     const { rows } = await db.query('SELECT 1 FROM devices WHERE resource_id = $1', [owner.resourceId]);
     if (!rows.length) throw notFound('device', owner.resourceId, 'list devices with GET /api/v1/devices');
   }
@@ -62,6 +66,7 @@ export async function listVariables(db: Queryable, owner: VariableOwner): Promis
 }
 
 export async function getVariable(db: Queryable, owner: VariableOwner, name: string): Promise<Variable> {
+  checkText(name, 'params.name');
   await requireOwner(db, owner);
   const t = TABLE[owner.kind];
   const { rows } = await db.query<{ name: string; value: string; masked: boolean }>(`SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`, [ownerId(owner), name]);
@@ -72,6 +77,7 @@ export async function getVariable(db: Queryable, owner: VariableOwner, name: str
 /** Creates or replaces a variable (PUT). The name keeps the spelling it was created with. */
 export async function setVariable(site: Site, actor: Actor, owner: VariableOwner, name: string, input: VariableInput): Promise<Variable & { created: boolean }> {
   checkVariableName(name, 'params.name');
+  if (input.value !== undefined) checkText(input.value, 'body.value');
   if (input.value !== undefined && input.value.length > MAX_VALUE_LENGTH) {
     throw badInput('body.value', `the value is ${input.value.length} characters; at most ${MAX_VALUE_LENGTH}`, '§3.3: keep large data in a package, not a variable');
   }

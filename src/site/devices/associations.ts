@@ -7,6 +7,9 @@ import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import type { Actor } from '../security/roles.js';
+import { checkName, quoteForMessage } from '../text-rules.js';
+import { checkResourceId } from './identity.js';
+import { MAX_ACCOUNT_LENGTH, MAX_ACCOUNTS } from './limits.js';
 
 export const USER_ACCOUNT_MODES = ['capture-restore-all', 'capture-all-restore-specified', 'capture-restore-specified'] as const;
 export type UserAccountMode = (typeof USER_ACCOUNT_MODES)[number];
@@ -56,6 +59,7 @@ const toAssociation = (r: Row): ComputerAssociation => ({
 });
 
 export async function listAssociations(db: Queryable, filter: { resourceId?: number } = {}): Promise<ComputerAssociation[]> {
+  if (filter.resourceId !== undefined) checkResourceId(filter.resourceId, 'query.resourceId');
   const params: unknown[] = [];
   const where = filter.resourceId !== undefined ? `WHERE a.source_resource_id = $${params.push(filter.resourceId)} OR a.destination_resource_id = $1` : '';
   const { rows } = await db.query<Row>(`${SELECT} ${where} ORDER BY a.id`, params);
@@ -68,7 +72,8 @@ const ACCOUNT = /^(?:[^\\/:*?"<>|\s]+\\)?[^\\/[\]:;|=,+*?<>"@]+$/;
 /** Checks the user-accounts choice; throws naming `at.userAccounts` / `at.accounts[i]`. */
 export function checkUserAccounts(mode: UserAccountMode | undefined, accounts: readonly string[] | undefined, at: string): { mode: UserAccountMode; accounts: string[] } {
   const m = mode ?? DEFAULT_USER_ACCOUNTS;
-  const list = (accounts ?? []).map((a) => a.trim());
+  if ((accounts ?? []).length > MAX_ACCOUNTS) throw badInput(`${at}accounts`, `an association names at most ${MAX_ACCOUNTS} user accounts`, 'choose capture-restore-all to keep every account');
+  const list = (accounts ?? []).map((a, i) => checkName(a.trim(), `${at}accounts[${i}]`));
   if (m === 'capture-restore-all') {
     if (list.length) throw badInput(`${at}accounts`, 'accounts are named only when capturing or restoring specified accounts', 'drop "accounts", or choose capture-restore-specified');
   } else if (!list.length) {
@@ -76,7 +81,8 @@ export function checkUserAccounts(mode: UserAccountMode | undefined, accounts: r
   }
   const seen = new Set<string>();
   for (const [i, a] of list.entries()) {
-    if (!ACCOUNT.test(a)) throw badInput(`${at}accounts[${i}]`, `"${a}" is not a user account name`, 'write DOMAIN\\user or a local user name');
+    if (a.length > MAX_ACCOUNT_LENGTH) throw badInput(`${at}accounts[${i}]`, `the account name is ${a.length} characters; at most ${MAX_ACCOUNT_LENGTH}`);
+    if (!ACCOUNT.test(a)) throw badInput(`${at}accounts[${i}]`, `${quoteForMessage(a)} is not a user account name`, 'write DOMAIN\\user or a local user name');
     if (seen.has(a.toLowerCase())) throw badInput(`${at}accounts[${i}]`, `"${a}" is listed twice`);
     seen.add(a.toLowerCase());
   }
@@ -88,6 +94,8 @@ export function checkUserAccounts(mode: UserAccountMode | undefined, accounts: r
  * `at` prefixes the input names (`body.` or `body.csv row 3 `).
  */
 export async function insertAssociation(tx: Queryable, input: AssociationInput, at: string): Promise<ComputerAssociation> {
+  checkResourceId(input.sourceResourceId, `${at}sourceResourceId`);
+  checkResourceId(input.destinationResourceId, `${at}destinationResourceId`);
   const { mode, accounts } = checkUserAccounts(input.userAccounts, input.accounts, at);
   for (const [field, id] of [
     ['sourceResourceId', input.sourceResourceId],
@@ -123,6 +131,7 @@ export async function createAssociation(db: Database, actor: Actor, input: Assoc
 }
 
 export async function deleteAssociation(db: Database, actor: Actor, id: number): Promise<ComputerAssociation> {
+  checkResourceId(id, 'params.id');
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<Row>(`${SELECT} WHERE a.id = $1`, [id]);
     if (!rows[0]) throw notFound('computer association', id, 'list them with GET /api/v1/computer-associations');

@@ -7,7 +7,9 @@
 import type { Database } from '../db/database.js';
 import { badInput } from '../errors.js';
 import type { Actor } from '../security/roles.js';
-import { importComputers, type ComputerEntry, type ImportedComputer, type ImportOptions } from './devices.js';
+import { checkText, quoteForMessage, textProblem } from '../text-rules.js';
+import { importComputers, importError, type ComputerEntry, type ImportedComputer, type ImportOptions, type ImportProblem } from './devices.js';
+import { MAX_CSV_COLUMNS, MAX_CSV_LENGTH, MAX_IMPORT_COMPUTERS } from './limits.js';
 
 export interface CsvMapping {
   name?: string;
@@ -24,8 +26,15 @@ const DEFAULT_HEADINGS: Record<keyof CsvMapping, string[]> = {
   sourceComputer: ['sourcecomputer', 'source'],
 };
 
-/** Rows of cells, RFC 4180: quoted cells may hold commas, doubled quotes and line breaks. */
+/**
+ * Rows of cells, RFC 4180: quoted cells may hold commas, doubled quotes and line breaks. One pass;
+ * refuses text over MAX_CSV_LENGTH, more than MAX_IMPORT_COMPUTERS rows after the header and rows
+ * of more than MAX_CSV_COLUMNS cells as soon as it sees them.
+ */
 export function parseCsv(text: string): { cells: string[]; line: number }[] {
+  if (text.length > MAX_CSV_LENGTH) {
+    throw badInput('body.csv', `the CSV text is ${text.length} characters; one import takes at most ${MAX_CSV_LENGTH}`, `split it: at most ${MAX_IMPORT_COMPUTERS} computers per import`);
+  }
   const rows: { cells: string[]; line: number }[] = [];
   let cells: string[] = [];
   let cell = '';
@@ -35,7 +44,12 @@ export function parseCsv(text: string): { cells: string[]; line: number }[] {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const endRow = (): void => {
     cells.push(cell);
-    if (cells.length > 1 || cells[0].trim() !== '') rows.push({ cells, line: rowLine });
+    if (cells.length > 1 || cells[0].trim() !== '') {
+      if (rows.length > MAX_IMPORT_COMPUTERS) {
+        throw badInput('body.csv', `the CSV text has more than ${MAX_IMPORT_COMPUTERS} computers (rows after the header); one import takes at most ${MAX_IMPORT_COMPUTERS}`, 'split it into several imports');
+      }
+      rows.push({ cells, line: rowLine });
+    }
     cells = [];
     cell = '';
   };
@@ -59,6 +73,7 @@ export function parseCsv(text: string): { cells: string[]; line: number }[] {
     } else if (c === ',') {
       cells.push(cell);
       cell = '';
+      if (cells.length >= MAX_CSV_COLUMNS) throw badInput('body.csv', `row ${rowLine} has more than ${MAX_CSV_COLUMNS} columns`, 'a computer needs a few columns: name, MAC, SMBIOS GUID, source computer');
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       endRow();
@@ -77,7 +92,18 @@ export interface CsvImportInput extends ImportOptions {
 }
 
 export async function importComputersFromCsv(db: Database, actor: Actor, input: CsvImportInput): Promise<ImportedComputer[]> {
+  for (const [field, value] of Object.entries(input.mapping ?? {})) if (value !== undefined) checkText(value, `body.mapping.${field}`);
   const rows = parseCsv(input.csv);
+  // No cell may hold what the database cannot store (NUL) or a lone surrogate, mapped or not:
+  // every such cell is reported with its row and column, and nothing is imported.
+  const problems: ImportProblem[] = [];
+  for (const r of rows) {
+    r.cells.forEach((c, i) => {
+      const p = textProblem(c);
+      if (p) problems.push({ row: r.line, input: `body.csv row ${r.line} column ${rows[0].cells[i] !== undefined && r !== rows[0] ? quoteForMessage(rows[0].cells[i].trim()) : i + 1}`, rule: p.rule, kind: 'invalid', hint: p.hint });
+    });
+  }
+  if (problems.length) throw importError(problems);
   if (!rows.length) throw badInput('body.csv', 'the CSV text is empty', 'the first row names the columns, e.g. Name,MAC,SMBIOS GUID');
   const [header, ...data] = rows;
   if (!data.length) throw badInput('body.csv', 'the CSV text has a header row but no computers');
@@ -88,7 +114,7 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
     const wanted = input.mapping?.[field];
     if (wanted !== undefined) {
       const at = headings.indexOf(norm(wanted));
-      if (at < 0) throw badInput(`body.mapping.${field}`, `the header row has no column "${wanted}"`, `its columns are: ${header.cells.map((c) => `"${c}"`).join(', ')}`);
+      if (at < 0) throw badInput(`body.mapping.${field}`, `the header row has no column ${quoteForMessage(wanted)}`, `its columns are: ${header.cells.map((c) => quoteForMessage(c, 40)).join(', ')}`);
       column[field] = at;
     } else {
       const at = headings.findIndex((h) => DEFAULT_HEADINGS[field].includes(h));
@@ -96,7 +122,7 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
     }
   }
   if (column.name === undefined) {
-    throw badInput('body.mapping.name', 'no column holds the computer name', `name it in "mapping" (the columns are ${header.cells.map((c) => `"${c}"`).join(', ')}), or head it "Name"`);
+    throw badInput('body.mapping.name', 'no column holds the computer name', `name it in "mapping" (the columns are ${header.cells.map((c) => quoteForMessage(c, 40)).join(', ')}), or head it "Name"`);
   }
   if (column.mac === undefined && column.smbiosGuid === undefined) {
     throw badInput('body.mapping.mac', 'no column holds the MAC address or the SMBIOS GUID', 'name one in "mapping", or head them "MAC" and "SMBIOS GUID"');
@@ -112,7 +138,7 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
   return importComputers(db, actor, entries, input, {
     field: (i, f) => {
       const col = column[fieldColumn[f] ?? 'name'];
-      return `body.csv row ${data[i].line} column "${col !== undefined ? header.cells[col].trim() : f}"`;
+      return `body.csv row ${data[i].line} column ${quoteForMessage(col !== undefined ? header.cells[col].trim() : f)}`;
     },
     row: (i) => data[i].line,
     collectionInput: 'body.collectionId',

@@ -21,7 +21,10 @@ import type { Actor } from '../security/roles.js';
 import { evaluateOne, evaluateWithDependents } from '../collections/evaluate.js';
 import { builtInRefused } from '../collections/rules.js';
 import { insertAssociation, type ComputerAssociation, type UserAccountMode } from './associations.js';
-import { MAC_FORMATS, macProblem, netbiosNameProblem, normaliseMac, normaliseSmbiosGuid, smbiosGuidProblem } from './identity.js';
+import { checkPageNumber, checkSearch } from '../collections/collections.js';
+import { checkName, checkText, quoteForMessage, textProblem } from '../text-rules.js';
+import { checkResourceId, MAC_FORMATS, macProblem, netbiosNameProblem, normaliseMac, normaliseSmbiosGuid, smbiosGuidProblem } from './identity.js';
+import { MAX_IMPORT_COMPUTERS, MAX_MACS_PER_COMPUTER } from './limits.js';
 import { checkProperties, type PropertyValue } from './properties.js';
 
 export interface Device {
@@ -70,6 +73,7 @@ const toDevice = (r: Row): Device => ({
 });
 
 export async function getDevice(db: Queryable, resourceId: number): Promise<Device & { collections: { collectionId: string; name: string }[] }> {
+  checkResourceId(resourceId, 'params.resourceId');
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE resource_id = $1`, [resourceId]);
   if (!rows[0]) throw notFound('device', resourceId, 'list devices with GET /api/v1/devices');
   const { rows: cols } = await db.query<{ collection_id: string; name: string }>(
@@ -87,8 +91,12 @@ function encodeCursor(d: Row & { sort_key: string }): string {
 
 function decodeCursor(cursor: string): [string, number] {
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && Number.isInteger(v[1])) return [v[0], v[1] as number];
+    const v = JSON.parse(Buffer.from(checkText(cursor, 'query.cursor'), 'base64url').toString('utf8')) as unknown;
+    // Whatever decodes must still be a value the database takes: text without NUL or a lone
+    // surrogate (JSON escapes can spell both) and a ResourceID in bigint's range.
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !textProblem(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0) {
+      return [v[0], v[1] as number];
+    }
   } catch {
     /* reported below */
   }
@@ -106,18 +114,19 @@ export async function listDevices(
 ): Promise<{ total: number | null; devices: Device[]; nextCursor: string | null }> {
   const params: unknown[] = [];
   const conditions: string[] = [];
+  const limit = Math.min(Math.max(checkPageNumber(filter.limit ?? 100, 'query.limit'), 1), 1000);
+  const offset = checkPageNumber(filter.offset ?? 0, 'query.offset');
   if (filter.search) {
-    const s = filter.search.trim();
+    const s = checkSearch(filter.search, 'query.search').trim();
     const mac = normaliseMac(s);
     const guid = normaliseSmbiosGuid(s);
     let search = `name ILIKE $${params.push(containsPattern(s))}`;
     if (mac) search += ` OR resource_id IN (SELECT resource_id FROM device_macs WHERE mac = $${params.push(mac)})`;
     if (guid) search += ` OR smbios_guid = $${params.push(guid)}`;
-    if (/^\d+$/.test(s)) search += ` OR resource_id = $${params.push(Number(s))}`;
+    if (/^\d+$/.test(s) && Number.isSafeInteger(Number(s))) search += ` OR resource_id = $${params.push(Number(s))}`;
     conditions.push(`(${search})`);
   }
   const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-  const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
   // The total is counted for the first page only: counting 100,000 rows is most of a page's cost.
   const total = filter.cursor ? null : Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${where}`, params)).rows[0]!.n);
   let page: string;
@@ -126,7 +135,7 @@ export async function listDevices(
     const after = `(lower(name), resource_id) > ($${params.push(name)}, $${params.push(id)})`;
     page = `${where ? `${where} AND` : 'WHERE'} ${after} ORDER BY lower(name), resource_id LIMIT ${limit}`;
   } else {
-    page = `${where} ORDER BY lower(name), resource_id LIMIT ${limit} OFFSET ${Math.max(filter.offset ?? 0, 0)}`;
+    page = `${where} ORDER BY lower(name), resource_id LIMIT ${limit} OFFSET ${offset}`;
   }
   const { rows } = await db.query<Row & { sort_key: string }>(`SELECT ${COLUMNS}, lower(name) AS sort_key FROM devices ${page}`, params);
   return { total, devices: rows.map(toDevice), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!) : null };
@@ -181,6 +190,7 @@ export interface ImportProblem {
   rule: string;
   /** 'conflict' when the entry clashes with an existing record. */
   kind: 'invalid' | 'conflict';
+  hint?: string;
 }
 
 export interface ImportedComputer {
@@ -213,29 +223,50 @@ export async function importComputers(
   options: ImportOptions,
   naming: { field: FieldNamer; row?: (index: number) => number; collectionInput: string },
 ): Promise<ImportedComputer[]> {
+  if (entries.length > MAX_IMPORT_COMPUTERS) {
+    throw badInput(naming.field(MAX_IMPORT_COMPUTERS, 'name'), `one import holds at most ${MAX_IMPORT_COMPUTERS} computers; this one has ${entries.length}`, 'split the list into several imports');
+  }
+  if (options.collectionId !== undefined) checkText(options.collectionId, naming.collectionInput);
   const problems: ImportProblem[] = [];
   const checked: CheckedEntry[] = [];
   entries.forEach((e, i) => {
     const row = naming.row?.(i);
     const at = (f: string): string => naming.field(i, f as keyof ComputerEntry);
-    const add = (field: string, rule: string, kind: ImportProblem['kind'] = 'invalid'): void => {
-      problems.push({ ...(row !== undefined ? { row } : {}), input: at(field), rule, kind });
+    const add = (field: string, rule: string, kind: ImportProblem['kind'] = 'invalid', hint?: string): void => {
+      problems.push({ ...(row !== undefined ? { row } : {}), input: at(field), rule, kind, ...(hint ? { hint } : {}) });
+    };
+    /** The text rules first, so no later message quotes a NUL, a lone surrogate or a control character. */
+    const clean = (field: string, value: string | undefined, kind: 'text' | 'name'): boolean => {
+      const p = value === undefined ? undefined : textProblem(value, kind);
+      if (p) add(field, p.rule, 'invalid', p.hint);
+      return !p;
     };
     const name = (e.name ?? '').trim();
-    const nameProblem = netbiosNameProblem(name);
-    if (nameProblem) add('name', nameProblem);
+    if (clean('name', name, 'name')) {
+      const nameProblem = netbiosNameProblem(name);
+      if (nameProblem) add('name', nameProblem);
+    }
     const macs: string[] = [];
     const rawMacs = [...(e.mac !== undefined && e.mac.trim() !== '' ? [e.mac] : []), ...(e.macAddresses ?? [])];
-    for (const raw of rawMacs) {
+    if (rawMacs.length > MAX_MACS_PER_COMPUTER) add(e.macAddresses?.length ? 'macAddresses' : 'mac', `a computer has at most ${MAX_MACS_PER_COMPUTER} MAC addresses; ${rawMacs.length} were given`);
+    const seenMacs = new Set<string>();
+    for (const raw of rawMacs.length > MAX_MACS_PER_COMPUTER ? [] : rawMacs) {
+      const field = e.mac === raw ? 'mac' : 'macAddresses';
+      if (!clean(field, raw, 'text')) continue;
       const mac = normaliseMac(raw);
-      if (!mac) add(e.mac === raw ? 'mac' : 'macAddresses', `"${raw}" is not a MAC address (write ${MAC_FORMATS})`);
-      else if (macProblem(mac)) add(e.mac === raw ? 'mac' : 'macAddresses', macProblem(mac)!);
-      else if (!macs.includes(mac)) macs.push(mac);
+      if (!mac) add(field, `${quoteForMessage(raw)} is not a MAC address (write ${MAC_FORMATS})`);
+      else if (macProblem(mac)) add(field, macProblem(mac)!);
+      else if (!seenMacs.has(mac)) {
+        seenMacs.add(mac);
+        macs.push(mac);
+      }
     }
     let guid: string | null = null;
-    if (e.smbiosGuid !== undefined && e.smbiosGuid.trim() !== '') {
+    if (e.smbiosGuid !== undefined && !clean('smbiosGuid', e.smbiosGuid, 'text')) {
+      // reported
+    } else if (e.smbiosGuid !== undefined && e.smbiosGuid.trim() !== '') {
       guid = normaliseSmbiosGuid(e.smbiosGuid) ?? null;
-      if (!guid) add('smbiosGuid', `"${e.smbiosGuid}" is not an SMBIOS GUID (8-4-4-4-12 hexadecimal digits)`);
+      if (!guid) add('smbiosGuid', `${quoteForMessage(e.smbiosGuid)} is not an SMBIOS GUID (8-4-4-4-12 hexadecimal digits)`);
       else if (smbiosGuidProblem(guid)) add('smbiosGuid', smbiosGuidProblem(guid)!);
     }
     if (!rawMacs.length && (e.smbiosGuid ?? '').trim() === '') add('mac', 'a computer needs a MAC address or an SMBIOS GUID');
@@ -248,7 +279,8 @@ export async function importComputers(
         problems.push({ ...(row !== undefined ? { row } : {}), input: err.input ?? at('properties'), rule: err.rule, kind: 'invalid' });
       }
     }
-    const source = e.sourceComputer?.trim() || undefined;
+    const sourceText = e.sourceComputer?.trim();
+    const source = clean('sourceComputer', sourceText, 'name') ? sourceText || undefined : undefined;
     checked.push({ name, macs, guid, source, properties, row, at });
   });
   // The same MAC or GUID twice in one import.
@@ -302,11 +334,16 @@ export async function importComputers(
       targets.push(target);
       let source: number | undefined;
       if (c.source) {
-        const { rows } = await tx.query<{ resource_id: number }>(
-          /^\d+$/.test(c.source) ? 'SELECT resource_id FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL' : 'SELECT resource_id FROM devices WHERE lower(name) = lower($1) AND unknown_computer IS NULL',
-          [/^\d+$/.test(c.source) ? Number(c.source) : c.source],
-        );
-        if (!rows.length) add('sourceComputer', `no device is named "${c.source}"`, 'invalid');
+        const byId = /^\d+$/.test(c.source);
+        // A ResourceID beyond 2^53 cannot exist (and beyond bigint the database would refuse it).
+        const { rows } =
+          byId && !Number.isSafeInteger(Number(c.source))
+            ? { rows: [] }
+            : await tx.query<{ resource_id: number }>(
+                byId ? 'SELECT resource_id FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL' : 'SELECT resource_id FROM devices WHERE lower(name) = lower($1) AND unknown_computer IS NULL',
+                [byId ? Number(c.source) : c.source],
+              );
+        if (!rows.length) add('sourceComputer', byId ? `no device has ResourceID ${quoteForMessage(c.source)}` : `no device is named "${c.source}"`, 'invalid');
         else if (rows.length > 1) add('sourceComputer', `${rows.length} devices are named "${c.source}"`, 'invalid');
         else source = Number(rows[0].resource_id);
       }
@@ -376,14 +413,19 @@ export async function importComputers(
   });
 }
 
-function importError(problems: ImportProblem[]): SiteError {
+/** Problems found before anything was written, as one error: a conflict when all are conflicts, else a 400. */
+export function importError(problems: ImportProblem[]): SiteError {
   const onlyConflicts = problems.every((p) => p.kind === 'conflict');
   const first = problems[0];
   const rule =
     problems.length === 1
       ? first.rule
       : `${problems.length} problems${problems.some((p) => p.row !== undefined) ? ` in ${new Set(problems.map((p) => p.row)).size} rows` : ''}; nothing was imported`;
-  const hint = onlyConflicts ? 'set overwriteExisting to update the existing records' : problems.length > 1 ? 'see "problems": fix every one and import again' : `accepted MAC spellings: ${MAC_FORMATS}`;
+  const hint = onlyConflicts
+    ? 'set overwriteExisting to update the existing records'
+    : problems.length > 1
+      ? 'see "problems": fix every one and import again'
+      : (first.hint ?? `accepted MAC spellings: ${MAC_FORMATS}`);
   return new SiteError(onlyConflicts ? 'conflict' : 'bad-input', { input: first.input, rule, hint, details: { problems } });
 }
 
@@ -407,22 +449,32 @@ export interface UpdateDeviceInput {
 }
 
 export async function updateDevice(db: Database, actor: Actor, resourceId: number, input: UpdateDeviceInput): Promise<Device> {
-  const name = input.name?.trim();
+  checkResourceId(resourceId, 'params.resourceId');
+  const name = input.name === undefined ? undefined : checkName(input.name.trim(), 'body.name');
   if (name !== undefined && netbiosNameProblem(name)) throw badInput('body.name', netbiosNameProblem(name)!);
   let macs: string[] | undefined;
   if (input.macAddresses) {
+    if (input.macAddresses.length > MAX_MACS_PER_COMPUTER) {
+      throw badInput('body.macAddresses', `a computer has at most ${MAX_MACS_PER_COMPUTER} MAC addresses; ${input.macAddresses.length} were given`);
+    }
     macs = [];
+    const seen = new Set<string>();
     for (const [i, raw] of input.macAddresses.entries()) {
+      checkText(raw, `body.macAddresses[${i}]`);
       const mac = normaliseMac(raw);
-      if (!mac) throw badInput(`body.macAddresses[${i}]`, `"${raw}" is not a MAC address`, `write ${MAC_FORMATS}`);
+      if (!mac) throw badInput(`body.macAddresses[${i}]`, `${quoteForMessage(raw)} is not a MAC address`, `write ${MAC_FORMATS}`);
       if (macProblem(mac)) throw badInput(`body.macAddresses[${i}]`, macProblem(mac)!);
-      if (!macs.includes(mac)) macs.push(mac);
+      if (!seen.has(mac)) {
+        seen.add(mac);
+        macs.push(mac);
+      }
     }
   }
   let guid: string | null | undefined = input.smbiosGuid;
   if (typeof input.smbiosGuid === 'string') {
+    checkText(input.smbiosGuid, 'body.smbiosGuid');
     guid = normaliseSmbiosGuid(input.smbiosGuid);
-    if (!guid) throw badInput('body.smbiosGuid', `"${input.smbiosGuid}" is not an SMBIOS GUID (8-4-4-4-12 hexadecimal digits)`);
+    if (!guid) throw badInput('body.smbiosGuid', `${quoteForMessage(input.smbiosGuid)} is not an SMBIOS GUID (8-4-4-4-12 hexadecimal digits)`);
     if (smbiosGuidProblem(guid)) throw badInput('body.smbiosGuid', smbiosGuidProblem(guid)!);
   }
   const properties = input.properties === undefined ? undefined : checkProperties(input.properties, 'body.properties');
@@ -458,6 +510,7 @@ export async function updateDevice(db: Database, actor: Actor, resourceId: numbe
 }
 
 export async function deleteDevice(db: Database, actor: Actor, resourceId: number): Promise<Device> {
+  checkResourceId(resourceId, 'params.resourceId');
   return db.transaction(async (tx) => {
     const before = await getDevice(tx, resourceId);
     if (before.unknownComputer) throw builtInRefused(String(resourceId), before.name, 'the unknown-computer objects cannot be deleted');

@@ -5,6 +5,20 @@
  * the usual spellings and store the colon form), GUIDs as upper-case 8-4-4-4-12.
  */
 
+import { badInput } from '../errors.js';
+
+/**
+ * A ResourceID (or another row number: a rule, an association) as the services take it: a whole
+ * number from 1 to 2^53 − 1, so it is exact in JavaScript and in range for the database's bigint.
+ * Returns it; throws badInput naming `field` (1e300, -1, 1.5 and NaN are the caller's mistake).
+ */
+export function checkResourceId(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw badInput(field, `${String(value)} is not an id: ids are whole numbers from 1 to ${Number.MAX_SAFE_INTEGER}`, 'use the id the site handed out');
+  }
+  return value;
+}
+
 /** The MAC in `00:11:22:AA:BB:CC` form, or undefined if `text` is not a MAC in an accepted spelling. */
 export function normaliseMac(text: string): string | undefined {
   const t = text.trim();

@@ -5,6 +5,8 @@
  * query compiles to a direct jsonb lookup (fast over 100,000 devices) instead of a key search.
  */
 import { badInput } from '../errors.js';
+import { quoteForMessage, textProblem } from '../text-rules.js';
+import { MAX_PROPERTIES } from './limits.js';
 
 /** Canonical spellings of the inventory properties admins query most (SMS_R_System names, camelCase). */
 export const INVENTORY_PROPERTIES = [
@@ -44,9 +46,14 @@ export function checkProperties(input: unknown, inputPath: string): Record<strin
   }
   const out: Record<string, PropertyValue> = {};
   const seen = new Map<string, string>();
-  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-    const at = `${inputPath}.${key}`;
-    if (!KEY.test(key)) throw badInput(at, `"${key}" is not a property name a query can use`, 'start with a letter; letters, digits and _ only; at most 64 characters');
+  const entries = Object.entries(input as Record<string, unknown>);
+  if (entries.length > MAX_PROPERTIES) throw badInput(inputPath, `a device has at most ${MAX_PROPERTIES} properties; ${entries.length} were given`, 'keep the inventory a query needs');
+  for (const [key, value] of entries) {
+    const at = `${inputPath}.${KEY.test(key) ? key : quoteForMessage(key, 40)}`;
+    if (!KEY.test(key)) {
+      const bad = textProblem(key, 'name');
+      throw badInput(at, bad ? `the property name ${bad.rule}` : `${quoteForMessage(key, 64)} is not a property name a query can use`, 'start with a letter; letters, digits and _ only; at most 64 characters');
+    }
     const lower = key.toLowerCase();
     const earlier = seen.get(lower);
     if (earlier !== undefined) throw badInput(at, `"${key}" and "${earlier}" are the same property (names are case-insensitive)`, 'keep one of them');
@@ -54,7 +61,12 @@ export function checkProperties(input: unknown, inputPath: string): Record<strin
     if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw badInput(at, 'a property value is a string, a number, true/false or null', 'flatten lists into a string');
     }
-    if (typeof value === 'string' && value.length > 4000) throw badInput(at, 'a property value has at most 4,000 characters');
+    if (typeof value === 'number' && !Number.isFinite(value)) throw badInput(at, `${value} is not a number a device property can hold`, 'give a finite number, or a string');
+    if (typeof value === 'string') {
+      const bad = textProblem(value);
+      if (bad) throw badInput(at, bad.rule, bad.hint);
+      if (value.length > 4000) throw badInput(at, 'a property value has at most 4,000 characters');
+    }
     out[canonicalPropertyKey(key) ?? key] = value;
   }
   return out;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAllCollections, evaluateOne, evaluateWithDependents } from '../../../src/site/collections/evaluate.js';
 import { allInOrder, loadCollectionGraph } from '../../../src/site/collections/graph.js';
 import {
+  checkCollectionQuery,
   compileCollectionPredicate,
   compileCollectionQuery,
   DEVICE_FACTS_SQL,
@@ -13,11 +14,13 @@ import {
   type DeviceRow,
 } from '../../../src/site/collections/query-rule.js';
 import { WqlError } from '../../../src/engine/conditions/wql/errors.js';
+import { compileLike, parseLikePattern } from '../../../src/engine/conditions/wql/like.js';
+import { SiteError } from '../../../src/site/errors.js';
 import { DB_KINDS, openTestSite, type TestSite } from '../helpers/site.js';
 
 // Devices with values that make the semantics matter: case, NULLs, numbers written several ways,
 // a property spelled in two cases, several MACs, and a few names outside ASCII (left to the SQL).
-const NAMES = ['PC-001', 'pc-002', 'PC_1', 'Srv-01', 'Lab%1', 'A[b]', 'back\\slash', 'ÉCOLE-1', 'straße', 'x'];
+const NAMES = ['PC-001', 'pc-002', 'PC_1', 'Srv-01', 'Lab%1', 'A[b]', 'back\\slash', 'ÉCOLE-1', 'straße', 'x', '^up]', 'a-z:=.', 'Z~`{'];
 const VALUES = ['Dell Inc.', 'dell inc.', 'HP', 'Latitude 7440', 'latitude', '19041', ' 22631 ', '1.50', '-3', '10', '9', 'abc', '', 'Zürich'];
 const MACS = ['00:11:22:00:00:01', '00:11:22:00:00:02', 'AA:BB:CC:DD:EE:0F', '02:00:00:00:00:10'];
 
@@ -39,7 +42,24 @@ const constArb = fc.oneof(
   fc.constantFrom(...VALUES, ...NAMES, ...MACS, '00-11-22-00-00-02', 'aabbccddee0f', 'true', '1', '16777221').map((s) => `'${s.replace(/'/g, "''")}'`),
   fc.constantFrom('19041', '22631', '1.5', '1.50', '-3', '0', '10', '9.75', '16777220', '16777222', '1', 'TRUE', 'FALSE'),
 );
-const patternArb = fc.constantFrom('%', 'pc%', 'PC-00_', '%1', '[a-p]%', '[^p]%', '%[0-9]', 'lab[%]%', 'a[[]%', '%dell%', '1_50', '%.%', '%\\%', '00:11%', '%:0f', '[]]%', 'é%', '%e');
+// LIKE patterns: characters that matter inside and outside [sets] (], ^, -, [, \, :, =, ., a
+// character outside ASCII and one outside the BMP), raw (mostly invalid) and as sets and ranges
+// (valid, backwards, ambiguous), so both what the parser accepts and what it refuses are covered.
+const LIKE_CHARS = ['a', 'B', 'p', 'z', '0', '9', '-', '^', ']', '[', '%', '_', '\\', '.', ':', '=', '`', '~', ' ', 'é', '😀'];
+const likeChar = fc.constantFrom(...LIKE_CHARS);
+const likeSetArb = fc
+  .tuple(fc.boolean(), fc.array(fc.oneof(likeChar, fc.tuple(likeChar, likeChar).map(([a, b]) => `${a}-${b}`)), { maxLength: 3 }))
+  .map(([neg, items]) => `[${neg ? '^' : ''}${items.join('')}]`);
+const likePatternArb = fc.oneof(
+  fc.string({ unit: likeChar, maxLength: 8 }),
+  fc.array(fc.oneof(likeSetArb, fc.constantFrom('%', '_', 'p', 'C', '-', '1', ':', 'e')), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('')),
+);
+/** A pattern as a WQL string literal's body (the lexer reads \\ as one backslash). */
+const likeLiteral = (p: string): string => p.replace(/\\/g, '\\\\');
+const patternArb = fc.oneof(
+  fc.constantFrom('%', 'pc%', 'PC-00_', '%1', '[a-p]%', '[^p]%', '%[0-9]', 'lab[%]%', 'a[[]%', '%dell%', '1_50', '%.%', '%\\%', '00:11%', '%:0f', '[]]%', 'é%', '%e'),
+  likePatternArb.map(likeLiteral),
+);
 const leafArb = fc.oneof(
   fc.tuple(fc.constantFrom(...ATTRS), fc.constantFrom('=', '<>', '!=', '<', '>', '<=', '>='), constArb).map(([a, op, c]) => `${a} ${op} ${c}`),
   fc.tuple(fc.constantFrom(...ATTRS), fc.boolean(), patternArb).map(([a, not, p]) => `${a} ${not ? 'not ' : ''}like '${p}'`),
@@ -104,12 +124,8 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
         const predicate = compileCollectionPredicate(q, layout);
         if (!predicate) return; // left to the SQL
         const facts = factsFor(layout);
-        let inSql: Set<number>;
-        try {
-          inSql = new Set((await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)));
-        } catch {
-          return; // a pattern the database itself refuses (an invalid POSIX set): never offered to the JS
-        }
+        // Whatever the parser accepts, the database runs (an error here is the 500 of issue 10).
+        const inSql = new Set((await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)));
         const inJs = new Set(facts.filter((f) => f.facts && predicate(f.facts)).map((f) => f.rid));
         const comparable = new Set(facts.filter((f) => f.facts).map((f) => f.rid));
         expect([...inJs].sort(), text).toEqual([...inSql].filter((rid) => comparable.has(rid)).sort());
@@ -118,6 +134,70 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
       { numRuns: 300, seed: 42 },
     );
     expect(compared).toBeGreaterThan(150);
+  });
+
+  it('every LIKE pattern the parser accepts runs on the database and the JS agrees; every other is a 400 naming the field', async () => {
+    let accepted = 0;
+    let refused = 0;
+    let compared = 0;
+    const attrs = ['Name', 'Manufacturer', 'Colour', 'MACAddresses', 'ResourceId', 'Client', 'SMBIOSGUID'];
+    await fc.assert(
+      fc.asyncProperty(likePatternArb, fc.constantFrom(...attrs), fc.boolean(), async (pattern, attr, not) => {
+        const text = `select * from SMS_R_System where ${attr} ${not ? 'not ' : ''}like '${likeLiteral(pattern)}'`;
+        let q;
+        try {
+          q = checkCollectionQuery(text, 'body.query');
+        } catch (e) {
+          expect(e, text).toBeInstanceOf(SiteError);
+          expect((e as SiteError).status).toBe(400);
+          expect((e as SiteError).input).toBe('body.query');
+          expect((e as SiteError).rule).toMatch(/^column \d+: /);
+          expect(() => parseLikePattern(pattern), text).toThrow();
+          refused++;
+          return;
+        }
+        accepted++;
+        const params: unknown[] = [];
+        const sql = compileCollectionQuery(q, params);
+        const inSql = new Set((await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)));
+        const layout = new FactsLayout();
+        const predicate = compileCollectionPredicate(q, layout);
+        if (!predicate) return; // text outside ASCII: the SQL's alone
+        const facts = factsFor(layout);
+        const inJs = facts.filter((f) => f.facts && predicate(f.facts)).map((f) => f.rid);
+        const comparable = new Set(facts.filter((f) => f.facts).map((f) => f.rid));
+        expect(inJs.sort(), text).toEqual([...inSql].filter((rid) => comparable.has(rid)).sort());
+        compared++;
+      }),
+      { numRuns: 400, seed: 10 },
+    );
+    expect(accepted).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(50);
+    expect(compared).toBeGreaterThan(80);
+  });
+
+  it('every printable ASCII character, in and out of sets and ranges, matches on the database as in JS', async () => {
+    const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i));
+    const subjects = [...ascii, 'ab', 'A-', '^]', ''];
+    let checked = 0;
+    for (const c of ascii) {
+      for (const pattern of [c, `[${c}]`, `[^${c}]`, `[${c}-${c}]`, `[${c}-~]`, `[ -${c}]`, `%${c}%`, `_${c}`, `[]${c}]`, `[${c}]]`, `[a${c}]`, `[${c}a-c]`]) {
+        let q;
+        try {
+          q = checkCollectionQuery(`select * from SMS_R_System where Name like '${likeLiteral(pattern).replace(/'/g, "\\'")}'`, 'body.query');
+        } catch (e) {
+          expect(e).toBeInstanceOf(SiteError);
+          continue;
+        }
+        const params: unknown[] = [subjects];
+        const cond = compileCollectionQuery(q, params);
+        const { rows } = await t.site.db.query<{ name: string }>(`SELECT d.name FROM (SELECT unnest($1::text[]) AS name, NULL::text AS unknown_computer) d WHERE ${cond}`, params);
+        const re = compileLike(pattern);
+        expect(rows.map((r) => r.name).sort(), pattern).toEqual(subjects.filter((s) => re.test(s)).sort());
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(95 * 10);
   });
 
   it('evaluates collections in memory exactly as one statement per collection does', async () => {

@@ -183,6 +183,8 @@ function suggest(name: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip the O(|a|·|b|) table when it cannot win.
+    if (Math.abs(name.length - c.length) >= bestD) continue;
     const dist = editDistance(name.toLowerCase(), c.toLowerCase());
     if (dist < bestD) [best, bestD] = [c, dist];
   }

@@ -3,8 +3,8 @@ export type { Span, WqlCompare, WqlCompareOp, WqlConstant, WqlExpr, WqlIsNull, W
 export { normalisedOp, propertiesOf } from './ast.js';
 export { hexCode, WBEM, WqlError, type WbemCodeName, type WqlErrorInit } from './errors.js';
 export { SMART_QUOTE_HINT } from './lexer.js';
-export { compileLike, likeMatches, likeToRegexSource, LikePatternError } from './like.js';
-export { parseWql, tryParseWql, WQL_KEYWORDS, type WqlParseResult } from './parser.js';
+export { compileLike, likeMatches, likeToRegexSource, LikePatternError, parseLikePattern, type LikeSetItem, type LikeToken } from './like.js';
+export { MAX_WQL_DEPTH, parseWql, tryParseWql, WQL_KEYWORDS, type WqlParseResult } from './parser.js';
 export { printWql, printWqlConstant, printWqlExpr } from './printer.js';
 export { ALWAYS_PRESENT_NAMESPACES, catalogClass, catalogClasses, catalogNamespaces, type CatalogClass } from './catalog.js';
 export { parseDmtf, parseWqlDateTime } from './values.js';

@@ -20,6 +20,8 @@ export interface Token {
 const SMART_QUOTES = '\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4\u0060';
 export const SMART_QUOTE_HINT = "replace smart quotes (‘ ’ “ ”) with straight quotes (' or \"); they come from copying the query out of a document";
 
+const NUMBER = /[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
 const isIdentPart = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
@@ -67,7 +69,9 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     if (isDigit(c) || ((c === '-' || c === '+') && isDigit(text[i + 1]))) {
-      const m = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i))!;
+      // Sticky, from i: slicing the rest of the text for every number would be quadratic.
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(text)!;
       i += m[0].length;
       out.push({ kind: 'number', text: m[0], start, end: i });
       continue;

@@ -5,8 +5,16 @@
  * and `s` (`_` and `%` match line breaks too) flags; everything else is escaped.
  *
  * Inside brackets the first character is literal even when it is `]` (so `[]]` is a `]`), `-`
- * between two characters is a range and literal at either end [I]; a range written backwards
- * (`[z-a]`) and an unterminated `[` are syntax errors [I].
+ * between two characters is a range and literal at either end [I]; `^` first negates the set
+ * when another `]` follows (so `[^]` is a `^` and `[^]]` anything but `]`) [I]. Syntax errors
+ * [I]: an unterminated `[` (`[`, `[]`, `%[`), a range written backwards (`[z-a]`), a range
+ * followed by `-` and another character (`[a-c-e]`, `[a-a-a]`: ambiguous), and a character
+ * outside the Basic Multilingual Plane inside a set (it is two UTF-16 units, which a set cannot
+ * hold as one character).
+ *
+ * parseLikePattern is the one reading of a pattern: the JavaScript regex here and the site's
+ * PostgreSQL regex (src/site/collections/query-rule.ts) are both built from its tokens, so a
+ * pattern the parser accepts means the same everywhere.
  */
 
 export class LikePatternError extends Error {
@@ -19,8 +27,91 @@ export class LikePatternError extends Error {
   }
 }
 
+/** One element of a set: a character, or an inclusive range [lo, hi] (UTF-16 units, BMP only). */
+export type LikeSetItem = string | readonly [string, string];
+
+export type LikeToken =
+  /** `%` (a run of them is one token) */
+  | { kind: 'any' }
+  /** `_` */
+  | { kind: 'one' }
+  | { kind: 'char'; char: string }
+  | { kind: 'set'; negated: boolean; items: LikeSetItem[] };
+
+const isSurrogate = (c: string): boolean => {
+  const u = c.charCodeAt(0);
+  return u >= 0xd800 && u <= 0xdfff;
+};
+
+/** The tokens of a LIKE pattern; throws LikePatternError with the index of the problem. Linear in the pattern's length. */
+export function parseLikePattern(pattern: string): LikeToken[] {
+  const out: LikeToken[] = [];
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === '%') {
+      while (pattern[i] === '%') i++;
+      out.push({ kind: 'any' });
+      continue;
+    }
+    if (c === '_') {
+      out.push({ kind: 'one' });
+      i++;
+      continue;
+    }
+    if (c !== '[') {
+      out.push({ kind: 'char', char: c });
+      i++;
+      continue;
+    }
+    const open = i;
+    i++;
+    // `^` negates only when a `]` can still close the set after the (literal) first member.
+    let negated = false;
+    if (pattern[i] === '^' && i + 1 < pattern.length && pattern.indexOf(']', i + 2) !== -1) {
+      negated = true;
+      i++;
+    }
+    const items: LikeSetItem[] = [];
+    let first = true;
+    for (;;) {
+      if (i >= pattern.length) throw new LikePatternError('unterminated [ in LIKE pattern', open);
+      const d = pattern[i];
+      if (d === ']' && !first) break;
+      first = false;
+      if (isSurrogate(d)) throw new LikePatternError('a LIKE set can hold only characters up to U+FFFF', i);
+      if (pattern[i + 1] === '-' && i + 2 < pattern.length && pattern[i + 2] !== ']') {
+        const hi = pattern[i + 2];
+        if (isSurrogate(hi)) throw new LikePatternError('a LIKE set can hold only characters up to U+FFFF', i + 2);
+        if (hi < d) throw new LikePatternError(`range ${d}-${hi} in a LIKE set is backwards`, i);
+        if (pattern[i + 3] === '-' && i + 4 < pattern.length && pattern[i + 4] !== ']') {
+          throw new LikePatternError(`range ${d}-${hi} in a LIKE set is followed by -${pattern[i + 4]}: a - after a range is ambiguous`, i + 3);
+        }
+        items.push([d, hi]);
+        i += 3;
+        continue;
+      }
+      items.push(d);
+      i++;
+    }
+    i++;
+    out.push({ kind: 'set', negated, items });
+  }
+  return out;
+}
+
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
 const escapeChar = (c: string): string => c.replace(REGEX_SPECIAL, (m) => `\\${m}`);
+
+function tokenSource(t: LikeToken): string {
+  if (t.kind === 'one') return '[\\s\\S]';
+  if (t.kind === 'char') return escapeChar(t.char);
+  if (t.kind === 'set') {
+    const items = t.items.map((m) => (typeof m === 'string' ? escapeChar(m) : `${escapeChar(m[0])}-${escapeChar(m[1])}`));
+    return `[${t.negated ? '^' : ''}${items.join('')}]`;
+  }
+  throw new Error('% has no single-token source');
+}
 
 /**
  * The regular-expression source (without anchors) of a LIKE pattern; throws LikePatternError.
@@ -31,51 +122,9 @@ const escapeChar = (c: string): string => c.replace(REGEX_SPECIAL, (m) => `\\${m
  */
 export function likeToRegexSource(pattern: string): string {
   const segments: string[][] = [[]];
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern[i];
-    if (c === '%') {
-      while (pattern[i] === '%') i++;
-      segments.push([]);
-      continue;
-    }
-    const seg = segments[segments.length - 1];
-    if (c === '_') {
-      seg.push('[\\s\\S]');
-      i++;
-      continue;
-    }
-    if (c === '[') {
-      const open = i;
-      i++;
-      let negated = false;
-      if (pattern[i] === '^' && i + 1 < pattern.length && pattern.indexOf(']', i + 2) !== -1) {
-        negated = true;
-        i++;
-      }
-      const members: string[] = [];
-      let first = true;
-      for (;;) {
-        if (i >= pattern.length) throw new LikePatternError('unterminated [ in LIKE pattern', open);
-        const d = pattern[i];
-        if (d === ']' && !first) break;
-        first = false;
-        if (pattern[i + 1] === '-' && i + 2 < pattern.length && pattern[i + 2] !== ']') {
-          const hi = pattern[i + 2];
-          if (hi < d) throw new LikePatternError(`range ${d}-${hi} in a LIKE set is backwards`, i);
-          members.push(`${escapeChar(d)}-${escapeChar(hi)}`);
-          i += 3;
-          continue;
-        }
-        members.push(escapeChar(d));
-        i++;
-      }
-      i++;
-      seg.push(`[${negated ? '^' : ''}${members.join('')}]`);
-      continue;
-    }
-    seg.push(escapeChar(c));
-    i++;
+  for (const t of parseLikePattern(pattern)) {
+    if (t.kind === 'any') segments.push([]);
+    else segments[segments.length - 1].push(tokenSource(t));
   }
   if (segments.length === 1) return segments[0].join('');
   let out = segments[0].join('');

@@ -16,6 +16,13 @@ export const WQL_KEYWORDS = new Set([
   'REFERENCES', 'SELECT', 'TRUE', 'WHERE', 'WITHIN',
 ]);
 
+/**
+ * Deepest nesting of parentheses and NOT in a WHERE clause. The parser, the printer and the
+ * evaluator recurse once per level, so a pathological `((((…))))` or `NOT NOT NOT …` is refused
+ * with WBEM_E_INVALID_QUERY instead of overflowing the stack; real conditions nest a handful.
+ */
+export const MAX_WQL_DEPTH = 100;
+
 const UNSUPPORTED_CLAUSES = new Set(['WITHIN', 'GROUP', 'HAVING', 'KEYSONLY', 'BY']);
 
 export function parseWql(text: string): WqlQuery {
@@ -49,6 +56,7 @@ export function tryParseWql(text: string): WqlParseResult {
 class Parser {
   private readonly toks: Token[];
   private pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {
     this.toks = tokenize(text);
@@ -181,11 +189,22 @@ class Parser {
     return { kind: 'and', operands, start: first.start, end: operands[operands.length - 1].end };
   }
 
+  /** Enters one level of NOT or parentheses at `t`; refused beyond MAX_WQL_DEPTH. */
+  private enter(t: Token): void {
+    if (++this.depth > MAX_WQL_DEPTH) {
+      throw this.err(`the condition nests deeper than ${MAX_WQL_DEPTH} levels of parentheses and NOT`, t, {
+        hint: 'simplify the condition: NOT NOT cancels out, and parentheses around a single comparison are not needed',
+      });
+    }
+  }
+
   private notExpr(): WqlExpr {
     const t = this.peek();
     if (this.isKeyword(t, 'NOT')) {
+      this.enter(t);
       this.next();
       const operand = this.notExpr();
+      this.depth--;
       return { kind: 'not', operand, start: t.start, end: operand.end };
     }
     return this.primary();
@@ -194,11 +213,13 @@ class Parser {
   private primary(): WqlExpr {
     const t = this.peek();
     if (t.kind === 'lparen') {
+      this.enter(t);
       this.next();
       const inner = this.orExpr();
       const close = this.peek();
       if (close.kind !== 'rparen') throw this.err(`expected ) but found ${this.describe(close)}`, close, { expected: ')' });
       this.next();
+      this.depth--;
       // The span takes the parentheses in, so a quoted failing predicate reads as written.
       return { ...inner, start: t.start, end: close.end };
     }

@@ -11,6 +11,7 @@ import { deleteDevice, getDevice, importComputer, listDevices, updateDevice } fr
 import { createCollection, deleteCollection, evaluateCollection, getCollection, listCollections, listMembers, updateCollection } from '../../../site/collections/collections.js';
 import { addRule, listRules, removeRule } from '../../../site/collections/rules.js';
 import { deleteVariable, getVariable, listVariables, setVariable, type VariableOwner } from '../../../site/collections/variables.js';
+import { MAX_QUERY_LENGTH, MAX_SEARCH_LENGTH } from '../../../site/collections/limits.js';
 import { route } from '../route.js';
 
 const propertyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -60,9 +61,15 @@ const rule = z.object({
   query: z.string().nullable(),
   collectionId: z.string().nullable(),
 });
+/**
+ * Ids (ResourceIDs, rule and association numbers) are whole numbers from 1 to 2^53 − 1 (zod's int
+ * is safe-integer bounded): 2^63, 1e300, -1 or 1.5 are a 400, never a database error.
+ */
+const id = z.number().int().min(1);
+const idParam = z.coerce.number().int().min(1);
 const ruleInput = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('direct'), resourceId: z.number().int(), name: z.string().max(256).optional() }).strict(),
-  z.object({ kind: z.literal('query'), query: z.string().min(1).max(16_000), name: z.string().max(256).optional() }).strict(),
+  z.object({ kind: z.literal('direct'), resourceId: id, name: z.string().max(256).optional() }).strict(),
+  z.object({ kind: z.literal('query'), query: z.string().min(1).max(MAX_QUERY_LENGTH), name: z.string().max(256).optional() }).strict(),
   z.object({ kind: z.literal('include'), collectionId: z.string(), name: z.string().max(256).optional() }).strict(),
   z.object({ kind: z.literal('exclude'), collectionId: z.string(), name: z.string().max(256).optional() }).strict(),
 ]);
@@ -70,7 +77,7 @@ const evaluation = z.array(z.object({ collectionId: z.string(), memberCount: z.n
 /** A masked variable's value is always null here. */
 const variable = z.object({ name: z.string(), value: z.string().nullable(), masked: z.boolean() });
 const variableBody = z.object({ value: z.string().optional(), masked: z.boolean().optional() }).strict();
-const resourceParams = z.object({ resourceId: z.coerce.number().int() });
+const resourceParams = z.object({ resourceId: idParam });
 const collectionParams = z.object({ collectionId: z.string() });
 const userAccounts = { userAccounts: z.enum(USER_ACCOUNT_MODES).optional(), accounts: z.array(z.string()).optional() };
 const page = { limit: z.coerce.number().int().min(1).max(1000).optional(), offset: z.coerce.number().int().min(0).optional() };
@@ -131,7 +138,7 @@ export const collectionRoutes = [
     summary: 'List devices; search matches the name, a MAC, an SMBIOS GUID or a ResourceID',
     description: 'Page with `cursor` (the `nextCursor` of the previous answer): as fast on the last page as on the first. `offset` works too but walks past every earlier device. `total` comes with the first page only.',
     permission: 'read',
-    query: z.object({ search: z.string().optional(), cursor: z.string().max(2000).optional(), ...page }),
+    query: z.object({ search: z.string().max(MAX_SEARCH_LENGTH).optional(), cursor: z.string().max(2000).optional(), ...page }),
     response: z.object({ total: z.number().nullable().describe('on the first page (no cursor) only'), devices: z.array(device), nextCursor: z.string().nullable() }),
     handler: async ({ site, query }) => listDevices(site.db, query),
   }),
@@ -234,7 +241,7 @@ export const collectionRoutes = [
     tag: 'collections',
     summary: 'List collections (built-in first, then by name); all of them unless limit is given',
     permission: 'read',
-    query: z.object({ search: z.string().optional(), ...page }),
+    query: z.object({ search: z.string().max(MAX_SEARCH_LENGTH).optional(), ...page }),
     response: z.array(collection),
     handler: async ({ site, query }) => listCollections(site.db, query),
   }),
@@ -318,7 +325,7 @@ export const collectionRoutes = [
     tag: 'collections',
     summary: 'Remove a membership rule; the collection and its dependents are re-evaluated',
     permission: 'collection.write',
-    params: z.object({ collectionId: z.string(), ruleId: z.coerce.number().int() }),
+    params: z.object({ collectionId: z.string(), ruleId: idParam }),
     response: z.object({ rule, evaluated: evaluation }),
     handler: async ({ site, actor, params }) => removeRule(site.db, actor, params.collectionId, params.ruleId),
   }),
@@ -358,7 +365,7 @@ export const collectionRoutes = [
     tag: 'devices',
     summary: 'Computer associations (osd-features §3.4)',
     permission: 'read',
-    query: z.object({ resourceId: z.coerce.number().int().optional() }),
+    query: z.object({ resourceId: idParam.optional() }),
     response: z.array(association),
     handler: async ({ site, query }) => listAssociations(site.db, query),
   }),
@@ -368,7 +375,7 @@ export const collectionRoutes = [
     tag: 'devices',
     summary: 'Create a computer association; capture-restore-specified (the default) allows one per source computer',
     permission: 'device.write',
-    body: z.object({ sourceResourceId: z.number().int(), destinationResourceId: z.number().int(), ...userAccounts }).strict(),
+    body: z.object({ sourceResourceId: id, destinationResourceId: id, ...userAccounts }).strict(),
     response: association,
     status: 201,
     handler: async ({ site, actor, body }) => createAssociation(site.db, actor, body),
@@ -379,7 +386,7 @@ export const collectionRoutes = [
     tag: 'devices',
     summary: 'Delete a computer association',
     permission: 'device.write',
-    params: z.object({ id: z.coerce.number().int() }),
+    params: z.object({ id: idParam }),
     response: association,
     handler: async ({ site, actor, params }) => deleteAssociation(site.db, actor, params.id),
   }),
