@@ -6,6 +6,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { listSourceFiles } from '../../site/content/source-walk.js';
@@ -43,7 +44,14 @@ export async function uploadContent(client: AdminClient, path: string): Promise<
   const abs = resolve(path);
   const st = await stat(abs).catch(() => undefined);
   if (!st) throw new InputError({ input: path, rule: 'does not exist', hint: 'give the path of a file or folder on this machine' });
-  if (st.isFile()) return uploadFile(client, abs, basename(abs));
+  if (st.isFile()) {
+    const progress = st.size >= PROGRESS_FROM_BYTES ? progressLine(`uploading ${basename(abs)}, ${mib(st.size)}`) : undefined;
+    try {
+      return await uploadFile(client, abs, basename(abs), (n) => progress?.update(n / st.size));
+    } finally {
+      progress?.end();
+    }
+  }
   if (!st.isDirectory()) throw new InputError({ input: path, rule: 'is neither a file nor a folder' });
   let files;
   try {
@@ -53,31 +61,45 @@ export async function uploadContent(client: AdminClient, path: string): Promise<
     throw e;
   }
   const total = files.reduce((n, f) => n + f.size, 0);
-  const progress = progressLine(`uploading ${files.length} file(s), ${mib(total)}`);
+  const progress = total >= PROGRESS_FROM_BYTES ? progressLine(`uploading ${files.length} file(s), ${mib(total)}`) : undefined;
   const uploaded: Array<{ path: string; sha256: string }> = [];
   let done = 0;
   try {
     for (const f of files) {
-      const r = await uploadFile(client, f.abs, relative(abs, f.abs).split(sep).join('/'));
+      const r = await uploadFile(client, f.abs, relative(abs, f.abs).split(sep).join('/'), (n) => progress?.update((done + n) / total));
       uploaded.push({ path: f.path, sha256: r.files[0]!.sha256 });
       done += f.size;
-      progress.update(done / Math.max(1, total));
     }
   } finally {
-    progress.end();
+    progress?.end();
   }
   return client.post<UploadedContent>('/content/from-uploads', { files: uploaded });
 }
 
-async function uploadFile(client: AdminClient, abs: string, name: string): Promise<UploadedContent> {
+/** Uploads shorter than this show no progress (they are over before a bar could say anything). */
+const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
+
+async function uploadFile(client: AdminClient, abs: string, name: string, onBytes?: (sent: number) => void): Promise<UploadedContent> {
   // Opened first, so an unreadable file is this command's clear error, not a stream's unhandled one.
   const fh = await open(abs, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new InputError({ input: abs, rule: `cannot be read (${e.code ?? e.message})`, hint: 'check the file\'s permissions' });
   });
   const stream = fh.createReadStream({ highWaterMark: 1 << 20 });
+  let sent = 0;
+  const counted = stream.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sent += chunk.length;
+        onBytes?.(sent);
+        done(null, chunk);
+      },
+    }),
+  );
+  stream.on('error', (e) => counted.destroy(e));
   try {
-    return await client.request<UploadedContent>('PUT', `/uploads?path=${encodeURIComponent(name)}`, stream, { contentType: 'application/octet-stream' });
+    return await client.request<UploadedContent>('PUT', `/uploads?path=${encodeURIComponent(name)}`, counted, { contentType: 'application/octet-stream' });
   } finally {
     stream.destroy();
+    counted.destroy();
   }
 }
