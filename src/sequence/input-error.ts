@@ -48,3 +48,37 @@ export function locate(source: string, offset: number): InputLocation {
   }
   return { line, column: end - lineStart + 1 };
 }
+
+/**
+ * `locate` for many offsets into one source (warnings on every step of a large file): the line
+ * starts are indexed once, then each lookup is a binary search, so n warnings cost n log n rather
+ * than n times the file.
+ */
+export class LineIndex {
+  private starts: number[] | undefined;
+
+  constructor(private readonly source: string) {}
+
+  locate(offset: number): InputLocation {
+    if (!this.starts) {
+      const starts = [0];
+      let i = this.source.indexOf('\n');
+      while (i !== -1) {
+        starts.push(i + 1);
+        i = this.source.indexOf('\n', i + 1);
+      }
+      this.starts = starts;
+    }
+    const starts = this.starts;
+    const end = Math.min(Math.max(offset, 0), this.source.length);
+    let lo = 0;
+    let hi = starts.length - 1;
+    // The last line start ≤ end (as locate: a newline at `end` itself still belongs to this line).
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= end && starts[mid] - 1 < end) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: end - starts[lo] + 1 };
+  }
+}

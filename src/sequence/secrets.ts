@@ -21,3 +21,15 @@ export function isSecretVariable(name: string): boolean {
 export function maskSecret(value: string): string {
   return value === '' ? '' : MASK;
 }
+
+/** Values × text length past which a text is not searched for each secret value (see below). */
+const SEARCH_BUDGET = 32 * 1024 * 1024;
+
+/**
+ * Whether cutting `values` out of `text` one by one would be too much work (each search scans
+ * the text: thousands of secret variables and a long command line are quadratic). Callers then
+ * treat the whole text as secret, which is always the safe side.
+ */
+export function tooManyToSearch(text: string, values: readonly string[]): boolean {
+  return values.length * text.length > SEARCH_BUDGET;
+}

@@ -13,9 +13,14 @@ import type { ConditionContext, ConditionError, ConditionOutcome, ExpressionProb
 
 export const LOGICAL_OPERATORS = ['and', 'or', 'not'];
 
-/** Comments (and whitespace) inside a condition carry no meaning. */
+/**
+ * Comments (and whitespace) inside a condition carry no meaning. Trimmed, that is empty or from a
+ * `<!--` to a `-->` — the language of /^\s*(<!--[\s\S]*?-->\s*)*$/, tested without that regex's
+ * exponential backtracking on `<!---->` repeated and then other text (a raw node from JSON).
+ */
 export function isIgnorableRaw(node: RawXml): boolean {
-  return /^\s*(<!--[\s\S]*?-->\s*)*$/.test(node.xml);
+  const t = node.xml.trim();
+  return t === '' || (t.length >= 7 && t.startsWith('<!--') && t.endsWith('-->'));
 }
 
 export function rawElementName(node: RawXml): string | undefined {

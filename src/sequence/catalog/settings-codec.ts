@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import type { NodeXmlHints, StepVariable } from '../model/task-sequence.js';
+import { MAX_ARRAY_ELEMENTS } from '../limits.js';
 import type { ArrayPropertySpec, PropertySpec, SettingsCodec } from './step-type.js';
 
 export interface LayoutEntry {
@@ -177,7 +178,9 @@ export class PropertyIndex {
       }
     }
     for (const array of this.arrays) if (!placed.has(array)) emitArray(array);
-    for (const s of present) if (!out.includes(s)) out.push(s);
+    // A set, not out.includes per slot: an array can have thousands of element slots.
+    const written = new Set(out);
+    for (const s of present) if (!written.has(s)) out.push(s);
     return out;
   }
 
@@ -309,7 +312,7 @@ export class SlotReader {
    * has variables (+1). A disagreement is reported (§5: the count must match the elements).
    */
   arrayLength(array: ArrayPropertySpec): number {
-    const declared = this.int(array.countProperty, { min: 0 });
+    const declared = this.declaredCount(array.countProperty);
     const indexes = this.index.indexesOf(array, this.values.keys());
     const present = indexes.length ? indexes[indexes.length - 1] + 1 : 0;
     if (declared !== undefined && present > declared) {
@@ -320,6 +323,20 @@ export class SlotReader {
       );
     }
     return Math.max(declared ?? 0, present);
+  }
+
+  /**
+   * A declared element count, at most MAX_ARRAY_ELEMENTS (element variables are numbered with at
+   * most 4 digits, so no more can be present): a count of a billion would otherwise make the
+   * reader build a billion empty elements. A larger one is reported and not used.
+   */
+  declaredCount(slot: string): number | undefined {
+    const n = this.int(slot, { min: 0 });
+    if (n !== undefined && n > MAX_ARRAY_ELEMENTS) {
+      this.issue(slot, String(n), `is more than ${MAX_ARRAY_ELEMENTS.toLocaleString('en-US')} elements; not used`);
+      return undefined;
+    }
+    return n;
   }
 
   issue(slot: string, value: string, message: string): void {

@@ -93,11 +93,10 @@ export function writeAttributes(
   const extra = source.extraAttributes as Record<string, string> | undefined;
   if (extra) for (const [n, v] of Object.entries(extra)) out.push([n, v]);
   if (hints?.attributes) {
-    const order = hints.attributes.split(' ');
-    const rank = (n: string): number => {
-      const i = order.indexOf(n);
-      return i === -1 ? order.length : i;
-    };
+    // A map, not indexOf per comparison: the recorded order can list thousands of names.
+    const order = new Map<string, number>();
+    for (const n of hints.attributes.split(' ')) if (!order.has(n)) order.set(n, order.size);
+    const rank = (n: string): number => order.get(n) ?? order.size;
     // Stable sort: attributes not in the recorded order keep their usual position at the end.
     return out
       .map((a, i) => [a, i] as const)

@@ -1,9 +1,9 @@
 /**
  * ConfigMgr console exports (task-sequence-format §1): a zip holding `Manifest.xml` and, per task
  * sequence, `SMS_TaskSequencePackage/<PackageID>/object.xml` — a WMI CIM-XML `<INSTANCE>` whose
- * `Sequence` property carries the whole `<sequence>` document as escaped text.
+ * `Sequence` property carries the whole `<sequence>` document as escaped text. The zip itself is
+ * read by zip-reader.ts (central directory by hand, inflate within a budget).
  */
-import { unzipSync } from 'fflate';
 import { InputError, locate } from '../input-error.js';
 import type { XmlElement } from '../xml/nodes.js';
 import { childElements, getAttribute, textContent } from '../xml/nodes.js';
@@ -11,10 +11,10 @@ import { decodeXmlBytes } from '../xml/decode.js';
 import { parseXml } from '../xml/reader.js';
 import type { ImportResult } from './xml-import.js';
 import { importXmlText } from './xml-import.js';
+import { InflateBudget, inflateEntry, inflateEntrySync, readZipDirectory, type ZipEntry } from './zip-reader.js';
 
-/** Refuse to inflate entries larger than this (a zip bomb would otherwise fill memory). */
-const MAX_ENTRY_BYTES = 1 << 30;
 const OBJECT_PATH = /^SMS_TaskSequencePackage\/([^/]+)\/object\.xml$/i;
+const MANIFEST_PATH = /(^|\/)Manifest\.xml$/i;
 
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
@@ -25,30 +25,44 @@ export interface ConsoleExportOptions {
   packageId?: string;
 }
 
+/**
+ * Reads a console export, blocking (the CLI). Only Manifest.xml (when there is more than one task
+ * sequence to order) and the one object.xml taken are inflated, within the budgets of zip-reader.ts.
+ */
 export function importConsoleExport(bytes: Uint8Array, input: string, options: ConsoleExportOptions = {}): ImportResult {
-  let files: Record<string, Uint8Array>;
-  const tooBig: string[] = [];
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (f.originalSize > MAX_ENTRY_BYTES) {
-          tooBig.push(f.name);
-          return false;
-        }
-        return OBJECT_PATH.test(f.name) || /(^|\/)Manifest\.xml$/i.test(f.name);
-      },
-    });
-  } catch (e) {
-    throw new InputError({
-      input,
-      rule: `not a readable zip file: ${(e as Error).message}`,
-      hint: 'export the task sequence again from the ConfigMgr console (Software Library › Task Sequences › Export)',
-    });
+  const budget = new InflateBudget();
+  const zip = exportEntries(bytes, input);
+  const manifest = zip.manifest && zip.objects.length > 1 ? inflateEntrySync(bytes, zip.manifest, budget, input) : undefined;
+  const { entry, ordered } = chooseObject(zip, manifest, input, options);
+  return importChosen(inflateEntrySync(bytes, entry, budget, input), entry.name, ordered, input);
+}
+
+/** The same, without blocking: inflating runs in zlib's thread pool (the server's imports). */
+export async function importConsoleExportAsync(bytes: Uint8Array, input: string, options: ConsoleExportOptions = {}): Promise<ImportResult> {
+  const budget = new InflateBudget();
+  const zip = exportEntries(bytes, input);
+  const manifest = zip.manifest && zip.objects.length > 1 ? await inflateEntry(bytes, zip.manifest, budget, input) : undefined;
+  const { entry, ordered } = chooseObject(zip, manifest, input, options);
+  return importChosen(await inflateEntry(bytes, entry, budget, input), entry.name, ordered, input);
+}
+
+interface ExportEntries {
+  objects: ZipEntry[];
+  manifest?: ZipEntry;
+}
+
+function exportEntries(bytes: Uint8Array, input: string): ExportEntries {
+  const objects: ZipEntry[] = [];
+  let manifest: ZipEntry | undefined;
+  const seen = new Set<string>();
+  for (const e of readZipDirectory(bytes, input)) {
+    const isObject = OBJECT_PATH.test(e.name);
+    if (!isObject && !MANIFEST_PATH.test(e.name)) continue;
+    if (seen.has(e.name)) throw new InputError({ input, rule: `the zip holds ${e.name} twice`, hint: 'export the task sequence again from the ConfigMgr console' });
+    seen.add(e.name);
+    if (isObject) objects.push(e);
+    else manifest ??= e;
   }
-  if (tooBig.length) {
-    throw new InputError({ input, rule: `zip entry ${tooBig[0]} would inflate to more than 1 GiB; refused` });
-  }
-  const objects = Object.keys(files).filter((n) => OBJECT_PATH.test(n));
   if (objects.length === 0) {
     throw new InputError({
       input,
@@ -56,8 +70,13 @@ export function importConsoleExport(bytes: Uint8Array, input: string, options: C
       hint: 'import the .zip written by the console\'s Export Task Sequence wizard, or the task sequence XML itself',
     });
   }
-  const ordered = orderByManifest(objects, files, input);
-  let entry = ordered[0];
+  return { objects, manifest };
+}
+
+function chooseObject(zip: ExportEntries, manifest: Uint8Array | undefined, input: string, options: ConsoleExportOptions): { entry: ZipEntry; ordered: string[] } {
+  const byName = new Map(zip.objects.map((e) => [e.name, e]));
+  const ordered = orderByManifest([...byName.keys()], manifest, zip.manifest?.name ?? '', input);
+  let name = ordered[0];
   if (options.packageId) {
     const want = options.packageId.toUpperCase();
     const found = ordered.find((n) => OBJECT_PATH.exec(n)![1].toUpperCase() === want);
@@ -68,9 +87,13 @@ export function importConsoleExport(bytes: Uint8Array, input: string, options: C
         hint: `it holds: ${ordered.map((n) => OBJECT_PATH.exec(n)![1]).join(', ')}`,
       });
     }
-    entry = found;
+    name = found;
   }
-  const result = importObjectXml(files[entry], `${input}!${entry}`);
+  return { entry: byName.get(name)!, ordered };
+}
+
+function importChosen(data: Uint8Array, entry: string, ordered: string[], input: string): ImportResult {
+  const result = importObjectXml(data, `${input}!${entry}`);
   if (result.sequence.envelope?.kind === 'console-export') {
     result.sequence.envelope.entry = entry;
     if (ordered.length > 1) result.sequence.envelope.others = ordered.filter((n) => n !== entry);
@@ -79,22 +102,21 @@ export function importConsoleExport(bytes: Uint8Array, input: string, options: C
 }
 
 /** Task sequences in the order the manifest lists them (its entry objects first). */
-function orderByManifest(objects: string[], files: Record<string, Uint8Array>, input: string): string[] {
-  const manifestName = Object.keys(files).find((n) => /(^|\/)Manifest\.xml$/i.test(n));
-  if (!manifestName) return objects.sort();
-  let ids: string[] = [];
+function orderByManifest(objects: string[], manifest: Uint8Array | undefined, manifestName: string, input: string): string[] {
+  if (!manifest) return objects.sort();
+  const rank = new Map<string, number>();
   try {
-    const doc = parseXml(decodeXmlBytes(files[manifestName], `${input}!${manifestName}`).text, { input: `${input}!${manifestName}` });
+    const doc = parseXml(decodeXmlBytes(manifest, `${input}!${manifestName}`).text, { input: `${input}!${manifestName}` });
     const text = JSON.stringify(doc.root);
-    ids = [...text.matchAll(/SMS_TaskSequencePackage\.PackageID='([^']+)'/g)].map((m) => m[1].toUpperCase());
+    for (const m of text.matchAll(/SMS_TaskSequencePackage\.PackageID='([^']+)'/g)) {
+      const id = m[1].toUpperCase();
+      if (!rank.has(id)) rank.set(id, rank.size);
+    }
   } catch {
-    ids = [];
+    rank.clear();
   }
-  const rank = (n: string): number => {
-    const i = ids.indexOf(OBJECT_PATH.exec(n)![1].toUpperCase());
-    return i === -1 ? ids.length : i;
-  };
-  return [...objects].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  const rankOf = (n: string): number => rank.get(OBJECT_PATH.exec(n)![1].toUpperCase()) ?? rank.size;
+  return [...objects].sort((a, b) => rankOf(a) - rankOf(b) || (a < b ? -1 : 1));
 }
 
 /** Reads an `object.xml` (`<INSTANCE CLASSNAME="SMS_TaskSequencePackage">`). */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError, locate } from '../input-error.js';
+import { checkJsonDepth, MAX_INDENT_LENGTH, validateSequenceLimits } from '../limits.js';
 import type {
   Condition,
   ConditionNode,
@@ -265,7 +266,8 @@ const sequence = z
         children: z.string().optional(),
         referenceListExtra: listExtra,
         globalVarListExtra: listExtra,
-        indent: z.string().nullable().optional(),
+        // Repeated per level on every line by the writer: whitespace, and short.
+        indent: z.string().max(MAX_INDENT_LENGTH).regex(/^[ \t]*$/, 'spaces and tabs only').nullable().optional(),
         newline: z.enum(['\n', '\r\n']).optional(),
         selfClose: z.enum([' />', '/>']).optional(),
         declaration: z.string().optional(),
@@ -300,6 +302,8 @@ export function importJsonText(text: string, input = '<input>'): TaskSequence {
       rule: `malformed JSON: ${msg}`,
     });
   }
+  // Before zod, whose validation of nested items recurses (limits.ts).
+  checkJsonDepth(data, input);
   const parsed = document.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
@@ -309,7 +313,9 @@ export function importJsonText(text: string, input = '<input>'): TaskSequence {
       hint: `write it with "osd ts export --format json"; the format is described in docs/task-sequence-json.md`,
     });
   }
-  return parsed.data.sequence as unknown as TaskSequence;
+  const sequence = parsed.data.sequence as unknown as TaskSequence;
+  validateSequenceLimits(sequence, input);
+  return sequence;
 }
 
 function formatPath(path: PropertyKey[]): string {

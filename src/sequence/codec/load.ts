@@ -6,7 +6,7 @@
 import { InputError } from '../input-error.js';
 import { readInputBytes } from '../read-input.js';
 import { decodeXmlBytes } from '../xml/decode.js';
-import { importConsoleExport, importObjectXml, isZip } from './console-export.js';
+import { importConsoleExport, importConsoleExportAsync, importObjectXml, isZip } from './console-export.js';
 import { importJsonText } from './json.js';
 import type { ImportResult } from './xml-import.js';
 import { importXmlText, rootElementName } from './xml-import.js';
@@ -27,10 +27,28 @@ export function loadTaskSequenceFile(path: string, options: LoadOptions = {}): L
 }
 
 export function loadTaskSequence(bytes: Uint8Array, input: string, options: LoadOptions = {}): LoadResult {
+  checkNotEmpty(bytes, input);
+  if (isZip(bytes)) return { ...importConsoleExport(bytes, input, options), format: 'zip' };
+  return loadText(bytes, input);
+}
+
+/**
+ * The same, for a server: a zip is inflated without blocking the event loop (zip-reader.ts).
+ * Text is still parsed in one go; the parsers are linear (about 1 s per 10 MB at most).
+ */
+export async function loadTaskSequenceAsync(bytes: Uint8Array, input: string, options: LoadOptions = {}): Promise<LoadResult> {
+  checkNotEmpty(bytes, input);
+  if (isZip(bytes)) return { ...(await importConsoleExportAsync(bytes, input, options)), format: 'zip' };
+  return loadText(bytes, input);
+}
+
+function checkNotEmpty(bytes: Uint8Array, input: string): void {
   if (bytes.length === 0) {
     throw new InputError({ input, rule: 'the file is empty', hint: 'expected task sequence XML, JSON or a console export .zip' });
   }
-  if (isZip(bytes)) return { ...importConsoleExport(bytes, input, options), format: 'zip' };
+}
+
+function loadText(bytes: Uint8Array, input: string): LoadResult {
   const decoded = decodeXmlBytes(bytes, input);
   const text = decoded.text;
   const first = firstNonSpace(text);

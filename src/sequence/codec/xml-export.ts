@@ -34,13 +34,27 @@ import {
   VARIABLE_ATTRIBUTES,
   writeAttributes,
 } from './attributes.js';
-import { expandOrder } from './xml-import.js';
 
 export interface XmlExportOptions {
   /** Drop the wrapper envelope and write the bare `<sequence>`. */
   bare?: boolean;
   /** Override the layout: 'compact' (one line), 'indented' (two spaces) or as read (default). */
   layout?: 'compact' | 'indented' | 'as-read';
+  /**
+   * Write secret variables with their values: only to measure the size ConfigMgr would store
+   * (the site's 2 MB limit), never for a file anyone gets.
+   */
+  secretValues?: boolean;
+  /** Stop with ExportTooLarge once the UTF-8 output passes this many bytes (a size check needs no more). */
+  maxBytes?: number;
+}
+
+/** Thrown when an export passes `maxBytes`: `bytes` were written so far. */
+export class ExportTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`the export passed its size limit at ${bytes} bytes`);
+    this.name = 'ExportTooLarge';
+  }
 }
 
 export function exportXmlText(ts: TaskSequence, options: XmlExportOptions = {}): string {
@@ -57,7 +71,7 @@ export function exportXmlChunks(ts: TaskSequence, options: XmlExportOptions = {}
   };
   if (options.layout === 'compact') layout = { indent: null, newline: '\n', selfClose: '/>' };
   if (options.layout === 'indented') layout = { indent: '  ', newline: '\n', selfClose: ' />' };
-  const out = new ChunkWriter();
+  const out = new ChunkWriter(options.maxBytes);
   const nl = layout.newline;
   if (hints.declaration) out.w(hints.declaration + nl);
   for (const p of hints.prolog ?? []) out.w(p + nl);
@@ -69,10 +83,10 @@ export function exportXmlChunks(ts: TaskSequence, options: XmlExportOptions = {}
     const text = writeXml({ prolog: [], epilog: [], root: wrapper, layout }).replace(/\r?\n$/, '');
     const at = text.indexOf(marker);
     out.w(text.slice(0, at));
-    new SequenceWriter(out, layout).sequence(ts, 2);
+    new SequenceWriter(out, layout, options.secretValues === true).sequence(ts, 2);
     out.w(text.slice(at + marker.length));
   } else {
-    new SequenceWriter(out, layout).sequence(ts, 0);
+    new SequenceWriter(out, layout, options.secretValues === true).sequence(ts, 0);
   }
   for (const e of hints.epilog ?? []) out.w(nl + e);
   if (layout.indent !== null || hints.declaration) out.w(nl);
@@ -100,6 +114,9 @@ class ChunkWriter {
   private readonly chunks: string[] = [];
   private pieces: string[] = [];
   private size = 0;
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = Infinity) {}
 
   w(s: string): void {
     this.pieces.push(s);
@@ -108,7 +125,14 @@ class ChunkWriter {
   }
 
   private flush(): void {
-    if (this.pieces.length) this.chunks.push(this.pieces.join(''));
+    if (this.pieces.length) {
+      const chunk = this.pieces.join('');
+      this.chunks.push(chunk);
+      if (this.maxBytes !== Infinity) {
+        this.bytes += Buffer.byteLength(chunk, 'utf8');
+        if (this.bytes > this.maxBytes) throw new ExportTooLarge(this.bytes);
+      }
+    }
     this.pieces = [];
     this.size = 0;
   }
@@ -130,6 +154,7 @@ class SequenceWriter {
   constructor(
     private readonly out: ChunkWriter,
     private readonly layout: XmlLayout,
+    private readonly secretValues = false,
   ) {}
 
   sequence(ts: TaskSequence, depth: number): void {
@@ -184,12 +209,12 @@ class SequenceWriter {
       return;
     }
     const children: Part[] = [];
-    const pending = [...extra];
+    let next = 0;
     for (let i = 0; i <= entries.length; i++) {
-      while (pending.length && pending[0][0] <= i) children.push({ raw: pending.shift()![1] });
+      while (next < extra.length && extra[next][0] <= i) children.push({ raw: extra[next++][1] });
       if (i < entries.length) children.push(entries[i]);
     }
-    for (const [, raw] of pending) children.push({ raw });
+    for (; next < extra.length; next++) children.push({ raw: extra[next][1] });
     this.container(name, attrs, children, depth, indent);
   }
 
@@ -200,7 +225,7 @@ class SequenceWriter {
   private variablePart(v: StepVariable): Part {
     // ConfigMgr and MDT both write an empty value as <variable …></variable>.
     // Secrets are never exported (ConfigMgr writes them empty too; the admin re-enters them after import).
-    return { write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.secret ? '' : v.value, '></variable>') };
+    return { write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.secret && !this.secretValues ? '' : v.value, '></variable>') };
   }
 
   private itemPart(item: SequenceItem): Part {
@@ -253,26 +278,32 @@ class SequenceWriter {
   }
 }
 
-/** Lays out children by a recorded order ("referenceList item*3 globalVarList …"), then anything left. */
+/**
+ * Lays out children by a recorded order ("referenceList item*3 globalVarList …"), then anything
+ * left. A count is never expanded beyond the parts there are: the order may come from a JSON file,
+ * and "item*999999999" must cost no more than the items it places.
+ */
 function ordered(order: string | undefined, usual: string[], parts: Record<string, Part[]>): Part[] {
   if (!order) {
     const out: Part[] = [];
     for (const key of usual) for (const p of parts[key] ?? []) out.push(p);
     return out;
   }
-  const next: Record<string, number> = {};
+  const next = new Map<string, number>();
   const out: Part[] = [];
-  for (const key of expandOrder(order)) {
-    const list = parts[key];
-    const i = next[key] ?? 0;
-    if (list && i < list.length) {
-      out.push(list[i]);
-      next[key] = i + 1;
-    }
+  for (const tok of order.split(' ')) {
+    const m = /^(.*)\*(\d+)$/.exec(tok);
+    const key = m ? m[1] : tok;
+    const list = Object.prototype.hasOwnProperty.call(parts, key) ? parts[key] : undefined;
+    if (!list) continue;
+    const i = next.get(key) ?? 0;
+    const take = Math.min(m ? Number(m[2]) : 1, list.length - i);
+    for (let k = 0; k < take; k++) out.push(list[i + k]);
+    next.set(key, i + take);
   }
   for (const key of usual) {
     const list = parts[key] ?? [];
-    for (let i = next[key] ?? 0; i < list.length; i++) out.push(list[i]);
+    for (let i = next.get(key) ?? 0; i < list.length; i++) out.push(list[i]);
   }
   return out;
 }

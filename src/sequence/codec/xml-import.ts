@@ -1,9 +1,10 @@
 /**
  * XML → TaskSequence. Accepts a bare `<sequence>` or the `<SmsTaskSequencePackage>` wrapper
- * (task-sequence-format §1); console export zips are opened by zip-import.ts and end up here.
+ * (task-sequence-format §1); console export zips are opened by console-export.ts and end up here.
  * Nothing is dropped: see the model's notes on raw items and hints.
  */
-import { InputError, locate } from '../input-error.js';
+import { InputError, LineIndex, locate } from '../input-error.js';
+import { conditionDepthError, groupDepthError, MAX_CONDITION_DEPTH, MAX_GROUP_DEPTH, MAX_IMPORT_WARNINGS, validateSequenceLimits } from '../limits.js';
 import type { XmlStreamHandler } from '../xml/reader.js';
 import { parseXml, streamXml } from '../xml/reader.js';
 import type { XmlElement, XmlNode } from '../xml/nodes.js';
@@ -48,9 +49,11 @@ export interface ImportResult {
 export const PACKAGE_ROOT = 'SmsTaskSequencePackage';
 
 export function importXmlText(text: string, input = '<input>'): ImportResult {
-  const builder = new SequenceBuilder(new ImportContext(text), text, input);
+  const builder = new SequenceBuilder(new ImportContext(text, input), text, input);
   const doc = streamXml(text, builder, { input });
   const sequence = builder.result();
+  // Nesting was refused while streaming; what only the whole tree shows (path lengths) is checked here.
+  validateSequenceLimits(sequence, input);
   const hints: SequenceXmlHints = sequence.xml ?? {};
   hints.indent = doc.layout.indent;
   if (doc.layout.newline !== '\n') hints.newline = doc.layout.newline;
@@ -59,20 +62,48 @@ export function importXmlText(text: string, input = '<input>'): ImportResult {
   if (doc.prolog.length) hints.prolog = doc.prolog.map((n) => writeFragment(n));
   if (doc.epilog.length) hints.epilog = doc.epilog.map((n) => writeFragment(n));
   sequence.xml = hints;
-  return { sequence, warnings: builder.ctx.warnings };
+  return { sequence, warnings: builder.ctx.finishWarnings() };
 }
 
-/** The name of a document's root element, found without reading the document. */
+/**
+ * The name of a document's root element, found without reading the document: the first `<name`
+ * in the first 64 KiB that is not inside a processing instruction or comment. One pass (a regex
+ * with lazy `[\s\S]*?` rescans to the end for every unterminated `<?`, quadratic in the head).
+ */
 export function rootElementName(text: string): string | undefined {
-  const head = text.slice(0, 65536).replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ' ');
-  return /<([A-Za-z_:][\w:.-]*)/.exec(head)?.[1];
+  const head = text.slice(0, 65536);
+  let noPiEnd = false;
+  let noCommentEnd = false;
+  let i = 0;
+  while (true) {
+    const lt = head.indexOf('<', i);
+    if (lt === -1) return undefined;
+    if (head.startsWith('<?', lt) && !noPiEnd) {
+      const end = head.indexOf('?>', lt + 2);
+      if (end !== -1) {
+        i = end + 2;
+        continue;
+      }
+      noPiEnd = true;
+    } else if (head.startsWith('<!--', lt) && !noCommentEnd) {
+      const end = head.indexOf('-->', lt + 4);
+      if (end !== -1) {
+        i = end + 3;
+        continue;
+      }
+      noCommentEnd = true;
+    }
+    const m = /^<([A-Za-z_:][\w:.-]*)/.exec(head.slice(lt, lt + 1024));
+    if (m) return m[1];
+    i = lt + 1;
+  }
 }
 
 type Frame =
   | { kind: 'package'; el: XmlElement }
   | { kind: 'sequenceData'; el: XmlElement; seen: boolean }
   | { kind: 'sequence'; seq: TaskSequence; hints: SequenceXmlHints; order: string[] }
-  | { kind: 'group'; group: Group; hints: NodeXmlHints; order: string[] };
+  | { kind: 'group'; group: Group; hints: NodeXmlHints; order: string[]; depth: number };
 
 /**
  * Builds the model while the reader streams: `<sequence>` and `<group>` are streamed, everything
@@ -139,11 +170,14 @@ class SequenceBuilder implements XmlStreamHandler {
       case 'sequence':
       case 'group':
         if (el.name === 'group') {
+          // Refused as it opens, before anything below it is read (limits.ts).
+          const depth = top.kind === 'group' ? top.depth + 1 : 1;
+          if (depth > MAX_GROUP_DEPTH) throw groupDepthError(this.input, '', locate(this.source, el.offset));
           const hints: NodeXmlHints = {};
           const group = { kind: 'group', name: '', items: [] } as unknown as Group;
           this.ctx.attrs(el, GROUP_ATTRIBUTES, group, hints);
           if (getAttribute(el, 'name') === undefined) this.ctx.warn(el, '<group> has no name attribute');
-          this.frames.push({ kind: 'group', group, hints, order: [] });
+          this.frames.push({ kind: 'group', group, hints, order: [], depth });
           return false;
         }
         return true;
@@ -268,12 +302,31 @@ function describeRoot(root: XmlElement): string {
 
 class ImportContext {
   readonly warnings: ImportWarning[] = [];
+  private readonly lines: LineIndex;
 
-  constructor(private readonly source: string) {}
+  constructor(
+    source: string,
+    private readonly input: string,
+  ) {
+    this.lines = new LineIndex(source);
+  }
+
+  /** Warnings past MAX_IMPORT_WARNINGS, only counted (a file with a problem on every step). */
+  private dropped = 0;
 
   warn(el: XmlElement | undefined, message: string): void {
-    const loc = el && el.offset >= 0 ? locate(this.source, el.offset) : undefined;
+    if (this.warnings.length >= MAX_IMPORT_WARNINGS) {
+      this.dropped++;
+      return;
+    }
+    const loc = el && el.offset >= 0 ? this.lines.locate(el.offset) : undefined;
     this.warnings.push({ at: loc ? `${loc.line}:${loc.column}` : '', message });
+  }
+
+  finishWarnings(): ImportWarning[] {
+    if (this.dropped) this.warnings.push({ at: '', message: `… and ${this.dropped.toLocaleString('en-US')} more warnings (the first ${MAX_IMPORT_WARNINGS.toLocaleString('en-US')} are listed)` });
+    this.dropped = 0;
+    return this.warnings;
   }
 
   attrs(el: XmlElement, spec: Parameters<typeof readAttributes>[1], target: object, hints: NodeXmlHints): void {
@@ -356,19 +409,21 @@ class ImportContext {
   }
 
   condition(el: XmlElement): Condition {
-    const cond: Condition = { operands: this.operands(el) };
+    const cond: Condition = { operands: this.operands(el, 0) };
     if (el.attributes.length) cond.extraAttributes = Object.fromEntries(el.attributes);
     return cond;
   }
 
-  private operands(el: XmlElement): ConditionNode[] {
+  /** `depth`: operators around `el` (recursion is bounded by MAX_CONDITION_DEPTH, limits.ts). */
+  private operands(el: XmlElement, depth: number): ConditionNode[] {
     const out: ConditionNode[] = [];
     for (const c of el.children) {
       if (c.kind === 'element' && c.name === 'operator') {
+        if (depth + 1 > MAX_CONDITION_DEPTH) throw conditionDepthError(this.input, '', c.offset >= 0 ? this.lines.locate(c.offset) : undefined);
         const hints: NodeXmlHints = {};
         const op = { kind: 'operator', operator: '', operands: [] } as unknown as ConditionNode & { operands: ConditionNode[] };
         this.attrs(c, OPERATOR_ATTRIBUTES, op, hints);
-        op.operands = this.operands(c);
+        op.operands = this.operands(c, depth + 1);
         if (Object.keys(hints).length) (op as { xml?: NodeXmlHints }).xml = hints;
         out.push(op);
       } else if (c.kind === 'element' && c.name === 'expression') {
@@ -425,21 +480,11 @@ function compressOrder(order: string[]): string {
   return out.join(' ');
 }
 
-export function expandOrder(order: string): string[] {
-  const out: string[] = [];
-  for (const tok of order.split(' ')) {
-    const m = /^(.*)\*(\d+)$/.exec(tok);
-    if (m) for (let k = 0; k < Number(m[2]); k++) out.push(m[1]);
-    else out.push(tok);
-  }
-  return out;
-}
-
 /** A `<condition>` element on its own (as Set Dynamic Variables rules carry them) → model. */
 export function importConditionXml(xml: string, input = 'condition'): Condition {
   const root = parseXml(xml, { input }).root;
   if (root.name !== 'condition') {
     throw new InputError({ input, rule: `expected a <condition> element, found <${root.name}>` });
   }
-  return new ImportContext(xml).condition(root);
+  return new ImportContext(xml, input).condition(root);
 }

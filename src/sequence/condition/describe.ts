@@ -43,9 +43,16 @@ function shortHive(keyPath: string): string {
   return (HIVES[m[1].toLowerCase()] ?? m[1]) + (m[2] ?? '');
 }
 
-/** Comments inside a condition carry no meaning: they are neither shown nor compared. */
+/**
+ * Comments inside a condition carry no meaning: they are neither shown nor compared. A raw node
+ * is comments only when, trimmed, it is empty or starts with `<!--` and ends with `-->` (what
+ * /^\s*(<!--[\s\S]*-->\s*)*$/ accepts, tested without that regex's exponential backtracking on
+ * text such as `<!---->` repeated and then something else).
+ */
 function isComment(node: ConditionNode): boolean {
-  return node.kind === 'raw' && /^\s*(<!--[\s\S]*-->\s*)*$/.test(node.xml);
+  if (node.kind !== 'raw') return false;
+  const t = node.xml.trim();
+  return t === '' || (t.length >= 7 && t.startsWith('<!--') && t.endsWith('-->'));
 }
 
 /** Indentation inside preserved XML changes with the layout; collapse it. */
@@ -53,9 +60,13 @@ function collapseXml(xml: string): string {
   return xml.replace(/>\s+</g, '><').replace(/\s+/g, ' ').trim();
 }
 
-/** WQL and paths may be wrapped over lines in MDT files; a line break reads as a space. */
-function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+/**
+ * WQL and paths may be wrapped over lines in MDT files; a line break reads as a space: each run of
+ * white space holding a line break becomes one space. (A regex of optional space, line breaks,
+ * optional space would backtrack quadratically over a long run of spaces without a line break.)
+ */
+export function oneLine(s: string, replacement = ' '): string {
+  return s.replace(/\s+/g, (ws) => (ws.includes('\n') || ws.includes('\r') ? replacement : ws)).trim();
 }
 
 /** Multiple top-level operands are AND-ed. */
@@ -222,7 +233,8 @@ function flatten(kind: string, operands: ConditionNode[]): Key[] {
   for (const n of operands) {
     if (isComment(n)) continue;
     if (n.kind === 'operator' && n.operator.trim().toLowerCase() === kind) {
-      out.push(...flatten(kind, n.operands));
+      // A loop, not push(...): spreading a huge operand list overflows the stack.
+      for (const k of flatten(kind, n.operands)) out.push(k);
       continue;
     }
     out.push(nodeKey(n));

@@ -216,14 +216,19 @@ function variableDeltas(
   secretsB: Set<string>,
 ): VariableDelta[] {
   const out: VariableDelta[] = [];
-  const pending = new Map<string, StepVariable[]>();
+  // Per name: A's variables in order and how many are taken (push and an index: copying or
+  // shifting the list would be quadratic in a step that repeats one name many times).
+  const pending = new Map<string, { list: StepVariable[]; next: number }>();
   for (const v of va ?? []) {
     const k = v.name.trim().toLowerCase();
-    pending.set(k, [...(pending.get(k) ?? []), v]);
+    const q = pending.get(k);
+    if (q) q.list.push(v);
+    else pending.set(k, { list: [v], next: 0 });
   }
   for (const y of vb ?? []) {
     const k = y.name.trim().toLowerCase();
-    const x = pending.get(k)?.shift();
+    const q = pending.get(k);
+    const x = q && q.next < q.list.length ? q.list[q.next++] : undefined;
     const field = y.name.trim();
     if (!x) {
       out.push({ field, aspect: 'added', before: null, after: displayValue(y, secretsB) });
@@ -236,8 +241,11 @@ function variableDeltas(
       out.push({ field, aspect: 'property', before: x.property?.trim() || null, after: y.property?.trim() || null });
     }
   }
-  for (const rest of pending.values()) {
-    for (const x of rest) out.push({ field: x.name.trim(), aspect: 'removed', before: displayValue(x, secretsA), after: null });
+  for (const q of pending.values()) {
+    for (let i = q.next; i < q.list.length; i++) {
+      const x = q.list[i];
+      out.push({ field: x.name.trim(), aspect: 'removed', before: displayValue(x, secretsA), after: null });
+    }
   }
   return out;
 }
@@ -340,9 +348,13 @@ function referenceText(r: ContentReference): string {
 
 const CLIP = 160;
 
-/** One line, bounded: values can be scripts or whole rule documents. */
+/**
+ * One line, bounded: values can be scripts or whole rule documents. Each run of white space that
+ * holds a line break becomes ⏎ (replaced run by run: a regex of optional space around line breaks
+ * backtracks quadratically over a long run of spaces).
+ */
 function clip(s: string): string {
-  const one = s.replace(/\s*[\r\n]+\s*/g, ' ⏎ ');
+  const one = s.replace(/\s+/g, (ws) => (ws.includes('\n') || ws.includes('\r') ? ' ⏎ ' : ws));
   return one.length > CLIP ? `${one.slice(0, CLIP - 1)}…` : one;
 }
 

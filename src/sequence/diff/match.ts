@@ -21,6 +21,16 @@
  * Then `movedNodes` decides which pairs moved: a different parent, or — within the same parent —
  * not on the longest increasing run of paired siblings (so siblings that merely shifted because of
  * an insertion, removal or another move are not reported).
+ *
+ * Bounded work. The alignment is quadratic in the children of a group and the assignments are
+ * cubic in the items left over, so the matching counts its work (table cells, pairs scored,
+ * assignment size cubed) against DIFF_WORK_BUDGET, about a second. Real diffs — hundreds of items,
+ * or thousands with a few edits — stay far inside it and are matched as described. Past it, or for
+ * a children list whose alignment table would exceed ALIGN_MAX_CELLS, what is left is matched in
+ * linear time: identical items in document order, then each bucket (same place, same content,
+ * same name) first come first served, without the assignment, the restarts, step 2e and step 3.
+ * That may report a rename as removed + added, never a wrong change; `movedNodes` is exact either
+ * way (O(n log n)).
  */
 import type { Group, Step, TaskSequence } from '../model/task-sequence.js';
 import { walkItems } from '../model/walk.js';
@@ -128,6 +138,13 @@ export function sameParent(m: Matching, a: TreeNode, b: TreeNode): boolean {
   return m.ab.get(a.parent) === b.parent;
 }
 
+/** Work units the exact matching may spend (see the header); deterministic, not a time limit. */
+export const DIFF_WORK_BUDGET = 60_000_000;
+/** Largest alignment table (children of A × children of B) computed exactly. */
+export const ALIGN_MAX_CELLS = 4_000_000;
+/** Linear mode: candidates tried per item in one bucket before giving up on it. */
+const LINEAR_TRIES = 8;
+
 interface Bucket {
   /** Nodes (of one kind) with equal bucket values are candidates for each other; absent = all pairs. */
   of?: (n: TreeNode) => string;
@@ -135,7 +152,31 @@ interface Bucket {
 }
 
 class Matcher {
+  /** Work spent so far (DIFF_WORK_BUDGET). */
+  private work = 0;
+  /** The budget ran out: everything from here on is linear. */
+  private linear = false;
+  /** inGap bounds of an A node, valid while no pair is linked (one scoring pass). */
+  private gaps = new Map<TreeNode, [number, number]>();
+
   constructor(private readonly m: Matching) {}
+
+  /** Spends `cost` if the budget allows it; otherwise switches to linear matching. */
+  private afford(cost: number): boolean {
+    if (this.linear) return false;
+    if (this.work + cost > DIFF_WORK_BUDGET) {
+      this.linear = true;
+      return false;
+    }
+    this.work += cost;
+    return true;
+  }
+
+  /** Whether work counted while doing it has passed the budget (then linear from here on). */
+  private exhausted(): boolean {
+    if (!this.linear && this.work > DIFF_WORK_BUDGET) this.linear = true;
+    return this.linear;
+  }
 
   run(): void {
     this.align(undefined, undefined);
@@ -165,8 +206,49 @@ class Matcher {
     ];
     // Restart from the strongest evidence after every success: a new pair of groups may settle
     // its children, which in turn is evidence for the next phases.
-    for (let i = 0; i < phases.length; ) i = phases[i]() ? 0 : i + 1;
+    for (let i = 0; i < phases.length && !this.linear; ) i = phases[i]() ? 0 : i + 1;
+    if (this.linear) {
+      // Same evidence, strongest first, each pass once and first come first served.
+      this.linearByBucket('group', [identity, content, settings]);
+      this.groupsByChildren();
+      this.linearByBucket('step', [identity, content]);
+      this.linearByBucket('group', [name]);
+      this.linearByBucket('step', [{ of: (n) => n.key }, name]);
+      return;
+    }
     this.uncross();
+  }
+
+  /**
+   * Linear matching: per bucket, free B nodes queue by bucket value in document order, and each
+   * free A node (document order) takes the first acceptable one among the next few.
+   */
+  private linearByBucket(kind: 'group' | 'step', buckets: Bucket[]): void {
+    for (const bucket of buckets) {
+      if (!bucket.of) continue;
+      const queues = new Map<string, { list: TreeNode[]; next: number }>();
+      for (const y of this.m.b.nodes) {
+        if (y.item.kind !== kind || !this.free(y)) continue;
+        const k = bucket.of(y);
+        const q = queues.get(k);
+        if (q) q.list.push(y);
+        else queues.set(k, { list: [y], next: 0 });
+      }
+      for (const x of this.m.a.nodes) {
+        if (x.item.kind !== kind || !this.free(x)) continue;
+        const q = queues.get(bucket.of(x));
+        if (!q) continue;
+        while (q.next < q.list.length && !this.free(q.list[q.next])) q.next++;
+        for (let k = q.next, tries = 0; k < q.list.length && tries < LINEAR_TRIES; k++) {
+          const y = q.list[k];
+          if (!this.free(y)) continue;
+          tries++;
+          if (bucket.accept && !bucket.accept(x, y)) continue;
+          this.link(x, y);
+          break;
+        }
+      }
+    }
   }
 
   /**
@@ -188,11 +270,15 @@ class Matcher {
       for (const x of pa ? pa.children : this.m.a.roots) {
         const y = this.m.ab.get(x);
         if (!y || y.parent !== pb || y.key !== x.key) continue;
-        byKey.set(x.key, [...(byKey.get(x.key) ?? []), [x, y]]);
+        const list = byKey.get(x.key);
+        if (list) list.push([x, y]);
+        else byKey.set(x.key, [[x, y]]);
       }
       for (const pairs of byKey.values()) {
         const bs = pairs.map((p) => p[1]).sort((p, q) => p.index - q.index);
         if (pairs.every((p, k) => p[1] === bs[k])) continue;
+        // Two costs of the whole matching: stop uncrossing when the budget is spent.
+        if (!this.afford(2 * 20 * (this.m.ab.size + 1))) return;
         const before = cost();
         const relink = (list: Array<[TreeNode, TreeNode]>): void => {
           for (const [x, y] of list) {
@@ -227,6 +313,11 @@ class Matcher {
     const la = pa ? pa.children : this.m.a.roots;
     const lb = pb ? pb.children : this.m.b.roots;
     if (!la.length || !lb.length) return;
+    const cells = la.length * lb.length;
+    if (cells > ALIGN_MAX_CELLS || !this.afford(cells)) {
+      this.alignLinear(la, lb);
+      return;
+    }
     // Only identical pairs are linked here; likely pairs (same key but edited, or same content but
     // renamed) weigh a little, so that of two equally long alignments the one that keeps such an
     // item in order wins.
@@ -262,6 +353,29 @@ class Matcher {
   }
 
   /**
+   * Alignment in linear time, for lists too long for the table: identical free items (same key,
+   * content and options) paired in document order. Not necessarily an increasing run — movedNodes
+   * reports what crosses as moved.
+   */
+  private alignLinear(la: TreeNode[], lb: TreeNode[]): void {
+    const queues = new Map<string, { list: TreeNode[]; next: number }>();
+    for (const y of lb) {
+      if (!this.free(y)) continue;
+      const k = `${y.key}\u0000${y.exact}`;
+      const q = queues.get(k);
+      if (q) q.list.push(y);
+      else queues.set(k, { list: [y], next: 0 });
+    }
+    const pairs: Array<[TreeNode, TreeNode]> = [];
+    for (const x of la) {
+      if (!this.free(x)) continue;
+      const q = queues.get(`${x.key}\u0000${x.exact}`);
+      if (q && q.next < q.list.length) pairs.push([x, q.list[q.next++]]);
+    }
+    for (const [x, y] of pairs) this.link(x, y, true);
+  }
+
+  /**
    * How well b fits where a was (> 0), summing: identical content (most), same name, similar
    * content (as much as a name: a name taken over by another item is weak evidence when nothing
    * else matches), same parent (paired parents; less when both parents are still unpaired, as
@@ -284,18 +398,30 @@ class Matcher {
     );
   }
 
-  /** b (a child of a's parent's partner) lies between the partners of a's nearest paired siblings. */
+  /**
+   * b (a child of a's parent's partner) lies between the partners of a's nearest paired siblings.
+   * The bounds depend on a alone (b's parent is a's parent's partner) and on the pairs, which do
+   * not change while a pass scores candidates: they are computed once per A node and pass.
+   */
   private inGap(a: TreeNode, b: TreeNode): boolean {
-    const la = a.parent ? a.parent.children : this.m.a.roots;
-    const partnerIndex = (n: TreeNode): number | undefined => {
-      const p = this.m.ab.get(n);
-      return p && p.parent === b.parent ? p.index : undefined;
-    };
-    let lo = -1;
-    for (let k = a.index - 1; k >= 0 && lo === -1; k--) lo = partnerIndex(la[k]) ?? -1;
-    let hi = Infinity;
-    for (let k = a.index + 1; k < la.length && hi === Infinity; k++) hi = partnerIndex(la[k]) ?? Infinity;
-    return lo < b.index && b.index < hi;
+    let gap = this.gaps.get(a);
+    if (!gap) {
+      const la = a.parent ? a.parent.children : this.m.a.roots;
+      const partnerIndex = (n: TreeNode): number | undefined => {
+        const p = this.m.ab.get(n);
+        return p && p.parent === b.parent ? p.index : undefined;
+      };
+      let lo = -1;
+      let k = a.index - 1;
+      for (; k >= 0 && lo === -1; k--) lo = partnerIndex(la[k]) ?? -1;
+      let hi = Infinity;
+      let j = a.index + 1;
+      for (; j < la.length && hi === Infinity; j++) hi = partnerIndex(la[j]) ?? Infinity;
+      this.work += a.index - k + j - a.index;
+      gap = [lo, hi];
+      this.gaps.set(a, gap);
+    }
+    return gap[0] < b.index && b.index < gap[1];
   }
 
   /**
@@ -307,6 +433,10 @@ class Matcher {
     const as = this.m.a.nodes.filter((n) => n.item.kind === kind && this.free(n));
     const bs = this.m.b.nodes.filter((n) => n.item.kind === kind && this.free(n));
     if (!as.length || !bs.length) return false;
+    // Weights for every pair and every bucket, and the assignment (cubic in the larger side).
+    const size = Math.max(as.length, bs.length);
+    if (!this.afford(as.length * bs.length * (buckets.length + 1) + size * size * size)) return false;
+    this.gaps.clear();
     const weights = as.map(() => new Array<number>(bs.length).fill(0));
     let any = false;
     for (const bucket of buckets) {
@@ -320,13 +450,16 @@ class Matcher {
           else byValue.set(k, [j]);
         });
       }
-      as.forEach((x, i) => {
+      for (let i = 0; i < as.length; i++) {
+        const x = as[i];
         for (const j of bucket.of ? (byValue.get(bucket.of(x)) ?? []) : all) {
           if (weights[i][j] > 0 || (bucket.accept && !bucket.accept(x, bs[j]))) continue;
           weights[i][j] = this.contextScore(x, bs[j]) + (bonus ? bonus(x, bs[j]) : 0);
           any = true;
         }
-      });
+        // Scores of groups compare their children: counted as they go.
+        if (this.exhausted()) return false;
+      }
     }
     if (!any) return false;
     const pairs = maxWeightMatching(weights).map(([i, j]): [number, TreeNode, TreeNode] => [weights[i][j], as[i], bs[j]]);
@@ -345,7 +478,8 @@ class Matcher {
       if (!this.free(x) || !this.free(y)) continue;
       this.link(x, y);
       linked = true;
-      if (x.item.kind === 'group') break;
+      // Linear mode does not start over: it takes every pair in one pass.
+      if (x.item.kind === 'group' && !this.linear) break;
     }
     return linked;
   }
@@ -353,6 +487,8 @@ class Matcher {
   /** An unpaired group whose children now sit in one unpaired group of B is that group. */
   private groupsByChildren(): boolean {
     const candidates: Array<[number, TreeNode, TreeNode]> = [];
+    const linear = this.linear;
+    this.gaps.clear();
     for (const ga of this.m.a.nodes) {
       if (ga.item.kind !== 'group' || !this.free(ga) || !ga.children.length) continue;
       const tally = new Map<TreeNode, number>();
@@ -360,13 +496,17 @@ class Matcher {
         const p = this.m.ab.get(c)?.parent;
         if (p && this.free(p)) tally.set(p, (tally.get(p) ?? 0) + 1);
       }
+      this.work += ga.children.length;
       // Most of ga's children went to gb, or most of gb's came from ga (ga also lost some
       // elsewhere); more shared children first.
       for (const [gb, count] of tally) {
         if (count * 2 >= Math.min(ga.children.length, gb.children.length)) {
-          candidates.push([count * 1_000_000 + this.contextScore(ga, gb), ga, gb]);
+          // Linear mode ranks by shared children alone (the context score compares children).
+          candidates.push([count * 1_000_000 + (linear ? 0 : this.contextScore(ga, gb)), ga, gb]);
         }
       }
+      // Out of budget while scoring: this pass was not linear, so it is dropped (the caller goes on linearly).
+      if (!linear && this.exhausted()) return false;
     }
     return this.greedy(candidates);
   }
@@ -384,13 +524,25 @@ class Matcher {
         const p = this.m.ab.get(n);
         return p && p.parent === pb ? p.index : undefined;
       });
+      // The partners of the nearest paired neighbours bound where la[i] may have stayed: the
+      // nearest anchors before and after each position, in two passes.
+      const before = new Array<number>(la.length);
+      const after = new Array<number>(la.length);
+      for (let i = 0, last = -1; i < la.length; i++) {
+        before[i] = last;
+        if (anchor[i] !== undefined) last = anchor[i]!;
+      }
+      for (let i = la.length - 1, next = lb.length; i >= 0; i--) {
+        after[i] = next;
+        if (anchor[i] !== undefined) next = anchor[i]!;
+      }
+      let pairs = 0;
+      for (let i = 0; i < la.length; i++) if (this.free(la[i])) pairs += Math.max(0, after[i] - before[i] - 1);
+      if (!this.afford(la.length + pairs * 20)) return false;
       for (let i = 0; i < la.length; i++) {
         if (!this.free(la[i])) continue;
-        // The partners of the nearest paired neighbours bound where la[i] may have stayed.
-        const before = anchor.slice(0, i).filter((x) => x !== undefined);
-        const after = anchor.slice(i + 1).find((x) => x !== undefined);
-        const lo = before.length ? before[before.length - 1]! : -1;
-        const hi = after ?? lb.length;
+        const lo = before[i];
+        const hi = after[i];
         for (let j = lo + 1; j < hi; j++) {
           const y = lb[j];
           if (!this.free(y) || y.item.kind !== la[i].item.kind || typeKey(y.item) !== typeKey(la[i].item)) continue;
@@ -432,6 +584,7 @@ class Matcher {
     // An empty group is contained in anything (it only gained children); two empty groups are no
     // evidence on their own.
     if (base === 0) return relativeTo === 'min' ? 1 : 0;
+    this.work += a.children.length + b.children.length;
     const paired = a.children.filter((c) => this.m.ab.get(c)?.parent === b).length;
     const keys = new Map<string, number>();
     for (const c of a.children) keys.set(c.key, (keys.get(c.key) ?? 0) + 1);
@@ -467,16 +620,33 @@ export function movedNodes(m: Matching): Map<TreeNode, 'parent' | 'order'> {
     pairs.sort((p, q) => p[1].index - q[1].index);
     // Heaviest increasing run of A positions, in B order; aligned pairs weigh slightly more so
     // that, of two equally long runs, the one the alignment chose stays and the other "moved".
+    // best[i] = w(i) + the best of the earlier pairs (j < i) with a smaller A position, the
+    // earliest such j on ties: a prefix maximum over A positions in a Fenwick tree, O(n log n).
     const n = pairs.length;
     const best = new Array<number>(n);
     const prev = new Array<number>(n).fill(-1);
+    let positions = 0;
+    for (const p of pairs) positions = Math.max(positions, p[0].index + 1);
+    const treeBest = new Float64Array(positions + 1);
+    const treeAt = new Int32Array(positions + 1).fill(-1);
+    // (value, index) pairs: the larger value, then the smaller index.
+    const better = (v: number, j: number, bv: number, bj: number): boolean => bj === -1 || v > bv || (v === bv && j < bj);
     for (let i = 0; i < n; i++) {
       const w = 1000 + (m.aligned.has(pairs[i][0]) ? 1 : 0);
-      best[i] = w;
-      for (let j = 0; j < i; j++) {
-        if (pairs[j][0].index < pairs[i][0].index && best[j] + w > best[i]) {
-          best[i] = best[j] + w;
-          prev[i] = j;
+      let bv = 0;
+      let bj = -1;
+      for (let k = pairs[i][0].index; k > 0; k -= k & -k) {
+        if (treeAt[k] !== -1 && better(treeBest[k], treeAt[k], bv, bj)) {
+          bv = treeBest[k];
+          bj = treeAt[k];
+        }
+      }
+      best[i] = w + (bj === -1 ? 0 : bv);
+      prev[i] = bj;
+      for (let k = pairs[i][0].index + 1; k <= positions; k += k & -k) {
+        if (better(best[i], i, treeBest[k], treeAt[k])) {
+          treeBest[k] = best[i];
+          treeAt[k] = i;
         }
       }
     }

@@ -6,7 +6,7 @@ import type { Step, StepVariable } from '../model/task-sequence.js';
 import { isTrue, variableValue } from '../model/options.js';
 
 export { MASK as SECRET_MASK, isSecretVariable } from '../secrets.js';
-import { MASK as SECRET_MASK, isSecretVariable } from '../secrets.js';
+import { MASK as SECRET_MASK, isSecretVariable, tooManyToSearch } from '../secrets.js';
 
 /** Lower-cased names of the step's variables whose values are secret. */
 export function secretVariablesOf(step: Step): Set<string> {
@@ -49,8 +49,11 @@ export function secretValuesOf(step: Step, secrets: Set<string>): string[] {
  */
 export function displayAction(action: string, values: string[]): string {
   let out = action;
+  const unique = [...new Set(values)];
+  // Searching a long command line for each of thousands of values is quadratic: hide it whole.
+  if (tooManyToSearch(action, unique)) return SECRET_MASK;
   // Longest first, so a secret that contains another is masked whole.
-  for (const value of [...values].sort((x, y) => y.length - x.length)) {
+  for (const value of unique.sort((x, y) => y.length - x.length)) {
     if (!out.includes(value)) continue;
     // A very short secret would mask unrelated characters; hide the whole line instead.
     if (value.length < 4) return SECRET_MASK;

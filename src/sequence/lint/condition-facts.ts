@@ -46,25 +46,31 @@ export function requiredTests(condition: Condition | undefined): VariableTest[] 
   return out;
 }
 
-/** Every expression anywhere in the condition, with whether it sits under a `not`. */
-export function* allExpressions(condition: Condition | undefined): Generator<ConditionExpression> {
-  const stack: ConditionNode[] = condition ? [...condition.operands] : [];
+/**
+ * Every node of the condition in document order (pre-order), without recursion. The stack holds
+ * the nodes still to visit in reverse, so each step is a pop and a push per child (shift/unshift
+ * would make a condition with many operands quadratic, and spreading them can overflow the stack).
+ */
+function* allNodes(condition: Condition | undefined): Generator<ConditionNode> {
+  const stack: ConditionNode[] = [];
+  const pushReversed = (nodes: ConditionNode[]): void => {
+    for (let i = nodes.length - 1; i >= 0; i--) stack.push(nodes[i]);
+  };
+  if (condition) pushReversed(condition.operands);
   while (stack.length) {
-    const n = stack.shift()!;
-    if (n.kind === 'expression') yield n;
-    else if (n.kind === 'operator') stack.unshift(...n.operands);
+    const n = stack.pop()!;
+    yield n;
+    if (n.kind === 'operator') pushReversed(n.operands);
   }
 }
 
+/** Every expression anywhere in the condition, in document order. */
+export function* allExpressions(condition: Condition | undefined): Generator<ConditionExpression> {
+  for (const n of allNodes(condition)) if (n.kind === 'expression') yield n;
+}
+
 export function* allOperators(condition: Condition | undefined): Generator<ConditionNode & { kind: 'operator' }> {
-  const stack: ConditionNode[] = condition ? [...condition.operands] : [];
-  while (stack.length) {
-    const n = stack.shift()!;
-    if (n.kind === 'operator') {
-      yield n;
-      stack.unshift(...n.operands);
-    }
-  }
+  for (const n of allNodes(condition)) if (n.kind === 'operator') yield n;
 }
 
 /** Is the condition made of nothing but the given tests (so it is false exactly when one of them is)? */

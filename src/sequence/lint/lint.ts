@@ -5,7 +5,7 @@
  */
 import { namesPackage } from '../content-references.js';
 import { stepTypeOf } from '../catalog/index.js';
-import type { SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
+import type { Group, SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
 import { isDisabled, isTrue, runInOf, variableValue } from '../model/options.js';
 import type { ItemVisit } from '../model/walk.js';
 import { pathText, walkItems } from '../model/walk.js';
@@ -92,7 +92,9 @@ export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintF
     findings.push({ rule, severity, path: typeof path === 'string' ? path : pathText(path), message, hint });
   };
   const visits = [...walkItems(ts)];
-  const byPath = new Map(visits.map((v) => [pathText(v.path), v]));
+  // Each item's enclosing group, to walk up to the ancestors' conditions (not a map keyed by path
+  // text: that would hold every item's whole path, which grows with depth times names).
+  const parents = new Map<Group | Step, Group | undefined>(visits.map((v) => [v.item, v.parent]));
 
   checkNamesAndStructure(ts.items, [], add);
   for (const v of visits) {
@@ -102,7 +104,7 @@ export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintF
         add(f.severity === 'error' ? 'condition-invalid' : conditionRuleId(f.rule), f.severity, v.path, f.message, f.hint ?? 'see docs/lint-rules.md');
       }
     }
-    if (v.item.kind === 'step') checkStep(v as ItemVisit & { item: Step }, add, byPath);
+    if (v.item.kind === 'step') checkStep(v as ItemVisit & { item: Step }, add, parents);
   }
   checkEnvironments(ts, add);
   checkUserState(visits, add);
@@ -182,7 +184,7 @@ function checkConditions(v: ItemVisit, add: Add): void {
   }
 }
 
-function checkStep(v: ItemVisit & { item: Step }, add: Add, byPath: Map<string, ItemVisit>): void {
+function checkStep(v: ItemVisit & { item: Step }, add: Add, parents: Map<Group | Step, Group | undefined>): void {
   const step = v.item;
   const def = stepTypeOf(step.type);
   if (step.successCodeList !== undefined && !/^\s*-?\d+(\s+-?\d+)*\s*$/.test(step.successCodeList)) {
@@ -206,22 +208,21 @@ function checkStep(v: ItemVisit & { item: Step }, add: Add, byPath: Map<string, 
       add('install-application-empty', 'error', v.path, 'Install Application lists no applications and no base variable name', 'add the applications to install, or set "install applications according to dynamic variable list"');
     }
   }
-  if (isType(step, T.partition)) checkPartitionGuards(v, add, byPath);
+  if (isType(step, T.partition)) checkPartitionGuards(v, add, parents);
   checkSecrets(v, add);
 }
 
 /** Conditions required by the step and all its ancestors (each must hold for the step to run). */
-function effectiveTests(v: ItemVisit, byPath: Map<string, ItemVisit>): ReturnType<typeof requiredTests> {
+function effectiveTests(v: ItemVisit, parents: Map<Group | Step, Group | undefined>): ReturnType<typeof requiredTests> {
   const tests = requiredTests(v.item.condition);
-  for (let i = v.path.length - 1; i > 0; i--) {
-    const parent = byPath.get(pathText(v.path.slice(0, i)));
-    if (parent) tests.push(...requiredTests(parent.item.condition));
+  for (let g = v.parent; g; g = parents.get(g)) {
+    for (const t of requiredTests(g.condition)) tests.push(t);
   }
   return tests;
 }
 
-function checkPartitionGuards(v: ItemVisit & { item: Step }, add: Add, byPath: Map<string, ItemVisit>): void {
-  const tests = effectiveTests(v, byPath);
+function checkPartitionGuards(v: ItemVisit & { item: Step }, add: Add, parents: Map<Group | Step, Group | undefined>): void {
+  const tests = effectiveTests(v, parents);
   const has = (variable: string, pred: (op: string, value: string) => boolean): boolean =>
     tests.some((t) => t.variable.toLowerCase() === variable && pred(t.operator.toLowerCase(), t.value.toLowerCase()));
   // MDT's bare-metal scenario test covers all three (the disk holds nothing to keep).
@@ -332,26 +333,33 @@ function checkUserState(visits: ItemVisit[], add: Add): void {
   const enabled = visits.filter((v) => v.item.kind === 'step' && !v.underDisabled) as Array<ItemVisit & { item: Step }>;
   const captures = enabled.filter((v) => isType(v.item, T.capture));
   const restores = enabled.filter((v) => isType(v.item, T.restore));
-  for (const c of captures) {
-    const mode = (variableValue(c.item, 'OSDMigrateMode') ?? 'Simple').trim().toLowerCase();
-    if (mode !== 'simple') continue; // Advanced: the admin chose profiles and config files
+  // Advanced mode: the admin chose profiles and config files.
+  const simple = captures.filter((c) => (variableValue(c.item, 'OSDMigrateMode') ?? 'Simple').trim().toLowerCase() === 'simple');
+  if (simple.length) {
+    // One finding per restore (naming the first such capture), not one per capture and restore:
+    // that would be quadratic in a task sequence with many of both.
+    const first = `"${pathText(simple[0].path)}"${simple.length > 1 ? ` (and ${simple.length - 1} other capture step${simple.length > 2 ? 's' : ''})` : ''}`;
     for (const r of restores) {
       if (!isTrue(variableValue(r.item, 'OSDMigrateLocalAccounts'))) {
         add(
           'capture-all-profiles-without-local-accounts',
           'warning',
           r.path,
-          `"${pathText(c.path)}" captures all user profiles, but this step does not restore local computer user profiles`,
+          `${first} captures all user profiles, but this step does not restore local computer user profiles`,
           'if any local (non-domain) account has a profile, the restore fails (osd-features §1.2, a wizard default): tick "Restore local computer user profiles" and give a password, or capture with custom options',
         );
       }
     }
   }
-  // Every Request needs a matching Release (task-sequence-format §8.16).
-  const requests = enabled.filter((v) => isType(v.item, T.request));
-  for (const r of requests) {
-    const idx = enabled.indexOf(r);
-    if (!enabled.slice(idx + 1).some((v) => isType(v.item, T.release))) {
+  // Every Request needs a matching Release (task-sequence-format §8.16): one after it.
+  let lastRelease = -1;
+  enabled.forEach((v, i) => {
+    if (isType(v.item, T.release)) lastRelease = i;
+  });
+  for (let idx = 0; idx < enabled.length; idx++) {
+    const r = enabled[idx];
+    if (!isType(r.item, T.request)) continue;
+    if (idx > lastRelease) {
       add('state-store-not-released', 'warning', r.path, 'Request State Store has no Release State Store after it', 'add Release State Store after the capture/restore step, or the state migration point keeps the store locked');
     }
   }
@@ -360,8 +368,9 @@ function checkUserState(visits: ItemVisit[], add: Add): void {
 function checkNetworkSettings(visits: ItemVisit[], add: Add): void {
   const steps = visits.filter((v) => v.item.kind === 'step' && !v.underDisabled && isType(v.item as Step, T.network));
   if (steps.length < 2) return;
+  const last = pathText(steps[steps.length - 1].path);
   for (const v of steps.slice(0, -1)) {
-    add('multiple-network-settings', 'warning', v.path, `the settings of this Apply Network Settings are overridden by "${pathText(steps[steps.length - 1].path)}"`, 'conditions do not separate several instances: the last one wins (task-sequence-format §8.5); keep one, or set OSD* variables per case instead');
+    add('multiple-network-settings', 'warning', v.path, `the settings of this Apply Network Settings are overridden by "${last}"`, 'conditions do not separate several instances: the last one wins (task-sequence-format §8.5); keep one, or set OSD* variables per case instead');
   }
 }
 

@@ -22,30 +22,40 @@ export function pathText(path: string[]): string {
   return path.join(' / ');
 }
 
-/** Depth-first, in execution order. */
+/**
+ * Depth-first, in execution order. Iterative: a generator per level (yield*) would cost every item
+ * a resumption per enclosing group.
+ */
 export function* walkItems(ts: TaskSequence | { items: SequenceItem[] }): Generator<ItemVisit> {
-  yield* walkList(ts.items, [], [], undefined, 0, false);
-}
-
-function* walkList(
-  items: SequenceItem[],
-  path: string[],
-  indexes: number[],
-  parent: Group | undefined,
-  depth: number,
-  underDisabled: boolean,
-): Generator<ItemVisit> {
-  const seen = new Map<string, number>();
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
+  interface Level {
+    items: SequenceItem[];
+    next: number;
+    path: string[];
+    indexes: number[];
+    parent: Group | undefined;
+    depth: number;
+    underDisabled: boolean;
+    seen: Map<string, number>;
+  }
+  const stack: Level[] = [{ items: ts.items, next: 0, path: [], indexes: [], parent: undefined, depth: 0, underDisabled: false, seen: new Map() }];
+  while (stack.length) {
+    const level = stack[stack.length - 1];
+    if (level.next >= level.items.length) {
+      stack.pop();
+      continue;
+    }
+    const i = level.next++;
+    const item = level.items[i];
     if (item.kind === 'raw') continue;
-    const n = (seen.get(item.name) ?? 0) + 1;
-    seen.set(item.name, n);
-    const p = [...path, n > 1 ? `${item.name}[${n}]` : item.name];
-    const idx = [...indexes, i];
-    const disabled = underDisabled || item.disable === true;
-    yield { item, path: p, indexes: idx, parent, depth, underDisabled: disabled };
-    if (item.kind === 'group') yield* walkList(item.items, p, idx, item, depth + 1, disabled);
+    const n = (level.seen.get(item.name) ?? 0) + 1;
+    level.seen.set(item.name, n);
+    const p = [...level.path, n > 1 ? `${item.name}[${n}]` : item.name];
+    const idx = [...level.indexes, i];
+    const disabled = level.underDisabled || item.disable === true;
+    yield { item, path: p, indexes: idx, parent: level.parent, depth: level.depth, underDisabled: disabled };
+    if (item.kind === 'group') {
+      stack.push({ items: item.items, next: 0, path: p, indexes: idx, parent: item, depth: level.depth + 1, underDisabled: disabled, seen: new Map() });
+    }
   }
 }
 

@@ -3,15 +3,21 @@
  * console's defaults. Shape errors (unknown keys, wrong types) are all reported at once with their
  * path and line; the wizard's own rules are validate.ts's job.
  */
-import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError, locate, type InputLocation } from '../input-error.js';
+import { formatBytes, MAX_ANSWERS_BYTES } from '../limits.js';
 import { answersSchema, type WizardAnswers } from './answers.js';
 
 const MAX_ISSUES = 20;
 
 /** JSON when the text starts with `{` (JSON.parse's errors are the clearer ones there), YAML otherwise. */
 export function parseAnswers(text: string, input: string): WizardAnswers {
+  // Before parsing: YAML parsing is linear but slow (about 3 µs a byte), and answers are small.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_ANSWERS_BYTES) {
+    throw new InputError({ input, rule: `the answers file is ${bytes.toLocaleString('en-US')} bytes; at most ${formatBytes(MAX_ANSWERS_BYTES)} are allowed`, hint: 'an answers file lists a few dozen settings (docs/wizard-answers.md)' });
+  }
   const source = text.replace(/^\uFEFF/, '');
   const data = /^\s*\{/.test(source) ? parseJson(source, input) : parseYaml(source, input);
   const parsed = answersSchema.safeParse(data.value);
@@ -43,7 +49,9 @@ function parseJson(source: string, input: string): Parsed {
 
 function parseYaml(source: string, input: string): Parsed {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  // Duplicate keys are found below in one pass: the yaml package's uniqueKeys compares every key
+  // with every other (quadratic: 10,000 keys take seconds).
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: true });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -63,6 +71,24 @@ function parseYaml(source: string, input: string): Parsed {
     },
   });
   if (alias) throw new InputError({ input, rule: 'YAML aliases (*name) are not allowed in an answers file', location: alias, hint: 'write the value out in full' });
+  let duplicate: { key: string; at: InputLocation } | undefined;
+  visit(doc, {
+    Map(_key, node) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        if (seen.has(key)) {
+          const range = (pair.key as { range?: [number, number, number] }).range;
+          duplicate = { key, at: range ? toLocation(lineCounter, range[0]) : { line: 1, column: 1 } };
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  if (duplicate) throw new InputError({ input, rule: `malformed YAML: Map keys must be unique ("${duplicate.key}" appears twice)`, location: duplicate.at });
   return { value: doc.toJS({ maxAliasCount: 0 }), locate: (path) => locateInYaml(doc, lineCounter, path) };
 }
 

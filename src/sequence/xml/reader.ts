@@ -5,12 +5,16 @@
  *   ("billion laughs") and external-entity attacks get in, and no task sequence needs one.
  * - Knows only the five predefined entities and numeric character references.
  * - Reports errors as `input:line:column` with what was expected.
+ * - Linear in the input whatever its shape, and bounded where linear is not enough: elements nest
+ *   at most MAX_XML_DEPTH deep (the codecs above recurse over what they capture) and carry at most
+ *   MAX_ATTRIBUTES attributes each (limits.ts).
  * - Records the source layout (indent unit, newline, self-closing style) for the writer.
  *
  * Written by hand rather than on a general parser so positions, refusals and speed are ours to
  * control (a 100 MB task sequence must read in well under a second per 10 MB).
  */
 import { InputError, locate } from '../input-error.js';
+import { attributeCountError, MAX_ATTRIBUTES, MAX_INDENT_LENGTH, MAX_XML_DEPTH } from '../limits.js';
 import type { XmlAttribute, XmlDocument, XmlElement, XmlLayout, XmlNode } from './nodes.js';
 import { isWhitespace } from './nodes.js';
 
@@ -186,6 +190,7 @@ class Reader {
       this.pos++; // <
       const name = this.name('an element name after "<"');
       const el: XmlElement = { kind: 'element', name, attributes: [], children: [], offset: start };
+      let names: Set<string> | undefined;
       // attributes
       while (true) {
         const hadSpace = this.pos < this.len && isSpace(src.charCodeAt(this.pos));
@@ -217,8 +222,20 @@ class Reader {
         const raw = src.slice(valueStart, valueEnd);
         const lt = raw.indexOf('<');
         if (lt !== -1) this.fail(`"<" is not allowed in attribute values (attribute ${attrName} of <${name}>); write &lt;`, valueStart + lt);
-        for (const [n] of el.attributes) {
-          if (n === attrName) this.fail(`attribute ${attrName} appears twice on <${name}>`, attrStart);
+        // Duplicates: a scan while the list is short, a set after (a scan per attribute would be
+        // quadratic in hostile input with thousands of them).
+        const count = el.attributes.length;
+        if (count >= MAX_ATTRIBUTES) {
+          throw attributeCountError(this.input, count + 1, `<${name}>`, locate(src, start));
+        }
+        if (count < 8) {
+          for (const [n] of el.attributes) {
+            if (n === attrName) this.fail(`attribute ${attrName} appears twice on <${name}>`, attrStart);
+          }
+        } else {
+          if (count === 8) names = new Set(el.attributes.map((a) => a[0]));
+          if (names!.has(attrName)) this.fail(`attribute ${attrName} appears twice on <${name}>`, attrStart);
+          names!.add(attrName);
         }
         el.attributes.push([attrName, this.attributeValue(raw, valueStart)] as XmlAttribute);
         this.pos = valueEnd + 1;
@@ -227,6 +244,13 @@ class Reader {
 
     const opened = (child: { el: XmlElement; closed: boolean }): void => {
       const depth = stack.length;
+      if (depth >= MAX_XML_DEPTH) {
+        this.fail(
+          `elements nest more than ${MAX_XML_DEPTH} deep (<${child.el.name}> is at depth ${depth + 1}); at most ${MAX_XML_DEPTH} are allowed`,
+          child.el.offset,
+          'a task sequence needs about 100 levels at the most (groups nest at most 64 deep); flatten the document',
+        );
+      }
       if (captureAt !== -1) {
         stack[depth - 1].children.push(child.el);
         if (!child.closed) stack.push(child.el);
@@ -387,6 +411,8 @@ function detectLayout(src: string, rootWhitespace: string | undefined): XmlLayou
   let indent: string | null = null;
   const nl = rootWhitespace?.lastIndexOf('\n') ?? -1;
   if (nl !== -1 && rootWhitespace!.length > nl + 1) indent = rootWhitespace!.slice(nl + 1);
+  // The writer repeats the unit per level on every line: an absurd one is not kept (one line).
+  if (indent !== null && (indent.length > MAX_INDENT_LENGTH || !/^[ \t]+$/.test(indent))) indent = null;
   const spaced = countOf(src, ' />');
   const tight = countOf(src, '/>') - spaced;
   return { indent, newline, selfClose: spaced > tight ? ' />' : '/>' };

@@ -4,6 +4,7 @@
  * model. Shared by the services of this folder.
  */
 import { exportJson, importJsonText } from '../../sequence/codec/json.js';
+import { checkJsonDepth } from '../../sequence/limits.js';
 import type { TaskSequence } from '../../sequence/model/task-sequence.js';
 import type { Queryable } from '../db/database.js';
 import { notFound, SiteError } from '../errors.js';
@@ -132,9 +133,12 @@ export async function readRevisionRow(db: Queryable, id: string, revision: numbe
 
 /**
  * A stored body back into the model. jsonb does not keep key order, so it goes through the JSON
- * importer (which validates it and restores nothing but the model).
+ * importer (which validates it, limits included, and restores nothing but the model). A body
+ * stored before the limits (nested deeper than they allow) is refused here as bad input rather
+ * than overflowing the stack in JSON.stringify.
  */
 export function bodyToSequence(body: Record<string, unknown>): TaskSequence {
+  checkJsonDepth(body, 'stored revision');
   return importJsonText(JSON.stringify(body), 'stored revision');
 }
 

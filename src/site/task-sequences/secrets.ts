@@ -16,7 +16,7 @@ import { propertyOf, stepTypeOf } from '../../sequence/catalog/index.js';
 import { isSecretVariable, secretVariablesOf } from '../../sequence/diff/secrets.js';
 import type { Step, StepVariable, TaskSequence } from '../../sequence/model/task-sequence.js';
 import { pathText, walkItems } from '../../sequence/model/walk.js';
-import { MASK } from '../../sequence/secrets.js';
+import { MASK, tooManyToSearch } from '../../sequence/secrets.js';
 
 /** Address → original value. Addresses are not secret; values are. */
 export type SecretMap = Record<string, string>;
@@ -61,6 +61,8 @@ function variableAddresses(itemPath: string, variables: StepVariable[]): string[
 
 function cutValues(action: string, values: string[], replacement: string): string {
   let out = action;
+  // Thousands of values and a long command line: the whole line is the secret (sequence/secrets.ts).
+  if (tooManyToSearch(action, values)) return replacement;
   for (const value of [...values].sort((x, y) => y.length - x.length)) {
     if (!out.includes(value)) continue;
     // A very short secret would cut unrelated characters; drop the whole line instead.
@@ -91,17 +93,19 @@ export function separateSecrets(ts: TaskSequence, replacement: '' | typeof MASK)
     const names = secretNamesOf(step);
     const variables = step.variables ?? [];
     const addresses = variableAddresses(path, variables);
-    const values: string[] = [];
+    const found = new Set<string>();
     for (const v of variables) {
       if (names.has(v.name.toLowerCase())) {
-        if (v.value.trim() !== '') values.push(v.value.trim());
+        if (v.value.trim() !== '') found.add(v.value.trim());
       } else if (hasSecretRules(v.value)) {
-        for (const m of v.value.matchAll(SECRET_RULE_VALUE)) if (m[2].trim()) values.push(m[2].trim());
+        for (const m of v.value.matchAll(SECRET_RULE_VALUE)) if (m[2].trim()) found.add(m[2].trim());
       }
     }
-    if (step.action !== undefined && values.some((x) => step.action!.includes(x))) {
-      secrets[secretAddress(path, COMMAND_LINE)] = step.action;
-      step.action = cutValues(step.action, values, replacement);
+    const values = [...found];
+    const action = step.action;
+    if (action !== undefined && values.length && (tooManyToSearch(action, values) || values.some((x) => action.includes(x)))) {
+      secrets[secretAddress(path, COMMAND_LINE)] = action;
+      step.action = cutValues(action, values, replacement);
     }
     variables.forEach((v, i) => {
       if (names.has(v.name.toLowerCase())) {

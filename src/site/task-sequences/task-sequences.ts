@@ -5,8 +5,9 @@
  * audit entry in ONE transaction.
  */
 import type { LoadResult, SourceFormat } from '../../sequence/codec/load.js';
-import { loadTaskSequence } from '../../sequence/codec/load.js';
+import { loadTaskSequenceAsync } from '../../sequence/codec/load.js';
 import { InputError } from '../../sequence/input-error.js';
+import { checkJsonDepth } from '../../sequence/limits.js';
 import type { TaskSequence } from '../../sequence/model/task-sequence.js';
 import { MASK } from '../../sequence/secrets.js';
 import { audit } from '../audit.js';
@@ -31,7 +32,7 @@ import {
   type TaskSequenceRow,
 } from './model.js';
 import type { SequenceReference } from './references.js';
-import { insertRevision, loadRevision, prepareRevision, resolveRevision, revisionReferences } from './revisions.js';
+import { checkSiteLimits, insertRevision, loadRevision, prepareRevision, resolveRevision, revisionReferences } from './revisions.js';
 import { carryOverSecrets, separateSecrets } from './secrets.js';
 
 /** A task sequence file sent to the API: text (XML, JSON) or base64 (zip, or any of them). */
@@ -63,8 +64,11 @@ export interface SaveResult {
   warnings: string[];
 }
 
-/** Reads the file content of a request into the model (an InputError names `field`). */
-export function readSequenceContent(input: SequenceContent, field: string): LoadResult {
+/**
+ * Reads the file content of a request into the model (an InputError names `field`). A zip is
+ * inflated without blocking the server (zip-reader.ts); every limit of sequence/limits.ts holds.
+ */
+export async function readSequenceContent(input: SequenceContent, field: string): Promise<LoadResult> {
   const encoding = input.encoding ?? (input.format === 'zip' ? 'base64' : 'text');
   let bytes: Uint8Array;
   if (typeof input.content !== 'string') bytes = input.content;
@@ -73,7 +77,7 @@ export function readSequenceContent(input: SequenceContent, field: string): Load
     bytes = Buffer.from(input.content, 'base64');
   } else bytes = Buffer.from(input.content, 'utf8');
   try {
-    return loadTaskSequence(bytes, field);
+    return await loadTaskSequenceAsync(bytes, field);
   } catch (e) {
     if (e instanceof InputError) {
       const where = e.location ? ` (line ${e.location.line}, column ${e.location.column})` : '';
@@ -118,12 +122,14 @@ export interface CreateInput {
   message: string;
   /** Audit action, e.g. import / create-with-wizard. */
   action: string;
+  /** What a refusal of the sequence names (default "sequence"). */
+  field?: string;
   warnings?: string[];
 }
 
 /** Creates the package and its revision 1 in one transaction. Fields are checked by the caller. */
 export async function createTaskSequence(site: Site, actor: Actor, input: CreateInput): Promise<SaveResult> {
-  const prepared = prepareRevision(site, input.sequence, 'sequence');
+  const prepared = prepareRevision(site, input.sequence, input.field ?? 'sequence');
   const properties = { ...DEFAULT_PROPERTIES, ...input.properties };
   try {
     return await site.db.transaction(async (tx) => {
@@ -159,7 +165,8 @@ export async function createTaskSequence(site: Site, actor: Actor, input: Create
  * warning (set one with PATCH); one given in the request must exist.
  */
 export async function importTaskSequence(site: Site, actor: Actor, input: ImportInput): Promise<SaveResult> {
-  const loaded = readSequenceContent(input, 'body.content');
+  const loaded = await readSequenceContent(input, 'body.content');
+  checkSiteLimits(loaded.sequence, 'body.content');
   const envelopeProps = loaded.sequence.envelope && loaded.sequence.envelope.kind !== 'sequence' ? loaded.sequence.envelope.properties : {};
   const prop = (key: string): string | undefined => {
     const k = Object.keys(envelopeProps).find((x) => x.toLowerCase() === key.toLowerCase());
@@ -195,6 +202,7 @@ export async function importTaskSequence(site: Site, actor: Actor, input: Import
     sequence: loaded.sequence,
     message: input.message ?? `Imported (${loaded.format})`,
     action: 'import',
+    field: 'body.content',
     warnings,
   });
 }
@@ -226,8 +234,10 @@ export async function saveTaskSequence(site: Site, actor: Actor, id: string, inp
     throw badInput('body.sequence', 'give the task sequence either as "sequence" (the JSON document) or as "content" with its "format"', 'GET /task-sequences/{id} returns the JSON document to edit');
   }
   const incoming = input.sequence !== undefined
-    ? readSequenceContent({ format: 'json', content: JSON.stringify(input.sequence) }, 'body.sequence')
-    : readSequenceContent(input.file!, 'body.content');
+    ? await readSequenceContent({ format: 'json', content: jsonText(input.sequence, 'body.sequence') }, 'body.sequence')
+    : await readSequenceContent(input.file!, 'body.content');
+  // Before the secrets of the previous revision are merged in (work per item and variable).
+  checkSiteLimits(incoming.sequence, input.sequence !== undefined ? 'body.sequence' : 'body.content');
   const current = await readTaskSequenceRow(site.db, id);
   const base = await currentRevisionAuthor(site.db, current.package_id, current.current_revision);
   if (input.baseRevision !== current.current_revision) throw conflictWithCurrent(current, base.author, base.createdAt, input.baseRevision);
@@ -255,6 +265,17 @@ export async function saveTaskSequence(site: Site, actor: Actor, id: string, inp
     });
     return { taskSequence: toInfo(await readTaskSequenceRow(tx, row.package_id)), revision: info, references, warnings: incoming.warnings.map((w) => w.message) };
   });
+}
+
+/** A parsed JSON body as text again, refusing first what JSON.stringify would overflow the stack on. */
+function jsonText(value: unknown, field: string): string {
+  try {
+    checkJsonDepth(value, field);
+  } catch (e) {
+    if (e instanceof InputError) throw badInput(field, e.rule, e.hint);
+    throw e;
+  }
+  return JSON.stringify(value);
 }
 
 async function currentRevisionAuthor(db: Queryable, id: string, revision: number): Promise<{ author: string; createdAt: Date }> {

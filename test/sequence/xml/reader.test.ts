@@ -6,6 +6,7 @@ import { canonicalXml } from '../../../src/sequence/xml/canonical.js';
 import { decodeXmlBytes, encodeText } from '../../../src/sequence/xml/decode.js';
 import type { XmlElement, XmlNode } from '../../../src/sequence/xml/nodes.js';
 import { parseXml } from '../../../src/sequence/xml/reader.js';
+import { MAX_ATTRIBUTES, MAX_XML_DEPTH } from '../../../src/sequence/limits.js';
 import { writeXml } from '../../../src/sequence/xml/writer.js';
 
 
@@ -56,8 +57,8 @@ describe('XML reader', () => {
     expect(e.message.startsWith(`in.xml:${line}:${column}: `)).toBe(true);
   });
 
-  it('handles deep nesting without recursion limits', () => {
-    const depth = 20000;
+  it('reads elements nested up to MAX_XML_DEPTH, and refuses deeper ones where they open', () => {
+    const depth = MAX_XML_DEPTH;
     const doc = parseXml('<g>'.repeat(depth) + '</g>'.repeat(depth));
     let el: XmlElement = doc.root;
     let n = 1;
@@ -66,6 +67,21 @@ describe('XML reader', () => {
       n++;
     }
     expect(n).toBe(depth);
+    // A million levels: refused at level 257, without reading (or recursing into) the rest.
+    const deep = '<g>'.repeat(1_000_000) + '</g>'.repeat(1_000_000);
+    const e = inputError(() => parseXml(deep, { input: 'deep.xml' }));
+    expect(e.message).toMatch(/^deep\.xml:1:769: elements nest more than 256 deep .*at most 256 are allowed/);
+  });
+
+  it('refuses more than MAX_ATTRIBUTES attributes on one element, and finds duplicates among many in linear time', () => {
+    const attrs = (n: number): string => Array.from({ length: n }, (_, i) => ` a${i}="${i}"`).join('');
+    expect(parseXml(`<step${attrs(MAX_ATTRIBUTES)}/>`).root.attributes).toHaveLength(MAX_ATTRIBUTES);
+    const t = performance.now();
+    const e = inputError(() => parseXml(`<step${attrs(100_000)}/>`, { input: 'many.xml' }));
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(e.message).toMatch(/^many\.xml:1:1: <step> has more than 256 attributes; at most 256 are allowed on one element/);
+    expect(inputError(() => parseXml(`<step${attrs(200)} a150="x"/>`)).message).toMatch(/attribute a150 appears twice on <step>/);
+    expect(inputError(() => parseXml(`<step${attrs(5)} a3="x"/>`)).message).toMatch(/attribute a3 appears twice on <step>/);
   });
 
   it('detects layout: indentation unit, newline, self-closing style', () => {

@@ -165,7 +165,7 @@ const settings = settingsCodec<ApplyNetworkSettings>({
   arrays,
   schema: applyNetworkSettingsSchema,
   read: (r) => {
-    const declared = r.int('Adapters', { min: 0 });
+    const declared = r.declaredCount('Adapters');
     const count = Math.max(r.arrayLength(arrays[0]), declared ?? 0);
     const adapters: NetworkAdapter[] = [];
     for (let i = 0; i < count; i++) adapters.push(readAdapter(r, i));
