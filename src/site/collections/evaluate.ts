@@ -15,7 +15,7 @@ import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import { allInOrder, loadCollectionGraph, withDependentsInOrder } from './graph.js';
 import { evaluateInOrder, type EvaluateOptions, type EvaluationResult } from './membership.js';
-import { compileCollectionQuery, storedCollectionQuery } from './query-rule.js';
+import { compileCollectionQuery, storedCollectionQuery } from './query/index.js';
 
 export type { EvaluateOptions, EvaluationResult } from './membership.js';
 

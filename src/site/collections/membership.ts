@@ -17,7 +17,7 @@
 import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS, ALL_UNKNOWN_COMPUTERS } from '../seed.js';
 import type { CollectionGraph } from './graph.js';
-import { compileCollectionPredicate, compileCollectionQuery, DEVICE_FACTS_SQL, deviceFacts, FactsLayout, storedCollectionQuery, type CollectionQuery, type DeviceRow } from './query-rule.js';
+import { compileCollectionPredicate, compileCollectionQuery, DEVICE_FACTS_SQL, deviceFacts, FactsLayout, storedCollectionQuery, type CollectionQuery, type DeviceRow } from './query/index.js';
 
 export interface EvaluationResult {
   collectionId: string;

@@ -9,7 +9,7 @@ import type { Actor } from '../security/roles.js';
 import { evaluateWithDependents, type EvaluationResult } from './evaluate.js';
 import { cycleIfLinked, dependentsOf, loadCollectionGraph, type CollectionGraph } from './graph.js';
 import { MAX_NAME_LENGTH, MAX_QUERY_RULES_PER_COLLECTION, MAX_RULES_PER_COLLECTION } from './limits.js';
-import { checkCollectionQuery } from './query-rule.js';
+import { checkCollectionQuery } from './query/index.js';
 import { checkResourceId } from '../devices/identity.js';
 import { checkName, checkText } from '../text-rules.js';
 

@@ -19,7 +19,7 @@ import {
   MAX_QUERY_RULES_PER_COLLECTION,
   MAX_RULES_PER_COLLECTION,
 } from '../../../src/site/collections/limits.js';
-import { checkCollectionQuery, likeToPosixRegex, parseCollectionQuery } from '../../../src/site/collections/query-rule.js';
+import { checkCollectionQuery, likeToPosixRegex, parseCollectionQuery } from '../../../src/site/collections/query/index.js';
 import { getVariable, setVariable } from '../../../src/site/collections/variables.js';
 import { createAssociation, listAssociations } from '../../../src/site/devices/associations.js';
 import { importComputersFromCsv } from '../../../src/site/devices/csv-import.js';

@@ -12,7 +12,7 @@ import {
   parseCollectionQuery,
   type DeviceFacts,
   type DeviceRow,
-} from '../../../src/site/collections/query-rule.js';
+} from '../../../src/site/collections/query/index.js';
 import { WqlError } from '../../../src/engine/conditions/wql/errors.js';
 import { compileLike, parseLikePattern } from '../../../src/engine/conditions/wql/like.js';
 import { SiteError } from '../../../src/site/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCollectionQuery, likeToPosixRegex, parseCollectionQuery } from '../../../src/site/collections/query-rule.js';
+import { compileCollectionQuery, likeToPosixRegex, parseCollectionQuery } from '../../../src/site/collections/query/index.js';
 import { normaliseMac, normaliseSmbiosGuid, netbiosNameProblem } from '../../../src/site/devices/identity.js';
 
 describe('collection query rules (parsing and compiling)', () => {

@@ -1,5 +1,6 @@
 /**
- * The AST of the WQL subset task sequence conditions use (conditions-wql §2.1). Every node records
+ * The AST of the WQL subset task sequence conditions and collection query rules use
+ * (conditions-wql §2.1, osd-features §3.1); one AST for both grammars (grammar.ts). Every node records
  * where it came from (`start`/`end`: 0-based offsets into the query text, end exclusive) so the
  * evaluator can quote the exact predicate that failed; `printWql` ignores positions.
  */
@@ -10,8 +11,13 @@ export interface Span {
 }
 
 export interface WqlPropertyRef extends Span {
-  /** As written (property names are case-insensitive). */
+  /**
+   * As written (property names are case-insensitive). `*` only in a select list, as `Class.*`.
+   * The span is the name's alone, after any qualifier.
+   */
   name: string;
+  /** `SMS_R_System.Name`: the class written before the dot (grammars with qualifiedNames only). */
+  qualifier?: { name: string } & Span;
 }
 
 export type WqlCompareOp = '=' | '<>' | '!=' | '<' | '>' | '<=' | '>=';
@@ -23,7 +29,7 @@ export type WqlConstant =
   | ({ kind: 'boolean'; value: boolean } & Span)
   | ({ kind: 'null' } & Span);
 
-export type WqlExpr = WqlOr | WqlAnd | WqlNot | WqlCompare | WqlIsNull | WqlLike;
+export type WqlExpr = WqlOr | WqlAnd | WqlNot | WqlCompare | WqlIsNull | WqlLike | WqlIn;
 
 export interface WqlOr extends Span {
   kind: 'or';
@@ -64,6 +70,15 @@ export interface WqlLike extends Span {
   negated: boolean;
 }
 
+/** `prop [NOT] IN (c1, c2, …)` (grammars with allowIn only): true when the value equals one of the constants. */
+export interface WqlIn extends Span {
+  kind: 'in';
+  property: WqlPropertyRef;
+  /** Never NULL (the parser refuses it). */
+  values: WqlConstant[];
+  negated: boolean;
+}
+
 export interface WqlQuery {
   kind: 'select';
   /** `'*'` or the listed properties. */
@@ -75,9 +90,9 @@ export interface WqlQuery {
   text: string;
 }
 
-/** Every property the query names (select list first, then WHERE), in order of appearance. */
+/** Every property the query names (select list first, then WHERE), in order of appearance; not `Class.*`. */
 export function propertiesOf(q: WqlQuery): WqlPropertyRef[] {
-  const out: WqlPropertyRef[] = q.select === '*' ? [] : [...q.select];
+  const out: WqlPropertyRef[] = q.select === '*' ? [] : q.select.filter((p) => p.name !== '*');
   const visit = (e: WqlExpr): void => {
     switch (e.kind) {
       case 'or':

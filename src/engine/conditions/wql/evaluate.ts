@@ -6,7 +6,7 @@
  * predicates and the first predicate it failed, with the value it had.
  */
 import type { CimPropertyDecl, CimScalar, CimValue, MachineInventory, WmiClassData } from '../../inventory.js';
-import { normalisedOp, propertiesOf, type WqlCompare, type WqlExpr, type WqlLike, type WqlPropertyRef, type WqlQuery } from './ast.js';
+import { normalisedOp, propertiesOf, type WqlCompare, type WqlExpr, type WqlIn, type WqlLike, type WqlPropertyRef, type WqlQuery } from './ast.js';
 import { ALWAYS_PRESENT_NAMESPACES, catalogClass } from './catalog.js';
 import { WqlError } from './errors.js';
 import { compileLike } from './like.js';
@@ -196,6 +196,8 @@ interface Checked {
   cls: ResolvedClass;
   /** Constant of each comparison in the property's type. */
   constants: Map<WqlCompare, Typed>;
+  /** Constants of each IN list in the property's type (an AST from a grammar with IN). */
+  inLists: Map<WqlIn, Typed[]>;
   props: Map<WqlPropertyRef, PropertyInfo>;
   warnings: string[];
 }
@@ -227,6 +229,7 @@ function checkQuery(q: WqlQuery, cls: ResolvedClass, options: WqlOptions, unknow
     props.set(ref, { name: ref.name, decl: { type: 'string' } });
   }
   const constants = new Map<WqlCompare, Typed>();
+  const inLists = new Map<WqlIn, Typed[]>();
   const visit = (e: WqlExpr): WqlError | undefined => {
     switch (e.kind) {
       case 'or':
@@ -241,7 +244,8 @@ function checkQuery(q: WqlQuery, cls: ResolvedClass, options: WqlOptions, unknow
       case 'isNull':
         return undefined;
       case 'compare':
-      case 'like': {
+      case 'like':
+      case 'in': {
         const info = props.get(e.property)!;
         if (info.decl.array) {
           if (options.arrayMode === 'error') {
@@ -250,6 +254,16 @@ function checkQuery(q: WqlQuery, cls: ResolvedClass, options: WqlOptions, unknow
           warnings.push(`${info.name} is an array: true when any element matches (real WMI may return an error or no rows)`);
         }
         if (e.kind === 'like') return undefined;
+        if (e.kind === 'in') {
+          const list: Typed[] = [];
+          for (const v of e.values) {
+            const c = constantFor(v, info.decl.type, '=');
+            if ('error' in c) return err(c.error, v, c.hint);
+            list.push(c);
+          }
+          inLists.set(e, list);
+          return undefined;
+        }
         const c = constantFor(e.value, info.decl.type, normalisedOp(e));
         if ('error' in c) return err(c.error, e.value, c.hint);
         constants.set(e, c);
@@ -258,7 +272,7 @@ function checkQuery(q: WqlQuery, cls: ResolvedClass, options: WqlOptions, unknow
     }
   };
   const bad = q.where ? visit(q.where) : undefined;
-  return bad ?? { cls, constants, props, warnings };
+  return bad ?? { cls, constants, inLists, props, warnings };
 }
 
 /** Case-insensitive property lookup on an instance, with the system properties filled in. */
@@ -342,6 +356,14 @@ function judge(e: WqlExpr, inst: WqlInstance, ck: Checked): Verdict {
     }
     case 'like':
       return judgeLike(e, inst, ck);
+    case 'in': {
+      const info = ck.props.get(e.property)!;
+      const values = typedValues(valueOf(inst, info, ck.cls), info.decl);
+      if (!values) return leaf(false, e);
+      const list = ck.inLists.get(e)!;
+      // Like LIKE: arrays match when some element does (§2.4); NOT IN when some element is not listed.
+      return leaf(values.some((v) => list.some((c) => compareTyped(v, c) === 0) !== e.negated), e);
+    }
   }
 }
 

@@ -13,7 +13,7 @@
  * hold as one character).
  *
  * parseLikePattern is the one reading of a pattern: the JavaScript regex here and the site's
- * PostgreSQL regex (src/site/collections/query-rule.ts) are both built from its tokens, so a
+ * PostgreSQL regex (src/site/collections/query/sql.ts) are both built from its tokens, so a
  * pattern the parser accepts means the same everywhere.
  */
 

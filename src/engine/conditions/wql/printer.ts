@@ -1,13 +1,18 @@
 /**
  * Prints a WQL AST back as query text: canonical keyword case, single spaces, parentheses only
  * where the tree needs them, strings in single quotes with `\` and `'` escaped. `parseWql(printWql(q))`
- * gives the same tree (positions aside).
+ * gives the same tree (positions aside), in the grammar it was parsed in.
  */
-import type { WqlConstant, WqlExpr, WqlQuery } from './ast.js';
+import type { WqlConstant, WqlExpr, WqlPropertyRef, WqlQuery } from './ast.js';
 
 export function printWql(q: WqlQuery): string {
-  const select = q.select === '*' ? '*' : q.select.map((p) => p.name).join(', ');
+  const select = q.select === '*' ? '*' : q.select.map(printWqlProperty).join(', ');
   return `SELECT ${select} FROM ${q.className}${q.where ? ` WHERE ${printWqlExpr(q.where)}` : ''}`;
+}
+
+/** `Name`, or `Class.Name` as written. */
+export function printWqlProperty(p: WqlPropertyRef): string {
+  return p.qualifier ? `${p.qualifier.name}.${p.name}` : p.name;
 }
 
 export function printWqlConstant(c: WqlConstant): string {
@@ -34,11 +39,13 @@ export function printWqlExpr(e: WqlExpr): string {
       return `NOT ${e.operand.kind === 'or' || e.operand.kind === 'and' ? `(${printWqlExpr(e.operand)})` : printWqlExpr(e.operand)}`;
     case 'compare':
       return e.constantFirst
-        ? `${printWqlConstant(e.value)} ${e.op} ${e.property.name}`
-        : `${e.property.name} ${e.op} ${printWqlConstant(e.value)}`;
+        ? `${printWqlConstant(e.value)} ${e.op} ${printWqlProperty(e.property)}`
+        : `${printWqlProperty(e.property)} ${e.op} ${printWqlConstant(e.value)}`;
     case 'isNull':
-      return `${e.property.name} IS ${e.negated ? 'NOT ' : ''}NULL`;
+      return `${printWqlProperty(e.property)} IS ${e.negated ? 'NOT ' : ''}NULL`;
     case 'like':
-      return `${e.property.name} ${e.negated ? 'NOT ' : ''}LIKE ${printWqlConstant(e.pattern)}`;
+      return `${printWqlProperty(e.property)} ${e.negated ? 'NOT ' : ''}LIKE ${printWqlConstant(e.pattern)}`;
+    case 'in':
+      return `${printWqlProperty(e.property)} ${e.negated ? 'NOT ' : ''}IN (${e.values.map(printWqlConstant).join(', ')})`;
   }
 }
