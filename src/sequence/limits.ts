@@ -82,9 +82,10 @@ export const MAX_ZIP_TOTAL_BYTES = 40 * 1024 * 1024;
 /** A wizard answers file (JSON or YAML); real ones are a few KiB. */
 export const MAX_ANSWERS_BYTES = 256 * 1024;
 
-/** Formats a byte count as admins read limits: "32 MiB", "1,024 bytes". */
+/** Formats a byte count as admins read limits: "32 MiB", "30.4 MiB", "256 KiB", "1,000 bytes". */
 export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  const MiB = 1024 * 1024;
+  if (n >= MiB) return n % MiB === 0 ? `${n / MiB} MiB` : `${(n / MiB).toFixed(1)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n.toLocaleString('en-US')} bytes`;
 }
@@ -151,10 +152,10 @@ export function attributeCountError(input: string, count: number, where: string,
   });
 }
 
-/** `Group / Sub…` shortened for a message: the path itself can be the problem. */
+/** A path shortened for a message (the path itself can be the problem): its start and its end. */
 function shortPath(names: string[]): string {
   const text = names.join(' / ');
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+  return text.length > 120 ? `${text.slice(0, 40)}…${text.slice(-79)}` : text;
 }
 
 /** Operator nesting of a condition, counted without recursion. */

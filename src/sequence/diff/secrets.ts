@@ -6,7 +6,7 @@ import type { Step, StepVariable } from '../model/task-sequence.js';
 import { isTrue, variableValue } from '../model/options.js';
 
 export { MASK as SECRET_MASK, isSecretVariable } from '../secrets.js';
-import { MASK as SECRET_MASK, isSecretVariable, tooManyToSearch } from '../secrets.js';
+import { MASK as SECRET_MASK, isSecretVariable, replaceSecretRules, tooManyToSearch } from '../secrets.js';
 
 /** Lower-cased names of the step's variables whose values are secret. */
 export function secretVariablesOf(step: Step): Set<string> {
@@ -21,12 +21,9 @@ export function secretVariablesOf(step: Step): Set<string> {
   return out;
 }
 
-/** Set Dynamic Variables rules embed their own variables; mask those marked IsSecret="true". */
+/** Set Dynamic Variables rules embed their own variables; mask those marked IsSecret="true" (one pass, ../secrets.ts). */
 function maskRules(value: string): string {
-  return value.replace(
-    /(<Variable\b[^>]*\bIsSecret\s*=\s*["']true["'][^>]*>)([^<]*)(<\/Variable>)/gi,
-    (_m, open: string, inner: string, close: string) => open + (inner.trim() ? SECRET_MASK : inner) + close,
-  );
+  return replaceSecretRules(value, (m) => m.open + (m.inner.trim() ? SECRET_MASK : m.inner) + m.close);
 }
 
 /** A variable's value as a diff may show it. */

@@ -16,7 +16,7 @@ import { propertyOf, stepTypeOf } from '../../sequence/catalog/index.js';
 import { isSecretVariable, secretVariablesOf } from '../../sequence/diff/secrets.js';
 import type { Step, StepVariable, TaskSequence } from '../../sequence/model/task-sequence.js';
 import { pathText, walkItems } from '../../sequence/model/walk.js';
-import { MASK, tooManyToSearch } from '../../sequence/secrets.js';
+import { MASK, replaceSecretRules, secretRuleMatches, tooManyToSearch } from '../../sequence/secrets.js';
 
 /** Address → original value. Addresses are not secret; values are. */
 export type SecretMap = Record<string, string>;
@@ -29,14 +29,13 @@ export function secretAddress(itemPath: string, name: string): string {
   return `${itemPath} :: ${name}`;
 }
 
-const SECRET_RULE_VALUE = /(<Variable\b[^>]*\bIsSecret\s*=\s*["']true["'][^>]*>)([^<]*)(<\/Variable>)/gi;
-
+/** Rules values (`<Variable … IsSecret="true">`) are found in one pass (sequence/secrets.ts). */
 function hasSecretRules(value: string): boolean {
-  return /<Rules\b/i.test(value) && [...value.matchAll(SECRET_RULE_VALUE)].some((m) => m[2].trim() !== '');
+  return /<Rules\b/i.test(value) && secretRuleMatches(value).some((m) => m.inner.trim() !== '');
 }
 
 function replaceRuleSecrets(value: string, replacement: string): string {
-  return value.replace(SECRET_RULE_VALUE, (_m, open: string, inner: string, close: string) => open + (inner.trim() ? replacement : inner) + close);
+  return replaceSecretRules(value, (m) => m.open + (m.inner.trim() ? replacement : m.inner) + m.close);
 }
 
 /** Lower-cased names of the step's variables whose values are secret. */
@@ -98,7 +97,7 @@ export function separateSecrets(ts: TaskSequence, replacement: '' | typeof MASK)
       if (names.has(v.name.toLowerCase())) {
         if (v.value.trim() !== '') found.add(v.value.trim());
       } else if (hasSecretRules(v.value)) {
-        for (const m of v.value.matchAll(SECRET_RULE_VALUE)) if (m[2].trim()) found.add(m[2].trim());
+        for (const m of secretRuleMatches(v.value)) if (m.inner.trim()) found.add(m.inner.trim());
       }
     }
     const values = [...found];

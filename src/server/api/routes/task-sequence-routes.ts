@@ -145,7 +145,9 @@ export const taskSequenceRoutes = [
       'JSON body {name?, format, content (text, or base64 for zip)}, or the raw file as application/xml or application/zip with ?name=. Secret values in the file are kept encrypted and never shown. A task sequence larger than 2 MB is refused (osd-features §2.10).',
     permission: 'task-sequence.write',
     query: importQuery,
-    body: z.union([importBody, z.string(), z.instanceof(Uint8Array)]),
+    // The raw zip first: zod's union tries options in order, and a strict object checks every
+    // key of what it is given (the 8 MiB of a Buffer would take seconds).
+    body: z.union([z.instanceof(Uint8Array), z.string(), importBody]),
     response: saveResult,
     status: 201,
     handler: async ({ site, actor, body, query }) => {
