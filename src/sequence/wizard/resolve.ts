@@ -23,9 +23,22 @@ function builtIn(list: Array<{ id: string; name: string }>, name: string): strin
   return (list.find((p) => p.name.toLowerCase() === name.toLowerCase()) ?? (list.length === 1 ? list[0] : undefined))?.id ?? '';
 }
 
-/** The application an answer names, by model name (exact, values are case-sensitive §2.7) or display name. */
-export function findApplication(site: SiteManifest, answer: string): SiteManifest['applications'][number] | undefined {
-  return site.applications.find((a) => a.modelName === answer) ?? site.applications.find((a) => a.name.toLowerCase() === answer.toLowerCase());
+type SiteApplication = SiteManifest['applications'][number];
+
+/**
+ * Finds the application an answer names, by model name (exact, values are case-sensitive §2.7) or
+ * display name. The site's applications are indexed once (the first of each model name and
+ * lower-case display name), so thousands of answers do not each scan them all.
+ */
+export function applicationFinder(site: SiteManifest): (answer: string) => SiteApplication | undefined {
+  const byModel = new Map<string, SiteApplication>();
+  const byName = new Map<string, SiteApplication>();
+  for (const a of site.applications) {
+    if (!byModel.has(a.modelName)) byModel.set(a.modelName, a);
+    const name = a.name.toLowerCase();
+    if (!byName.has(name)) byName.set(name, a);
+  }
+  return (answer) => byModel.get(answer) ?? byName.get(answer.toLowerCase());
 }
 
 /** `OU=x,DC=y` or `ldap://OU=x,…` → `LDAP://OU=x,…` (stored with the prefix, §1.2). Empty stays empty. */
@@ -42,7 +55,8 @@ export function resolveAnswers(answers: WizardAnswers, site?: SiteManifest): Wiz
     if (!a.stateMigration.usmtPackageId && a.stateMigration.captureUserSettings) {
       a.stateMigration.usmtPackageId = builtIn(site.usmtPackages, BUILT_IN_USMT_PACKAGE);
     }
-    a.installApplications.applications = a.installApplications.applications.map((name) => findApplication(site, name)?.modelName ?? name);
+    const find = applicationFinder(site);
+    a.installApplications.applications = a.installApplications.applications.map((name) => find(name)?.modelName ?? name);
   }
   a.installWindows.productKey = a.installWindows.productKey.trim().toUpperCase();
   if (a.configureNetwork.join === 'domain') a.configureNetwork.domainOU = canonicalOU(a.configureNetwork.domainOU);

@@ -10,7 +10,7 @@ import { knownPackageIds } from '../site-manifest.js';
 import { MASK } from '../secrets.js';
 import type { WizardAnswers } from './answers.js';
 import { PAGES } from './answers.js';
-import { APP_MODEL_NAME, BUILT_IN_CLIENT_PACKAGE, BUILT_IN_USMT_PACKAGE, DEFAULT_CONNECTION_LIMIT, findApplication, resolveAnswers } from './resolve.js';
+import { APP_MODEL_NAME, applicationFinder, BUILT_IN_CLIENT_PACKAGE, BUILT_IN_USMT_PACKAGE, DEFAULT_CONNECTION_LIMIT, resolveAnswers } from './resolve.js';
 
 export type WizardSeverity = 'error' | 'warning';
 
@@ -510,11 +510,12 @@ function checkInstallApplications(out: Problems, a: WizardAnswers, r: WizardAnsw
   const typed = a.installApplications.applications;
   const resolved = r.installApplications.applications;
   const firstIndex = new Map<string, number>();
+  const find = site && applicationFinder(site);
   typed.forEach((entry, i) => {
     const path = `installApplications.applications[${i}]`;
     const report = (rule: string): void => out.error('installApplications', 'Applications', path, show(entry), rule);
     if (site) {
-      const app = findApplication(site, entry);
+      const app = find!(entry);
       if (!app) report('not an application of the site: give its display name or model name (ScopeId_…/Application_…) as in the site manifest');
       else if (!app.allowTaskSequenceInstall) report(`application "${app.name}" can't be installed by a task sequence: tick ${ALLOW_TS_INSTALL} in its properties (General tab)`);
     } else if (!APP_MODEL_NAME.test(entry)) {

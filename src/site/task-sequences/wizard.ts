@@ -17,11 +17,25 @@ export interface WizardResult extends SaveResult {
   problems: WizardProblem[];
 }
 
+/**
+ * Problems listed in a refusal: the first 100, and how many there were. Answers can list
+ * thousands of applications, each a problem, and the answer must not grow with them.
+ */
+const MAX_LISTED_PROBLEMS = 100;
+
+function listed(problems: WizardProblem[]): { problems: WizardProblem[]; problemCount?: number } {
+  if (problems.length <= MAX_LISTED_PROBLEMS) return { problems };
+  // Errors first (they are why nothing was created), each kind in page order.
+  const first = [...problems.filter((p) => p.severity === 'error'), ...problems.filter((p) => p.severity !== 'error')];
+  return { problems: first.slice(0, MAX_LISTED_PROBLEMS), problemCount: problems.length };
+}
+
 export async function createInstallImageTaskSequence(site: Site, actor: Actor, body: unknown): Promise<WizardResult> {
   const parsed = answersSchema.safeParse(body);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ input: ['body', ...i.path.map(String)].join('.'), rule: i.message }));
-    throw badInput(problems[0]!.input, problems[0]!.rule, 'see docs/wizard-answers.md for every key, its type and default', { problems });
+    const problems = parsed.error.issues.slice(0, MAX_LISTED_PROBLEMS).map((i) => ({ input: ['body', ...i.path.map(String)].join('.'), rule: i.message }));
+    const count = parsed.error.issues.length;
+    throw badInput(problems[0]!.input, problems[0]!.rule, 'see docs/wizard-answers.md for every key, its type and default', count > MAX_LISTED_PROBLEMS ? { problems, problemCount: count } : { problems });
   }
   const answers = parsed.data;
   const manifest = await buildSiteManifest(site.db, site.siteCode);
@@ -33,7 +47,7 @@ export async function createInstallImageTaskSequence(site: Site, actor: Actor, b
       `body.${first.path}`,
       `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was created; first: ${first.page} › ${first.field}: ${first.rule}`,
       'fix every answer listed in "problems" (docs/wizard-answers.md) and run the wizard again',
-      { problems },
+      listed(problems),
     );
   }
   const pkg = wizardPackageProperties(answers);
@@ -50,7 +64,7 @@ export async function createInstallImageTaskSequence(site: Site, actor: Actor, b
     action: 'create-with-wizard',
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${p.page} › ${p.field} (${p.path}): ${p.rule}`),
   });
-  return { ...result, problems: problems.filter((p) => p.severity === 'warning') };
+  return { ...result, problems: problems.filter((p) => p.severity === 'warning').slice(0, MAX_LISTED_PROBLEMS) };
 }
 
 export type { WizardAnswersInput };

@@ -8,6 +8,7 @@ import { objectXml } from '../../helpers/console-export.js';
 import { nestedGroupsJson, nestedGroupsXml, wrapped } from '../../helpers/deep-sequence.js';
 import { craftZip, deflated, zeroBomb } from '../../helpers/zip-craft.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
+import { addSiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
 
 const base = '/api/v1/task-sequences';
 const MiB = 1024 * 1024;
@@ -126,6 +127,18 @@ describe.each(DB_KINDS)('task sequence input limits over the API on %s', (kind) 
     const raw = await importZip(cases[0]![1], true);
     expect(raw.status).toBe(400);
     expect(raw.json.rule).toMatch(cases[0]![2]);
+  });
+
+  it('refuses wizard answers listing 100,000 unknown applications quickly, listing the first 100 problems', async () => {
+    const o = await addSiteObjects(api.site);
+    const answers = wizardAnswers(o, 'Many applications') as { installApplications?: unknown };
+    answers.installApplications = { applications: Array.from({ length: 100_000 }, (_, i) => `Application ${i}`) };
+    const [r, ms] = await timed(api.call('POST', `${base}/wizard/install-image`, { body: answers }));
+    expect(r.status).toBe(400);
+    expect(r.json.rule).toMatch(/^100000 answers are not valid, nothing was created; first: Install Applications/);
+    expect(r.json.problems).toHaveLength(100);
+    expect(r.json.problemCount).toBe(100_000);
+    expect(ms).toBeLessThan(5000);
   });
 
   it('answers GET /api/v1/site while a zip bomb is being inflated', async () => {
