@@ -12,7 +12,7 @@ import { textProblem } from '../../site/text-rules.js';
 /** Longest request target (path and query) the API reads. */
 export const MAX_URL_BYTES = 8 * 1024;
 /** Deepest nesting of arrays and objects in a JSON body (a task sequence's canonical JSON stays far below). */
-export const MAX_JSON_DEPTH = 512;
+export const MAX_BODY_DEPTH = 512;
 
 /** Refuses an over-long URL or a query string whose percent-encoding is not UTF-8. */
 export function checkRequestUrl(url: string): void {
@@ -53,7 +53,7 @@ function safeKey(key: string): string {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A JSON body as text: valid UTF-8 (no silent U+FFFD) and not nested deeper than MAX_JSON_DEPTH. */
+/** A JSON body as text: valid UTF-8 (no silent U+FFFD) and not nested deeper than MAX_BODY_DEPTH. */
 export function jsonBodyText(body: Buffer): string {
   let text: string;
   try {
@@ -76,8 +76,8 @@ function checkJsonDepth(text: string): void {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw badInput('request body', `the JSON nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`, 'flatten the structure');
+      if (++depth > MAX_BODY_DEPTH) {
+        throw badInput('request body', `the JSON nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects`, 'flatten the structure');
       }
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
@@ -95,6 +95,9 @@ export function findBadString(value: unknown, where: string): { input: string; r
     if (typeof v === 'string') {
       const bad = badCharacter(v);
       if (bad) return { input: path, rule: bad };
+    } else if (ArrayBuffer.isView(v)) {
+      // A raw body (a zip, a file): bytes, not text; its reader checks what it decodes.
+      continue;
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
     } else if (v !== null && typeof v === 'object') {
