@@ -3,6 +3,7 @@
  * drive letters Windows PE has assigned, and its profile (hardware facts). The lab (src/lab/)
  * implements it for virtual computers; a real agent would implement it for real disks.
  */
+import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
 import type { PartitionInfo } from '../machine/disk/partition-table.js';
 import type { Volume } from '../machine/volume/volume.js';
@@ -36,12 +37,13 @@ export interface Computer {
   flush(): Promise<void>;
 }
 
-export class ComputerError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
+/** The computer could not do what a step asked (no such disk, no such drive): a fault with its code. */
+export class ComputerError extends OsdError {
+  readonly code: number;
+
+  constructor(message: string, code: number) {
+    super('fault', { rule: message, exitCode: code }, message);
     this.name = 'ComputerError';
+    this.code = code >>> 0;
   }
 }

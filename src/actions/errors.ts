@@ -3,6 +3,8 @@
  * HRESULT, 0x8007xxxx) and one line saying why (DESIGN.md "A small named error family";
  * osd-features §6.5 lists the codes admins meet).
  */
+import { OsdError } from '../common/errors.js';
+
 const hresult = (win32: number): number => (0x80070000 | win32) >>> 0;
 
 export const WIN32 = {
@@ -19,12 +21,13 @@ export const WIN32 = {
 } as const;
 
 /** Thrown inside a handler; the executor turns it into the step's exit code and message. */
-export class StepFailure extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
+export class StepFailure extends OsdError {
+  /** The step's exit code, as ConfigMgr reports it (unsigned 32-bit). */
+  readonly code: number;
+
+  constructor(code: number, message: string, hint?: string) {
+    super('step-failed', { rule: message, hint, exitCode: code }, message);
     this.name = 'StepFailure';
+    this.code = code >>> 0;
   }
 }

@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../sequence/input-error.js';
+import { OsdError, exitCodeOfKind } from '../common/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -80,22 +81,20 @@ function jsonShowable(json: string): string {
   return json.replace(ODD, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Reports an error for a person (or, with --json, for a script) and returns the exit code. */
+/**
+ * Reports an error for a person (or, with --json, for a script) and returns the exit code: the
+ * error family's kind decides it (2 for anything the user can correct, 69 when a service is
+ * unavailable, 74 for a fault of the machine), never the error's class name.
+ */
 export function reportError(e: unknown, json: boolean): number {
-  if (e instanceof InputError) {
-    if (json) process.stdout.write(`${JSON.stringify(e.toJSON(), null, 2)}\n`);
-    process.stderr.write(`osd: ${showable(e.message)}\n`);
-    return EXIT_BAD_INPUT;
-  }
   if (e instanceof CliExit) return e.code;
-  if (e instanceof Error && e.name === 'ApiError') {
-    const api = e as Error & { status: number; body: unknown };
-    if (json) process.stdout.write(`${JSON.stringify({ status: api.status, ...(api.body as object) }, null, 2)}\n`);
-    process.stderr.write(`osd: ${showable(api.message)}\n`);
-    return api.status >= 500 ? 69 : EXIT_BAD_INPUT;
+  if (e instanceof OsdError) {
+    if (json) process.stdout.write(`${jsonShowable(JSON.stringify(e.toJSON(), null, 2))}\n`);
+    process.stderr.write(`osd: ${showable(e.message)}\n`);
+    return exitCodeOfKind(e.kind);
   }
   const err = e as NodeJS.ErrnoException;
-  process.stderr.write(`osd: internal error: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(`osd: internal error: ${showable(err?.message ?? String(e))}\n`);
   if (process.env.OSD_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
   else process.stderr.write('  (set OSD_DEBUG=1 to see the stack trace, and please report this)\n');
   return 70;

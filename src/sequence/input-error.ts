@@ -1,3 +1,5 @@
+import { OsdError } from '../common/errors.js';
+
 /**
  * The error every codec throws for bad input. It names the input, where in it the problem is,
  * the rule that was broken and what to do about it; the CLI turns it into exit code 2.
@@ -7,23 +9,18 @@ export interface InputLocation {
   column: number;
 }
 
-export class InputError extends Error {
-  readonly input: string;
+export class InputError extends OsdError {
+  declare readonly input: string;
   readonly location?: InputLocation;
-  readonly rule: string;
-  readonly hint?: string;
 
   constructor(opts: { input: string; rule: string; location?: InputLocation; hint?: string }) {
     const where = opts.location ? `${opts.input}:${opts.location.line}:${opts.location.column}` : opts.input;
-    super(`${where}: ${opts.rule}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`);
+    super('bad-input', { input: opts.input, rule: opts.rule, hint: opts.hint }, `${where}: ${opts.rule}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`);
     this.name = 'InputError';
-    this.input = opts.input;
     this.location = opts.location;
-    this.rule = opts.rule;
-    this.hint = opts.hint;
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
       error: 'InputError',
       input: this.input,

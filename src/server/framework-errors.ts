@@ -41,8 +41,7 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
     e = new SiteError('headers-too-large', { input: 'request headers', rule: 'the request line and headers are larger than the server reads (16 KiB)', hint: 'shorten the URL; send long values in a JSON body' });
     reason = 'Request Header Fields Too Large';
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    e = new SiteError('bad-input', { input: 'request', rule: 'the request did not arrive in time', hint: 'send the whole request without pausing' });
-    Object.assign(e, { status: 408 });
+    e = new SiteError('bad-input', { input: 'request', rule: 'the request did not arrive in time', hint: 'send the whole request without pausing', status: 408 });
     reason = 'Request Timeout';
   } else {
     e = new SiteError('bad-input', { input: 'request', rule: `not a valid HTTP request (${err.code ?? 'parse error'})`, hint: 'send HTTP/1.1' });

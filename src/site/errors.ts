@@ -1,3 +1,5 @@
+import { OsdError, type ErrorKind } from '../common/errors.js';
+
 /**
  * The site's error family. Every error names the input, the rule it broke and a fix, and carries
  * the HTTP status the admin API answers with. Never a stack trace as the only message.
@@ -18,44 +20,33 @@ export type SiteErrorCode =
   | 'blocked'
   | 'unavailable';
 
-const STATUS: Record<SiteErrorCode, number> = {
-  'bad-input': 400,
-  'not-found': 404,
-  conflict: 409,
-  'in-use': 409,
-  unauthenticated: 401,
-  forbidden: 403,
-  'too-large': 413,
-  'uri-too-long': 414,
-  'headers-too-large': 431,
-  // The site's disk cannot hold what was asked for (an import larger than the free space).
-  'insufficient-storage': 507,
-  'high-risk-confirmation-required': 409,
-  blocked: 422,
-  unavailable: 503,
+/** The kind of each of the site's codes (the code names the site's rule more precisely). */
+const KIND: Record<SiteErrorCode, ErrorKind> = {
+  'bad-input': 'bad-input',
+  'not-found': 'not-found',
+  conflict: 'conflict',
+  'in-use': 'conflict',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  'too-large': 'too-large',
+  'uri-too-long': 'uri-too-long',
+  'headers-too-large': 'headers-too-large',
+  'insufficient-storage': 'insufficient-storage',
+  'high-risk-confirmation-required': 'conflict',
+  blocked: 'refused',
+  unavailable: 'unavailable',
 };
 
-export class SiteError extends Error {
+export class SiteError extends OsdError {
   readonly code: SiteErrorCode;
-  readonly status: number;
-  /** What was wrong: a field path, an object id, a file name. */
-  readonly input?: string;
-  readonly rule: string;
-  readonly hint?: string;
-  readonly details?: Record<string, unknown>;
 
-  constructor(code: SiteErrorCode, opts: { input?: string; rule: string; hint?: string; details?: Record<string, unknown> }) {
-    super(`${opts.input ? `${opts.input}: ` : ''}${opts.rule}${opts.hint ? ` (${opts.hint})` : ''}`);
+  constructor(code: SiteErrorCode, opts: { input?: string; rule: string; hint?: string; details?: Record<string, unknown>; status?: number }) {
+    super(KIND[code], opts);
     this.name = 'SiteError';
     this.code = code;
-    this.status = STATUS[code];
-    this.input = opts.input;
-    this.rule = opts.rule;
-    this.hint = opts.hint;
-    this.details = opts.details;
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return { error: this.code, message: this.message, input: this.input, rule: this.rule, hint: this.hint, ...this.details };
   }
 }

@@ -8,6 +8,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
+import { OsdError, kindOfStatus } from '../../common/errors.js';
 
 export const DEFAULT_PORT = 8450;
 export const DEFAULT_DATA_DIR = '.osd-site';
@@ -26,15 +27,25 @@ export function withConnection(cmd: Command): Command {
     .option('--token-file <file>', 'file holding the API token (default $OSD_DATA/admin.token or ./.osd-site/admin.token)');
 }
 
-/** An error the server answered with: status and its JSON error body. */
-export class ApiError extends Error {
+/** An error the server answered with: its status (the kind follows from it) and its JSON error body. */
+export class ApiError extends OsdError {
   constructor(
-    readonly status: number,
+    status: number,
     readonly body: { error?: string; message?: string; input?: string; rule?: string; hint?: string; [k: string]: unknown },
     readonly request: string,
   ) {
-    super(`${request}: ${body.message ?? body.rule ?? `HTTP ${status}`}${body.hint && !(body.message ?? '').includes(body.hint) ? `\n  hint: ${body.hint}` : ''}`);
+    super(
+      // The server failed (whatever its reason): for the CLI that is a service that is unavailable (exit 69).
+      status >= 500 ? 'unavailable' : kindOfStatus(status),
+      { input: body.input, rule: body.rule ?? body.message ?? `HTTP ${status}`, hint: body.hint, status },
+      `${request}: ${body.message ?? body.rule ?? `HTTP ${status}`}${body.hint && !(body.message ?? '').includes(body.hint) ? `\n  hint: ${body.hint}` : ''}`,
+    );
     this.name = 'ApiError';
+  }
+
+  /** What --json prints: the server's own answer, with its status. */
+  override toJSON(): Record<string, unknown> {
+    return { status: this.status, ...this.body };
   }
 }
 

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z, ZodError } from 'zod';
 import { SiteError } from '../../site/errors.js';
+import { OsdError } from '../../common/errors.js';
 import { authenticate } from '../../site/security/tokens.js';
 import { allows, ROLE_NAMES, type Actor } from '../../site/security/roles.js';
 import type { Site } from '../../site/site.js';
@@ -64,19 +65,13 @@ function fastifyErrorToSiteError(e: FastifyError): SiteError | undefined {
   }
 }
 
-/** Errors from lower layers that carry their own status (content errors, input errors). */
-function knownError(e: unknown): SiteError | undefined {
-  if (e instanceof SiteError) return e;
+/**
+ * The error family answers for itself (its kind decides the status); zod, Fastify and the database
+ * are translated into it. Anything else is an internal error.
+ */
+function knownError(e: unknown): OsdError | undefined {
+  if (e instanceof OsdError) return e;
   if (e instanceof ZodError) return zodToSiteError(e, 'body');
-  const x = e as { name?: string; status?: unknown; code?: unknown; input?: unknown; rule?: unknown; hint?: unknown; message?: string };
-  if (x && typeof x.status === 'number' && typeof x.rule === 'string') {
-    const code = x.status === 413 ? 'too-large' : x.status === 404 ? 'not-found' : x.status === 409 ? 'conflict' : x.status === 507 ? 'insufficient-storage' : x.status === 403 ? 'forbidden' : 'bad-input';
-    const err = new SiteError(code, { input: typeof x.input === 'string' ? x.input : undefined, rule: x.rule, hint: typeof x.hint === 'string' ? x.hint : undefined });
-    return Object.assign(err, { status: x.status });
-  }
-  if (x?.name === 'InputError' && typeof x.rule === 'string') {
-    return new SiteError('bad-input', { input: String(x.input ?? 'input'), rule: x.rule, hint: typeof x.hint === 'string' ? x.hint : undefined });
-  }
   if ((e as FastifyError)?.code?.startsWith?.('FST_')) return fastifyErrorToSiteError(e as FastifyError);
   return databaseDataError(e);
 }
@@ -135,7 +130,7 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
   app.setErrorHandler((error, request, reply) => {
     const known = knownError(error);
     if (known) {
-      if (known.code === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="openosd"');
+      if (known.kind === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="openosd"');
       return reply.status(known.status).send(known.toJSON());
     }
     request.log.error({ err: error }, 'internal error');

@@ -4,6 +4,8 @@
  * admin API / distribution point answers with, so one error handler can serve them all.
  */
 
+import { OsdError, kindOfStatus } from '../../common/errors.js';
+
 /** ConfigMgr's "hash mismatch" (CRYPT_E_HASH_VALUE): what a client reports when downloaded content is not what the site hashed. */
 export const HASH_MISMATCH_WIN32 = 0x80091007;
 
@@ -19,29 +21,25 @@ export interface ContentErrorOptions {
   cause?: unknown;
 }
 
-export class ContentError extends Error {
+export class ContentError extends OsdError {
+  /** The content layer's own name for the rule, e.g. `content-hash-mismatch` (the JSON's `error`). */
   readonly code: string;
-  readonly status: number;
-  readonly input: string;
-  readonly rule: string;
-  readonly hint?: string;
+  declare readonly input: string;
   readonly win32?: number;
-  readonly details?: Record<string, unknown>;
 
   constructor(opts: ContentErrorOptions) {
-    super(`${opts.input}: ${opts.rule}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(
+      kindOfStatus(opts.status),
+      { input: opts.input, rule: opts.rule, hint: opts.hint, exitCode: opts.win32, status: opts.status, details: opts.details, cause: opts.cause },
+      `${opts.input}: ${opts.rule}${opts.hint ? `\n  hint: ${opts.hint}` : ''}`,
+    );
     this.name = 'ContentError';
     this.code = opts.code;
-    this.status = opts.status;
-    this.input = opts.input;
-    this.rule = opts.rule;
-    this.hint = opts.hint;
     this.win32 = opts.win32;
-    this.details = opts.details;
   }
 
   /** The JSON body an HTTP API sends for this error (never a stack trace). */
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
       error: this.code,
       message: this.message,

@@ -167,7 +167,7 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
         const started = Date.now();
         const r2 = await unlimited.call('POST', '/api/v1/content', { body: { sourcePath: huge } });
         expect(r2.status).toBe(507);
-        expect(r2.json.error).toBe('insufficient-storage');
+        expect(r2.json.error).toBe('content-no-space');
         expect(r2.json.rule).toMatch(/needs \d+ bytes/);
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(await readdir(unlimited.site.content.tmpDir)).toEqual([]);

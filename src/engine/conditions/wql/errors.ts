@@ -4,6 +4,8 @@
  * WBEM_E_INVALID_CLASS), plus where in the query it went wrong and what would have been right.
  */
 
+import { OsdError } from '../../../common/errors.js';
+
 /** WMI error constants (https://learn.microsoft.com/windows/win32/wmisdk/wmi-error-constants). */
 export const WBEM = {
   WBEM_E_INVALID_NAMESPACE: 0x8004100e,
@@ -27,7 +29,7 @@ export interface WqlErrorInit {
   hint?: string;
 }
 
-export class WqlError extends Error {
+export class WqlError extends OsdError {
   readonly codeName: WbemCodeName;
   /** Unsigned 32-bit WMI code, e.g. 0x80041017. */
   readonly code: number;
@@ -35,10 +37,13 @@ export class WqlError extends Error {
   readonly column?: number;
   readonly length?: number;
   readonly expected?: string;
-  readonly hint?: string;
 
   constructor(init: WqlErrorInit) {
-    super(init.message);
+    super(
+      'bad-input',
+      { input: init.column !== undefined ? `WQL query, column ${init.column}` : 'WQL query', rule: init.message, hint: init.hint, exitCode: WBEM[init.codeName] },
+      init.message,
+    );
     this.name = 'WqlError';
     this.codeName = init.codeName;
     this.code = WBEM[init.codeName];
@@ -46,7 +51,6 @@ export class WqlError extends Error {
     this.column = init.column;
     this.length = init.length;
     this.expected = init.expected;
-    this.hint = init.hint;
   }
 
   /** `0x80041017` — how admins see WMI codes. */
@@ -61,7 +65,7 @@ export class WqlError extends Error {
     return `${this.codeHex} ${this.codeName}${at}: ${this.message}${exp}`;
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
       error: 'WqlError',
       code: this.codeHex,
