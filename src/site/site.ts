@@ -2,7 +2,7 @@
  * The site: its database, its secret key and its content library, opened together. Services take
  * a Site (or its parts) and an Actor; the HTTP server and the CLI only compose them.
  *
- * Data directory layout: db/ (PGlite, unless --database), site.key (secret key, 0600),
+ * Data directory layout: db/ (PGlite, unless a PostgreSQL URL is given), site.key (secret key, 0600),
  * content/ (the content library), admin.token (the first administrator's token, 0600).
  */
 import { mkdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { openDatabase } from './db/open.js';
 import { ContentStore } from './content/store.js';
 import { defaultSourceRoot } from './content/library.js';
 import { badInput } from './errors.js';
+import { START_UP_INPUT } from './start-up-inputs.js';
 import { SITE_CODE_PATTERN } from './ids.js';
 import { KEY_CHECK_PLAINTEXT, SecretBox, SecretKeyError } from './security/secret-box.js';
 import { getSetting, putSetting } from './settings.js';
@@ -68,7 +69,7 @@ export class Site {
 export async function openSite(options: SiteOptions): Promise<Site> {
   const requestedCode = options.siteCode?.toUpperCase();
   if (requestedCode !== undefined && !SITE_CODE_PATTERN.test(requestedCode)) {
-    throw badInput('--site-code', `"${options.siteCode}" is not a site code`, 'a site code is three letters or digits, e.g. PS1');
+    throw badInput(START_UP_INPUT.siteCode, `"${options.siteCode}" is not a site code`, 'a site code is three letters or digits, e.g. PS1');
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   // Before the database opens: a data folder others can reach is fixed (or refused) first.
@@ -90,7 +91,13 @@ export async function openSite(options: SiteOptions): Promise<Site> {
     // A new site creates its key; an existing one must be given the key it was created with.
     const secrets = SecretBox.open(keyFile, { create: keyCheck === undefined });
     if (keyCheck !== undefined) {
-      if (secrets.open(keyCheck) !== KEY_CHECK_PLAINTEXT) throw new SecretKeyError(keyFile, 'the key does not match this site', 'use the key file the site was created with');
+      let matches: boolean;
+      try {
+        matches = secrets.open(keyCheck) === KEY_CHECK_PLAINTEXT;
+      } catch {
+        matches = false;
+      }
+      if (!matches) throw new SecretKeyError(keyFile, 'the key does not match this site', 'use the key file the site was created with');
     } else {
       await putSetting(db, 'secret_key_check', secrets.seal(KEY_CHECK_PLAINTEXT));
     }

@@ -114,7 +114,7 @@ describe.each(DB_KINDS)('osd token recover on %s', (kind: DbKind) => {
       const busy = await osd('token', 'recover', '--data', dataDir);
       expect(busy.code).toBe(2);
       expect(busy.stderr).toContain(`in use by process ${s.proc.pid}`);
-      expect(busy.stderr).toMatch(/stop that osd server first/);
+      expect(busy.stderr).toMatch(/stop that site server first/);
       await stop(s.proc);
     }
     const wrong = await osd('token', 'recover', '--data', dataDir, '--key-file', wrongKey, ...dbArgs);

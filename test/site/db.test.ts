@@ -2,10 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { migrate, SchemaTooNewError } from '../../src/site/db/migrate.js';
 import { MIGRATIONS } from '../../src/site/db/migrations/index.js';
+import { openDatabase } from '../../src/site/db/open.js';
 import { openPglite } from '../../src/site/db/pglite.js';
+import { openPostgres } from '../../src/site/db/postgres.js';
 import { DB_KINDS, openTestDatabase } from './helpers/site.js';
 
 const dirs: string[] = [];
@@ -18,6 +20,8 @@ describe('the embedded database folder', () => {
     const db = join(dir, 'db');
     const first = await openPglite(db);
     await expect(openPglite(db)).rejects.toThrow(/in use by process \d+/);
+    // A member of the error family: a conflict about the site's data folder, in the site's words.
+    await expect(openPglite(db)).rejects.toMatchObject({ kind: 'conflict', input: 'data folder', hint: expect.not.stringMatching(/--/) });
     await first.close();
     // A server killed with SIGKILL leaves its lock behind; the pid is gone.
     writeFileSync(`${db}.lock`, '999999999\n');
@@ -37,8 +41,19 @@ describe.each(DB_KINDS)('migrations on %s', (kind) => {
       const next = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'future', sql: 'CREATE TABLE future_thing (id int)' }];
       expect((await migrate(db, next)).applied).toEqual([`${MIGRATIONS.length + 1}-future`]);
       await expect(migrate(db)).rejects.toBeInstanceOf(SchemaTooNewError);
+      await expect(migrate(db)).rejects.toMatchObject({ kind: 'conflict', input: kind === 'postgres' ? 'database' : 'data folder', rule: expect.stringMatching(/newer than this OpenOSD knows/) });
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('a PostgreSQL database that cannot be opened', () => {
+  it('is unavailable when nothing answers, bad input when the server refuses the URL, and not a postgres:// URL is bad input', async () => {
+    await expect(openPostgres('postgres://osd@127.0.0.1:1/nothing')).rejects.toMatchObject({ kind: 'unavailable', input: 'database', rule: expect.stringMatching(/^cannot connect to the database postgres:\/\/osd@127\.0\.0\.1:1\/nothing/) });
+    const url = new URL(inject('postgresUrl'));
+    url.pathname = '/no_such_database_here';
+    await expect(openPostgres(url.toString())).rejects.toMatchObject({ kind: 'bad-input', input: 'database', hint: expect.stringMatching(/database name/) });
+    await expect(openDatabase({ url: 'mysql://x@y/z' })).rejects.toMatchObject({ kind: 'bad-input', input: 'database', rule: expect.stringMatching(/only postgres:\/\/ and postgresql:\/\/ URLs/) });
   });
 });

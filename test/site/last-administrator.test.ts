@@ -91,13 +91,13 @@ describe('recovery (the service; the CLI process is tested in test/server/token-
   it('refuses a missing folder, a missing or wrong key file, and a database that is not a site', async () => {
     const url = (api.site.db as unknown as { location: string }).location;
     expect(url).toMatch(/^postgres/);
-    await expect(recoverAdminToken({ dataDir: join(api.dataDir, 'nope'), databaseUrl: url })).rejects.toMatchObject({ code: 'bad-input', input: '--data' });
+    await expect(recoverAdminToken({ dataDir: join(api.dataDir, 'nope'), databaseUrl: url })).rejects.toMatchObject({ code: 'bad-input', input: 'data folder' });
     const empty = tempDir('openosd-recover-empty-');
-    await expect(recoverAdminToken({ dataDir: empty })).rejects.toMatchObject({ code: 'bad-input', input: '--key-file' });
+    await expect(recoverAdminToken({ dataDir: empty })).rejects.toMatchObject({ code: 'bad-input', input: 'key file' });
     const wrongKey = join(empty, 'wrong.key');
     writeFileSync(wrongKey, `${randomBytes(32).toString('base64')}\n`);
-    await expect(recoverAdminToken({ dataDir: api.dataDir, databaseUrl: url, keyFile: wrongKey })).rejects.toMatchObject({ code: 'bad-input', input: '--key-file', rule: expect.stringMatching(/does not match this site/) });
-    await expect(recoverAdminToken({ dataDir: empty, keyFile: wrongKey })).rejects.toMatchObject({ code: 'bad-input', input: '--data', rule: expect.stringMatching(/no embedded site database/) });
+    await expect(recoverAdminToken({ dataDir: api.dataDir, databaseUrl: url, keyFile: wrongKey })).rejects.toMatchObject({ code: 'bad-input', input: 'key file', rule: expect.stringMatching(/does not match this site/) });
+    await expect(recoverAdminToken({ dataDir: empty, keyFile: wrongKey })).rejects.toMatchObject({ code: 'bad-input', input: 'data folder', rule: expect.stringMatching(/no embedded site database/) });
   });
 
   it('creates a working Full Administrator token when every token is revoked or expired, with an audit entry', async () => {

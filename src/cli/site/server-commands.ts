@@ -1,7 +1,9 @@
 /** `osd server` (the site server), `osd dp serve` (a distribution point), `osd token …`. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { OsdError } from '../../common/errors.js';
 import { InputError } from '../../sequence/input-error.js';
+import type { StartUpInput } from '../../site/start-up-inputs.js';
 import { print, printJson } from '../output.js';
 import { collect } from '../engine-commands.js';
 import { AdminClient, DEFAULT_DATA_DIR, DEFAULT_PORT, withConnection } from './admin-client.js';
@@ -20,17 +22,29 @@ function size(value: string, name: string): number {
   return Number(m[1]) * mult;
 }
 
-/** What can stop a site from starting, said as bad input (exit 2) rather than an internal error. */
-function startupError(e: unknown, where: { dataDir: string; database?: string; port: number; host: string }): unknown {
-  const err = e as NodeJS.ErrnoException & { name?: string; keyFile?: string; input?: string; rule?: string; hint?: string };
+/** The site's start-up inputs as `osd server` (and `osd token recover`) takes them. */
+const START_UP_OPTION: Record<StartUpInput, string> = {
+  'data folder': '--data',
+  database: '--database',
+  'key file': '--key-file',
+  'site code': '--site-code',
+  'source roots': '--source-root',
+};
+
+/** A site's error about one of its start-up inputs, with the option the user typed as its input (kind, rule and hint kept). */
+function inOptionWords(e: unknown): unknown {
+  if (!(e instanceof OsdError)) return e;
+  const option = e.input === undefined ? undefined : START_UP_OPTION[e.input as StartUpInput];
+  if (!option) return e;
+  return new OsdError(e.kind, { input: option, rule: e.rule, hint: e.hint, cause: e }, `${option}: ${e.rule}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+}
+
+/** What can stop a site from starting, said in the words of `osd server`: its options. */
+function startupError(e: unknown, where: { dataDir: string; port: number; host: string }): unknown {
+  if (e instanceof OsdError) return inOptionWords(e);
+  const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EADDRINUSE') return new InputError({ input: '--port', rule: `${where.host}:${where.port} is already in use`, hint: 'is another osd server running? pick another --port (0 = any free port)' });
   if (err?.code === 'EACCES' && err.syscall === 'listen') return new InputError({ input: '--port', rule: `not allowed to listen on ${where.host}:${where.port}`, hint: 'ports below 1024 need root; pick another --port' });
-  if (err?.name === 'SecretKeyError') return new InputError({ input: err.keyFile ?? '--key-file', rule: err.message.replace(/^[^:]+: /, ''), hint: 'the key file must be the one the site was created with' });
-  if (err?.name === 'SchemaTooNewError') return new InputError({ input: where.database ? '--database' : '--data', rule: err.message });
-  if (err?.name === 'SiteError') return new InputError({ input: err.input ?? 'server options', rule: err.rule ?? err.message, hint: err.hint });
-  if (err instanceof Error && /^cannot connect to the database/.test(err.message)) return new InputError({ input: '--database', rule: err.message, hint: 'check that PostgreSQL runs, the URL (user, host, port, database name) and pg_hba.conf' });
-  if (err instanceof Error && /^the embedded database in .* is in use/.test(err.message)) return new InputError({ input: '--data', rule: err.message });
-  if (err instanceof Error && /^--database/.test(err.message)) return new InputError({ input: '--database', rule: err.message.replace(/^--database [^:]*: /, '') });
   if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') return new InputError({ input: '--data', rule: `${where.dataDir}: ${err.message}`, hint: 'the data folder must be writable by the server' });
   return e;
 }
@@ -85,7 +99,7 @@ export function registerServerCommands(program: Command): void {
         logger: !o.json && process.env.OSD_LOG === 'json',
         distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
       }).catch((e: unknown) => {
-        throw startupError(e, { dataDir, database: o.database ?? process.env.OSD_DATABASE_URL, port: listenPort, host: o.host ?? '127.0.0.1' });
+        throw startupError(e, { dataDir, port: listenPort, host: o.host ?? '127.0.0.1' });
       });
       const facts = {
         url: server.url,
@@ -197,9 +211,7 @@ export function registerServerCommands(program: Command): void {
       const { recoverAdminToken } = await import('../../site/security/recover.js');
       process.umask(0o077); // it writes into the site's data folder: owner-only, like the server
       const r = await recoverAdminToken({ dataDir, databaseUrl: o.database ?? process.env.OSD_DATABASE_URL, keyFile: o.keyFile, name: o.name }).catch((e: unknown) => {
-        const err = e as { name?: string; input?: string; rule?: string; hint?: string };
-        if (err?.name === 'SiteError') throw new InputError({ input: err.input ?? '--data', rule: err.rule ?? String(e), hint: err.hint });
-        throw e;
+        throw inOptionWords(e);
       });
       if (o.json) return printJson({ file: r.file, info: r.info, ...(o.print ? { token: r.token } : {}) });
       if (o.print) print(r.token);

@@ -1,10 +1,11 @@
 /**
  * Every error a distribution point answers is JSON `{ error, message, input?, rule?, hint? }` —
- * never a stack trace. ContentErrors carry their own status; fastify's own errors (bad JSON,
- * unsupported media type, body too large) keep theirs; anything else is a 500 that is logged.
+ * never a stack trace. The error family answers by its kind (ContentErrors keep their own codes
+ * and statuses); fastify's own errors (bad JSON, unsupported media type, body too large) keep
+ * theirs; anything else is a 500 that is logged.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ContentError } from '../../site/content/errors.js';
+import { OsdError } from '../../common/errors.js';
 
 const FASTIFY_CODES: Record<number, string> = {
   400: 'request-invalid',
@@ -14,7 +15,7 @@ const FASTIFY_CODES: Record<number, string> = {
 };
 
 export function dpErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  if (error instanceof ContentError) {
+  if (error instanceof OsdError) {
     // After refusing an upload half-way, the rest of the body is not wanted: close instead of draining it.
     if (error.status === 413) reply.header('connection', 'close');
     void reply.code(error.status).send(error.toJSON());

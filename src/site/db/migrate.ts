@@ -4,18 +4,22 @@
  * half-applied. On PostgreSQL several servers may start at once: an advisory lock lets one migrate
  * while the others wait.
  */
+import { OsdError } from '../../common/errors.js';
+import { START_UP_INPUT } from '../start-up-inputs.js';
 import type { Database } from './database.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 /** pg_advisory_lock key: "OSDM" */
 const LOCK_KEY = 0x4f53444d;
 
-export class SchemaTooNewError extends Error {
-  constructor(readonly location: string, readonly found: number, readonly known: number) {
-    super(
-      `the database ${location} has schema version ${found}, newer than this OpenOSD knows (${known}): ` +
-        'a newer OpenOSD has used it. Upgrade OpenOSD, or point --data/--database at another database',
-    );
+/** A database a newer OpenOSD has used: this one cannot know its schema (a conflict with its state). */
+export class SchemaTooNewError extends OsdError {
+  constructor(readonly location: string, readonly found: number, readonly known: number, embedded = false) {
+    super('conflict', {
+      input: embedded ? START_UP_INPUT.dataFolder : START_UP_INPUT.database,
+      rule: `the database ${location} has schema version ${found}, newer than this OpenOSD knows (${known}): a newer OpenOSD has used it`,
+      hint: 'upgrade OpenOSD, or open another database',
+    });
     this.name = 'SchemaTooNewError';
   }
 }
@@ -38,7 +42,7 @@ export async function migrate(db: Database, migrations: readonly Migration[] = M
   const { rows } = await db.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
   const from = Number(rows[0]?.v ?? 0);
   const known = migrations.length ? migrations[migrations.length - 1]!.version : 0;
-  if (from > known) throw new SchemaTooNewError(db.location, from, known);
+  if (from > known) throw new SchemaTooNewError(db.location, from, known, db.kind === 'pglite');
   const applied: string[] = [];
   for (const m of migrations) {
     if (m.version <= from) continue;

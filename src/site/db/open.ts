@@ -3,6 +3,8 @@
  * `--database postgres://…` for PostgreSQL, otherwise PGlite in `<data>/db`.
  */
 import { join } from 'node:path';
+import { badInput } from '../errors.js';
+import { START_UP_INPUT } from '../start-up-inputs.js';
 import type { Database } from './database.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { openPglite } from './pglite.js';
@@ -19,7 +21,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<{ db: Data
   let db: Database;
   if (options.url) {
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
-      throw new Error(`--database ${options.url.split('@').pop()}: only postgres:// and postgresql:// URLs are supported; leave --database out to use the embedded database in --data`);
+      throw badInput(START_UP_INPUT.database, `${options.url.split('@').pop()}: only postgres:// and postgresql:// URLs are supported`, 'give a PostgreSQL URL, or none to use the embedded database in the data folder');
     }
     db = await openPostgres(options.url);
   } else {

@@ -6,6 +6,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { processAlive } from '../../machine/process-alive.js';
+import { inUse } from '../errors.js';
+import { START_UP_INPUT } from '../start-up-inputs.js';
 
 /** int8 and numeric columns come back as JS numbers on both adapters (sizes fit in 2^53). */
 const parsers = {
@@ -43,7 +45,7 @@ function lockDataDir(dataDir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lock, 'utf8').trim());
       if (processAlive(pid)) {
-        throw new Error(`the embedded database in ${dataDir} is in use by process ${pid}: one server at a time uses an embedded database; stop the other one, or run several servers on PostgreSQL (--database)`);
+        throw inUse(START_UP_INPUT.dataFolder, `the embedded database in ${dataDir} is in use by process ${pid}`, 'one server at a time uses an embedded database: stop the other one, or run several servers on PostgreSQL');
       }
       rmSync(lock, { force: true });
     }

@@ -2,7 +2,27 @@
  * PostgreSQL through `pg`: the scale-out database (several stateless servers, one database).
  */
 import pg from 'pg';
+import { SiteError } from '../errors.js';
+import { START_UP_INPUT } from '../start-up-inputs.js';
 import { redactUrl, type Database, type Queryable, type QueryResult } from './database.js';
+
+/**
+ * PostgreSQL's refusals of the URL itself (SQLSTATE class 28: wrong user or password, refused by
+ * pg_hba.conf; 3D000: no such database): the URL is wrong, whereas a server that does not answer
+ * may answer later.
+ */
+const URL_REFUSED = /^(28[0-9A-Z]{3}|3D000)$/;
+
+/** Why a connection failed, as the site's error: bad input (the URL) or unavailable (the server). */
+function connectError(url: string, e: Error): SiteError {
+  const code = (e as { code?: unknown }).code;
+  const refused = typeof code === 'string' && URL_REFUSED.test(code);
+  return new SiteError(refused ? 'bad-input' : 'unavailable', {
+    input: START_UP_INPUT.database,
+    rule: `cannot connect to the database ${redactUrl(url)}: ${e.message}`,
+    hint: refused ? 'check the user, the password, the database name and pg_hba.conf' : 'check that PostgreSQL runs and answers at the URL (host and port)',
+  });
+}
 
 // int8 (sizes, ids) and numeric as JS numbers, as on PGlite; timestamps stay Date objects.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -26,7 +46,7 @@ export async function openPostgres(url: string, options: { maxConnections?: numb
   pool.on('error', () => {});
   const probe = await pool.connect().catch((e: Error) => {
     void pool.end();
-    throw new Error(`cannot connect to the database ${redactUrl(url)}: ${e.message}`);
+    throw connectError(url, e);
   });
   probe.release();
   const base = wrap(pool);

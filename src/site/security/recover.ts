@@ -20,7 +20,8 @@ import type { Database } from '../db/database.js';
 import { MIGRATIONS } from '../db/migrations/index.js';
 import { openPglite } from '../db/pglite.js';
 import { openPostgres } from '../db/postgres.js';
-import { badInput } from '../errors.js';
+import { badInput, inUse, SiteError } from '../errors.js';
+import { START_UP_INPUT } from '../start-up-inputs.js';
 import { getSetting } from '../settings.js';
 import { ADMIN_TOKEN_FILE, writeTokenFile } from './bootstrap.js';
 import type { Actor } from './roles.js';
@@ -57,25 +58,21 @@ function who(): string {
 
 async function openSiteDatabase(dataDir: string, databaseUrl: string | undefined): Promise<Database> {
   if (databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw badInput('--database', 'only postgres:// and postgresql:// URLs are supported', 'leave --database out for a site on the embedded database in --data');
-    try {
-      return await openPostgres(databaseUrl, { maxConnections: 2 });
-    } catch (e) {
-      throw badInput('--database', (e as Error).message, 'check that PostgreSQL runs and the URL is the one the site servers use');
-    }
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw badInput(START_UP_INPUT.database, 'only postgres:// and postgresql:// URLs are supported', 'give no URL for a site on the embedded database in its data folder');
+    // A refused or unreachable database says so itself (bad input or unavailable, naming the database).
+    return await openPostgres(databaseUrl, { maxConnections: 2 });
   }
   const dbDir = join(dataDir, 'db');
   if (!existsSync(dbDir) || !readdirSync(dbDir).length) {
-    throw badInput('--data', `${dataDir} holds no embedded site database (no ${dbDir})`, 'point --data at the data folder the site server uses, or give --database for a site on PostgreSQL');
+    throw badInput(START_UP_INPUT.dataFolder, `${dataDir} holds no embedded site database (no ${dbDir})`, 'give the data folder the site server uses, or the database URL of a site on PostgreSQL');
   }
   try {
     return await openPglite(dbDir);
   } catch (e) {
-    const message = (e as Error).message;
-    if (/is in use by process/.test(message)) {
-      throw badInput('--data', message.replace(/: one server at a time.*$/, ''), 'stop that osd server first: the embedded database can be opened by one process at a time; recover, then start the server again');
+    if (e instanceof SiteError && e.code === 'in-use') {
+      throw inUse(START_UP_INPUT.dataFolder, e.rule, 'stop that site server first: the embedded database can be opened by one process at a time; recover, then start the server again');
     }
-    throw badInput('--data', `cannot open the embedded database in ${dbDir}: ${message}`);
+    throw badInput(START_UP_INPUT.dataFolder, `cannot open the embedded database in ${dbDir}: ${(e as Error).message}`);
   }
 }
 
@@ -83,34 +80,35 @@ async function openSiteDatabase(dataDir: string, databaseUrl: string | undefined
 export async function recoverAdminToken(options: RecoverOptions): Promise<RecoverResult> {
   const dataDir = resolve(options.dataDir);
   if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
-    throw badInput('--data', `${dataDir} is not a folder`, "give the site's data folder (the --data of osd server, holding site.key and admin.token)");
+    throw badInput(START_UP_INPUT.dataFolder, `${dataDir} is not a folder`, "give the site's data folder (the one holding site.key and admin.token)");
   }
   const keyFile = resolve(options.keyFile ?? join(dataDir, 'site.key'));
-  const keyHint = "recovery needs the key file the site was created with (the --key-file of osd server, default <data>/site.key): it proves access to the site's secrets";
-  if (!existsSync(keyFile)) throw badInput('--key-file', `${keyFile} does not exist`, keyHint);
+  const keyHint = "recovery needs the key file the site was created with (by default site.key in its data folder): it proves access to the site's secrets";
+  if (!existsSync(keyFile)) throw badInput(START_UP_INPUT.keyFile, `${keyFile} does not exist`, keyHint);
   let secrets: SecretBox;
   try {
     secrets = SecretBox.open(keyFile, { create: false });
   } catch (e) {
-    if (e instanceof SecretKeyError) throw badInput('--key-file', e.message);
-    throw badInput('--key-file', `${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, keyHint);
+    if (e instanceof SecretKeyError) throw e;
+    throw badInput(START_UP_INPUT.keyFile, `${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, keyHint);
   }
   const db = await openSiteDatabase(dataDir, options.databaseUrl);
   try {
     const schema = await db.query<{ v: number | null }>(`SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT max(version) FROM schema_migrations) END AS v`);
     const version = schema.rows[0]?.v ?? null;
-    if (version === null) throw badInput(options.databaseUrl ? '--database' : '--data', `${db.location} is not a site database (it has no schema)`, 'point it at the database the site server uses');
+    const where = options.databaseUrl ? START_UP_INPUT.database : START_UP_INPUT.dataFolder;
+    if (version === null) throw badInput(where, `${db.location} is not a site database (it has no schema)`, 'give the database the site server uses');
     const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-    if (version > known) throw badInput(options.databaseUrl ? '--database' : '--data', `the database ${db.location} has schema version ${version}, newer than this OpenOSD knows (${known})`, 'run the recovery with the OpenOSD version the site servers run');
+    if (version > known) throw badInput(where, `the database ${db.location} has schema version ${version}, newer than this OpenOSD knows (${known})`, 'run the recovery with the OpenOSD version the site servers run');
     const keyCheck = await getSetting<string>(db, 'secret_key_check');
-    if (keyCheck === undefined) throw badInput(options.databaseUrl ? '--database' : '--data', `${db.location} holds no site yet (it was never started)`, 'start osd server once: a new site writes its first administrator token itself');
+    if (keyCheck === undefined) throw badInput(where, `${db.location} holds no site yet (it was never started)`, 'start the site server once: a new site writes its first administrator token itself');
     let matches = false;
     try {
       matches = secrets.open(keyCheck) === KEY_CHECK_PLAINTEXT;
     } catch {
       matches = false;
     }
-    if (!matches) throw badInput('--key-file', `${keyFile}: the key does not match this site`, keyHint);
+    if (!matches) throw badInput(START_UP_INPUT.keyFile, `${keyFile}: the key does not match this site`, keyHint);
 
     const host = hostname();
     const actor: Actor = { tokenId: 'recovery', name: `recovery on ${host}`, role: 'full-administrator' };
@@ -122,7 +120,7 @@ export async function recoverAdminToken(options: RecoverOptions): Promise<Recove
       try {
         writeTokenFile(file, token);
       } catch (e) {
-        throw badInput('--data', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'run the recovery as the user that owns the site\'s data folder');
+        throw badInput(START_UP_INPUT.dataFolder, `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'run the recovery as the user that owns the site\'s data folder');
       }
       return { token, info, file };
     });

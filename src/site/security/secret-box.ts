@@ -7,10 +7,17 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { OsdError, type ErrorKind } from '../../common/errors.js';
+import { START_UP_INPUT } from '../start-up-inputs.js';
 
-export class SecretKeyError extends Error {
-  constructor(readonly keyFile: string, rule: string, hint: string) {
-    super(`${keyFile}: ${rule} (${hint})`);
+/**
+ * The key file is wrong (bad input when a site opens: the input is the site's key file, and the
+ * rule names its path) or a stored secret cannot be opened with it (a fault of the site's data,
+ * met while working: the path is not told to whoever made the request).
+ */
+export class SecretKeyError extends OsdError {
+  constructor(readonly keyFile: string, rule: string, hint: string, kind: Extract<ErrorKind, 'bad-input' | 'fault'> = 'bad-input') {
+    super(kind, { input: START_UP_INPUT.keyFile, rule: kind === 'fault' ? rule : `${keyFile}: ${rule}`, hint });
     this.name = 'SecretKeyError';
   }
 }
@@ -22,7 +29,7 @@ export class SecretBox {
   static open(keyFile: string, options: { create: boolean }): SecretBox {
     if (!existsSync(keyFile)) {
       if (!options.create) {
-        throw new SecretKeyError(keyFile, 'the key file does not exist', 'pass the key file the site was created with (--key-file)');
+        throw new SecretKeyError(keyFile, 'the key file does not exist', 'give the key file the site was created with');
       }
       mkdirSync(dirname(keyFile), { recursive: true });
       const tmp = `${keyFile}.tmp-${process.pid}`;
@@ -52,14 +59,14 @@ export class SecretBox {
   open(sealed: string): string {
     const parts = sealed.split(':');
     if (parts.length !== 4 || parts[0] !== 'v1') {
-      throw new SecretKeyError(this.keyFile, 'a stored secret is not in the v1 format', 'the database was changed by hand; set the secret again');
+      throw new SecretKeyError(this.keyFile, 'a stored secret is not in the v1 format', 'the database was changed by hand; set the secret again', 'fault');
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(parts[1]!, 'base64'));
       decipher.setAuthTag(Buffer.from(parts[2]!, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64')), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretKeyError(this.keyFile, 'this key cannot decrypt the site\'s secrets', 'use the key file the site was created with (--key-file)');
+      throw new SecretKeyError(this.keyFile, 'this key cannot decrypt the site\'s secrets', 'use the key file the site was created with', 'fault');
     }
   }
 }
