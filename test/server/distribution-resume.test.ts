@@ -7,19 +7,18 @@
  * gone) and from a hung one (SIGSTOP: alive, but its heartbeat stops) after the lease — without a
  * restart. The DP never holds a broken package: blobs go first, the manifest last.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
 import { startDistributionPoint, type RunningDistributionPoint } from '../../src/server/distribution-point/server.js';
 import { DistributionPointClient } from '../../src/site/content/dp-client.js';
-import { DB_KINDS, postgresUrlFor, type DbKind } from '../site/helpers/site.js';
+import { DB_KINDS, type DbKind } from '../site/helpers/site.js';
+import { callServer, newPostgresDatabase, startServer as startOsdServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 
-const OSD = resolve('bin/osd.js');
 const PUSH_TOKEN = 'resume-test-push-token-0123456789';
 const MiB = 1024 * 1024;
 /** The proxy's rate: 6 MiB of content take about 6 s to copy. */
@@ -27,46 +26,11 @@ const RATE = 1 * MiB;
 /** What "promptly" means here (the old rule waited 10 minutes). */
 const RESUME_BOUND_MS = 30_000;
 
-interface Started {
-  proc: ChildProcessWithoutNullStreams;
-  url: string;
-  token: string;
-  stderr: () => string;
-}
+type Started = StartedServer;
+const startServer = (dataDir: string, args: string[], env: Record<string, string> = {}): Promise<Started> => startOsdServer(dataDir, args, { env });
+const api = callServer;
+const kill = stopServer;
 
-async function startServer(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<Started> {
-  const proc = spawn(process.execPath, [OSD, 'server', '--data', dataDir, '--port', '0', '--json', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const line = await new Promise<string>((resolveLine, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolveLine(out.slice(0, nl));
-    });
-    proc.on('exit', (code) => reject(new Error(`osd server exited with ${code}: ${err}`)));
-  });
-  return { proc, url: (JSON.parse(line) as { url: string }).url, token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim(), stderr: () => err };
-}
-
-async function api<T = any>(s: Started, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${s.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${s.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: (await res.json()) as T };
-}
-
-function kill(proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    proc.once('exit', () => r());
-    proc.kill('SIGCONT');
-    proc.kill(signal);
-  });
-}
 
 /** A TCP proxy in front of the DP that forwards what the site sends at `rate` bytes/s. */
 async function throttlingProxy(target: string, rate: number): Promise<{ url: string; forwarded: () => number; close: () => Promise<void> }> {
@@ -112,14 +76,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-async function newPostgresDatabase(): Promise<string> {
-  const name = `resume_${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return postgresUrlFor(name);
-}
 
 interface Fixture {
   dataDir: string;

@@ -11,76 +11,39 @@
  * files (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), so a file of another user with
  * mode 0600 is unreadable to it, as it would be to a server running as its own user.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import pg from 'pg';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
-import { DB_KINDS, postgresUrlFor, type DbKind } from '../site/helpers/site.js';
+import { DB_KINDS, type DbKind } from '../site/helpers/site.js';
+import { callServer, newPostgresDatabase, startServer as startOsdServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 import { makeWim } from '../site/objects/fixtures.js';
 
-const OSD = resolve('bin/osd.js');
 const asRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
 const setprivAvailable = asRoot && spawnSync('setpriv', ['--version']).status === 0;
 
-interface Started {
-  proc: ChildProcessWithoutNullStreams;
-  url: string;
-  token: string;
-  stderr: () => string;
-}
-
 const running: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) p.kill('SIGKILL');
+afterEach(async () => {
+  for (const p of running.splice(0)) await stopServer(p);
 });
 
 /** `osd server` started with umask 000 and, as root, without the capabilities to read others' files. */
-function startServer(dataDir: string, args: string[], options: { dropCaps?: boolean } = {}): Promise<Started> {
-  const osd = [process.execPath, OSD, 'server', '--data', dataDir, '--port', '0', '--json', ...args];
-  const command = options.dropCaps && setprivAvailable ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...osd] : osd;
-  const proc = spawn('/bin/sh', ['-c', 'umask 000 && exec "$@"', 'sh', ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
-  running.push(proc);
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise<Started>((resolveStarted, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        try {
-          const facts = JSON.parse(out.slice(0, nl)) as { url: string };
-          resolveStarted({ proc, url: facts.url, token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim(), stderr: () => err });
-        } catch {
-          // Not the start-up facts (with --json, a refusal is printed as JSON too): the exit tells.
-        }
-      }
-    });
-    proc.on('exit', (code) => reject(Object.assign(new Error(`osd server exited with ${code}: ${err}`), { exitCode: code, stderr: err })));
-  });
+async function startServer(dataDir: string, args: string[], options: { dropCaps?: boolean } = {}): Promise<StartedServer> {
+  const wrap = (osd: string[]): string[] => {
+    const command = options.dropCaps && setprivAvailable ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...osd] : osd;
+    return ['/bin/sh', '-c', 'umask 000 && exec "$@"', 'sh', ...command];
+  };
+  const s = await startOsdServer(dataDir, args, { wrap });
+  running.push(s.proc);
+  return s;
 }
 
-async function call(s: Started, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${s.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${s.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const call = callServer;
 
 async function database(kind: DbKind): Promise<string[]> {
-  if (kind === 'pglite') return [];
-  const name = `hard_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return ['--database', postgresUrlFor(name)];
+  return kind === 'pglite' ? [] : ['--database', await newPostgresDatabase('hard')];
 }
 
 /** A file the server may not read: another user's 0600 file (as root), or a mode 000 file. */

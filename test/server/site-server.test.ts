@@ -8,62 +8,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DB_KINDS, postgresUrlFor, type DbKind } from '../site/helpers/site.js';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DB_KINDS, type DbKind } from '../site/helpers/site.js';
+import { OSD, callServer, newPostgresDatabase, startServer as startOsdServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 
-const OSD = resolve('bin/osd.js');
+type Started = StartedServer;
 
-interface Started {
-  proc: ChildProcessWithoutNullStreams;
-  url: string;
-  token: string;
+/** The tests' package sources live in folders of their own under the temporary folder. */
+function startServer(dataDir: string, database?: string): Promise<Started> {
+  return startOsdServer(dataDir, ['--source-root', tmpdir(), ...(database ? ['--database', database] : [])]);
 }
 
-async function startServer(dataDir: string, database?: string): Promise<Started> {
-  // The tests' package sources live in folders of their own under the temporary folder.
-  const args = [OSD, 'server', '--data', dataDir, '--port', '0', '--json', '--source-root', tmpdir(), ...(database ? ['--database', database] : [])];
-  const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const line = await new Promise<string>((resolveLine, reject) => {
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolveLine(out.slice(0, nl));
-    });
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`osd server exited with ${code}: ${err}`)));
-  });
-  const facts = JSON.parse(line) as { url: string };
-  return { proc, url: facts.url, token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() };
-}
-
-async function api<T = any>(s: Started, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${s.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${s.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: (await res.json()) as T };
-}
-
-function kill9(proc: ChildProcessWithoutNullStreams): Promise<void> {
-  return new Promise((r) => {
-    proc.once('exit', () => r());
-    proc.kill('SIGKILL');
-  });
-}
-
-async function newPostgresDatabase(): Promise<string> {
-  const name = `srv_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return postgresUrlFor(name);
-}
+const api = callServer;
+const kill9 = (proc: ChildProcessWithoutNullStreams): Promise<void> => stopServer(proc, 'SIGKILL');
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -185,7 +143,7 @@ describe('osd server request log', () => {
     try {
       for (let i = 0; i < 600 && !/listening on (http:\S+)/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
       const url = /listening on (http:\S+)/.exec(out)![1]!;
-      const s: Started = { proc, url, token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim() };
+      const s: Started = { proc, url, token: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim(), stderr: () => '' };
       const secret = 'Log-Secret-Value-123';
       expect((await api(s, 'PUT', '/collections/SMS000US/variables/OSDSecret', { value: secret, masked: true })).status).toBe(200);
       expect((await api(s, 'POST', '/tokens', { name: 'x', role: 'nope' })).status).toBe(400);

@@ -7,42 +7,18 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
-import { DB_KINDS, postgresUrlFor, type DbKind } from '../site/helpers/site.js';
+import { DB_KINDS, type DbKind } from '../site/helpers/site.js';
+import { OSD, callServer, newPostgresDatabase as newDatabase, startServer as startOsdServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 
-const OSD = resolve('bin/osd.js');
+const newPostgresDatabase = (): Promise<string> => newDatabase('recover');
 
-interface Started {
-  proc: ChildProcessWithoutNullStreams;
-  url: string;
-}
 
-async function startServer(dataDir: string, args: string[]): Promise<Started> {
-  const proc = spawn(process.execPath, [OSD, 'server', '--data', dataDir, '--port', '0', '--json', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const line = await new Promise<string>((resolveLine, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolveLine(out.slice(0, nl));
-    });
-    proc.on('exit', (code) => reject(new Error(`osd server exited with ${code}: ${err}`)));
-  });
-  return { proc, url: (JSON.parse(line) as { url: string }).url };
-}
-
-function stop(proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => {
-    proc.once('exit', () => r());
-    proc.kill(signal);
-  });
-}
+type Started = StartedServer;
+const startServer = (dataDir: string, args: string[]): Promise<Started> => startOsdServer(dataDir, args);
+const stop = (proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => stopServer(proc, signal);
 
 function osd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((r) => {
@@ -55,23 +31,8 @@ function osd(...args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-async function call(s: Started, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${s.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
+const call = (s: Started, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => callServer(s, method, path, body, token);
 
-async function newPostgresDatabase(): Promise<string> {
-  const name = `recover_${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return postgresUrlFor(name);
-}
 
 const servers: ChildProcessWithoutNullStreams[] = [];
 afterAll(async () => {

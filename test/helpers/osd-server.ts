@@ -1,0 +1,90 @@
+/**
+ * `osd server` as a real process for tests: started on a free port with --json, its token read
+ * from the data folder, its stderr kept, stopped or killed; calls to its admin API; a fresh
+ * PostgreSQL database in the run's throw-away cluster. One copy for every process-level test.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { postgresUrlFor } from '../site/helpers/site.js';
+
+export const OSD = resolve('bin/osd.js');
+
+export interface StartedServer {
+  proc: ChildProcessWithoutNullStreams;
+  url: string;
+  /** The first administrator's token (empty when the site has none in admin.token). */
+  token: string;
+  stderr(): string;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** The command before `node bin/osd.js …` (e.g. a shell that sets the umask, setpriv). */
+  wrap?: (command: string[]) => string[];
+}
+
+/**
+ * Starts `osd server --data DIR --port 0 --json ARGS…` and resolves with its URL once it printed
+ * its start-up facts; rejects with its exit code and stderr when it stops first.
+ */
+export function startServer(dataDir: string, args: string[] = [], options: StartOptions = {}): Promise<StartedServer> {
+  const osd = [process.execPath, OSD, 'server', '--data', dataDir, '--port', '0', '--json', ...args];
+  const command = options.wrap ? options.wrap(osd) : osd;
+  const proc = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  let err = '';
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise<StartedServer>((resolveStarted, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      try {
+        const facts = JSON.parse(out.slice(0, nl)) as { url: string };
+        const tokenFile = join(dataDir, 'admin.token');
+        resolveStarted({ proc, url: facts.url, token: existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '', stderr: () => err });
+      } catch {
+        // Not the start-up facts (with --json, a refusal is printed as JSON too): the exit tells.
+      }
+    });
+    proc.on('exit', (code) => reject(Object.assign(new Error(`osd server exited with ${code}: ${err}`), { exitCode: code, stderr: err })));
+  });
+}
+
+/** Sends a signal (SIGKILL by default; a stopped process is continued first) and waits for the exit. */
+export function stopServer(proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    proc.once('exit', () => r());
+    proc.kill('SIGCONT');
+    proc.kill(signal);
+  });
+}
+
+/** A call to the server's admin API with a token (the server's first administrator's by default). */
+export async function callServer<T = any>(s: Pick<StartedServer, 'url' | 'token'>, method: string, path: string, body?: unknown, token = s.token): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${s.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: res.status, json: (await res.json()) as T };
+}
+
+/** A new, empty database in the run's PostgreSQL cluster, as a URL. */
+export async function newPostgresDatabase(prefix = 'srv'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return postgresUrlFor(name);
+}
