@@ -3,22 +3,11 @@
  * HRESULT, 0x8007xxxx) and one line saying why (DESIGN.md "A small named error family";
  * osd-features §6.5 lists the codes admins meet).
  */
-import { OsdError } from '../common/errors.js';
+import { type ErrorKind, OsdError } from '../common/errors.js';
+import type { StepResult } from '../engine/ports.js';
+import { codeOfErrno, WIN32 } from '../machine/errors.js';
 
-const hresult = (win32: number): number => (0x80070000 | win32) >>> 0;
-
-export const WIN32 = {
-  fileNotFound: hresult(2),
-  pathNotFound: hresult(3),
-  invalidData: hresult(13),
-  notReady: hresult(21),
-  notSupported: hresult(50),
-  invalidParameter: hresult(87),
-  diskFull: hresult(112),
-  notFound: hresult(1168),
-  fileCorrupt: hresult(1392),
-  generic: 0x80004005,
-} as const;
+export { WIN32 };
 
 /** Thrown inside a handler; the executor turns it into the step's exit code and message. */
 export class StepFailure extends OsdError {
@@ -30,4 +19,25 @@ export class StepFailure extends OsdError {
     this.name = 'StepFailure';
     this.code = code >>> 0;
   }
+}
+
+/** The code of an error of the family that carries none, by its kind. */
+const CODE_OF_KIND: Partial<Record<ErrorKind, number>> = {
+  'bad-input': WIN32.invalidData,
+  'not-found': WIN32.fileNotFound,
+  forbidden: WIN32.accessDenied,
+  'too-large': WIN32.diskFull,
+  'insufficient-storage': WIN32.diskFull,
+};
+
+/**
+ * What a handler threw, as the step's result: an error of the family by its code (or, without
+ * one, by its kind); a file-system call's errno as Windows' code for it; anything else is the
+ * generic 0x80004005. Never by the error's class.
+ */
+export function failureResult(e: unknown): StepResult {
+  const message = (e as Error)?.message ?? String(e);
+  if (e instanceof OsdError) return { exitCode: (e.exitCode ?? CODE_OF_KIND[e.kind] ?? WIN32.generic) >>> 0, message };
+  const errno = codeOfErrno((e as NodeJS.ErrnoException)?.code);
+  return { exitCode: errno ?? WIN32.generic, message };
 }

@@ -6,11 +6,9 @@
  */
 import type { Executor, StepExecution, StepResult } from '../engine/ports.js';
 import { hex } from '../engine/error-codes.js';
-import { MissingToolError, ToolError } from '../machine/tools.js';
 import type { Computer } from './computer.js';
-import { ComputerError } from './computer.js';
 import type { ContentLibrary } from './content.js';
-import { StepFailure, WIN32 } from './errors.js';
+import { failureResult } from './errors.js';
 import type { StepHandler } from './handler.js';
 import { applyOperatingSystemHandler } from './handlers/apply-operating-system.js';
 import { applyNetworkSettingsHandler, applyWindowsSettingsHandler } from './handlers/apply-settings.js';
@@ -53,12 +51,12 @@ export class ActionExecutor implements Executor {
     try {
       result = await handler.run({ x, computer: this.computer, content: this.content });
     } catch (e) {
-      result = failure(e);
+      result = failureResult(e);
     }
     try {
       await this.computer.flush();
     } catch (e) {
-      if (result.exitCode === 0) result = failure(e);
+      if (result.exitCode === 0) result = failureResult(e);
     }
     if (result.exitCode !== 0) {
       x.log(`${x.step.name} failed: ${result.message ?? ''} (${hex(result.exitCode)})`, 'error');
@@ -76,10 +74,3 @@ export class ActionExecutor implements Executor {
   }
 }
 
-function failure(e: unknown): StepResult {
-  if (e instanceof StepFailure || e instanceof ComputerError) return { exitCode: e.code >>> 0, message: e.message };
-  if (e instanceof MissingToolError) return { exitCode: WIN32.fileNotFound, message: e.message };
-  if (e instanceof ToolError) return { exitCode: WIN32.generic, message: e.message };
-  const err = e as Error;
-  return { exitCode: WIN32.generic, message: err?.message ?? String(e) };
-}

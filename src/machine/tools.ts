@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { codeOfToolOutput, MachineError, WIN32 } from './errors.js';
 
 /** Which Debian package provides each tool (`make deps` installs them when run as root). */
 export const TOOL_PACKAGES: Record<string, string> = {
@@ -33,26 +34,35 @@ export const TOOL_PACKAGES: Record<string, string> = {
 /** Tools live in /sbin and /usr/sbin too (toolchain.md §3): search there even for a non-root PATH. */
 const EXTRA_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
-export class ToolError extends Error {
+/**
+ * A tool failed (a fault). Its code is what the tool's words point at — a full disk 0x80070070, a
+ * denied access 0x80070005 — else the generic 0x80004005; `toolExitCode` is the process's own.
+ */
+export class ToolError extends MachineError {
   constructor(
     readonly tool: string,
     readonly args: readonly string[],
-    readonly exitCode: number | null,
+    /** The tool's exit code (null when it did not start or was stopped by a signal). */
+    readonly toolExitCode: number | null,
     readonly output: string,
     message: string,
   ) {
-    super(message);
+    super('fault', codeOfToolOutput(output) ?? WIN32.generic, message, { input: tool });
     this.name = 'ToolError';
   }
 }
 
-export class MissingToolError extends Error {
+/** A tool is not installed: ERROR_FILE_NOT_FOUND (0x80070002), with the Debian package that has it. */
+export class MissingToolError extends MachineError {
   constructor(
     readonly tool: string,
     readonly debianPackage: string | undefined,
   ) {
     super(
+      'fault',
+      WIN32.fileNotFound,
       `${tool} is not installed${debianPackage ? `: install the Debian package ${debianPackage} (apt-get install ${debianPackage}; \`make deps\` does it when run as root)` : ''}`,
+      { input: tool },
     );
     this.name = 'MissingToolError';
   }

@@ -7,6 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { readBytes } from './disk/byte-range.js';
+import { codeOfToolOutput, MachineError, WIN32 } from './errors.js';
 import { runTool, ToolError } from './tools.js';
 
 export interface WimImageInfo {
@@ -34,15 +35,33 @@ export interface WimImageInfo {
 
 export type WimErrorCode = 'not-found' | 'corrupt' | 'no-such-image' | 'apply-failed';
 
-export class WimError extends Error {
+/** The code ConfigMgr's Apply Operating System reports for each (osd-features §6.5). */
+const WIM_ERROR_CODES: Record<WimErrorCode, number> = {
+  'not-found': WIN32.fileNotFound,
+  'no-such-image': WIN32.notFound,
+  corrupt: WIN32.fileCorrupt,
+  'apply-failed': WIN32.fileCorrupt,
+};
+
+const WIM_ERROR_KINDS: Record<WimErrorCode, 'not-found' | 'bad-input' | 'fault'> = {
+  'not-found': 'not-found',
+  'no-such-image': 'not-found',
+  corrupt: 'bad-input',
+  'apply-failed': 'fault',
+};
+
+/** A WIM that is missing, damaged, lacks the image asked for, or could not be applied; `exitCode` is its Win32 code. */
+export class WimError extends MachineError {
   constructor(
     readonly code: WimErrorCode,
     readonly wimPath: string,
     message: string,
     /** wimlib-imagex's exit code (its WIMLIB_ERR_* number), when it ran. */
     readonly toolExitCode?: number,
+    /** A code the cause names (a full disk during apply), instead of the usual one for `code`. */
+    exitCode?: number,
   ) {
-    super(message);
+    super(WIM_ERROR_KINDS[code], exitCode ?? WIM_ERROR_CODES[code], message, { input: wimPath });
     this.name = 'WimError';
   }
 }
@@ -80,21 +99,21 @@ function wimlibSays(e: ToolError): string {
 }
 
 function toWimError(e: unknown, wimPath: string, fallback: WimErrorCode, doing: string): unknown {
-  if (!(e instanceof ToolError) || e.exitCode === null) return e;
+  if (!(e instanceof ToolError) || e.toolExitCode === null) return e;
   const said = wimlibSays(e);
   const code: WimErrorCode =
-    e.exitCode === NO_SUCH_IMAGE_EXIT_CODE
+    e.toolExitCode === NO_SUCH_IMAGE_EXIT_CODE
       ? 'no-such-image'
-      : CORRUPT_EXIT_CODES.has(e.exitCode) || CORRUPT_MESSAGE.test(said)
+      : CORRUPT_EXIT_CODES.has(e.toolExitCode) || CORRUPT_MESSAGE.test(said)
         ? 'corrupt'
         : fallback;
   const hint =
     code === 'corrupt'
       ? ' The file is damaged or not a WIM: copy it again from the source (wimlib-imagex verify checks it).'
-      : e.exitCode === NTFS_3G_EXIT_CODE && /File exists/.test(said)
+      : e.toolExitCode === NTFS_3G_EXIT_CODE && /File exists/.test(said)
         ? ' wimlib cannot apply over folders that already exist on an NTFS volume (toolchain.md §3.3): format the volume first.'
         : '';
-  return new WimError(code, wimPath, `${doing} ${wimPath} failed (wimlib-imagex exit code ${e.exitCode}): ${said}.${hint}`, e.exitCode);
+  return new WimError(code, wimPath, `${doing} ${wimPath} failed (wimlib-imagex exit code ${e.toolExitCode}): ${said}.${hint}`, e.toolExitCode, code === 'apply-failed' ? codeOfToolOutput(said) : undefined);
 }
 
 function text(v: unknown): string | undefined {

@@ -77,10 +77,10 @@ async function findImage(folder: string, packageId: string, index: number): Prom
   return { wim, image };
 }
 
+/** A WimError with what the step was doing in front of its message; its code (0x80070002, 0x80070490, 0x80070570 …) is kept. */
 function wimFailure(e: unknown, what: string): unknown {
   if (!(e instanceof WimError)) return e;
-  const code = e.code === 'not-found' ? WIN32.fileNotFound : e.code === 'no-such-image' ? WIN32.notFound : WIN32.fileCorrupt;
-  return new StepFailure(code, `${what}: ${e.message}`);
+  return new StepFailure(e.exitCode ?? WIN32.fileCorrupt, `${what}: ${e.message}`);
 }
 
 export const applyOperatingSystemHandler: StepHandler = {

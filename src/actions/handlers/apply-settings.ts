@@ -7,7 +7,6 @@
 import type { StepResult } from '../../engine/ports.js';
 import type { HandlerContext, StepHandler } from '../handler.js';
 import { StepFailure, WIN32 } from '../errors.js';
-import { UnattendError } from '../unattend/index.js';
 import { openAnswerFile, writeAnswerFile } from './answer-file.js';
 
 function lookup(ctx: HandlerContext): (name: string) => string | undefined {
@@ -22,13 +21,8 @@ function lookup(ctx: HandlerContext): (name: string) => string | undefined {
 async function edit(ctx: HandlerContext, apply: (doc: Awaited<ReturnType<typeof openAnswerFile>>['doc']) => string[]): Promise<StepResult> {
   const { x, computer } = ctx;
   const { vol, doc, letter } = await openAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'));
-  let changes: string[];
-  try {
-    changes = apply(doc);
-  } catch (e) {
-    if (e instanceof UnattendError) throw new StepFailure(e.code, e.message);
-    throw e;
-  }
+  // An UnattendError carries the step's code (0x80070057, 0x8007000D): the executor reports it.
+  const changes = apply(doc);
   const problems = doc.validate();
   if (problems.length) throw new StepFailure(WIN32.invalidData, `the answer file would not be valid: ${problems.join('; ')}`);
   await writeAnswerFile(vol, doc);

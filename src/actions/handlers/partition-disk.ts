@@ -5,7 +5,7 @@
  * Sizes: MB / GB, or a percentage of the space remaining after the partitions before it.
  */
 import type { StepExecution, StepResult } from '../../engine/ports.js';
-import { DiskTooSmallError, planPartitionTable, writePartitionTable, type PartitionKind, type PartitionRequest } from '../../machine/disk/partition-table.js';
+import { planPartitionTable, writePartitionTable, type PartitionKind, type PartitionRequest } from '../../machine/disk/partition-table.js';
 import { FatVolume } from '../../machine/volume/fat.js';
 import { NtfsVolume } from '../../machine/volume/ntfs.js';
 import type { PartitionDiskSettings } from '../../sequence/catalog/steps/partition-disk.js';
@@ -69,13 +69,8 @@ export const partitionDiskHandler: StepHandler = {
     const { s, diskIndex, style, requests } = layoutOf(x);
     const diskPath = computer.diskPath(diskIndex);
     x.log(`Partitioning disk ${diskIndex} (${diskPath}) as ${style.toUpperCase()} with ${requests.length} partition(s)`);
-    let table;
-    try {
-      table = await writePartitionTable(diskPath, style, requests);
-    } catch (e) {
-      if (e instanceof DiskTooSmallError) throw new StepFailure(WIN32.diskFull, e.message);
-      throw e;
-    }
+    // A layout that does not fit is DiskTooSmallError: 0x80070070, as ConfigMgr reports it.
+    const table = await writePartitionTable(diskPath, style, requests);
 
     // The disk's old volumes are gone: drop their letters, then hand out new ones in order.
     const kept = computer.drives().filter((d) => d.disk !== diskIndex);

@@ -4,6 +4,8 @@
  * Problems with the XML itself (a user file that is not well-formed, a legacy format) are
  * `InputError`s instead: they name the input, line and rule (see `src/sequence/input-error.ts`).
  */
+import { OsdError } from '../../common/errors.js';
+
 const hresult = (win32: number): number => (0x80070000 | win32) >>> 0;
 
 export const UNATTEND_ERRORS = {
@@ -13,12 +15,13 @@ export const UNATTEND_ERRORS = {
   invalidData: hresult(13),
 } as const;
 
-export class UnattendError extends Error {
+/** A value the answer file cannot take (kind `bad-input`); `code` (= `exitCode`) is the step's exit code. */
+export class UnattendError extends OsdError {
   /** Unsigned 32-bit, e.g. 0x80070057. */
   readonly code: number;
 
   constructor(code: number, message: string) {
-    super(message);
+    super('bad-input', { rule: message, exitCode: code }, message);
     this.name = 'UnattendError';
     this.code = code >>> 0;
   }

@@ -9,6 +9,7 @@
  * they read everything. All-zero blocks are never written over zeros, so the files stay sparse.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { fault, WIN32 } from '../errors.js';
 import { findTool, runTool } from '../tools.js';
 
 const BLOCK = 4 * 1024 * 1024;
@@ -25,7 +26,7 @@ async function readFully(fh: FileHandle, buf: Buffer, n: number, position: numbe
   let done = 0;
   while (done < n) {
     const { bytesRead } = await fh.read(buf, done, n - done, position + done);
-    if (bytesRead === 0) throw new Error(`${what}: unexpected end of file at byte ${position + done}`);
+    if (bytesRead === 0) throw fault(WIN32.endOfFile, `${what}: unexpected end of file at byte ${position + done}`);
     done += bytesRead;
   }
 }
@@ -97,7 +98,7 @@ export async function extractRange(diskPath: string, offset: number, length: num
   try {
     const size = (await src.stat()).size;
     if (offset + length > size) {
-      throw new Error(`${diskPath}: the range ${offset}+${length} runs past the end of the file (${size} bytes); is the partition table right?`);
+      throw fault(WIN32.invalidData, `${diskPath}: the range ${offset}+${length} runs past the end of the file (${size} bytes); is the partition table right?`);
     }
     const data = (await dataRanges(src, diskPath, offset, offset + length)) ?? [[0, length]];
     const dst = await open(outPath, 'w');
@@ -128,13 +129,13 @@ export async function spliceRange(partPath: string, diskPath: string, offset: nu
   try {
     const partSize = (await src.stat()).size;
     if (partSize !== length) {
-      throw new Error(`${partPath} is ${partSize} bytes but the partition is ${length} bytes (toolchain.md §3.3: the partition image must be exactly the partition size)`);
+      throw fault(WIN32.invalidData, `${partPath} is ${partSize} bytes but the partition is ${length} bytes (toolchain.md §3.3: the partition image must be exactly the partition size)`);
     }
     const dst = await open(diskPath, 'r+');
     try {
       const diskSize = (await dst.stat()).size;
       if (offset + length > diskSize) {
-        throw new Error(`${diskPath}: the partition ${offset}+${length} runs past the end of the disk image (${diskSize} bytes)`);
+        throw fault(WIN32.invalidData, `${diskPath}: the partition ${offset}+${length} runs past the end of the disk image (${diskSize} bytes)`);
       }
       const srcData = (await dataRanges(src, partPath, 0, length)) ?? [[0, length]];
       const dstData = await dataRanges(dst, diskPath, offset, offset + length);

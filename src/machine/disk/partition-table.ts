@@ -9,6 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { fault, MachineError, refused, WIN32 } from '../errors.js';
 import { runTool, ToolError } from '../tools.js';
 import { clearRange } from './byte-range.js';
 
@@ -72,8 +73,8 @@ const GPT_DEFAULT_NAME: Record<PartitionKind, string> = {
   recovery: 'Basic data partition',
 };
 
-/** The layout does not fit on the disk. */
-export class DiskTooSmallError extends Error {
+/** The layout does not fit on the disk: ERROR_DISK_FULL (0x80070070), as ConfigMgr reports it. */
+export class DiskTooSmallError extends MachineError {
   constructor(
     readonly diskPath: string,
     readonly diskSizeBytes: number,
@@ -81,7 +82,7 @@ export class DiskTooSmallError extends Error {
     readonly partitionNumber: number,
     message: string,
   ) {
-    super(message);
+    super('fault', WIN32.diskFull, message, { input: diskPath, hint: 'use a bigger disk or smaller fixed sizes' });
     this.name = 'DiskTooSmallError';
   }
 }
@@ -89,14 +90,14 @@ export class DiskTooSmallError extends Error {
 /** Creates a sparse, zero-filled disk-image file (truncate semantics). */
 export async function createDiskImage(path: string, sizeBytes: number, options: { overwrite?: boolean } = {}): Promise<void> {
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 2 * MIB || sizeBytes % SECTOR_SIZE !== 0) {
-    throw new Error(`createDiskImage ${path}: the size must be a whole number of 512-byte sectors and at least 2 MiB (got ${sizeBytes})`);
+    throw refused(`createDiskImage ${path}: the size must be a whole number of 512-byte sectors and at least 2 MiB (got ${sizeBytes})`);
   }
   let handle;
   try {
     handle = await open(path, options.overwrite ? 'w' : 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new Error(`createDiskImage: ${path} already exists; delete it first or pass {overwrite: true}`);
+      throw refused(`createDiskImage: ${path} already exists; delete it first or pass {overwrite: true}`);
     }
     throw e;
   }
@@ -116,7 +117,7 @@ function mbrTypeId(req: PartitionRequest, number: number): string {
     case 'primary':
       return req.fileSystem === 'FAT32' ? '0c' : '07';
     case 'msr':
-      throw new Error(`partition ${number}: a Microsoft reserved partition (MSR) exists only on GPT disks; remove it from the MBR layout`);
+      throw refused(`partition ${number}: a Microsoft reserved partition (MSR) exists only on GPT disks; remove it from the MBR layout`);
   }
 }
 
@@ -167,30 +168,30 @@ function plan(style: 'gpt' | 'mbr', totalSectors: number, requests: readonly Par
 }
 
 function validateRequests(diskPath: string, style: 'gpt' | 'mbr', requests: readonly PartitionRequest[]): void {
-  if (requests.length === 0) throw new Error(`${diskPath}: a partition layout needs at least one partition`);
+  if (requests.length === 0) throw refused(`${diskPath}: a partition layout needs at least one partition`);
   if (style === 'mbr' && requests.length > 4) {
-    throw new Error(`${diskPath}: an MBR disk holds at most 4 primary partitions (the layout has ${requests.length}); use GPT or fewer partitions`);
+    throw refused(`${diskPath}: an MBR disk holds at most 4 primary partitions (the layout has ${requests.length}); use GPT or fewer partitions`);
   }
-  if (style === 'gpt' && requests.length > 128) throw new Error(`${diskPath}: a GPT disk holds at most 128 partitions`);
+  if (style === 'gpt' && requests.length > 128) throw refused(`${diskPath}: a GPT disk holds at most 128 partitions`);
   for (const [i, r] of requests.entries()) {
     const n = i + 1;
     if (r.sizeBytes !== undefined && r.percentOfRemaining !== undefined) {
-      throw new Error(`${diskPath}: partition ${n} has both sizeBytes and percentOfRemaining; give one of them`);
+      throw refused(`${diskPath}: partition ${n} has both sizeBytes and percentOfRemaining; give one of them`);
     }
     if (r.sizeBytes !== undefined && !(Number.isSafeInteger(r.sizeBytes) && r.sizeBytes >= MIB)) {
-      throw new Error(`${diskPath}: partition ${n}: sizeBytes must be a whole number of at least 1 MiB (got ${r.sizeBytes})`);
+      throw refused(`${diskPath}: partition ${n}: sizeBytes must be a whole number of at least 1 MiB (got ${r.sizeBytes})`);
     }
     const p = r.percentOfRemaining;
     if (p !== undefined && !(Number.isFinite(p) && p > 0 && p <= 100)) {
-      throw new Error(`${diskPath}: partition ${n}: percentOfRemaining must be above 0 and at most 100 (got ${p})`);
+      throw refused(`${diskPath}: partition ${n}: percentOfRemaining must be above 0 and at most 100 (got ${p})`);
     }
     if (style === 'mbr') mbrTypeId(r, n);
     if (r.name !== undefined && (r.name.length > 36 || /["\n\r]/.test(r.name))) {
-      throw new Error(`${diskPath}: partition ${n}: a GPT name has at most 36 characters and no quotes or line breaks (got ${JSON.stringify(r.name)})`);
+      throw refused(`${diskPath}: partition ${n}: a GPT name has at most 36 characters and no quotes or line breaks (got ${JSON.stringify(r.name)})`);
     }
   }
   if (style === 'mbr' && requests.filter((r) => r.bootable).length > 1) {
-    throw new Error(`${diskPath}: only one MBR partition can be active (bootable)`);
+    throw refused(`${diskPath}: only one MBR partition can be active (bootable)`);
   }
 }
 
@@ -264,10 +265,10 @@ export function planPartitionTable(style: 'gpt' | 'mbr', diskSizeBytes: number, 
 export async function writePartitionTable(diskPath: string, style: 'gpt' | 'mbr', requests: PartitionRequest[]): Promise<PartitionTable> {
   validateRequests(diskPath, style, requests);
   const diskSizeBytes = (await stat(diskPath).catch(() => undefined))?.size;
-  if (diskSizeBytes === undefined) throw new Error(`${diskPath} does not exist: create the disk image first (createDiskImage)`);
+  if (diskSizeBytes === undefined) throw fault(WIN32.fileNotFound, `${diskPath} does not exist: create the disk image first (createDiskImage)`);
   const totalSectors = Math.floor(diskSizeBytes / SECTOR_SIZE);
   if (style === 'mbr' && totalSectors > 0xffffffff) {
-    throw new Error(`${diskPath}: an MBR disk can address at most 2 TiB (the disk is ${formatBytes(diskSizeBytes)}); use GPT`);
+    throw refused(`${diskPath}: an MBR disk can address at most 2 TiB (the disk is ${formatBytes(diskSizeBytes)}); use GPT`);
   }
   const result = plan(style, totalSectors, requests);
   if (!result.ok) {
@@ -296,7 +297,7 @@ export async function writePartitionTable(diskPath: string, style: 'gpt' | 'mbr'
     table.partitions.length !== result.parts.length ||
     table.partitions.some((p, i) => p.startSector !== result.parts[i].startSector || p.sizeSectors !== result.parts[i].sizeSectors);
   if (mismatch) {
-    throw new Error(`${diskPath}: sfdisk wrote a different layout than requested; \`sfdisk -d ${diskPath}\` shows what is on the disk`);
+    throw fault(WIN32.generic, `${diskPath}: sfdisk wrote a different layout than requested; \`sfdisk -d ${diskPath}\` shows what is on the disk`);
   }
   return table;
 }
@@ -331,9 +332,9 @@ export async function readPartitionTable(diskPath: string): Promise<PartitionTab
   }
   const pt = (JSON.parse(stdout) as SfdiskJson).partitiontable;
   if (pt.label !== 'gpt' && pt.label !== 'dos') {
-    throw new Error(`${diskPath}: partition table type '${pt.label}' is not supported (only GPT and MBR)`);
+    throw fault(WIN32.notSupported, `${diskPath}: partition table type '${pt.label}' is not supported (only GPT and MBR)`);
   }
-  if ((pt.sectorsize ?? SECTOR_SIZE) !== SECTOR_SIZE) throw new Error(`${diskPath}: only 512-byte sectors are supported`);
+  if ((pt.sectorsize ?? SECTOR_SIZE) !== SECTOR_SIZE) throw fault(WIN32.notSupported, `${diskPath}: only 512-byte sectors are supported`);
   const style = pt.label === 'gpt' ? 'gpt' : 'mbr';
   const partitions = (pt.partitions ?? []).map((p, i): PartitionInfo => {
     const kind = style === 'gpt' ? gptKind(p.type) : mbrKind(p.type);

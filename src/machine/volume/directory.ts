@@ -1,7 +1,7 @@
 /** A Volume that is a plain local directory: the fast back end for tests and dry runs. */
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+import { folderNotFound, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
 
 export class DirectoryVolume implements Volume {
   readonly root: string;
@@ -70,7 +70,7 @@ export class DirectoryVolume implements Volume {
   async list(path: string): Promise<VolumeEntry[]> {
     const p = this.local(path);
     const s = await stat(p).catch(() => undefined);
-    if (!s) throw new VolumeError('not-found', this.description, path, `${this.description}: ${path || 'the root'} does not exist`);
+    if (!s) throw folderNotFound(this.description, path);
     if (!s.isDirectory()) throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
     const entries = await readdir(p);
     const out: VolumeEntry[] = [];

@@ -5,9 +5,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { PartitionInfo } from '../disk/partition-table.js';
+import { fault, refused, WIN32 } from '../errors.js';
 import { runTool, ToolError, type RunResult } from '../tools.js';
 import { SerialQueue } from './serial-queue.js';
-import { slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+import { folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
 
 /** FAT32 needs at least 65,525 clusters; below that tools treat the volume as FAT16 (toolchain.md §3.3). */
 export const FAT32_MIN_CLUSTERS = 65525;
@@ -41,7 +42,7 @@ export function fat32SectorsPerCluster(totalSectors: number): number {
   let spc = bytes <= 64 * MiB ? 1 : bytes <= 128 * MiB ? 2 : bytes <= 256 * MiB ? 4 : bytes <= 8 * GiB ? 8 : bytes <= 16 * GiB ? 16 : bytes <= 32 * GiB ? 32 : 64;
   while (spc > 1 && clusterCount(totalSectors, spc) < FAT32_MIN_CLUSTERS + CLUSTER_MARGIN) spc /= 2;
   if (clusterCount(totalSectors, spc) < FAT32_MIN_CLUSTERS + CLUSTER_MARGIN) {
-    throw new Error(
+    throw refused(
       `a FAT32 volume needs at least ${FAT32_MIN_CLUSTERS} clusters, so a partition of at least 33 MiB; this one is ${(bytes / MiB).toFixed(1)} MiB — make the partition bigger`,
     );
   }
@@ -52,7 +53,7 @@ export function fat32SectorsPerCluster(totalSectors: number): number {
 function fatLabel(label: string): string {
   const l = label.toUpperCase();
   if (l.length > 11 || /[*?.,;:/\\|+=<>[\]"\x00-\x1f]/.test(l)) {
-    throw new Error(`the FAT volume label '${label}' is not valid: at most 11 characters, none of *?.,;:/\\|+=<>[]"`);
+    throw refused(`the FAT volume label '${label}' is not valid: at most 11 characters, none of *?.,;:/\\|+=<>[]"`);
   }
   return l;
 }
@@ -71,14 +72,14 @@ const SUMMARY = /^ +\d+ files?\b/;
 export function parseMdir(stdout: string): MdirListing {
   const lines = stdout.split('\n');
   const head = lines.findIndex((l) => l.startsWith('Directory for '));
-  if (head < 0) throw new Error(`unexpected mdir output (no "Directory for" line): ${stdout.slice(0, 200)}`);
+  if (head < 0) throw fault(WIN32.invalidData, `unexpected mdir output (no "Directory for" line): ${stdout.slice(0, 200)}`);
   const directory = lines[head].slice('Directory for '.length).trim();
   const entries: VolumeEntry[] = [];
   for (const line of lines.slice(head + 1)) {
     if (line.trim() === '') continue;
     if (SUMMARY.test(line)) break;
     const m = ENTRY.exec(line);
-    if (!m) throw new Error(`unexpected mdir line in the listing of ${directory}: ${JSON.stringify(line)}`);
+    if (!m) throw fault(WIN32.invalidData, `unexpected mdir line in the listing of ${directory}: ${JSON.stringify(line)}`);
     const [, base, ext, size, , , long] = m;
     const name = long ?? (ext.trim() ? `${base.trimEnd()}.${ext.trim()}` : base.trimEnd());
     if (name === '.' || name === '..') continue;
@@ -236,7 +237,7 @@ export class FatVolume implements Volume {
       try {
         ({ stdout: out } = await this.mtool('mdir', ['-a', this.target(parts)]));
       } catch (e) {
-        if (e instanceof ToolError && /not found/i.test(e.output)) throw this.notFound(path);
+        if (e instanceof ToolError && /not found/i.test(e.output)) throw folderNotFound(this.description, path);
         throw e;
       }
       const listing = parseMdir(out);

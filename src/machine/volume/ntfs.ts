@@ -18,9 +18,10 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractRange, readBytes, spliceRange } from '../disk/byte-range.js';
 import type { PartitionInfo } from '../disk/partition-table.js';
+import { fault, refused, WIN32 } from '../errors.js';
 import { findTool, runTool, ToolError, type RunResult } from '../tools.js';
 import { SerialQueue } from './serial-queue.js';
-import { slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+import { folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
 
 /** The ntfs-3g tools print names in the locale's encoding; C would mangle non-ASCII names. */
 const NTFS_ENV = { LC_ALL: 'C.UTF-8' };
@@ -54,7 +55,8 @@ export function findNtfsMkdir(): string | undefined {
 function requireNtfsMkdir(): string {
   const found = findNtfsMkdir();
   if (!found) {
-    throw new Error(
+    throw fault(
+      WIN32.fileNotFound,
       process.env.OSD_NTFSMKDIR
         ? `OSD_NTFSMKDIR points at ${process.env.OSD_NTFSMKDIR}, which does not exist; build it with \`make deps\` or fix the variable`
         : `the ntfsmkdir helper (native/ntfsmkdir.c) is not built: run \`make deps\` (it needs gcc and ntfs-3g-dev and builds ${NTFSMKDIR_BUILD_PATH}), or set OSD_NTFSMKDIR`,
@@ -77,7 +79,7 @@ export function parseNtfsls(stdout: string): VolumeEntry[] {
   for (const line of stdout.split('\n')) {
     if (line === '') continue;
     const m = LS_LINE.exec(line);
-    if (!m) throw new Error(`unexpected ntfsls line: ${JSON.stringify(line)}`);
+    if (!m) throw fault(WIN32.invalidData, `unexpected ntfsls line: ${JSON.stringify(line)}`);
     const [, size, shown] = m;
     const dir = shown.endsWith('/');
     const name = dir ? shown.slice(0, -1) : shown;
@@ -112,7 +114,7 @@ export class NtfsVolume implements Volume {
    * spliced into the disk at once so the disk holds the new file system even before any flush().
    */
   static async format(diskPath: string, partition: PartitionInfo, label: string, workDir: string): Promise<NtfsVolume> {
-    if (label.length > 32 || /[\x00-\x1f]/.test(label)) throw new Error(`the NTFS volume label '${label}' is not valid: at most 32 characters`);
+    if (label.length > 32 || /[\x00-\x1f]/.test(label)) throw refused(`the NTFS volume label '${label}' is not valid: at most 32 characters`);
     await mkdir(workDir, { recursive: true });
     const v = new NtfsVolume(diskPath, partition, workDir);
     await rm(v.sideImagePath, { force: true });
@@ -132,7 +134,8 @@ export class NtfsVolume implements Volume {
   static async open(diskPath: string, partition: PartitionInfo, workDir: string): Promise<NtfsVolume> {
     const oem = await bootSectorOemId(diskPath, partition);
     if (oem !== 'NTFS    ') {
-      throw new Error(
+      throw fault(
+        WIN32.unrecognizedVolume,
         `partition ${partition.number} of ${diskPath} does not hold an NTFS file system (boot sector OEM id ${JSON.stringify(oem)}); format it with NtfsVolume.format first`,
       );
     }
@@ -161,7 +164,7 @@ export class NtfsVolume implements Volume {
       const { stdout } = await this.tool('ntfsls', ['-l', '-F', '-a', '-p', slashPath(parts), this.sideImagePath]);
       return parseNtfsls(stdout);
     } catch (e) {
-      if (e instanceof ToolError && e.exitCode === 3) return undefined;
+      if (e instanceof ToolError && e.toolExitCode === 3) return undefined;
       throw e;
     }
   }
@@ -255,10 +258,10 @@ export class NtfsVolume implements Volume {
     const parts = this.parts(path);
     return this.queue.run(async () => {
       const s = await this.stat(parts);
-      if (!s) throw this.notFound(path);
+      if (!s) throw folderNotFound(this.description, path);
       if (s.type !== 'directory') throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
       const entries = await this.listParts(parts);
-      if (!entries) throw this.notFound(path);
+      if (!entries) throw folderNotFound(this.description, path);
       return entries;
     });
   }
@@ -295,13 +298,13 @@ export class NtfsVolume implements Volume {
           const { stdout } = await this.tool(helper, [this.sideImagePath, ...todo.slice(i, i + ARG_CHUNK).map(slashPath)]);
           stored.push(...stdout.split('\n').filter(Boolean).map((l) => l.split('/').filter(Boolean)));
         } catch (e) {
-          if (e instanceof ToolError && e.exitCode === 3) {
+          if (e instanceof ToolError && e.toolExitCode === 3) {
             throw new VolumeError('not-a-directory', this.description, path, `${this.description}: cannot create the folder ${path}: ${e.output.trim()}`);
           }
           throw e;
         }
       }
-      if (stored.length !== todo.length) throw new Error(`${helper} printed ${stored.length} paths for ${todo.length} folders`);
+      if (stored.length !== todo.length) throw fault(WIN32.invalidData, `${helper} printed ${stored.length} paths for ${todo.length} folders`);
     }
     let next = 0;
     return dirs.map((d) => (d.length > 0 ? stored[next++] : []));

@@ -1,6 +1,7 @@
 /** Opens whatever file system a partition holds, told apart by its boot sector. */
 import { readBytes } from '../disk/byte-range.js';
 import type { PartitionInfo } from '../disk/partition-table.js';
+import { fault, WIN32 } from '../errors.js';
 import { FatVolume } from './fat.js';
 import { NtfsVolume } from './ntfs.js';
 import type { Volume } from './volume.js';
@@ -31,7 +32,8 @@ export async function openVolume(diskPath: string, partition: PartitionInfo, wor
   const fs = await probeFileSystem(diskPath, partition);
   if (fs === 'NTFS') return NtfsVolume.open(diskPath, partition, workDir);
   if (fs) return new FatVolume(diskPath, partition, fs);
-  throw new Error(
+  throw fault(
+    WIN32.unrecognizedVolume,
     `partition ${partition.number} of ${diskPath} holds no NTFS or FAT file system (it is unformatted or of another kind); format it first (NtfsVolume.format / FatVolume.format)`,
   );
 }

@@ -4,6 +4,7 @@
  * partition of a disk image (mtools, in place) and an NTFS partition of a disk image (ntfs-3g tools on
  * a side image that flush() splices back) — so an action never knows which one it writes to.
  */
+import { MachineError, WIN32 } from '../errors.js';
 
 export interface VolumeEntry {
   name: string;
@@ -33,17 +34,32 @@ export interface Volume {
 
 export type VolumeErrorCode = 'not-found' | 'not-a-directory' | 'not-a-file' | 'invalid-path';
 
-/** A path-level failure on a volume: what is missing or of the wrong kind, and where. */
-export class VolumeError extends Error {
+/** Windows' answer to each: a missing file, a file where a folder should be, a folder opened as a file, a name it cannot store. */
+const VOLUME_ERROR_CODES: Record<VolumeErrorCode, number> = {
+  'not-found': WIN32.fileNotFound,
+  'not-a-directory': WIN32.pathNotFound,
+  'not-a-file': WIN32.accessDenied,
+  'invalid-path': WIN32.invalidName,
+};
+
+/** A path-level failure on a volume: what is missing or of the wrong kind, and where; `exitCode` is Windows' code for it. */
+export class VolumeError extends MachineError {
   constructor(
     readonly code: VolumeErrorCode,
     readonly volume: string,
     readonly path: string,
     message: string,
+    /** Another code than the usual one for `code`: a missing folder is ERROR_PATH_NOT_FOUND (0x80070003). */
+    win32?: number,
   ) {
-    super(message);
+    super(code === 'not-found' ? 'not-found' : code === 'invalid-path' ? 'bad-input' : 'fault', win32 ?? VOLUME_ERROR_CODES[code], message, { input: path });
     this.name = 'VolumeError';
   }
+}
+
+/** A folder that does not exist: ERROR_PATH_NOT_FOUND (0x80070003), as Windows answers a listing of it. */
+export function folderNotFound(volume: string, path: string): VolumeError {
+  return new VolumeError('not-found', volume, path, `${volume}: ${path || 'the root'} does not exist`, WIN32.pathNotFound);
 }
 
 /**
