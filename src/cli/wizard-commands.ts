@@ -8,8 +8,9 @@ import type { TaskSequence } from '../sequence/model/task-sequence.js';
 import { readInputText } from '../sequence/read-input.js';
 import { loadSiteManifest } from '../sequence/site-manifest.js';
 import { generateInstallImageSequence, wizardPackageProperties } from '../sequence/wizard/generate/index.js';
-import { parseAnswers } from '../sequence/wizard/load-answers.js';
-import { formatWizardErrors, validateAnswers } from '../sequence/wizard/validate.js';
+import { checkAnswers } from '../sequence/wizard/check-answers.js';
+import { MAX_LISTED_PROBLEMS, readAnswersDocument } from '../sequence/wizard/load-answers.js';
+import { formatWizardErrors } from '../sequence/wizard/validate.js';
 import { element, text } from '../sequence/xml/nodes.js';
 import { writeFragment } from '../sequence/xml/writer.js';
 import { CliExit, EXIT_BAD_INPUT, printJson, writeFileAtomic } from './output.js';
@@ -35,12 +36,13 @@ export function registerWizardCommands(ts: Command): void {
     .option('--wrapper', 'XML: write the <SmsTaskSequencePackage> wrapper so the name, description and boot image travel with the sequence')
     .option('--json', 'print a JSON summary (or, on bad answers, every problem) for scripts')
     .action((opts: NewFlags) => {
-      const answers = parseAnswers(readInputText(opts.answers, 'answers file'), opts.answers);
+      const doc = readAnswersDocument(readInputText(opts.answers, 'answers file'), opts.answers);
       const site = opts.site ? loadSiteManifest(opts.site) : undefined;
-      const problems = validateAnswers(answers, site);
+      // Every problem at once: unknown keys and wrong types together with the wizard's own rules.
+      const { answers, problems } = checkAnswers(doc.value, site, doc.locate);
       const errors = problems.filter((p) => p.severity === 'error');
       const warnings = problems.filter((p) => p.severity === 'warning');
-      if (errors.length) {
+      if (errors.length || !answers) {
         // Every problem at once, and nothing written (issue #4).
         if (opts.json) {
           printJson({ answers: opts.answers, errors, warnings });
@@ -49,7 +51,7 @@ export function registerWizardCommands(ts: Command): void {
         }
         throw new InputError({
           input: opts.answers,
-          rule: `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was written:\n${formatWizardErrors(problems)}`,
+          rule: `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was written:\n${formatWizardErrors(problems, MAX_LISTED_PROBLEMS)}`,
           hint: opts.site ? 'fix the answers (docs/wizard-answers.md) and run the wizard again' : 'fix the answers (docs/wizard-answers.md); --site SITE.json also checks them against the site\'s content',
         });
       }

@@ -53,7 +53,7 @@ describe('osd ts new install-image', () => {
       /Maximum server connections .* = "4"/,
       /Confirm local administrator password .* = \*{8}/,
       /Domain OU .*LDAP:\/\//,
-      /Configure Network › Account \(configureNetwork\.account\)/,
+      /Configure Network › Account \(configureNetwork\.account, line 21\)/,
       /Installation properties .*SMSSITECODE/,
       /Install Applications › .*Visio/,
     ]) {
@@ -118,11 +118,43 @@ describe('osd ts new install-image', () => {
     writeFileSync(bad, 'taskSequence:\n  name: x\n  nmae: y\n');
     const shape = osd('ts', 'new', 'install-image', '--answers', bad);
     expect(shape.code).toBe(2);
-    expect(shape.stderr).toMatch(/taskSequence \(line 3\): Unrecognized key: "nmae"/);
+    expect(shape.stderr).toMatch(/Task Sequence Information › nmae \(taskSequence\.nmae, line 3\) = "y": unknown key: did you mean "name" \(Task sequence name\)\?/);
     const site = join(dir, 'site.json');
     writeFileSync(site, '{"bootImages": [{"id": "X", "name": "b", "architecture": "x64"}]}');
     const s = osd('ts', 'new', 'install-image', '--answers', join(EXAMPLES, 'updates-all.yaml'), '--site', site);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/site\.json: not a valid site manifest/);
+  });
+
+  it('an unknown key does not stop the other checks: every problem at once, each listed once', () => {
+    const answers = join(dir, 'all-at-once.yaml');
+    writeFileSync(answers, ['taskSequence:', '  name: Windows 11', '  bootImageID: PS100004', 'installWindows:', '  imagePackageId: PS100010', '  imageIndex: 9', 'includeUpdates: All', ''].join('\n'));
+    const r = osd('ts', 'new', 'install-image', '--answers', answers, '--site', SITE);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^osd: .*all-at-once\.yaml: 3 answers are not valid, nothing was written:$/);
+    expect(lines.slice(1, 4)).toEqual([
+      '  Task Sequence Information › bootImageID (taskSequence.bootImageID, line 3) = "PS100004": unknown key: did you mean "bootImageId" (Boot image)?',
+      '  Include Updates › Include updates (includeUpdates, line 7) = "All": must be one of "mandatory", "all", "none": did you mean "all"?',
+      expect.stringMatching(/^ {2}Install Windows › Image index \(installWindows\.imageIndex, line 6\) = "9": /),
+    ]);
+    expect(lines[4]).toMatch(/^ {2}hint: fix the answers/);
+    const json = osd('ts', 'new', 'install-image', '--answers', answers, '--site', SITE, '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).errors.map((p: { path: string }) => p.path)).toEqual(['taskSequence.bootImageID', 'includeUpdates', 'installWindows.imageIndex']);
+  });
+
+  it('a YAML syntax error shows what was expected, where, and the line with a caret', () => {
+    const answers = join(dir, 'syntax.yaml');
+    writeFileSync(answers, 'taskSequence:\n  name: Windows 11\ninstallWindows:\n  imagePackageId: [PS100010\n  imageIndex: 2\n');
+    const r = osd('ts', 'new', 'install-image', '--answers', answers);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').slice(0, 4)).toEqual([
+      `osd: ${answers}:5:3: malformed YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      '    4 |   imagePackageId: [PS100010',
+      '    5 |   imageIndex: 2',
+      '      |   ^',
+    ]);
   });
 });

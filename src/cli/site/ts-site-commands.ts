@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { readInputBytes, readInputText } from '../../sequence/read-input.js';
-import { parseAnswers } from '../../sequence/wizard/load-answers.js';
+import { withLines } from '../../sequence/wizard/check-answers.js';
+import { MAX_LISTED_PROBLEMS, readAnswersDocument } from '../../sequence/wizard/load-answers.js';
 import { formatWizardErrors, type WizardProblem } from '../../sequence/wizard/validate.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from '../output.js';
 import { AdminClient, ApiError, type ConnectionOptions, withConnection } from './admin-client.js';
@@ -134,15 +135,24 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
     .requiredOption('-a, --answers <file>', 'the answers to the wizard pages')
     .option('--json', 'print JSON')
     .action(async (o: Json & { answers: string }) => {
-      // Parsed here for line numbers on shape errors; the site checks the answers against its content.
-      const answers = parseAnswers(readInputText(o.answers, 'answers file'), o.answers);
+      // Read here for syntax errors and the lines of problems; the site checks the answers (their
+      // shape and the wizard's rules against its content) and lists every problem.
+      const doc = readAnswersDocument(readInputText(o.answers, 'answers file'), o.answers);
       let r: SaveOut;
       try {
-        r = await AdminClient.fromOptions(o).post<SaveOut>('/task-sequences/wizard/install-image', answers);
+        r = await AdminClient.fromOptions(o).post<SaveOut>('/task-sequences/wizard/install-image', doc.value);
       } catch (e) {
         const problems = e instanceof ApiError ? (e.body.problems as WizardProblem[] | undefined) : undefined;
-        if (problems?.length && problems[0]!.page && !o.json) process.stderr.write(`osd: ${o.answers}:\n${formatWizardErrors(problems)}\n`);
-        throw e;
+        if (!problems?.length || !problems[0]!.page || o.json) throw e;
+        // The list once, in the file's words (paths and lines), instead of the site's summary of it.
+        const total = (e as ApiError).body.problemCount;
+        const count = typeof total === 'number' ? total : problems.filter((p) => p.severity === 'error').length;
+        const more = typeof total === 'number' && total > problems.length ? `\n  … and ${total - problems.length} more` : '';
+        throw new InputError({
+          input: o.answers,
+          rule: `${count} answer${count === 1 ? ' is' : 's are'} not valid, nothing was created:\n${formatWizardErrors(withLines(problems, doc.locate), MAX_LISTED_PROBLEMS)}${more}`,
+          hint: 'fix the answers (docs/wizard-answers.md) and run the wizard again',
+        });
       }
       if (o.json) return printJson(r);
       printSaved(r, 'created');

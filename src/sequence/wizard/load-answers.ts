@@ -1,64 +1,105 @@
 /**
  * Reading a wizard answers file (JSON or YAML, docs/wizard-answers.md) into WizardAnswers with the
- * console's defaults. Shape errors (unknown keys, wrong types) are all reported at once with their
- * path and line; the wizard's own rules are validate.ts's job.
+ * console's defaults. A syntax error stops the reading (with the whole message: what was expected,
+ * the line and column, and the line itself with a caret); every other problem — unknown keys,
+ * wrong types, and the wizard's own rules — is reported at once, with its path and line
+ * (check-answers.ts).
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import type { z } from 'zod';
 import { InputError, locate, type InputLocation } from '../input-error.js';
 import { formatBytes, MAX_ANSWERS_BYTES } from '../limits.js';
-import { answersSchema, type WizardAnswers } from './answers.js';
+import type { SiteManifest } from '../site-manifest.js';
+import type { WizardAnswers } from './answers.js';
+import { checkAnswers, type CheckedAnswers } from './check-answers.js';
+import { formatWizardErrors } from './validate.js';
 
-const MAX_ISSUES = 20;
+/** How many problems a refusal lists (an answers file can list thousands of unknown keys). */
+export const MAX_LISTED_PROBLEMS = 100;
 
-/** JSON when the text starts with `{` (JSON.parse's errors are the clearer ones there), YAML otherwise. */
-export function parseAnswers(text: string, input: string): WizardAnswers {
+/** The answers in a file, as parsed (before any check), and where each path is in it. */
+export interface AnswersDocument {
+  value: unknown;
+  /** Where a path is in the source, when known (YAML). */
+  locate: (path: PropertyKey[]) => InputLocation | undefined;
+}
+
+/** JSON when the text starts with `{` (JSON.parse's errors are the clearer ones there), YAML otherwise. Throws on a syntax error only. */
+export function readAnswersDocument(text: string, input: string): AnswersDocument {
   // Before parsing: YAML parsing is linear but slow (about 3 µs a byte), and answers are small.
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_ANSWERS_BYTES) {
     throw new InputError({ input, rule: `the answers file is ${bytes.toLocaleString('en-US')} bytes; at most ${formatBytes(MAX_ANSWERS_BYTES)} are allowed`, hint: 'an answers file lists a few dozen settings (docs/wizard-answers.md)' });
   }
   const source = text.replace(/^\uFEFF/, '');
-  const data = /^\s*\{/.test(source) ? parseJson(source, input) : parseYaml(source, input);
-  const parsed = answersSchema.safeParse(data.value);
-  if (!parsed.success) {
+  return /^\s*\{/.test(source) ? parseJson(source, input) : parseYaml(source, input);
+}
+
+/** Every problem of an answers file (shape and the wizard's rules, against `site` when given), and the answers when their shape is right. */
+export function checkAnswersText(text: string, input: string, site?: SiteManifest): CheckedAnswers {
+  const doc = readAnswersDocument(text, input);
+  return checkAnswers(doc.value, site, doc.locate);
+}
+
+/** The answers of a file whose shape is right (the wizard's rules are validate.ts's job); every shape problem at once otherwise. */
+export function parseAnswers(text: string, input: string): WizardAnswers {
+  const doc = readAnswersDocument(text, input);
+  const checked = checkAnswers(doc.value, undefined, doc.locate, { rules: false });
+  if (!checked.answers) {
+    const errors = checked.problems.filter((p) => p.severity === 'error');
     throw new InputError({
       input,
-      rule: `not a valid answers file:\n${describeIssues(parsed.error.issues, data.locate)}`,
+      rule: `not a valid answers file (${errors.length} problem${errors.length === 1 ? '' : 's'}):\n${formatWizardErrors(errors, MAX_LISTED_PROBLEMS)}`,
       hint: 'see docs/wizard-answers.md for every key, its type and default',
     });
   }
-  return parsed.data;
+  return checked.answers;
 }
 
-interface Parsed {
-  value: unknown;
-  /** Where a path is in the source, when known. */
-  locate: (path: PropertyKey[]) => InputLocation | undefined;
+/**
+ * The line of a syntax error and the one before it, numbered, with a caret under the column:
+ *
+ *       5 |   imagePackageId: [PS100010
+ *       6 |   imageIndex: 2
+ *         |   ^
+ */
+export function sourceExcerpt(source: string, at: InputLocation): string {
+  const lines = source.split(/\r?\n/);
+  const width = String(at.line).length;
+  const row = (n: number): string => `    ${String(n).padStart(width)} | ${lines[n - 1]!.replace(/\t/g, ' ')}`;
+  const out: string[] = [];
+  if (at.line > 1 && lines[at.line - 2]!.trim() !== '') out.push(row(at.line - 1));
+  if (at.line <= lines.length) out.push(row(at.line));
+  out.push(`    ${' '.repeat(width)} | ${' '.repeat(Math.max(0, at.column - 1))}^`);
+  return out.join('\n');
 }
 
-function parseJson(source: string, input: string): Parsed {
+function parseJson(source: string, input: string): AnswersDocument {
   try {
     return { value: JSON.parse(source), locate: () => undefined };
   } catch (e) {
     const message = (e as Error).message;
     const at = /position (\d+)/.exec(message);
-    throw new InputError({ input, rule: `malformed JSON: ${message}`, location: at ? locate(source, Number(at[1])) : undefined });
+    const location = at ? locate(source, Number(at[1])) : undefined;
+    const what = message.replace(/ in JSON at position \d+.*$/s, '');
+    throw new InputError({ input, rule: `malformed JSON: ${what}${location ? `\n${sourceExcerpt(source, location)}` : ''}`, location });
   }
 }
 
-function parseYaml(source: string, input: string): Parsed {
+function parseYaml(source: string, input: string): AnswersDocument {
   const lineCounter = new LineCounter();
   // Duplicate keys are found below in one pass: the yaml package's uniqueKeys compares every key
   // with every other (quadratic: 10,000 keys take seconds).
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: true });
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
+    const location = toLocation(lineCounter, first.pos[0]);
+    const atEnd = first.pos[0] >= source.trimEnd().length ? ', at the end of the file' : '';
+    const more = doc.errors.length > 1 ? ` (the first of ${doc.errors.length} syntax errors)` : '';
     throw new InputError({
       input,
-      rule: `malformed YAML: ${first.message.split('\n')[0]}`,
-      location: pos ? { line: pos.line, column: pos.col } : undefined,
+      rule: `malformed YAML: ${first.message}${atEnd}${more}\n${sourceExcerpt(source, location)}`,
+      location,
+      hint: 'YAML nests by indentation with spaces; quote values that hold ": " or start with [ { * & ! | > \' " % @',
     });
   }
   // Aliases (&a / *a) are refused: an answers file has no use for them, and they are the way to
@@ -88,7 +129,7 @@ function parseYaml(source: string, input: string): Parsed {
       return undefined;
     },
   });
-  if (duplicate) throw new InputError({ input, rule: `malformed YAML: Map keys must be unique ("${duplicate.key}" appears twice)`, location: duplicate.at });
+  if (duplicate) throw new InputError({ input, rule: `malformed YAML: Map keys must be unique ("${duplicate.key}" appears twice)\n${sourceExcerpt(source, duplicate.at)}`, location: duplicate.at });
   return { value: doc.toJS({ maxAliasCount: 0 }), locate: (path) => locateInYaml(doc, lineCounter, path) };
 }
 
@@ -97,34 +138,22 @@ function toLocation(lc: LineCounter, offset: number): InputLocation {
   return { line: pos.line, column: pos.col };
 }
 
+/** The line and column of the node at `path` (of a key: the key's), when the file has it. */
 function locateInYaml(doc: Document, lc: LineCounter, path: PropertyKey[]): InputLocation | undefined {
   let node: unknown = doc.contents;
-  let last: unknown = node;
+  let at: unknown = node;
   for (const key of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
-      if (!pair) break;
-      last = pair.key;
+      if (!pair) return undefined;
+      at = pair.key;
       node = pair.value;
     } else if (isSeq(node) && typeof key === 'number') {
       node = node.items[key];
-    } else break;
-    if (node && !isAlias(node)) last = node;
+      at = node;
+    } else return undefined;
+    if (isAlias(node)) return undefined;
   }
-  const range = (last as { range?: [number, number, number] } | undefined)?.range;
+  const range = (at as { range?: [number, number, number] } | undefined)?.range;
   return range ? toLocation(lc, range[0]) : undefined;
-}
-
-function describeIssues(issues: z.core.$ZodIssue[], where: Parsed['locate']): string {
-  const lines = issues.slice(0, MAX_ISSUES).map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(document)';
-    // Point at the unknown key itself; a missing key has no line of its own.
-    const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-    const loc = missing ? undefined : where(unknown === undefined ? issue.path : [...issue.path, unknown]);
-    const message = missing ? `missing: ${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')}` : issue.message;
-    return `  ${path}${loc ? ` (line ${loc.line})` : ''}: ${message}`;
-  });
-  if (issues.length > MAX_ISSUES) lines.push(`  … and ${issues.length - MAX_ISSUES} more`);
-  return lines.join('\n');
 }

@@ -26,13 +26,15 @@ export interface WizardProblem {
   /** What is wrong and how to fix it, one sentence. */
   rule: string;
   severity: WizardSeverity;
+  /** The line of the answers file it is on, when the answers came from a file and it is known. */
+  line?: number;
 }
 
 type Section = keyof typeof PAGES;
 type Architecture = SiteManifest['bootImages'][number]['architecture'];
 type Package = { id: string; name: string };
 
-const EMPTY = '(empty)';
+export const EMPTY = '(empty)';
 const MAX_SHOWN = 80;
 /** How many site objects a message lists before "and N more". */
 const MAX_LISTED = 10;
@@ -87,7 +89,7 @@ class Problems {
 }
 
 /** A value for display: one line, at most ~80 characters, '(empty)' when empty. */
-function show(value: string | number | undefined): string {
+export function show(value: string | number | undefined): string {
   if (value === undefined) return EMPTY;
   const text = String(value).replace(/[\u0000-\u001f\u007f]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (text === '') return EMPTY;
@@ -95,7 +97,7 @@ function show(value: string | number | undefined): string {
 }
 
 /** A secret for display: never the value, only whether there is one (§1.3). */
-function showSecret(value: string): string {
+export function showSecret(value: string): string {
   return value === '' ? EMPTY : MASK;
 }
 
@@ -103,7 +105,7 @@ function showSecret(value: string): string {
  * A product key for display: ProductKey is a QuasiSecret property (osd-features §1.2) and secrets.ts
  * masks OSDProductKey, so only the last five characters are shown, as Windows does.
  */
-function showProductKey(value: string): string {
+export function showProductKey(value: string): string {
   const keep = 5;
   return show(value.replace(/[^-\s]/g, (c, i: number) => (i >= value.length - keep ? c : '*')));
 }
@@ -200,14 +202,17 @@ export function validateAnswers(answers: WizardAnswers, site?: SiteManifest): Wi
   return out.list;
 }
 
-/** One line per problem: `  Page › Field (path) = "value": rule`, warnings prefixed `warning: `. */
-export function formatWizardErrors(problems: WizardProblem[]): string {
-  return problems
-    .map((p) => {
-      const value = p.value === EMPTY || p.value === MASK ? p.value : `"${p.value}"`;
-      return `  ${p.severity === 'warning' ? 'warning: ' : ''}${p.page} › ${p.field} (${p.path}) = ${value}: ${p.rule}`;
-    })
-    .join('\n');
+/**
+ * One line per problem: `  Page › Field (path, line N) = "value": rule`, warnings prefixed
+ * `warning: `; past `max` problems, a last line says how many more there are.
+ */
+export function formatWizardErrors(problems: WizardProblem[], max = Infinity): string {
+  const lines = problems.slice(0, max).map((p) => {
+    const value = p.value === EMPTY || p.value === MASK ? p.value : `"${p.value}"`;
+    return `  ${p.severity === 'warning' ? 'warning: ' : ''}${p.page} › ${p.field} (${p.path}${p.line ? `, line ${p.line}` : ''}) = ${value}: ${p.rule}`;
+  });
+  if (problems.length > max) lines.push(`  … and ${problems.length - max} more`);
+  return lines.join('\n');
 }
 
 // Page: Task Sequence Information (§1.2).

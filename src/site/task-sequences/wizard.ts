@@ -4,9 +4,10 @@
  * (buildSiteManifest), validated with every problem reported at once (page, field, path; secrets
  * masked), and generated into revision 1 of a new task sequence.
  */
-import { answersSchema, type WizardAnswersInput } from '../../sequence/wizard/answers.js';
+import type { WizardAnswersInput } from '../../sequence/wizard/answers.js';
+import { checkAnswers } from '../../sequence/wizard/check-answers.js';
 import { generateInstallImageSequence, wizardPackageProperties } from '../../sequence/wizard/generate/index.js';
-import { validateAnswers, type WizardProblem } from '../../sequence/wizard/validate.js';
+import type { WizardProblem } from '../../sequence/wizard/validate.js';
 import { badInput } from '../errors.js';
 import { buildSiteManifest } from '../objects/site-manifest.js';
 import type { Actor } from '../security/roles.js';
@@ -31,20 +32,15 @@ function listed(problems: WizardProblem[]): { problems: WizardProblem[]; problem
 }
 
 export async function createInstallImageTaskSequence(site: Site, actor: Actor, body: unknown): Promise<WizardResult> {
-  const parsed = answersSchema.safeParse(body);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, MAX_LISTED_PROBLEMS).map((i) => ({ input: ['body', ...i.path.map(String)].join('.'), rule: i.message }));
-    const count = parsed.error.issues.length;
-    throw badInput(problems[0]!.input, problems[0]!.rule, 'see docs/wizard-answers.md for every key, its type and default', count > MAX_LISTED_PROBLEMS ? { problems, problemCount: count } : { problems });
-  }
-  const answers = parsed.data;
   const manifest = await buildSiteManifest(site.db, site.siteCode);
-  const problems = validateAnswers(answers, manifest);
+  // Every problem at once: unknown keys (with a "did you mean") and wrong types together with the
+  // wizard's rules against the site's content.
+  const { answers, problems } = checkAnswers(body, manifest);
   const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length) {
+  if (errors.length || !answers) {
     const first = errors[0]!;
     throw badInput(
-      `body.${first.path}`,
+      first.path ? `body.${first.path}` : 'body',
       `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was created; first: ${first.page} › ${first.field}: ${first.rule}`,
       'fix every answer listed in "problems" (docs/wizard-answers.md) and run the wizard again',
       listed(problems),

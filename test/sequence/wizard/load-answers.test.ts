@@ -48,9 +48,10 @@ includeUpdates: some
       ),
     );
     expect(e.input).toBe('bad.yaml');
-    expect(e.rule).toMatch(/taskSequence \(line \d\): Unrecognized key: "nmae"/);
-    expect(e.rule).toMatch(/installWindows\.imageIndex \(line 5\)/);
-    expect(e.rule).toMatch(/includeUpdates \(line 6\).*"mandatory"/);
+    expect(e.rule).toMatch(/^not a valid answers file \(3 problems\):/);
+    expect(e.rule).toMatch(/Task Sequence Information › nmae \(taskSequence\.nmae, line 3\) = "typo": unknown key: did you mean "name" \(Task sequence name\)\?/);
+    expect(e.rule).toMatch(/Install Windows › Image index \(installWindows\.imageIndex, line 5\) = "1\.5": must be a whole number\n/);
+    expect(e.rule).toMatch(/Include Updates › Include updates \(includeUpdates, line 6\) = "some": must be one of "mandatory", "all", "none"/);
     expect(e.hint).toMatch(/docs\/wizard-answers\.md/);
   });
 
@@ -66,6 +67,26 @@ includeUpdates: some
     expect(y.location?.line).toBeGreaterThan(0);
     const j = inputError(() => parseAnswers('{"taskSequence": {"name": "x",}}', 'm.json'));
     expect(j.rule).toMatch(/^malformed JSON/);
+  });
+
+  it('a syntax error is shown whole: what was expected, where, and the line with a caret under the column', () => {
+    const y = inputError(() => parseAnswers('taskSequence:\n  name: Win11\ninstallWindows:\n  imagePackageId: [PS100010\n  imageIndex: 2\n', 'b.yaml'));
+    expect(y.location).toEqual({ line: 5, column: 3 });
+    expect(y.rule.split('\n')).toEqual([
+      'malformed YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      '    4 |   imagePackageId: [PS100010',
+      '    5 |   imageIndex: 2',
+      '      |   ^',
+    ]);
+    expect(y.message).toMatch(/^b\.yaml:5:3: malformed YAML: Flow sequence/);
+    expect(y.hint).toMatch(/indentation/);
+    const quote = inputError(() => parseAnswers('taskSequence:\n  name: "Win11\n', 'q.yaml'));
+    expect(quote.rule).toMatch(/^malformed YAML: Missing closing "quote, at the end of the file\n/);
+    const j = inputError(() => parseAnswers('{\n  "taskSequence": {"name": "x",}\n}', 'm.json'));
+    expect(j.location).toEqual({ line: 2, column: 32 });
+    expect(j.rule.split('\n')).toEqual(['malformed JSON: Expected double-quoted property name', '    1 | {', '    2 |   "taskSequence": {"name": "x",}', '      |                                ^']);
+    const dup = inputError(() => parseAnswers('taskSequence:\n  name: a\n  name: b\n', 'd.yaml'));
+    expect(dup.rule).toMatch(/"name" appears twice\)\n    2 \|   name: a\n    3 \|   name: b\n      \|   \^$/);
   });
 
   it('duplicate keys are refused', () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerDeployCommands } from '../../../src/cli/site/deploy-commands.js';
 import { registerSiteTaskSequenceCommands } from '../../../src/cli/site/ts-site-commands.js';
 import { ALL_UNKNOWN_COMPUTERS } from '../../../src/site/seed.js';
+import { InputError } from '../../../src/sequence/input-error.js';
 import { startTestApi, type TestApi } from '../helpers/site.js';
 import { addSiteObjects, expectNoSecret, type SiteObjects, wizardAnswers } from '../task-sequences/fixtures.js';
 
@@ -90,5 +91,19 @@ describe('osd ts push/pull/history/revert/compare/create-install-image and osd d
 
     const risky = await osd('deploy', id, '--collection', 'SMS00001', '--purpose', 'required');
     expect((risky.error as { status?: number }).status).toBe(422);
+  });
+
+  it('create-install-image lists the problems the site found once, with the lines of the answers file, all at once', async () => {
+    const answers = join(dir, 'wrong.yaml');
+    writeFileSync(answers, ['taskSequence:', '  name: Windows 11', `  bootImageID: ${o.bootX64}`, 'installWindows:', `  imagePackageId: ${o.osImage}`, '  imageIndex: 9', ''].join('\n'));
+    const r = await osd('ts', 'create-install-image', '--answers', answers);
+    expect(r.error).toBeInstanceOf(InputError);
+    const lines = r.error!.message.split('\n');
+    expect(lines[0]).toBe(`${answers}: 2 answers are not valid, nothing was created:`);
+    expect(lines[1]).toBe('  Task Sequence Information › bootImageID (taskSequence.bootImageID, line 3) = "' + o.bootX64 + '": unknown key: did you mean "bootImageId" (Boot image)?');
+    expect(lines[2]).toMatch(/^ {2}Install Windows › Image index \(installWindows\.imageIndex, line 6\) = "9": /);
+    expect(lines[3]).toMatch(/^ {2}hint: fix the answers/);
+    // Said once: not the list and then the site's summary of its first problem.
+    expect(r.error!.message).not.toMatch(/first:|fix every answer listed/);
   });
 });

@@ -52,6 +52,17 @@ describe.each(DB_KINDS)('task sequences under revision history on %s', (kind) =>
     expect((await api.call('GET', base)).json).toEqual([]);
     const shape = await api.call('POST', `${base}/wizard/install-image`, { body: { ...answers, nonsense: 1 } });
     expect(shape.status).toBe(400);
+    // An unknown key does not stop the other checks: it is listed with the rules' problems, and a
+    // misspelled key with the key it stands for.
+    const typo = { ...answers, includeUpdate: 'all', taskSequence: { ...answers.taskSequence, bootImageId: undefined, bootImageID: o.bootX64 } };
+    const all = await api.call('POST', `${base}/wizard/install-image`, { body: typo });
+    expect(all.status).toBe(400);
+    const listed = all.json.problems as Array<{ path: string; rule: string; page: string }>;
+    expect(listed.map((p) => p.path)).toEqual(['taskSequence.bootImageID', 'includeUpdate', 'installWindows.imageIndex']);
+    expect(listed[0]).toMatchObject({ page: 'Task Sequence Information', rule: 'unknown key: did you mean "bootImageId" (Boot image)?' });
+    expect(listed[1]!.rule).toBe('unknown key: did you mean "includeUpdates" (Include updates)?');
+    expect(all.json).toMatchObject({ input: 'body.taskSequence.bootImageID', rule: expect.stringMatching(/^3 answers are not valid, nothing was created; first: Task Sequence Information › bootImageID: unknown key/) });
+    expect((await api.call('GET', base)).json).toEqual([]);
   });
 
   it('creates revision 1 with the wizard from the site\'s boot image, image and client package', async () => {
