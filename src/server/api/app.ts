@@ -6,6 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z, ZodError } from 'zod';
 import { SiteError } from '../../site/errors.js';
+import { inputProblemsError } from '../../site/input-problems.js';
 import { OsdError } from '../../common/errors.js';
 import { authenticate } from '../../site/security/tokens.js';
 import { allows, ROLE_NAMES, type Actor } from '../../site/security/roles.js';
@@ -37,15 +38,9 @@ declare module 'fastify' {
   }
 }
 
-function zodToSiteError(e: ZodError, where: string): SiteError {
-  const issues = e.issues.map((i) => ({ input: [where, ...i.path.map(String)].join('.'), rule: i.message }));
-  const first = issues[0]!;
-  return new SiteError('bad-input', {
-    input: first.input,
-    rule: first.rule,
-    hint: issues.length > 1 ? `${issues.length} problems in all; see "problems"` : 'see the OpenAPI document at /api/v1/openapi.json',
-    details: { problems: issues },
-  });
+/** Every problem of a request that does not fit its route's schema (each unknown key with its "did you mean"). */
+function zodToSiteError(e: ZodError, where: string, schema?: z.ZodType, value?: unknown): SiteError {
+  return inputProblemsError(e, where, { schema, value, fallbackHint: 'see the OpenAPI document at /api/v1/openapi.json' });
 }
 
 function fastifyErrorToSiteError(e: FastifyError): SiteError | undefined {
@@ -164,7 +159,7 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
         const parse = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
           if (!schema) return undefined as T;
           const res = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
-          if (!res.success) throw zodToSiteError(res.error, where);
+          if (!res.success) throw zodToSiteError(res.error, where, schema, value);
           return res.data;
         };
         // The same character rules for every route, before any schema or service sees the input.

@@ -6,6 +6,7 @@
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound, SiteError } from '../errors.js';
+import { inputProblemsError } from '../input-problems.js';
 import { nextSiteId } from '../ids.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
@@ -119,10 +120,7 @@ interface ReferencedPackage {
 
 export async function createDeployment(site: Site, actor: Actor, rawInput: DeploymentInput): Promise<CreatedDeployment> {
   const parsed = deploymentInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw badInput(['body', ...i.path.map(String)].join('.'), i.message);
-  }
+  if (!parsed.success) throw inputProblemsError(parsed.error, 'body', { schema: deploymentInputSchema, value: rawInput });
   const r = parsed.data;
   checkSchedules(r);
   if (r.preDownload && r.purpose !== 'available') {
