@@ -25,7 +25,6 @@ export function print(text: string): void {
 // Characters that would act on a terminal instead of showing: C0 controls but tab and newline, DEL,
 // C1 controls (ESC sequences, CSI), and the invisible and direction-changing format characters
 // (a right-to-left override can make "exe.txt" read as "txt.exe").
-// eslint-disable-next-line no-control-regex
 const ODD = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**

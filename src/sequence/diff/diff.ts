@@ -96,7 +96,8 @@ function addedOrRemoved(kind: 'added' | 'removed', m: Matching, n: TreeNode): Se
   const count = (node: TreeNode): void => {
     for (const c of node.children) {
       if (partners.has(c)) continue;
-      c.item.kind === 'group' ? groups++ : steps++;
+      if (c.item.kind === 'group') groups++;
+      else steps++;
       count(c);
     }
   };

@@ -74,6 +74,9 @@ export function findItem(ts: TaskSequence, path: string): ItemVisit | undefined 
 export function countItems(ts: TaskSequence): { groups: number; steps: number } {
   let groups = 0;
   let steps = 0;
-  for (const v of walkItems(ts)) v.item.kind === 'group' ? groups++ : steps++;
+  for (const v of walkItems(ts)) {
+    if (v.item.kind === 'group') groups++;
+    else steps++;
+  }
   return { groups, steps };
 }

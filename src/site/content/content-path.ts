@@ -13,7 +13,6 @@ export const MAX_SEGMENT = 255;
 // Windows device names are reserved with any extension (`CON.txt` opens the console). The digit
 // forms include 0 and the superscripts ¹²³, which Windows also treats as device names.
 const RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])$/i;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const FORBIDDEN = /[<>:"|?*]/;
 // A lone UTF-16 surrogate cannot be written as UTF-8 (JSON, HTTP, Linux file names).
