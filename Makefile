@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 NPM_FLAGS := --no-audit --no-fund --loglevel=error
 
-.PHONY: all deps build test demo bench typecheck clean
+.PHONY: all deps build test demo bench typecheck lint clean
 
 all: build
 
@@ -25,6 +25,10 @@ build: deps
 
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
+
+# ESLint (correctness rules; typescript-eslint without type information, so it is quick).
+lint: deps
+	@npx eslint --max-warnings 0 src test bench
 
 test: build typecheck
 	@node scripts/run-tests.mjs
