@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTaskSequence } from '../dist/sequence/codec/load.js';
+import { stepSimulators } from '../dist/actions/handlers/index.js';
 import { loadMachineProfile } from '../dist/engine/machine-profile/index.js';
 import { simulate } from '../dist/engine/simulate/simulate.js';
 import { FileJournal } from '../dist/runner/file-journal.js';
@@ -44,7 +45,7 @@ async function measure(name, ts, profile, journalFactory) {
   for (let k = 0; k < 3; k++) {
     const journal = journalFactory?.();
     const t = performance.now();
-    report = await simulate(ts, { profile, journal });
+    report = await simulate(ts, { profile, journal, steps: stepSimulators() });
     runs.push(performance.now() - t);
     instructions = report.instructions.length;
     if (journal) {

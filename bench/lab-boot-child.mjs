@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { ActionExecutor } from '../dist/actions/executor.js';
 import { ContentLibrary } from '../dist/actions/content.js';
+import { stepSimulators } from '../dist/actions/handlers/index.js';
 import { simulate } from '../dist/engine/simulate/simulate.js';
 import { createLab } from '../dist/lab/create.js';
 import { ProcessExecutor } from '../dist/runner/process-executor.js';
@@ -29,8 +30,10 @@ const steps = [];
 const t0 = performance.now();
 const report = await simulate(ts, {
   profile: lab.profile,
-  executor: (predicting, machine) => {
-    const inner = new ActionExecutor(lab, content, new ProcessExecutor(predicting), machine);
+  steps: stepSimulators({ content }),
+  restart: (target) => lab.restart(target === 'WinPE' ? 'WinPE' : 'OS'),
+  executor: (predicting) => {
+    const inner = new ActionExecutor(lab, content, new ProcessExecutor(predicting));
     return {
       async execute(x) {
         const s = performance.now();

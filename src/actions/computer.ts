@@ -1,12 +1,25 @@
 /**
- * What a step handler works on: the destination computer's disks (raw disk-image files), the
- * drive letters Windows PE has assigned, and its profile (hardware facts). The lab (src/lab/)
- * implements it for virtual computers; a real agent would implement it for real disks.
+ * What a step handler works on: the destination computer, described by operations, not paths
+ * (DESIGN.md "Small ports, swappable adapters") — list its disks, write a partition layout, format
+ * a volume, apply a WIM image to it, read, write and list its files (staging drivers is copying a
+ * folder in), keep the drive letters Windows PE assigned, restart. Siblings implement it:
+ *
+ * - the lab's disk-image files (src/lab/lab-machine.ts, over src/machine/),
+ * - folders on this computer (directory-computer.ts: handler unit tests),
+ * - a real computer's block devices (the agent in the boot environment, a later issue: see
+ *   docs/ARCHITECTURE.md "The Computer port" for what it needs).
+ *
+ * A handler never sees where a disk lives (an image file, /dev/nvme0n1), which back end a volume
+ * has, or how a file system is recognised: it sees the operations and their answers.
  */
 import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
-import type { PartitionInfo } from '../machine/disk/partition-table.js';
-import type { Volume } from '../machine/volume/volume.js';
+import type { PartitionKind, PartitionRequest } from '../machine/disk/partition-table.js';
+import { WIN32 } from '../machine/errors.js';
+import type { VolumeEntry } from '../machine/volume/volume.js';
+
+export type { PartitionKind, PartitionRequest } from '../machine/disk/partition-table.js';
+export type { VolumeEntry } from '../machine/volume/volume.js';
 
 export interface DriveAssignment {
   /** "C:" */
@@ -16,25 +29,89 @@ export interface DriveAssignment {
   partition: number;
 }
 
+export interface DiskInfo {
+  index: number;
+  sizeBytes: number;
+  /** How the computer starts: UEFI (GPT system disk) or BIOS (MBR). */
+  firmware: 'uefi' | 'bios';
+  /** The bus the disk is on (nvme, sata, …), as the profile says. */
+  bus: string;
+  /** The partition table's style, or undefined for a blank disk. */
+  style?: 'gpt' | 'mbr';
+}
+
+/** A new partition table: its style and the partitions in order (sizes fixed or a percentage of what remains). */
+export interface PartitionLayout {
+  style: 'gpt' | 'mbr';
+  partitions: PartitionRequest[];
+}
+
+/** A partition, where a volume lives: disk index and 1-based partition number. */
+export interface VolumeRef {
+  disk: number;
+  partition: number;
+}
+
+export type FileSystem = 'NTFS' | 'FAT32' | 'FAT16' | 'FAT12';
+
+export interface VolumeInfo extends VolumeRef {
+  kind: PartitionKind;
+  sizeBytes: number;
+  /** The GPT partition name (MBR has none). */
+  name?: string;
+  bootable: boolean;
+  /** The file system it holds; undefined when unformatted (or the MSR). */
+  fileSystem?: FileSystem;
+}
+
+/** The files of a formatted volume. Paths are relative to its root, `\` or `/` separated. */
+export interface VolumeFiles {
+  /** For messages: which volume this is. */
+  readonly description: string;
+  exists(path: string): Promise<boolean>;
+  readFile(path: string): Promise<Buffer>;
+  /** Creates the parent folders; replaces an existing file. */
+  writeFile(path: string, data: Buffer | string): Promise<void>;
+  /** The entries of a folder ('' = the root). */
+  list(path: string): Promise<VolumeEntry[]>;
+  mkdirp(path: string): Promise<void>;
+  /** Copies a local file or a folder's tree in (how drivers and other content are staged). */
+  copyIn(localPath: string, path: string): Promise<void>;
+}
+
+export interface ApplyImageOptions {
+  signal?: AbortSignal;
+  /** 0…1 */
+  onProgress?: (fraction: number) => void;
+}
+
 export interface Computer {
+  /** Its name, for messages ("disk 2 does not exist on pc1"). */
+  readonly name: string;
+  /** Hardware facts: architecture, network adapters, PnP devices. */
   readonly profile: MachineProfile;
-  /** Scratch space of this computer (side images, downloads); inside the computer's own folder. */
-  readonly workDir: string;
-  /** Disk indexes that exist, in order. */
-  diskIndexes(): number[];
-  /** The disk-image file of disk `index`; throws ComputerError when there is no such disk. */
-  diskPath(index: number): string;
-  /** Drive letters as Windows PE assigned them (persisted across restarts). */
+  /** The disks, in index order. */
+  disks(): Promise<DiskInfo[]>;
+  /** The partitions of a disk and what each holds; [] for a blank disk. ComputerError 0x80070490 when there is no such disk. */
+  volumes(disk: number): Promise<VolumeInfo[]>;
+  /**
+   * Writes a new partition table on a disk (what it held is gone) and returns its partitions,
+   * unformatted. A layout that does not fit is DiskTooSmallError (0x80070070).
+   */
+  writeLayout(disk: number, layout: PartitionLayout): Promise<VolumeInfo[]>;
+  /** Formats a partition (its files are gone). */
+  format(volume: VolumeRef, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<void>;
+  /** Applies image `index` of a WIM file (a local path, from the content library) to a freshly formatted NTFS volume. */
+  applyImage(volume: VolumeRef, wim: string, index: number, options?: ApplyImageOptions): Promise<void>;
+  /** The files of a formatted volume (kept open for the step; `flush` writes them to the disk). */
+  files(volume: VolumeRef): Promise<VolumeFiles>;
+  /** Drive letters as Windows PE assigned them (kept across restarts). */
   drives(): DriveAssignment[];
   setDrives(drives: DriveAssignment[]): void;
-  /** The partition behind a drive letter. */
-  partitionOf(letter: string): Promise<{ disk: number; info: PartitionInfo } | undefined>;
-  /** The file system behind a drive letter (kept open for the step; the executor flushes it after). */
-  volume(letter: string): Promise<Volume>;
-  /** Formats the partition behind a drive letter again (its files are gone) and returns the new volume. */
-  formatVolume(letter: string, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<Volume>;
-  /** Writes every open volume's changes into the disk-image files. */
+  /** Makes every change durable on the disks (after each step, and before a restart). */
   flush(): Promise<void>;
+  /** The host restarts the computer (a step asked for it): what must happen before it comes up again. */
+  restart(into: 'WinPE' | 'OS'): Promise<void>;
 }
 
 /** The computer could not do what a step asked (no such disk, no such drive): a fault with its code. */
@@ -46,4 +123,19 @@ export class ComputerError extends OsdError {
     this.name = 'ComputerError';
     this.code = code >>> 0;
   }
+}
+
+/** The volume behind a drive letter, or undefined when the letter is not assigned (or its partition is gone). */
+export async function volumeOfDrive(computer: Computer, letter: string): Promise<VolumeInfo | undefined> {
+  const a = computer.drives().find((d) => d.letter.toUpperCase() === letter.toUpperCase());
+  if (!a) return undefined;
+  return (await computer.volumes(a.disk)).find((v) => v.partition === a.partition);
+}
+
+/** The files on drive `letter`: ComputerError 0x80070003 when there is no such drive. */
+export async function filesOfDrive(computer: Computer, letter: string): Promise<VolumeFiles> {
+  const key = letter.toUpperCase();
+  const a = computer.drives().find((d) => d.letter.toUpperCase() === key);
+  if (!a) throw new ComputerError(`there is no drive ${key} on ${computer.name}`, WIN32.pathNotFound);
+  return computer.files({ disk: a.disk, partition: a.partition });
 }

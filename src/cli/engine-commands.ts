@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openContentLibrary } from '../actions/content.js';
-import { SimulatingExecutor } from '../actions/simulating-executor.js';
+import { stepSimulators } from '../actions/handlers/index.js';
 import type { InitialVariable } from '../engine/engine.js';
-import type { PredictingExecutor } from '../engine/simulate/predicting-executor.js';
 import { loadMachineProfile } from '../engine/machine-profile/index.js';
 import type { MachineProfile } from '../engine/machine-profile/index.js';
 import { renderSimulation, renderVariables } from '../engine/simulate/report.js';
@@ -115,7 +114,7 @@ export function registerEngineCommands(ts: Command): void {
           variables: variablesFrom(opts),
           fail,
           mediaType: opts.mediaType,
-          executor: (predicting) => new SimulatingExecutor(predicting as PredictingExecutor, profile, content),
+          steps: stepSimulators({ content, checks: true }),
         });
       } catch (e) {
         if (e instanceof ConditionErrors) throw conditionErrors(e, file);
@@ -152,6 +151,7 @@ export function registerEngineCommands(ts: Command): void {
           mediaType: opts.mediaType,
           journal,
           log,
+          steps: stepSimulators(),
           executor: (predicting) => new ProcessExecutor(predicting),
         });
       } catch (e) {

@@ -40,7 +40,7 @@ export function registerLabCommands(program: Command): void {
   ).action(async (name: string, opts: LabFlags & { profile: string; disk?: string[]; preinstalledOs?: string }) => {
     const log = opts.json ? undefined : (line: string) => process.stderr.write(`osd: ${line}\n`);
     const m = await createLab(labRoot(opts.labDir), name, { profilePath: opts.profile, disks: opts.disk ?? [], preinstalledOs: opts.preinstalledOs, log });
-    if (opts.json) printJson({ name: m.name, dir: m.dir, disks: m.disks, drives: m.drives() });
+    if (opts.json) printJson({ name: m.name, dir: m.dir, disks: m.diskImages, drives: m.drives() });
     else print(`created lab machine ${m.name} in ${m.dir}`);
   });
 

@@ -7,6 +7,7 @@
  * One `run()` call runs until the sequence ends or a restart is needed; the host then restarts
  * the (virtual) computer and calls `run()` on a new Engine with the same journal.
  */
+import { stepTypeOf } from '../sequence/catalog/index.js';
 import type { Step, TaskSequence } from '../sequence/model/task-sequence.js';
 import { continuesOnError, isDisabled, runInOf, successCodesOf } from '../sequence/model/options.js';
 import { evaluateCondition, explainFalse } from './conditions/index.js';
@@ -69,12 +70,6 @@ export type RunOutcome =
 export class EngineStateError extends Error {}
 
 const COMPONENT = 'TSManager';
-
-/**
- * Step types an unexpected restart cannot hurt: running them again does exactly what they were
- * doing (request a restart, set variables). Documented in docs/decisions.md.
- */
-const RERUNNABLE = new Set(['sms_tasksequence_rebootaction', 'sms_tasksequence_setvariableaction', 'sms_tasksequence_setdynamicvariablesaction']);
 
 export class Engine {
   readonly program: Program;
@@ -170,8 +165,9 @@ export class Engine {
         const instruction = ins[at];
         const step = instruction.item as Step;
         const used = loaded.retries?.[at] ?? 0;
-        // Steps that are safe to repeat by nature run again; others only with "retry this step" (§7, [I]).
-        const allowed = RERUNNABLE.has((step.type ?? '').toLowerCase()) ? Math.max(step.retryCount ?? 0, 5) : step.retryCount ?? 0;
+        // Steps that are safe to repeat by nature (their definition says so: they only set variables
+        // or ask for a restart) run again; others only with "retry this step" (§7, [I], docs/decisions.md).
+        const allowed = stepTypeOf(step.type)?.rerunAfterUnexpectedRestart ? Math.max(step.retryCount ?? 0, 5) : step.retryCount ?? 0;
         this.state.inProgress = undefined;
         if (used < allowed) {
           this.state.retries = { ...loaded.retries, [at]: used + 1 };
@@ -315,12 +311,17 @@ export class Engine {
     this.env.setBuiltIn('_SMSTSLastActionRetCode', unsigned(code));
     this.env.setBuiltIn('_SMSTSLastActionSucceeded', ok ? 'true' : 'false');
     this.state.inProgress = undefined;
+    // A predicted step is logged and reported as predicted, never as done (issue 11 item 7).
+    const predicted = result.predicted ? { predicted: true, assumed: result.predicted.assumed } : {};
+    const assumed = result.predicted?.assumed.length ? `; assumed: ${result.predicted.assumed.join('; ')}` : '';
     if (ok) {
-      this.log(`Successfully completed the action (${step.name}) with the exit win32 code ${unsigned(code)}`);
-      this.status({ outcome: 'succeeded', exitCode: code }, instruction);
+      if (result.predicted) this.log(`The action (${step.name}) was not run: its outcome was predicted, exit win32 code ${unsigned(code)}${assumed}`);
+      else this.log(`Successfully completed the action (${step.name}) with the exit win32 code ${unsigned(code)}`);
+      this.status({ outcome: 'succeeded', exitCode: code, ...predicted }, instruction);
     } else {
-      this.log(`Failed to run the action: ${step.name}.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: Windows)`, 'error');
-      this.status({ outcome: 'failed', exitCode: code, message: result.message }, instruction);
+      if (result.predicted) this.log(`The action (${step.name}) was not run: it was predicted to fail.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: prediction${assumed})`, 'error');
+      else this.log(`Failed to run the action: ${step.name}.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: Windows)`, 'error');
+      this.status({ outcome: 'failed', exitCode: code, message: result.message, ...predicted }, instruction);
     }
 
     // A restart asked for by the step, or by a script through SMSTSRebootRequested (§7).

@@ -43,6 +43,12 @@ export interface StepResult {
   restart?: { target: RestartTarget; rerun?: boolean; stepState?: unknown; reason?: string };
   /** One line for the log and status when the step failed. */
   message?: string;
+  /**
+   * Set when the step was not done but predicted — in the simulator, or for a step type nobody
+   * can do on this computer — with what the prediction assumed (reports say so: DESIGN.md,
+   * "failures that explain themselves"; issue 11 item 7).
+   */
+  predicted?: { assumed: string[] };
 }
 
 export interface Executor {
@@ -109,6 +115,9 @@ export interface StatusEvent {
   reason?: string;
   target?: RestartTarget;
   message?: string;
+  /** For a step's succeeded/failed: it was only predicted, not done; and what the prediction assumed. */
+  predicted?: boolean;
+  assumed?: string[];
 }
 
 export interface StatusSink {

@@ -8,10 +8,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMachineProfile } from '../engine/machine-profile/index.js';
 import { parseSize } from '../engine/machine-profile/values.js';
-import { createDiskImage, writePartitionTable, type PartitionRequest, type PartitionTable } from '../machine/disk/partition-table.js';
-import { FatVolume } from '../machine/volume/fat.js';
-import { NtfsVolume } from '../machine/volume/ntfs.js';
-import { applyWimImage, readWimImages } from '../machine/wim.js';
+import { createDiskImage, readPartitionTable, type PartitionRequest, type PartitionTable } from '../machine/disk/partition-table.js';
+import { readWimImages } from '../machine/wim.js';
 import { InputError } from '../sequence/input-error.js';
 import { readInputText } from '../sequence/read-input.js';
 import { LAB_SCHEMA, LabMachine, type LabDisk } from './lab-machine.js';
@@ -99,9 +97,8 @@ export async function createLab(root: string, name: string, options: CreateLabOp
   }
 }
 
-/** The usual layout for the firmware (as the wizard's partition steps make it), then the image on C:. */
+/** The usual layout for the firmware (as the wizard's partition steps make it), then the image on C: — through the Computer port, as the steps do it. */
 async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; index: number }, users: string[], log?: (line: string) => void): Promise<PartitionTable> {
-  const disk = lab.diskPath(0);
   const requests: PartitionRequest[] = uefi
     ? [
         { kind: 'efi', sizeBytes: 100 * MIB, fileSystem: 'FAT32', name: 'EFI system partition' },
@@ -112,16 +109,17 @@ async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; inde
         { kind: 'primary', sizeBytes: 100 * MIB, fileSystem: 'NTFS', name: 'System Reserved', bootable: true },
         { kind: 'primary', percentOfRemaining: 100, fileSystem: 'NTFS', name: 'Windows' },
       ];
-  const table = await writePartitionTable(disk, uefi ? 'gpt' : 'mbr', requests);
-  const windows = table.partitions[table.partitions.length - 1];
-  if (uefi) await FatVolume.format(disk, table.partitions[0], 'SYSTEM');
-  else await (await NtfsVolume.format(disk, table.partitions[0], 'System Reserved', lab.workDir)).flush();
-  const vol = await NtfsVolume.format(disk, windows, 'Windows', lab.workDir);
-  log?.(`installing ${os.wim} image ${os.index} on C: (disk 0 partition ${windows.number})`);
-  await applyWimImage(os.wim, os.index, { kind: 'ntfs-image', path: vol.sideImagePath });
-  for (const user of users) await vol.writeFile(`Users/${user}/NTUSER.DAT`, `OpenOSD lab: profile of ${user}\r\n`);
-  await vol.writeFile('Windows/System32/config/OPENOSD-LAB.txt', `Installed by osd lab create from ${os.wim}:${os.index}\r\n`);
-  await vol.flush();
-  lab.setDrives([{ letter: 'C:', disk: 0, partition: windows.number }]);
-  return table;
+  const volumes = await lab.writeLayout(0, { style: uefi ? 'gpt' : 'mbr', partitions: requests });
+  const windows = volumes[volumes.length - 1];
+  if (uefi) await lab.format(volumes[0], 'FAT32', 'SYSTEM');
+  else await lab.format(volumes[0], 'NTFS', 'System Reserved');
+  await lab.format(windows, 'NTFS', 'Windows');
+  log?.(`installing ${os.wim} image ${os.index} on C: (disk 0 partition ${windows.partition})`);
+  await lab.applyImage(windows, os.wim, os.index);
+  const files = await lab.files(windows);
+  for (const user of users) await files.writeFile(`Users/${user}/NTUSER.DAT`, `OpenOSD lab: profile of ${user}\r\n`);
+  await files.writeFile('Windows/System32/config/OPENOSD-LAB.txt', `Installed by osd lab create from ${os.wim}:${os.index}\r\n`);
+  await lab.flush();
+  lab.setDrives([{ letter: 'C:', disk: 0, partition: windows.partition }]);
+  return (await readPartitionTable(lab.diskPath(0)))!;
 }

@@ -35,7 +35,7 @@ export interface InspectedDisk {
 
 export async function inspectLab(lab: LabMachine): Promise<{ name: string; disks: InspectedDisk[]; boots: LabMachine['boots'] }> {
   const disks: InspectedDisk[] = [];
-  for (const d of lab.disks) {
+  for (const d of lab.diskImages) {
     const path = lab.diskPath(d.index);
     const table = await readPartitionTable(path);
     const partitions: InspectedPartition[] = [];

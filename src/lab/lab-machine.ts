@@ -1,7 +1,9 @@
 /**
  * A virtual destination computer: a folder with its machine profile, raw disk-image files and
  * boot state (lab.json, the engine's journal, smsts.log). It is the `Computer` the step handlers
- * work on; what they do lands in the disk images, checkable with sfdisk, sgdisk, fsck.fat, ntfsls.
+ * work on — its operations done on the disk-image files with the machine layer (sfdisk, mkntfs,
+ * mtools, wimlib) — and what they do lands in the disk images, checkable with sfdisk, sgdisk,
+ * fsck.fat, ntfsls.
  *
  *   <lab>/<name>/lab.json        disks, drive letters, boots
  *   <lab>/<name>/profile.json    the machine profile (disks as the lab made them)
@@ -11,15 +13,27 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Computer, ComputerError, type DriveAssignment } from '../actions/computer.js';
+import {
+  type ApplyImageOptions,
+  type Computer,
+  ComputerError,
+  type DiskInfo,
+  type DriveAssignment,
+  type PartitionLayout,
+  type VolumeFiles,
+  type VolumeInfo,
+  type VolumeRef,
+} from '../actions/computer.js';
 import { WIN32 } from '../actions/errors.js';
 import { loadMachineProfile } from '../engine/machine-profile/index.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
-import { readPartitionTable, type PartitionInfo } from '../machine/disk/partition-table.js';
+import { type PartitionInfo, type PartitionTable, readPartitionTable, writePartitionTable } from '../machine/disk/partition-table.js';
+import { fault } from '../machine/errors.js';
 import { FatVolume } from '../machine/volume/fat.js';
 import { NtfsVolume } from '../machine/volume/ntfs.js';
-import { openVolume } from '../machine/volume/open.js';
+import { openVolume, probeFileSystem } from '../machine/volume/open.js';
 import type { Volume } from '../machine/volume/volume.js';
+import { applyWimImage } from '../machine/wim.js';
 import { InputError } from '../sequence/input-error.js';
 
 export const LAB_SCHEMA = 'openosd.lab/v1';
@@ -54,8 +68,12 @@ export function labRoot(dir?: string): string {
 
 export class LabMachine implements Computer {
   readonly profile: MachineProfile;
+  /** Scratch space: side images of open NTFS volumes. */
   readonly workDir: string;
+  /** Open volumes by `disk:partition`, kept for the step (and after: nothing else writes the disks). */
   private readonly open = new Map<string, Volume>();
+  /** Partition tables as last read or written, by disk. */
+  private readonly tables = new Map<number, PartitionTable | undefined>();
 
   private constructor(
     readonly dir: string,
@@ -89,7 +107,8 @@ export class LabMachine implements Computer {
     return this.state.name;
   }
 
-  get disks(): readonly LabDisk[] {
+  /** The disk-image files (the lab's own business: handlers see `disks()`). */
+  get diskImages(): readonly LabDisk[] {
     return this.state.disks;
   }
 
@@ -106,14 +125,59 @@ export class LabMachine implements Computer {
     this.save();
   }
 
-  diskIndexes(): number[] {
-    return this.state.disks.map((d) => d.index);
-  }
-
+  /** The disk-image file of disk `index` (for the lab's tools and tests); ComputerError 0x80070490 when there is no such disk. */
   diskPath(index: number): string {
     const d = this.state.disks.find((x) => x.index === index);
-    if (!d) throw new ComputerError(`disk ${index} does not exist on ${this.state.name} (disks: ${this.diskIndexes().join(', ') || 'none'})`, WIN32.notFound);
+    if (!d) throw new ComputerError(`disk ${index} does not exist on ${this.state.name} (disks: ${this.state.disks.map((x) => x.index).join(', ') || 'none'})`, WIN32.notFound);
     return join(this.dir, d.file);
+  }
+
+  // --- the Computer port ---------------------------------------------------------------------
+
+  async disks(): Promise<DiskInfo[]> {
+    const out: DiskInfo[] = [];
+    for (const d of this.state.disks) {
+      const bus = this.profile.disks.find((p) => p.index === d.index)?.busType ?? 'sata';
+      out.push({ index: d.index, sizeBytes: d.sizeBytes, firmware: this.profile.firmware, bus, style: (await this.table(d.index))?.style });
+    }
+    return out;
+  }
+
+  async volumes(disk: number): Promise<VolumeInfo[]> {
+    const path = this.diskPath(disk);
+    const out: VolumeInfo[] = [];
+    for (const p of (await this.table(disk))?.partitions ?? []) out.push(volumeInfo(disk, p, await probeFileSystem(path, p)));
+    return out;
+  }
+
+  async writeLayout(disk: number, layout: PartitionLayout): Promise<VolumeInfo[]> {
+    const path = this.diskPath(disk);
+    // The disk's old volumes are gone, whatever happens next.
+    for (const key of [...this.open.keys()]) if (key.startsWith(`${disk}:`)) this.open.delete(key);
+    this.tables.delete(disk);
+    const table = await writePartitionTable(path, layout.style, layout.partitions);
+    this.tables.set(disk, table);
+    return table.partitions.map((p) => volumeInfo(disk, p, undefined));
+  }
+
+  async format(ref: VolumeRef, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<void> {
+    const { path, info } = await this.partition(ref);
+    const key = `${ref.disk}:${ref.partition}`;
+    this.open.delete(key);
+    // Both write the new file system into the disk image at once.
+    const vol = fileSystem === 'NTFS' ? await NtfsVolume.format(path, info, label, this.workDir) : await FatVolume.format(path, info, label);
+    this.open.set(key, vol);
+  }
+
+  async applyImage(ref: VolumeRef, wim: string, index: number, options: ApplyImageOptions = {}): Promise<void> {
+    const vol = await this.volume(ref);
+    // wimlib's NTFS-3G mode writes the side image of the (freshly formatted) NTFS volume; flush splices it.
+    if (!(vol instanceof NtfsVolume)) throw fault(WIN32.notSupported, `an image can't be applied to ${vol.description}: Windows needs an NTFS volume`);
+    await applyWimImage(wim, index, { kind: 'ntfs-image', path: vol.sideImagePath }, options);
+  }
+
+  async files(ref: VolumeRef): Promise<VolumeFiles> {
+    return this.volume(ref);
   }
 
   drives(): DriveAssignment[] {
@@ -121,53 +185,60 @@ export class LabMachine implements Computer {
   }
 
   setDrives(drives: DriveAssignment[]): void {
-    // Volumes of partitions that were replaced are gone.
-    for (const letter of [...this.open.keys()]) {
-      const before = this.state.drives.find((d) => d.letter === letter);
-      const after = drives.find((d) => d.letter === letter);
-      if (!after || !before || after.disk !== before.disk || after.partition !== before.partition) this.open.delete(letter);
-    }
     this.state.drives = drives.map((d) => ({ ...d }));
     this.save();
-  }
-
-  async partitionOf(letter: string): Promise<{ disk: number; info: PartitionInfo } | undefined> {
-    const a = this.state.drives.find((d) => d.letter.toUpperCase() === letter.toUpperCase());
-    if (!a) return undefined;
-    const table = await readPartitionTable(this.diskPath(a.disk));
-    const info = table?.partitions.find((p) => p.number === a.partition);
-    return info ? { disk: a.disk, info } : undefined;
-  }
-
-  async volume(letter: string): Promise<Volume> {
-    const key = letter.toUpperCase();
-    const cached = this.open.get(key);
-    if (cached) return cached;
-    const part = await this.partitionOf(key);
-    if (!part) throw new ComputerError(`there is no drive ${key} on ${this.state.name}`, WIN32.pathNotFound);
-    const vol = await openVolume(this.diskPath(part.disk), part.info, this.workDir);
-    this.open.set(key, vol);
-    return vol;
-  }
-
-  async formatVolume(letter: string, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<Volume> {
-    const key = letter.toUpperCase();
-    const part = await this.partitionOf(key);
-    if (!part) throw new ComputerError(`there is no drive ${key} on ${this.state.name}`, WIN32.pathNotFound);
-    this.open.delete(key);
-    const disk = this.diskPath(part.disk);
-    const vol = fileSystem === 'NTFS' ? await NtfsVolume.format(disk, part.info, label, this.workDir) : await FatVolume.format(disk, part.info, label);
-    this.open.set(key, vol);
-    return vol;
   }
 
   async flush(): Promise<void> {
     for (const vol of this.open.values()) await vol.flush();
   }
 
+  /**
+   * A restart into Windows PE or the installed OS: every change is in the disk images first; the
+   * boot loop (boot.ts) then starts the engine again in the new environment.
+   */
+  async restart(_into: 'WinPE' | 'OS'): Promise<void> {
+    await this.flush();
+  }
+
+  /** The files on drive `letter` (a convenience for the lab's own tests and tools). */
+  async volume(letterOrRef: string | VolumeRef): Promise<Volume> {
+    let ref: VolumeRef;
+    if (typeof letterOrRef === 'string') {
+      const a = this.state.drives.find((d) => d.letter.toUpperCase() === letterOrRef.toUpperCase());
+      if (!a) throw new ComputerError(`there is no drive ${letterOrRef.toUpperCase()} on ${this.state.name}`, WIN32.pathNotFound);
+      ref = { disk: a.disk, partition: a.partition };
+    } else {
+      ref = letterOrRef;
+    }
+    const key = `${ref.disk}:${ref.partition}`;
+    const cached = this.open.get(key);
+    if (cached) return cached;
+    const { path, info } = await this.partition(ref);
+    const vol = await openVolume(path, info, this.workDir);
+    this.open.set(key, vol);
+    return vol;
+  }
+
+  private async table(disk: number): Promise<PartitionTable | undefined> {
+    if (!this.tables.has(disk)) this.tables.set(disk, await readPartitionTable(this.diskPath(disk)));
+    return this.tables.get(disk);
+  }
+
+  private async partition(ref: VolumeRef): Promise<{ path: string; info: PartitionInfo }> {
+    const path = this.diskPath(ref.disk);
+    const info = (await this.table(ref.disk))?.partitions.find((p) => p.number === ref.partition);
+    if (!info) throw new ComputerError(`disk ${ref.disk} of ${this.state.name} has no partition ${ref.partition}`, WIN32.pathNotFound);
+    return { path, info };
+  }
+
   private save(): void {
     writeState(this.dir, this.state);
   }
+}
+
+function volumeInfo(disk: number, p: PartitionInfo, fileSystem: VolumeInfo['fileSystem']): VolumeInfo {
+  return { disk, partition: p.number, kind: p.kind, sizeBytes: p.sizeBytes, ...(p.name !== undefined ? { name: p.name } : {}), bootable: p.bootable, ...(fileSystem ? { fileSystem } : {}) };
 }
 
 function writeState(dir: string, state: LabState): void {

@@ -1,11 +1,12 @@
 /**
  * Runs Run Command Line steps as real processes (through /bin/sh on this platform), with their
  * working directory, exit code and time-out; every other step type goes to a fallback executor
- * (the simulator's predictions until the real handlers of later issues exist).
+ * (in the lab, the step handlers; then the predictions of those no handler can do here).
  * The `smsswd.exe /run:[PackageID]` prefix ConfigMgr saves in front of the command is removed.
  */
 import { spawn } from 'node:child_process';
 import type { Executor, StepExecution, StepResult } from '../engine/ports.js';
+import { runCommandLine, stepTypeOf } from '../sequence/catalog/index.js';
 
 const RUN_PREFIX = /^\s*smsswd\.exe\s+\/run:\S*\s?/i;
 
@@ -16,8 +17,7 @@ export class ProcessExecutor implements Executor {
   ) {}
 
   async execute(x: StepExecution): Promise<StepResult> {
-    const type = (x.step.type ?? '').toLowerCase();
-    if (type !== 'sms_tasksequence_runcommandlineaction') return this.fallback.execute(x);
+    if (stepTypeOf(x.step.type) !== runCommandLine) return this.fallback.execute(x);
     const command = x.commandLine.replace(RUN_PREFIX, '');
     const cwd = x.properties.WorkingDirectory ? x.variables.expand(x.properties.WorkingDirectory) : this.options.cwd;
     return new Promise<StepResult>((resolve) => {

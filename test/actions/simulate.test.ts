@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentLibrary } from '../../src/actions/content.js';
-import { SimulatingExecutor } from '../../src/actions/simulating-executor.js';
+import { stepSimulators } from '../../src/actions/handlers/index.js';
 import { loadMachineProfile } from '../../src/engine/machine-profile/index.js';
 import type { MachineProfile } from '../../src/engine/machine-profile/schema.js';
-import type { PredictingExecutor } from '../../src/engine/simulate/predicting-executor.js';
 import { simulate } from '../../src/engine/simulate/simulate.js';
 import { makeTestContent, type TestContent } from '../../src/machine/test-content/index.js';
 import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
@@ -36,11 +35,11 @@ function sequence(imageIndex = 2) {
 
 async function run(profile: MachineProfile, imageIndex = 2, withContent = true) {
   const lib = withContent ? new ContentLibrary(content.root) : undefined;
-  return simulate(sequence(imageIndex), { profile, executor: (p) => new SimulatingExecutor(p as PredictingExecutor, profile, lib) });
+  return simulate(sequence(imageIndex), { profile, steps: stepSimulators({ content: lib, checks: true }) });
 }
 const effects = (r: Awaited<ReturnType<typeof run>>, name: string) => r.instructions.find((i) => i.name === name)?.effects ?? [];
 
-describe('SimulatingExecutor', () => {
+describe('the handlers\' simulate answers', () => {
   it('previews the drivers the laptop would get: best match per device, and why others are not used', async () => {
     const r = await run(loadMachineProfile(join(MACHINES, 'uefi-x64-laptop-bare-metal.json')));
     expect(r.result).toBe('success');

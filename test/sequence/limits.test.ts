@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stepSimulators } from '../../src/actions/handlers/index.js';
 import { loadMachineProfile } from '../../src/engine/machine-profile/index.js';
 import { simulate } from '../../src/engine/simulate/simulate.js';
 import { conditionWarnings, validateCondition } from '../../src/engine/conditions/index.js';
@@ -95,7 +96,7 @@ describe('nesting at the limits: accepted, and everything works on it', () => {
   });
 
   it('simulates', async () => {
-    const report = await simulate(sequence, { profile: LAPTOP, variables: [{ name: 'Deep', value: 'yes' }] });
+    const report = await simulate(sequence, { profile: LAPTOP, steps: stepSimulators(), variables: [{ name: 'Deep', value: 'yes' }] });
     expect(report.result).toBe('success');
     expect(report.instructions.find((i) => i.name === 'Innermost')!.outcome).toBe('ran');
   });

@@ -11,15 +11,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepResult } from '../../engine/ports.js';
-import { DirectoryVolume } from '../../machine/volume/directory.js';
-import { NtfsVolume } from '../../machine/volume/ntfs.js';
-import type { Volume } from '../../machine/volume/volume.js';
-import { applyWimImage, readWimImages, WimError, type WimImageInfo } from '../../machine/wim.js';
+import { readWimImages, WimError, type WimImageInfo } from '../../machine/wim.js';
+import { applyOperatingSystem } from '../../sequence/catalog/index.js';
 import type { ApplyOperatingSystemSettings } from '../../sequence/catalog/steps/apply-operating-system.js';
 import { UnattendDocument, type UnattendArch } from '../unattend/index.js';
-import type { Computer } from '../computer.js';
+import { type Computer, volumeOfDrive } from '../computer.js';
 import { StepFailure, WIN32 } from '../errors.js';
-import type { HandlerContext, StepHandler } from '../handler.js';
+import { defineHandler, type HandlerContext, predictSet } from '../handler.js';
 import { resolvedSettings } from '../settings.js';
 import { ANSWER_FILE, onDrive, writeAnswerFile } from './answer-file.js';
 
@@ -38,21 +36,10 @@ async function destinationLetter(computer: Computer, d: ApplyOperatingSystemSett
     return found.letter;
   }
   for (const a of [...computer.drives()].sort((p, q) => p.disk - q.disk || p.partition - q.partition)) {
-    const part = await computer.partitionOf(a.letter);
-    if (part && part.info.kind !== 'recovery' && part.info.kind !== 'efi' && part.info.kind !== 'msr' && (await isNtfs(computer, a.letter))) return a.letter;
+    const v = await volumeOfDrive(computer, a.letter);
+    if (v && v.kind !== 'recovery' && v.kind !== 'efi' && v.kind !== 'msr' && v.fileSystem === 'NTFS') return a.letter;
   }
   throw new StepFailure(WIN32.notFound, 'there is no formatted partition to apply the image to: partition and format the disk first (Format and Partition Disk)');
-}
-
-async function isNtfs(computer: Computer, letter: string): Promise<boolean> {
-  const vol = await computer.volume(letter);
-  return /NTFS/i.test(vol.description);
-}
-
-async function applyImageToVolume(vol: Volume, wim: string, index: number, signal: AbortSignal): Promise<void> {
-  if (vol instanceof NtfsVolume) await applyWimImage(wim, index, { kind: 'ntfs-image', path: vol.sideImagePath }, { signal });
-  else if (vol instanceof DirectoryVolume) await applyWimImage(wim, index, { kind: 'directory', path: vol.root }, { signal });
-  else throw new StepFailure(WIN32.notSupported, `an image can't be applied to ${vol.description}: Windows needs an NTFS volume`);
 }
 
 function findWim(folder: string, packageId: string): string {
@@ -83,8 +70,7 @@ function wimFailure(e: unknown, what: string): unknown {
   return new StepFailure(e.exitCode ?? WIN32.fileCorrupt, `${what}: ${e.message}`);
 }
 
-export const applyOperatingSystemHandler: StepHandler = {
-  type: 'SMS_TaskSequence_ApplyOperatingSystemAction',
+export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
   async run({ x, computer, content }: HandlerContext): Promise<StepResult> {
     const s = resolvedSettings<ApplyOperatingSystemSettings>(x);
     if (!s.imagePackageId) {
@@ -93,19 +79,18 @@ export const applyOperatingSystemHandler: StepHandler = {
     const index = s.imageIndex ?? 1;
     const { wim, image } = await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
     const letter = await destinationLetter(computer, s.destination, (n) => x.variables.get(n));
-    const part = await computer.partitionOf(letter);
+    const part = await volumeOfDrive(computer, letter);
     if (!part) throw new StepFailure(WIN32.notFound, `drive ${letter} is not on any disk of this computer`);
-    if (image.totalBytes && image.totalBytes > part.info.sizeBytes) {
-      throw new StepFailure(WIN32.diskFull, `image ${index} "${image.name}" needs ${Math.ceil(image.totalBytes / 1048576)} MB but ${letter} has ${Math.floor(part.info.sizeBytes / 1048576)} MB`);
+    if (image.totalBytes && image.totalBytes > part.sizeBytes) {
+      throw new StepFailure(WIN32.diskFull, `image ${index} "${image.name}" needs ${Math.ceil(image.totalBytes / 1048576)} MB but ${letter} has ${Math.floor(part.sizeBytes / 1048576)} MB`);
     }
-    x.log(`Applying image ${index} "${image.name}" of ${s.imagePackageId} (${wim}) to ${letter} (disk ${part.disk} partition ${part.info.number})`);
+    x.log(`Applying image ${index} "${image.name}" of ${s.imagePackageId} (${wim}) to ${letter} (disk ${part.disk} partition ${part.partition})`);
     // ConfigMgr wipes the volume before applying; wimlib applies only into an empty NTFS volume
     // (toolchain.md §3.3), so the partition is formatted again first [I: protected folders such as
     // the user state store are not kept yet].
-    const label = part.info.name || 'Windows';
-    const vol = await computer.formatVolume(letter, 'NTFS', label);
+    await computer.format(part, 'NTFS', part.name || 'Windows');
     try {
-      await applyImageToVolume(vol, wim, index, x.signal);
+      await computer.applyImage(part, wim, index, { signal: x.signal });
     } catch (e) {
       throw wimFailure(e, `applying ${s.imagePackageId} image ${index}`);
     }
@@ -127,14 +112,20 @@ export const applyOperatingSystemHandler: StepHandler = {
       doc.mergeUserFile(text, `${s.configFilePackage}\\${name}`);
       x.log(`Merged the answer file ${name} of package ${s.configFilePackage}`);
     }
-    await writeAnswerFile(vol, doc);
-    await vol.flush();
+    await writeAnswerFile(await computer.files(part), doc);
     x.variables.set('OSDAnswerFilePath', onDrive(letter, ANSWER_FILE));
     x.log(`Wrote the answer file ${onDrive(letter, ANSWER_FILE)}`);
     return { exitCode: 0 };
   },
 
-  async simulate({ x, content, note }) {
+  // The drive it would apply to (OSDTargetSystemDrive) and, with checks and content, that the
+  // image exists. That an OS is on the disk afterwards is its definition's (effects.osOnDisk).
+  async simulate(ctx) {
+    const { x, content, note, checks } = ctx;
+    const destVar = x.properties.DestinationVariable;
+    const drive = destVar ? x.variables.get(destVar) ?? 'C:' : 'C:';
+    predictSet(ctx, 'OSDTargetSystemDrive', /^[A-Za-z]:$/.test(drive) ? drive.toUpperCase() : 'C:');
+    if (!checks) return { exitCode: 0 };
     const s = resolvedSettings<ApplyOperatingSystemSettings>(x);
     const index = s.imageIndex ?? 1;
     if (!s.imagePackageId || !content) {
@@ -145,4 +136,4 @@ export const applyOperatingSystemHandler: StepHandler = {
     note(`image ${index} "${image.name}" (${image.architecture ?? 'unknown architecture'}${image.totalBytes ? `, ${Math.round(image.totalBytes / 1048576)} MB` : ''}) of ${s.imagePackageId}`);
     return { exitCode: 0 };
   },
-};
+});

@@ -11,11 +11,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineProfile } from '../../engine/machine-profile/schema.js';
 import type { StepResult } from '../../engine/ports.js';
+import { applyDriverPackage, autoApplyDrivers } from '../../sequence/catalog/index.js';
 import type { ApplyDriverPackageSettings, AutoApplyDriversSettings } from '../../sequence/catalog/steps/drivers.js';
 import { checkDriverFiles, loadDriverCatalog, type DriverCatalog } from '../drivers/catalog.js';
 import { matchDrivers } from '../drivers/match.js';
 import { StepFailure, WIN32 } from '../errors.js';
-import type { HandlerContext, StepHandler } from '../handler.js';
+import { defineHandler, type HandlerContext } from '../handler.js';
 import { resolvedSettings } from '../settings.js';
 import { addStagedDriversCommand, buildDriversXml, type UnattendArch } from '../unattend/index.js';
 import { onDrive, openAnswerFile, writeAnswerFile } from './answer-file.js';
@@ -67,8 +68,7 @@ function matchFor(profile: MachineProfile, s: AutoApplyDriversSettings, catalog:
   return { result: matchDrivers(catalog, devices, { architecture: profile.architecture, bestMatch, categories }), devices: devices.length, bestMatch, categories };
 }
 
-export const autoApplyDriversHandler: StepHandler = {
-  type: 'SMS_TaskSequence_AutoApplyAction',
+export const autoApplyDriversHandler = defineHandler(autoApplyDrivers, {
   async run(ctx) {
     const { x, computer } = ctx;
     const s = resolvedSettings<AutoApplyDriversSettings>(x);
@@ -86,7 +86,8 @@ export const autoApplyDriversHandler: StepHandler = {
   },
 
   // Driver matching you can preview (DESIGN.md): which catalog drivers this computer would get.
-  async simulate({ x, profile, content, note }) {
+  async simulate({ x, profile, content, note, checks }) {
+    if (!checks) return { exitCode: 0 };
     if (!content?.file(CATALOG)) {
       note('drivers not previewed: no driver catalog (--content)');
       return { exitCode: 0 };
@@ -101,23 +102,43 @@ export const autoApplyDriversHandler: StepHandler = {
     for (const e of result.excluded) note(`not used: ${e.driver.id} "${e.driver.name}" (${e.reason})`);
     return { exitCode: 0 };
   },
-};
+});
 
-export const applyDriverPackageHandler: StepHandler = {
-  type: 'SMS_TaskSequence_ApplyDriverPackageAction',
+/** The drivers of the step's package in the catalog; a package or driver the catalog lacks is 0x80070002, as the step fails. */
+function packageDrivers(catalog: DriverCatalog, s: ApplyDriverPackageSettings): { pkg: DriverCatalog['packages'][number]; drivers: Driver[] } {
+  if (!s.driverPackageId) throw new StepFailure(WIN32.invalidParameter, 'the step names no driver package');
+  const pkg = catalog.packages.find((p) => p.id.toUpperCase() === s.driverPackageId!.toUpperCase());
+  if (!pkg) throw new StepFailure(WIN32.fileNotFound, `driver package ${s.driverPackageId} is not in the driver catalog`);
+  // Every driver of the package, enabled or not: disabling only affects Auto Apply (§2.6).
+  const drivers = pkg.drivers.map((id) => {
+    const d = catalog.drivers.find((x) => x.id === id);
+    if (!d) throw new StepFailure(WIN32.fileNotFound, `driver package ${pkg.id} names driver ${id}, which is not in the catalog`);
+    return d;
+  });
+  return { pkg, drivers };
+}
+
+export const applyDriverPackageHandler = defineHandler(applyDriverPackage, {
   async run(ctx) {
     const s = resolvedSettings<ApplyDriverPackageSettings>(ctx.x);
     if (!s.driverPackageId) throw new StepFailure(WIN32.invalidParameter, 'the step names no driver package');
     const { catalog, root } = await loadCatalog(ctx);
-    const pkg = catalog.packages.find((p) => p.id.toUpperCase() === s.driverPackageId!.toUpperCase());
-    if (!pkg) throw new StepFailure(WIN32.fileNotFound, `driver package ${s.driverPackageId} is not in the driver catalog`);
-    // Every driver of the package, enabled or not: disabling only affects Auto Apply (§2.6).
-    const drivers = pkg.drivers.map((id) => {
-      const d = catalog.drivers.find((x) => x.id === id);
-      if (!d) throw new StepFailure(WIN32.fileNotFound, `driver package ${pkg.id} names driver ${id}, which is not in the catalog`);
-      return d;
-    });
+    const { pkg, drivers } = packageDrivers(catalog, s);
     ctx.x.log(`Driver package ${pkg.id} "${pkg.name}": ${drivers.length} driver(s)`);
     return stage(ctx, drivers, root, catalog);
   },
-};
+
+  // Which drivers the package would stage, when the catalog is at hand.
+  async simulate({ x, content, note, checks }) {
+    if (!checks) return { exitCode: 0 };
+    const s = resolvedSettings<ApplyDriverPackageSettings>(x);
+    if (!content?.file(CATALOG)) {
+      note(`driver package ${s.driverPackageId ?? '(none)'} not previewed: no driver catalog (--content)`);
+      return { exitCode: 0 };
+    }
+    const { catalog } = await loadDriverCatalog(content.file(CATALOG)!);
+    const { pkg, drivers } = packageDrivers(catalog, s);
+    note(`driver package ${pkg.id} "${pkg.name}": ${drivers.map((d) => `${d.id} "${d.name}"`).join(', ') || 'no drivers'}`);
+    return { exitCode: 0 };
+  },
+});

@@ -5,13 +5,12 @@
  * Sizes: MB / GB, or a percentage of the space remaining after the partitions before it.
  */
 import type { StepExecution, StepResult } from '../../engine/ports.js';
-import { planPartitionTable, writePartitionTable, type PartitionKind, type PartitionRequest } from '../../machine/disk/partition-table.js';
-import { FatVolume } from '../../machine/volume/fat.js';
-import { NtfsVolume } from '../../machine/volume/ntfs.js';
+import { planPartitionTable } from '../../machine/disk/partition-table.js';
+import { partitionDisk, readSettings } from '../../sequence/catalog/index.js';
 import type { PartitionDiskSettings } from '../../sequence/catalog/steps/partition-disk.js';
-import type { DriveAssignment } from '../computer.js';
+import type { DriveAssignment, PartitionKind, PartitionRequest } from '../computer.js';
 import { StepFailure, WIN32 } from '../errors.js';
-import type { HandlerContext, StepHandler } from '../handler.js';
+import { defineHandler, type HandlerContext, predictSet } from '../handler.js';
 import { resolvedSettings } from '../settings.js';
 
 const MB = 1024 * 1024;
@@ -63,14 +62,12 @@ function layoutOf(x: StepExecution): { s: PartitionDiskSettings; diskIndex: numb
   return { s, diskIndex, style, requests };
 }
 
-export const partitionDiskHandler: StepHandler = {
-  type: 'SMS_TaskSequence_PartitionDiskAction',
+export const partitionDiskHandler = defineHandler(partitionDisk, {
   async run({ x, computer }: HandlerContext): Promise<StepResult> {
     const { s, diskIndex, style, requests } = layoutOf(x);
-    const diskPath = computer.diskPath(diskIndex);
-    x.log(`Partitioning disk ${diskIndex} (${diskPath}) as ${style.toUpperCase()} with ${requests.length} partition(s)`);
-    // A layout that does not fit is DiskTooSmallError: 0x80070070, as ConfigMgr reports it.
-    const table = await writePartitionTable(diskPath, style, requests);
+    x.log(`Partitioning disk ${diskIndex} as ${style.toUpperCase()} with ${requests.length} partition(s)`);
+    // A layout that does not fit is DiskTooSmallError: 0x80070070, as ConfigMgr reports it; no such disk 0x80070490.
+    const volumes = await computer.writeLayout(diskIndex, { style, partitions: requests });
 
     // The disk's old volumes are gone: drop their letters, then hand out new ones in order.
     const kept = computer.drives().filter((d) => d.disk !== diskIndex);
@@ -78,29 +75,36 @@ export const partitionDiskHandler: StepHandler = {
     const assigned: DriveAssignment[] = [];
     for (let i = 0; i < s.partitions.length; i++) {
       const p = s.partitions[i];
-      const info = table.partitions[i];
+      const v = volumes[i];
       const label = p.volumeName ?? '';
-      if (p.fileSystem === 'FAT32') {
-        await FatVolume.format(diskPath, info, label || 'SYSTEM');
-      } else if (p.fileSystem === 'NTFS') {
-        const vol = await NtfsVolume.format(diskPath, info, label, computer.workDir);
-        await vol.flush();
-      }
       const formatted = p.fileSystem === 'NTFS' || p.fileSystem === 'FAT32';
-      x.log(`Partition ${info.number}: ${info.kind}, ${Math.round(info.sizeBytes / MB)} MB${formatted ? `, ${p.fileSystem}` : ''}${label ? ` "${label}"` : ''}`);
+      if (p.fileSystem === 'FAT32') await computer.format(v, 'FAT32', label || 'SYSTEM');
+      else if (p.fileSystem === 'NTFS') await computer.format(v, 'NTFS', label);
+      x.log(`Partition ${v.partition}: ${v.kind}, ${Math.round(v.sizeBytes / MB)} MB${formatted ? `, ${p.fileSystem}` : ''}${label ? ` "${label}"` : ''}`);
       if (formatted && p.assignVolumeLetter !== false) {
         const letter = free.shift();
         if (!letter) throw new StepFailure(WIN32.notFound, 'no drive letter left to assign');
-        assigned.push({ letter, disk: diskIndex, partition: info.number });
+        assigned.push({ letter, disk: diskIndex, partition: v.partition });
         if (p.volumeLetterVariable) x.variables.set(p.volumeLetterVariable, letter);
-        x.log(`Assigned ${letter} to partition ${info.number}${p.volumeLetterVariable ? ` (variable ${p.volumeLetterVariable})` : ''}`);
+        x.log(`Assigned ${letter} to partition ${v.partition}${p.volumeLetterVariable ? ` (variable ${p.volumeLetterVariable})` : ''}`);
       }
     }
     computer.setDrives([...kept, ...assigned]);
     return { exitCode: 0 };
   },
 
-  async simulate({ x, profile, note }) {
+  // The volume-letter variables it would set (C:, D:, … in order) and, with checks, whether the
+  // layout fits the profile's disk — with the code the step would fail with. That it wipes the
+  // disk is its definition's (effects.partitions).
+  async simulate(ctx) {
+    const { x, profile, note, checks } = ctx;
+    const letters = [...LETTERS];
+    for (const p of readSettings<PartitionDiskSettings>(x.step)?.settings.partitions ?? []) {
+      if (!p.fileSystem) continue;
+      const letter = p.assignVolumeLetter === false ? undefined : letters.shift();
+      if (p.volumeLetterVariable && letter) predictSet(ctx, p.volumeLetterVariable, letter);
+    }
+    if (!checks) return { exitCode: 0 };
     const { diskIndex, style, requests } = layoutOf(x);
     const disk = profile.disks.find((d) => d.index === diskIndex);
     if (!disk) throw new StepFailure(WIN32.notFound, `the computer has no disk ${diskIndex} (disks: ${profile.disks.map((d) => d.index).join(', ') || 'none'})`);
@@ -109,4 +113,4 @@ export const partitionDiskHandler: StepHandler = {
     note(`${style.toUpperCase()} on disk ${diskIndex}: ${requests.map((r, i) => `${r.name ?? r.kind} ${Math.round(planned.sizesBytes[i] / MB)} MB`).join(', ')}`);
     return { exitCode: 0 };
   },
-};
+});

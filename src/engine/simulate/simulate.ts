@@ -2,8 +2,11 @@
  * `osd ts simulate`: runs the real engine with the predicting executor against a machine profile,
  * follows restarts, and explains every decision: for each instruction whether it ran, failed, was
  * skipped (and which expression was false, with the values it saw), was disabled, or was never
- * reached. Nothing touches a disk: the journal is in memory.
+ * reached. Nothing touches a disk: the journal is in memory. The same loop runs `osd ts run` and
+ * the lab with an executor that does some steps for real; every step's report says whether it
+ * was done or only predicted, and what the prediction assumed.
  */
+import { stepTypeOf } from '../../sequence/catalog/index.js';
 import type { TaskSequence } from '../../sequence/model/task-sequence.js';
 import { validateCondition } from '../conditions/index.js';
 import type { HostFacts, InitialVariable } from '../engine.js';
@@ -15,8 +18,9 @@ import { builtInVariablesFor, inventoryFor, parseMachineProfile, processEnvironm
 import { MemoryJournal } from '../memory-journal.js';
 import type { Executor, JournalState, JournalStore, LogEntry, LogSink, RestartTarget, StatusEvent } from '../ports.js';
 import { compileProgram } from '../program.js';
-import type { ForcedExitCode, SimulatedMachine } from './predicting-executor.js';
-import { PredictingExecutor } from './predicting-executor.js';
+import type { ForcedExitCode } from './predicting-executor.js';
+import { NO_PREDICTION, PredictingExecutor } from './predicting-executor.js';
+import type { SimulatedMachine, StepSimulators } from './predictions.js';
 
 export type InstructionOutcome = 'ran' | 'failed' | 'skipped' | 'disabled' | 'notReached';
 
@@ -34,6 +38,9 @@ export interface SimulatedInstruction {
   effects?: string[];
   /** How many times it ran (more than once after a restart with rerun or a retry). */
   runs?: number;
+  /** The step was not done, only predicted (its last run); `assumed` says what the prediction took for granted. */
+  predicted?: boolean;
+  assumed?: string[];
 }
 
 export interface SimulatedRestart {
@@ -56,12 +63,18 @@ export interface SimulationReport {
   variables: Record<string, string>;
   /** smsts.log of the run, CMTrace format. */
   log: string;
+  /** A dry run (`osd ts simulate`): nothing was done, every step was predicted. */
+  dryRun: boolean;
+  /** Steps that ran (or failed) by being predicted, not done. */
+  predictedSteps: number;
 }
 
 export type MediaType = 'BootMedia' | 'FullMedia' | 'PXE' | 'OEMMedia';
 
 export interface SimulationOptions {
   profile: MachineProfile;
+  /** The step handlers' predictions (src/actions/handlers/index.ts `stepSimulators`). */
+  steps: StepSimulators;
   /** Variables as the site would give them (collection/device), in rising precedence. */
   variables?: InitialVariable[];
   fail?: ForcedExitCode[];
@@ -74,10 +87,12 @@ export interface SimulationOptions {
   /** Also send log entries here (e.g. an smsts.log file). */
   log?: LogSink;
   /**
-   * Wrap the predicting executor (e.g. run Run Command Line steps for real). A wrapper that does a
-   * step's real work keeps `machine` true (partitioned, imageApplied, osOnDisk), as the prediction would.
+   * Wrap the predicting executor (e.g. run Run Command Line steps for real, or the lab's handlers).
+   * What a step changes on the computer (its definition's `effects`) is tracked here, whoever ran it.
    */
   executor?: (predicting: Executor, machine: SimulatedMachine) => Executor;
+  /** Called when the engine restarts the computer, before it comes up in its new environment (the lab flushes its disks). */
+  restart?: (target: RestartTarget) => Promise<void>;
 }
 
 export class ConditionErrors extends Error {
@@ -143,12 +158,11 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
   };
 
   // The virtual computer's state travels in the journal, so a resumed run (another process) sees it.
-  const inner = options.journal ?? new MemoryJournal();
-  const persistedKeys = ['environment', 'osOnDisk', 'partitioned', 'imageApplied'] as const;
+  const store = options.journal ?? new MemoryJournal();
   const journal: JournalStore = {
     load: async () => {
-      const state = await inner.load();
-      const host = state?.host as Partial<Pick<SimulatedMachine, (typeof persistedKeys)[number]>> | undefined;
+      const state = await store.load();
+      const host = state?.host as Partial<Pick<SimulatedMachine, 'environment' | 'osOnDisk' | 'partitioned' | 'imageApplied'>> | undefined;
       if (host) Object.assign(machine, host);
       // A restart was requested and not yet taken: the computer comes up where it was sent.
       if (state?.status === 'restarting' && state.restart) machine.environment = state.restart.target === 'WinPE' ? 'WinPE' : 'FullOS';
@@ -156,11 +170,29 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     },
     save: async (state: JournalState) => {
       state.host = { environment: machine.environment, osOnDisk: machine.osOnDisk, partitioned: machine.partitioned, imageApplied: machine.imageApplied };
-      await inner.save(state);
+      await store.save(state);
     },
   };
-  const predicting = new PredictingExecutor(machine, options.fail ?? []);
-  const executor = options.executor ? options.executor(predicting, machine) : predicting;
+  const predicting = new PredictingExecutor(machine, options.steps, profile, options.fail ?? []);
+  const inner = options.executor ? options.executor(predicting, machine) : predicting;
+  // What a step that succeeded changed on the computer, from its definition (never its name).
+  const executor: Executor = {
+    execute: async (x) => {
+      const result = await inner.execute(x);
+      const effects = result.exitCode === 0 ? stepTypeOf(x.step.type)?.effects : undefined;
+      if (effects?.partitions) {
+        machine.partitioned = true;
+        machine.osOnDisk = false;
+        if (result.predicted) predicting.note(x.instruction.index, 'wipes the disk: no operating system on it any more');
+      }
+      if (effects?.osOnDisk) {
+        machine.osOnDisk = true;
+        machine.imageApplied = true;
+        if (result.predicted) predicting.note(x.instruction.index, 'applies the image: an operating system is now on the disk');
+      }
+      return result;
+    },
+  };
   const events: StatusEvent[] = [];
   const logLines: string[] = [];
   const logSink = {
@@ -198,11 +230,13 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
       reboots.push({ after: outcome.instruction.path, target: outcome.target, environment: machine.environment });
       break;
     }
+    await options.restart?.(outcome.target);
     machine.environment = outcome.target === 'WinPE' ? 'WinPE' : 'FullOS';
     reboots.push({ after: outcome.instruction.path, target: outcome.target, environment: machine.environment });
   }
 
   const instructions = explain(engine.program.instructions, events, predicting.notes);
+  const predictedSteps = instructions.filter((i) => i.kind === 'step' && i.predicted && (i.outcome === 'ran' || i.outcome === 'failed')).length;
   const finished = outcome.kind === 'finished' ? outcome : undefined;
   const succeeded = !failure && finished?.succeeded === true;
   const exitCode = failure ? failure.exitCode : finished?.exitCode ?? 0;
@@ -217,6 +251,8 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     reboots,
     variables: engine.variables(true),
     log: logLines.join(''),
+    dryRun: options.executor === undefined,
+    predictedSteps,
   };
 }
 
@@ -281,11 +317,13 @@ function explain(
         r.outcome = 'ran';
         r.exitCode = e.exitCode;
         r.reason = undefined;
+        predictedOrDone(r, e);
         break;
       case 'failed':
         r.outcome = 'failed';
         r.exitCode = e.exitCode;
         r.reason = e.message ? `exit code ${hex(e.exitCode ?? 0)}: ${e.message}` : `exit code ${hex(e.exitCode ?? 0)}`;
+        predictedOrDone(r, e);
         break;
       case 'restart-requested':
         (r.effects ??= []).push(`restarts the computer into ${e.target === 'WinPE' ? 'Windows PE' : 'the installed OS'}`);
@@ -308,6 +346,19 @@ function explain(
   }
   return out;
 }
+
+/** The last run of a step decides: done, or predicted with what was assumed. */
+function predictedOrDone(r: SimulatedInstruction, e: StatusEvent): void {
+  if (e.predicted) {
+    r.predicted = true;
+    r.assumed = e.assumed?.length ? [...e.assumed] : undefined;
+  } else {
+    r.predicted = undefined;
+    r.assumed = undefined;
+  }
+}
+
+export { NO_PREDICTION };
 
 /** Parses `NAME=VALUE` (for --var and --fail). */
 export function parseAssignment(text: string, what: string): { name: string; value: string } {

@@ -241,10 +241,6 @@ function sfdiskScript(style: 'gpt' | 'mbr', parts: Planned[], requests: readonly
 }
 
 /**
- * Writes a new partition table (old signatures wiped) and returns it as read back from the disk.
- * Throws DiskTooSmallError, before touching the file, when the layout does not fit.
- */
-/**
  * The sizes a disk of `diskSizeBytes` would give the partitions, without touching a file (the
  * simulator's answer), or why the layout does not fit.
  */
@@ -262,40 +258,77 @@ export function planPartitionTable(style: 'gpt' | 'mbr', diskSizeBytes: number, 
   return { sizesBytes: result.parts.map((p) => p.sizeSectors * SECTOR_SIZE) };
 }
 
-export async function writePartitionTable(diskPath: string, style: 'gpt' | 'mbr', requests: PartitionRequest[]): Promise<PartitionTable> {
-  validateRequests(diskPath, style, requests);
-  const diskSizeBytes = (await stat(diskPath).catch(() => undefined))?.size;
-  if (diskSizeBytes === undefined) throw fault(WIN32.fileNotFound, `${diskPath} does not exist: create the disk image first (createDiskImage)`);
+/**
+ * Where each partition of a layout goes on a disk of `diskSizeBytes`, or DiskTooSmallError when it
+ * does not fit (a refused layout is bad input). `disk` names the disk in messages.
+ */
+function layOut(disk: string, diskSizeBytes: number, style: 'gpt' | 'mbr', requests: readonly PartitionRequest[]): Planned[] {
+  validateRequests(disk, style, requests);
   const totalSectors = Math.floor(diskSizeBytes / SECTOR_SIZE);
   if (style === 'mbr' && totalSectors > 0xffffffff) {
-    throw refused(`${diskPath}: an MBR disk can address at most 2 TiB (the disk is ${formatBytes(diskSizeBytes)}); use GPT`);
+    throw refused(`${disk}: an MBR disk can address at most 2 TiB (the disk is ${formatBytes(diskSizeBytes)}); use GPT`);
   }
   const result = plan(style, totalSectors, requests);
   if (!result.ok) {
     const need = neededBytes(style, requests, diskSizeBytes);
     const n = result.failedIndex + 1;
     throw new DiskTooSmallError(
-      diskPath,
+      disk,
       diskSizeBytes,
       need,
       n,
-      `${basename(diskPath)} is too small for the ${style.toUpperCase()} layout: the disk is ${formatBytes(diskSizeBytes)} (${diskSizeBytes} bytes), ` +
+      `${basename(disk)} is too small for the ${style.toUpperCase()} layout: the disk is ${formatBytes(diskSizeBytes)} (${diskSizeBytes} bytes), ` +
         `the layout needs at least ${formatBytes(need)}; ${describe(requests[result.failedIndex], n)} does not fit: ${result.reason}. ` +
         `Use a bigger disk or smaller fixed sizes.`,
     );
   }
+  return result.parts;
+}
+
+/**
+ * The partition table a layout gives a disk of `diskSizeBytes`, as readPartitionTable would read it
+ * back after writePartitionTable — without a disk (a computer in memory or in folders).
+ */
+export function layOutPartitionTable(disk: string, diskSizeBytes: number, style: 'gpt' | 'mbr', requests: readonly PartitionRequest[]): PartitionTable {
+  const parts = layOut(disk, diskSizeBytes, style, requests);
+  const partitions = parts.map((p, i): PartitionInfo => {
+    const r = requests[i];
+    return {
+      number: i + 1,
+      startSector: p.startSector,
+      sizeSectors: p.sizeSectors,
+      offsetBytes: p.startSector * SECTOR_SIZE,
+      sizeBytes: p.sizeSectors * SECTOR_SIZE,
+      kind: r.kind,
+      typeId: style === 'gpt' ? GPT_TYPE[r.kind] : mbrTypeId(r, i + 1),
+      ...(style === 'gpt' ? { name: r.name ?? GPT_DEFAULT_NAME[r.kind] } : {}),
+      bootable: style === 'gpt' ? r.kind === 'efi' || r.bootable === true : r.bootable === true,
+    };
+  });
+  return { style, sectorSize: SECTOR_SIZE, diskSizeBytes, partitions };
+}
+
+/**
+ * Writes a new partition table (old signatures wiped) and returns it as read back from the disk.
+ * Throws DiskTooSmallError, before touching the file, when the layout does not fit.
+ */
+export async function writePartitionTable(diskPath: string, style: 'gpt' | 'mbr', requests: PartitionRequest[]): Promise<PartitionTable> {
+  validateRequests(diskPath, style, requests);
+  const diskSizeBytes = (await stat(diskPath).catch(() => undefined))?.size;
+  if (diskSizeBytes === undefined) throw fault(WIN32.fileNotFound, `${diskPath} does not exist: create the disk image first (createDiskImage)`);
+  const parts = layOut(diskPath, diskSizeBytes, style, requests);
   await runTool('sfdisk', ['--no-reread', '--no-tell-kernel', '--wipe', 'always', '-q', diskPath], {
-    input: sfdiskScript(style, result.parts, requests),
+    input: sfdiskScript(style, parts, requests),
   });
   // sfdisk's --wipe-partitions needs partition devices; on a file, clear each new partition's first
   // MiB ourselves so an old boot sector is not mistaken for a file system (openVolume probes it).
-  for (const p of result.parts) await clearRange(diskPath, p.startSector * SECTOR_SIZE, ALIGNMENT_SECTORS * SECTOR_SIZE);
+  for (const p of parts) await clearRange(diskPath, p.startSector * SECTOR_SIZE, ALIGNMENT_SECTORS * SECTOR_SIZE);
   const table = await readPartitionTable(diskPath);
   const mismatch =
     !table ||
     table.style !== style ||
-    table.partitions.length !== result.parts.length ||
-    table.partitions.some((p, i) => p.startSector !== result.parts[i].startSector || p.sizeSectors !== result.parts[i].sizeSectors);
+    table.partitions.length !== parts.length ||
+    table.partitions.some((p, i) => p.startSector !== parts[i].startSector || p.sizeSectors !== parts[i].sizeSectors);
   if (mismatch) {
     throw fault(WIN32.generic, `${diskPath}: sfdisk wrote a different layout than requested; \`sfdisk -d ${diskPath}\` shows what is on the disk`);
   }

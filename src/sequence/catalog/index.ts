@@ -36,8 +36,8 @@ import { releaseStateStore, requestStateStore } from './steps/state-store.js';
 import { upgradeOperatingSystem } from './steps/upgrade-operating-system.js';
 import { captureUserState, restoreUserState } from './steps/user-state.js';
 
-export type { ArrayPropertySpec, PropertySpec, SettingsCodec, StepTypeDefinition } from './step-type.js';
-export { defineStepType } from './step-type.js';
+export type { ArrayPropertySpec, PropertySpec, RestartInto, SettingsCodec, StepEffects, StepExample, StepRestart, StepTypeDefinition } from './step-type.js';
+export { defineStepType, restartInto } from './step-type.js';
 export type { LayoutEntry, VariableLayout } from './settings-codec.js';
 
 // Settings types differ per entry; a heterogeneous list needs `any` (a codec's `write` is contravariant).

@@ -4,7 +4,22 @@
  * Rules are listed in LINT_RULES (docs/lint-rules.md describes each).
  */
 import { namesPackage } from '../content-references.js';
-import { stepTypeOf } from '../catalog/index.js';
+import {
+  type AnyStepType,
+  applyNetworkSettings,
+  applyWindowsSettings,
+  captureUserState,
+  installApplication,
+  joinDomainWorkgroup,
+  partitionDisk,
+  releaseStateStore,
+  requestStateStore,
+  restartInto,
+  restoreUserState,
+  runCommandLine,
+  setupWindows,
+  stepTypeOf,
+} from '../catalog/index.js';
 import type { Group, SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
 import { isDisabled, isTrue, runInOf, variableValue } from '../model/options.js';
 import type { ItemVisit } from '../model/walk.js';
@@ -66,24 +81,23 @@ export interface LintOptions {
   checkCondition?: (condition: NonNullable<ItemVisit['item']['condition']>) => ConditionFinding[];
 }
 
+/** Step types the rules look at, by their definitions (never by a type name written here). */
 const T = {
-  partition: 'SMS_TaskSequence_PartitionDiskAction',
-  reboot: 'SMS_TaskSequence_RebootAction',
-  setup: 'SMS_TaskSequence_SetupWindowsAndSMSAction',
-  capture: 'SMS_TaskSequence_CaptureUserStateAction',
-  restore: 'SMS_TaskSequence_RestoreUserStateAction',
-  installApp: 'SMS_TaskSequence_InstallApplicationAction',
-  request: 'SMS_TaskSequence_RequestStateStoreAction',
-  release: 'SMS_TaskSequence_ReleaseStateStoreAction',
-  network: 'SMS_TaskSequence_ApplyNetworkSettingsAction',
-  windows: 'SMS_TaskSequence_ApplyWindowsSettingsAction',
-  runCommand: 'SMS_TaskSequence_RunCommandLineAction',
-  joinDomain: 'SMS_TaskSequence_JoinDomainWorkgroupAction',
-  prepareOs: 'SMS_TaskSequence_PrepareOSAction',
+  partition: partitionDisk,
+  setup: setupWindows,
+  capture: captureUserState,
+  restore: restoreUserState,
+  installApp: installApplication,
+  request: requestStateStore,
+  release: releaseStateStore,
+  network: applyNetworkSettings,
+  windows: applyWindowsSettings,
+  runCommand: runCommandLine,
+  joinDomain: joinDomainWorkgroup,
 } as const;
 
-function isType(step: Step, type: string): boolean {
-  return (step.type ?? '').toLowerCase() === type.toLowerCase();
+function isType(step: Step, type: AnyStepType): boolean {
+  return stepTypeOf(step.type) === type;
 }
 
 export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintFinding[] {
@@ -243,7 +257,7 @@ function checkPartitionGuards(v: ItemVisit & { item: Step }, add: Add, parents: 
   );
 }
 
-const SECRETS: Array<{ type: string; password: string; needed: (s: Step) => boolean; why: string }> = [
+const SECRETS: Array<{ type: AnyStepType; password: string; needed: (s: Step) => boolean; why: string }> = [
   { type: T.windows, password: 'OSDLocalAdminPassword', needed: (s) => !isTrue(variableValue(s, 'OSDRandomAdminPassword') ?? 'true'), why: 'the local Administrator account is enabled with a password' },
   { type: T.network, password: 'OSDJoinPassword', needed: (s) => (variableValue(s, 'OSDNetworkJoinType') ?? '').trim() === '0', why: 'the step joins a domain' },
   { type: T.joinDomain, password: 'OSDJoinPassword', needed: (s) => /domain/i.test(variableValue(s, 'OSDJoinType') ?? '') || (variableValue(s, 'OSDJoinType') ?? '').trim() === '0', why: 'the step joins a domain' },
@@ -316,16 +330,13 @@ function checkStepEnvironment(step: Step, path: string[], env: { winpe: boolean;
 }
 
 function stepEffect(step: Step, env: { winpe: boolean; fullos: boolean }): { winpe: boolean; fullos: boolean } {
-  // Setup Windows and ConfigMgr finishes in the new OS (§8.8).
-  if (isType(step, T.setup)) return { winpe: false, fullos: true };
-  // Prepare Windows for Capture runs Sysprep, then the engine restarts into the boot image to capture.
-  if (isType(step, T.prepareOs)) return { winpe: true, fullos: false };
-  if (isType(step, T.reboot)) {
-    const target = (variableValue(step, 'SMSRebootTarget') ?? variableValue(step, 'Target') ?? '').trim().toLowerCase();
-    const fromAction = /\/target:(\w+)/i.exec(step.action ?? '')?.[1]?.toLowerCase();
-    // WinPE: the boot image; HD (the default): the installed default operating system (§8.1).
-    return (target || fromAction || 'hd') === 'winpe' ? { winpe: true, fullos: false } : { winpe: false, fullos: true };
-  }
+  // A step that restarts leaves the computer where its definition says: Setup Windows and
+  // ConfigMgr finishes in the new OS (§8.8), Prepare Windows for Capture restarts into the boot
+  // image, Restart Computer goes where its target says (§8.1).
+  const def = stepTypeOf(step.type);
+  const into = def && restartInto(def, (n) => variableValue(step, n), step.action);
+  if (into === 'WinPE') return { winpe: true, fullos: false };
+  if (into === 'FullOS') return { winpe: false, fullos: true };
   return env;
 }
 

@@ -2,6 +2,7 @@
 // partition step for the other firmware skipped on each.
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stepSimulators } from '../../../src/actions/handlers/index.js';
 import { loadMachineProfile } from '../../../src/engine/machine-profile/index.js';
 import { simulate } from '../../../src/engine/simulate/simulate.js';
 import { loadSiteManifest } from '../../../src/sequence/site-manifest.js';
@@ -20,7 +21,7 @@ describe('the wizard\'s task sequence on example machines', () => {
     ['uefi-x64-laptop-bare-metal.json', 'Partition Disk 0 - BIOS', 'Partition Disk 0 - UEFI'],
   ])('on %s: "%s" is skipped and "%s" runs', async (profile, skipped, ran) => {
     const ts = generateInstallImageSequence(answers('minimal-workgroup.yaml'), site);
-    const r = await simulate(ts, { profile: machine(profile), mediaType: 'PXE' });
+    const r = await simulate(ts, { profile: machine(profile), steps: stepSimulators(), mediaType: 'PXE' });
     const byName = (n: string) => r.instructions.find((i) => i.name === n)!;
     expect(byName(skipped)).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/_SMSTSBootUEFI/) });
     expect(byName(ran).outcome).toBe('ran');
@@ -34,7 +35,7 @@ describe('the wizard\'s task sequence on example machines', () => {
 describe('the wizard\'s refresh task sequence on a Windows 10 computer (started from Software Center)', () => {
   it('captures in the full OS, restarts into Windows PE, keeps the disk, restores after setup', async () => {
     const ts = generateInstallImageSequence(answers('user-state-smp.yaml'), site);
-    const r = await simulate(ts, { profile: machine('win10-x64-refresh.json') });
+    const r = await simulate(ts, { profile: machine('win10-x64-refresh.json'), steps: stepSimulators() });
     const outcome = (n: string, nth = 0) => r.instructions.filter((i) => i.name === n)[nth]?.outcome;
     expect(outcome('Capture Files and Settings')).toBe('ran');
     expect(outcome('Request User State Storage')).toBe('ran');

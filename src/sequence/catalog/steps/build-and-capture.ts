@@ -47,6 +47,8 @@ export const prepareWindows = defineStepType({
     'osdprepareos.exe /activate:%OSDKeepActivation% /bmsd:%OSDBuildStorageDriverList%' +
     (variableOf(step, 'OSDShutdownPreparedOs') ? ' /shutdown:%OSDShutdownPreparedOs%' : ''),
   spec: 'task-sequence-format §7, §8.18',
+  // Sysprep, then the engine restarts into the boot image to capture (§8.18).
+  restarts: { into: 'WinPE' },
 });
 
 export const captureOperatingSystemImage = defineStepType({

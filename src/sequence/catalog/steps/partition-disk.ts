@@ -165,4 +165,30 @@ export const partitionDisk = defineStepType<PartitionDiskSettings>({
   settings,
   buildAction: () => 'osddiskpart.exe',
   spec: 'task-sequence-format §8.2',
+  // A new partition table: whatever the disk held, an operating system included, is gone.
+  effects: { partitions: true },
+  examples: [
+    {
+      title: "The wizard's UEFI layout: EFI, MSR, Windows (99 % of the rest, drive letter in OSDisk), Recovery",
+      settings: {
+        diskIndex: 0,
+        partitionStyle: 'GPT',
+        partitions: [
+          { type: 'EFI', fileSystem: 'FAT32', size: 500, sizeUnits: 'MB', quickFormat: true, assignVolumeLetter: false },
+          { type: 'MSR', size: 128, sizeUnits: 'MB', quickFormat: false, assignVolumeLetter: false },
+          { type: 'Primary', fileSystem: 'NTFS', size: 99, sizeUnits: 'Percent', volumeName: 'Windows', quickFormat: true, assignVolumeLetter: true, volumeLetterVariable: 'OSDisk' },
+          { type: 'Recovery', fileSystem: 'NTFS', size: 100, sizeUnits: 'Percent', volumeName: 'Recovery', quickFormat: true, assignVolumeLetter: false },
+        ],
+      },
+    },
+    {
+      title: 'A data disk named by a variable: one NTFS partition',
+      settings: {
+        diskIndex: 0,
+        diskIndexVariable: 'DataDisk',
+        partitionStyle: 'MBR',
+        partitions: [{ type: 'Primary', fileSystem: 'NTFS', size: 100, sizeUnits: 'Percent', volumeName: 'Data', quickFormat: true, assignVolumeLetter: true, volumeLetterVariable: 'DataDrive' }],
+      },
+    },
+  ],
 });

@@ -61,4 +61,18 @@ export const restartComputer = defineStepType<RestartComputerSettings>({
     return `smsboot.exe /target:${target ?? 'WinPE'}`;
   },
   spec: 'task-sequence-format §8.1',
+  // Asking again for the same restart does no harm (docs/decisions.md).
+  rerunAfterUnexpectedRestart: true,
+  restarts: {
+    // WinPE: the boot image; HD, or nothing (ConfigMgr's default): the installed default OS. An
+    // MDT template may leave the variable empty and say it in the command line (§8.1).
+    into: (value, action) => {
+      const target = (value('SMSRebootTarget') ?? value('Target') ?? '').trim() || /\/target:(\w+)/i.exec(action ?? '')?.[1] || 'HD';
+      return /^winpe$/i.test(target) ? 'WinPE' : 'FullOS';
+    },
+  },
+  examples: [
+    { title: 'Restart in Windows PE (before a refresh partitions the disk)', settings: { target: 'WinPE', message: 'Restarting into Windows PE', messageTimeout: 60 } },
+    { title: 'Restart into the installed operating system', settings: { target: 'HD' } },
+  ],
 });

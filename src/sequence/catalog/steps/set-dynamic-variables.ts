@@ -143,4 +143,6 @@ export const setDynamicVariables = defineStepType<SetDynamicVariablesSettings>({
   }),
   buildAction: () => 'OSDSetDynamicVariables.exe',
   spec: 'task-sequence-format §8.13',
+  // Evaluating the rules and setting the variables again does no harm (docs/decisions.md).
+  rerunAfterUnexpectedRestart: true,
 });

@@ -65,4 +65,10 @@ export const setTaskSequenceVariable = defineStepType<SetVariableSettings>({
     return `tsenv.exe "${s.name ?? ''}=${s.value ?? ''}"${hidden}`;
   },
   spec: 'task-sequence-format §8.13',
+  // Setting the same variable again does no harm (docs/decisions.md).
+  rerunAfterUnexpectedRestart: true,
+  examples: [
+    { title: 'A value built from other variables', settings: { name: 'OSDComputerName', value: 'PC-%_SMSTSSerialNumber%' } },
+    { title: 'A hidden value (a password)', settings: { name: 'OSDJoinPassword', value: '', doNotShowValue: true, hiddenValue: 'Example-Pa55' } },
+  ],
 });

@@ -47,4 +47,6 @@ export const setupWindows = defineStepType<SetupWindowsSettings>({
   }),
   buildAction: () => 'OSDSetupWindows.exe',
   spec: 'task-sequence-format §8.8',
+  // Starts in Windows PE, restarts into the new OS and completes there (engine-semantics §7).
+  restarts: { into: 'FullOS', completesAfter: true },
 });

@@ -27,4 +27,6 @@ export const upgradeOperatingSystem = defineStepType({
   // The tool reads its variables; ConfigMgr saves a trailing space [C].
   buildAction: () => 'OSDUpgradeOS.exe ',
   spec: 'task-sequence-format §8.18',
+  // Windows setup restarts the computer into the upgraded OS.
+  restarts: { into: 'FullOS' },
 });
