@@ -158,8 +158,14 @@ export function registerEngineCommands(ts: Command): void {
         if (e instanceof ConditionErrors) throw conditionErrors(e, file);
         throw e;
       }
-      if (opts.json) printJson({ result: r.result, exitCode: r.exitCode, failedAt: r.failedAt, reboots: r.reboots, log: log.path, journalWrites: journal.writes });
-      else print(`${r.result === 'success' ? 'SUCCESS' : `FAILURE (${r.message})`}; smsts.log: ${log.path}`);
+      // Steps this host cannot do are predicted: say how many, and which (issue 11 item 7).
+      const predicted = r.instructions.filter((i) => i.kind === 'step' && i.predicted && (i.outcome === 'ran' || i.outcome === 'failed'));
+      const done = r.instructions.filter((i) => i.kind === 'step' && !i.predicted && (i.outcome === 'ran' || i.outcome === 'failed')).length;
+      if (opts.json) {
+        printJson({ result: r.result, exitCode: r.exitCode, failedAt: r.failedAt, reboots: r.reboots, log: log.path, journalWrites: journal.writes, stepsDone: done, stepsPredicted: predicted.length, predicted: predicted.map((i) => ({ path: i.path, assumed: i.assumed ?? [] })) });
+      } else {
+        print(`${r.result === 'success' ? 'SUCCESS' : `FAILURE (${r.message})`} (this run: ${done} step${done === 1 ? '' : 's'} done, ${predicted.length} only predicted, not done on this host); smsts.log: ${log.path}`);
+      }
       if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
     });
 }

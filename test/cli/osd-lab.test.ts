@@ -37,6 +37,10 @@ describe('osd lab', () => {
     expect(boot.stdout).toMatch(/Result: SUCCESS/);
     expect(boot.code, boot.stdout + boot.stderr).toBe(0);
     expect(boot.stdout).toMatch(/skipped\s+Partition Disk 0 - BIOS/);
+    // Done on the disk image, or only predicted: the report tells them apart (issue 11 item 7).
+    expect(boot.stdout).toMatch(/^ran\s+Apply Operating System$/m);
+    expect(boot.stdout).toMatch(/^predicted\s+Setup Windows and Configuration Manager/m);
+    expect(boot.stdout).toMatch(/Steps: \d+ done, \d+ only predicted \(not done\)/);
     expect(boot.stdout).toMatch(/smsts\.log: .*pc1\/state\/logs\/smsts\.log/);
     expect(boot.stdout + boot.stderr).not.toMatch(/Cli-Pa55word/);
 

@@ -29,6 +29,8 @@ describe('osd ts simulate', () => {
     expect(r.stdout).toMatch(/starts in Windows PE/);
     expect(r.stdout).toMatch(/skipped .*Format and Partition Disk\n.*↳ condition is false: _SMSTSBootUEFI notEquals "true" is false \(_SMSTSBootUEFI is "true"\)/);
     expect(r.stdout).toMatch(/Result: SUCCESS/);
+    // A dry run: said once, in the summary.
+    expect(r.stdout.match(/Simulated: nothing was done/g)).toHaveLength(1);
   });
 
   it('--json has the documented shape; --fail makes it fail with exit 1; --log writes a CMTrace smsts.log', () => {
@@ -81,5 +83,19 @@ describe('osd ts run', () => {
     expect(log.some((e) => e.message === 'Successfully completed the action (Exit 3) with the exit win32 code 3')).toBe(true);
     const again = osd('ts', 'run', ts, '--state', state, '--machine', LAPTOP, '--json');
     expect(JSON.parse(again.stdout).result).toBe('success');
+  });
+
+  it('says which steps were only predicted, not done on this host (issue 11 item 7)', () => {
+    const ts = join(dir, 'run-predicted.xml');
+    writeFileSync(ts, `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Echo" description="" successCodeList="0"><action>smsswd.exe /run: true</action></step><step type="SMS_TaskSequence_EnableBitLockerAction" name="Enable BitLocker" description="" runIn="WinPEandFullOS" successCodeList="0"><action>osdenablebitlocker.exe</action></step></sequence>`);
+    const text = osd('ts', 'run', ts, '--state', join(dir, 'state-predicted'), '--machine', LAPTOP);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^SUCCESS \(this run: 1 step done, 1 only predicted, not done on this host\)/);
+    const json = osd('ts', 'run', ts, '--state', join(dir, 'state-predicted-json'), '--machine', LAPTOP, '--json');
+    const j = JSON.parse(json.stdout);
+    expect(j).toMatchObject({ result: 'success', stepsDone: 1, stepsPredicted: 1 });
+    expect(j.predicted).toEqual([{ path: 'Enable BitLocker', assumed: [expect.stringMatching(/no prediction of its own/)] }]);
+    const log = readFileSync(join(dir, 'state-predicted/logs/smsts.log'), 'utf8');
+    expect(log).toMatch(/The action \(Enable BitLocker\) was not run: its outcome was predicted/);
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentLibrary } from '../../src/actions/content.js';
 import { bootLab } from '../../src/lab/boot.js';
 import { createLab } from '../../src/lab/create.js';
+import { renderSimulation } from '../../src/engine/simulate/report.js';
 import { inspectLab } from '../../src/lab/inspect.js';
 import { makeTestContent, type TestContent } from '../../src/machine/test-content/index.js';
 import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
@@ -246,4 +247,31 @@ describe('a hand-written sequence: disk number and drive letter from variables, 
     const vol = await lab.volume('C:');
     for (const u of users) expect(await vol.exists(`Users/${u}/NTUSER.DAT`), u).toBe(true);
   }, 120_000);
+});
+
+describe('a refresh: what was done and what was only predicted (issue 11 item 7)', () => {
+  it('reports the user-state steps as only predicted, with what was assumed, and counts them', async () => {
+    const lab = await createLab(join(dir, 'labs'), 'refresh-report', {
+      profilePath: join(MACHINES, 'win10-x64-refresh.json'),
+      disks: ['2G'],
+      preinstalledOs: `${content.wimPath}:2`,
+    });
+    const ts = wizardSequence({ stateMigration: { captureUserSettings: true, saveTo: 'stateMigrationPoint', captureNetworkSettings: true, captureWindowsSettings: true } });
+    const r = await bootLab(lab, { sequence: ts, sequenceName: 'refresh', content: new ContentLibrary(content.root) });
+    expect(r.result, r.message).toBe('success');
+    const capture = r.instructions.find((i) => i.name === 'Capture User Files and Settings' && i.kind === 'step')!;
+    expect(capture).toMatchObject({ outcome: 'ran', predicted: true });
+    expect(capture.assumed?.join(' ')).toMatch(/USMT captures/);
+    // Apply Operating System was done, for real.
+    expect(r.instructions.find((i) => i.name === 'Apply Operating System')).toMatchObject({ outcome: 'ran' });
+    expect(r.instructions.find((i) => i.name === 'Apply Operating System')!.predicted).toBeUndefined();
+    expect(r.predictedSteps).toBeGreaterThan(0);
+    const text = renderSimulation(r, 'refresh');
+    expect(text).toMatch(/^predicted\s+Capture User Files and Settings\n\s+↳ not done, only predicted: assumed USMT captures/m);
+    expect(text).toMatch(new RegExp(`Steps: \\d+ done, ${r.predictedSteps} only predicted \\(not done\\)`));
+    const log = readFileSync(r.logPath, 'utf8');
+    expect(log).toMatch(/The action \(Capture User Files and Settings\) was not run: its outcome was predicted/);
+    expect(log).not.toMatch(/Successfully completed the action \(Capture User Files and Settings\)/);
+    expect(log).toMatch(/Successfully completed the action \(Apply Operating System\)/);
+  }, 180_000);
 });

@@ -8,7 +8,7 @@ import { isTrue } from '../../sequence/model/options.js';
 import { captureNetworkSettings, captureWindowsSettings } from '../../sequence/catalog/index.js';
 import { defineHandler, predictSet } from '../handler.js';
 
-const FROM_PROFILE = "the values are the machine profile's installed OS (read from no registry)";
+const FROM_PROFILE = "the installed OS's settings are those of the machine profile (no registry was read)";
 
 export const captureWindowsSettingsHandler = defineHandler(captureWindowsSettings, {
   simulate: (ctx) => {

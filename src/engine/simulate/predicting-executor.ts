@@ -21,7 +21,7 @@ export interface ForcedExitCode {
 }
 
 /** What is assumed of a step type nobody predicts. */
-export const NO_PREDICTION = 'no prediction for this step type: assumed to succeed (exit code 0) and to change nothing';
+export const NO_PREDICTION = 'success (exit code 0) and no change: the step type has no prediction of its own';
 
 export class PredictingExecutor implements Executor {
   constructor(
