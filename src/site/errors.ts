@@ -2,7 +2,10 @@ import { OsdError, type ErrorKind } from '../common/errors.js';
 
 /**
  * The site's error family. Every error names the input, the rule it broke and a fix, and carries
- * the HTTP status the admin API answers with. Never a stack trace as the only message.
+ * the HTTP status the admin API answers with. Never a stack trace as the only message. Rules and
+ * hints speak of the site's own things (packages, content, source roots), never of one interface's
+ * routes or options: what to do next travels as `details.next` (next-steps.ts), and the admin API
+ * and the CLI each say it in their own words.
  */
 
 export type SiteErrorCode =
@@ -55,9 +58,13 @@ export function badInput(input: string, rule: string, hint?: string, details?: R
   return new SiteError('bad-input', { input, rule, hint, details });
 }
 
-/** `kind` in the admin's words: "collection", "task sequence", "OS image package" … */
-export function notFound(kind: string, id: string | number, hint?: string): SiteError {
-  return new SiteError('not-found', { input: String(id), rule: `no ${kind} has this id`, hint: hint ?? `list them with GET on the ${kind} endpoint` });
+/**
+ * `kind` in the admin's words: "collection", "task sequence", "OS image package" …; the hint and
+ * the next steps (next-steps.ts: `nextSteps('list-collections')`) in the site's words too — the
+ * interfaces add their routes and commands.
+ */
+export function notFound(kind: string, id: string | number, hint?: string, details?: Record<string, unknown>): SiteError {
+  return new SiteError('not-found', { input: String(id), rule: `no ${kind} has this id`, hint: hint ?? `check the ${kind}'s id`, details });
 }
 
 export function conflict(input: string, rule: string, hint?: string, details?: Record<string, unknown>): SiteError {

@@ -8,7 +8,7 @@ import { didYouMean } from '../common/did-you-mean.js';
 import { knownKeysAt } from '../common/zod-keys.js';
 import { SiteError } from './errors.js';
 
-/** One problem of a request: the field (`body.rules[1].query`), the rule it broke and, where there is one, a fix. */
+/** One problem of a request: the field (`body.rules.1.query`), the rule it broke and, where there is one, a fix. */
 export interface InputProblem {
   input: string;
   rule: string;
@@ -20,9 +20,9 @@ const MAX_KEYS_LISTED = 12;
 /** How many problems an answer lists (a body can hold any number of unknown keys). */
 export const MAX_LISTED_INPUT_PROBLEMS = 100;
 
-/** `body.rules[1].query` from 'body' and ['rules', 1, 'query']. */
+/** `body.rules.1.query` from 'body' and ['rules', 1, 'query'] (the spelling the admin API has always answered with). */
 function field(where: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : `${out}.${String(p)}`), where);
+  return [where, ...path.map(String)].join('.');
 }
 
 /**

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { OsdError, kindOfStatus } from '../../common/errors.js';
+import { nextStepsOf } from '../../site/next-steps.js';
+import { cliHint } from './next-step-commands.js';
 
 export const DEFAULT_PORT = 8450;
 export const DEFAULT_DATA_DIR = '.osd-site';
@@ -27,6 +29,36 @@ export function withConnection(cmd: Command): Command {
     .option('--token-file <file>', 'file holding the API token (default $OSD_DATA/admin.token or ./.osd-site/admin.token)');
 }
 
+/** One problem of a refused request, as the admin API lists them. */
+interface ListedProblem {
+  input: string;
+  rule: string;
+  hint?: string;
+}
+
+function isListedProblem(p: unknown): p is ListedProblem {
+  return typeof p === 'object' && p !== null && typeof (p as ListedProblem).input === 'string' && typeof (p as ListedProblem).rule === 'string' && !('page' in p);
+}
+
+/**
+ * What the server said, for a person at the command line: the input and the rule, the site's hint
+ * with the `osd` command for its next steps (never the API's route), and every problem when the
+ * server listed several.
+ */
+function describeAnswer(status: number, body: ApiError['body'], request: string): string {
+  const problems = Array.isArray(body.problems) ? body.problems : [];
+  if (problems.length > 1 && problems.every(isListedProblem)) {
+    const total = typeof body.problemCount === 'number' ? body.problemCount : problems.length;
+    const lines = problems.map((p) => `  ${p.input}: ${p.rule}${p.hint ? ` (${p.hint})` : ''}`);
+    if (total > problems.length) lines.push(`  … and ${total - problems.length} more`);
+    return `${total} problems:\n${lines.join('\n')}`;
+  }
+  const hint = cliHint(body.hint, nextStepsOf(body));
+  // Without an input (a failure of the server itself), the request says what failed.
+  const head = body.input && body.rule ? `${body.input}: ${body.rule}` : `${request}: ${body.message ?? body.rule ?? `HTTP ${status}`}`;
+  return `${head}${hint && !head.includes(hint) ? `\n  hint: ${hint}` : ''}`;
+}
+
 /** An error the server answered with: its status (the kind follows from it) and its JSON error body. */
 export class ApiError extends OsdError {
   constructor(
@@ -38,7 +70,7 @@ export class ApiError extends OsdError {
       // The server failed (whatever its reason): for the CLI that is a service that is unavailable (exit 69).
       status >= 500 ? 'unavailable' : kindOfStatus(status),
       { input: body.input, rule: body.rule ?? body.message ?? `HTTP ${status}`, hint: body.hint, status },
-      `${request}: ${body.message ?? body.rule ?? `HTTP ${status}`}${body.hint && !(body.message ?? '').includes(body.hint) ? `\n  hint: ${body.hint}` : ''}`,
+      describeAnswer(status, body, request),
     );
     this.name = 'ApiError';
   }

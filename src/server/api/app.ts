@@ -7,6 +7,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { z, ZodError } from 'zod';
 import { SiteError } from '../../site/errors.js';
 import { inputProblemsError } from '../../site/input-problems.js';
+import { nextStepsOf } from '../../site/next-steps.js';
+import { seeFor } from './next-step-routes.js';
 import { OsdError } from '../../common/errors.js';
 import { authenticate } from '../../site/security/tokens.js';
 import { allows, ROLE_NAMES, type Actor } from '../../site/security/roles.js';
@@ -126,7 +128,9 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     const known = knownError(error);
     if (known) {
       if (known.kind === 'unauthenticated') void reply.header('WWW-Authenticate', 'Bearer realm="openosd"');
-      return reply.status(known.status).send(known.toJSON());
+      // The site says what to do in its words; the answer adds the request that does it.
+      const see = seeFor(nextStepsOf(known));
+      return reply.status(known.status).send({ ...known.toJSON(), ...(see ? { see } : {}) });
     }
     request.log.error({ err: error }, 'internal error');
     if (!options.logger) process.stderr.write(`osd server: internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}\n`);

@@ -8,6 +8,7 @@ import { containsPattern } from '../db/like.js';
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { checkName, checkText } from '../text-rules.js';
 import { MAX_COMMENT_LENGTH, MAX_NAME_LENGTH, MAX_SEARCH_LENGTH } from './limits.js';
 import { nextSiteId } from '../ids.js';
@@ -87,7 +88,7 @@ export async function listCollections(db: Queryable, filter: { search?: string; 
 export async function getCollection(db: Queryable, collectionId: string): Promise<Collection> {
   checkText(collectionId, 'params.collectionId');
   const { rows } = await db.query<Row>(`${SELECT} WHERE c.collection_id = $1`, [collectionId]);
-  if (!rows[0]) throw notFound('collection', collectionId, 'list collections with GET /api/v1/collections');
+  if (!rows[0]) throw notFound('collection', collectionId, 'list the collections to find its id', nextSteps('list-collections'));
   return toCollection(rows[0]);
 }
 
@@ -146,7 +147,7 @@ export async function updateCollection(db: Database, actor: Actor, collectionId:
     if (limitingChanges) {
       const graph = await loadCollectionGraph(tx);
       const to = input.limitingCollectionId!;
-      if (!graph.has(to)) throw badInput('body.limitingCollectionId', `no collection has the id ${to}`, 'list collections with GET /api/v1/collections');
+      if (!graph.has(to)) throw badInput('body.limitingCollectionId', `no collection has the id ${to}`, 'list the collections to find its id', nextSteps('list-collections'));
       graph.get(collectionId)!.links = graph.get(collectionId)!.links.filter((l) => l.kind !== 'limiting');
       const cycle = cycleIfLinked(graph, collectionId, to, 'limiting');
       if (cycle) throw badInput('body.limitingCollectionId', `this limiting collection would make a cycle: ${cycle}`, 'a collection cannot depend on itself through include, exclude or limiting collections');
@@ -251,7 +252,7 @@ export function checkPageNumber(n: number, input: string): number {
 }
 
 function checkPriority(p: number, input: string): number {
-  if (!Number.isInteger(p) || p < 1 || p > 9) throw badInput(input, `collection variable priority is 1 (lowest) to 9 (highest), not ${p}`, '§3.3: higher priority collection variables win');
+  if (!Number.isInteger(p) || p < 1 || p > 9) throw badInput(input, `collection variable priority is 1 (lowest) to 9 (highest), not ${p}`, 'higher priority collection variables win');
   return p;
 }
 

@@ -5,6 +5,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import { evaluateWithDependents, type EvaluationResult } from './evaluate.js';
 import { cycleIfLinked, dependentsOf, loadCollectionGraph, type CollectionGraph } from './graph.js';
@@ -57,7 +58,7 @@ export async function requireCollection(db: Queryable, collectionId: string): Pr
     'SELECT collection_id, name, built_in, limiting_collection_id FROM collections WHERE collection_id = $1',
     [collectionId],
   );
-  if (!rows[0]) throw notFound('collection', collectionId, 'list collections with GET /api/v1/collections');
+  if (!rows[0]) throw notFound('collection', collectionId, 'list the collections to find its id', nextSteps('list-collections'));
   return rows[0];
 }
 
@@ -115,7 +116,7 @@ export async function insertRules(tx: Queryable, collectionId: string, rules: re
     const at = inputPath(i);
     if (rule.kind === 'direct') {
       const name = deviceNames.get(rule.resourceId);
-      if (name === undefined) throw badInput(`${at}.resourceId`, `no device has ResourceID ${rule.resourceId}`, 'list devices with GET /api/v1/devices');
+      if (name === undefined) throw badInput(`${at}.resourceId`, `no device has ResourceID ${rule.resourceId}`, 'list the devices to find its ResourceID', nextSteps('list-devices'));
       if (directExisting.has(rule.resourceId)) throw conflict(`${at}.resourceId`, `the collection already has a direct rule for ResourceID ${rule.resourceId}`, 'nothing to add');
       directExisting.add(rule.resourceId);
       prepared.push({ kind: 'direct', name: rule.name ?? name, resourceId: rule.resourceId, query: null, ref: null });
@@ -123,7 +124,7 @@ export async function insertRules(tx: Queryable, collectionId: string, rules: re
       prepared.push({ kind: 'query', name: rule.name ?? 'Query', resourceId: null, query: rule.query, ref: null });
     } else {
       const ref = graph.get(rule.collectionId);
-      if (!ref) throw badInput(`${at}.collectionId`, `no collection has the id ${rule.collectionId}`, 'list collections with GET /api/v1/collections');
+      if (!ref) throw badInput(`${at}.collectionId`, `no collection has the id ${rule.collectionId}`, 'list the collections to find its id', nextSteps('list-collections'));
       if (links.has(`${rule.kind} ${rule.collectionId}`)) throw conflict(`${at}.collectionId`, `the collection already ${rule.kind}s ${rule.collectionId}`, 'nothing to add');
       dependents ??= dependentsOf(graph, collectionId);
       if (rule.collectionId === collectionId || dependents.has(rule.collectionId)) {
@@ -174,7 +175,7 @@ export async function removeRule(db: Database, actor: Actor, collectionId: strin
       'DELETE FROM collection_rules WHERE collection_id = $1 AND id = $2 RETURNING id, kind, name, resource_id, query, ref_collection_id',
       [collectionId, ruleId],
     );
-    if (!rows[0]) throw notFound('membership rule', ruleId, `list the rules with GET /api/v1/collections/${collectionId}/rules`);
+    if (!rows[0]) throw notFound('membership rule', ruleId, "list the collection's rules to find its id", nextSteps({ step: 'list-collection-rules', ids: { collectionId } }));
     const rule = toRule(rows[0]);
     await touch(tx, collectionId);
     await audit(tx, actor, 'remove-rule', 'collection', collectionId, { ruleId, kind: rule.kind });

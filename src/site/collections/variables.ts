@@ -11,6 +11,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { requireCollection } from './rules.js';
@@ -52,7 +53,7 @@ async function requireOwner(db: Queryable, owner: VariableOwner): Promise<void> 
   else {
     checkResourceId(owner.resourceId, 'params.resourceId');
     const { rows } = await db.query('SELECT 1 FROM devices WHERE resource_id = $1', [owner.resourceId]);
-    if (!rows.length) throw notFound('device', owner.resourceId, 'list devices with GET /api/v1/devices');
+    if (!rows.length) throw notFound('device', owner.resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
   }
 }
 
@@ -70,7 +71,7 @@ export async function getVariable(db: Queryable, owner: VariableOwner, name: str
   await requireOwner(db, owner);
   const t = TABLE[owner.kind];
   const { rows } = await db.query<{ name: string; value: string; masked: boolean }>(`SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`, [ownerId(owner), name]);
-  if (!rows[0]) throw notFound('variable', name, 'list the variables with GET on …/variables');
+  if (!rows[0]) throw notFound('variable', name, 'list the variables to find its name', nextSteps(owner.kind === 'collection' ? { step: 'list-collection-variables', ids: { collectionId: owner.collectionId } } : { step: 'list-device-variables', ids: { resourceId: String(owner.resourceId) } }));
   return shown(rows[0]);
 }
 
@@ -79,7 +80,7 @@ export async function setVariable(site: Site, actor: Actor, owner: VariableOwner
   checkVariableName(name, 'params.name');
   if (input.value !== undefined) checkText(input.value, 'body.value');
   if (input.value !== undefined && input.value.length > MAX_VALUE_LENGTH) {
-    throw badInput('body.value', `the value is ${input.value.length} characters; at most ${MAX_VALUE_LENGTH}`, '§3.3: keep large data in a package, not a variable');
+    throw badInput('body.value', `the value is ${input.value.length} characters; at most ${MAX_VALUE_LENGTH}`, 'keep large data in a package, not a variable');
   }
   return site.db.transaction(async (tx) => {
     await requireOwner(tx, owner);

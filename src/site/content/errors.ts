@@ -5,6 +5,7 @@
  */
 
 import { OsdError, kindOfStatus } from '../../common/errors.js';
+import { nextSteps } from '../next-steps.js';
 
 /** ConfigMgr's "hash mismatch" (CRYPT_E_HASH_VALUE): what a client reports when downloaded content is not what the site hashed. */
 export const HASH_MISMATCH_WIN32 = 0x80091007;
@@ -114,7 +115,8 @@ export function sourceReadError(e: unknown, input: string): unknown {
     status: 400,
     input,
     rule: why[code] ?? `could not be read (${code})`,
-    hint: 'make it readable by the site server\'s user, or upload the content instead (osd content add uploads by default)',
+    hint: 'make it readable by the site server\'s user, or upload the content instead',
+    details: nextSteps('upload-content'),
     cause: e,
   });
 }

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { inUse, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 
@@ -32,7 +33,7 @@ export async function contentUsers(db: Queryable, contentId: string): Promise<st
 export async function deleteContent(site: Site, actor: Actor, contentId: string): Promise<void> {
   await site.db.transaction(async (tx) => {
     const exists = await tx.query('SELECT 1 FROM content WHERE id = $1 FOR UPDATE', [contentId]);
-    if (!exists.rows.length) throw notFound('content', contentId);
+    if (!exists.rows.length) throw notFound('content', contentId, 'list the content in the library to find its id', nextSteps('list-content'));
     const users = await contentUsers(tx, contentId);
     if (users.length) throw inUse(contentId, `the content is used by ${users.join(', ')}`, 'remove or change those first', { usedBy: users });
     await tx.query('DELETE FROM content WHERE id = $1', [contentId]);

@@ -7,6 +7,7 @@
  */
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ContentError } from './errors.js';
@@ -66,8 +67,8 @@ export function defaultSourceRoot(dataDir: string): string {
 
 /** Refuses a real (link-free) path the policy does not allow, naming `input`. */
 function checkRealPath(policy: SourcePolicy, real: string, source: string, input: string): void {
-  const refuse = (rule: string, hint: string): never => {
-    throw new SiteError('forbidden', { input, rule: `${source}${real !== source ? ` (${real})` : ''} ${rule}`, hint });
+  const refuse = (rule: string, hint: string, details?: Record<string, unknown>): never => {
+    throw new SiteError('forbidden', { input, rule: `${source}${real !== source ? ` (${real})` : ''} ${rule}`, hint, details });
   };
   for (const never of NEVER_SOURCES) {
     if (inside(real, never)) refuse(`is under ${never}, which is never content`, 'give a regular file or folder of a package source share');
@@ -78,7 +79,11 @@ function checkRealPath(policy: SourcePolicy, real: string, source: string, input
     refuse("is or holds the site's own data (database, key, tokens)", 'put package sources in a folder of their own');
   }
   if (!policy.roots.some((r) => inside(real, r))) {
-    refuse('is outside the folders this site adds content from', `put it under ${policy.roots.join(' or ')} (osd server --source-root), or upload it (osd content add uploads)`);
+    refuse(
+      `is outside the folders this site adds content from (its source roots: ${policy.roots.join(', ')})`,
+      "put it under one of the site's source roots, make its folder one, or upload the content instead",
+      nextSteps('add-source-root', 'upload-content'),
+    );
   }
 }
 
@@ -143,14 +148,14 @@ function namedSourceError(e: unknown, field: string): unknown {
  * blob must be in the library.
  */
 export async function composeContent(site: Site, files: ReadonlyArray<{ path: string; sha256: string }>, input = 'body.files'): Promise<ContentManifest> {
-  if (files.length === 0) throw badInput(input, 'no file given', 'upload the files first (PUT /api/v1/uploads?path=…), then name them here');
+  if (files.length === 0) throw badInput(input, 'no file given', 'upload the files first, then name them here', nextSteps('upload-content'));
   if (files.length > MAX_CONTENT_FILES) throw badInput(input, `${files.length} files; one content may hold at most ${MAX_CONTENT_FILES}`, 'split it into several packages');
   const out: ContentFile[] = [];
   for (const [i, f] of files.entries()) {
     const path = validateContentPath(f.path, `${input}[${i}].path`);
     checkSha256(f.sha256, `${input}[${i}].sha256`);
     const size = await site.content.blobSize(f.sha256);
-    if (size === undefined) throw badInput(`${input}[${i}].sha256`, `the library holds no file with this hash (${f.path})`, 'upload the file first (PUT /api/v1/uploads?path=…)');
+    if (size === undefined) throw badInput(`${input}[${i}].sha256`, `the library holds no file with this hash (${f.path})`, 'upload the file first', nextSteps('upload-content'));
     out.push({ path, size, sha256: f.sha256 });
   }
   checkPathsCoexist(
@@ -168,7 +173,7 @@ export async function getContent(db: Queryable, id: string): Promise<ContentReco
     [id],
   );
   const r = rows[0];
-  if (!r) throw notFound('content', id);
+  if (!r) throw notFound('content', id, 'list the content in the library to find its id', nextSteps('list-content'));
   return { id: r.id, size: Number(r.size), fileCount: r.file_count, files: r.files, createdAt: r.created_at.toISOString() };
 }
 
@@ -176,6 +181,6 @@ export async function getContent(db: Queryable, id: string): Promise<ContentReco
 export async function contentFilePath(site: Site, contentId: string, path: string): Promise<string> {
   const content = await getContent(site.db, contentId);
   const f = content.files.find((x) => x.path.toLowerCase() === path.toLowerCase());
-  if (!f) throw notFound(`file in content ${contentId}`, path);
+  if (!f) throw notFound(`file in content ${contentId}`, path, 'the content lists its files', nextSteps({ step: 'show-content', ids: { contentId } }));
   return site.content.blobPath(f.sha256);
 }

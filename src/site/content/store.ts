@@ -18,6 +18,7 @@ import { basename, join, resolve } from 'node:path';
 import { checkPathsCoexist, validateContentPath } from './content-path.js';
 import { fsyncDir } from './durable-fs.js';
 import { ContentError, ContentHashMismatchError, ContentTooLargeError, sourceReadError } from './errors.js';
+import { nextSteps } from '../next-steps.js';
 import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentManifest } from './hash.js';
 import { HashingWriter } from './hashing-writer.js';
 import { pump } from './pump.js';
@@ -339,7 +340,8 @@ function noSpace(input: string, bytes: number, available: number): ContentError 
     status: 507,
     input,
     rule: `needs ${bytes} bytes, and the content library's disk has ${available} bytes to spare (it keeps a reserve free)`,
-    hint: 'free space on the site server, or remove unused content (POST /api/v1/content/garbage-collect)',
+    hint: 'free space on the server, or remove the content nothing uses',
+    details: nextSteps('collect-garbage'),
   });
 }
 

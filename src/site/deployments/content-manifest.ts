@@ -150,7 +150,7 @@ export async function deploymentContentManifest(db: Queryable, deploymentId: str
   const s = d.settings;
   const preCacheApplies = d.purpose === 'available' && s.preDownload && (s.availability === 'clients' || s.availability === 'clients-media-pxe');
   const preCacheRule = preCacheApplies
-    ? `pre-download is on: clients start downloading at ${s.availableAt} (osd-features §4.4)`
+    ? `pre-download is on: clients start downloading at ${s.availableAt}`
     : d.purpose !== 'available'
       ? 'pre-cache applies only to Available deployments'
       : !s.preDownload

@@ -6,6 +6,7 @@
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { inputProblemsError } from '../input-problems.js';
 import { nextSiteId } from '../ids.js';
 import type { Actor } from '../security/roles.js';
@@ -78,7 +79,7 @@ function toInfo(r: DeploymentRow): DeploymentInfo {
 
 export async function getDeployment(db: Queryable, id: string): Promise<DeploymentInfo> {
   const { rows } = await db.query<DeploymentRow>(`${SELECT} WHERE d.deployment_id = $1`, [id.toUpperCase()]);
-  if (!rows[0]) throw notFound('deployment', id, 'list them with GET /api/v1/deployments');
+  if (!rows[0]) throw notFound('deployment', id, 'list the deployments to find its id', nextSteps('list-deployments'));
   return toInfo(rows[0]);
 }
 
@@ -95,7 +96,7 @@ const INTERVAL_LIMITS = { minutes: 59, hours: 23, days: 31 } as const;
 
 function checkSchedules(r: DeploymentRequest): void {
   if (r.purpose === 'available' && r.schedules.length) {
-    throw badInput('body.schedules', 'an Available deployment has no assignment schedule', 'leave schedules out, or make the deployment Required (osd-features §4.1)');
+    throw badInput('body.schedules', 'an Available deployment has no assignment schedule', 'leave schedules out, or make the deployment Required');
   }
   if (r.purpose === 'required' && r.schedules.length === 0) {
     throw badInput('body.schedules', 'a Required deployment needs at least one assignment schedule', 'e.g. ["asap"], [{"at": "2025-06-01T20:00:00Z"}], "logon", or a recurring schedule');
@@ -124,7 +125,7 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
   const r = parsed.data;
   checkSchedules(r);
   if (r.preDownload && r.purpose !== 'available') {
-    throw badInput('body.preDownload', 'pre-download (pre-cache) applies only to Available deployments', 'make it Available, or leave preDownload off (osd-features §4.4)');
+    throw badInput('body.preDownload', 'pre-download (pre-cache) applies only to Available deployments', 'make it Available, or leave preDownload off');
   }
   return site.db.transaction(async (tx) => {
     const ts = await readTaskSequenceRow(tx, r.taskSequenceId);
@@ -136,7 +137,7 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
       [r.collectionId.toUpperCase()],
     );
     const collection = coll.rows[0];
-    if (!collection) throw notFound('collection', r.collectionId, 'list them with GET /api/v1/collections');
+    if (!collection) throw notFound('collection', r.collectionId, 'list the collections to find its id', nextSteps('list-collections'));
 
     // §4.1: Deploy is greyed out while the task sequence has an invalid reference.
     const refs = await revisionReferences(tx, ts.package_id, revision);
@@ -152,18 +153,18 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
       throw new SiteError('blocked', {
         input: `${ts.package_id} revision ${revision}`,
         rule: `the task sequence references content this site does not have: ${missing.join(', ')}`,
-        hint: 'fix the references (GET /api/v1/task-sequences/{id}/lint lists them) or add the content to the site, then deploy again (osd-features §4.1)',
-        details: { missingReferences: missing },
+        hint: "fix the references (the task sequence's lint lists them) or add the content to the site, then deploy again",
+        details: { missingReferences: missing, ...nextSteps({ step: 'lint-task-sequence', ids: { id: ts.package_id } }) },
       });
     }
 
     // §4.1: a task sequence without a boot image is offered to Configuration Manager clients only.
     if (!ts.boot_image_id && r.availability !== 'clients') {
-      throw badInput('body.availability', `task sequence ${ts.package_id} has no boot image, so it can be made available only to Configuration Manager clients`, 'use availability "clients", or give the task sequence a boot image (PATCH /task-sequences/{id})');
+      throw badInput('body.availability', `task sequence ${ts.package_id} has no boot image, so it can be made available only to Configuration Manager clients`, 'use availability "clients", or give the task sequence a boot image in its properties', nextSteps({ step: 'edit-task-sequence', ids: { id: ts.package_id } }));
     }
     // §4.3: which deployment options exist.
     if (r.contentOption === 'download-all-first' && r.availability !== 'clients') {
-      throw badInput('body.contentOption', '"Download all content locally before starting task sequence" is offered only when the deployment is not made available to media and PXE', 'use "download-when-needed", or make it available to clients only (osd-features §4.3)');
+      throw badInput('body.contentOption', '"Download all content locally before starting task sequence" is offered only when the deployment is not made available to media and PXE', 'use "download-when-needed", or make it available to clients only');
     }
     if (r.contentOption === 'access-from-dp') {
       const noShare = known.rows.filter((p) => !p.copy_to_share);
@@ -171,7 +172,7 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
         throw badInput(
           'body.contentOption',
           `"Access content directly from a distribution point" needs every referenced package copied to a package share; these are not: ${noShare.map((p) => `${p.package_id} (${p.name})`).join(', ')}`,
-          'tick "Copy the content in this package to a package share on distribution points" on each, or choose another option (osd-features §4.3)',
+          'tick "Copy the content in this package to a package share on distribution points" on each, or choose another option',
           { packages: noShare.map((p) => p.package_id) },
         );
       }
@@ -183,8 +184,8 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
       throw new SiteError('high-risk-confirmation-required', {
         input: 'body.confirmHighRisk',
         rule: `this Required OS deployment to "${collection.name}" is high risk: ${risk.reasons.join('; ')}`,
-        hint: 'check the collection, then send the request again with "confirmHighRisk": true to acknowledge (osd-features §4.5)',
-        details: { reasons: risk.reasons, collectionSize: collection.member_count },
+        hint: 'check the collection, then deploy again acknowledging the high risk',
+        details: { reasons: risk.reasons, collectionSize: collection.member_count, ...nextSteps('confirm-high-risk') },
       });
     }
 
@@ -192,13 +193,13 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
     // An OS image task sequence: it applies an image (the boot image alone does not wipe the disk).
     const appliesImage = isOsDeployment(sequence, null);
     if (appliesImage && r.preDownload && r.contentOption === 'download-when-needed') {
-      warnings.push('an OS image task sequence with "download content locally when needed": content not pre-cached is downloaded into the cache on the disk Apply Operating System wipes, and the task sequence fails; prefer "download all content locally before starting" (osd-features §4.4)');
+      warnings.push('an OS image task sequence with "download content locally when needed": content not pre-cached is downloaded into the cache on the disk Apply Operating System wipes, and the task sequence fails; prefer "download all content locally before starting"');
     }
     if (r.purpose === 'required' && r.availability !== 'clients' && r.schedules.some((s) => s !== 'asap')) {
-      warnings.push('computers starting from PXE or media (Windows PE) ignore every schedule: a Required deployment runs there as soon as they start (osd-features §4.1)');
+      warnings.push('computers starting from PXE or media (Windows PE) ignore every schedule: a Required deployment runs there as soon as they start');
     }
     if ({ ...DEFAULT_PROPERTIES, ...ts.properties }.disabled) {
-      warnings.push(`task sequence ${ts.package_id} is disabled on computers where it is deployed: it will not run until it is enabled (PATCH /task-sequences/{id} {"disabled": false})`);
+      warnings.push(`task sequence ${ts.package_id} is disabled on computers where it is deployed: it will not run until it is enabled in its properties`);
     }
     if (revision !== ts.current_revision) warnings.push(`revision ${revision} is deployed, not the current revision ${ts.current_revision}`);
     const undistributed = await tx.query<{ package_id: string }>(

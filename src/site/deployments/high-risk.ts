@@ -12,6 +12,7 @@
  */
 import type { Queryable } from '../db/database.js';
 import { SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { ALL_UNKNOWN_COMPUTERS } from '../seed.js';
 import { getDeploymentVerification } from '../settings.js';
 
@@ -43,7 +44,7 @@ export async function assessHighRisk(db: Queryable, collection: CollectionFacts,
     throw new SiteError('blocked', {
       input,
       rule: `a Required deployment of an OS deployment task sequence is high risk and can't target the built-in collection "${collection.name}" (${collection.collectionId})`,
-      hint: 'deploy to a custom collection holding only the computers to reimage, or to All Unknown Computers (osd-features §4.5)',
+      hint: 'deploy to a custom collection holding only the computers to reimage, or to All Unknown Computers',
     });
   }
   const verification = await getDeploymentVerification(db);
@@ -59,15 +60,15 @@ export async function assessHighRisk(db: Queryable, collection: CollectionFacts,
     throw new SiteError('blocked', {
       input,
       rule: `collection "${collection.name}" contains site system servers (${named(siteSystems)}); Deployment Verification blocks a high-risk deployment to it`,
-      hint: 'deploy to a collection without site systems, or a Full Administrator sets "Collections with site system servers" to "require verification" (PUT /api/v1/settings/deployment-verification)',
-      details: { siteSystems: siteSystems.map((d) => d.name) },
+      hint: 'deploy to a collection without site systems, or a Full Administrator sets "Collections with site system servers" to "require verification" in the Deployment Verification settings',
+      details: { siteSystems: siteSystems.map((d) => d.name), ...nextSteps('set-deployment-verification') },
     });
   }
   if (verification.maximumSize !== 0 && size > verification.maximumSize) {
     throw new SiteError('blocked', {
       input,
       rule: `collection "${collection.name}" has ${size} members, more than the maximum size ${verification.maximumSize} for a high-risk deployment`,
-      hint: 'deploy to a smaller collection (Deployment Verification › Maximum size, osd-features §4.5)',
+      hint: 'deploy to a smaller collection (Deployment Verification › Maximum size)',
       details: { collectionSize: size, maximumSize: verification.maximumSize },
     });
   }

@@ -6,6 +6,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import { checkName, quoteForMessage } from '../text-rules.js';
 import { checkResourceId } from './identity.js';
@@ -102,7 +103,7 @@ export async function insertAssociation(tx: Queryable, input: AssociationInput, 
     ['destinationResourceId', input.destinationResourceId],
   ] as const) {
     const { rows } = await tx.query<{ unknown_computer: string | null }>('SELECT unknown_computer FROM devices WHERE resource_id = $1', [id]);
-    if (!rows[0]) throw badInput(`${at}${field}`, `no device has ResourceID ${id}`, 'list devices with GET /api/v1/devices');
+    if (!rows[0]) throw badInput(`${at}${field}`, `no device has ResourceID ${id}`, 'list the devices to find its ResourceID', nextSteps('list-devices'));
     if (rows[0].unknown_computer) throw badInput(`${at}${field}`, 'an unknown-computer object has no user state', 'import the computer first');
   }
   const { rows: existing } = await tx.query<{ id: number; user_accounts: string }>('SELECT id, user_accounts FROM computer_associations WHERE source_resource_id = $1', [input.sourceResourceId]);
@@ -134,7 +135,7 @@ export async function deleteAssociation(db: Database, actor: Actor, id: number):
   checkResourceId(id, 'params.id');
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<Row>(`${SELECT} WHERE a.id = $1`, [id]);
-    if (!rows[0]) throw notFound('computer association', id, 'list them with GET /api/v1/computer-associations');
+    if (!rows[0]) throw notFound('computer association', id, 'list the computer associations to find its id', nextSteps('list-computer-associations'));
     await tx.query('DELETE FROM computer_associations WHERE id = $1', [id]);
     await audit(tx, actor, 'delete', 'computer-association', id, { source: Number(rows[0].source_resource_id), destination: Number(rows[0].destination_resource_id) });
     return toAssociation(rows[0]);

@@ -14,6 +14,7 @@
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { nextNumber } from '../ids.js';
 import { containsPattern } from '../db/like.js';
 import { ALL_SYSTEMS } from '../seed.js';
@@ -75,7 +76,7 @@ const toDevice = (r: Row): Device => ({
 export async function getDevice(db: Queryable, resourceId: number): Promise<Device & { collections: { collectionId: string; name: string }[] }> {
   checkResourceId(resourceId, 'params.resourceId');
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE resource_id = $1`, [resourceId]);
-  if (!rows[0]) throw notFound('device', resourceId, 'list devices with GET /api/v1/devices');
+  if (!rows[0]) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
   const { rows: cols } = await db.query<{ collection_id: string; name: string }>(
     'SELECT c.collection_id, c.name FROM collection_members m JOIN collections c ON c.collection_id = m.collection_id WHERE m.resource_id = $1 ORDER BY lower(c.name)',
     [resourceId],

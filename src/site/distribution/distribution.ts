@@ -16,6 +16,7 @@ import type { Queryable } from '../db/database.js';
 import { processAlive } from '../../machine/process-alive.js';
 import { audit } from '../audit.js';
 import { badInput, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { PACKAGE_TYPE_NAMES } from '../objects/package-types.js';
@@ -66,19 +67,19 @@ async function requirePackages(tx: Queryable, packageIds: readonly string[]): Pr
   const found = new Map(rows.map((r) => [r.package_id, { version: r.source_version, contentId: r.content_id, type: r.package_type }]));
   for (const [i, id] of packageIds.entries()) {
     const p = found.get(id);
-    if (!p) throw notFound('package', id, 'list packages with GET /api/v1/packages');
+    if (!p) throw notFound('package', id, 'list the packages to find its id', nextSteps('list-packages'));
     if (!p.contentId) {
-      throw badInput(`packageIds[${i}]`, `the ${PACKAGE_TYPE_NAMES[p.type] ?? 'package'} ${id} has no content yet`, `give it content first (PUT /api/v1/packages/${id}/content)`);
+      throw badInput(`packageIds[${i}]`, `the ${PACKAGE_TYPE_NAMES[p.type] ?? 'package'} ${id} has no content yet`, "set the package's content first", nextSteps({ step: 'set-package-content', ids: { packageId: id } }));
     }
   }
   return found;
 }
 
 async function requireDps(tx: Queryable, dpNames: readonly string[]): Promise<void> {
-  if (!dpNames.length) throw badInput('distributionPoints', 'no distribution point given', 'name at least one (GET /api/v1/distribution-points lists them)');
+  if (!dpNames.length) throw badInput('distributionPoints', 'no distribution point given', 'name at least one of the distribution points', nextSteps('list-distribution-points'));
   const { rows } = await tx.query<{ name: string }>('SELECT name FROM distribution_points WHERE name = ANY($1)', [dpNames]);
   const known = new Set(rows.map((r) => r.name));
-  for (const n of dpNames) if (!known.has(n)) throw notFound('distribution point', n);
+  for (const n of dpNames) if (!known.has(n)) throw notFound('distribution point', n, 'list the distribution points to find its name', nextSteps('list-distribution-points'));
 }
 
 /**

@@ -17,6 +17,7 @@ import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { describeUses, taskSequencesUsing } from './in-use.js';
@@ -155,7 +156,7 @@ const SELECT = `SELECT a.*, (SELECT array_agg(o.model_name ORDER BY o.ci_id) FRO
 
 export async function getApplication(db: Queryable, ciId: number): Promise<ApplicationView> {
   const { rows } = await db.query<AppRow>(`${SELECT} WHERE a.ci_id = $1`, [ciId]);
-  if (!rows[0]) throw notFound('application', ciId, 'list them with GET /applications');
+  if (!rows[0]) throw notFound('application', ciId, 'list the applications to find its id', nextSteps('list-applications'));
   return toView(rows[0]);
 }
 
@@ -276,7 +277,7 @@ export async function setApplicationRetired(site: Site, actor: Actor, ciId: numb
     await tx.query('UPDATE applications SET retired = $2, updated_at = now() WHERE ci_id = $1', [ciId, retired]);
     if (retired) {
       const uses = await taskSequencesUsing(tx, current.modelName, 'application');
-      if (uses.length) warnings.push(`task sequences reference this application and will fail to start while it is retired (§2.7): ${describeUses(uses)}`);
+      if (uses.length) warnings.push(`task sequences reference this application and will fail to start while it is retired: ${describeUses(uses)}`);
     }
     await audit(tx, actor, retired ? 'retire' : 'reinstate', 'application', ciId, { name: current.name });
   });

@@ -13,6 +13,7 @@ import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { PACKAGE_TYPE, SCRATCH_SPACE_MB, type BootImageProperties, type ImageInformation } from './package-types.js';
@@ -72,7 +73,7 @@ function bootImageFacts(image: ImageInformation, input: string): Pick<BootImageP
   }
   const arch = image.architecture;
   if (arch === 'arm64' || arch === 'arm') {
-    throw badInput(input, `image ${image.index} is a ${arch} Windows PE image; only x86 and x64 boot images are supported (§2.2)`, 'use the x64 or x86 WinPE from the ADK');
+    throw badInput(input, `image ${image.index} is a ${arch} Windows PE image; only x86 and x64 boot images are supported`, 'use the x64 or x86 WinPE from the ADK');
   }
   if (arch !== 'x86' && arch !== 'x64') throw badInput(input, `image ${image.index} does not say its architecture (WINDOWS/ARCH)`, 'use a WinPE image from the ADK');
   const winPeVersion = winPeVersionOf(image.version);
@@ -85,10 +86,10 @@ function bootImageFacts(image: ImageInformation, input: string): Pick<BootImageP
 function checkCustomisation(c: BootImageCustomisation, winPeVersion: string, prefix: string): void {
   const given = (Object.keys(c) as Array<keyof BootImageCustomisation>).filter((k) => c[k] !== undefined);
   if (given.length && winPeVersion !== '10') {
-    throw badInput(`${prefix}.${given[0]}`, `only WinPE 10 boot images can be customised; this one is WinPE ${winPeVersion} (§2.2)`, 'use a WinPE 10 boot image from the current ADK');
+    throw badInput(`${prefix}.${given[0]}`, `only WinPE 10 boot images can be customised; this one is WinPE ${winPeVersion}`, 'use a WinPE 10 boot image from the current ADK');
   }
   if (c.prestartCommand && !/^cmd \/c\s/i.test(c.prestartCommand)) {
-    throw badInput(`${prefix}.prestartCommand`, 'a prestart command must start with "cmd /c" (§2.2)', 'e.g. cmd /c X:\\Prestart\\set-language.cmd');
+    throw badInput(`${prefix}.prestartCommand`, 'a prestart command must start with "cmd /c"', 'e.g. cmd /c X:\\Prestart\\set-language.cmd');
   }
 }
 
@@ -187,12 +188,12 @@ export async function addBootImageDrivers(
     for (const [i, ciId] of input.ciIds.entries()) {
       const { rows } = await tx.query<{ name: string; class: string; platforms: string[] }>('SELECT name, class, platforms FROM drivers WHERE ci_id = $1', [ciId]);
       const d = rows[0];
-      if (!d) throw badInput(`body.ciIds[${i}]`, `no driver has the id ${ciId}`, 'list the catalog with GET /drivers');
+      if (!d) throw badInput(`body.ciIds[${i}]`, `no driver has the id ${ciId}`, 'list the drivers in the catalog to find its id', nextSteps('list-drivers'));
       if (!isNetworkOrStorage(d.class)) {
         if (input.onlyNetworkAndStorage) {
-          throw badInput(`body.ciIds[${i}]`, `driver ${ciId} (${d.name}) is of class "${d.class || 'none'}", not a network or storage driver (${NETWORK_AND_STORAGE_CLASSES.join(', ')})`, 'add only network and storage drivers to boot images (§2.2)');
+          throw badInput(`body.ciIds[${i}]`, `driver ${ciId} (${d.name}) is of class "${d.class || 'none'}", not a network or storage driver (${NETWORK_AND_STORAGE_CLASSES.join(', ')})`, 'add only network and storage drivers to boot images');
         }
-        warnings.push(`driver ${ciId} (${d.name}) is of class "${d.class || 'none'}": boot images need only network and storage drivers (§2.2)`);
+        warnings.push(`driver ${ciId} (${d.name}) is of class "${d.class || 'none'}": boot images need only network and storage drivers`);
       }
       if (!d.platforms.includes(arch)) {
         warnings.push(`driver ${ciId} (${d.name}) is for ${d.platforms.join(', ') || 'no platform'}, not for this ${arch} boot image`);
@@ -208,7 +209,7 @@ export async function removeBootImageDriver(site: Site, actor: Actor, packageId:
   const image = await getBootImage(site, packageId);
   await site.db.transaction(async (tx) => {
     const r = await tx.query('DELETE FROM package_drivers WHERE package_id = $1 AND ci_id = $2', [image.packageId, ciId]);
-    if (r.rowCount === 0) throw notFound(`driver in boot image ${image.packageId}`, ciId, 'GET /boot-images/:packageId lists its drivers');
+    if (r.rowCount === 0) throw notFound(`driver in boot image ${image.packageId}`, ciId, 'the boot image lists its drivers', nextSteps({ step: 'show-boot-image', ids: { packageId: image.packageId } }));
     await audit(tx, actor, 'remove-driver', 'boot-image', image.packageId, { ciId });
   });
   return { drivers: await listBootImageDrivers(site.db, image.packageId) };

@@ -11,6 +11,7 @@ import type { Queryable } from '../db/database.js';
 import { recordContent } from '../content/library.js';
 import { makeManifest, type ContentFile } from '../content/hash.js';
 import { badInput, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { PACKAGE_TYPE } from './package-types.js';
@@ -69,8 +70,8 @@ export async function addDriversInTx(tx: Queryable, packageId: string, ciIds: nu
   for (const [i, ciId] of ciIds.entries()) {
     const { rows } = await tx.query<{ name: string; enabled: boolean }>('SELECT name, enabled FROM drivers WHERE ci_id = $1', [ciId]);
     const d = rows[0];
-    if (!d) throw badInput(`${field}[${i}]`, `no driver has the id ${ciId}`, 'list the catalog with GET /drivers');
-    if (!d.enabled) throw badInput(`${field}[${i}]`, `driver ${ciId} (${d.name}) is disabled; a driver package holds only enabled drivers (§2.6)`, 'enable it first (PATCH /drivers/:ciId {"enabled": true})');
+    if (!d) throw badInput(`${field}[${i}]`, `no driver has the id ${ciId}`, 'list the drivers in the catalog to find its id', nextSteps('list-drivers'));
+    if (!d.enabled) throw badInput(`${field}[${i}]`, `driver ${ciId} (${d.name}) is disabled; a driver package holds only enabled drivers`, 'enable the driver first', nextSteps({ step: 'edit-driver', ids: { ciId: String(ciId) } }));
     await tx.query('INSERT INTO package_drivers (package_id, ci_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [packageId, ciId]);
   }
 }
@@ -111,7 +112,7 @@ export async function removeDriverFromPackage(site: Site, actor: Actor, packageI
   const p = await getPackage(site.db, packageId, PACKAGE_TYPE.driverPackage);
   await site.db.transaction(async (tx) => {
     const r = await tx.query('DELETE FROM package_drivers WHERE package_id = $1 AND ci_id = $2', [p.packageId, ciId]);
-    if (r.rowCount === 0) throw notFound(`driver in driver package ${p.packageId}`, ciId, 'GET /driver-packages/:packageId lists its drivers');
+    if (r.rowCount === 0) throw notFound(`driver in driver package ${p.packageId}`, ciId, 'the driver package lists its drivers', nextSteps({ step: 'show-driver-package', ids: { packageId: p.packageId } }));
     await recomposeDriverPackage(tx, p.packageId);
     await audit(tx, actor, 'remove-driver', 'driver-package', p.packageId, { ciId });
   });

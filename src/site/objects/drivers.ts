@@ -22,6 +22,7 @@ import type { ContentFile, ContentManifest } from '../content/store.js';
 import { makeManifest } from '../content/hash.js';
 import { InputError } from '../../sequence/input-error.js';
 import { badInput, inUse, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { importDriverInfs, parseInfBytes, type Driver, type ImportResult } from '../../actions/drivers/index.js';
@@ -130,7 +131,7 @@ function toView(r: DriverRow): DriverView {
 
 export async function getDriver(db: Queryable, ciId: number): Promise<DriverView> {
   const { rows } = await db.query<DriverRow>(`${SELECT} WHERE d.ci_id = $1`, [ciId]);
-  if (!rows[0]) throw notFound('driver', ciId, 'list the catalog with GET /drivers');
+  if (!rows[0]) throw notFound('driver', ciId, 'list the drivers in the catalog to find its id', nextSteps('list-drivers'));
   return toView(rows[0]);
 }
 
@@ -187,7 +188,7 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
   const which = requireOneSource(input, 'body');
   for (const [i, id] of input.driverPackageIds.entries()) {
     const { rows } = await site.db.query<{ package_type: number }>('SELECT package_type FROM packages WHERE package_id = upper($1)', [id]);
-    if (rows[0]?.package_type !== PACKAGE_TYPE.driverPackage) throw badInput(`body.driverPackageIds[${i}]`, `no driver package has the id ${id}`, 'create it first (POST /driver-packages)');
+    if (rows[0]?.package_type !== PACKAGE_TYPE.driverPackage) throw badInput(`body.driverPackageIds[${i}]`, `no driver package has the id ${id}`, 'create the driver package first', nextSteps('create-driver-package'));
   }
 
   let files: ContentFile[];
@@ -203,7 +204,7 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
     only = isFile ? basename(sourcePath).toLowerCase() : undefined;
   } else {
     files = (await getContent(site.db, input.contentId!).catch(() => {
-      throw badInput('body.contentId', `no content has the id ${input.contentId}`, 'upload the driver folder first (osd driver import uploads it)');
+      throw badInput('body.contentId', `no content has the id ${input.contentId}`, 'upload the driver folder first, then import its drivers from that content', nextSteps('upload-content', 'import-drivers'));
     })).files;
     if (input.infPath !== undefined) {
       if (!/\.inf$/i.test(input.infPath)) throw badInput('body.infPath', `${input.infPath} is not an .inf file`, 'name one driver .inf file of the content');
@@ -375,7 +376,7 @@ export async function createDriverCategory(site: Site, actor: Actor, name: strin
 /** Deletes a category and takes it off every driver. */
 export async function deleteDriverCategory(site: Site, actor: Actor, name: string): Promise<DriverCategoryView> {
   const existing = (await listDriverCategories(site.db)).find((c) => c.name.toLowerCase() === name.toLowerCase());
-  if (!existing) throw notFound('driver category', name, 'GET /driver-categories lists them');
+  if (!existing) throw notFound('driver category', name, 'list the driver categories to find its name', nextSteps('list-driver-categories'));
   await site.db.transaction(async (tx) => {
     await tx.query(
       `UPDATE drivers SET categories = COALESCE((SELECT jsonb_agg(x) FROM jsonb_array_elements_text(categories) x WHERE lower(x) <> lower($1)), '[]'::jsonb)

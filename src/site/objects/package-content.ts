@@ -7,6 +7,7 @@
  */
 import { audit } from '../audit.js';
 import { badInput } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { recomposeDriverPackage } from './driver-packages.js';
@@ -62,7 +63,7 @@ export async function updatePackageContent(site: Site, actor: Actor, packageId: 
     return { package: await getPackage(site.db, current.packageId), changed };
   }
   if (!current.sourcePath) {
-    throw badInput(current.packageId, 'the package has no source path to re-read (its content was uploaded)', 'set new content with PUT /packages/:packageId/content');
+    throw badInput(current.packageId, 'the package has no source path to re-read (its content was uploaded)', "set the package's content anew instead", nextSteps({ step: 'set-package-content', ids: { packageId: current.packageId } }));
   }
   const next = await bring(site, current, { sourcePath: current.sourcePath }, 'package.sourcePath');
   const changed = await site.db.transaction(async (tx) => {
@@ -77,7 +78,7 @@ export async function updatePackageContent(site: Site, actor: Actor, packageId: 
 export async function setPackageContent(site: Site, actor: Actor, packageId: string, source: ContentSource): Promise<ContentUpdate> {
   const current = await getPackage(site.db, packageId);
   if (current.packageType === PACKAGE_TYPE.driverPackage) {
-    throw badInput(current.packageId, 'a driver package\'s content is its drivers', 'add or remove drivers (POST /driver-packages/:packageId/drivers)');
+    throw badInput(current.packageId, 'a driver package\'s content is its drivers', 'add or remove its drivers instead', nextSteps({ step: 'add-driver-package-drivers', ids: { packageId: current.packageId } }));
   }
   const next = await bring(site, current, source, 'body');
   const changed = await site.db.transaction(async (tx) => {

@@ -16,6 +16,7 @@ import type { Queryable } from '../db/database.js';
 import { checkSourceAllowed, addContent, getContent } from '../content/library.js';
 import type { ContentManifest } from '../content/store.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { nextSiteId } from '../ids.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
@@ -140,7 +141,7 @@ export async function getPackage(db: Queryable, packageId: string, type?: number
   const { rows } = await db.query<PackageRow>(`${SELECT} WHERE p.package_id = upper($1)`, [packageId]);
   const r = rows[0];
   const kind = type === undefined ? 'package' : (PACKAGE_TYPE_NAMES[type] ?? 'package');
-  if (!r || (type !== undefined && r.package_type !== type)) throw notFound(kind, packageId);
+  if (!r || (type !== undefined && r.package_type !== type)) throw notFound(kind, packageId, `list the packages to find the ${kind}'s id`, nextSteps('list-packages'));
   return toView(r);
 }
 
@@ -196,7 +197,7 @@ export async function resolveContent(site: Site, source: ContentSource, prefix =
   try {
     await getContent(site.db, source.contentId!);
   } catch {
-    throw badInput(`${prefix}.contentId`, `no content has the id ${source.contentId}`, 'upload it first (POST /content) or give sourcePath');
+    throw badInput(`${prefix}.contentId`, `no content has the id ${source.contentId}`, 'upload the content first, or give a source path the site can read', nextSteps('upload-content'));
   }
   return { contentId: source.contentId!, sourcePath: '' };
 }
@@ -254,7 +255,7 @@ export async function setContentInTx(
   extra: { sourcePath?: string; properties?: Record<string, unknown> } = {},
 ): Promise<boolean> {
   const { rows } = await tx.query<{ content_id: string | null }>('SELECT content_id FROM packages WHERE package_id = $1 FOR UPDATE', [packageId]);
-  if (!rows.length) throw notFound('package', packageId);
+  if (!rows.length) throw notFound('package', packageId, 'list the packages to find its id', nextSteps('list-packages'));
   const changed = rows[0]!.content_id !== contentId;
   await tx.query(
     `UPDATE packages SET
@@ -329,8 +330,8 @@ export async function updatePackage(site: Site, actor: Actor, packageId: string,
     throw badInput('body.architecture', `a ${current.typeName} has no pre-cache architecture`, 'architecture is set on OS images, OS upgrade packages and packages');
   }
   if (patch.programs !== undefined) {
-    if (type !== PACKAGE_TYPE.package) throw badInput('body.programs', `a ${current.typeName} has no programs`, 'programs belong to packages (type 0, §2.9)');
-    if (current.builtIn) throw badInput('body.programs', `${current.name} is built in and has no programs (§2.5)`);
+    if (type !== PACKAGE_TYPE.package) throw badInput('body.programs', `a ${current.typeName} has no programs`, 'programs belong to packages (type 0)');
+    if (current.builtIn) throw badInput('body.programs', `${current.name} is built in and has no programs`);
     checkPrograms(patch.programs, 'body.programs');
   }
   if (patch.model !== undefined && type !== PACKAGE_TYPE.driverPackage) {
@@ -366,7 +367,7 @@ export async function updatePackage(site: Site, actor: Actor, packageId: string,
 export async function deletePackage(site: Site, actor: Actor, packageId: string): Promise<PackageView> {
   const current = await getPackage(site.db, packageId);
   if (current.builtIn) {
-    throw badInput(`params.packageId`, `${current.packageId} (${current.name}) is built in and cannot be deleted (§2.5)`, 'set its content with PUT /packages/:packageId/content instead');
+    throw badInput(`params.packageId`, `${current.packageId} (${current.name}) is built in and cannot be deleted`, "set the package's content instead", nextSteps({ step: 'set-package-content', ids: { packageId: current.packageId } }));
   }
   return site.db.transaction(async (tx) => {
     await tx.query('SELECT package_id FROM packages WHERE package_id = $1 FOR UPDATE', [current.packageId]);
@@ -376,9 +377,10 @@ export async function deletePackage(site: Site, actor: Actor, packageId: string)
         taskSequences: uses,
       });
     }
-    const apps = await tx.query<{ name: string }>('SELECT name FROM applications WHERE package_id = $1', [current.packageId]);
+    const apps = await tx.query<{ name: string; ci_id: number }>('SELECT name, ci_id FROM applications WHERE package_id = $1', [current.packageId]);
     if (apps.rows.length) {
-      throw conflict(current.packageId, `this is the content of the application "${apps.rows[0]!.name}"`, 'delete the application instead (DELETE /applications/:ciId)');
+      const app = apps.rows[0]!;
+      throw conflict(current.packageId, `this is the content of the application "${app.name}"`, 'delete the application instead', nextSteps({ step: 'delete-application', ids: { ciId: String(app.ci_id) } }));
     }
     // Updates keep their metadata; they simply have no deployment package any more.
     await tx.query('UPDATE software_updates SET package_id = NULL WHERE package_id = $1', [current.packageId]);

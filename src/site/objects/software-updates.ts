@@ -9,6 +9,7 @@ import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { nextSiteId } from '../ids.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
@@ -221,7 +222,7 @@ export async function listUpdateDeployments(db: Queryable, filter: { collectionI
 
 export async function getUpdateDeployment(db: Queryable, deploymentId: string): Promise<UpdateDeploymentView> {
   const { rows } = await db.query<DeploymentRow>('SELECT * FROM software_update_deployments WHERE deployment_id = upper($1)', [deploymentId]);
-  if (!rows[0]) throw notFound('software update deployment', deploymentId, 'list them with GET /software-update-deployments');
+  if (!rows[0]) throw notFound('software update deployment', deploymentId, 'list the software update deployments to find its id', nextSteps('list-software-update-deployments'));
   return deploymentView(rows[0]);
 }
 
@@ -229,7 +230,7 @@ export async function getUpdateDeployment(db: Queryable, deploymentId: string): 
 export async function createUpdateDeployment(site: Site, actor: Actor, raw: CreateUpdateDeploymentInput): Promise<UpdateDeploymentView> {
   const input = createUpdateDeploymentSchema.parse(raw);
   if (input.purpose === 'required' && !input.deadline) {
-    throw badInput('body.deadline', 'a Required deployment needs a deadline (§2.8)', 'give deadline as an ISO date, or make the deployment Available');
+    throw badInput('body.deadline', 'a Required deployment needs a deadline', 'give deadline as an ISO date, or make the deployment Available');
   }
   if (input.purpose === 'available' && input.deadline) {
     throw badInput('body.deadline', 'an Available deployment has no deadline', 'drop the deadline, or make the deployment Required');
@@ -239,11 +240,11 @@ export async function createUpdateDeployment(site: Site, actor: Actor, raw: Crea
     throw badInput('body.deadline', `the deadline ${input.deadline} is before the available time ${availableAt.toISOString()}`);
   }
   const { rows: coll } = await site.db.query<{ collection_id: string }>('SELECT collection_id FROM collections WHERE collection_id = upper($1)', [input.collectionId]);
-  if (!coll[0]) throw badInput('body.collectionId', `no collection has the id ${input.collectionId}`, 'list them with GET /collections');
+  if (!coll[0]) throw badInput('body.collectionId', `no collection has the id ${input.collectionId}`, 'list the collections to find its id', nextSteps('list-collections'));
   const updateIds = input.updateIds.map(normalUpdateId);
   for (const [i, id] of updateIds.entries()) {
     const { rows } = await site.db.query<{ expired: boolean }>('SELECT expired FROM software_updates WHERE update_id = $1', [id]);
-    if (!rows[0]) throw badInput(`body.updateIds[${i}]`, `no software update has the id ${input.updateIds[i]}`, 'import its metadata first (POST /software-updates/import)');
+    if (!rows[0]) throw badInput(`body.updateIds[${i}]`, `no software update has the id ${input.updateIds[i]}`, "import the update's metadata first", nextSteps('import-software-updates'));
     if (rows[0].expired) throw badInput(`body.updateIds[${i}]`, `the update ${id} is expired and cannot be deployed`);
   }
   const id = await site.db.transaction(async (tx) => {

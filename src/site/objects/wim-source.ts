@@ -9,6 +9,7 @@ import type { Site } from '../site.js';
 import { getContent, importSource, recordContent } from '../content/library.js';
 import type { ContentFile } from '../content/hash.js';
 import { badInput } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { readWimImages, WimError } from '../../machine/wim.js';
 import type { ImageInformation } from './package-types.js';
 import { checkSourcePath, requireOneSource, type ContentSource } from './packages.js';
@@ -48,7 +49,7 @@ export async function locateWim(site: Site, source: ContentSource, prefix = 'bod
     record = () => recordContent(site.db, manifest);
   } else {
     const content = await getContent(site.db, source.contentId!).catch(() => {
-      throw badInput(field, `no content has the id ${source.contentId}`, 'upload it first (PUT /uploads) or give sourcePath');
+      throw badInput(field, `no content has the id ${source.contentId}`, 'upload the WIM first, or give a source path the site can read', nextSteps('upload-content'));
     });
     ({ files } = content);
     contentId = content.id;

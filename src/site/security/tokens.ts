@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { badInput, conflict, notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { audit } from '../audit.js';
 import { checkName } from '../text-rules.js';
 import { isRole, ROLES, type Actor, type Role } from './roles.js';
@@ -98,14 +99,15 @@ const VALID_ADMIN = `role = 'full-administrator' AND revoked_at IS NULL AND (exp
 export async function revokeToken(db: Queryable, actor: Actor, id: string): Promise<TokenInfo> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [TOKEN_LOCK_KEY]);
   const target = await db.query<{ name: string; valid_admin: boolean }>(`SELECT name, (${VALID_ADMIN}) AS valid_admin FROM api_tokens WHERE id = $1`, [id]);
-  if (!target.rows[0]) throw notFound('token', id);
+  if (!target.rows[0]) throw notFound('token', id, 'list the tokens to find its id', nextSteps('list-tokens'));
   if (target.rows[0].valid_admin) {
     const others = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_tokens WHERE ${VALID_ADMIN} AND id <> $1`, [id]);
     if (!others.rows[0]?.n) {
       throw conflict(
         id,
         `"${target.rows[0].name}" is the last valid Full Administrator token: the site must keep at least one, or nobody could administer it`,
-        'create another Full Administrator token first (osd token create NAME --role full-administrator), then revoke this one',
+        'create another Full Administrator token first, then revoke this one',
+        nextSteps('create-token'),
       );
     }
   }
@@ -121,11 +123,11 @@ export async function revokeToken(db: Queryable, actor: Actor, id: string): Prom
 /** The actor behind an Authorization header, or a 401 that says what is wrong. */
 export async function authenticate(db: Queryable, authorization: string | undefined): Promise<Actor> {
   if (!authorization) {
-    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the request has no API token', hint: 'send "Authorization: Bearer <token>"; an administrator creates tokens with "osd token create"' });
+    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the request has no API token', hint: 'give an API token with the request; an administrator creates tokens', details: nextSteps('give-token', 'create-token') });
   }
   const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!m || !m[1]!.startsWith(TOKEN_PREFIX)) {
-    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the header is not "Bearer osd_…"', hint: 'send "Authorization: Bearer <token>"' });
+    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the header is not "Bearer osd_…"', hint: 'give the API token as a bearer token', details: nextSteps('give-token') });
   }
   const { rows } = await db.query<TokenRow>('SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1', [hashToken(m[1]!)]);
   const row = rows[0];

@@ -8,6 +8,7 @@ import { checkJsonDepth } from '../../sequence/limits.js';
 import type { TaskSequence } from '../../sequence/model/task-sequence.js';
 import type { Queryable } from '../db/database.js';
 import { notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 
 /** §4.6 "Use custom text": a headline and three messages, each ≤ 255 characters, all required. */
 export interface HighImpactText {
@@ -99,7 +100,7 @@ export async function readTaskSequenceRow(db: Queryable, id: string, options: { 
     [id.toUpperCase()],
   );
   const row = rows[0];
-  if (!row) throw notFound('task sequence', id, 'list them with GET /api/v1/task-sequences');
+  if (!row) throw notFound('task sequence', id, 'list the task sequences to find its id', nextSteps('list-task-sequences'));
   return row;
 }
 
@@ -126,7 +127,7 @@ export async function readRevisionRow(db: Queryable, id: string, revision: numbe
   );
   const row = rows[0];
   if (!row) {
-    throw new SiteError('not-found', { input: `${id} revision ${revision}`, rule: 'the task sequence has no such revision', hint: `list its revisions with GET /api/v1/task-sequences/${id}/revisions` });
+    throw new SiteError('not-found', { input: `${id} revision ${revision}`, rule: 'the task sequence has no such revision', hint: 'list its revisions to find the number', details: nextSteps({ step: 'list-task-sequence-revisions', ids: { id } }) });
   }
   return row;
 }

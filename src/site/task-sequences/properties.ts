@@ -27,7 +27,7 @@ const CUSTOM_TEXT_LIMIT = 255;
 function checkCustomText(text: HighImpactText): HighImpactText {
   for (const key of ['headline', 'message1', 'message2', 'message3'] as const) {
     const v = text[key];
-    if (v.trim() === '') throw badInput(`body.customText.${key}`, 'custom text needs a headline and all three messages', 'fill in every box, or set customText to null for the default text (osd-features §4.6)');
+    if (v.trim() === '') throw badInput(`body.customText.${key}`, 'custom text needs a headline and all three messages', 'fill in every box, or set customText to null for the default text');
     if (v.length > CUSTOM_TEXT_LIMIT) throw badInput(`body.customText.${key}`, `is ${v.length} characters; each box takes at most ${CUSTOM_TEXT_LIMIT}`, 'shorten it');
   }
   return text;

@@ -62,7 +62,7 @@ export function prepareRevision(site: Site, full: TaskSequence, input: string): 
   if (over || sizeBytes > MAX_SEQUENCE_BYTES) {
     throw new SiteError('too-large', {
       input,
-      rule: `the task sequence XML is ${over ? 'at least ' : ''}${sizeBytes.toLocaleString('en-US')} bytes; a task sequence larger than 2 MB (${MAX_SEQUENCE_BYTES.toLocaleString('en-US')} bytes) can't be saved or imported (osd-features §2.10)`,
+      rule: `the task sequence XML is ${over ? 'at least ' : ''}${sizeBytes.toLocaleString('en-US')} bytes; a task sequence larger than 2 MB (${MAX_SEQUENCE_BYTES.toLocaleString('en-US')} bytes) can't be saved or imported`,
       hint: 'split it into child task sequences (Run Task Sequence steps), or remove unused groups and long scripts from command lines',
     });
   }

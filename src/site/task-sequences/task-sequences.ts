@@ -13,6 +13,7 @@ import { MASK } from '../../sequence/secrets.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { badInput, conflict, inUse, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { nextSiteId } from '../ids.js';
 import { PACKAGE_TYPE } from '../objects/package-types.js';
 import type { Actor } from '../security/roles.js';
@@ -90,7 +91,7 @@ export async function readSequenceContent(input: SequenceContent, field: string)
 export async function checkBootImage(db: Queryable, id: string, field: string): Promise<string> {
   const { rows } = await db.query<{ package_id: string; package_type: number }>('SELECT package_id, package_type FROM packages WHERE upper(package_id) = upper($1)', [id.trim()]);
   const p = rows[0];
-  if (!p) throw badInput(field, `no package ${id} at this site`, 'give the PackageID of a boot image (GET /api/v1/boot-images)');
+  if (!p) throw badInput(field, `no package ${id} at this site`, 'give the PackageID of one of the boot images', nextSteps('list-boot-images'));
   if (p.package_type !== PACKAGE_TYPE.bootImage) throw badInput(field, `${p.package_id} is not a boot image (PackageType ${p.package_type})`, 'give the PackageID of a boot image (PackageType 258)');
   return p.package_id;
 }
@@ -187,7 +188,7 @@ export async function importTaskSequence(site: Site, actor: Actor, input: Import
       try {
         bootImageId = await checkBootImage(site.db, fromFile, 'BootImageID');
       } catch {
-        warnings.push(`the file's boot image ${fromFile} is not a boot image of this site: imported without a boot image; set one with PATCH /task-sequences/{id} {"bootImageId": …}`);
+        warnings.push(`the file's boot image ${fromFile} is not a boot image of this site: imported without a boot image; set one in the task sequence's properties`);
       }
     }
   }
@@ -231,7 +232,7 @@ function conflictWithCurrent(row: TaskSequenceRow, author: string, at: Date, bas
 /** A new revision. Unchanged secrets (shown as ******** or exported empty) are carried over. */
 export async function saveTaskSequence(site: Site, actor: Actor, id: string, input: SaveInput): Promise<SaveResult> {
   if ((input.sequence === undefined) === (input.file === undefined)) {
-    throw badInput('body.sequence', 'give the task sequence either as "sequence" (the JSON document) or as "content" with its "format"', 'GET /task-sequences/{id} returns the JSON document to edit');
+    throw badInput('body.sequence', 'give the task sequence either as "sequence" (the JSON document) or as "content" with its "format"', "edit the task sequence's JSON document (the site gives it with the task sequence)", nextSteps({ step: 'show-task-sequence', ids: { id } }));
   }
   const incoming = input.sequence !== undefined
     ? await readSequenceContent({ format: 'json', content: jsonText(input.sequence, 'body.sequence') }, 'body.sequence')
@@ -314,8 +315,8 @@ export async function deleteTaskSequence(site: Site, actor: Actor, id: string): 
       throw inUse(
         row.package_id,
         `the task sequence is deployed: ${deps.rows.map((d) => `${d.deployment_id} (to ${d.collection_id})`).join(', ')}`,
-        'delete those deployments first (DELETE /api/v1/deployments/{id})',
-        { deployments: deps.rows.map((d) => d.deployment_id) },
+        'delete those deployments first',
+        { deployments: deps.rows.map((d) => d.deployment_id), ...nextSteps(...deps.rows.slice(0, 10).map((d) => ({ step: 'delete-deployment' as const, ids: { id: d.deployment_id } }))) },
       );
     }
     const info = toInfo({ ...row, deployment_count: 0 });

@@ -123,7 +123,7 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
         expect((await plain.call('POST', '/api/v1/content', { body: { sourcePath: join(plain.dataDir, 'sources', 'tool.exe') } })).status).toBe(201);
         const r = await plain.call('POST', '/api/v1/content', { body: { sourcePath: join(root, 'pkg') } });
         expect(r.status).toBe(403);
-        expect(r.json.hint).toContain('sources');
+        expect(r.json.rule).toContain(`its source roots: ${join(plain.dataDir, 'sources')}`);
       } finally {
         await plain.close();
       }

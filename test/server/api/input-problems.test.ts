@@ -22,10 +22,10 @@ describe.each(DB_KINDS)('request body problems on %s', (kind) => {
       expect.arrayContaining([
         { input: 'body.nmae', rule: 'unknown key "nmae"', hint: 'did you mean "name"?' },
         { input: 'body.LimitingCollectionId', rule: 'unknown key "LimitingCollectionId"', hint: 'did you mean "limitingCollectionId"?' },
-        { input: 'body.rules[0].qurey', rule: 'unknown key "qurey"', hint: 'did you mean "query"?' },
+        { input: 'body.rules.0.qurey', rule: 'unknown key "qurey"', hint: 'did you mean "query"?' },
         expect.objectContaining({ input: 'body.comment', rule: expect.stringMatching(/expected string/) }),
         expect.objectContaining({ input: 'body.name', rule: expect.stringMatching(/expected string/) }),
-        expect.objectContaining({ input: 'body.rules[1].resourceId' }),
+        expect.objectContaining({ input: 'body.rules.1.resourceId' }),
       ]),
     );
     expect(r.json.problems).toHaveLength(7); // and body.rules[0].query, missing

@@ -115,9 +115,9 @@ describe.each(DB_KINDS)('deployments on %s', (kind) => {
 
     const warned = await deploy({ taskSequenceId: osd, collectionId: lab, preDownload: true });
     expect(warned.status).toBe(201);
-    expect(warned.json.warnings.join('\n')).toContain('§4.4');
+    expect(warned.json.warnings.join('\n')).toContain('prefer "download all content locally before starting"');
     const quiet = await deploy({ taskSequenceId: osd, collectionId: lab, preDownload: true, contentOption: 'download-all-first' });
-    expect(quiet.json.warnings.join('\n')).not.toContain('§4.4');
+    expect(quiet.json.warnings.join('\n')).not.toContain('prefer "download all content locally before starting"');
   });
 
   it('refuses a revision that references content the site does not have, naming it (§4.1)', async () => {

@@ -5,6 +5,7 @@
  */
 import { WqlError } from '../../../engine/conditions/wql/errors.js';
 import { badInput, conflict, type SiteError } from '../../errors.js';
+import { nextSteps } from '../../next-steps.js';
 import { parseCollectionQuery, QUERY_CLASS, type CollectionQuery } from './grammar.js';
 import { compileCollectionQuery } from './sql.js';
 
@@ -44,7 +45,8 @@ export function storedCollectionQuery(text: string, collectionId: string, ruleId
     throw conflict(
       `collection ${collectionId} rule ${ruleId}`,
       `the stored query rule no longer passes the query rules: ${e.column !== undefined ? `column ${e.column}: ` : ''}${e.message}`,
-      `remove it (DELETE /api/v1/collections/${collectionId}/rules/${ruleId}) and add it again corrected`,
+      'remove the rule and add it again corrected',
+      nextSteps({ step: 'remove-collection-rule', ids: { collectionId, ruleId: String(ruleId) } }),
     );
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * The CLI's words for the site's next steps (issue 11 item 5): every command the table names is one
+ * `osd` has, and an error the server answers is shown with the site's hint and the `osd` command —
+ * not the API's route — and every problem when the server listed several.
+ */
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+import { ApiError } from '../../src/cli/site/admin-client.js';
+import { cliHint, NEXT_STEP_COMMANDS, stepInCliWords } from '../../src/cli/site/next-step-commands.js';
+
+/** The command a line of words names, or undefined ("osd package set-content <packageId> <path>" → set-content). */
+function commandOf(program: Command, line: string): Command | undefined {
+  let at: Command | undefined = program;
+  for (const w of line.split(' ').slice(1)) {
+    if (w.startsWith('<') || w.startsWith('-')) break;
+    const sub: Command | undefined = at.commands.find((c) => c.name() === w);
+    // A word after a command without subcommands is prose ("osd server, or …"); one where subcommands are expected must be one.
+    if (!sub) return at === program || at.commands.length ? undefined : at;
+    at = sub;
+  }
+  return at;
+}
+
+describe('the CLI words of the site next steps', () => {
+  it('name only commands osd has, and options it has', () => {
+    const program = buildProgram();
+    const top = new Set(program.commands.map((c) => c.name()));
+    const everyOption = new Set<string>();
+    const walk = (c: Command): void => {
+      for (const o of c.options) if (o.long) everyOption.add(o.long);
+      c.commands.forEach(walk);
+    };
+    walk(program);
+    for (const [step, words] of Object.entries(NEXT_STEP_COMMANDS)) {
+      if (!words) continue;
+      // "osd <command> …" where <command> is one of osd's: a command to type; otherwise words ("let osd upload it").
+      for (const m of words.matchAll(/osd ([a-z-]+)((?: [a-z][a-z-]*)*)/g)) {
+        if (!top.has(m[1]!)) continue;
+        const cmd = commandOf(program, `osd ${m[1]}${m[2]}`);
+        expect(cmd, `${step}: ${m[0]}`).toBeDefined();
+      }
+      for (const flag of words.match(/--[a-z-]+/g) ?? []) expect(everyOption.has(flag), `${step}: ${flag}`).toBe(true);
+    }
+    expect(commandOf(program, 'osd server')!.options.map((o) => o.long)).toContain('--source-root');
+    expect(commandOf(program, 'osd deploy')!.options.map((o) => o.long)).toContain('--confirm-high-risk');
+  });
+
+  it('fill in the ids and follow the site hint', () => {
+    expect(stepInCliWords({ step: 'set-package-content', ids: { packageId: 'PS100005' } })).toBe('osd package set-content PS100005 <path>');
+    expect(cliHint('list the drivers in the catalog to find its id', [{ step: 'list-drivers' }])).toBe('list the drivers in the catalog to find its id: osd driver list');
+    expect(cliHint('delete the application instead', [{ step: 'delete-application', ids: { ciId: '3' } }])).toBe('delete the application instead');
+  });
+
+  it('an answer of the server: input, rule, the site hint with the command; every problem when there are several', () => {
+    const one = new ApiError(400, { error: 'bad-input', input: 'packageIds[0]', rule: 'the package PS100003 has no content yet', hint: "set the package's content first", next: [{ step: 'set-package-content', ids: { packageId: 'PS100003' } }], see: 'PUT /api/v1/packages/PS100003/content' }, 'POST /distributions');
+    expect(one.message).toBe("packageIds[0]: the package PS100003 has no content yet\n  hint: set the package's content first: osd package set-content PS100003 <path>");
+    expect(one.kind).toBe('bad-input');
+    const many = new ApiError(
+      400,
+      {
+        error: 'bad-input',
+        input: 'body.nmae',
+        rule: 'unknown key "nmae"',
+        hint: 'did you mean "name"?; 2 problems in all; see "problems"',
+        problems: [
+          { input: 'body.nmae', rule: 'unknown key "nmae"', hint: 'did you mean "name"?' },
+          { input: 'body.comment', rule: 'Invalid input: expected string, received number' },
+        ],
+      },
+      'POST /collections',
+    );
+    expect(many.message).toBe('2 problems:\n  body.nmae: unknown key "nmae" (did you mean "name"?)\n  body.comment: Invalid input: expected string, received number');
+    const failed = new ApiError(500, { error: 'internal', message: 'internal error (request 7); the server log has the details', rule: 'unexpected failure' }, 'GET /site');
+    expect(failed.message).toBe('GET /site: internal error (request 7); the server log has the details');
+    expect(failed.kind).toBe('unavailable');
+  });
+});
