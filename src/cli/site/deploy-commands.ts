@@ -37,7 +37,7 @@ export function registerDeployCommands(program: Command): void {
   // (and to `deploy` itself only before it). Needs positional options on every level above.
   program.enablePositionalOptions();
   const deploy = withConnection(program.command('deploy'))
-    .description('deploy a task sequence to a collection (osd-features §4), list deployments, show a deployment\'s content')
+    .description('deploy a task sequence to a collection (Available or Required), list deployments, show a deployment\'s content')
     .argument('<taskSequenceId>', 'task sequence PackageID')
     .option('-c, --collection <collectionId>', 'the collection (required)')
     .option('--revision <n>', 'revision to deploy (default: the current one)')
@@ -51,7 +51,7 @@ export function registerDeployCommands(program: Command): void {
     .option('--pre-download', 'pre-download content (Available only)')
     .option('--no-progress', 'do not show the task sequence progress')
     .option('--comments <text>', 'comments')
-    .option('--confirm-high-risk', 'acknowledge the high-risk warning (osd-features §4.5)')
+    .option('--confirm-high-risk', 'acknowledge the high-risk warning (a Required OS deployment to a large collection, or to one with servers or site systems)')
     .option('--json', 'print JSON')
     .action(
       async (

@@ -80,7 +80,7 @@ export function registerObjectCommands(program: Command): void {
   // is only read before the command name (`osd --version`).
   program.enablePositionalOptions();
   // ---------------------------------------------------------------- OS images
-  const image = program.command('image').description('OS image packages (osd-features §2.3)');
+  const image = program.command('image').description('OS image packages: the Windows images (.wim) task sequences install');
   withServerPath(withConnection(image.command('add <wim>')))
     .description('add an OS image: a .wim, or a folder holding exactly one; its images are read from the file')
     .option('--name <name>', 'package name (default: the WIM file name)')
@@ -130,7 +130,7 @@ export function registerObjectCommands(program: Command): void {
     });
 
   // ---------------------------------------------------------------- boot images
-  const boot = program.command('boot-image').description('boot images (osd-features §2.2)');
+  const boot = program.command('boot-image').description('boot images: the Windows PE images computers start to be deployed');
   withServerPath(withConnection(boot.command('add <wim>')))
     .description('add a Windows PE boot image (x86 or x64)')
     .option('--index <n>', 'image index in the WIM', '1')
@@ -162,7 +162,7 @@ export function registerObjectCommands(program: Command): void {
     });
 
   // ---------------------------------------------------------------- drivers
-  const driver = program.command('driver').description('the driver catalog (osd-features §2.6)');
+  const driver = program.command('driver').description('the driver catalog: drivers imported from INF files, for Auto Apply Drivers and driver packages');
   withServerPath(withConnection(driver.command('import <path>')))
     .description('import drivers from a folder (recursively) or one .inf')
     .option('--category <name>', 'category for the imported drivers (repeatable)', collect)
@@ -206,7 +206,7 @@ export function registerObjectCommands(program: Command): void {
       for (const d of r) print(`${d.ciId}\t${d.name}\t${d.class}\t${d.version}\t${d.platforms.join(',')}\t${d.enabled ? 'enabled' : 'disabled'}\t${d.categories.join(', ')}`);
     });
 
-  const driverPackage = program.command('driver-package').description('driver packages (osd-features §2.6)');
+  const driverPackage = program.command('driver-package').description('driver packages: catalog drivers grouped for Apply Driver Package');
   withConnection(driverPackage.command('create <name>'))
     .description('create a driver package')
     .option('--manufacturer <name>', 'manufacturer')
@@ -245,7 +245,7 @@ export function registerObjectCommands(program: Command): void {
     });
 
   // ---------------------------------------------------------------- packages
-  const pkg = program.command('package').description('packages of every type (osd-features §2.1, §2.9)');
+  const pkg = program.command('package').description('packages of every type: content with programs, and the built-in client and USMT packages');
   withServerPath(withConnection(pkg.command('add <folder>')))
     .description('create a package (with programs) from a folder (uploaded)')
     .requiredOption('--name <name>', 'package name')
@@ -300,7 +300,7 @@ export function registerObjectCommands(program: Command): void {
     });
 
   // ---------------------------------------------------------------- applications
-  const app = program.command('app').description('applications (osd-features §2.7)');
+  const app = program.command('app').description('applications a task sequence can install');
   withServerPath(withConnection(app.command('add <name>')))
     .description('create an application; deployment types from --msi/--script or a JSON definition')
     .option('--definition <file>', 'JSON with any application fields (deploymentTypes, supersedes …); options override it')
@@ -346,7 +346,7 @@ export function registerObjectCommands(program: Command): void {
     });
 
   // ---------------------------------------------------------------- software updates
-  const update = program.command('update').description('software updates (osd-features §2.8)');
+  const update = program.command('update').description('software updates: import their metadata (and files), list them');
   withServerPath(withConnection(update.command('import <json>')))
     .description('import software update metadata (a JSON array, or {"updates": [...]}); --content adds their files as a deployment package')
     .option('--content <folder>', 'folder holding the update files (uploaded)')
