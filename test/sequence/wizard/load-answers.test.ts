@@ -86,7 +86,7 @@ includeUpdates: some
     expect(j.location).toEqual({ line: 2, column: 32 });
     expect(j.rule.split('\n')).toEqual(['malformed JSON: Expected double-quoted property name', '    1 | {', '    2 |   "taskSequence": {"name": "x",}', '      |                                ^']);
     const dup = inputError(() => parseAnswers('taskSequence:\n  name: a\n  name: b\n', 'd.yaml'));
-    expect(dup.rule).toMatch(/"name" appears twice\)\n    2 \|   name: a\n    3 \|   name: b\n      \|   \^$/);
+    expect(dup.rule).toMatch(/"name" appears twice\)\n {4}2 \| {3}name: a\n {4}3 \| {3}name: b\n {6}\| {3}\^$/);
   });
 
   it('duplicate keys are refused', () => {
