@@ -43,6 +43,7 @@ export const NEXT_STEP_COMMANDS: Record<NextStepName, string | null> = {
   'create-token': 'osd token create <name> --role full-administrator',
   'give-token': 'pass --token or --token-file, or set OSD_TOKEN',
   'confirm-high-risk': 'add --confirm-high-risk to the same osd deploy',
+  'add-distribution-point-unverified': null,
   'set-deployment-verification': null,
   'collect-garbage': null,
   'upload-content': 'let osd upload it (leave out --server-path)',

@@ -94,7 +94,7 @@ export class ContentHashMismatchError extends ContentError {
  * (permission denied, an I/O error, a link where none may be); a ContentError passes through.
  */
 export function sourceReadError(e: unknown, input: string): unknown {
-  if (e instanceof ContentError || (e as Error)?.name === 'AbortError') return e;
+  if (e instanceof ContentError || isAbort(e)) return e;
   const code = (e as NodeJS.ErrnoException)?.code;
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
@@ -119,6 +119,15 @@ export function sourceReadError(e: unknown, input: string): unknown {
     details: nextSteps('upload-content'),
     cause: e,
   });
+}
+
+/**
+ * The caller's own abort (a signal), which is not a failure to report: Node's AbortError carries the
+ * code ABORT_ERR (http, streams, pipeline, fs), a signal's own reason is a DOMException of code 20.
+ */
+export function isAbort(e: unknown): boolean {
+  if (e instanceof DOMException) return e.code === DOMException.ABORT_ERR;
+  return (e as { code?: unknown } | null)?.code === 'ABORT_ERR';
 }
 
 /** `0x80091007` — the spelling admins search for. */

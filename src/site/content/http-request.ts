@@ -7,7 +7,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { ContentError } from './errors.js';
+import { ContentError, isAbort } from './errors.js';
 
 export interface HttpRequestOptions {
   method: string;
@@ -54,7 +54,7 @@ export function httpRequest(url: string, opts: HttpRequestOptions): Promise<Inco
 
 /** A network failure as a ContentError; an abort by the caller stays an AbortError. */
 export function unreachable(input: string, e: unknown): unknown {
-  if ((e as Error)?.name === 'AbortError' || e instanceof ContentError) return e;
+  if (isAbort(e) || e instanceof ContentError) return e;
   const err = e as NodeJS.ErrnoException;
   return new ContentError({
     code: 'dp-unreachable',

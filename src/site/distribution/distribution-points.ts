@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
 import { DistributionPointClient } from '../content/dp-client.js';
@@ -59,12 +60,17 @@ function checkUrl(url: string): string {
 export async function addDistributionPoint(site: Site, actor: Actor, input: DistributionPointInput): Promise<DistributionPoint> {
   if (!NAME.test(input.name)) throw badInput('name', `"${input.name}" is not a distribution point name`, 'use the server name: letters, digits, dots and hyphens, up to 63 characters');
   const url = checkUrl(input.url);
-  if (input.pushToken.length < 16) throw badInput('pushToken', 'the push token is shorter than 16 characters', 'use the token the distribution point was started with (OSD_DP_PUSH_TOKEN)');
+  if (input.pushToken.length < 16) throw badInput('pushToken', 'the push token is shorter than 16 characters', 'use the push token the distribution point was started with');
   if (input.verify !== false) {
     try {
       await new DistributionPointClient(url, input.pushToken).listPackages();
     } catch (e) {
-      throw badInput('url', `the distribution point at ${url} does not answer with this push token: ${(e as Error).message.split('\n')[0]}`, 'check that it runs and that the token matches, or pass verify: false to add it anyway');
+      throw badInput(
+        'url',
+        `the distribution point at ${url} does not answer with this push token: ${(e as Error).message.split('\n')[0]}`,
+        'check that it runs and that the token matches, or add it without verifying',
+        nextSteps('add-distribution-point-unverified'),
+      );
     }
   }
   return site.db.transaction(async (tx) => {
