@@ -55,7 +55,7 @@ export function inputProblemsError(e: z.ZodError, where: string, options: { sche
   const { schema, value } = options;
   const problems = inputProblems(e, where, schema, value);
   const first = problems[0] ?? { input: where, rule: 'does not match the schema' };
-  const more = problems.length > 1 ? `${problems.length} problems in all; see "problems"` : undefined;
+  const more = problems.length > 1 ? `${problems.length} problems in all, each listed` : undefined;
   return new SiteError('bad-input', {
     input: first.input,
     rule: first.rule,

@@ -46,6 +46,8 @@ export const NEXT_STEPS = {
   'create-token': [],
   /** Give an API token with the request (an administrator creates them). */
   'give-token': [],
+  /** Import the same computers again, overwriting the records that have their MAC or SMBIOS GUID. */
+  'import-computers-overwriting': [],
   /** Register the distribution point without checking that it answers now. */
   'add-distribution-point-unverified': [],
   /** Make the same deployment again, acknowledging that it is high risk. */

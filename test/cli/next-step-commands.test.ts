@@ -62,7 +62,7 @@ describe('the CLI words of the site next steps', () => {
         error: 'bad-input',
         input: 'body.nmae',
         rule: 'unknown key "nmae"',
-        hint: 'did you mean "name"?; 2 problems in all; see "problems"',
+        hint: 'did you mean "name"?; 2 problems in all, each listed',
         problems: [
           { input: 'body.nmae', rule: 'unknown key "nmae"', hint: 'did you mean "name"?' },
           { input: 'body.comment', rule: 'Invalid input: expected string, received number' },
@@ -71,6 +71,14 @@ describe('the CLI words of the site next steps', () => {
       'POST /collections',
     );
     expect(many.message).toBe('2 problems:\n  body.nmae: unknown key "nmae" (did you mean "name"?)\n  body.comment: Invalid input: expected string, received number');
+    const csv = new ApiError(
+      400,
+      { input: 'body.csv row 2 column "MAC"', rule: '2 problems in 2 rows; nothing was imported', hint: 'fix every problem listed and import again', problems: [{ row: 2, input: 'body.csv row 2 column "MAC"', rule: 'not a MAC address' }, { row: 3, input: 'body.csv row 3 column "Name"', rule: 'empty' }] },
+      'POST /devices/import-csv',
+    );
+    expect(csv.message).toBe('2 problems in 2 rows; nothing was imported:\n  body.csv row 2 column "MAC": not a MAC address\n  body.csv row 3 column "Name": empty');
+    const again = new ApiError(409, { input: 'body.csv row 2', rule: 'a device with this MAC exists', hint: 'import again, overwriting the existing records', next: [{ step: 'import-computers-overwriting' }] }, 'POST /devices/import-csv');
+    expect(again.message).toBe('body.csv row 2: a device with this MAC exists\n  hint: import again, overwriting the existing records: add --overwrite to the same osd device import');
     const failed = new ApiError(500, { error: 'internal', message: 'internal error (request 7); the server log has the details', rule: 'unexpected failure' }, 'GET /site');
     expect(failed.message).toBe('GET /site: internal error (request 7); the server log has the details');
     expect(failed.kind).toBe('unavailable');

@@ -51,7 +51,9 @@ function describeAnswer(status: number, body: ApiError['body'], request: string)
     const total = typeof body.problemCount === 'number' ? body.problemCount : problems.length;
     const lines = problems.map((p) => `  ${p.input}: ${p.rule}${p.hint ? ` (${p.hint})` : ''}`);
     if (total > problems.length) lines.push(`  … and ${total - problems.length} more`);
-    return `${total} problems:\n${lines.join('\n')}`;
+    // The site's own summary ("3 problems in 2 rows; nothing was imported") when it has one.
+    const head = body.rule && body.rule !== problems[0]!.rule ? body.rule : `${total} problems`;
+    return `${head}:\n${lines.join('\n')}`;
   }
   const hint = cliHint(body.hint, nextStepsOf(body));
   // Without an input (a failure of the server itself), the request says what failed.

@@ -44,6 +44,7 @@ export const NEXT_STEP_COMMANDS: Record<NextStepName, string | null> = {
   'give-token': 'pass --token or --token-file, or set OSD_TOKEN',
   'confirm-high-risk': 'add --confirm-high-risk to the same osd deploy',
   'add-distribution-point-unverified': null,
+  'import-computers-overwriting': 'add --overwrite to the same osd device import',
   'set-deployment-verification': null,
   'collect-garbage': null,
   'upload-content': 'let osd upload it (leave out --server-path)',

@@ -48,6 +48,7 @@ export const NEXT_STEP_ROUTES: Record<NextStepName, NextStepRoute> = {
   'give-token': { say: 'send "Authorization: Bearer <token>"' },
   'confirm-high-risk': { say: 'send the request again with "confirmHighRisk": true' },
   'add-distribution-point-unverified': { say: 'send the request again with "verify": false' },
+  'import-computers-overwriting': { say: 'send the request again with "overwriteExisting": true' },
   'set-deployment-verification': 'PUT /settings/deployment-verification',
   'collect-garbage': 'POST /content/garbage-collect',
   'upload-content': 'PUT /uploads',

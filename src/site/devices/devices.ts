@@ -423,11 +423,11 @@ export function importError(problems: ImportProblem[]): SiteError {
       ? first.rule
       : `${problems.length} problems${problems.some((p) => p.row !== undefined) ? ` in ${new Set(problems.map((p) => p.row)).size} rows` : ''}; nothing was imported`;
   const hint = onlyConflicts
-    ? 'set overwriteExisting to update the existing records'
+    ? 'import again, overwriting the existing records'
     : problems.length > 1
-      ? 'see "problems": fix every one and import again'
+      ? 'fix every problem listed and import again'
       : (first.hint ?? `accepted MAC spellings: ${MAC_FORMATS}`);
-  return new SiteError(onlyConflicts ? 'conflict' : 'bad-input', { input: first.input, rule, hint, details: { problems } });
+  return new SiteError(onlyConflicts ? 'conflict' : 'bad-input', { input: first.input, rule, hint, details: { problems, ...(onlyConflicts ? nextSteps('import-computers-overwriting') : {}) } });
 }
 
 /** Import Computer Information for one computer. */

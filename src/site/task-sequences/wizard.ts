@@ -42,7 +42,7 @@ export async function createInstallImageTaskSequence(site: Site, actor: Actor, b
     throw badInput(
       first.path ? `body.${first.path}` : 'body',
       `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was created; first: ${first.page} › ${first.field}: ${first.rule}`,
-      'fix every answer listed in "problems" (docs/wizard-answers.md) and run the wizard again',
+      'fix every answer listed and run the wizard again',
       listed(problems),
     );
   }
