@@ -141,7 +141,7 @@ function withArticle(kind: string): string {
 function unknownPackage(site: SiteManifest, id: string, kind: string, choices: Package[]): string {
   const actually = knownPackageIds(site).get(id.toUpperCase());
   const what = actually ? `${id} is ${withArticle(actually)}, not ${withArticle(kind)}` : `not ${withArticle(kind)} of the site`;
-  const fix = choices.length ? `choose one of ${listPackages(choices)}` : `the site has none, so add one to the site manifest`;
+  const fix = choices.length ? `choose one of ${listPackages(choices)}` : `the site has none, so add one to the site first`;
   return `${what}: ${fix}`;
 }
 
@@ -521,7 +521,7 @@ function checkInstallApplications(out: Problems, a: WizardAnswers, r: WizardAnsw
     const report = (rule: string): void => out.error('installApplications', 'Applications', path, show(entry), rule);
     if (site) {
       const app = find!(entry);
-      if (!app) report('not an application of the site: give its display name or model name (ScopeId_…/Application_…) as in the site manifest');
+      if (!app) report('not an application of the site: give its display name or model name (ScopeId_…/Application_…) as the site lists it');
       else if (!app.allowTaskSequenceInstall) report(`application "${app.name}" can't be installed by a task sequence: tick ${ALLOW_TS_INSTALL} in its properties (General tab)`);
     } else if (!APP_MODEL_NAME.test(entry)) {
       report('without a site manifest (--site) to look up display names, give the application model name (ScopeId_…/Application_…)');
