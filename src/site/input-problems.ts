@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { didYouMean } from '../common/did-you-mean.js';
 import { knownKeysAt } from '../common/zod-keys.js';
 import { SiteError } from './errors.js';
+import { nextSteps } from './next-steps.js';
 
 /** One problem of a request: the field (`body.rules.1.query`), the rule it broke and, where there is one, a fix. */
 export interface InputProblem {
@@ -48,10 +49,10 @@ export function inputProblems(e: z.ZodError, where: string, schema?: z.ZodType, 
 
 /**
  * Every problem of a request as one 400: the first names the input, rule and hint of the answer;
- * `problems` lists them all (the first 100, and `problemCount` past that). `fallbackHint` is the
- * interface's own pointer (the admin API's: its OpenAPI document) for a problem without a fix.
+ * `problems` lists them all (the first 100, and `problemCount` past that); the next step is the
+ * interface's reference of what a request holds (the admin API's OpenAPI document).
  */
-export function inputProblemsError(e: z.ZodError, where: string, options: { schema?: z.ZodType; value?: unknown; fallbackHint?: string } = {}): SiteError {
+export function inputProblemsError(e: z.ZodError, where: string, options: { schema?: z.ZodType; value?: unknown } = {}): SiteError {
   const { schema, value } = options;
   const problems = inputProblems(e, where, schema, value);
   const first = problems[0] ?? { input: where, rule: 'does not match the schema' };
@@ -59,7 +60,10 @@ export function inputProblemsError(e: z.ZodError, where: string, options: { sche
   return new SiteError('bad-input', {
     input: first.input,
     rule: first.rule,
-    hint: [first.hint, more].filter(Boolean).join('; ') || options.fallbackHint,
-    details: problems.length > MAX_LISTED_INPUT_PROBLEMS ? { problems: problems.slice(0, MAX_LISTED_INPUT_PROBLEMS), problemCount: problems.length } : { problems },
+    hint: [first.hint, more].filter(Boolean).join('; ') || undefined,
+    details: {
+      ...(problems.length > MAX_LISTED_INPUT_PROBLEMS ? { problems: problems.slice(0, MAX_LISTED_INPUT_PROBLEMS), problemCount: problems.length } : { problems }),
+      ...nextSteps('read-reference'),
+    },
   });
 }

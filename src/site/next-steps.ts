@@ -46,6 +46,8 @@ export const NEXT_STEPS = {
   'create-token': [],
   /** Give an API token with the request (an administrator creates them). */
   'give-token': [],
+  /** Read what the request may hold: the interface's own reference (the admin API's OpenAPI document). */
+  'read-reference': [],
   /** Import the same computers again, overwriting the records that have their MAC or SMBIOS GUID. */
   'import-computers-overwriting': [],
   /** Register the distribution point without checking that it answers now. */

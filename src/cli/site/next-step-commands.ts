@@ -45,6 +45,8 @@ export const NEXT_STEP_COMMANDS: Record<NextStepName, string | null> = {
   'confirm-high-risk': 'add --confirm-high-risk to the same osd deploy',
   'add-distribution-point-unverified': null,
   'import-computers-overwriting': 'add --overwrite to the same osd device import',
+  // The command's --help says what it takes; a request the CLI built that does not fit is osd's own fault.
+  'read-reference': null,
   'set-deployment-verification': null,
   'collect-garbage': null,
   'upload-content': 'let osd upload it (leave out --server-path)',

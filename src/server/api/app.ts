@@ -42,7 +42,7 @@ declare module 'fastify' {
 
 /** Every problem of a request that does not fit its route's schema (each unknown key with its "did you mean"). */
 function zodToSiteError(e: ZodError, where: string, schema?: z.ZodType, value?: unknown): SiteError {
-  return inputProblemsError(e, where, { schema, value, fallbackHint: 'see the OpenAPI document at /api/v1/openapi.json' });
+  return inputProblemsError(e, where, { schema, value });
 }
 
 function fastifyErrorToSiteError(e: FastifyError): SiteError | undefined {

@@ -49,6 +49,7 @@ export const NEXT_STEP_ROUTES: Record<NextStepName, NextStepRoute> = {
   'confirm-high-risk': { say: 'send the request again with "confirmHighRisk": true' },
   'add-distribution-point-unverified': { say: 'send the request again with "verify": false' },
   'import-computers-overwriting': { say: 'send the request again with "overwriteExisting": true' },
+  'read-reference': { say: 'GET /api/v1/openapi.json' },
   'set-deployment-verification': 'PUT /settings/deployment-verification',
   'collect-garbage': 'POST /content/garbage-collect',
   'upload-content': 'PUT /uploads',

@@ -40,5 +40,9 @@ describe.each(DB_KINDS)('request body problems on %s', (kind) => {
     const far = await api.call('POST', '/api/v1/collections', { body: { name: 'Desktops', colour: 'blue' } });
     expect(far.json).toMatchObject({ input: 'body.colour', rule: 'unknown key "colour"', hint: 'the keys here are name, comment, limitingCollectionId, variablePriority, rules' });
     expect((await api.call('GET', '/api/v1/collections')).json.map((c: { name: string }) => c.name)).not.toContain('Desktops');
+    // A value of the wrong type: the rule says it, and the answer points to the API's reference.
+    const wrong = await api.call('POST', '/api/v1/collections', { body: { name: 5 } });
+    expect(wrong.json).toMatchObject({ input: 'body.name', rule: expect.stringMatching(/expected string/), next: [{ step: 'read-reference' }], see: 'GET /api/v1/openapi.json' });
+    expect(wrong.json.hint).toBeUndefined();
   });
 });
