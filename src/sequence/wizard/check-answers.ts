@@ -160,9 +160,8 @@ interface ShapeProblem {
   covers: string[];
 }
 
-/** An unknown key, with the key it most likely stands for (or the keys there are). */
-function unknownKey(value: unknown, at: readonly PropertyKey[], key: string): ShapeProblem {
-  const known = knownKeysAt(answersSchema, at, value) ?? [];
+/** An unknown key, with the key it most likely stands for (or the keys there are, `known`). */
+function unknownKey(value: unknown, at: readonly PropertyKey[], key: string, known: readonly string[]): ShapeProblem {
   const near = suggest(key, known);
   const parent = valueAt(value, at) as Record<string, unknown> | undefined;
   const path = [...at, key];
@@ -179,7 +178,10 @@ function unknownKey(value: unknown, at: readonly PropertyKey[], key: string): Sh
 }
 
 function shapeProblem(value: unknown, issue: z.core.$ZodIssue): ShapeProblem[] {
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => unknownKey(value, issue.path, k));
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(answersSchema, issue.path, value) ?? [];
+    return issue.keys.map((k) => unknownKey(value, issue.path, k, known));
+  }
   const given = valueAt(value, issue.path);
   let rule: string;
   if (issue.code === 'invalid_type') {
@@ -201,7 +203,7 @@ function shapeProblem(value: unknown, issue: z.core.$ZodIssue): ShapeProblem[] {
     const parent = valueAt(value, at);
     const known = knownKeysAt(answersSchema, at, value);
     if (known && parent && typeof parent === 'object' && !Array.isArray(parent)) {
-      for (const k of Object.keys(parent)) if (!known.includes(k)) out.push(unknownKey(value, at, k));
+      for (const k of Object.keys(parent)) if (!known.includes(k)) out.push(unknownKey(value, at, k, known));
     }
   }
   return out;

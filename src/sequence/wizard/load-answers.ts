@@ -5,7 +5,7 @@
  * wrong types, and the wizard's own rules — is reported at once, with its path and line
  * (check-answers.ts).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Pair } from 'yaml';
 import { InputError, locate, type InputLocation } from '../input-error.js';
 import { formatBytes, MAX_ANSWERS_BYTES } from '../limits.js';
 import type { SiteManifest } from '../site-manifest.js';
@@ -130,7 +130,8 @@ function parseYaml(source: string, input: string): AnswersDocument {
     },
   });
   if (duplicate) throw new InputError({ input, rule: `malformed YAML: Map keys must be unique ("${duplicate.key}" appears twice)\n${sourceExcerpt(source, duplicate.at)}`, location: duplicate.at });
-  return { value: doc.toJS({ maxAliasCount: 0 }), locate: (path) => locateInYaml(doc, lineCounter, path) };
+  const index = new WeakMap<object, Map<unknown, Pair>>();
+  return { value: doc.toJS({ maxAliasCount: 0 }), locate: (path) => locateInYaml(doc, lineCounter, path, index) };
 }
 
 function toLocation(lc: LineCounter, offset: number): InputLocation {
@@ -138,13 +139,25 @@ function toLocation(lc: LineCounter, offset: number): InputLocation {
   return { line: pos.line, column: pos.col };
 }
 
-/** The line and column of the node at `path` (of a key: the key's), when the file has it. */
-function locateInYaml(doc: Document, lc: LineCounter, path: PropertyKey[]): InputLocation | undefined {
+/**
+ * The line and column of the node at `path` (of a key: the key's), when the file has it. Each map's
+ * keys are indexed once (`index`), so locating every one of thousands of problems stays linear.
+ */
+function locateInYaml(doc: Document, lc: LineCounter, path: PropertyKey[], index: WeakMap<object, Map<unknown, Pair>>): InputLocation | undefined {
   let node: unknown = doc.contents;
   let at: unknown = node;
   for (const key of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      let keys = index.get(node);
+      if (!keys) {
+        keys = new Map();
+        for (const p of node.items) {
+          const k = (p.key as { value?: unknown } | null)?.value;
+          if (!keys.has(k)) keys.set(k, p);
+        }
+        index.set(node, keys);
+      }
+      const pair = keys.get(key);
       if (!pair) return undefined;
       at = pair.key;
       node = pair.value;
