@@ -57,7 +57,8 @@ export async function uploadContent(client: AdminClient, path: string): Promise<
   try {
     files = await listSourceFiles(abs);
   } catch (e) {
-    if (e instanceof ContentError) throw new InputError({ input: e.input, rule: e.rule, hint: e.hint });
+    // Read here, on this machine, to be uploaded: the site's hint (the server's user, uploading instead) does not apply.
+    if (e instanceof ContentError) throw new InputError({ input: e.input, rule: e.rule, hint: e.code === 'content-source-unreadable' ? 'make it readable by the user running osd' : e.hint });
     throw e;
   }
   const total = files.reduce((n, f) => n + f.size, 0);
