@@ -26,11 +26,15 @@ build: deps
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
 
-# ESLint (correctness rules; typescript-eslint without type information, so it is quick).
+# ESLint (correctness rules; typescript-eslint without type information, so it is quick) and
+# Prettier's check (formatting: `npx prettier --write` fixes it).
 lint: deps
 	@npx eslint --max-warnings 0 src test bench
+	@npx prettier --check --log-level warn $(FORMATTED)
 
-test: build typecheck
+FORMATTED := "src/**/*.ts" "test/**/*.ts" "bench/**/*.mjs" "scripts/**/*.mjs" eslint.config.js vitest.config.ts
+
+test: build typecheck lint
 	@node scripts/run-tests.mjs
 
 demo: build

@@ -172,7 +172,11 @@ function send(agent, base, headers, req) {
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const r = http.request(
       `${base}${req.path}`,
-      { method: req.method, agent, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: req.method,
+        agent,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -267,7 +271,12 @@ const rand = (n) => Math.floor(Math.random() * n);
 const randomDevice = () => FIRST_RESOURCE + 1 + rand(DEVICES);
 const randomCollection = () => collectionId(rand(COLLECTIONS));
 let imported = 0;
-const mac = (n) => `06:00:${n.toString(16).toUpperCase().padStart(8, '0').replace(/(..)(?!$)/g, '$1:')}`;
+const mac = (n) =>
+  `06:00:${n
+    .toString(16)
+    .toUpperCase()
+    .padStart(8, '0')
+    .replace(/(..)(?!$)/g, '$1:')}`;
 let variable = 0;
 
 const SCENARIOS = [
@@ -293,7 +302,11 @@ const SCENARIOS = [
       return { method: 'POST', path: '/api/v1/devices', body: { name: `BN-${n.toString(36).toUpperCase().padStart(7, '0')}`, mac: mac(n) } };
     },
   },
-  { name: 'PUT /devices/:id/variables/:name', write: true, next: () => ({ method: 'PUT', path: `/api/v1/devices/${randomDevice()}/variables/BenchVar`, body: { value: `v${++variable}` } }) },
+  {
+    name: 'PUT /devices/:id/variables/:name',
+    write: true,
+    next: () => ({ method: 'PUT', path: `/api/v1/devices/${randomDevice()}/variables/BenchVar`, body: { value: `v${++variable}` } }),
+  },
 ].filter((s) => !ONLY || s.name.includes(ONLY));
 
 // ---------------------------------------------------------------------------------------------
@@ -315,7 +328,9 @@ async function runDatabase(label, databaseUrl) {
   const server = await startChild('lib-api-server-child.mjs', databaseUrl ? [dataDir, databaseUrl] : [dataDir]);
   if (databaseUrl) server.postmasterPid = findPostmaster(databaseUrl);
   const token = readFileSync(server.adminTokenFile ?? join(dataDir, 'admin.token'), 'utf8').trim();
-  console.log(`${label}: created the site and loaded ${fmt(DEVICES)} devices, ${fmt(COLLECTIONS)} collections in ${loadS.toFixed(1)} s; server up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.log(
+    `${label}: created the site and loaded ${fmt(DEVICES)} devices, ${fmt(COLLECTIONS)} collections in ${loadS.toFixed(1)} s; server up in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
   const results = {};
   try {
     // A fresh process is slow for its first seconds (JIT, the database's caches): every scenario runs
@@ -325,7 +340,9 @@ async function runDatabase(label, databaseUrl) {
     for (const s of SCENARIOS) {
       const r = await measure(server, s);
       results[s.name] = r;
-      console.log(`  ${s.name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(6)} ms  p99 ${fmt(r.p99, 1).padStart(6)} ms  errors ${r.errors}  cpu% srv/pg/gen/other ${cpuText(r.cpu)}`);
+      console.log(
+        `  ${s.name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(6)} ms  p99 ${fmt(r.p99, 1).padStart(6)} ms  errors ${r.errors}  cpu% srv/pg/gen/other ${cpuText(r.cpu)}`,
+      );
       if (r.firstError) console.log(`    first error: ${r.firstError}`);
       if (r.newConnections) console.log(`    note: ${r.newConnections} connection(s) were reopened during the run (the server closed some)`);
     }
@@ -333,7 +350,10 @@ async function runDatabase(label, databaseUrl) {
     const check = await send(server.agent, server.url, server.headers, { method: 'GET', path: '/api/v1/collections/SMS00001' });
     if (check.status === 200) results.allSystems = JSON.parse(check.body).memberCount;
     results.importsSent = imported;
-    const internal = server.stderr().split('\n').filter((l) => l.startsWith('osd server: internal error'));
+    const internal = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('osd server: internal error'));
     if (internal.length) console.log(`  server log: ${internal.length} internal error(s), first: ${internal[0].slice(0, 300)}`);
   } finally {
     await server.stop();
@@ -381,7 +401,9 @@ try {
   const baseline = { rps: (bareRuns[0].rps + bareRuns[1].rps) / 2 };
   const dbs = Object.keys(byDb);
   const w = 40;
-  console.log(`\nSummary (req/s = 2xx answers per second; latency of 2xx answers; API/bare = req/s ÷ bare Fastify's ${fmt(baseline.rps)} req/s, mean of the two runs)`);
+  console.log(
+    `\nSummary (req/s = 2xx answers per second; latency of 2xx answers; API/bare = req/s ÷ bare Fastify's ${fmt(baseline.rps)} req/s, mean of the two runs)`,
+  );
   console.log(
     `${'scenario'.padEnd(w)} ${dbs.map((d) => `${d.padStart(10)} req/s   p50 ms   p99 ms  errors  API/bare`).join('  ')}${dbs.length > 1 ? '  PG/PGlite' : ''}`,
   );
@@ -395,12 +417,17 @@ try {
   }
   for (const d of dbs) {
     const r = byDb[d];
-    if (r.allSystems !== undefined) console.log(`${d}: All Systems has ${fmt(r.allSystems)} members after the run: ${fmt(DEVICES)} loaded + ${fmt(r.allSystems - DEVICES)} imported (${fmt(r.importsSent)} import requests sent)`);
+    if (r.allSystems !== undefined)
+      console.log(
+        `${d}: All Systems has ${fmt(r.allSystems)} members after the run: ${fmt(DEVICES)} loaded + ${fmt(r.allSystems - DEVICES)} imported (${fmt(r.importsSent)} import requests sent)`,
+      );
   }
   const others = [...bareRuns, ...dbs.flatMap((d) => SCENARIOS.map((s) => byDb[d][s.name]))].map((r) => r.cpu?.other).filter(Number.isFinite);
   const otherMean = others.reduce((a, b) => a + b, 0) / (others.length || 1);
   if (otherMean > 15) {
-    console.log(`note: other processes on this machine used ${fmt(otherMean)} % of a core on average while this ran (${os.cpus().length} cores): every figure is lower than on an idle machine`);
+    console.log(
+      `note: other processes on this machine used ${fmt(otherMean)} % of a core on average while this ran (${os.cpus().length} cores): every figure is lower than on an idle machine`,
+    );
   }
 } finally {
   await cleanUp();

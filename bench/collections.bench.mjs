@@ -34,7 +34,9 @@ async function evaluateAllBaseline(tx) {
 }
 
 const snapshot = async (db) =>
-  (await db.query(`SELECT collection_id, count(*)::int AS n, sum(resource_id)::text AS s FROM collection_members GROUP BY 1 ORDER BY 1`)).rows.map((r) => `${r.collection_id}:${r.n}:${r.s}`).join(' ');
+  (await db.query(`SELECT collection_id, count(*)::int AS n, sum(resource_id)::text AS s FROM collection_members GROUP BY 1 ORDER BY 1`)).rows
+    .map((r) => `${r.collection_id}:${r.n}:${r.s}`)
+    .join(' ');
 const phases = (label) => {
   const list = [];
   return { onPhase: (name, ms) => list.push(`${name} ${(ms / 1000).toFixed(2)} s`), print: () => console.log(`  ${label}: ${list.join('; ')}`) };
@@ -59,15 +61,18 @@ async function populate(site) {
      FROM generate_series(1, $2::int) AS i`,
     [FIRST_RESOURCE, DEVICES],
   );
-  await db.query(
-    `INSERT INTO device_macs (mac, resource_id) SELECT d.mac_addresses->>0, d.resource_id FROM devices d WHERE d.unknown_computer IS NULL`,
-  );
+  await db.query(`INSERT INTO device_macs (mac, resource_id) SELECT d.mac_addresses->>0, d.resource_id FROM devices d WHERE d.unknown_computer IS NULL`);
   await db.query(`SELECT setval('resource_id_seq', $1)`, [FIRST_RESOURCE + DEVICES]);
 
   // Mostly selective rules, as real collections are (a model, a department's names, a handful of
   // MACs), and every 50th a broad one (a whole manufacturer).
   const families = ['Latitude', 'OptiPlex', 'EliteBook', 'ProDesk', 'ThinkPad', 'ThinkCentre', 'Surface', 'Virtual'];
-  const mac = (n) => `02:00:${(n % DEVICES + 1).toString(16).toUpperCase().padStart(8, '0').replace(/(..)(?=.)/g, '$1:')}`;
+  const mac = (n) =>
+    `02:00:${((n % DEVICES) + 1)
+      .toString(16)
+      .toUpperCase()
+      .padStart(8, '0')
+      .replace(/(..)(?=.)/g, '$1:')}`;
   const queries = [
     (i) => `select * from SMS_R_System where SMS_R_System.Model = '${families[i % 8]} ${i % 20}'`,
     (i) => `select * from SMS_R_System where Manufacturer = 'HP' and Model like 'EliteBook%' and Build >= ${19041 + (i % 7) * 500}`,
@@ -85,14 +90,15 @@ async function populate(site) {
     const limiting = i > 20 && i % 5 === 0 ? ids[i - 7] : 'SMS00001';
     await db.query('INSERT INTO collections (collection_id, name, limiting_collection_id) VALUES ($1, $2, $3)', [id, `Bench ${i}`, limiting]);
     if (kind <= 5 || i < 20) {
-      await db.query(`INSERT INTO collection_rules (collection_id, kind, query) VALUES ($1, 'query', $2)`, [id, i % 50 === 0 ? broad(i / 50) : queries[i % queries.length](i)]);
-    } else if (kind <= 7) {
-      await db.query(`INSERT INTO collection_rules (collection_id, kind, ref_collection_id) VALUES ($1, 'include', $2), ($1, 'include', $3), ($1, 'exclude', $4)`, [
+      await db.query(`INSERT INTO collection_rules (collection_id, kind, query) VALUES ($1, 'query', $2)`, [
         id,
-        ids[i - 1],
-        ids[i - 3],
-        ids[i - 10],
+        i % 50 === 0 ? broad(i / 50) : queries[i % queries.length](i),
       ]);
+    } else if (kind <= 7) {
+      await db.query(
+        `INSERT INTO collection_rules (collection_id, kind, ref_collection_id) VALUES ($1, 'include', $2), ($1, 'include', $3), ($1, 'exclude', $4)`,
+        [id, ids[i - 1], ids[i - 3], ids[i - 10]],
+      );
     } else {
       await db.query(
         `INSERT INTO collection_rules (collection_id, kind, resource_id) SELECT $1, 'direct', $2 + (g * 4099 + $3) % $4 + 1 FROM generate_series(1, 20) AS g`,
@@ -141,7 +147,9 @@ async function run(label, database) {
     p2.print();
     if (baseline) {
       const same = (await snapshot(site.db)) === baseline.reference;
-      console.log(`  baseline (one statement per collection) ${baseline.seconds.toFixed(1)} s: ${(baseline.seconds / full).toFixed(1)}× slower; same membership: ${same}`);
+      console.log(
+        `  baseline (one statement per collection) ${baseline.seconds.toFixed(1)} s: ${(baseline.seconds / full).toFixed(1)}× slower; same membership: ${same}`,
+      );
       if (!same) process.exitCode = 1;
     }
     if (CHECK) {

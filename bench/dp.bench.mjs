@@ -34,8 +34,12 @@ function sourceFile() {
 }
 
 async function startDpProcess(dpRoot, token) {
-  const child = spawn(process.execPath, [join(root, 'bench/dp-server-child.mjs'), dpRoot], { env: { ...process.env, OSD_DP_PUSH_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value]);
+  const child = spawn(process.execPath, [join(root, 'bench/dp-server-child.mjs'), dpRoot], {
+    env: { ...process.env, OSD_DP_PUSH_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const line = (await lines.next()).value;
   if (!line) throw new Error('the DP process did not start');
   return { url: JSON.parse(line).url, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
 }
@@ -61,7 +65,9 @@ try {
   const client = new DistributionPointClient(dp.url, token);
   let pushed;
   const pushMs = await time(async () => (pushed = await client.distribute('BEN00001', 1, manifest.files, store)));
-  console.log(`2. distribute to the DP (push, verified on arrival, fsync): ${pushMs.toFixed(0)} ms, ${mbps(pushed.pushedBytes, pushMs)} MB/s (${pushed.pushedBlobs} blob)`);
+  console.log(
+    `2. distribute to the DP (push, verified on arrival, fsync): ${pushMs.toFixed(0)} ms, ${mbps(pushed.pushedBytes, pushMs)} MB/s (${pushed.pushedBlobs} blob)`,
+  );
 
   const url = client.contentUrl('BEN00001', file.path);
   const ours = [];
@@ -85,7 +91,9 @@ try {
     rmSync(c);
   }
   const [o, c, cs] = [median(ours), median(curl), median(curlSync)];
-  console.log(`3. download over loopback, median of 3 (all runs: ours ${ours.map((x) => mbps(SIZE, x)).join('/')}, curl ${curl.map((x) => mbps(SIZE, x)).join('/')} MB/s)`);
+  console.log(
+    `3. download over loopback, median of 3 (all runs: ours ${ours.map((x) => mbps(SIZE, x)).join('/')}, curl ${curl.map((x) => mbps(SIZE, x)).join('/')} MB/s)`,
+  );
   console.log(`   DP download+verify: ${mbps(SIZE, o)} MB/s, curl+sha256sum: ${mbps(SIZE, c)} MB/s, ratio ${(c / o).toFixed(2)}`);
   console.log(`   (with the same fsync as ours — curl+sha256sum+sync: ${mbps(SIZE, cs)} MB/s, ratio ${(cs / o).toFixed(2)})`);
 } finally {

@@ -58,20 +58,32 @@ async function measure(name, ts, profile, journalFactory) {
   return { name, ms, instructions, perInstruction: ms / instructions, writes, writeMs, result: report.result };
 }
 
-const largest = readdirSync(corpus).filter((f) => f.endsWith('.xml')).map((f) => ({ f, size: statSync(join(corpus, f)).size })).sort((a, b) => b.size - a.size)[0];
+const largest = readdirSync(corpus)
+  .filter((f) => f.endsWith('.xml'))
+  .map((f) => ({ f, size: statSync(join(corpus, f)).size }))
+  .sort((a, b) => b.size - a.size)[0];
 const largestTs = loadTaskSequence(readFileSync(join(corpus, largest.f)), largest.f).sequence;
 const bigTs = loadTaskSequence(Buffer.from(generated(10000)), 'generated.xml').sequence;
 
 console.log('OpenOSD engine benchmark (median of 3 runs, this machine, this run)\n');
-for (const [label, ts, profile] of [[`largest corpus file (${largest.f})`, largestTs, refresh], ['generated 10,000 steps, a condition on each', bigTs, laptop]]) {
+for (const [label, ts, profile] of [
+  [`largest corpus file (${largest.f})`, largestTs, refresh],
+  ['generated 10,000 steps, a condition on each', bigTs, laptop],
+]) {
   const mem = await measure(label, ts, profile);
   console.log(`${label}: ${mem.instructions} instructions, result ${mem.result}`);
-  console.log(`  simulation, in-memory journal: ${mem.ms.toFixed(0)} ms = ${(mem.perInstruction * 1000).toFixed(1)} µs per instruction (goal < 1000 µs: ${mem.perInstruction < 1 ? 'met' : 'NOT met'})`);
+  console.log(
+    `  simulation, in-memory journal: ${mem.ms.toFixed(0)} ms = ${(mem.perInstruction * 1000).toFixed(1)} µs per instruction (goal < 1000 µs: ${mem.perInstruction < 1 ? 'met' : 'NOT met'})`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'osd-bench-'));
   let n = 0;
   const nofsync = await measure(label, ts, profile, () => new FileJournal(join(dir, `a${n++}`, 'journal.json'), { fsync: false }));
   const fsync = await measure(label, ts, profile, () => new FileJournal(join(dir, `b${n++}`, 'journal.json')));
   rmSync(dir, { recursive: true, force: true });
-  console.log(`  file journal without fsync (baseline): ${nofsync.ms.toFixed(0)} ms, ${nofsync.writes} writes, ${(nofsync.writeMs / nofsync.writes).toFixed(3)} ms per write`);
-  console.log(`  file journal with fsync (real):         ${fsync.ms.toFixed(0)} ms, ${fsync.writes} writes, ${(fsync.writeMs / fsync.writes).toFixed(3)} ms per write; ratio to baseline ${(fsync.ms / nofsync.ms).toFixed(2)}x; ${(fsync.writes / fsync.instructions).toFixed(2)} writes per instruction\n`);
+  console.log(
+    `  file journal without fsync (baseline): ${nofsync.ms.toFixed(0)} ms, ${nofsync.writes} writes, ${(nofsync.writeMs / nofsync.writes).toFixed(3)} ms per write`,
+  );
+  console.log(
+    `  file journal with fsync (real):         ${fsync.ms.toFixed(0)} ms, ${fsync.writes} writes, ${(fsync.writeMs / fsync.writes).toFixed(3)} ms per write; ratio to baseline ${(fsync.ms / nofsync.ms).toFixed(2)}x; ${(fsync.writes / fsync.instructions).toFixed(2)} writes per instruction\n`,
+  );
 }

@@ -24,7 +24,10 @@ async function content(totalMB) {
 }
 
 function boot(contentDir, name, disk) {
-  const out = execFileSync(process.execPath, [join(root, 'bench/lab-boot-child.mjs'), contentDir, join(work, 'labs'), name, disk], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const out = execFileSync(process.execPath, [join(root, 'bench/lab-boot-child.mjs'), contentDir, join(work, 'labs'), name, disk], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   const r = JSON.parse(out);
   if (r.result !== 'success') throw new Error(`boot ${name} failed: ${r.message}`);
   return r;
@@ -70,7 +73,9 @@ try {
   for (const total of [100, 1000]) {
     const c = await content(total);
     const r = boot(c.root, `rss-${total}`, total > 500 ? '6G' : '4G');
-    console.log(`   image ~${total} MB (WIM ${mib(statSync(c.wimPath).size)}): peak RSS ${r.maxRssMiB.toFixed(0)} MiB (goal < 300 MiB), ${r.totalMs.toFixed(0)} ms`);
+    console.log(
+      `   image ~${total} MB (WIM ${mib(statSync(c.wimPath).size)}): peak RSS ${r.maxRssMiB.toFixed(0)} MiB (goal < 300 MiB), ${r.totalMs.toFixed(0)} ms`,
+    );
     rmSync(join(work, 'labs', `rss-${total}`), { recursive: true, force: true });
   }
 } finally {

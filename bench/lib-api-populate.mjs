@@ -34,8 +34,12 @@ export async function populate(db, { devices, collections, membersPerCollection 
      FROM generate_series(0, $3::int - 1) AS i, generate_series(1, $4::int) AS g, LATERAL (SELECT (i * 4099 + g * 7919) % $5::int + 1 AS r) x`,
     [FIRST_COLLECTION, FIRST_RESOURCE, collections, membersPerCollection, devices],
   );
-  await db.query(`INSERT INTO collection_members (collection_id, resource_id) SELECT collection_id, resource_id FROM collection_rules WHERE kind = 'direct' AND collection_id LIKE 'PS1%' ON CONFLICT DO NOTHING`);
-  await db.query(`INSERT INTO collection_members (collection_id, resource_id) SELECT 'SMS00001', resource_id FROM devices WHERE unknown_computer IS NULL ON CONFLICT DO NOTHING`);
+  await db.query(
+    `INSERT INTO collection_members (collection_id, resource_id) SELECT collection_id, resource_id FROM collection_rules WHERE kind = 'direct' AND collection_id LIKE 'PS1%' ON CONFLICT DO NOTHING`,
+  );
+  await db.query(
+    `INSERT INTO collection_members (collection_id, resource_id) SELECT 'SMS00001', resource_id FROM devices WHERE unknown_computer IS NULL ON CONFLICT DO NOTHING`,
+  );
   await db.query(
     `UPDATE collections c SET member_count = (SELECT count(*) FROM collection_members m WHERE m.collection_id = c.collection_id), evaluated_at = now()
      WHERE c.collection_id = 'SMS00001' OR c.collection_id LIKE 'PS1%'`,

@@ -29,7 +29,17 @@ function time(fn, minRuns = 5, minMs = 1500) {
   return median(runs);
 }
 
-const fxpOptions = { preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: false, processEntities: true, commentPropName: '#comment', cdataPropName: '#cdata' };
+const fxpOptions = {
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: true,
+  commentPropName: '#comment',
+  cdataPropName: '#cdata',
+};
 function bare(text) {
   const tree = new XMLParser(fxpOptions).parse(text);
   return new XMLBuilder({ ...fxpOptions, suppressEmptyNode: true }).build(tree);
@@ -70,7 +80,9 @@ for (const c of cases) {
   console.log(`${c.name}: ${(c.text.length / 1048576).toFixed(2)} MiB`);
   console.log(`  fast-xml-parser parse+build (baseline): ${base.toFixed(1)} ms`);
   console.log(`  OpenOSD import+export:                  ${mine.toFixed(1)} ms`);
-  console.log(`  ratio OpenOSD / baseline:               ${(mine / base).toFixed(2)}x   (goal ≤ 2x${c.name.startsWith('generated') ? `; 10,000 steps goal < 1000 ms: ${mine < 1000 ? 'met' : 'NOT met'}` : ''})\n`);
+  console.log(
+    `  ratio OpenOSD / baseline:               ${(mine / base).toFixed(2)}x   (goal ≤ 2x${c.name.startsWith('generated') ? `; 10,000 steps goal < 1000 ms: ${mine < 1000 ? 'met' : 'NOT met'}` : ''})\n`,
+  );
 }
 
 // 100 MB: measured in a child process so its peak RSS is its own.
@@ -93,4 +105,6 @@ const child = `
 const r = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', child], { encoding: 'utf8', maxBuffer: 1 << 20 }));
 console.log(`100 MB task sequence (${r.mib.toFixed(1)} MiB, ${r.steps.toLocaleString('en')} steps):`);
 console.log(`  import ${r.importMs.toFixed(0)} ms, export ${r.exportMs.toFixed(0)} ms`);
-console.log(`  RSS with the input held: ${r.rssBeforeMib.toFixed(0)} MiB; peak RSS: ${r.peakRssMib.toFixed(0)} MiB   (goal < 1024 MiB: ${r.peakRssMib < 1024 ? 'met' : 'NOT met'})`);
+console.log(
+  `  RSS with the input held: ${r.rssBeforeMib.toFixed(0)} MiB; peak RSS: ${r.peakRssMib.toFixed(0)} MiB   (goal < 1024 MiB: ${r.peakRssMib < 1024 ? 'met' : 'NOT met'})`,
+);

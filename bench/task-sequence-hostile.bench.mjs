@@ -34,14 +34,17 @@ const hostile = {
   'conditions 32 deep, repeated': `<sequence version="3.10">${fill(`<step name="s">${condition(32)}</step>`, 8 * MiB)}</sequence>`,
   'entities everywhere': `<sequence version="3.10"><group name="G"><step name="s&amp;&lt;&#x41;"><action>${fill('&amp;&lt;&gt;&#65;&#x42;&quot;', 8 * MiB)}</action></step></group></sequence>`,
   'comments everywhere': `<sequence version="3.10"><group name="G">${fill('<!-- c --><step name="s"/>', 8 * MiB)}</group></sequence>`,
-  'many steps, as JSON (8 MiB)': exportJsonText(importXmlText(`<sequence version="3.10"><group name="G">${fill(run('s'), 2.8 * MiB)}</group></sequence>`, 'x').sequence),
+  'many steps, as JSON (8 MiB)': exportJsonText(
+    importXmlText(`<sequence version="3.10"><group name="G">${fill(run('s'), 2.8 * MiB)}</group></sequence>`, 'x').sequence,
+  ),
 };
 
 /** The largest the site accepts, each in two revisions (every name edited): then every read. */
 const chainOpen = Array.from({ length: 62 }, (_, i) => `<group name="G${i}-nnnnnnnnn">`).join('');
 const accepted = {
   '9,990 steps in one group': (v) => `<sequence version="3.10"><group name="G">${count(`<step name="s${v}"/>`, 9990)}</group></sequence>`,
-  '9,900 groups at depth 64 (paths of 1,000 characters)': (v) => `<sequence version="3.10">${chainOpen}<group name="deep">${count(`<group name="e${v}"/>`, 9900)}</group>${'</group>'.repeat(62)}</sequence>`,
+  '9,900 groups at depth 64 (paths of 1,000 characters)': (v) =>
+    `<sequence version="3.10">${chainOpen}<group name="deep">${count(`<group name="e${v}"/>`, 9900)}</group>${'</group>'.repeat(62)}</sequence>`,
   'one step, 30,000 secret variables, a 200 KB command line': (v) =>
     `<sequence version="3.10"><group name="G"><step name="s" type="SMS_TaskSequence_RunCommandLineAction"><action>${'x'.repeat(200_000)}</action><defaultVarList>${count(`<variable name="OSDJoinPassword${v}">pw${v}</variable>`, 30_000)}</defaultVarList></step></group></sequence>`,
 };
@@ -71,15 +74,20 @@ try {
   for (const [name, make] of Object.entries(accepted)) {
     let id;
     const lines = [];
-    lines.push(`import ${await time(async () => {
-      const r = await importTaskSequence(site, SYSTEM_ACTOR, { format: 'xml', content: make('a'), name: `accepted ${n++}` });
-      id = r.taskSequence.id;
-      return `${r.revision.sizeBytes.toLocaleString('en-US')} bytes`;
-    })}`);
+    lines.push(
+      `import ${await time(async () => {
+        const r = await importTaskSequence(site, SYSTEM_ACTOR, { format: 'xml', content: make('a'), name: `accepted ${n++}` });
+        id = r.taskSequence.id;
+        return `${r.revision.sizeBytes.toLocaleString('en-US')} bytes`;
+      })}`,
+    );
     if (id) {
-      lines.push(`save ${await time(async () => void (await saveTaskSequence(site, SYSTEM_ACTOR, id, { baseRevision: 1, file: { format: 'xml', content: make('b') } })))}`);
+      lines.push(
+        `save ${await time(async () => void (await saveTaskSequence(site, SYSTEM_ACTOR, id, { baseRevision: 1, file: { format: 'xml', content: make('b') } })))}`,
+      );
       lines.push(`get ${await time(async () => `${(JSON.stringify(await getTaskSequence(site, id)).length / MiB).toFixed(1)} MiB`)}`);
-      for (const f of ['xml', 'json', 'wrapper', 'zip']) lines.push(`export ${f} ${await time(async () => `${((await exportTaskSequence(site, id, f)).bytes.length / MiB).toFixed(1)} MiB`)}`);
+      for (const f of ['xml', 'json', 'wrapper', 'zip'])
+        lines.push(`export ${f} ${await time(async () => `${((await exportTaskSequence(site, id, f)).bytes.length / MiB).toFixed(1)} MiB`)}`);
       lines.push(`lint ${await time(async () => `${(JSON.stringify(await lintTaskSequence(site, id)).length / MiB).toFixed(1)} MiB`)}`);
       lines.push(`diff ${await time(async () => `${(JSON.stringify(await compareRevisions(site, id, 1, 2)).length / MiB).toFixed(1)} MiB`)}`);
     }

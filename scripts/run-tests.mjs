@@ -15,7 +15,7 @@ let failed = 0;
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed = r.numPassedTests ?? 0;
-  failed = (r.numFailedTests ?? 0) + (r.numTotalTestSuites && r.success === false && r.numFailedTests === 0 ? r.numFailedTestSuites ?? 0 : 0);
+  failed = (r.numFailedTests ?? 0) + (r.numTotalTestSuites && r.success === false && r.numFailedTests === 0 ? (r.numFailedTestSuites ?? 0) : 0);
 } else {
   failed = 1;
 }

@@ -31,7 +31,10 @@ export class ContentLibrary {
   packageFolder(id: string): string {
     const folder = join(this.root, this.index[id.toUpperCase()] ?? id);
     if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-      throw new StepFailure(WIN32.fileNotFound, `the content of package ${id} is not available: no folder ${folder} (distribute the package, or check --content)`);
+      throw new StepFailure(
+        WIN32.fileNotFound,
+        `the content of package ${id} is not available: no folder ${folder} (distribute the package, or check --content)`,
+      );
     }
     return folder;
   }

@@ -93,7 +93,11 @@ export class DirectoryComputer implements Computer {
 
   async applyImage(ref: VolumeRef, wim: string, index: number, options: ApplyImageOptions = {}): Promise<void> {
     const fs = this.partitionOf(ref).formatted.get(ref.partition)?.fileSystem;
-    if (fs !== 'NTFS') throw fault(WIN32.notSupported, `an image can't be applied to disk ${ref.disk} partition ${ref.partition} (${fs ?? 'unformatted'}): Windows needs an NTFS volume`);
+    if (fs !== 'NTFS')
+      throw fault(
+        WIN32.notSupported,
+        `an image can't be applied to disk ${ref.disk} partition ${ref.partition} (${fs ?? 'unformatted'}): Windows needs an NTFS volume`,
+      );
     await applyWimImage(wim, index, { kind: 'directory', path: this.folder(ref) }, options);
   }
 
@@ -127,7 +131,8 @@ export class DirectoryComputer implements Computer {
 
   private disk(index: number): DirectoryDisk {
     const d = this.disksByIndex.get(index);
-    if (!d) throw new ComputerError(`disk ${index} does not exist on ${this.name} (disks: ${[...this.disksByIndex.keys()].join(', ') || 'none'})`, WIN32.notFound);
+    if (!d)
+      throw new ComputerError(`disk ${index} does not exist on ${this.name} (disks: ${[...this.disksByIndex.keys()].join(', ') || 'none'})`, WIN32.notFound);
     return d;
   }
 

@@ -31,7 +31,11 @@ function exitCode(text: string, step: string): number {
   const t = text.trim();
   const n = /^0x[0-9a-f]{1,8}$/i.test(t) ? parseInt(t, 16) : /^-?\d+$/.test(t) ? Number(t) : NaN;
   if (!Number.isFinite(n) || n > 0xffffffff || n < -0x80000000) {
-    throw new InputError({ input: '--fail', rule: `"${text}" for step "${step}" is not an exit code`, hint: 'write a decimal number or hex, e.g. --fail "Apply Operating System"=0x80070002' });
+    throw new InputError({
+      input: '--fail',
+      rule: `"${text}" for step "${step}" is not an exit code`,
+      hint: 'write a decimal number or hex, e.g. --fail "Apply Operating System"=0x80070002',
+    });
   }
   return n >>> 0;
 }
@@ -82,7 +86,14 @@ const engineOptions = (c: Command): Command =>
     .requiredOption('-m, --machine <profile>', 'machine profile (JSON, see docs/machine-profile.md)')
     .option('--var <NAME=VALUE>', 'a variable as a collection or device variable would set it (repeatable)', collect)
     .option('--secret-var <NAME=VALUE>', 'a masked variable (repeatable); never printed', collect)
-    .addOption(new Option('--media-type <type>', 'start from media or PXE (in Windows PE); default: Software Center when the machine has an OS, else PXE').choices(['BootMedia', 'FullMedia', 'PXE', 'OEMMedia']))
+    .addOption(
+      new Option('--media-type <type>', 'start from media or PXE (in Windows PE); default: Software Center when the machine has an OS, else PXE').choices([
+        'BootMedia',
+        'FullMedia',
+        'PXE',
+        'OEMMedia',
+      ]),
+    )
     .option('--package-id <id>', 'which task sequence to take from a console export holding several')
     .option('-q, --quiet', 'do not print import warnings');
 
@@ -133,7 +144,9 @@ export function registerEngineCommands(ts: Command): void {
   engineOptions(
     ts
       .command('run')
-      .description('run the task sequence for real on this host against a machine profile: Run Command Line steps run as processes, other steps are predicted; resumable after a restart or a crash')
+      .description(
+        'run the task sequence for real on this host against a machine profile: Run Command Line steps run as processes, other steps are predicted; resumable after a restart or a crash',
+      )
       .argument('<file>', 'task sequence file'),
   )
     .requiredOption('-s, --state <dir>', 'folder for the journal and smsts.log (reuse it to resume)')
@@ -162,9 +175,21 @@ export function registerEngineCommands(ts: Command): void {
       const predicted = r.instructions.filter((i) => i.kind === 'step' && i.predicted && (i.outcome === 'ran' || i.outcome === 'failed'));
       const done = r.instructions.filter((i) => i.kind === 'step' && !i.predicted && (i.outcome === 'ran' || i.outcome === 'failed')).length;
       if (opts.json) {
-        printJson({ result: r.result, exitCode: r.exitCode, failedAt: r.failedAt, reboots: r.reboots, log: log.path, journalWrites: journal.writes, stepsDone: done, stepsPredicted: predicted.length, predicted: predicted.map((i) => ({ path: i.path, assumed: i.assumed ?? [] })) });
+        printJson({
+          result: r.result,
+          exitCode: r.exitCode,
+          failedAt: r.failedAt,
+          reboots: r.reboots,
+          log: log.path,
+          journalWrites: journal.writes,
+          stepsDone: done,
+          stepsPredicted: predicted.length,
+          predicted: predicted.map((i) => ({ path: i.path, assumed: i.assumed ?? [] })),
+        });
       } else {
-        print(`${r.result === 'success' ? 'SUCCESS' : `FAILURE (${r.message})`} (this run: ${done} step${done === 1 ? '' : 's'} done, ${predicted.length} only predicted, not done on this host); smsts.log: ${log.path}`);
+        print(
+          `${r.result === 'success' ? 'SUCCESS' : `FAILURE (${r.message})`} (this run: ${done} step${done === 1 ? '' : 's'} done, ${predicted.length} only predicted, not done on this host); smsts.log: ${log.path}`,
+        );
       }
       if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
     });

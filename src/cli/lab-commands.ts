@@ -53,32 +53,41 @@ export function registerLabCommands(program: Command): void {
       .requiredOption('-c, --content <dir>', 'content library: one folder per PackageID (osd lab content DIR makes a test one)')
       .option('--var <NAME=VALUE>', 'a variable as a collection or device variable would set it (repeatable)', collect)
       .option('--secret-var <NAME=VALUE>', 'a masked variable (repeatable); never printed', collect)
-      .addOption(new Option('--media-type <type>', 'start from media or PXE (default: PXE without an OS, else Software Center)').choices(['BootMedia', 'FullMedia', 'PXE', 'OEMMedia']))
+      .addOption(
+        new Option('--media-type <type>', 'start from media or PXE (default: PXE without an OS, else Software Center)').choices([
+          'BootMedia',
+          'FullMedia',
+          'PXE',
+          'OEMMedia',
+        ]),
+      )
       .option('--package-id <id>', 'which task sequence to take from a console export holding several')
       .option('--json', 'print the report as JSON'),
-  ).action(async (name: string, opts: LabFlags & { ts: string; content: string; var?: string[]; secretVar?: string[]; mediaType?: MediaType; packageId?: string }) => {
-    const m = openLab(name, opts);
-    const { sequence } = loadTaskSequenceFile(opts.ts, { packageId: opts.packageId });
-    const variables = [
-      ...(opts.var ?? []).map((v) => ({ ...assignment(v, '--var'), secret: false })),
-      ...(opts.secretVar ?? []).map((v) => ({ ...assignment(v, '--secret-var'), secret: true })),
-    ];
-    let r;
-    try {
-      r = await bootLab(m, { sequence, sequenceName: opts.ts, content: openContentLibrary(opts.content), variables, mediaType: opts.mediaType });
-    } catch (e) {
-      if (e instanceof ConditionErrors) throw conditionErrors(e, opts.ts);
-      throw e;
-    }
-    report(opts.ts, r, { json: opts.json });
-    if (!opts.json) print(`smsts.log: ${r.logPath}`);
-    if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
-  });
+  ).action(
+    async (name: string, opts: LabFlags & { ts: string; content: string; var?: string[]; secretVar?: string[]; mediaType?: MediaType; packageId?: string }) => {
+      const m = openLab(name, opts);
+      const { sequence } = loadTaskSequenceFile(opts.ts, { packageId: opts.packageId });
+      const variables = [
+        ...(opts.var ?? []).map((v) => ({ ...assignment(v, '--var'), secret: false })),
+        ...(opts.secretVar ?? []).map((v) => ({ ...assignment(v, '--secret-var'), secret: true })),
+      ];
+      let r;
+      try {
+        r = await bootLab(m, { sequence, sequenceName: opts.ts, content: openContentLibrary(opts.content), variables, mediaType: opts.mediaType });
+      } catch (e) {
+        if (e instanceof ConditionErrors) throw conditionErrors(e, opts.ts);
+        throw e;
+      }
+      report(opts.ts, r, { json: opts.json });
+      if (!opts.json) print(`smsts.log: ${r.logPath}`);
+      if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
+    },
+  );
 
   labDir(
     lab
       .command('inspect')
-      .description('show the partitions, file systems and key files on the machine\'s disks')
+      .description("show the partitions, file systems and key files on the machine's disks")
       .argument('<name>', 'lab machine')
       .option('--json', 'print as JSON'),
   ).action(async (name: string, opts: LabFlags) => {

@@ -25,7 +25,8 @@ export function print(text: string): void {
 // Characters that would act on a terminal instead of showing: C0 controls but tab and newline, DEL,
 // C1 controls (ESC sequences, CSI), and the invisible and direction-changing format characters
 // (a right-to-left override can make "exe.txt" read as "txt.exe").
-const ODD = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const ODD =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Text as the terminal should show it: every odd character escaped as `\u{…}`, so a name from the
@@ -118,6 +119,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
       /* nothing to clean up */
     }
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ input: path, rule: `cannot write the output file (${code ?? (e as Error).message})`, hint: 'check the folder exists and is writable' });
+    throw new InputError({
+      input: path,
+      rule: `cannot write the output file (${code ?? (e as Error).message})`,
+      hint: 'check the folder exists and is writable',
+    });
   }
 }

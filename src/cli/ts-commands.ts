@@ -40,14 +40,16 @@ function printWarnings(file: string, warnings: ImportWarning[]): void {
 const packageIdOption = new Option('--package-id <id>', 'which task sequence to take from a console export holding several');
 
 export function registerTaskSequenceCommands(program: Command): void {
-  const ts = program.command('ts').description('task sequences: show, export, lint and diff ConfigMgr/MDT task sequence files; push, pull and compare revisions on a site');
+  const ts = program
+    .command('ts')
+    .description('task sequences: show, export, lint and diff ConfigMgr/MDT task sequence files; push, pull and compare revisions on a site');
 
   ts.command('show')
     .description('print the task sequence as a tree, with conditions in words and disabled / continue-on-error items marked')
     .argument('<file>', 'task sequence: .xml (sequence or SmsTaskSequencePackage), console export .zip or object.xml, or .json')
     .option('--json', 'print the tree as JSON')
-    .option('--variables', 'list each step\'s properties (secrets masked)')
-    .option('--actions', 'show each step\'s command line')
+    .option('--variables', "list each step's properties (secrets masked)")
+    .option('--actions', "show each step's command line")
     .option('--depth <n>', 'show groups only down to this depth (0 = top level)', parseDepth)
     .option('-q, --quiet', 'do not print import warnings')
     .addOption(packageIdOption)
@@ -68,32 +70,30 @@ export function registerTaskSequenceCommands(program: Command): void {
     .option('--json', 'print a JSON summary of what was written (with --out)')
     .option('-q, --quiet', 'do not print import warnings')
     .addOption(packageIdOption)
-    .action(
-      (file: string, opts: LoadFlags & { format: 'xml' | 'json'; out?: string; layout: 'as-read' | 'compact' | 'indented'; bare?: boolean }) => {
-        const { sequence } = load(file, { ...opts, json: false });
-        let bytes: Buffer;
-        if (opts.format === 'json') {
-          bytes = Buffer.from(exportJsonText(sequence), 'utf8');
+    .action((file: string, opts: LoadFlags & { format: 'xml' | 'json'; out?: string; layout: 'as-read' | 'compact' | 'indented'; bare?: boolean }) => {
+      const { sequence } = load(file, { ...opts, json: false });
+      let bytes: Buffer;
+      if (opts.format === 'json') {
+        bytes = Buffer.from(exportJsonText(sequence), 'utf8');
+      } else {
+        let xml = exportXmlText(sequence, { layout: opts.layout, bare: opts.bare });
+        const enc = sequence.xml?.encoding ?? 'utf-8';
+        if (opts.out && enc !== 'utf-8') {
+          bytes = encodeText(xml, enc, sequence.xml?.bom === true);
         } else {
-          let xml = exportXmlText(sequence, { layout: opts.layout, bare: opts.bare });
-          const enc = sequence.xml?.encoding ?? 'utf-8';
-          if (opts.out && enc !== 'utf-8') {
-            bytes = encodeText(xml, enc, sequence.xml?.bom === true);
-          } else {
-            // Standard output is UTF-8: make the declaration say so.
-            if (enc !== 'utf-8') xml = xml.replace(/^(<\?xml[^>]*\bencoding\s*=\s*["'])[^"']*(["'])/, '$1utf-8$2');
-            bytes = encodeText(xml, 'utf-8', sequence.xml?.bom === true && !!opts.out);
-          }
+          // Standard output is UTF-8: make the declaration say so.
+          if (enc !== 'utf-8') xml = xml.replace(/^(<\?xml[^>]*\bencoding\s*=\s*["'])[^"']*(["'])/, '$1utf-8$2');
+          bytes = encodeText(xml, 'utf-8', sequence.xml?.bom === true && !!opts.out);
         }
-        if (opts.out) {
-          writeFileAtomic(opts.out, bytes);
-          if (opts.json) printJson({ file, out: opts.out, format: opts.format, bytes: bytes.length });
-          else process.stderr.write(`osd: wrote ${opts.out} (${opts.format}, ${bytes.length} bytes)\n`);
-        } else {
-          process.stdout.write(bytes);
-        }
-      },
-    );
+      }
+      if (opts.out) {
+        writeFileAtomic(opts.out, bytes);
+        if (opts.json) printJson({ file, out: opts.out, format: opts.format, bytes: bytes.length });
+        else process.stderr.write(`osd: wrote ${opts.out} (${opts.format}, ${bytes.length} bytes)\n`);
+      } else {
+        process.stdout.write(bytes);
+      }
+    });
 
   ts.command('lint')
     .description('check a task sequence for mistakes an admin would otherwise find on a destination computer')
@@ -110,7 +110,8 @@ export function registerTaskSequenceCommands(program: Command): void {
         else for (const r of LINT_RULES) print(`${r.id.padEnd(46)} ${r.severity.padEnd(8)} ${r.summary}`);
         return;
       }
-      if (!file) throw new InputError({ input: 'osd ts lint', rule: 'missing the task sequence file argument', hint: 'osd ts lint FILE [--manifest SITE.json]' });
+      if (!file)
+        throw new InputError({ input: 'osd ts lint', rule: 'missing the task sequence file argument', hint: 'osd ts lint FILE [--manifest SITE.json]' });
       const manifest = opts.manifest ? loadSiteManifest(opts.manifest) : undefined;
       const { sequence, warnings } = load(file, opts);
       const all = lintSequence(sequence, {
@@ -118,8 +119,13 @@ export function registerTaskSequenceCommands(program: Command): void {
         checkCondition: (c) =>
           [...validateCondition(c), ...conditionWarnings(c)]
             // Operators and variable conditions are lint's own rules already; keep what only the engine can tell.
-            .filter((e) => e.construct !== 'operator' && e.construct !== 'logical operator' || e.rule !== undefined)
-            .map((e) => ({ severity: e.severity, rule: e.rule, message: `${e.construct}: ${e.message}${e.column ? ` (column ${e.column})` : ''} in ${e.text}`, hint: e.hint })),
+            .filter((e) => (e.construct !== 'operator' && e.construct !== 'logical operator') || e.rule !== undefined)
+            .map((e) => ({
+              severity: e.severity,
+              rule: e.rule,
+              message: `${e.construct}: ${e.message}${e.column ? ` (column ${e.column})` : ''} in ${e.text}`,
+              hint: e.hint,
+            })),
       });
       const findings = all.filter((f) => SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[opts.minSeverity]);
       const counts = { error: 0, warning: 0, info: 0 };
@@ -136,7 +142,7 @@ export function registerTaskSequenceCommands(program: Command): void {
     });
 
   ts.command('diff')
-    .description('semantic diff of two task sequences in an admin\'s terms (added, removed, moved, renamed, options, properties, conditions)')
+    .description("semantic diff of two task sequences in an admin's terms (added, removed, moved, renamed, options, properties, conditions)")
     .argument('<a>', 'the old task sequence')
     .argument('<b>', 'the new task sequence')
     .option('--json', 'print the changes as JSON')

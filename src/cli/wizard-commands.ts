@@ -52,7 +52,9 @@ export function registerWizardCommands(ts: Command): void {
         throw new InputError({
           input: opts.answers,
           rule: `${errors.length} answer${errors.length === 1 ? ' is' : 's are'} not valid, nothing was written:\n${formatWizardErrors(problems, MAX_LISTED_PROBLEMS)}`,
-          hint: opts.site ? 'fix the answers (docs/wizard-answers.md) and run the wizard again' : 'fix the answers (docs/wizard-answers.md); --site SITE.json also checks them against the site\'s content',
+          hint: opts.site
+            ? 'fix the answers (docs/wizard-answers.md) and run the wizard again'
+            : "fix the answers (docs/wizard-answers.md); --site SITE.json also checks them against the site's content",
         });
       }
       if (warnings.length && !opts.json) process.stderr.write(`osd: ${opts.answers}: warnings:\n${formatWizardErrors(warnings)}\n`);

@@ -96,7 +96,10 @@ export class OsdError extends Error {
   private readonly statusOverride?: number;
 
   constructor(kind: ErrorKind, opts: OsdErrorOptions, message?: string) {
-    super(message ?? `${opts.input ? `${opts.input}: ` : ''}${opts.rule}${opts.hint ? ` (${opts.hint})` : ''}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(
+      message ?? `${opts.input ? `${opts.input}: ` : ''}${opts.rule}${opts.hint ? ` (${opts.hint})` : ''}`,
+      opts.cause === undefined ? undefined : { cause: opts.cause },
+    );
     this.name = 'OsdError';
     this.kind = kind;
     this.input = opts.input;

@@ -133,7 +133,14 @@ export class Engine {
         if (v.name.trim().startsWith('_')) this.env.setBuiltIn(v.name, v.value);
         else this.env.set(v.name, v.value, { secret: v.secret });
       }
-      this.state = { format: 'openosd.journal/v1', fingerprint: this.program.fingerprint, pointer: 0, status: 'running', environment: this.env.persist(), sequence: 0 };
+      this.state = {
+        format: 'openosd.journal/v1',
+        fingerprint: this.program.fingerprint,
+        pointer: 0,
+        status: 'running',
+        environment: this.env.persist(),
+        sequence: 0,
+      };
       this.log(`Start executing the task sequence: ${ins.length} instructions, in ${this.options.host.environment === 'WinPE' ? 'Windows PE' : 'the full OS'}`);
       await this.save();
       pointer = 0;
@@ -152,7 +159,9 @@ export class Engine {
       pointer = loaded.pointer;
       if (loaded.restart) {
         const r = loaded.restart;
-        this.log(`The task sequence resumed after the restart requested by (${ins[r.from]?.item.name ?? '?'}), in ${this.options.host.environment === 'WinPE' ? 'Windows PE' : 'the full OS'}`);
+        this.log(
+          `The task sequence resumed after the restart requested by (${ins[r.from]?.item.name ?? '?'}), in ${this.options.host.environment === 'WinPE' ? 'Windows PE' : 'the full OS'}`,
+        );
         if (r.rerun) {
           pointer = r.from;
           resumed = { pointer: r.from, stepState: r.stepState };
@@ -167,7 +176,7 @@ export class Engine {
         const used = loaded.retries?.[at] ?? 0;
         // Steps that are safe to repeat by nature (their definition says so: they only set variables
         // or ask for a restart) run again; others only with "retry this step" (§7, [I], docs/decisions.md).
-        const allowed = stepTypeOf(step.type)?.rerunAfterUnexpectedRestart ? Math.max(step.retryCount ?? 0, 5) : step.retryCount ?? 0;
+        const allowed = stepTypeOf(step.type)?.rerunAfterUnexpectedRestart ? Math.max(step.retryCount ?? 0, 5) : (step.retryCount ?? 0);
         this.state.inProgress = undefined;
         if (used < allowed) {
           this.state.retries = { ...loaded.retries, [at]: used + 1 };
@@ -175,7 +184,10 @@ export class Engine {
           pointer = at;
         } else {
           this.log(`The computer restarted unexpectedly while (${step.name}) was running, and the step does not retry after a restart`, 'error');
-          const outcome = await this.afterStep(instruction, { exitCode: ENGINE_ERRORS.unexpectedRestart.code, message: 'the computer restarted unexpectedly during the step' });
+          const outcome = await this.afterStep(instruction, {
+            exitCode: ENGINE_ERRORS.unexpectedRestart.code,
+            message: 'the computer restarted unexpectedly during the step',
+          });
           if (outcome.kind !== 'next') return outcome.result;
           pointer = outcome.pointer;
         }
@@ -185,8 +197,11 @@ export class Engine {
     while (pointer < ins.length) {
       const instruction = ins[pointer];
       const item = instruction.item;
-      const type = instruction.kind === 'step' ? (item as Step).type ?? '' : '';
-      this.log(`Start executing an instruction. Instruction name: '${item.name}'. Pointer: ${pointer}. Type: '${type}'. Disabled: ${isDisabled(item) ? 1 : 0}`, 'verbose');
+      const type = instruction.kind === 'step' ? ((item as Step).type ?? '') : '';
+      this.log(
+        `Start executing an instruction. Instruction name: '${item.name}'. Pointer: ${pointer}. Type: '${type}'. Disabled: ${isDisabled(item) ? 1 : 0}`,
+        'verbose',
+      );
       const isResumedStep = resumed?.pointer === pointer;
       if (!isResumedStep) {
         if (isDisabled(item)) {
@@ -252,7 +267,10 @@ export class Engine {
     const here = this.options.host.environment;
     if ((runIn === 'WinPE' && here !== 'WinPE') || (runIn === 'FullOS' && here !== 'FullOS')) {
       const where = here === 'WinPE' ? 'Windows PE' : 'the full OS';
-      return { exitCode: ENGINE_ERRORS.wrongEnvironment.code, message: `the step can run only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full OS'}, and the computer is in ${where}` };
+      return {
+        exitCode: ENGINE_ERRORS.wrongEnvironment.code,
+        message: `the step can run only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full OS'}, and the computer is in ${where}`,
+      };
     }
     const commandLine = this.expand(step.action ?? '', local);
     if (!(this.env.get('OSDDoNotLogCommand') ?? '').match(/^true$/i)) {
@@ -300,10 +318,7 @@ export class Engine {
   }
 
   /** Records the step's result, then continues, restarts, or propagates a failure (§3). */
-  private async afterStep(
-    instruction: Instruction,
-    result: StepResult,
-  ): Promise<{ kind: 'next'; pointer: number } | { kind: 'done'; result: RunOutcome }> {
+  private async afterStep(instruction: Instruction, result: StepResult): Promise<{ kind: 'next'; pointer: number } | { kind: 'done'; result: RunOutcome }> {
     const step = instruction.item as Step;
     const code = result.exitCode >>> 0;
     const ok = successCodesOf(step).some((c) => c >>> 0 === code);
@@ -319,8 +334,16 @@ export class Engine {
       else this.log(`Successfully completed the action (${step.name}) with the exit win32 code ${unsigned(code)}`);
       this.status({ outcome: 'succeeded', exitCode: code, ...predicted }, instruction);
     } else {
-      if (result.predicted) this.log(`The action (${step.name}) was not run: it was predicted to fail.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: prediction${assumed})`, 'error');
-      else this.log(`Failed to run the action: ${step.name}.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: Windows)`, 'error');
+      if (result.predicted)
+        this.log(
+          `The action (${step.name}) was not run: it was predicted to fail.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: prediction${assumed})`,
+          'error',
+        );
+      else
+        this.log(
+          `Failed to run the action: ${step.name}.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: Windows)`,
+          'error',
+        );
       this.status({ outcome: 'failed', exitCode: code, message: result.message, ...predicted }, instruction);
     }
 
@@ -374,7 +397,8 @@ export class Engine {
     this.state.pointer = this.program.instructions.length;
     this.state.result = { exitCode, failedInstruction: failed?.index };
     if (succeeded) this.log('Task sequence execution succeeded. Execution engine result code: Success (0)');
-    else this.log(`Task sequence execution failed with error code ${hex(exitCode)} at (${failed?.item.name}). Execution engine result code: Failure (1)`, 'error');
+    else
+      this.log(`Task sequence execution failed with error code ${hex(exitCode)} at (${failed?.item.name}). Execution engine result code: Failure (1)`, 'error');
     this.status({ outcome: succeeded ? 'sequence-succeeded' : 'sequence-failed', exitCode, path: failed?.path, name: failed?.item.name });
     await this.save();
     return { kind: 'finished', succeeded, exitCode, failedInstruction: failed };

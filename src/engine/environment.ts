@@ -116,11 +116,7 @@ export class Environment {
  * step's defaults), then `fallback` (the process environment: %comspec%, %systemdrive%). Unknown
  * references and a lone `%` are left as written; `%%` stays `%%`.
  */
-export function expandVariables(
-  text: string,
-  lookup: (name: string) => string | undefined,
-  fallback?: (name: string) => string | undefined,
-): string {
+export function expandVariables(text: string, lookup: (name: string) => string | undefined, fallback?: (name: string) => string | undefined): string {
   if (text.indexOf('%') === -1) return text;
   return text.replace(/%([A-Za-z0-9_-]{1,256})%/g, (whole, name: string) => {
     const v = lookup(name) ?? fallback?.(name);

@@ -6,8 +6,21 @@
  */
 
 export type CimScalar =
-  | 'string' | 'char16' | 'boolean' | 'datetime' | 'reference'
-  | 'uint8' | 'sint8' | 'uint16' | 'sint16' | 'uint32' | 'sint32' | 'uint64' | 'sint64' | 'real32' | 'real64';
+  | 'string'
+  | 'char16'
+  | 'boolean'
+  | 'datetime'
+  | 'reference'
+  | 'uint8'
+  | 'sint8'
+  | 'uint16'
+  | 'sint16'
+  | 'uint32'
+  | 'sint32'
+  | 'uint64'
+  | 'sint64'
+  | 'real32'
+  | 'real64';
 
 export interface CimPropertyDecl {
   type: CimScalar;

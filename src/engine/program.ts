@@ -45,6 +45,6 @@ export function compileProgram(ts: TaskSequence): Program {
   };
   visit(ts.items, -1, 0, '');
   const hash = createHash('sha256');
-  for (const i of instructions) hash.update(`${i.kind}\u0000${i.path}\u0000${i.kind === 'step' ? (i.item as Step).type ?? '' : ''}\n`);
+  for (const i of instructions) hash.update(`${i.kind}\u0000${i.path}\u0000${i.kind === 'step' ? ((i.item as Step).type ?? '') : ''}\n`);
   return { instructions, fingerprint: hash.digest('hex').slice(0, 32) };
 }

@@ -38,7 +38,12 @@ export function diskSize(text: string): number {
 export async function createLab(root: string, name: string, options: CreateLabOptions): Promise<LabMachine> {
   if (!NAME.test(name)) throw new InputError({ input: name, rule: 'a lab machine name is 1–63 letters, digits, dots, dashes or underscores' });
   const dir = join(root, name);
-  if (existsSync(dir)) throw new InputError({ input: dir, rule: 'a lab machine of that name exists already', hint: `pick another name, or remove it with \`osd lab delete ${name}\`` });
+  if (existsSync(dir))
+    throw new InputError({
+      input: dir,
+      rule: 'a lab machine of that name exists already',
+      hint: `pick another name, or remove it with \`osd lab delete ${name}\``,
+    });
   const profileText = readInputText(options.profilePath, 'machine profile');
   const profile = parseMachineProfile(profileText, options.profilePath);
   const sizes = options.disks.length ? options.disks.map(diskSize) : profile.disks.map((d) => d.size);
@@ -50,7 +55,10 @@ export async function createLab(root: string, name: string, options: CreateLabOp
     preinstalled = { wim: m[1], index: Number(m[2]) };
     const images = await readWimImages(preinstalled.wim);
     if (!images.some((i) => i.index === preinstalled!.index)) {
-      throw new InputError({ input: `--preinstalled-os ${options.preinstalledOs}`, rule: `image ${preinstalled.index} does not exist (${images.map((i) => `${i.index} - ${i.name}`).join(', ')})` });
+      throw new InputError({
+        input: `--preinstalled-os ${options.preinstalledOs}`,
+        rule: `image ${preinstalled.index} does not exist (${images.map((i) => `${i.index} - ${i.name}`).join(', ')})`,
+      });
     }
   }
 
@@ -65,7 +73,13 @@ export async function createLab(root: string, name: string, options: CreateLabOp
     }
     // The profile as the lab made it: its disks are the lab's; a bare machine has no OS.
     const raw = JSON.parse(profileText) as Record<string, unknown> & { disks: Array<Record<string, unknown>> };
-    raw.disks = disks.map((d, i) => ({ ...((raw.disks as typeof raw.disks | undefined)?.[i] ?? {}), index: d.index, size: d.sizeBytes, partitionStyle: 'raw', partitions: [] }));
+    raw.disks = disks.map((d, i) => ({
+      ...((raw.disks as typeof raw.disks | undefined)?.[i] ?? {}),
+      index: d.index,
+      size: d.sizeBytes,
+      partitionStyle: 'raw',
+      partitions: [],
+    }));
     const currentOs = raw.currentOs;
     raw.currentOs = null;
     const writeProfile = (): void => writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(raw, null, 2)}\n`);
@@ -98,7 +112,13 @@ export async function createLab(root: string, name: string, options: CreateLabOp
 }
 
 /** The usual layout for the firmware (as the wizard's partition steps make it), then the image on C: — through the Computer port, as the steps do it. */
-async function installOs(lab: LabMachine, uefi: boolean, os: { wim: string; index: number }, users: string[], log?: (line: string) => void): Promise<PartitionTable> {
+async function installOs(
+  lab: LabMachine,
+  uefi: boolean,
+  os: { wim: string; index: number },
+  users: string[],
+  log?: (line: string) => void,
+): Promise<PartitionTable> {
   const requests: PartitionRequest[] = uefi
     ? [
         { kind: 'efi', sizeBytes: 100 * MIB, fileSystem: 'FAT32', name: 'EFI system partition' },

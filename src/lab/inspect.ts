@@ -65,9 +65,13 @@ export function formatInspection(r: Awaited<ReturnType<typeof inspectLab>>): str
   for (const d of r.disks) {
     lines.push(`disk ${d.index} (${d.file}, ${mib(d.sizeBytes)}): ${d.style ? d.style.toUpperCase() : 'blank (no partition table)'}`);
     for (const p of d.partitions) {
-      lines.push(`  ${p.number}. ${p.kind.padEnd(8)} ${mib(p.sizeBytes).padStart(10)}  ${p.letter ?? '  '}  ${p.fileSystem ?? (p.error ? `unreadable: ${p.error}` : '-')}${p.name ? `  "${p.name}"` : ''}${p.bootable ? '  active' : ''}`);
+      lines.push(
+        `  ${p.number}. ${p.kind.padEnd(8)} ${mib(p.sizeBytes).padStart(10)}  ${p.letter ?? '  '}  ${p.fileSystem ?? (p.error ? `unreadable: ${p.error}` : '-')}${p.name ? `  "${p.name}"` : ''}${p.bootable ? '  active' : ''}`,
+      );
       if (p.files?.length) lines.push(`       ${p.files.slice(0, 12).join('  ')}${p.files.length > 12 ? '  …' : ''}`);
-      const present = Object.entries(p.keyFiles ?? {}).filter(([, v]) => v).map(([k]) => k);
+      const present = Object.entries(p.keyFiles ?? {})
+        .filter(([, v]) => v)
+        .map(([k]) => k);
       if (present.length) lines.push(`       has: ${present.join(', ')}`);
     }
   }

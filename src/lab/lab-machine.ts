@@ -86,7 +86,12 @@ export class LabMachine implements Computer {
 
   static load(dir: string): LabMachine {
     const file = join(dir, 'lab.json');
-    if (!existsSync(file)) throw new InputError({ input: dir, rule: 'is not a lab machine (no lab.json)', hint: 'create it with `osd lab create NAME --profile PROFILE.json --disk SIZE`' });
+    if (!existsSync(file))
+      throw new InputError({
+        input: dir,
+        rule: 'is not a lab machine (no lab.json)',
+        hint: 'create it with `osd lab create NAME --profile PROFILE.json --disk SIZE`',
+      });
     let state: LabState;
     try {
       state = JSON.parse(readFileSync(file, 'utf8')) as LabState;
@@ -128,7 +133,11 @@ export class LabMachine implements Computer {
   /** The disk-image file of disk `index` (for the lab's tools and tests); ComputerError 0x80070490 when there is no such disk. */
   diskPath(index: number): string {
     const d = this.state.disks.find((x) => x.index === index);
-    if (!d) throw new ComputerError(`disk ${index} does not exist on ${this.state.name} (disks: ${this.state.disks.map((x) => x.index).join(', ') || 'none'})`, WIN32.notFound);
+    if (!d)
+      throw new ComputerError(
+        `disk ${index} does not exist on ${this.state.name} (disks: ${this.state.disks.map((x) => x.index).join(', ') || 'none'})`,
+        WIN32.notFound,
+      );
     return join(this.dir, d.file);
   }
 
@@ -238,7 +247,15 @@ export class LabMachine implements Computer {
 }
 
 function volumeInfo(disk: number, p: PartitionInfo, fileSystem: VolumeInfo['fileSystem']): VolumeInfo {
-  return { disk, partition: p.number, kind: p.kind, sizeBytes: p.sizeBytes, ...(p.name !== undefined ? { name: p.name } : {}), bootable: p.bootable, ...(fileSystem ? { fileSystem } : {}) };
+  return {
+    disk,
+    partition: p.number,
+    kind: p.kind,
+    sizeBytes: p.sizeBytes,
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    bootable: p.bootable,
+    ...(fileSystem ? { fileSystem } : {}),
+  };
 }
 
 function writeState(dir: string, state: LabState): void {

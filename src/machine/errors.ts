@@ -48,7 +48,12 @@ export const WIN32 = {
  * (`not-found`), with its Win32 code.
  */
 export class MachineError extends OsdError {
-  constructor(kind: Extract<ErrorKind, 'fault' | 'bad-input' | 'not-found'>, code: number, message: string, options: { input?: string; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: Extract<ErrorKind, 'fault' | 'bad-input' | 'not-found'>,
+    code: number,
+    message: string,
+    options: { input?: string; hint?: string; cause?: unknown } = {},
+  ) {
     super(kind, { input: options.input, rule: message, hint: options.hint, exitCode: code, cause: options.cause }, message);
     this.name = 'MachineError';
   }

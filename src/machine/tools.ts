@@ -139,7 +139,13 @@ export function runTool(tool: string, args: readonly string[], options: RunOptio
       if (signal || code === null || !ok.includes(code)) {
         const said = (err.trim() || stdout.trim()).split('\n').slice(-5).join('\n');
         reject(
-          new ToolError(tool, args, code, said, `${tool} ${args.join(' ')} ${signal ? `was stopped (${signal})` : `exited with code ${code}`}${said ? `: ${said}` : ''}`),
+          new ToolError(
+            tool,
+            args,
+            code,
+            said,
+            `${tool} ${args.join(' ')} ${signal ? `was stopped (${signal})` : `exited with code ${code}`}${said ? `: ${said}` : ''}`,
+          ),
         );
         return;
       }

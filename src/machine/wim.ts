@@ -93,7 +93,12 @@ async function requireWimFile(wimPath: string): Promise<void> {
 function wimlibSays(e: ToolError): string {
   return e.output
     .split('\n')
-    .map((l) => l.trim().replace(/^\[ERROR\]\s*/, '').replace(/\.$/, ''))
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^\[ERROR\]\s*/, '')
+        .replace(/\.$/, ''),
+    )
     .filter((l) => l && !/^ERROR: Exiting with error code/.test(l))
     .join('; ');
 }
@@ -102,18 +107,20 @@ function toWimError(e: unknown, wimPath: string, fallback: WimErrorCode, doing: 
   if (!(e instanceof ToolError) || e.toolExitCode === null) return e;
   const said = wimlibSays(e);
   const code: WimErrorCode =
-    e.toolExitCode === NO_SUCH_IMAGE_EXIT_CODE
-      ? 'no-such-image'
-      : CORRUPT_EXIT_CODES.has(e.toolExitCode) || CORRUPT_MESSAGE.test(said)
-        ? 'corrupt'
-        : fallback;
+    e.toolExitCode === NO_SUCH_IMAGE_EXIT_CODE ? 'no-such-image' : CORRUPT_EXIT_CODES.has(e.toolExitCode) || CORRUPT_MESSAGE.test(said) ? 'corrupt' : fallback;
   const hint =
     code === 'corrupt'
       ? ' The file is damaged or not a WIM: copy it again from the source (wimlib-imagex verify checks it).'
       : e.toolExitCode === NTFS_3G_EXIT_CODE && /File exists/.test(said)
         ? ' wimlib cannot apply over folders that already exist on an NTFS volume (toolchain.md §3.3): format the volume first.'
         : '';
-  return new WimError(code, wimPath, `${doing} ${wimPath} failed (wimlib-imagex exit code ${e.toolExitCode}): ${said}.${hint}`, e.toolExitCode, code === 'apply-failed' ? codeOfToolOutput(said) : undefined);
+  return new WimError(
+    code,
+    wimPath,
+    `${doing} ${wimPath} failed (wimlib-imagex exit code ${e.toolExitCode}): ${said}.${hint}`,
+    e.toolExitCode,
+    code === 'apply-failed' ? codeOfToolOutput(said) : undefined,
+  );
 }
 
 function text(v: unknown): string | undefined {
@@ -182,8 +189,7 @@ function fileTime(v: unknown): string | undefined {
 
 /** Parses `wimlib-imagex info --xml` output (UTF-16LE with a BOM, toolchain.md §3.1). */
 export function parseWimXml(bytes: Buffer): WimImageInfo[] {
-  const xml =
-    bytes[0] === 0xff && bytes[1] === 0xfe ? new TextDecoder('utf-16le').decode(bytes.subarray(2)) : bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const xml = bytes[0] === 0xff && bytes[1] === 0xfe ? new TextDecoder('utf-16le').decode(bytes.subarray(2)) : bytes.toString('utf8').replace(/^\uFEFF/, '');
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '',
@@ -254,7 +260,11 @@ export async function applyWimImage(wimPath: string, index: number, target: WimA
   } else {
     const oem = await readBytes(target.path, 3, 8).catch(() => undefined);
     if (oem?.toString('latin1') !== 'NTFS    ') {
-      throw new WimError('apply-failed', wimPath, `cannot apply ${wimPath} to ${target.path}: it is not an NTFS image (format the partition with NtfsVolume.format first)`);
+      throw new WimError(
+        'apply-failed',
+        wimPath,
+        `cannot apply ${wimPath} to ${target.path}: it is not an NTFS image (format the partition with NtfsVolume.format first)`,
+      );
     }
   }
   try {

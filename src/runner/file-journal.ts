@@ -33,7 +33,11 @@ export class FileJournal implements JournalStore {
       if (state.format !== 'openosd.journal/v1') throw new Error(`unknown format ${String(state.format)}`);
       return state;
     } catch (e) {
-      throw new InputError({ input: this.path, rule: `the task sequence journal is not readable: ${(e as Error).message}`, hint: 'remove the state folder to start the task sequence afresh' });
+      throw new InputError({
+        input: this.path,
+        rule: `the task sequence journal is not readable: ${(e as Error).message}`,
+        hint: 'remove the state folder to start the task sequence afresh',
+      });
     }
   }
 

@@ -6,7 +6,8 @@
  */
 import type { StepVariable } from './model/task-sequence.js';
 
-const PACKAGE_PROPERTIES = /^(ImagePackageID|InstallPackageID|ConfigFilePackage|DriverPackageID|ClientPackageID|ClientPreProductionPackageID|UsmtPackageID|UsmtRestorePackageID|PackageID|TsPackageID)$/i;
+const PACKAGE_PROPERTIES =
+  /^(ImagePackageID|InstallPackageID|ConfigFilePackage|DriverPackageID|ClientPackageID|ClientPreProductionPackageID|UsmtPackageID|UsmtRestorePackageID|PackageID|TsPackageID)$/i;
 const PACKAGE_VARIABLES = /^(_?SMSClient(PreProduction)?PackageID|OSDSubTasksequencePackageID|OSDPackage\d+PackageId)$/i;
 
 export function namesPackage(variable: Pick<StepVariable, 'name' | 'property'>): boolean {

@@ -131,7 +131,7 @@ export function conditionDepthError(input: string, where: string, location?: { l
     input,
     location,
     rule: `a condition nests operators (and/or/not) more than ${MAX_CONDITION_DEPTH} deep${where ? ` (on ${where})` : ''}: at most ${MAX_CONDITION_DEPTH} are allowed`,
-    hint: 'simplify the condition: the editor\'s if-statements rarely nest more than a few deep',
+    hint: "simplify the condition: the editor's if-statements rarely nest more than a few deep",
   });
 }
 

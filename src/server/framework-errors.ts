@@ -16,10 +16,18 @@ function frameworkError(error: FastifyError, request: FastifyRequest): SiteError
   const path = request.raw.url?.split('?')[0] ?? '';
   const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return new SiteError('uri-too-long', { input: 'URL path', rule: `a path segment is longer than ${MAX_PARAM_LENGTH} characters`, hint: 'check the id in the URL' });
+    return new SiteError('uri-too-long', {
+      input: 'URL path',
+      rule: `a path segment is longer than ${MAX_PARAM_LENGTH} characters`,
+      hint: 'check the id in the URL',
+    });
   }
   if (error.code === 'FST_ERR_BAD_URL') {
-    return new SiteError('bad-input', { input: 'URL path', rule: `"${shown}" is not valid percent-encoded UTF-8`, hint: 'encode each path segment with encodeURIComponent' });
+    return new SiteError('bad-input', {
+      input: 'URL path',
+      rule: `"${shown}" is not valid percent-encoded UTF-8`,
+      hint: 'encode each path segment with encodeURIComponent',
+    });
   }
   return new SiteError('bad-input', { input: 'request', rule: error.message });
 }
@@ -28,7 +36,9 @@ function frameworkError(error: FastifyError, request: FastifyRequest): SiteError
 function writeRaw(socket: Socket, status: number, reason: string, body: Record<string, unknown>): void {
   const text = JSON.stringify(body);
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   }
 }
 
@@ -38,10 +48,19 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
   let e: SiteError;
   let reason: string;
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    e = new SiteError('headers-too-large', { input: 'request headers', rule: 'the request line and headers are larger than the server reads (16 KiB)', hint: 'shorten the URL; send long values in a JSON body' });
+    e = new SiteError('headers-too-large', {
+      input: 'request headers',
+      rule: 'the request line and headers are larger than the server reads (16 KiB)',
+      hint: 'shorten the URL; send long values in a JSON body',
+    });
     reason = 'Request Header Fields Too Large';
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    e = new SiteError('bad-input', { input: 'request', rule: 'the request did not arrive in time', hint: 'send the whole request without pausing', status: 408 });
+    e = new SiteError('bad-input', {
+      input: 'request',
+      rule: 'the request did not arrive in time',
+      hint: 'send the whole request without pausing',
+      status: 408,
+    });
     reason = 'Request Timeout';
   } else {
     e = new SiteError('bad-input', { input: 'request', rule: `not a valid HTTP request (${err.code ?? 'parse error'})`, hint: 'send HTTP/1.1' });

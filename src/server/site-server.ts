@@ -118,7 +118,8 @@ async function startLocalDp(site: Site, port: number, name: string): Promise<Run
   }
   const dp = await startDistributionPoint({ root, pushToken, port });
   const { rows } = await site.db.query<{ url: string }>('SELECT url FROM distribution_points WHERE name = $1', [name]);
-  if (!rows[0]) await addDistributionPoint(site, SYSTEM_ACTOR, { name, url: dp.url, pushToken, description: 'distribution point on the site server', verify: false });
+  if (!rows[0])
+    await addDistributionPoint(site, SYSTEM_ACTOR, { name, url: dp.url, pushToken, description: 'distribution point on the site server', verify: false });
   else await updateDistributionPoint(site, SYSTEM_ACTOR, name, { url: dp.url, pushToken });
   return { ...dp, name };
 }

@@ -44,10 +44,28 @@ export async function listAudit(
   if (filter.objectId) where.push(`object_id = $${params.push(filter.objectId)}`);
   if (filter.before) where.push(`id < $${params.push(filter.before)}`);
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-  const { rows } = await db.query<{ id: number; at: Date; actor: string; role: string; action: string; object_type: string; object_id: string; details: Record<string, unknown> }>(
+  const { rows } = await db.query<{
+    id: number;
+    at: Date;
+    actor: string;
+    role: string;
+    action: string;
+    object_type: string;
+    object_id: string;
+    details: Record<string, unknown>;
+  }>(
     `SELECT id, at, actor, role, action, object_type, object_id, details FROM audit_log
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,
     params,
   );
-  return rows.map((r) => ({ id: r.id, at: r.at.toISOString(), actor: r.actor, role: r.role, action: r.action, objectType: r.object_type, objectId: r.object_id, details: r.details }));
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at.toISOString(),
+    actor: r.actor,
+    role: r.role,
+    action: r.action,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    details: r.details,
+  }));
 }

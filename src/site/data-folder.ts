@@ -25,9 +25,13 @@ export interface DataFolderCheck {
 export async function secureDataFolder(dataDir: string, extraFiles: readonly string[] = []): Promise<DataFolderCheck> {
   const uid = process.getuid?.();
   const top = await lstat(dataDir);
-  if (!top.isDirectory()) throw badInput(START_UP_INPUT.dataFolder, `${dataDir} is not a folder`, 'give the site\'s data folder');
+  if (!top.isDirectory()) throw badInput(START_UP_INPUT.dataFolder, `${dataDir} is not a folder`, "give the site's data folder");
   if (uid !== undefined && top.uid !== uid) {
-    throw badInput(START_UP_INPUT.dataFolder, `${dataDir} belongs to user id ${top.uid}, and this server runs as user id ${uid}`, 'run the server as the folder\'s owner, or give it a folder of its own');
+    throw badInput(
+      START_UP_INPUT.dataFolder,
+      `${dataDir} belongs to user id ${top.uid}, and this server runs as user id ${uid}`,
+      "run the server as the folder's owner, or give it a folder of its own",
+    );
   }
   const result: DataFolderCheck = { fixed: 0, checked: 0, warnings: [] };
   const fixedPaths: string[] = [];
@@ -37,7 +41,11 @@ export async function secureDataFolder(dataDir: string, extraFiles: readonly str
     try {
       await chmod(path, mode & 0o7700);
     } catch (e) {
-      throw badInput(START_UP_INPUT.dataFolder, `${path} can be read or written by other users, and its permissions cannot be changed (${(e as NodeJS.ErrnoException).code})`, `make it owner-only: chmod -R go-rwx ${dataDir}`);
+      throw badInput(
+        START_UP_INPUT.dataFolder,
+        `${path} can be read or written by other users, and its permissions cannot be changed (${(e as NodeJS.ErrnoException).code})`,
+        `make it owner-only: chmod -R go-rwx ${dataDir}`,
+      );
     }
     result.fixed++;
     if (fixedPaths.length < 3) fixedPaths.push(path);

@@ -40,7 +40,9 @@ export function inputProblems(e: z.ZodError, where: string, schema?: z.ZodType, 
     const known = schema ? knownKeysAt(schema, issue.path, value) : undefined;
     for (const key of issue.keys) {
       const near = known ? didYouMean(key, known) : undefined;
-      const listed = known?.length ? `the keys here are ${known.slice(0, MAX_KEYS_LISTED).join(', ')}${known.length > MAX_KEYS_LISTED ? ', …' : ''}` : undefined;
+      const listed = known?.length
+        ? `the keys here are ${known.slice(0, MAX_KEYS_LISTED).join(', ')}${known.length > MAX_KEYS_LISTED ? ', …' : ''}`
+        : undefined;
       out.push({ input: field(where, [...issue.path, key]), rule: `unknown key "${key}"`, hint: near ?? listed });
     }
   }
@@ -62,7 +64,9 @@ export function inputProblemsError(e: z.ZodError, where: string, options: { sche
     rule: first.rule,
     hint: [first.hint, more].filter(Boolean).join('; ') || undefined,
     details: {
-      ...(problems.length > MAX_LISTED_INPUT_PROBLEMS ? { problems: problems.slice(0, MAX_LISTED_INPUT_PROBLEMS), problemCount: problems.length } : { problems }),
+      ...(problems.length > MAX_LISTED_INPUT_PROBLEMS
+        ? { problems: problems.slice(0, MAX_LISTED_INPUT_PROBLEMS), problemCount: problems.length }
+        : { problems }),
       ...nextSteps('read-reference'),
     },
   });

@@ -79,5 +79,7 @@ export function nextSteps(...steps: Array<NextStepName | NextStep>): { next: Nex
 export function nextStepsOf(e: unknown): NextStep[] {
   const raw = e instanceof OsdError ? e.details?.next : typeof e === 'object' && e !== null ? (e as { next?: unknown }).next : undefined;
   if (!Array.isArray(raw)) return [];
-  return raw.filter((s): s is NextStep => typeof s === 'object' && s !== null && typeof (s as NextStep).step === 'string' && (s as NextStep).step in NEXT_STEPS);
+  return raw.filter(
+    (s): s is NextStep => typeof s === 'object' && s !== null && typeof (s as NextStep).step === 'string' && (s as NextStep).step in NEXT_STEPS,
+  );
 }

@@ -63,8 +63,10 @@ async function seedBuiltInPackage(tx: Queryable, siteCode: string, name: string,
   const { rows } = await tx.query(`SELECT 1 FROM packages WHERE built_in AND properties->>'builtIn' = $1`, [role]);
   if (rows.length) return;
   const id = await nextSiteId(tx, siteCode, 'package');
-  await tx.query(
-    `INSERT INTO packages (package_id, package_type, name, description, built_in, properties) VALUES ($1, 0, $2, $3, true, $4)`,
-    [id, name, description, JSON.stringify({ builtIn: role })],
-  );
+  await tx.query(`INSERT INTO packages (package_id, package_type, name, description, built_in, properties) VALUES ($1, 0, $2, $3, true, $4)`, [
+    id,
+    name,
+    description,
+    JSON.stringify({ builtIn: role }),
+  ]);
 }

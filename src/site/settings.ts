@@ -35,7 +35,11 @@ export async function getDeploymentVerification(db: Queryable): Promise<Deployme
 
 export function checkDeploymentVerification(v: DeploymentVerification): DeploymentVerification {
   if (v.maximumSize !== 0 && v.maximumSize <= v.defaultSize) {
-    throw badInput('maximumSize', `the maximum size (${v.maximumSize}) must be greater than the default size (${v.defaultSize})`, 'or set it to 0 to ignore it');
+    throw badInput(
+      'maximumSize',
+      `the maximum size (${v.maximumSize}) must be greater than the default size (${v.defaultSize})`,
+      'or set it to 0 to ignore it',
+    );
   }
   return v;
 }

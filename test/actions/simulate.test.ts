@@ -39,7 +39,7 @@ async function run(profile: MachineProfile, imageIndex = 2, withContent = true) 
 }
 const effects = (r: Awaited<ReturnType<typeof run>>, name: string) => r.instructions.find((i) => i.name === name)?.effects ?? [];
 
-describe('the handlers\' simulate answers', () => {
+describe("the handlers' simulate answers", () => {
   it('previews the drivers the laptop would get: best match per device, and why others are not used', async () => {
     const r = await run(loadMachineProfile(join(MACHINES, 'uefi-x64-laptop-bare-metal.json')));
     expect(r.result).toBe('success');

@@ -48,13 +48,28 @@ describe('the CLI words of the site next steps', () => {
 
   it('fill in the ids and follow the site hint', () => {
     expect(stepInCliWords({ step: 'set-package-content', ids: { packageId: 'PS100005' } })).toBe('osd package set-content PS100005 <path>');
-    expect(cliHint('list the drivers in the catalog to find its id', [{ step: 'list-drivers' }])).toBe('list the drivers in the catalog to find its id: osd driver list');
+    expect(cliHint('list the drivers in the catalog to find its id', [{ step: 'list-drivers' }])).toBe(
+      'list the drivers in the catalog to find its id: osd driver list',
+    );
     expect(cliHint('delete the application instead', [{ step: 'delete-application', ids: { ciId: '3' } }])).toBe('delete the application instead');
   });
 
   it('an answer of the server: input, rule, the site hint with the command; every problem when there are several', () => {
-    const one = new ApiError(400, { error: 'bad-input', input: 'packageIds[0]', rule: 'the package PS100003 has no content yet', hint: "set the package's content first", next: [{ step: 'set-package-content', ids: { packageId: 'PS100003' } }], see: 'PUT /api/v1/packages/PS100003/content' }, 'POST /distributions');
-    expect(one.message).toBe("packageIds[0]: the package PS100003 has no content yet\n  hint: set the package's content first: osd package set-content PS100003 <path>");
+    const one = new ApiError(
+      400,
+      {
+        error: 'bad-input',
+        input: 'packageIds[0]',
+        rule: 'the package PS100003 has no content yet',
+        hint: "set the package's content first",
+        next: [{ step: 'set-package-content', ids: { packageId: 'PS100003' } }],
+        see: 'PUT /api/v1/packages/PS100003/content',
+      },
+      'POST /distributions',
+    );
+    expect(one.message).toBe(
+      "packageIds[0]: the package PS100003 has no content yet\n  hint: set the package's content first: osd package set-content PS100003 <path>",
+    );
     expect(one.kind).toBe('bad-input');
     const many = new ApiError(
       400,
@@ -70,16 +85,43 @@ describe('the CLI words of the site next steps', () => {
       },
       'POST /collections',
     );
-    expect(many.message).toBe('2 problems:\n  body.nmae: unknown key "nmae" (did you mean "name"?)\n  body.comment: Invalid input: expected string, received number');
+    expect(many.message).toBe(
+      '2 problems:\n  body.nmae: unknown key "nmae" (did you mean "name"?)\n  body.comment: Invalid input: expected string, received number',
+    );
     const csv = new ApiError(
       400,
-      { input: 'body.csv row 2 column "MAC"', rule: '2 problems in 2 rows; nothing was imported', hint: 'fix every problem listed and import again', problems: [{ row: 2, input: 'body.csv row 2 column "MAC"', rule: 'not a MAC address' }, { row: 3, input: 'body.csv row 3 column "Name"', rule: 'empty' }] },
+      {
+        input: 'body.csv row 2 column "MAC"',
+        rule: '2 problems in 2 rows; nothing was imported',
+        hint: 'fix every problem listed and import again',
+        problems: [
+          { row: 2, input: 'body.csv row 2 column "MAC"', rule: 'not a MAC address' },
+          { row: 3, input: 'body.csv row 3 column "Name"', rule: 'empty' },
+        ],
+      },
       'POST /devices/import-csv',
     );
-    expect(csv.message).toBe('2 problems in 2 rows; nothing was imported:\n  body.csv row 2 column "MAC": not a MAC address\n  body.csv row 3 column "Name": empty');
-    const again = new ApiError(409, { input: 'body.csv row 2', rule: 'a device with this MAC exists', hint: 'import again, overwriting the existing records', next: [{ step: 'import-computers-overwriting' }] }, 'POST /devices/import-csv');
-    expect(again.message).toBe('body.csv row 2: a device with this MAC exists\n  hint: import again, overwriting the existing records: add --overwrite to the same osd device import');
-    const failed = new ApiError(500, { error: 'internal', message: 'internal error (request 7); the server log has the details', rule: 'unexpected failure' }, 'GET /site');
+    expect(csv.message).toBe(
+      '2 problems in 2 rows; nothing was imported:\n  body.csv row 2 column "MAC": not a MAC address\n  body.csv row 3 column "Name": empty',
+    );
+    const again = new ApiError(
+      409,
+      {
+        input: 'body.csv row 2',
+        rule: 'a device with this MAC exists',
+        hint: 'import again, overwriting the existing records',
+        next: [{ step: 'import-computers-overwriting' }],
+      },
+      'POST /devices/import-csv',
+    );
+    expect(again.message).toBe(
+      'body.csv row 2: a device with this MAC exists\n  hint: import again, overwriting the existing records: add --overwrite to the same osd device import',
+    );
+    const failed = new ApiError(
+      500,
+      { error: 'internal', message: 'internal error (request 7); the server log has the details', rule: 'unexpected failure' },
+      'GET /site',
+    );
     expect(failed.message).toBe('GET /site: internal error (request 7); the server log has the details');
     expect(failed.kind).toBe('unavailable');
   });

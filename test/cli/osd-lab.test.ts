@@ -10,7 +10,12 @@ const BIN = join(ROOT, 'bin/osd.js');
 let dir: string;
 
 function osd(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 << 20, env: { ...process.env, OSD_LAB_DIR: join(dir, 'labs') } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    maxBuffer: 64 << 20,
+    env: { ...process.env, OSD_LAB_DIR: join(dir, 'labs') },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -26,7 +31,9 @@ describe('osd lab', () => {
     const c = osd('lab', 'content', content, '--json');
     expect(c.code, c.stderr).toBe(0);
     const ts = join(dir, 'ts.xml');
-    expect(osd('ts', 'new', 'install-image', '--answers', 'examples/wizard/minimal-workgroup.yaml', '--site', join(content, 'site.json'), '--out', ts).code).toBe(0);
+    expect(
+      osd('ts', 'new', 'install-image', '--answers', 'examples/wizard/minimal-workgroup.yaml', '--site', join(content, 'site.json'), '--out', ts).code,
+    ).toBe(0);
 
     const created = osd('lab', 'create', 'pc1', '--profile', 'examples/machines/uefi-x64-laptop-bare-metal.json', '--disk', '2G', '--json');
     expect(created.code, created.stderr).toBe(0);

@@ -27,7 +27,9 @@ describe('osd ts simulate', () => {
     const r = osd('ts', 'simulate', corpusPath('mdt8456-sccm-client-template.xml'), '--machine', LAPTOP, '-q');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/starts in Windows PE/);
-    expect(r.stdout).toMatch(/skipped .*Format and Partition Disk\n.*↳ condition is false: _SMSTSBootUEFI notEquals "true" is false \(_SMSTSBootUEFI is "true"\)/);
+    expect(r.stdout).toMatch(
+      /skipped .*Format and Partition Disk\n.*↳ condition is false: _SMSTSBootUEFI notEquals "true" is false \(_SMSTSBootUEFI is "true"\)/,
+    );
     expect(r.stdout).toMatch(/Result: SUCCESS/);
     // A dry run: said once, in the summary.
     expect(r.stdout.match(/Simulated: nothing was done/g)).toHaveLength(1);
@@ -35,7 +37,24 @@ describe('osd ts simulate', () => {
 
   it('--json has the documented shape; --fail makes it fail with exit 1; --log writes a CMTrace smsts.log', () => {
     const log = join(dir, 'smsts.log');
-    const r = osd('ts', 'simulate', corpusPath('cm-export-child-ts-bitlocker.xml'), '--machine', REFRESH, '--json', '--fail', 'Check TPM Status=1', '--fail', 'Set XTS AES 256 (Fixed Disks)=0x80070005', '--var', 'TPMEnabled=TRUE', '--secret-var', 'BitLockerPin=424242', '--log', log);
+    const r = osd(
+      'ts',
+      'simulate',
+      corpusPath('cm-export-child-ts-bitlocker.xml'),
+      '--machine',
+      REFRESH,
+      '--json',
+      '--fail',
+      'Check TPM Status=1',
+      '--fail',
+      'Set XTS AES 256 (Fixed Disks)=0x80070005',
+      '--var',
+      'TPMEnabled=TRUE',
+      '--secret-var',
+      'BitLockerPin=424242',
+      '--log',
+      log,
+    );
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['result', 'exitCode', 'instructions', 'reboots', 'variables']));
@@ -46,20 +65,40 @@ describe('osd ts simulate', () => {
     expect(check).toMatchObject({ outcome: 'failed', exitCode: 1, type: 'SMS_TaskSequence_RunCommandLineAction' });
     expect(j.variables.BitLockerPin).toBe('********');
     const entries = parseCmTrace(readFileSync(log, 'utf8'));
-    expect(entries.some((e) => /^Start executing an instruction\. Instruction name: 'Eject CD\/ISO'\. Pointer: 1\. Type: 'SMS_TaskSequence_RunCommandLineAction'\. Disabled: 0$/.test(e.message))).toBe(true);
+    expect(
+      entries.some((e) =>
+        /^Start executing an instruction\. Instruction name: 'Eject CD\/ISO'\. Pointer: 1\. Type: 'SMS_TaskSequence_RunCommandLineAction'\. Disabled: 0$/.test(
+          e.message,
+        ),
+      ),
+    ).toBe(true);
     expect(readFileSync(log, 'utf8')).not.toContain('424242');
   });
 
   it('bad input exits 2 with the step path and the construct', () => {
     const bad = join(dir, 'bad-condition.xml');
-    writeFileSync(bad, '<sequence version="3.10"><group name="Drivers" description=""><step type="SMS_TaskSequence_RunCommandLineAction" name="HP only" description=""><condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer LIKE ’%HP%’</variable></expression></condition><action>x</action></step></group></sequence>');
+    writeFileSync(
+      bad,
+      '<sequence version="3.10"><group name="Drivers" description=""><step type="SMS_TaskSequence_RunCommandLineAction" name="HP only" description=""><condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer LIKE ’%HP%’</variable></expression></condition><action>x</action></step></group></sequence>',
+    );
     const r = osd('ts', 'simulate', bad, '--machine', LAPTOP);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Drivers \/ HP only: WQL query: /);
     expect(r.stderr).toMatch(/smart quote|’/i);
 
     const profile = join(dir, 'bad-profile.json');
-    writeFileSync(profile, JSON.stringify({ schema: 'openosd.machine-profile/v1', name: 'x', make: 'Dell', model: 'M', architecture: 'x64', firmware: 'uefi', disks: [{ index: 0, size: '12 potatoes' }] }));
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        schema: 'openosd.machine-profile/v1',
+        name: 'x',
+        make: 'Dell',
+        model: 'M',
+        architecture: 'x64',
+        firmware: 'uefi',
+        disks: [{ index: 0, size: '12 potatoes' }],
+      }),
+    );
     const p = osd('ts', 'simulate', corpusPath('mdt8456-lti-oem-template.xml'), '--machine', profile);
     expect(p.code).toBe(2);
     expect(p.stderr).toMatch(/disks\[0\]\.size: "12 potatoes" is not a size/);
@@ -75,7 +114,10 @@ describe('osd ts run', () => {
     const state = join(dir, 'state');
     const out = join(dir, 'out.txt');
     const ts = join(dir, 'run.xml');
-    writeFileSync(ts, `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Write" description="" successCodeList="0"><action>smsswd.exe /run: echo %Greeting% &gt; ${out}</action></step><step type="SMS_TaskSequence_RunCommandLineAction" name="Exit 3" description="" successCodeList="0 3" continueOnError="false"><action>smsswd.exe /run: exit 3</action></step></sequence>`);
+    writeFileSync(
+      ts,
+      `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Write" description="" successCodeList="0"><action>smsswd.exe /run: echo %Greeting% &gt; ${out}</action></step><step type="SMS_TaskSequence_RunCommandLineAction" name="Exit 3" description="" successCodeList="0 3" continueOnError="false"><action>smsswd.exe /run: exit 3</action></step></sequence>`,
+    );
     const r = osd('ts', 'run', ts, '--state', state, '--machine', LAPTOP, '--var', 'Greeting=hello', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(out, 'utf8').trim()).toBe('hello');
@@ -87,7 +129,10 @@ describe('osd ts run', () => {
 
   it('says which steps were only predicted, not done on this host (issue 11 item 7)', () => {
     const ts = join(dir, 'run-predicted.xml');
-    writeFileSync(ts, `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Echo" description="" successCodeList="0"><action>smsswd.exe /run: true</action></step><step type="SMS_TaskSequence_EnableBitLockerAction" name="Enable BitLocker" description="" runIn="WinPEandFullOS" successCodeList="0"><action>osdenablebitlocker.exe</action></step></sequence>`);
+    writeFileSync(
+      ts,
+      `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Echo" description="" successCodeList="0"><action>smsswd.exe /run: true</action></step><step type="SMS_TaskSequence_EnableBitLockerAction" name="Enable BitLocker" description="" runIn="WinPEandFullOS" successCodeList="0"><action>osdenablebitlocker.exe</action></step></sequence>`,
+    );
     const text = osd('ts', 'run', ts, '--state', join(dir, 'state-predicted'), '--machine', LAPTOP);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^SUCCESS \(this run: 1 step done, 1 only predicted, not done on this host\)/);

@@ -137,7 +137,9 @@ describe('osd ts diff', () => {
     expect(made.status).toBe(0);
     const r = osd('ts', 'diff', src, rev, '--json');
     expect(r.code).toBe(1);
-    const kinds = JSON.parse(r.stdout).changes.map((c: { kind: string }) => c.kind).sort();
+    const kinds = JSON.parse(r.stdout)
+      .changes.map((c: { kind: string }) => c.kind)
+      .sort();
     expect(kinds).toEqual(['condition-changed', 'moved', 'renamed']);
     const same = osd('ts', 'diff', src, src);
     expect(same.code).toBe(0);
@@ -154,11 +156,14 @@ describe('osd itself', () => {
   });
 });
 
-describe('osd ts lint checks WQL with the engine\'s parser', () => {
+describe("osd ts lint checks WQL with the engine's parser", () => {
   it('a query that does not parse is an error with its column', () => {
     const dir2 = tempDir('osd-lint-wql-');
     const f = join(dir2, 'wql.xml');
-    writeFileSync(f, '<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Dell only" description=""><condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer = </variable></expression></condition><action>x</action></step></sequence>');
+    writeFileSync(
+      f,
+      '<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Dell only" description=""><condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer = </variable></expression></condition><action>x</action></step></sequence>',
+    );
     const r = osd('ts', 'lint', f, '--json');
     expect(r.code).toBe(1);
     const finding = JSON.parse(r.stdout).findings.find((x: { rule: string }) => x.rule === 'condition-invalid');

@@ -35,7 +35,9 @@ describe('osd ts new install-image', () => {
     expect(osd('ts', 'show', out).code).toBe(0);
     const lint = osd('ts', 'lint', out, '--manifest', SITE, '--json');
     expect(lint.code).toBe(0);
-    const rules = new Set((JSON.parse(lint.stdout).findings as Array<{ rule: string; severity: string }>).filter((f) => f.severity !== 'info').map((f) => f.rule));
+    const rules = new Set(
+      (JSON.parse(lint.stdout).findings as Array<{ rule: string; severity: string }>).filter((f) => f.severity !== 'info').map((f) => f.rule),
+    );
     // The known quirk, and the passwords an export never carries.
     for (const rule of rules) expect(['capture-all-profiles-without-local-accounts', 'missing-secret']).toContain(rule);
   });
@@ -107,7 +109,12 @@ describe('osd ts new install-image', () => {
     const out = join(dir, 'summary.xml');
     const r = osd('ts', 'new', 'install-image', '--answers', join(EXAMPLES, 'bitlocker-on.yaml'), '--site', SITE, '--out', out, '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ out, format: 'xml', package: { Name: 'Windows 11 Enterprise - BitLocker', BootImageID: 'PS100005', Type: '2' }, warnings: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      out,
+      format: 'xml',
+      package: { Name: 'Windows 11 Enterprise - BitLocker', BootImageID: 'PS100005', Type: '2' },
+      warnings: [],
+    });
   });
 
   it('a missing answers file, bad YAML and a bad site manifest are clear errors', () => {
@@ -118,7 +125,9 @@ describe('osd ts new install-image', () => {
     writeFileSync(bad, 'taskSequence:\n  name: x\n  nmae: y\n');
     const shape = osd('ts', 'new', 'install-image', '--answers', bad);
     expect(shape.code).toBe(2);
-    expect(shape.stderr).toMatch(/Task Sequence Information › nmae \(taskSequence\.nmae, line 3\) = "y": unknown key: did you mean "name" \(Task sequence name\)\?/);
+    expect(shape.stderr).toMatch(
+      /Task Sequence Information › nmae \(taskSequence\.nmae, line 3\) = "y": unknown key: did you mean "name" \(Task sequence name\)\?/,
+    );
     const site = join(dir, 'site.json');
     writeFileSync(site, '{"bootImages": [{"id": "X", "name": "b", "architecture": "x64"}]}');
     const s = osd('ts', 'new', 'install-image', '--answers', join(EXAMPLES, 'updates-all.yaml'), '--site', site);
@@ -128,7 +137,19 @@ describe('osd ts new install-image', () => {
 
   it('an unknown key does not stop the other checks: every problem at once, each listed once', () => {
     const answers = join(dir, 'all-at-once.yaml');
-    writeFileSync(answers, ['taskSequence:', '  name: Windows 11', '  bootImageID: PS100004', 'installWindows:', '  imagePackageId: PS100010', '  imageIndex: 9', 'includeUpdates: All', ''].join('\n'));
+    writeFileSync(
+      answers,
+      [
+        'taskSequence:',
+        '  name: Windows 11',
+        '  bootImageID: PS100004',
+        'installWindows:',
+        '  imagePackageId: PS100010',
+        '  imageIndex: 9',
+        'includeUpdates: All',
+        '',
+      ].join('\n'),
+    );
     const r = osd('ts', 'new', 'install-image', '--answers', answers, '--site', SITE);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -142,7 +163,11 @@ describe('osd ts new install-image', () => {
     expect(lines[4]).toMatch(/^ {2}hint: fix the answers/);
     const json = osd('ts', 'new', 'install-image', '--answers', answers, '--site', SITE, '--json');
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout).errors.map((p: { path: string }) => p.path)).toEqual(['taskSequence.bootImageID', 'includeUpdates', 'installWindows.imageIndex']);
+    expect(JSON.parse(json.stdout).errors.map((p: { path: string }) => p.path)).toEqual([
+      'taskSequence.bootImageID',
+      'includeUpdates',
+      'installWindows.imageIndex',
+    ]);
   });
 
   it('a YAML syntax error shows what was expected, where, and the line with a caret', () => {

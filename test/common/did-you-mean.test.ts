@@ -38,7 +38,12 @@ describe('knownKeysAt', () => {
   const schema = z.strictObject({
     name: z.string(),
     options: z.strictObject({ a: z.number(), b: z.string().optional() }).default({ a: 1 }),
-    rules: z.array(z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('direct'), resourceId: z.number() }), z.strictObject({ kind: z.literal('query'), query: z.string() })])),
+    rules: z.array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('direct'), resourceId: z.number() }),
+        z.strictObject({ kind: z.literal('query'), query: z.string() }),
+      ]),
+    ),
     later: z.lazy(() => z.strictObject({ deep: z.string() })).optional(),
   });
 

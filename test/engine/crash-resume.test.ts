@@ -67,7 +67,11 @@ describe('crash and resume with a real child process', () => {
       check(t.log);
       const lines = readFileSync(t.log, 'utf8').trim().split('\n');
       // Killed only at boundaries: every step ran exactly once.
-      for (const s of STEPS) expect(lines.filter((l) => l === `start ${s}`), `${s} after a kill at write ${n}`).toHaveLength(1);
+      for (const s of STEPS)
+        expect(
+          lines.filter((l) => l === `start ${s}`),
+          `${s} after a kill at write ${n}`,
+        ).toHaveLength(1);
     }
   }, 120_000);
 
@@ -77,19 +81,25 @@ describe('crash and resume with a real child process', () => {
     const ts = join(dir, 'ts.xml');
     writeFileSync(ts, taskSequence(log, 0.15));
     let seed = 12345;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     let done = false;
     for (let i = 0; i < 60 && !done; i++) {
-      const child = spawn(process.execPath, [BIN, 'ts', 'run', ts, '--state', join(dir, 'state'), '--machine', PROFILE, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(process.execPath, [BIN, 'ts', 'run', ts, '--state', join(dir, 'state'), '--machine', PROFILE, '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       let out = '';
       child.stdout.on('data', (b) => (out += b));
-      const killer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL'); // the runner and the step it is running
-        } catch {
-          /* finished already */
-        }
-      }, 300 + rnd() * 900); // after the CLI has started (≈0.3 s) most of the time, so runs make progress on a busy machine
+      const killer = setTimeout(
+        () => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL'); // the runner and the step it is running
+          } catch {
+            /* finished already */
+          }
+        },
+        300 + rnd() * 900,
+      ); // after the CLI has started (≈0.3 s) most of the time, so runs make progress on a busy machine
       const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
       clearTimeout(killer);
       if (!signal) {

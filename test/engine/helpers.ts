@@ -8,7 +8,20 @@ import type { Executor, LogEntry, StatusEvent, StepExecution, StepResult } from 
 export const cond = (variable: string, op: string, value: string): string =>
   `<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">${op}</variable><variable name="Value">${value}</variable><variable name="Variable">${variable}</variable></expression>`;
 
-export function cmd(name: string, opts: { coe?: boolean; disabled?: boolean; condition?: string; codes?: string; runIn?: string; timeout?: number; retry?: number; action?: string; vars?: Array<[string, string, boolean?]> } = {}): string {
+export function cmd(
+  name: string,
+  opts: {
+    coe?: boolean;
+    disabled?: boolean;
+    condition?: string;
+    codes?: string;
+    runIn?: string;
+    timeout?: number;
+    retry?: number;
+    action?: string;
+    vars?: Array<[string, string, boolean?]>;
+  } = {},
+): string {
   const attrs = [
     `type="SMS_TaskSequence_RunCommandLineAction"`,
     `name="${name}"`,
@@ -19,7 +32,9 @@ export function cmd(name: string, opts: { coe?: boolean; disabled?: boolean; con
     `runIn="${opts.runIn ?? 'WinPEandFullOS'}"`,
     `successCodeList="${opts.codes ?? '0 3010'}"`,
     opts.retry !== undefined ? `retryCount="${opts.retry}"` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   const vars = (opts.vars ?? []).map(([n, v, hidden]) => `<variable name="${n}" property="${n}"${hidden ? ' hidden="true"' : ''}>${v}</variable>`).join('');
   return `<step ${attrs}>${opts.condition ? `<condition>${opts.condition}</condition>` : ''}<action>${opts.action ?? `smsswd.exe /run: ${name}`}</action><defaultVarList>${vars}</defaultVarList></step>`;
 }
@@ -56,7 +71,11 @@ export interface Run {
   journal: MemoryJournal;
 }
 
-export async function runOnce(ts: TaskSequence, executor: Executor, opts: { host?: HostFacts; journal?: MemoryJournal; vars?: InitialVariable[] } = {}): Promise<Run> {
+export async function runOnce(
+  ts: TaskSequence,
+  executor: Executor,
+  opts: { host?: HostFacts; journal?: MemoryJournal; vars?: InitialVariable[] } = {},
+): Promise<Run> {
   const events: StatusEvent[] = [];
   const log: LogEntry[] = [];
   const journal = opts.journal ?? new MemoryJournal();

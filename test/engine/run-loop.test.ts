@@ -3,11 +3,14 @@ import { ENGINE_ERRORS } from '../../src/engine/error-codes.js';
 import { MemoryJournal } from '../../src/engine/memory-journal.js';
 import { cmd, cond, group, host, runOnce, ScriptedExecutor, sequence } from './helpers.js';
 
-const fail = (code = 1) => () => ({ exitCode: code });
+const fail =
+  (code = 1) =>
+  () => ({ exitCode: code });
 
 describe('continue on error (engine-semantics §3, the documented table)', () => {
   const ts = sequence(
-    group('Group 1', cmd('Step 1', { coe: true }) + cmd('Step 2') + cmd('Step 3'), { coe: true }) + group('Group 2', cmd('Step 4') + cmd('Step 5') + cmd('Step 6')),
+    group('Group 1', cmd('Step 1', { coe: true }) + cmd('Step 2') + cmd('Step 3'), { coe: true }) +
+      group('Group 2', cmd('Step 4') + cmd('Step 5') + cmd('Step 6')),
   );
 
   it('Step 1 fails (continue on error): Step 2 runs next', async () => {
@@ -73,7 +76,9 @@ describe('the MDT "gather logs on failure" try/catch pattern', () => {
 
 describe('skips leave _SMSTSLastAction* alone', () => {
   it('a disabled group with a failing step never runs it', async () => {
-    const ts = sequence(cmd('First') + group('Off', cmd('Would fail'), { disabled: true }) + cmd('Last', { condition: cond('_SMSTSLastActionName', 'equals', 'First') }));
+    const ts = sequence(
+      cmd('First') + group('Off', cmd('Would fail'), { disabled: true }) + cmd('Last', { condition: cond('_SMSTSLastActionName', 'equals', 'First') }),
+    );
     const x = new ScriptedExecutor({ 'Would fail': fail() });
     const r = await runOnce(ts, x);
     expect(x.ran).toEqual(['First', 'Last']);
@@ -91,7 +96,14 @@ describe('success codes, step defaults and variables', () => {
   });
 
   it('a global variable overrides a step default; hidden defaults are not overridable; defaults vanish after the step', async () => {
-    const ts = sequence(cmd('A', { vars: [['WorkingDirectory', 'D:\\', false], ['CommandLine', 'x', true]] }) + cmd('B'));
+    const ts = sequence(
+      cmd('A', {
+        vars: [
+          ['WorkingDirectory', 'D:\\', false],
+          ['CommandLine', 'x', true],
+        ],
+      }) + cmd('B'),
+    );
     const x = new ScriptedExecutor({
       A: (e) => {
         expect(e.properties.WorkingDirectory).toBe('C:\\');
@@ -99,7 +111,12 @@ describe('success codes, step defaults and variables', () => {
         return { exitCode: 0 };
       },
     });
-    const r = await runOnce(ts, x, { vars: [{ name: 'WorkingDirectory', value: 'C:\\' }, { name: 'CommandLine', value: 'evil' }] });
+    const r = await runOnce(ts, x, {
+      vars: [
+        { name: 'WorkingDirectory', value: 'C:\\' },
+        { name: 'CommandLine', value: 'evil' },
+      ],
+    });
     expect(r.outcome.kind).toBe('finished');
     expect(x.executions[1].variables.get('WorkingDirectory')).toBe('C:\\');
   });
@@ -176,9 +193,14 @@ describe('environment, time-outs, restarts', () => {
   });
 
   it('Setup Windows and ConfigMgr restarts mid-step and completes in the full OS', async () => {
-    const ts = sequence(`<step type="SMS_TaskSequence_SetupWindowsAndSMSAction" name="Setup Windows and ConfigMgr" description="" runIn="WinPEandFullOS" successCodeList="0"><action>OSDSetupWindows.exe</action></step>` + cmd('After', { runIn: 'FullOS' }));
+    const ts = sequence(
+      `<step type="SMS_TaskSequence_SetupWindowsAndSMSAction" name="Setup Windows and ConfigMgr" description="" runIn="WinPEandFullOS" successCodeList="0"><action>OSDSetupWindows.exe</action></step>` +
+        cmd('After', { runIn: 'FullOS' }),
+    );
     const journal = new MemoryJournal();
-    const x = new ScriptedExecutor({ 'Setup Windows and ConfigMgr': (e) => (e.resumed ? { exitCode: 0 } : { exitCode: 0, restart: { target: 'HD', rerun: true, stepState: { phase: 2 } } }) });
+    const x = new ScriptedExecutor({
+      'Setup Windows and ConfigMgr': (e) => (e.resumed ? { exitCode: 0 } : { exitCode: 0, restart: { target: 'HD', rerun: true, stepState: { phase: 2 } } }),
+    });
     expect((await runOnce(ts, x, { journal })).outcome).toMatchObject({ kind: 'restart', rerun: true });
     const done = await runOnce(ts, x, { host: host('FullOS'), journal });
     expect(done.outcome).toMatchObject({ kind: 'finished', succeeded: true });
@@ -245,8 +267,22 @@ describe('start-up variable precedence (engine-semantics §2)', async () => {
     );
     const vars = startupVariables({
       collections: [
-        { collection: 'All Laptops', precedence: 9, variables: [{ name: 'Site', value: 'laptops' }, { name: 'OSDComputerName', value: 'LAP01' }] },
-        { collection: 'London', precedence: 1, variables: [{ name: 'Site', value: 'london' }, { name: 'Wallpaper', value: 'red' }] },
+        {
+          collection: 'All Laptops',
+          precedence: 9,
+          variables: [
+            { name: 'Site', value: 'laptops' },
+            { name: 'OSDComputerName', value: 'LAP01' },
+          ],
+        },
+        {
+          collection: 'London',
+          precedence: 1,
+          variables: [
+            { name: 'Site', value: 'london' },
+            { name: 'Wallpaper', value: 'red' },
+          ],
+        },
       ],
       device: [{ name: 'OSDComputerName', value: 'PC01' }],
     });

@@ -30,7 +30,9 @@ export function consoleExportZip(sequences: Array<{ packageId: string; name: str
         .map((s) => `    <Object Path="SMS_TaskSequencePackage.PackageID='${s.packageId}'" Type="SMS_TaskSequencePackage" />`)
         .join('\n')}\n  </EntryObjects>\n</LibraryDocument>`,
     ),
-    '[Content_Types].xml': strToU8('<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="text/xml" /></Types>'),
+    '[Content_Types].xml': strToU8(
+      '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="text/xml" /></Types>',
+    ),
     '_rels/.rels': strToU8('<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships" />'),
     'SMS_TaskSequencePackage/USERSTATE_MIGRATION_PACKAGE.xml': strToU8('<INSTANCE CLASSNAME="SMS_Package"/>'),
   };

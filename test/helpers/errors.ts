@@ -10,5 +10,3 @@ export function inputError(fn: () => unknown): InputError {
   }
   throw new Error('expected an InputError');
 }
-
-

@@ -66,7 +66,13 @@ export function stopServer(proc: ChildProcessWithoutNullStreams, signal: NodeJS.
 }
 
 /** A call to the server's admin API with a token (the server's first administrator's by default). */
-export async function callServer<T = any>(s: Pick<StartedServer, 'url' | 'token'>, method: string, path: string, body?: unknown, token = s.token): Promise<{ status: number; json: T }> {
+export async function callServer<T = any>(
+  s: Pick<StartedServer, 'url' | 'token'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  token = s.token,
+): Promise<{ status: number; json: T }> {
   const res = await fetch(`${s.url}/api/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },

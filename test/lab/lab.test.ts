@@ -52,7 +52,9 @@ function extract(disk: string, startSector: number, sectors: number, out: string
   return out;
 }
 
-function sfdiskJson(disk: string): { partitiontable: { label: string; partitions: Array<{ start: number; size: number; type: string; name?: string; bootable?: boolean }> } } {
+function sfdiskJson(disk: string): {
+  partitiontable: { label: string; partitions: Array<{ start: number; size: number; type: string; name?: string; bootable?: boolean }> };
+} {
   return JSON.parse(run('sfdisk', ['--json', disk]));
 }
 
@@ -78,7 +80,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the wizard\'s WinPE phase on a UEFI x64 laptop', () => {
+describe("the wizard's WinPE phase on a UEFI x64 laptop", () => {
   let disk: string;
   let contentHash: string;
 
@@ -111,7 +113,7 @@ describe('the wizard\'s WinPE phase on a UEFI x64 laptop', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
-  it('the Windows partition holds the image\'s files, the answer file with the wizard\'s answers, and the staged drivers', () => {
+  it("the Windows partition holds the image's files, the answer file with the wizard's answers, and the staged drivers", () => {
     const p = sfdiskJson(disk).partitiontable.partitions[2];
     const win = extract(disk, p.start, p.size, join(dir, 'windows.img'));
     expect(run('ntfsls', ['-p', '/Windows/System32', win])).toMatch(/kernel32\.dll/);
@@ -168,7 +170,10 @@ describe('failures: a clear message, a ConfigMgr code, nothing outside the machi
   };
 
   it('an image index that does not exist: 0x80070490, the indexes that do exist are named', async () => {
-    const { r, log } = await boot('bad-index', wizardSequence({ installWindows: { imagePackageId: content.imagePackageId, imageIndex: 7, configureBitLocker: false } }));
+    const { r, log } = await boot(
+      'bad-index',
+      wizardSequence({ installWindows: { imagePackageId: content.imagePackageId, imageIndex: 7, configureBitLocker: false } }),
+    );
     expect(r.result).toBe('failure');
     expect(r.exitCode >>> 0).toBe(0x80070490);
     expect(r.message).toMatch(/Apply Operating System/);
@@ -190,7 +195,9 @@ describe('failures: a clear message, a ConfigMgr code, nothing outside the machi
     // A copy of the library whose matching NIC driver lost its folder.
     const broken = join(dir, 'content-broken-driver');
     run('cp', ['-a', content.root, broken]);
-    const catalog = JSON.parse(readFileSync(join(broken, 'drivers/catalog.json'), 'utf8')) as { drivers: Array<{ id: string; folder: string; hardwareIds: string[] }> };
+    const catalog = JSON.parse(readFileSync(join(broken, 'drivers/catalog.json'), 'utf8')) as {
+      drivers: Array<{ id: string; folder: string; hardwareIds: string[] }>;
+    };
     const nic = catalog.drivers.find((d) => d.id === 'DRV00001')!;
     rmSync(join(broken, 'drivers', nic.folder), { recursive: true });
     const { r, log } = await boot('missing-driver', wizardSequence(), broken);
@@ -230,7 +237,7 @@ describe('a hand-written sequence: disk number and drive letter from variables, 
     expect(run('ntfscat', [data, '/edition.txt'])).toMatch(/Professional/);
   }, 120_000);
 
-  it('a machine made with a preinstalled OS: the usual layout, the image and the profile\'s users on C:', async () => {
+  it("a machine made with a preinstalled OS: the usual layout, the image and the profile's users on C:", async () => {
     const lab = await createLab(join(dir, 'labs'), 'refresh', {
       profilePath: join(MACHINES, 'win10-x64-refresh.json'),
       disks: ['2G'],
@@ -256,7 +263,9 @@ describe('a refresh: what was done and what was only predicted (issue 11 item 7)
       disks: ['2G'],
       preinstalledOs: `${content.wimPath}:2`,
     });
-    const ts = wizardSequence({ stateMigration: { captureUserSettings: true, saveTo: 'stateMigrationPoint', captureNetworkSettings: true, captureWindowsSettings: true } });
+    const ts = wizardSequence({
+      stateMigration: { captureUserSettings: true, saveTo: 'stateMigrationPoint', captureNetworkSettings: true, captureWindowsSettings: true },
+    });
     const r = await bootLab(lab, { sequence: ts, sequenceName: 'refresh', content: new ContentLibrary(content.root) });
     expect(r.result, r.message).toBe('success');
     const capture = r.instructions.find((i) => i.name === 'Capture User Files and Settings' && i.kind === 'step')!;

@@ -86,7 +86,7 @@ describe('machine errors carry their Win32 code', () => {
   });
 });
 
-describe('a handler\'s error as the step\'s result: by code, else kind, never by class', () => {
+describe("a handler's error as the step's result: by code, else kind, never by class", () => {
   it('keeps the code of any error of the family', () => {
     expect(failureResult(new StepFailure(0x80070490, 'no image 7'))).toEqual({ exitCode: 0x80070490, message: 'no image 7' });
     expect(failureResult(new UnattendError(0x80070057, 'bad adapter')).exitCode).toBe(0x80070057);

@@ -151,7 +151,10 @@ describe('writePartitionTable', () => {
   it('refuses a percentage partition that would be under 1 MiB', async () => {
     const disk = join(tmp.dir, 'tiny.img');
     await createDiskImage(disk, 64 * MiB);
-    const err = await writePartitionTable(disk, 'mbr', [{ kind: 'primary', sizeBytes: 62 * MiB }, { kind: 'primary', percentOfRemaining: 50 }]).catch((e: unknown) => e);
+    const err = await writePartitionTable(disk, 'mbr', [
+      { kind: 'primary', sizeBytes: 62 * MiB },
+      { kind: 'primary', percentOfRemaining: 50 },
+    ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiskTooSmallError);
     expect((err as Error).message).toMatch(/partition 2 \(primary, 50% of the remaining space\)/);
     expect((err as Error).message).toMatch(/under the 1 MiB minimum|no space left/);
@@ -164,7 +167,9 @@ describe('writePartitionTable', () => {
     await expect(writePartitionTable(disk, 'mbr', [{ kind: 'msr', sizeBytes: 16 * MiB }])).rejects.toThrow(/only on GPT/);
     const five = Array.from({ length: 5 }, () => ({ kind: 'primary' as const, sizeBytes: 4 * MiB }));
     await expect(writePartitionTable(disk, 'mbr', five)).rejects.toThrow(/at most 4 primary partitions/);
-    await expect(writePartitionTable(disk, 'gpt', [{ kind: 'primary', sizeBytes: MiB, percentOfRemaining: 10 }])).rejects.toThrow(/both sizeBytes and percentOfRemaining/);
+    await expect(writePartitionTable(disk, 'gpt', [{ kind: 'primary', sizeBytes: MiB, percentOfRemaining: 10 }])).rejects.toThrow(
+      /both sizeBytes and percentOfRemaining/,
+    );
     await expect(writePartitionTable(disk, 'gpt', [{ kind: 'primary', percentOfRemaining: 0 }])).rejects.toThrow(/above 0/);
     await expect(writePartitionTable(disk, 'gpt', [])).rejects.toThrow(/at least one partition/);
     await expect(writePartitionTable(disk, 'gpt', [{ kind: 'primary', sizeBytes: 1000 }])).rejects.toThrow(/at least 1 MiB/);

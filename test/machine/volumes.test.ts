@@ -102,7 +102,11 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume', (kind) => {
   it('reports missing paths and wrong kinds as VolumeError with a code', async () => {
     const v = vol();
     await v.writeFile('errs/file.txt', 'x');
-    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof VolumeError ? e.code : String(e)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof VolumeError ? e.code : String(e)),
+      );
     expect(await code(v.list('errs/missing'))).toBe('not-found');
     expect(await code(v.list('errs/file.txt'))).toBe('not-a-directory');
     expect(await code(v.readFile('errs/missing.txt'))).toBe('not-found');

@@ -26,18 +26,31 @@ beforeAll(() => {
   sh('wimlib-imagex', ['capture', tree, wim, 'Windows 10 Pro', 'Windows 10 Pro test image', '--compress=XPRESS']);
   sh('wimlib-imagex', ['append', tree, wim, 'Windows 10 Enterprise', '--compress=XPRESS']);
   sh('wimlib-imagex', [
-    'info', wim, '1',
-    '--image-property', 'WINDOWS/ARCH=9',
-    '--image-property', 'WINDOWS/EDITIONID=Professional',
-    '--image-property', 'WINDOWS/INSTALLATIONTYPE=Client',
-    '--image-property', 'WINDOWS/PRODUCTTYPE=WinNT',
-    '--image-property', 'WINDOWS/VERSION/MAJOR=10',
-    '--image-property', 'WINDOWS/VERSION/MINOR=0',
-    '--image-property', 'WINDOWS/VERSION/BUILD=19045',
-    '--image-property', 'WINDOWS/VERSION/SPBUILD=3803',
-    '--image-property', 'WINDOWS/LANGUAGES/LANGUAGE=en-US',
-    '--image-property', 'WINDOWS/LANGUAGES/DEFAULT=en-US',
-    '--image-property', 'DISPLAYNAME=Windows 10 Pro',
+    'info',
+    wim,
+    '1',
+    '--image-property',
+    'WINDOWS/ARCH=9',
+    '--image-property',
+    'WINDOWS/EDITIONID=Professional',
+    '--image-property',
+    'WINDOWS/INSTALLATIONTYPE=Client',
+    '--image-property',
+    'WINDOWS/PRODUCTTYPE=WinNT',
+    '--image-property',
+    'WINDOWS/VERSION/MAJOR=10',
+    '--image-property',
+    'WINDOWS/VERSION/MINOR=0',
+    '--image-property',
+    'WINDOWS/VERSION/BUILD=19045',
+    '--image-property',
+    'WINDOWS/VERSION/SPBUILD=3803',
+    '--image-property',
+    'WINDOWS/LANGUAGES/LANGUAGE=en-US',
+    '--image-property',
+    'WINDOWS/LANGUAGES/DEFAULT=en-US',
+    '--image-property',
+    'DISPLAYNAME=Windows 10 Pro',
   ]);
   sh('wimlib-imagex', ['info', wim, '2', '--image-property', 'WINDOWS/ARCH=12']);
 });
@@ -146,7 +159,11 @@ describe('applyWimImage', () => {
   });
 
   it('fails with not-found, corrupt or apply-failed before touching the target', async () => {
-    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof WimError ? e.code : String(e)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof WimError ? e.code : String(e)),
+      );
     expect(await code(applyWimImage(join(tmp.dir, 'none.wim'), 1, { kind: 'directory', path: join(tmp.dir, 'y') }))).toBe('not-found');
     expect(await code(applyWimImage(join(tmp.dir, 'garbage.wim'), 1, { kind: 'directory', path: join(tmp.dir, 'y') }))).toBe('corrupt');
     const notNtfs = join(tmp.dir, 'blank.img');

@@ -82,8 +82,10 @@ describe('nesting at the limits: accepted, and everything works on it', () => {
     expect(() => validateSequenceLimits(sequence, 'deep.xml', { maxItems: MAX_SITE_ITEMS })).not.toThrow();
   });
 
-  it('lints (with the engine\'s condition checks), diffs and shows', () => {
-    const findings = lintSequence(sequence, { checkCondition: (c) => [...validateCondition(c), ...conditionWarnings(c)].map((e) => ({ severity: e.severity, message: e.message })) });
+  it("lints (with the engine's condition checks), diffs and shows", () => {
+    const findings = lintSequence(sequence, {
+      checkCondition: (c) => [...validateCondition(c), ...conditionWarnings(c)].map((e) => ({ severity: e.severity, message: e.message })),
+    });
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(diffSequences(sequence, sequence)).toEqual([]);
     const changes = diffSequences(sequence, renameInnermost(sequence));
@@ -133,7 +135,9 @@ describe('one level more is refused at every entrance, before deep work', () => 
     const deepXml = `<sequence version="3.10">${'<group name="g">'.repeat(n)}${'</group>'.repeat(n)}</sequence>`;
     expect(ms(() => expect(inputError(() => loadTaskSequence(bytes(deepXml), 'deep.xml')).rule).toMatch(/groups nest more than 64 deep/))).toBeLessThan(2000);
     const deepJson = `{"format":"openosd.task-sequence","formatVersion":1,"sequence":{"version":"3.10","items":${'[{"kind":"group","name":"g","items":'.repeat(n / 10)}[]${'}]'.repeat(n / 10)}}}`;
-    expect(ms(() => expect(inputError(() => importJsonText(deepJson, 'deep.json')).rule).toMatch(/nests objects and arrays more than 224 levels deep/))).toBeLessThan(3000);
+    expect(
+      ms(() => expect(inputError(() => importJsonText(deepJson, 'deep.json')).rule).toMatch(/nests objects and arrays more than 224 levels deep/)),
+    ).toBeLessThan(3000);
     const elements = `<sequence version="3.10"><step name="s"><x>${'<y>'.repeat(n)}${'</y>'.repeat(n)}</x></step></sequence>`;
     expect(inputError(() => importXmlText(elements, 'elements.xml')).rule).toMatch(/elements nest more than 256 deep/);
   });
@@ -162,7 +166,15 @@ describe('conditions nest at most 32 operators deep', () => {
     // Deeper still, the XML's own nesting limit stops it before the step is complete.
     expect(inputError(() => importXmlText(stepWith(nestedCondition(1000)), 'cond.xml')).rule).toMatch(/elements nest more than 256 deep/);
     // 200,000 operands in one `and` inside another: flattened without spreading them as arguments.
-    const operands: ConditionNode[] = Array.from({ length: 200_000 }, (_, i) => ({ kind: 'expression', type: 'SMS_TaskSequence_VariableConditionExpression', properties: [{ name: 'Variable', value: `V${i}` }, { name: 'Operator', value: 'equals' }, { name: 'Value', value: 'x' }] }));
+    const operands: ConditionNode[] = Array.from({ length: 200_000 }, (_, i) => ({
+      kind: 'expression',
+      type: 'SMS_TaskSequence_VariableConditionExpression',
+      properties: [
+        { name: 'Variable', value: `V${i}` },
+        { name: 'Operator', value: 'equals' },
+        { name: 'Value', value: 'x' },
+      ],
+    }));
     const wide: Condition = { operands: [{ kind: 'operator', operator: 'and', operands: [{ kind: 'operator', operator: 'and', operands }] }] };
     const ts: TaskSequence = { version: '3.10', items: [{ kind: 'step', name: 's', condition: wide } as Step] };
     expect(ms(() => expect(conditionKey(wide).length).toBeGreaterThan(200_000))).toBeLessThan(3000);
@@ -170,7 +182,7 @@ describe('conditions nest at most 32 operators deep', () => {
   });
 });
 
-describe('item paths and the site\'s item count', () => {
+describe("item paths and the site's item count", () => {
   it('a path over 1,024 characters is refused by every importer and the validator', () => {
     const name = 'n'.repeat(200);
     let xml = '<step name="leaf"/>';
@@ -178,7 +190,10 @@ describe('item paths and the site\'s item count', () => {
     const e = inputError(() => importXmlText(`<sequence version="3.10">${xml}</sequence>`, 'long.xml'));
     expect(e.rule).toMatch(/^the path of an item is 1,221 characters \("n+…n+0"\); at most 1,024 are allowed/);
     // Five levels: the leaf's path is 5 × 201 + 5 × 3 + 4 = 1,024 characters, at the limit.
-    const five = importXmlText(`<sequence version="3.10">${xml.replace(`<group name="${name}5">`, '').replace(/<\/group>$/, '')}</sequence>`, 'ok.xml').sequence;
+    const five = importXmlText(
+      `<sequence version="3.10">${xml.replace(`<group name="${name}5">`, '').replace(/<\/group>$/, '')}</sequence>`,
+      'ok.xml',
+    ).sequence;
     expect(() => importJsonText(exportJsonText(five), 'ok.json')).not.toThrow();
     (five.items[0] as Group).name = 'n'.repeat(MAX_PATH_LENGTH);
     expect(inputError(() => importJsonText(exportJsonText(five), 'long.json')).rule).toMatch(/the path of an item is/);
@@ -187,7 +202,9 @@ describe('item paths and the site\'s item count', () => {
   it('the site allows 10,000 groups and steps; the CLI reads any number', () => {
     const many = (n: number): TaskSequence => ({ version: '3.10', items: Array.from({ length: n }, (_, i) => ({ kind: 'step', name: `s${i}` }) as Step) });
     expect(() => validateSequenceLimits(many(MAX_SITE_ITEMS), 'body.content', { maxItems: MAX_SITE_ITEMS })).not.toThrow();
-    expect(inputError(() => validateSequenceLimits(many(MAX_SITE_ITEMS + 1), 'body.content', { maxItems: MAX_SITE_ITEMS })).rule).toMatch(/more than 10,000 groups and steps; at most 10,000 are allowed at the site/);
+    expect(inputError(() => validateSequenceLimits(many(MAX_SITE_ITEMS + 1), 'body.content', { maxItems: MAX_SITE_ITEMS })).rule).toMatch(
+      /more than 10,000 groups and steps; at most 10,000 are allowed at the site/,
+    );
     expect(() => validateSequenceLimits(many(MAX_SITE_ITEMS + 1), 'big.xml')).not.toThrow();
   });
 });
@@ -223,18 +240,36 @@ describe('linear on hostile input', () => {
 
   it('comment-only raw nodes are recognised without exponential backtracking', () => {
     const hostile = `${'<!---->'.repeat(40)}x`;
-    const cond: Condition = { operands: [{ kind: 'raw', xml: hostile }, { kind: 'raw', xml: ' <!-- a --> <!-- b --> ' }] };
-    expect(ms(() => {
-      expect(conditionKey(cond)).toBe(JSON.stringify(['raw', hostile]));
-      expect(isIgnorableRaw({ kind: 'raw', xml: hostile })).toBe(false);
-      expect(isIgnorableRaw({ kind: 'raw', xml: ' <!-- a --> <!-- b --> ' })).toBe(true);
-      validateCondition(cond);
-    })).toBeLessThan(500);
+    const cond: Condition = {
+      operands: [
+        { kind: 'raw', xml: hostile },
+        { kind: 'raw', xml: ' <!-- a --> <!-- b --> ' },
+      ],
+    };
+    expect(
+      ms(() => {
+        expect(conditionKey(cond)).toBe(JSON.stringify(['raw', hostile]));
+        expect(isIgnorableRaw({ kind: 'raw', xml: hostile })).toBe(false);
+        expect(isIgnorableRaw({ kind: 'raw', xml: ' <!-- a --> <!-- b --> ' })).toBe(true);
+        validateCondition(cond);
+      }),
+    ).toBeLessThan(500);
   });
 
   it('folding white space over lines is linear in a long run of spaces', () => {
     const spaces = ' '.repeat(300_000);
-    const wmi: Condition = { operands: [{ kind: 'expression', type: 'SMS_TaskSequence_WMIConditionExpression', properties: [{ name: 'Namespace', value: 'root\\cimv2' }, { name: 'Query', value: `SELECT *${spaces}x\n  FROM Win32_BIOS` }] }] };
+    const wmi: Condition = {
+      operands: [
+        {
+          kind: 'expression',
+          type: 'SMS_TaskSequence_WMIConditionExpression',
+          properties: [
+            { name: 'Namespace', value: 'root\\cimv2' },
+            { name: 'Query', value: `SELECT *${spaces}x\n  FROM Win32_BIOS` },
+          ],
+        },
+      ],
+    };
     expect(ms(() => expect(describeCondition(wmi)).toMatch(/x FROM Win32_BIOS$/))).toBeLessThan(1000);
     const a: TaskSequence = { version: '3.10', items: [{ kind: 'step', name: 's', description: `a${spaces}b` } as Step] };
     const b: TaskSequence = { version: '3.10', items: [{ kind: 'step', name: 's', description: `a${spaces}c\n d` } as Step] };
@@ -242,14 +277,20 @@ describe('linear on hostile input', () => {
   });
 
   it('many captures and restores, requests and releases, and repeated variable names stay linear', () => {
-    const step = (type: string, i: number, vars = ''): string => `<step type="SMS_TaskSequence_${type}" name="${type} ${i}"><defaultVarList>${vars}</defaultVarList></step>`;
+    const step = (type: string, i: number, vars = ''): string =>
+      `<step type="SMS_TaskSequence_${type}" name="${type} ${i}"><defaultVarList>${vars}</defaultVarList></step>`;
     const n = 3000;
-    const body = Array.from({ length: n }, (_, i) => step('CaptureUserStateAction', i) + step('RestoreUserStateAction', i) + step('RequestStateStoreAction', i)).join('');
+    const body = Array.from(
+      { length: n },
+      (_, i) => step('CaptureUserStateAction', i) + step('RestoreUserStateAction', i) + step('RequestStateStoreAction', i),
+    ).join('');
     const ts = importXmlText(`<sequence version="3.10">${body}</sequence>`, 'state.xml').sequence;
     let findings: ReturnType<typeof lintSequence> = [];
     expect(ms(() => (findings = lintSequence(ts)))).toBeLessThan(3000);
     expect(findings.filter((f) => f.rule === 'capture-all-profiles-without-local-accounts')).toHaveLength(n);
-    expect(findings.find((f) => f.rule === 'capture-all-profiles-without-local-accounts')!.message).toMatch(/^"CaptureUserStateAction 0" \(and 2999 other capture steps\) captures all user profiles/);
+    expect(findings.find((f) => f.rule === 'capture-all-profiles-without-local-accounts')!.message).toMatch(
+      /^"CaptureUserStateAction 0" \(and 2999 other capture steps\) captures all user profiles/,
+    );
     expect(findings.filter((f) => f.rule === 'state-store-not-released')).toHaveLength(n);
     const vars = (v: string): string => Array.from({ length: 50_000 }, () => `<variable name="Same">${v}</variable>`).join('');
     const a = importXmlText(`<sequence version="3.10">${step('RunCommandLineAction', 0, vars('a'))}</sequence>`, 'a.xml').sequence;
@@ -259,7 +300,22 @@ describe('linear on hostile input', () => {
 
   it('secret values in Set Dynamic Variables rules are found as the regex found them, in one pass', () => {
     const regex = /(<Variable\b[^>]*\bIsSecret\s*=\s*["']true["'][^>]*>)([^<]*)(<\/Variable>)/gi;
-    const piece = fc.constantFrom('<Variable', '<variable ', ' IsSecret="true"', " isSecret = 'TRUE'", 'IsSecret="false"', 'xIsSecret="true"', '>', '<', '</Variable>', '</variable>', 'pw', ' ', 'Name="a"', '<Rules>');
+    const piece = fc.constantFrom(
+      '<Variable',
+      '<variable ',
+      ' IsSecret="true"',
+      " isSecret = 'TRUE'",
+      'IsSecret="false"',
+      'xIsSecret="true"',
+      '>',
+      '<',
+      '</Variable>',
+      '</variable>',
+      'pw',
+      ' ',
+      'Name="a"',
+      '<Rules>',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 24 }), (parts) => {
         const text = parts.join('');
@@ -274,7 +330,10 @@ describe('linear on hostile input', () => {
   });
 
   it('a declared array count of a billion is reported and not built', () => {
-    const ts = importXmlText('<sequence version="3.10"><step type="SMS_TaskSequence_PartitionDiskAction" name="p"><defaultVarList><variable name="OSDPartitions" property="Partitions">999999999</variable><variable name="OSDPartitions0Type" property="Partitions0Type">Primary</variable></defaultVarList></step></sequence>', 'p.xml').sequence;
+    const ts = importXmlText(
+      '<sequence version="3.10"><step type="SMS_TaskSequence_PartitionDiskAction" name="p"><defaultVarList><variable name="OSDPartitions" property="Partitions">999999999</variable><variable name="OSDPartitions0Type" property="Partitions0Type">Primary</variable></defaultVarList></step></sequence>',
+      'p.xml',
+    ).sequence;
     let read: ReturnType<typeof readSettings<{ partitions: unknown[] }>>;
     expect(ms(() => (read = readSettings<{ partitions: unknown[] }>(ts.items[0] as Step)))).toBeLessThan(500);
     expect(read!.settings.partitions).toHaveLength(1);
@@ -282,11 +341,23 @@ describe('linear on hostile input', () => {
   });
 
   it('diffs of 20,000 edited steps and of 5,000 renamed groups finish (linear past the work budget)', () => {
-    const flat = (prefix: string): TaskSequence => ({ version: '3.10', items: Array.from({ length: 20_000 }, (_, i) => ({ kind: 'step', name: 'Run', type: 'SMS_TaskSequence_RunCommandLineAction', action: `${prefix}${i}` }) as Step) });
+    const flat = (prefix: string): TaskSequence => ({
+      version: '3.10',
+      items: Array.from(
+        { length: 20_000 },
+        (_, i) => ({ kind: 'step', name: 'Run', type: 'SMS_TaskSequence_RunCommandLineAction', action: `${prefix}${i}` }) as Step,
+      ),
+    });
     let changes: ReturnType<typeof diffSequences> = [];
     expect(ms(() => (changes = diffSequences(flat('a'), flat('b'))))).toBeLessThan(8000);
     expect(changes.every((c) => c.kind === 'action-changed' || c.kind === 'added' || c.kind === 'removed')).toBe(true);
-    const grouped = (prefix: string): TaskSequence => ({ version: '3.10', items: Array.from({ length: 5000 }, (_, i) => ({ kind: 'group', name: `${prefix}${i}`, items: [{ kind: 'step', name: `s${i}`, action: `x${i}` } as Step] }) as Group) });
+    const grouped = (prefix: string): TaskSequence => ({
+      version: '3.10',
+      items: Array.from(
+        { length: 5000 },
+        (_, i) => ({ kind: 'group', name: `${prefix}${i}`, items: [{ kind: 'step', name: `s${i}`, action: `x${i}` } as Step] }) as Group,
+      ),
+    });
     expect(ms(() => expect(diffSequences(grouped('G'), grouped('H')).filter((c) => c.kind === 'renamed')).toHaveLength(5000))).toBeLessThan(8000);
     const same = flat('a');
     expect(diffSequences(same, structuredClone(same))).toEqual([]);
@@ -295,7 +366,9 @@ describe('linear on hostile input', () => {
 
 describe('answers files', () => {
   it('are at most 256 KiB, and duplicate keys are found in one pass', () => {
-    expect(inputError(() => parseAnswers(`a: "${'x'.repeat(300 * 1024)}"`, 'big.yaml')).rule).toMatch(/^the answers file is 307,205 bytes; at most 256 KiB are allowed/);
+    expect(inputError(() => parseAnswers(`a: "${'x'.repeat(300 * 1024)}"`, 'big.yaml')).rule).toMatch(
+      /^the answers file is 307,205 bytes; at most 256 KiB are allowed/,
+    );
     const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join('\n');
     expect(ms(() => expect(inputError(() => parseAnswers(keys, 'keys.yaml'))).toBeInstanceOf(InputError))).toBeLessThan(5000);
     const dup = inputError(() => parseAnswers('taskSequence:\n  name: a\n  name: b\n', 'dup.yaml'));

@@ -31,7 +31,6 @@ const startServer = (dataDir: string, args: string[], env: Record<string, string
 const api = callServer;
 const kill = stopServer;
 
-
 /** A TCP proxy in front of the DP that forwards what the site sends at `rate` bytes/s. */
 async function throttlingProxy(target: string, rate: number): Promise<{ url: string; forwarded: () => number; close: () => Promise<void> }> {
   const { hostname, port } = new URL(target);
@@ -76,7 +75,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-
 interface Fixture {
   dataDir: string;
   srcRoot: string;
@@ -96,7 +94,10 @@ async function fixture(kind: string): Promise<Fixture> {
   for (let i = 0; i < 6; i++) writeFileSync(join(srcRoot, 'client', `part${i}.bin`), randomBytes(MiB));
   const dp = await startDistributionPoint({ root: join(tempDir('openosd-resume-dp-'), 'dp'), pushToken: PUSH_TOKEN });
   const proxy = await throttlingProxy(dp.url, RATE);
-  cleanup.push(() => dp.close(), () => proxy.close());
+  cleanup.push(
+    () => dp.close(),
+    () => proxy.close(),
+  );
   return { dataDir, srcRoot, dp, proxy };
 }
 
@@ -180,8 +181,15 @@ describe('a distribution whose owner stops, with two servers on one PostgreSQL d
     return { f, servers: [a, b], packageId, db };
   }
 
-  async function owner(db: pg.Client, packageId: string, servers: Started[]): Promise<{ owner: Started; other: Started; claim: { claimed_by: string; heartbeat_at: Date } }> {
-    const { rows } = await db.query<{ claimed_by: string; heartbeat_at: Date }>(`SELECT claimed_by, heartbeat_at FROM distribution_status WHERE package_id = $1 AND state = 'in-progress'`, [packageId]);
+  async function owner(
+    db: pg.Client,
+    packageId: string,
+    servers: Started[],
+  ): Promise<{ owner: Started; other: Started; claim: { claimed_by: string; heartbeat_at: Date } }> {
+    const { rows } = await db.query<{ claimed_by: string; heartbeat_at: Date }>(
+      `SELECT claimed_by, heartbeat_at FROM distribution_status WHERE package_id = $1 AND state = 'in-progress'`,
+      [packageId],
+    );
     expect(rows).toHaveLength(1);
     const pid = Number(/\.(\d+)\.[0-9a-f]{8}$/.exec(rows[0]!.claimed_by)![1]);
     const o = servers.find((s) => s.proc.pid === pid)!;

@@ -73,51 +73,56 @@ function sharedEntries(dir: string): string[] {
 }
 
 describe.each(DB_KINDS)('osd server process hardening on %s', (kind) => {
-  it.skipIf(asRoot && !setprivAvailable)('answers a 400 for every source it may not read, and keeps answering; everything it writes is owner-only', async () => {
-    const dataDir = tempDir(`openosd-hard-${kind}-`);
-    const sources = tempDir('openosd-hard-src-');
-    // A readable package, and each way a source can be unreadable.
-    mkdirSync(join(sources, 'ok'));
-    writeFileSync(join(sources, 'ok', 'setup.cmd'), 'exit /b 0');
-    unreadable(join(sources, 'secret.txt'));
-    mkdirSync(join(sources, 'folder-with-secret'));
-    writeFileSync(join(sources, 'folder-with-secret', 'a.txt'), 'a');
-    unreadable(join(sources, 'folder-with-secret', 'b.txt'));
-    mkdirSync(join(sources, 'folder-with-closed-sub', 'sub'), { recursive: true });
-    writeFileSync(join(sources, 'folder-with-closed-sub', 'a.txt'), 'a');
-    if (asRoot) chownSync(join(sources, 'folder-with-closed-sub', 'sub'), NOBODY, NOBODY);
-    chmodSync(join(sources, 'folder-with-closed-sub', 'sub'), 0o700);
-    if (!asRoot) chmodSync(join(sources, 'folder-with-closed-sub', 'sub'), 0o000);
-    const wim = await makeWim(join(sources, 'img'), 'install.wim', [{ name: 'Windows 11 Enterprise', description: 'ent', payload: 'x', properties: { 'WINDOWS/ARCH': 9 } }]);
-    unreadable(join(sources, 'closed.wim'), readFileSync(wim));
+  it.skipIf(asRoot && !setprivAvailable)(
+    'answers a 400 for every source it may not read, and keeps answering; everything it writes is owner-only',
+    async () => {
+      const dataDir = tempDir(`openosd-hard-${kind}-`);
+      const sources = tempDir('openosd-hard-src-');
+      // A readable package, and each way a source can be unreadable.
+      mkdirSync(join(sources, 'ok'));
+      writeFileSync(join(sources, 'ok', 'setup.cmd'), 'exit /b 0');
+      unreadable(join(sources, 'secret.txt'));
+      mkdirSync(join(sources, 'folder-with-secret'));
+      writeFileSync(join(sources, 'folder-with-secret', 'a.txt'), 'a');
+      unreadable(join(sources, 'folder-with-secret', 'b.txt'));
+      mkdirSync(join(sources, 'folder-with-closed-sub', 'sub'), { recursive: true });
+      writeFileSync(join(sources, 'folder-with-closed-sub', 'a.txt'), 'a');
+      if (asRoot) chownSync(join(sources, 'folder-with-closed-sub', 'sub'), NOBODY, NOBODY);
+      chmodSync(join(sources, 'folder-with-closed-sub', 'sub'), 0o700);
+      if (!asRoot) chmodSync(join(sources, 'folder-with-closed-sub', 'sub'), 0o000);
+      const wim = await makeWim(join(sources, 'img'), 'install.wim', [
+        { name: 'Windows 11 Enterprise', description: 'ent', payload: 'x', properties: { 'WINDOWS/ARCH': 9 } },
+      ]);
+      unreadable(join(sources, 'closed.wim'), readFileSync(wim));
 
-    const s = await startServer(dataDir, ['--source-root', sources, ...(await database(kind))], { dropCaps: true });
-    const attempts: Array<[string, string, unknown]> = [
-      ['POST', '/content', { sourcePath: join(sources, 'secret.txt') }],
-      ['POST', '/content', { sourcePath: join(sources, 'folder-with-secret') }],
-      ['POST', '/content', { sourcePath: join(sources, 'folder-with-closed-sub') }],
-      ['POST', '/packages', { name: 'p', sourcePath: join(sources, 'secret.txt') }],
-      ['POST', '/os-images', { sourcePath: join(sources, 'closed.wim') }],
-      ['POST', '/boot-images', { sourcePath: join(sources, 'closed.wim'), imageIndex: 1 }],
-      ['POST', '/drivers/import', { sourcePath: join(sources, 'folder-with-secret') }],
-      ['POST', '/applications', { name: 'a', sourcePath: join(sources, 'folder-with-secret') }],
-    ];
-    for (const [method, path, body] of attempts) {
-      const r = await call(s, method, path, body);
-      expect.soft(r.status, `${path} ${JSON.stringify(body)}`).toBe(400);
-      expect.soft(r.json.rule, `${path} ${JSON.stringify(body)}`).toMatch(/may not read it|permission denied/);
-      expect.soft(r.json.input, path).toContain('body.sourcePath');
-      // The server is still there after each one.
-      expect((await call(s, 'GET', '/site')).status).toBe(200);
-      expect(s.proc.exitCode).toBeNull();
-    }
-    // And it still works: a readable package goes in and out.
-    expect((await call(s, 'POST', '/packages', { name: 'ok', sourcePath: join(sources, 'ok') })).status).toBe(201);
-    expect(s.stderr()).not.toMatch(/Unhandled|internal error/);
+      const s = await startServer(dataDir, ['--source-root', sources, ...(await database(kind))], { dropCaps: true });
+      const attempts: Array<[string, string, unknown]> = [
+        ['POST', '/content', { sourcePath: join(sources, 'secret.txt') }],
+        ['POST', '/content', { sourcePath: join(sources, 'folder-with-secret') }],
+        ['POST', '/content', { sourcePath: join(sources, 'folder-with-closed-sub') }],
+        ['POST', '/packages', { name: 'p', sourcePath: join(sources, 'secret.txt') }],
+        ['POST', '/os-images', { sourcePath: join(sources, 'closed.wim') }],
+        ['POST', '/boot-images', { sourcePath: join(sources, 'closed.wim'), imageIndex: 1 }],
+        ['POST', '/drivers/import', { sourcePath: join(sources, 'folder-with-secret') }],
+        ['POST', '/applications', { name: 'a', sourcePath: join(sources, 'folder-with-secret') }],
+      ];
+      for (const [method, path, body] of attempts) {
+        const r = await call(s, method, path, body);
+        expect.soft(r.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+        expect.soft(r.json.rule, `${path} ${JSON.stringify(body)}`).toMatch(/may not read it|permission denied/);
+        expect.soft(r.json.input, path).toContain('body.sourcePath');
+        // The server is still there after each one.
+        expect((await call(s, 'GET', '/site')).status).toBe(200);
+        expect(s.proc.exitCode).toBeNull();
+      }
+      // And it still works: a readable package goes in and out.
+      expect((await call(s, 'POST', '/packages', { name: 'ok', sourcePath: join(sources, 'ok') })).status).toBe(201);
+      expect(s.stderr()).not.toMatch(/Unhandled|internal error/);
 
-    // umask 000, and still nothing under the data folder is reachable by other users.
-    expect(sharedEntries(dataDir)).toEqual([]);
-  });
+      // umask 000, and still nothing under the data folder is reachable by other users.
+      expect(sharedEntries(dataDir)).toEqual([]);
+    },
+  );
 
   it('makes a data folder that other users could reach owner-only at start, with a warning', async () => {
     const dataDir = tempDir(`openosd-perm-${kind}-`);

@@ -45,7 +45,13 @@ describe.each(DB_KINDS)('osd server process on %s', (kind: DbKind) => {
 
       // A large upload, killed half-way: the server dies while the bytes are being written.
       const path = new URL(`${s.url}/api/v1/uploads?path=big.wim`);
-      const req = request({ host: path.hostname, port: path.port, path: path.pathname + path.search, method: 'PUT', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/octet-stream', 'content-length': 256 * 1024 * 1024 } });
+      const req = request({
+        host: path.hostname,
+        port: path.port,
+        path: path.pathname + path.search,
+        method: 'PUT',
+        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/octet-stream', 'content-length': 256 * 1024 * 1024 },
+      });
       req.on('error', () => {});
       const chunk = randomBytes(1024 * 1024);
       for (let i = 0; i < 64; i++) {
@@ -53,7 +59,12 @@ describe.each(DB_KINDS)('osd server process on %s', (kind: DbKind) => {
       }
       // Wait until the server has written part of it to its tmp folder (tmp/<host>.<pid>.<random>/).
       const tmp = join(dataDir, 'content', 'tmp');
-      const tmpFiles = (): string[] => (existsSync(tmp) ? readdirSync(tmp, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : []);
+      const tmpFiles = (): string[] =>
+        existsSync(tmp)
+          ? readdirSync(tmp, { recursive: true, withFileTypes: true })
+              .filter((e) => e.isFile())
+              .map((e) => e.name)
+          : [];
       for (let i = 0; i < 100 && !tmpFiles().length; i++) await new Promise((r) => setTimeout(r, 50));
       expect(tmpFiles().length).toBeGreaterThan(0);
       await kill9(s.proc);
@@ -80,7 +91,8 @@ describe.each(DB_KINDS)('osd server process on %s, killed while saving revisions
     const database = kind === 'postgres' ? await newPostgresDatabase() : undefined;
     let s = await startServer(dataDir, database);
     try {
-      const xml = '<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_RunCommandLineAction" name="Step 0" action="smsswd.exe /run: cmd /c exit 0"><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit 0</variable></defaultVarList></step></group></sequence>';
+      const xml =
+        '<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_RunCommandLineAction" name="Step 0" action="smsswd.exe /run: cmd /c exit 0"><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c exit 0</variable></defaultVarList></step></group></sequence>';
       const created = await api(s, 'POST', '/task-sequences', { name: 'Crash test', format: 'xml', content: xml });
       expect(created.status).toBe(201);
       const id = created.json.taskSequence.id as string;
@@ -136,7 +148,10 @@ describe('osd server request log', () => {
   it('logs requests as JSON without tokens, bodies or secret values', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'openosd-server-log-'));
     dirs.push(dataDir);
-    const proc = spawn(process.execPath, [OSD, 'server', '--data', dataDir, '--port', '0'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OSD_LOG: 'json' } });
+    const proc = spawn(process.execPath, [OSD, 'server', '--data', dataDir, '--port', '0'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, OSD_LOG: 'json' },
+    });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -15,7 +15,6 @@ import { OSD, callServer, newPostgresDatabase as newDatabase, startServer as sta
 
 const newPostgresDatabase = (): Promise<string> => newDatabase('recover');
 
-
 type Started = StartedServer;
 const startServer = (dataDir: string, args: string[]): Promise<Started> => startOsdServer(dataDir, args);
 const stop = (proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => stopServer(proc, signal);
@@ -31,8 +30,8 @@ function osd(...args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-const call = (s: Started, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => callServer(s, method, path, body, token);
-
+const call = (s: Started, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> =>
+  callServer(s, method, path, body, token);
 
 const servers: ChildProcessWithoutNullStreams[] = [];
 afterAll(async () => {
@@ -44,9 +43,15 @@ afterAll(async () => {
  * after the first one was revoked (revoking the last one is refused, expiring is not).
  */
 async function lockOut(s: Started, initial: string): Promise<void> {
-  const short = await call(s, initial, 'POST', '/tokens', { name: 'short-lived admin', role: 'full-administrator', expiresAt: new Date(Date.now() + 2500).toISOString() });
+  const short = await call(s, initial, 'POST', '/tokens', {
+    name: 'short-lived admin',
+    role: 'full-administrator',
+    expiresAt: new Date(Date.now() + 2500).toISOString(),
+  });
   expect(short.status).toBe(201);
-  const initialId = ((await call(s, initial, 'GET', '/tokens')).json as Array<{ id: string; name: string }>).find((t) => t.name === 'initial administrator')!.id;
+  const initialId = ((await call(s, initial, 'GET', '/tokens')).json as Array<{ id: string; name: string }>).find(
+    (t) => t.name === 'initial administrator',
+  )!.id;
   expect((await call(s, short.json.token, 'DELETE', `/tokens/${initialId}`)).status).toBe(200);
   expect((await call(s, short.json.token, 'DELETE', `/tokens/${short.json.info.id}`)).status).toBe(409);
   await new Promise((r) => setTimeout(r, 2600));

@@ -19,9 +19,15 @@ declare module 'vitest' {
 
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   if (!versions.length) {
-    throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Run "make deps" as root, which installs the Debian package postgresql, or: apt-get install postgresql');
+    throw new Error(
+      'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Run "make deps" as root, which installs the Debian package postgresql, or: apt-get install postgresql',
+    );
   }
   return join(root, versions[0]!, 'bin');
 }
@@ -45,7 +51,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
     const stale = join(tmpdir(), name);
     const owner = Number(existsSync(join(stale, 'owner.pid')) ? readFileSync(join(stale, 'owner.pid'), 'utf8') : 0);
     if (processAlive(owner)) continue;
-    const cmd = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const : [join(bin, 'pg_ctl'), ['-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const;
+    const cmd = asRoot
+      ? (['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const)
+      : ([join(bin, 'pg_ctl'), ['-D', join(stale, 'data'), '-m', 'immediate', '-w', 'stop']] as const);
     if (existsSync(join(stale, 'data', 'postmaster.pid'))) spawnSync(cmd[0], [...cmd[1]], { encoding: 'utf8' });
     rmSync(stale, { recursive: true, force: true });
   }
@@ -53,7 +61,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   writeFileSync(join(dir, 'owner.pid'), String(process.pid));
   // initdb refuses to run as root: run the cluster as the postgres user the package created.
   const run = (cmd: string, args: string[]): void => {
-    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] as const : [join(bin, cmd), args] as const;
+    const full = asRoot ? (['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] as const) : ([join(bin, cmd), args] as const);
     const r = spawnSync(full[0], [...full[1]], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr || r.stdout}`);
   };
@@ -65,7 +73,16 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300`, 'start']);
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300`,
+    'start',
+  ]);
   project.provide('postgresUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
   return () => {
     try {

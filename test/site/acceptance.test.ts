@@ -106,7 +106,9 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
     }
     expect(r.json.properties.architecture).toBe('x64');
 
-    const boot = await makeWim(join(work, 'boot'), 'boot.wim', [{ name: 'Microsoft Windows PE (x64)', description: 'WinPE', payload: 'pe', properties: WINPE_PROPERTIES(9, [10, 0, 22621]) }]);
+    const boot = await makeWim(join(work, 'boot'), 'boot.wim', [
+      { name: 'Microsoft Windows PE (x64)', description: 'WinPE', payload: 'pe', properties: WINPE_PROPERTIES(9, [10, 0, 22621]) },
+    ]);
     const b = await call('POST', '/api/v1/boot-images', { sourcePath: boot, pxeEnabled: true });
     expect(b.status, b.body).toBe(201);
     ids.boot = b.json.packageId;
@@ -114,7 +116,10 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
 
     // The built-in client and USMT packages get their files.
     const pkgs = (await call('GET', '/api/v1/packages')).json as Array<{ packageId: string; name: string }>;
-    for (const [name, key] of [['Configuration Manager Client Package', 'client'], ['User State Migration Tool for Windows', 'usmt']] as const) {
+    for (const [name, key] of [
+      ['Configuration Manager Client Package', 'client'],
+      ['User State Migration Tool for Windows', 'usmt'],
+    ] as const) {
       const id = pkgs.find((p) => p.name === name)!.packageId;
       const dir = join(work, key);
       mkdirSync(join(dir, 'x64'), { recursive: true });
@@ -142,7 +147,11 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
   });
 
   it('makes collections with rules and variables', async () => {
-    for (const [name, mac] of [['WS-0001', '00-15-5D-00-00-01'], ['WS-0002', '00155D000002'], ['SRV-0001', '00:15:5D:00:00:03']] as const) {
+    for (const [name, mac] of [
+      ['WS-0001', '00-15-5D-00-00-01'],
+      ['WS-0002', '00155D000002'],
+      ['SRV-0001', '00:15:5D:00:00:03'],
+    ] as const) {
       const d = await call('POST', '/api/v1/devices', { name, mac, properties: { Model: name.startsWith('WS') ? 'Surface Laptop 5' : 'PowerEdge' } });
       expect(d.status, d.body).toBe(201);
     }
@@ -162,10 +171,15 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
     expect(v2.json).toEqual({ name: 'OSDJoinSecret', value: null, masked: true });
   });
 
-  it('creates the wizard\'s task sequence from site objects, edits it twice, diffs and reverts', async () => {
+  it("creates the wizard's task sequence from site objects, edits it twice, diffs and reverts", async () => {
     const w = await call('POST', '/api/v1/task-sequences/wizard/install-image', {
       taskSequence: { name: 'Windows 11 Enterprise', description: 'acceptance', bootImageId: ids.boot },
-      installWindows: { imagePackageId: ids.osImage, imageIndex: 2, configureBitLocker: false, localAdministrator: { mode: 'enabled', password: ADMIN_PASSWORD, confirmPassword: ADMIN_PASSWORD } },
+      installWindows: {
+        imagePackageId: ids.osImage,
+        imageIndex: 2,
+        configureBitLocker: false,
+        localAdministrator: { mode: 'enabled', password: ADMIN_PASSWORD, confirmPassword: ADMIN_PASSWORD },
+      },
       configureNetwork: { join: 'domain', domain: 'contoso.com', account: 'CONTOSO\\svc-join', password: JOIN_PASSWORD, confirmPassword: JOIN_PASSWORD },
       stateMigration: { captureUserSettings: false, captureNetworkSettings: false, captureWindowsSettings: false },
     });
@@ -190,7 +204,11 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
 
     const history = await call('GET', `/api/v1/task-sequences/${ids.ts}/revisions`);
     expect(history.json.map((h: { revision: number; message: string }) => [h.revision, h.message])).toEqual(
-      expect.arrayContaining([[1, expect.any(String)], [2, 'rename apply step'], [3, 'continue on error']]),
+      expect.arrayContaining([
+        [1, expect.any(String)],
+        [2, 'rename apply step'],
+        [3, 'continue on error'],
+      ]),
     );
     const diff = await call('GET', `/api/v1/task-sequences/${ids.ts}/diff?from=1&to=3`);
     const kinds = diff.json.changes.map((c: { kind: string }) => c.kind);
@@ -208,10 +226,19 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
 
   it('distributes the content and deploys it; the manifest tells a UEFI x64 unknown computer what it will download', async () => {
     await call('POST', '/api/v1/distribution-points', { name: 'DP01', url: dp.url, pushToken: PUSH_TOKEN, pxeEnabled: true, unknownComputerSupport: true });
-    const d = await call('POST', '/api/v1/distributions', { packageIds: [ids.boot, ids.osImage, ids.client, ids.usmt], distributionPoints: ['DP01'], wait: true });
+    const d = await call('POST', '/api/v1/distributions', {
+      packageIds: [ids.boot, ids.osImage, ids.client, ids.usmt],
+      distributionPoints: ['DP01'],
+      wait: true,
+    });
     expect(d.json.map((s: { state: string }) => s.state)).toEqual(['success', 'success', 'success', 'success']);
 
-    const dep = await call('POST', '/api/v1/deployments', { taskSequenceId: ids.ts, collectionId: 'SMS000US', purpose: 'available', availability: 'clients-media-pxe' });
+    const dep = await call('POST', '/api/v1/deployments', {
+      taskSequenceId: ids.ts,
+      collectionId: 'SMS000US',
+      purpose: 'available',
+      availability: 'clients-media-pxe',
+    });
     expect(dep.status, dep.body).toBe(201);
     const m = await call('GET', `/api/v1/deployments/${dep.json.deployment.id}/content-manifest?architecture=x64&firmware=uefi&language=en-US`);
     expect(m.status, m.body).toBe(200);
@@ -225,7 +252,13 @@ describe.each(DB_KINDS)('issue 6 acceptance on %s', (kind) => {
     expect(m.json.bootImage).toMatchObject({ packageId: ids.boot, pxeCompatible: true });
 
     // A Required deployment of this OS deployment to All Systems is refused (high risk, §4.5).
-    const risky = await call('POST', '/api/v1/deployments', { taskSequenceId: ids.ts, collectionId: 'SMS00001', purpose: 'required', availability: 'clients-media-pxe', schedules: ['asap'] });
+    const risky = await call('POST', '/api/v1/deployments', {
+      taskSequenceId: ids.ts,
+      collectionId: 'SMS00001',
+      purpose: 'required',
+      availability: 'clients-media-pxe',
+      schedules: ['asap'],
+    });
     expect(risky.status, risky.body).toBe(422);
     expect(risky.json.rule).toMatch(/All Systems/);
   });

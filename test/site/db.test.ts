@@ -41,7 +41,11 @@ describe.each(DB_KINDS)('migrations on %s', (kind) => {
       const next = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'future', sql: 'CREATE TABLE future_thing (id int)' }];
       expect((await migrate(db, next)).applied).toEqual([`${MIGRATIONS.length + 1}-future`]);
       await expect(migrate(db)).rejects.toBeInstanceOf(SchemaTooNewError);
-      await expect(migrate(db)).rejects.toMatchObject({ kind: 'conflict', input: kind === 'postgres' ? 'database' : 'data folder', rule: expect.stringMatching(/newer than this OpenOSD knows/) });
+      await expect(migrate(db)).rejects.toMatchObject({
+        kind: 'conflict',
+        input: kind === 'postgres' ? 'database' : 'data folder',
+        rule: expect.stringMatching(/newer than this OpenOSD knows/),
+      });
     } finally {
       await db.close();
     }
@@ -50,10 +54,18 @@ describe.each(DB_KINDS)('migrations on %s', (kind) => {
 
 describe('a PostgreSQL database that cannot be opened', () => {
   it('is unavailable when nothing answers, bad input when the server refuses the URL, and not a postgres:// URL is bad input', async () => {
-    await expect(openPostgres('postgres://osd@127.0.0.1:1/nothing')).rejects.toMatchObject({ kind: 'unavailable', input: 'database', rule: expect.stringMatching(/^cannot connect to the database postgres:\/\/osd@127\.0\.0\.1:1\/nothing/) });
+    await expect(openPostgres('postgres://osd@127.0.0.1:1/nothing')).rejects.toMatchObject({
+      kind: 'unavailable',
+      input: 'database',
+      rule: expect.stringMatching(/^cannot connect to the database postgres:\/\/osd@127\.0\.0\.1:1\/nothing/),
+    });
     const url = new URL(inject('postgresUrl'));
     url.pathname = '/no_such_database_here';
     await expect(openPostgres(url.toString())).rejects.toMatchObject({ kind: 'bad-input', input: 'database', hint: expect.stringMatching(/database name/) });
-    await expect(openDatabase({ url: 'mysql://x@y/z' })).rejects.toMatchObject({ kind: 'bad-input', input: 'database', rule: expect.stringMatching(/only postgres:\/\/ and postgresql:\/\/ URLs/) });
+    await expect(openDatabase({ url: 'mysql://x@y/z' })).rejects.toMatchObject({
+      kind: 'bad-input',
+      input: 'database',
+      rule: expect.stringMatching(/only postgres:\/\/ and postgresql:\/\/ URLs/),
+    });
   });
 });

@@ -24,9 +24,14 @@ describe.each(DB_KINDS)('distribution claims on %s', (kind) => {
     const work = tempDir(`openosd-claims-${kind}-`);
     dp = await startDistributionPoint({ root: join(work, 'dp'), pushToken: PUSH_TOKEN });
     // Uploaded, so the test does not depend on which folders the site reads sources from.
-    const up = await api.call('PUT', '/api/v1/uploads?path=a.bin', { payload: Buffer.from('a'.repeat(3000)), headers: { 'content-type': 'application/octet-stream' } });
+    const up = await api.call('PUT', '/api/v1/uploads?path=a.bin', {
+      payload: Buffer.from('a'.repeat(3000)),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(up.status, up.body).toBe(201);
-    packageId = ((await api.call('GET', '/api/v1/packages')).json as Array<{ packageId: string; name: string }>).find((p) => p.name === 'Configuration Manager Client Package')!.packageId;
+    packageId = ((await api.call('GET', '/api/v1/packages')).json as Array<{ packageId: string; name: string }>).find(
+      (p) => p.name === 'Configuration Manager Client Package',
+    )!.packageId;
     const put = await api.call('PUT', `/api/v1/packages/${packageId}/content`, { body: { contentId: up.json.id } });
     expect(put.status, put.body).toBe(200);
     expect((await api.call('POST', '/api/v1/distribution-points', { body: { name: 'DP01', url: dp.url, pushToken: PUSH_TOKEN } })).status).toBe(201);
@@ -39,7 +44,12 @@ describe.each(DB_KINDS)('distribution claims on %s', (kind) => {
   });
 
   const row = async (): Promise<{ state: string; message: string; claimed_by: string | null; heartbeat_at: Date | null }> =>
-    (await api.site.db.query<{ state: string; message: string; claimed_by: string | null; heartbeat_at: Date | null }>('SELECT state, message, claimed_by, heartbeat_at FROM distribution_status WHERE package_id = $1', [packageId])).rows[0]!;
+    (
+      await api.site.db.query<{ state: string; message: string; claimed_by: string | null; heartbeat_at: Date | null }>(
+        'SELECT state, message, claimed_by, heartbeat_at FROM distribution_status WHERE package_id = $1',
+        [packageId],
+      )
+    ).rows[0]!;
 
   /** Makes the row look like a copy `owner` is doing, last heard of `ageSeconds` ago. */
   const claimedBy = async (owner: string, ageSeconds: number): Promise<void> => {

@@ -12,7 +12,12 @@ describe.each(DB_KINDS)('site foundation on %s', (kind) => {
   it('is migrated and seeded', async () => {
     const r = await api.call('GET', '/api/v1/site');
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ siteCode: 'PS1', database: kind, schemaVersion: MIGRATIONS[MIGRATIONS.length - 1]!.version, you: { role: 'full-administrator' } });
+    expect(r.json).toMatchObject({
+      siteCode: 'PS1',
+      database: kind,
+      schemaVersion: MIGRATIONS[MIGRATIONS.length - 1]!.version,
+      you: { role: 'full-administrator' },
+    });
     const c = await api.site.db.query<{ collection_id: string; member_count: number }>('SELECT collection_id, member_count FROM collections ORDER BY 1');
     expect(c.rows).toEqual([
       { collection_id: 'SMS00001', member_count: 0 },

@@ -53,7 +53,9 @@ describe.each(DB_KINDS)('the last Full Administrator token on %s', (kind) => {
 
   it('counts only tokens that work: an expired administrator token is no other administrator', async () => {
     const [current] = await adminIds();
-    const expiring = await api.call('POST', '/api/v1/tokens', { body: { name: 'expiring admin', role: 'full-administrator', expiresAt: new Date(Date.now() + 60_000).toISOString() } });
+    const expiring = await api.call('POST', '/api/v1/tokens', {
+      body: { name: 'expiring admin', role: 'full-administrator', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+    });
     expect(expiring.status).toBe(201);
     await api.site.db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.json.info.id]);
     const refused = await api.call('DELETE', `/api/v1/tokens/${current}`);
@@ -91,13 +93,24 @@ describe('recovery (the service; the CLI process is tested in test/server/token-
   it('refuses a missing folder, a missing or wrong key file, and a database that is not a site', async () => {
     const url = (api.site.db as unknown as { location: string }).location;
     expect(url).toMatch(/^postgres/);
-    await expect(recoverAdminToken({ dataDir: join(api.dataDir, 'nope'), databaseUrl: url })).rejects.toMatchObject({ code: 'bad-input', input: 'data folder' });
+    await expect(recoverAdminToken({ dataDir: join(api.dataDir, 'nope'), databaseUrl: url })).rejects.toMatchObject({
+      code: 'bad-input',
+      input: 'data folder',
+    });
     const empty = tempDir('openosd-recover-empty-');
     await expect(recoverAdminToken({ dataDir: empty })).rejects.toMatchObject({ code: 'bad-input', input: 'key file' });
     const wrongKey = join(empty, 'wrong.key');
     writeFileSync(wrongKey, `${randomBytes(32).toString('base64')}\n`);
-    await expect(recoverAdminToken({ dataDir: api.dataDir, databaseUrl: url, keyFile: wrongKey })).rejects.toMatchObject({ code: 'bad-input', input: 'key file', rule: expect.stringMatching(/does not match this site/) });
-    await expect(recoverAdminToken({ dataDir: empty, keyFile: wrongKey })).rejects.toMatchObject({ code: 'bad-input', input: 'data folder', rule: expect.stringMatching(/no embedded site database/) });
+    await expect(recoverAdminToken({ dataDir: api.dataDir, databaseUrl: url, keyFile: wrongKey })).rejects.toMatchObject({
+      code: 'bad-input',
+      input: 'key file',
+      rule: expect.stringMatching(/does not match this site/),
+    });
+    await expect(recoverAdminToken({ dataDir: empty, keyFile: wrongKey })).rejects.toMatchObject({
+      code: 'bad-input',
+      input: 'data folder',
+      rule: expect.stringMatching(/no embedded site database/),
+    });
   });
 
   it('creates a working Full Administrator token when every token is revoked or expired, with an audit entry', async () => {
@@ -112,7 +125,11 @@ describe('recovery (the service; the CLI process is tested in test/server/token-
     const site = await api.call('GET', '/api/v1/site', { token: r.token });
     expect(site.status).toBe(200);
     expect(site.json.you).toMatchObject({ name: 'break glass', role: 'full-administrator' });
-    const entries = (await api.call('GET', '/api/v1/audit?objectType=token', { token: r.token })).json as Array<{ action: string; objectId: string; details: Record<string, unknown> }>;
+    const entries = (await api.call('GET', '/api/v1/audit?objectType=token', { token: r.token })).json as Array<{
+      action: string;
+      objectId: string;
+      details: Record<string, unknown>;
+    }>;
     const recovered = entries.find((e) => e.action === 'recover');
     expect(recovered).toMatchObject({ objectId: r.info.id, details: { note: 'recovered by the server machine', role: 'full-administrator' } });
     expect(JSON.stringify(entries)).not.toContain(r.token);

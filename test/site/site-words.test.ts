@@ -21,7 +21,7 @@ function files(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-describe('the site\'s messages', () => {
+describe("the site's messages", () => {
   it('name no route, option or command of an interface', () => {
     const found: string[] = [];
     for (const file of files('src/site')) {

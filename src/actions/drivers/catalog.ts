@@ -31,8 +31,14 @@ const driver = z
     folder: relativePath,
     provider: z.string().optional(),
     class: z.string().optional(),
-    version: z.string().regex(/^\d+(\.\d+){0,3}$/, 'a driver version is w.x.y.z').optional(),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a driver date is yyyy-mm-dd').optional(),
+    version: z
+      .string()
+      .regex(/^\d+(\.\d+){0,3}$/, 'a driver version is w.x.y.z')
+      .optional(),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a driver date is yyyy-mm-dd')
+      .optional(),
     hardwareIds: z.array(z.string().min(1)),
     compatibleIds: z.array(z.string().min(1)).default([]),
     platforms: z.array(platform).min(1, 'a driver supports at least one platform'),
@@ -67,7 +73,8 @@ export const driverCatalogSchema = z
       if (packages.has(p.id.toUpperCase())) ctx.addIssue({ code: 'custom', path: ['packages', i, 'id'], message: `duplicate package id ${p.id}` });
       packages.add(p.id.toUpperCase());
       p.drivers.forEach((d, j) => {
-        if (!ids.has(d.toUpperCase())) ctx.addIssue({ code: 'custom', path: ['packages', i, 'drivers', j], message: `package ${p.id} names driver ${d}, which is not in the catalog` });
+        if (!ids.has(d.toUpperCase()))
+          ctx.addIssue({ code: 'custom', path: ['packages', i, 'drivers', j], message: `package ${p.id} names driver ${d}, which is not in the catalog` });
       });
     });
   });
@@ -198,12 +205,18 @@ export interface InfSource {
  * library), in the given order.
  */
 export async function importDriverInfs(infs: Iterable<InfSource>, options: Omit<ImportOptions, 'root'> = {}): Promise<ImportResult> {
-  const catalog: DriverCatalog = options.existing
-    ? structuredClone(options.existing)
-    : emptyDriverCatalog();
+  const catalog: DriverCatalog = options.existing ? structuredClone(options.existing) : emptyDriverCatalog();
   const duplicates = options.duplicates ?? 'append-categories';
   const categories = options.categories ?? [];
-  let next = 1 + Math.max(0, ...catalog.drivers.map((d) => /^DRV(\d+)$/i.exec(d.id)).filter((m) => m).map((m) => Number(m![1])));
+  let next =
+    1 +
+    Math.max(
+      0,
+      ...catalog.drivers
+        .map((d) => /^DRV(\d+)$/i.exec(d.id))
+        .filter((m) => m)
+        .map((m) => Number(m![1])),
+    );
   const result: ImportResult = { catalog, imported: [], skipped: [], warnings: [] };
 
   for (const inf of infs) {
@@ -244,9 +257,11 @@ export async function importDriverInfs(infs: Iterable<InfSource>, options: Omit<
         continue;
       }
       const merged =
-        duplicates === 'keep-categories' ? existing.categories
-        : duplicates === 'overwrite-categories' ? entry.categories
-        : unionIgnoreCase(existing.categories, entry.categories);
+        duplicates === 'keep-categories'
+          ? existing.categories
+          : duplicates === 'overwrite-categories'
+            ? entry.categories
+            : unionIgnoreCase(existing.categories, entry.categories);
       Object.assign(existing, { ...entry, id: existing.id, enabled: existing.enabled, categories: merged });
       result.imported.push(existing);
       continue;
@@ -261,7 +276,9 @@ export async function importDriverInfs(infs: Iterable<InfSource>, options: Omit<
 /** Every `.inf` below `dir`, sorted so ids are stable; symbolic links are not followed. */
 function findInfFiles(dir: string): string[] {
   const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0));
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0,
+  );
   for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...findInfFiles(p));

@@ -18,4 +18,15 @@ export {
   type ImportResult,
   type InfSource,
 } from './catalog.js';
-export { matchDrivers, matchRank, compareMatches, compareVersions, type Device, type DriverMatch, type MatchKind, type MatchOptions, type MatchResult, type ExclusionReason } from './match.js';
+export {
+  matchDrivers,
+  matchRank,
+  compareMatches,
+  compareVersions,
+  type Device,
+  type DriverMatch,
+  type MatchKind,
+  type MatchOptions,
+  type MatchResult,
+  type ExclusionReason,
+} from './match.js';

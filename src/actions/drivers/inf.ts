@@ -223,7 +223,12 @@ export function parseInf(text: string, input: string): InfInfo {
   };
 
   const version = sections.get('version');
-  if (!version) throw new InputError({ input, rule: 'not an INF file: there is no [Version] section', hint: 'a driver INF starts with [Version] and Signature="$Windows NT$"' });
+  if (!version)
+    throw new InputError({
+      input,
+      rule: 'not an INF file: there is no [Version] section',
+      hint: 'a driver INF starts with [Version] and Signature="$Windows NT$"',
+    });
   const versionKey = (name: string): Entry | undefined => version.entries.find((e) => e.key?.toLowerCase() === name);
   const info: InfInfo = { hardwareIds: [], compatibleIds: [], platforms: [], models: [], warnings };
 
@@ -231,7 +236,11 @@ export function parseInf(text: string, input: string): InfInfo {
   if (sig) info.signature = field(sig, 0);
   if (!info.signature) warnings.push(`${input}: [Version] has no Signature`);
   else if (!/^\$(windows nt|chicago|windows 95)\$$/i.test(info.signature)) warnings.push(`${input}:${sig!.line}: unusual Signature ${info.signature}`);
-  for (const [key, prop] of [['provider', 'provider'], ['class', 'class'], ['classguid', 'classGuid']] as const) {
+  for (const [key, prop] of [
+    ['provider', 'provider'],
+    ['class', 'class'],
+    ['classguid', 'classGuid'],
+  ] as const) {
     const e = versionKey(key);
     if (e && field(e, 0)) info[prop] = field(e, 0);
   }
@@ -246,7 +255,10 @@ export function parseInf(text: string, input: string): InfInfo {
     const base = field(e, 0);
     if (!base) continue;
     const name = e.key !== undefined ? substitute(e.key, e.line) : base;
-    const decorations = e.fields.slice(1).map((f) => substitute(f.text, e.line).trim()).filter((d) => d !== '');
+    const decorations = e.fields
+      .slice(1)
+      .map((f) => substitute(f.text, e.line).trim())
+      .filter((d) => d !== '');
     // Which section serves which platform: decorated sections their own; [I] the undecorated section
     // every platform no decorated section claims (all of them when there are no decorations).
     const claimed = new Set<InfPlatform>();
@@ -279,7 +291,10 @@ export function parseInf(text: string, input: string): InfInfo {
         continue;
       }
       for (const m of section.entries) {
-        const ids = m.fields.slice(1).map((_, i) => field(m, i + 1)).filter((id) => id !== '');
+        const ids = m.fields
+          .slice(1)
+          .map((_, i) => field(m, i + 1))
+          .filter((id) => id !== '');
         if (m.key === undefined || ids.length === 0) {
           warnings.push(`${input}:${m.line}: a model line needs "description = install-section, hardware-id[, compatible-id…]"`);
           continue;
@@ -313,9 +328,7 @@ export function parseInf(text: string, input: string): InfInfo {
 
 /** [Strings] first, then [Strings.0409], then any other localized [Strings.xxxx] for keys still missing [I]. */
 function collectStrings(sections: Map<string, Section>): Map<string, string> {
-  const order = [...sections.values()]
-    .filter((s) => /^strings(\..*)?$/i.test(s.name))
-    .sort((a, b) => rankStrings(a.name) - rankStrings(b.name));
+  const order = [...sections.values()].filter((s) => /^strings(\..*)?$/i.test(s.name)).sort((a, b) => rankStrings(a.name) - rankStrings(b.name));
   const out = new Map<string, string>();
   for (const s of order) {
     for (const e of s.entries) {
@@ -336,8 +349,10 @@ function readDriverVer(date: string, version: string, input: string, line: numbe
   const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(date);
   if (!m) throw new InputError({ input, location: { line, column: 1 }, rule: `DriverVer date "${date}" is not mm/dd/yyyy` });
   const [month, day, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (month < 1 || month > 12 || day < 1 || day > 31) throw new InputError({ input, location: { line, column: 1 }, rule: `DriverVer date "${date}" is not a valid date` });
-  if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version)) throw new InputError({ input, location: { line, column: 1 }, rule: `DriverVer version "${version}" is not w.x.y.z` });
+  if (month < 1 || month > 12 || day < 1 || day > 31)
+    throw new InputError({ input, location: { line, column: 1 }, rule: `DriverVer date "${date}" is not a valid date` });
+  if (version !== '' && !/^\d+(\.\d+){0,3}$/.test(version))
+    throw new InputError({ input, location: { line, column: 1 }, rule: `DriverVer version "${version}" is not w.x.y.z` });
   const iso = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
   return version === '' ? { date: iso } : { date: iso, version };
 }

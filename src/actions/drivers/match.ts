@@ -105,9 +105,7 @@ export function matchDrivers(catalog: DriverCatalog, devices: Device[], options:
             if (!excluded.has(driver)) excluded.set(driver, why);
             continue;
           }
-          const kind: MatchKind = fromHardware
-            ? asHardware ? 'hardware' : 'hardware-to-compatible'
-            : asHardware ? 'compatible-to-hardware' : 'compatible';
+          const kind: MatchKind = fromHardware ? (asHardware ? 'hardware' : 'hardware-to-compatible') : asHardware ? 'compatible-to-hardware' : 'compatible';
           const rank = matchRank(kind, id.trim());
           const prev = best.get(driver);
           if (!prev || rank > prev.rank) best.set(driver, { driver, matchedId: id.trim(), kind, rank });

@@ -37,7 +37,11 @@ export async function openAnswerFile(computer: Computer, drive: string | undefin
  * driver steps). An UnattendError carries the step's code (0x80070057, 0x8007000D): the executor
  * reports it.
  */
-export async function editAnswerFile(computer: Computer, drive: string | undefined, apply: (doc: UnattendDocument, vol: VolumeFiles, letter: string) => Promise<string[]> | string[]): Promise<{ changes: string[]; letter: string }> {
+export async function editAnswerFile(
+  computer: Computer,
+  drive: string | undefined,
+  apply: (doc: UnattendDocument, vol: VolumeFiles, letter: string) => Promise<string[]> | string[],
+): Promise<{ changes: string[]; letter: string }> {
   const { vol, doc, letter } = await openAnswerFile(computer, drive);
   const changes = await apply(doc, vol, letter);
   const problems = doc.validate();

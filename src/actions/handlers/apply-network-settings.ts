@@ -9,7 +9,9 @@ import { editAnswerFile, settingsLookup } from './answer-file.js';
 export const applyNetworkSettingsHandler = defineHandler(applyNetworkSettings, {
   async run({ x, computer }) {
     const adapters = computer.profile.networkAdapters.map((a, index) => ({ mac: a.mac, index }));
-    const { changes, letter } = await editAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'), (doc) => doc.applyNetworkSettings(settingsLookup(x), adapters));
+    const { changes, letter } = await editAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'), (doc) =>
+      doc.applyNetworkSettings(settingsLookup(x), adapters),
+    );
     for (const c of changes) x.log(c);
     x.log(`Updated the answer file on ${letter}`);
     return { exitCode: 0 };

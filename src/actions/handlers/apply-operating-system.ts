@@ -27,7 +27,8 @@ async function destinationLetter(computer: Computer, d: ApplyOperatingSystemSett
   if (d.kind === 'logical-drive') return d.drive.toUpperCase().replace(/^([A-Z])$/, '$1:');
   if (d.kind === 'variable') {
     const v = get(d.variable);
-    if (!v || !/^[A-Za-z]:?$/.test(v.trim())) throw new StepFailure(WIN32.invalidParameter, `the destination variable ${d.variable} is ${v === undefined ? 'not set' : `"${v}", not a drive letter`}`);
+    if (!v || !/^[A-Za-z]:?$/.test(v.trim()))
+      throw new StepFailure(WIN32.invalidParameter, `the destination variable ${d.variable} is ${v === undefined ? 'not set' : `"${v}", not a drive letter`}`);
     return `${v.trim().toUpperCase().slice(0, 1)}:`;
   }
   if (d.kind === 'disk-partition') {
@@ -39,7 +40,10 @@ async function destinationLetter(computer: Computer, d: ApplyOperatingSystemSett
     const v = await volumeOfDrive(computer, a.letter);
     if (v && v.kind !== 'recovery' && v.kind !== 'efi' && v.kind !== 'msr' && v.fileSystem === 'NTFS') return a.letter;
   }
-  throw new StepFailure(WIN32.notFound, 'there is no formatted partition to apply the image to: partition and format the disk first (Format and Partition Disk)');
+  throw new StepFailure(
+    WIN32.notFound,
+    'there is no formatted partition to apply the image to: partition and format the disk first (Format and Partition Disk)',
+  );
 }
 
 function findWim(folder: string, packageId: string): string {
@@ -59,7 +63,10 @@ async function findImage(folder: string, packageId: string, index: number): Prom
   }
   const image = images.find((i) => i.index === index);
   if (!image) {
-    throw new StepFailure(WIN32.notFound, `image index ${index} does not exist in ${packageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`);
+    throw new StepFailure(
+      WIN32.notFound,
+      `image index ${index} does not exist in ${packageId} (${images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`,
+    );
   }
   return { wim, image };
 }
@@ -74,7 +81,10 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
   async run({ x, computer, content }: HandlerContext): Promise<StepResult> {
     const s = resolvedSettings<ApplyOperatingSystemSettings>(x);
     if (!s.imagePackageId) {
-      throw new StepFailure(WIN32.notSupported, 'only image packages can be applied here (InstallPackageID, a setup-based OS upgrade package, is not supported)');
+      throw new StepFailure(
+        WIN32.notSupported,
+        'only image packages can be applied here (InstallPackageID, a setup-based OS upgrade package, is not supported)',
+      );
     }
     const index = s.imageIndex ?? 1;
     const { wim, image } = await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
@@ -82,7 +92,10 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
     const part = await volumeOfDrive(computer, letter);
     if (!part) throw new StepFailure(WIN32.notFound, `drive ${letter} is not on any disk of this computer`);
     if (image.totalBytes && image.totalBytes > part.sizeBytes) {
-      throw new StepFailure(WIN32.diskFull, `image ${index} "${image.name}" needs ${Math.ceil(image.totalBytes / 1048576)} MB but ${letter} has ${Math.floor(part.sizeBytes / 1048576)} MB`);
+      throw new StepFailure(
+        WIN32.diskFull,
+        `image ${index} "${image.name}" needs ${Math.ceil(image.totalBytes / 1048576)} MB but ${letter} has ${Math.floor(part.sizeBytes / 1048576)} MB`,
+      );
     }
     x.log(`Applying image ${index} "${image.name}" of ${s.imagePackageId} (${wim}) to ${letter} (disk ${part.disk} partition ${part.partition})`);
     // ConfigMgr wipes the volume before applying; wimlib applies only into an empty NTFS volume
@@ -123,7 +136,7 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
   async simulate(ctx) {
     const { x, content, note, checks } = ctx;
     const destVar = x.properties.DestinationVariable;
-    const drive = destVar ? x.variables.get(destVar) ?? 'C:' : 'C:';
+    const drive = destVar ? (x.variables.get(destVar) ?? 'C:') : 'C:';
     predictSet(ctx, 'OSDTargetSystemDrive', /^[A-Za-z]:$/.test(drive) ? drive.toUpperCase() : 'C:');
     if (!checks) return { exitCode: 0 };
     const s = resolvedSettings<ApplyOperatingSystemSettings>(x);
@@ -133,7 +146,9 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
       return { exitCode: 0 };
     }
     const { image } = await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
-    note(`image ${index} "${image.name}" (${image.architecture ?? 'unknown architecture'}${image.totalBytes ? `, ${Math.round(image.totalBytes / 1048576)} MB` : ''}) of ${s.imagePackageId}`);
+    note(
+      `image ${index} "${image.name}" (${image.architecture ?? 'unknown architecture'}${image.totalBytes ? `, ${Math.round(image.totalBytes / 1048576)} MB` : ''}) of ${s.imagePackageId}`,
+    );
     return { exitCode: 0 };
   },
 });

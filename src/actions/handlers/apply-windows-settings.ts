@@ -8,7 +8,9 @@ import { editAnswerFile, settingsLookup } from './answer-file.js';
 
 export const applyWindowsSettingsHandler = defineHandler(applyWindowsSettings, {
   async run({ x, computer }) {
-    const { changes, letter } = await editAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'), (doc) => doc.applyWindowsSettings(settingsLookup(x), {}));
+    const { changes, letter } = await editAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'), (doc) =>
+      doc.applyWindowsSettings(settingsLookup(x), {}),
+    );
     for (const c of changes) x.log(c);
     x.log(`Updated the answer file on ${letter}`);
     return { exitCode: 0 };

@@ -65,7 +65,12 @@ function matchFor(profile: MachineProfile, s: AutoApplyDriversSettings, catalog:
   const devices = profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
   const bestMatch = s.bestMatch !== false;
   const categories = (s.categoryList ?? []).filter(Boolean);
-  return { result: matchDrivers(catalog, devices, { architecture: profile.architecture, bestMatch, categories }), devices: devices.length, bestMatch, categories };
+  return {
+    result: matchDrivers(catalog, devices, { architecture: profile.architecture, bestMatch, categories }),
+    devices: devices.length,
+    bestMatch,
+    categories,
+  };
 }
 
 export const autoApplyDriversHandler = defineHandler(autoApplyDrivers, {
@@ -74,9 +79,12 @@ export const autoApplyDriversHandler = defineHandler(autoApplyDrivers, {
     const s = resolvedSettings<AutoApplyDriversSettings>(x);
     const { catalog, root } = await loadCatalog(ctx);
     const { result, devices, bestMatch, categories } = matchFor(computer.profile, s, catalog);
-    x.log(`${devices} device(s); ${bestMatch ? 'best matched' : 'all compatible'} drivers${categories.length ? ` in ${categories.join(', ')}` : ' in all categories'}`);
+    x.log(
+      `${devices} device(s); ${bestMatch ? 'best matched' : 'all compatible'} drivers${categories.length ? ` in ${categories.join(', ')}` : ' in all categories'}`,
+    );
     for (const m of result.perDevice) {
-      if (m.drivers.length) x.log(`  ${m.device.name ?? m.device.hardwareIds[0]}: ${m.drivers.map((d) => `${d.driver.id} (${d.matchedId})`).join(', ')}`, 'verbose');
+      if (m.drivers.length)
+        x.log(`  ${m.device.name ?? m.device.hardwareIds[0]}: ${m.drivers.map((d) => `${d.driver.id} (${d.matchedId})`).join(', ')}`, 'verbose');
     }
     if (!result.selected.length) {
       x.log('No driver in the catalog matches this computer');
@@ -97,7 +105,8 @@ export const autoApplyDriversHandler = defineHandler(autoApplyDrivers, {
     const { result } = matchFor(profile, s, catalog);
     if (!result.selected.length) note('no driver in the catalog matches this computer');
     for (const m of result.perDevice) {
-      for (const d of m.drivers) note(`${m.device.name ?? m.device.hardwareIds[0]}: ${d.driver.id} "${d.driver.name}" ${d.driver.version ?? ''} (${d.matchedId})`);
+      for (const d of m.drivers)
+        note(`${m.device.name ?? m.device.hardwareIds[0]}: ${d.driver.id} "${d.driver.name}" ${d.driver.version ?? ''} (${d.matchedId})`);
     }
     for (const e of result.excluded) note(`not used: ${e.driver.id} "${e.driver.name}" (${e.reason})`);
     return { exitCode: 0 };

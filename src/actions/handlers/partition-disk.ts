@@ -28,7 +28,10 @@ function kindOf(type: string | undefined, style: 'gpt' | 'mbr'): PartitionKind {
     case 'primary':
       return 'primary';
     default:
-      throw new StepFailure(WIN32.notSupported, `partition type ${type} is not supported on a ${style.toUpperCase()} disk here (Primary, EFI, MSR, Recovery are)`);
+      throw new StepFailure(
+        WIN32.notSupported,
+        `partition type ${type} is not supported on a ${style.toUpperCase()} disk here (Primary, EFI, MSR, Recovery are)`,
+      );
   }
 }
 
@@ -40,7 +43,10 @@ function layoutOf(x: StepExecution): { s: PartitionDiskSettings; diskIndex: numb
   if (s.diskIndexVariable) {
     const raw = x.variables.get(s.diskIndexVariable);
     if (raw === undefined || !/^\d+$/.test(raw.trim())) {
-      throw new StepFailure(WIN32.invalidParameter, `the disk number variable ${s.diskIndexVariable} is ${raw === undefined ? 'not set' : `"${raw}", not a disk number`}`);
+      throw new StepFailure(
+        WIN32.invalidParameter,
+        `the disk number variable ${s.diskIndexVariable} is ${raw === undefined ? 'not set' : `"${raw}", not a disk number`}`,
+      );
     }
     diskIndex = Number(raw.trim());
   }
@@ -107,10 +113,13 @@ export const partitionDiskHandler = defineHandler(partitionDisk, {
     if (!checks) return { exitCode: 0 };
     const { diskIndex, style, requests } = layoutOf(x);
     const disk = profile.disks.find((d) => d.index === diskIndex);
-    if (!disk) throw new StepFailure(WIN32.notFound, `the computer has no disk ${diskIndex} (disks: ${profile.disks.map((d) => d.index).join(', ') || 'none'})`);
+    if (!disk)
+      throw new StepFailure(WIN32.notFound, `the computer has no disk ${diskIndex} (disks: ${profile.disks.map((d) => d.index).join(', ') || 'none'})`);
     const planned = planPartitionTable(style, disk.size, requests);
     if ('error' in planned) throw new StepFailure(WIN32.diskFull, planned.error);
-    note(`${style.toUpperCase()} on disk ${diskIndex}: ${requests.map((r, i) => `${r.name ?? r.kind} ${Math.round(planned.sizesBytes[i] / MB)} MB`).join(', ')}`);
+    note(
+      `${style.toUpperCase()} on disk ${diskIndex}: ${requests.map((r, i) => `${r.name ?? r.kind} ${Math.round(planned.sizesBytes[i] / MB)} MB`).join(', ')}`,
+    );
     return { exitCode: 0 };
   },
 });

@@ -246,7 +246,13 @@ export class UnattendDocument {
     if (folders.length === 0) return log;
     const list = this.ensurePath(pass, C.pnpNonWinPE, 'DriverPaths');
     const items = childElements(list).filter((e) => e.name === 'PathAndCredentials');
-    const known = new Set(items.map((e) => textContent(childNamed(e, 'Path') ?? e).trim().toLowerCase()));
+    const known = new Set(
+      items.map((e) =>
+        textContent(childNamed(e, 'Path') ?? e)
+          .trim()
+          .toLowerCase(),
+      ),
+    );
     let next = nextNumericKey(items.map((e) => keyValue(e)));
     for (const folder of folders) {
       const path = folder.trim();
@@ -509,10 +515,13 @@ function* describedElements(root: XmlElement): Generator<{ el: XmlElement; path:
     yield { el, path };
     for (const c of childElements(el)) {
       const label =
-        c.name === 'settings' && el === root ? getAttribute(c, 'pass') ?? 'settings'
-        : c.name === 'component' ? getAttribute(c, 'name') ?? 'component'
-        : keyValue(c) !== undefined ? `${c.name}[${keyValue(c)}]`
-        : c.name;
+        c.name === 'settings' && el === root
+          ? (getAttribute(c, 'pass') ?? 'settings')
+          : c.name === 'component'
+            ? (getAttribute(c, 'name') ?? 'component')
+            : keyValue(c) !== undefined
+              ? `${c.name}[${keyValue(c)}]`
+              : c.name;
       yield* visit(c, path === '' ? label : `${path}/${label}`);
     }
   };
@@ -535,10 +544,11 @@ function orderTree(root: XmlElement): void {
 
 function orderChildren(el: XmlElement, key: string): void {
   const table = CHILD_ORDER[key];
-  if (table) slotSort(el.children, (e) => {
-    const i = table.indexOf(e.name);
-    return i === -1 ? undefined : i;
-  });
+  if (table)
+    slotSort(el.children, (e) => {
+      const i = table.indexOf(e.name);
+      return i === -1 ? undefined : i;
+    });
   for (const c of childElements(el)) orderChildren(c, `${key}/${c.name}`);
 }
 

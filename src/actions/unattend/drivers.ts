@@ -38,11 +38,21 @@ export function addStagedDriversCommand(doc: UnattendDocument, target: string | 
   const path = stagedDriversCommand(stagingFolderOf(target));
   const list = doc.ensurePath('specialize', C.deployment, 'RunSynchronous');
   const commands = childElements(list).filter((e) => e.name === 'RunSynchronousCommand');
-  if (commands.some((c) => textContent(childNamed(c, 'Path') ?? c).trim().toLowerCase() === path.toLowerCase())) return [];
-  const order = nextNumericKey(commands.map((c) => {
-    const o = childNamed(c, 'Order');
-    return o && textContent(o).trim();
-  }));
+  if (
+    commands.some(
+      (c) =>
+        textContent(childNamed(c, 'Path') ?? c)
+          .trim()
+          .toLowerCase() === path.toLowerCase(),
+    )
+  )
+    return [];
+  const order = nextNumericKey(
+    commands.map((c) => {
+      const o = childNamed(c, 'Order');
+      return o && textContent(o).trim();
+    }),
+  );
   list.children.push(
     listItem('RunSynchronousCommand', undefined, [leaf('Order', String(order)), leaf('Path', path), leaf('Description', STAGED_DRIVERS_DESCRIPTION)]),
   );

@@ -52,8 +52,12 @@ export function lintAnswerFile(doc: UnattendDocument): UnattendFinding[] {
         add('UNATTEND_NUMERIC_VARIABLE', 'error', path, `${el.name} holds a number; %VARIABLE% references are not substituted there`);
       }
       if (WINPE_TRAP.test(value) && !isHiddenPassword(parent)) {
-        add('UNATTEND_ENV_IN_WINPE', 'warning', path,
-          'ConfigMgr replaces %WINDIR%, %SystemRoot%, %ProgramFiles% and %SystemDrive% with Windows PE\'s values (X:\\Windows); use literal paths');
+        add(
+          'UNATTEND_ENV_IN_WINPE',
+          'warning',
+          path,
+          "ConfigMgr replaces %WINDIR%, %SystemRoot%, %ProgramFiles% and %SystemDrive% with Windows PE's values (X:\\Windows); use literal paths",
+        );
       }
     });
   }
@@ -64,10 +68,18 @@ export function lintAnswerFile(doc: UnattendDocument): UnattendFinding[] {
     const problem = computerNameProblem(textContent(computerName).trim());
     if (problem) add('UNATTEND_COMPUTER_NAME', 'error', `specialize/${C.shellSetup}/ComputerName`, problem);
   }
-  for (const [pass, comp, path] of [['specialize', C.shellSetup, 'ProductKey'], ['windowsPE', C.setup, 'UserData/ProductKey/Key']] as const) {
+  for (const [pass, comp, path] of [
+    ['specialize', C.shellSetup, 'ProductKey'],
+    ['windowsPE', C.setup, 'UserData/ProductKey/Key'],
+  ] as const) {
     const key = doc.get(pass, comp, path)?.trim();
     if (key && !key.includes('%') && !PRODUCT_KEY.test(key)) {
-      add('UNATTEND_PRODUCT_KEY', 'warning', `${pass}/${comp}/${path}`, 'a product key has the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (29 characters); Setup fails with an invalid key');
+      add(
+        'UNATTEND_PRODUCT_KEY',
+        'warning',
+        `${pass}/${comp}/${path}`,
+        'a product key has the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (29 characters); Setup fails with an invalid key',
+      );
     }
   }
 
@@ -94,7 +106,13 @@ export function lintAnswerFile(doc: UnattendDocument): UnattendFinding[] {
         continue;
       }
       const key = textContent(id).trim().toLowerCase();
-      if (seen.has(key)) add('UNATTEND_DUPLICATE_INTERFACE', 'error', `specialize/${component}/Interfaces/Interface[${textContent(id).trim()}]`, 'two interfaces have the same Identifier');
+      if (seen.has(key))
+        add(
+          'UNATTEND_DUPLICATE_INTERFACE',
+          'error',
+          `specialize/${component}/Interfaces/Interface[${textContent(id).trim()}]`,
+          'two interfaces have the same Identifier',
+        );
       seen.add(key);
     }
   }
@@ -109,7 +127,12 @@ export function lintAnswerFile(doc: UnattendDocument): UnattendFinding[] {
     if (autoPassword) checkHiddenPassword(autoPassword, 'Password', `${base}/AutoLogon/Password`, add, false);
     const user = autoLogon && childNamed(autoLogon, 'Username');
     if (user && doc.adminAccount === 'disabled' && /^(?:\.\\|[^\\]*\\)?administrator$/i.test(textContent(user).trim())) {
-      add('UNATTEND_AUTOLOGON_ADMIN', 'warning', `${base}/AutoLogon`, 'AutoLogon as Administrator re-enables the account that the random-password option disables');
+      add(
+        'UNATTEND_AUTOLOGON_ADMIN',
+        'warning',
+        `${base}/AutoLogon`,
+        'AutoLogon as Administrator re-enables the account that the random-password option disables',
+      );
     }
   }
   return out;

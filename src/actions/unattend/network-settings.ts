@@ -64,7 +64,9 @@ function applyMembership(ed: StepEditor, v: VariableLookup): void {
   drop('JoinWorkgroup', 'joining a domain');
   put('JoinDomain', domain, 'OSDDomainName');
   // [I] The variable holds LDAP://OU=…; the element wants the bare distinguished name.
-  const ou = valueOf(v, 'OSDDomainOUName')?.replace(/^LDAP:\/\//i, '').trim();
+  const ou = valueOf(v, 'OSDDomainOUName')
+    ?.replace(/^LDAP:\/\//i, '')
+    .trim();
   put('MachineObjectOU', ou === '' ? undefined : ou, 'OSDDomainOUName');
 
   const account = valueOf(v, 'OSDJoinAccount');
@@ -137,27 +139,37 @@ function applyAdapters(ed: StepEditor, v: VariableLookup, adapters: NetworkAdapt
       const masks = list(v, name('SubnetMask'));
       if (ips.length === 0) throw invalidParameter(`${name('EnableDHCP')} is false but ${name('IPAddressList')} is empty`);
       if (masks.length !== ips.length) {
-        throw invalidParameter(`${name('IPAddressList')} has ${ips.length} address(es) but ${name('SubnetMask')} has ${masks.length} mask(s); give one mask per address`);
+        throw invalidParameter(
+          `${name('IPAddressList')} has ${ips.length} address(es) but ${name('SubnetMask')} has ${masks.length} mask(s); give one mask per address`,
+        );
       }
       tcpip.push(
-        element('UnicastIpAddresses', [], ips.map((ip, k) => {
-          checkIp(ip, name('IPAddressList'));
-          return listItem('IpAddress', String(k + 1), [{ kind: 'text', text: `${ip}/${prefixLength(masks[k], ip, name('SubnetMask'))}` }]);
-        })),
+        element(
+          'UnicastIpAddresses',
+          [],
+          ips.map((ip, k) => {
+            checkIp(ip, name('IPAddressList'));
+            return listItem('IpAddress', String(k + 1), [{ kind: 'text', text: `${ip}/${prefixLength(masks[k], ip, name('SubnetMask'))}` }]);
+          }),
+        ),
       );
       const gateways = list(v, name('Gateways'));
       if (gateways.length) {
         // [I] One default route per gateway, metrics 10, 20, … so the first gateway is preferred.
         tcpip.push(
-          element('Routes', [], gateways.map((gw, k) => {
-            checkIp(gw, name('Gateways'));
-            return listItem('Route', undefined, [
-              leaf('Identifier', String(k + 1)),
-              leaf('Metric', String((k + 1) * 10)),
-              leaf('NextHopAddress', gw),
-              leaf('Prefix', isIPv4(gw) ? '0.0.0.0/0' : '::/0'),
-            ]);
-          })),
+          element(
+            'Routes',
+            [],
+            gateways.map((gw, k) => {
+              checkIp(gw, name('Gateways'));
+              return listItem('Route', undefined, [
+                leaf('Identifier', String(k + 1)),
+                leaf('Metric', String((k + 1) * 10)),
+                leaf('NextHopAddress', gw),
+                leaf('Prefix', isIPv4(gw) ? '0.0.0.0/0' : '::/0'),
+              ]);
+            }),
+          ),
         );
       }
     }
@@ -170,7 +182,14 @@ function applyAdapters(ed: StepEditor, v: VariableLookup, adapters: NetworkAdapt
     const servers = list(v, name('DNSServerList'));
     servers.forEach((s) => checkIp(s, name('DNSServerList')));
     // [I] Written for DHCP adapters too when given.
-    if (servers.length) dns.push(element('DNSServerSearchOrder', [], servers.map((s, k) => listItem('IpAddress', String(k + 1), [{ kind: 'text', text: s }]))));
+    if (servers.length)
+      dns.push(
+        element(
+          'DNSServerSearchOrder',
+          [],
+          servers.map((s, k) => listItem('IpAddress', String(k + 1), [{ kind: 'text', text: s }])),
+        ),
+      );
     const full = parseBoolean(v, name('EnableFullDNSRegistration'));
     // [I] §4.4/§14.2: "register under the full computer name" is the inverse of DisableDynamicUpdate.
     if (full !== undefined) dns.push(leaf('DisableDynamicUpdate', full ? 'false' : 'true'));
@@ -186,7 +205,13 @@ function applyAdapters(ed: StepEditor, v: VariableLookup, adapters: NetworkAdapt
       winsServers.forEach((s) => {
         if (!isIPv4(s)) throw invalidParameter(`${name('WINSServerList')}: "${s}" is not an IPv4 address`);
       });
-      netbt.push(element('NameServerList', [], winsServers.map((s, k) => listItem('IpAddress', String(k + 1), [{ kind: 'text', text: s }]))));
+      netbt.push(
+        element(
+          'NameServerList',
+          [],
+          winsServers.map((s, k) => listItem('IpAddress', String(k + 1), [{ kind: 'text', text: s }])),
+        ),
+      );
     } else if (wins) {
       ed.log.push(`warning: ${name('EnableWINS')} is true but ${name('WINSServerList')} is empty; no WINS servers written`);
     }
@@ -251,7 +276,10 @@ function list(v: VariableLookup, name: string): string[] {
   const raw = valueOf(v, name);
   if (raw === undefined) return [];
   // [I] ConfigMgr's lists are comma-separated; a semicolon is accepted too.
-  return raw.split(/[,;]/).map((s) => s.trim()).filter((s) => s !== '');
+  return raw
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Lenient flag for variables that only produce a warning. */

@@ -23,8 +23,7 @@ export function encodePassword(password: string, element: PasswordElement): stri
  */
 export function decodePassword(value: string, element: PasswordElement): string {
   const v = value.trim();
-  const invalid = (why: string): UnattendError =>
-    new UnattendError(UNATTEND_ERRORS.invalidData, `the encoded ${element} value is invalid: ${why}`);
+  const invalid = (why: string): UnattendError => new UnattendError(UNATTEND_ERRORS.invalidData, `the encoded ${element} value is invalid: ${why}`);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 === 1) throw invalid('not base64');
   const padded = v.replace(/=+$/, '');
   const bytes = Buffer.from(padded + '='.repeat((4 - (padded.length % 4)) % 4), 'base64');

@@ -53,12 +53,16 @@ function normalizeNamespaces(root: XmlElement, source: string, input: string): v
     const ns = scope.get(prefix);
     if (colon !== -1 && ns === undefined) fail(el, `the namespace prefix "${prefix}" of <${el.name}> is not declared`);
     if (depth === 0 && (local !== 'unattend' || ns !== UNATTEND_NS)) {
-      fail(el, `not an unattend.xml answer file: the root element is <${el.name}>${ns ? ` in namespace ${ns}` : ' without a namespace'}`,
-        `an answer file starts with <unattend xmlns="${UNATTEND_NS}">`);
+      fail(
+        el,
+        `not an unattend.xml answer file: the root element is <${el.name}>${ns ? ` in namespace ${ns}` : ' without a namespace'}`,
+        `an answer file starts with <unattend xmlns="${UNATTEND_NS}">`,
+      );
     }
     if (colon !== -1 && ns === UNATTEND_NS) {
       const def = scope.get('');
-      if (def !== undefined && def !== UNATTEND_NS) fail(el, `<${el.name}> mixes a prefixed unattend namespace with another default namespace; this layout is not supported`);
+      if (def !== undefined && def !== UNATTEND_NS)
+        fail(el, `<${el.name}> mixes a prefixed unattend namespace with another default namespace; this layout is not supported`);
       if (def === undefined) rootNeedsDefault = true;
       el.name = local;
     }
@@ -74,7 +78,10 @@ function normalizeNamespaces(root: XmlElement, source: string, input: string): v
       else if (uri === XSI_NS) attr[0] = `xsi:${n.slice(c + 1)}`;
     }
     if (el.name === 'component' && depth === 2) {
-      for (const [p, uri] of [['wcm', WCM_NS], ['xsi', XSI_NS]] as const) {
+      for (const [p, uri] of [
+        ['wcm', WCM_NS],
+        ['xsi', XSI_NS],
+      ] as const) {
         const declared = getAttribute(el, `xmlns:${p}`);
         if (declared === undefined) el.attributes.push([`xmlns:${p}`, uri]);
         else if (declared !== uri) fail(el, `the prefix "${p}" is bound to ${declared}, expected ${uri}`);

@@ -93,7 +93,8 @@ export function applyWindowsSettings(doc: UnattendDocument, v: VariableLookup, o
 
   // Server licensing (§4.1 [I]): no unattend.xml equivalent — the variables stay, nothing is written.
   for (const name of ['OSDServerLicenseMode', 'OSDServerLicenseConnectionLimit']) {
-    if (valueOf(v, name) !== undefined) ed.log.push(`info: ${name} has no unattend.xml setting (it was a Windows Server 2003 sysprep.inf option); nothing written`);
+    if (valueOf(v, name) !== undefined)
+      ed.log.push(`info: ${name} has no unattend.xml setting (it was a Windows Server 2003 sysprep.inf option); nothing written`);
   }
 
   applyAdministrator(ed, v, options);
@@ -131,4 +132,3 @@ function applyAdministrator(ed: StepEditor, v: VariableLookup, options: WindowsS
   ed.doc.setAdministratorPassword(password, 'enabled');
   ed.log.push(`set ${where} (OSDLocalAdminPassword; the Administrator account is enabled after setup)`);
 }
-

@@ -37,7 +37,9 @@ interface ListedProblem {
 }
 
 function isListedProblem(p: unknown): p is ListedProblem {
-  return typeof p === 'object' && p !== null && typeof (p as ListedProblem).input === 'string' && typeof (p as ListedProblem).rule === 'string' && !('page' in p);
+  return (
+    typeof p === 'object' && p !== null && typeof (p as ListedProblem).input === 'string' && typeof (p as ListedProblem).rule === 'string' && !('page' in p)
+  );
 }
 
 /**
@@ -86,7 +88,10 @@ export class ApiError extends OsdError {
 export class AdminClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string, private readonly token: string) {
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -130,10 +135,19 @@ export class AdminClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: payload, ...(payload instanceof ReadableStream || (payload && typeof (payload as { pipe?: unknown }).pipe === 'function') ? { duplex: 'half' } : {}) } as RequestInit);
+      res = await fetch(url, {
+        method,
+        headers,
+        body: payload,
+        ...(payload instanceof ReadableStream || (payload && typeof (payload as { pipe?: unknown }).pipe === 'function') ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new InputError({ input: this.baseUrl, rule: `cannot reach the site server (${cause?.code ?? cause?.message ?? (e as Error).message})`, hint: 'is "osd server" running? check --server' });
+      throw new InputError({
+        input: this.baseUrl,
+        rule: `cannot reach the site server (${cause?.code ?? cause?.message ?? (e as Error).message})`,
+        hint: 'is "osd server" running? check --server',
+      });
     }
     if (options.raw && res.ok) return Buffer.from(await res.arrayBuffer()) as T;
     const text = await res.text();

@@ -65,25 +65,34 @@ export function registerCollectionCommands(program: Command): void {
 function registerCollection(program: Command): void {
   const col = program.command('collection').description('device collections: rules, membership, collection variables');
 
-  withConnection(col.command('list').description('list collections').option('--search <text>', 'names containing this').option('--json', 'JSON output')).action(async (o: Opts & { search?: string }) => {
-    const list = await client(o).get<Collection[]>(`/collections${o.search ? `?search=${enc(o.search)}` : ''}`);
-    if (o.json) return printJson(list);
-    print(table([['ID', 'MEMBERS', 'LIMITED TO', 'NAME'], ...list.map((c) => [c.collectionId, String(c.memberCount), c.limitingCollectionId ?? '-', c.name])]));
-  });
+  withConnection(col.command('list').description('list collections').option('--search <text>', 'names containing this').option('--json', 'JSON output')).action(
+    async (o: Opts & { search?: string }) => {
+      const list = await client(o).get<Collection[]>(`/collections${o.search ? `?search=${enc(o.search)}` : ''}`);
+      if (o.json) return printJson(list);
+      print(
+        table([['ID', 'MEMBERS', 'LIMITED TO', 'NAME'], ...list.map((c) => [c.collectionId, String(c.memberCount), c.limitingCollectionId ?? '-', c.name])]),
+      );
+    },
+  );
 
-  withConnection(col.command('show').description('a collection with its rules').argument('<id>', 'collection id').option('--json', 'JSON output')).action(async (id: string, o: Opts) => {
-    const api = client(o);
-    const c = await api.get<Collection>(`/collections/${enc(id)}`);
-    const rules = await api.get<Rule[]>(`/collections/${enc(id)}/rules`);
-    const vars = await api.get<Variable[]>(`/collections/${enc(id)}/variables`);
-    if (o.json) return printJson({ ...c, rules, variables: vars });
-    print(`${c.collectionId}  ${c.name}${c.builtIn ? ' (built-in)' : ''}`);
-    if (c.comment) print(`  comment: ${c.comment}`);
-    print(`  limiting collection: ${c.limitingCollectionId ? `${c.limitingCollectionId} ${c.limitingCollectionName}` : '-'}`);
-    print(`  members: ${c.memberCount} (evaluated ${c.evaluatedAt ?? 'never'}); variable priority ${c.variablePriority}`);
-    for (const r of rules) print(`  rule ${r.ruleId} ${r.kind}: ${r.kind === 'query' ? r.query : r.kind === 'direct' ? `${r.resourceId} ${r.name}` : `${r.collectionId} ${r.name}`}`);
-    for (const v of vars) print(`  variable ${showVariable(v)}`);
-  });
+  withConnection(col.command('show').description('a collection with its rules').argument('<id>', 'collection id').option('--json', 'JSON output')).action(
+    async (id: string, o: Opts) => {
+      const api = client(o);
+      const c = await api.get<Collection>(`/collections/${enc(id)}`);
+      const rules = await api.get<Rule[]>(`/collections/${enc(id)}/rules`);
+      const vars = await api.get<Variable[]>(`/collections/${enc(id)}/variables`);
+      if (o.json) return printJson({ ...c, rules, variables: vars });
+      print(`${c.collectionId}  ${c.name}${c.builtIn ? ' (built-in)' : ''}`);
+      if (c.comment) print(`  comment: ${c.comment}`);
+      print(`  limiting collection: ${c.limitingCollectionId ? `${c.limitingCollectionId} ${c.limitingCollectionName}` : '-'}`);
+      print(`  members: ${c.memberCount} (evaluated ${c.evaluatedAt ?? 'never'}); variable priority ${c.variablePriority}`);
+      for (const r of rules)
+        print(
+          `  rule ${r.ruleId} ${r.kind}: ${r.kind === 'query' ? r.query : r.kind === 'direct' ? `${r.resourceId} ${r.name}` : `${r.collectionId} ${r.name}`}`,
+        );
+      for (const v of vars) print(`  variable ${showVariable(v)}`);
+    },
+  );
 
   withConnection(
     col
@@ -107,7 +116,9 @@ function registerCollection(program: Command): void {
     print(`created ${r.collection.collectionId} "${r.collection.name}" (${r.collection.memberCount} members)`);
   });
 
-  withConnection(col.command('delete').description('delete a collection and its variables').argument('<id>', 'collection id').option('--json', 'JSON output')).action(async (id: string, o: Opts) => {
+  withConnection(
+    col.command('delete').description('delete a collection and its variables').argument('<id>', 'collection id').option('--json', 'JSON output'),
+  ).action(async (id: string, o: Opts) => {
     const r = await client(o).delete<Collection>(`/collections/${enc(id)}`);
     if (o.json) return printJson(r);
     print(`deleted ${r.collectionId} "${r.name}"`);
@@ -139,30 +150,47 @@ function registerCollection(program: Command): void {
     print(`added rule ${r.rule.ruleId} (${r.rule.kind}); evaluated ${r.evaluated.map((e) => `${e.collectionId}: ${e.memberCount}`).join(', ')}`);
   });
 
-  withConnection(col.command('remove-rule').description('remove a membership rule').argument('<id>', 'collection id').argument('<ruleId>', 'rule id (osd collection show)').option('--json', 'JSON output')).action(
-    async (id: string, ruleId: string, o: Opts) => {
-      const r = await client(o).delete<{ rule: Rule }>(`/collections/${enc(id)}/rules/${intArg(ruleId, 'ruleId')}`);
-      if (o.json) return printJson(r);
-      print(`removed rule ${r.rule.ruleId}`);
-    },
-  );
+  withConnection(
+    col
+      .command('remove-rule')
+      .description('remove a membership rule')
+      .argument('<id>', 'collection id')
+      .argument('<ruleId>', 'rule id (osd collection show)')
+      .option('--json', 'JSON output'),
+  ).action(async (id: string, ruleId: string, o: Opts) => {
+    const r = await client(o).delete<{ rule: Rule }>(`/collections/${enc(id)}/rules/${intArg(ruleId, 'ruleId')}`);
+    if (o.json) return printJson(r);
+    print(`removed rule ${r.rule.ruleId}`);
+  });
 
   withConnection(
-    col.command('members').description('members as of the last evaluation').argument('<id>', 'collection id').option('--limit <n>', 'at most this many', '100').option('--offset <n>', 'skip this many', '0').option('--json', 'JSON output'),
+    col
+      .command('members')
+      .description('members as of the last evaluation')
+      .argument('<id>', 'collection id')
+      .option('--limit <n>', 'at most this many', '100')
+      .option('--offset <n>', 'skip this many', '0')
+      .option('--json', 'JSON output'),
   ).action(async (id: string, o: Opts & { limit: string; offset: string }) => {
-    const r = await client(o).get<{ total: number; members: Device[] }>(`/collections/${enc(id)}/members?limit=${intArg(o.limit, '--limit')}&offset=${intArg(o.offset, '--offset')}`);
+    const r = await client(o).get<{ total: number; members: Device[] }>(
+      `/collections/${enc(id)}/members?limit=${intArg(o.limit, '--limit')}&offset=${intArg(o.offset, '--offset')}`,
+    );
     if (o.json) return printJson(r);
     print(table([['RESOURCEID', 'NAME', 'MAC'], ...r.members.map((m) => [String(m.resourceId), m.name, m.macAddresses.join(' ')])]));
     print(`${r.members.length} of ${r.total}`);
   });
 
-  withConnection(col.command('evaluate').description('update membership now (and of the collections depending on it)').argument('<id>', 'collection id').option('--json', 'JSON output')).action(
-    async (id: string, o: Opts) => {
-      const r = await client(o).post<{ evaluated: { collectionId: string; memberCount: number }[] }>(`/collections/${enc(id)}/evaluate`);
-      if (o.json) return printJson(r);
-      for (const e of r.evaluated) print(`${e.collectionId}: ${e.memberCount} members`);
-    },
-  );
+  withConnection(
+    col
+      .command('evaluate')
+      .description('update membership now (and of the collections depending on it)')
+      .argument('<id>', 'collection id')
+      .option('--json', 'JSON output'),
+  ).action(async (id: string, o: Opts) => {
+    const r = await client(o).post<{ evaluated: { collectionId: string; memberCount: number }[] }>(`/collections/${enc(id)}/evaluate`);
+    if (o.json) return printJson(r);
+    for (const e of r.evaluated) print(`${e.collectionId}: ${e.memberCount} members`);
+  });
 
   withConnection(
     col
@@ -175,12 +203,17 @@ function registerCollection(program: Command): void {
       .option('--unmasked', 'show the value again (needs a new value)')
       .option('--json', 'JSON output'),
   ).action(async (id: string, name: string, value: string | undefined, o: Opts & { masked?: boolean; unmasked?: boolean }) => {
-    const v = await client(o).put<Variable>(`/collections/${enc(id)}/variables/${enc(name)}`, { value, masked: o.masked ? true : o.unmasked ? false : undefined });
+    const v = await client(o).put<Variable>(`/collections/${enc(id)}/variables/${enc(name)}`, {
+      value,
+      masked: o.masked ? true : o.unmasked ? false : undefined,
+    });
     if (o.json) return printJson(v);
     print(showVariable(v));
   });
 
-  withConnection(col.command('delete-variable').description('delete a collection variable').argument('<id>', 'collection id').argument('<name>', 'variable name')).action(async (id: string, name: string, o: Opts) => {
+  withConnection(
+    col.command('delete-variable').description('delete a collection variable').argument('<id>', 'collection id').argument('<name>', 'variable name'),
+  ).action(async (id: string, name: string, o: Opts) => {
     await client(o).delete(`/collections/${enc(id)}/variables/${enc(name)}`);
     print(`deleted ${name}`);
   });
@@ -202,59 +235,88 @@ function registerDevice(program: Command): void {
       .option('--collection <id>', 'also add to this collection (a direct rule)')
       .option('--overwrite', 'update an existing record with the same MAC or SMBIOS GUID')
       .option('--json', 'JSON output'),
-  ).action(async (o: Opts & { name?: string; mac?: string; smbiosGuid?: string; sourceComputer?: string; csv?: string; map?: string[]; collection?: string; overwrite?: boolean }) => {
-    const api = client(o);
-    if (o.csv) {
-      if (o.name || o.mac || o.smbiosGuid) throw new InputError({ input: '--csv', rule: '--csv imports a file; --name, --mac and --smbios-guid are for one computer' });
-      let csv: string;
-      try {
-        csv = readFileSync(o.csv, 'utf8');
-      } catch (e) {
-        throw new InputError({ input: o.csv, rule: `cannot read the CSV file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-      }
-      const mapping: Record<string, string> = {};
-      for (const m of o.map ?? []) {
-        const [field, ...rest] = m.split('=');
-        if (!rest.length || !['name', 'mac', 'smbiosGuid', 'sourceComputer'].includes(field)) {
-          throw new InputError({ input: '--map', rule: `"${m}" is not field=column`, hint: 'fields: name, mac, smbiosGuid, sourceComputer' });
+  ).action(
+    async (
+      o: Opts & {
+        name?: string;
+        mac?: string;
+        smbiosGuid?: string;
+        sourceComputer?: string;
+        csv?: string;
+        map?: string[];
+        collection?: string;
+        overwrite?: boolean;
+      },
+    ) => {
+      const api = client(o);
+      if (o.csv) {
+        if (o.name || o.mac || o.smbiosGuid)
+          throw new InputError({ input: '--csv', rule: '--csv imports a file; --name, --mac and --smbios-guid are for one computer' });
+        let csv: string;
+        try {
+          csv = readFileSync(o.csv, 'utf8');
+        } catch (e) {
+          throw new InputError({ input: o.csv, rule: `cannot read the CSV file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
         }
-        mapping[field] = rest.join('=');
+        const mapping: Record<string, string> = {};
+        for (const m of o.map ?? []) {
+          const [field, ...rest] = m.split('=');
+          if (!rest.length || !['name', 'mac', 'smbiosGuid', 'sourceComputer'].includes(field)) {
+            throw new InputError({ input: '--map', rule: `"${m}" is not field=column`, hint: 'fields: name, mac, smbiosGuid, sourceComputer' });
+          }
+          mapping[field] = rest.join('=');
+        }
+        const r = await api.post<{ imported: number; overwritten: number; computers: { device: Device }[] }>('/devices/import-csv', {
+          csv,
+          mapping: Object.keys(mapping).length ? mapping : undefined,
+          collectionId: o.collection,
+          overwriteExisting: o.overwrite,
+        });
+        if (o.json) return printJson(r);
+        print(`imported ${r.imported} computers (${r.overwritten} overwritten)`);
+        return;
       }
-      const r = await api.post<{ imported: number; overwritten: number; computers: { device: Device }[] }>('/devices/import-csv', {
-        csv,
-        mapping: Object.keys(mapping).length ? mapping : undefined,
+      if (!o.name) throw new InputError({ input: '--name', rule: 'give --name (with --mac or --smbios-guid), or --csv FILE' });
+      const r = await api.post<{ device: Device; overwritten: boolean; association?: Association }>('/devices', {
+        name: o.name,
+        mac: o.mac,
+        smbiosGuid: o.smbiosGuid,
+        sourceComputer: o.sourceComputer,
         collectionId: o.collection,
         overwriteExisting: o.overwrite,
       });
       if (o.json) return printJson(r);
-      print(`imported ${r.imported} computers (${r.overwritten} overwritten)`);
-      return;
-    }
-    if (!o.name) throw new InputError({ input: '--name', rule: 'give --name (with --mac or --smbios-guid), or --csv FILE' });
-    const r = await api.post<{ device: Device; overwritten: boolean; association?: Association }>('/devices', {
-      name: o.name,
-      mac: o.mac,
-      smbiosGuid: o.smbiosGuid,
-      sourceComputer: o.sourceComputer,
-      collectionId: o.collection,
-      overwriteExisting: o.overwrite,
-    });
-    if (o.json) return printJson(r);
-    print(`${r.overwritten ? 'overwrote' : 'imported'} ${r.device.resourceId} ${r.device.name} ${r.device.macAddresses.join(' ')} ${r.device.smbiosGuid ?? ''}`.trimEnd());
-    if (r.association) print(`computer association ${r.association.id}: ${r.association.sourceName} → ${r.association.destinationName}`);
-  });
+      print(
+        `${r.overwritten ? 'overwrote' : 'imported'} ${r.device.resourceId} ${r.device.name} ${r.device.macAddresses.join(' ')} ${r.device.smbiosGuid ?? ''}`.trimEnd(),
+      );
+      if (r.association) print(`computer association ${r.association.id}: ${r.association.sourceName} → ${r.association.destinationName}`);
+    },
+  );
 
   withConnection(
-    dev.command('list').description('list devices').option('--search <text>', 'name, MAC, SMBIOS GUID or ResourceID').option('--limit <n>', 'at most this many', '100').option('--offset <n>', 'skip this many', '0').option('--json', 'JSON output'),
+    dev
+      .command('list')
+      .description('list devices')
+      .option('--search <text>', 'name, MAC, SMBIOS GUID or ResourceID')
+      .option('--limit <n>', 'at most this many', '100')
+      .option('--offset <n>', 'skip this many', '0')
+      .option('--json', 'JSON output'),
   ).action(async (o: Opts & { search?: string; limit: string; offset: string }) => {
     const q = `limit=${intArg(o.limit, '--limit')}&offset=${intArg(o.offset, '--offset')}${o.search ? `&search=${enc(o.search)}` : ''}`;
     const r = await client(o).get<{ total: number | null; devices: Device[] }>(`/devices?${q}`);
     if (o.json) return printJson(r);
-    print(table([['RESOURCEID', 'NAME', 'MAC', 'SMBIOS GUID'], ...r.devices.map((d) => [String(d.resourceId), d.name, d.macAddresses.join(' '), d.smbiosGuid ?? ''])]));
+    print(
+      table([
+        ['RESOURCEID', 'NAME', 'MAC', 'SMBIOS GUID'],
+        ...r.devices.map((d) => [String(d.resourceId), d.name, d.macAddresses.join(' '), d.smbiosGuid ?? '']),
+      ]),
+    );
     print(`${r.devices.length} of ${r.total ?? '?'}`);
   });
 
-  withConnection(dev.command('show').description('a device, its collections and variables').argument('<resourceId>', 'ResourceID').option('--json', 'JSON output')).action(async (id: string, o: Opts) => {
+  withConnection(
+    dev.command('show').description('a device, its collections and variables').argument('<resourceId>', 'ResourceID').option('--json', 'JSON output'),
+  ).action(async (id: string, o: Opts) => {
     const api = client(o);
     const d = await api.get<Device>(`/devices/${intArg(id, 'resourceId')}`);
     const vars = await api.get<Variable[]>(`/devices/${intArg(id, 'resourceId')}/variables`);
@@ -277,16 +339,21 @@ function registerDevice(program: Command): void {
       .option('--unmasked', 'show the value again (needs a new value)')
       .option('--json', 'JSON output'),
   ).action(async (id: string, name: string, value: string | undefined, o: Opts & { masked?: boolean; unmasked?: boolean }) => {
-    const v = await client(o).put<Variable>(`/devices/${intArg(id, 'resourceId')}/variables/${enc(name)}`, { value, masked: o.masked ? true : o.unmasked ? false : undefined });
+    const v = await client(o).put<Variable>(`/devices/${intArg(id, 'resourceId')}/variables/${enc(name)}`, {
+      value,
+      masked: o.masked ? true : o.unmasked ? false : undefined,
+    });
     if (o.json) return printJson(v);
     print(showVariable(v));
   });
 
-  withConnection(dev.command('delete').description('delete a device').argument('<resourceId>', 'ResourceID').option('--json', 'JSON output')).action(async (id: string, o: Opts) => {
-    const d = await client(o).delete<Device>(`/devices/${intArg(id, 'resourceId')}`);
-    if (o.json) return printJson(d);
-    print(`deleted ${d.resourceId} ${d.name}`);
-  });
+  withConnection(dev.command('delete').description('delete a device').argument('<resourceId>', 'ResourceID').option('--json', 'JSON output')).action(
+    async (id: string, o: Opts) => {
+      const d = await client(o).delete<Device>(`/devices/${intArg(id, 'resourceId')}`);
+      if (o.json) return printJson(d);
+      print(`deleted ${d.resourceId} ${d.name}`);
+    },
+  );
 }
 
 function registerAssociation(program: Command): void {
@@ -315,11 +382,18 @@ function registerAssociation(program: Command): void {
   withConnection(assoc.command('list').description('list computer associations').option('--json', 'JSON output')).action(async (o: Opts) => {
     const list = await client(o).get<Association[]>('/computer-associations');
     if (o.json) return printJson(list);
-    print(table([['ID', 'SOURCE', 'DESTINATION', 'USER ACCOUNTS'], ...list.map((a) => [String(a.id), a.sourceName, a.destinationName, `${a.userAccounts}${a.accounts.length ? ` (${a.accounts.join(', ')})` : ''}`])]));
+    print(
+      table([
+        ['ID', 'SOURCE', 'DESTINATION', 'USER ACCOUNTS'],
+        ...list.map((a) => [String(a.id), a.sourceName, a.destinationName, `${a.userAccounts}${a.accounts.length ? ` (${a.accounts.join(', ')})` : ''}`]),
+      ]),
+    );
   });
 
-  withConnection(assoc.command('delete').description('delete a computer association').argument('<id>', 'association id')).action(async (id: string, o: Opts) => {
-    await client(o).delete(`/computer-associations/${intArg(id, 'id')}`);
-    print(`deleted association ${id}`);
-  });
+  withConnection(assoc.command('delete').description('delete a computer association').argument('<id>', 'association id')).action(
+    async (id: string, o: Opts) => {
+      await client(o).delete(`/computer-associations/${intArg(id, 'id')}`);
+      print(`deleted association ${id}`);
+    },
+  );
 }

@@ -37,12 +37,17 @@ export function registerContentCommands(program: Command): void {
     .action(async (packageId: string | undefined, o: { json?: boolean }) => {
       const client = AdminClient.fromOptions(o);
       if (packageId) {
-        const r = await client.get<Array<{ dpName: string; state: string; sourceVersion: number; message: string }>>(`/packages/${encodeURIComponent(packageId)}/distribution`);
+        const r = await client.get<Array<{ dpName: string; state: string; sourceVersion: number; message: string }>>(
+          `/packages/${encodeURIComponent(packageId)}/distribution`,
+        );
         if (o.json) return printJson(r);
         for (const s of r) print(`${s.dpName}\t${s.state}\tversion ${s.sourceVersion}\t${s.message}`);
         return;
       }
-      const r = await client.get<Array<{ packageId: string; name: string; success: number; inProgress: number; error: number; unknown: number }>>('/distribution-status');
+      const r =
+        await client.get<Array<{ packageId: string; name: string; success: number; inProgress: number; error: number; unknown: number }>>(
+          '/distribution-status',
+        );
       if (o.json) return printJson(r);
       for (const s of r) print(`${s.packageId}\t${s.name}\tsuccess ${s.success}, in progress ${s.inProgress}, error ${s.error}, unknown ${s.unknown}`);
     });

@@ -15,7 +15,6 @@ interface Json extends ConnectionOptions {
   json?: boolean;
 }
 
-
 function line(d: DeploymentInfo): string {
   return `${d.id}  ${d.taskSequenceId} r${d.revision} "${d.taskSequenceName}" → ${d.collectionId} "${d.collectionName}"  ${d.purpose}, ${d.settings.availability}${d.highRisk ? ', HIGH RISK' : ''}${d.enabled ? '' : ', disabled'}`;
 }
@@ -29,7 +28,11 @@ function schedule(value: string, previous: unknown[] = []): unknown[] {
   const v = value.trim();
   if (['asap', 'logon', 'logoff'].includes(v.toLowerCase())) return [...previous, v.toLowerCase()];
   if (!Number.isNaN(Date.parse(v)) && /T/.test(v)) return [...previous, { at: v }];
-  throw new InputError({ input: '--schedule', rule: `"${value}" is not a schedule`, hint: 'asap, logon, logoff or a date-time such as 2030-01-01T20:00:00Z (recurring schedules: use the API)' });
+  throw new InputError({
+    input: '--schedule',
+    rule: `"${value}" is not a schedule`,
+    hint: 'asap, logon, logoff or a date-time such as 2030-01-01T20:00:00Z (recurring schedules: use the API)',
+  });
 }
 
 export function registerDeployCommands(program: Command): void {
@@ -37,17 +40,23 @@ export function registerDeployCommands(program: Command): void {
   // (and to `deploy` itself only before it). Needs positional options on every level above.
   program.enablePositionalOptions();
   const deploy = withConnection(program.command('deploy'))
-    .description('deploy a task sequence to a collection (Available or Required), list deployments, show a deployment\'s content')
+    .description("deploy a task sequence to a collection (Available or Required), list deployments, show a deployment's content")
     .argument('<taskSequenceId>', 'task sequence PackageID')
     .option('-c, --collection <collectionId>', 'the collection (required)')
     .option('--revision <n>', 'revision to deploy (default: the current one)')
     .addOption(new Option('--purpose <purpose>', 'Available or Required').choices(['available', 'required']).default('available'))
-    .addOption(new Option('--available-to <who>', 'Make available to').choices(['clients', 'clients-media-pxe', 'media-pxe', 'media-pxe-hidden']).default('clients'))
+    .addOption(
+      new Option('--available-to <who>', 'Make available to').choices(['clients', 'clients-media-pxe', 'media-pxe', 'media-pxe-hidden']).default('clients'),
+    )
     .option('--schedule <when>', 'Required: asap | logon | logoff | an ISO date-time (repeat for several)', schedule)
     .option('--available-at <time>', 'when it becomes available (default now)')
     .option('--expires-at <time>', 'when it expires')
     .addOption(new Option('--rerun <behavior>', 'rerun behavior (Required)').choices(['never', 'always', 'if-failed', 'if-succeeded']).default('always'))
-    .addOption(new Option('--content-option <option>', 'deployment option for content').choices(['download-when-needed', 'download-all-first', 'access-from-dp']).default('download-when-needed'))
+    .addOption(
+      new Option('--content-option <option>', 'deployment option for content')
+        .choices(['download-when-needed', 'download-all-first', 'access-from-dp'])
+        .default('download-when-needed'),
+    )
     .option('--pre-download', 'pre-download content (Available only)')
     .option('--no-progress', 'do not show the task sequence progress')
     .option('--comments <text>', 'comments')
@@ -56,11 +65,31 @@ export function registerDeployCommands(program: Command): void {
     .action(
       async (
         tsId: string,
-        o: Json & { collection: string; revision?: string; purpose: string; availableTo: string; schedule?: unknown[]; availableAt?: string; expiresAt?: string; rerun: string; contentOption: string; preDownload?: boolean; progress: boolean; comments?: string; confirmHighRisk?: boolean },
+        o: Json & {
+          collection: string;
+          revision?: string;
+          purpose: string;
+          availableTo: string;
+          schedule?: unknown[];
+          availableAt?: string;
+          expiresAt?: string;
+          rerun: string;
+          contentOption: string;
+          preDownload?: boolean;
+          progress: boolean;
+          comments?: string;
+          confirmHighRisk?: boolean;
+        },
       ) => {
         // Not a commander requiredOption: that would be demanded of `deploy list` too.
-        if (!o.collection) throw new InputError({ input: '--collection', rule: 'which collection to deploy to is missing', hint: `osd deploy ${tsId} --collection <collectionId>` });
-        if (o.revision !== undefined && !/^\d+$/.test(o.revision)) throw new InputError({ input: '--revision', rule: `"${o.revision}" is not a revision number` });
+        if (!o.collection)
+          throw new InputError({
+            input: '--collection',
+            rule: 'which collection to deploy to is missing',
+            hint: `osd deploy ${tsId} --collection <collectionId>`,
+          });
+        if (o.revision !== undefined && !/^\d+$/.test(o.revision))
+          throw new InputError({ input: '--revision', rule: `"${o.revision}" is not a revision number` });
         const r = await AdminClient.fromOptions(o).post<{ deployment: DeploymentInfo; warnings: string[] }>('/deployments', {
           taskSequenceId: tsId,
           collectionId: o.collection,
@@ -102,19 +131,26 @@ export function registerDeployCommands(program: Command): void {
   withConnection(deploy.command('manifest'))
     .description('the content one machine needs for a deployment: packages, sizes, pre-cache, distribution points')
     .argument('<deploymentId>', 'the deployment')
-    .option('--architecture <arch>', 'the machine\'s architecture, e.g. x64')
-    .option('--language <lang>', 'the machine\'s OS language, e.g. en-US')
-    .option('--model <model>', 'the machine\'s model (Win32_ComputerSystemProduct Name)')
+    .option('--architecture <arch>', "the machine's architecture, e.g. x64")
+    .option('--language <lang>', "the machine's OS language, e.g. en-US")
+    .option('--model <model>', "the machine's model (Win32_ComputerSystemProduct Name)")
     .addOption(new Option('--firmware <firmware>', 'uefi or bios (checks the boot image for PXE)').choices(['uefi', 'bios']))
     .option('--json', 'print JSON')
     .action(async (id: string, o: Json & { architecture?: string; language?: string; model?: string; firmware?: string }) => {
       const q = new URLSearchParams();
       for (const k of ['architecture', 'language', 'model', 'firmware'] as const) if (o[k]) q.set(k, o[k]!);
-      const r = await AdminClient.fromOptions(o).get<DeploymentContentManifest>(`/deployments/${encodeURIComponent(id)}/content-manifest${q.size ? `?${q}` : ''}`);
+      const r = await AdminClient.fromOptions(o).get<DeploymentContentManifest>(
+        `/deployments/${encodeURIComponent(id)}/content-manifest${q.size ? `?${q}` : ''}`,
+      );
       if (o.json) return printJson(r);
-      if (r.bootImage) print(`boot image ${r.bootImage.packageId} (${r.bootImage.architecture})${r.bootImage.pxeCompatible === false ? ' — NOT bootable by this machine: ' + r.bootImage.rule : ''}`);
+      if (r.bootImage)
+        print(
+          `boot image ${r.bootImage.packageId} (${r.bootImage.architecture})${r.bootImage.pxeCompatible === false ? ' — NOT bootable by this machine: ' + r.bootImage.rule : ''}`,
+        );
       for (const p of r.packages) {
-        print(`${p.preCached ? '*' : ' '} ${p.packageId}  ${p.type.padEnd(17)} ${mb(p.sizeBytes).padStart(11)} ${String(p.fileCount).padStart(5)} files  ${p.name}  [${p.distributionPoints.join(', ') || 'not distributed'}]`);
+        print(
+          `${p.preCached ? '*' : ' '} ${p.packageId}  ${p.type.padEnd(17)} ${mb(p.sizeBytes).padStart(11)} ${String(p.fileCount).padStart(5)} files  ${p.name}  [${p.distributionPoints.join(', ') || 'not distributed'}]`,
+        );
       }
       print(`${r.totals.packages} packages, ${mb(r.totals.totalBytes)}; pre-cached (*): ${mb(r.totals.preCacheBytes)} — ${r.preCacheRule}`);
       if (r.totals.notDistributed.length) print(`not on any distribution point: ${r.totals.notDistributed.join(', ')}`);

@@ -52,7 +52,8 @@ function packageLine(p: PackageOut): string {
 }
 
 function printImages(images: ImageOut[]): void {
-  for (const i of images) print(`  ${i.index}\t${i.name}\t${i.edition || '-'}\t${i.architecture || '-'}\t${i.version || '-'}\t${i.languages.join(',') || '-'}\t${mib(i.sizeBytes)}`);
+  for (const i of images)
+    print(`  ${i.index}\t${i.name}\t${i.edition || '-'}\t${i.architecture || '-'}\t${i.version || '-'}\t${i.languages.join(',') || '-'}\t${mib(i.sizeBytes)}`);
 }
 
 function positiveInt(value: string, name: string): number {
@@ -175,7 +176,12 @@ export function registerObjectCommands(program: Command): void {
       // One .inf: its folder goes up (the driver's files sit beside it), and only that INF is read.
       const oneInf = /\.inf$/i.test(path) && !o.serverPath;
       const source = await contentSource(client, oneInf ? dirname(resolve(path)) : path, o.serverPath);
-      const r = await client.post<{ imported: DriverOut[]; duplicates: Array<{ ciId: number; name: string; action: string }>; skipped: Array<{ inf: string; reason: string }>; warnings: string[] }>('/drivers/import', {
+      const r = await client.post<{
+        imported: DriverOut[];
+        duplicates: Array<{ ciId: number; name: string; action: string }>;
+        skipped: Array<{ inf: string; reason: string }>;
+        warnings: string[];
+      }>('/drivers/import', {
         ...source,
         ...(oneInf ? { infPath: basename(path) } : {}),
         categories: o.category ?? [],
@@ -203,7 +209,8 @@ export function registerObjectCommands(program: Command): void {
       if (o.enabled || o.disabled) q.set('enabled', String(!!o.enabled));
       const r = await AdminClient.fromOptions(o).get<DriverOut[]>(`/drivers${q.size ? `?${q}` : ''}`);
       if (o.json) return printJson(r);
-      for (const d of r) print(`${d.ciId}\t${d.name}\t${d.class}\t${d.version}\t${d.platforms.join(',')}\t${d.enabled ? 'enabled' : 'disabled'}\t${d.categories.join(', ')}`);
+      for (const d of r)
+        print(`${d.ciId}\t${d.name}\t${d.class}\t${d.version}\t${d.platforms.join(',')}\t${d.enabled ? 'enabled' : 'disabled'}\t${d.categories.join(', ')}`);
     });
 
   const driverPackage = program.command('driver-package').description('driver packages: catalog drivers grouped for Apply Driver Package');
@@ -229,9 +236,12 @@ export function registerObjectCommands(program: Command): void {
     .description('add enabled catalog drivers to a driver package')
     .option('--json', 'print JSON')
     .action(async (id: string, ciIds: string[], o: Json) => {
-      const r = await AdminClient.fromOptions(o).post<PackageOut & { drivers: Array<{ ciId: number; name: string }> }>(`/driver-packages/${encodeURIComponent(id)}/drivers`, {
-        ciIds: ciIds.map((c) => positiveInt(c, '<ciIds>')),
-      });
+      const r = await AdminClient.fromOptions(o).post<PackageOut & { drivers: Array<{ ciId: number; name: string }> }>(
+        `/driver-packages/${encodeURIComponent(id)}/drivers`,
+        {
+          ciIds: ciIds.map((c) => positiveInt(c, '<ciIds>')),
+        },
+      );
       if (o.json) return printJson(r);
       print(`${r.packageId}: ${r.drivers.length} driver(s), source version ${r.sourceVersion}`);
     });
@@ -260,7 +270,13 @@ export function registerObjectCommands(program: Command): void {
         return { name: p.slice(0, eq), commandLine: p.slice(eq + 1), allowTaskSequenceInstall: true };
       });
       const client = AdminClient.fromOptions(o);
-      const r = await client.post<PackageOut>('/packages', { ...(await contentSource(client, folder, o.serverPath)), name: o.name, version: o.version, manufacturer: o.manufacturer, programs });
+      const r = await client.post<PackageOut>('/packages', {
+        ...(await contentSource(client, folder, o.serverPath)),
+        name: o.name,
+        version: o.version,
+        manufacturer: o.manufacturer,
+        programs,
+      });
       if (o.json) return printJson(r);
       print(`created package ${r.packageId} (${r.name})`);
     });
@@ -286,7 +302,10 @@ export function registerObjectCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, path: string, o: Json & ServerPath) => {
       const client = AdminClient.fromOptions(o);
-      const r = await client.put<{ package: PackageOut; changed: boolean }>(`/packages/${encodeURIComponent(id)}/content`, await contentSource(client, path, o.serverPath));
+      const r = await client.put<{ package: PackageOut; changed: boolean }>(
+        `/packages/${encodeURIComponent(id)}/content`,
+        await contentSource(client, path, o.serverPath),
+      );
       if (o.json) return printJson(r);
       print(`${r.package.packageId}: ${r.changed ? 'new content' : 'content unchanged'}, source version ${r.package.sourceVersion}`);
     });
@@ -313,36 +332,77 @@ export function registerObjectCommands(program: Command): void {
     .option('--script <installCommand>', 'a Script deployment type with this installation program')
     .option('--detect-file <path>', 'file whose presence detects the script deployment type')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: Json & ServerPath & { definition?: string; source?: string; publisher?: string; softwareVersion?: string; allowTs?: boolean; msi?: string; productCode?: string; script?: string; detectFile?: string }) => {
-      const body: Record<string, unknown> = o.definition ? { ...(readJsonFile(o.definition, 'application definition') as object) } : {};
-      body.name = name;
-      const client = AdminClient.fromOptions(o);
-      if (o.source) Object.assign(body, await contentSource(client, o.source, o.serverPath));
-      if (o.publisher) body.publisher = o.publisher;
-      if (o.softwareVersion) body.softwareVersion = o.softwareVersion;
-      if (o.allowTs) body.allowTaskSequenceInstall = true;
-      const dts = Array.isArray(body.deploymentTypes) ? [...(body.deploymentTypes as unknown[])] : [];
-      if (o.msi) {
-        if (!o.productCode) throw new InputError({ input: '--product-code', rule: 'a Windows Installer deployment type needs the MSI product code for detection' });
-        dts.push({ name: `${name} - Windows Installer (*.msi file)`, technology: 'msi', installCommand: o.msi, detectionMethod: { kind: 'msi-product-code', value: o.productCode } });
-      }
-      if (o.script) {
-        if (!o.detectFile) throw new InputError({ input: '--detect-file', rule: 'a Script deployment type needs a detection method', hint: 'e.g. --detect-file "C:\\Program Files\\App\\app.exe"' });
-        dts.push({ name: `${name} - Script Installer`, technology: 'script', installCommand: o.script, detectionMethod: { kind: 'file', value: o.detectFile } });
-      }
-      if (dts.length) body.deploymentTypes = dts;
-      const r = await client.post<{ ciId: number; name: string; modelName: string; taskSequenceReady: { ok: boolean; problems: string[] } }>('/applications', body);
-      if (o.json) return printJson(r);
-      print(`created application ${r.ciId} (${r.name}): ${r.modelName}`);
-      if (!r.taskSequenceReady.ok) for (const p of r.taskSequenceReady.problems) print(`  not installable by a task sequence: ${p}`);
-    });
+    .action(
+      async (
+        name: string,
+        o: Json &
+          ServerPath & {
+            definition?: string;
+            source?: string;
+            publisher?: string;
+            softwareVersion?: string;
+            allowTs?: boolean;
+            msi?: string;
+            productCode?: string;
+            script?: string;
+            detectFile?: string;
+          },
+      ) => {
+        const body: Record<string, unknown> = o.definition ? { ...(readJsonFile(o.definition, 'application definition') as object) } : {};
+        body.name = name;
+        const client = AdminClient.fromOptions(o);
+        if (o.source) Object.assign(body, await contentSource(client, o.source, o.serverPath));
+        if (o.publisher) body.publisher = o.publisher;
+        if (o.softwareVersion) body.softwareVersion = o.softwareVersion;
+        if (o.allowTs) body.allowTaskSequenceInstall = true;
+        const dts = Array.isArray(body.deploymentTypes) ? [...(body.deploymentTypes as unknown[])] : [];
+        if (o.msi) {
+          if (!o.productCode)
+            throw new InputError({ input: '--product-code', rule: 'a Windows Installer deployment type needs the MSI product code for detection' });
+          dts.push({
+            name: `${name} - Windows Installer (*.msi file)`,
+            technology: 'msi',
+            installCommand: o.msi,
+            detectionMethod: { kind: 'msi-product-code', value: o.productCode },
+          });
+        }
+        if (o.script) {
+          if (!o.detectFile)
+            throw new InputError({
+              input: '--detect-file',
+              rule: 'a Script deployment type needs a detection method',
+              hint: 'e.g. --detect-file "C:\\Program Files\\App\\app.exe"',
+            });
+          dts.push({
+            name: `${name} - Script Installer`,
+            technology: 'script',
+            installCommand: o.script,
+            detectionMethod: { kind: 'file', value: o.detectFile },
+          });
+        }
+        if (dts.length) body.deploymentTypes = dts;
+        const r = await client.post<{ ciId: number; name: string; modelName: string; taskSequenceReady: { ok: boolean; problems: string[] } }>(
+          '/applications',
+          body,
+        );
+        if (o.json) return printJson(r);
+        print(`created application ${r.ciId} (${r.name}): ${r.modelName}`);
+        if (!r.taskSequenceReady.ok) for (const p of r.taskSequenceReady.problems) print(`  not installable by a task sequence: ${p}`);
+      },
+    );
   withConnection(app.command('list'))
     .description('list applications and whether a task sequence can install each')
     .option('--json', 'print JSON')
     .action(async (o: Json) => {
-      const r = await AdminClient.fromOptions(o).get<Array<{ ciId: number; name: string; softwareVersion: string; retired: boolean; deploymentTypes: unknown[]; taskSequenceReady: { ok: boolean } }>>('/applications');
+      const r =
+        await AdminClient.fromOptions(o).get<
+          Array<{ ciId: number; name: string; softwareVersion: string; retired: boolean; deploymentTypes: unknown[]; taskSequenceReady: { ok: boolean } }>
+        >('/applications');
       if (o.json) return printJson(r);
-      for (const a of r) print(`${a.ciId}\t${a.name}${a.softwareVersion ? ` ${a.softwareVersion}` : ''}\t${a.deploymentTypes.length} deployment type(s)\t${a.taskSequenceReady.ok ? 'task sequence ready' : 'not task sequence ready'}${a.retired ? '\tretired' : ''}`);
+      for (const a of r)
+        print(
+          `${a.ciId}\t${a.name}${a.softwareVersion ? ` ${a.softwareVersion}` : ''}\t${a.deploymentTypes.length} deployment type(s)\t${a.taskSequenceReady.ok ? 'task sequence ready' : 'not task sequence ready'}${a.retired ? '\tretired' : ''}`,
+        );
     });
 
   // ---------------------------------------------------------------- software updates
@@ -370,10 +430,11 @@ export function registerObjectCommands(program: Command): void {
     .option('--classification <name>', 'only this classification')
     .option('--json', 'print JSON')
     .action(async (o: Json & { classification?: string }) => {
-      const r = await AdminClient.fromOptions(o).get<Array<{ articleId: string; title: string; classification: string; superseded: boolean; expired: boolean }>>(
-        `/software-updates${o.classification ? `?classification=${encodeURIComponent(o.classification)}` : ''}`,
-      );
+      const r = await AdminClient.fromOptions(o).get<
+        Array<{ articleId: string; title: string; classification: string; superseded: boolean; expired: boolean }>
+      >(`/software-updates${o.classification ? `?classification=${encodeURIComponent(o.classification)}` : ''}`);
       if (o.json) return printJson(r);
-      for (const u of r) print(`${u.articleId ? `KB${u.articleId}` : '-'}\t${u.title}\t${u.classification}${u.superseded ? '\tsuperseded' : ''}${u.expired ? '\texpired' : ''}`);
+      for (const u of r)
+        print(`${u.articleId ? `KB${u.articleId}` : '-'}\t${u.title}\t${u.classification}${u.superseded ? '\tsuperseded' : ''}${u.expired ? '\texpired' : ''}`);
     });
 }

@@ -10,7 +10,8 @@ import { AdminClient, DEFAULT_DATA_DIR, DEFAULT_PORT, withConnection } from './a
 
 function port(value: string, name: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InputError({ input: name, rule: `"${value}" is not a TCP port`, hint: 'use 0–65535 (0 = any free port)' });
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InputError({ input: name, rule: `"${value}" is not a TCP port`, hint: 'use 0–65535 (0 = any free port)' });
   return n;
 }
 
@@ -43,9 +44,20 @@ function inOptionWords(e: unknown): unknown {
 function startupError(e: unknown, where: { dataDir: string; port: number; host: string }): unknown {
   if (e instanceof OsdError) return inOptionWords(e);
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'EADDRINUSE') return new InputError({ input: '--port', rule: `${where.host}:${where.port} is already in use`, hint: 'is another osd server running? pick another --port (0 = any free port)' });
-  if (err?.code === 'EACCES' && err.syscall === 'listen') return new InputError({ input: '--port', rule: `not allowed to listen on ${where.host}:${where.port}`, hint: 'ports below 1024 need root; pick another --port' });
-  if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') return new InputError({ input: '--data', rule: `${where.dataDir}: ${err.message}`, hint: 'the data folder must be writable by the server' });
+  if (err?.code === 'EADDRINUSE')
+    return new InputError({
+      input: '--port',
+      rule: `${where.host}:${where.port} is already in use`,
+      hint: 'is another osd server running? pick another --port (0 = any free port)',
+    });
+  if (err?.code === 'EACCES' && err.syscall === 'listen')
+    return new InputError({
+      input: '--port',
+      rule: `not allowed to listen on ${where.host}:${where.port}`,
+      hint: 'ports below 1024 need root; pick another --port',
+    });
+  if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC')
+    return new InputError({ input: '--data', rule: `${where.dataDir}: ${err.message}`, hint: 'the data folder must be writable by the server' });
   return e;
 }
 
@@ -54,7 +66,8 @@ function secondsFromEnv(name: string): number | undefined {
   const value = process.env[name];
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError({ input: name, rule: `"${value}" is not a number of seconds`, hint: 'a positive number, e.g. 30 (fractions allowed)' });
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InputError({ input: name, rule: `"${value}" is not a number of seconds`, hint: 'a positive number, e.g. 30 (fractions allowed)' });
   return Math.round(n * 1000);
 }
 
@@ -80,54 +93,71 @@ export function registerServerCommands(program: Command): void {
     .option('--max-import <size>', 'largest content import by path (default 64GiB; the free space of the data folder bounds it too)')
     .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: <data>/sources)', collect)
     .option('--json', 'print the start-up facts as one JSON line')
-    .action(async (o: { data?: string; database?: string; port?: string; host?: string; keyFile?: string; siteCode?: string; localDpPort?: string; maxUpload?: string; maxImport?: string; sourceRoot?: string[]; json?: boolean }) => {
-      const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
-      // Loaded here, not at the top: every other `osd` command starts without the server's modules.
-      const { startSiteServer } = await import('../../server/site-server.js');
-      const listenPort = o.port === undefined ? DEFAULT_PORT : port(o.port, '--port');
-      const server = await startSiteServer({
-        dataDir,
-        databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
-        keyFile: o.keyFile,
-        siteCode: o.siteCode,
-        host: o.host,
-        port: listenPort,
-        localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
-        maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
-        sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
-        maxImportBytes: o.maxImport === undefined ? undefined : size(o.maxImport, '--max-import'),
-        logger: !o.json && process.env.OSD_LOG === 'json',
-        distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
-      }).catch((e: unknown) => {
-        throw startupError(e, { dataDir, port: listenPort, host: o.host ?? '127.0.0.1' });
-      });
-      const facts = {
-        url: server.url,
-        siteCode: server.site.siteCode,
-        database: server.site.db.kind,
-        databaseLocation: server.site.db.location,
-        schemaVersion: server.site.migration.to,
-        migrationsApplied: server.site.migration.applied,
-        dataDir,
-        adminTokenFile: server.adminTokenFile ?? null,
-        localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
-        sourceRoots: server.site.sourceRoots,
-        warnings: server.warnings,
-      };
-      for (const w of facts.warnings) process.stderr.write(`osd server: warning: ${w}\n`);
-      if (o.json) process.stdout.write(`${JSON.stringify(facts)}\n`);
-      else {
-        print(`OpenOSD site ${facts.siteCode} listening on ${facts.url}`);
-        print(`  database: ${facts.database === 'pglite' ? `embedded (PGlite) in ${facts.databaseLocation}` : `PostgreSQL ${facts.databaseLocation}`}, schema version ${facts.schemaVersion}${facts.migrationsApplied.length ? ` (applied ${facts.migrationsApplied.join(', ')})` : ''}`);
-        if (facts.adminTokenFile) print(`  new site: the first administrator's token is in ${facts.adminTokenFile} (create your own tokens with "osd token create")`);
-        if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
-        print(`  content by path from: ${facts.sourceRoots.join(', ')} (osd server --source-root; clients upload otherwise)`);
-        print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
-      }
-      const signal = await waitForSignal();
-      await server.close();
-      if (!o.json) print(`stopped (${signal})`);
-    });
+    .action(
+      async (o: {
+        data?: string;
+        database?: string;
+        port?: string;
+        host?: string;
+        keyFile?: string;
+        siteCode?: string;
+        localDpPort?: string;
+        maxUpload?: string;
+        maxImport?: string;
+        sourceRoot?: string[];
+        json?: boolean;
+      }) => {
+        const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
+        // Loaded here, not at the top: every other `osd` command starts without the server's modules.
+        const { startSiteServer } = await import('../../server/site-server.js');
+        const listenPort = o.port === undefined ? DEFAULT_PORT : port(o.port, '--port');
+        const server = await startSiteServer({
+          dataDir,
+          databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
+          keyFile: o.keyFile,
+          siteCode: o.siteCode,
+          host: o.host,
+          port: listenPort,
+          localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
+          maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
+          sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
+          maxImportBytes: o.maxImport === undefined ? undefined : size(o.maxImport, '--max-import'),
+          logger: !o.json && process.env.OSD_LOG === 'json',
+          distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
+        }).catch((e: unknown) => {
+          throw startupError(e, { dataDir, port: listenPort, host: o.host ?? '127.0.0.1' });
+        });
+        const facts = {
+          url: server.url,
+          siteCode: server.site.siteCode,
+          database: server.site.db.kind,
+          databaseLocation: server.site.db.location,
+          schemaVersion: server.site.migration.to,
+          migrationsApplied: server.site.migration.applied,
+          dataDir,
+          adminTokenFile: server.adminTokenFile ?? null,
+          localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
+          sourceRoots: server.site.sourceRoots,
+          warnings: server.warnings,
+        };
+        for (const w of facts.warnings) process.stderr.write(`osd server: warning: ${w}\n`);
+        if (o.json) process.stdout.write(`${JSON.stringify(facts)}\n`);
+        else {
+          print(`OpenOSD site ${facts.siteCode} listening on ${facts.url}`);
+          print(
+            `  database: ${facts.database === 'pglite' ? `embedded (PGlite) in ${facts.databaseLocation}` : `PostgreSQL ${facts.databaseLocation}`}, schema version ${facts.schemaVersion}${facts.migrationsApplied.length ? ` (applied ${facts.migrationsApplied.join(', ')})` : ''}`,
+          );
+          if (facts.adminTokenFile)
+            print(`  new site: the first administrator's token is in ${facts.adminTokenFile} (create your own tokens with "osd token create")`);
+          if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
+          print(`  content by path from: ${facts.sourceRoots.join(', ')} (osd server --source-root; clients upload otherwise)`);
+          print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
+        }
+        const signal = await waitForSignal();
+        await server.close();
+        if (!o.json) print(`stopped (${signal})`);
+      },
+    );
 
   const dp = program.command('dp').description('distribution points');
   dp.command('serve')
@@ -139,11 +169,20 @@ export function registerServerCommands(program: Command): void {
     .action(async (o: { dir: string; port?: string; host?: string; json?: boolean }) => {
       const pushToken = process.env.OSD_DP_PUSH_TOKEN;
       if (!pushToken || pushToken.length < 16) {
-        throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'the push token is missing or shorter than 16 characters', hint: 'set OSD_DP_PUSH_TOKEN to a long random value (not a command-line argument: ps would show it), and register the DP at the site with the same token' });
+        throw new InputError({
+          input: 'OSD_DP_PUSH_TOKEN',
+          rule: 'the push token is missing or shorter than 16 characters',
+          hint: 'set OSD_DP_PUSH_TOKEN to a long random value (not a command-line argument: ps would show it), and register the DP at the site with the same token',
+        });
       }
       const { startDistributionPoint } = await import('../../server/distribution-point/server.js');
       process.umask(0o077); // its store is its own: owner-only files, whatever the umask it was started with
-      const running = await startDistributionPoint({ root: resolve(o.dir), pushToken, host: o.host, port: o.port === undefined ? 8451 : port(o.port, '--port') });
+      const running = await startDistributionPoint({
+        root: resolve(o.dir),
+        pushToken,
+        host: o.host,
+        port: o.port === undefined ? 8451 : port(o.port, '--port'),
+      });
       if (o.json) process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
       else print(`distribution point listening on ${running.url} (content in ${resolve(o.dir)}) — stop with Ctrl+C`);
       await waitForSignal();
@@ -156,8 +195,15 @@ export function registerServerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, url: string, o: { pxe?: boolean; unknownComputerSupport?: boolean; json?: boolean }) => {
       const pushToken = process.env.OSD_DP_PUSH_TOKEN;
-      if (!pushToken) throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'not set', hint: 'set it to the token the distribution point was started with' });
-      const r = await AdminClient.fromOptions(o).post('/distribution-points', { name, url, pushToken, pxeEnabled: o.pxe ?? false, unknownComputerSupport: o.unknownComputerSupport ?? false });
+      if (!pushToken)
+        throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'not set', hint: 'set it to the token the distribution point was started with' });
+      const r = await AdminClient.fromOptions(o).post('/distribution-points', {
+        name,
+        url,
+        pushToken,
+        pxeEnabled: o.pxe ?? false,
+        unknownComputerSupport: o.unknownComputerSupport ?? false,
+      });
       if (o.json) printJson(r);
       else print(`distribution point ${name} registered (${url})`);
     });
@@ -177,7 +223,11 @@ export function registerServerCommands(program: Command): void {
     .option('--expires <time>', 'expiry, ISO 8601')
     .option('--json', 'print JSON')
     .action(async (name: string, o: { role: string; expires?: string; json?: boolean }) => {
-      const r = await AdminClient.fromOptions(o).post<{ token: string; info: { id: string } }>('/tokens', { name, role: o.role, ...(o.expires ? { expiresAt: o.expires } : {}) });
+      const r = await AdminClient.fromOptions(o).post<{ token: string; info: { id: string } }>('/tokens', {
+        name,
+        role: o.role,
+        ...(o.expires ? { expiresAt: o.expires } : {}),
+      });
       if (o.json) return printJson(r);
       print(r.token);
       process.stderr.write(`token ${r.info.id} "${name}" (${o.role}) created; it is shown only now\n`);
@@ -186,7 +236,8 @@ export function registerServerCommands(program: Command): void {
     .description('list API tokens (never their values)')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const r = await AdminClient.fromOptions(o).get<Array<{ id: string; name: string; role: string; revokedAt: string | null; expiresAt: string | null }>>('/tokens');
+      const r =
+        await AdminClient.fromOptions(o).get<Array<{ id: string; name: string; role: string; revokedAt: string | null; expiresAt: string | null }>>('/tokens');
       if (o.json) return printJson(r);
       for (const t of r) print(`${t.id}\t${t.role}\t${t.name}${t.revokedAt ? '\t(revoked)' : t.expiresAt ? `\texpires ${t.expiresAt}` : ''}`);
     });
@@ -198,9 +249,14 @@ export function registerServerCommands(program: Command): void {
     });
   token
     .command('recover')
-    .description("on the server machine, when nobody can administer the site (every Full Administrator token revoked or expired): open the site's database directly, check the key file, create a new Full Administrator token and write it to <data>/admin.token (0600)")
+    .description(
+      "on the server machine, when nobody can administer the site (every Full Administrator token revoked or expired): open the site's database directly, check the key file, create a new Full Administrator token and write it to <data>/admin.token (0600)",
+    )
     .option('--data <dir>', `the site's data folder (default $OSD_DATA or ./${DEFAULT_DATA_DIR})`)
-    .option('--database <url>', "the site's PostgreSQL URL (default $OSD_DATABASE_URL; without it the embedded database in --data, which needs osd server stopped)")
+    .option(
+      '--database <url>',
+      "the site's PostgreSQL URL (default $OSD_DATABASE_URL; without it the embedded database in --data, which needs osd server stopped)",
+    )
     .option('--key-file <file>', "the site's key file (default <data>/site.key)")
     .option('--name <name>', 'the new token\'s name (default "recovered administrator")')
     .option('--print', 'also print the token (it is written to <data>/admin.token either way)')
@@ -210,9 +266,11 @@ export function registerServerCommands(program: Command): void {
       // Loaded here: the database modules are heavy and no other token command needs them.
       const { recoverAdminToken } = await import('../../site/security/recover.js');
       process.umask(0o077); // it writes into the site's data folder: owner-only, like the server
-      const r = await recoverAdminToken({ dataDir, databaseUrl: o.database ?? process.env.OSD_DATABASE_URL, keyFile: o.keyFile, name: o.name }).catch((e: unknown) => {
-        throw inOptionWords(e);
-      });
+      const r = await recoverAdminToken({ dataDir, databaseUrl: o.database ?? process.env.OSD_DATABASE_URL, keyFile: o.keyFile, name: o.name }).catch(
+        (e: unknown) => {
+          throw inOptionWords(e);
+        },
+      );
       if (o.json) return printJson({ file: r.file, info: r.info, ...(o.print ? { token: r.token } : {}) });
       if (o.print) print(r.token);
       process.stderr.write(`new Full Administrator token ${r.info.id} "${r.info.name}" written to ${r.file} (mode 0600); the recovery is in the audit log\n`);

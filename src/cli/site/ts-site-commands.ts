@@ -27,7 +27,8 @@ interface SaveOut {
 
 function positiveInt(what: string) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InputError({ input: what, rule: `"${v}" is not a revision number`, hint: 'revisions are numbered from 1' });
+    if (!/^\d+$/.test(v) || Number(v) < 1)
+      throw new InputError({ input: what, rule: `"${v}" is not a revision number`, hint: 'revisions are numbered from 1' });
     return Number(v);
   };
 }
@@ -39,7 +40,11 @@ function fileBody(file: string): { format: 'xml' | 'json' | 'zip'; content: stri
     return { format: 'zip', content: bytes.toString('base64'), encoding: 'base64' };
   }
   // XML may be UTF-16: base64 keeps the bytes exactly, the server decodes them.
-  const head = bytes.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = bytes
+    .subarray(0, 4096)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return { format: head.startsWith('{') ? 'json' : 'xml', content: bytes.toString('base64'), encoding: 'base64' };
 }
 
@@ -57,28 +62,54 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
     .option('--boot-image <packageId>', 'boot image (new task sequence only)')
     .option('-m, --message <text>', 'what changed (the revision message)')
     .option('--id <packageId>', 'save a new revision of this task sequence')
-    .option('--base-revision <n>', 'with --id: the revision your file was pulled from (a save on top of a newer one is refused)', positiveInt('--base-revision'))
+    .option(
+      '--base-revision <n>',
+      'with --id: the revision your file was pulled from (a save on top of a newer one is refused)',
+      positiveInt('--base-revision'),
+    )
     .option('--json', 'print JSON')
-    .action(async (file: string, o: Json & { name?: string; description?: string; bootImage?: string; message?: string; id?: string; baseRevision?: number }) => {
-      const client = AdminClient.fromOptions(o);
-      const body = fileBody(file);
-      let r: SaveOut;
-      if (o.id) {
-        if (o.baseRevision === undefined) throw new InputError({ input: '--base-revision', rule: 'saving a revision needs the revision the file was pulled from', hint: `osd ts history ${o.id} shows the current revision` });
-        if (o.name || o.description || o.bootImage) throw new InputError({ input: '--name', rule: 'name, description and boot image are properties, not part of a revision', hint: 'change them with the API (PATCH /task-sequences/{id})' });
-        r = await client.put<SaveOut>(`/task-sequences/${encodeURIComponent(o.id)}`, { baseRevision: o.baseRevision, message: o.message, ...body });
-      } else {
-        r = await client.post<SaveOut>('/task-sequences', { name: o.name, description: o.description, bootImageId: o.bootImage, message: o.message, ...body });
-      }
-      if (o.json) return printJson(r);
-      printSaved(r, o.id ? 'saved' : 'imported');
-    });
+    .action(
+      async (file: string, o: Json & { name?: string; description?: string; bootImage?: string; message?: string; id?: string; baseRevision?: number }) => {
+        const client = AdminClient.fromOptions(o);
+        const body = fileBody(file);
+        let r: SaveOut;
+        if (o.id) {
+          if (o.baseRevision === undefined)
+            throw new InputError({
+              input: '--base-revision',
+              rule: 'saving a revision needs the revision the file was pulled from',
+              hint: `osd ts history ${o.id} shows the current revision`,
+            });
+          if (o.name || o.description || o.bootImage)
+            throw new InputError({
+              input: '--name',
+              rule: 'name, description and boot image are properties, not part of a revision',
+              hint: 'change them with the API (PATCH /task-sequences/{id})',
+            });
+          r = await client.put<SaveOut>(`/task-sequences/${encodeURIComponent(o.id)}`, { baseRevision: o.baseRevision, message: o.message, ...body });
+        } else {
+          r = await client.post<SaveOut>('/task-sequences', {
+            name: o.name,
+            description: o.description,
+            bootImageId: o.bootImage,
+            message: o.message,
+            ...body,
+          });
+        }
+        if (o.json) return printJson(r);
+        printSaved(r, o.id ? 'saved' : 'imported');
+      },
+    );
 
   withConnection(ts.command('pull'))
     .description('export a task sequence revision from the site (passwords and secret values are empty, as in a ConfigMgr export)')
     .argument('<id>', 'task sequence PackageID')
     .option('--revision <n>', 'revision (default: the current one)', positiveInt('--revision'))
-    .addOption(new Option('-f, --format <format>', 'xml (bare sequence), wrapper (SmsTaskSequencePackage), json, zip (console export)').choices(['xml', 'wrapper', 'json', 'zip']).default('xml'))
+    .addOption(
+      new Option('-f, --format <format>', 'xml (bare sequence), wrapper (SmsTaskSequencePackage), json, zip (console export)')
+        .choices(['xml', 'wrapper', 'json', 'zip'])
+        .default('xml'),
+    )
     .option('-o, --out <file>', 'write to this file (atomically) instead of standard output')
     .option('--json', 'with --out: print a JSON summary')
     .action(async (id: string, o: Json & { revision?: number; format: string; out?: string }) => {
@@ -86,7 +117,8 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
       if (o.revision) q.set('revision', String(o.revision));
       const bytes = await AdminClient.fromOptions(o).request<Buffer>('GET', `/task-sequences/${encodeURIComponent(id)}/export?${q}`, undefined, { raw: true });
       if (!o.out) {
-        if (o.format === 'zip' && process.stdout.isTTY) throw new InputError({ input: '--out', rule: 'a zip is not written to a terminal', hint: 'give --out FILE.zip' });
+        if (o.format === 'zip' && process.stdout.isTTY)
+          throw new InputError({ input: '--out', rule: 'a zip is not written to a terminal', hint: 'give --out FILE.zip' });
         process.stdout.write(bytes);
         return;
       }
@@ -102,7 +134,8 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
     .action(async (id: string, o: Json) => {
       const r = await AdminClient.fromOptions(o).get<SaveOut['revision'][]>(`/task-sequences/${encodeURIComponent(id)}/revisions`);
       if (o.json) return printJson(r);
-      for (const v of r) print(`${String(v.revision).padStart(4)}  ${v.createdAt}  ${v.author.padEnd(24)} ${String(v.stepCount).padStart(4)} steps  ${v.message}`);
+      for (const v of r)
+        print(`${String(v.revision).padStart(4)}  ${v.createdAt}  ${v.author.padEnd(24)} ${String(v.stepCount).padStart(4)} steps  ${v.message}`);
     });
 
   withConnection(ts.command('revert'))
@@ -124,7 +157,9 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
     .argument('<toRev>', 'the newer revision', positiveInt('<toRev>'))
     .option('--json', 'print the changes as JSON')
     .action(async (id: string, from: number, to: number, o: Json) => {
-      const r = await AdminClient.fromOptions(o).get<{ changes: unknown[]; secretChanges: unknown[]; text: string }>(`/task-sequences/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`);
+      const r = await AdminClient.fromOptions(o).get<{ changes: unknown[]; secretChanges: unknown[]; text: string }>(
+        `/task-sequences/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`,
+      );
       if (o.json) printJson(r);
       else process.stdout.write(r.text.replace(/\n?$/, '\n'));
       if (r.changes.length || r.secretChanges.length) throw new CliExit(EXIT_FINDINGS);

@@ -27,14 +27,21 @@ export interface ServerPath {
 
 /** Adds --server-path to a command that takes a local path. */
 export function withServerPath(cmd: Command): Command {
-  return cmd.option('--server-path', "let the site server read the path itself (it must lie below one of the server's --source-root folders) instead of uploading it");
+  return cmd.option(
+    '--server-path',
+    "let the site server read the path itself (it must lie below one of the server's --source-root folders) instead of uploading it",
+  );
 }
 
 /**
  * The content source of a request body: the path for the server to read (`--server-path`), or
  * the id of the content the path became once uploaded.
  */
-export async function contentSource(client: AdminClient, path: string, serverPath: boolean | undefined): Promise<{ sourcePath: string } | { contentId: string }> {
+export async function contentSource(
+  client: AdminClient,
+  path: string,
+  serverPath: boolean | undefined,
+): Promise<{ sourcePath: string } | { contentId: string }> {
   if (serverPath) return { sourcePath: resolve(path) };
   return { contentId: (await uploadContent(client, path)).id };
 }
@@ -58,7 +65,12 @@ export async function uploadContent(client: AdminClient, path: string): Promise<
     files = await listSourceFiles(abs);
   } catch (e) {
     // Read here, on this machine, to be uploaded: the site's hint (the server's user, uploading instead) does not apply.
-    if (e instanceof ContentError) throw new InputError({ input: e.input, rule: e.rule, hint: e.code === 'content-source-unreadable' ? 'make it readable by the user running osd' : e.hint });
+    if (e instanceof ContentError)
+      throw new InputError({
+        input: e.input,
+        rule: e.rule,
+        hint: e.code === 'content-source-unreadable' ? 'make it readable by the user running osd' : e.hint,
+      });
     throw e;
   }
   const total = files.reduce((n, f) => n + f.size, 0);
@@ -83,7 +95,7 @@ const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
 async function uploadFile(client: AdminClient, abs: string, name: string, onBytes?: (sent: number) => void): Promise<UploadedContent> {
   // Opened first, so an unreadable file is this command's clear error, not a stream's unhandled one.
   const fh = await open(abs, 'r').catch((e: NodeJS.ErrnoException) => {
-    throw new InputError({ input: abs, rule: `cannot be read (${e.code ?? e.message})`, hint: 'check the file\'s permissions' });
+    throw new InputError({ input: abs, rule: `cannot be read (${e.code ?? e.message})`, hint: "check the file's permissions" });
   });
   const stream = fh.createReadStream({ highWaterMark: 1 << 20 });
   let sent = 0;

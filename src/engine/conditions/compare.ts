@@ -76,7 +76,12 @@ export function holds(op: ComparisonOperator, c: number): boolean {
  * version rule only when `versionsForEquality` (File/OS versions), so `1.0 equals 1.00` stays text
  * for variables as the spec says.
  */
-export function compareValues(actual: string, expected: string, op: ComparisonOperator, versionsForEquality = false): { result: boolean; mode: ComparisonMode } {
+export function compareValues(
+  actual: string,
+  expected: string,
+  op: ComparisonOperator,
+  versionsForEquality = false,
+): { result: boolean; mode: ComparisonMode } {
   const a = parseInteger(actual);
   const b = parseInteger(expected);
   if (a !== undefined && b !== undefined) return { result: holds(op, a < b ? -1 : a > b ? 1 : 0), mode: 'number' };

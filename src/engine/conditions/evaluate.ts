@@ -87,7 +87,15 @@ class Evaluation {
     if (node.kind === 'raw') {
       if (isIgnorableRaw(node)) return undefined;
       const p = rawProblem(node);
-      const entry: ExpressionTrace = { path, depth, kind: 'raw', type: rawElementName(node) ?? 'raw', text: this.text(node), result: false, observed: p.message };
+      const entry: ExpressionTrace = {
+        path,
+        depth,
+        kind: 'raw',
+        type: rawElementName(node) ?? 'raw',
+        text: this.text(node),
+        result: false,
+        observed: p.message,
+      };
       this.trace.push(entry);
       this.fail(entry, [p]);
       return false;
@@ -127,7 +135,12 @@ class Evaluation {
     } else {
       // NOT with several operands is NOT(AND(operands)) (task-sequence-format §6).
       entry.result = trues !== values.length;
-      entry.observed = values.length === 0 ? 'an empty NOT is false (NOT of an empty AND)' : values.length === 1 ? `its operand is ${values[0]}` : `${trues} of ${values.length} operands true`;
+      entry.observed =
+        values.length === 0
+          ? 'an empty NOT is false (NOT of an empty AND)'
+          : values.length === 1
+            ? `its operand is ${values[0]}`
+            : `${trues} of ${values.length} operands true`;
     }
     return entry.result;
   }
@@ -147,7 +160,11 @@ class Evaluation {
       r = kind.evaluate(ex, this.ctx);
     } catch (e) {
       // Defensive: the engine loop must get an answer, not an exception.
-      r = { value: false, observed: `evaluation failed: ${String(e)}`, errors: [{ construct: 'expression' as const, message: `evaluation failed: ${String(e)}` }] };
+      r = {
+        value: false,
+        observed: `evaluation failed: ${String(e)}`,
+        errors: [{ construct: 'expression' as const, message: `evaluation failed: ${String(e)}` }],
+      };
     }
     // An expression that could not be evaluated is false, never true (engine-semantics §4).
     entry.result = r.errors?.length ? false : r.value;

@@ -4,15 +4,7 @@
  */
 export { evaluateCondition, explainFalse, LOGICAL_OPERATORS } from './evaluate.js';
 export { conditionWarnings, validateCondition, type WarningOptions } from './validate.js';
-export type {
-  ConditionConstruct,
-  ConditionContext,
-  ConditionError,
-  ConditionOptions,
-  ConditionOutcome,
-  ExpressionResult,
-  ExpressionTrace,
-} from './types.js';
+export type { ConditionConstruct, ConditionContext, ConditionError, ConditionOptions, ConditionOutcome, ExpressionResult, ExpressionTrace } from './types.js';
 export { compareValues, type ComparisonMode, type ComparisonOperator } from './compare.js';
 export { KNOWN_EXPRESSION_TYPES } from './expressions/kinds.js';
 export { VARIABLE_OPERATORS } from './expressions/variable.js';

@@ -26,15 +26,7 @@ export interface ConditionContext {
   options?: ConditionOptions;
 }
 
-export type ConditionConstruct =
-  | 'WQL query'
-  | 'WMI namespace'
-  | 'WMI class'
-  | 'expression type'
-  | 'expression'
-  | 'operator'
-  | 'logical operator'
-  | 'raw XML';
+export type ConditionConstruct = 'WQL query' | 'WMI namespace' | 'WMI class' | 'expression type' | 'expression' | 'operator' | 'logical operator' | 'raw XML';
 
 export interface ConditionError {
   /** What kind of thing is wrong. */

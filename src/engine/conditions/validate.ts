@@ -47,7 +47,18 @@ export function validateCondition(condition: Condition | undefined, options: Wql
         if (parsed.ok && typeof ns === 'string') {
           const r = checkWqlAgainstCatalog(ns, parsed.query, { ...options, unknownProperty: 'warn' });
           if (r.error && !out.some((e) => e.path.join() === path.join())) {
-            out.push({ construct: 'WQL query', text: textOf(n), path, severity: 'error', message: r.error.describe(), code: r.error.code, codeName: r.error.codeName, column: r.error.column, hint: r.error.hint, rule: 'WQL_ARRAY_COMPARISON' });
+            out.push({
+              construct: 'WQL query',
+              text: textOf(n),
+              path,
+              severity: 'error',
+              message: r.error.describe(),
+              code: r.error.code,
+              codeName: r.error.codeName,
+              column: r.error.column,
+              hint: r.error.hint,
+              rule: 'WQL_ARRAY_COMPARISON',
+            });
           }
         }
       }
@@ -88,7 +99,13 @@ export function conditionWarnings(condition: Condition | undefined, options: War
     // Queries are not %VAR%-expanded (§1); `%Name%` naming a real variable was probably meant to be.
     for (const m of query.matchAll(/%([A-Za-z_][A-Za-z0-9_-]*)%/g)) {
       if (options.isVariable?.(m[1])) {
-        warn(n, path, 'WQL_VAR_IN_QUERY', `the query contains %${m[1]}%, which is not expanded in WMI conditions: it is a LIKE pattern here`, 'use a variable condition, or write the value into the query');
+        warn(
+          n,
+          path,
+          'WQL_VAR_IN_QUERY',
+          `the query contains %${m[1]}%, which is not expanded in WMI conditions: it is a LIKE pattern here`,
+          'use a variable condition, or write the value into the query',
+        );
       }
     }
     const parsed = tryParseWql(query);
@@ -96,7 +113,13 @@ export function conditionWarnings(condition: Condition | undefined, options: War
     if (!parsed.ok || typeof ns !== 'string') return;
     const r = checkWqlAgainstCatalog(ns, parsed.query, { arrayMode: 'any', unknownProperty: 'warn', unknownClass: options.unknownClass });
     if (!r.catalogued) {
-      warn(n, path, 'WQL_UNKNOWN_CLASS', `${parsed.query.className} is not in the built-in class catalog (${ns})`, 'fine for vendor classes; check the spelling otherwise');
+      warn(
+        n,
+        path,
+        'WQL_UNKNOWN_CLASS',
+        `${parsed.query.className} is not in the built-in class catalog (${ns})`,
+        'fine for vendor classes; check the spelling otherwise',
+      );
       return;
     }
     for (const w of r.warnings) {

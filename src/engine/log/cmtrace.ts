@@ -41,7 +41,8 @@ export interface ParsedCmTraceEntry {
   instant: Date;
 }
 
-const ENTRY = /<!\[LOG\[([\s\S]*?)\]LOG\]!><time="(\d\d):(\d\d):(\d\d)\.(\d{3})([+-]\d+)" date="(\d\d)-(\d\d)-(\d{4})" component="([^"]*)" context="[^"]*" type="(\d)" thread="(\d+)" file="([^"]*)">\r?\n?/g;
+const ENTRY =
+  /<!\[LOG\[([\s\S]*?)\]LOG\]!><time="(\d\d):(\d\d):(\d\d)\.(\d{3})([+-]\d+)" date="(\d\d)-(\d\d)-(\d{4})" component="([^"]*)" context="[^"]*" type="(\d)" thread="(\d+)" file="([^"]*)">\r?\n?/g;
 
 /** Parses a CMTrace log (ours or ConfigMgr's) into entries. */
 export function parseCmTrace(text: string): ParsedCmTraceEntry[] {

@@ -8,16 +8,7 @@ import type { CimValue, InventoryFile, InventoryMsiProduct, InventoryRegistryKey
 import type { Architecture, Disk, Environment, ExtraWmi, MachineProfile, MsiProduct, PcSystemType, ProfileFile, ProfileRegistryKey } from './schema.js';
 import { bareGuid, dmtf, GiB, guidFrom, MiB, subnetText, uint32From } from './values.js';
 import { viewOf, type MachineView, type VisibleVolume } from './view.js';
-import {
-  CATALOG,
-  NS_BITLOCKER,
-  NS_CCM,
-  NS_CIMV2,
-  NS_STANDARDCIMV2,
-  NS_STORAGE,
-  NS_TPM,
-  NS_WMI,
-} from './wmi-catalog.js';
+import { CATALOG, NS_BITLOCKER, NS_CCM, NS_CIMV2, NS_STANDARDCIMV2, NS_STORAGE, NS_TPM, NS_WMI } from './wmi-catalog.js';
 
 type Instance = Record<string, CimValue>;
 type Wmi = MachineInventory['wmi'];
@@ -26,26 +17,49 @@ export const ARCHITECTURE_CODE: Record<Architecture, number> = { x86: 0, x64: 9,
 const OS_ARCHITECTURE: Record<Architecture, string> = { x86: '32-bit', x64: '64-bit', arm64: 'ARM 64-bit Processor' };
 const SYSTEM_TYPE: Record<Architecture, string> = { x86: 'X86-based PC', x64: 'x64-based PC', arm64: 'ARM64-based PC' };
 const PC_SYSTEM_TYPE: Record<PcSystemType, [number, number]> = {
-  desktop: [1, 1], mobile: [2, 2], workstation: [3, 3], server: [4, 4], slate: [2, 8],
+  desktop: [1, 1],
+  mobile: [2, 2],
+  workstation: [3, 3],
+  server: [4, 4],
+  slate: [2, 8],
 };
 /** STORAGE_BUS_TYPE (MSFT_Disk.BusType) and Win32_DiskDrive.InterfaceType per bus. */
 const BUS: Record<Disk['busType'], [number, string]> = {
-  nvme: [17, 'SCSI'], sata: [11, 'IDE'], ata: [3, 'IDE'], sas: [10, 'SCSI'], scsi: [1, 'SCSI'], usb: [7, 'USB'], raid: [8, 'SCSI'], mmc: [13, 'SCSI'],
+  nvme: [17, 'SCSI'],
+  sata: [11, 'IDE'],
+  ata: [3, 'IDE'],
+  sas: [10, 'SCSI'],
+  scsi: [1, 'SCSI'],
+  usb: [7, 'USB'],
+  raid: [8, 'SCSI'],
+  mmc: [13, 'SCSI'],
 };
 /** Setup class GUIDs of the common PnP classes (Microsoft's "System-defined device setup classes"). */
 const CLASS_GUIDS: Record<string, string> = {
-  net: '{4d36e972-e325-11ce-bfc1-08002be10318}', scsiadapter: '{4d36e97b-e325-11ce-bfc1-08002be10318}',
-  hdc: '{4d36e96a-e325-11ce-bfc1-08002be10318}', display: '{4d36e968-e325-11ce-bfc1-08002be10318}',
-  media: '{4d36e96c-e325-11ce-bfc1-08002be10318}', system: '{4d36e97d-e325-11ce-bfc1-08002be10318}',
-  usb: '{36fc9e60-c465-11cf-8056-444553540000}', diskdrive: '{4d36e967-e325-11ce-bfc1-08002be10318}',
-  bluetooth: '{e0cbf06c-cd8b-4647-bb8a-263b43f0f974}', camera: '{ca3e7ab9-b4c3-4ae6-8251-579ef933890f}',
-  image: '{6bdd1fc6-810f-11d0-bec7-08002be2092f}', keyboard: '{4d36e96b-e325-11ce-bfc1-08002be10318}',
-  mouse: '{4d36e96f-e325-11ce-bfc1-08002be10318}', hidclass: '{745a17a0-74d3-11d0-b6fe-00a0c90f57da}',
-  securitydevices: '{d94ee5d8-d189-4994-83d2-f68d7d41b0e6}', biometric: '{53d29ef7-377c-4d14-864b-eb3a85769359}',
-  monitor: '{4d36e96e-e325-11ce-bfc1-08002be10318}', processor: '{50127dc3-0f36-415e-a6cc-4cb3be910b65}',
-  sdhost: '{a0a588a4-c46f-4b37-b7ea-c82fe89870c6}', smartcardreader: '{50dd5230-ba8a-11d1-bf5d-0000f805f530}',
-  firmware: '{f2e7dd72-6468-4e36-b6f1-6488f42c1b52}', extension: '{e2f84ce7-8efa-411c-aa69-97454ca4cb57}',
-  softwarecomponent: '{5c4c3332-344d-483c-8739-259e934c9cc8}', ports: '{4d36e978-e325-11ce-bfc1-08002be10318}',
+  net: '{4d36e972-e325-11ce-bfc1-08002be10318}',
+  scsiadapter: '{4d36e97b-e325-11ce-bfc1-08002be10318}',
+  hdc: '{4d36e96a-e325-11ce-bfc1-08002be10318}',
+  display: '{4d36e968-e325-11ce-bfc1-08002be10318}',
+  media: '{4d36e96c-e325-11ce-bfc1-08002be10318}',
+  system: '{4d36e97d-e325-11ce-bfc1-08002be10318}',
+  usb: '{36fc9e60-c465-11cf-8056-444553540000}',
+  diskdrive: '{4d36e967-e325-11ce-bfc1-08002be10318}',
+  bluetooth: '{e0cbf06c-cd8b-4647-bb8a-263b43f0f974}',
+  camera: '{ca3e7ab9-b4c3-4ae6-8251-579ef933890f}',
+  image: '{6bdd1fc6-810f-11d0-bec7-08002be2092f}',
+  keyboard: '{4d36e96b-e325-11ce-bfc1-08002be10318}',
+  mouse: '{4d36e96f-e325-11ce-bfc1-08002be10318}',
+  hidclass: '{745a17a0-74d3-11d0-b6fe-00a0c90f57da}',
+  securitydevices: '{d94ee5d8-d189-4994-83d2-f68d7d41b0e6}',
+  biometric: '{53d29ef7-377c-4d14-864b-eb3a85769359}',
+  monitor: '{4d36e96e-e325-11ce-bfc1-08002be10318}',
+  processor: '{50127dc3-0f36-415e-a6cc-4cb3be910b65}',
+  sdhost: '{a0a588a4-c46f-4b37-b7ea-c82fe89870c6}',
+  smartcardreader: '{50dd5230-ba8a-11d1-bf5d-0000f805f530}',
+  firmware: '{f2e7dd72-6468-4e36-b6f1-6488f42c1b52}',
+  extension: '{e2f84ce7-8efa-411c-aa69-97454ca4cb57}',
+  softwarecomponent: '{5c4c3332-344d-483c-8739-259e934c9cc8}',
+  ports: '{4d36e978-e325-11ce-bfc1-08002be10318}',
 };
 
 /** The full OS needs an installed Windows; a bare-metal profile has only WinPE. */
@@ -75,10 +89,26 @@ export function inventoryFor(profile: MachineProfile, environment: Environment):
   add(NS_CIMV2, 'Win32_Processor', processors(v));
   add(NS_CIMV2, 'Win32_PhysicalMemory', [physicalMemory(profile)]);
   add(NS_CIMV2, 'Win32_Battery', battery(profile));
-  add(NS_CIMV2, 'Win32_NetworkAdapter', v.adapters.map((a) => networkAdapter(a)));
-  add(NS_CIMV2, 'Win32_NetworkAdapterConfiguration', v.adapters.map((a) => adapterConfiguration(a, v)));
-  add(NS_CIMV2, 'Win32_DiskDrive', v.disks.map((d) => diskDrive(d, v)));
-  add(NS_CIMV2, 'Win32_DiskPartition', v.volumes.map((x) => diskPartition(x)));
+  add(
+    NS_CIMV2,
+    'Win32_NetworkAdapter',
+    v.adapters.map((a) => networkAdapter(a)),
+  );
+  add(
+    NS_CIMV2,
+    'Win32_NetworkAdapterConfiguration',
+    v.adapters.map((a) => adapterConfiguration(a, v)),
+  );
+  add(
+    NS_CIMV2,
+    'Win32_DiskDrive',
+    v.disks.map((d) => diskDrive(d, v)),
+  );
+  add(
+    NS_CIMV2,
+    'Win32_DiskPartition',
+    v.volumes.map((x) => diskPartition(x)),
+  );
   add(NS_CIMV2, 'Win32_LogicalDisk', logicalDisks(v));
   add(NS_CIMV2, 'Win32_Volume', volumes(v));
   add(NS_CIMV2, 'Win32_PnPEntity', pnpEntities(v));
@@ -89,9 +119,17 @@ export function inventoryFor(profile: MachineProfile, environment: Environment):
   add(NS_TPM, 'Win32_Tpm', tpm(profile));
   add(NS_BITLOCKER, 'Win32_EncryptableVolume', encryptableVolumes(v));
   add(NS_WMI, 'MS_SystemInformation', [systemInformation(profile)]);
-  add(NS_STORAGE, 'MSFT_Disk', v.disks.map((d) => msftDisk(d, v)));
+  add(
+    NS_STORAGE,
+    'MSFT_Disk',
+    v.disks.map((d) => msftDisk(d, v)),
+  );
   if (environment === 'fullos') {
-    add(NS_STANDARDCIMV2, 'MSFT_NetAdapter', v.adapters.map((a) => msftNetAdapter(a)));
+    add(
+      NS_STANDARDCIMV2,
+      'MSFT_NetAdapter',
+      v.adapters.map((a) => msftNetAdapter(a)),
+    );
     const client = profile.currentOs!.configMgrClient;
     if (client) {
       add(NS_CCM, 'SMS_Client', [{ ClientVersion: client.version, ClientType: 1 }]);
@@ -167,7 +205,12 @@ function computerSystemProduct(p: MachineProfile): Instance {
 
 /** The ACPI OEM spelling real BIOSes put in Win32_BIOS.Version, e.g. "DELL   - 1072009". */
 function acpiVersion(p: MachineProfile): string {
-  const oem = p.bios.manufacturer.split(/[\s,.]/)[0].replace(/[^A-Za-z0-9]/g, '').slice(0, 6).toUpperCase().padEnd(6);
+  const oem = p.bios.manufacturer
+    .split(/[\s,.]/)[0]
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 6)
+    .toUpperCase()
+    .padEnd(6);
   return `${oem} - ${uint32From(`${p.uuid}|acpi`) % 10_000_000}`;
 }
 
@@ -324,7 +367,11 @@ function geometry(size: number): { cylinders: number; size: number } {
 }
 
 function diskPnpId(d: Disk, v: MachineView): string {
-  const words = d.model.toUpperCase().replace(/[^A-Z0-9 ._-]/g, '').split(/\s+/).filter(Boolean);
+  const words = d.model
+    .toUpperCase()
+    .replace(/[^A-Z0-9 ._-]/g, '')
+    .split(/\s+/)
+    .filter(Boolean);
   const ven = d.busType === 'nvme' ? 'NVME' : (words.length > 1 ? words.shift()! : '').slice(0, 8);
   const prod = words.join('_').slice(0, 16);
   const inst = uint32From(`${v.profile.uuid}|disk|${d.index}`).toString(16).toUpperCase().padStart(8, '0');
@@ -406,8 +453,17 @@ function logicalDisks(v: MachineView): Instance[] {
   if (v.env === 'winpe') {
     const x = ramDrive(v);
     out.push({
-      DeviceID: 'X:', Name: 'X:', Caption: 'X:', Description: 'Local Fixed Disk', DriveType: 3, MediaType: 12, FileSystem: 'NTFS',
-      VolumeName: 'Boot', VolumeSerialNumber: volumeSerialFromSeed(v, 'ramdisk'), Size: String(x.size), FreeSpace: String(x.free),
+      DeviceID: 'X:',
+      Name: 'X:',
+      Caption: 'X:',
+      Description: 'Local Fixed Disk',
+      DriveType: 3,
+      MediaType: 12,
+      FileSystem: 'NTFS',
+      VolumeName: 'Boot',
+      VolumeSerialNumber: volumeSerialFromSeed(v, 'ramdisk'),
+      Size: String(x.size),
+      FreeSpace: String(x.free),
     });
   }
   for (const x of v.volumes) {
@@ -440,9 +496,20 @@ function volumes(v: MachineView): Instance[] {
   if (v.env === 'winpe') {
     const x = ramDrive(v);
     out.push({
-      DeviceID: '\\\\?\\Volume{00000000-0000-0000-0000-000000000058}\\', Name: 'X:\\', Caption: 'X:\\', DriveLetter: 'X:', Label: 'Boot',
-      FileSystem: 'NTFS', Capacity: String(x.size), FreeSpace: String(x.free), BlockSize: '4096', DriveType: 3, BootVolume: true,
-      SystemVolume: true, SerialNumber: parseInt(volumeSerialFromSeed(v, 'ramdisk'), 16), Automount: true,
+      DeviceID: '\\\\?\\Volume{00000000-0000-0000-0000-000000000058}\\',
+      Name: 'X:\\',
+      Caption: 'X:\\',
+      DriveLetter: 'X:',
+      Label: 'Boot',
+      FileSystem: 'NTFS',
+      Capacity: String(x.size),
+      FreeSpace: String(x.free),
+      BlockSize: '4096',
+      DriveType: 3,
+      BootVolume: true,
+      SystemVolume: true,
+      SerialNumber: parseInt(volumeSerialFromSeed(v, 'ramdisk'), 16),
+      Automount: true,
     });
   }
   for (const x of v.volumes) {
@@ -578,7 +645,13 @@ function userProfiles(v: MachineView): Instance[] {
   if (!os) return [];
   return [
     ...SPECIAL_PROFILES.map(([sid, path]) => ({
-      SID: sid, LocalPath: `${os.windowsDirectory}\\${path}`, LastUseTime: null, Loaded: true, Special: true, Status: 0, RoamingConfigured: false,
+      SID: sid,
+      LocalPath: `${os.windowsDirectory}\\${path}`,
+      LastUseTime: null,
+      Loaded: true,
+      Special: true,
+      Status: 0,
+      RoamingConfigured: false,
     })),
     ...os.userProfiles.map((u) => ({
       SID: u.sid,
@@ -595,11 +668,23 @@ function userProfiles(v: MachineView): Instance[] {
 function userAccounts(v: MachineView): Instance[] {
   const os = v.os;
   if (!os) return [];
-  const builtIn: Array<[string, number]> = [['Administrator', 500], ['Guest', 501], ['DefaultAccount', 503], ['WDAGUtilityAccount', 504]];
+  const builtIn: Array<[string, number]> = [
+    ['Administrator', 500],
+    ['Guest', 501],
+    ['DefaultAccount', 503],
+    ['WDAGUtilityAccount', 504],
+  ];
   const accounts = new Map<string, Instance>();
   const account = (name: string, sid: string, disabled: boolean): Instance => ({
-    Domain: os.computerName, Name: name, Caption: `${os.computerName}\\${name}`, SID: sid, LocalAccount: true, Disabled: disabled,
-    SIDType: 1, AccountType: 512, Status: disabled ? 'Degraded' : 'OK',
+    Domain: os.computerName,
+    Name: name,
+    Caption: `${os.computerName}\\${name}`,
+    SID: sid,
+    LocalAccount: true,
+    Disabled: disabled,
+    SIDType: 1,
+    AccountType: 512,
+    Status: disabled ? 'Degraded' : 'OK',
   });
   for (const [name, rid] of builtIn) accounts.set(`${os.machineSid}-${rid}`, account(name, `${os.machineSid}-${rid}`, true));
   for (const u of os.userProfiles) if (u.kind === 'local') accounts.set(u.sid, account(u.name, u.sid, false));
@@ -663,7 +748,10 @@ function encryptableVolumes(v: MachineView): Instance[] {
 }
 
 function systemInformation(p: MachineProfile): Instance {
-  const [maj, min] = p.bios.version.split(/[^0-9]+/).filter(Boolean).map(Number);
+  const [maj, min] = p.bios.version
+    .split(/[^0-9]+/)
+    .filter(Boolean)
+    .map(Number);
   const [y, m, d] = p.bios.releaseDate.split('-');
   return {
     InstanceName: 'SMBiosData',
@@ -735,8 +823,15 @@ function osFiles(p: MachineProfile, os: NonNullable<MachineProfile['currentOs']>
   const win = os.windowsDirectory;
   const fileVersion = `${os.version}.${os.ubr}`;
   const dirs = [
-    win, `${win}\\System32`, `${win}\\System32\\config`, `${win}\\Temp`, `${drive}\\Program Files`, `${drive}\\ProgramData`,
-    `${drive}\\Users`, `${drive}\\Users\\Public`, `${drive}\\Users\\Default`,
+    win,
+    `${win}\\System32`,
+    `${win}\\System32\\config`,
+    `${win}\\Temp`,
+    `${drive}\\Program Files`,
+    `${drive}\\ProgramData`,
+    `${drive}\\Users`,
+    `${drive}\\Users\\Public`,
+    `${drive}\\Users\\Default`,
   ];
   if (os.architecture !== 'x86') dirs.push(`${drive}\\Program Files (x86)`);
   const out: ProfileFile[] = dirs.map((path) => ({ path, kind: 'dir' }));
@@ -765,9 +860,11 @@ function files(v: MachineView): InventoryFile[] {
     const bin = `X:\\sms\\bin\\${WINPE_ARCH_DIR[p.architecture]}`;
     list.push(
       ...['X:\\Windows', 'X:\\Windows\\System32', 'X:\\Windows\\Temp', 'X:\\sms', 'X:\\sms\\bin', bin].map((path): ProfileFile => ({ path, kind: 'dir' })),
-      ...['ntoskrnl.exe', 'cmd.exe', 'wpeinit.exe', 'wpeutil.exe', 'diskpart.exe'].map(
-        (f): ProfileFile => ({ path: `X:\\Windows\\System32\\${f}`, kind: 'file', version: wpVersion }),
-      ),
+      ...['ntoskrnl.exe', 'cmd.exe', 'wpeinit.exe', 'wpeutil.exe', 'diskpart.exe'].map((f): ProfileFile => ({
+        path: `X:\\Windows\\System32\\${f}`,
+        kind: 'file',
+        version: wpVersion,
+      })),
       { path: 'X:\\Windows\\System32\\startnet.cmd', kind: 'file' },
       ...['TsBootShell.exe', 'TSMBootstrap.exe', 'TsManager.exe', 'OSDSetupHook.exe'].map((f): ProfileFile => ({ path: `${bin}\\${f}`, kind: 'file' })),
     );
@@ -813,28 +910,45 @@ function registry(v: MachineView): InventoryRegistryKey[] {
     key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control\\MiniNT`);
     key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control`, { PEFirmwareType: dword(p.firmware === 'uefi' ? 2 : 1) });
     key(CURRENT_VERSION, {
-      ProductName: sz('Windows PE'), EditionID: sz('WindowsPE'), InstallationType: sz('WindowsPE'), CurrentBuild: sz(build),
-      CurrentBuildNumber: sz(build), CurrentMajorVersionNumber: dword(Number(major)), CurrentMinorVersionNumber: dword(Number(minor)),
-      UBR: dword(1), SystemRoot: sz('X:\\windows'),
+      ProductName: sz('Windows PE'),
+      EditionID: sz('WindowsPE'),
+      InstallationType: sz('WindowsPE'),
+      CurrentBuild: sz(build),
+      CurrentBuildNumber: sz(build),
+      CurrentMajorVersionNumber: dword(Number(major)),
+      CurrentMinorVersionNumber: dword(Number(minor)),
+      UBR: dword(1),
+      SystemRoot: sz('X:\\windows'),
     });
     key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName`, { ComputerName: sz(wp.computerName) });
   } else {
     const os = v.os!;
     const [major, minor] = os.version.split('.');
     const cv: Values = {
-      ProductName: sz(os.caption.replace(/^Microsoft /, '')), EditionID: sz(os.edition),
-      InstallationType: sz(os.productType === 'workstation' ? 'Client' : 'Server'), CurrentBuild: sz(os.buildNumber),
-      CurrentBuildNumber: sz(os.buildNumber), CurrentVersion: sz('6.3'), CurrentMajorVersionNumber: dword(Number(major)),
-      CurrentMinorVersionNumber: dword(Number(minor)), UBR: dword(os.ubr), RegisteredOwner: sz(os.registeredOwner),
-      RegisteredOrganization: sz(os.registeredOrganization), SystemRoot: sz(os.windowsDirectory),
+      ProductName: sz(os.caption.replace(/^Microsoft /, '')),
+      EditionID: sz(os.edition),
+      InstallationType: sz(os.productType === 'workstation' ? 'Client' : 'Server'),
+      CurrentBuild: sz(os.buildNumber),
+      CurrentBuildNumber: sz(os.buildNumber),
+      CurrentVersion: sz('6.3'),
+      CurrentMajorVersionNumber: dword(Number(major)),
+      CurrentMinorVersionNumber: dword(Number(minor)),
+      UBR: dword(os.ubr),
+      RegisteredOwner: sz(os.registeredOwner),
+      RegisteredOrganization: sz(os.registeredOrganization),
+      SystemRoot: sz(os.windowsDirectory),
     };
     if (os.displayVersion) cv.DisplayVersion = sz(os.displayVersion);
-    if (os.installDate) cv.InstallDate = dword(Math.floor(new Date(/T/.test(os.installDate) ? os.installDate : `${os.installDate}T00:00:00Z`).getTime() / 1000));
+    if (os.installDate)
+      cv.InstallDate = dword(Math.floor(new Date(/T/.test(os.installDate) ? os.installDate : `${os.installDate}T00:00:00Z`).getTime() / 1000));
     key(CURRENT_VERSION, cv);
     key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName`, { ComputerName: sz(os.computerName) });
     key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters`, { Hostname: sz(os.computerName), Domain: sz(os.domain ?? '') });
     key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control\\TimeZoneInformation`, { TimeZoneKeyName: sz(os.timeZone) });
-    key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control\\Nls\\Language`, { InstallLanguage: sz(hexLcid(os.lcid).toUpperCase()), Default: sz(hexLcid(os.lcid).toUpperCase()) });
+    key(`${HKLM}\\SYSTEM\\CurrentControlSet\\Control\\Nls\\Language`, {
+      InstallLanguage: sz(hexLcid(os.lcid).toUpperCase()),
+      Default: sz(hexLcid(os.lcid).toUpperCase()),
+    });
     for (const [sid, path] of SPECIAL_PROFILES) {
       key(`${CURRENT_VERSION}\\ProfileList\\${sid}`, { ProfileImagePath: { type: 'REG_EXPAND_SZ', data: `%SystemRoot%\\${path}` } });
     }
@@ -848,7 +962,8 @@ function registry(v: MachineView): InventoryRegistryKey[] {
     if (os.configMgrClient) {
       key(`${HKLM}\\SOFTWARE\\Microsoft\\CCM`);
       key(`${HKLM}\\SOFTWARE\\Microsoft\\SMS\\Mobile Client`, {
-        ProductVersion: sz(os.configMgrClient.version), AssignedSiteCode: sz(os.configMgrClient.siteCode),
+        ProductVersion: sz(os.configMgrClient.version),
+        AssignedSiteCode: sz(os.configMgrClient.siteCode),
       });
     }
     keys.push(...os.registry);

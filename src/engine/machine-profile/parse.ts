@@ -99,8 +99,15 @@ function show(v: unknown): string {
 }
 
 const EXPECTED: Record<string, string> = {
-  string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', object: 'an object', array: 'an array',
-  null: 'null', bigint: 'a number', literal: 'a fixed value',
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+  bigint: 'a number',
+  literal: 'a fixed value',
 };
 
 /** zod's own messages start like this; ours are written for people and kept as they are. */
@@ -138,7 +145,8 @@ function explain(issue: Issue, prefix: PropertyKey[], data: unknown): Problem[] 
       const limit = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const word = issue.code === 'too_small' ? 'minimum' : 'maximum';
       if (issue.origin === 'array') return [{ path, message: `needs ${issue.code === 'too_small' ? 'at least' : 'at most'} ${limit} item(s)` }];
-      if (issue.origin === 'string') return [{ path, message: `${show(value)} is too ${issue.code === 'too_small' ? 'short' : 'long'} (${word} ${limit} characters)` }];
+      if (issue.origin === 'string')
+        return [{ path, message: `${show(value)} is too ${issue.code === 'too_small' ? 'short' : 'long'} (${word} ${limit} characters)` }];
       return [{ path, message: `${show(value)} is out of range (${word} ${limit})` }];
     }
     default:

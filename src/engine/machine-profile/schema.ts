@@ -345,8 +345,21 @@ const environment = z.enum(['winpe', 'fullos']);
 const fileSystem = z.enum(['NTFS', 'FAT32', 'FAT', 'exFAT', 'ReFS']);
 
 const cimScalar = z.enum([
-  'string', 'char16', 'boolean', 'datetime', 'reference',
-  'uint8', 'sint8', 'uint16', 'sint16', 'uint32', 'sint32', 'uint64', 'sint64', 'real32', 'real64',
+  'string',
+  'char16',
+  'boolean',
+  'datetime',
+  'reference',
+  'uint8',
+  'sint8',
+  'uint16',
+  'sint16',
+  'uint32',
+  'sint32',
+  'uint64',
+  'sint64',
+  'real32',
+  'real64',
 ]);
 const cimValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 const wmiClass = z.strictObject({
@@ -357,7 +370,11 @@ const wmiClass = z.strictObject({
 const extraWmi = z.record(nonEmpty, z.record(nonEmpty, wmiClass.nullable()).nullable()).default({});
 
 const HIVES: Record<string, string> = {
-  HKLM: 'HKEY_LOCAL_MACHINE', HKCU: 'HKEY_CURRENT_USER', HKCR: 'HKEY_CLASSES_ROOT', HKU: 'HKEY_USERS', HKCC: 'HKEY_CURRENT_CONFIG',
+  HKLM: 'HKEY_LOCAL_MACHINE',
+  HKCU: 'HKEY_CURRENT_USER',
+  HKCR: 'HKEY_CLASSES_ROOT',
+  HKU: 'HKEY_USERS',
+  HKCC: 'HKEY_CURRENT_CONFIG',
 };
 const registryType = z.enum(['REG_SZ', 'REG_EXPAND_SZ', 'REG_MULTI_SZ', 'REG_DWORD', 'REG_QWORD', 'REG_BINARY', 'REG_NONE']);
 const registryKey = z.strictObject({
@@ -365,7 +382,10 @@ const registryKey = z.strictObject({
     const m = /^([A-Za-z_]+)\\(.+)$/.exec(v);
     const hive = m && (HIVES[m[1].toUpperCase()] ?? (Object.values(HIVES).includes(m[1].toUpperCase()) ? m[1].toUpperCase() : undefined));
     if (!m || !hive) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a registry key; start with a hive, e.g. "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso" (HKLM\\… accepted)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a registry key; start with a hive, e.g. "HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso" (HKLM\\… accepted)`,
+      });
       return z.NEVER;
     }
     return `${hive}\\${m[2].replace(/\\+$/, '')}`;
@@ -463,7 +483,10 @@ const userProfile = z.strictObject({
 const currentOs = z.strictObject({
   caption: nonEmpty,
   version: z.string().regex(/^\d+\.\d+\.\d+$/, 'is not a Windows version; write major.minor.build, e.g. "10.0.19045"'),
-  build: z.string().regex(/^\d+(\.\d+)?$/, 'is not a build; write e.g. "19045.4291" (build.UBR) or "19045"').optional(),
+  build: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'is not a build; write e.g. "19045.4291" (build.UBR) or "19045"')
+    .optional(),
   displayVersion: nonEmpty.optional(),
   edition: nonEmpty.default('Enterprise'),
   sku: z.number().int().min(0).optional(),
@@ -485,7 +508,10 @@ const currentOs = z.strictObject({
   registeredOwner: text.default(''),
   registeredOrganization: text.default(''),
   loggedOnUser: nonEmpty.optional(),
-  machineSid: z.string().regex(/^S-1-5-21-\d+-\d+-\d+$/, 'is not a machine SID, e.g. "S-1-5-21-3623811015-3361044348-30300820"').optional(),
+  machineSid: z
+    .string()
+    .regex(/^S-1-5-21-\d+-\d+-\d+$/, 'is not a machine SID, e.g. "S-1-5-21-3623811015-3361044348-30300820"')
+    .optional(),
   userProfiles: z.array(userProfile).default([]),
   msiProducts: z.array(msiProduct).default([]),
   files: z.array(profileFile).default([]),
@@ -528,8 +554,15 @@ const shape = z.strictObject({
     .strictObject({
       manufacturer: nonEmpty.optional(),
       version: nonEmpty.default('1.0.0'),
-      releaseDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date; write YYYY-MM-DD').refine(isIsoDateTime, 'is not a real date').default('2020-01-01'),
-      smbiosVersion: z.string().regex(/^\d+\.\d+$/, 'is not an SMBIOS version; write major.minor, e.g. "3.2"').default('3.2'),
+      releaseDate: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date; write YYYY-MM-DD')
+        .refine(isIsoDateTime, 'is not a real date')
+        .default('2020-01-01'),
+      smbiosVersion: z
+        .string()
+        .regex(/^\d+\.\d+$/, 'is not an SMBIOS version; write major.minor, e.g. "3.2"')
+        .default('3.2'),
     })
     .prefault({}),
   baseBoard: z
@@ -550,7 +583,10 @@ const shape = z.strictObject({
       enabled: z.boolean().default(true),
       activated: z.boolean().default(true),
       owned: z.boolean().default(true),
-      manufacturer: z.string().regex(/^[ -~]{1,4}$/, 'is not a TCG vendor ID (1 to 4 ASCII characters, e.g. "IFX")').default('IFX'),
+      manufacturer: z
+        .string()
+        .regex(/^[ -~]{1,4}$/, 'is not a TCG vendor ID (1 to 4 ASCII characters, e.g. "IFX")')
+        .default('IFX'),
       manufacturerVersion: nonEmpty.default('7.63.3353.0'),
     })
     .nullable()
@@ -564,7 +600,10 @@ const shape = z.strictObject({
     .strictObject({
       winpe: z
         .strictObject({
-          version: z.string().regex(/^\d+\.\d+\.\d+$/, 'is not a WinPE version; write major.minor.build, e.g. "10.0.26100"').default('10.0.26100'),
+          version: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, 'is not a WinPE version; write major.minor.build, e.g. "10.0.26100"')
+            .default('10.0.26100'),
           language: nonEmpty.default('en-US'),
           lcid: z.number().int().min(1).optional(),
           computerName: z.string().optional(),
@@ -625,7 +664,8 @@ function check(p: Shape, ctx: Ctx): void {
     if (d.controller && !knownDevice(d.controller)) issue(['disks', di, 'controller'], `no pnpDevices entry has the device ID "${d.controller}"`);
     const style = d.partitionStyle ?? (d.partitions.length ? (p.firmware === 'uefi' ? 'gpt' : 'mbr') : 'raw');
     if (style === 'raw' && d.partitions.length) issue(['disks', di, 'partitionStyle'], 'a raw (uninitialized) disk has no partitions; use "gpt" or "mbr"');
-    if (style === 'mbr' && d.partitions.length > 4) issue(['disks', di, 'partitions'], 'an MBR disk holds at most 4 primary partitions (extended partitions are not modelled)');
+    if (style === 'mbr' && d.partitions.length > 4)
+      issue(['disks', di, 'partitions'], 'an MBR disk holds at most 4 primary partitions (extended partitions are not modelled)');
     if (style === 'mbr' && d.size > 2 * 2 ** 40) issue(['disks', di, 'partitionStyle'], 'MBR addresses at most 2 TiB; use "gpt" for a larger disk');
     let remaining = -1;
     let fixed = 0;
@@ -650,7 +690,7 @@ function check(p: Shape, ctx: Ctx): void {
         letters.set(pt.driveLetter, `disks[${di}].partitions[${pi}]`);
       }
       if (pt.winpeDriveLetter) {
-        if (pt.winpeDriveLetter === 'X:') issue(at('winpeDriveLetter'), 'X: is WinPE\'s own RAM drive');
+        if (pt.winpeDriveLetter === 'X:') issue(at('winpeDriveLetter'), "X: is WinPE's own RAM drive");
         const other = winpeLetters.get(pt.winpeDriveLetter);
         if (other) issue(at('winpeDriveLetter'), `${pt.winpeDriveLetter} is also the WinPE drive letter of ${other}`);
         winpeLetters.set(pt.winpeDriveLetter, `disks[${di}].partitions[${pi}]`);
@@ -659,7 +699,9 @@ function check(p: Shape, ctx: Ctx): void {
     const gptReserve = d.size - usableEnd(d.size, style);
     const needed = ALIGN + fixed + (remaining >= 0 ? ALIGN : 0) + gptReserve;
     if (d.partitions.length && d.size >= MiB && needed > d.size) {
-      const why = ['the first MiB', gptReserve ? 'the GPT backup table' : '', remaining >= 0 ? '1 MiB at least for "remaining"' : ''].filter(Boolean).join(', ');
+      const why = ['the first MiB', gptReserve ? 'the GPT backup table' : '', remaining >= 0 ? '1 MiB at least for "remaining"' : '']
+        .filter(Boolean)
+        .join(', ');
       issue(['disks', di, 'partitions'], `the partitions need ${fmtBytes(needed)} (with 1 MiB alignment, ${why}) but the disk has ${fmtBytes(d.size)}`);
     }
   });
@@ -686,7 +728,9 @@ function check(p: Shape, ctx: Ctx): void {
     if (!osPartition) issue(['currentOs', 'installDrive'], `Windows is installed on ${os.installDrive} but no partition in disks[] has that driveLetter`);
     else if (osFs !== 'NTFS') issue(['currentOs', 'installDrive'], `${os.installDrive} is ${osFs ?? 'not formatted'}; Windows is installed on NTFS`);
     const osDisk = p.disks.find((d) => d.partitions.some((pt) => pt.driveLetter === os.installDrive));
-    const osController = osDisk?.controller && p.pnpDevices.find((d, i) => (d.deviceId ?? defaultDeviceId(d.hardwareIds[0], p.name, i)).toUpperCase() === osDisk.controller!.toUpperCase());
+    const osController =
+      osDisk?.controller &&
+      p.pnpDevices.find((d, i) => (d.deviceId ?? defaultDeviceId(d.hardwareIds[0], p.name, i)).toUpperCase() === osDisk.controller!.toUpperCase());
     if (osController && osController.missingDriverIn.includes('fullos')) {
       issue(['currentOs', 'installDrive'], `Windows cannot run from ${os.installDrive}: its disk's controller has no driver in the full OS (missingDriverIn)`);
     }
@@ -706,10 +750,12 @@ function check(p: Shape, ctx: Ctx): void {
       if (kind === 'local' && os.machineSid && !u.sid.startsWith(`${os.machineSid}-`)) {
         issue(['currentOs', 'userProfiles', i, 'sid'], `a local account's SID starts with the machine SID ${os.machineSid}`);
       }
-      if (kind === 'local' && !/^S-1-5-21-\d+-\d+-\d+-\d+$/.test(u.sid)) issue(['currentOs', 'userProfiles', i, 'sid'], 'a local account SID looks like S-1-5-21-<machine>-<RID>');
+      if (kind === 'local' && !/^S-1-5-21-\d+-\d+-\d+-\d+$/.test(u.sid))
+        issue(['currentOs', 'userProfiles', i, 'sid'], 'a local account SID looks like S-1-5-21-<machine>-<RID>');
     });
     os.files.forEach((f, i) => {
-      if (!letters.has(f.path.slice(0, 2).toUpperCase())) issue(['currentOs', 'files', i, 'path'], `${f.path.slice(0, 2)} is not the drive letter of any partition in disks[]`);
+      if (!letters.has(f.path.slice(0, 2).toUpperCase()))
+        issue(['currentOs', 'files', i, 'path'], `${f.path.slice(0, 2)} is not the drive letter of any partition in disks[]`);
     });
     os.registry.forEach((r, i) => checkRegistry(r, ['currentOs', 'registry', i], issue));
   }
@@ -755,7 +801,8 @@ function checkRegistry(r: ProfileRegistryKey, at: PropertyKey[], issue: (path: P
 
 function checkWmi(wmi: ExtraWmi, at: PropertyKey[], issue: (path: PropertyKey[], m: string) => void): void {
   for (const [ns, classes] of Object.entries(wmi)) {
-    if (!/^root(\\[A-Za-z0-9_]+)*$/i.test(ns)) issue([...at, ns], `"${ns}" is not a WMI namespace; write e.g. "root\\\\cimv2" in JSON (one backslash in the name)`);
+    if (!/^root(\\[A-Za-z0-9_]+)*$/i.test(ns))
+      issue([...at, ns], `"${ns}" is not a WMI namespace; write e.g. "root\\\\cimv2" in JSON (one backslash in the name)`);
     for (const [cls, data] of Object.entries(classes ?? {})) {
       if (!data) continue;
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(cls)) issue([...at, ns, cls], `"${cls}" is not a WMI class name`);
@@ -806,15 +853,38 @@ function fmtBytes(n: number): string {
 const PROCESSOR_DEFAULTS: Record<Architecture, Processor> = {
   x64: { name: 'Intel(R) Core(TM) i5-10500 CPU @ 3.10GHz', manufacturer: 'GenuineIntel', cores: 6, logicalProcessors: 12, maxClockSpeedMHz: 3101 },
   x86: { name: 'Intel(R) Pentium(R) 4 CPU 3.00GHz', manufacturer: 'GenuineIntel', cores: 1, logicalProcessors: 2, maxClockSpeedMHz: 3000 },
-  arm64: { name: 'Snapdragon(R) X Elite - X1E78100 - Qualcomm(R) Oryon(TM) CPU', manufacturer: 'Qualcomm Technologies Inc', cores: 12, logicalProcessors: 12, maxClockSpeedMHz: 3417 },
+  arm64: {
+    name: 'Snapdragon(R) X Elite - X1E78100 - Qualcomm(R) Oryon(TM) CPU',
+    manufacturer: 'Qualcomm Technologies Inc',
+    cores: 12,
+    logicalProcessors: 12,
+    maxClockSpeedMHz: 3417,
+  },
 };
 
 /** OperatingSystemSKU by EditionID (Microsoft's Win32_OperatingSystem reference). */
 const SKUS: Record<string, number> = {
-  ultimate: 1, homebasic: 2, homepremium: 3, enterprise: 4, business: 6, serverstandard: 7, serverdatacenter: 8,
-  starter: 11, serverenterprise: 10, professional: 48, core: 101, corecountryspecific: 99, coresinglelanguage: 100,
-  education: 121, enterprises: 125, professionalworkstation: 161, professionaleducation: 164, iotenterprise: 188,
-  iotenterprises: 191, serverdatacentercor: 12, serverstandardcor: 13,
+  ultimate: 1,
+  homebasic: 2,
+  homepremium: 3,
+  enterprise: 4,
+  business: 6,
+  serverstandard: 7,
+  serverdatacenter: 8,
+  starter: 11,
+  serverenterprise: 10,
+  professional: 48,
+  core: 101,
+  corecountryspecific: 99,
+  coresinglelanguage: 100,
+  education: 121,
+  enterprises: 125,
+  professionalworkstation: 161,
+  professionaleducation: 164,
+  iotenterprise: 188,
+  iotenterprises: 191,
+  serverdatacentercor: 12,
+  serverstandardcor: 13,
 };
 
 function resolve(p: Shape): MachineProfile {
@@ -834,18 +904,16 @@ function resolve(p: Shape): MachineProfile {
       maxClockSpeedMHz: c.maxClockSpeedMHz ?? def.maxClockSpeedMHz,
     };
   });
-  const pnpDevices = p.pnpDevices.map(
-    (d, i): PnpDevice => ({
-      deviceId: (d.deviceId ?? defaultDeviceId(d.hardwareIds[0], p.name, i)).toUpperCase(),
-      name: d.name,
-      class: d.class,
-      manufacturer: d.manufacturer ?? '',
-      hardwareIds: d.hardwareIds,
-      compatibleIds: d.compatibleIds,
-      service: d.service,
-      missingDriverIn: [...new Set(d.missingDriverIn)],
-    }),
-  );
+  const pnpDevices = p.pnpDevices.map((d, i): PnpDevice => ({
+    deviceId: (d.deviceId ?? defaultDeviceId(d.hardwareIds[0], p.name, i)).toUpperCase(),
+    name: d.name,
+    class: d.class,
+    manufacturer: d.manufacturer ?? '',
+    hardwareIds: d.hardwareIds,
+    compatibleIds: d.compatibleIds,
+    service: d.service,
+    missingDriverIn: [...new Set(d.missingDriverIn)],
+  }));
   const os = p.currentOs ? resolveOs(p.currentOs, p.architecture, seed) : null;
   const serialNumber = p.serialNumber ?? alnumFrom(`${seed}|serial`, 10);
   const disks = p.disks.map((d, di): Disk => {
@@ -981,12 +1049,9 @@ function resolveOs(o: NonNullable<Shape['currentOs']>, machineArch: Architecture
   const locale = o.locale ?? o.language;
   const domain = o.domain;
   const netbiosDomain = domain ? (o.netbiosDomain ?? domain.split('.')[0].toUpperCase().slice(0, 15)) : undefined;
-  const localSids = o.userProfiles
-    .filter((u) => (u.kind ?? (domain ? 'domain' : 'local')) === 'local')
-    .map((u) => u.sid.replace(/-\d+$/, ''));
+  const localSids = o.userProfiles.filter((u) => (u.kind ?? (domain ? 'domain' : 'local')) === 'local').map((u) => u.sid.replace(/-\d+$/, ''));
   const h = guidFrom(`${seed}|machine-sid`).replace(/-/g, '');
-  const machineSid =
-    o.machineSid ?? localSids[0] ?? `S-1-5-21-${parseInt(h.slice(0, 8), 16)}-${parseInt(h.slice(8, 16), 16)}-${parseInt(h.slice(16, 24), 16)}`;
+  const machineSid = o.machineSid ?? localSids[0] ?? `S-1-5-21-${parseInt(h.slice(0, 8), 16)}-${parseInt(h.slice(8, 16), 16)}-${parseInt(h.slice(16, 24), 16)}`;
   const computerName = o.computerName.toUpperCase();
   return {
     caption: o.caption,

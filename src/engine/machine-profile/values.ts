@@ -119,7 +119,9 @@ export function dmtf(iso: string): string {
 }
 
 export function isIsoDateTime(v: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(new Date(/T/.test(v) ? v : `${v}T00:00:00Z`).getTime());
+  return (
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(new Date(/T/.test(v) ? v : `${v}T00:00:00Z`).getTime())
+  );
 }
 
 /**
@@ -127,15 +129,73 @@ export function isIsoDateTime(v: string): boolean {
  * variants). A tag not listed needs an explicit `lcid` in the profile.
  */
 export const LCIDS: Record<string, number> = {
-  'ar-sa': 1025, 'bg-bg': 1026, 'ca-es': 1027, 'zh-tw': 1028, 'cs-cz': 1029, 'da-dk': 1030, 'de-de': 1031, 'el-gr': 1032,
-  'en-us': 1033, 'fi-fi': 1035, 'fr-fr': 1036, 'he-il': 1037, 'hu-hu': 1038, 'is-is': 1039, 'it-it': 1040, 'ja-jp': 1041,
-  'ko-kr': 1042, 'nl-nl': 1043, 'nb-no': 1044, 'pl-pl': 1045, 'pt-br': 1046, 'ro-ro': 1048, 'ru-ru': 1049, 'hr-hr': 1050,
-  'sk-sk': 1051, 'sv-se': 1053, 'th-th': 1054, 'tr-tr': 1055, 'id-id': 1057, 'uk-ua': 1058, 'sl-si': 1060, 'et-ee': 1061,
-  'lv-lv': 1062, 'lt-lt': 1063, 'vi-vn': 1066, 'eu-es': 1069, 'hi-in': 1081, 'ms-my': 1086, 'gl-es': 1110, 'zh-cn': 2052,
-  'de-ch': 2055, 'en-gb': 2057, 'es-mx': 2058, 'fr-be': 2060, 'it-ch': 2064, 'nl-be': 2067, 'nn-no': 2068, 'pt-pt': 2070,
-  'sr-latn-cs': 2074, 'zh-hk': 3076, 'de-at': 3079, 'en-au': 3081, 'es-es': 3082, 'fr-ca': 3084, 'sr-cyrl-cs': 3098,
-  'zh-sg': 4100, 'de-lu': 4103, 'en-ca': 4105, 'fr-ch': 4108, 'en-nz': 5129, 'fr-lu': 5132, 'en-ie': 6153, 'en-za': 7177,
-  'en-in': 16393, 'en-sg': 18441, 'sr-latn-rs': 9242, 'sr-cyrl-rs': 10266,
+  'ar-sa': 1025,
+  'bg-bg': 1026,
+  'ca-es': 1027,
+  'zh-tw': 1028,
+  'cs-cz': 1029,
+  'da-dk': 1030,
+  'de-de': 1031,
+  'el-gr': 1032,
+  'en-us': 1033,
+  'fi-fi': 1035,
+  'fr-fr': 1036,
+  'he-il': 1037,
+  'hu-hu': 1038,
+  'is-is': 1039,
+  'it-it': 1040,
+  'ja-jp': 1041,
+  'ko-kr': 1042,
+  'nl-nl': 1043,
+  'nb-no': 1044,
+  'pl-pl': 1045,
+  'pt-br': 1046,
+  'ro-ro': 1048,
+  'ru-ru': 1049,
+  'hr-hr': 1050,
+  'sk-sk': 1051,
+  'sv-se': 1053,
+  'th-th': 1054,
+  'tr-tr': 1055,
+  'id-id': 1057,
+  'uk-ua': 1058,
+  'sl-si': 1060,
+  'et-ee': 1061,
+  'lv-lv': 1062,
+  'lt-lt': 1063,
+  'vi-vn': 1066,
+  'eu-es': 1069,
+  'hi-in': 1081,
+  'ms-my': 1086,
+  'gl-es': 1110,
+  'zh-cn': 2052,
+  'de-ch': 2055,
+  'en-gb': 2057,
+  'es-mx': 2058,
+  'fr-be': 2060,
+  'it-ch': 2064,
+  'nl-be': 2067,
+  'nn-no': 2068,
+  'pt-pt': 2070,
+  'sr-latn-cs': 2074,
+  'zh-hk': 3076,
+  'de-at': 3079,
+  'en-au': 3081,
+  'es-es': 3082,
+  'fr-ca': 3084,
+  'sr-cyrl-cs': 3098,
+  'zh-sg': 4100,
+  'de-lu': 4103,
+  'en-ca': 4105,
+  'fr-ch': 4108,
+  'en-nz': 5129,
+  'fr-lu': 5132,
+  'en-ie': 6153,
+  'en-za': 7177,
+  'en-in': 16393,
+  'en-sg': 18441,
+  'sr-latn-rs': 9242,
+  'sr-cyrl-rs': 10266,
 };
 
 export function lcidOf(tag: string): number | undefined {

@@ -61,7 +61,10 @@ export function renderSimulation(report: SimulationReport, title: string): strin
     const predicted = report.instructions.filter(predictedStep).length;
     const predictedRan = report.instructions.filter((i) => predictedStep(i) && i.outcome === 'ran').length;
     lines.push(`Steps: ${counts.ran - predictedRan} done, ${predictedRan} only predicted (not done), ${tail}`);
-    if (predicted) lines.push(`Only predicted: ${predicted} step${predicted === 1 ? ' was' : 's were'} not done on this computer (no handler can do ${predicted === 1 ? 'it' : 'them'} here): see "not done" above`);
+    if (predicted)
+      lines.push(
+        `Only predicted: ${predicted} step${predicted === 1 ? ' was' : 's were'} not done on this computer (no handler can do ${predicted === 1 ? 'it' : 'them'} here): see "not done" above`,
+      );
   }
   lines.push(
     report.result === 'success'

@@ -153,7 +153,7 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
       environment: machine.environment,
       builtIns,
       inventory: inventoryFor(p, env),
-        processEnvironment: processEnvironmentFor(p, env),
+      processEnvironment: processEnvironmentFor(p, env),
     };
   };
 
@@ -221,12 +221,20 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     outcome = await engine.run();
     if (outcome.kind === 'finished') break;
     if (reboots.length >= maxRestarts) {
-      failure = { exitCode: ENGINE_ERRORS.executorError.code, message: `stopped after ${maxRestarts} restarts: the task sequence restarts in a loop`, at: outcome.instruction.path };
+      failure = {
+        exitCode: ENGINE_ERRORS.executorError.code,
+        message: `stopped after ${maxRestarts} restarts: the task sequence restarts in a loop`,
+        at: outcome.instruction.path,
+      };
       break;
     }
     if (outcome.target === 'HD' && !machine.osOnDisk) {
       // A restart target must be bootable, or the TS fails whatever the error handling (§7).
-      failure = { exitCode: ENGINE_ERRORS.notBootable.code, message: `"${outcome.instruction.item.name}" restarts into the installed operating system, but there is none on the disk: ${ENGINE_ERRORS.notBootable.hint}`, at: outcome.instruction.path };
+      failure = {
+        exitCode: ENGINE_ERRORS.notBootable.code,
+        message: `"${outcome.instruction.item.name}" restarts into the installed operating system, but there is none on the disk: ${ENGINE_ERRORS.notBootable.hint}`,
+        at: outcome.instruction.path,
+      };
       reboots.push({ after: outcome.instruction.path, target: outcome.target, environment: machine.environment });
       break;
     }
@@ -239,7 +247,7 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
   const predictedSteps = instructions.filter((i) => i.kind === 'step' && i.predicted && (i.outcome === 'ran' || i.outcome === 'failed')).length;
   const finished = outcome.kind === 'finished' ? outcome : undefined;
   const succeeded = !failure && finished?.succeeded === true;
-  const exitCode = failure ? failure.exitCode : finished?.exitCode ?? 0;
+  const exitCode = failure ? failure.exitCode : (finished?.exitCode ?? 0);
   const failedAt = failure?.at ?? finished?.failedInstruction?.path;
   return {
     result: succeeded ? 'success' : 'failure',
@@ -278,8 +286,15 @@ function deployedProfile(profile: MachineProfile): MachineProfile {
         size: diskSize,
         partitionStyle: uefi ? 'gpt' : 'mbr',
         partitions: uefi
-          ? [{ type: 'efi', size: '500 MiB', fileSystem: 'FAT32' }, { type: 'msr', size: '128 MiB' }, { type: 'basic', size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:', label: 'Windows' }]
-          : [{ type: 'basic', size: '350 MiB', fileSystem: 'NTFS', label: 'System Reserved' }, { type: 'basic', size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:', label: 'Windows' }],
+          ? [
+              { type: 'efi', size: '500 MiB', fileSystem: 'FAT32' },
+              { type: 'msr', size: '128 MiB' },
+              { type: 'basic', size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:', label: 'Windows' },
+            ]
+          : [
+              { type: 'basic', size: '350 MiB', fileSystem: 'NTFS', label: 'System Reserved' },
+              { type: 'basic', size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:', label: 'Windows' },
+            ],
       },
     ],
     currentOs: { caption: 'Microsoft Windows (deployed by this task sequence)', version: '10.0.22631', computerName: name, architecture: profile.architecture },
@@ -288,11 +303,7 @@ function deployedProfile(profile: MachineProfile): MachineProfile {
   return { ...profile, disks: [deployed.disks[0], ...profile.disks.slice(1)], currentOs: deployed.currentOs };
 }
 
-function explain(
-  program: Engine['program']['instructions'],
-  events: StatusEvent[],
-  notes: Map<number, string[]>,
-): SimulatedInstruction[] {
+function explain(program: Engine['program']['instructions'], events: StatusEvent[], notes: Map<number, string[]>): SimulatedInstruction[] {
   const out: SimulatedInstruction[] = program.map((ins) => ({
     index: ins.index,
     path: ins.path,
@@ -366,4 +377,3 @@ export function parseAssignment(text: string, what: string): { name: string; val
   if (at <= 0) throw new Error(`${what} "${text}" is not NAME=VALUE`);
   return { name: text.slice(0, at).trim(), value: text.slice(at + 1) };
 }
-

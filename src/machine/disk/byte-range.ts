@@ -129,7 +129,10 @@ export async function spliceRange(partPath: string, diskPath: string, offset: nu
   try {
     const partSize = (await src.stat()).size;
     if (partSize !== length) {
-      throw fault(WIN32.invalidData, `${partPath} is ${partSize} bytes but the partition is ${length} bytes (toolchain.md §3.3: the partition image must be exactly the partition size)`);
+      throw fault(
+        WIN32.invalidData,
+        `${partPath} is ${partSize} bytes but the partition is ${length} bytes (toolchain.md §3.3: the partition image must be exactly the partition size)`,
+      );
     }
     const dst = await open(diskPath, 'r+');
     try {

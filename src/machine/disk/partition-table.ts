@@ -122,8 +122,7 @@ function mbrTypeId(req: PartitionRequest, number: number): string {
 }
 
 function describe(req: PartitionRequest, number: number): string {
-  const size =
-    req.sizeBytes !== undefined ? formatBytes(req.sizeBytes) : `${req.percentOfRemaining ?? 100}% of the remaining space`;
+  const size = req.sizeBytes !== undefined ? formatBytes(req.sizeBytes) : `${req.percentOfRemaining ?? 100}% of the remaining space`;
   return `partition ${number} (${req.name ?? req.kind}, ${size})`;
 }
 
@@ -244,7 +243,11 @@ function sfdiskScript(style: 'gpt' | 'mbr', parts: Planned[], requests: readonly
  * The sizes a disk of `diskSizeBytes` would give the partitions, without touching a file (the
  * simulator's answer), or why the layout does not fit.
  */
-export function planPartitionTable(style: 'gpt' | 'mbr', diskSizeBytes: number, requests: readonly PartitionRequest[]): { sizesBytes: number[] } | { error: string } {
+export function planPartitionTable(
+  style: 'gpt' | 'mbr',
+  diskSizeBytes: number,
+  requests: readonly PartitionRequest[],
+): { sizesBytes: number[] } | { error: string } {
   try {
     validateRequests('the disk', style, requests);
   } catch (e) {
@@ -253,7 +256,9 @@ export function planPartitionTable(style: 'gpt' | 'mbr', diskSizeBytes: number, 
   const result = plan(style, Math.floor(diskSizeBytes / SECTOR_SIZE), requests);
   if (!result.ok) {
     const need = neededBytes(style, requests, diskSizeBytes);
-    return { error: `${describe(requests[result.failedIndex], result.failedIndex + 1)} does not fit on a ${formatBytes(diskSizeBytes)} disk: ${result.reason}; the layout needs at least ${formatBytes(need)}` };
+    return {
+      error: `${describe(requests[result.failedIndex], result.failedIndex + 1)} does not fit on a ${formatBytes(diskSizeBytes)} disk: ${result.reason}; the layout needs at least ${formatBytes(need)}`,
+    };
   }
   return { sizesBytes: result.parts.map((p) => p.sizeSectors * SECTOR_SIZE) };
 }

@@ -112,7 +112,12 @@ const SOURCES: DriverSource[] = [
     categories: [DRIVER_CATEGORIES.laptop],
     enabled: true,
     models: [
-      { stringKey: 'DeviceDesc', description: 'Intel(R) Ethernet Connection I219-LM', hardwareId: 'PCI\\VEN_8086&DEV_156F&SUBSYS_06DB1028', compatibleIds: ['PCI\\VEN_8086&DEV_156F'] },
+      {
+        stringKey: 'DeviceDesc',
+        description: 'Intel(R) Ethernet Connection I219-LM',
+        hardwareId: 'PCI\\VEN_8086&DEV_156F&SUBSYS_06DB1028',
+        compatibleIds: ['PCI\\VEN_8086&DEV_156F'],
+      },
     ],
   },
   {
@@ -159,8 +164,18 @@ const SOURCES: DriverSource[] = [
     categories: [DRIVER_CATEGORIES.laptop, DRIVER_CATEGORIES.hpDesktop],
     enabled: true,
     models: [
-      { stringKey: 'DeviceDesc.A804', description: 'Samsung NVMe Controller', hardwareId: 'PCI\\VEN_144D&DEV_A804&SUBSYS_A801144D', compatibleIds: ['PCI\\VEN_144D&DEV_A804'] },
-      { stringKey: 'DeviceDesc.A808', description: 'Samsung NVMe Controller', hardwareId: 'PCI\\VEN_144D&DEV_A808&SUBSYS_A801144D', compatibleIds: ['PCI\\VEN_144D&DEV_A808'] },
+      {
+        stringKey: 'DeviceDesc.A804',
+        description: 'Samsung NVMe Controller',
+        hardwareId: 'PCI\\VEN_144D&DEV_A804&SUBSYS_A801144D',
+        compatibleIds: ['PCI\\VEN_144D&DEV_A804'],
+      },
+      {
+        stringKey: 'DeviceDesc.A808',
+        description: 'Samsung NVMe Controller',
+        hardwareId: 'PCI\\VEN_144D&DEV_A808&SUBSYS_A801144D',
+        compatibleIds: ['PCI\\VEN_144D&DEV_A808'],
+      },
     ],
   },
   {
@@ -182,7 +197,12 @@ const SOURCES: DriverSource[] = [
     categories: [DRIVER_CATEGORIES.biosDesktop],
     enabled: true,
     models: [
-      { stringKey: 'DeviceDesc', description: 'Broadcom NetXtreme Gigabit Ethernet', hardwareId: 'PCI\\VEN_14E4&DEV_167B&SUBSYS_30CE17AA', compatibleIds: ['PCI\\VEN_14E4&DEV_167B'] },
+      {
+        stringKey: 'DeviceDesc',
+        description: 'Broadcom NetXtreme Gigabit Ethernet',
+        hardwareId: 'PCI\\VEN_14E4&DEV_167B&SUBSYS_30CE17AA',
+        compatibleIds: ['PCI\\VEN_14E4&DEV_167B'],
+      },
     ],
   },
   {
@@ -204,7 +224,12 @@ const SOURCES: DriverSource[] = [
     categories: [DRIVER_CATEGORIES.laptop],
     enabled: false,
     models: [
-      { stringKey: 'DeviceDesc', description: 'Intel(R) HD Graphics 520', hardwareId: 'PCI\\VEN_8086&DEV_1916&SUBSYS_06DB1028', compatibleIds: ['PCI\\VEN_8086&DEV_1916'] },
+      {
+        stringKey: 'DeviceDesc',
+        description: 'Intel(R) HD Graphics 520',
+        hardwareId: 'PCI\\VEN_8086&DEV_1916&SUBSYS_06DB1028',
+        compatibleIds: ['PCI\\VEN_8086&DEV_1916'],
+      },
     ],
   },
   {
@@ -226,7 +251,12 @@ const SOURCES: DriverSource[] = [
     categories: [DRIVER_CATEGORIES.other],
     enabled: true,
     models: [
-      { stringKey: 'DeviceDesc', description: 'Realtek PCIe GbE Family Controller', hardwareId: 'PCI\\VEN_10EC&DEV_8168&SUBSYS_83D9103C', compatibleIds: ['PCI\\VEN_10EC&DEV_8168'] },
+      {
+        stringKey: 'DeviceDesc',
+        description: 'Realtek PCIe GbE Family Controller',
+        hardwareId: 'PCI\\VEN_10EC&DEV_8168&SUBSYS_83D9103C',
+        compatibleIds: ['PCI\\VEN_10EC&DEV_8168'],
+      },
     ],
   },
 ];
@@ -308,7 +338,14 @@ function renderInf(d: DriverSource): string {
   }
   lines.push('[Install.NT]', `CopyFiles = Driver.CopyFiles`);
   if (d.kind === 'net') {
-    lines.push('Characteristics    = 0x84 ; NCF_PHYSICAL | NCF_HAS_UI', 'BusType            = 5    ; PCIBus', '*IfType            = 6    ; IF_TYPE_ETHERNET_CSMACD', '*MediaType         = 0    ; NdisMedium802_3', '*PhysicalMediaType = 14   ; NdisPhysicalMedium802_3', 'AddReg             = Ndi.AddReg');
+    lines.push(
+      'Characteristics    = 0x84 ; NCF_PHYSICAL | NCF_HAS_UI',
+      'BusType            = 5    ; PCIBus',
+      '*IfType            = 6    ; IF_TYPE_ETHERNET_CSMACD',
+      '*MediaType         = 0    ; NdisMedium802_3',
+      '*PhysicalMediaType = 14   ; NdisPhysicalMedium802_3',
+      'AddReg             = Ndi.AddReg',
+    );
   } else if (d.kind === 'storage') {
     lines.push('AddReg    = Storport.AddReg');
   } else {
@@ -329,9 +366,20 @@ function renderInf(d: DriverSource): string {
   if (d.kind === 'display') lines.push('LoadOrderGroup = Video');
   lines.push('');
   if (d.kind === 'net') {
-    lines.push('[Ndi.AddReg]', `HKR, Ndi,            Service,    0, "${d.service}"`, 'HKR, Ndi\\Interfaces, UpperRange, 0, "ndis5"', 'HKR, Ndi\\Interfaces, LowerRange, 0, "ethernet"', '');
+    lines.push(
+      '[Ndi.AddReg]',
+      `HKR, Ndi,            Service,    0, "${d.service}"`,
+      'HKR, Ndi\\Interfaces, UpperRange, 0, "ndis5"',
+      'HKR, Ndi\\Interfaces, LowerRange, 0, "ethernet"',
+      '',
+    );
   } else if (d.kind === 'storage') {
-    lines.push('[Storport.AddReg]', 'HKR, Parameters,           BusType,      0x00010001, 0x00000011 ; BusTypeNvme', 'HKR, Parameters\\Device,   EnableQueryAccessAlignment, 0x00010001, 1', '');
+    lines.push(
+      '[Storport.AddReg]',
+      'HKR, Parameters,           BusType,      0x00010001, 0x00000011 ; BusTypeNvme',
+      'HKR, Parameters\\Device,   EnableQueryAccessAlignment, 0x00010001, 1',
+      '',
+    );
   } else {
     lines.push('[Display.AddReg]', 'HKR,, VideoID, 0, "{D7B71EE2-1916-11CF-9A7E-00C04FD6DA1D}"', '');
   }

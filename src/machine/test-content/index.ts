@@ -310,7 +310,11 @@ async function assertReplaceable(root: string): Promise<void> {
     throw e;
   }
   if (entries.length > 0 && !(await readIndex(root))) {
-    throw new InputError({ input: root, rule: `is not empty and holds no test content (${CONTENT_INDEX_FILE}); refusing to replace it`, hint: 'name a new or empty folder for the test content' });
+    throw new InputError({
+      input: root,
+      rule: `is not empty and holds no test content (${CONTENT_INDEX_FILE}); refusing to replace it`,
+      hint: 'name a new or empty folder for the test content',
+    });
   }
 }
 
@@ -328,7 +332,6 @@ async function swapIntoPlace(staging: string, root: string): Promise<void> {
   await rename(staging, root);
   if (replaced) await rm(replaced, { recursive: true, force: true });
 }
-
 
 /** Removes staging and replaced folders left behind by builds that were killed. */
 async function removeStaleFolders(parent: string, name: string): Promise<void> {

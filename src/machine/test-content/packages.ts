@@ -30,7 +30,11 @@ export const TEST_APPLICATIONS = [
   { modelName: 'ScopeId_9B1F2D3C-1111-2222-3333-444455556666/Application_5C2D1E0F-aaaa-bbbb-cccc-ddddeeeeffff', name: '7-Zip 23.01' },
   { modelName: 'ScopeId_9B1F2D3C-1111-2222-3333-444455556666/Application_0A1B2C3D-1234-5678-9abc-def012345678', name: 'Microsoft 365 Apps' },
   { modelName: 'ScopeId_9B1F2D3C-1111-2222-3333-444455556666/Application_FEDCBA98-7654-3210-fedc-ba9876543210', name: 'Notepad++ 8.6' },
-  { modelName: 'ScopeId_9B1F2D3C-1111-2222-3333-444455556666/Application_11111111-2222-3333-4444-555555555555', name: 'Visio (user install)', allowTaskSequenceInstall: false },
+  {
+    modelName: 'ScopeId_9B1F2D3C-1111-2222-3333-444455556666/Application_11111111-2222-3333-4444-555555555555',
+    name: 'Visio (user install)',
+    allowTaskSequenceInstall: false,
+  },
 ];
 
 /** The boot image record (no real WinPE exists here). */
@@ -74,7 +78,10 @@ export async function writeClientPackage(root: string): Promise<void> {
   await put(join(dir, 'ccmsetup.cab'), p('ccmsetup.cab', 'signed ccmsetup manifest'));
   for (const platform of ['x64', 'i386']) {
     await put(join(dir, 'client', platform, 'client.msi'), p(`client/${platform}/client.msi`, `client installer, ${platform}`));
-    await put(join(dir, 'client', platform, 'MicrosoftPolicyPlatformSetup.msi'), p(`client/${platform}/MicrosoftPolicyPlatformSetup.msi`, `prerequisite, ${platform}`));
+    await put(
+      join(dir, 'client', platform, 'MicrosoftPolicyPlatformSetup.msi'),
+      p(`client/${platform}/MicrosoftPolicyPlatformSetup.msi`, `prerequisite, ${platform}`),
+    );
   }
 }
 

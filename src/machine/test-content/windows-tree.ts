@@ -54,7 +54,8 @@ export async function writeWindowsTree(root: string, edition: EditionSpec, arch:
   const stamp = imageStamp(edition);
   const { major, minor, build, spBuild, displayVersion } = WINDOWS_BUILD;
   const fullVersion = `${major}.${minor}.${build}.${spBuild}`;
-  const placeholder = (path: string, what: string): string => crlf([stamp, `File: ${path} (${what}; a placeholder, not a Windows binary)`, `Version: ${fullVersion}`]);
+  const placeholder = (path: string, what: string): string =>
+    crlf([stamp, `File: ${path} (${what}; a placeholder, not a Windows binary)`, `Version: ${fullVersion}`]);
 
   await put(root, 'edition.txt', crlf([`Name=${edition.name}`, `EditionID=${edition.editionId}`, `Architecture=${arch}`, `Version=${fullVersion}`]));
 
@@ -112,11 +113,23 @@ export async function writeWindowsTree(root: string, edition: EditionSpec, arch:
   await put(
     root,
     `Windows/System32/DriverStore/FileRepository/${machineInf}/machine.inf`,
-    crlf([`; ${stamp}`, '[Version]', 'Signature="$WINDOWS NT$"', 'Class=System', 'ClassGuid={4d36e97d-e325-11ce-bfc1-08002be10318}', 'Provider=%MSFT%', `DriverVer=06/21/2006,${fullVersion}`, '', '[Strings]', 'MSFT="Microsoft"']),
+    crlf([
+      `; ${stamp}`,
+      '[Version]',
+      'Signature="$WINDOWS NT$"',
+      'Class=System',
+      'ClassGuid={4d36e97d-e325-11ce-bfc1-08002be10318}',
+      'Provider=%MSFT%',
+      `DriverVer=06/21/2006,${fullVersion}`,
+      '',
+      '[Strings]',
+      'MSFT="Microsoft"',
+    ]),
   );
 
   await put(root, 'Program Files/desktop.ini', crlf(['[.ShellClassInfo]', 'LocalizedResourceName=@%SystemRoot%\\system32\\shell32.dll,-21781']));
-  if (arch === 'x64') await put(root, 'Program Files (x86)/desktop.ini', crlf(['[.ShellClassInfo]', 'LocalizedResourceName=@%SystemRoot%\\system32\\shell32.dll,-21817']));
+  if (arch === 'x64')
+    await put(root, 'Program Files (x86)/desktop.ini', crlf(['[.ShellClassInfo]', 'LocalizedResourceName=@%SystemRoot%\\system32\\shell32.dll,-21817']));
   await put(root, 'Users/Default/NTUSER.DAT', crlf([stamp, 'The default user profile hive (placeholder).']));
   await put(root, 'Users/Public/Documents/desktop.ini', crlf(['[.ShellClassInfo]', 'LocalizedResourceName=@%SystemRoot%\\system32\\shell32.dll,-21801']));
 

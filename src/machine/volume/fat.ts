@@ -39,7 +39,8 @@ export function fat32SectorsPerCluster(totalSectors: number): number {
   const bytes = totalSectors * 512;
   const MiB = 1024 * 1024;
   const GiB = 1024 * MiB;
-  let spc = bytes <= 64 * MiB ? 1 : bytes <= 128 * MiB ? 2 : bytes <= 256 * MiB ? 4 : bytes <= 8 * GiB ? 8 : bytes <= 16 * GiB ? 16 : bytes <= 32 * GiB ? 32 : 64;
+  let spc =
+    bytes <= 64 * MiB ? 1 : bytes <= 128 * MiB ? 2 : bytes <= 256 * MiB ? 4 : bytes <= 8 * GiB ? 8 : bytes <= 16 * GiB ? 16 : bytes <= 32 * GiB ? 32 : 64;
   while (spc > 1 && clusterCount(totalSectors, spc) < FAT32_MIN_CLUSTERS + CLUSTER_MARGIN) spc /= 2;
   if (clusterCount(totalSectors, spc) < FAT32_MIN_CLUSTERS + CLUSTER_MARGIN) {
     throw refused(

@@ -120,11 +120,26 @@ export class NtfsVolume implements Volume {
     await rm(v.sideImagePath, { force: true });
     await writeFile(v.sideImagePath, '');
     await truncate(v.sideImagePath, partition.sizeBytes);
-    await runTool('mkntfs', [
-      '--quiet', '--force', '--fast', '--label', label, '--sector-size', '512',
-      '--partition-start', String(partition.startSector), '--heads', '255', '--sectors-per-track', '63',
-      v.sideImagePath,
-    ], { env: NTFS_ENV });
+    await runTool(
+      'mkntfs',
+      [
+        '--quiet',
+        '--force',
+        '--fast',
+        '--label',
+        label,
+        '--sector-size',
+        '512',
+        '--partition-start',
+        String(partition.startSector),
+        '--heads',
+        '255',
+        '--sectors-per-track',
+        '63',
+        v.sideImagePath,
+      ],
+      { env: NTFS_ENV },
+    );
     v.modified = true;
     await v.flush();
     return v;
@@ -240,7 +255,12 @@ export class NtfsVolume implements Volume {
         const target = [...stored[f.dir], this.storedName(listings.get(f.dir) ?? [], f.name)];
         const existing = listings.get(f.dir)?.find((e) => e.name === target[target.length - 1]);
         if (existing?.type === 'directory') {
-          throw new VolumeError('not-a-file', this.description, slashPath(target), `${this.description}: cannot copy ${relative(localPath, f.local)}: ${slashPath(target)} is a directory`);
+          throw new VolumeError(
+            'not-a-file',
+            this.description,
+            slashPath(target),
+            `${this.description}: cannot copy ${relative(localPath, f.local)}: ${slashPath(target)} is a directory`,
+          );
         }
         await this.copyFile(f.local, target);
       }
@@ -296,7 +316,12 @@ export class NtfsVolume implements Volume {
       for (let i = 0; i < todo.length; i += ARG_CHUNK) {
         try {
           const { stdout } = await this.tool(helper, [this.sideImagePath, ...todo.slice(i, i + ARG_CHUNK).map(slashPath)]);
-          stored.push(...stdout.split('\n').filter(Boolean).map((l) => l.split('/').filter(Boolean)));
+          stored.push(
+            ...stdout
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => l.split('/').filter(Boolean)),
+          );
         } catch (e) {
           if (e instanceof ToolError && e.toolExitCode === 3) {
             throw new VolumeError('not-a-directory', this.description, path, `${this.description}: cannot create the folder ${path}: ${e.output.trim()}`);

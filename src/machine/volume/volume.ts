@@ -71,7 +71,12 @@ export function splitVolumePath(path: string, volume = 'volume'): string[] {
   for (const p of parts) {
     if (p === '..') throw new VolumeError('invalid-path', volume, path, `${volume}: '..' is not allowed in a volume path (${path})`);
     if (/[\x00-\x1f<>:"|?*]/.test(p)) {
-      throw new VolumeError('invalid-path', volume, path, `${volume}: the name '${p}' in ${path} has a character Windows does not allow in file names (<>:"|?* or a control character)`);
+      throw new VolumeError(
+        'invalid-path',
+        volume,
+        path,
+        `${volume}: the name '${p}' in ${path} has a character Windows does not allow in file names (<>:"|?* or a control character)`,
+      );
     }
   }
   return parts;

@@ -8,12 +8,7 @@ import { applyNetworkSettings } from './steps/apply-network-settings.js';
 import { applyDataImage, applyOperatingSystem } from './steps/apply-operating-system.js';
 import { applyWindowsSettings } from './steps/apply-windows-settings.js';
 import { disableBitLocker, enableBitLocker, preProvisionBitLocker } from './steps/bitlocker.js';
-import {
-  captureOperatingSystemImage,
-  installDeploymentTools,
-  prepareConfigMgrClient,
-  prepareWindows,
-} from './steps/build-and-capture.js';
+import { captureOperatingSystemImage, installDeploymentTools, prepareConfigMgrClient, prepareWindows } from './steps/build-and-capture.js';
 import { captureNetworkSettings, captureWindowsSettings } from './steps/capture-settings.js';
 import { checkReadiness } from './steps/check-readiness.js';
 import { connectNetworkFolder } from './steps/connect-network-folder.js';

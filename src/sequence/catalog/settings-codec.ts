@@ -57,11 +57,7 @@ export function withLayout<Shape extends z.ZodRawShape>(shape: Shape) {
 }
 
 /** Shorthand for a property spec. */
-export function property(
-  name: string,
-  variable: string,
-  more: Omit<PropertySpec, 'property' | 'variable'> = {},
-): PropertySpec {
+export function property(name: string, variable: string, more: Omit<PropertySpec, 'property' | 'variable'> = {}): PropertySpec {
   return { property: name, variable, ...more };
 }
 
@@ -316,11 +312,7 @@ export class SlotReader {
     const indexes = this.index.indexesOf(array, this.values.keys());
     const present = indexes.length ? indexes[indexes.length - 1] + 1 : 0;
     if (declared !== undefined && present > declared) {
-      this.issue(
-        array.countProperty,
-        String(declared),
-        `but variables for ${present} elements are present; reading ${present}`,
-      );
+      this.issue(array.countProperty, String(declared), `but variables for ${present} elements are present; reading ${present}`);
     }
     return Math.max(declared ?? 0, present);
   }

@@ -94,7 +94,11 @@ export interface StepExample<S> {
 }
 
 /** Where a step of this type leaves the computer after its restart; undefined when it does not restart. */
-export function restartInto(def: StepTypeDefinition<unknown>, value: (variable: string) => string | undefined, action: string | undefined): RestartInto | undefined {
+export function restartInto(
+  def: StepTypeDefinition<unknown>,
+  value: (variable: string) => string | undefined,
+  action: string | undefined,
+): RestartInto | undefined {
   const into = def.restarts?.into;
   return typeof into === 'function' ? into(value, action) : into;
 }

@@ -72,11 +72,7 @@ export function readAttributes(
   if (!inOrder) hints.attributes = attributes.map((a) => a[0]).join(' ');
 }
 
-export function writeAttributes(
-  source: Record<string, unknown>,
-  spec: AttributeSpec,
-  hints: NodeXmlHints | undefined,
-): XmlAttribute[] {
+export function writeAttributes(source: Record<string, unknown>, spec: AttributeSpec, hints: NodeXmlHints | undefined): XmlAttribute[] {
   const out: XmlAttribute[] = [];
   const raw = hints?.raw;
   for (const [name, field, kind] of spec) {

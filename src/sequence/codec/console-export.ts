@@ -58,7 +58,8 @@ function exportEntries(bytes: Uint8Array, input: string): ExportEntries {
   for (const e of readZipDirectory(bytes, input)) {
     const isObject = OBJECT_PATH.test(e.name);
     if (!isObject && !MANIFEST_PATH.test(e.name)) continue;
-    if (seen.has(e.name)) throw new InputError({ input, rule: `the zip holds ${e.name} twice`, hint: 'export the task sequence again from the ConfigMgr console' });
+    if (seen.has(e.name))
+      throw new InputError({ input, rule: `the zip holds ${e.name} twice`, hint: 'export the task sequence again from the ConfigMgr console' });
     seen.add(e.name);
     if (isObject) objects.push(e);
     else manifest ??= e;
@@ -67,13 +68,18 @@ function exportEntries(bytes: Uint8Array, input: string): ExportEntries {
     throw new InputError({
       input,
       rule: 'this zip is not a ConfigMgr task sequence export: no SMS_TaskSequencePackage/<PackageID>/object.xml inside',
-      hint: 'import the .zip written by the console\'s Export Task Sequence wizard, or the task sequence XML itself',
+      hint: "import the .zip written by the console's Export Task Sequence wizard, or the task sequence XML itself",
     });
   }
   return { objects, manifest };
 }
 
-function chooseObject(zip: ExportEntries, manifest: Uint8Array | undefined, input: string, options: ConsoleExportOptions): { entry: ZipEntry; ordered: string[] } {
+function chooseObject(
+  zip: ExportEntries,
+  manifest: Uint8Array | undefined,
+  input: string,
+  options: ConsoleExportOptions,
+): { entry: ZipEntry; ordered: string[] } {
   const byName = new Map(zip.objects.map((e) => [e.name, e]));
   const ordered = orderByManifest([...byName.keys()], manifest, zip.manifest?.name ?? '', input);
   let name = ordered[0];

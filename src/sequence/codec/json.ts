@@ -37,8 +37,21 @@ function pick(obj: object, keys: string[]): Record<string, unknown> {
 }
 
 const HINT_KEYS = [
-  'attributes', 'raw', 'children', 'extra', 'listExtra', 'referenceListExtra', 'globalVarListExtra',
-  'indent', 'newline', 'selfClose', 'declaration', 'prolog', 'epilog', 'encoding', 'bom',
+  'attributes',
+  'raw',
+  'children',
+  'extra',
+  'listExtra',
+  'referenceListExtra',
+  'globalVarListExtra',
+  'indent',
+  'newline',
+  'selfClose',
+  'declaration',
+  'prolog',
+  'epilog',
+  'encoding',
+  'bom',
 ];
 
 function hints(h: NodeXmlHints | undefined): Record<string, unknown> | undefined {
@@ -69,8 +82,20 @@ function variableJson(v: StepVariable): Record<string, unknown> {
 }
 
 const ITEM_KEYS = [
-  'kind', 'element', 'type', 'name', 'description', 'disable', 'continueOnError', 'successCodeList', 'runIn',
-  'timeout', 'retryCount', 'runFromNet', 'startIn', 'expand',
+  'kind',
+  'element',
+  'type',
+  'name',
+  'description',
+  'disable',
+  'continueOnError',
+  'successCodeList',
+  'runIn',
+  'timeout',
+  'retryCount',
+  'runFromNet',
+  'startIn',
+  'expand',
 ];
 
 function itemJson(item: SequenceItem): Record<string, unknown> {
@@ -146,9 +171,7 @@ const expression = z
   .object({
     kind: z.literal('expression'),
     type: z.string(),
-    properties: z.array(
-      z.object({ name: z.string(), value: z.string(), extraAttributes: attrs, xml: nodeHints }).strict(),
-    ),
+    properties: z.array(z.object({ name: z.string(), value: z.string(), extraAttributes: attrs, xml: nodeHints }).strict()),
     extraAttributes: attrs,
     xml: nodeHints,
   })
@@ -217,11 +240,7 @@ interface GroupInput {
 }
 
 const item: z.ZodType<ItemInput> = z.lazy(() =>
-  z.discriminatedUnion('kind', [
-    step,
-    raw,
-    z.object({ kind: z.literal('group'), expand: z.boolean().optional(), items: z.array(item), ...common }).strict(),
-  ]),
+  z.discriminatedUnion('kind', [step, raw, z.object({ kind: z.literal('group'), expand: z.boolean().optional(), items: z.array(item), ...common }).strict()]),
 ) as z.ZodType<ItemInput>;
 
 const envelope = z.discriminatedUnion('kind', [
@@ -267,7 +286,12 @@ const sequence = z
         referenceListExtra: listExtra,
         globalVarListExtra: listExtra,
         // Repeated per level on every line by the writer: whitespace, and short.
-        indent: z.string().max(MAX_INDENT_LENGTH).regex(/^[ \t]*$/, 'spaces and tabs only').nullable().optional(),
+        indent: z
+          .string()
+          .max(MAX_INDENT_LENGTH)
+          .regex(/^[ \t]*$/, 'spaces and tabs only')
+          .nullable()
+          .optional(),
         newline: z.enum(['\n', '\r\n']).optional(),
         selfClose: z.enum([' />', '/>']).optional(),
         declaration: z.string().optional(),

@@ -162,14 +162,40 @@ class SequenceWriter {
     const parts: Record<string, Part[]> = { referenceList: [], globalVarList: [], item: [] };
     if (ts.references) {
       const refs = ts.references;
-      parts.referenceList.push({ write: (d, i) => this.list('referenceList', '', refs.map((r) => this.referencePart(r)), hints.referenceListExtra, d, i) });
+      parts.referenceList.push({
+        write: (d, i) =>
+          this.list(
+            'referenceList',
+            '',
+            refs.map((r) => this.referencePart(r)),
+            hints.referenceListExtra,
+            d,
+            i,
+          ),
+      });
     }
     if (ts.globalVariables) {
       const vars = ts.globalVariables;
-      parts.globalVarList.push({ write: (d, i) => this.list('globalVarList', '', vars.map((v) => this.variablePart(v)), hints.globalVarListExtra, d, i) });
+      parts.globalVarList.push({
+        write: (d, i) =>
+          this.list(
+            'globalVarList',
+            '',
+            vars.map((v) => this.variablePart(v)),
+            hints.globalVarListExtra,
+            d,
+            i,
+          ),
+      });
     }
     for (const item of ts.items) parts.item.push(this.itemPart(item));
-    this.container('sequence', this.attrs(ts, SEQUENCE_ATTRIBUTES, hints), ordered(hints.children, ['referenceList', 'globalVarList', 'item'], parts), depth, this.layout.indent);
+    this.container(
+      'sequence',
+      this.attrs(ts, SEQUENCE_ATTRIBUTES, hints),
+      ordered(hints.children, ['referenceList', 'globalVarList', 'item'], parts),
+      depth,
+      this.layout.indent,
+    );
   }
 
   private attrs(source: object, spec: AttributeSpec, hints: NodeXmlHints | undefined): string {
@@ -225,7 +251,9 @@ class SequenceWriter {
   private variablePart(v: StepVariable): Part {
     // ConfigMgr and MDT both write an empty value as <variable …></variable>.
     // Secrets are never exported (ConfigMgr writes them empty too; the admin re-enters them after import).
-    return { write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.secret && !this.secretValues ? '' : v.value, '></variable>') };
+    return {
+      write: () => this.textElement('variable', this.attrs(v, VARIABLE_ATTRIBUTES, v.xml), v.secret && !this.secretValues ? '' : v.value, '></variable>'),
+    };
   }
 
   private itemPart(item: SequenceItem): Part {
@@ -252,7 +280,17 @@ class SequenceWriter {
     if (s.action !== undefined) parts.action.push(this.actionPart(s.action));
     if (s.variables) {
       const vars = s.variables;
-      parts.defaultVarList.push({ write: (d, i) => this.list('defaultVarList', '', vars.map((v) => this.variablePart(v)), hints?.listExtra, d, i) });
+      parts.defaultVarList.push({
+        write: (d, i) =>
+          this.list(
+            'defaultVarList',
+            '',
+            vars.map((v) => this.variablePart(v)),
+            hints?.listExtra,
+            d,
+            i,
+          ),
+      });
     }
     const extra = hints?.extra ?? [];
     extra.forEach((raw, i) => (parts[`#${i}`] = [{ raw }]));
@@ -263,13 +301,31 @@ class SequenceWriter {
   private conditionPart(c: Condition): Part {
     let attrs = '';
     for (const [n, v] of Object.entries(c.extraAttributes ?? {})) attrs += ` ${n}="${escapeAttribute(v)}"`;
-    return { write: (d, i) => this.container('condition', attrs, c.operands.map((n) => this.conditionNodePart(n)), d, i) };
+    return {
+      write: (d, i) =>
+        this.container(
+          'condition',
+          attrs,
+          c.operands.map((n) => this.conditionNodePart(n)),
+          d,
+          i,
+        ),
+    };
   }
 
   private conditionNodePart(n: ConditionNode): Part {
     if (n.kind === 'raw') return { raw: n.xml };
     if (n.kind === 'operator') {
-      return { write: (d, i) => this.container('operator', this.attrs(n, OPERATOR_ATTRIBUTES, n.xml), n.operands.map((o) => this.conditionNodePart(o)), d, i) };
+      return {
+        write: (d, i) =>
+          this.container(
+            'operator',
+            this.attrs(n, OPERATOR_ATTRIBUTES, n.xml),
+            n.operands.map((o) => this.conditionNodePart(o)),
+            d,
+            i,
+          ),
+      };
     }
     const props: Part[] = n.properties.map((p) => ({
       write: () => this.textElement('variable', this.attrs(p, PROPERTY_ATTRIBUTES, p.xml), p.value, this.layout.selfClose),

@@ -123,7 +123,11 @@ class SequenceBuilder implements XmlStreamHandler {
 
   result(): TaskSequence {
     if (!this.sequence) {
-      throw new InputError({ input: this.input, rule: `<${PACKAGE_ROOT}> has no <SequenceData><sequence …> inside`, hint: 'export the task sequence again, or import the bare <sequence> document' });
+      throw new InputError({
+        input: this.input,
+        rule: `<${PACKAGE_ROOT}> has no <SequenceData><sequence …> inside`,
+        hint: 'export the task sequence again, or import the bare <sequence> document',
+      });
     }
     return this.sequence;
   }
@@ -202,12 +206,22 @@ class SequenceBuilder implements XmlStreamHandler {
     if (top.kind === 'sequence') {
       const { seq, hints, order } = top;
       if (el.name === 'referenceList' && !seq.references && el.attributes.length === 0) {
-        seq.references = this.ctx.list(el, 'reference', (r) => this.ctx.reference(r), (x) => (hints.referenceListExtra = x));
+        seq.references = this.ctx.list(
+          el,
+          'reference',
+          (r) => this.ctx.reference(r),
+          (x) => (hints.referenceListExtra = x),
+        );
         order.push('referenceList');
         return;
       }
       if (el.name === 'globalVarList' && !seq.globalVariables && el.attributes.length === 0) {
-        seq.globalVariables = this.ctx.list(el, 'variable', (v) => this.ctx.variable(v), (x) => (hints.globalVarListExtra = x));
+        seq.globalVariables = this.ctx.list(
+          el,
+          'variable',
+          (v) => this.ctx.variable(v),
+          (x) => (hints.globalVarListExtra = x),
+        );
         order.push('globalVarList');
         return;
       }
@@ -324,7 +338,11 @@ class ImportContext {
   }
 
   finishWarnings(): ImportWarning[] {
-    if (this.dropped) this.warnings.push({ at: '', message: `… and ${this.dropped.toLocaleString('en-US')} more warnings (the first ${MAX_IMPORT_WARNINGS.toLocaleString('en-US')} are listed)` });
+    if (this.dropped)
+      this.warnings.push({
+        at: '',
+        message: `… and ${this.dropped.toLocaleString('en-US')} more warnings (the first ${MAX_IMPORT_WARNINGS.toLocaleString('en-US')} are listed)`,
+      });
     this.dropped = 0;
     return this.warnings;
   }
@@ -344,12 +362,7 @@ class ImportContext {
   }
 
   /** A list container (referenceList, globalVarList, defaultVarList): entries plus anything else, kept in place. */
-  list<T>(
-    el: XmlElement,
-    entryName: string,
-    read: (e: XmlElement) => T,
-    setExtra: (extra: Array<[number, string]>) => void,
-  ): T[] {
+  list<T>(el: XmlElement, entryName: string, read: (e: XmlElement) => T, setExtra: (extra: Array<[number, string]>) => void): T[] {
     const out: T[] = [];
     const extra: Array<[number, string]> = [];
     for (const c of el.children) {
@@ -391,7 +404,12 @@ class ImportContext {
           continue;
         }
         if (c.name === 'defaultVarList' && !step.variables && isPlainContainer(c)) {
-          step.variables = this.list(c, 'variable', (v) => this.variable(v), (x) => (hints.listExtra = x));
+          step.variables = this.list(
+            c,
+            'variable',
+            (v) => this.variable(v),
+            (x) => (hints.listExtra = x),
+          );
           order.push('defaultVarList');
           continue;
         }

@@ -138,9 +138,18 @@ export class InflateBudget {
 
 /** The compressed bytes of an entry, after checking what can be checked without inflating. */
 function compressedData(bytes: Uint8Array, entry: ZipEntry, budget: InflateBudget, input: string): Uint8Array {
-  if (entry.flags & 0x41) throw new InputError({ input, rule: `zip entry ${entry.name} is encrypted; encrypted zips are not supported`, hint: 'export the task sequence without a password' });
+  if (entry.flags & 0x41)
+    throw new InputError({
+      input,
+      rule: `zip entry ${entry.name} is encrypted; encrypted zips are not supported`,
+      hint: 'export the task sequence without a password',
+    });
   if (entry.method !== 0 && entry.method !== 8) {
-    throw new InputError({ input, rule: `zip entry ${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`, hint: HINT });
+    throw new InputError({
+      input,
+      rule: `zip entry ${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`,
+      hint: HINT,
+    });
   }
   if (entry.size > budget.limit()) throw budget.tooLarge(input, entry, `declares ${formatBytes(entry.size)}, which is`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -140,10 +140,7 @@ const RENDERERS: Record<string, [string[], Renderer]> = {
       return `WMI${ns ? ` ${ns}` : ''}: ${oneLine(q)}`;
     },
   ],
-  fileconditionexpression: [
-    ['Path', 'Version', 'VersionOperator', 'DateTime', 'DateTimeOperator'],
-    (p) => fileOrFolder('file', p, true),
-  ],
+  fileconditionexpression: [['Path', 'Version', 'VersionOperator', 'DateTime', 'DateTimeOperator'], (p) => fileOrFolder('file', p, true)],
   folderconditionexpression: [['Path', 'DateTime', 'DateTimeOperator'], (p) => fileOrFolder('folder', p, false)],
   registryconditionexpression: [
     ['KeyPath', 'Operator', 'Type', 'Value', 'Data'],

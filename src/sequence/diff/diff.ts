@@ -12,15 +12,7 @@ import { displayAction, displayValue, isSecretVariable, secretValuesOf, secretVa
 import { actionText, optionValues, sameOption, variableText, type OptionValue } from './semantics.js';
 
 export type ChangeKind =
-  | 'added'
-  | 'removed'
-  | 'moved'
-  | 'renamed'
-  | 'option-changed'
-  | 'property-changed'
-  | 'action-changed'
-  | 'condition-changed'
-  | 'sequence-changed';
+  'added' | 'removed' | 'moved' | 'renamed' | 'option-changed' | 'property-changed' | 'action-changed' | 'condition-changed' | 'sequence-changed';
 
 export type ChangeValue = string | number | boolean | null;
 
@@ -102,12 +94,9 @@ function addedOrRemoved(kind: 'added' | 'removed', m: Matching, n: TreeNode): Se
     }
   };
   count(n);
-  const contents = [groups ? `${groups} group${groups > 1 ? 's' : ''}` : '', steps ? `${steps} step${steps > 1 ? 's' : ''}` : '']
-    .filter(Boolean)
-    .join(', ');
+  const contents = [groups ? `${groups} group${groups > 1 ? 's' : ''}` : '', steps ? `${steps} step${steps > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ');
   const verb = kind === 'added' ? 'added to' : 'removed from';
-  const message =
-    `${word(item)} "${item.name}" ${verb} ${where(n.parent)}` + (contents ? ` (${kind === 'added' ? 'with' : 'and its'} ${contents})` : '');
+  const message = `${word(item)} "${item.name}" ${verb} ${where(n.parent)}` + (contents ? ` (${kind === 'added' ? 'with' : 'and its'} ${contents})` : '');
   return {
     kind,
     itemKind: word(item),
@@ -116,12 +105,7 @@ function addedOrRemoved(kind: 'added' | 'removed', m: Matching, n: TreeNode): Se
   };
 }
 
-function itemChanges(
-  na: TreeNode,
-  nb: TreeNode,
-  move: 'parent' | 'order' | undefined,
-  emit: (c: SequenceChange) => void,
-): void {
+function itemChanges(na: TreeNode, nb: TreeNode, move: 'parent' | 'order' | undefined, emit: (c: SequenceChange) => void): void {
   const a = na.item;
   const b = nb.item;
   const kind = word(b);
@@ -210,12 +194,7 @@ interface VariableDelta {
 }
 
 /** By name, case-insensitively; a name listed twice pairs up in order. */
-function variableDeltas(
-  va: StepVariable[] | undefined,
-  vb: StepVariable[] | undefined,
-  secretsA: Set<string>,
-  secretsB: Set<string>,
-): VariableDelta[] {
+function variableDeltas(va: StepVariable[] | undefined, vb: StepVariable[] | undefined, secretsA: Set<string>, secretsB: Set<string>): VariableDelta[] {
   const out: VariableDelta[] = [];
   // Per name: A's variables in order and how many are taken (push and an index: copying or
   // shifting the list would be quadratic in a step that repeats one name many times).

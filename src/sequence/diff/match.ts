@@ -36,16 +36,7 @@ import type { Group, Step, TaskSequence } from '../model/task-sequence.js';
 import { walkItems } from '../model/walk.js';
 import { maxWeightMatching } from './assignment.js';
 import { conditionKey } from '../condition/describe.js';
-import {
-  actionText,
-  extraAttributesKey,
-  groupFingerprint,
-  isTrivial,
-  optionsKey,
-  stepFingerprint,
-  typeKey,
-  variablesKey,
-} from './semantics.js';
+import { actionText, extraAttributesKey, groupFingerprint, isTrivial, optionsKey, stepFingerprint, typeKey, variablesKey } from './semantics.js';
 
 export interface TreeNode {
   side: 'a' | 'b';
@@ -110,7 +101,13 @@ export function buildTree(ts: TaskSequence, side: 'a' | 'b'): Tree {
     byIndexes.set(v.indexes.join('.'), node);
   }
   for (const n of nodes) {
-    n.fp = n.item.kind === 'step' ? stepFingerprint(n.item) : groupFingerprint(n.item, n.children.map((c) => c.key));
+    n.fp =
+      n.item.kind === 'step'
+        ? stepFingerprint(n.item)
+        : groupFingerprint(
+            n.item,
+            n.children.map((c) => c.key),
+          );
     n.exact = JSON.stringify([n.fp, n.facets.options, n.facets.extra]);
     n.trivial = isTrivial(n.item, n.children.length);
   }
@@ -206,7 +203,7 @@ class Matcher {
     ];
     // Restart from the strongest evidence after every success: a new pair of groups may settle
     // its children, which in turn is evidence for the next phases.
-    for (let i = 0; i < phases.length && !this.linear; ) i = phases[i]() ? 0 : i + 1;
+    for (let i = 0; i < phases.length && !this.linear;) i = phases[i]() ? 0 : i + 1;
     if (this.linear) {
       // Same evidence, strongest first, each pass once and first come first served.
       this.linearByBucket('group', [identity, content, settings]);

@@ -10,17 +10,7 @@ import { conditionKey } from '../condition/describe.js';
 export type OptionValue = string | number | boolean | null;
 
 export type OptionField =
-  | 'disable'
-  | 'continueOnError'
-  | 'successCodeList'
-  | 'runIn'
-  | 'timeout'
-  | 'retryCount'
-  | 'runFromNet'
-  | 'startIn'
-  | 'description'
-  | 'expand'
-  | 'type';
+  'disable' | 'continueOnError' | 'successCodeList' | 'runIn' | 'timeout' | 'retryCount' | 'runFromNet' | 'startIn' | 'description' | 'expand' | 'type';
 
 /** Effective option values, in the order an admin sees them on the Options/Properties tabs. */
 export function optionValues(item: Group | Step): Array<[OptionField, OptionValue]> {
@@ -96,5 +86,9 @@ export function optionsKey(item: Group | Step): string {
 
 export function extraAttributesKey(item: Group | Step): string {
   const e = item.extraAttributes ?? {};
-  return JSON.stringify(Object.keys(e).sort().map((k) => [k, e[k]]));
+  return JSON.stringify(
+    Object.keys(e)
+      .sort()
+      .map((k) => [k, e[k]]),
+  );
 }

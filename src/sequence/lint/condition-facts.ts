@@ -78,9 +78,7 @@ export function isOnlyVariableTests(condition: Condition | undefined): boolean {
   if (!condition) return true;
   const ok = (nodes: ConditionNode[]): boolean =>
     nodes.every(
-      (n) =>
-        (n.kind === 'expression' && n.type === VARIABLE_EXPRESSION) ||
-        (n.kind === 'operator' && n.operator.toLowerCase() === 'and' && ok(n.operands)),
+      (n) => (n.kind === 'expression' && n.type === VARIABLE_EXPRESSION) || (n.kind === 'operator' && n.operator.toLowerCase() === 'and' && ok(n.operands)),
     );
   return ok(condition.operands);
 }

@@ -45,12 +45,29 @@ export const LINT_RULES: LintRuleInfo[] = [
   { id: 'duplicate-sibling-name', severity: 'warning', summary: 'Two items in the same group have the same name' },
   { id: 'condition-never-true', severity: 'error', summary: 'A variable condition compares against a value the variable can never have' },
   { id: 'condition-always-true', severity: 'warning', summary: 'A variable condition is true whatever the variable holds' },
-  { id: 'condition-invalid', severity: 'error', summary: 'A condition the engine cannot evaluate: unknown operator or expression type, a variable condition without a variable, a WQL query that does not parse' },
-  { id: 'condition-wql-*', severity: 'warning', summary: 'WQL that parses but may not do what it says: unknown class or property, array comparison, %VAR% in a query, smart quotes (conditions-wql §8)' },
-  { id: 'condition-empty-operator-with-siblings', severity: 'warning', summary: 'An empty and/or/not followed by expressions that were probably meant to be inside it' },
+  {
+    id: 'condition-invalid',
+    severity: 'error',
+    summary:
+      'A condition the engine cannot evaluate: unknown operator or expression type, a variable condition without a variable, a WQL query that does not parse',
+  },
+  {
+    id: 'condition-wql-*',
+    severity: 'warning',
+    summary: 'WQL that parses but may not do what it says: unknown class or property, array comparison, %VAR% in a query, smart quotes (conditions-wql §8)',
+  },
+  {
+    id: 'condition-empty-operator-with-siblings',
+    severity: 'warning',
+    summary: 'An empty and/or/not followed by expressions that were probably meant to be inside it',
+  },
   { id: 'wrong-environment', severity: 'error', summary: 'A WinPE-only step is reachable only in the full OS (or the reverse)' },
   { id: 'partition-without-guards', severity: 'warning', summary: 'Format and Partition Disk runs without the usual data-loss guards' },
-  { id: 'capture-all-profiles-without-local-accounts', severity: 'warning', summary: 'Capture User State takes all profiles but Restore User State does not restore local accounts' },
+  {
+    id: 'capture-all-profiles-without-local-accounts',
+    severity: 'warning',
+    summary: 'Capture User State takes all profiles but Restore User State does not restore local accounts',
+  },
   { id: 'install-application-empty', severity: 'error', summary: 'Install Application with no applications and no base variable' },
   { id: 'unknown-content', severity: 'error', summary: 'A step references a package or application the site manifest does not know' },
   { id: 'application-not-installable', severity: 'error', summary: 'An application is not allowed to install from a task sequence' },
@@ -146,16 +163,34 @@ function checkNamesAndStructure(items: SequenceItem[], parentPath: string[], add
     const path = [...parentPath, n > 1 ? `${item.name}[${n}]` : item.name];
     const what = item.kind === 'group' ? 'group' : 'step';
     if (item.name.length > 100) {
-      add('name-too-long', 'error', path, `${what} name is ${item.name.length} characters; ConfigMgr refuses more than 100`, 'shorten the name to 50 characters or fewer');
+      add(
+        'name-too-long',
+        'error',
+        path,
+        `${what} name is ${item.name.length} characters; ConfigMgr refuses more than 100`,
+        'shorten the name to 50 characters or fewer',
+      );
     } else if (item.name.length > 50) {
-      add('name-too-long', 'warning', path, `${what} name is ${item.name.length} characters; the task sequence editor allows 50`, 'shorten the name to 50 characters or fewer; put detail in the description');
+      add(
+        'name-too-long',
+        'warning',
+        path,
+        `${what} name is ${item.name.length} characters; the task sequence editor allows 50`,
+        'shorten the name to 50 characters or fewer; put detail in the description',
+      );
     }
     if (item.name.trim() === '') add('name-too-long', 'error', path, `${what} has no name`, 'give every step and group a name');
     if ((item.description ?? '').length > 256) {
       add('description-too-long', 'warning', path, `description is ${item.description!.length} characters; ConfigMgr allows 256`, 'shorten the description');
     }
     if (n === 2) {
-      add('duplicate-sibling-name', 'warning', path, `another item in the same group is also called "${item.name}"`, 'names need not be unique, but logs, status messages and _SMSTSLastActionName cannot tell these apart; rename one');
+      add(
+        'duplicate-sibling-name',
+        'warning',
+        path,
+        `another item in the same group is also called "${item.name}"`,
+        'names need not be unique, but logs, status messages and _SMSTSLastActionName cannot tell these apart; rename one',
+      );
     }
     if (item.kind === 'group') {
       if (!item.items.some((c) => c.kind !== 'raw')) add('empty-group', 'info', path, 'group has no steps', 'remove the group or add steps to it');
@@ -169,7 +204,13 @@ function checkConditions(v: ItemVisit, add: Add): void {
   if (!cond) return;
   for (const op of allOperators(cond)) {
     if (!['and', 'or', 'not'].includes(op.operator.toLowerCase())) {
-      add('condition-invalid', 'error', v.path, `unknown condition operator "${op.operator}"`, 'use and, or or not (the editor\'s If statement All / Any / None)');
+      add(
+        'condition-invalid',
+        'error',
+        v.path,
+        `unknown condition operator "${op.operator}"`,
+        "use and, or or not (the editor's If statement All / Any / None)",
+      );
     }
   }
   for (const ex of allExpressions(cond)) {
@@ -181,7 +222,13 @@ function checkConditions(v: ItemVisit, add: Add): void {
       continue;
     }
     if (!VARIABLE_OPERATORS.includes(op)) {
-      add('condition-invalid', 'error', v.path, `unknown operator "${t.operator}" in the condition on ${t.variable}`, `use one of: ${VARIABLE_OPERATORS.join(', ').replace('notexists', 'notExists').replace('notequals', 'notEquals').replace('lessequal', 'lessEqual').replace('greaterequal', 'greaterEqual')}`);
+      add(
+        'condition-invalid',
+        'error',
+        v.path,
+        `unknown operator "${t.operator}" in the condition on ${t.variable}`,
+        `use one of: ${VARIABLE_OPERATORS.join(', ').replace('notexists', 'notExists').replace('notequals', 'notEquals').replace('lessequal', 'lessEqual').replace('greaterequal', 'greaterEqual')}`,
+      );
       continue;
     }
     const domain = domainOf(t.variable);
@@ -189,11 +236,29 @@ function checkConditions(v: ItemVisit, add: Add): void {
     const inDomain = domain.some((d) => d.toLowerCase() === t.value.toLowerCase());
     const values = domain.map((d) => `"${d}"`).join(', ');
     if (op === 'equals' && !inDomain) {
-      add('condition-never-true', 'error', v.path, `${t.variable} equals "${t.value}" can never be true: the engine sets ${t.variable} only to ${values}`, `compare against one of ${values}`);
+      add(
+        'condition-never-true',
+        'error',
+        v.path,
+        `${t.variable} equals "${t.value}" can never be true: the engine sets ${t.variable} only to ${values}`,
+        `compare against one of ${values}`,
+      );
     } else if (op === 'notequals' && !inDomain) {
-      add('condition-always-true', 'warning', v.path, `${t.variable} notEquals "${t.value}" is always true: the engine sets ${t.variable} only to ${values}`, `compare against one of ${values}, or remove the condition`);
+      add(
+        'condition-always-true',
+        'warning',
+        v.path,
+        `${t.variable} notEquals "${t.value}" is always true: the engine sets ${t.variable} only to ${values}`,
+        `compare against one of ${values}, or remove the condition`,
+      );
     } else if (['less', 'lessequal', 'greater', 'greaterequal'].includes(op) && domain.includes('true')) {
-      add('condition-never-true', 'error', v.path, `${t.variable} ${t.operator} "${t.value}" orders a true/false variable`, 'use equals or notEquals with "true" or "false"');
+      add(
+        'condition-never-true',
+        'error',
+        v.path,
+        `${t.variable} ${t.operator} "${t.value}" orders a true/false variable`,
+        'use equals or notEquals with "true" or "false"',
+      );
     }
   }
 }
@@ -202,24 +267,48 @@ function checkStep(v: ItemVisit & { item: Step }, add: Add, parents: Map<Group |
   const step = v.item;
   const def = stepTypeOf(step.type);
   if (step.successCodeList !== undefined && !/^\s*-?\d+(\s+-?\d+)*\s*$/.test(step.successCodeList)) {
-    add('invalid-success-codes', 'error', v.path, `successCodeList "${step.successCodeList}" is not a space-separated list of whole numbers`, 'write exit codes as decimal numbers, e.g. "0 3010"');
+    add(
+      'invalid-success-codes',
+      'error',
+      v.path,
+      `successCodeList "${step.successCodeList}" is not a space-separated list of whole numbers`,
+      'write exit codes as decimal numbers, e.g. "0 3010"',
+    );
   }
   if (step.runIn !== undefined && !['winpe', 'fullos', 'winpeandfullos'].includes(step.runIn.toLowerCase())) {
     add('invalid-run-in', 'error', v.path, `runIn "${step.runIn}" is not an environment the engine knows`, 'use WinPE, FullOS or WinPEandFullOS');
   }
   if (step.type && !def && !/^BDD_/i.test(step.type)) {
-    add('unknown-step-type', 'info', v.path, `step type ${step.type} is not in OpenOSD's catalog`, 'it is kept word for word and runs as its <action> command line');
+    add(
+      'unknown-step-type',
+      'info',
+      v.path,
+      `step type ${step.type} is not in OpenOSD's catalog`,
+      'it is kept word for word and runs as its <action> command line',
+    );
   }
   if (isDisabled(step) || v.underDisabled) return;
   if (isType(step, T.setup) && step.continueOnError) {
-    add('setup-windows-continue-on-error', 'warning', v.path, 'Setup Windows and ConfigMgr is marked continue on error', 'a failure of this step fails the task sequence regardless (task-sequence-format §8.8); clear the option');
+    add(
+      'setup-windows-continue-on-error',
+      'warning',
+      v.path,
+      'Setup Windows and ConfigMgr is marked continue on error',
+      'a failure of this step fails the task sequence regardless (task-sequence-format §8.8); clear the option',
+    );
   }
   if (isType(step, T.installApp)) {
     const apps = (variableValue(step, 'ApplicationName') ?? '').trim();
     const base = (variableValue(step, 'BaseVariableName') ?? '').trim();
     const actionApps = /\/app:(\S*)/i.exec(step.action ?? '')?.[1] ?? '';
     if (apps === '' && actionApps === '' && base === '') {
-      add('install-application-empty', 'error', v.path, 'Install Application lists no applications and no base variable name', 'add the applications to install, or set "install applications according to dynamic variable list"');
+      add(
+        'install-application-empty',
+        'error',
+        v.path,
+        'Install Application lists no applications and no base variable name',
+        'add the applications to install, or set "install applications according to dynamic variable list"',
+      );
     }
   }
   if (isType(step, T.partition)) checkPartitionGuards(v, add, parents);
@@ -242,8 +331,10 @@ function checkPartitionGuards(v: ItemVisit & { item: Step }, add: Add, parents: 
   // MDT's bare-metal scenario test covers all three (the disk holds nothing to keep).
   if (has('deploymenttype', (op, val) => op === 'equals' && val === 'newcomputer')) return;
   const missing: string[] = [];
-  if (!has('_smstsclientcache', (op) => op === 'notexists')) missing.push('_SMSTSClientCache notExists (started from the full OS: the client cache and content live on this disk)');
-  if (!has('_smstsmediatype', (op, val) => op === 'notequals' && val === 'oemmedia')) missing.push('_SMSTSMediaType notEquals "OEMMedia" (prestaged media: the image is already on the disk)');
+  if (!has('_smstsclientcache', (op) => op === 'notexists'))
+    missing.push('_SMSTSClientCache notExists (started from the full OS: the client cache and content live on this disk)');
+  if (!has('_smstsmediatype', (op, val) => op === 'notequals' && val === 'oemmedia'))
+    missing.push('_SMSTSMediaType notEquals "OEMMedia" (prestaged media: the image is already on the disk)');
   if (!has('_osdmigrateusehardlinks', (op, val) => (op === 'notequals' && val === 'true') || (op === 'equals' && val === 'false'))) {
     missing.push('_OSDMigrateUseHardlinks notEquals "true" (user state hard-linked on the disk)');
   }
@@ -258,18 +349,49 @@ function checkPartitionGuards(v: ItemVisit & { item: Step }, add: Add, parents: 
 }
 
 const SECRETS: Array<{ type: AnyStepType; password: string; needed: (s: Step) => boolean; why: string }> = [
-  { type: T.windows, password: 'OSDLocalAdminPassword', needed: (s) => !isTrue(variableValue(s, 'OSDRandomAdminPassword') ?? 'true'), why: 'the local Administrator account is enabled with a password' },
-  { type: T.network, password: 'OSDJoinPassword', needed: (s) => (variableValue(s, 'OSDNetworkJoinType') ?? '').trim() === '0', why: 'the step joins a domain' },
-  { type: T.joinDomain, password: 'OSDJoinPassword', needed: (s) => /domain/i.test(variableValue(s, 'OSDJoinType') ?? '') || (variableValue(s, 'OSDJoinType') ?? '').trim() === '0', why: 'the step joins a domain' },
-  { type: T.runCommand, password: 'SMSTSRunCommandLineUserPassword', needed: (s) => isTrue(variableValue(s, '_SMSTSRunCommandLineAsUser')), why: 'the command runs as another account' },
-  { type: T.restore, password: 'OSDMigrateLocalAccountPassword', needed: (s) => isTrue(variableValue(s, 'OSDMigrateLocalAccounts')), why: 'local accounts are restored' },
+  {
+    type: T.windows,
+    password: 'OSDLocalAdminPassword',
+    needed: (s) => !isTrue(variableValue(s, 'OSDRandomAdminPassword') ?? 'true'),
+    why: 'the local Administrator account is enabled with a password',
+  },
+  {
+    type: T.network,
+    password: 'OSDJoinPassword',
+    needed: (s) => (variableValue(s, 'OSDNetworkJoinType') ?? '').trim() === '0',
+    why: 'the step joins a domain',
+  },
+  {
+    type: T.joinDomain,
+    password: 'OSDJoinPassword',
+    needed: (s) => /domain/i.test(variableValue(s, 'OSDJoinType') ?? '') || (variableValue(s, 'OSDJoinType') ?? '').trim() === '0',
+    why: 'the step joins a domain',
+  },
+  {
+    type: T.runCommand,
+    password: 'SMSTSRunCommandLineUserPassword',
+    needed: (s) => isTrue(variableValue(s, '_SMSTSRunCommandLineAsUser')),
+    why: 'the command runs as another account',
+  },
+  {
+    type: T.restore,
+    password: 'OSDMigrateLocalAccountPassword',
+    needed: (s) => isTrue(variableValue(s, 'OSDMigrateLocalAccounts')),
+    why: 'local accounts are restored',
+  },
 ];
 
 function checkSecrets(v: ItemVisit & { item: Step }, add: Add): void {
   for (const s of SECRETS) {
     if (!isType(v.item, s.type) || !s.needed(v.item)) continue;
     if ((variableValue(v.item, s.password) ?? '').trim() === '') {
-      add('missing-secret', 'warning', v.path, `${s.password} is empty although ${s.why}`, 'exports never carry passwords: enter it again in the step (or supply it as a masked collection variable)');
+      add(
+        'missing-secret',
+        'warning',
+        v.path,
+        `${s.password} is empty although ${s.why}`,
+        'exports never carry passwords: enter it again in the step (or supply it as a masked collection variable)',
+      );
     }
   }
 }
@@ -323,9 +445,21 @@ function checkStepEnvironment(step: Step, path: string[], env: { winpe: boolean;
   const runIn = def && def.runIn !== 'WinPEandFullOS' ? def.runIn : runInOf(step);
   const name = def?.displayName ?? step.type ?? 'command line';
   if (runIn === 'WinPE' && !env.winpe) {
-    add('wrong-environment', 'error', path, `${name} runs only in Windows PE, but the computer can only be in the full OS here`, 'add a "Restart in Windows PE" step before it, or move it before the step that restarts into the installed OS');
+    add(
+      'wrong-environment',
+      'error',
+      path,
+      `${name} runs only in Windows PE, but the computer can only be in the full OS here`,
+      'add a "Restart in Windows PE" step before it, or move it before the step that restarts into the installed OS',
+    );
   } else if (runIn === 'FullOS' && !env.fullos) {
-    add('wrong-environment', 'error', path, `${name} runs only in the full OS, but the computer can only be in Windows PE here`, 'move it after "Setup Windows and ConfigMgr" (or a restart into the installed OS)');
+    add(
+      'wrong-environment',
+      'error',
+      path,
+      `${name} runs only in the full OS, but the computer can only be in Windows PE here`,
+      'move it after "Setup Windows and ConfigMgr" (or a restart into the installed OS)',
+    );
   }
 }
 
@@ -371,7 +505,13 @@ function checkUserState(visits: ItemVisit[], add: Add): void {
     const r = enabled[idx];
     if (!isType(r.item, T.request)) continue;
     if (idx > lastRelease) {
-      add('state-store-not-released', 'warning', r.path, 'Request State Store has no Release State Store after it', 'add Release State Store after the capture/restore step, or the state migration point keeps the store locked');
+      add(
+        'state-store-not-released',
+        'warning',
+        r.path,
+        'Request State Store has no Release State Store after it',
+        'add Release State Store after the capture/restore step, or the state migration point keeps the store locked',
+      );
     }
   }
 }
@@ -381,7 +521,13 @@ function checkNetworkSettings(visits: ItemVisit[], add: Add): void {
   if (steps.length < 2) return;
   const last = pathText(steps[steps.length - 1].path);
   for (const v of steps.slice(0, -1)) {
-    add('multiple-network-settings', 'warning', v.path, `the settings of this Apply Network Settings are overridden by "${last}"`, 'conditions do not separate several instances: the last one wins (task-sequence-format §8.5); keep one, or set OSD* variables per case instead');
+    add(
+      'multiple-network-settings',
+      'warning',
+      v.path,
+      `the settings of this Apply Network Settings are overridden by "${last}"`,
+      'conditions do not separate several instances: the last one wins (task-sequence-format §8.5); keep one, or set OSD* variables per case instead',
+    );
   }
 }
 
@@ -392,13 +538,25 @@ function checkContent(ts: TaskSequence, visits: ItemVisit[], manifest: SiteManif
     const v = id.trim();
     if (v === '' || v.includes('%')) return;
     if (!known.has(v.toUpperCase())) {
-      add('unknown-content', 'error', path, `${where} references package ${v}, which the site manifest does not know`, 'distribute the content and add it to the site, or pick an existing package in the step');
+      add(
+        'unknown-content',
+        'error',
+        path,
+        `${where} references package ${v}, which the site manifest does not know`,
+        'distribute the content and add it to the site, or pick an existing package in the step',
+      );
     }
   };
   for (const r of ts.references ?? []) {
     if (r.package) checkPackage(r.package, '', 'the reference list');
     if (r.application && !apps.has(r.application.toLowerCase())) {
-      add('unknown-content', 'error', '', `the reference list names application ${r.application}, which the site manifest does not know`, 'add the application to the site or remove it from the task sequence');
+      add(
+        'unknown-content',
+        'error',
+        '',
+        `the reference list names application ${r.application}, which the site manifest does not know`,
+        'add the application to the site or remove it from the task sequence',
+      );
     }
   }
   for (const v of visits) {
@@ -411,13 +569,28 @@ function checkContent(ts: TaskSequence, visits: ItemVisit[], manifest: SiteManif
       }
     }
     if (isType(step, T.installApp)) {
-      const list = (variableValue(step, 'ApplicationName') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const list = (variableValue(step, 'ApplicationName') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       for (const name of list) {
         const app = apps.get(name.toLowerCase());
         if (!app) {
-          add('unknown-content', 'error', v.path, `application ${name} is not in the site manifest`, 'add the application to the site, or remove it from the step');
+          add(
+            'unknown-content',
+            'error',
+            v.path,
+            `application ${name} is not in the site manifest`,
+            'add the application to the site, or remove it from the step',
+          );
         } else if (!app.allowTaskSequenceInstall) {
-          add('application-not-installable', 'error', v.path, `application "${app.name}" is not allowed to install from a task sequence`, 'tick "Allow this application to be installed from the Install Application task sequence action without being deployed" on the application');
+          add(
+            'application-not-installable',
+            'error',
+            v.path,
+            `application "${app.name}" is not allowed to install from a task sequence`,
+            'tick "Allow this application to be installed from the Install Application task sequence action without being deployed" on the application',
+          );
         }
       }
     }

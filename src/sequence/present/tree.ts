@@ -40,19 +40,11 @@ export interface SequenceSummary {
 export function summarize(ts: TaskSequence, input?: string): SequenceSummary {
   const counts = countItems(ts);
   const env = ts.envelope;
-  const name =
-    ts.name ??
-    (env && env.kind !== 'sequence' ? env.properties.Name : undefined) ??
-    input;
+  const name = ts.name ?? (env && env.kind !== 'sequence' ? env.properties.Name : undefined) ?? input;
   return {
     name,
     version: ts.version,
-    envelope:
-      env?.kind === 'package'
-        ? 'SmsTaskSequencePackage wrapper'
-        : env?.kind === 'console-export'
-          ? `console export (${env.entry})`
-          : 'sequence',
+    envelope: env?.kind === 'package' ? 'SmsTaskSequencePackage wrapper' : env?.kind === 'console-export' ? `console export (${env.entry})` : 'sequence',
     groups: counts.groups,
     steps: counts.steps,
     references: ts.references?.length ?? 0,

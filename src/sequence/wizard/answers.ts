@@ -76,7 +76,14 @@ export const answersSchema = z.strictObject({
       captureNetworkSettings: z.boolean().default(true),
       captureWindowsSettings: z.boolean().default(true),
     })
-    .default({ captureUserSettings: true, saveTo: 'stateMigrationPoint', useHardLinks: false, usmtPackageId: '', captureNetworkSettings: true, captureWindowsSettings: true }),
+    .default({
+      captureUserSettings: true,
+      saveTo: 'stateMigrationPoint',
+      useHardLinks: false,
+      usmtPackageId: '',
+      captureNetworkSettings: true,
+      captureWindowsSettings: true,
+    }),
   /** Page: Include Updates (default Mandatory [I], §1.2). */
   includeUpdates: z.enum(['mandatory', 'all', 'none']).default('mandatory'),
   /** Page: Install Applications. */

@@ -85,7 +85,10 @@ const MAX_ROUNDS = 4;
 
 /** `installApplications.applications[1]` from ['installApplications', 'applications', 1]. */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 /** ['installApplications', 'applications', 1] from `installApplications.applications[1]` (pathText reversed). */
@@ -171,7 +174,14 @@ function unknownKey(value: unknown, at: readonly PropertyKey[], key: string, kno
       : `unknown key: the keys here are ${known.slice(0, MAX_KEYS_LISTED).join(', ')}${known.length > MAX_KEYS_LISTED ? ', …' : ''}`;
   return {
     // A misspelled secret is still a secret ("pasword" stands for "password").
-    problem: { page: pageOf(path), field: key, path: pathText(path), value: shown(parent?.[key], near !== undefined && SECRET_KEY.test(near) ? [...at, near] : path), rule, severity: 'error' },
+    problem: {
+      page: pageOf(path),
+      field: key,
+      path: pathText(path),
+      value: shown(parent?.[key], near !== undefined && SECRET_KEY.test(near) ? [...at, near] : path),
+      rule,
+      severity: 'error',
+    },
     // The key it stood for is missing because of the typo: its "required" is the same problem.
     covers: near !== undefined && parent && !(near in parent) ? [pathText([...at, near])] : [],
   };
@@ -187,7 +197,12 @@ function shapeProblem(value: unknown, issue: z.core.$ZodIssue): ShapeProblem[] {
   if (issue.code === 'invalid_type') {
     const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
     const got = typeOf(given);
-    rule = given === undefined ? `required: give ${expected}` : got === expected || (issue.expected === 'int' && typeof given === 'number') ? `must be ${expected}` : `must be ${expected}, not ${got}`;
+    rule =
+      given === undefined
+        ? `required: give ${expected}`
+        : got === expected || (issue.expected === 'int' && typeof given === 'number')
+          ? `must be ${expected}`
+          : `must be ${expected}, not ${got}`;
   } else if (issue.code === 'invalid_value') {
     rule = choiceRule(given, issue.values);
   } else if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
@@ -196,7 +211,12 @@ function shapeProblem(value: unknown, issue: z.core.$ZodIssue): ShapeProblem[] {
   } else {
     rule = issue.message.replace(/^Invalid input: /, '');
   }
-  const out: ShapeProblem[] = [{ problem: { page: pageOf(issue.path), field: labelOf(issue.path), path: pathText(issue.path), value: shown(given, issue.path), rule, severity: 'error' }, covers: [pathText(issue.path)] }];
+  const out: ShapeProblem[] = [
+    {
+      problem: { page: pageOf(issue.path), field: labelOf(issue.path), path: pathText(issue.path), value: shown(given, issue.path), rule, severity: 'error' },
+      covers: [pathText(issue.path)],
+    },
+  ];
   // A choice that chooses nothing leaves the keys beside it unchecked: every option's keys are the known ones.
   if (issue.code === 'invalid_union' && issue.path.length) {
     const at = issue.path.slice(0, -1);
@@ -210,7 +230,14 @@ function shapeProblem(value: unknown, issue: z.core.$ZodIssue): ShapeProblem[] {
 }
 
 /** A placeholder for a missing required value, so the rules can say what they say about it. */
-const PLACEHOLDER: Record<string, () => unknown> = { string: () => '', object: () => ({}), array: () => [], number: () => 0, int: () => 0, boolean: () => false };
+const PLACEHOLDER: Record<string, () => unknown> = {
+  string: () => '',
+  object: () => ({}),
+  array: () => [],
+  number: () => 0,
+  int: () => 0,
+  boolean: () => false,
+};
 
 const DROPPED = Symbol('dropped');
 

@@ -28,7 +28,11 @@ export function readAnswersDocument(text: string, input: string): AnswersDocumen
   // Before parsing: YAML parsing is linear but slow (about 3 µs a byte), and answers are small.
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_ANSWERS_BYTES) {
-    throw new InputError({ input, rule: `the answers file is ${bytes.toLocaleString('en-US')} bytes; at most ${formatBytes(MAX_ANSWERS_BYTES)} are allowed`, hint: 'an answers file lists a few dozen settings (docs/wizard-answers.md)' });
+    throw new InputError({
+      input,
+      rule: `the answers file is ${bytes.toLocaleString('en-US')} bytes; at most ${formatBytes(MAX_ANSWERS_BYTES)} are allowed`,
+      hint: 'an answers file lists a few dozen settings (docs/wizard-answers.md)',
+    });
   }
   const source = text.replace(/^\uFEFF/, '');
   return /^\s*\{/.test(source) ? parseJson(source, input) : parseYaml(source, input);
@@ -111,7 +115,8 @@ function parseYaml(source: string, input: string): AnswersDocument {
       return visit.BREAK;
     },
   });
-  if (alias) throw new InputError({ input, rule: 'YAML aliases (*name) are not allowed in an answers file', location: alias, hint: 'write the value out in full' });
+  if (alias)
+    throw new InputError({ input, rule: 'YAML aliases (*name) are not allowed in an answers file', location: alias, hint: 'write the value out in full' });
   let duplicate: { key: string; at: InputLocation } | undefined;
   visit(doc, {
     Map(_key, node) {
@@ -129,7 +134,12 @@ function parseYaml(source: string, input: string): AnswersDocument {
       return undefined;
     },
   });
-  if (duplicate) throw new InputError({ input, rule: `malformed YAML: Map keys must be unique ("${duplicate.key}" appears twice)\n${sourceExcerpt(source, duplicate.at)}`, location: duplicate.at });
+  if (duplicate)
+    throw new InputError({
+      input,
+      rule: `malformed YAML: Map keys must be unique ("${duplicate.key}" appears twice)\n${sourceExcerpt(source, duplicate.at)}`,
+      location: duplicate.at,
+    });
   const index = new WeakMap<object, Map<unknown, Pair>>();
   return { value: doc.toJS({ maxAliasCount: 0 }), locate: (path) => locateInYaml(doc, lineCounter, path, index) };
 }

@@ -91,7 +91,10 @@ class Problems {
 /** A value for display: one line, at most ~80 characters, '(empty)' when empty. */
 export function show(value: string | number | undefined): string {
   if (value === undefined) return EMPTY;
-  const text = String(value).replace(/[\u0000-\u001f\u007f]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = String(value).replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   if (text === '') return EMPTY;
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }
@@ -224,7 +227,18 @@ function checkTaskSequenceInformation(out: Problems, a: WizardAnswers, site: Sit
     out.error('taskSequence', 'Description', 'taskSequence.description', show(ts.description), tooLong(LIMITS.description, ts.description.length));
   }
   // The cmdlet marks -BootImagePackageId mandatory for this task sequence type (§1.2).
-  checkPackageId(out, 'taskSequence', 'Boot image', 'taskSequence.bootImageId', ts.bootImageId, ts.bootImageId, site, 'boot image', site?.bootImages ?? [], 'give the PackageID of the boot image');
+  checkPackageId(
+    out,
+    'taskSequence',
+    'Boot image',
+    'taskSequence.bootImageId',
+    ts.bootImageId,
+    ts.bootImageId,
+    site,
+    'boot image',
+    site?.bootImages ?? [],
+    'give the PackageID of the boot image',
+  );
   if (site) checkBootImageArchitecture(out, a, site);
 }
 
@@ -259,7 +273,15 @@ function checkBootImageArchitecture(out: Problems, a: WizardAnswers, site: SiteM
 function checkConsoleValues(out: Problems, a: WizardAnswers): void {
   const c = a.console;
   checkText(out, 'console', 'Registered user', 'console.userName', c.userName, LIMITS.registeredName, 'give the registered user name (OSDRegisteredUserName)');
-  checkText(out, 'console', 'Registered organization', 'console.computerName', c.computerName, LIMITS.registeredName, 'give the registered organization name (OSDRegisteredOrgName)');
+  checkText(
+    out,
+    'console',
+    'Registered organization',
+    'console.computerName',
+    c.computerName,
+    LIMITS.registeredName,
+    'give the registered organization name (OSDRegisteredOrgName)',
+  );
   if (isBlank(c.timeZone)) {
     out.error('console', 'Time zone', 'console.timeZone', show(c.timeZone), 'required: give an English Windows time zone ID, e.g. "Pacific Standard Time"');
   }
@@ -269,13 +291,30 @@ function checkConsoleValues(out: Problems, a: WizardAnswers): void {
 
 function checkInstallWindows(out: Problems, a: WizardAnswers, r: WizardAnswers, site: SiteManifest | undefined): void {
   const w = a.installWindows;
-  checkPackageId(out, 'installWindows', 'Image package', 'installWindows.imagePackageId', w.imagePackageId, w.imagePackageId, site, 'OS image package', site?.imagePackages ?? [], 'give the PackageID of the OS image package');
+  checkPackageId(
+    out,
+    'installWindows',
+    'Image package',
+    'installWindows.imagePackageId',
+    w.imagePackageId,
+    w.imagePackageId,
+    site,
+    'OS image package',
+    site?.imagePackages ?? [],
+    'give the PackageID of the OS image package',
+  );
 
   const pkg = site ? findPackage(site.imagePackages, w.imagePackageId) : undefined;
   if (pkg) {
     if (!pkg.images.some((i) => i.index === w.imageIndex)) {
       const available = pkg.images.map((i) => `${i.index} - ${i.name}`).join(', ');
-      out.error('installWindows', 'Image index', 'installWindows.imageIndex', show(w.imageIndex), `image index ${w.imageIndex} does not exist in ${pkg.id} "${pkg.name}": choose one of ${available}`);
+      out.error(
+        'installWindows',
+        'Image index',
+        'installWindows.imageIndex',
+        show(w.imageIndex),
+        `image index ${w.imageIndex} does not exist in ${pkg.id} "${pkg.name}": choose one of ${available}`,
+      );
     }
   } else if (w.imageIndex < 1) {
     out.error('installWindows', 'Image index', 'installWindows.imageIndex', show(w.imageIndex), 'must be 1 or more (image indexes in a WIM start at 1)');
@@ -305,7 +344,9 @@ function checkProductKey(out: Problems, typed: string, key: string): void {
   const report = (rule: string): void => out.error('installWindows', 'Product key', 'installWindows.productKey', showProductKey(typed), rule);
   if (key.includes('-')) {
     if (!PRODUCT_KEY.test(key)) {
-      report('must be five groups of five letters or digits separated by dashes (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX), or an encoded volume licence key without dashes');
+      report(
+        'must be five groups of five letters or digits separated by dashes (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX), or an encoded volume licence key without dashes',
+      );
     }
   } else if (/\s/.test(key)) {
     report('an encoded volume licence key cannot contain spaces: paste the key without them');
@@ -321,7 +362,13 @@ function checkServerLicensing(out: Problems, a: WizardAnswers, r: WizardAnswers)
   const field = 'Maximum server connections';
   if (typed.mode !== 'perServer') {
     if (typed.maxConnections !== undefined) {
-      out.error('installWindows', field, path, show(typed.maxConnections), `only applies to the Per server licensing mode (mode is ${typed.mode}): remove it, or set mode to perServer`);
+      out.error(
+        'installWindows',
+        field,
+        path,
+        show(typed.maxConnections),
+        `only applies to the Per server licensing mode (mode is ${typed.mode}): remove it, or set mode to perServer`,
+      );
     }
     return;
   }
@@ -340,8 +387,10 @@ function checkConfigureNetwork(out: Problems, a: WizardAnswers, r: WizardAnswers
     const path = 'configureNetwork.workgroup';
     // 1–32 characters [D: WorkgroupName AllowedLen]; the forbidden characters are NetBIOS's [I].
     if (isBlank(net.workgroup)) out.error('configureNetwork', field, path, show(net.workgroup), 'required: give the workgroup name, e.g. WORKGROUP');
-    else if (net.workgroup.length > LIMITS.workgroup) out.error('configureNetwork', field, path, show(net.workgroup), tooLong(LIMITS.workgroup, net.workgroup.length));
-    else if (NETBIOS_FORBIDDEN.test(net.workgroup)) out.error('configureNetwork', field, path, show(net.workgroup), 'must not contain any of \\ / : * ? " < > |');
+    else if (net.workgroup.length > LIMITS.workgroup)
+      out.error('configureNetwork', field, path, show(net.workgroup), tooLong(LIMITS.workgroup, net.workgroup.length));
+    else if (NETBIOS_FORBIDDEN.test(net.workgroup))
+      out.error('configureNetwork', field, path, show(net.workgroup), 'must not contain any of \\ / : * ? " < > |');
     return;
   }
   if (r.configureNetwork.join !== 'domain') return; // resolving never changes the join type
@@ -352,9 +401,21 @@ function checkConfigureNetwork(out: Problems, a: WizardAnswers, r: WizardAnswers
   checkDomainOU(out, net.domainOU, r.configureNetwork.domainOU, domainRule ? undefined : net.domain);
 
   if (net.account === '') {
-    out.error('configureNetwork', 'Account', 'configureNetwork.account', EMPTY, 'required for a domain join: give the account as DOMAIN\\user or a %variable% reference');
+    out.error(
+      'configureNetwork',
+      'Account',
+      'configureNetwork.account',
+      EMPTY,
+      'required for a domain join: give the account as DOMAIN\\user or a %variable% reference',
+    );
   } else if (!JOIN_ACCOUNT.test(net.account)) {
-    out.error('configureNetwork', 'Account', 'configureNetwork.account', show(net.account), 'must be DOMAIN\\user (e.g. CONTOSO\\svc-join) or a task sequence variable reference such as %JoinAccount%');
+    out.error(
+      'configureNetwork',
+      'Account',
+      'configureNetwork.account',
+      show(net.account),
+      'must be DOMAIN\\user (e.g. CONTOSO\\svc-join) or a task sequence variable reference such as %JoinAccount%',
+    );
   }
   checkPasswordPair(
     out,
@@ -407,14 +468,22 @@ function checkDomainOU(out: Problems, typed: string, stored: string, domain: str
   const dcs = parsed.filter((c) => c.attr === 'DC').map((c) => c.value);
   const hasOU = parsed.some((c) => c.attr === 'OU');
   if (!hasOU || dcs.length === 0) {
-    const missing = [hasOU ? '' : 'an OU= component (the organizational unit)', dcs.length ? '' : 'the DC= components of the domain'].filter(Boolean).join(' and ');
+    const missing = [hasOU ? '' : 'an OU= component (the organizational unit)', dcs.length ? '' : 'the DC= components of the domain']
+      .filter(Boolean)
+      .join(' and ');
     return report(`needs ${missing}, e.g. ${OU_EXAMPLE}`);
   }
   // Warn, don't block, when the DC components don't spell the domain (§1.2). A NetBIOS domain name
   // needn't resemble the DNS name, so only a DNS name is compared.
   const spelled = dcs.join('.');
   if (domain && domain.includes('.') && spelled.toLowerCase() !== domain.toLowerCase()) {
-    out.warning('configureNetwork', field, path, show(typed), `its DC= components spell ${spelled} but the domain is ${domain}: check that the OU is in the domain being joined`);
+    out.warning(
+      'configureNetwork',
+      field,
+      path,
+      show(typed),
+      `its DC= components spell ${spelled} but the domain is ${domain}: check that the OU is in the domain being joined`,
+    );
   }
 }
 
@@ -462,7 +531,18 @@ function checkInstallConfigMgr(out: Problems, a: WizardAnswers, r: WizardAnswers
   const missing = site
     ? `the site has no "${BUILT_IN_CLIENT_PACKAGE}"; give the PackageID of the client package${choices.length ? ` (one of ${listPackages(choices)})` : ''}`
     : `give the PackageID of the ${BUILT_IN_CLIENT_PACKAGE}`;
-  checkPackageId(out, 'installConfigMgr', 'Package', 'installConfigMgr.clientPackageId', typed.clientPackageId, resolved.clientPackageId, site, 'client package', choices, missing);
+  checkPackageId(
+    out,
+    'installConfigMgr',
+    'Package',
+    'installConfigMgr.clientPackageId',
+    typed.clientPackageId,
+    resolved.clientPackageId,
+    site,
+    'client package',
+    choices,
+    missing,
+  );
 
   if (typed.usePreProductionClient) {
     checkPackageId(
@@ -495,7 +575,18 @@ function checkStateMigration(out: Problems, a: WizardAnswers, r: WizardAnswers, 
     const missing = site
       ? `the site has no "${BUILT_IN_USMT_PACKAGE}"; give the PackageID of the USMT package${choices.length ? ` (one of ${listPackages(choices)})` : ''}, or turn off captureUserSettings`
       : 'give the PackageID of the User State Migration Tool package, or turn off captureUserSettings';
-    checkPackageId(out, 'stateMigration', 'User State Migration Tool package', 'stateMigration.usmtPackageId', typed.usmtPackageId, r.stateMigration.usmtPackageId, site, 'USMT package', choices, missing);
+    checkPackageId(
+      out,
+      'stateMigration',
+      'User State Migration Tool package',
+      'stateMigration.usmtPackageId',
+      typed.usmtPackageId,
+      r.stateMigration.usmtPackageId,
+      site,
+      'USMT package',
+      choices,
+      missing,
+    );
   }
   // Hard links need a local store; "you can't use an SMP and hard-links together" [D].
   if (typed.useHardLinks && typed.saveTo === 'stateMigrationPoint') {
@@ -522,7 +613,8 @@ function checkInstallApplications(out: Problems, a: WizardAnswers, r: WizardAnsw
     if (site) {
       const app = find!(entry);
       if (!app) report('not an application of the site: give its display name or model name (ScopeId_…/Application_…) as the site lists it');
-      else if (!app.allowTaskSequenceInstall) report(`application "${app.name}" can't be installed by a task sequence: tick ${ALLOW_TS_INSTALL} in its properties (General tab)`);
+      else if (!app.allowTaskSequenceInstall)
+        report(`application "${app.name}" can't be installed by a task sequence: tick ${ALLOW_TS_INSTALL} in its properties (General tab)`);
     } else if (!APP_MODEL_NAME.test(entry)) {
       report('without a site manifest (--site) to look up display names, give the application model name (ScopeId_…/Application_…)');
     }

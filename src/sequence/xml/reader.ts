@@ -32,9 +32,7 @@ function isSpace(c: number): boolean {
 }
 
 function isNameStart(c: number): boolean {
-  return (
-    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0xc0
-  );
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0xc0;
 }
 
 function isNameChar(c: number): boolean {
@@ -368,11 +366,21 @@ class Reader {
       const ent = raw.slice(i + 1, semi);
       let ch: string;
       switch (ent) {
-        case 'lt': ch = '<'; break;
-        case 'gt': ch = '>'; break;
-        case 'amp': ch = '&'; break;
-        case 'quot': ch = '"'; break;
-        case 'apos': ch = "'"; break;
+        case 'lt':
+          ch = '<';
+          break;
+        case 'gt':
+          ch = '>';
+          break;
+        case 'amp':
+          ch = '&';
+          break;
+        case 'quot':
+          ch = '"';
+          break;
+        case 'apos':
+          ch = "'";
+          break;
         default: {
           let code = NaN;
           if (ent.startsWith('#x') || ent.startsWith('#X')) {

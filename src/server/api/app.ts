@@ -48,7 +48,11 @@ function zodToSiteError(e: ZodError, where: string, schema?: z.ZodType, value?: 
 function fastifyErrorToSiteError(e: FastifyError): SiteError | undefined {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new SiteError('too-large', { input: 'request body', rule: e.message, hint: 'split the request, or upload large files as application/octet-stream' });
+      return new SiteError('too-large', {
+        input: 'request body',
+        rule: e.message,
+        hint: 'split the request, or upload large files as application/octet-stream',
+      });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new SiteError('bad-input', { input: 'Content-Type', rule: e.message, hint: 'send application/json (or application/octet-stream for uploads)' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -81,7 +85,9 @@ function knownError(e: unknown): OsdError | undefined {
 function databaseDataError(e: unknown): SiteError | undefined {
   const code = (e as { code?: unknown })?.code;
   if (typeof code !== 'string' || !/^(22|54)[0-9A-Z]{3}$/.test(code)) return undefined;
-  const detail = String((e as Error).message ?? '').split('\n')[0]!.slice(0, 200);
+  const detail = String((e as Error).message ?? '')
+    .split('\n')[0]!
+    .slice(0, 200);
   return new SiteError('bad-input', {
     input: 'request',
     rule: `a value in the request is outside what the site can store (${detail}; SQLSTATE ${code})`,
@@ -134,10 +140,18 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     }
     request.log.error({ err: error }, 'internal error');
     if (!options.logger) process.stderr.write(`osd server: internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}\n`);
-    return reply.status(500).send({ error: 'internal', message: `internal error (request ${request.id}); the server log has the details`, rule: 'unexpected failure' });
+    return reply
+      .status(500)
+      .send({ error: 'internal', message: `internal error (request ${request.id}); the server log has the details`, rule: 'unexpected failure' });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(new SiteError('not-found', { input: `${request.method} ${request.url.split('?')[0]}`, rule: 'no such endpoint', hint: 'see /api/v1/openapi.json' }).toJSON());
+    void reply.status(404).send(
+      new SiteError('not-found', {
+        input: `${request.method} ${request.url.split('?')[0]}`,
+        rule: 'no such endpoint',
+        hint: 'see /api/v1/openapi.json',
+      }).toJSON(),
+    );
   });
 
   const document = openApiDocument(routes, { version: options.version ?? '0' });

@@ -22,11 +22,20 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 
 function parameters(route: AnyRoute): unknown[] {
   const out: unknown[] = [];
-  for (const [where, schema] of [['path', route.params], ['query', route.query]] as const) {
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
     if (!schema) continue;
     const js = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, s] of Object.entries(js.properties ?? {})) {
-      out.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s, description: (s as { description?: string }).description });
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || (js.required ?? []).includes(name),
+        schema: s,
+        description: (s as { description?: string }).description,
+      });
     }
   }
   return out;
@@ -48,7 +57,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { version: st
           : { description: 'success', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } },
         '400': { description: 'bad input', content: { 'application/json': { schema: errorSchema } } },
         '401': { description: 'no valid token', content: { 'application/json': { schema: errorSchema } } },
-        '403': { description: 'the token\'s role does not allow this', content: { 'application/json': { schema: errorSchema } } },
+        '403': { description: "the token's role does not allow this", content: { 'application/json': { schema: errorSchema } } },
       },
     };
     if (r.bodyKind === 'stream') {
@@ -60,7 +69,11 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { version: st
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'OpenOSD admin API', version: info.version, description: 'Administer an OpenOSD site: content, collections, task sequences, deployments. Every request needs "Authorization: Bearer <token>".' },
+    info: {
+      title: 'OpenOSD admin API',
+      version: info.version,
+      description: 'Administer an OpenOSD site: content, collections, task sequences, deployments. Every request needs "Authorization: Bearer <token>".',
+    },
     servers: [{ url: '/' }],
     components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
     security: [{ token: [] }],

@@ -92,7 +92,10 @@ async function sendFile(request: Req, reply: FastifyReply, store: ContentStore, 
   reply.header('accept-ranges', 'bytes').header('etag', etag).header('x-content-sha256', sha256).header('content-type', 'application/octet-stream');
   const head = request.method === 'HEAD';
   if (range.kind === 'partial') {
-    reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`).header('content-length', range.end - range.start + 1);
+    reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('content-length', range.end - range.start + 1);
     return head ? reply.send() : reply.send(store.createReadStream(sha256, range));
   }
   reply.code(200).header('content-length', size);

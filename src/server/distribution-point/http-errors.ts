@@ -23,7 +23,9 @@ export function dpErrorHandler(error: FastifyError | Error, request: FastifyRequ
   }
   const status = (error as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    void reply.code(status).send({ error: FASTIFY_CODES[status] ?? 'request-invalid', message: error.message, input: `${request.method} ${request.url.split('?')[0]}` });
+    void reply
+      .code(status)
+      .send({ error: FASTIFY_CODES[status] ?? 'request-invalid', message: error.message, input: `${request.method} ${request.url.split('?')[0]}` });
     return;
   }
   request.log.error({ err: error }, 'distribution point request failed');

@@ -100,7 +100,12 @@ export interface CreateCollectionInput {
   rules?: RuleInput[];
 }
 
-export async function createCollection(db: Database, actor: Actor, siteCode: string, input: CreateCollectionInput): Promise<{ collection: Collection; rules: CollectionRule[] }> {
+export async function createCollection(
+  db: Database,
+  actor: Actor,
+  siteCode: string,
+  input: CreateCollectionInput,
+): Promise<{ collection: Collection; rules: CollectionRule[] }> {
   const name = checkCollectionName(input.name, 'body.name');
   const priority = checkPriority(input.variablePriority ?? 1, 'body.variablePriority');
   const comment = input.comment === undefined ? '' : checkComment(input.comment, 'body.comment');
@@ -109,7 +114,12 @@ export async function createCollection(db: Database, actor: Actor, siteCode: str
     await uniqueName(tx, name, 'body.name');
     const limiting = input.limitingCollectionId ?? ALL_SYSTEMS;
     const graph = await loadCollectionGraph(tx);
-    if (!graph.has(limiting)) throw badInput('body.limitingCollectionId', `no collection has the id ${limiting}`, 'every user collection is limited to an existing collection, All Systems (SMS00001) by default');
+    if (!graph.has(limiting))
+      throw badInput(
+        'body.limitingCollectionId',
+        `no collection has the id ${limiting}`,
+        'every user collection is limited to an existing collection, All Systems (SMS00001) by default',
+      );
     const id = await nextSiteId(tx, siteCode, 'collection');
     await tx.query(`INSERT INTO collections (collection_id, name, comment, limiting_collection_id, variable_priority) VALUES ($1, $2, $3, $4, $5)`, [
       id,
@@ -147,10 +157,16 @@ export async function updateCollection(db: Database, actor: Actor, collectionId:
     if (limitingChanges) {
       const graph = await loadCollectionGraph(tx);
       const to = input.limitingCollectionId!;
-      if (!graph.has(to)) throw badInput('body.limitingCollectionId', `no collection has the id ${to}`, 'list the collections to find its id', nextSteps('list-collections'));
+      if (!graph.has(to))
+        throw badInput('body.limitingCollectionId', `no collection has the id ${to}`, 'list the collections to find its id', nextSteps('list-collections'));
       graph.get(collectionId)!.links = graph.get(collectionId)!.links.filter((l) => l.kind !== 'limiting');
       const cycle = cycleIfLinked(graph, collectionId, to, 'limiting');
-      if (cycle) throw badInput('body.limitingCollectionId', `this limiting collection would make a cycle: ${cycle}`, 'a collection cannot depend on itself through include, exclude or limiting collections');
+      if (cycle)
+        throw badInput(
+          'body.limitingCollectionId',
+          `this limiting collection would make a cycle: ${cycle}`,
+          'a collection cannot depend on itself through include, exclude or limiting collections',
+        );
     }
     await tx.query(
       `UPDATE collections SET name = COALESCE($2, name), comment = COALESCE($3, comment), limiting_collection_id = COALESCE($4, limiting_collection_id),
@@ -170,9 +186,15 @@ export async function deleteCollection(db: Database, actor: Actor, collectionId:
     const users: string[] = [];
     const deployments = await tx.query<{ deployment_id: string }>('SELECT deployment_id FROM deployments WHERE collection_id = $1 ORDER BY 1', [collectionId]);
     for (const d of deployments.rows) users.push(`task sequence deployment ${d.deployment_id}`);
-    const updates = await tx.query<{ deployment_id: string; name: string }>('SELECT deployment_id, name FROM software_update_deployments WHERE collection_id = $1 ORDER BY 1', [collectionId]);
+    const updates = await tx.query<{ deployment_id: string; name: string }>(
+      'SELECT deployment_id, name FROM software_update_deployments WHERE collection_id = $1 ORDER BY 1',
+      [collectionId],
+    );
     for (const d of updates.rows) users.push(`software update deployment ${d.deployment_id} "${d.name}"`);
-    const limited = await tx.query<{ collection_id: string; name: string }>('SELECT collection_id, name FROM collections WHERE limiting_collection_id = $1 ORDER BY 1', [collectionId]);
+    const limited = await tx.query<{ collection_id: string; name: string }>(
+      'SELECT collection_id, name FROM collections WHERE limiting_collection_id = $1 ORDER BY 1',
+      [collectionId],
+    );
     for (const c of limited.rows) users.push(`collection ${c.collection_id} "${c.name}" (limiting collection)`);
     const refs = await tx.query<{ collection_id: string; name: string; kind: string }>(
       `SELECT r.collection_id, c.name, r.kind FROM collection_rules r JOIN collections c ON c.collection_id = r.collection_id
@@ -181,7 +203,9 @@ export async function deleteCollection(db: Database, actor: Actor, collectionId:
     );
     for (const r of refs.rows) users.push(`collection ${r.collection_id} "${r.name}" (${r.kind} rule)`);
     if (users.length) {
-      throw inUse(collectionId, `"${before.name}" is in use by ${users.join(', ')}`, 'delete those deployments, or change those collections, first', { usedBy: users });
+      throw inUse(collectionId, `"${before.name}" is in use by ${users.join(', ')}`, 'delete those deployments, or change those collections, first', {
+        usedBy: users,
+      });
     }
     // Its rules, members and variables go with it (ON DELETE CASCADE, §3.3).
     await tx.query('DELETE FROM collections WHERE collection_id = $1', [collectionId]);
@@ -208,11 +232,22 @@ export interface CollectionMember {
   client: boolean;
 }
 
-export async function listMembers(db: Queryable, collectionId: string, page: { limit?: number; offset?: number } = {}): Promise<{ total: number; members: CollectionMember[] }> {
+export async function listMembers(
+  db: Queryable,
+  collectionId: string,
+  page: { limit?: number; offset?: number } = {},
+): Promise<{ total: number; members: CollectionMember[] }> {
   const c = await getCollection(db, collectionId);
   const limit = Math.min(Math.max(checkPageNumber(page.limit ?? 100, 'query.limit'), 1), 1000);
   const offset = checkPageNumber(page.offset ?? 0, 'query.offset');
-  const { rows } = await db.query<{ resource_id: number; name: string; smbios_guid: string | null; mac_addresses: string[]; unknown_computer: string | null; client: boolean }>(
+  const { rows } = await db.query<{
+    resource_id: number;
+    name: string;
+    smbios_guid: string | null;
+    mac_addresses: string[];
+    unknown_computer: string | null;
+    client: boolean;
+  }>(
     `SELECT d.resource_id, d.name, d.smbios_guid, d.mac_addresses, d.unknown_computer, d.client
      FROM collection_members m JOIN devices d ON d.resource_id = m.resource_id
      WHERE m.collection_id = $1 ORDER BY lower(d.name), d.resource_id LIMIT ${limit} OFFSET ${offset}`,
@@ -220,7 +255,14 @@ export async function listMembers(db: Queryable, collectionId: string, page: { l
   );
   return {
     total: c.memberCount,
-    members: rows.map((r) => ({ resourceId: Number(r.resource_id), name: r.name, smbiosGuid: r.smbios_guid, macAddresses: r.mac_addresses, unknownComputer: r.unknown_computer, client: r.client })),
+    members: rows.map((r) => ({
+      resourceId: Number(r.resource_id),
+      name: r.name,
+      smbiosGuid: r.smbios_guid,
+      macAddresses: r.mac_addresses,
+      unknownComputer: r.unknown_computer,
+      client: r.client,
+    })),
   };
 }
 
@@ -241,7 +283,8 @@ function checkComment(comment: string, input: string): string {
 /** A search of names: text (no NUL, no lone surrogate) of at most MAX_SEARCH_LENGTH characters. */
 export function checkSearch(search: string, input: string): string {
   checkText(search, input);
-  if (search.length > MAX_SEARCH_LENGTH) throw badInput(input, `the search is ${search.length} characters; at most ${MAX_SEARCH_LENGTH}`, 'search for part of a name');
+  if (search.length > MAX_SEARCH_LENGTH)
+    throw badInput(input, `the search is ${search.length} characters; at most ${MAX_SEARCH_LENGTH}`, 'search for part of a name');
   return search;
 }
 
@@ -252,11 +295,13 @@ export function checkPageNumber(n: number, input: string): number {
 }
 
 function checkPriority(p: number, input: string): number {
-  if (!Number.isInteger(p) || p < 1 || p > 9) throw badInput(input, `collection variable priority is 1 (lowest) to 9 (highest), not ${p}`, 'higher priority collection variables win');
+  if (!Number.isInteger(p) || p < 1 || p > 9)
+    throw badInput(input, `collection variable priority is 1 (lowest) to 9 (highest), not ${p}`, 'higher priority collection variables win');
   return p;
 }
 
 async function uniqueName(tx: Queryable, name: string, input: string): Promise<void> {
   const { rows } = await tx.query<{ collection_id: string; name: string }>('SELECT collection_id, name FROM collections WHERE lower(name) = lower($1)', [name]);
-  if (rows[0]) throw conflict(input, `collection ${rows[0].collection_id} is already named "${rows[0].name}"`, 'collection names are unique, whatever their case');
+  if (rows[0])
+    throw conflict(input, `collection ${rows[0].collection_id} is already named "${rows[0].name}"`, 'collection names are unique, whatever their case');
 }

@@ -47,13 +47,17 @@ export async function evaluateOne(tx: Queryable, collectionId: string): Promise<
   if (collectionId === ALL_SYSTEMS) {
     candidates = 'SELECT resource_id FROM devices';
   } else {
-    const { rows: c } = await tx.query<{ limiting_collection_id: string | null }>('SELECT limiting_collection_id FROM collections WHERE collection_id = $1', [collectionId]);
+    const { rows: c } = await tx.query<{ limiting_collection_id: string | null }>('SELECT limiting_collection_id FROM collections WHERE collection_id = $1', [
+      collectionId,
+    ]);
     const { rows: rules } = await tx.query<{ id: number; kind: string; query: string | null }>(
       `SELECT id, kind, query FROM collection_rules WHERE collection_id = $1 AND kind IN ('query', 'include', 'exclude') ORDER BY id`,
       [collectionId],
     );
     const parts = [`SELECT resource_id FROM collection_rules WHERE collection_id = $1 AND kind = 'direct'`];
-    const queries = rules.filter((r) => r.kind === 'query').map((r) => compileCollectionQuery(storedCollectionQuery(r.query!, collectionId, Number(r.id)), params));
+    const queries = rules
+      .filter((r) => r.kind === 'query')
+      .map((r) => compileCollectionQuery(storedCollectionQuery(r.query!, collectionId, Number(r.id)), params));
     // All query rules in one scan of the devices table.
     if (queries.length) parts.push(`SELECT d.resource_id FROM devices d WHERE ${queries.join(' OR ')}`);
     if (rules.some((r) => r.kind === 'include')) {

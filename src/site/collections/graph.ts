@@ -22,7 +22,11 @@ export async function loadCollectionGraph(db: Queryable): Promise<CollectionGrap
     'SELECT collection_id, name, limiting_collection_id FROM collections',
   );
   for (const r of rows) {
-    graph.set(r.collection_id, { id: r.collection_id, name: r.name, links: r.limiting_collection_id ? [{ to: r.limiting_collection_id, kind: 'limiting' }] : [] });
+    graph.set(r.collection_id, {
+      id: r.collection_id,
+      name: r.name,
+      links: r.limiting_collection_id ? [{ to: r.limiting_collection_id, kind: 'limiting' }] : [],
+    });
   }
   const rules = await db.query<{ collection_id: string; kind: 'include' | 'exclude'; ref_collection_id: string }>(
     `SELECT collection_id, kind, ref_collection_id FROM collection_rules WHERE kind IN ('include', 'exclude') ORDER BY id`,
@@ -60,7 +64,7 @@ export function cycleIfLinked(graph: CollectionGraph, from: string, to: string, 
   }
   if (!found) return undefined;
   const path: { id: string; kind: LinkKind }[] = [];
-  for (let at = from; at !== to; ) {
+  for (let at = from; at !== to;) {
     const p = parent.get(at)!;
     path.push({ id: at, kind: p.kind });
     at = p.via;

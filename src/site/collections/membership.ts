@@ -17,7 +17,16 @@
 import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS, ALL_UNKNOWN_COMPUTERS } from '../seed.js';
 import type { CollectionGraph } from './graph.js';
-import { compileCollectionPredicate, compileCollectionQuery, DEVICE_FACTS_SQL, deviceFacts, FactsLayout, storedCollectionQuery, type CollectionQuery, type DeviceRow } from './query/index.js';
+import {
+  compileCollectionPredicate,
+  compileCollectionQuery,
+  DEVICE_FACTS_SQL,
+  deviceFacts,
+  FactsLayout,
+  storedCollectionQuery,
+  type CollectionQuery,
+  type DeviceRow,
+} from './query/index.js';
 
 export interface EvaluationResult {
   collectionId: string;
@@ -61,7 +70,12 @@ interface Plan {
  * Evaluates the collections of `order` (dependencies first; those it does not name are read as
  * stored) in `tx` and stores their membership. The caller holds the evaluation lock.
  */
-export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, order: readonly string[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
+export async function evaluateInOrder(
+  tx: Queryable,
+  graph: CollectionGraph,
+  order: readonly string[],
+  options: EvaluateOptions = {},
+): Promise<EvaluationResult[]> {
   if (!order.length) return [];
   let t = performance.now();
   const phase = (name: string): void => {
@@ -72,10 +86,16 @@ export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, ord
   const selected = new Set(order);
 
   // 1. The rules of the collections evaluated.
-  const { rows: ruleRows } = await tx.query<{ id: number; collection_id: string; kind: string; resource_id: number | null; query: string | null; ref_collection_id: string | null }>(
-    `SELECT id, collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[]) ORDER BY id`,
-    [textArray(order)],
-  );
+  const { rows: ruleRows } = await tx.query<{
+    id: number;
+    collection_id: string;
+    kind: string;
+    resource_id: number | null;
+    query: string | null;
+    ref_collection_id: string | null;
+  }>(`SELECT id, collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[]) ORDER BY id`, [
+    textArray(order),
+  ]);
   const plans = new Map<string, Plan>();
   for (const id of order) {
     const limiting = graph.get(id)?.links.find((l) => l.kind === 'limiting')?.to;
@@ -249,12 +269,14 @@ export async function evaluateInOrder(tx: Queryable, graph: CollectionGraph, ord
 
 /** Query rules on devices the JS cannot evaluate exactly, in SQL: a few statements of many rules each. */
 async function matchInSql(tx: Queryable, rules: readonly QueryRule[], devices: readonly number[]): Promise<void> {
-  for (let i = 0; i < rules.length; ) {
+  for (let i = 0; i < rules.length;) {
     const params: unknown[] = [`{${devices.join(',')}}`];
     const parts: string[] = [];
     const batch: QueryRule[] = [];
     for (; i < rules.length && batch.length < 100 && params.length < 20_000; i++) {
-      parts.push(`SELECT ${batch.length} AS k, d.resource_id FROM devices d WHERE d.resource_id = ANY($1::bigint[]) AND ${compileCollectionQuery(rules[i].query, params)}`);
+      parts.push(
+        `SELECT ${batch.length} AS k, d.resource_id FROM devices d WHERE d.resource_id = ANY($1::bigint[]) AND ${compileCollectionQuery(rules[i].query, params)}`,
+      );
       batch.push(rules[i]);
     }
     const { rows } = await tx.query<{ k: number; resource_id: number }>(parts.join(' UNION ALL '), params);

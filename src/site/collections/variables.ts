@@ -44,7 +44,11 @@ export function checkVariableName(name: string, input: string): void {
   checkName(name, input);
   if (name.startsWith('_')) throw badInput(input, `"${name}" starts with "_": such names are read-only built-in variables`, 'start the name with a letter');
   if (!NAME.test(name)) {
-    throw badInput(input, `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}" is not a variable name`, 'a name has 1–256 letters, digits, _ or -, starts with a letter and has no spaces');
+    throw badInput(
+      input,
+      `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}" is not a variable name`,
+      'a name has 1–256 letters, digits, _ or -, starts with a letter and has no spaces',
+    );
   }
 }
 
@@ -62,7 +66,10 @@ const shown = (r: { name: string; value: string; masked: boolean }): Variable =>
 export async function listVariables(db: Queryable, owner: VariableOwner): Promise<Variable[]> {
   await requireOwner(db, owner);
   const t = TABLE[owner.kind];
-  const { rows } = await db.query<{ name: string; value: string; masked: boolean }>(`SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 ORDER BY lower(name)`, [ownerId(owner)]);
+  const { rows } = await db.query<{ name: string; value: string; masked: boolean }>(
+    `SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 ORDER BY lower(name)`,
+    [ownerId(owner)],
+  );
   return rows.map(shown);
 }
 
@@ -70,13 +77,32 @@ export async function getVariable(db: Queryable, owner: VariableOwner, name: str
   checkText(name, 'params.name');
   await requireOwner(db, owner);
   const t = TABLE[owner.kind];
-  const { rows } = await db.query<{ name: string; value: string; masked: boolean }>(`SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`, [ownerId(owner), name]);
-  if (!rows[0]) throw notFound('variable', name, 'list the variables to find its name', nextSteps(owner.kind === 'collection' ? { step: 'list-collection-variables', ids: { collectionId: owner.collectionId } } : { step: 'list-device-variables', ids: { resourceId: String(owner.resourceId) } }));
+  const { rows } = await db.query<{ name: string; value: string; masked: boolean }>(
+    `SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`,
+    [ownerId(owner), name],
+  );
+  if (!rows[0])
+    throw notFound(
+      'variable',
+      name,
+      'list the variables to find its name',
+      nextSteps(
+        owner.kind === 'collection'
+          ? { step: 'list-collection-variables', ids: { collectionId: owner.collectionId } }
+          : { step: 'list-device-variables', ids: { resourceId: String(owner.resourceId) } },
+      ),
+    );
   return shown(rows[0]);
 }
 
 /** Creates or replaces a variable (PUT). The name keeps the spelling it was created with. */
-export async function setVariable(site: Site, actor: Actor, owner: VariableOwner, name: string, input: VariableInput): Promise<Variable & { created: boolean }> {
+export async function setVariable(
+  site: Site,
+  actor: Actor,
+  owner: VariableOwner,
+  name: string,
+  input: VariableInput,
+): Promise<Variable & { created: boolean }> {
   checkVariableName(name, 'params.name');
   if (input.value !== undefined) checkText(input.value, 'body.value');
   if (input.value !== undefined && input.value.length > MAX_VALUE_LENGTH) {
@@ -89,25 +115,38 @@ export async function setVariable(site: Site, actor: Actor, owner: VariableOwner
     // One change at a time per device or collection: two first-time PUTs of the same name would
     // otherwise both see nothing and both insert (the API benchmark found it on PostgreSQL).
     await tx.query(`SELECT 1 FROM ${owner.kind === 'device' ? 'devices' : 'collections'} WHERE ${t.key} = $1 FOR UPDATE`, [id]);
-    const { rows } = await tx.query<{ name: string; value: string; masked: boolean }>(`SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`, [id, name]);
+    const { rows } = await tx.query<{ name: string; value: string; masked: boolean }>(
+      `SELECT name, value, masked FROM ${t.table} WHERE ${t.key} = $1 AND lower(name) = lower($2)`,
+      [id, name],
+    );
     const existing = rows[0];
     const masked = input.masked ?? existing?.masked ?? false;
     let stored: string;
     if (input.value !== undefined) stored = masked ? site.secrets.seal(input.value) : input.value;
     else if (!existing) throw badInput('body.value', `the variable "${name}" does not exist yet, so it needs a value`);
-    else if (existing.masked && !masked) throw badInput('body.value', `unmasking "${existing.name}" needs a new value`, 'its masked value is never shown, so give the value it should have from now on');
+    else if (existing.masked && !masked)
+      throw badInput(
+        'body.value',
+        `unmasking "${existing.name}" needs a new value`,
+        'its masked value is never shown, so give the value it should have from now on',
+      );
     else if (!existing.masked && masked) stored = site.secrets.seal(existing.value);
     else stored = existing.value;
     if (!existing && owner.kind === 'device') {
       const { rows: n } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM device_variables WHERE resource_id = $1', [id]);
-      if (Number(n[0].n) >= MAX_DEVICE_VARIABLES) throw badInput('params.name', `the device already has ${MAX_DEVICE_VARIABLES} variables, the most a device can have`, 'delete one first, or use a collection variable');
+      if (Number(n[0].n) >= MAX_DEVICE_VARIABLES)
+        throw badInput(
+          'params.name',
+          `the device already has ${MAX_DEVICE_VARIABLES} variables, the most a device can have`,
+          'delete one first, or use a collection variable',
+        );
     }
     const finalName = existing?.name ?? name;
     if (existing) await tx.query(`UPDATE ${t.table} SET value = $3, masked = $4 WHERE ${t.key} = $1 AND name = $2`, [id, finalName, stored, masked]);
     else await tx.query(`INSERT INTO ${t.table} (${t.key}, name, value, masked) VALUES ($1, $2, $3, $4)`, [id, finalName, stored, masked]);
     // Never the value in the audit log (masked or not: it may still be sensitive).
     await audit(tx, actor, existing ? 'update-variable' : 'create-variable', owner.kind, id, { name: finalName, masked });
-    return { name: finalName, value: masked ? null : input.value ?? existing!.value, masked, created: !existing };
+    return { name: finalName, value: masked ? null : (input.value ?? existing!.value), masked, created: !existing };
   });
 }
 
@@ -152,7 +191,10 @@ export async function variablesForDevice(site: Site, resourceId: number, options
     source: { kind: 'collection', collectionId: r.collection_id, priority: r.variable_priority },
   }));
   if (!options.unknownComputer) {
-    const { rows: dv } = await site.db.query<{ name: string; value: string; masked: boolean }>('SELECT name, value, masked FROM device_variables WHERE resource_id = $1 ORDER BY lower(name)', [resourceId]);
+    const { rows: dv } = await site.db.query<{ name: string; value: string; masked: boolean }>(
+      'SELECT name, value, masked FROM device_variables WHERE resource_id = $1 ORDER BY lower(name)',
+      [resourceId],
+    );
     for (const r of dv) applied.push({ name: r.name, value: r.masked ? site.secrets.open(r.value) : r.value, masked: r.masked, source: { kind: 'device' } });
   }
   // Keep the last (winning) entry of each name.
@@ -160,4 +202,3 @@ export async function variablesForDevice(site: Site, resourceId: number, options
   applied.forEach((v, i) => last.set(v.name.toLowerCase(), i));
   return applied.filter((v, i) => last.get(v.name.toLowerCase()) === i);
 }
-

@@ -44,7 +44,8 @@ export function validateContentPath(path: string, input: string): string {
     if (seg.length > MAX_SEGMENT) bad(`has a segment longer than ${MAX_SEGMENT} characters`, 'shorten the file or folder name');
     if (FORBIDDEN.test(seg)) bad(`has a character Windows does not allow in file names (one of < > : " | ? *) in "${seg}"`, 'rename the file or folder');
     if (/[. ]$/.test(seg)) bad(`has a segment ending with a dot or a space ("${seg}"), which Windows silently drops`, 'rename the file or folder');
-    if (RESERVED.test(seg.split('.')[0].trimEnd())) bad(`uses the Windows device name "${seg}"`, 'rename it: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 are reserved on Windows, with any extension');
+    if (RESERVED.test(seg.split('.')[0].trimEnd()))
+      bad(`uses the Windows device name "${seg}"`, 'rename it: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 are reserved on Windows, with any extension');
   }
   return p;
 }
@@ -65,7 +66,12 @@ export function checkPathsCoexist(paths: Iterable<string>, input: string): void 
     const key = caseFoldPath(p);
     const other = files.get(key);
     if (other !== undefined) {
-      throw new ContentPathError(input, p, `collides with ${JSON.stringify(other)} (paths differing only by case are the same file on Windows)`, 'rename one of the two files');
+      throw new ContentPathError(
+        input,
+        p,
+        `collides with ${JSON.stringify(other)} (paths differing only by case are the same file on Windows)`,
+        'rename one of the two files',
+      );
     }
     files.set(key, p);
     const segs = key.split('/');

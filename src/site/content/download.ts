@@ -82,7 +82,15 @@ function get(url: string, from: number, sha256: string, signal?: AbortSignal): P
 }
 
 /** Streams the body into the partial file. A broken connection keeps what arrived, for a later resume. */
-async function receive(res: IncomingMessage, partial: string, have: number, hash: Hash, url: string, expected: { sha256: string; size: number }, opts: DownloadOptions): Promise<void> {
+async function receive(
+  res: IncomingMessage,
+  partial: string,
+  have: number,
+  hash: Hash,
+  url: string,
+  expected: { sha256: string; size: number },
+  opts: DownloadOptions,
+): Promise<void> {
   const writer = await HashingWriter.resume(partial, have, hash);
   try {
     await pump(res, (bytes) => {

@@ -98,7 +98,14 @@ export function sourceReadError(e: unknown, input: string): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new ContentError({ code: 'content-no-space', status: 507, input, rule: `the content library's disk is full (${code})`, hint: 'free space on the site server, then retry', cause: e });
+    return new ContentError({
+      code: 'content-no-space',
+      status: 507,
+      input,
+      rule: `the content library's disk is full (${code})`,
+      hint: 'free space on the site server, then retry',
+      cause: e,
+    });
   }
   const why: Record<string, string> = {
     EACCES: 'the site server may not read it (permission denied)',
@@ -115,7 +122,7 @@ export function sourceReadError(e: unknown, input: string): unknown {
     status: 400,
     input,
     rule: why[code] ?? `could not be read (${code})`,
-    hint: 'make it readable by the site server\'s user, or upload the content instead',
+    hint: "make it readable by the site server's user, or upload the content instead",
     details: nextSteps('upload-content'),
     cause: e,
   });

@@ -50,7 +50,9 @@ export function sortContentFiles(files: Iterable<ContentFile>): ContentFile[] {
 
 /** SHA-256 of the canonical JSON of the files: sorted by path, keys in the order path, size, sha256. */
 export function manifestHash(files: ContentFile[]): string {
-  return createHash('sha256').update(JSON.stringify(sortContentFiles(files))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(sortContentFiles(files)))
+    .digest('hex');
 }
 
 export function makeManifest(files: Iterable<ContentFile>): ContentManifest {

@@ -24,7 +24,13 @@ export function httpRequest(url: string, opts: HttpRequestOptions): Promise<Inco
   const mod = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
   if (!mod) {
     return Promise.reject(
-      new ContentError({ code: 'dp-url-invalid', status: 400, input: url, rule: 'is not an http:// or https:// URL', hint: 'give the distribution point URL, e.g. http://dp1:8090' }),
+      new ContentError({
+        code: 'dp-url-invalid',
+        status: 400,
+        input: url,
+        rule: 'is not an http:// or https:// URL',
+        hint: 'give the distribution point URL, e.g. http://dp1:8090',
+      }),
     );
   }
   return new Promise<IncomingMessage>((resolve, reject) => {
@@ -75,7 +81,13 @@ export async function readBody(res: IncomingMessage, input: string, limit = 256 
       n += (c as Buffer).length;
       if (n > limit) {
         res.destroy();
-        throw new ContentError({ code: 'dp-response-invalid', status: 502, input, rule: `answer is larger than ${limit} bytes`, hint: 'check the distribution point URL' });
+        throw new ContentError({
+          code: 'dp-response-invalid',
+          status: 502,
+          input,
+          rule: `answer is larger than ${limit} bytes`,
+          hint: 'check the distribution point URL',
+        });
       }
       chunks.push(c as Buffer);
     }
@@ -113,6 +125,12 @@ export async function readJson<T>(res: IncomingMessage, input: string): Promise<
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new ContentError({ code: 'dp-response-invalid', status: 502, input, rule: `answer is not JSON: ${text.slice(0, 120)}`, hint: 'check the distribution point URL' });
+    throw new ContentError({
+      code: 'dp-response-invalid',
+      status: 502,
+      input,
+      rule: `answer is not JSON: ${text.slice(0, 120)}`,
+      hint: 'check the distribution point URL',
+    });
   }
 }

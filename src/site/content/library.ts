@@ -149,13 +149,15 @@ function namedSourceError(e: unknown, field: string): unknown {
  */
 export async function composeContent(site: Site, files: ReadonlyArray<{ path: string; sha256: string }>, input = 'body.files'): Promise<ContentManifest> {
   if (files.length === 0) throw badInput(input, 'no file given', 'upload the files first, then name them here', nextSteps('upload-content'));
-  if (files.length > MAX_CONTENT_FILES) throw badInput(input, `${files.length} files; one content may hold at most ${MAX_CONTENT_FILES}`, 'split it into several packages');
+  if (files.length > MAX_CONTENT_FILES)
+    throw badInput(input, `${files.length} files; one content may hold at most ${MAX_CONTENT_FILES}`, 'split it into several packages');
   const out: ContentFile[] = [];
   for (const [i, f] of files.entries()) {
     const path = validateContentPath(f.path, `${input}[${i}].path`);
     checkSha256(f.sha256, `${input}[${i}].sha256`);
     const size = await site.content.blobSize(f.sha256);
-    if (size === undefined) throw badInput(`${input}[${i}].sha256`, `the library holds no file with this hash (${f.path})`, 'upload the file first', nextSteps('upload-content'));
+    if (size === undefined)
+      throw badInput(`${input}[${i}].sha256`, `the library holds no file with this hash (${f.path})`, 'upload the file first', nextSteps('upload-content'));
     out.push({ path, size, sha256: f.sha256 });
   }
   checkPathsCoexist(

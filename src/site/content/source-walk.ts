@@ -38,7 +38,13 @@ export async function listSourceFiles(root: string, maxFiles = Infinity): Promis
         await walk(abs, path);
       } else if (ent.isFile()) {
         if (out.length >= maxFiles) {
-          throw new ContentError({ code: 'content-too-many-files', status: 413, input: root, rule: `holds more than ${maxFiles} files; one content may hold at most ${maxFiles}`, hint: 'split it into several packages' });
+          throw new ContentError({
+            code: 'content-too-many-files',
+            status: 413,
+            input: root,
+            rule: `holds more than ${maxFiles} files; one content may hold at most ${maxFiles}`,
+            hint: 'split it into several packages',
+          });
         }
         const st = await stat(abs).catch((e: unknown) => {
           throw sourceReadError(e, abs);

@@ -235,7 +235,11 @@ export class ContentStore {
   }
 
   /** Imports one file arriving as a stream (an HTTP upload). The path is checked before a byte is read. */
-  async importStream(path: string, body: NodeJS.ReadableStream | AsyncIterable<Uint8Array>, opts: { maxBytes: number; signal?: AbortSignal }): Promise<ContentFile> {
+  async importStream(
+    path: string,
+    body: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+    opts: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<ContentFile> {
     const normal = validateContentPath(path, 'uploaded file path');
     const blob = await this.putBlob(body, { input: `upload of ${JSON.stringify(normal)}`, maxBytes: opts.maxBytes, signal: opts.signal });
     return { path: normal, size: blob.size, sha256: blob.sha256 };
@@ -314,7 +318,6 @@ export class ContentStore {
 
 const OTHER_HOST_TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-
 /** Whatever an interrupted import left: never a blob anyone refers to (see the header). */
 async function removeAbandonedTmp(tmpRoot: string): Promise<void> {
   let entries: string[];
@@ -355,7 +358,13 @@ async function openSourceFile(abs: string, confine?: (realPath: string, input: s
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      throw new ContentError({ code: 'content-source-invalid', status: 400, input: abs, rule: `is not a regular file (${fileKind(st)})`, hint: 'content is made of regular files and folders only' });
+      throw new ContentError({
+        code: 'content-source-invalid',
+        status: 400,
+        input: abs,
+        rule: `is not a regular file (${fileKind(st)})`,
+        hint: 'content is made of regular files and folders only',
+      });
     }
     if (confine) confine(await readlink(`/proc/self/fd/${fh.fd}`).catch(() => abs), abs);
     return fh.createReadStream({ highWaterMark: READ_CHUNK });
@@ -365,7 +374,14 @@ async function openSourceFile(abs: string, confine?: (realPath: string, input: s
   }
 }
 
-function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
+function fileKind(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSymbolicLink(): boolean;
+}): string {
   if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a named pipe';
   if (st.isSocket()) return 'a socket';
@@ -378,7 +394,13 @@ async function statSource(input: string) {
   try {
     const st = await stat(input);
     if (st.isFile() || st.isDirectory()) return st;
-    throw new ContentError({ code: 'content-source-invalid', status: 400, input, rule: `is neither a file nor a folder (${fileKind(st)})`, hint: 'import a regular file or a folder of files' });
+    throw new ContentError({
+      code: 'content-source-invalid',
+      status: 400,
+      input,
+      rule: `is neither a file nor a folder (${fileKind(st)})`,
+      hint: 'import a regular file or a folder of files',
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
       const dangling = await lstat(input).then(

@@ -14,7 +14,12 @@ const LOCK_KEY = 0x4f53444d;
 
 /** A database a newer OpenOSD has used: this one cannot know its schema (a conflict with its state). */
 export class SchemaTooNewError extends OsdError {
-  constructor(readonly location: string, readonly found: number, readonly known: number, embedded = false) {
+  constructor(
+    readonly location: string,
+    readonly found: number,
+    readonly known: number,
+    embedded = false,
+  ) {
     super('conflict', {
       input: embedded ? START_UP_INPUT.dataFolder : START_UP_INPUT.database,
       rule: `the database ${location} has schema version ${found}, newer than this OpenOSD knows (${known}): a newer OpenOSD has used it`,

@@ -21,7 +21,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<{ db: Data
   let db: Database;
   if (options.url) {
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
-      throw badInput(START_UP_INPUT.database, `${options.url.split('@').pop()}: only postgres:// and postgresql:// URLs are supported`, 'give a PostgreSQL URL, or none to use the embedded database in the data folder');
+      throw badInput(
+        START_UP_INPUT.database,
+        `${options.url.split('@').pop()}: only postgres:// and postgresql:// URLs are supported`,
+        'give a PostgreSQL URL, or none to use the embedded database in the data folder',
+      );
     }
     db = await openPostgres(options.url);
   } else {

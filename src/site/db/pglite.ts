@@ -45,7 +45,11 @@ function lockDataDir(dataDir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lock, 'utf8').trim());
       if (processAlive(pid)) {
-        throw inUse(START_UP_INPUT.dataFolder, `the embedded database in ${dataDir} is in use by process ${pid}`, 'one server at a time uses an embedded database: stop the other one, or run several servers on PostgreSQL');
+        throw inUse(
+          START_UP_INPUT.dataFolder,
+          `the embedded database in ${dataDir} is in use by process ${pid}`,
+          'one server at a time uses an embedded database: stop the other one, or run several servers on PostgreSQL',
+        );
       }
       rmSync(lock, { force: true });
     }

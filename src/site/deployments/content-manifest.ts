@@ -131,7 +131,9 @@ export async function deploymentContentManifest(db: Queryable, deploymentId: str
   for (const r of refs) if (r.refKind === 'package' && !referencedAs.has(r.refId)) referencedAs.set(r.refId, 'step');
   const appNames = refs.filter((r) => r.refKind === 'application').map((r) => r.refId);
   if (appNames.length) {
-    const apps = await db.query<{ name: string; package_id: string | null }>('SELECT name, package_id FROM applications WHERE model_name = ANY($1::text[])', [appNames]);
+    const apps = await db.query<{ name: string; package_id: string | null }>('SELECT name, package_id FROM applications WHERE model_name = ANY($1::text[])', [
+      appNames,
+    ]);
     for (const a of apps.rows) if (a.package_id && !referencedAs.has(a.package_id)) referencedAs.set(a.package_id, `application "${a.name}"`);
   }
   const { rows } = await db.query<PackageRow>(

@@ -99,11 +99,19 @@ function checkSchedules(r: DeploymentRequest): void {
     throw badInput('body.schedules', 'an Available deployment has no assignment schedule', 'leave schedules out, or make the deployment Required');
   }
   if (r.purpose === 'required' && r.schedules.length === 0) {
-    throw badInput('body.schedules', 'a Required deployment needs at least one assignment schedule', 'e.g. ["asap"], [{"at": "2025-06-01T20:00:00Z"}], "logon", or a recurring schedule');
+    throw badInput(
+      'body.schedules',
+      'a Required deployment needs at least one assignment schedule',
+      'e.g. ["asap"], [{"at": "2025-06-01T20:00:00Z"}], "logon", or a recurring schedule',
+    );
   }
   r.schedules.forEach((s: Schedule, i) => {
     if (typeof s === 'object' && 'recurring' in s && s.recurring === 'interval' && s.every > INTERVAL_LIMITS[s.unit]) {
-      throw badInput(`body.schedules[${i}].every`, `an interval in ${s.unit} is 1 to ${INTERVAL_LIMITS[s.unit]}`, 'use a larger unit (e.g. hours instead of minutes)');
+      throw badInput(
+        `body.schedules[${i}].every`,
+        `an interval in ${s.unit} is 1 to ${INTERVAL_LIMITS[s.unit]}`,
+        'use a larger unit (e.g. hours instead of minutes)',
+      );
     }
   });
   const at = r.availableAt ? Date.parse(r.availableAt) : Date.now();
@@ -143,12 +151,19 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
     const refs = await revisionReferences(tx, ts.package_id, revision);
     const packageIds = [...new Set([...refs.filter((x) => x.refKind === 'package').map((x) => x.refId), ...(ts.boot_image_id ? [ts.boot_image_id] : [])])];
     const appNames = refs.filter((x) => x.refKind === 'application').map((x) => x.refId);
-    const known = await tx.query<ReferencedPackage>('SELECT package_id, name, copy_to_share, package_type FROM packages WHERE package_id = ANY($1::text[])', [packageIds]);
+    const known = await tx.query<ReferencedPackage>('SELECT package_id, name, copy_to_share, package_type FROM packages WHERE package_id = ANY($1::text[])', [
+      packageIds,
+    ]);
     const childTs = await tx.query<{ package_id: string }>('SELECT package_id FROM task_sequences WHERE package_id = ANY($1::text[])', [packageIds]);
-    const apps = await tx.query<{ model_name: string; retired: boolean }>('SELECT model_name, retired FROM applications WHERE model_name = ANY($1::text[])', [appNames]);
+    const apps = await tx.query<{ model_name: string; retired: boolean }>('SELECT model_name, retired FROM applications WHERE model_name = ANY($1::text[])', [
+      appNames,
+    ]);
     const knownIds = new Set([...known.rows.map((p) => p.package_id), ...childTs.rows.map((t) => t.package_id)]);
     const liveApps = new Set(apps.rows.filter((a) => !a.retired).map((a) => a.model_name));
-    const missing = [...packageIds.filter((id) => !knownIds.has(id)).map((id) => `package ${id}`), ...appNames.filter((a) => !liveApps.has(a)).map((a) => `application ${a}`)];
+    const missing = [
+      ...packageIds.filter((id) => !knownIds.has(id)).map((id) => `package ${id}`),
+      ...appNames.filter((a) => !liveApps.has(a)).map((a) => `application ${a}`),
+    ];
     if (missing.length) {
       throw new SiteError('blocked', {
         input: `${ts.package_id} revision ${revision}`,
@@ -160,11 +175,20 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
 
     // §4.1: a task sequence without a boot image is offered to Configuration Manager clients only.
     if (!ts.boot_image_id && r.availability !== 'clients') {
-      throw badInput('body.availability', `task sequence ${ts.package_id} has no boot image, so it can be made available only to Configuration Manager clients`, 'use availability "clients", or give the task sequence a boot image in its properties', nextSteps({ step: 'edit-task-sequence', ids: { id: ts.package_id } }));
+      throw badInput(
+        'body.availability',
+        `task sequence ${ts.package_id} has no boot image, so it can be made available only to Configuration Manager clients`,
+        'use availability "clients", or give the task sequence a boot image in its properties',
+        nextSteps({ step: 'edit-task-sequence', ids: { id: ts.package_id } }),
+      );
     }
     // §4.3: which deployment options exist.
     if (r.contentOption === 'download-all-first' && r.availability !== 'clients') {
-      throw badInput('body.contentOption', '"Download all content locally before starting task sequence" is offered only when the deployment is not made available to media and PXE', 'use "download-when-needed", or make it available to clients only');
+      throw badInput(
+        'body.contentOption',
+        '"Download all content locally before starting task sequence" is offered only when the deployment is not made available to media and PXE',
+        'use "download-when-needed", or make it available to clients only',
+      );
     }
     if (r.contentOption === 'access-from-dp') {
       const noShare = known.rows.filter((p) => !p.copy_to_share);
@@ -179,7 +203,11 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
     }
 
     const osd = isOsDeployment(sequence, ts.boot_image_id);
-    const risk = await assessHighRisk(tx, { collectionId: collection.collection_id, name: collection.name, builtIn: collection.built_in, memberCount: collection.member_count }, r.purpose === 'required' && osd);
+    const risk = await assessHighRisk(
+      tx,
+      { collectionId: collection.collection_id, name: collection.name, builtIn: collection.built_in, memberCount: collection.member_count },
+      r.purpose === 'required' && osd,
+    );
     if (risk.reasons.length && !r.confirmHighRisk) {
       throw new SiteError('high-risk-confirmation-required', {
         input: 'body.confirmHighRisk',
@@ -193,7 +221,9 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
     // An OS image task sequence: it applies an image (the boot image alone does not wipe the disk).
     const appliesImage = isOsDeployment(sequence, null);
     if (appliesImage && r.preDownload && r.contentOption === 'download-when-needed') {
-      warnings.push('an OS image task sequence with "download content locally when needed": content not pre-cached is downloaded into the cache on the disk Apply Operating System wipes, and the task sequence fails; prefer "download all content locally before starting"');
+      warnings.push(
+        'an OS image task sequence with "download content locally when needed": content not pre-cached is downloaded into the cache on the disk Apply Operating System wipes, and the task sequence fails; prefer "download all content locally before starting"',
+      );
     }
     if (r.purpose === 'required' && r.availability !== 'clients' && r.schedules.some((s) => s !== 'asap')) {
       warnings.push('computers starting from PXE or media (Windows PE) ignore every schedule: a Required deployment runs there as soon as they start');
@@ -208,7 +238,9 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
       [known.rows.map((p) => p.package_id)],
     );
     if (undistributed.rows.length) {
-      warnings.push(`not on any distribution point yet: ${undistributed.rows.map((p) => p.package_id).join(', ')}; distribute the content before computers run the task sequence`);
+      warnings.push(
+        `not on any distribution point yet: ${undistributed.rows.map((p) => p.package_id).join(', ')}; distribute the content before computers run the task sequence`,
+      );
     }
 
     const settings: DeploymentSettings = {
@@ -244,7 +276,11 @@ export async function createDeployment(site: Site, actor: Actor, rawInput: Deplo
     });
     if (risk.reasons.length) {
       // §4.5: the site logs an audit status message when the admin acknowledges the warning.
-      await audit(tx, actor, 'high-risk deployment acknowledged', 'deployment', id, { reasons: risk.reasons, collectionId: collection.collection_id, collectionSize: collection.member_count });
+      await audit(tx, actor, 'high-risk deployment acknowledged', 'deployment', id, {
+        reasons: risk.reasons,
+        collectionId: collection.collection_id,
+        collectionSize: collection.member_count,
+      });
     }
     return { deployment: await getDeployment(tx, id), warnings };
   });

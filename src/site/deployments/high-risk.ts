@@ -32,7 +32,10 @@ export interface HighRiskAssessment {
 const MAX_NAMED = 5;
 
 function named(rows: Array<{ name: string }>): string {
-  const list = rows.slice(0, MAX_NAMED).map((r) => r.name).join(', ');
+  const list = rows
+    .slice(0, MAX_NAMED)
+    .map((r) => r.name)
+    .join(', ');
   return rows.length > MAX_NAMED ? `${list} and ${rows.length - MAX_NAMED} more` : list;
 }
 

@@ -71,12 +71,22 @@ export async function listAssociations(db: Queryable, filter: { resourceId?: num
 const ACCOUNT = /^(?:[^\\/:*?"<>|\s]+\\)?[^\\/[\]:;|=,+*?<>"@]+$/;
 
 /** Checks the user-accounts choice; throws naming `at.userAccounts` / `at.accounts[i]`. */
-export function checkUserAccounts(mode: UserAccountMode | undefined, accounts: readonly string[] | undefined, at: string): { mode: UserAccountMode; accounts: string[] } {
+export function checkUserAccounts(
+  mode: UserAccountMode | undefined,
+  accounts: readonly string[] | undefined,
+  at: string,
+): { mode: UserAccountMode; accounts: string[] } {
   const m = mode ?? DEFAULT_USER_ACCOUNTS;
-  if ((accounts ?? []).length > MAX_ACCOUNTS) throw badInput(`${at}accounts`, `an association names at most ${MAX_ACCOUNTS} user accounts`, 'choose capture-restore-all to keep every account');
+  if ((accounts ?? []).length > MAX_ACCOUNTS)
+    throw badInput(`${at}accounts`, `an association names at most ${MAX_ACCOUNTS} user accounts`, 'choose capture-restore-all to keep every account');
   const list = (accounts ?? []).map((a, i) => checkName(a.trim(), `${at}accounts[${i}]`));
   if (m === 'capture-restore-all') {
-    if (list.length) throw badInput(`${at}accounts`, 'accounts are named only when capturing or restoring specified accounts', 'drop "accounts", or choose capture-restore-specified');
+    if (list.length)
+      throw badInput(
+        `${at}accounts`,
+        'accounts are named only when capturing or restoring specified accounts',
+        'drop "accounts", or choose capture-restore-specified',
+      );
   } else if (!list.length) {
     throw badInput(`${at}accounts`, `"${m}" needs the user accounts to restore`, 'name them as DOMAIN\\user, or choose capture-restore-all');
   }
@@ -106,7 +116,10 @@ export async function insertAssociation(tx: Queryable, input: AssociationInput, 
     if (!rows[0]) throw badInput(`${at}${field}`, `no device has ResourceID ${id}`, 'list the devices to find its ResourceID', nextSteps('list-devices'));
     if (rows[0].unknown_computer) throw badInput(`${at}${field}`, 'an unknown-computer object has no user state', 'import the computer first');
   }
-  const { rows: existing } = await tx.query<{ id: number; user_accounts: string }>('SELECT id, user_accounts FROM computer_associations WHERE source_resource_id = $1', [input.sourceResourceId]);
+  const { rows: existing } = await tx.query<{ id: number; user_accounts: string }>(
+    'SELECT id, user_accounts FROM computer_associations WHERE source_resource_id = $1',
+    [input.sourceResourceId],
+  );
   const blocking = existing.find((e) => e.user_accounts === 'capture-restore-specified') ?? (mode === 'capture-restore-specified' ? existing[0] : undefined);
   if (blocking) {
     throw conflict(
@@ -126,7 +139,12 @@ export async function insertAssociation(tx: Queryable, input: AssociationInput, 
 export async function createAssociation(db: Database, actor: Actor, input: AssociationInput): Promise<ComputerAssociation> {
   return db.transaction(async (tx) => {
     const a = await insertAssociation(tx, input, 'body.');
-    await audit(tx, actor, 'create', 'computer-association', a.id, { source: a.sourceResourceId, destination: a.destinationResourceId, userAccounts: a.userAccounts, accounts: a.accounts });
+    await audit(tx, actor, 'create', 'computer-association', a.id, {
+      source: a.sourceResourceId,
+      destination: a.destinationResourceId,
+      userAccounts: a.userAccounts,
+      accounts: a.accounts,
+    });
     return a;
   });
 }
@@ -137,7 +155,10 @@ export async function deleteAssociation(db: Database, actor: Actor, id: number):
     const { rows } = await tx.query<Row>(`${SELECT} WHERE a.id = $1`, [id]);
     if (!rows[0]) throw notFound('computer association', id, 'list the computer associations to find its id', nextSteps('list-computer-associations'));
     await tx.query('DELETE FROM computer_associations WHERE id = $1', [id]);
-    await audit(tx, actor, 'delete', 'computer-association', id, { source: Number(rows[0].source_resource_id), destination: Number(rows[0].destination_resource_id) });
+    await audit(tx, actor, 'delete', 'computer-association', id, {
+      source: Number(rows[0].source_resource_id),
+      destination: Number(rows[0].destination_resource_id),
+    });
     return toAssociation(rows[0]);
   });
 }

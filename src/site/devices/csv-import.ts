@@ -33,7 +33,11 @@ const DEFAULT_HEADINGS: Record<keyof CsvMapping, string[]> = {
  */
 export function parseCsv(text: string): { cells: string[]; line: number }[] {
   if (text.length > MAX_CSV_LENGTH) {
-    throw badInput('body.csv', `the CSV text is ${text.length} characters; one import takes at most ${MAX_CSV_LENGTH}`, `split it: at most ${MAX_IMPORT_COMPUTERS} computers per import`);
+    throw badInput(
+      'body.csv',
+      `the CSV text is ${text.length} characters; one import takes at most ${MAX_CSV_LENGTH}`,
+      `split it: at most ${MAX_IMPORT_COMPUTERS} computers per import`,
+    );
   }
   const rows: { cells: string[]; line: number }[] = [];
   let cells: string[] = [];
@@ -46,7 +50,11 @@ export function parseCsv(text: string): { cells: string[]; line: number }[] {
     cells.push(cell);
     if (cells.length > 1 || cells[0].trim() !== '') {
       if (rows.length > MAX_IMPORT_COMPUTERS) {
-        throw badInput('body.csv', `the CSV text has more than ${MAX_IMPORT_COMPUTERS} computers (rows after the header); one import takes at most ${MAX_IMPORT_COMPUTERS}`, 'split it into several imports');
+        throw badInput(
+          'body.csv',
+          `the CSV text has more than ${MAX_IMPORT_COMPUTERS} computers (rows after the header); one import takes at most ${MAX_IMPORT_COMPUTERS}`,
+          'split it into several imports',
+        );
       }
       rows.push({ cells, line: rowLine });
     }
@@ -73,7 +81,12 @@ export function parseCsv(text: string): { cells: string[]; line: number }[] {
     } else if (c === ',') {
       cells.push(cell);
       cell = '';
-      if (cells.length >= MAX_CSV_COLUMNS) throw badInput('body.csv', `row ${rowLine} has more than ${MAX_CSV_COLUMNS} columns`, 'a computer needs a few columns: name, MAC, SMBIOS GUID, source computer');
+      if (cells.length >= MAX_CSV_COLUMNS)
+        throw badInput(
+          'body.csv',
+          `row ${rowLine} has more than ${MAX_CSV_COLUMNS} columns`,
+          'a computer needs a few columns: name, MAC, SMBIOS GUID, source computer',
+        );
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       endRow();
@@ -100,7 +113,14 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
   for (const r of rows) {
     r.cells.forEach((c, i) => {
       const p = textProblem(c);
-      if (p) problems.push({ row: r.line, input: `body.csv row ${r.line} column ${rows[0].cells[i] !== undefined && r !== rows[0] ? quoteForMessage(rows[0].cells[i].trim()) : i + 1}`, rule: p.rule, kind: 'invalid', hint: p.hint });
+      if (p)
+        problems.push({
+          row: r.line,
+          input: `body.csv row ${r.line} column ${rows[0].cells[i] !== undefined && r !== rows[0] ? quoteForMessage(rows[0].cells[i].trim()) : i + 1}`,
+          rule: p.rule,
+          kind: 'invalid',
+          hint: p.hint,
+        });
     });
   }
   if (problems.length) throw importError(problems);
@@ -114,7 +134,12 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
     const wanted = input.mapping?.[field];
     if (wanted !== undefined) {
       const at = headings.indexOf(norm(wanted));
-      if (at < 0) throw badInput(`body.mapping.${field}`, `the header row has no column ${quoteForMessage(wanted)}`, `its columns are: ${header.cells.map((c) => quoteForMessage(c, 40)).join(', ')}`);
+      if (at < 0)
+        throw badInput(
+          `body.mapping.${field}`,
+          `the header row has no column ${quoteForMessage(wanted)}`,
+          `its columns are: ${header.cells.map((c) => quoteForMessage(c, 40)).join(', ')}`,
+        );
       column[field] = at;
     } else {
       const at = headings.findIndex((h) => DEFAULT_HEADINGS[field].includes(h));
@@ -122,7 +147,11 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
     }
   }
   if (column.name === undefined) {
-    throw badInput('body.mapping.name', 'no column holds the computer name', `name it in "mapping" (the columns are ${header.cells.map((c) => quoteForMessage(c, 40)).join(', ')}), or head it "Name"`);
+    throw badInput(
+      'body.mapping.name',
+      'no column holds the computer name',
+      `name it in "mapping" (the columns are ${header.cells.map((c) => quoteForMessage(c, 40)).join(', ')}), or head it "Name"`,
+    );
   }
   if (column.mac === undefined && column.smbiosGuid === undefined) {
     throw badInput('body.mapping.mac', 'no column holds the MAC address or the SMBIOS GUID', 'name one in "mapping", or head them "MAC" and "SMBIOS GUID"');
@@ -131,10 +160,21 @@ export async function importComputersFromCsv(db: Database, actor: Actor, input: 
   const entries: ComputerEntry[] = data.map((r) => {
     const macCell = cell(r, 'mac');
     // [I] several MACs in one cell, separated by ";" (a computer with more than one NIC).
-    const macs = macCell ? macCell.split(';').map((m) => m.trim()).filter(Boolean) : [];
+    const macs = macCell
+      ? macCell
+          .split(';')
+          .map((m) => m.trim())
+          .filter(Boolean)
+      : [];
     return { name: cell(r, 'name') ?? '', macAddresses: macs, smbiosGuid: cell(r, 'smbiosGuid'), sourceComputer: cell(r, 'sourceComputer') };
   });
-  const fieldColumn: Record<string, keyof CsvMapping> = { name: 'name', mac: 'mac', macAddresses: 'mac', smbiosGuid: 'smbiosGuid', sourceComputer: 'sourceComputer' };
+  const fieldColumn: Record<string, keyof CsvMapping> = {
+    name: 'name',
+    mac: 'mac',
+    macAddresses: 'mac',
+    smbiosGuid: 'smbiosGuid',
+    sourceComputer: 'sourceComputer',
+  };
   return importComputers(db, actor, entries, input, {
     field: (i, f) => {
       const col = column[fieldColumn[f] ?? 'name'];

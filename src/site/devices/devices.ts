@@ -101,7 +101,11 @@ function decodeCursor(cursor: string): [string, number] {
   } catch {
     /* reported below */
   }
-  throw badInput('query.cursor', 'not a cursor this server handed out', 'pass the nextCursor of the previous page unchanged, or leave it out for the first page');
+  throw badInput(
+    'query.cursor',
+    'not a cursor this server handed out',
+    'pass the nextCursor of the previous page unchanged, or leave it out for the first page',
+  );
 }
 
 /**
@@ -225,7 +229,11 @@ export async function importComputers(
   naming: { field: FieldNamer; row?: (index: number) => number; collectionInput: string },
 ): Promise<ImportedComputer[]> {
   if (entries.length > MAX_IMPORT_COMPUTERS) {
-    throw badInput(naming.field(MAX_IMPORT_COMPUTERS, 'name'), `one import holds at most ${MAX_IMPORT_COMPUTERS} computers; this one has ${entries.length}`, 'split the list into several imports');
+    throw badInput(
+      naming.field(MAX_IMPORT_COMPUTERS, 'name'),
+      `one import holds at most ${MAX_IMPORT_COMPUTERS} computers; this one has ${entries.length}`,
+      'split the list into several imports',
+    );
   }
   if (options.collectionId !== undefined) checkText(options.collectionId, naming.collectionInput);
   const problems: ImportProblem[] = [];
@@ -249,7 +257,8 @@ export async function importComputers(
     }
     const macs: string[] = [];
     const rawMacs = [...(e.mac !== undefined && e.mac.trim() !== '' ? [e.mac] : []), ...(e.macAddresses ?? [])];
-    if (rawMacs.length > MAX_MACS_PER_COMPUTER) add(e.macAddresses?.length ? 'macAddresses' : 'mac', `a computer has at most ${MAX_MACS_PER_COMPUTER} MAC addresses; ${rawMacs.length} were given`);
+    if (rawMacs.length > MAX_MACS_PER_COMPUTER)
+      add(e.macAddresses?.length ? 'macAddresses' : 'mac', `a computer has at most ${MAX_MACS_PER_COMPUTER} MAC addresses; ${rawMacs.length} were given`);
     const seenMacs = new Set<string>();
     for (const raw of rawMacs.length > MAX_MACS_PER_COMPUTER ? [] : rawMacs) {
       const field = e.mac === raw ? 'mac' : 'macAddresses';
@@ -291,12 +300,19 @@ export async function importComputers(
     const rowText = (j: number): string => (checked[j].row !== undefined ? `row ${checked[j].row}` : `entry ${j + 1}`);
     for (const mac of c.macs) {
       const j = firstMac.get(mac);
-      if (j !== undefined) problems.push({ ...(c.row !== undefined ? { row: c.row } : {}), input: c.at('mac'), rule: `MAC ${mac} is also on ${rowText(j)}`, kind: 'invalid' });
+      if (j !== undefined)
+        problems.push({ ...(c.row !== undefined ? { row: c.row } : {}), input: c.at('mac'), rule: `MAC ${mac} is also on ${rowText(j)}`, kind: 'invalid' });
       else firstMac.set(mac, i);
     }
     if (c.guid) {
       const j = firstGuid.get(c.guid);
-      if (j !== undefined) problems.push({ ...(c.row !== undefined ? { row: c.row } : {}), input: c.at('smbiosGuid'), rule: `SMBIOS GUID ${c.guid} is also on ${rowText(j)}`, kind: 'invalid' });
+      if (j !== undefined)
+        problems.push({
+          ...(c.row !== undefined ? { row: c.row } : {}),
+          input: c.at('smbiosGuid'),
+          rule: `SMBIOS GUID ${c.guid} is also on ${rowText(j)}`,
+          kind: 'invalid',
+        });
       else firstGuid.set(c.guid, i);
     }
   });
@@ -304,9 +320,12 @@ export async function importComputers(
   return db.transaction(async (tx) => {
     // Checks against the database, still before any write.
     if (options.collectionId !== undefined) {
-      const { rows } = await tx.query<{ name: string; built_in: boolean }>('SELECT name, built_in FROM collections WHERE collection_id = $1', [options.collectionId]);
+      const { rows } = await tx.query<{ name: string; built_in: boolean }>('SELECT name, built_in FROM collections WHERE collection_id = $1', [
+        options.collectionId,
+      ]);
       if (!rows[0]) problems.push({ input: naming.collectionInput, rule: `no collection has the id ${options.collectionId}`, kind: 'invalid' });
-      else if (rows[0].built_in && options.collectionId !== ALL_SYSTEMS) problems.push({ input: naming.collectionInput, rule: `"${rows[0].name}" is a built-in collection whose rules cannot be changed`, kind: 'invalid' });
+      else if (rows[0].built_in && options.collectionId !== ALL_SYSTEMS)
+        problems.push({ input: naming.collectionInput, rule: `"${rows[0].name}" is a built-in collection whose rules cannot be changed`, kind: 'invalid' });
     }
     const targets: (number | undefined)[] = [];
     const sources: (number | undefined)[] = [];
@@ -320,15 +339,24 @@ export async function importComputers(
           'SELECT m.mac, m.resource_id, d.name FROM device_macs m JOIN devices d ON d.resource_id = m.resource_id WHERE m.mac = ANY($1::text[])',
           [c.macs],
         );
-        for (const r of rows) matches.set(Number(r.resource_id), [...(matches.get(Number(r.resource_id)) ?? []), `MAC ${r.mac} ("${r.name}", ResourceID ${r.resource_id})`]);
+        for (const r of rows)
+          matches.set(Number(r.resource_id), [...(matches.get(Number(r.resource_id)) ?? []), `MAC ${r.mac} ("${r.name}", ResourceID ${r.resource_id})`]);
       }
       if (c.guid) {
         const { rows } = await tx.query<{ resource_id: number; name: string }>('SELECT resource_id, name FROM devices WHERE smbios_guid = $1', [c.guid]);
-        for (const r of rows) matches.set(Number(r.resource_id), [...(matches.get(Number(r.resource_id)) ?? []), `SMBIOS GUID ${c.guid} ("${r.name}", ResourceID ${r.resource_id})`]);
+        for (const r of rows)
+          matches.set(Number(r.resource_id), [
+            ...(matches.get(Number(r.resource_id)) ?? []),
+            `SMBIOS GUID ${c.guid} ("${r.name}", ResourceID ${r.resource_id})`,
+          ]);
       }
       let target: number | undefined;
       if (matches.size && !options.overwriteExisting) {
-        add(c.macs.length && [...matches.values()].flat().some((m) => m.startsWith('MAC')) ? 'mac' : 'smbiosGuid', `a record already has ${[...matches.values()].flat().join(' and ')}`, 'conflict');
+        add(
+          c.macs.length && [...matches.values()].flat().some((m) => m.startsWith('MAC')) ? 'mac' : 'smbiosGuid',
+          `a record already has ${[...matches.values()].flat().join(' and ')}`,
+          'conflict',
+        );
       } else if (matches.size > 1) {
         add('mac', `the MAC and SMBIOS GUID match different records (${[...matches.values()].flat().join('; ')}); overwriting cannot merge them`, 'conflict');
       } else if (matches.size === 1) target = [...matches.keys()][0];
@@ -341,7 +369,9 @@ export async function importComputers(
           byId && !Number.isSafeInteger(Number(c.source))
             ? { rows: [] }
             : await tx.query<{ resource_id: number }>(
-                byId ? 'SELECT resource_id FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL' : 'SELECT resource_id FROM devices WHERE lower(name) = lower($1) AND unknown_computer IS NULL',
+                byId
+                  ? 'SELECT resource_id FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL'
+                  : 'SELECT resource_id FROM devices WHERE lower(name) = lower($1) AND unknown_computer IS NULL',
                 [byId ? Number(c.source) : c.source],
               );
         if (!rows.length) add('sourceComputer', byId ? `no device has ResourceID ${quoteForMessage(c.source)}` : `no device is named "${c.source}"`, 'invalid');
@@ -390,7 +420,12 @@ export async function importComputers(
           `${c.at('sourceComputer')}: `,
         );
       }
-      await audit(tx, actor, overwritten ? 'overwrite' : 'import', 'device', id, { name: c.name, macAddresses: c.macs, smbiosGuid: c.guid, association: association?.id });
+      await audit(tx, actor, overwritten ? 'overwrite' : 'import', 'device', id, {
+        name: c.name,
+        macAddresses: c.macs,
+        smbiosGuid: c.guid,
+        association: association?.id,
+      });
       const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE resource_id = $1`, [id]);
       out.push({ device: toDevice(rows[0]), overwritten, ...(association ? { association } : {}) });
     }
@@ -407,7 +442,11 @@ export async function importComputers(
           [options.collectionId, d.device.name, d.device.resourceId],
         );
       }
-      await audit(tx, actor, 'add-rule', 'collection', options.collectionId, { kind: 'direct', resourceIds: out.map((d) => d.device.resourceId).slice(0, 100), count: out.length });
+      await audit(tx, actor, 'add-rule', 'collection', options.collectionId, {
+        kind: 'direct',
+        resourceIds: out.map((d) => d.device.resourceId).slice(0, 100),
+        count: out.length,
+      });
       await evaluateWithDependents(tx, [options.collectionId]);
     }
     return out;
@@ -427,7 +466,12 @@ export function importError(problems: ImportProblem[]): SiteError {
     : problems.length > 1
       ? 'fix every problem listed and import again'
       : (first.hint ?? `accepted MAC spellings: ${MAC_FORMATS}`);
-  return new SiteError(onlyConflicts ? 'conflict' : 'bad-input', { input: first.input, rule, hint, details: { problems, ...(onlyConflicts ? nextSteps('import-computers-overwriting') : {}) } });
+  return new SiteError(onlyConflicts ? 'conflict' : 'bad-input', {
+    input: first.input,
+    rule,
+    hint,
+    details: { problems, ...(onlyConflicts ? nextSteps('import-computers-overwriting') : {}) },
+  });
 }
 
 /** Import Computer Information for one computer. */
@@ -486,19 +530,36 @@ export async function updateDevice(db: Database, actor: Actor, resourceId: numbe
     }
     const finalMacs = macs ?? before.macAddresses;
     const finalGuid = guid === undefined ? before.smbiosGuid : guid;
-    if (!finalMacs.length && !finalGuid && !before.unknownComputer) throw badInput(macs ? 'body.macAddresses' : 'body.smbiosGuid', 'a computer needs a MAC address or an SMBIOS GUID');
+    if (!finalMacs.length && !finalGuid && !before.unknownComputer)
+      throw badInput(macs ? 'body.macAddresses' : 'body.smbiosGuid', 'a computer needs a MAC address or an SMBIOS GUID');
     if (macs?.length) {
-      const { rows } = await tx.query<{ mac: string; resource_id: number }>('SELECT mac, resource_id FROM device_macs WHERE mac = ANY($1::text[]) AND resource_id <> $2', [macs, resourceId]);
+      const { rows } = await tx.query<{ mac: string; resource_id: number }>(
+        'SELECT mac, resource_id FROM device_macs WHERE mac = ANY($1::text[]) AND resource_id <> $2',
+        [macs, resourceId],
+      );
       if (rows[0]) throw conflict('body.macAddresses', `ResourceID ${rows[0].resource_id} already has MAC ${rows[0].mac}`, 'a MAC identifies one computer');
     }
     if (guid) {
-      const { rows } = await tx.query<{ resource_id: number }>('SELECT resource_id FROM devices WHERE smbios_guid = $1 AND resource_id <> $2', [guid, resourceId]);
-      if (rows[0]) throw conflict('body.smbiosGuid', `ResourceID ${rows[0].resource_id} already has SMBIOS GUID ${guid}`, 'an SMBIOS GUID identifies one computer');
+      const { rows } = await tx.query<{ resource_id: number }>('SELECT resource_id FROM devices WHERE smbios_guid = $1 AND resource_id <> $2', [
+        guid,
+        resourceId,
+      ]);
+      if (rows[0])
+        throw conflict('body.smbiosGuid', `ResourceID ${rows[0].resource_id} already has SMBIOS GUID ${guid}`, 'an SMBIOS GUID identifies one computer');
     }
     await tx.query(
       `UPDATE devices SET name = $2, mac_addresses = $3, smbios_guid = $4, properties = $5, is_site_system = COALESCE($6, is_site_system),
          is_server = COALESCE($7, is_server), client = COALESCE($8, client), updated_at = now() WHERE resource_id = $1`,
-      [resourceId, name ?? before.name, JSON.stringify(finalMacs), finalGuid, JSON.stringify(properties ?? before.properties), input.isSiteSystem ?? null, input.isServer ?? null, input.client ?? null],
+      [
+        resourceId,
+        name ?? before.name,
+        JSON.stringify(finalMacs),
+        finalGuid,
+        JSON.stringify(properties ?? before.properties),
+        input.isSiteSystem ?? null,
+        input.isServer ?? null,
+        input.client ?? null,
+      ],
     );
     if (macs) {
       await tx.query('DELETE FROM device_macs WHERE resource_id = $1', [resourceId]);
@@ -527,4 +588,3 @@ export async function deleteDevice(db: Database, actor: Actor, resourceId: numbe
     return device;
   });
 }
-

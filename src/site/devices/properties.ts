@@ -47,12 +47,17 @@ export function checkProperties(input: unknown, inputPath: string): Record<strin
   const out: Record<string, PropertyValue> = {};
   const seen = new Map<string, string>();
   const entries = Object.entries(input as Record<string, unknown>);
-  if (entries.length > MAX_PROPERTIES) throw badInput(inputPath, `a device has at most ${MAX_PROPERTIES} properties; ${entries.length} were given`, 'keep the inventory a query needs');
+  if (entries.length > MAX_PROPERTIES)
+    throw badInput(inputPath, `a device has at most ${MAX_PROPERTIES} properties; ${entries.length} were given`, 'keep the inventory a query needs');
   for (const [key, value] of entries) {
     const at = `${inputPath}.${KEY.test(key) ? key : quoteForMessage(key, 40)}`;
     if (!KEY.test(key)) {
       const bad = textProblem(key, 'name');
-      throw badInput(at, bad ? `the property name ${bad.rule}` : `${quoteForMessage(key, 64)} is not a property name a query can use`, 'start with a letter; letters, digits and _ only; at most 64 characters');
+      throw badInput(
+        at,
+        bad ? `the property name ${bad.rule}` : `${quoteForMessage(key, 64)} is not a property name a query can use`,
+        'start with a letter; letters, digits and _ only; at most 64 characters',
+      );
     }
     const lower = key.toLowerCase();
     const earlier = seen.get(lower);
@@ -61,7 +66,8 @@ export function checkProperties(input: unknown, inputPath: string): Record<strin
     if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw badInput(at, 'a property value is a string, a number, true/false or null', 'flatten lists into a string');
     }
-    if (typeof value === 'number' && !Number.isFinite(value)) throw badInput(at, `${value} is not a number a device property can hold`, 'give a finite number, or a string');
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw badInput(at, `${value} is not a number a device property can hold`, 'give a finite number, or a string');
     if (typeof value === 'string') {
       const bad = textProblem(value);
       if (bad) throw badInput(at, bad.rule, bad.hint);

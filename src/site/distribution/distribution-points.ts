@@ -32,7 +32,14 @@ interface Row {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
 
 function toDp(r: Row): DistributionPoint {
-  return { name: r.name, url: r.url, description: r.description, pxeEnabled: r.pxe_enabled, unknownComputerSupport: r.unknown_computer_support, createdAt: r.created_at.toISOString() };
+  return {
+    name: r.name,
+    url: r.url,
+    description: r.description,
+    pxeEnabled: r.pxe_enabled,
+    unknownComputerSupport: r.unknown_computer_support,
+    createdAt: r.created_at.toISOString(),
+  };
 }
 
 export interface DistributionPointInput {
@@ -53,14 +60,17 @@ function checkUrl(url: string): string {
   } catch {
     throw badInput('url', `"${url}" is not a URL`, 'e.g. http://dp01.contoso.com:8451');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput('url', `"${url}" is not http or https`, 'a distribution point serves content over HTTP(S)');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw badInput('url', `"${url}" is not http or https`, 'a distribution point serves content over HTTP(S)');
   return u.toString().replace(/\/+$/, '');
 }
 
 export async function addDistributionPoint(site: Site, actor: Actor, input: DistributionPointInput): Promise<DistributionPoint> {
-  if (!NAME.test(input.name)) throw badInput('name', `"${input.name}" is not a distribution point name`, 'use the server name: letters, digits, dots and hyphens, up to 63 characters');
+  if (!NAME.test(input.name))
+    throw badInput('name', `"${input.name}" is not a distribution point name`, 'use the server name: letters, digits, dots and hyphens, up to 63 characters');
   const url = checkUrl(input.url);
-  if (input.pushToken.length < 16) throw badInput('pushToken', 'the push token is shorter than 16 characters', 'use the push token the distribution point was started with');
+  if (input.pushToken.length < 16)
+    throw badInput('pushToken', 'the push token is shorter than 16 characters', 'use the push token the distribution point was started with');
   if (input.verify !== false) {
     try {
       await new DistributionPointClient(url, input.pushToken).listPackages();
@@ -109,7 +119,14 @@ export async function updateDistributionPoint(
       `UPDATE distribution_points SET url = COALESCE($2, url), push_token = COALESCE($3, push_token), description = COALESCE($4, description),
          pxe_enabled = COALESCE($5, pxe_enabled), unknown_computer_support = COALESCE($6, unknown_computer_support)
        WHERE name = $1 RETURNING *`,
-      [name, url ?? null, patch.pushToken ? site.secrets.seal(patch.pushToken) : null, patch.description ?? null, patch.pxeEnabled ?? null, patch.unknownComputerSupport ?? null],
+      [
+        name,
+        url ?? null,
+        patch.pushToken ? site.secrets.seal(patch.pushToken) : null,
+        patch.description ?? null,
+        patch.pxeEnabled ?? null,
+        patch.unknownComputerSupport ?? null,
+      ],
     );
     if (!rows[0]) throw notFound('distribution point', name);
     const { pushToken, ...shown } = patch;

@@ -58,7 +58,10 @@ function toStatus(r: StatusRow): PackageDistribution {
   };
 }
 
-async function requirePackages(tx: Queryable, packageIds: readonly string[]): Promise<Map<string, { version: number; contentId: string | null; type: number }>> {
+async function requirePackages(
+  tx: Queryable,
+  packageIds: readonly string[],
+): Promise<Map<string, { version: number; contentId: string | null; type: number }>> {
   if (!packageIds.length) throw badInput('packageIds', 'no package given', 'name at least one PackageID');
   const { rows } = await tx.query<{ package_id: string; source_version: number; content_id: string | null; package_type: number }>(
     'SELECT package_id, source_version, content_id, package_type FROM packages WHERE package_id = ANY($1)',
@@ -69,17 +72,24 @@ async function requirePackages(tx: Queryable, packageIds: readonly string[]): Pr
     const p = found.get(id);
     if (!p) throw notFound('package', id, 'list the packages to find its id', nextSteps('list-packages'));
     if (!p.contentId) {
-      throw badInput(`packageIds[${i}]`, `the ${PACKAGE_TYPE_NAMES[p.type] ?? 'package'} ${id} has no content yet`, "set the package's content first", nextSteps({ step: 'set-package-content', ids: { packageId: id } }));
+      throw badInput(
+        `packageIds[${i}]`,
+        `the ${PACKAGE_TYPE_NAMES[p.type] ?? 'package'} ${id} has no content yet`,
+        "set the package's content first",
+        nextSteps({ step: 'set-package-content', ids: { packageId: id } }),
+      );
     }
   }
   return found;
 }
 
 async function requireDps(tx: Queryable, dpNames: readonly string[]): Promise<void> {
-  if (!dpNames.length) throw badInput('distributionPoints', 'no distribution point given', 'name at least one of the distribution points', nextSteps('list-distribution-points'));
+  if (!dpNames.length)
+    throw badInput('distributionPoints', 'no distribution point given', 'name at least one of the distribution points', nextSteps('list-distribution-points'));
   const { rows } = await tx.query<{ name: string }>('SELECT name FROM distribution_points WHERE name = ANY($1)', [dpNames]);
   const known = new Set(rows.map((r) => r.name));
-  for (const n of dpNames) if (!known.has(n)) throw notFound('distribution point', n, 'list the distribution points to find its name', nextSteps('list-distribution-points'));
+  for (const n of dpNames)
+    if (!known.has(n)) throw notFound('distribution point', n, 'list the distribution points to find its name', nextSteps('list-distribution-points'));
 }
 
 /**
@@ -123,10 +133,10 @@ export async function redistribute(site: Site, actor: Actor, packageId: string, 
 /** Removes the package from the DPs (Content Locations › Remove). */
 export async function removeFromDistributionPoints(site: Site, actor: Actor, packageId: string, dpNames: readonly string[]): Promise<PackageDistribution[]> {
   return site.db.transaction(async (tx) => {
-    const r = await tx.query(`UPDATE distribution_status SET state = 'removing', message = 'waiting to be removed', updated_at = now() WHERE package_id = $1 AND dp_name = ANY($2)`, [
-      packageId,
-      dpNames,
-    ]);
+    const r = await tx.query(
+      `UPDATE distribution_status SET state = 'removing', message = 'waiting to be removed', updated_at = now() WHERE package_id = $1 AND dp_name = ANY($2)`,
+      [packageId, dpNames],
+    );
     if (!r.rowCount) throw notFound(`distribution of ${packageId}`, dpNames.join(', '), 'the package is not on these distribution points');
     await audit(tx, actor, 'remove-content', 'package', packageId, { distributionPoints: dpNames });
     return statusOf(tx, [packageId], dpNames);
@@ -148,7 +158,9 @@ export async function statusOf(db: Queryable, packageIds?: readonly string[], dp
 }
 
 /** Monitoring › Distribution Status: counts per package (Success / In Progress / Error / Unknown). */
-export async function contentStatusSummary(db: Queryable): Promise<Array<{ packageId: string; name: string; success: number; inProgress: number; error: number; unknown: number }>> {
+export async function contentStatusSummary(
+  db: Queryable,
+): Promise<Array<{ packageId: string; name: string; success: number; inProgress: number; error: number; unknown: number }>> {
   const { rows } = await db.query<{ package_id: string; name: string; success: number; in_progress: number; error: number; unknown: number }>(
     `SELECT p.package_id, p.name,
        count(*) FILTER (WHERE s.state = 'success' AND s.source_version = p.source_version)::int AS success,
@@ -158,11 +170,23 @@ export async function contentStatusSummary(db: Queryable): Promise<Array<{ packa
      FROM packages p LEFT JOIN distribution_status s ON s.package_id = p.package_id
      GROUP BY p.package_id, p.name ORDER BY p.package_id`,
   );
-  return rows.map((r) => ({ packageId: r.package_id, name: r.name, success: r.success, inProgress: r.in_progress, error: r.error, unknown: Math.max(0, r.unknown) }));
+  return rows.map((r) => ({
+    packageId: r.package_id,
+    name: r.name,
+    success: r.success,
+    inProgress: r.in_progress,
+    error: r.error,
+    unknown: Math.max(0, r.unknown),
+  }));
 }
 
 /** Re-hashes the package's files on the DP (Content Locations › Validate); a bad copy turns the status to error. */
-export async function validateOnDistributionPoint(site: Site, actor: Actor, packageId: string, dpName: string): Promise<{ ok: boolean; bad: Array<{ path: string; problem: string }> }> {
+export async function validateOnDistributionPoint(
+  site: Site,
+  actor: Actor,
+  packageId: string,
+  dpName: string,
+): Promise<{ ok: boolean; bad: Array<{ path: string; problem: string }> }> {
   const client = await dpClient(site, dpName);
   const result = await client.validate(packageId);
   await site.db.transaction(async (tx) => {
@@ -311,10 +335,20 @@ export class DistributionManager {
     if (db.kind === 'pglite') {
       // One process at a time uses an embedded database: whatever another one left in progress is
       // orphaned (and so is what this one claimed when none of its copies is running).
-      const r = await resume('the copy was interrupted (the server stopped)', this.inFlight ? 'claimed_by IS DISTINCT FROM $2' : 'true', this.inFlight ? [this.instanceId] : []);
+      const r = await resume(
+        'the copy was interrupted (the server stopped)',
+        this.inFlight ? 'claimed_by IS DISTINCT FROM $2' : 'true',
+        this.inFlight ? [this.instanceId] : [],
+      );
       return r.rowCount;
     }
-    let n = (await resume('the server copying it stopped renewing its claim', 'COALESCE(heartbeat_at, updated_at) < now() - make_interval(secs => $2::double precision)', [this.leaseMs / 1000])).rowCount;
+    let n = (
+      await resume(
+        'the server copying it stopped renewing its claim',
+        'COALESCE(heartbeat_at, updated_at) < now() - make_interval(secs => $2::double precision)',
+        [this.leaseMs / 1000],
+      )
+    ).rowCount;
     if (!this.inFlight) n += (await resume('the copy was interrupted (this server)', 'claimed_by = $2', [this.instanceId])).rowCount;
     // Owners on this host are checked at once: a dead pid cannot be copying.
     const host = hostname();
@@ -361,7 +395,11 @@ export class DistributionManager {
     let warned = false;
     const timer = setInterval(() => {
       this.site.db
-        .query(`UPDATE distribution_status SET heartbeat_at = now() WHERE package_id = $1 AND dp_name = $2 AND claimed_by = $3 AND state = 'in-progress'`, [job.packageId, job.dpName, this.instanceId])
+        .query(`UPDATE distribution_status SET heartbeat_at = now() WHERE package_id = $1 AND dp_name = $2 AND claimed_by = $3 AND state = 'in-progress'`, [
+          job.packageId,
+          job.dpName,
+          this.instanceId,
+        ])
         .catch((e: unknown) => {
           if (!warned) process.stderr.write(`osd server: cannot renew the claim on ${job.packageId} → ${job.dpName}: ${(e as Error).message.split('\n')[0]}\n`);
           warned = true;
@@ -388,11 +426,10 @@ export class DistributionManager {
         await this.site.db.query(`DELETE FROM distribution_status WHERE package_id = $1 AND dp_name = $2 AND state = 'removing'`, [job.packageId, job.dpName]);
       } catch (e) {
         await this.site.db
-          .query(`UPDATE distribution_status SET state = 'error', message = $3, updated_at = now() WHERE package_id = $1 AND dp_name = $2 AND state = 'removing'`, [
-            job.packageId,
-            job.dpName,
-            (e as Error).message.split('\n')[0] ?? 'failed',
-          ])
+          .query(
+            `UPDATE distribution_status SET state = 'error', message = $3, updated_at = now() WHERE package_id = $1 AND dp_name = $2 AND state = 'removing'`,
+            [job.packageId, job.dpName, (e as Error).message.split('\n')[0] ?? 'failed'],
+          )
           .catch(() => {});
       }
       return;

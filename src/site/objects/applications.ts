@@ -122,12 +122,17 @@ export function taskSequenceReadiness(app: { allowTaskSequenceInstall: boolean; 
   if (!app.deploymentTypes.length) problems.push('the application has no deployment type');
   for (const dt of app.deploymentTypes) {
     const p = `deployment type "${dt.name}"`;
-    if (dt.technology !== 'msi' && dt.technology !== 'script') problems.push(`${p} is ${TECHNOLOGY_NAMES[dt.technology]}; a task sequence installs only Windows Installer or Script deployment types`);
+    if (dt.technology !== 'msi' && dt.technology !== 'script')
+      problems.push(`${p} is ${TECHNOLOGY_NAMES[dt.technology]}; a task sequence installs only Windows Installer or Script deployment types`);
     if (dt.runAs !== 'system') problems.push(`${p} installs for the user; a task sequence needs "Install for system"`);
-    if (dt.logonRequirement !== 'whether-or-not') problems.push(`${p} runs ${dt.logonRequirement === 'only-when-logged-on' ? 'only when a user is logged on' : 'only when no user is logged on'}; a task sequence needs "Whether or not a user is logged on"`);
+    if (dt.logonRequirement !== 'whether-or-not')
+      problems.push(
+        `${p} runs ${dt.logonRequirement === 'only-when-logged-on' ? 'only when a user is logged on' : 'only when no user is logged on'}; a task sequence needs "Whether or not a user is logged on"`,
+      );
     if (dt.userInteraction) problems.push(`${p} allows user interaction; a task sequence needs none`);
     if (dt.checkRunningExecutables) problems.push(`${p} checks for running executables, which fails in a task sequence`);
-    if (dt.postInstallBehavior === 'program-restarts') problems.push(`${p} restarts the computer itself; return 3010 and let the task sequence restart instead`);
+    if (dt.postInstallBehavior === 'program-restarts')
+      problems.push(`${p} restarts the computer itself; return 3010 and let the task sequence restart instead`);
   }
   return { ok: problems.length === 0, problems };
 }
@@ -161,20 +166,33 @@ export async function getApplication(db: Queryable, ciId: number): Promise<Appli
 }
 
 export async function listApplications(db: Queryable, filter: { retired?: boolean } = {}): Promise<ApplicationView[]> {
-  const { rows } = await db.query<AppRow>(`${SELECT} ${filter.retired === undefined ? '' : 'WHERE a.retired = $1'} ORDER BY lower(a.name)`, filter.retired === undefined ? [] : [filter.retired]);
+  const { rows } = await db.query<AppRow>(
+    `${SELECT} ${filter.retired === undefined ? '' : 'WHERE a.retired = $1'} ORDER BY lower(a.name)`,
+    filter.retired === undefined ? [] : [filter.retired],
+  );
   return rows.map(toView);
 }
 
 /** The site's scope id, `ScopeId_<GUID>`, made on first use (concurrent servers agree on one). */
 export async function siteScopeId(db: Queryable): Promise<string> {
-  await db.query(`INSERT INTO site_settings (key, value) VALUES ('scope_id', $1) ON CONFLICT (key) DO NOTHING`, [JSON.stringify(`ScopeId_${randomUUID().toUpperCase()}`)]);
+  await db.query(`INSERT INTO site_settings (key, value) VALUES ('scope_id', $1) ON CONFLICT (key) DO NOTHING`, [
+    JSON.stringify(`ScopeId_${randomUUID().toUpperCase()}`),
+  ]);
   const { rows } = await db.query<{ value: string }>(`SELECT value FROM site_settings WHERE key = 'scope_id'`);
   return rows[0]!.value;
 }
 
 async function checkNameFree(db: Queryable, name: string, exceptCiId?: number): Promise<void> {
-  const { rows } = await db.query<{ ci_id: number }>('SELECT ci_id FROM applications WHERE lower(name) = lower($1) AND ci_id IS DISTINCT FROM $2', [name, exceptCiId ?? null]);
-  if (rows.length) throw conflict('body.name', `an application is already named "${name}" (CI id ${Number(rows[0]!.ci_id)})`, 'application names are unique: task sequences and dynamic lists name them exactly');
+  const { rows } = await db.query<{ ci_id: number }>('SELECT ci_id FROM applications WHERE lower(name) = lower($1) AND ci_id IS DISTINCT FROM $2', [
+    name,
+    exceptCiId ?? null,
+  ]);
+  if (rows.length)
+    throw conflict(
+      'body.name',
+      `an application is already named "${name}" (CI id ${Number(rows[0]!.ci_id)})`,
+      'application names are unique: task sequences and dynamic lists name them exactly',
+    );
 }
 
 function checkDeploymentTypes(dts: DeploymentType[]): void {
@@ -183,7 +201,11 @@ function checkDeploymentTypes(dts: DeploymentType[]): void {
     if (seen.has(dt.name.toLowerCase())) throw badInput(`body.deploymentTypes[${i}].name`, `a second deployment type is named "${dt.name}"`);
     seen.add(dt.name.toLowerCase());
     if ((dt.technology === 'msi' || dt.technology === 'script') && !dt.installCommand) {
-      throw badInput(`body.deploymentTypes[${i}].installCommand`, `a ${TECHNOLOGY_NAMES[dt.technology]} deployment type needs an installation program`, 'e.g. msiexec /i app.msi /qn');
+      throw badInput(
+        `body.deploymentTypes[${i}].installCommand`,
+        `a ${TECHNOLOGY_NAMES[dt.technology]} deployment type needs an installation program`,
+        'e.g. msiexec /i app.msi /qn',
+      );
     }
   });
 }
@@ -197,14 +219,18 @@ async function setSupersedence(tx: Queryable, modelName: string, selfCiId: numbe
     // A chain back to this application would make each supersede the other.
     let cursor: string | null = modelName;
     for (let hops = 0; cursor && hops < 100; hops++) {
-      if (cursor === rows[0].model_name) throw badInput(`body.supersedes[${i}]`, `application ${ciId} already supersedes this one (directly or through others)`);
+      if (cursor === rows[0].model_name)
+        throw badInput(`body.supersedes[${i}]`, `application ${ciId} already supersedes this one (directly or through others)`);
       const up: { rows: Array<{ superseded_by: string | null }> } = await tx.query('SELECT superseded_by FROM applications WHERE model_name = $1', [cursor]);
       cursor = up.rows[0]?.superseded_by ?? null;
     }
   }
   await tx.query('UPDATE applications SET superseded_by = NULL, updated_at = now() WHERE superseded_by = $1', [modelName]);
   if (supersedes.length) {
-    await tx.query('UPDATE applications SET superseded_by = $1, updated_at = now() WHERE ci_id IN (SELECT jsonb_array_elements_text($2::jsonb)::bigint)', [modelName, JSON.stringify(supersedes)]);
+    await tx.query('UPDATE applications SET superseded_by = $1, updated_at = now() WHERE ci_id IN (SELECT jsonb_array_elements_text($2::jsonb)::bigint)', [
+      modelName,
+      JSON.stringify(supersedes),
+    ]);
   }
 }
 
@@ -219,12 +245,28 @@ export async function createApplication(site: Site, actor: Actor, raw: CreateApp
     const modelName = `${scope}/Application_${randomUUID()}`;
     await checkNameFree(tx, input.name);
     const packageId = content
-      ? await insertPackage(tx, site.siteCode, { packageType: PACKAGE_TYPE.application, name: input.name, version: input.softwareVersion, manufacturer: input.publisher, sourcePath: content.sourcePath, contentId: content.contentId })
+      ? await insertPackage(tx, site.siteCode, {
+          packageType: PACKAGE_TYPE.application,
+          name: input.name,
+          version: input.softwareVersion,
+          manufacturer: input.publisher,
+          sourcePath: content.sourcePath,
+          contentId: content.contentId,
+        })
       : null;
     const { rows } = await tx.query<{ ci_id: number }>(
       `INSERT INTO applications (model_name, name, publisher, software_version, description, allow_task_sequence_install, deployment_types, package_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ci_id`,
-      [modelName, input.name, input.publisher ?? '', input.softwareVersion ?? '', input.description ?? '', input.allowTaskSequenceInstall ?? false, JSON.stringify(dts), packageId],
+      [
+        modelName,
+        input.name,
+        input.publisher ?? '',
+        input.softwareVersion ?? '',
+        input.description ?? '',
+        input.allowTaskSequenceInstall ?? false,
+        JSON.stringify(dts),
+        packageId,
+      ],
     );
     const id = Number(rows[0]!.ci_id);
     if (input.supersedes?.length) await setSupersedence(tx, modelName, id, input.supersedes);
@@ -253,13 +295,19 @@ export async function updateApplication(site: Site, actor: Actor, ciId: number, 
       if (current.packageId) {
         await setContentInTx(tx, current.packageId, content.contentId, { sourcePath: content.sourcePath });
       } else {
-        const packageId = await insertPackage(tx, site.siteCode, { packageType: PACKAGE_TYPE.application, name: input.name ?? current.name, sourcePath: content.sourcePath, contentId: content.contentId });
+        const packageId = await insertPackage(tx, site.siteCode, {
+          packageType: PACKAGE_TYPE.application,
+          name: input.name ?? current.name,
+          sourcePath: content.sourcePath,
+          contentId: content.contentId,
+        });
         sets.push(`package_id = $${params.push(packageId)}`);
       }
     }
     sets.push('updated_at = now()');
     await tx.query(`UPDATE applications SET ${sets.join(', ')} WHERE ci_id = $1`, params);
-    if (input.name !== undefined && current.packageId) await tx.query('UPDATE packages SET name = $2, updated_at = now() WHERE package_id = $1', [current.packageId, input.name]);
+    if (input.name !== undefined && current.packageId)
+      await tx.query('UPDATE packages SET name = $2, updated_at = now() WHERE package_id = $1', [current.packageId, input.name]);
     if (input.supersedes !== undefined) await setSupersedence(tx, current.modelName, ciId, input.supersedes);
     await audit(tx, actor, 'update', 'application', ciId, { changed: Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined) });
   });
@@ -270,7 +318,12 @@ export async function updateApplication(site: Site, actor: Actor, ciId: number, 
  * Retire (or reinstate). Allowed while task sequences reference it, with a warning: §2.7 says a
  * task sequence that references a retired application fails to start.
  */
-export async function setApplicationRetired(site: Site, actor: Actor, ciId: number, retired: boolean): Promise<{ application: ApplicationView; warnings: string[] }> {
+export async function setApplicationRetired(
+  site: Site,
+  actor: Actor,
+  ciId: number,
+  retired: boolean,
+): Promise<{ application: ApplicationView; warnings: string[] }> {
   const current = await getApplication(site.db, ciId);
   const warnings: string[] = [];
   await site.db.transaction(async (tx) => {
@@ -289,10 +342,17 @@ export async function deleteApplication(site: Site, actor: Actor, ciId: number):
   const current = await getApplication(site.db, ciId);
   return site.db.transaction(async (tx) => {
     const uses = await taskSequencesUsing(tx, current.modelName, 'application');
-    if (uses.length) throw inUse(String(ciId), `task sequences reference this application: ${describeUses(uses)}`, 'remove it from those task sequences first', { taskSequences: uses });
+    if (uses.length)
+      throw inUse(String(ciId), `task sequences reference this application: ${describeUses(uses)}`, 'remove it from those task sequences first', {
+        taskSequences: uses,
+      });
     const { rows } = await tx.query<{ name: string }>('SELECT name FROM applications WHERE superseded_by = $1', [current.modelName]);
     if (rows.length || current.supersededBy) {
-      throw conflict(String(ciId), `the application takes part in supersedence (${rows.length ? `it supersedes ${rows.map((r) => r.name).join(', ')}` : `it is superseded by ${current.supersededBy}`})`, 'remove the supersedence relationship first (PATCH supersedes)');
+      throw conflict(
+        String(ciId),
+        `the application takes part in supersedence (${rows.length ? `it supersedes ${rows.map((r) => r.name).join(', ')}` : `it is superseded by ${current.supersededBy}`})`,
+        'remove the supersedence relationship first (PATCH supersedes)',
+      );
     }
     await tx.query('DELETE FROM applications WHERE ci_id = $1', [ciId]);
     if (current.packageId) {

@@ -69,16 +69,29 @@ export function winPeVersionOf(osVersion: string): string | undefined {
 /** What a boot image takes from its WinPE image; refused when it is not a WinPE image this site can use. */
 function bootImageFacts(image: ImageInformation, input: string): Pick<BootImageProperties, 'architecture' | 'osVersion' | 'winPeVersion'> {
   if (image.installationType.toLowerCase() !== 'windowspe') {
-    throw badInput(input, `image ${image.index} (${image.name}) is not a Windows PE image (its installation type is "${image.installationType || 'not set'}")`, 'a boot image is a WinPE WIM such as the ADK\'s winpe.wim; add Windows images as OS images');
+    throw badInput(
+      input,
+      `image ${image.index} (${image.name}) is not a Windows PE image (its installation type is "${image.installationType || 'not set'}")`,
+      "a boot image is a WinPE WIM such as the ADK's winpe.wim; add Windows images as OS images",
+    );
   }
   const arch = image.architecture;
   if (arch === 'arm64' || arch === 'arm') {
-    throw badInput(input, `image ${image.index} is a ${arch} Windows PE image; only x86 and x64 boot images are supported`, 'use the x64 or x86 WinPE from the ADK');
+    throw badInput(
+      input,
+      `image ${image.index} is a ${arch} Windows PE image; only x86 and x64 boot images are supported`,
+      'use the x64 or x86 WinPE from the ADK',
+    );
   }
-  if (arch !== 'x86' && arch !== 'x64') throw badInput(input, `image ${image.index} does not say its architecture (WINDOWS/ARCH)`, 'use a WinPE image from the ADK');
+  if (arch !== 'x86' && arch !== 'x64')
+    throw badInput(input, `image ${image.index} does not say its architecture (WINDOWS/ARCH)`, 'use a WinPE image from the ADK');
   const winPeVersion = winPeVersionOf(image.version);
   if (!winPeVersion) {
-    throw badInput(input, `image ${image.index} is Windows PE version "${image.version || 'unknown'}", which Configuration Manager does not support`, 'use WinPE 10 from the current ADK (WinPE 3.1 and 5 can be added but not customised)');
+    throw badInput(
+      input,
+      `image ${image.index} is Windows PE version "${image.version || 'unknown'}", which Configuration Manager does not support`,
+      'use WinPE 10 from the current ADK (WinPE 3.1 and 5 can be added but not customised)',
+    );
   }
   return { architecture: arch, osVersion: image.version, winPeVersion };
 }
@@ -86,7 +99,11 @@ function bootImageFacts(image: ImageInformation, input: string): Pick<BootImageP
 function checkCustomisation(c: BootImageCustomisation, winPeVersion: string, prefix: string): void {
   const given = (Object.keys(c) as Array<keyof BootImageCustomisation>).filter((k) => c[k] !== undefined);
   if (given.length && winPeVersion !== '10') {
-    throw badInput(`${prefix}.${given[0]}`, `only WinPE 10 boot images can be customised; this one is WinPE ${winPeVersion}`, 'use a WinPE 10 boot image from the current ADK');
+    throw badInput(
+      `${prefix}.${given[0]}`,
+      `only WinPE 10 boot images can be customised; this one is WinPE ${winPeVersion}`,
+      'use a WinPE 10 boot image from the current ADK',
+    );
   }
   if (c.prestartCommand && !/^cmd \/c\s/i.test(c.prestartCommand)) {
     throw badInput(`${prefix}.prestartCommand`, 'a prestart command must start with "cmd /c"', 'e.g. cmd /c X:\\Prestart\\set-language.cmd');
@@ -103,7 +120,10 @@ export async function addBootImage(site: Site, actor: Actor, raw: AddBootImageIn
   const images = await readImageInformation(location);
   const image = images.find((i) => i.index === input.imageIndex);
   if (!image) {
-    throw badInput('body.imageIndex', `${location.input} has no image ${input.imageIndex}; its images are ${images.map((i) => `${i.index} (${i.name})`).join(', ')}`);
+    throw badInput(
+      'body.imageIndex',
+      `${location.input} has no image ${input.imageIndex}; its images are ${images.map((i) => `${i.index} (${i.name})`).join(', ')}`,
+    );
   }
   const facts = bootImageFacts(image, location.input);
   const { sourcePath: _s, contentId: _c, imageIndex, name, version, description, priority, ...customisation } = input;
@@ -134,7 +154,13 @@ export async function addBootImage(site: Site, actor: Actor, raw: AddBootImageIn
       priority,
       properties,
     });
-    await audit(tx, actor, 'create', 'boot-image', packageId, { name: packageName, wimFile: location.wimFile, imageIndex, architecture: facts.architecture, contentId });
+    await audit(tx, actor, 'create', 'boot-image', packageId, {
+      name: packageName,
+      wimFile: location.wimFile,
+      imageIndex,
+      architecture: facts.architecture,
+      contentId,
+    });
     return packageId;
   });
   return getBootImage(site, id);
@@ -186,12 +212,18 @@ export async function addBootImageDrivers(
   const warnings: string[] = [];
   await site.db.transaction(async (tx) => {
     for (const [i, ciId] of input.ciIds.entries()) {
-      const { rows } = await tx.query<{ name: string; class: string; platforms: string[] }>('SELECT name, class, platforms FROM drivers WHERE ci_id = $1', [ciId]);
+      const { rows } = await tx.query<{ name: string; class: string; platforms: string[] }>('SELECT name, class, platforms FROM drivers WHERE ci_id = $1', [
+        ciId,
+      ]);
       const d = rows[0];
       if (!d) throw badInput(`body.ciIds[${i}]`, `no driver has the id ${ciId}`, 'list the drivers in the catalog to find its id', nextSteps('list-drivers'));
       if (!isNetworkOrStorage(d.class)) {
         if (input.onlyNetworkAndStorage) {
-          throw badInput(`body.ciIds[${i}]`, `driver ${ciId} (${d.name}) is of class "${d.class || 'none'}", not a network or storage driver (${NETWORK_AND_STORAGE_CLASSES.join(', ')})`, 'add only network and storage drivers to boot images');
+          throw badInput(
+            `body.ciIds[${i}]`,
+            `driver ${ciId} (${d.name}) is of class "${d.class || 'none'}", not a network or storage driver (${NETWORK_AND_STORAGE_CLASSES.join(', ')})`,
+            'add only network and storage drivers to boot images',
+          );
         }
         warnings.push(`driver ${ciId} (${d.name}) is of class "${d.class || 'none'}": boot images need only network and storage drivers`);
       }
@@ -209,7 +241,13 @@ export async function removeBootImageDriver(site: Site, actor: Actor, packageId:
   const image = await getBootImage(site, packageId);
   await site.db.transaction(async (tx) => {
     const r = await tx.query('DELETE FROM package_drivers WHERE package_id = $1 AND ci_id = $2', [image.packageId, ciId]);
-    if (r.rowCount === 0) throw notFound(`driver in boot image ${image.packageId}`, ciId, 'the boot image lists its drivers', nextSteps({ step: 'show-boot-image', ids: { packageId: image.packageId } }));
+    if (r.rowCount === 0)
+      throw notFound(
+        `driver in boot image ${image.packageId}`,
+        ciId,
+        'the boot image lists its drivers',
+        nextSteps({ step: 'show-boot-image', ids: { packageId: image.packageId } }),
+      );
     await audit(tx, actor, 'remove-driver', 'boot-image', image.packageId, { ciId });
   });
   return { drivers: await listBootImageDrivers(site.db, image.packageId) };

@@ -71,7 +71,11 @@ export async function matchCatalogDrivers(db: Queryable, input: MatchCatalogInpu
     return d;
   });
   const catalog: DriverCatalog = { schema: 'openosd.driver-catalog/v1', drivers, packages: [] };
-  const devices: Device[] = input.devices.map((d) => ({ ...(d.name ? { name: d.name } : {}), hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds ?? [] }));
+  const devices: Device[] = input.devices.map((d) => ({
+    ...(d.name ? { name: d.name } : {}),
+    hardwareIds: d.hardwareIds,
+    compatibleIds: d.compatibleIds ?? [],
+  }));
   const result = matchDrivers(catalog, devices, {
     architecture: input.platform,
     bestMatch: input.bestMatch,

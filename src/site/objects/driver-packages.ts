@@ -42,7 +42,9 @@ export async function getDriverPackage(db: Queryable, packageId: string): Promis
 }
 
 export async function listDriverPackages(db: Queryable): Promise<DriverPackageView[]> {
-  const { rows } = await db.query<{ package_id: string }>('SELECT package_id FROM packages WHERE package_type = $1 ORDER BY package_id', [PACKAGE_TYPE.driverPackage]);
+  const { rows } = await db.query<{ package_id: string }>('SELECT package_id FROM packages WHERE package_type = $1 ORDER BY package_id', [
+    PACKAGE_TYPE.driverPackage,
+  ]);
   const out: DriverPackageView[] = [];
   for (const r of rows) out.push(await getDriverPackage(db, r.package_id));
   return out;
@@ -71,7 +73,13 @@ export async function addDriversInTx(tx: Queryable, packageId: string, ciIds: nu
     const { rows } = await tx.query<{ name: string; enabled: boolean }>('SELECT name, enabled FROM drivers WHERE ci_id = $1', [ciId]);
     const d = rows[0];
     if (!d) throw badInput(`${field}[${i}]`, `no driver has the id ${ciId}`, 'list the drivers in the catalog to find its id', nextSteps('list-drivers'));
-    if (!d.enabled) throw badInput(`${field}[${i}]`, `driver ${ciId} (${d.name}) is disabled; a driver package holds only enabled drivers`, 'enable the driver first', nextSteps({ step: 'edit-driver', ids: { ciId: String(ciId) } }));
+    if (!d.enabled)
+      throw badInput(
+        `${field}[${i}]`,
+        `driver ${ciId} (${d.name}) is disabled; a driver package holds only enabled drivers`,
+        'enable the driver first',
+        nextSteps({ step: 'edit-driver', ids: { ciId: String(ciId) } }),
+      );
     await tx.query('INSERT INTO package_drivers (package_id, ci_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [packageId, ciId]);
   }
 }
@@ -112,7 +120,13 @@ export async function removeDriverFromPackage(site: Site, actor: Actor, packageI
   const p = await getPackage(site.db, packageId, PACKAGE_TYPE.driverPackage);
   await site.db.transaction(async (tx) => {
     const r = await tx.query('DELETE FROM package_drivers WHERE package_id = $1 AND ci_id = $2', [p.packageId, ciId]);
-    if (r.rowCount === 0) throw notFound(`driver in driver package ${p.packageId}`, ciId, 'the driver package lists its drivers', nextSteps({ step: 'show-driver-package', ids: { packageId: p.packageId } }));
+    if (r.rowCount === 0)
+      throw notFound(
+        `driver in driver package ${p.packageId}`,
+        ciId,
+        'the driver package lists its drivers',
+        nextSteps({ step: 'show-driver-package', ids: { packageId: p.packageId } }),
+      );
     await recomposeDriverPackage(tx, p.packageId);
     await audit(tx, actor, 'remove-driver', 'driver-package', p.packageId, { ciId });
   });

@@ -135,12 +135,17 @@ export async function getDriver(db: Queryable, ciId: number): Promise<DriverView
   return toView(rows[0]);
 }
 
-export async function listDrivers(db: Queryable, filter: { category?: string; enabled?: boolean; hardwareId?: string; platform?: string } = {}): Promise<DriverView[]> {
+export async function listDrivers(
+  db: Queryable,
+  filter: { category?: string; enabled?: boolean; hardwareId?: string; platform?: string } = {},
+): Promise<DriverView[]> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (filter.category !== undefined) where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.categories) c WHERE lower(c) = lower($${params.push(filter.category)}))`);
+  if (filter.category !== undefined)
+    where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.categories) c WHERE lower(c) = lower($${params.push(filter.category)}))`);
   if (filter.enabled !== undefined) where.push(`d.enabled = $${params.push(filter.enabled)}`);
-  if (filter.hardwareId !== undefined) where.push(`EXISTS (SELECT 1 FROM driver_hardware_ids h WHERE h.ci_id = d.ci_id AND h.hardware_id = lower($${params.push(filter.hardwareId.trim())}))`);
+  if (filter.hardwareId !== undefined)
+    where.push(`EXISTS (SELECT 1 FROM driver_hardware_ids h WHERE h.ci_id = d.ci_id AND h.hardware_id = lower($${params.push(filter.hardwareId.trim())}))`);
   if (filter.platform !== undefined) where.push(`d.platforms ? $${params.push(filter.platform)}`);
   const { rows } = await db.query<DriverRow>(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.ci_id`, params);
   return rows.map(toView);
@@ -188,7 +193,13 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
   const which = requireOneSource(input, 'body');
   for (const [i, id] of input.driverPackageIds.entries()) {
     const { rows } = await site.db.query<{ package_type: number }>('SELECT package_type FROM packages WHERE package_id = upper($1)', [id]);
-    if (rows[0]?.package_type !== PACKAGE_TYPE.driverPackage) throw badInput(`body.driverPackageIds[${i}]`, `no driver package has the id ${id}`, 'create the driver package first', nextSteps('create-driver-package'));
+    if (rows[0]?.package_type !== PACKAGE_TYPE.driverPackage)
+      throw badInput(
+        `body.driverPackageIds[${i}]`,
+        `no driver package has the id ${id}`,
+        'create the driver package first',
+        nextSteps('create-driver-package'),
+      );
   }
 
   let files: ContentFile[];
@@ -203,9 +214,16 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
     files = (await addContent(site, isFile ? dirname(sourcePath) : sourcePath, {}, 'body.sourcePath')).files;
     only = isFile ? basename(sourcePath).toLowerCase() : undefined;
   } else {
-    files = (await getContent(site.db, input.contentId!).catch(() => {
-      throw badInput('body.contentId', `no content has the id ${input.contentId}`, 'upload the driver folder first, then import its drivers from that content', nextSteps('upload-content', 'import-drivers'));
-    })).files;
+    files = (
+      await getContent(site.db, input.contentId!).catch(() => {
+        throw badInput(
+          'body.contentId',
+          `no content has the id ${input.contentId}`,
+          'upload the driver folder first, then import its drivers from that content',
+          nextSteps('upload-content', 'import-drivers'),
+        );
+      })
+    ).files;
     if (input.infPath !== undefined) {
       if (!/\.inf$/i.test(input.infPath)) throw badInput('body.infPath', `${input.infPath} is not an .inf file`, 'name one driver .inf file of the content');
       only = input.infPath.toLowerCase();
@@ -216,7 +234,8 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
     .map((f) => ({
       path: f.path,
       read: async () => {
-        if (f.size > MAX_INF_BYTES) throw new InputError({ input: f.path, rule: `the INF is ${f.size} bytes; INF files over ${MAX_INF_BYTES} bytes are not read` });
+        if (f.size > MAX_INF_BYTES)
+          throw new InputError({ input: f.path, rule: `the INF is ${f.size} bytes; INF files over ${MAX_INF_BYTES} bytes are not read` });
         return readFile(site.content.blobPath(f.sha256));
       },
     }));
@@ -224,8 +243,14 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
   const found = scan.imported.filter((d) => only === undefined || d.inf.toLowerCase() === only);
   const skipped = scan.skipped.filter((s) => only === undefined || s.inf.toLowerCase() === only);
   const source = input.sourcePath ?? `content ${input.contentId}`;
-  if (only !== undefined && found.length === 0 && skipped.length === 0) throw badInput(which === 'sourcePath' ? 'body.sourcePath' : 'body.infPath', `${only} could not be read as a driver INF in ${source}`);
-  if (found.length === 0 && skipped.length === 0) throw badInput(which === 'sourcePath' ? 'body.sourcePath' : 'body.contentId', `${source} holds no .inf file`, 'import the folder that holds the drivers\' INF files');
+  if (only !== undefined && found.length === 0 && skipped.length === 0)
+    throw badInput(which === 'sourcePath' ? 'body.sourcePath' : 'body.infPath', `${only} could not be read as a driver INF in ${source}`);
+  if (found.length === 0 && skipped.length === 0)
+    throw badInput(
+      which === 'sourcePath' ? 'body.sourcePath' : 'body.contentId',
+      `${source} holds no .inf file`,
+      "import the folder that holds the drivers' INF files",
+    );
 
   // Each driver's content is the folder holding its INF (with its sub-folders): a part of what is
   // in the library already, recorded as a content of its own.
@@ -261,9 +286,19 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
           result.duplicates.push({ ciId, name: existing.name, action: 'skipped' });
           continue;
         }
-        const merged = input.duplicates === 'keep-categories' ? existing.categories : input.duplicates === 'overwrite-categories' ? categories : union(existing.categories, categories);
+        const merged =
+          input.duplicates === 'keep-categories'
+            ? existing.categories
+            : input.duplicates === 'overwrite-categories'
+              ? categories
+              : union(existing.categories, categories);
         await tx.query('UPDATE drivers SET categories = $2 WHERE ci_id = $1', [ciId, JSON.stringify(merged)]);
-        const action = input.duplicates === 'keep-categories' ? 'categories-kept' : input.duplicates === 'overwrite-categories' ? 'categories-overwritten' : 'categories-appended';
+        const action =
+          input.duplicates === 'keep-categories'
+            ? 'categories-kept'
+            : input.duplicates === 'overwrite-categories'
+              ? 'categories-overwritten'
+              : 'categories-appended';
         result.duplicates.push({ ciId, name: existing.name, action });
         toPackages.push(ciId);
         continue;
@@ -300,7 +335,12 @@ export async function importDrivers(site: Site, actor: Actor, raw: ImportDrivers
         'SELECT ci_id FROM drivers WHERE enabled AND ci_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY ci_id',
         [JSON.stringify(toPackages)],
       );
-      await addDriversInTx(tx, packageId, enabled.map((r) => Number(r.ci_id)), 'body.driverPackageIds');
+      await addDriversInTx(
+        tx,
+        packageId,
+        enabled.map((r) => Number(r.ci_id)),
+        'body.driverPackageIds',
+      );
       await recomposeDriverPackage(tx, packageId);
     }
     await audit(tx, actor, 'import', 'driver', importedIds.length === 1 ? importedIds[0]! : 'catalog', {
@@ -341,9 +381,14 @@ export async function deleteDriver(site: Site, actor: Actor, ciId: number): Prom
       [ciId],
     );
     if (rows.length) {
-      throw inUse(String(ciId), `the driver is in ${rows.map((r) => `${r.package_type === PACKAGE_TYPE.bootImage ? 'boot image' : 'driver package'} ${r.package_id} (${r.name})`).join(', ')}`, 'remove it from those first', {
-        packages: rows.map((r) => r.package_id),
-      });
+      throw inUse(
+        String(ciId),
+        `the driver is in ${rows.map((r) => `${r.package_type === PACKAGE_TYPE.bootImage ? 'boot image' : 'driver package'} ${r.package_id} (${r.name})`).join(', ')}`,
+        'remove it from those first',
+        {
+          packages: rows.map((r) => r.package_id),
+        },
+      );
     }
     await tx.query('DELETE FROM drivers WHERE ci_id = $1', [ciId]);
     await audit(tx, actor, 'delete', 'driver', ciId, { name: d.name, contentId: d.contentId });

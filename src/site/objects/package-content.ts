@@ -23,7 +23,12 @@ export interface ContentUpdate {
 }
 
 /** Reads type-specific facts from the new source, then adds it; returns the content id and the new properties. */
-async function bring(site: Site, current: PackageView, source: ContentSource, prefix: string): Promise<{ contentId: string; sourcePath: string; properties?: Record<string, unknown> }> {
+async function bring(
+  site: Site,
+  current: PackageView,
+  source: ContentSource,
+  prefix: string,
+): Promise<{ contentId: string; sourcePath: string; properties?: Record<string, unknown> }> {
   if (current.packageType === PACKAGE_TYPE.osImage || current.packageType === PACKAGE_TYPE.bootImage) {
     const location = await locateWim(site, source, prefix);
     const images = await readImageInformation(location);
@@ -34,10 +39,14 @@ async function bring(site: Site, current: PackageView, source: ContentSource, pr
       const p = current.properties as BootImageProperties;
       const image = images.find((i) => i.index === p.imageIndex);
       if (!image || image.installationType.toLowerCase() !== 'windowspe') {
-        throw badInput(location.input, `has no Windows PE image ${p.imageIndex}, which this boot image uses`, 'give the boot image\'s WinPE WIM');
+        throw badInput(location.input, `has no Windows PE image ${p.imageIndex}, which this boot image uses`, "give the boot image's WinPE WIM");
       }
       if (image.architecture !== p.architecture) {
-        throw badInput(location.input, `image ${p.imageIndex} is ${image.architecture || 'of no stated architecture'}, but this boot image is ${p.architecture}`, 'add a new boot image for another architecture');
+        throw badInput(
+          location.input,
+          `image ${p.imageIndex} is ${image.architecture || 'of no stated architecture'}, but this boot image is ${p.architecture}`,
+          'add a new boot image for another architecture',
+        );
       }
       const winPeVersion = winPeVersionOf(image.version);
       if (!winPeVersion) throw badInput(location.input, `image ${p.imageIndex} is Windows PE version "${image.version}", which is not supported`);
@@ -63,7 +72,12 @@ export async function updatePackageContent(site: Site, actor: Actor, packageId: 
     return { package: await getPackage(site.db, current.packageId), changed };
   }
   if (!current.sourcePath) {
-    throw badInput(current.packageId, 'the package has no source path to re-read (its content was uploaded)', "set the package's content anew instead", nextSteps({ step: 'set-package-content', ids: { packageId: current.packageId } }));
+    throw badInput(
+      current.packageId,
+      'the package has no source path to re-read (its content was uploaded)',
+      "set the package's content anew instead",
+      nextSteps({ step: 'set-package-content', ids: { packageId: current.packageId } }),
+    );
   }
   const next = await bring(site, current, { sourcePath: current.sourcePath }, 'package.sourcePath');
   const changed = await site.db.transaction(async (tx) => {
@@ -78,7 +92,12 @@ export async function updatePackageContent(site: Site, actor: Actor, packageId: 
 export async function setPackageContent(site: Site, actor: Actor, packageId: string, source: ContentSource): Promise<ContentUpdate> {
   const current = await getPackage(site.db, packageId);
   if (current.packageType === PACKAGE_TYPE.driverPackage) {
-    throw badInput(current.packageId, 'a driver package\'s content is its drivers', 'add or remove its drivers instead', nextSteps({ step: 'add-driver-package-drivers', ids: { packageId: current.packageId } }));
+    throw badInput(
+      current.packageId,
+      "a driver package's content is its drivers",
+      'add or remove its drivers instead',
+      nextSteps({ step: 'add-driver-package-drivers', ids: { packageId: current.packageId } }),
+    );
   }
   const next = await bring(site, current, source, 'body');
   const changed = await site.db.transaction(async (tx) => {

@@ -141,7 +141,8 @@ export async function getPackage(db: Queryable, packageId: string, type?: number
   const { rows } = await db.query<PackageRow>(`${SELECT} WHERE p.package_id = upper($1)`, [packageId]);
   const r = rows[0];
   const kind = type === undefined ? 'package' : (PACKAGE_TYPE_NAMES[type] ?? 'package');
-  if (!r || (type !== undefined && r.package_type !== type)) throw notFound(kind, packageId, `list the packages to find the ${kind}'s id`, nextSteps('list-packages'));
+  if (!r || (type !== undefined && r.package_type !== type))
+    throw notFound(kind, packageId, `list the packages to find the ${kind}'s id`, nextSteps('list-packages'));
   return toView(r);
 }
 
@@ -156,7 +157,11 @@ export async function listPackages(db: Queryable, filter: { type?: number } = {}
 /** Refuses anything but an absolute path to an existing file or folder, naming `field`. */
 export async function checkSourcePath(path: string, field: string): Promise<{ isFile: boolean }> {
   if (!isAbsolute(path)) {
-    throw badInput(field, `"${path}" is not an absolute path`, 'the source path is read by the site server: give its full path on the server (the CLI resolves relative paths for you)');
+    throw badInput(
+      field,
+      `"${path}" is not an absolute path`,
+      'the source path is read by the site server: give its full path on the server (the CLI resolves relative paths for you)',
+    );
   }
   const s = await stat(path).catch(() => undefined);
   if (!s) throw badInput(field, `${path} does not exist on the site server`, 'check the path; the site server must be able to read it');
@@ -167,7 +172,11 @@ export async function checkSourcePath(path: string, field: string): Promise<{ is
 /** Exactly one of sourcePath / contentId, named as `prefix.sourcePath` in errors. */
 export function requireOneSource(source: ContentSource, prefix = 'body', optional = false): 'sourcePath' | 'contentId' | undefined {
   if (source.sourcePath !== undefined && source.contentId !== undefined) {
-    throw badInput(`${prefix}.sourcePath`, 'give either sourcePath or contentId, not both', 'sourcePath: a file or folder the server reads; contentId: content already uploaded');
+    throw badInput(
+      `${prefix}.sourcePath`,
+      'give either sourcePath or contentId, not both',
+      'sourcePath: a file or folder the server reads; contentId: content already uploaded',
+    );
   }
   if (source.sourcePath !== undefined) return 'sourcePath';
   if (source.contentId !== undefined) return 'contentId';
@@ -197,7 +206,12 @@ export async function resolveContent(site: Site, source: ContentSource, prefix =
   try {
     await getContent(site.db, source.contentId!);
   } catch {
-    throw badInput(`${prefix}.contentId`, `no content has the id ${source.contentId}`, 'upload the content first, or give a source path the site can read', nextSteps('upload-content'));
+    throw badInput(
+      `${prefix}.contentId`,
+      `no content has the id ${source.contentId}`,
+      'upload the content first, or give a source path the site can read',
+      nextSteps('upload-content'),
+    );
   }
   return { contentId: source.contentId!, sourcePath: '' };
 }
@@ -303,7 +317,12 @@ function checkPrograms(programs: Program[], field: string): void {
   const seen = new Set<string>();
   programs.forEach((p, i) => {
     const key = p.name.toLowerCase();
-    if (seen.has(key)) throw badInput(`${field}[${i}].name`, `a second program is named "${p.name}"`, 'program names are unique within a package (a task sequence names PackageID:Program Name)');
+    if (seen.has(key))
+      throw badInput(
+        `${field}[${i}].name`,
+        `a second program is named "${p.name}"`,
+        'program names are unique within a package (a task sequence names PackageID:Program Name)',
+      );
     seen.add(key);
   });
 }
@@ -327,7 +346,11 @@ export async function updatePackage(site: Site, actor: Actor, packageId: string,
   const current = await getPackage(site.db, packageId);
   const type = current.packageType;
   if (patch.architecture !== undefined && !PRE_CACHE_TYPES.includes(type)) {
-    throw badInput('body.architecture', `a ${current.typeName} has no pre-cache architecture`, 'architecture is set on OS images, OS upgrade packages and packages');
+    throw badInput(
+      'body.architecture',
+      `a ${current.typeName} has no pre-cache architecture`,
+      'architecture is set on OS images, OS upgrade packages and packages',
+    );
   }
   if (patch.programs !== undefined) {
     if (type !== PACKAGE_TYPE.package) throw badInput('body.programs', `a ${current.typeName} has no programs`, 'programs belong to packages (type 0)');
@@ -354,7 +377,9 @@ export async function updatePackage(site: Site, actor: Actor, packageId: string,
   sets.push(`properties = $${params.push(JSON.stringify(properties))}`, 'updated_at = now()');
   await site.db.transaction(async (tx) => {
     await tx.query(`UPDATE packages SET ${sets.join(', ')} WHERE package_id = $1`, params);
-    await audit(tx, actor, 'update', 'package', current.packageId, { changed: Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined) });
+    await audit(tx, actor, 'update', 'package', current.packageId, {
+      changed: Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined),
+    });
   });
   return getPackage(site.db, current.packageId);
 }
@@ -367,20 +392,35 @@ export async function updatePackage(site: Site, actor: Actor, packageId: string,
 export async function deletePackage(site: Site, actor: Actor, packageId: string): Promise<PackageView> {
   const current = await getPackage(site.db, packageId);
   if (current.builtIn) {
-    throw badInput(`params.packageId`, `${current.packageId} (${current.name}) is built in and cannot be deleted`, "set the package's content instead", nextSteps({ step: 'set-package-content', ids: { packageId: current.packageId } }));
+    throw badInput(
+      `params.packageId`,
+      `${current.packageId} (${current.name}) is built in and cannot be deleted`,
+      "set the package's content instead",
+      nextSteps({ step: 'set-package-content', ids: { packageId: current.packageId } }),
+    );
   }
   return site.db.transaction(async (tx) => {
     await tx.query('SELECT package_id FROM packages WHERE package_id = $1 FOR UPDATE', [current.packageId]);
     const uses = await taskSequencesUsing(tx, current.packageId, 'package');
     if (uses.length) {
-      throw inUse(current.packageId, `task sequences use this ${current.typeName}: ${describeUses(uses)}`, 'remove it from those task sequences (and their deployments) first', {
-        taskSequences: uses,
-      });
+      throw inUse(
+        current.packageId,
+        `task sequences use this ${current.typeName}: ${describeUses(uses)}`,
+        'remove it from those task sequences (and their deployments) first',
+        {
+          taskSequences: uses,
+        },
+      );
     }
     const apps = await tx.query<{ name: string; ci_id: number }>('SELECT name, ci_id FROM applications WHERE package_id = $1', [current.packageId]);
     if (apps.rows.length) {
       const app = apps.rows[0]!;
-      throw conflict(current.packageId, `this is the content of the application "${app.name}"`, 'delete the application instead', nextSteps({ step: 'delete-application', ids: { ciId: String(app.ci_id) } }));
+      throw conflict(
+        current.packageId,
+        `this is the content of the application "${app.name}"`,
+        'delete the application instead',
+        nextSteps({ step: 'delete-application', ids: { ciId: String(app.ci_id) } }),
+      );
     }
     // Updates keep their metadata; they simply have no deployment package any more.
     await tx.query('UPDATE software_updates SET package_id = NULL WHERE package_id = $1', [current.packageId]);

@@ -16,7 +16,12 @@ import type { Site } from '../site.js';
 import { PACKAGE_TYPE } from './package-types.js';
 import { insertPackage, resolveContent } from './packages.js';
 
-const guid = z.string().regex(/^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/, 'an update id is a GUID, e.g. 8c3fcc84-7410-4a95-8b89-a166a0190486');
+const guid = z
+  .string()
+  .regex(
+    /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/,
+    'an update id is a GUID, e.g. 8c3fcc84-7410-4a95-8b89-a166a0190486',
+  );
 
 export const softwareUpdateSchema = z.object({
   updateId: guid,
@@ -106,16 +111,24 @@ export async function listSoftwareUpdates(db: Queryable, f: SoftwareUpdateFilter
   const params: unknown[] = [];
   if (f.classification !== undefined) where.push(`lower(classification) = lower($${params.push(f.classification)})`);
   if (f.product !== undefined) where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(products) p WHERE lower(p) = lower($${params.push(f.product)}))`);
-  if (f.articleId !== undefined) where.push(`lower(article_id) = lower($${params.push(f.articleId.replace(/^KB/i, ''))}) OR lower(article_id) = lower($${params.push(f.articleId)})`);
+  if (f.articleId !== undefined)
+    where.push(`lower(article_id) = lower($${params.push(f.articleId.replace(/^KB/i, ''))}) OR lower(article_id) = lower($${params.push(f.articleId)})`);
   if (f.superseded !== undefined) where.push(`superseded = $${params.push(f.superseded)}`);
   if (f.expired !== undefined) where.push(`expired = $${params.push(f.expired)}`);
   if (f.search !== undefined) where.push(`strpos(lower(title), lower($${params.push(f.search)})) > 0`);
-  const { rows } = await db.query<UpdateRow>(`SELECT * FROM software_updates ${where.length ? `WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : ''} ORDER BY ci_id`, params);
+  const { rows } = await db.query<UpdateRow>(
+    `SELECT * FROM software_updates ${where.length ? `WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : ''} ORDER BY ci_id`,
+    params,
+  );
   return rows.map(toView);
 }
 
 /** Imports (or refreshes, by update id) update metadata; with content, one deployment package for them all. */
-export async function importSoftwareUpdates(site: Site, actor: Actor, raw: ImportSoftwareUpdatesInput): Promise<{ imported: number; updated: number; packageId: string | null; updates: SoftwareUpdateView[] }> {
+export async function importSoftwareUpdates(
+  site: Site,
+  actor: Actor,
+  raw: ImportSoftwareUpdatesInput,
+): Promise<{ imported: number; updated: number; packageId: string | null; updates: SoftwareUpdateView[] }> {
   const input = importSoftwareUpdatesSchema.parse(raw);
   const seen = new Map<string, number>();
   input.updates.forEach((u, i) => {
@@ -144,7 +157,18 @@ export async function importSoftwareUpdates(site: Site, actor: Actor, raw: Impor
            classification = EXCLUDED.classification, products = EXCLUDED.products, severity = EXCLUDED.severity,
            superseded = EXCLUDED.superseded, expired = EXCLUDED.expired, package_id = COALESCE(EXCLUDED.package_id, software_updates.package_id)
          RETURNING ci_id, (xmax = 0) AS inserted`,
-        [normalUpdateId(u.updateId), u.articleId, u.bulletinId, u.title, u.classification, JSON.stringify(u.products), u.severity, u.superseded, u.expired, pkg],
+        [
+          normalUpdateId(u.updateId),
+          u.articleId,
+          u.bulletinId,
+          u.title,
+          u.classification,
+          JSON.stringify(u.products),
+          u.severity,
+          u.superseded,
+          u.expired,
+          pkg,
+        ],
       );
       if (rows[0]!.inserted) imported++;
       else updated++;
@@ -159,16 +183,15 @@ export async function importSoftwareUpdates(site: Site, actor: Actor, raw: Impor
 
 // ------------------------------------------------------------------ deployments
 
-export const createUpdateDeploymentSchema = z
-  .object({
-    name: objectName(256),
-    collectionId: z.string().min(1),
-    purpose: z.enum(['required', 'available']),
-    updateIds: z.array(z.string().min(1)).min(1),
-    availableAt: z.iso.datetime({ offset: true }).optional(),
-    deadline: z.iso.datetime({ offset: true }).optional(),
-    enabled: z.boolean().default(true),
-  });
+export const createUpdateDeploymentSchema = z.object({
+  name: objectName(256),
+  collectionId: z.string().min(1),
+  purpose: z.enum(['required', 'available']),
+  updateIds: z.array(z.string().min(1)).min(1),
+  availableAt: z.iso.datetime({ offset: true }).optional(),
+  deadline: z.iso.datetime({ offset: true }).optional(),
+  enabled: z.boolean().default(true),
+});
 export type CreateUpdateDeploymentInput = z.input<typeof createUpdateDeploymentSchema>;
 
 export interface UpdateDeploymentView {
@@ -222,7 +245,13 @@ export async function listUpdateDeployments(db: Queryable, filter: { collectionI
 
 export async function getUpdateDeployment(db: Queryable, deploymentId: string): Promise<UpdateDeploymentView> {
   const { rows } = await db.query<DeploymentRow>('SELECT * FROM software_update_deployments WHERE deployment_id = upper($1)', [deploymentId]);
-  if (!rows[0]) throw notFound('software update deployment', deploymentId, 'list the software update deployments to find its id', nextSteps('list-software-update-deployments'));
+  if (!rows[0])
+    throw notFound(
+      'software update deployment',
+      deploymentId,
+      'list the software update deployments to find its id',
+      nextSteps('list-software-update-deployments'),
+    );
   return deploymentView(rows[0]);
 }
 
@@ -239,12 +268,21 @@ export async function createUpdateDeployment(site: Site, actor: Actor, raw: Crea
   if (input.deadline && new Date(input.deadline) < availableAt) {
     throw badInput('body.deadline', `the deadline ${input.deadline} is before the available time ${availableAt.toISOString()}`);
   }
-  const { rows: coll } = await site.db.query<{ collection_id: string }>('SELECT collection_id FROM collections WHERE collection_id = upper($1)', [input.collectionId]);
-  if (!coll[0]) throw badInput('body.collectionId', `no collection has the id ${input.collectionId}`, 'list the collections to find its id', nextSteps('list-collections'));
+  const { rows: coll } = await site.db.query<{ collection_id: string }>('SELECT collection_id FROM collections WHERE collection_id = upper($1)', [
+    input.collectionId,
+  ]);
+  if (!coll[0])
+    throw badInput('body.collectionId', `no collection has the id ${input.collectionId}`, 'list the collections to find its id', nextSteps('list-collections'));
   const updateIds = input.updateIds.map(normalUpdateId);
   for (const [i, id] of updateIds.entries()) {
     const { rows } = await site.db.query<{ expired: boolean }>('SELECT expired FROM software_updates WHERE update_id = $1', [id]);
-    if (!rows[0]) throw badInput(`body.updateIds[${i}]`, `no software update has the id ${input.updateIds[i]}`, "import the update's metadata first", nextSteps('import-software-updates'));
+    if (!rows[0])
+      throw badInput(
+        `body.updateIds[${i}]`,
+        `no software update has the id ${input.updateIds[i]}`,
+        "import the update's metadata first",
+        nextSteps('import-software-updates'),
+      );
     if (rows[0].expired) throw badInput(`body.updateIds[${i}]`, `the update ${id} is expired and cannot be deployed`);
   }
   const id = await site.db.transaction(async (tx) => {
@@ -252,9 +290,24 @@ export async function createUpdateDeployment(site: Site, actor: Actor, raw: Crea
     await tx.query(
       `INSERT INTO software_update_deployments (deployment_id, name, collection_id, purpose, update_ids, available_at, deadline, enabled, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [deploymentId, input.name, coll[0]!.collection_id, input.purpose, JSON.stringify([...new Set(updateIds)]), availableAt, input.deadline ? new Date(input.deadline) : null, input.enabled, actor.name],
+      [
+        deploymentId,
+        input.name,
+        coll[0]!.collection_id,
+        input.purpose,
+        JSON.stringify([...new Set(updateIds)]),
+        availableAt,
+        input.deadline ? new Date(input.deadline) : null,
+        input.enabled,
+        actor.name,
+      ],
     );
-    await audit(tx, actor, 'create', 'software-update-deployment', deploymentId, { name: input.name, collectionId: coll[0]!.collection_id, purpose: input.purpose, updates: updateIds.length });
+    await audit(tx, actor, 'create', 'software-update-deployment', deploymentId, {
+      name: input.name,
+      collectionId: coll[0]!.collection_id,
+      purpose: input.purpose,
+      updates: updateIds.length,
+    });
     return deploymentId;
   });
   return getUpdateDeployment(site.db, id);

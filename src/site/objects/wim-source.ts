@@ -30,7 +30,11 @@ export interface WimLocation {
 function oneWim(wims: string[], where: string, field: string): string {
   if (wims.length === 1) return wims[0]!;
   if (wims.length === 0) throw badInput(field, `${where} holds no .wim file`, 'give the path of the .wim itself, or a folder holding exactly one .wim');
-  throw badInput(field, `${where} holds ${wims.length} .wim files (${wims.join(', ')}), so which image to add is ambiguous`, 'give the path of the .wim itself, or a folder holding exactly one .wim');
+  throw badInput(
+    field,
+    `${where} holds ${wims.length} .wim files (${wims.join(', ')}), so which image to add is ambiguous`,
+    'give the path of the .wim itself, or a folder holding exactly one .wim',
+  );
 }
 
 /** The WIM a source names: the file itself, or the only .wim of a folder or of uploaded content. */
@@ -49,14 +53,25 @@ export async function locateWim(site: Site, source: ContentSource, prefix = 'bod
     record = () => recordContent(site.db, manifest);
   } else {
     const content = await getContent(site.db, source.contentId!).catch(() => {
-      throw badInput(field, `no content has the id ${source.contentId}`, 'upload the WIM first, or give a source path the site can read', nextSteps('upload-content'));
+      throw badInput(
+        field,
+        `no content has the id ${source.contentId}`,
+        'upload the WIM first, or give a source path the site can read',
+        nextSteps('upload-content'),
+      );
     });
     ({ files } = content);
     contentId = content.id;
     single = files.length === 1;
   }
   const where = which === 'sourcePath' ? source.sourcePath! : `content ${contentId}`;
-  const wim = single ? files[0]!.path : oneWim(files.map((f) => f.path).filter((f) => /\.wim$/i.test(f)), where, field);
+  const wim = single
+    ? files[0]!.path
+    : oneWim(
+        files.map((f) => f.path).filter((f) => /\.wim$/i.test(f)),
+        where,
+        field,
+      );
   const input = which === 'sourcePath' ? (single ? source.sourcePath! : `${source.sourcePath}/${wim}`) : `${wim} (content ${contentId})`;
   const blob = files.find((f) => f.path === wim)!;
   return { contentId, record, readPath: site.content.blobPath(blob.sha256), wimFile: wim, input };
@@ -69,7 +84,11 @@ export async function readImageInformation(location: Pick<WimLocation, 'readPath
     images = await readWimImages(location.readPath);
   } catch (e) {
     if (e instanceof WimError) {
-      throw badInput(location.input, e.code === 'corrupt' ? `is not a readable WIM file: ${e.message.replace(`${location.readPath}`, 'the file')}` : e.message, 'give a .wim file (wimlib-imagex info shows what it holds)');
+      throw badInput(
+        location.input,
+        e.code === 'corrupt' ? `is not a readable WIM file: ${e.message.replace(`${location.readPath}`, 'the file')}` : e.message,
+        'give a .wim file (wimlib-imagex info shows what it holds)',
+      );
     }
     throw e;
   }

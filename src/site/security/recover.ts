@@ -58,19 +58,32 @@ function who(): string {
 
 async function openSiteDatabase(dataDir: string, databaseUrl: string | undefined): Promise<Database> {
   if (databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw badInput(START_UP_INPUT.database, 'only postgres:// and postgresql:// URLs are supported', 'give no URL for a site on the embedded database in its data folder');
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl))
+      throw badInput(
+        START_UP_INPUT.database,
+        'only postgres:// and postgresql:// URLs are supported',
+        'give no URL for a site on the embedded database in its data folder',
+      );
     // A refused or unreachable database says so itself (bad input or unavailable, naming the database).
     return await openPostgres(databaseUrl, { maxConnections: 2 });
   }
   const dbDir = join(dataDir, 'db');
   if (!existsSync(dbDir) || !readdirSync(dbDir).length) {
-    throw badInput(START_UP_INPUT.dataFolder, `${dataDir} holds no embedded site database (no ${dbDir})`, 'give the data folder the site server uses, or the database URL of a site on PostgreSQL');
+    throw badInput(
+      START_UP_INPUT.dataFolder,
+      `${dataDir} holds no embedded site database (no ${dbDir})`,
+      'give the data folder the site server uses, or the database URL of a site on PostgreSQL',
+    );
   }
   try {
     return await openPglite(dbDir);
   } catch (e) {
     if (e instanceof SiteError && e.code === 'in-use') {
-      throw inUse(START_UP_INPUT.dataFolder, e.rule, 'stop that site server first: the embedded database can be opened by one process at a time; recover, then start the server again');
+      throw inUse(
+        START_UP_INPUT.dataFolder,
+        e.rule,
+        'stop that site server first: the embedded database can be opened by one process at a time; recover, then start the server again',
+      );
     }
     throw badInput(START_UP_INPUT.dataFolder, `cannot open the embedded database in ${dbDir}: ${(e as Error).message}`);
   }
@@ -94,14 +107,26 @@ export async function recoverAdminToken(options: RecoverOptions): Promise<Recove
   }
   const db = await openSiteDatabase(dataDir, options.databaseUrl);
   try {
-    const schema = await db.query<{ v: number | null }>(`SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT max(version) FROM schema_migrations) END AS v`);
+    const schema = await db.query<{ v: number | null }>(
+      `SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT max(version) FROM schema_migrations) END AS v`,
+    );
     const version = schema.rows[0]?.v ?? null;
     const where = options.databaseUrl ? START_UP_INPUT.database : START_UP_INPUT.dataFolder;
     if (version === null) throw badInput(where, `${db.location} is not a site database (it has no schema)`, 'give the database the site server uses');
     const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-    if (version > known) throw badInput(where, `the database ${db.location} has schema version ${version}, newer than this OpenOSD knows (${known})`, 'run the recovery with the OpenOSD version the site servers run');
+    if (version > known)
+      throw badInput(
+        where,
+        `the database ${db.location} has schema version ${version}, newer than this OpenOSD knows (${known})`,
+        'run the recovery with the OpenOSD version the site servers run',
+      );
     const keyCheck = await getSetting<string>(db, 'secret_key_check');
-    if (keyCheck === undefined) throw badInput(where, `${db.location} holds no site yet (it was never started)`, 'start the site server once: a new site writes its first administrator token itself');
+    if (keyCheck === undefined)
+      throw badInput(
+        where,
+        `${db.location} holds no site yet (it was never started)`,
+        'start the site server once: a new site writes its first administrator token itself',
+      );
     let matches = false;
     try {
       matches = secrets.open(keyCheck) === KEY_CHECK_PLAINTEXT;
@@ -115,12 +140,21 @@ export async function recoverAdminToken(options: RecoverOptions): Promise<Recove
     const file = join(dataDir, ADMIN_TOKEN_FILE);
     return await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [TOKEN_LOCK_KEY]);
-      const { token, info } = await createToken(tx, actor, { name: options.name ?? 'recovered administrator', role: 'full-administrator' }, { action: 'recover', details: { note: RECOVERY_NOTE, host, user: who() } });
+      const { token, info } = await createToken(
+        tx,
+        actor,
+        { name: options.name ?? 'recovered administrator', role: 'full-administrator' },
+        { action: 'recover', details: { note: RECOVERY_NOTE, host, user: who() } },
+      );
       // Written before the commit: if the file cannot be written, no token nobody knows is left behind.
       try {
         writeTokenFile(file, token);
       } catch (e) {
-        throw badInput(START_UP_INPUT.dataFolder, `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'run the recovery as the user that owns the site\'s data folder');
+        throw badInput(
+          START_UP_INPUT.dataFolder,
+          `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          "run the recovery as the user that owns the site's data folder",
+        );
       }
       return { token, info, file };
     });

@@ -16,14 +16,22 @@ import { START_UP_INPUT } from '../start-up-inputs.js';
  * met while working: the path is not told to whoever made the request).
  */
 export class SecretKeyError extends OsdError {
-  constructor(readonly keyFile: string, rule: string, hint: string, kind: Extract<ErrorKind, 'bad-input' | 'fault'> = 'bad-input') {
+  constructor(
+    readonly keyFile: string,
+    rule: string,
+    hint: string,
+    kind: Extract<ErrorKind, 'bad-input' | 'fault'> = 'bad-input',
+  ) {
     super(kind, { input: START_UP_INPUT.keyFile, rule: kind === 'fault' ? rule : `${keyFile}: ${rule}`, hint });
     this.name = 'SecretKeyError';
   }
 }
 
 export class SecretBox {
-  private constructor(private readonly key: Buffer, readonly keyFile: string) {}
+  private constructor(
+    private readonly key: Buffer,
+    readonly keyFile: string,
+  ) {}
 
   /** Reads the key file, creating it (mode 0600, 32 random bytes, base64) when `create` and absent. */
   static open(keyFile: string, options: { create: boolean }): SecretBox {
@@ -66,7 +74,7 @@ export class SecretBox {
       decipher.setAuthTag(Buffer.from(parts[2]!, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64')), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretKeyError(this.keyFile, 'this key cannot decrypt the site\'s secrets', 'use the key file the site was created with', 'fault');
+      throw new SecretKeyError(this.keyFile, "this key cannot decrypt the site's secrets", 'use the key file the site was created with', 'fault');
     }
   }
 }

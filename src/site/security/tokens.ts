@@ -63,7 +63,8 @@ export async function createToken(
   if (input.expiresAt) {
     expires = new Date(input.expiresAt);
     if (Number.isNaN(expires.getTime())) throw badInput('expiresAt', `"${input.expiresAt}" is not a date and time`, 'use ISO 8601, e.g. 2027-01-31T00:00:00Z');
-    if (expires.getTime() <= Date.now()) throw badInput('expiresAt', 'the expiry is in the past', 'give a future date, or leave it out for a token that does not expire');
+    if (expires.getTime() <= Date.now())
+      throw badInput('expiresAt', 'the expiry is in the past', 'give a future date, or leave it out for a token that does not expire');
   }
   const id = `tok_${randomBytes(6).toString('hex')}`;
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -123,19 +124,50 @@ export async function revokeToken(db: Queryable, actor: Actor, id: string): Prom
 /** The actor behind an Authorization header, or a 401 that says what is wrong. */
 export async function authenticate(db: Queryable, authorization: string | undefined): Promise<Actor> {
   if (!authorization) {
-    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the request has no API token', hint: 'give an API token with the request; an administrator creates tokens', details: nextSteps('give-token', 'create-token') });
+    throw new SiteError('unauthenticated', {
+      input: 'Authorization',
+      rule: 'the request has no API token',
+      hint: 'give an API token with the request; an administrator creates tokens',
+      details: nextSteps('give-token', 'create-token'),
+    });
   }
   const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!m || !m[1]!.startsWith(TOKEN_PREFIX)) {
-    throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the header is not "Bearer osd_…"', hint: 'give the API token as a bearer token', details: nextSteps('give-token') });
+    throw new SiteError('unauthenticated', {
+      input: 'Authorization',
+      rule: 'the header is not "Bearer osd_…"',
+      hint: 'give the API token as a bearer token',
+      details: nextSteps('give-token'),
+    });
   }
-  const { rows } = await db.query<TokenRow>('SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1', [hashToken(m[1]!)]);
+  const { rows } = await db.query<TokenRow>('SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1', [
+    hashToken(m[1]!),
+  ]);
   const row = rows[0];
-  if (!row) throw new SiteError('unauthenticated', { input: 'Authorization', rule: 'the token is not valid', hint: 'check for a typo, or ask an administrator for a new token' });
-  if (row.revoked_at) throw new SiteError('unauthenticated', { input: 'Authorization', rule: `the token "${row.name}" was revoked`, hint: 'ask an administrator for a new token' });
+  if (!row)
+    throw new SiteError('unauthenticated', {
+      input: 'Authorization',
+      rule: 'the token is not valid',
+      hint: 'check for a typo, or ask an administrator for a new token',
+    });
+  if (row.revoked_at)
+    throw new SiteError('unauthenticated', {
+      input: 'Authorization',
+      rule: `the token "${row.name}" was revoked`,
+      hint: 'ask an administrator for a new token',
+    });
   if (row.expires_at && row.expires_at.getTime() <= Date.now()) {
-    throw new SiteError('unauthenticated', { input: 'Authorization', rule: `the token "${row.name}" expired at ${row.expires_at.toISOString()}`, hint: 'ask an administrator for a new token' });
+    throw new SiteError('unauthenticated', {
+      input: 'Authorization',
+      rule: `the token "${row.name}" expired at ${row.expires_at.toISOString()}`,
+      hint: 'ask an administrator for a new token',
+    });
   }
-  if (!isRole(row.role)) throw new SiteError('unauthenticated', { input: 'Authorization', rule: `the token has an unknown role "${row.role}"`, hint: 'revoke it and create a new one' });
+  if (!isRole(row.role))
+    throw new SiteError('unauthenticated', {
+      input: 'Authorization',
+      rule: `the token has an unknown role "${row.role}"`,
+      hint: 'revoke it and create a new one',
+    });
   return { tokenId: row.id, name: row.name, role: row.role };
 }

@@ -27,7 +27,11 @@ function property(name: string, type: string, value: string, cls: string): strin
 }
 
 function objectXml(p: ConsoleExportPackage): string {
-  const props: Record<string, { type: string; value: string }> = { ...p.properties, PackageID: { type: 'string', value: p.packageId }, Sequence: { type: 'string', value: p.sequenceXml } };
+  const props: Record<string, { type: string; value: string }> = {
+    ...p.properties,
+    PackageID: { type: 'string', value: p.packageId },
+    Sequence: { type: 'string', value: p.sequenceXml },
+  };
   const body = Object.keys(props)
     .sort()
     .map((k) => property(k, props[k].type, props[k].value, 'SMS_TaskSequencePackage'))

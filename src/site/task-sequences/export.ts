@@ -78,20 +78,23 @@ export async function exportTaskSequence(site: Site, id: string, format: ExportF
         [ids],
       );
       const props = packageProperties(info);
-      const zip = consoleExportZip({
-        packageId: info.id,
-        properties: {
-          BootImageID: { type: 'string', value: props.BootImageID },
-          Description: { type: 'string', value: props.Description },
-          Duration: { type: 'uint32', value: props.Duration },
-          HighImpactTaskSequence: { type: 'boolean', value: String(info.properties.highImpact) },
-          Name: { type: 'string', value: props.Name },
-          TsEnabled: { type: 'boolean', value: String(!info.properties.disabled) },
-          Type: { type: 'uint32', value: String(info.type) },
+      const zip = consoleExportZip(
+        {
+          packageId: info.id,
+          properties: {
+            BootImageID: { type: 'string', value: props.BootImageID },
+            Description: { type: 'string', value: props.Description },
+            Duration: { type: 'uint32', value: props.Duration },
+            HighImpactTaskSequence: { type: 'boolean', value: String(info.properties.highImpact) },
+            Name: { type: 'string', value: props.Name },
+            TsEnabled: { type: 'boolean', value: String(!info.properties.disabled) },
+            Type: { type: 'uint32', value: String(info.type) },
+          },
+          sequenceXml: exportXmlText(ts, { bare: true, layout: 'compact' }),
+          references: rows.map((p) => ({ packageId: p.package_id, name: p.name, type: p.package_type, version: p.version, description: p.description })),
         },
-        sequenceXml: exportXmlText(ts, { bare: true, layout: 'compact' }),
-        references: rows.map((p) => ({ packageId: p.package_id, name: p.name, type: p.package_type, version: p.version, description: p.description })),
-      }, `Exported from OpenOSD site ${site.siteCode}, revision ${loaded.info.revision}`);
+        `Exported from OpenOSD site ${site.siteCode}, revision ${loaded.info.revision}`,
+      );
       return { contentType: 'application/zip', fileName: `${base}.zip`, bytes: Buffer.from(zip), revision: loaded.info.revision };
     }
   }

@@ -29,7 +29,12 @@ export async function lintTaskSequence(site: Site, id: string, revision?: number
     checkCondition: (c) =>
       [...validateCondition(c), ...conditionWarnings(c)]
         .filter((e) => (e.construct !== 'operator' && e.construct !== 'logical operator') || e.rule !== undefined)
-        .map((e) => ({ severity: e.severity, rule: e.rule, message: `${e.construct}: ${e.message}${e.column ? ` (column ${e.column})` : ''} in ${e.text}`, hint: e.hint })),
+        .map((e) => ({
+          severity: e.severity,
+          rule: e.rule,
+          message: `${e.construct}: ${e.message}${e.column ? ` (column ${e.column})` : ''} in ${e.text}`,
+          hint: e.hint,
+        })),
   });
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;

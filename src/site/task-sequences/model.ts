@@ -117,7 +117,14 @@ export interface RevisionRow {
 }
 
 export function toRevisionInfo(r: Omit<RevisionRow, 'body' | 'secrets' | 'package_id'>): RevisionInfo {
-  return { revision: r.revision, author: r.author, message: r.message, createdAt: r.created_at.toISOString(), sizeBytes: r.size_bytes, stepCount: r.step_count };
+  return {
+    revision: r.revision,
+    author: r.author,
+    message: r.message,
+    createdAt: r.created_at.toISOString(),
+    sizeBytes: r.size_bytes,
+    stepCount: r.step_count,
+  };
 }
 
 export async function readRevisionRow(db: Queryable, id: string, revision: number): Promise<RevisionRow> {
@@ -127,7 +134,12 @@ export async function readRevisionRow(db: Queryable, id: string, revision: numbe
   );
   const row = rows[0];
   if (!row) {
-    throw new SiteError('not-found', { input: `${id} revision ${revision}`, rule: 'the task sequence has no such revision', hint: 'list its revisions to find the number', details: nextSteps({ step: 'list-task-sequence-revisions', ids: { id } }) });
+    throw new SiteError('not-found', {
+      input: `${id} revision ${revision}`,
+      rule: 'the task sequence has no such revision',
+      hint: 'list its revisions to find the number',
+      details: nextSteps({ step: 'list-task-sequence-revisions', ids: { id } }),
+    });
   }
   return row;
 }

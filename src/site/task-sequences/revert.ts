@@ -38,14 +38,26 @@ export async function revertTaskSequence(site: Site, actor: Actor, id: string, i
     // References as of now: the same steps, with today's boot image.
     const references = sequenceReferences(bodyToSequence(source.body), row.boot_image_id);
     for (const r of references) {
-      await tx.query('INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ($1, $2, $3, $4)', [row.package_id, revision, r.refId, r.refKind]);
+      await tx.query('INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ($1, $2, $3, $4)', [
+        row.package_id,
+        revision,
+        r.refId,
+        r.refKind,
+      ]);
     }
     await tx.query('UPDATE task_sequences SET current_revision = $2, updated_at = now() WHERE package_id = $1', [row.package_id, revision]);
     await audit(tx, actor, 'revert', 'task-sequence', row.package_id, { revision, revertedTo: input.revision, message });
     const r = inserted.rows[0]!;
     return {
       taskSequence: toInfo(await readTaskSequenceRow(tx, row.package_id)),
-      revision: { revision: r.revision, author: r.author, message: r.message, createdAt: r.created_at.toISOString(), sizeBytes: r.size_bytes, stepCount: r.step_count },
+      revision: {
+        revision: r.revision,
+        author: r.author,
+        message: r.message,
+        createdAt: r.created_at.toISOString(),
+        sizeBytes: r.size_bytes,
+        stepCount: r.step_count,
+      },
       references,
       warnings: [],
     };

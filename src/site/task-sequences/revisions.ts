@@ -104,7 +104,12 @@ export async function insertRevision(
   );
   const references = sequenceReferences(prepared.scrubbed, bootImageId);
   for (const r of references) {
-    await tx.query('INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ($1, $2, $3, $4)', [packageId, revision, r.refId, r.refKind]);
+    await tx.query('INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ($1, $2, $3, $4)', [
+      packageId,
+      revision,
+      r.refId,
+      r.refKind,
+    ]);
   }
   await tx.query('UPDATE task_sequences SET current_revision = $2, updated_at = now() WHERE package_id = $1', [packageId, revision]);
   return { info: toRevisionInfo(rows[0]!), references };

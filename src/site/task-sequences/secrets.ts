@@ -130,7 +130,10 @@ export function separateSecrets(ts: TaskSequence, replacement: '' | typeof MASK)
 }
 
 /** Visits every address a secret can have, with a way to read and write its value. */
-function forEachSlot(ts: TaskSequence, fn: (address: string, slot: { get(): string | undefined; set(v: string): void; variable?: StepVariable }) => void): void {
+function forEachSlot(
+  ts: TaskSequence,
+  fn: (address: string, slot: { get(): string | undefined; set(v: string): void; variable?: StepVariable }) => void,
+): void {
   for (const visit of walkItems(ts)) {
     if (visit.item.kind !== 'step') continue;
     const step = visit.item;

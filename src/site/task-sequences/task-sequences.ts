@@ -74,7 +74,8 @@ export async function readSequenceContent(input: SequenceContent, field: string)
   let bytes: Uint8Array;
   if (typeof input.content !== 'string') bytes = input.content;
   else if (encoding === 'base64') {
-    if (!/^[A-Za-z0-9+/=\s_-]*$/.test(input.content)) throw badInput(field, 'is not base64', 'send a zip as base64, or the raw file with Content-Type: application/zip');
+    if (!/^[A-Za-z0-9+/=\s_-]*$/.test(input.content))
+      throw badInput(field, 'is not base64', 'send a zip as base64, or the raw file with Content-Type: application/zip');
     bytes = Buffer.from(input.content, 'base64');
   } else bytes = Buffer.from(input.content, 'utf8');
   try {
@@ -82,17 +83,26 @@ export async function readSequenceContent(input: SequenceContent, field: string)
   } catch (e) {
     if (e instanceof InputError) {
       const where = e.location ? ` (line ${e.location.line}, column ${e.location.column})` : '';
-      throw badInput(field, `${e.rule}${where}`, e.hint ?? `expected ${input.format === 'zip' ? 'a console export .zip' : input.format === 'json' ? 'an openosd.task-sequence JSON document' : 'task sequence XML'}`);
+      throw badInput(
+        field,
+        `${e.rule}${where}`,
+        e.hint ??
+          `expected ${input.format === 'zip' ? 'a console export .zip' : input.format === 'json' ? 'an openosd.task-sequence JSON document' : 'task sequence XML'}`,
+      );
     }
     throw e;
   }
 }
 
 export async function checkBootImage(db: Queryable, id: string, field: string): Promise<string> {
-  const { rows } = await db.query<{ package_id: string; package_type: number }>('SELECT package_id, package_type FROM packages WHERE upper(package_id) = upper($1)', [id.trim()]);
+  const { rows } = await db.query<{ package_id: string; package_type: number }>(
+    'SELECT package_id, package_type FROM packages WHERE upper(package_id) = upper($1)',
+    [id.trim()],
+  );
   const p = rows[0];
   if (!p) throw badInput(field, `no package ${id} at this site`, 'give the PackageID of one of the boot images', nextSteps('list-boot-images'));
-  if (p.package_type !== PACKAGE_TYPE.bootImage) throw badInput(field, `${p.package_id} is not a boot image (PackageType ${p.package_type})`, 'give the PackageID of a boot image (PackageType 258)');
+  if (p.package_type !== PACKAGE_TYPE.bootImage)
+    throw badInput(field, `${p.package_id} is not a boot image (PackageType ${p.package_type})`, 'give the PackageID of a boot image (PackageType 258)');
   return p.package_id;
 }
 
@@ -104,12 +114,16 @@ export function checkName(name: string, field: string): string {
 }
 
 export function checkDescription(description: string, field: string): string {
-  if (description.length > MAX_DESCRIPTION_LENGTH) throw badInput(field, `the description is ${description.length} characters; at most ${MAX_DESCRIPTION_LENGTH}`, 'shorten it');
+  if (description.length > MAX_DESCRIPTION_LENGTH)
+    throw badInput(field, `the description is ${description.length} characters; at most ${MAX_DESCRIPTION_LENGTH}`, 'shorten it');
   return description;
 }
 
 async function checkNameFree(db: Queryable, name: string, field: string, except?: string): Promise<void> {
-  const { rows } = await db.query<{ package_id: string }>('SELECT package_id FROM task_sequences WHERE lower(name) = lower($1) AND package_id <> $2', [name, except ?? '']);
+  const { rows } = await db.query<{ package_id: string }>('SELECT package_id FROM task_sequences WHERE lower(name) = lower($1) AND package_id <> $2', [
+    name,
+    except ?? '',
+  ]);
   if (rows[0]) throw conflict(field, `task sequence ${rows[0].package_id} is already named "${name}"`, 'names are unique at the site: choose another name');
 }
 
@@ -136,10 +150,13 @@ export async function createTaskSequence(site: Site, actor: Actor, input: Create
     return await site.db.transaction(async (tx) => {
       await checkNameFree(tx, input.name, 'body.name');
       const id = await nextSiteId(tx, site.siteCode, 'package');
-      await tx.query(
-        'INSERT INTO task_sequences (package_id, name, description, boot_image_id, current_revision, properties) VALUES ($1, $2, $3, $4, 1, $5)',
-        [id, input.name, input.description, input.bootImageId, JSON.stringify(properties)],
-      );
+      await tx.query('INSERT INTO task_sequences (package_id, name, description, boot_image_id, current_revision, properties) VALUES ($1, $2, $3, $4, 1, $5)', [
+        id,
+        input.name,
+        input.description,
+        input.bootImageId,
+        JSON.stringify(properties),
+      ]);
       const { info, references } = await insertRevision(tx, actor, id, 1, input.message, prepared, input.bootImageId);
       await audit(tx, actor, input.action, 'task-sequence', id, {
         name: input.name,
@@ -154,7 +171,8 @@ export async function createTaskSequence(site: Site, actor: Actor, input: Create
       return { taskSequence: toInfo(row), revision: info, references, warnings: input.warnings ?? [] };
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw conflict('body.name', `a task sequence is already named "${input.name}"`, 'names are unique at the site: choose another name');
+    if (isUniqueViolation(e))
+      throw conflict('body.name', `a task sequence is already named "${input.name}"`, 'names are unique at the site: choose another name');
     throw e;
   }
 }
@@ -188,7 +206,9 @@ export async function importTaskSequence(site: Site, actor: Actor, input: Import
       try {
         bootImageId = await checkBootImage(site.db, fromFile, 'BootImageID');
       } catch {
-        warnings.push(`the file's boot image ${fromFile} is not a boot image of this site: imported without a boot image; set one in the task sequence's properties`);
+        warnings.push(
+          `the file's boot image ${fromFile} is not a boot image of this site: imported without a boot image; set one in the task sequence's properties`,
+        );
       }
     }
   }
@@ -232,11 +252,17 @@ function conflictWithCurrent(row: TaskSequenceRow, author: string, at: Date, bas
 /** A new revision. Unchanged secrets (shown as ******** or exported empty) are carried over. */
 export async function saveTaskSequence(site: Site, actor: Actor, id: string, input: SaveInput): Promise<SaveResult> {
   if ((input.sequence === undefined) === (input.file === undefined)) {
-    throw badInput('body.sequence', 'give the task sequence either as "sequence" (the JSON document) or as "content" with its "format"', "edit the task sequence's JSON document (the site gives it with the task sequence)", nextSteps({ step: 'show-task-sequence', ids: { id } }));
+    throw badInput(
+      'body.sequence',
+      'give the task sequence either as "sequence" (the JSON document) or as "content" with its "format"',
+      "edit the task sequence's JSON document (the site gives it with the task sequence)",
+      nextSteps({ step: 'show-task-sequence', ids: { id } }),
+    );
   }
-  const incoming = input.sequence !== undefined
-    ? await readSequenceContent({ format: 'json', content: jsonText(input.sequence, 'body.sequence') }, 'body.sequence')
-    : await readSequenceContent(input.file!, 'body.content');
+  const incoming =
+    input.sequence !== undefined
+      ? await readSequenceContent({ format: 'json', content: jsonText(input.sequence, 'body.sequence') }, 'body.sequence')
+      : await readSequenceContent(input.file!, 'body.content');
   // Before the secrets of the previous revision are merged in (work per item and variable).
   checkSiteLimits(incoming.sequence, input.sequence !== undefined ? 'body.sequence' : 'body.content');
   const current = await readTaskSequenceRow(site.db, id);
@@ -264,7 +290,12 @@ export async function saveTaskSequence(site: Site, actor: Actor, id: string, inp
       secretCount: Object.keys(prepared.secrets).length,
       clearedSecrets: input.clearSecrets ?? [],
     });
-    return { taskSequence: toInfo(await readTaskSequenceRow(tx, row.package_id)), revision: info, references, warnings: incoming.warnings.map((w) => w.message) };
+    return {
+      taskSequence: toInfo(await readTaskSequenceRow(tx, row.package_id)),
+      revision: info,
+      references,
+      warnings: incoming.warnings.map((w) => w.message),
+    };
   });
 }
 
@@ -280,7 +311,10 @@ function jsonText(value: unknown, field: string): string {
 }
 
 async function currentRevisionAuthor(db: Queryable, id: string, revision: number): Promise<{ author: string; createdAt: Date }> {
-  const { rows } = await db.query<{ author: string; created_at: Date }>('SELECT author, created_at FROM task_sequence_revisions WHERE package_id = $1 AND revision = $2', [id, revision]);
+  const { rows } = await db.query<{ author: string; created_at: Date }>(
+    'SELECT author, created_at FROM task_sequence_revisions WHERE package_id = $1 AND revision = $2',
+    [id, revision],
+  );
   return { author: rows[0]?.author ?? 'unknown', createdAt: rows[0]?.created_at ?? new Date(0) };
 }
 
@@ -310,13 +344,19 @@ export async function listTaskSequences(db: Queryable): Promise<TaskSequenceInfo
 export async function deleteTaskSequence(site: Site, actor: Actor, id: string): Promise<TaskSequenceInfo> {
   return site.db.transaction(async (tx) => {
     const row = await readTaskSequenceRow(tx, id, { forUpdate: true });
-    const deps = await tx.query<{ deployment_id: string; collection_id: string }>('SELECT deployment_id, collection_id FROM deployments WHERE task_sequence_id = $1 ORDER BY deployment_id', [row.package_id]);
+    const deps = await tx.query<{ deployment_id: string; collection_id: string }>(
+      'SELECT deployment_id, collection_id FROM deployments WHERE task_sequence_id = $1 ORDER BY deployment_id',
+      [row.package_id],
+    );
     if (deps.rows.length) {
       throw inUse(
         row.package_id,
         `the task sequence is deployed: ${deps.rows.map((d) => `${d.deployment_id} (to ${d.collection_id})`).join(', ')}`,
         'delete those deployments first',
-        { deployments: deps.rows.map((d) => d.deployment_id), ...nextSteps(...deps.rows.slice(0, 10).map((d) => ({ step: 'delete-deployment' as const, ids: { id: d.deployment_id } }))) },
+        {
+          deployments: deps.rows.map((d) => d.deployment_id),
+          ...nextSteps(...deps.rows.slice(0, 10).map((d) => ({ step: 'delete-deployment' as const, ids: { id: d.deployment_id } }))),
+        },
       );
     }
     const info = toInfo({ ...row, deployment_count: 0 });

@@ -154,7 +154,12 @@ describe('importDriverFolder (Import Driver wizard)', () => {
     expect(append.catalog.drivers).toHaveLength(4);
     expect(existing.drivers[0].categories).toEqual(['Desktops']); // the input is not modified
 
-    const overwrite = await importDriverFolder(join(FIXTURES, 'intel-i219'), { root: FIXTURES, existing, categories: ['Laptops'], duplicates: 'overwrite-categories' });
+    const overwrite = await importDriverFolder(join(FIXTURES, 'intel-i219'), {
+      root: FIXTURES,
+      existing,
+      categories: ['Laptops'],
+      duplicates: 'overwrite-categories',
+    });
     expect(overwrite.catalog.drivers[0].categories).toEqual(['Laptops']);
     const keep = await importDriverFolder(join(FIXTURES, 'intel-i219'), { root: FIXTURES, existing, categories: ['Laptops'], duplicates: 'keep-categories' });
     expect(keep.catalog.drivers[0].categories).toEqual(['Desktops']);
@@ -166,7 +171,10 @@ describe('importDriverFolder (Import Driver wizard)', () => {
     const dir = tempDir('osd-import-');
     cpSync(FIXTURES, dir, { recursive: true });
     mkdirSync(join(dir, 'extra'));
-    writeFileSync(join(dir, 'extra', 'x.inf'), '[Version]\nSignature="$Windows NT$"\n[Manufacturer]\nContoso=M,NTamd64\n[M.NTamd64]\n"Contoso Sensor"=I,ACPI\\CSO0001\n');
+    writeFileSync(
+      join(dir, 'extra', 'x.inf'),
+      '[Version]\nSignature="$Windows NT$"\n[Manufacturer]\nContoso=M,NTamd64\n[M.NTamd64]\n"Contoso Sensor"=I,ACPI\\CSO0001\n',
+    );
     const more = await importDriverFolder(join(dir, 'extra'), { root: dir, existing });
     expect(more.imported.map((d) => [d.id, d.name, d.folder])).toEqual([['DRV00042', 'Contoso Sensor', 'extra']]);
   });

@@ -71,7 +71,10 @@ describe('parseInf on realistic INFs', () => {
   });
 
   it('a localized [Strings.xxxx] section fills keys [Strings] lacks (and keeps non-ASCII text)', () => {
-    const text = decodeInfBytes(readFileSync(join(FIXTURES, 'realtek-audio/HDXRT.inf'))).replace(/^Realtek\.DeviceDesc = "Realtek High Definition Audio"\r\n/m, '');
+    const text = decodeInfBytes(readFileSync(join(FIXTURES, 'realtek-audio/HDXRT.inf'))).replace(
+      /^Realtek\.DeviceDesc = "Realtek High Definition Audio"\r\n/m,
+      '',
+    );
     expect(parseInf(text, 'HDXRT.inf').models[0].description).toBe('Realtek High Definition Audiogerät');
   });
 
@@ -116,10 +119,12 @@ describe('parseInf rules', () => {
   it('warns about undefined strings and missing models sections, without failing', () => {
     const r = inf('[Manufacturer]\n%P%=Models,NTamd64\n%Q%=Other,NTamd64\n[Models.NTamd64]\n%Nope%=Inst,ACPI\\CON0001');
     expect(r.models[0].description).toBe('%Nope%');
-    expect(r.warnings).toEqual(expect.arrayContaining([
-      expect.stringContaining('%Nope% is not defined in [Strings]'),
-      expect.stringContaining('the models section [Other.NTamd64] is missing'),
-    ]));
+    expect(r.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('%Nope% is not defined in [Strings]'),
+        expect.stringContaining('the models section [Other.NTamd64] is missing'),
+      ]),
+    );
   });
 
   it('errors name the file and line: no [Version], text before any section, a bad DriverVer, an open quote', () => {

@@ -21,7 +21,12 @@ const catalog = (...drivers: Driver[]) => driverCatalogSchema.parse({ schema: 'o
 
 const NIC = {
   name: 'Ethernet',
-  hardwareIds: ['PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028&REV_20', 'PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028', 'PCI\\VEN_8086&DEV_15BB&CC_020000', 'PCI\\VEN_8086&DEV_15BB'],
+  hardwareIds: [
+    'PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028&REV_20',
+    'PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028',
+    'PCI\\VEN_8086&DEV_15BB&CC_020000',
+    'PCI\\VEN_8086&DEV_15BB',
+  ],
   compatibleIds: ['PCI\\VEN_8086&CC_020000', 'PCI\\CC_020000'],
 };
 const X64 = { architecture: 'x64' as const, bestMatch: true };
@@ -50,7 +55,11 @@ describe('matchDrivers', () => {
   });
 
   it('a hardware-ID match beats a compatible-ID match whatever the specificity', () => {
-    const viaCompat = drv({ name: 'via INF compatible id', hardwareIds: ['PCI\\VEN_8086&DEV_FFFF'], compatibleIds: ['PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028&REV_20'] });
+    const viaCompat = drv({
+      name: 'via INF compatible id',
+      hardwareIds: ['PCI\\VEN_8086&DEV_FFFF'],
+      compatibleIds: ['PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028&REV_20'],
+    });
     const short = drv({ name: 'short', hardwareIds: ['PCI\\VEN_8086&DEV_15BB'] });
     const r = matchDrivers(catalog(viaCompat, short), [NIC], { ...X64, bestMatch: false });
     expect(r.perDevice[0].drivers.map((m) => [m.driver.name, m.kind])).toEqual([
@@ -77,7 +86,10 @@ describe('matchDrivers', () => {
     const x86 = drv({ name: 'x86 only', hardwareIds: ['PCI\\VEN_8086&DEV_15BB&SUBSYS_0A1F1028&REV_20'], platforms: ['x86'] });
     const r = matchDrivers(catalog(disabled, x86, generic), [NIC], X64);
     expect(r.selected.map((d) => d.name)).toEqual(['generic']);
-    expect(r.excluded.map((e) => [e.driver.name, e.reason])).toEqual([['disabled', 'disabled'], ['x86 only', 'platform']]);
+    expect(r.excluded.map((e) => [e.driver.name, e.reason])).toEqual([
+      ['disabled', 'disabled'],
+      ['x86 only', 'platform'],
+    ]);
     expect(matchDrivers(catalog(x86), [NIC], { ...X64, architecture: 'x86' }).selected.map((d) => d.name)).toEqual(['x86 only']);
   });
 

@@ -33,7 +33,14 @@ async function prepared() {
   const c = directoryComputer();
   cleanups.push(c.cleanup);
   const { computer } = c;
-  const v = await computer.writeLayout(0, { style: 'gpt', partitions: [{ kind: 'efi', sizeBytes: 100 * 1024 * 1024 }, { kind: 'msr', sizeBytes: 16 * 1024 * 1024 }, { kind: 'primary', name: 'Windows' }] });
+  const v = await computer.writeLayout(0, {
+    style: 'gpt',
+    partitions: [
+      { kind: 'efi', sizeBytes: 100 * 1024 * 1024 },
+      { kind: 'msr', sizeBytes: 16 * 1024 * 1024 },
+      { kind: 'primary', name: 'Windows' },
+    ],
+  });
   await computer.format(v[0], 'FAT32', 'SYSTEM');
   await computer.format(v[2], 'NTFS', 'Windows');
   await computer.files(v[2]).then((f) => f.writeFile('old-file.txt', 'from before'));
@@ -41,7 +48,12 @@ async function prepared() {
   return computer;
 }
 
-const settings = (over: Partial<ApplyOperatingSystemSettings> = {}): ApplyOperatingSystemSettings => ({ imagePackageId: content.imagePackageId, imageIndex: 2, destination: { kind: 'next-available' }, ...over });
+const settings = (over: Partial<ApplyOperatingSystemSettings> = {}): ApplyOperatingSystemSettings => ({
+  imagePackageId: content.imagePackageId,
+  imageIndex: 2,
+  destination: { kind: 'next-available' },
+  ...over,
+});
 
 async function run(s: ApplyOperatingSystemSettings, computer?: Awaited<ReturnType<typeof prepared>>, variables: Record<string, string> = {}) {
   const c = computer ?? (await prepared());
@@ -63,11 +75,18 @@ describe('Apply Operating System', () => {
     expect(m.logs.some((l) => /Applying image 2 "Windows 11 Enterprise" .* to C: \(disk 0 partition 3\)/.test(l))).toBe(true);
   });
 
-  it('goes to the drive a variable names, and merges the package\'s answer file', async () => {
+  it("goes to the drive a variable names, and merges the package's answer file", async () => {
     const pkg = join(content.root, 'PSANSWER');
     mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'unattend.xml'), '<?xml version="1.0"?><unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="oobeSystem"><component name="Microsoft-Windows-International-Core" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS"><UILanguage>fr-FR</UILanguage></component></settings></unattend>');
-    const { result, computer } = await run(settings({ imageIndex: 3, destination: { kind: 'variable', variable: 'OSDisk' }, configFilePackage: 'PSANSWER', configFileName: 'unattend.xml' }), undefined, { OSDisk: 'C:' });
+    writeFileSync(
+      join(pkg, 'unattend.xml'),
+      '<?xml version="1.0"?><unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="oobeSystem"><component name="Microsoft-Windows-International-Core" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS"><UILanguage>fr-FR</UILanguage></component></settings></unattend>',
+    );
+    const { result, computer } = await run(
+      settings({ imageIndex: 3, destination: { kind: 'variable', variable: 'OSDisk' }, configFilePackage: 'PSANSWER', configFileName: 'unattend.xml' }),
+      undefined,
+      { OSDisk: 'C:' },
+    );
     expect(result).toEqual({ exitCode: 0 });
     const files = await computer.files({ disk: 0, partition: 3 });
     expect((await files.readFile('edition.txt')).toString()).toMatch(/Professional/);
@@ -76,7 +95,10 @@ describe('Apply Operating System', () => {
 
   it('fails with the codes ConfigMgr reports', async () => {
     // An index the WIM does not have: 0x80070490, naming the ones it has.
-    expect((await run(settings({ imageIndex: 7 }))).result).toMatchObject({ exitCode: 0x80070490, message: expect.stringMatching(/image index 7 does not exist .*1 - Windows 11 Education/) });
+    expect((await run(settings({ imageIndex: 7 }))).result).toMatchObject({
+      exitCode: 0x80070490,
+      message: expect.stringMatching(/image index 7 does not exist .*1 - Windows 11 Education/),
+    });
     // A package that is not there: 0x80070002.
     expect((await run(settings({ imagePackageId: 'PS999999' }))).result.exitCode).toBe(0x80070002);
     // A destination variable that is not set: 0x80070057.
@@ -84,7 +106,10 @@ describe('Apply Operating System', () => {
     // No formatted partition: 0x80070490.
     const blank = directoryComputer();
     cleanups.push(blank.cleanup);
-    expect((await run(settings(), blank.computer as never)).result).toMatchObject({ exitCode: 0x80070490, message: expect.stringMatching(/no formatted partition/) });
+    expect((await run(settings(), blank.computer as never)).result).toMatchObject({
+      exitCode: 0x80070490,
+      message: expect.stringMatching(/no formatted partition/),
+    });
     // A malformed answer file in the package: bad input, 0x8007000D (it used to be 0x80004005).
     const bad = join(content.root, 'PSBADXML');
     mkdirSync(bad, { recursive: true });

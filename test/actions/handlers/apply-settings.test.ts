@@ -36,7 +36,11 @@ async function run(handler: StepHandler<never>, s: Step, variables: Record<strin
 describe('Apply Windows Settings', () => {
   it('writes its values — overridden by variables of the same name — into the answer file', async () => {
     const s = step(applyWindowsSettings, { registeredOrgName: 'Contoso', timeZone: 'Pacific Standard Time', computerName: 'PC-%Serial%' });
-    const { result, m, text } = await run(applyWindowsSettingsHandler as never, s, { OSDTargetSystemDrive: 'C:', Serial: '42', OSDTimeZone: 'W. Europe Standard Time' });
+    const { result, m, text } = await run(applyWindowsSettingsHandler as never, s, {
+      OSDTargetSystemDrive: 'C:',
+      Serial: '42',
+      OSDTimeZone: 'W. Europe Standard Time',
+    });
     expect(result).toEqual({ exitCode: 0 });
     expect(text).toMatch(/<RegisteredOrganization>Contoso<\/RegisteredOrganization>/);
     expect(text).toMatch(/<TimeZone>W\. Europe Standard Time<\/TimeZone>/);
@@ -46,10 +50,16 @@ describe('Apply Windows Settings', () => {
 
   it('fails without OSDTargetSystemDrive (0x80070490) or without the answer file (0x80070002)', async () => {
     const s = step(applyWindowsSettings, { registeredOrgName: 'Contoso' });
-    expect((await run(applyWindowsSettingsHandler as never, s, {})).result).toMatchObject({ exitCode: 0x80070490, message: expect.stringMatching(/Apply Operating System must run before/) });
+    expect((await run(applyWindowsSettingsHandler as never, s, {})).result).toMatchObject({
+      exitCode: 0x80070490,
+      message: expect.stringMatching(/Apply Operating System must run before/),
+    });
     expect((await run(applyWindowsSettingsHandler as never, s, { OSDTargetSystemDrive: 'C:' }, await deployed(false))).result.exitCode).toBe(0x80070002);
     // A drive that does not exist: 0x80070003.
-    expect((await run(applyWindowsSettingsHandler as never, s, { OSDTargetSystemDrive: 'E:' })).result).toMatchObject({ exitCode: 0x80070003, message: expect.stringMatching(/there is no drive E:/) });
+    expect((await run(applyWindowsSettingsHandler as never, s, { OSDTargetSystemDrive: 'E:' })).result).toMatchObject({
+      exitCode: 0x80070003,
+      message: expect.stringMatching(/there is no drive E:/),
+    });
   });
 
   it('predicts that it writes the answer file', async () => {
@@ -67,7 +77,7 @@ describe('Apply Network Settings', () => {
     expect(text).toMatch(/<JoinWorkgroup>LABWG<\/JoinWorkgroup>/);
   });
 
-  it('a value the answer file cannot take is the UnattendError\'s code, 0x80070057', async () => {
+  it("a value the answer file cannot take is the UnattendError's code, 0x80070057", async () => {
     const s = step(applyNetworkSettings, { joinType: 'domain', adapters: [] });
     const { result } = await run(applyNetworkSettingsHandler as never, s, { OSDTargetSystemDrive: 'C:' });
     expect(result).toMatchObject({ exitCode: 0x80070057, message: expect.stringMatching(/OSDDomainName is empty/) });

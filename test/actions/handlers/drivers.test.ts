@@ -63,7 +63,10 @@ describe('Auto Apply Drivers', () => {
   it('no catalog: 0x80070002', async () => {
     const empty = join(dir, 'empty');
     cpSync(join(content.root, content.imagePackageId), join(empty, content.imagePackageId), { recursive: true });
-    expect((await run(autoApplyDriversHandler as never, step(autoApplyDrivers, {}), empty)).result).toMatchObject({ exitCode: 0x80070002, message: expect.stringMatching(/no driver catalog/) });
+    expect((await run(autoApplyDriversHandler as never, step(autoApplyDrivers, {}), empty)).result).toMatchObject({
+      exitCode: 0x80070002,
+      message: expect.stringMatching(/no driver catalog/),
+    });
   });
 
   it('previews with checks and a catalog; says so without', async () => {
@@ -87,11 +90,14 @@ describe('Apply Driver Package', () => {
   });
 
   it('a package the catalog does not have: 0x80070002; none named: 0x80070057', async () => {
-    expect((await run(applyDriverPackageHandler as never, step(applyDriverPackage, { driverPackageId: 'PS999999' }))).result).toMatchObject({ exitCode: 0x80070002, message: expect.stringMatching(/not in the driver catalog/) });
+    expect((await run(applyDriverPackageHandler as never, step(applyDriverPackage, { driverPackageId: 'PS999999' }))).result).toMatchObject({
+      exitCode: 0x80070002,
+      message: expect.stringMatching(/not in the driver catalog/),
+    });
     expect((await run(applyDriverPackageHandler as never, step(applyDriverPackage, {}))).result.exitCode).toBe(0x80070057);
   });
 
-  it('previews the package\'s drivers with checks, and predicts its failure', async () => {
+  it("previews the package's drivers with checks, and predicts its failure", async () => {
     const lib = new ContentLibrary(content.root);
     const ok = simulation(execution(step(applyDriverPackage, { driverPackageId: 'PS100021' })), { checks: true, content: lib });
     expect(await applyDriverPackageHandler.simulate!(ok.ctx)).toEqual({ exitCode: 0 });

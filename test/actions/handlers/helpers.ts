@@ -31,7 +31,15 @@ export interface MockExecution {
 /** A step of a catalog type with these settings, as the wizard writes one (a type without typed settings: its defaults). */
 export function step<S>(type: StepTypeDefinition<S>, settings: S, name = type.displayName): Step {
   if (type.settings) return catalogStep(type, name, settings);
-  return { kind: 'step', type: type.type, name, runIn: type.runIn, successCodeList: type.successCodes, action: type.executable, variables: type.properties.filter((p) => p.default !== undefined).map((p) => ({ name: p.variable, property: p.property, value: p.default! })) };
+  return {
+    kind: 'step',
+    type: type.type,
+    name,
+    runIn: type.runIn,
+    successCodeList: type.successCodes,
+    action: type.executable,
+    variables: type.properties.filter((p) => p.default !== undefined).map((p) => ({ name: p.variable, property: p.property, value: p.default! })),
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ async function run(settings: PartitionDiskSettings, computer = computerWith([64 
 }
 
 describe('Format and Partition Disk', () => {
-  it('writes the wizard\'s UEFI layout, formats it and gives Windows C: in OSDisk', async () => {
+  it("writes the wizard's UEFI layout, formats it and gives Windows C: in OSDisk", async () => {
     const { result, m, computer } = await run(uefiLayout);
     expect(result).toEqual({ exitCode: 0 });
     const volumes = await computer.volumes(0);
@@ -46,7 +46,7 @@ describe('Format and Partition Disk', () => {
     expect(await (await computer.files(volumes[2])).list('')).toEqual([]);
   });
 
-  it('takes the disk number from a variable, and keeps the other disks\' letters', async () => {
+  it("takes the disk number from a variable, and keeps the other disks' letters", async () => {
     const computer = computerWith([64 * GiB, 8 * GiB]);
     await run(uefiLayout, computer);
     const { result, m } = await run(dataDisk, computer, { DataDisk: '1' });
@@ -64,7 +64,10 @@ describe('Format and Partition Disk', () => {
     expect(small.result.exitCode).toBe(0x80070070);
     expect(small.result.message).toMatch(/too small for the GPT layout/);
     // No such disk: 0x80070490.
-    expect((await run({ ...uefiLayout, diskIndex: 3 })).result).toMatchObject({ exitCode: 0x80070490, message: expect.stringMatching(/disk 3 does not exist/) });
+    expect((await run({ ...uefiLayout, diskIndex: 3 })).result).toMatchObject({
+      exitCode: 0x80070490,
+      message: expect.stringMatching(/disk 3 does not exist/),
+    });
     // The disk variable is not set: 0x80070057.
     expect((await run(dataDisk)).result).toMatchObject({ exitCode: 0x80070057, message: expect.stringMatching(/DataDisk is not set/) });
     // A partition type the lab cannot make: 0x80070032.
@@ -73,7 +76,7 @@ describe('Format and Partition Disk', () => {
     expect((await run({ partitionStyle: 'GPT', partitions: [] })).result.exitCode).toBe(0x80070057);
   });
 
-  it('predicts the letters; with checks, the layout against the profile\'s disk', async () => {
+  it("predicts the letters; with checks, the layout against the profile's disk", async () => {
     const m = execution(step(partitionDisk, uefiLayout));
     const { ctx, notes } = simulation(m);
     expect(await partitionDiskHandler.simulate!(ctx)).toEqual({ exitCode: 0 });
@@ -86,7 +89,10 @@ describe('Format and Partition Disk', () => {
     expect(c.notes[1]).toMatch(/^GPT on disk 0: efi 500 MB, msr 128 MB, Windows \d+ MB, Recovery \d+ MB$/);
 
     const p = profile();
-    const tiny = simulation(execution(step(partitionDisk, uefiLayout)), { checks: true, profile: { ...p, disks: [{ ...p.disks[0], size: 512 * 1024 * 1024 }] } });
+    const tiny = simulation(execution(step(partitionDisk, uefiLayout)), {
+      checks: true,
+      profile: { ...p, disks: [{ ...p.disks[0], size: 512 * 1024 * 1024 }] },
+    });
     await expect(Promise.resolve(partitionDiskHandler.simulate!(tiny.ctx))).rejects.toMatchObject({ exitCode: 0x80070070 });
     const none = simulation(execution(step(partitionDisk, { ...uefiLayout, diskIndex: 4 })), { checks: true });
     await expect(Promise.resolve(partitionDiskHandler.simulate!(none.ctx))).rejects.toMatchObject({ exitCode: 0x80070490 });

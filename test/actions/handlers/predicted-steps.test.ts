@@ -25,22 +25,37 @@ const refresh = () => profile('win10-x64-refresh.json');
 
 describe('steps that are only predicted', () => {
   it('have no run: a real run reports them as predicted', () => {
-    for (const h of [setupWindowsHandler, upgradeOperatingSystemHandler, installApplicationHandler, captureWindowsSettingsHandler, captureNetworkSettingsHandler, requestStateStoreHandler, captureUserStateHandler, restoreUserStateHandler, setDynamicVariablesHandler]) {
+    for (const h of [
+      setupWindowsHandler,
+      upgradeOperatingSystemHandler,
+      installApplicationHandler,
+      captureWindowsSettingsHandler,
+      captureNetworkSettingsHandler,
+      requestStateStoreHandler,
+      captureUserStateHandler,
+      restoreUserStateHandler,
+      setDynamicVariablesHandler,
+    ]) {
       expect(h.run, h.definition.displayName).toBeUndefined();
       expect(h.simulate, h.definition.displayName).toBeTypeOf('function');
     }
   });
 
-  it('Capture Windows / Network Settings: the installed OS\'s values, as the profile has them', async () => {
+  it("Capture Windows / Network Settings: the installed OS's values, as the profile has them", async () => {
     const p = refresh();
     const w = execution(step(captureWindowsSettings, {}), { environment: 'FullOS' });
     const { ctx, notes } = simulation(w, { profile: p });
-    expect(await captureWindowsSettingsHandler.simulate!(ctx)).toMatchObject({ exitCode: 0, predicted: { assumed: [expect.stringMatching(/machine profile/)] } });
+    expect(await captureWindowsSettingsHandler.simulate!(ctx)).toMatchObject({
+      exitCode: 0,
+      predicted: { assumed: [expect.stringMatching(/machine profile/)] },
+    });
     expect(w.vars().OSDComputerName).toBe(p.currentOs!.computerName);
     expect(w.vars().OSDTimeZone).toBe(p.currentOs!.timeZone);
     expect(notes).toContain('sets OSDComputerName');
 
-    const off = execution(step(captureWindowsSettings, { migrateComputerName: false, migrateTimeZone: false, migrateRegistrationInfo: false }), { environment: 'FullOS' });
+    const off = execution(step(captureWindowsSettings, { migrateComputerName: false, migrateTimeZone: false, migrateRegistrationInfo: false }), {
+      environment: 'FullOS',
+    });
     await captureWindowsSettingsHandler.simulate!(simulation(off, { profile: p }).ctx);
     expect(off.vars().OSDComputerName).toBeUndefined();
 
@@ -53,24 +68,34 @@ describe('steps that are only predicted', () => {
 
   it('Request State Store sets a made-up OSDStateStorePath; Capture/Restore User State fail without one', async () => {
     const capture = execution(step(captureUserState, {}), { variables: { _SMSTSMachineName: 'pc-07' } });
-    expect(await captureUserStateHandler.simulate!(simulation(capture).ctx)).toMatchObject({ exitCode: 0x80004005, message: expect.stringMatching(/OSDStateStorePath is not set/) });
+    expect(await captureUserStateHandler.simulate!(simulation(capture).ctx)).toMatchObject({
+      exitCode: 0x80004005,
+      message: expect.stringMatching(/OSDStateStorePath is not set/),
+    });
     expect(await restoreUserStateHandler.simulate!(simulation(execution(step(restoreUserState, {}))).ctx)).toMatchObject({ exitCode: 0x80004005 });
 
     const request = execution(step(requestStateStore, {}), { variables: { _SMSTSMachineName: 'pc-07' } });
-    expect(await requestStateStoreHandler.simulate!(simulation(request).ctx)).toMatchObject({ exitCode: 0, predicted: { assumed: [expect.stringMatching(/made up/)] } });
+    expect(await requestStateStoreHandler.simulate!(simulation(request).ctx)).toMatchObject({
+      exitCode: 0,
+      predicted: { assumed: [expect.stringMatching(/made up/)] },
+    });
     expect(request.vars().OSDStateStorePath).toBe('\\\\SMP01.contoso.com\\SMPSTOREC_PC-07$');
 
     const stored = execution(step(captureUserState, {}), { variables: { OSDStateStorePath: '\\\\smp\\store' } });
     const r = await captureUserStateHandler.simulate!(simulation(stored).ctx);
     expect(r).toMatchObject({ exitCode: 0, predicted: { assumed: [expect.stringMatching(/USMT captures/)] } });
-    const restored = await restoreUserStateHandler.simulate!(simulation(execution(step(restoreUserState, {}), { variables: { OSDStateStorePath: 'D:\\state' } })).ctx);
+    const restored = await restoreUserStateHandler.simulate!(
+      simulation(execution(step(restoreUserState, {}), { variables: { OSDStateStorePath: 'D:\\state' } })).ctx,
+    );
     expect(restored.predicted?.assumed[0]).toMatch(/USMT restores/);
   });
 
   it('Set Dynamic Variables: the rules whose condition holds set their variables', async () => {
     const rule = (cond: string | undefined, name: string, value: string, isSecret = false) => ({ condition: cond, variables: [{ name, value, isSecret }] });
     const make = `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">yes</variable><variable name="Variable">Flag</variable></expression></condition>`;
-    const s = step(setDynamicVariables, { rules: [rule(undefined, 'Always', '1'), rule(make, 'WhenFlag', '2'), rule(make, 'Secret', 's3cr3t', true)] } as never);
+    const s = step(setDynamicVariables, {
+      rules: [rule(undefined, 'Always', '1'), rule(make, 'WhenFlag', '2'), rule(make, 'Secret', 's3cr3t', true)],
+    } as never);
     const yes = execution(s, { variables: { Flag: 'yes' } });
     const { ctx, notes } = simulation(yes);
     expect(await setDynamicVariablesHandler.simulate!(ctx)).toEqual({ exitCode: 0 });
@@ -82,11 +107,13 @@ describe('steps that are only predicted', () => {
     expect(no.vars().Always).toBe('1');
   });
 
-  it('Setup Windows, Upgrade Operating System, Install Application: succeed, saying what they assume (their restarts are their definitions\')', async () => {
+  it("Setup Windows, Upgrade Operating System, Install Application: succeed, saying what they assume (their restarts are their definitions')", async () => {
     const setup = await setupWindowsHandler.simulate!(simulation(execution(step(setupWindows, {}))).ctx);
     expect(setup).toEqual({ exitCode: 0, predicted: { assumed: ['Windows setup and the ConfigMgr client installation succeed'] } });
     expect(setupWindows.restarts).toEqual({ into: 'FullOS', completesAfter: true });
-    const upgrade = await upgradeOperatingSystemHandler.simulate!(simulation(execution(step(upgradeOperatingSystem, {} as never), { environment: 'FullOS' })).ctx);
+    const upgrade = await upgradeOperatingSystemHandler.simulate!(
+      simulation(execution(step(upgradeOperatingSystem, {} as never), { environment: 'FullOS' })).ctx,
+    );
     expect(upgrade.predicted?.assumed[0]).toMatch(/upgrades/);
     expect(upgradeOperatingSystem.restarts).toEqual({ into: 'FullOS' });
     const apps = execution(step(installApplication, {} as never), { environment: 'FullOS' });

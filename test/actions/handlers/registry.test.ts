@@ -24,7 +24,7 @@ describe('the handlers', () => {
     expect(handlerOf(undefined)).toBeUndefined();
   });
 
-  it('answer the engine\'s StepSimulators port, with the content and the checks they were given', async () => {
+  it("answer the engine's StepSimulators port, with the content and the checks they were given", async () => {
     const simulators = stepSimulators({ checks: true });
     expect(simulators.of('SMS_TaskSequence_EnableBitLockerAction')).toBeUndefined();
     const m = execution(step(setTaskSequenceVariable, { name: 'X', value: '1' }));
@@ -35,9 +35,12 @@ describe('the handlers', () => {
 });
 
 describe('ActionExecutor', () => {
-  const fallback: Executor & { seen: string[] } = { seen: [], execute: async (x) => (fallback.seen.push(x.step.name), { exitCode: 0, predicted: { assumed: ['fallback'] } }) };
+  const fallback: Executor & { seen: string[] } = {
+    seen: [],
+    execute: async (x) => (fallback.seen.push(x.step.name), { exitCode: 0, predicted: { assumed: ['fallback'] } }),
+  };
 
-  it('runs a handler\'s run, flushes the computer after it, and hands other steps to the fallback', async () => {
+  it("runs a handler's run, flushes the computer after it, and hands other steps to the fallback", async () => {
     const { computer, cleanup } = directoryComputer();
     try {
       const executor = new ActionExecutor(computer, undefined as never, fallback);
@@ -53,7 +56,7 @@ describe('ActionExecutor', () => {
     }
   });
 
-  it('turns what a handler throws into the step\'s code and message, and logs it', async () => {
+  it("turns what a handler throws into the step's code and message, and logs it", async () => {
     const { computer, cleanup } = directoryComputer();
     try {
       const executor = new ActionExecutor(computer, undefined as never, fallback);

@@ -49,15 +49,23 @@ describe('Linux-lab back end', () => {
       'pnputil /add-driver "C:\\_SMSTaskSequence\\drivers\\*.inf" /subdirs /install',
       'OpenOSD staged drivers',
     ]);
-    expect(childNames(xml, pass('specialize'), component('Microsoft-Windows-Deployment'), 'RunSynchronous', 'RunSynchronousCommand')).toEqual(['Order', 'Path', 'Description']);
+    expect(childNames(xml, pass('specialize'), component('Microsoft-Windows-Deployment'), 'RunSynchronous', 'RunSynchronousCommand')).toEqual([
+      'Order',
+      'Path',
+      'Description',
+    ]);
     // After the user's own commands: the next Order.
     const other = UnattendDocument.create('amd64');
     other.mergeUserFile(
       '<unattend xmlns="urn:schemas-microsoft-com:unattend" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State"><settings pass="specialize"><component name="Microsoft-Windows-Deployment" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS"><RunSynchronous><RunSynchronousCommand wcm:action="add"><Order>3</Order><Path>cmd /c ver</Path></RunSynchronousCommand></RunSynchronous></component></settings></unattend>',
       'u.xml',
     );
-    expect(addStagedDriversCommand(other, { stagingFolder: 'E:\\Staged\\' })).toEqual(['added specialize/Microsoft-Windows-Deployment/RunSynchronous/RunSynchronousCommand[4]']);
-    expect(leaves(other.toXml()).get('specialize/Microsoft-Windows-Deployment/RunSynchronous/RunSynchronousCommand#2/Path')).toBe('pnputil /add-driver "E:\\Staged\\*.inf" /subdirs /install');
+    expect(addStagedDriversCommand(other, { stagingFolder: 'E:\\Staged\\' })).toEqual([
+      'added specialize/Microsoft-Windows-Deployment/RunSynchronous/RunSynchronousCommand[4]',
+    ]);
+    expect(leaves(other.toXml()).get('specialize/Microsoft-Windows-Deployment/RunSynchronous/RunSynchronousCommand#2/Path')).toBe(
+      'pnputil /add-driver "E:\\Staged\\*.inf" /subdirs /install',
+    );
   });
 
   it('§13.9: DevicePath gets the staged folders appended once', () => {

@@ -96,7 +96,9 @@ describe('Example A (§11): workgroup, random admin password', () => {
   it('never puts the random password in the log lines', () => {
     const { log } = build(EXAMPLE_A);
     expect(log.join('\n')).not.toContain(SAMPLE_RANDOM);
-    expect(log).toContain('set oobeSystem/Microsoft-Windows-Shell-Setup/UserAccounts/AdministratorPassword (random password; the Administrator account is disabled after setup)');
+    expect(log).toContain(
+      'set oobeSystem/Microsoft-Windows-Shell-Setup/UserAccounts/AdministratorPassword (random password; the Administrator account is disabled after setup)',
+    );
   });
 });
 

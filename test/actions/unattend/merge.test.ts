@@ -7,7 +7,8 @@ import { childNames, component, expectWellFormed, leaves, pass, vars } from './h
 
 const COMPONENT = (name: string, arch = 'amd64', body = '') =>
   `<component name="${name}" processorArchitecture="${arch}" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${body}</component>`;
-const FILE = (...settings: string[]) => `<?xml version="1.0" encoding="utf-8"?>\n<unattend xmlns="urn:schemas-microsoft-com:unattend">\n${settings.join('\n')}\n</unattend>\n`;
+const FILE = (...settings: string[]) =>
+  `<?xml version="1.0" encoding="utf-8"?>\n<unattend xmlns="urn:schemas-microsoft-com:unattend">\n${settings.join('\n')}\n</unattend>\n`;
 const SETTINGS = (p: string, ...components: string[]) => `<settings pass="${p}">${components.join('')}</settings>`;
 const SHELL = 'Microsoft-Windows-Shell-Setup';
 const rnd = { randomPassword: () => 'Random-Pass-123' };
@@ -15,7 +16,10 @@ const rnd = { randomPassword: () => 'Random-Pass-123' };
 describe('merging the user file (§7 step 2)', () => {
   it('§13.3: the step wins over the user file; a %OSDComputerName% placeholder resolves at Setup Windows and ConfigMgr', () => {
     const doc = UnattendDocument.create('amd64');
-    doc.mergeUserFile(FILE(SETTINGS('specialize', COMPONENT(SHELL, 'amd64', '<ComputerName>%OSDComputerName%</ComputerName><TimeZone>UTC</TimeZone>'))), 'unattend.xml');
+    doc.mergeUserFile(
+      FILE(SETTINGS('specialize', COMPONENT(SHELL, 'amd64', '<ComputerName>%OSDComputerName%</ComputerName><TimeZone>UTC</TimeZone>'))),
+      'unattend.xml',
+    );
     const log = doc.applyWindowsSettings(vars({ OSDTimeZone: 'Pacific Standard Time' }), rnd);
     let l = leaves(doc.toXml());
     expect(l.get(`specialize/${SHELL}/TimeZone`)).toBe('Pacific Standard Time');
@@ -30,11 +34,16 @@ describe('merging the user file (§7 step 2)', () => {
 
   it('§13.4: an x86 component in an amd64 deployment is kept, and lint says UNATTEND_ARCH_MISMATCH', () => {
     const doc = UnattendDocument.create('amd64');
-    doc.mergeUserFile(FILE(SETTINGS('specialize', COMPONENT('Microsoft-Windows-IE-InternetExplorer', 'x86', '<Home_Page>https://intranet</Home_Page>'))), 'u.xml');
+    doc.mergeUserFile(
+      FILE(SETTINGS('specialize', COMPONENT('Microsoft-Windows-IE-InternetExplorer', 'x86', '<Home_Page>https://intranet</Home_Page>'))),
+      'u.xml',
+    );
     expect(doc.toXml()).toContain('processorArchitecture="x86"');
     const f = doc.lint().find((x) => x.code === 'UNATTEND_ARCH_MISMATCH')!;
     expect(f).toMatchObject({ severity: 'error', path: 'specialize/Microsoft-Windows-IE-InternetExplorer' });
-    expect(doc.validate()).toEqual([expect.stringMatching(/^UNATTEND_ARCH_MISMATCH specialize\/Microsoft-Windows-IE-InternetExplorer: processorArchitecture is x86/)]);
+    expect(doc.validate()).toEqual([
+      expect.stringMatching(/^UNATTEND_ARCH_MISMATCH specialize\/Microsoft-Windows-IE-InternetExplorer: processorArchitecture is x86/),
+    ]);
   });
 
   it('keeps unknown components, unknown elements, unknown passes and top-level elements verbatim', () => {
@@ -70,8 +79,14 @@ describe('merging the user file (§7 step 2)', () => {
     doc.mergeUserFile(
       FILE(
         SETTINGS('oobeSystem', COMPONENT(SHELL, 'amd64', '<OOBE><ProtectYourPC>3</ProtectYourPC></OOBE>')),
-        SETTINGS('specialize', COMPONENT('Microsoft-Windows-DNS-Client', 'amd64',
-          '<DNSSuffixSearchOrder><DomainName wcm:action="add" wcm:keyValue="2">user.contoso.com</DomainName><DomainName wcm:action="add" wcm:keyValue="3">c.contoso.com</DomainName></DNSSuffixSearchOrder>')),
+        SETTINGS(
+          'specialize',
+          COMPONENT(
+            'Microsoft-Windows-DNS-Client',
+            'amd64',
+            '<DNSSuffixSearchOrder><DomainName wcm:action="add" wcm:keyValue="2">user.contoso.com</DomainName><DomainName wcm:action="add" wcm:keyValue="3">c.contoso.com</DomainName></DNSSuffixSearchOrder>',
+          ),
+        ),
       ),
       'u.xml',
     );
@@ -86,7 +101,16 @@ describe('merging the user file (§7 step 2)', () => {
   it('leaves %…% tokens alone and keeps a user value when the step variable is empty; a bare placeholder is removed', () => {
     const doc = UnattendDocument.create('amd64');
     doc.mergeUserFile(
-      FILE(SETTINGS('specialize', COMPONENT(SHELL, 'amd64', '<RegisteredOwner>Contoso IT</RegisteredOwner><ProductKey>%OSDProductKey%</ProductKey><RegisteredOrganization>%Org% Ltd</RegisteredOrganization>'))),
+      FILE(
+        SETTINGS(
+          'specialize',
+          COMPONENT(
+            SHELL,
+            'amd64',
+            '<RegisteredOwner>Contoso IT</RegisteredOwner><ProductKey>%OSDProductKey%</ProductKey><RegisteredOrganization>%Org% Ltd</RegisteredOrganization>',
+          ),
+        ),
+      ),
       'u.xml',
     );
     expect(leaves(doc.toXml()).get(`specialize/${SHELL}/ProductKey`)).toBe('%OSDProductKey%');
@@ -112,24 +136,42 @@ describe('merging the user file (§7 step 2)', () => {
   it('removes AutoLogon, FirstLogonCommands and LocalAccounts from oobeSystem Shell-Setup (§6), warning about AutoLogon as Administrator', () => {
     const doc = UnattendDocument.create('amd64');
     const log = doc.mergeUserFile(
-      FILE(SETTINGS('oobeSystem', COMPONENT(SHELL, 'amd64',
-        '<AutoLogon><Enabled>true</Enabled><Username>Administrator</Username><Password><Value>cAB3AFAAYQBzAHMAdwBvAHIAZAA=</Value><PlainText>false</PlainText></Password></AutoLogon>' +
-        '<FirstLogonCommands><SynchronousCommand wcm:action="add"><Order>1</Order><CommandLine>cmd /c echo</CommandLine></SynchronousCommand></FirstLogonCommands>' +
-        '<UserAccounts><LocalAccounts><LocalAccount wcm:action="add"><Name>kiosk</Name><Group>Users</Group></LocalAccount></LocalAccounts></UserAccounts>'))),
+      FILE(
+        SETTINGS(
+          'oobeSystem',
+          COMPONENT(
+            SHELL,
+            'amd64',
+            '<AutoLogon><Enabled>true</Enabled><Username>Administrator</Username><Password><Value>cAB3AFAAYQBzAHMAdwBvAHIAZAA=</Value><PlainText>false</PlainText></Password></AutoLogon>' +
+              '<FirstLogonCommands><SynchronousCommand wcm:action="add"><Order>1</Order><CommandLine>cmd /c echo</CommandLine></SynchronousCommand></FirstLogonCommands>' +
+              '<UserAccounts><LocalAccounts><LocalAccount wcm:action="add"><Name>kiosk</Name><Group>Users</Group></LocalAccount></LocalAccounts></UserAccounts>',
+          ),
+        ),
+      ),
       'u.xml',
     );
     const xml = doc.toXml();
     for (const gone of ['AutoLogon', 'FirstLogonCommands', 'LocalAccounts']) expect(xml).not.toContain(`<${gone}>`);
     expect(childNames(xml, pass('oobeSystem'), component(SHELL), 'UserAccounts')).toEqual(['AdministratorPassword']);
-    expect(log).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^warning: oobeSystem\/Microsoft-Windows-Shell-Setup\/AutoLogon logs on as Administrator/),
-      `removed oobeSystem/${SHELL}/FirstLogonCommands (the task sequence, not a logon, resumes after Setup)`,
-    ]));
+    expect(log).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^warning: oobeSystem\/Microsoft-Windows-Shell-Setup\/AutoLogon logs on as Administrator/),
+        `removed oobeSystem/${SHELL}/FirstLogonCommands (the task sequence, not a logon, resumes after Setup)`,
+      ]),
+    );
   });
 
   it('the user file cannot leave a blank administrator password: the step rewrites it', () => {
     const doc = UnattendDocument.create('amd64');
-    doc.mergeUserFile(FILE(SETTINGS('oobeSystem', COMPONENT(SHELL, 'amd64', '<UserAccounts><AdministratorPassword><Value></Value><PlainText>true</PlainText></AdministratorPassword></UserAccounts>'))), 'u.xml');
+    doc.mergeUserFile(
+      FILE(
+        SETTINGS(
+          'oobeSystem',
+          COMPONENT(SHELL, 'amd64', '<UserAccounts><AdministratorPassword><Value></Value><PlainText>true</PlainText></AdministratorPassword></UserAccounts>'),
+        ),
+      ),
+      'u.xml',
+    );
     expect(doc.validate()).toEqual([expect.stringMatching(/^UNATTEND_BLANK_ADMIN_PASSWORD /)]);
     doc.applyWindowsSettings(vars({}), rnd);
     expect(doc.validate()).toEqual([]);
@@ -151,11 +193,16 @@ describe('merging the user file (§7 step 2)', () => {
 
 describe('reading answer files', () => {
   it('bad XML is an InputError naming input, line and rule', () => {
-    const e = inputError(() => UnattendDocument.parse('<unattend xmlns="urn:schemas-microsoft-com:unattend">\n  <settings pass="specialize">\n</unattend>', 'D:\\Unattend.xml'));
+    const e = inputError(() =>
+      UnattendDocument.parse('<unattend xmlns="urn:schemas-microsoft-com:unattend">\n  <settings pass="specialize">\n</unattend>', 'D:\\Unattend.xml'),
+    );
     expect(e.input).toBe('D:\\Unattend.xml');
     expect(e.location?.line).toBe(3);
     expect(e.rule).toContain('expected </settings>');
-    expect(inputError(() => UnattendDocument.create('amd64').mergeUserFile('<unattend xmlns="urn:schemas-microsoft-com:unattend"><a></b></unattend>', 'u.xml')).input).toBe('u.xml');
+    expect(
+      inputError(() => UnattendDocument.create('amd64').mergeUserFile('<unattend xmlns="urn:schemas-microsoft-com:unattend"><a></b></unattend>', 'u.xml'))
+        .input,
+    ).toBe('u.xml');
   });
 
   it('refuses legacy formats (sysprep.inf, unattend.txt)', () => {
@@ -174,10 +221,16 @@ describe('reading answer files', () => {
   });
 
   it('parse takes the architecture from the file (or the caller) and never deletes what it read', () => {
-    const xml = FILE(SETTINGS('specialize', COMPONENT(SHELL, 'arm64', '<ComputerName>PC-1</ComputerName><ProductKey>AAAAA-BBBBB-CCCCC-DDDDD-EEEEE</ProductKey>')));
+    const xml = FILE(
+      SETTINGS('specialize', COMPONENT(SHELL, 'arm64', '<ComputerName>PC-1</ComputerName><ProductKey>AAAAA-BBBBB-CCCCC-DDDDD-EEEEE</ProductKey>')),
+    );
     const doc = UnattendDocument.parse(xml, 'x.xml');
     expect(doc.arch).toBe('arm64');
-    expect(UnattendDocument.parse(xml, 'x.xml', { arch: 'amd64' }).lint().map((f) => f.code)).toContain('UNATTEND_ARCH_MISMATCH');
+    expect(
+      UnattendDocument.parse(xml, 'x.xml', { arch: 'amd64' })
+        .lint()
+        .map((f) => f.code),
+    ).toContain('UNATTEND_ARCH_MISMATCH');
     doc.applyWindowsSettings(vars({}), rnd);
     expect(leaves(doc.toXml()).get(`specialize/${SHELL}/ProductKey`)).toBe('AAAAA-BBBBB-CCCCC-DDDDD-EEEEE');
   });
@@ -186,7 +239,10 @@ describe('reading answer files', () => {
 describe('substitution (§7 step 4)', () => {
   it('replaces known variables (escaped on output), keeps unknown ones, %% is a literal %', () => {
     const doc = UnattendDocument.create('amd64');
-    doc.mergeUserFile(FILE(SETTINGS('specialize', COMPONENT(SHELL, 'amd64', '<RegisteredOrganization>%Org% 100%% &amp; %Unknown%</RegisteredOrganization>'))), 'u.xml');
+    doc.mergeUserFile(
+      FILE(SETTINGS('specialize', COMPONENT(SHELL, 'amd64', '<RegisteredOrganization>%Org% 100%% &amp; %Unknown%</RegisteredOrganization>'))),
+      'u.xml',
+    );
     doc.substituteVariables(vars({ org: 'R<&>D' }));
     const xml = doc.toXml();
     expect(xml).toContain('<RegisteredOrganization>R&lt;&amp;&gt;D 100% &amp; %Unknown%</RegisteredOrganization>');

@@ -34,9 +34,17 @@ describe('answer file properties', () => {
           OSDNetworkJoinType: fc.constantFrom('0', '1'),
           OSDDomainName: value,
           OSDWorkgroupName: value,
-          OSDJoinAccount: fc.tuple(value, value).filter(([d]) => !d.includes('\\')).map(([d, u]) => `${d}\\${u}`),
+          OSDJoinAccount: fc
+            .tuple(value, value)
+            .filter(([d]) => !d.includes('\\'))
+            .map(([d, u]) => `${d}\\${u}`),
           OSDJoinPassword: value.map((s) => `JOINPW:${s}`),
-          OSDDNSSuffixSearchOrder: fc.array(value.filter((s) => !/[,;]/.test(s)), { minLength: 1, maxLength: 3 }).map((a) => a.join(',')),
+          OSDDNSSuffixSearchOrder: fc
+            .array(
+              value.filter((s) => !/[,;]/.test(s)),
+              { minLength: 1, maxLength: 3 },
+            )
+            .map((a) => a.join(',')),
           OSDAdapterCount: fc.constant('1'),
           OSDAdapter0EnableDHCP: fc.constant('false'),
           OSDAdapter0MacAddress: mac,

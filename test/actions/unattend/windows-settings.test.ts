@@ -42,7 +42,9 @@ describe('Apply Windows Settings (§4.1, §4.2)', () => {
     expect(win({ OSDProductKey: '' }).xml).not.toContain('ProductKey');
     const { l, log, doc } = win({ OSDProductKey: 'ABC' });
     expect(l.get(`specialize/${SHELL}/ProductKey`)).toBe('ABC');
-    expect(doc.lint()).toEqual([{ code: 'UNATTEND_PRODUCT_KEY', severity: 'warning', path: `specialize/${SHELL}/ProductKey`, message: expect.stringContaining('29 characters') }]);
+    expect(doc.lint()).toEqual([
+      { code: 'UNATTEND_PRODUCT_KEY', severity: 'warning', path: `specialize/${SHELL}/ProductKey`, message: expect.stringContaining('29 characters') },
+    ]);
     expect(doc.validate()).toEqual([]);
     expect(log).toContain('warning: OSDProductKey is not in the form XXXXX-XXXXX-XXXXX-XXXXX-XXXXX (29 characters); written as given');
     expect(log.join('\n')).not.toContain('ABC');
@@ -72,7 +74,10 @@ describe('Apply Windows Settings (§4.1, §4.2)', () => {
 
   it('TimeZone goes to specialize, and overwrites an oobeSystem TimeZone the user file has', () => {
     const doc = UnattendDocument.create('amd64');
-    doc.mergeUserFile(`<unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="oobeSystem"><component name="${SHELL}" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS"><TimeZone>UTC</TimeZone></component></settings></unattend>`, 'u.xml');
+    doc.mergeUserFile(
+      `<unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="oobeSystem"><component name="${SHELL}" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS"><TimeZone>UTC</TimeZone></component></settings></unattend>`,
+      'u.xml',
+    );
     const { l, xml } = win({ OSDTimeZone: 'W. Europe Standard Time' }, doc);
     expect([l.get(`specialize/${SHELL}/TimeZone`), l.get(`oobeSystem/${SHELL}/TimeZone`)]).toEqual(['W. Europe Standard Time', 'W. Europe Standard Time']);
     expect(childNames(xml, pass('oobeSystem'), component(SHELL))).toEqual(['OOBE', 'TimeZone', 'UserAccounts']);
@@ -118,11 +123,14 @@ describe('validation (§7 step 5)', () => {
     for (const bad of ['PC 1', 'PC.1', 'PC_1!', 'a{b', 'a\\b', 'PC,1']) expect(computerNameProblem(bad)).toBeDefined();
     expect(computerNameProblem('12345')).toContain('all digits');
     expect(computerNameProblem('PC_1')).toContain('valid DNS label');
-    expect(win({ OSDComputerName: 'MY PC' }).doc.validate()).toEqual([`UNATTEND_COMPUTER_NAME specialize/${SHELL}/ComputerName: a computer name may not contain spaces or any of {|}~[]\\^'":;<>=?@!#$%\`()+/.,*&`]);
+    expect(win({ OSDComputerName: 'MY PC' }).doc.validate()).toEqual([
+      `UNATTEND_COMPUTER_NAME specialize/${SHELL}/ComputerName: a computer name may not contain spaces or any of {|}~[]\\^'":;<>=?@!#$%\`()+/.,*&`,
+    ]);
   });
 
   it('empty values where the schema forbids them, numeric elements holding %VAR%, both joins, duplicate interfaces, bad encodings', () => {
-    const c = (name: string, body: string) => `<component name="${name}" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS">${body}</component>`;
+    const c = (name: string, body: string) =>
+      `<component name="${name}" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS">${body}</component>`;
     const doc = UnattendDocument.parse(
       `<unattend xmlns="urn:schemas-microsoft-com:unattend" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State"><settings pass="specialize">
         ${c('Microsoft-Windows-UnattendedJoin', '<Identification><JoinDomain>contoso.com</JoinDomain><JoinWorkgroup>WG</JoinWorkgroup><Credentials><Domain/><Username>u</Username><Password>p</Password></Credentials></Identification>')}

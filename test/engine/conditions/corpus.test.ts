@@ -33,7 +33,13 @@ function wmiQueries(nodes: ConditionNode[]): Array<{ namespace: string; query: s
   return out;
 }
 
-const unescapeXml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const unescapeXml = (s: string): string =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** Queries straight from the XML text, also those the importer keeps as raw XML (a <condition> after a group's children). */
 function queriesInText(): string[] {
@@ -100,7 +106,10 @@ describe('every corpus condition', () => {
 
   it('evaluates without errors in WinPE and in the full OS', () => {
     for (const c of conditions()) {
-      for (const vars of <Array<Record<string, string>>>[{ _SMSTSInWinPE: 'true', _SMSTSMediaType: 'BootMedia' }, { _SMSTSInWinPE: 'false', OSDStateStorePath: 'C:\\StateStore', ScriptRoot: 'C:\\MDT\\Scripts' }]) {
+      for (const vars of <Array<Record<string, string>>>[
+        { _SMSTSInWinPE: 'true', _SMSTSMediaType: 'BootMedia' },
+        { _SMSTSInWinPE: 'false', OSDStateStorePath: 'C:\\StateStore', ScriptRoot: 'C:\\MDT\\Scripts' },
+      ]) {
         const o = evaluateCondition(c.condition, context(vars));
         expect(o.errors, `${c.file}: ${c.path}`).toEqual([]);
         // `<condition/>` with no operands occurs in MDT files: true, nothing to trace.
@@ -115,7 +124,9 @@ describe('every corpus condition', () => {
     const c = conditions().find((x) => x.file === 'mdt8456-sccm-client-template.xml' && x.path.endsWith('Initialization / Partition if necessary'))!;
     const o = evaluateCondition(c.condition, context({ _SMSTSInWinPE: 'true', _SMSTSMediaType: 'BootMedia' }));
     expect(o.value).toBe(false);
-    expect(explainFalse(o)).toMatch(/^NOT is false because WMI root\\cimv2: select \* from Win32_LogicalDisk .* is true \(Win32_LogicalDisk instance matched: DeviceID "C:", DriveType 3, FileSystem "NTFS"\)$/);
+    expect(explainFalse(o)).toMatch(
+      /^NOT is false because WMI root\\cimv2: select \* from Win32_LogicalDisk .* is true \(Win32_LogicalDisk instance matched: DeviceID "C:", DriveType 3, FileSystem "NTFS"\)$/,
+    );
     const blank = exampleInventory();
     blank.wmi['root\\cimv2'].Win32_LogicalDisk.instances = [{ DeviceID: 'X:', DriveType: 3, FileSystem: 'NTFS' }];
     expect(evaluateCondition(c.condition, context({ _SMSTSInWinPE: 'TRUE', _SMSTSMediaType: 'BootMedia' }, blank)).value).toBe(true);

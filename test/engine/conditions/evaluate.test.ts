@@ -17,7 +17,8 @@ const value = (c: Condition | undefined, ctx: ConditionContext = context()): boo
   const o = evaluateCondition(c, ctx);
   return o.value;
 };
-const one = (node: ConditionNode, vars: Record<string, string> = {}, inv?: MachineInventory): ConditionOutcome => evaluateCondition(cond(node), context(vars, inv));
+const one = (node: ConditionNode, vars: Record<string, string> = {}, inv?: MachineInventory): ConditionOutcome =>
+  evaluateCondition(cond(node), context(vars, inv));
 
 describe('variable conditions (engine-semantics §4, §13 items 4–6)', () => {
   it('4: case-insensitive values, variable names and operator names (`Equals`)', () => {
@@ -76,7 +77,14 @@ describe('variable conditions (engine-semantics §4, §13 items 4–6)', () => {
 
   it('compareValues agrees with integer arithmetic (fast-check)', () => {
     const ops = ['equals', 'notEquals', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const;
-    const want = { equals: (c: number) => c === 0, notEquals: (c: number) => c !== 0, less: (c: number) => c < 0, lessEqual: (c: number) => c <= 0, greater: (c: number) => c > 0, greaterEqual: (c: number) => c >= 0 };
+    const want = {
+      equals: (c: number) => c === 0,
+      notEquals: (c: number) => c !== 0,
+      less: (c: number) => c < 0,
+      lessEqual: (c: number) => c <= 0,
+      greater: (c: number) => c > 0,
+      greaterEqual: (c: number) => c >= 0,
+    };
     fc.assert(
       fc.property(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.constantFrom(...ops), (a, b, o) => {
         const c = a < b ? -1 : a > b ? 1 : 0;
@@ -145,14 +153,24 @@ describe('and / or / not (engine-semantics §4, task-sequence-format §6)', () =
 
 describe('constructs that cannot be evaluated are false and reported', () => {
   const cases: Array<[string, ConditionNode, string, RegExp]> = [
-    ['unparsable WQL', wmi("SELECT * FROM Win32_ComputerSystem WHERE Model = ‘x’"), 'WQL query', /0x80041017 WBEM_E_INVALID_QUERY at column 50/],
+    ['unparsable WQL', wmi('SELECT * FROM Win32_ComputerSystem WHERE Model = ‘x’'), 'WQL query', /0x80041017 WBEM_E_INVALID_QUERY at column 50/],
     ['unknown WMI class', wmi('SELECT * FROM Win32_Nope'), 'WMI class', /0x80041010/],
     ['unknown namespace', wmi('SELECT * FROM Win32_ComputerSystem', 'root\\nope'), 'WMI namespace', /0x8004100E/],
-    ['unknown expression type', expr('SMS_TaskSequence_MagicConditionExpression', { X: '1' }), 'expression type', /unknown condition expression type "SMS_TaskSequence_MagicConditionExpression"/],
+    [
+      'unknown expression type',
+      expr('SMS_TaskSequence_MagicConditionExpression', { X: '1' }),
+      'expression type',
+      /unknown condition expression type "SMS_TaskSequence_MagicConditionExpression"/,
+    ],
     ['unknown variable operator', varExpr('A', 'like', '1*'), 'operator', /unknown variable condition operator "like"/],
     ['no operator', expr('Variable', { Variable: 'A', Value: '1' }), 'operator', /no operator/],
     ['unknown logical operator', op('xor', varExpr('A', 'equals', '1')), 'logical operator', /unknown logical operator "xor"/],
-    ['raw node', { kind: 'raw', xml: '<osConditionGroup type="or"><osExpressionGroup name="All x64 Windows 10 and higher Clients"/></osConditionGroup>' }, 'raw XML', /osConditionGroup/],
+    [
+      'raw node',
+      { kind: 'raw', xml: '<osConditionGroup type="or"><osExpressionGroup name="All x64 Windows 10 and higher Clients"/></osConditionGroup>' },
+      'raw XML',
+      /osConditionGroup/,
+    ],
     ['no Variable', varExpr('', 'equals', '1'), 'expression', /names no variable/],
     ['empty query', expr('WMI', { Namespace: 'root\\cimv2', Query: ' ' }), 'WQL query', /no query/],
   ];
@@ -173,7 +191,7 @@ describe('constructs that cannot be evaluated are false and reported', () => {
   }
 
   it('WQL errors carry the WMI code and column', () => {
-    const o = evaluateCondition(cond(wmi("SELECT * FROM Win32_ComputerSystem WHERE Model = ‘x’")), context());
+    const o = evaluateCondition(cond(wmi('SELECT * FROM Win32_ComputerSystem WHERE Model = ‘x’')), context());
     expect(o.errors[0]).toMatchObject({ code: 0x80041017, codeName: 'WBEM_E_INVALID_QUERY', column: 50, rule: 'WQL_SMART_QUOTES' });
     expect(o.errors[0].hint).toMatch(/smart quotes/);
   });
@@ -187,12 +205,53 @@ describe('constructs that cannot be evaluated are false and reported', () => {
   });
 
   it('evaluateCondition never throws and never calls an errored expression true (fast-check)', () => {
-    const names = fc.constantFrom('Variable', 'Operator', 'Value', 'Query', 'Namespace', 'Path', 'KeyPath', 'Data', 'Type', 'Version', 'VersionOperator', 'DateTime', 'DateTimeOperator', 'ProductCode', 'UpgradeCode', 'Architecture', 'AssetTag', 'MACAddress', 'x');
-    const values = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('equals', 'exists', 'greaterEqual', 'ThisVersion', 'AnyVersion', 'HKLM\\Software', 'SELECT * FROM Win32_ComputerSystem', "SELECT * FROM Win32_SystemEnclosure WHERE ChassisTypes = 'x'", '10.0', '%A%', 'X86', '20240101000000.000000+000'));
+    const names = fc.constantFrom(
+      'Variable',
+      'Operator',
+      'Value',
+      'Query',
+      'Namespace',
+      'Path',
+      'KeyPath',
+      'Data',
+      'Type',
+      'Version',
+      'VersionOperator',
+      'DateTime',
+      'DateTimeOperator',
+      'ProductCode',
+      'UpgradeCode',
+      'Architecture',
+      'AssetTag',
+      'MACAddress',
+      'x',
+    );
+    const values = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom(
+        'equals',
+        'exists',
+        'greaterEqual',
+        'ThisVersion',
+        'AnyVersion',
+        'HKLM\\Software',
+        'SELECT * FROM Win32_ComputerSystem',
+        "SELECT * FROM Win32_SystemEnclosure WHERE ChassisTypes = 'x'",
+        '10.0',
+        '%A%',
+        'X86',
+        '20240101000000.000000+000',
+      ),
+    );
     const types = fc.constantFrom('Variable', 'WMI', 'File', 'Folder', 'Registry', 'Software', 'OS', 'Computer', 'Bogus', '');
     const exprArb = fc.record({ type: types, props: fc.dictionary(names, values, { maxKeys: 5 }) }).map((r) => expr(r.type === '' ? '' : r.type, r.props));
     const node: fc.Arbitrary<ConditionNode> = fc.letrec<{ n: ConditionNode }>((tie) => ({
-      n: fc.oneof({ depthSize: 'small' }, exprArb, fc.string({ maxLength: 10 }).map((xml): ConditionNode => ({ kind: 'raw', xml })), fc.record({ o: fc.constantFrom('and', 'or', 'not', 'xor', ''), kids: fc.array(tie('n'), { maxLength: 3 }) }).map((r) => op(r.o, ...r.kids))),
+      n: fc.oneof(
+        { depthSize: 'small' },
+        exprArb,
+        fc.string({ maxLength: 10 }).map((xml): ConditionNode => ({ kind: 'raw', xml })),
+        fc.record({ o: fc.constantFrom('and', 'or', 'not', 'xor', ''), kids: fc.array(tie('n'), { maxLength: 3 }) }).map((r) => op(r.o, ...r.kids)),
+      ),
     })).n;
     fc.assert(
       fc.property(fc.array(node, { maxLength: 3 }), fc.constantFrom<'any' | 'error'>('any', 'error'), (operands, arrayMode) => {
@@ -218,7 +277,9 @@ describe('WMI expressions in conditions', () => {
     const miss = one(wmi("SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%Latitude 7420%'"));
     expect(miss.value).toBe(false);
     expect(miss.trace[0].observed).toBe(`Win32_ComputerSystem.Model is "Latitude E7270", which fails Model LIKE '%Latitude 7420%'`);
-    expect(explainFalse(miss)).toBe(`WMI root\\cimv2: SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%Latitude 7420%' is false (Win32_ComputerSystem.Model is "Latitude E7270", which fails Model LIKE '%Latitude 7420%')`);
+    expect(explainFalse(miss)).toBe(
+      `WMI root\\cimv2: SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%Latitude 7420%' is false (Win32_ComputerSystem.Model is "Latitude E7270", which fails Model LIKE '%Latitude 7420%')`,
+    );
     const disks = one(wmi("SELECT * FROM Win32_LogicalDisk WHERE FileSystem = 'FAT32'"));
     expect(disks.trace[0].observed).toMatch(/^none of 2 Win32_LogicalDisk instances matches; nearest: Win32_LogicalDisk.FileSystem is "NTFS"/);
     const desktop = exampleInventory();
@@ -271,7 +332,9 @@ describe('File and Folder conditions (conditions-wql §6.1–§6.2)', () => {
     expect(file({ Path: p, Version: '10.0.19041.3636', VersionOperator: 'equals' }).value).toBe(true);
     expect(file({ Path: p, Version: '10.0.19041', VersionOperator: 'greaterEqual' }).value).toBe(true);
     expect(file({ Path: p, Version: '10.0.22000', VersionOperator: 'Less' }).value).toBe(true);
-    expect(file({ Path: p, Version: '10.0.22000', VersionOperator: 'greater' }).trace[0].observed).toBe(`file ${p} has version 10.0.19041.3636, tested greater 10.0.22000`);
+    expect(file({ Path: p, Version: '10.0.22000', VersionOperator: 'greater' }).trace[0].observed).toBe(
+      `file ${p} has version 10.0.19041.3636, tested greater 10.0.22000`,
+    );
     expect(file({ Path: 'X:\\Deploy\\Scripts\\ZTIConfirmDiskpart.vbs', Version: '1.0', VersionOperator: 'greater' }).value).toBe(false);
     const bad = file({ Path: p, Version: 'new', VersionOperator: 'equals' });
     expect(bad.errors[0]).toMatchObject({ construct: 'expression' });
@@ -283,7 +346,9 @@ describe('File and Folder conditions (conditions-wql §6.1–§6.2)', () => {
     expect(file({ Path: p, DateTime: '20240110083000.000000+000', DateTimeOperator: 'equals' }).value).toBe(true);
     expect(file({ Path: p, DateTime: '20240101000000.000000+000', DateTimeOperator: 'greater' }).value).toBe(true);
     expect(file({ Path: p, DateTime: '20240110083001.000000+000', DateTimeOperator: 'less' }).value).toBe(true);
-    expect(file({ Path: 'C:\\Data\\readme.txt', DateTime: '20240101000000.000000+000', DateTimeOperator: 'less' }).trace[0].observed).toMatch(/modification time unknown/);
+    expect(file({ Path: 'C:\\Data\\readme.txt', DateTime: '20240101000000.000000+000', DateTimeOperator: 'less' }).trace[0].observed).toMatch(
+      /modification time unknown/,
+    );
     expect(file({ Path: p, DateTime: 'yesterday', DateTimeOperator: 'less' }).errors[0].message).toMatch(/not a DMTF/);
     // A time without a zone is UTC whatever the local time zone (§5).
     expect(file({ Path: 'C:\\Data\\local.txt', DateTime: '20240110083000.000000+000', DateTimeOperator: 'equals' }).value).toBe(true);
@@ -305,7 +370,13 @@ describe('File and Folder conditions (conditions-wql §6.1–§6.2)', () => {
   });
 
   it('the corpus pattern: Partition group runs only when the script exists and the disk has non-NTFS partitions', () => {
-    const c = cond(op('and', expr('File', { Path: 'X:\\Deploy\\Scripts\\ZTIConfirmDiskpart.vbs' }), wmi("select * from Win32_DiskPartition where DiskIndex = 0 and Type<>'Installable File System' and Type<>'NTFS'")));
+    const c = cond(
+      op(
+        'and',
+        expr('File', { Path: 'X:\\Deploy\\Scripts\\ZTIConfirmDiskpart.vbs' }),
+        wmi("select * from Win32_DiskPartition where DiskIndex = 0 and Type<>'Installable File System' and Type<>'NTFS'"),
+      ),
+    );
     expect(evaluateCondition(c, context({}, inv())).value).toBe(true);
   });
 });
@@ -318,7 +389,12 @@ describe('Registry conditions (conditions-wql §6.3)', () => {
       { key: 'HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows', values: { Win10UpgradeStatusCode: { type: 'REG_SZ', data: 'SUCCESS' } } },
       {
         key: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Build',
-        values: { Level: { type: 'REG_DWORD', data: 26 }, Big: { type: 'REG_QWORD', data: '12884901888' }, Tags: { type: 'REG_MULTI_SZ', data: ['a', 'b'] }, '': { type: 'REG_SZ', data: 'default' } },
+        values: {
+          Level: { type: 'REG_DWORD', data: 26 },
+          Big: { type: 'REG_QWORD', data: '12884901888' },
+          Tags: { type: 'REG_MULTI_SZ', data: ['a', 'b'] },
+          '': { type: 'REG_SZ', data: 'default' },
+        },
       },
     ],
   });
@@ -370,7 +446,14 @@ describe('Registry conditions (conditions-wql §6.3)', () => {
 describe('Software conditions (conditions-wql §6.4)', () => {
   const inv = (): MachineInventory => ({
     ...exampleInventory(),
-    msiProducts: [{ productCode: '{90160000-008C-0000-1000-0000000FF1CE}', upgradeCode: '{00004159-0000-0000-0000-0000000FF1CE}', name: 'Office 16 Click-to-Run', version: '16.0.4266.1001' }],
+    msiProducts: [
+      {
+        productCode: '{90160000-008C-0000-1000-0000000FF1CE}',
+        upgradeCode: '{00004159-0000-0000-0000-0000000FF1CE}',
+        name: 'Office 16 Click-to-Run',
+        version: '16.0.4266.1001',
+      },
+    ],
   });
   const sw = (props: Record<string, string>): ConditionOutcome => one(expr('Software', props), {}, inv());
 
@@ -380,7 +463,9 @@ describe('Software conditions (conditions-wql §6.4)', () => {
     const any = sw({ Operator: 'AnyVersion', UpgradeCode: '{00004159-0000-0000-0000-0000000ff1ce}', ProductName: 'Office' });
     expect(any.value).toBe(true);
     expect(any.trace[0].observed).toBe('installed: Office 16 Click-to-Run 16.0.4266.1001 {90160000-008C-0000-1000-0000000FF1CE}');
-    expect(sw({ Operator: 'AnyVersion', UpgradeCode: '{00004159-0000-0000-0000-000000000000}' }).trace[0].observed).toMatch(/no installed MSI product has UpgradeCode/);
+    expect(sw({ Operator: 'AnyVersion', UpgradeCode: '{00004159-0000-0000-0000-000000000000}' }).trace[0].observed).toMatch(
+      /no installed MSI product has UpgradeCode/,
+    );
     expect(sw({ Operator: 'Latest', ProductCode: 'x' }).errors[0]).toMatchObject({ construct: 'operator' });
     expect(sw({ Operator: 'ThisVersion' }).errors[0].message).toMatch(/no ProductCode/);
   });
@@ -398,7 +483,11 @@ describe('MDT OS version conditions (SMS_TaskSequence_OSConditionExpression)', (
     expect(os({ Version: '10.00.19045', Operator: 'Equals' }).value).toBe(true);
     expect(os({ Architecture: 'X64', Version: '10.0', Operator: 'equals' }).trace[0].observed).toBe('the OS is 10.0.19045 SP0 x64');
     expect(os({ Version: '10.0', Operator: 'equals' }, exampleInventory()).trace[0].observed).toBe('no Win32_OperatingSystem instance on this machine');
-    const cpuOnly = withClass(withClass(exampleInventory(), 'Win32_OperatingSystem', [{ Version: '6.1.7601', ServicePackMajorVersion: 1 }]), 'Win32_Processor', [{ Architecture: 0 }]);
+    const cpuOnly = withClass(
+      withClass(exampleInventory(), 'Win32_OperatingSystem', [{ Version: '6.1.7601', ServicePackMajorVersion: 1 }]),
+      'Win32_Processor',
+      [{ Architecture: 0 }],
+    );
     expect(os({ Architecture: 'X86', Version: '6.10.7601.1', Operator: 'equals' }, cpuOnly).value).toBe(true);
     expect(os({ Version: '10', Operator: 'around' }).errors[0]).toMatchObject({ construct: 'operator' });
   });
@@ -428,7 +517,9 @@ describe('Computer conditions (Set Dynamic Variables rules, conditions-wql §6.7
   it('the _SMSTS* variables win over the inventory; all keys empty is false', () => {
     expect(computer({ AssetTag: 's' }, { _SMSTSAssetTag: 'S' }).value).toBe(true);
     expect(computer({ MACAddress: '00:11:22:33:44:55' }, { _SMSTSMacAddresses: '00:11:22:33:44:55,AA:BB:CC:DD:EE:FF' }).value).toBe(true);
-    expect(computer({ MACAddress: 'AABBCCDDEEFF' }, { _SMSTSMacAddresses001: '00:11:22:33:44:55', _SMSTSMacAddresses002: 'AA:BB:CC:DD:EE:FF' }).value).toBe(true);
+    expect(computer({ MACAddress: 'AABBCCDDEEFF' }, { _SMSTSMacAddresses001: '00:11:22:33:44:55', _SMSTSMacAddresses002: 'AA:BB:CC:DD:EE:FF' }).value).toBe(
+      true,
+    );
     const none = computer({});
     expect(none.value).toBe(false);
     expect(none.errors).toEqual([]);
@@ -458,7 +549,12 @@ describe('validateCondition and conditionWarnings', () => {
       ['5', 'expression'],
       ['6', 'expression'],
     ]);
-    expect(errors[0]).toMatchObject({ code: 0x80041017, column: 57, severity: 'error', text: 'WMI root\\cimv2: SELECT * FROM Win32_ComputerSystem WHERE PartOfDomain > 0' });
+    expect(errors[0]).toMatchObject({
+      code: 0x80041017,
+      column: 57,
+      severity: 'error',
+      text: 'WMI root\\cimv2: SELECT * FROM Win32_ComputerSystem WHERE PartOfDomain > 0',
+    });
     expect(errors[2]).toMatchObject({ column: 15, expected: 'a class name', rule: 'WQL_SYNTAX' });
   });
 

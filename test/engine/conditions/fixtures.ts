@@ -64,7 +64,8 @@ export function expr(type: string, props: Record<string, string>): ConditionExpr
   return { kind: 'expression', type: t, properties: Object.entries(props).map(([name, value]) => ({ name, value })) };
 }
 
-export const varExpr = (variable: string, operator: string, value = ''): ConditionExpression => expr('Variable', { Variable: variable, Operator: operator, Value: value });
+export const varExpr = (variable: string, operator: string, value = ''): ConditionExpression =>
+  expr('Variable', { Variable: variable, Operator: operator, Value: value });
 export const wmi = (query: string, namespace = 'root\\cimv2'): ConditionExpression => expr('WMI', { Namespace: namespace, Query: query });
 export const op = (operator: string, ...operands: ConditionNode[]): ConditionOperator => ({ kind: 'operator', operator, operands });
 export const cond = (...operands: ConditionNode[]): Condition => ({ operands });

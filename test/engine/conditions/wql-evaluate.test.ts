@@ -14,7 +14,8 @@ import type { MachineInventory } from '../../../src/engine/inventory.js';
 import { exampleInventory, withClass } from './fixtures.js';
 
 const CS = 'SELECT * FROM Win32_ComputerSystem WHERE';
-const run = (query: string, inv: MachineInventory = exampleInventory(), ns = 'root\\cimv2', arrayMode?: 'any' | 'error'): WqlResult => evaluateWql(ns, query, inv, { arrayMode });
+const run = (query: string, inv: MachineInventory = exampleInventory(), ns = 'root\\cimv2', arrayMode?: 'any' | 'error'): WqlResult =>
+  evaluateWql(ns, query, inv, { arrayMode });
 const matched = (query: string, inv?: MachineInventory): boolean => {
   const r = run(query, inv);
   if (r.error) throw r.error;
@@ -134,7 +135,9 @@ describe('conditions-wql §7 test vectors (inventory = §5 example)', () => {
 });
 
 describe('coercions (§2.3)', () => {
-  const big = withClass(exampleInventory(), 'Win32_LogicalDisk', [{ DeviceID: 'C:', DriveType: 3, Size: '18446744073709551615', FreeSpace: '9007199254740993' }]);
+  const big = withClass(exampleInventory(), 'Win32_LogicalDisk', [
+    { DeviceID: 'C:', DriveType: 3, Size: '18446744073709551615', FreeSpace: '9007199254740993' },
+  ]);
 
   it('64-bit integers are exact beyond 2^53', () => {
     expect(matched('SELECT * FROM Win32_LogicalDisk WHERE Size = 18446744073709551615', big)).toBe(true);
@@ -287,16 +290,24 @@ describe('namespaces, classes and properties (§2.5)', () => {
     expect(r.error?.column).toBe(CS.length + 2);
     expect(run('SELECT Foo FROM Win32_ComputerSystem').error?.column).toBe(8);
     // Unknown even when the class has no instances: the catalog knows its properties.
-    expect(run("SELECT * FROM Win32_Battery WHERE Charge = 1", withClass(exampleInventory(), 'Win32_Battery', [])).error?.codeName).toBe('WBEM_E_INVALID_QUERY');
+    expect(run('SELECT * FROM Win32_Battery WHERE Charge = 1', withClass(exampleInventory(), 'Win32_Battery', [])).error?.codeName).toBe(
+      'WBEM_E_INVALID_QUERY',
+    );
   });
 
   it('vendor classes: the schema comes from declarations and instances', () => {
     const inv = exampleInventory();
     inv.wmi['root\\HP\\InstrumentedBIOS'] = {
-      HP_BIOSSetting: { properties: { Name: { type: 'string', key: true }, CurrentValue: { type: 'string' }, IsReadOnly: { type: 'uint32' } }, instances: [{ Name: 'Secure Boot', CurrentValue: 'Enable', IsReadOnly: 0 }] },
+      HP_BIOSSetting: {
+        properties: { Name: { type: 'string', key: true }, CurrentValue: { type: 'string' }, IsReadOnly: { type: 'uint32' } },
+        instances: [{ Name: 'Secure Boot', CurrentValue: 'Enable', IsReadOnly: 0 }],
+      },
       HP_Untyped: { instances: [{ Name: 'x', Count: 5 }] },
     };
-    expect(evaluateWql('root\\HP\\InstrumentedBIOS', "SELECT * FROM HP_BIOSSetting WHERE Name = 'Secure Boot' AND CurrentValue = 'enable' AND IsReadOnly = '0'", inv).matched).toBe(true);
+    expect(
+      evaluateWql('root\\HP\\InstrumentedBIOS', "SELECT * FROM HP_BIOSSetting WHERE Name = 'Secure Boot' AND CurrentValue = 'enable' AND IsReadOnly = '0'", inv)
+        .matched,
+    ).toBe(true);
     expect(evaluateWql('root/hp/instrumentedbios', 'SELECT * FROM HP_Untyped WHERE Count >= 5', inv).matched).toBe(true);
     expect(evaluateWql('root\\HP\\InstrumentedBIOS', 'SELECT * FROM HP_Untyped WHERE Other = 5', inv).error?.message).toMatch(/no property Other/);
   });
@@ -314,7 +325,27 @@ describe('namespaces, classes and properties (§2.5)', () => {
     expect(catalogClass('root\\cimv2', 'Win32_LogicalDisk')?.properties.DeviceID).toEqual({ type: 'string', key: true });
     expect(catalogClass('root\\wmi', 'MS_SystemInformation')?.properties.SystemSKU).toEqual({ type: 'string' });
     const names = catalogClasses().map((c) => c.name);
-    for (const c of ['Win32_ComputerSystem', 'Win32_ComputerSystemProduct', 'Win32_BIOS', 'Win32_SystemEnclosure', 'Win32_BaseBoard', 'Win32_Battery', 'Win32_OperatingSystem', 'Win32_Processor', 'Win32_PhysicalMemory', 'Win32_DiskDrive', 'Win32_DiskPartition', 'Win32_LogicalDisk', 'Win32_Volume', 'Win32_NetworkAdapterConfiguration', 'Win32_NetworkAdapter', 'Win32_PnPEntity', 'Win32_Tpm', 'Win32_EncryptableVolume', 'MS_SystemInformation']) {
+    for (const c of [
+      'Win32_ComputerSystem',
+      'Win32_ComputerSystemProduct',
+      'Win32_BIOS',
+      'Win32_SystemEnclosure',
+      'Win32_BaseBoard',
+      'Win32_Battery',
+      'Win32_OperatingSystem',
+      'Win32_Processor',
+      'Win32_PhysicalMemory',
+      'Win32_DiskDrive',
+      'Win32_DiskPartition',
+      'Win32_LogicalDisk',
+      'Win32_Volume',
+      'Win32_NetworkAdapterConfiguration',
+      'Win32_NetworkAdapter',
+      'Win32_PnPEntity',
+      'Win32_Tpm',
+      'Win32_EncryptableVolume',
+      'MS_SystemInformation',
+    ]) {
       expect(names).toContain(c);
     }
   });
@@ -329,7 +360,7 @@ describe('namespaces, classes and properties (§2.5)', () => {
 
 describe('result details', () => {
   it('the first matching instance', () => {
-    const r = run("SELECT * FROM Win32_LogicalDisk WHERE DriveType = 3");
+    const r = run('SELECT * FROM Win32_LogicalDisk WHERE DriveType = 3');
     expect(r.instance).toMatchObject({ DeviceID: 'X:' });
     expect(r.nearestMiss).toBeUndefined();
   });
@@ -355,16 +386,51 @@ describe('result details', () => {
 describe('evaluateWql never throws', () => {
   it('on arbitrary query text and namespaces', () => {
     const inv = exampleInventory();
-    const parts = fc.constantFrom('SELECT', '*', 'FROM', 'Win32_ComputerSystem', 'Win32_SystemEnclosure', 'WHERE', 'Model', 'ChassisTypes', 'PartOfDomain', 'TotalPhysicalMemory', '=', '<', '<>', 'LIKE', "'%a[b-c]%'", "'x'", '5', '-1.5e3', 'TRUE', 'NULL', 'IS', 'NOT', 'AND', 'OR', '(', ')');
+    const parts = fc.constantFrom(
+      'SELECT',
+      '*',
+      'FROM',
+      'Win32_ComputerSystem',
+      'Win32_SystemEnclosure',
+      'WHERE',
+      'Model',
+      'ChassisTypes',
+      'PartOfDomain',
+      'TotalPhysicalMemory',
+      '=',
+      '<',
+      '<>',
+      'LIKE',
+      "'%a[b-c]%'",
+      "'x'",
+      '5',
+      '-1.5e3',
+      'TRUE',
+      'NULL',
+      'IS',
+      'NOT',
+      'AND',
+      'OR',
+      '(',
+      ')',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.array(parts, { maxLength: 14 }).map((a) => a.join(' ')), fc.string({ maxLength: 50 })), fc.constantFrom('root\\cimv2', '', '\\\\x\\y', 'root\\wmi', fc.sample(fc.string(), 1)[0]), fc.constantFrom<'any' | 'error'>('any', 'error'), (q, ns, arrayMode) => {
-        const r = evaluateWql(ns, q, inv, { arrayMode });
-        expect(typeof r.matched).toBe('boolean');
-        if (r.error) {
-          expect(r.matched).toBe(false);
-          expect([0x80041017, 0x80041010, 0x8004100e]).toContain(r.error.code);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(parts, { maxLength: 14 }).map((a) => a.join(' ')),
+          fc.string({ maxLength: 50 }),
+        ),
+        fc.constantFrom('root\\cimv2', '', '\\\\x\\y', 'root\\wmi', fc.sample(fc.string(), 1)[0]),
+        fc.constantFrom<'any' | 'error'>('any', 'error'),
+        (q, ns, arrayMode) => {
+          const r = evaluateWql(ns, q, inv, { arrayMode });
+          expect(typeof r.matched).toBe('boolean');
+          if (r.error) {
+            expect(r.matched).toBe(false);
+            expect([0x80041017, 0x80041010, 0x8004100e]).toContain(r.error.code);
+          }
+        },
+      ),
       { numRuns: 600 },
     );
   });

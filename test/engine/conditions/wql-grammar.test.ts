@@ -31,7 +31,7 @@ describe('the condition grammar is the default', () => {
   it('parseWql(text) and parseWql(text, CONDITION_GRAMMAR) are the same parse', () => {
     const text = "SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%Latitude%' AND NOT PCSystemType = 1";
     expect(parseWql(text)).toEqual(parseWql(text, CONDITION_GRAMMAR));
-    expect(refusal("SELECT * FROM C WHERE a IN (1, 2)").message).toBe(refusal("SELECT * FROM C WHERE a IN (1, 2)", CONDITION_GRAMMAR).message);
+    expect(refusal('SELECT * FROM C WHERE a IN (1, 2)').message).toBe(refusal('SELECT * FROM C WHERE a IN (1, 2)', CONDITION_GRAMMAR).message);
   });
 });
 
@@ -50,14 +50,21 @@ describe('allowIn', () => {
 
   it('on: [NOT] IN (…) parses to an in node, prints back, and the engine evaluates it', () => {
     const q = parseWql(text, IN);
-    expect(q.where).toMatchObject({ kind: 'in', negated: false, property: { name: 'Model' }, values: [{ value: 'Latitude E7270' }, { value: 'OptiPlex 7090' }] });
+    expect(q.where).toMatchObject({
+      kind: 'in',
+      negated: false,
+      property: { name: 'Model' },
+      values: [{ value: 'Latitude E7270' }, { value: 'OptiPlex 7090' }],
+    });
     expect(printWql(q)).toBe(text);
     expect(parseWql(text.replace(' IN ', ' NOT IN '), IN).where).toMatchObject({ kind: 'in', negated: true });
     expect(evaluateWql('root\\cimv2', q, exampleInventory()).matched).toBe(true);
     expect(evaluateWql('root\\cimv2', parseWql(text.replace(' IN ', ' NOT IN '), IN), exampleInventory()).matched).toBe(false);
-    expect(evaluateWql('root\\cimv2', parseWql("SELECT * FROM Win32_ComputerSystem WHERE PCSystemType IN (1, 3)", IN), exampleInventory()).matched).toBe(false);
+    expect(evaluateWql('root\\cimv2', parseWql('SELECT * FROM Win32_ComputerSystem WHERE PCSystemType IN (1, 3)', IN), exampleInventory()).matched).toBe(false);
     // A constant of the wrong type for the property is an error naming it, as for =.
-    expect(evaluateWql('root\\cimv2', parseWql("SELECT * FROM Win32_ComputerSystem WHERE PCSystemType IN (2, 'x')", IN), exampleInventory()).error?.message).toMatch(/not a number/);
+    expect(
+      evaluateWql('root\\cimv2', parseWql("SELECT * FROM Win32_ComputerSystem WHERE PCSystemType IN (2, 'x')", IN), exampleInventory()).error?.message,
+    ).toMatch(/not a number/);
   });
 
   it('on: the list is constants only, never NULL, and closed', () => {
@@ -82,7 +89,10 @@ describe('qualifiedNames', () => {
   it('on: Class.Name of the FROM class (any case) and Class.* in the select list', () => {
     const text = "SELECT WIN32_BIOS.*, Win32_BIOS.Version FROM Win32_BIOS WHERE win32_bios.Version = 'x'";
     const q = parseWql(text, Q);
-    expect(q.select).toMatchObject([{ name: '*', qualifier: { name: 'WIN32_BIOS' } }, { name: 'Version', qualifier: { name: 'Win32_BIOS' } }]);
+    expect(q.select).toMatchObject([
+      { name: '*', qualifier: { name: 'WIN32_BIOS' } },
+      { name: 'Version', qualifier: { name: 'Win32_BIOS' } },
+    ]);
     // The name's span is the name's; the comparison's starts at the qualifier.
     const at = text.indexOf('win32_bios.');
     expect(q.where).toMatchObject({ kind: 'compare', property: { name: 'Version', start: at + 11, qualifier: { name: 'win32_bios', start: at } }, start: at });
@@ -95,14 +105,21 @@ describe('qualifiedNames', () => {
     expect(inWhere.message).toBe('Win32_OperatingSystem is not Win32_BIOS; a task sequence condition reads one class');
     // In the select list the class is not known yet: refused once FROM names it.
     expect(refusal('SELECT Other.Version FROM Win32_BIOS', Q)).toMatchObject({ column: 8, expected: 'Win32_BIOS' });
-    expect(refusal("SELECT * FROM Win32_BIOS WHERE Win32_BIOS.* = 'x'", Q)).toMatchObject({ column: 43, message: /expected a property name after "Win32_BIOS\."/ });
+    expect(refusal("SELECT * FROM Win32_BIOS WHERE Win32_BIOS.* = 'x'", Q)).toMatchObject({
+      column: 43,
+      message: /expected a property name after "Win32_BIOS\."/,
+    });
   });
 });
 
 describe('orderBooleans, keywords and classes', () => {
   it('orderBooleans: refused (conditions) or read like any other constant', () => {
     expect(refusal('SELECT * FROM C WHERE a > TRUE')).toMatchObject({ column: 27, message: /booleans can only be compared with =, <> or !=/ });
-    expect(parseWql('SELECT * FROM C WHERE a > TRUE', { ...CONDITION_GRAMMAR, orderBooleans: true }).where).toMatchObject({ kind: 'compare', op: '>', value: { kind: 'boolean', value: true } });
+    expect(parseWql('SELECT * FROM C WHERE a > TRUE', { ...CONDITION_GRAMMAR, orderBooleans: true }).where).toMatchObject({
+      kind: 'compare',
+      op: '>',
+      value: { kind: 'boolean', value: true },
+    });
   });
 
   it('keywords: a word is a name exactly when the grammar does not reserve it', () => {
@@ -111,10 +128,15 @@ describe('orderBooleans, keywords and classes', () => {
     expect(parseWql("SELECT * FROM C WHERE Group = 'x'", fewer).where).toMatchObject({ property: { name: 'Group' } });
   });
 
-  it('classes: any other class is refused at its name with the grammar\'s hint; event classes stay refused', () => {
+  it("classes: any other class is refused at its name with the grammar's hint; event classes stay refused", () => {
     const only = { ...CONDITION_GRAMMAR, classes: { names: ['Win32_BIOS'], readers: 'BIOS conditions', hint: 'query Win32_BIOS' } };
     expect(parseWql('select * from WIN32_bios', only).className).toBe('WIN32_bios');
-    expect(refusal('SELECT * FROM Win32_Processor', only)).toMatchObject({ column: 15, message: 'BIOS conditions read Win32_BIOS, not Win32_Processor', expected: 'Win32_BIOS', hint: 'query Win32_BIOS' });
+    expect(refusal('SELECT * FROM Win32_Processor', only)).toMatchObject({
+      column: 15,
+      message: 'BIOS conditions read Win32_BIOS, not Win32_Processor',
+      expected: 'Win32_BIOS',
+      hint: 'query Win32_BIOS',
+    });
     expect(refusal('SELECT * FROM', only)).toMatchObject({ column: 14, expected: 'Win32_BIOS' });
     expect(refusal('SELECT * FROM __InstanceCreationEvent')).toMatchObject({ message: /event or schema query/ });
   });
@@ -134,7 +156,11 @@ describe('limits: the boundary is accepted, one more is refused at its column', 
     const g = withLimits({ maxConditions: 3 });
     expect(tryParseWql('SELECT * FROM C WHERE a = 1 OR b = 2 AND NOT c IS NULL', g).ok).toBe(true);
     const text = 'SELECT * FROM C WHERE a = 1 OR b = 2 AND NOT c IS NULL OR d = 4';
-    expect(refusal(text, g)).toMatchObject({ column: text.indexOf('d = 4') + 1, message: 'the condition has more than 3 comparisons', hint: 'split it into several conditions' });
+    expect(refusal(text, g)).toMatchObject({
+      column: text.indexOf('d = 4') + 1,
+      message: 'the condition has more than 3 comparisons',
+      hint: 'split it into several conditions',
+    });
   });
 
   it('maxInValues', () => {
@@ -157,7 +183,10 @@ describe('limits: the boundary is accepted, one more is refused at its column', 
     const g = withLimits({ maxNumberDigits: 3 });
     for (const ok of ['999', '1e2', '-1.25', '0.001', '12.5e-1']) expect(tryParseWql(`SELECT * FROM C WHERE a = ${ok}`, g).ok, ok).toBe(true);
     for (const bad of ['1000', '1e3', '0.0001', '1.2345']) {
-      expect(refusal(`SELECT * FROM C WHERE a = ${bad}`, g), bad).toMatchObject({ column: 27, message: `the number ${bad} is out of range: a number in a task sequence condition has at most 3 digits` });
+      expect(refusal(`SELECT * FROM C WHERE a = ${bad}`, g), bad).toMatchObject({
+        column: 27,
+        message: `the number ${bad} is out of range: a number in a task sequence condition has at most 3 digits`,
+      });
     }
     // Without the limit, numbers keep their text exactly, however long.
     expect(parseWql(`SELECT * FROM C WHERE a = 1${'0'.repeat(2000)}`).where).toMatchObject({ value: { text: `1${'0'.repeat(2000)}` } });
@@ -172,7 +201,10 @@ describe('limits: the boundary is accepted, one more is refused at its column', 
   });
 
   it('textRule, after the length and before tokenising', () => {
-    const g: WqlGrammar = { ...CONDITION_GRAMMAR, textRule: (t) => (t.includes('~') ? { rule: 'contains a tilde', index: t.indexOf('~'), hint: 'remove it' } : undefined) };
+    const g: WqlGrammar = {
+      ...CONDITION_GRAMMAR,
+      textRule: (t) => (t.includes('~') ? { rule: 'contains a tilde', index: t.indexOf('~'), hint: 'remove it' } : undefined),
+    };
     expect(refusal("SELECT * FROM C WHERE a = '~'", g)).toMatchObject({ column: 28, message: 'the condition contains a tilde', hint: 'remove it' });
   });
 

@@ -129,9 +129,9 @@ const endpoint = fc.constantFrom('a', 'c', 'f', 'x', 'A', 'F', 'Z', '0', '5', '9
 const range = fc.tuple(endpoint, endpoint).map(([x, y]): [string, string] => (x <= y ? [x, y] : [y, x]));
 // Set members: no '-' or '^' as plain members (they would read as a range or a negation), ']' only first.
 const member = fc.oneof(fc.constantFrom('a', 'B', '.', '*', '%', '_', '[', '\\', ' ', '$'), range);
-const setTok = fc.record({ neg: fc.boolean(), first: fc.oneof(member, fc.constant(']')), rest: fc.array(member, { maxLength: 3 }) }).map(
-  (r): Tok => ({ k: 'set', neg: r.neg, members: [r.first, ...r.rest] }),
-);
+const setTok = fc
+  .record({ neg: fc.boolean(), first: fc.oneof(member, fc.constant(']')), rest: fc.array(member, { maxLength: 3 }) })
+  .map((r): Tok => ({ k: 'set', neg: r.neg, members: [r.first, ...r.rest] }));
 const tok: fc.Arbitrary<Tok> = fc.oneof(
   fc.constant<Tok>({ k: 'any' }),
   fc.constant<Tok>({ k: 'one' }),

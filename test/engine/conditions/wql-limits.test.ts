@@ -47,7 +47,13 @@ describe('LIKE patterns: one reading, invalid sets refused with their index', ()
     expect(parseLikePattern('[]-a]')).toEqual([{ kind: 'set', negated: false, items: [[']', 'a']] }]);
     expect(parseLikePattern('[a-c-]')).toEqual([{ kind: 'set', negated: false, items: [['a', 'c'], '-'] }]);
     expect(parseLikePattern('[-a]')).toEqual([{ kind: 'set', negated: false, items: ['-', 'a'] }]);
-    expect(parseLikePattern('%%a_😀')).toEqual([{ kind: 'any' }, { kind: 'char', char: 'a' }, { kind: 'one' }, { kind: 'char', char: '\ud83d' }, { kind: 'char', char: '\ude00' }]);
+    expect(parseLikePattern('%%a_😀')).toEqual([
+      { kind: 'any' },
+      { kind: 'char', char: 'a' },
+      { kind: 'one' },
+      { kind: 'char', char: '\ud83d' },
+      { kind: 'char', char: '\ude00' },
+    ]);
     expect(likeMatches('-', '[a-c-]')).toBe(true);
     expect(likeMatches('x😀', 'x😀')).toBe(true);
   });

@@ -23,7 +23,8 @@ function strip(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(strip);
   if (x && typeof x === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) if (!['start', 'end', 'text', 'classSpan'].includes(k) || (k === 'text' && (x as { kind?: string }).kind === 'number')) out[k] = strip(v);
+    for (const [k, v] of Object.entries(x))
+      if (!['start', 'end', 'text', 'classSpan'].includes(k) || (k === 'text' && (x as { kind?: string }).kind === 'number')) out[k] = strip(v);
     return out;
   }
   return x;
@@ -60,7 +61,11 @@ describe('WQL parser (conditions-wql §2.1)', () => {
   });
 
   it('constants on either side: 3 = DriveType', () => {
-    expect(parseWql('SELECT * FROM Win32_LogicalDisk WHERE 3 = DriveType').where).toMatchObject({ kind: 'compare', constantFirst: true, property: { name: 'DriveType' } });
+    expect(parseWql('SELECT * FROM Win32_LogicalDisk WHERE 3 = DriveType').where).toMatchObject({
+      kind: 'compare',
+      constantFirst: true,
+      property: { name: 'DriveType' },
+    });
   });
 
   it('IS [NOT] NULL, [NOT] LIKE, NOT before a predicate, __CLASS', () => {
@@ -68,11 +73,17 @@ describe('WQL parser (conditions-wql §2.1)', () => {
     expect(parseWql('SELECT * FROM C WHERE a IS NOT NULL').where).toMatchObject({ kind: 'isNull', negated: true });
     expect(parseWql("SELECT * FROM C WHERE a NOT LIKE 'x%'").where).toMatchObject({ kind: 'like', negated: true });
     expect(parseWql('SELECT * FROM C WHERE NOT PortName LIKE "%10.%"').where).toMatchObject({ kind: 'not', operand: { kind: 'like', negated: false } });
-    expect(parseWql('SELECT * FROM C WHERE NOT __class < "Win32"').where).toMatchObject({ kind: 'not', operand: { kind: 'compare', property: { name: '__class' } } });
+    expect(parseWql('SELECT * FROM C WHERE NOT __class < "Win32"').where).toMatchObject({
+      kind: 'not',
+      operand: { kind: 'compare', property: { name: '__class' } },
+    });
   });
 
   it('strings: single and double quotes; backslash escapes \\\\, \\\' and \\"; other backslashes are literal', () => {
-    const v = (q: string): string => (parseWql(q).where as Extract<WqlExpr, { kind: 'compare' }>).value.kind === 'string' ? ((parseWql(q).where as Extract<WqlExpr, { kind: 'compare' }>).value as { value: string }).value : '';
+    const v = (q: string): string =>
+      (parseWql(q).where as Extract<WqlExpr, { kind: 'compare' }>).value.kind === 'string'
+        ? ((parseWql(q).where as Extract<WqlExpr, { kind: 'compare' }>).value as { value: string }).value
+        : '';
     expect(v(`SELECT * FROM C WHERE a = 'it\\'s'`)).toBe("it's");
     expect(v(`SELECT * FROM C WHERE a = "say \\"hi\\""`)).toBe('say "hi"');
     expect(v(`SELECT * FROM C WHERE a = '%\\\\%'`)).toBe('%\\%');
@@ -92,10 +103,10 @@ describe('WQL parser (conditions-wql §2.1)', () => {
 
 describe('WQL syntax errors: WBEM_E_INVALID_QUERY with column, expectation and hint', () => {
   const cases: Array<[string, Partial<{ column: number; expected: string; hint: RegExp; message: RegExp }>]> = [
-    ["SELECT * FROM Win32_ComputerSystem WHERE Manufacturer = ‘Dell Inc.’", { column: 57, hint: /smart quotes/, message: /typographic quote/ }],
+    ['SELECT * FROM Win32_ComputerSystem WHERE Manufacturer = ‘Dell Inc.’', { column: 57, hint: /smart quotes/, message: /typographic quote/ }],
     ['SELECT * FROM Win32_ComputerSystem WHERE Model = “Latitude”', { column: 50, hint: /smart quotes/ }],
-    ["SELECT * Win32_ComputerSystem", { column: 10, expected: 'FROM' }],
-    ["SELEC * FROM X", { column: 1, expected: 'SELECT' }],
+    ['SELECT * Win32_ComputerSystem', { column: 10, expected: 'FROM' }],
+    ['SELEC * FROM X', { column: 1, expected: 'SELECT' }],
     ["SELECT * FROM X WHERE a = 'open", { column: 27, expected: "a closing '" }],
     ['SELECT * FROM X WHERE a =', { column: 26, message: /expected a constant/ }],
     ['SELECT * FROM X WHERE a = 1 b = 2', { column: 29, expected: 'AND, OR or the end of the query' }],
@@ -150,7 +161,27 @@ describe('WQL syntax errors: WBEM_E_INVALID_QUERY with column, expectation and h
   });
 
   it('keywords are the WQL list', () => {
-    for (const k of ['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'LIKE', 'IS', 'NULL', 'ISA', 'TRUE', 'FALSE', 'ASSOCIATORS', 'REFERENCES', 'OF', 'WITHIN', 'GROUP', 'HAVING', 'KEYSONLY']) {
+    for (const k of [
+      'SELECT',
+      'FROM',
+      'WHERE',
+      'AND',
+      'OR',
+      'NOT',
+      'LIKE',
+      'IS',
+      'NULL',
+      'ISA',
+      'TRUE',
+      'FALSE',
+      'ASSOCIATORS',
+      'REFERENCES',
+      'OF',
+      'WITHIN',
+      'GROUP',
+      'HAVING',
+      'KEYSONLY',
+    ]) {
       expect(WQL_KEYWORDS.has(k)).toBe(true);
     }
   });
@@ -161,14 +192,22 @@ describe('WQL syntax errors: WBEM_E_INVALID_QUERY with column, expectation and h
 const NAMES = ['Manufacturer', 'Model', 'DriveType', 'x', '_y', '__CLASS', 'Type2'];
 const name = fc.constantFrom(...NAMES);
 const prop = name.map((n) => ({ name: n, start: 0, end: 0 }));
-const str = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', "'", '"', '\\', '%', '_', '[', ']', '‘', 'é', '\n') , maxLength: 8 });
-const num = fc.oneof(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map((b) => b.toString()), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map((d) => String(d)).filter((s) => /^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/.test(s)));
+const str = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', "'", '"', '\\', '%', '_', '[', ']', '‘', 'é', '\n'), maxLength: 8 });
+const num = fc.oneof(
+  fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map((b) => b.toString()),
+  fc
+    .double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })
+    .map((d) => String(d))
+    .filter((s) => /^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/.test(s)),
+);
 const constant: fc.Arbitrary<WqlConstant> = fc.oneof(
   str.map((value) => ({ kind: 'string' as const, value, start: 0, end: 0 })),
   num.map((text) => ({ kind: 'number' as const, text, value: Number(text), start: 0, end: 0 })),
   fc.boolean().map((value) => ({ kind: 'boolean' as const, value, start: 0, end: 0 })),
 );
-const likePattern = fc.array(fc.constantFrom('%', '_', 'a', 'B', '[ab]', '[^x-z]', '[%]', '[_]', '[[]', "'", '\\', '"'), { maxLength: 5 }).map((p) => p.join(''));
+const likePattern = fc
+  .array(fc.constantFrom('%', '_', 'a', 'B', '[ab]', '[^x-z]', '[%]', '[_]', '[[]', "'", '\\', '"'), { maxLength: 5 })
+  .map((p) => p.join(''));
 const ops: WqlCompareOp[] = ['=', '<>', '!=', '<', '>', '<=', '>='];
 const leafExpr: fc.Arbitrary<WqlExpr> = fc.oneof(
   fc.record({ property: prop, op: fc.constantFrom(...ops), value: constant, constantFirst: fc.boolean() }).map((r) => ({
@@ -180,7 +219,14 @@ const leafExpr: fc.Arbitrary<WqlExpr> = fc.oneof(
     end: 0,
   })),
   fc.record({ property: prop, negated: fc.boolean() }).map((r) => ({ kind: 'isNull' as const, ...r, start: 0, end: 0 })),
-  fc.record({ property: prop, negated: fc.boolean(), pattern: likePattern }).map((r) => ({ kind: 'like' as const, property: r.property, negated: r.negated, pattern: { kind: 'string' as const, value: r.pattern, start: 0, end: 0 }, start: 0, end: 0 })),
+  fc.record({ property: prop, negated: fc.boolean(), pattern: likePattern }).map((r) => ({
+    kind: 'like' as const,
+    property: r.property,
+    negated: r.negated,
+    pattern: { kind: 'string' as const, value: r.pattern, start: 0, end: 0 },
+    start: 0,
+    end: 0,
+  })),
 );
 const expr: fc.Arbitrary<WqlExpr> = fc.letrec<{ e: WqlExpr }>((tie) => ({
   e: fc.oneof(
@@ -191,11 +237,13 @@ const expr: fc.Arbitrary<WqlExpr> = fc.letrec<{ e: WqlExpr }>((tie) => ({
     tie('e').map((operand) => ({ kind: 'not' as const, operand, start: 0, end: 0 })),
   ),
 })).e;
-const query: fc.Arbitrary<WqlQuery> = fc.record({
-  select: fc.oneof(fc.constant('*' as const), fc.array(prop, { minLength: 1, maxLength: 3 })),
-  className: fc.constantFrom('Win32_ComputerSystem', 'C', 'Vendor_Class1'),
-  where: fc.option(expr, { nil: undefined }),
-}).map((r) => ({ kind: 'select' as const, ...r, classSpan: { start: 0, end: 0 }, text: '' }));
+const query: fc.Arbitrary<WqlQuery> = fc
+  .record({
+    select: fc.oneof(fc.constant('*' as const), fc.array(prop, { minLength: 1, maxLength: 3 })),
+    className: fc.constantFrom('Win32_ComputerSystem', 'C', 'Vendor_Class1'),
+    where: fc.option(expr, { nil: undefined }),
+  })
+  .map((r) => ({ kind: 'select' as const, ...r, classSpan: { start: 0, end: 0 }, text: '' }));
 
 describe('printWql', () => {
   it('parse(print(ast)) gives the same tree (positions aside)', () => {
@@ -214,23 +262,60 @@ describe('printWql', () => {
     expect(printWql(parseWql("select * from Win32_DiskPartition where DiskIndex = 0 and Type<>'Installable File System' and Type<>'NTFS'"))).toBe(
       "SELECT * FROM Win32_DiskPartition WHERE DiskIndex = 0 AND Type <> 'Installable File System' AND Type <> 'NTFS'",
     );
-    expect(printWql(parseWql('SELECT * FROM C WHERE (a = 1 OR b = 2) AND NOT (c = 3 AND d = 4)'))).toBe('SELECT * FROM C WHERE (a = 1 OR b = 2) AND NOT (c = 3 AND d = 4)');
+    expect(printWql(parseWql('SELECT * FROM C WHERE (a = 1 OR b = 2) AND NOT (c = 3 AND d = 4)'))).toBe(
+      'SELECT * FROM C WHERE (a = 1 OR b = 2) AND NOT (c = 3 AND d = 4)',
+    );
   });
 });
 
 describe('the parser never throws anything but WqlError', () => {
-  const fragments = fc.constantFrom('SELECT', '*', 'FROM', 'Win32_X', 'WHERE', 'a', '=', '<>', 'LIKE', "'x%'", '"y"', '(', ')', 'AND', 'OR', 'NOT', 'IS', 'NULL', '3', '-', ',', '.', '‘', "'", '[', 'ISA', 'ASSOCIATORS');
+  const fragments = fc.constantFrom(
+    'SELECT',
+    '*',
+    'FROM',
+    'Win32_X',
+    'WHERE',
+    'a',
+    '=',
+    '<>',
+    'LIKE',
+    "'x%'",
+    '"y"',
+    '(',
+    ')',
+    'AND',
+    'OR',
+    'NOT',
+    'IS',
+    'NULL',
+    '3',
+    '-',
+    ',',
+    '.',
+    '‘',
+    "'",
+    '[',
+    'ISA',
+    'ASSOCIATORS',
+  );
   it('on random fragments and arbitrary strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.array(fragments, { maxLength: 12 }).map((a) => a.join(' ')), fc.string({ maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 30 })), (q) => {
-        const r = tryParseWql(q);
-        if (!r.ok) {
-          expect(r.error).toBeInstanceOf(WqlError);
-          expect(r.error.code).toBe(0x80041017);
-          expect(r.error.column).toBeGreaterThanOrEqual(1);
-          expect(r.error.column).toBeLessThanOrEqual(q.length + 1);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.array(fragments, { maxLength: 12 }).map((a) => a.join(' ')),
+          fc.string({ maxLength: 60 }),
+          fc.string({ unit: 'grapheme', maxLength: 30 }),
+        ),
+        (q) => {
+          const r = tryParseWql(q);
+          if (!r.ok) {
+            expect(r.error).toBeInstanceOf(WqlError);
+            expect(r.error.code).toBe(0x80041017);
+            expect(r.error.column).toBeGreaterThanOrEqual(1);
+            expect(r.error.column).toBeLessThanOrEqual(q.length + 1);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

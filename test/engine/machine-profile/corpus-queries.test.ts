@@ -10,7 +10,12 @@ import { corpusFiles, corpusText } from '../../helpers/corpus.js';
 import { example, profile } from './helpers.js';
 
 const unescape = (s: string): string =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** Every WMI condition in the corpus, as { file, namespace, query }. */
 function corpusQueries(): Array<{ file: string; namespace: string; query: string }> {
@@ -45,8 +50,7 @@ function answers(query: string, namespace = 'root\\cimv2'): Record<string, boole
   return out;
 }
 
-const only = (...names: string[]): Record<string, boolean> =>
-  Object.fromEntries(Object.keys(inventories).map((n) => [n, names.includes(n)]));
+const only = (...names: string[]): Record<string, boolean> => Object.fromEntries(Object.keys(inventories).map((n) => [n, names.includes(n)]));
 
 describe('corpus WMI queries against the example machines', () => {
   const queries = corpusQueries();
@@ -79,7 +83,18 @@ describe('corpus WMI queries against the example machines', () => {
   });
 
   it('an MBR disk with NTFS partitions is "Installable File System", so the non-NTFS partition query is false', () => {
-    const mbr = profile({ firmware: 'bios', disks: [{ size: '80 GB', partitions: [{ size: '500 MiB', active: true }, { size: 'remaining', driveLetter: 'C:' }] }] });
+    const mbr = profile({
+      firmware: 'bios',
+      disks: [
+        {
+          size: '80 GB',
+          partitions: [
+            { size: '500 MiB', active: true },
+            { size: 'remaining', driveLetter: 'C:' },
+          ],
+        },
+      ],
+    });
     const q = "select * from Win32_DiskPartition where DiskIndex = 0 and Type<>'Installable File System' and Type<>'NTFS'";
     expect(evaluateWql('root\\cimv2', q, inventoryFor(mbr, 'winpe')).matched).toBe(false);
   });
@@ -93,12 +108,20 @@ describe('common queries beyond the corpus', () => {
     ['SELECT * FROM Win32_ComputerSystem WHERE TotalPhysicalMemory > 8589934592', 'root\\cimv2', only('laptop/winpe', 'refresh/winpe', 'refresh/fullos')],
     ['SELECT * FROM Win32_Processor WHERE Architecture = 9 AND DataWidth = 64', 'root\\cimv2', only('laptop/winpe', 'refresh/winpe', 'refresh/fullos')],
     ["SELECT * FROM Win32_Tpm WHERE SpecVersion LIKE '2.0%'", 'root\\cimv2\\Security\\MicrosoftTpm', only('laptop/winpe', 'refresh/winpe', 'refresh/fullos')],
-    ["SELECT OsLanguage FROM Win32_OperatingSystem WHERE OsLanguage='1033'", 'root\\cimv2', only('laptop/winpe', 'desktop/winpe', 'refresh/winpe', 'refresh/fullos')],
+    [
+      "SELECT OsLanguage FROM Win32_OperatingSystem WHERE OsLanguage='1033'",
+      'root\\cimv2',
+      only('laptop/winpe', 'desktop/winpe', 'refresh/winpe', 'refresh/fullos'),
+    ],
     ["SELECT * FROM Win32_OperatingSystem WHERE Caption LIKE '%Windows 10%'", 'root\\cimv2', only('refresh/fullos')],
     ['SELECT * FROM Win32_ComputerSystem WHERE PartOfDomain = TRUE', 'root\\cimv2', only('refresh/fullos')],
     ["SELECT * FROM Win32_DiskDrive WHERE Model LIKE '%NVMe%'", 'root\\cimv2', only('laptop/winpe')],
     ["SELECT * FROM MS_SystemInformation WHERE BaseBoardProduct = '8712'", 'root\\wmi', only('refresh/winpe', 'refresh/fullos')],
-    ["SELECT * FROM HP_BIOSEnumeration WHERE Name = 'Secure Boot' AND CurrentValue = 'Enable'", 'root\\HP\\InstrumentedBIOS', only('refresh/winpe', 'refresh/fullos')],
+    [
+      "SELECT * FROM HP_BIOSEnumeration WHERE Name = 'Secure Boot' AND CurrentValue = 'Enable'",
+      'root\\HP\\InstrumentedBIOS',
+      only('refresh/winpe', 'refresh/fullos'),
+    ],
   ])('%s', (query, namespace, expected) => {
     const got: Record<string, boolean> = {};
     for (const [name, inv] of Object.entries(inventories)) {

@@ -38,11 +38,18 @@ describe('inventoryFor: identity classes', () => {
   it('product, BIOS, enclosure and base board', () => {
     const inv = inventoryFor(laptop, 'winpe');
     expect(cimv2(inv, 'Win32_ComputerSystemProduct')[0]).toMatchObject({
-      UUID: '4C4C4544-0058-4B10-8039-B7C04F513532', Vendor: 'Dell Inc.', Name: 'Latitude E7270', IdentifyingNumber: '7XK9Q52',
+      UUID: '4C4C4544-0058-4B10-8039-B7C04F513532',
+      Vendor: 'Dell Inc.',
+      Name: 'Latitude E7270',
+      IdentifyingNumber: '7XK9Q52',
     });
     expect(cimv2(inv, 'Win32_BIOS')[0]).toMatchObject({
-      SerialNumber: '7XK9Q52', SMBIOSBIOSVersion: '1.21.6', Manufacturer: 'Dell Inc.', ReleaseDate: '20190516000000.000000+000',
-      SMBIOSMajorVersion: 2, SMBIOSMinorVersion: 8,
+      SerialNumber: '7XK9Q52',
+      SMBIOSBIOSVersion: '1.21.6',
+      Manufacturer: 'Dell Inc.',
+      ReleaseDate: '20190516000000.000000+000',
+      SMBIOSMajorVersion: 2,
+      SMBIOSMinorVersion: 8,
     });
     expect(cimv2(inv, 'Win32_BIOS')[0].Version).toMatch(/^DELL {3}- \d+$/);
     expect(cimv2(inv, 'Win32_SystemEnclosure')[0]).toMatchObject({ ChassisTypes: [10], SMBIOSAssetTag: 'CTS-L-00417' });
@@ -78,11 +85,23 @@ describe('inventoryFor: identity classes', () => {
   it('MS_SystemInformation in root\\wmi and Win32_Tpm when there is a TPM', () => {
     const inv = inventoryFor(laptop, 'winpe');
     expect(classOf(inv, 'root\\wmi', 'MS_SystemInformation')![0]).toMatchObject({
-      SystemManufacturer: 'Dell Inc.', SystemProductName: 'Latitude E7270', SystemSKU: '06DB', BaseBoardProduct: '0T4DW4', BIOSVersion: '1.21.6',
-      BIOSReleaseDate: '05/16/2019', BIOSMajorRelease: 1, BIOSMinorRelease: 21,
+      SystemManufacturer: 'Dell Inc.',
+      SystemProductName: 'Latitude E7270',
+      SystemSKU: '06DB',
+      BaseBoardProduct: '0T4DW4',
+      BIOSVersion: '1.21.6',
+      BIOSReleaseDate: '05/16/2019',
+      BIOSMajorRelease: 1,
+      BIOSMinorRelease: 21,
     });
     expect(classOf(inv, 'root\\cimv2\\Security\\MicrosoftTpm', 'Win32_Tpm')).toEqual([
-      expect.objectContaining({ SpecVersion: expect.stringMatching(/^2\.0,/), ManufacturerIdTxt: 'NTC', ManufacturerId: 0x4e544300, IsEnabled_InitialValue: true, IsOwned_InitialValue: false }),
+      expect.objectContaining({
+        SpecVersion: expect.stringMatching(/^2\.0,/),
+        ManufacturerIdTxt: 'NTC',
+        ManufacturerId: 0x4e544300,
+        IsEnabled_InitialValue: true,
+        IsOwned_InitialValue: false,
+      }),
     ]);
     expect(classOf(inventoryFor(desktop, 'winpe'), 'root\\cimv2\\Security\\MicrosoftTpm', 'Win32_Tpm')).toEqual([]);
     expect(classOf(inventoryFor(profile({ tpm: { present: false } }), 'winpe'), 'root\\cimv2\\Security\\MicrosoftTpm', 'Win32_Tpm')).toEqual([]);
@@ -103,7 +122,12 @@ describe('inventoryFor: network', () => {
       DNSServerSearchOrder: ['10.20.0.10', '10.20.0.11'],
       DNSDomain: 'corp.contoso.com',
     });
-    expect(cimv2(inv, 'Win32_NetworkAdapter')[0]).toMatchObject({ MACAddress: 'EC:8E:B5:71:2A:9D', NetConnectionStatus: 2, NetConnectionID: 'Ethernet', Speed: '1000000000' });
+    expect(cimv2(inv, 'Win32_NetworkAdapter')[0]).toMatchObject({
+      MACAddress: 'EC:8E:B5:71:2A:9D',
+      NetConnectionStatus: 2,
+      NetConnectionID: 'Ethernet',
+      Speed: '1000000000',
+    });
     expect(classOf(inv, 'root\\StandardCimv2', 'MSFT_NetAdapter')![0]).toMatchObject({ MacAddress: 'EC-8E-B5-71-2A-9D', NdisPhysicalMedium: 14 });
   });
 
@@ -119,11 +143,24 @@ describe('inventoryFor: network', () => {
   it('a NIC whose driver is missing in WinPE has no adapter there, only a PnP entity with error 28', () => {
     const p = profile({
       networkAdapters: [{ mac: '00:11:22:33:44:55', name: 'Realtek USB GbE', pnpDeviceId: 'USB\\VID_0BDA&PID_8153\\000001' }],
-      pnpDevices: [{ deviceId: 'USB\\VID_0BDA&PID_8153\\000001', name: 'Realtek USB GbE', class: 'Net', hardwareIds: ['USB\\VID_0BDA&PID_8153&REV_3000'], missingDriverIn: ['winpe'] }],
+      pnpDevices: [
+        {
+          deviceId: 'USB\\VID_0BDA&PID_8153\\000001',
+          name: 'Realtek USB GbE',
+          class: 'Net',
+          hardwareIds: ['USB\\VID_0BDA&PID_8153&REV_3000'],
+          missingDriverIn: ['winpe'],
+        },
+      ],
     });
     const inv = inventoryFor(p, 'winpe');
     expect(cimv2(inv, 'Win32_NetworkAdapterConfiguration')).toEqual([]);
-    expect(cimv2(inv, 'Win32_PnPEntity')[0]).toMatchObject({ ConfigManagerErrorCode: 28, Status: 'Error', PNPClass: 'Net', ClassGuid: '{4d36e972-e325-11ce-bfc1-08002be10318}' });
+    expect(cimv2(inv, 'Win32_PnPEntity')[0]).toMatchObject({
+      ConfigManagerErrorCode: 28,
+      Status: 'Error',
+      PNPClass: 'Net',
+      ClassGuid: '{4d36e972-e325-11ce-bfc1-08002be10318}',
+    });
   });
 });
 
@@ -159,7 +196,15 @@ describe('inventoryFor: disks and volumes', () => {
     expect(parts[1].StartingOffset).toBe(String(117 * 2 ** 20));
     const mbr = profile({
       firmware: 'bios',
-      disks: [{ size: '80 GB', partitions: [{ size: '500 MiB', active: true, label: 'System Reserved' }, { size: 'remaining', driveLetter: 'C:' }] }],
+      disks: [
+        {
+          size: '80 GB',
+          partitions: [
+            { size: '500 MiB', active: true, label: 'System Reserved' },
+            { size: 'remaining', driveLetter: 'C:' },
+          ],
+        },
+      ],
     });
     expect(cimv2(inventoryFor(mbr, 'winpe'), 'Win32_DiskPartition').map((x) => [x.Type, x.Bootable])).toEqual([
       ['Installable File System', true],
@@ -170,7 +215,15 @@ describe('inventoryFor: disks and volumes', () => {
   it('WinPE gives letters to basic data volumes in disk order: System Reserved takes C: and Windows D: on MBR', () => {
     const mbr = profile({
       firmware: 'bios',
-      disks: [{ size: '80 GB', partitions: [{ size: '500 MiB', active: true, label: 'System Reserved' }, { size: 'remaining', driveLetter: 'C:' }] }],
+      disks: [
+        {
+          size: '80 GB',
+          partitions: [
+            { size: '500 MiB', active: true, label: 'System Reserved' },
+            { size: 'remaining', driveLetter: 'C:' },
+          ],
+        },
+      ],
       currentOs: { caption: 'Microsoft Windows 10 Pro', version: '10.0.19045', computerName: 'OLD-PC' },
     });
     expect(cimv2(inventoryFor(mbr, 'winpe'), 'Win32_LogicalDisk').map((d) => d.DeviceID)).toEqual(['X:', 'C:', 'D:']);
@@ -207,7 +260,15 @@ describe('inventoryFor: disks and volumes', () => {
   it('a disk behind a storage controller without a WinPE driver is invisible in WinPE', () => {
     const p = profile({
       disks: [{ size: '512 GB', controller: 'PCI\\VEN_8086&DEV_9A0B\\3&1' }],
-      pnpDevices: [{ deviceId: 'PCI\\VEN_8086&DEV_9A0B\\3&1', name: 'Intel RST VMD Controller 9A0B', class: 'SCSIAdapter', hardwareIds: ['PCI\\VEN_8086&DEV_9A0B'], missingDriverIn: ['winpe'] }],
+      pnpDevices: [
+        {
+          deviceId: 'PCI\\VEN_8086&DEV_9A0B\\3&1',
+          name: 'Intel RST VMD Controller 9A0B',
+          class: 'SCSIAdapter',
+          hardwareIds: ['PCI\\VEN_8086&DEV_9A0B'],
+          missingDriverIn: ['winpe'],
+        },
+      ],
     });
     expect(cimv2(inventoryFor(p, 'winpe'), 'Win32_DiskDrive')).toEqual([]);
   });
@@ -218,9 +279,19 @@ describe('inventoryFor: the operating system', () => {
     const full = cimv2(inventoryFor(refresh, 'fullos'), 'Win32_OperatingSystem');
     expect(full).toEqual([
       expect.objectContaining({
-        Caption: 'Microsoft Windows 10 Enterprise', Version: '10.0.19045', BuildNumber: '19045', OSArchitecture: '64-bit', OSLanguage: 1033,
-        Locale: '0407', MUILanguages: ['en-US', 'de-DE'], SystemDrive: 'C:', WindowsDirectory: 'C:\\Windows', ProductType: 1, OperatingSystemSKU: 4,
-        InstallDate: '20210208094117.000000+000', CSName: 'CTS-PC-0423',
+        Caption: 'Microsoft Windows 10 Enterprise',
+        Version: '10.0.19045',
+        BuildNumber: '19045',
+        OSArchitecture: '64-bit',
+        OSLanguage: 1033,
+        Locale: '0407',
+        MUILanguages: ['en-US', 'de-DE'],
+        SystemDrive: 'C:',
+        WindowsDirectory: 'C:\\Windows',
+        ProductType: 1,
+        OperatingSystemSKU: 4,
+        InstallDate: '20210208094117.000000+000',
+        CSName: 'CTS-PC-0423',
       }),
     ]);
     const pe = cimv2(inventoryFor(refresh, 'winpe'), 'Win32_OperatingSystem');
@@ -241,14 +312,17 @@ describe('inventoryFor: the operating system', () => {
     expect(cimv2(full, 'Win32_UserAccount').map((a) => a.Name)).toEqual(['Administrator', 'Guest', 'DefaultAccount', 'WDAGUtilityAccount', 'Support']);
     expect(cimv2(full, 'Win32_Product').map((p) => p.Name)).toContain('7-Zip 23.01 (x64 edition)');
     expect(full.msiProducts).toContainEqual({
-      productCode: '{23170F69-40C1-2702-2301-000001000000}', upgradeCode: '{23170F69-40C1-2702-0000-000004000000}', name: '7-Zip 23.01 (x64 edition)', version: '23.01.00.0',
+      productCode: '{23170F69-40C1-2702-2301-000001000000}',
+      upgradeCode: '{23170F69-40C1-2702-0000-000004000000}',
+      name: '7-Zip 23.01 (x64 edition)',
+      version: '23.01.00.0',
     });
     const pe = inventoryFor(refresh, 'winpe');
     expect(pe.msiProducts).toEqual([]);
     expect(cimv2(pe, 'Win32_UserProfile')).toEqual([]);
   });
 
-  it('files: the installed Windows and the profile\'s files in the full OS; in WinPE its own X: plus the disk as files', () => {
+  it("files: the installed Windows and the profile's files in the full OS; in WinPE its own X: plus the disk as files", () => {
     const full = inventoryFor(refresh, 'fullos').files!;
     expect(full).toContainEqual({ path: 'C:\\Windows\\System32\\ntoskrnl.exe', kind: 'file', version: '10.0.19045.4291' });
     expect(full).toContainEqual({ path: 'C:\\Program Files\\7-Zip\\7z.exe', kind: 'file', version: '23.1.0.0', modifiedUtc: '2023-06-20T00:00:00.000Z' });
@@ -263,10 +337,14 @@ describe('inventoryFor: the operating system', () => {
     expect(inventoryFor(desktop, 'winpe').files!.map((f) => f.path)).toContain('X:\\sms\\bin\\i386\\TsManager.exe');
   });
 
-  it('registry: the installed Windows in the full OS; WinPE\'s own keys (MiniNT, PEFirmwareType) in WinPE', () => {
+  it("registry: the installed Windows in the full OS; WinPE's own keys (MiniNT, PEFirmwareType) in WinPE", () => {
     const full = inventoryFor(refresh, 'fullos').registry!;
     const cv = full.find((k) => k.key === 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion')!;
-    expect(cv.values).toMatchObject({ DisplayVersion: { type: 'REG_SZ', data: '22H2' }, UBR: { type: 'REG_DWORD', data: 4291 }, EditionID: { type: 'REG_SZ', data: 'Enterprise' } });
+    expect(cv.values).toMatchObject({
+      DisplayVersion: { type: 'REG_SZ', data: '22H2' },
+      UBR: { type: 'REG_DWORD', data: 4291 },
+      EditionID: { type: 'REG_SZ', data: 'Enterprise' },
+    });
     expect(full.find((k) => k.key === 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Build')!.values!.Ring).toEqual({ type: 'REG_SZ', data: 'Pilot' });
     expect(full.some((k) => k.key.endsWith('\\Uninstall\\{23170F69-40C1-2702-2301-000001000000}'))).toBe(true);
     expect(full.some((k) => k.key.endsWith('\\Control\\MiniNT'))).toBe(false);
@@ -291,7 +369,7 @@ describe('inventoryFor: the operating system', () => {
   });
 });
 
-describe('inventoryFor: the profile\'s own WMI data', () => {
+describe("inventoryFor: the profile's own WMI data", () => {
   it('a vendor namespace is added as written', () => {
     const inv = inventoryFor(refresh, 'fullos');
     const settings = classOf(inv, 'root\\HP\\InstrumentedBIOS', 'HP_BIOSEnumeration')!;

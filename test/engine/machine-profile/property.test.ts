@@ -11,8 +11,14 @@ import type { CimPropertyDecl, CimValue, MachineInventory } from '../../../src/e
 import { builtInVariablesFor, inventoryFor, parseMachineProfile, processEnvironmentFor } from '../../../src/engine/machine-profile/index.js';
 
 const RANGES: Record<string, [bigint, bigint]> = {
-  uint8: [0n, 255n], sint8: [-128n, 127n], uint16: [0n, 65535n], sint16: [-32768n, 32767n],
-  uint32: [0n, 4294967295n], sint32: [-2147483648n, 2147483647n], uint64: [0n, 2n ** 64n - 1n], sint64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 255n],
+  sint8: [-128n, 127n],
+  uint16: [0n, 65535n],
+  sint16: [-32768n, 32767n],
+  uint32: [0n, 4294967295n],
+  sint32: [-2147483648n, 2147483647n],
+  uint64: [0n, 2n ** 64n - 1n],
+  sint64: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
 function scalarOk(type: string, v: unknown): boolean {
@@ -74,12 +80,20 @@ const sizeOf = (bytes: number) => fc.constantFrom(bytes, String(bytes), `${bytes
 const cimTypes = ['string', 'boolean', 'datetime', 'uint8', 'sint8', 'uint16', 'sint16', 'uint32', 'sint32', 'uint64', 'sint64', 'real64'] as const;
 const cimValueOf = (type: (typeof cimTypes)[number]): fc.Arbitrary<CimValue> => {
   switch (type) {
-    case 'string': return fc.string({ maxLength: 12 });
-    case 'boolean': return fc.boolean();
-    case 'datetime': return fc.date({ min: new Date('1990-01-01'), max: new Date('2090-01-01'), noInvalidDate: true }).map((d) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}.000000+000`);
-    case 'uint64': return fc.bigInt(0n, 2n ** 64n - 1n).map(String);
-    case 'sint64': return fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n).map(String);
-    case 'real64': return fc.double({ noNaN: true, noDefaultInfinity: true });
+    case 'string':
+      return fc.string({ maxLength: 12 });
+    case 'boolean':
+      return fc.boolean();
+    case 'datetime':
+      return fc
+        .date({ min: new Date('1990-01-01'), max: new Date('2090-01-01'), noInvalidDate: true })
+        .map((d) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}.000000+000`);
+    case 'uint64':
+      return fc.bigInt(0n, 2n ** 64n - 1n).map(String);
+    case 'sint64':
+      return fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n).map(String);
+    case 'real64':
+      return fc.double({ noNaN: true, noDefaultInfinity: true });
     default: {
       const [lo, hi] = RANGES[type];
       return fc.integer({ min: Number(lo), max: Number(hi) });
@@ -87,12 +101,20 @@ const cimValueOf = (type: (typeof cimTypes)[number]): fc.Arbitrary<CimValue> => 
   }
 };
 const vendorClass = fc
-  .uniqueArray(fc.tuple(fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,10}$/), fc.constantFrom(...cimTypes), fc.boolean()), { selector: (x) => x[0].toLowerCase(), minLength: 1, maxLength: 5 })
+  .uniqueArray(fc.tuple(fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,10}$/), fc.constantFrom(...cimTypes), fc.boolean()), {
+    selector: (x) => x[0].toLowerCase(),
+    minLength: 1,
+    maxLength: 5,
+  })
   .chain((props) =>
     fc.record({
       properties: fc.constant(Object.fromEntries(props.map(([n, t, a]) => [n, a ? { type: t, array: true } : { type: t }]))),
       instances: fc.array(
-        fc.record(Object.fromEntries(props.map(([n, t, a]) => [n, fc.oneof(a ? fc.array(cimValueOf(t) as fc.Arbitrary<string>, { maxLength: 3 }) : cimValueOf(t), fc.constant(null))]))),
+        fc.record(
+          Object.fromEntries(
+            props.map(([n, t, a]) => [n, fc.oneof(a ? fc.array(cimValueOf(t) as fc.Arbitrary<string>, { maxLength: 3 }) : cimValueOf(t), fc.constant(null))]),
+          ),
+        ),
         { maxLength: 3 },
       ),
     }),
@@ -113,7 +135,11 @@ const partitionsFor = (gpt: boolean, diskMiB: number) =>
   );
 
 const disk = fc
-  .record({ gib: fc.integer({ min: 1, max: 4096 }), style: fc.constantFrom('gpt', 'mbr', undefined), busType: fc.constantFrom('nvme', 'sata', 'ata', 'sas', 'scsi', 'usb', 'raid', 'mmc') })
+  .record({
+    gib: fc.integer({ min: 1, max: 4096 }),
+    style: fc.constantFrom('gpt', 'mbr', undefined),
+    busType: fc.constantFrom('nvme', 'sata', 'ata', 'sas', 'scsi', 'usb', 'raid', 'mmc'),
+  })
   .map((d) => (d.style === 'mbr' ? { ...d, gib: Math.min(d.gib, 2048) } : d))
   .chain((d) => fc.record({ d: fc.constant(d), parts: partitionsFor(d.style !== 'mbr', d.gib * 1024), size: sizeOf(d.gib * 2 ** 30) }));
 
@@ -126,7 +152,10 @@ const osGen = fc.record({
   domain: fc.option(fc.constantFrom('corp.contoso.com', 'fabrikam.local'), { nil: undefined }),
   edition: fc.constantFrom('Enterprise', 'Professional', 'Education', 'SomethingNew'),
   productType: fc.constantFrom('workstation', 'server'),
-  profiles: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), fc.boolean(), fc.integer({ min: 1000, max: 99999 })), { selector: (x) => x[0], maxLength: 3 }),
+  profiles: fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), fc.boolean(), fc.integer({ min: 1000, max: 99999 })), {
+    selector: (x) => x[0],
+    maxLength: 3,
+  }),
   msi: fc.uniqueArray(fc.tuple(fc.uuid(), text), { selector: (x) => x[0], maxLength: 3 }),
   arch: fc.constantFrom<'same' | 'x86'>('same', 'x86'),
   client: fc.boolean(),
@@ -142,12 +171,26 @@ const profileInput = fc
     firmware: fc.constantFrom('bios', 'uefi'),
     secureBoot: fc.boolean(),
     memoryMB: fc.integer({ min: 64, max: 4 * 1024 * 1024 }),
-    processors: fc.array(fc.record({ cores: fc.integer({ min: 1, max: 128 }), extra: fc.integer({ min: 0, max: 128 }), mhz: fc.integer({ min: 1, max: 6000 }) }), { minLength: 1, maxLength: 2 }),
+    processors: fc.array(
+      fc.record({ cores: fc.integer({ min: 1, max: 128 }), extra: fc.integer({ min: 0, max: 128 }), mhz: fc.integer({ min: 1, max: 6000 }) }),
+      { minLength: 1, maxLength: 2 },
+    ),
     battery: fc.oneof(fc.boolean(), fc.record({ chargePercent: fc.integer({ min: 0, max: 100 }), onAcPower: fc.boolean() })),
-    tpm: fc.option(fc.record({ present: fc.boolean(), version: fc.constantFrom('2.0', '1.2'), enabled: fc.boolean(), manufacturer: fc.stringMatching(/^[A-Z]{1,4}$/) }), { nil: null }),
+    tpm: fc.option(
+      fc.record({ present: fc.boolean(), version: fc.constantFrom('2.0', '1.2'), enabled: fc.boolean(), manufacturer: fc.stringMatching(/^[A-Z]{1,4}$/) }),
+      { nil: null },
+    ),
     chassis: fc.option(fc.array(fc.integer({ min: 1, max: 36 }), { minLength: 1, maxLength: 3 }), { nil: undefined }),
     adapters: fc.uniqueArray(
-      fc.record({ mac: macText, kind: fc.constantFrom('ethernet', 'wifi'), connected: fc.boolean(), ips: fc.array(ipWithPrefix, { maxLength: 3 }), gateways: fc.array(ipv4, { maxLength: 2 }), speed: fc.integer({ min: 1, max: 100000 }), driverless: fc.boolean() }),
+      fc.record({
+        mac: macText,
+        kind: fc.constantFrom('ethernet', 'wifi'),
+        connected: fc.boolean(),
+        ips: fc.array(ipWithPrefix, { maxLength: 3 }),
+        gateways: fc.array(ipv4, { maxLength: 2 }),
+        speed: fc.integer({ min: 1, max: 100000 }),
+        driverless: fc.boolean(),
+      }),
       { selector: (a) => a.mac.replace(/[:-]/g, '').toUpperCase(), maxLength: 3 },
     ),
     disks: fc.array(disk, { maxLength: 3 }),
@@ -160,8 +203,22 @@ const profileInput = fc
     const pnpDevices: unknown[] = [];
     const networkAdapters = g.adapters.map((a, i) => {
       const deviceId = `PCI\\VEN_8086&DEV_${String(1000 + i)}\\3&1&0&${i}`;
-      pnpDevices.push({ deviceId, name: `NIC ${i}`, class: 'Net', hardwareIds: [`PCI\\VEN_8086&DEV_${1000 + i}`], missingDriverIn: a.driverless ? ['winpe'] : [] });
-      return { mac: a.mac, name: `NIC ${i}`, kind: a.kind, connected: a.connected, pnpDeviceId: deviceId, speedMbps: a.speed, ...(a.connected ? { ipAddresses: a.ips, gateways: a.gateways } : {}) };
+      pnpDevices.push({
+        deviceId,
+        name: `NIC ${i}`,
+        class: 'Net',
+        hardwareIds: [`PCI\\VEN_8086&DEV_${1000 + i}`],
+        missingDriverIn: a.driverless ? ['winpe'] : [],
+      });
+      return {
+        mac: a.mac,
+        name: `NIC ${i}`,
+        kind: a.kind,
+        connected: a.connected,
+        pnpDeviceId: deviceId,
+        speedMbps: a.speed,
+        ...(a.connected ? { ipAddresses: a.ips, gateways: a.gateways } : {}),
+      };
     });
     const disks: unknown[] = g.disks.map(({ d, parts, size }) => ({
       size,
@@ -198,7 +255,11 @@ const profileInput = fc
     if (g.os) {
       const os = g.os;
       // The OS gets its own disk so its C: always exists.
-      disks.unshift({ size: '64 GiB', partitionStyle: g.firmware === 'uefi' ? 'gpt' : 'mbr', partitions: [{ size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:' }] });
+      disks.unshift({
+        size: '64 GiB',
+        partitionStyle: g.firmware === 'uefi' ? 'gpt' : 'mbr',
+        partitions: [{ size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:' }],
+      });
       disks.forEach((d, i) => ((d as Record<string, unknown>).index = i));
       input.currentOs = {
         caption: os.caption,
@@ -211,11 +272,13 @@ const profileInput = fc
         ...(os.domain ? { domain: os.domain } : {}),
         ...(os.arch === 'x86' && g.architecture === 'x64' ? { architecture: 'x86' } : {}),
         // The last digit of the RID is the profile's index, so two profiles never share a SID.
-        userProfiles: os.profiles.map(([name, domainUser, r], i) => ({ name, domainUser, rid: r * 10 + i })).map(({ name, domainUser, rid }) =>
-          domainUser && os.domain
-            ? { name, sid: `S-1-5-21-5-6-7-${rid}`, kind: 'domain' }
-            : { name, sid: `S-1-5-21-1-2-3-${rid}`, kind: 'local', lastUseTime: '2024-01-02T03:04:05Z', size: '1 GiB' },
-        ),
+        userProfiles: os.profiles
+          .map(([name, domainUser, r], i) => ({ name, domainUser, rid: r * 10 + i }))
+          .map(({ name, domainUser, rid }) =>
+            domainUser && os.domain
+              ? { name, sid: `S-1-5-21-5-6-7-${rid}`, kind: 'domain' }
+              : { name, sid: `S-1-5-21-1-2-3-${rid}`, kind: 'local', lastUseTime: '2024-01-02T03:04:05Z', size: '1 GiB' },
+          ),
         msiProducts: os.msi.map(([code, name]) => ({ productCode: code, name, version: '1.2.3' })),
         files: [{ path: 'C:\\Data\\x.txt', version: '1.0' }],
         registry: [{ key: 'HKLM\\SOFTWARE\\Test', values: { N: { type: 'REG_DWORD', data: os.registryDword } } }],
@@ -254,7 +317,24 @@ describe('any valid profile', () => {
 });
 
 describe('any input', () => {
-  const keys = ['architecture', 'firmware', 'secureBoot', 'make', 'chassisTypes', 'memoryMB', 'processors', 'battery', 'tpm', 'networkAdapters', 'disks', 'pnpDevices', 'currentOs', 'wmi', 'environments', 'bios'];
+  const keys = [
+    'architecture',
+    'firmware',
+    'secureBoot',
+    'make',
+    'chassisTypes',
+    'memoryMB',
+    'processors',
+    'battery',
+    'tpm',
+    'networkAdapters',
+    'disks',
+    'pnpDevices',
+    'currentOs',
+    'wmi',
+    'environments',
+    'bios',
+  ];
   const isInputError = (e: unknown): boolean => (e as Error)?.name === 'InputError';
 
   it('is either a profile or an InputError, never a crash', () => {

@@ -36,7 +36,14 @@ describe('the example profiles', () => {
   it('the refresh desktop has Windows 10 22H2 on the usual GPT layout, in a domain, with three profiles', () => {
     const p = example('win10-x64-refresh');
     const os = p.currentOs!;
-    expect(os).toMatchObject({ version: '10.0.19045', buildNumber: '19045', ubr: 4291, displayVersion: '22H2', domain: 'corp.contoso.com', netbiosDomain: 'CONTOSO' });
+    expect(os).toMatchObject({
+      version: '10.0.19045',
+      buildNumber: '19045',
+      ubr: 4291,
+      displayVersion: '22H2',
+      domain: 'corp.contoso.com',
+      netbiosDomain: 'CONTOSO',
+    });
     expect(p.disks[0].partitions.map((x) => [x.type, x.fileSystem, x.driveLetter])).toEqual([
       ['efi', 'FAT32', undefined],
       ['msr', null, undefined],
@@ -204,9 +211,19 @@ describe('bad profiles', () => {
     expect(bad({ disks: [{ size: '10 GiB', partitionStyle: 'mbr', partitions: [{ type: 'efi', size: '100 MiB' }] }] }).rule).toMatch(
       /^disks\[0\]\.partitions\[0\]\.type: "efi" partitions exist on GPT disks only/,
     );
-    expect(bad({ disks: [{ size: '10 GiB', partitions: [{ size: '1 GiB', driveLetter: 'C' }, { size: '1 GiB', driveLetter: 'c:' }] }] }).rule).toMatch(
-      /^disks\[0\]\.partitions\[1\]\.driveLetter: C: is also the drive letter of disks\[0\]\.partitions\[0\]/,
-    );
+    expect(
+      bad({
+        disks: [
+          {
+            size: '10 GiB',
+            partitions: [
+              { size: '1 GiB', driveLetter: 'C' },
+              { size: '1 GiB', driveLetter: 'c:' },
+            ],
+          },
+        ],
+      }).rule,
+    ).toMatch(/^disks\[0\]\.partitions\[1\]\.driveLetter: C: is also the drive letter of disks\[0\]\.partitions\[0\]/);
     expect(bad({ ...WITH_OS, currentOs: { ...WITH_OS.currentOs, installDrive: 'D:' } }).rule).toBe(
       'currentOs.installDrive: Windows is installed on D: but no partition in disks[] has that driveLetter',
     );
@@ -223,11 +240,16 @@ describe('bad profiles', () => {
 
   it('WMI data that breaks the encoding rules (uint64 must be a decimal string)', () => {
     const e = bad({ wmi: { 'root\\cimv2': { Win32_ComputerSystem: { merge: 'patch', instances: [{ TotalPhysicalMemory: 17179869184 }] } } } });
-    expect(e.rule).toMatch(/^wmi\["root\\\\cimv2"\]\.Win32_ComputerSystem\.instances\[0\]\.TotalPhysicalMemory: 17179869184 is declared uint64: write it as a string/);
+    expect(e.rule).toMatch(
+      /^wmi\["root\\\\cimv2"\]\.Win32_ComputerSystem\.instances\[0\]\.TotalPhysicalMemory: 17179869184 is declared uint64: write it as a string/,
+    );
   });
 
   it('registry data must fit its type', () => {
-    const e = bad({ ...WITH_OS, currentOs: { ...WITH_OS.currentOs, registry: [{ key: 'HKLM\\SOFTWARE\\X', values: { N: { type: 'REG_DWORD', data: 'one' } } }] } });
+    const e = bad({
+      ...WITH_OS,
+      currentOs: { ...WITH_OS.currentOs, registry: [{ key: 'HKLM\\SOFTWARE\\X', values: { N: { type: 'REG_DWORD', data: 'one' } } }] },
+    });
     expect(e.rule).toBe('currentOs.registry[0].values.N.data: REG_DWORD data is a whole number from 0 to 4294967295');
   });
 

@@ -52,7 +52,15 @@ describe('builtInVariablesFor', () => {
   it('WinPE finds Windows under the letter it gave the volume (D: behind an MBR System Reserved partition)', () => {
     const mbr = profile({
       firmware: 'bios',
-      disks: [{ size: '80 GB', partitions: [{ size: '500 MiB', active: true }, { size: 'remaining', driveLetter: 'C:' }] }],
+      disks: [
+        {
+          size: '80 GB',
+          partitions: [
+            { size: '500 MiB', active: true },
+            { size: 'remaining', driveLetter: 'C:' },
+          ],
+        },
+      ],
       currentOs: { caption: 'Microsoft Windows 10 Pro', version: '10.0.19045', computerName: 'OLD-PC' },
     });
     expect(builtInVariablesFor(mbr, 'winpe')).toMatchObject({ _OSDDetectedWinDir: 'D:\\Windows', _OSDDetectedWinDrive: 'D:' });
@@ -95,8 +103,12 @@ describe('builtInVariablesFor', () => {
 describe('processEnvironmentFor', () => {
   it('WinPE runs from X:', () => {
     expect(processEnvironmentFor(laptop, 'winpe')).toMatchObject({
-      SystemDrive: 'X:', SystemRoot: 'X:\\windows', ComSpec: 'X:\\windows\\system32\\cmd.exe', PROCESSOR_ARCHITECTURE: 'AMD64',
-      NUMBER_OF_PROCESSORS: '4', COMPUTERNAME: 'MININT-8K3JD2F',
+      SystemDrive: 'X:',
+      SystemRoot: 'X:\\windows',
+      ComSpec: 'X:\\windows\\system32\\cmd.exe',
+      PROCESSOR_ARCHITECTURE: 'AMD64',
+      NUMBER_OF_PROCESSORS: '4',
+      COMPUTERNAME: 'MININT-8K3JD2F',
     });
     expect(processEnvironmentFor(desktop, 'winpe').PROCESSOR_ARCHITECTURE).toBe('x86');
     expect(processEnvironmentFor(desktop, 'winpe')['ProgramFiles(x86)']).toBeUndefined();
@@ -105,7 +117,12 @@ describe('processEnvironmentFor', () => {
 
   it('the full OS runs from its install drive, with the architecture of the OS', () => {
     expect(processEnvironmentFor(refresh, 'fullos')).toMatchObject({
-      SystemDrive: 'C:', SystemRoot: 'C:\\Windows', windir: 'C:\\Windows', COMPUTERNAME: 'CTS-PC-0423', USERDOMAIN: 'CONTOSO', 'ProgramFiles(x86)': 'C:\\Program Files (x86)',
+      SystemDrive: 'C:',
+      SystemRoot: 'C:\\Windows',
+      windir: 'C:\\Windows',
+      COMPUTERNAME: 'CTS-PC-0423',
+      USERDOMAIN: 'CONTOSO',
+      'ProgramFiles(x86)': 'C:\\Program Files (x86)',
     });
     const x86os = profile({ ...WITH_OS, currentOs: { ...WITH_OS.currentOs, architecture: 'x86' } });
     expect(processEnvironmentFor(x86os, 'fullos').PROCESSOR_ARCHITECTURE).toBe('x86');

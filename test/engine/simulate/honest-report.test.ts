@@ -82,7 +82,7 @@ describe('a real run: done and predicted told apart', () => {
     expect(r.log).toMatch(/The action \(Capture User State\) was not run/);
   });
 
-  it('the engine\'s status events carry the difference', async () => {
+  it("the engine's status events carry the difference", async () => {
     const executor = new ScriptedExecutor({ Predicted: () => ({ exitCode: 0, predicted: { assumed: ['it works'] } }) });
     const run = await runOnce(sequence(cmd('Done') + cmd('Predicted')), executor);
     const succeeded = run.events.filter((e) => e.outcome === 'succeeded');

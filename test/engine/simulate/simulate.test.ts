@@ -38,14 +38,25 @@ describe('what the simulator explains', () => {
   const laptop = () => profile('uefi-x64-laptop-bare-metal.json');
 
   it('a skip names the false expression and the value it saw', async () => {
-    const ts = sequence(cmd('Only on BIOS', { condition: cond('_SMSTSBootUEFI', 'notEquals', 'true') }) + cmd('Only on Dell', { condition: `<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer LIKE '%Lenovo%'</variable></expression>` }));
+    const ts = sequence(
+      cmd('Only on BIOS', { condition: cond('_SMSTSBootUEFI', 'notEquals', 'true') }) +
+        cmd('Only on Dell', {
+          condition: `<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Manufacturer LIKE '%Lenovo%'</variable></expression>`,
+        }),
+    );
     const r = await simulate(ts, { profile: laptop(), steps: STEPS });
-    expect(r.instructions[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/_SMSTSBootUEFI notEquals "true" is false \(_SMSTSBootUEFI is "true"\)/) });
+    expect(r.instructions[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/_SMSTSBootUEFI notEquals "true" is false \(_SMSTSBootUEFI is "true"\)/),
+    });
     expect(r.instructions[1].reason).toMatch(/Dell Inc\./);
   });
 
   it('--fail makes a step fail, and continue on error / group propagation follow the engine', async () => {
-    const ts = sequence(group('Try', cmd('A') + cmd('B') + cmd('C'), { coe: true }) + group('Catch', cmd('Report'), { condition: cond('_SMSTSLastActionSucceeded', 'equals', 'false') }));
+    const ts = sequence(
+      group('Try', cmd('A') + cmd('B') + cmd('C'), { coe: true }) +
+        group('Catch', cmd('Report'), { condition: cond('_SMSTSLastActionSucceeded', 'equals', 'false') }),
+    );
     const r = await simulate(ts, { profile: laptop(), steps: STEPS, fail: [{ step: 'B', exitCode: 1603 }] });
     expect(r.instructions.map((i) => [i.path, i.outcome])).toEqual([
       ['Try', 'ran'],
@@ -78,7 +89,9 @@ describe('what the simulator explains', () => {
   });
 
   it('restarting into the installed OS on a bare-metal machine fails: nothing to boot', async () => {
-    const ts = sequence(`<step type="SMS_TaskSequence_RebootAction" name="Restart Computer" description=""><action>smsboot.exe /target:HD</action></step>` + cmd('After'));
+    const ts = sequence(
+      `<step type="SMS_TaskSequence_RebootAction" name="Restart Computer" description=""><action>smsboot.exe /target:HD</action></step>` + cmd('After'),
+    );
     const r = await simulate(ts, { profile: laptop(), steps: STEPS });
     expect(r).toMatchObject({ result: 'failure', failedAt: 'Restart Computer' });
     expect(r.message).toMatch(/no operating system|there is none on the disk/);
@@ -86,7 +99,12 @@ describe('what the simulator explains', () => {
 
   it('refuses conditions it cannot evaluate, naming the step path and the construct', async () => {
     const bad = sequence(
-      group('G', cmd('Bad WQL', { condition: `<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELEC * FROM Win32_BIOS</variable></expression>` })) +
+      group(
+        'G',
+        cmd('Bad WQL', {
+          condition: `<expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable><variable name="Query">SELEC * FROM Win32_BIOS</variable></expression>`,
+        }),
+      ) +
         cmd('Bad type', { condition: `<expression type="SMS_TaskSequence_MoonPhaseConditionExpression"><variable name="Phase">full</variable></expression>` }) +
         cmd('Bad operator', { condition: cond('X', 'approximately', '1') }),
     );

@@ -15,7 +15,7 @@ const site = loadSiteManifest(join(ROOT, 'examples/wizard/site.json'));
 const answers = (name: string) => parseAnswers(readInputText(join(ROOT, 'examples/wizard', name)), name);
 const machine = (name: string) => loadMachineProfile(join(ROOT, 'examples/machines', name));
 
-describe('the wizard\'s task sequence on example machines', () => {
+describe("the wizard's task sequence on example machines", () => {
   it.each([
     ['bios-x86-desktop.json', 'Partition Disk 0 - UEFI', 'Partition Disk 0 - BIOS'],
     ['uefi-x64-laptop-bare-metal.json', 'Partition Disk 0 - BIOS', 'Partition Disk 0 - UEFI'],
@@ -32,7 +32,7 @@ describe('the wizard\'s task sequence on example machines', () => {
   });
 });
 
-describe('the wizard\'s refresh task sequence on a Windows 10 computer (started from Software Center)', () => {
+describe("the wizard's refresh task sequence on a Windows 10 computer (started from Software Center)", () => {
   it('captures in the full OS, restarts into Windows PE, keeps the disk, restores after setup', async () => {
     const ts = generateInstallImageSequence(answers('user-state-smp.yaml'), site);
     const r = await simulate(ts, { profile: machine('win10-x64-refresh.json'), steps: stepSimulators() });

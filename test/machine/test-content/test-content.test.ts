@@ -71,7 +71,9 @@ async function wimXml(wim: string): Promise<XmlImage[]> {
   const bytes = await readFile(file);
   expect([bytes[0], bytes[1]]).toEqual([0xff, 0xfe]);
   const text = new TextDecoder('utf-16le').decode(bytes).replace(/^\uFEFF/, '');
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'IMAGE' }).parse(text) as { WIM: { IMAGE: XmlImage[] } };
+  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'IMAGE' }).parse(text) as {
+    WIM: { IMAGE: XmlImage[] };
+  };
   return parsed.WIM.IMAGE;
 }
 
@@ -162,7 +164,21 @@ describe('driver catalog', () => {
     expect(catalog.drivers.length).toBeLessThanOrEqual(6);
     const driversDir = join(content.root, 'drivers');
     for (const d of catalog.drivers) {
-      expect(Object.keys(d)).toEqual(['id', 'name', 'inf', 'folder', 'provider', 'class', 'version', 'date', 'hardwareIds', 'compatibleIds', 'platforms', 'categories', 'enabled']);
+      expect(Object.keys(d)).toEqual([
+        'id',
+        'name',
+        'inf',
+        'folder',
+        'provider',
+        'class',
+        'version',
+        'date',
+        'hardwareIds',
+        'compatibleIds',
+        'platforms',
+        'categories',
+        'enabled',
+      ]);
       expect(d.id).toMatch(/^DRV\d{5}$/);
       expect(d.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       expect(d.version).toMatch(/^\d+(\.\d+){3}$/);
@@ -189,7 +205,12 @@ describe('driver catalog', () => {
       const inf = await readFile(join(content.root, 'drivers', d.inf), 'utf8');
       const section = (name: string): string[] => {
         const m = new RegExp(`^\\[${name.replace(/\./g, '\\.')}\\]\\r?\\n([\\s\\S]*?)(?=^\\[|$(?![\\s\\S]))`, 'm').exec(inf);
-        return m ? m[1].split(/\r?\n/).map((l) => l.replace(/;.*$/, '').trim()).filter(Boolean) : [];
+        return m
+          ? m[1]
+              .split(/\r?\n/)
+              .map((l) => l.replace(/;.*$/, '').trim())
+              .filter(Boolean)
+          : [];
       };
       const version = section('Version');
       expect(version, d.inf).toContain('Signature   = "$WINDOWS NT$"');
@@ -198,13 +219,21 @@ describe('driver catalog', () => {
       expect(version).toContain('Provider    = %ProviderName%');
       const [y, mo, da] = d.date.split('-');
       expect(version).toContain(`DriverVer   = ${mo}/${da}/${y},${d.version}`);
-      const catalogFile = version.find((l) => l.startsWith('CatalogFile'))!.split('=')[1].trim();
+      const catalogFile = version
+        .find((l) => l.startsWith('CatalogFile'))!
+        .split('=')[1]
+        .trim();
       expect(existsSync(join(content.root, 'drivers', d.folder, catalogFile))).toBe(true);
 
       const decorations = d.platforms.map((p) => (p === 'x64' ? 'NTamd64' : 'NTx86'));
       expect(section('Manufacturer')).toEqual([`%Mfg% = Models, ${decorations.join(', ')}`]);
       for (const decoration of decorations) {
-        const models = section(`Models.${decoration}`).map((l) => l.split('=')[1].split(',').map((s) => s.trim()));
+        const models = section(`Models.${decoration}`).map((l) =>
+          l
+            .split('=')[1]
+            .split(',')
+            .map((s) => s.trim()),
+        );
         expect(models.every((m) => m[0] === 'Install')).toBe(true);
         expect(models.map((m) => m[1])).toEqual(d.hardwareIds);
         expect(new Set(models.flatMap((m) => m.slice(2)))).toEqual(new Set(d.compatibleIds));
@@ -233,7 +262,11 @@ describe('driver catalog', () => {
     for (const m of machines) for (const dev of allDevices(m)) expect(match(driver('DRV00006'), dev), `${m.name}: ${dev.name}`).toBeUndefined();
     // Categories are model names, and the laptop's drivers are one package.
     expect(driver('DRV00001').categories).toEqual(['Dell Latitude E7270']);
-    expect(catalog.packages.find((p) => p.id === 'PS100020')).toEqual({ id: 'PS100020', name: 'Dell Latitude E7270 drivers', drivers: ['DRV00001', 'DRV00002', 'DRV00003', 'DRV00005'] });
+    expect(catalog.packages.find((p) => p.id === 'PS100020')).toEqual({
+      id: 'PS100020',
+      name: 'Dell Latitude E7270 drivers',
+      drivers: ['DRV00001', 'DRV00002', 'DRV00003', 'DRV00005'],
+    });
   });
 });
 
@@ -264,7 +297,13 @@ describe('site manifest and content index', () => {
     const index = JSON.parse(await readFile(join(content.root, 'content.json'), 'utf8')) as { schema: string; packages: Record<string, string> };
     expect(index.schema).toBe('openosd.test-content/v1');
     const manifest = loadSiteManifest(content.siteManifestPath);
-    const manifestIds = [...manifest.bootImages, ...manifest.imagePackages, ...manifest.clientPackages, ...manifest.usmtPackages, ...manifest.driverPackages].map((p) => p.id);
+    const manifestIds = [
+      ...manifest.bootImages,
+      ...manifest.imagePackages,
+      ...manifest.clientPackages,
+      ...manifest.usmtPackages,
+      ...manifest.driverPackages,
+    ].map((p) => p.id);
     expect(Object.keys(index.packages).sort()).toEqual([...manifestIds].sort());
     for (const id of manifestIds) expect(existsSync(join(content.root, index.packages[id])), id).toBe(true);
     expect(await resolvePackageFolder(content.root, 'ps100010')).toBe(join(content.root, 'PS100010'));
@@ -272,8 +311,16 @@ describe('site manifest and content index', () => {
     expect(await resolvePackageFolder(content.root, 'PS1000FF')).toBeUndefined();
 
     const boot = JSON.parse(await readFile(join(content.root, content.bootImageId, 'boot.json'), 'utf8'));
-    expect(boot).toEqual({ id: 'PS100005', name: 'Boot image (x64)', architecture: 'x64', winpeVersion: '10.0.22621.1', pxeEnabled: true, note: "record only: OpenOSD's lab runs the WinPE phase itself" });
-    for (const f of ['ccmsetup.exe', 'client/x64/client.msi', 'client/i386/client.msi']) expect(existsSync(join(content.root, content.clientPackageId, f)), f).toBe(true);
+    expect(boot).toEqual({
+      id: 'PS100005',
+      name: 'Boot image (x64)',
+      architecture: 'x64',
+      winpeVersion: '10.0.22621.1',
+      pxeEnabled: true,
+      note: "record only: OpenOSD's lab runs the WinPE phase itself",
+    });
+    for (const f of ['ccmsetup.exe', 'client/x64/client.msi', 'client/i386/client.msi'])
+      expect(existsSync(join(content.root, content.clientPackageId, f)), f).toBe(true);
     for (const f of ['amd64/scanstate.exe', 'amd64/loadstate.exe', 'amd64/MigApp.xml', 'amd64/MigDocs.xml', 'x86/scanstate.exe', 'x86/MigDocs.xml']) {
       expect(existsSync(join(content.root, content.usmtPackageId, f)), f).toBe(true);
     }

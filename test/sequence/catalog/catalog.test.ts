@@ -3,13 +3,7 @@
  * (cm-export-all-step-types-catalog.xml: one instance of almost every built-in step).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  propertyOf,
-  readSettings,
-  STEP_TYPES,
-  stepTypeByDisplayName,
-  stepTypeOf,
-} from '../../../src/sequence/catalog/index.js';
+import { propertyOf, readSettings, STEP_TYPES, stepTypeByDisplayName, stepTypeOf } from '../../../src/sequence/catalog/index.js';
 import { HAVE_CORPUS, corpusSteps } from './corpus.js';
 
 // The required types of the brief, with the environment task-sequence-format §8 gives them.
@@ -132,9 +126,7 @@ describe('step catalog', () => {
       expect(names, t.type).toEqual(sorted);
       for (const a of t.arrays ?? []) {
         const elements = a.elements.map((e) => e.property);
-        expect(elements, `${t.type} ${a.countProperty}`).toEqual(
-          [...elements].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
-        );
+        expect(elements, `${t.type} ${a.countProperty}`).toEqual([...elements].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
         expect(t.properties.some((p) => p.property === a.countProperty && p.variable === a.countVariable)).toBe(true);
       }
     }

@@ -31,12 +31,9 @@ describe.skipIf(!HAVE_CORPUS)('catalog against the corpus', () => {
     },
   );
 
-  it.each(steps.filter((s) => stepTypeOf(s.step.type)?.settings).map((s) => [label(s), s] as const))(
-    'reads without issues: %s',
-    (_, { step }) => {
-      expect(readSettings(step)?.issues).toEqual([]);
-    },
-  );
+  it.each(steps.filter((s) => stepTypeOf(s.step.type)?.settings).map((s) => [label(s), s] as const))('reads without issues: %s', (_, { step }) => {
+    expect(readSettings(step)?.issues).toEqual([]);
+  });
 
   // MDT Lite Touch keeps its own script in <action> (ZTIDiskpart.wsf, ZTISetVariable.wsf, ZTIBde.wsf,
   // or a raw command for Run Command Line); only ConfigMgr's saved commands are built.

@@ -25,7 +25,9 @@ export function corpusFiles(): Map<string, TaskSequence> {
   if (cache) return cache;
   cache = new Map();
   if (!HAVE_CORPUS) return cache;
-  for (const f of readdirSync(CORPUS_DIR).filter((n) => n.endsWith('.xml')).sort()) {
+  for (const f of readdirSync(CORPUS_DIR)
+    .filter((n) => n.endsWith('.xml'))
+    .sort()) {
     cache.set(f, importXmlText(readFileSync(join(CORPUS_DIR, f), 'utf8'), f).sequence);
   }
   return cache;

@@ -9,7 +9,9 @@ const withExamples = STEP_TYPES.filter((t) => t.examples?.length);
 
 describe('step type examples', () => {
   it('exist for the step types with handlers that do work', () => {
-    expect(withExamples.map((t) => t.displayName)).toEqual(expect.arrayContaining(['Format and Partition Disk', 'Apply Operating System Image', 'Set Task Sequence Variable', 'Restart Computer']));
+    expect(withExamples.map((t) => t.displayName)).toEqual(
+      expect.arrayContaining(['Format and Partition Disk', 'Apply Operating System Image', 'Set Task Sequence Variable', 'Restart Computer']),
+    );
   });
 
   for (const type of withExamples) {
@@ -36,7 +38,11 @@ describe('the flags the engine reads', () => {
   });
 
   it('only steps that set variables or ask for a restart re-run after an unexpected restart', () => {
-    expect(STEP_TYPES.filter((t) => t.rerunAfterUnexpectedRestart).map((t) => t.displayName).sort()).toEqual(['Restart Computer', 'Set Dynamic Variables', 'Set Task Sequence Variable']);
+    expect(
+      STEP_TYPES.filter((t) => t.rerunAfterUnexpectedRestart)
+        .map((t) => t.displayName)
+        .sort(),
+    ).toEqual(['Restart Computer', 'Set Dynamic Variables', 'Set Task Sequence Variable']);
   });
 
   it('what steps change on the computer', () => {

@@ -98,7 +98,16 @@ describe('Format and Partition Disk settings', () => {
       gptBootDisk: false,
       partitionStyle: 'MBR',
       partitions: [
-        { type: 'Primary', fileSystem: 'NTFS', bootable: true, quickFormat: true, volumeName: 'OSDisk', size: 100, sizeUnits: 'Percent', volumeLetterVariable: 'OSDisk' },
+        {
+          type: 'Primary',
+          fileSystem: 'NTFS',
+          bootable: true,
+          quickFormat: true,
+          volumeName: 'OSDisk',
+          size: 100,
+          sizeUnits: 'Percent',
+          volumeLetterVariable: 'OSDisk',
+        },
       ],
     };
     expect(comparable(codec.write(settings))).toEqual([

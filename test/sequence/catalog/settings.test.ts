@@ -23,10 +23,7 @@ import type { ApplyOperatingSystemSettings } from '../../../src/sequence/catalog
 import type { InstallApplicationSettings } from '../../../src/sequence/catalog/steps/install-application.js';
 import type { RestartComputerSettings } from '../../../src/sequence/catalog/steps/restart-computer.js';
 import type { RunPowerShellScriptSettings } from '../../../src/sequence/catalog/steps/run-powershell-script.js';
-import {
-  formatDynamicVariableRules,
-  type SetDynamicVariablesSettings,
-} from '../../../src/sequence/catalog/steps/set-dynamic-variables.js';
+import { formatDynamicVariableRules, type SetDynamicVariablesSettings } from '../../../src/sequence/catalog/steps/set-dynamic-variables.js';
 import type { Step, StepVariable } from '../../../src/sequence/model/task-sequence.js';
 import { HAVE_CORPUS, comparable, corpusSteps, stepByPath } from './corpus.js';
 
@@ -80,10 +77,7 @@ describe('Apply Operating System Image', () => {
       v('DestinationDisk', 'DestinationDisk', '1', true),
     ]);
     expect(settings.destination).toEqual({ kind: 'variable', variable: 'OSDisk' });
-    expect(issues).toEqual([
-      'DestinationDisk=1 has no DestinationPartition',
-      'several destinations are set (variable, disk-partition); using variable',
-    ]);
+    expect(issues).toEqual(['DestinationDisk=1 has no DestinationPartition', 'several destinations are set (variable, disk-partition); using variable']);
   });
 
   it('rewrites the variables and the action when the destination changes', () => {
@@ -144,20 +138,14 @@ describe('Set Task Sequence Variable', () => {
       v('VariableValue', 'VariableValue', 'TRUE', true),
     ]);
     expect(setTaskSequenceVariable.buildAction!(older)).toBe('tsenv.exe "OSDDiskPart=TRUE"');
-    const current = stepOf(setTaskSequenceVariable.type, [
-      v('DoNotShowVariableValue', 'DoNotShowVariableValue', 'true', true),
-      ...older.variables!,
-    ]);
+    const current = stepOf(setTaskSequenceVariable.type, [v('DoNotShowVariableValue', 'DoNotShowVariableValue', 'true', true), ...older.variables!]);
     expect(setTaskSequenceVariable.buildAction!(current)).toBe('tsenv.exe "OSDDiskPart=TRUE" /hiddenflag:True');
   });
 });
 
 describe('Run Command Line and Run PowerShell Script', () => {
   it('reads success codes and builds smsswd.exe /run:', () => {
-    const step = stepOf(runCommandLine.type, [
-      v('CommandLine', 'CommandLine', 'cmd /c exit 0', true),
-      v('SuccessCodes', 'SuccessCodes', '0 3010 1641', true),
-    ]);
+    const step = stepOf(runCommandLine.type, [v('CommandLine', 'CommandLine', 'cmd /c exit 0', true), v('SuccessCodes', 'SuccessCodes', '0 3010 1641', true)]);
     expect(readSettings(step)!.settings).toMatchObject({ commandLine: 'cmd /c exit 0', successCodes: [0, 3010, 1641] });
     expect(runCommandLine.buildAction!(step)).toBe('smsswd.exe /run: cmd /c exit 0');
   });
@@ -177,9 +165,10 @@ describe('Run Command Line and Run PowerShell Script', () => {
 
 describe('Set Dynamic Variables', () => {
   it.skipIf(!HAVE_CORPUS)('parses the escaped <Rules> document of real exports', () => {
-    const step = stepByPath('cm-export-module-bios-update.xml', corpusSteps().find(
-      (s) => s.file === 'cm-export-module-bios-update.xml' && s.step.type === setDynamicVariables.type,
-    )!.path);
+    const step = stepByPath(
+      'cm-export-module-bios-update.xml',
+      corpusSteps().find((s) => s.file === 'cm-export-module-bios-update.xml' && s.step.type === setDynamicVariables.type)!.path,
+    );
     const { settings, issues } = readSettings<SetDynamicVariablesSettings>(step)!;
     expect(issues).toEqual([]);
     expect(settings.rules).toEqual([
@@ -269,7 +258,9 @@ describe('lenient reading of every typed step', () => {
     for (const type of typed) {
       const specs = type.properties.concat(
         (type.arrays ?? []).flatMap((a) =>
-          [0, 1].flatMap((i) => a.elements.map((e) => ({ ...e, variable: e.variable.replace('{i}', String(i)), property: e.property.replace('{i}', String(i)) }))),
+          [0, 1].flatMap((i) =>
+            a.elements.map((e) => ({ ...e, variable: e.variable.replace('{i}', String(i)), property: e.property.replace('{i}', String(i)) })),
+          ),
         ),
       );
       if (specs.length === 0) {
@@ -280,9 +271,9 @@ describe('lenient reading of every typed step', () => {
       }
       // Array counts (and the array's own header property, e.g. OSDAdapter ← Adapters).
       const countProps = new Set(
-        (type.arrays ?? []).flatMap((a) => [a.countProperty, a.elements[0].property.split('{i}')[0]]).filter((c) =>
-          type.properties.some((p) => p.property === c),
-        ),
+        (type.arrays ?? [])
+          .flatMap((a) => [a.countProperty, a.elements[0].property.split('{i}')[0]])
+          .filter((c) => type.properties.some((p) => p.property === c)),
       );
       const variable = fc.record({
         spec: fc.constantFrom(...specs),
@@ -327,9 +318,7 @@ describe.skipIf(!HAVE_CORPUS)('writeSettings', () => {
     expect(out.action).toBe(lti.step.action);
     const cm = corpusSteps().find((s) => s.file === 'cm-export-all-step-types-catalog.xml' && s.step.type === setTaskSequenceVariable.type)!;
     const cmRead = readSettings(cm.step)!;
-    expect(writeSettings(cm.step, { ...(cmRead.settings as object), value: 'changed' }).action).toBe(
-      'tsenv.exe "s=changed" /hiddenflag:False',
-    );
+    expect(writeSettings(cm.step, { ...(cmRead.settings as object), value: 'changed' }).action).toBe('tsenv.exe "s=changed" /hiddenflag:False');
   });
 
   it('refuses a step type without typed settings', () => {

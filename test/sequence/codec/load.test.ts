@@ -13,12 +13,11 @@ import { corpusText } from '../../helpers/corpus.js';
 const canon = (xml: string): string => canonicalXml(parseXml(xml).root);
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
-
 describe('the three shapes a user brings', () => {
   const child = corpusText('cm-export-child-ts-bitlocker.xml');
   const upgrade = corpusText('cm-export-win10-inplace-upgrade.xml');
 
-  it('a console export zip: picks the manifest\'s first task sequence, keeps package properties', () => {
+  it("a console export zip: picks the manifest's first task sequence, keeps package properties", () => {
     const zip = consoleExportZip([
       { packageId: 'PS100241', name: 'Windows 10 Upgrade', xml: upgrade },
       { packageId: 'PS100300', name: 'BitLocker', xml: child },
@@ -34,7 +33,9 @@ describe('the three shapes a user brings', () => {
     expect(canon(exportXmlText(r.sequence))).toBe(canon(upgrade));
     const second = loadTaskSequence(zip, 'export.zip', { packageId: 'ps100300' });
     expect(canon(exportXmlText(second.sequence))).toBe(canon(child));
-    expect(inputError(() => loadTaskSequence(zip, 'export.zip', { packageId: 'XYZ00001' })).message).toMatch(/no task sequence with PackageID XYZ00001[\s\S]*PS100241, PS100300/);
+    expect(inputError(() => loadTaskSequence(zip, 'export.zip', { packageId: 'XYZ00001' })).message).toMatch(
+      /no task sequence with PackageID XYZ00001[\s\S]*PS100241, PS100300/,
+    );
   });
 
   it('an object.xml on its own, also in UTF-16', () => {
@@ -74,7 +75,12 @@ describe('bad input: a clear error, nothing else', () => {
   });
 
   it('a JSON document of the wrong shape names the path and the rule', () => {
-    const e = inputError(() => loadTaskSequence(bytes('{"format":"openosd.task-sequence","formatVersion":1,"sequence":{"version":"3.10","items":[{"kind":"step","name":5}]}}'), 'ts.json'));
+    const e = inputError(() =>
+      loadTaskSequence(
+        bytes('{"format":"openosd.task-sequence","formatVersion":1,"sequence":{"version":"3.10","items":[{"kind":"step","name":5}]}}'),
+        'ts.json',
+      ),
+    );
     expect(e.message).toMatch(/ts\.json: not a valid openosd\.task-sequence document:\n {2}sequence\.items\[0\]/);
   });
 

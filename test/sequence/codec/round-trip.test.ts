@@ -59,16 +59,26 @@ describe('what real files carry', () => {
     const { sequence } = importXmlText(corpusText('mdt8456-sccm-client-template.xml'));
     expect(sequence.envelope?.kind).toBe('package');
     expect(countItems(sequence)).toEqual({ groups: 22, steps: 99 });
-    expect(sequence.globalVariables?.map((v) => v.name)).toEqual(['OSDStateSMPRetryCount', 'OSDStateSMPRetryTime', 'OSDEnableTCPIPFiltering', 'OSDAdapterCount']);
+    expect(sequence.globalVariables?.map((v) => v.name)).toEqual([
+      'OSDStateSMPRetryCount',
+      'OSDStateSMPRetryTime',
+      'OSDEnableTCPIPFiltering',
+      'OSDAdapterCount',
+    ]);
     const top = sequence.items[0];
     expect(top.kind === 'group' && top.continueOnError).toBe(true);
     const partition = top.kind === 'group' ? top.items[0] : undefined;
-    expect(partition?.kind === 'group' && partition.items[0].kind === 'group' && partition.items[0].condition?.operands[0]).toMatchObject({ kind: 'operator', operator: 'and' });
-    const hidden = allSteps(sequence).flatMap((s) => s.variables ?? []).filter((v) => v.hidden);
+    expect(partition?.kind === 'group' && partition.items[0].kind === 'group' && partition.items[0].condition?.operands[0]).toMatchObject({
+      kind: 'operator',
+      operator: 'and',
+    });
+    const hidden = allSteps(sequence)
+      .flatMap((s) => s.variables ?? [])
+      .filter((v) => v.hidden);
     expect(hidden.length).toBeGreaterThan(10);
   });
 
-  it('a group condition written after the group\'s steps is still the group\'s condition', () => {
+  it("a group condition written after the group's steps is still the group's condition", () => {
     const { sequence } = importXmlText(corpusText('mdt-deployshare-client-002-ts.xml'));
     const find = (items: typeof sequence.items): unknown => {
       for (const i of items) {
@@ -85,7 +95,8 @@ describe('what real files carry', () => {
   });
 
   it('keeps a stray <expression> under a step, with a warning', () => {
-    const src = '<sequence version="3.00"><step name="a" successCodeList="0"><action>x</action><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">A</variable></expression></step></sequence>';
+    const src =
+      '<sequence version="3.00"><step name="a" successCodeList="0"><action>x</action><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">A</variable></expression></step></sequence>';
     const r = importXmlText(src, 'stray.xml');
     expect(r.warnings[0].message).toMatch(/<expression> is not expected inside <step> "a"/);
     expect(canon(exportXmlText(r.sequence))).toBe(canon(src));
@@ -139,7 +150,21 @@ describe('what real files carry', () => {
   it('writes a fresh model in ConfigMgr style', () => {
     const out = exportXmlText({
       version: '3.10',
-      items: [{ kind: 'step', type: 'SMS_TaskSequence_RunCommandLineAction', name: 'Hi', description: '', disable: true, runIn: 'WinPEandFullOS', successCodeList: '0 3010', retryCount: 0, runFromNet: false, action: 'smsswd.exe /run: cmd /c echo hi', variables: [{ name: 'CommandLine', property: 'CommandLine', hidden: true, value: 'cmd /c echo hi' }] }],
+      items: [
+        {
+          kind: 'step',
+          type: 'SMS_TaskSequence_RunCommandLineAction',
+          name: 'Hi',
+          description: '',
+          disable: true,
+          runIn: 'WinPEandFullOS',
+          successCodeList: '0 3010',
+          retryCount: 0,
+          runFromNet: false,
+          action: 'smsswd.exe /run: cmd /c echo hi',
+          variables: [{ name: 'CommandLine', property: 'CommandLine', hidden: true, value: 'cmd /c echo hi' }],
+        },
+      ],
     });
     expect(out).toBe(
       '<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="Hi" description="" disable="true" runIn="WinPEandFullOS" successCodeList="0 3010" retryCount="0" runFromNet="false"><action>smsswd.exe /run: cmd /c echo hi</action><defaultVarList><variable name="CommandLine" property="CommandLine" hidden="true">cmd /c echo hi</variable></defaultVarList></step></sequence>',
@@ -152,7 +177,7 @@ describe('unseen files: formatting perturbations of the corpus (property)', () =
   const files = corpusFiles();
   const perturb = (src: string, seed: number): string => {
     let n = seed;
-    const rnd = (): number => ((n = (n * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = (): number => (n = (n * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     // Reverse attribute order of some start tags, add comments and whitespace, switch quote style.
     return src.replace(/<([A-Za-z]+)((?:\s+[A-Za-z_:][\w:.-]*="[^"]*")+)(\s*\/?)>/g, (_m, name: string, attrs: string, end: string) => {
       let list = attrs.trim().split(/(?<=")\s+/);

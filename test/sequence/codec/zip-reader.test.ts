@@ -9,7 +9,8 @@ import { InputError } from '../../../src/sequence/input-error.js';
 import { consoleExportZip, objectXml } from '../../helpers/console-export.js';
 import { craftZip, deflated, zeroBomb, type CraftEntry } from '../../helpers/zip-craft.js';
 
-const XML = '<sequence version="3.10"><group name="G"><step name="S" type="SMS_TaskSequence_RunCommandLineAction"><action>cmd /c echo</action></step></group></sequence>';
+const XML =
+  '<sequence version="3.10"><group name="G"><step name="S" type="SMS_TaskSequence_RunCommandLineAction"><action>cmd /c echo</action></step></group></sequence>';
 const OBJECT = (id: string): string => `SMS_TaskSequencePackage/${id}/object.xml`;
 const MANIFEST = (ids: string[]): string =>
   `<LibraryDocument><EntryObjects>${ids.map((id) => `<Object Path="SMS_TaskSequencePackage.PackageID='${id}'"/>`).join('')}</EntryObjects></LibraryDocument>`;
@@ -59,7 +60,9 @@ describe('console export zips', () => {
     const bomb = zeroBomb(1024);
     const honest = await refusal(craftZip([{ name: OBJECT('PS100001'), data: bomb, size: 1024 * MiB }]));
     expect(honest.input).toBe('export.zip');
-    expect(honest.rule).toMatch(/^zip entry SMS_TaskSequencePackage\/PS100001\/object\.xml declares 1024 MiB, which is more than 32 MiB; refused \(a console export inflates to at most 32 MiB per entry and 40 MiB per zip\)/);
+    expect(honest.rule).toMatch(
+      /^zip entry SMS_TaskSequencePackage\/PS100001\/object\.xml declares 1024 MiB, which is more than 32 MiB; refused \(a console export inflates to at most 32 MiB per entry and 40 MiB per zip\)/,
+    );
     // The declared size lies (1 KiB): counted on the output, stopped at 32 MiB.
     const t = performance.now();
     const lying = await refusal(craftZip([{ name: OBJECT('PS100001'), data: bomb, size: 1024 }]));
@@ -72,12 +75,16 @@ describe('console export zips', () => {
     const manifestBomb = await refusal(craftZip([{ name: 'Manifest.xml', data: zeroBomb(64), size: 10 }, ...objects]));
     expect(manifestBomb.rule).toMatch(/^zip entry Manifest\.xml inflates to more than 32 MiB/);
     // With one task sequence the manifest is not read at all.
-    expect((await importConsoleExportAsync(craftZip([{ name: 'Manifest.xml', data: zeroBomb(64), size: 10 }, objects[0]!]), 'one.zip')).sequence.items).toHaveLength(1);
+    expect(
+      (await importConsoleExportAsync(craftZip([{ name: 'Manifest.xml', data: zeroBomb(64), size: 10 }, objects[0]!]), 'one.zip')).sequence.items,
+    ).toHaveLength(1);
     // 30 MiB of manifest leaves 10 MiB for the object.xml.
     const manifest30 = Buffer.concat([Buffer.from(MANIFEST(['PS100002', 'PS100001'])), Buffer.alloc(30 * MiB - 200, 0x20)]);
     const big = Buffer.concat([Buffer.from(objectXml('PS100002', 'Two', XML)), Buffer.alloc(12 * MiB, 0x20)]);
     const total = await refusal(craftZip([deflated('Manifest.xml', manifest30), objects[0]!, deflated(OBJECT('PS100002'), big)]));
-    expect(total.rule).toMatch(/^zip entry SMS_TaskSequencePackage\/PS100002\/object\.xml declares 12\.0 MiB, which is more than 10\.0 MiB; refused \(.* 40 MiB per zip, of which 30\.0 MiB are used\)/);
+    expect(total.rule).toMatch(
+      /^zip entry SMS_TaskSequencePackage\/PS100002\/object\.xml declares 12\.0 MiB, which is more than 10\.0 MiB; refused \(.* 40 MiB per zip, of which 30\.0 MiB are used\)/,
+    );
   });
 
   it('refuse sizes and checksums that do not match, damaged and truncated files', async () => {
@@ -95,7 +102,9 @@ describe('console export zips', () => {
     expect((await refusal(craftZip([{ ...good, size: 0xffffffff }]))).rule).toMatch(/zip64 entries are not supported/);
     expect((await refusal(craftZip([good], { disk: 1 }))).rule).toMatch(/split \(multi-disk\) zip archives are not supported/);
     expect((await refusal(craftZip([{ ...good, flags: 1 }]))).rule).toMatch(/object\.xml is encrypted; encrypted zips are not supported/);
-    expect((await refusal(craftZip([{ ...good, method: 12 }]))).rule).toMatch(/object\.xml uses compression method 12; only stored \(0\) and deflate \(8\) are supported/);
+    expect((await refusal(craftZip([{ ...good, method: 12 }]))).rule).toMatch(
+      /object\.xml uses compression method 12; only stored \(0\) and deflate \(8\) are supported/,
+    );
     const stored = Buffer.from(objectXml('PS100001', 'One', XML));
     const storedZip = craftZip([{ name: OBJECT('PS100001'), data: stored, method: 0, size: stored.length, crc: good.crc }]);
     expect((await importConsoleExportAsync(storedZip, 'stored.zip')).sequence.items).toHaveLength(1);

@@ -48,10 +48,10 @@ function diffAfter(edit: (ts: TaskSequence) => void): SequenceChange[] {
 
 describe('added and removed', () => {
   it('reports an added step once, with its path in B', () => {
-    const changes = diffAfter((b) => insertAt(b, 'Prepare', importXmlText(`<sequence version="3.10">${cmd('Run Z', 'z.cmd')}</sequence>`).sequence.items[0], 1));
-    expect(changes).toEqual([
-      { kind: 'added', itemKind: 'step', pathB: 'Prepare / Run Z', message: 'step "Run Z" added to "Prepare"' },
-    ]);
+    const changes = diffAfter((b) =>
+      insertAt(b, 'Prepare', importXmlText(`<sequence version="3.10">${cmd('Run Z', 'z.cmd')}</sequence>`).sequence.items[0], 1),
+    );
+    expect(changes).toEqual([{ kind: 'added', itemKind: 'step', pathB: 'Prepare / Run Z', message: 'step "Run Z" added to "Prepare"' }]);
   });
 
   it('reports a removed group once, not each of its steps', () => {
@@ -67,7 +67,9 @@ describe('added and removed', () => {
   });
 
   it('inserting at the top of a group does not move the siblings', () => {
-    const changes = diffAfter((b) => insertAt(b, 'Install', importXmlText(`<sequence version="3.10">${cmd('First', 'f.cmd')}</sequence>`).sequence.items[0], 0));
+    const changes = diffAfter((b) =>
+      insertAt(b, 'Install', importXmlText(`<sequence version="3.10">${cmd('First', 'f.cmd')}</sequence>`).sequence.items[0], 0),
+    );
     expect(kinds(changes)).toEqual(['added']);
   });
 });
@@ -259,7 +261,8 @@ describe('properties and command lines', () => {
   });
 
   it('masks secret Set Dynamic Variables values and secret global variables', () => {
-    const rules = (v: string): string => `<Rules><Rule><Variables><Variable Name="OSDJoinPassword" IsSecret="true">${v}</Variable><Variable Name="X" IsSecret="false">1</Variable></Variables></Rule></Rules>`;
+    const rules = (v: string): string =>
+      `<Rules><Rule><Variables><Variable Name="OSDJoinPassword" IsSecret="true">${v}</Variable><Variable Name="X" IsSecret="false">1</Variable></Variables></Rule></Rules>`;
     const a = base();
     step(a, 'Prepare / Run C').variables!.push({ name: 'OSDSetDynamicVariablesRules', property: 'Rules', value: rules('old-secret') });
     a.globalVariables!.push({ name: 'OSDLocalAdminPassword', value: 'adm1n-old' });
@@ -338,9 +341,7 @@ describe('sequence-level changes', () => {
     const b = structuredClone(a);
     if (b.envelope?.kind !== 'package') throw new Error('expected a package envelope');
     b.envelope.properties.Name = 'Renamed TS';
-    expect(diffSequences(a, b)).toEqual([
-      expect.objectContaining({ kind: 'sequence-changed', field: 'packageName', after: 'Renamed TS' }),
-    ]);
+    expect(diffSequences(a, b)).toEqual([expect.objectContaining({ kind: 'sequence-changed', field: 'packageName', after: 'Renamed TS' })]);
   });
 });
 

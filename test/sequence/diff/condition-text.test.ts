@@ -29,28 +29,57 @@ describe('describeCondition', () => {
     [variable('OSVersion', 'GREATEREQUAL', '10'), 'OSVersion greaterEqual "10"'],
     [variable('OSDisk', 'exists'), 'OSDisk exists'],
     [variable('SkipWizard', 'notExists'), 'SkipWizard notExists'],
-    [ex('WMIConditionExpression', { Namespace: 'root\\cimv2', Query: "SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%E7270%'" }),
-      "WMI root\\cimv2: SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%E7270%'"],
+    [
+      ex('WMIConditionExpression', { Namespace: 'root\\cimv2', Query: "SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%E7270%'" }),
+      "WMI root\\cimv2: SELECT * FROM Win32_ComputerSystem WHERE Model LIKE '%E7270%'",
+    ],
     [ex('WMIConditionExpression', { Namespace: 'root\\cimv2', Query: 'select *\n   from Win32_BIOS' }), 'WMI root\\cimv2: select * from Win32_BIOS'],
     [ex('FileConditionExpression', { Path: 'X:\\Deploy\\Scripts\\ZTIConfirmDiskpart.vbs' }), 'file exists "X:\\Deploy\\Scripts\\ZTIConfirmDiskpart.vbs"'],
-    [ex('FileConditionExpression', { Path: 'C:\\a.dll', Version: '1.2.3', VersionOperator: 'greaterEqual', DateTime: '2020-01-01T00:00:00Z', DateTimeOperator: 'less' }),
-      'file "C:\\a.dll" version greaterEqual "1.2.3" and modified less "2020-01-01T00:00:00Z"'],
+    [
+      ex('FileConditionExpression', {
+        Path: 'C:\\a.dll',
+        Version: '1.2.3',
+        VersionOperator: 'greaterEqual',
+        DateTime: '2020-01-01T00:00:00Z',
+        DateTimeOperator: 'less',
+      }),
+      'file "C:\\a.dll" version greaterEqual "1.2.3" and modified less "2020-01-01T00:00:00Z"',
+    ],
     [ex('FolderConditionExpression', { Path: '%ScriptRoot%' }), 'folder exists "%ScriptRoot%"'],
     [ex('FolderConditionExpression', { Path: 'C:\\x', DateTime: '2021-05-01', DateTimeOperator: 'greater' }), 'folder "C:\\x" modified greater "2021-05-01"'],
-    [ex('RegistryConditionExpression', { KeyPath: 'HKEY_LOCAL_MACHINE\\$DEST$SOFTWARE', Operator: 'exists', Type: 'REG_SZ' }), 'registry HKLM\\$DEST$SOFTWARE exists'],
-    [ex('RegistryConditionExpression', { KeyPath: 'HKEY_LOCAL_MACHINE\\Software\\X', Operator: 'exists', Type: 'REG_DWORD', Value: 'Flag' }),
-      'registry HKLM\\Software\\X\\Flag REG_DWORD exists'],
-    [ex('RegistryConditionExpression', { Data: 'FAILURE', KeyPath: 'HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows', Operator: 'equals', Type: 'REG_SZ', Value: 'Win10UpgradeStatusCode' }),
-      'registry HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows\\Win10UpgradeStatusCode REG_SZ equals "FAILURE"'],
-    [ex('SoftwareConditionExpression', { Operator: 'ThisVersion', ProductCode: '{1111}', ProductName: 'Contoso Agent', Version: '2.0' }),
-      'software installed: Contoso Agent 2.0 ({1111})'],
-    [ex('SoftwareConditionExpression', { Operator: 'AnyVersion', UpgradeCode: '{2222}', ProductName: 'Contoso Agent' }),
-      'software installed: any version of Contoso Agent ({2222})'],
+    [
+      ex('RegistryConditionExpression', { KeyPath: 'HKEY_LOCAL_MACHINE\\$DEST$SOFTWARE', Operator: 'exists', Type: 'REG_SZ' }),
+      'registry HKLM\\$DEST$SOFTWARE exists',
+    ],
+    [
+      ex('RegistryConditionExpression', { KeyPath: 'HKEY_LOCAL_MACHINE\\Software\\X', Operator: 'exists', Type: 'REG_DWORD', Value: 'Flag' }),
+      'registry HKLM\\Software\\X\\Flag REG_DWORD exists',
+    ],
+    [
+      ex('RegistryConditionExpression', {
+        Data: 'FAILURE',
+        KeyPath: 'HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows',
+        Operator: 'equals',
+        Type: 'REG_SZ',
+        Value: 'Win10UpgradeStatusCode',
+      }),
+      'registry HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows\\Win10UpgradeStatusCode REG_SZ equals "FAILURE"',
+    ],
+    [
+      ex('SoftwareConditionExpression', { Operator: 'ThisVersion', ProductCode: '{1111}', ProductName: 'Contoso Agent', Version: '2.0' }),
+      'software installed: Contoso Agent 2.0 ({1111})',
+    ],
+    [
+      ex('SoftwareConditionExpression', { Operator: 'AnyVersion', UpgradeCode: '{2222}', ProductName: 'Contoso Agent' }),
+      'software installed: any version of Contoso Agent ({2222})',
+    ],
     [ex('OSConditionExpression', { Architecture: 'X86', Operator: 'greaterEqual', Version: '6.1' }), 'OS X86 greaterEqual 6.1'],
     [ex('ComputerConditionExpression', { AssetTag: '123', UUID: 'abc' }), 'SMS_TaskSequence_ComputerConditionExpression(AssetTag=123, UUID=abc)'],
     // A known type with an unexpected property is shown in full rather than half-rendered.
-    [ex('VariableConditionExpression', { Variable: 'A', Operator: 'equals', Value: '1', Extra: 'x' }),
-      'SMS_TaskSequence_VariableConditionExpression(Variable=A, Operator=equals, Value=1, Extra=x)'],
+    [
+      ex('VariableConditionExpression', { Variable: 'A', Operator: 'equals', Value: '1', Extra: 'x' }),
+      'SMS_TaskSequence_VariableConditionExpression(Variable=A, Operator=equals, Value=1, Extra=x)',
+    ],
   ])('%s', (xml, text) => {
     expect(describeCondition(cond(xml))).toBe(text);
   });

@@ -90,9 +90,7 @@ export function variableCondition(variable: string, operator: string, value: str
 }
 
 export type Edit =
-  | { op: 'rename'; target: number; name: number }
-  | { op: 'move'; target: number; dest: number; pos: number }
-  | { op: 'toggle'; target: number };
+  { op: 'rename'; target: number; name: number } | { op: 'move'; target: number; dest: number; pos: number } | { op: 'toggle'; target: number };
 
 function listOf(ts: TaskSequence, indexes: number[]): SequenceItem[] {
   let list = ts.items;

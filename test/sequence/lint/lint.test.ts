@@ -20,7 +20,8 @@ const step = (name: string, type: string, opts: { cond?: string; vars?: Record<s
     .map(([k, v]) => `<variable name="${k}" property="${k}">${v}</variable>`)
     .join('')}</defaultVarList></step>`;
 const cmd = (name: string, cond?: string): string => step(name, 'SMS_TaskSequence_RunCommandLineAction', { cond });
-const GUARDS = varCond('_SMSTSClientCache', 'notExists', '') + varCond('_SMSTSMediaType', 'notEquals', 'OEMMedia') + varCond('_OSDMigrateUseHardlinks', 'notEquals', 'true');
+const GUARDS =
+  varCond('_SMSTSClientCache', 'notExists', '') + varCond('_SMSTSMediaType', 'notEquals', 'OEMMedia') + varCond('_OSDMigrateUseHardlinks', 'notEquals', 'true');
 const partition = (name: string, cond = GUARDS): string => step(name, 'SMS_TaskSequence_PartitionDiskAction', { cond, extra: ' runIn="WinPE"' });
 
 describe('lint rules', () => {
@@ -30,11 +31,16 @@ describe('lint rules', () => {
 
   it('names over 50 (editor) and over 100 (SDK) characters, descriptions over 256', () => {
     const f = lint(`${cmd('x'.repeat(51))}${cmd('y'.repeat(101))}<group name="g" description="${'d'.repeat(257)}">${cmd('a')}</group>`);
-    expect(f.filter((x) => x.rule === 'name-too-long').map((x) => x.severity).sort()).toEqual(['error', 'warning']);
+    expect(
+      f
+        .filter((x) => x.rule === 'name-too-long')
+        .map((x) => x.severity)
+        .sort(),
+    ).toEqual(['error', 'warning']);
     expect(f.find((x) => x.rule === 'description-too-long')?.path).toBe('g');
   });
 
-  it('duplicate sibling names, reported once with the second one\'s path', () => {
+  it("duplicate sibling names, reported once with the second one's path", () => {
     const f = lint(`<group name="G" description="">${cmd('Copy logs')}${cmd('copy logs')}${cmd('Other')}</group>`);
     const dup = f.filter((x) => x.rule === 'duplicate-sibling-name');
     expect(dup).toHaveLength(1);
@@ -42,7 +48,12 @@ describe('lint rules', () => {
   });
 
   it('conditions that can never be true, or are always true, on engine variables', () => {
-    const f = lint(cmd('a', varCond('_SMSTSInWinPE', 'equals', 'maybe')) + cmd('b', varCond('_SMSTSinWInPE', 'Equals', 'TRUE')) + cmd('c', varCond('_SMSTSBootUEFI', 'notEquals', 'yes')) + cmd('d', varCond('MyVar', 'equals', 'maybe')));
+    const f = lint(
+      cmd('a', varCond('_SMSTSInWinPE', 'equals', 'maybe')) +
+        cmd('b', varCond('_SMSTSinWInPE', 'Equals', 'TRUE')) +
+        cmd('c', varCond('_SMSTSBootUEFI', 'notEquals', 'yes')) +
+        cmd('d', varCond('MyVar', 'equals', 'maybe')),
+    );
     const never = f.filter((x) => x.rule === 'condition-never-true');
     expect(never.map((x) => x.path)).toEqual(['a']);
     expect(never[0].message).toMatch(/_SMSTSInWinPE equals "maybe" can never be true/);
@@ -50,7 +61,9 @@ describe('lint rules', () => {
   });
 
   it('unknown operators and empty variable names', () => {
-    const f = lint(cmd('a', varCond('X', 'like', 'y')) + cmd('b', `<operator type="xor">${varCond('A', 'equals', '1')}</operator>`) + cmd('c', varCond('', 'equals', '1')));
+    const f = lint(
+      cmd('a', varCond('X', 'like', 'y')) + cmd('b', `<operator type="xor">${varCond('A', 'equals', '1')}</operator>`) + cmd('c', varCond('', 'equals', '1')),
+    );
     expect(f.filter((x) => x.rule === 'condition-invalid').map((x) => x.path)).toEqual(['a', 'b', 'c']);
   });
 
@@ -65,18 +78,25 @@ describe('lint rules', () => {
     expect(wrong[0].message).toMatch(/runs only in Windows PE, but the computer can only be in the full OS/);
   });
 
-  it('no environment error for the wizard\'s shape: restart in WinPE when not in WinPE, then WinPE steps', () => {
+  it("no environment error for the wizard's shape: restart in WinPE when not in WinPE, then WinPE steps", () => {
     const f = lint(
       `<group name="Install Operating System" description="">${step('Restart in Windows PE', 'SMS_TaskSequence_RebootAction', { cond: varCond('_SMSTSInWinPE', 'equals', 'false'), vars: { SMSRebootTarget: 'WinPE' } })}${partition('Partition Disk 0 - UEFI')}${step('Apply Operating System', 'SMS_TaskSequence_ApplyOperatingSystemAction', { extra: ' runIn="WinPE"' })}</group><group name="Setup Operating System" description="">${step('Setup Windows and Configuration Manager', 'SMS_TaskSequence_SetupWindowsAndSMSAction')}${step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', { vars: { ApplicationName: 'App' }, extra: ' runIn="FullOS"' })}</group>`,
     );
     expect(rules(f)).not.toContain('wrong-environment');
     // … and a full-OS-only step right after the restart into WinPE is caught.
-    const g = lint(step('Restart in Windows PE', 'SMS_TaskSequence_RebootAction', { vars: { SMSRebootTarget: 'WinPE' } }) + step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', { vars: { ApplicationName: 'App' } }));
+    const g = lint(
+      step('Restart in Windows PE', 'SMS_TaskSequence_RebootAction', { vars: { SMSRebootTarget: 'WinPE' } }) +
+        step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', { vars: { ApplicationName: 'App' } }),
+    );
     expect(g.filter((x) => x.rule === 'wrong-environment').map((x) => x.path)).toEqual(['Install Applications']);
   });
 
   it('Format and Partition Disk without the data-loss guards, inherited guards count', () => {
-    const f = lint(partition('Bare', '') + `<group name="Guarded" description=""><condition>${GUARDS}</condition>${partition('Inner', varCond('_SMSTSBootUEFI', 'equals', 'true'))}</group>` + partition('Half', varCond('_SMSTSMediaType', 'notEquals', 'OEMMedia')));
+    const f = lint(
+      partition('Bare', '') +
+        `<group name="Guarded" description=""><condition>${GUARDS}</condition>${partition('Inner', varCond('_SMSTSBootUEFI', 'equals', 'true'))}</group>` +
+        partition('Half', varCond('_SMSTSMediaType', 'notEquals', 'OEMMedia')),
+    );
     const found = f.filter((x) => x.rule === 'partition-without-guards');
     expect(found.map((x) => x.path)).toEqual(['Bare', 'Half']);
     expect(found[1].hint).toMatch(/_SMSTSClientCache notExists/);
@@ -86,13 +106,20 @@ describe('lint rules', () => {
   it('Capture User State of all profiles whose Restore does not restore local accounts (wizard quirk)', () => {
     const cap = step('Capture User Files and Settings', 'SMS_TaskSequence_CaptureUserStateAction', { vars: { OSDMigrateMode: 'Simple' } });
     const bad = step('Restore User Files and Settings', 'SMS_TaskSequence_RestoreUserStateAction', { vars: { OSDMigrateLocalAccounts: 'false' } });
-    const good = step('Restore User Files and Settings', 'SMS_TaskSequence_RestoreUserStateAction', { vars: { OSDMigrateLocalAccounts: 'true', OSDMigrateLocalAccountPassword: 'x' } });
+    const good = step('Restore User Files and Settings', 'SMS_TaskSequence_RestoreUserStateAction', {
+      vars: { OSDMigrateLocalAccounts: 'true', OSDMigrateLocalAccountPassword: 'x' },
+    });
     expect(rules(lint(cap + bad))).toContain('capture-all-profiles-without-local-accounts');
     expect(rules(lint(cap + good))).not.toContain('capture-all-profiles-without-local-accounts');
   });
 
   it('Install Application with no applications', () => {
-    const f = lint(step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', { vars: { ApplicationName: '', BaseVariableName: '' }, action: 'smsappinstall.exe /app: /basevar: /continueOnError:False' }));
+    const f = lint(
+      step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', {
+        vars: { ApplicationName: '', BaseVariableName: '' },
+        action: 'smsappinstall.exe /app: /basevar: /continueOnError:False',
+      }),
+    );
     expect(f.find((x) => x.rule === 'install-application-empty')?.severity).toBe('error');
   });
 
@@ -101,11 +128,16 @@ describe('lint rules', () => {
       step('Apply Operating System', 'SMS_TaskSequence_ApplyOperatingSystemAction', { vars: { ImagePackageID: 'PS100010', OSDImageIndex: '1' } }) +
       step('Apply Driver Package', 'SMS_TaskSequence_ApplyDriverPackageAction', { vars: { DriverPackageID: 'PS1000FF' } }) +
       step('Run script', 'SMS_TaskSequence_RunCommandLineAction', { vars: { PackageID: '%ScriptPkg%' } }) +
-      step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', { vars: { ApplicationName: 'ScopeId_A/Application_1,ScopeId_A/Application_2' } });
+      step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', {
+        vars: { ApplicationName: 'ScopeId_A/Application_1,ScopeId_A/Application_2' },
+      });
     expect(rules(lint(xml))).not.toContain('unknown-content');
     const manifest = JSON.stringify({
       imagePackages: [{ id: 'ps100010', name: 'Windows 11', images: [{ index: 1, name: 'Pro' }] }],
-      applications: [{ modelName: 'ScopeId_A/Application_1', name: 'App 1' }, { modelName: 'ScopeId_A/Application_2', name: 'App 2', allowTaskSequenceInstall: false }],
+      applications: [
+        { modelName: 'ScopeId_A/Application_1', name: 'App 1' },
+        { modelName: 'ScopeId_A/Application_2', name: 'App 2', allowTaskSequenceInstall: false },
+      ],
     });
     const f = lint(xml, manifest);
     expect(f.filter((x) => x.rule === 'unknown-content').map((x) => x.message)).toEqual([expect.stringMatching(/package PS1000FF/)]);
@@ -114,7 +146,9 @@ describe('lint rules', () => {
   });
 
   it('a bad site manifest is refused with the path and the rule', () => {
-    expect(() => parseSiteManifest('{"imagePackages":[{"id":"nope","name":"x","images":[]}]}', 'site.json')).toThrow(/site\.json: not a valid site manifest:\n {2}imagePackages\.0\.id: a PackageID is/);
+    expect(() => parseSiteManifest('{"imagePackages":[{"id":"nope","name":"x","images":[]}]}', 'site.json')).toThrow(
+      /site\.json: not a valid site manifest:\n {2}imagePackages\.0\.id: a PackageID is/,
+    );
   });
 
   it('the corpus: no wrong-environment or never-true findings on real, working task sequences', () => {
@@ -123,7 +157,10 @@ describe('lint rules', () => {
     expect(catalog.filter((x) => x.rule === 'wrong-environment').length).toBeGreaterThan(0);
     for (const file of corpusFiles().filter((f) => f !== 'cm-export-all-step-types-catalog.xml')) {
       const f = lintSequence(importXmlText(corpusText(file), file).sequence);
-      expect(f.filter((x) => ['wrong-environment', 'condition-never-true', 'condition-invalid'].includes(x.rule)), file).toEqual([]);
+      expect(
+        f.filter((x) => ['wrong-environment', 'condition-never-true', 'condition-invalid'].includes(x.rule)),
+        file,
+      ).toEqual([]);
     }
   });
 });

@@ -38,7 +38,12 @@ describe('checkAnswers', () => {
     });
     // The boot image's "required" is the typo's consequence, not a second problem.
     expect(problems.map((p) => p.path)).not.toContain('taskSequence.bootImageId');
-    expect(problems.find((p) => p.path === 'taskSequence.bootImageID')).toMatchObject({ page: 'Task Sequence Information', field: 'bootImageID', value: 'PS100005', severity: 'error' });
+    expect(problems.find((p) => p.path === 'taskSequence.bootImageID')).toMatchObject({
+      page: 'Task Sequence Information',
+      field: 'bootImageID',
+      value: 'PS100005',
+      severity: 'error',
+    });
   });
 
   it('matches a key written in another case, and lists the keys there are when none is near', () => {
@@ -51,7 +56,12 @@ describe('checkAnswers', () => {
   });
 
   it('a choice that is not one of the choices says which there are, and which was meant; the keys beside it are still checked', () => {
-    const { problems } = checkAnswers({ ...GOOD, includeUpdates: 'All', configureNetwork: { join: 'Domain', domian: 'contoso.com' }, installWindows: { ...GOOD.installWindows, localAdministrator: { mode: 'enable' } } });
+    const { problems } = checkAnswers({
+      ...GOOD,
+      includeUpdates: 'All',
+      configureNetwork: { join: 'Domain', domian: 'contoso.com' },
+      installWindows: { ...GOOD.installWindows, localAdministrator: { mode: 'enable' } },
+    });
     expect(byPath(problems)).toMatchObject({
       includeUpdates: 'must be one of "mandatory", "all", "none": did you mean "all"?',
       'configureNetwork.join': 'must be one of "workgroup", "domain": did you mean "domain"?',
@@ -61,7 +71,10 @@ describe('checkAnswers', () => {
   });
 
   it('never shows the value of a key that looks like a secret', () => {
-    const { problems } = checkAnswers({ ...GOOD, configureNetwork: { join: 'domain', domain: 'contoso.com', account: 'CONTOSO\\join', pasword: 'S3cret!', confirmPassword: 'S3cret!' } });
+    const { problems } = checkAnswers({
+      ...GOOD,
+      configureNetwork: { join: 'domain', domain: 'contoso.com', account: 'CONTOSO\\join', pasword: 'S3cret!', confirmPassword: 'S3cret!' },
+    });
     const typo = problems.find((p) => p.path === 'configureNetwork.pasword')!;
     expect(typo).toMatchObject({ value: '********', rule: 'unknown key: did you mean "password" (Account password)?' });
     expect(JSON.stringify(problems)).not.toContain('S3cret!');
@@ -72,14 +85,23 @@ describe('checkAnswers', () => {
     expect(checkAnswers(['a list']).problems).toEqual([expect.objectContaining({ path: '', rule: 'must be a set of keys and values, not a list' })]);
   });
 
-  it('answers of the right shape give the answers and only the rules\' problems', () => {
+  it("answers of the right shape give the answers and only the rules' problems", () => {
     const r = checkAnswers(GOOD, SITE);
     expect(r.answers?.taskSequence.name).toBe('Windows 11');
     expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
   });
 
   it('from a file: each problem with its line', () => {
-    const text = ['taskSequence:', '  name: Windows 11', '  bootImageId: PS100005', '  descripton: x', 'installWindows:', '  imagePackageId: PS100010', '  imageIndex: 7', ''].join('\n');
+    const text = [
+      'taskSequence:',
+      '  name: Windows 11',
+      '  bootImageId: PS100005',
+      '  descripton: x',
+      'installWindows:',
+      '  imagePackageId: PS100010',
+      '  imageIndex: 7',
+      '',
+    ].join('\n');
     const { problems } = checkAnswersText(text, 'a.yaml', SITE);
     expect(formatWizardErrors(problems).split('\n')).toEqual([
       '  Task Sequence Information › descripton (taskSequence.descripton, line 4) = "x": unknown key: did you mean "description" (Description)?',

@@ -44,7 +44,12 @@ function outline(items: SequenceItem[], depth = 0): string[] {
     return [`${pad}S ${i.name} [${type}] ${i.runIn}${cond ? ` | ${cond}` : ''}`];
   });
 }
-const lines = (text: string) => text.trim().split('\n').map((l) => l.replace(/\s+$/, '')).filter((l) => l.trim());
+const lines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .filter((l) => l.trim());
 
 // --- the pieces of §1.4 --------------------------------------------------------------------------
 const NOT_IN_PE = '_SMSTSInWinPE equals "false"';
@@ -84,25 +89,43 @@ const EXPECTED: Record<string, string> = {
   'domain-join-ou.yaml': INSTALL_OS(PARTITIONS + APPLY) + SETUP + UPDATES,
   'uefi-only.yaml': INSTALL_OS(PARTITIONS + APPLY) + SETUP + UPDATES,
   'user-state-smp.yaml': CAPTURE_SMP + INSTALL_OS(PARTITIONS + APPLY) + SETUP + UPDATES + RESTORE_SMP,
-  'user-state-local-hardlinks.yaml': `
+  'user-state-local-hardlinks.yaml':
+    `
 G Capture Files and Settings | ${NOT_IN_PE}
   S Capture Windows Settings [CaptureWindowsSettings] WinPEandFullOS
   G Capture User Files and Settings
     S Set Local State Location [SetVariable] WinPEandFullOS
     S Capture User Files and Settings [CaptureUserState] WinPEandFullOS` +
-    INSTALL_OS(PARTITIONS + APPLY) + SETUP + UPDATES + `
+    INSTALL_OS(PARTITIONS + APPLY) +
+    SETUP +
+    UPDATES +
+    `
   G Restore User Files and Settings
     S Set Local State Location [SetVariable] WinPEandFullOS
     S Restore User Files and Settings [RestoreUserState] FullOS`,
   'updates-all.yaml': INSTALL_OS(PARTITIONS + APPLY) + SETUP + UPDATES,
   'updates-none.yaml': INSTALL_OS(PARTITIONS + APPLY) + SETUP,
-  'three-apps-continue.yaml': INSTALL_OS(PARTITIONS + APPLY) + SETUP + UPDATES + `
+  'three-apps-continue.yaml':
+    INSTALL_OS(PARTITIONS + APPLY) +
+    SETUP +
+    UPDATES +
+    `
   S Install Applications [InstallApplication] FullOS`,
-  'bitlocker-on.yaml': `
-S Disable BitLocker [DisableBitLocker] FullOS | ${NOT_IN_PE}` + CAPTURE_SMP +
-    INSTALL_OS(PARTITIONS + `
-  S Pre-provision BitLocker [OfflineEnableBitLocker] WinPE` + APPLY) + SETUP + `
-  S Enable BitLocker [EnableBitLocker] FullOS` + UPDATES + RESTORE_SMP,
+  'bitlocker-on.yaml':
+    `
+S Disable BitLocker [DisableBitLocker] FullOS | ${NOT_IN_PE}` +
+    CAPTURE_SMP +
+    INSTALL_OS(
+      PARTITIONS +
+        `
+  S Pre-provision BitLocker [OfflineEnableBitLocker] WinPE` +
+        APPLY,
+    ) +
+    SETUP +
+    `
+  S Enable BitLocker [EnableBitLocker] FullOS` +
+    UPDATES +
+    RESTORE_SMP,
 };
 
 function step(ts: TaskSequence, name: string, nth = 0): Step {
@@ -111,7 +134,11 @@ function step(ts: TaskSequence, name: string, nth = 0): Step {
   return found[nth];
 }
 const vars = (s: Step) => Object.fromEntries((s.variables ?? []).map((v) => [v.name, v.value]));
-const hidden = (s: Step) => (s.variables ?? []).filter((v) => v.hidden).map((v) => v.name).sort();
+const hidden = (s: Step) =>
+  (s.variables ?? [])
+    .filter((v) => v.hidden)
+    .map((v) => v.name)
+    .sort();
 
 describe('the generated tree matches osd-features §1.4 for each documented combination', () => {
   it.each(Object.keys(EXPECTED))('%s', (file) => {
@@ -120,7 +147,9 @@ describe('the generated tree matches osd-features §1.4 for each documented comb
 
   it('has an example answers file for every combination in the table, and no untested example', async () => {
     const { readdirSync } = await import('node:fs');
-    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml') && f !== 'invalid-example.yaml').sort();
+    const files = readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith('.yaml') && f !== 'invalid-example.yaml')
+      .sort();
     expect(files).toEqual(Object.keys(EXPECTED).sort());
   });
 });
@@ -248,7 +277,10 @@ describe('answers that change properties, not the tree', () => {
   });
 
   it('updates: Mandatory or All, cached scan results, two retries after an unexpected restart', () => {
-    for (const [file, target] of [['uefi-only.yaml', 'Mandatory'], ['updates-all.yaml', 'All']]) {
+    for (const [file, target] of [
+      ['uefi-only.yaml', 'Mandatory'],
+      ['updates-all.yaml', 'All'],
+    ]) {
       const s = step(example(file), 'Install Updates');
       expect(vars(s)).toEqual({ SMSInstallUpdateTarget: target, SMSTSSoftwareUpdateScanUseCache: 'true', RetryCount: '2' });
       expect(s.retryCount).toBe(2);
@@ -269,10 +301,23 @@ describe('answers that change properties, not the tree', () => {
 
   it('SMP state store: capture and restore requests, 3 retries 60 s, in the global variables too', () => {
     const ts = example('user-state-smp.yaml');
-    expect(vars(step(ts, 'Request User State Storage', 0))).toMatchObject({ OSDStateRequestType: 'capture', OSDStateSMPRetryCount: '3', OSDStateSMPRetryTime: '60' });
+    expect(vars(step(ts, 'Request User State Storage', 0))).toMatchObject({
+      OSDStateRequestType: 'capture',
+      OSDStateSMPRetryCount: '3',
+      OSDStateSMPRetryTime: '60',
+    });
     expect(vars(step(ts, 'Request User State Storage', 1))).toMatchObject({ OSDStateRequestType: 'restore' });
-    expect(ts.globalVariables).toEqual(expect.arrayContaining([{ name: 'OSDStateSMPRetryCount', value: '3' }, { name: 'OSDStateSMPRetryTime', value: '60' }]));
-    expect(vars(step(ts, 'Capture User Files and Settings'))).toMatchObject({ OSDMigrateMode: 'Simple', _OSDMigrateUseHardlinks: 'false', _OSDMigrateUsmtPackageID: 'PS100003' });
+    expect(ts.globalVariables).toEqual(
+      expect.arrayContaining([
+        { name: 'OSDStateSMPRetryCount', value: '3' },
+        { name: 'OSDStateSMPRetryTime', value: '60' },
+      ]),
+    );
+    expect(vars(step(ts, 'Capture User Files and Settings'))).toMatchObject({
+      OSDMigrateMode: 'Simple',
+      _OSDMigrateUseHardlinks: 'false',
+      _OSDMigrateUsmtPackageID: 'PS100003',
+    });
     // The known quirk: local accounts are not restored (§1.2).
     expect(vars(step(ts, 'Restore User Files and Settings'))).toMatchObject({ OSDMigrateLocalAccounts: 'false' });
     expect(ts.references).toEqual(expect.arrayContaining([{ package: 'PS100003' }]));
@@ -297,11 +342,17 @@ describe('answers that change properties, not the tree', () => {
       taskSequence: { name: 'x', bootImageId: 'PS100005' },
       installWindows: { imagePackageId: 'PS100010', serverLicensing: { mode: 'perServer', maxConnections: 9999 } },
     } satisfies WizardAnswersInput);
-    expect(vars(step(generateInstallImageSequence(a, site), 'Apply Windows Settings'))).toMatchObject({ OSDServerLicenseMode: 'PerServer', OSDServerLicenseConnectionLimit: '9999' });
+    expect(vars(step(generateInstallImageSequence(a, site), 'Apply Windows Settings'))).toMatchObject({
+      OSDServerLicenseMode: 'PerServer',
+      OSDServerLicenseConnectionLimit: '9999',
+    });
   });
 
   it('partition and format off: neither partition step', () => {
-    const a = answersSchema.parse({ taskSequence: { name: 'x', bootImageId: 'PS100005' }, installWindows: { imagePackageId: 'PS100010', partitionAndFormat: false } });
+    const a = answersSchema.parse({
+      taskSequence: { name: 'x', bootImageId: 'PS100005' },
+      installWindows: { imagePackageId: 'PS100010', partitionAndFormat: false },
+    });
     const names = [...walkItems(generateInstallImageSequence(a, site))].map((v) => v.item.name);
     expect(names).not.toContain('Partition Disk 0 - BIOS');
     expect(names).not.toContain('Partition Disk 0 - UEFI');
@@ -347,12 +398,28 @@ describe('every combination of the inclusion matrix (2×2×2³×3×2×local/SMP)
       expect(has('Capture Files and Settings'), ctx).toBe(s.captureUserSettings || s.captureNetworkSettings || s.captureWindowsSettings);
       expect(has('Install Updates'), ctx).toBe(a.includeUpdates !== 'none');
       expect(has('Install Applications'), ctx).toBe(a.installApplications.applications.length > 0);
-      for (const n of ['Restart in Windows PE', 'Apply Operating System', 'Apply Windows Settings', 'Apply Network Settings', 'Apply Device Drivers', 'Setup Windows and Configuration Manager']) {
+      for (const n of [
+        'Restart in Windows PE',
+        'Apply Operating System',
+        'Apply Windows Settings',
+        'Apply Network Settings',
+        'Apply Device Drivers',
+        'Setup Windows and Configuration Manager',
+      ]) {
         expect(has(n), ctx).toBe(true);
       }
       // Order: Setup Windows → (Enable BitLocker) → Install Updates → Install Applications → Restore group.
-      const order = ['Setup Windows and Configuration Manager', 'Enable BitLocker', 'Install Updates', 'Install Applications', 'Restore User Files and Settings'].filter(has);
-      expect(order.map((n) => names.indexOf(n)), ctx).toEqual([...order.map((n) => names.indexOf(n))].sort((x, y) => x - y));
+      const order = [
+        'Setup Windows and Configuration Manager',
+        'Enable BitLocker',
+        'Install Updates',
+        'Install Applications',
+        'Restore User Files and Settings',
+      ].filter(has);
+      expect(
+        order.map((n) => names.indexOf(n)),
+        ctx,
+      ).toEqual([...order.map((n) => names.indexOf(n))].sort((x, y) => x - y));
 
       // Imports back without loss: XML → model → XML is identical; so is the JSON form.
       const xml = exportXmlText(ts);
@@ -363,7 +430,10 @@ describe('every combination of the inclusion matrix (2×2×2³×3×2×local/SMP)
       // Lint (with the site manifest): nothing but the known wizard quirk.
       const findings = lintSequence(ts, { manifest: site }).filter((f) => f.severity !== 'info');
       const expected = s.captureUserSettings ? ['capture-all-profiles-without-local-accounts'] : [];
-      expect(findings.map((f) => f.rule), `${ctx}\n${JSON.stringify(findings, null, 1)}`).toEqual(expected);
+      expect(
+        findings.map((f) => f.rule),
+        `${ctx}\n${JSON.stringify(findings, null, 1)}`,
+      ).toEqual(expected);
     }
   });
 });

@@ -18,13 +18,27 @@ installWindows:
 describe('parseAnswers', () => {
   it('YAML and JSON give the same answers, with the console defaults filled in', () => {
     const fromYaml = parseAnswers(YAML, 'a.yaml');
-    const fromJson = parseAnswers(JSON.stringify({ taskSequence: { name: 'Win 11', bootImageId: 'PS100005' }, installWindows: { imagePackageId: 'PS100010', imageIndex: 2 } }), 'a.json');
+    const fromJson = parseAnswers(
+      JSON.stringify({ taskSequence: { name: 'Win 11', bootImageId: 'PS100005' }, installWindows: { imagePackageId: 'PS100010', imageIndex: 2 } }),
+      'a.json',
+    );
     expect(fromYaml).toEqual(fromJson);
     expect(fromYaml).toMatchObject({
       taskSequence: { description: '', highPerformancePowerPlan: true },
-      installWindows: { partitionAndFormat: true, configureBitLocker: true, localAdministrator: { mode: 'randomAndDisabled' }, serverLicensing: { mode: 'notSpecified' } },
+      installWindows: {
+        partitionAndFormat: true,
+        configureBitLocker: true,
+        localAdministrator: { mode: 'randomAndDisabled' },
+        serverLicensing: { mode: 'notSpecified' },
+      },
       configureNetwork: { join: 'workgroup', workgroup: 'WORKGROUP' },
-      stateMigration: { captureUserSettings: true, saveTo: 'stateMigrationPoint', useHardLinks: false, captureNetworkSettings: true, captureWindowsSettings: true },
+      stateMigration: {
+        captureUserSettings: true,
+        saveTo: 'stateMigrationPoint',
+        useHardLinks: false,
+        captureNetworkSettings: true,
+        captureWindowsSettings: true,
+      },
       includeUpdates: 'mandatory',
       installApplications: { applications: [], continueOnFailure: false },
     });
@@ -49,7 +63,9 @@ includeUpdates: some
     );
     expect(e.input).toBe('bad.yaml');
     expect(e.rule).toMatch(/^not a valid answers file \(3 problems\):/);
-    expect(e.rule).toMatch(/Task Sequence Information › nmae \(taskSequence\.nmae, line 3\) = "typo": unknown key: did you mean "name" \(Task sequence name\)\?/);
+    expect(e.rule).toMatch(
+      /Task Sequence Information › nmae \(taskSequence\.nmae, line 3\) = "typo": unknown key: did you mean "name" \(Task sequence name\)\?/,
+    );
     expect(e.rule).toMatch(/Install Windows › Image index \(installWindows\.imageIndex, line 5\) = "1\.5": must be a whole number\n/);
     expect(e.rule).toMatch(/Include Updates › Include updates \(includeUpdates, line 6\) = "some": must be one of "mandatory", "all", "none"/);
     expect(e.hint).toMatch(/docs\/wizard-answers\.md/);
@@ -84,7 +100,12 @@ includeUpdates: some
     expect(quote.rule).toMatch(/^malformed YAML: Missing closing "quote, at the end of the file\n/);
     const j = inputError(() => parseAnswers('{\n  "taskSequence": {"name": "x",}\n}', 'm.json'));
     expect(j.location).toEqual({ line: 2, column: 32 });
-    expect(j.rule.split('\n')).toEqual(['malformed JSON: Expected double-quoted property name', '    1 | {', '    2 |   "taskSequence": {"name": "x",}', '      |                                ^']);
+    expect(j.rule.split('\n')).toEqual([
+      'malformed JSON: Expected double-quoted property name',
+      '    1 | {',
+      '    2 |   "taskSequence": {"name": "x",}',
+      '      |                                ^',
+    ]);
     const dup = inputError(() => parseAnswers('taskSequence:\n  name: a\n  name: b\n', 'd.yaml'));
     expect(dup.rule).toMatch(/"name" appears twice\)\n {4}2 \| {3}name: a\n {4}3 \| {3}name: b\n {6}\| {3}\^$/);
   });
@@ -101,14 +122,21 @@ includeUpdates: some
 
   it('never throws anything but an InputError, whatever the text (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ taskSequence: v }))), (text) => {
-        try {
-          const a = parseAnswers(text, 'p');
-          expect(answersSchema.safeParse(a).success).toBe(true);
-        } catch (e) {
-          expect((e as Error).name).toBe('InputError');
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ taskSequence: v })),
+        ),
+        (text) => {
+          try {
+            const a = parseAnswers(text, 'p');
+            expect(answersSchema.safeParse(a).success).toBe(true);
+          } catch (e) {
+            expect((e as Error).name).toBe('InputError');
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

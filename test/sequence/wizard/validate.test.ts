@@ -112,7 +112,14 @@ describe('validateAnswers: baseline', () => {
 
   it('does not change the answers it is given', () => {
     const a = answers((x) => {
-      x.configureNetwork = { join: 'domain', domain: 'contoso.com', domainOU: 'ou=PCs,dc=contoso,dc=com', account: 'CONTOSO\\svc', password: 'p', confirmPassword: 'p' };
+      x.configureNetwork = {
+        join: 'domain',
+        domain: 'contoso.com',
+        domainOU: 'ou=PCs,dc=contoso,dc=com',
+        account: 'CONTOSO\\svc',
+        password: 'p',
+        confirmPassword: 'p',
+      };
       x.installWindows.productKey = 'abcde-fghij-klmno-pqrst-uvwxy';
     });
     const before = structuredClone(a);
@@ -124,43 +131,79 @@ describe('validateAnswers: baseline', () => {
 describe('Task Sequence Information', () => {
   it('name: 50 characters accepted, 51 rejected with the length', () => {
     expect(check((a) => (a.taskSequence.name = 'n'.repeat(50)))).toEqual([]);
-    const p = expectOnlyError(check((a) => (a.taskSequence.name = 'n'.repeat(51))), 'taskSequence.name', /at most 50 characters \(it has 51\)/);
+    const p = expectOnlyError(
+      check((a) => (a.taskSequence.name = 'n'.repeat(51))),
+      'taskSequence.name',
+      /at most 50 characters \(it has 51\)/,
+    );
     expect(p.page).toBe('Task Sequence Information');
     expect(p.field).toBe('Task sequence name');
   });
 
   it('name: required, blank counts as empty', () => {
-    expectOnlyError(check((a) => (a.taskSequence.name = '')), 'taskSequence.name', /^required/);
-    expectOnlyError(check((a) => (a.taskSequence.name = '   ')), 'taskSequence.name', /^required/);
+    expectOnlyError(
+      check((a) => (a.taskSequence.name = '')),
+      'taskSequence.name',
+      /^required/,
+    );
+    expectOnlyError(
+      check((a) => (a.taskSequence.name = '   ')),
+      'taskSequence.name',
+      /^required/,
+    );
     expect(check((a) => (a.taskSequence.name = 'x'))).toEqual([]);
   });
 
   it('description: optional, 512 characters accepted, 513 rejected', () => {
     expect(check((a) => (a.taskSequence.description = ''))).toEqual([]);
     expect(check((a) => (a.taskSequence.description = 'd'.repeat(512)))).toEqual([]);
-    expectOnlyError(check((a) => (a.taskSequence.description = 'd'.repeat(513))), 'taskSequence.description', /at most 512 characters \(it has 513\)/);
+    expectOnlyError(
+      check((a) => (a.taskSequence.description = 'd'.repeat(513))),
+      'taskSequence.description',
+      /at most 512 characters \(it has 513\)/,
+    );
   });
 
   it('boot image: required with and without a site', () => {
-    expectOnlyError(check((a) => (a.taskSequence.bootImageId = '')), 'taskSequence.bootImageId', /^required: give the PackageID of the boot image/);
-    const noSite = errorsAt(check((a) => (a.taskSequence.bootImageId = ''), null), 'taskSequence.bootImageId');
+    expectOnlyError(
+      check((a) => (a.taskSequence.bootImageId = '')),
+      'taskSequence.bootImageId',
+      /^required: give the PackageID of the boot image/,
+    );
+    const noSite = errorsAt(
+      check((a) => (a.taskSequence.bootImageId = ''), null),
+      'taskSequence.bootImageId',
+    );
     expect(noSite).toHaveLength(1);
     expect(noSite[0].value).toBe('(empty)');
   });
 
-  it('boot image: must be one of the site\'s boot images, which the message lists', () => {
-    const p = expectOnlyError(check((a) => (a.taskSequence.bootImageId = 'PS100099')), 'taskSequence.bootImageId');
+  it("boot image: must be one of the site's boot images, which the message lists", () => {
+    const p = expectOnlyError(
+      check((a) => (a.taskSequence.bootImageId = 'PS100099')),
+      'taskSequence.bootImageId',
+    );
     expect(p.rule).toBe('not a boot image of the site: choose one of PS100004 "Boot image (x86)", PS100005 "Boot image (x64)", PS100007 "Boot image (arm64)"');
     expect(p.value).toBe('PS100099');
     // An ID of another kind says what it is.
-    expect(check((a) => (a.taskSequence.bootImageId = 'PS100010'))[0].rule).toMatch(/^PS100010 is an OS image package, not a boot image: choose one of PS100004/);
+    expect(check((a) => (a.taskSequence.bootImageId = 'PS100010'))[0].rule).toMatch(
+      /^PS100010 is an OS image package, not a boot image: choose one of PS100004/,
+    );
     // PackageIDs ignore case; without a site any non-empty ID is accepted.
     expect(check((a) => (a.taskSequence.bootImageId = 'ps100005'))).toEqual([]);
-    expect(errorsAt(check((a) => (a.taskSequence.bootImageId = 'PS100099'), null), 'taskSequence.bootImageId')).toEqual([]);
+    expect(
+      errorsAt(
+        check((a) => (a.taskSequence.bootImageId = 'PS100099'), null),
+        'taskSequence.bootImageId',
+      ),
+    ).toEqual([]);
   });
 
   it('architecture: an x86 boot image with an x64 image is rejected, naming both architectures', () => {
-    const p = expectOnlyError(check((a) => (a.taskSequence.bootImageId = 'PS100004')), 'taskSequence.bootImageId');
+    const p = expectOnlyError(
+      check((a) => (a.taskSequence.bootImageId = 'PS100004')),
+      'taskSequence.bootImageId',
+    );
     expect(p.rule).toBe(
       'boot image PS100004 "Boot image (x86)" is x86 but image 2 "Windows 11 Enterprise" of PS100010 is x64; an x86 boot image cannot install an x64 image: choose an x64 boot image (PS100005)',
     );
@@ -187,17 +230,27 @@ describe('Task Sequence Information', () => {
       a.installWindows.imageIndex = 1;
     };
     expect(check(arm('PS100007'))).toEqual([]);
-    expect(expectOnlyError(check(arm('PS100005')), 'taskSequence.bootImageId').rule).toMatch(/an x64 boot image cannot install an arm64 image: choose an arm64 boot image \(PS100007\)$/);
-    expect(expectOnlyError(check((a) => (a.taskSequence.bootImageId = 'PS100007')), 'taskSequence.bootImageId').rule).toMatch(/an arm64 boot image cannot install an x64 image/);
+    expect(expectOnlyError(check(arm('PS100005')), 'taskSequence.bootImageId').rule).toMatch(
+      /an x64 boot image cannot install an arm64 image: choose an arm64 boot image \(PS100007\)$/,
+    );
+    expect(
+      expectOnlyError(
+        check((a) => (a.taskSequence.bootImageId = 'PS100007')),
+        'taskSequence.bootImageId',
+      ).rule,
+    ).toMatch(/an arm64 boot image cannot install an x64 image/);
   });
 
   it('architecture: says to add a boot image when the site has none that fits', () => {
     const site: SiteManifest = { ...SITE, bootImages: SITE.bootImages.filter((b) => b.architecture === 'x86') };
-    const p = expectOnlyError(check((a) => (a.taskSequence.bootImageId = 'PS100004'), site), 'taskSequence.bootImageId');
+    const p = expectOnlyError(
+      check((a) => (a.taskSequence.bootImageId = 'PS100004'), site),
+      'taskSequence.bootImageId',
+    );
     expect(p.rule).toMatch(/: add an x64 boot image to the site$/);
   });
 
-  it('architecture: skipped when the image\'s architecture is unknown, or without a site', () => {
+  it("architecture: skipped when the image's architecture is unknown, or without a site", () => {
     expect(
       check((a) => {
         a.taskSequence.bootImageId = 'PS100004';
@@ -215,34 +268,64 @@ describe('Task Sequence Information', () => {
   });
 
   it('registered user and organization: 1 to 255 characters', () => {
-    for (const [key, field] of [['userName', 'Registered user'], ['computerName', 'Registered organization']] as const) {
+    for (const [key, field] of [
+      ['userName', 'Registered user'],
+      ['computerName', 'Registered organization'],
+    ] as const) {
       expect(check((a) => (a.console[key] = 'u'))).toEqual([]);
       expect(check((a) => (a.console[key] = 'u'.repeat(255)))).toEqual([]);
-      const long = expectOnlyError(check((a) => (a.console[key] = 'u'.repeat(256))), `console.${key}`, /at most 255 characters \(it has 256\)/);
+      const long = expectOnlyError(
+        check((a) => (a.console[key] = 'u'.repeat(256))),
+        `console.${key}`,
+        /at most 255 characters \(it has 256\)/,
+      );
       expect(long.page).toBe('Task Sequence Information');
       expect(long.field).toBe(field);
-      expectOnlyError(check((a) => (a.console[key] = '')), `console.${key}`, /^required/);
+      expectOnlyError(
+        check((a) => (a.console[key] = '')),
+        `console.${key}`,
+        /^required/,
+      );
     }
   });
 
   it('time zone: required', () => {
-    expectOnlyError(check((a) => (a.console.timeZone = ' ')), 'console.timeZone', /^required: give an English Windows time zone ID/);
+    expectOnlyError(
+      check((a) => (a.console.timeZone = ' ')),
+      'console.timeZone',
+      /^required: give an English Windows time zone ID/,
+    );
     expect(check((a) => (a.console.timeZone = 'W. Europe Standard Time'))).toEqual([]);
   });
 });
 
 describe('Install Windows', () => {
-  it('image package: required, and one of the site\'s image packages', () => {
-    expectOnlyError(check((a) => (a.installWindows.imagePackageId = '')), 'installWindows.imagePackageId', /^required: give the PackageID of the OS image package/);
-    expect(errorsAt(check((a) => (a.installWindows.imagePackageId = ''), null), 'installWindows.imagePackageId')).toHaveLength(1);
-    const p = expectOnlyError(check((a) => (a.installWindows.imagePackageId = 'PS100005')), 'installWindows.imagePackageId');
+  it("image package: required, and one of the site's image packages", () => {
+    expectOnlyError(
+      check((a) => (a.installWindows.imagePackageId = '')),
+      'installWindows.imagePackageId',
+      /^required: give the PackageID of the OS image package/,
+    );
+    expect(
+      errorsAt(
+        check((a) => (a.installWindows.imagePackageId = ''), null),
+        'installWindows.imagePackageId',
+      ),
+    ).toHaveLength(1);
+    const p = expectOnlyError(
+      check((a) => (a.installWindows.imagePackageId = 'PS100005')),
+      'installWindows.imagePackageId',
+    );
     expect(p.rule).toMatch(/^PS100005 is a boot image, not an OS image package: choose one of PS100010 "Windows 11 23H2", PS100011/);
     expect(p.page).toBe('Install Windows');
   });
 
   it('image index: must exist in the package; the message lists the images as "index - name"', () => {
     expect(check((a) => (a.installWindows.imageIndex = 1))).toEqual([]);
-    const p = expectOnlyError(check((a) => (a.installWindows.imageIndex = 3)), 'installWindows.imageIndex');
+    const p = expectOnlyError(
+      check((a) => (a.installWindows.imageIndex = 3)),
+      'installWindows.imageIndex',
+    );
     expect(p.value).toBe('3');
     expect(p.rule).toBe('image index 3 does not exist in PS100010 "Windows 11 23H2": choose one of 1 - Windows 11 Education, 2 - Windows 11 Enterprise');
     expect(check((a) => (a.installWindows.imageIndex = 0))[0].rule).toMatch(/^image index 0 does not exist/);
@@ -297,12 +380,20 @@ describe('Install Windows', () => {
 
   it('maximum server connections: only with Per server', () => {
     expect(check((a) => (a.installWindows.serverLicensing = { mode: 'perSeat' }))).toEqual([]);
-    expectOnlyError(check((a) => (a.installWindows.serverLicensing = { mode: 'perSeat', maxConnections: 10 })), 'installWindows.serverLicensing.maxConnections', /only applies to the Per server licensing mode \(mode is perSeat\)/);
-    expectOnlyError(check((a) => (a.installWindows.serverLicensing = { mode: 'notSpecified', maxConnections: 5 })), 'installWindows.serverLicensing.maxConnections');
+    expectOnlyError(
+      check((a) => (a.installWindows.serverLicensing = { mode: 'perSeat', maxConnections: 10 })),
+      'installWindows.serverLicensing.maxConnections',
+      /only applies to the Per server licensing mode \(mode is perSeat\)/,
+    );
+    expectOnlyError(
+      check((a) => (a.installWindows.serverLicensing = { mode: 'notSpecified', maxConnections: 5 })),
+      'installWindows.serverLicensing.maxConnections',
+    );
   });
 
   it('local administrator password: required when enabled, at most 255 characters', () => {
-    const admin = (password: string, confirmPassword = password) => check((a) => (a.installWindows.localAdministrator = { mode: 'enabled', password, confirmPassword }));
+    const admin = (password: string, confirmPassword = password) =>
+      check((a) => (a.installWindows.localAdministrator = { mode: 'enabled', password, confirmPassword }));
     expect(admin('p'.repeat(255))).toEqual([]);
     const long = expectOnlyError(admin('p'.repeat(256)), 'installWindows.localAdministrator.password', /at most 255 characters \(it has 256\)/);
     expect(long.value).toBe('********');
@@ -367,7 +458,11 @@ describe('Configure Network', () => {
     const netbios = (name: string) => check(domain((n) => ((n.domain = name), (n.domainOU = ''))));
     expect(netbios('CONTOSO')).toEqual([]);
     expect(netbios('C'.repeat(15))).toEqual([]);
-    expectOnlyError(netbios('C'.repeat(16)), 'configureNetwork.domain', /^a NetBIOS domain name must be at most 15 characters \(it has 16\): give the DNS name instead/);
+    expectOnlyError(
+      netbios('C'.repeat(16)),
+      'configureNetwork.domain',
+      /^a NetBIOS domain name must be at most 15 characters \(it has 16\): give the DNS name instead/,
+    );
     expectOnlyError(netbios('CON TOSO'), 'configureNetwork.domain', /NetBIOS/);
   });
 
@@ -412,7 +507,7 @@ describe('Configure Network', () => {
     expect(p.value.length).toBeLessThanOrEqual(80);
   });
 
-  it('domain OU: a warning, not an error, when the DC= components don\'t spell the domain', () => {
+  it("domain OU: a warning, not an error, when the DC= components don't spell the domain", () => {
     const problems = check(domain((n) => (n.domainOU = 'OU=PCs,DC=fabrikam,DC=com')));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ severity: 'warning', path: 'configureNetwork.domainOU', page: 'Configure Network' });
@@ -441,7 +536,11 @@ describe('Configure Network', () => {
   it('account password: required, the confirmation must match, neither shown', () => {
     const empty = expectOnlyError(check(domain((n) => ((n.password = ''), (n.confirmPassword = '')))), 'configureNetwork.password', /^required/);
     expect(empty.value).toBe('(empty)');
-    const mismatch = expectOnlyError(check(domain((n) => (n.confirmPassword = 'other'))), 'configureNetwork.confirmPassword', /must be the same as Account password/);
+    const mismatch = expectOnlyError(
+      check(domain((n) => (n.confirmPassword = 'other'))),
+      'configureNetwork.confirmPassword',
+      /must be the same as Account password/,
+    );
     expect(mismatch.value).toBe('********');
   });
 
@@ -451,7 +550,7 @@ describe('Configure Network', () => {
 });
 
 describe('Install Configuration Manager', () => {
-  it('client package: the site\'s built-in package is the default', () => {
+  it("client package: the site's built-in package is the default", () => {
     expect(validateAnswers(BASE, SITE)).toEqual([]);
     expect(check((a) => (a.installConfigMgr.clientPackageId = 'PS100002'))).toEqual([]);
     expect(check((a) => (a.installConfigMgr.clientPackageId = 'PS100020'))).toEqual([]); // any package will do
@@ -469,9 +568,21 @@ describe('Install Configuration Manager', () => {
 
   it('client package: required when the site has no built-in one; must be a client package or package', () => {
     const site: SiteManifest = { ...SITE, clientPackages: [] };
-    expectOnlyError(validateAnswers(BASE, site), 'installConfigMgr.clientPackageId', /^required: the site has no "Configuration Manager Client Package".*PS100020/);
-    expectOnlyError(check((a) => (a.installConfigMgr.clientPackageId = 'PS100099')), 'installConfigMgr.clientPackageId', /^not a client package of the site: choose one of PS100002/);
-    expectOnlyError(check((a) => (a.installConfigMgr.clientPackageId = 'PS100003')), 'installConfigMgr.clientPackageId', /^PS100003 is a USMT package, not a client package/);
+    expectOnlyError(
+      validateAnswers(BASE, site),
+      'installConfigMgr.clientPackageId',
+      /^required: the site has no "Configuration Manager Client Package".*PS100020/,
+    );
+    expectOnlyError(
+      check((a) => (a.installConfigMgr.clientPackageId = 'PS100099')),
+      'installConfigMgr.clientPackageId',
+      /^not a client package of the site: choose one of PS100002/,
+    );
+    expectOnlyError(
+      check((a) => (a.installConfigMgr.clientPackageId = 'PS100003')),
+      'installConfigMgr.clientPackageId',
+      /^PS100003 is a USMT package, not a client package/,
+    );
   });
 
   it('pre-production client package: required when used, and known to the site', () => {
@@ -493,7 +604,11 @@ describe('Install Configuration Manager', () => {
     expect(props('')).toEqual([]);
     expect(props('SMSMP=mp1.contoso.com FSP=fsp.contoso.com SMSCACHESIZE=10240')).toEqual([]);
     expect(props('SMSSITECODEX=1')).toEqual([]);
-    const p = expectOnlyError(props('SMSMP=mp1.contoso.com SMSSITECODE=PS1'), 'installConfigMgr.installationProperties', /^must not set SMSSITECODE: site assignment is automatic/);
+    const p = expectOnlyError(
+      props('SMSMP=mp1.contoso.com SMSSITECODE=PS1'),
+      'installConfigMgr.installationProperties',
+      /^must not set SMSSITECODE: site assignment is automatic/,
+    );
     expect(p.field).toBe('Installation properties');
     expectOnlyError(props('smssitecode = AUTO'), 'installConfigMgr.installationProperties', /SMSSITECODE/);
   });
@@ -506,7 +621,7 @@ describe('Install Configuration Manager', () => {
 });
 
 describe('State Migration', () => {
-  it('USMT package: the site\'s built-in package is the default; required without a site', () => {
+  it("USMT package: the site's built-in package is the default; required without a site", () => {
     expect(check((a) => (a.stateMigration.usmtPackageId = 'PS100003'))).toEqual([]);
     const noSite = (capture: boolean) =>
       check((a) => {
@@ -520,10 +635,19 @@ describe('State Migration', () => {
 
   it('USMT package: must be a USMT package or package of the site', () => {
     expect(check((a) => (a.stateMigration.usmtPackageId = 'PS100020'))).toEqual([]);
-    const p = expectOnlyError(check((a) => (a.stateMigration.usmtPackageId = 'PS100002')), 'stateMigration.usmtPackageId');
-    expect(p.rule).toBe('PS100002 is a client package, not a USMT package: choose one of PS100003 "User State Migration Tool for Windows", PS100020 "Client 5.00.9128 copy"');
+    const p = expectOnlyError(
+      check((a) => (a.stateMigration.usmtPackageId = 'PS100002')),
+      'stateMigration.usmtPackageId',
+    );
+    expect(p.rule).toBe(
+      'PS100002 is a client package, not a USMT package: choose one of PS100003 "User State Migration Tool for Windows", PS100020 "Client 5.00.9128 copy"',
+    );
     expect(p.page).toBe('State Migration');
-    expectOnlyError(validateAnswers(BASE, { ...SITE, usmtPackages: [], packages: [] }), 'stateMigration.usmtPackageId', /^required: the site has no "User State Migration Tool for Windows"/);
+    expectOnlyError(
+      validateAnswers(BASE, { ...SITE, usmtPackages: [], packages: [] }),
+      'stateMigration.usmtPackageId',
+      /^required: the site has no "User State Migration Tool for Windows"/,
+    );
   });
 
   it('hard links with a state migration point: a warning, ignored', () => {
@@ -548,15 +672,26 @@ describe('Install Applications', () => {
   });
 
   it('an application not allowed in a task sequence is rejected, naming the app and the console option', () => {
-    const p = expectOnlyError(check((a) => (a.installApplications.applications = ['7-Zip 23.01', 'Microsoft 365 Apps'])), 'installApplications.applications[1]');
+    const p = expectOnlyError(
+      check((a) => (a.installApplications.applications = ['7-Zip 23.01', 'Microsoft 365 Apps'])),
+      'installApplications.applications[1]',
+    );
     expect(p.rule).toContain('"Microsoft 365 Apps"');
     expect(p.rule).toContain('"Allow this application to be installed from the Install Application task sequence action without being deployed"');
     expect(p.page).toBe('Install Applications');
-    expectOnlyError(check((a) => (a.installApplications.applications = [OFFICE])), 'installApplications.applications[0]', /Microsoft 365 Apps/);
+    expectOnlyError(
+      check((a) => (a.installApplications.applications = [OFFICE])),
+      'installApplications.applications[0]',
+      /Microsoft 365 Apps/,
+    );
   });
 
-  it('an application the site doesn\'t know is rejected', () => {
-    const p = expectOnlyError(check((a) => (a.installApplications.applications = ['7-Zip 23.01', 'Notepad++'])), 'installApplications.applications[1]', /^not an application of the site/);
+  it("an application the site doesn't know is rejected", () => {
+    const p = expectOnlyError(
+      check((a) => (a.installApplications.applications = ['7-Zip 23.01', 'Notepad++'])),
+      'installApplications.applications[1]',
+      /^not an application of the site/,
+    );
     expect(p.value).toBe('Notepad++');
   });
 
@@ -572,9 +707,15 @@ describe('Install Applications', () => {
   });
 
   it('the same application twice is rejected, also when named once by display name and once by model name', () => {
-    const p = expectOnlyError(check((a) => (a.installApplications.applications = ['7-Zip 23.01', SEVEN_ZIP])), 'installApplications.applications[1]', /^the same application as applications\[0\] \("7-Zip 23\.01"\)/);
+    const p = expectOnlyError(
+      check((a) => (a.installApplications.applications = ['7-Zip 23.01', SEVEN_ZIP])),
+      'installApplications.applications[1]',
+      /^the same application as applications\[0\] \("7-Zip 23\.01"\)/,
+    );
     expect(p.value).toBe(SEVEN_ZIP.slice(0, 79) + '…');
-    expect(check((a) => (a.installApplications.applications = ['7-Zip 23.01', '7-ZIP 23.01'])).map((x) => x.path)).toEqual(['installApplications.applications[1]']);
+    expect(check((a) => (a.installApplications.applications = ['7-Zip 23.01', '7-ZIP 23.01'])).map((x) => x.path)).toEqual([
+      'installApplications.applications[1]',
+    ]);
   });
 
   it('continue on failure with no applications: a warning, ignored', () => {
@@ -597,7 +738,14 @@ describe('every problem at once', () => {
     a.installWindows.productKey = 'ABCDE-FGHIJ'; // 3
     a.installWindows.serverLicensing = { mode: 'perServer', maxConnections: 4 }; // 4
     a.installWindows.localAdministrator = { mode: 'enabled', password: SECRET, confirmPassword: `${SECRET}!` }; // 5
-    a.configureNetwork = { join: 'domain', domain: 'contoso.com', domainOU: 'LDAP//OU=PCs,DC=contoso,DC=com', account: 'svc', password: SECRET, confirmPassword: 'x' }; // 6, 7, 8
+    a.configureNetwork = {
+      join: 'domain',
+      domain: 'contoso.com',
+      domainOU: 'LDAP//OU=PCs,DC=contoso,DC=com',
+      account: 'svc',
+      password: SECRET,
+      confirmPassword: 'x',
+    }; // 6, 7, 8
     a.installConfigMgr.installationProperties = 'SMSSITECODE=PS1'; // 9
     a.stateMigration.useHardLinks = true; // warning 1
     a.installApplications.applications = ['Microsoft 365 Apps']; // 10

@@ -9,13 +9,15 @@ import { parseXml } from '../../../src/sequence/xml/reader.js';
 import { MAX_ATTRIBUTES, MAX_XML_DEPTH } from '../../../src/sequence/limits.js';
 import { writeXml } from '../../../src/sequence/xml/writer.js';
 
-
 describe('XML reader', () => {
   it('keeps element order, attribute order, text, comments and CDATA', () => {
     const doc = parseXml('<?xml version="1.0"?>\n<!-- top --><a z="1" b="2"><b/>t&amp;x<![CDATA[<raw>]]><!--c--><c q=\'&quot;\'>v</c></a>');
     expect(doc.declaration).toBe('<?xml version="1.0"?>');
     expect(doc.prolog).toEqual([{ kind: 'comment', text: ' top ' }]);
-    expect(doc.root.attributes).toEqual([['z', '1'], ['b', '2']]);
+    expect(doc.root.attributes).toEqual([
+      ['z', '1'],
+      ['b', '2'],
+    ]);
     expect(doc.root.children.map((c) => c.kind)).toEqual(['element', 'text', 'cdata', 'comment', 'element']);
     expect((doc.root.children[1] as { text: string }).text).toBe('t&x');
     expect((doc.root.children[4] as XmlElement).attributes).toEqual([['q', '"']]);
@@ -114,13 +116,22 @@ describe('text encodings', () => {
 
 // Property: writing any tree and reading it back gives the same canonical form, in both layouts.
 const nameArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,8}$/);
-const textArb = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '<', '>', '&', '"', "'", '\n', '\t', 'é', '✓', ']', '%') , maxLength: 12 });
+const textArb = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '<', '>', '&', '"', "'", '\n', '\t', 'é', '✓', ']', '%'), maxLength: 12 });
 const elementArb: fc.Memo<XmlElement> = fc.memo((depth) =>
   fc
     .record({
       name: nameArb,
       attrs: fc.uniqueArray(fc.tuple(nameArb, textArb), { selector: (a) => a[0], maxLength: 3 }),
-      children: depth <= 1 ? fc.constant([] as XmlNode[]) : fc.array(fc.oneof(textArb.map((t): XmlNode => ({ kind: 'text', text: t })), elementArb(depth - 1)), { maxLength: 4 }),
+      children:
+        depth <= 1
+          ? fc.constant([] as XmlNode[])
+          : fc.array(
+              fc.oneof(
+                textArb.map((t): XmlNode => ({ kind: 'text', text: t })),
+                elementArb(depth - 1),
+              ),
+              { maxLength: 4 },
+            ),
     })
     .map((r) => ({ kind: 'element' as const, name: r.name, attributes: r.attrs, children: r.children, offset: -1 })),
 );
@@ -139,7 +150,7 @@ describe('XML writer ↔ reader (property)', () => {
 
   it('never throws anything but InputError on arbitrary input', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('<', '>', '/', 'a', '=', '"', '&', ';', '!', '-', '?', ' ', '[', ']', 'x') , maxLength: 40 }), (s) => {
+      fc.property(fc.string({ unit: fc.constantFrom('<', '>', '/', 'a', '=', '"', '&', ';', '!', '-', '?', ' ', '[', ']', 'x'), maxLength: 40 }), (s) => {
         try {
           parseXml(s);
         } catch (e) {

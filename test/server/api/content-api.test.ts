@@ -50,18 +50,24 @@ describe.each(DB_KINDS)('content and distribution API on %s', (kind) => {
     expect(again.json.usedBy).toEqual([]);
   });
 
-  it.each([['..%2F..%2Fetc%2Fpasswd'], ['%2Fetc%2Fpasswd'], ['a%5C..%5Cb'], ['C%3A%2Fwin.ini'], ['con.txt'], ['a%2F.%2Fb']])('refuses the upload path %s and stores nothing', async (path) => {
-    const before = blobCount();
-    const r = await api.call('PUT', `/api/v1/uploads?path=${path}`, { payload: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' } });
-    expect(r.status).toBe(400);
-    expect(r.json.rule).toBeTruthy();
-    expect(r.json.message).not.toMatch(/\n\s+at /);
-    expect(blobCount()).toBe(before);
-  });
+  it.each([['..%2F..%2Fetc%2Fpasswd'], ['%2Fetc%2Fpasswd'], ['a%5C..%5Cb'], ['C%3A%2Fwin.ini'], ['con.txt'], ['a%2F.%2Fb']])(
+    'refuses the upload path %s and stores nothing',
+    async (path) => {
+      const before = blobCount();
+      const r = await api.call('PUT', `/api/v1/uploads?path=${path}`, { payload: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' } });
+      expect(r.status).toBe(400);
+      expect(r.json.rule).toBeTruthy();
+      expect(r.json.message).not.toMatch(/\n\s+at /);
+      expect(blobCount()).toBe(before);
+    },
+  );
 
   it('refuses an upload over the limit with 413, leaving nothing', async () => {
     const before = blobCount();
-    const r = await api.call('PUT', '/api/v1/uploads?path=big.bin', { payload: randomBytes(1024 * 1024 + 1), headers: { 'content-type': 'application/octet-stream' } });
+    const r = await api.call('PUT', '/api/v1/uploads?path=big.bin', {
+      payload: randomBytes(1024 * 1024 + 1),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(r.status).toBe(413);
     expect(r.json.error).toBe('too-large');
     expect(blobCount()).toBe(before);
@@ -148,7 +154,7 @@ describe.each(DB_KINDS)('content and distribution API on %s', (kind) => {
     await api.site.db.query('UPDATE packages SET content_id = NULL WHERE package_id = $1', [rows[0]!.package_id]);
   });
 
-  it('refuses sources that are, or hold, the site\'s own data (key, database, tokens), even through a link', async () => {
+  it("refuses sources that are, or hold, the site's own data (key, database, tokens), even through a link", async () => {
     for (const path of [join(api.dataDir, 'site.key'), api.dataDir, join(api.dataDir, '..'), '/']) {
       const r = await api.call('POST', '/api/v1/content', { token: api.tokens['osd-manager'], body: { sourcePath: path } });
       expect(r.status, path).toBe(403);
@@ -171,7 +177,10 @@ describe.each(DB_KINDS)('content and distribution API on %s', (kind) => {
     writeFileSync(join(work, 'outside.txt'), 'no');
     const restricted = Object.assign(Object.create(Object.getPrototypeOf(api.site)), api.site, { sourceRoots: [allowed] }) as typeof api.site;
     await expect(checkSourceAllowed(restricted, join(allowed, 'ok.txt'))).resolves.toBe(join(allowed, 'ok.txt'));
-    await expect(checkSourceAllowed(restricted, join(work, 'outside.txt'))).rejects.toMatchObject({ status: 403, rule: expect.stringContaining('outside the folders') });
+    await expect(checkSourceAllowed(restricted, join(work, 'outside.txt'))).rejects.toMatchObject({
+      status: 403,
+      rule: expect.stringContaining('outside the folders'),
+    });
     await expect(checkSourceAllowed(restricted, join(allowed, '..', 'outside.txt'))).rejects.toMatchObject({ status: 403 });
   });
 

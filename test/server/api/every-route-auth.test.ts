@@ -34,11 +34,14 @@ describe('every admin API route', () => {
     }
   });
 
-  it('refuses actions outside the caller\'s role (403), on every route', async () => {
+  it("refuses actions outside the caller's role (403), on every route", async () => {
     for (const role of ['read-only-analyst', 'osd-manager'] as const) {
       for (const r of ALL_ROUTES) {
         if (allows(role, r.permission)) continue;
-        const res = await api.call(r.method, concretePath(r.path), { token: api.tokens[role], body: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
+        const res = await api.call(r.method, concretePath(r.path), {
+          token: api.tokens[role],
+          body: r.method === 'GET' || r.method === 'DELETE' ? undefined : {},
+        });
         expect.soft(res.status, `${role} ${r.method} ${r.path}`).toBe(403);
         expect.soft(res.json?.rule, `${role} ${r.method} ${r.path}`).toContain(r.permission);
       }

@@ -20,7 +20,6 @@ import { tempDir } from '../../helpers/temp.js';
 import { corpusText } from '../../helpers/corpus.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
 
-
 /** No single request may take longer than this (a hang is a failure, not a slow pass). */
 const REQUEST_BOUND_MS = 15_000;
 /** GET /site, asked all along, must answer within this even while hostile requests run. */
@@ -45,7 +44,7 @@ const odd = fc.constantFrom(
   '[a-a-a]',
   '[z-a]%',
   '${jndi:ldap://x}',
-  'SELECT * FROM SMS_R_System WHERE Name LIKE \'[a-a-a]\'',
+  "SELECT * FROM SMS_R_System WHERE Name LIKE '[a-a-a]'",
   'x'.repeat(5000),
   '9223372036854775808',
   '1e300',
@@ -63,7 +62,12 @@ const number = fc.oneof(
 );
 const scalar = fc.oneof(text, number, fc.boolean(), fc.constant(null));
 const anyValue = fc.letrec<{ v: unknown }>((tie) => ({
-  v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.string(), odd), tie('v'), { maxKeys: 4 })),
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc.dictionary(fc.oneof(fc.string(), odd), tie('v'), { maxKeys: 4 }),
+  ),
 })).v;
 
 /** The keys of a zod object schema (unwrapped through optional/default/effects), or []. */
@@ -76,9 +80,7 @@ function keysOf(schema: z.ZodType | undefined): string[] {
 /** A body for the route: its own keys with arbitrary values, or anything at all. */
 function bodyFor(r: AnyRoute): fc.Arbitrary<unknown> {
   const keys = keysOf(r.body);
-  const shaped = keys.length
-    ? fc.record(Object.fromEntries(keys.map((k) => [k, anyValue])), { requiredKeys: [] })
-    : anyValue;
+  const shaped = keys.length ? fc.record(Object.fromEntries(keys.map((k) => [k, anyValue])), { requiredKeys: [] }) : anyValue;
   return fc.oneof({ weight: 4, arbitrary: shaped }, { weight: 1, arbitrary: anyValue });
 }
 
@@ -105,7 +107,8 @@ function pathFor(r: AnyRoute, ids: string[]): fc.Arbitrary<string> {
 function encode(value: string): string {
   return value.replace(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g, (c) => {
     const code = c.charCodeAt(0);
-    if (c.length === 1 && code >= 0xd800 && code <= 0xdfff) return `%ED%${(0xa0 | ((code >> 6) & 0x1f)).toString(16).toUpperCase()}%${(0x80 | (code & 0x3f)).toString(16).toUpperCase()}`;
+    if (c.length === 1 && code >= 0xd800 && code <= 0xdfff)
+      return `%ED%${(0xa0 | ((code >> 6) & 0x1f)).toString(16).toUpperCase()}%${(0x80 | (code & 0x3f)).toString(16).toUpperCase()}`;
     return encodeURIComponent(c);
   });
 }
@@ -154,7 +157,12 @@ describe.each(DB_KINDS)('every route under arbitrary input, on %s', (kind) => {
       (await api.call('POST', '/api/v1/packages', { body: { name: 'Fuzz target', sourcePath: join(root, 'readme.txt') } })).json.packageId,
       String((await api.call('POST', '/api/v1/devices', { body: { name: 'FUZZ-PC', macAddresses: ['00:15:5D:00:00:01'] } })).json.device?.resourceId),
       (await api.call('POST', '/api/v1/collections', { body: { name: 'Fuzz collection' } })).json.collection?.collectionId,
-      (await api.call('POST', '/api/v1/task-sequences?name=Fuzz', { payload: corpusText('cm-export-module-bios-update.xml'), headers: { 'content-type': 'application/xml' } })).json.taskSequence?.id,
+      (
+        await api.call('POST', '/api/v1/task-sequences?name=Fuzz', {
+          payload: corpusText('cm-export-module-bios-update.xml'),
+          headers: { 'content-type': 'application/xml' },
+        })
+      ).json.taskSequence?.id,
       'SMS00001',
       'local',
       'OSDComputerName',
@@ -166,52 +174,56 @@ describe.each(DB_KINDS)('every route under arbitrary input, on %s', (kind) => {
     const failures: string[] = [];
     let requests = 0;
     for (const r of routes) {
-      await fc.assert(
-        fc.asyncProperty(pathFor(r, seeded), queryFor(r), bodyFor(r), async (path, query, body) => {
-          const url = `${base}/api/v1${path}${encodeQuery(query)}`;
-          const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
-          const isUpload = r.bodyKind === 'stream';
-          // JSON.stringify writes a lone surrogate as \\udXXX: the server sees it as such.
-          const payload = !hasBody ? undefined : isUpload ? Buffer.from(JSON.stringify(body) ?? '') : (JSON.stringify(body) ?? 'null');
-          const started = Date.now();
-          requests++;
-          let status: number;
-          let text: string;
-          try {
-            const res = await fetch(url, {
-              method: r.method,
-              headers: {
-                authorization: `Bearer ${token}`,
-                ...(hasBody ? { 'content-type': isUpload ? 'application/octet-stream' : 'application/json' } : {}),
-              },
-              body: payload,
-              signal: AbortSignal.timeout(REQUEST_BOUND_MS),
-            });
-            status = res.status;
-            text = await res.text();
-          } catch (e) {
-            failures.push(`${r.method} ${r.path}: no answer within ${REQUEST_BOUND_MS} ms (${(e as Error).message}) for ${url.slice(0, 200)}`);
-            return false;
-          }
-          const took = Date.now() - started;
-          let json: { error?: unknown } | undefined;
-          try {
-            json = JSON.parse(text) as { error?: unknown };
-          } catch {
-            json = undefined;
-          }
-          const raw = r.raw !== undefined && status < 400;
-          if (status >= 500 || (!raw && status >= 400 && typeof json?.error !== 'string')) {
-            failures.push(`${r.method} ${r.path} → ${status} in ${took} ms: ${text.slice(0, 300)} for ${url.slice(0, 200)} body ${String(payload).slice(0, 200)}`);
-            return false;
-          }
-          return true;
-        }),
-        { numRuns: RUNS_PER_ROUTE, seed: Number(process.env.OSD_FUZZ_SEED ?? 20261207), endOnFailure: true },
-      ).catch((e: unknown) => {
-        // A failure above is collected with its request; anything else (the test itself) is one too.
-        if (!failures.length) failures.push(`${r.method} ${r.path}: ${(e as Error).message.split('\n')[0]}`);
-      });
+      await fc
+        .assert(
+          fc.asyncProperty(pathFor(r, seeded), queryFor(r), bodyFor(r), async (path, query, body) => {
+            const url = `${base}/api/v1${path}${encodeQuery(query)}`;
+            const hasBody = r.method !== 'GET' && r.method !== 'DELETE';
+            const isUpload = r.bodyKind === 'stream';
+            // JSON.stringify writes a lone surrogate as \\udXXX: the server sees it as such.
+            const payload = !hasBody ? undefined : isUpload ? Buffer.from(JSON.stringify(body) ?? '') : (JSON.stringify(body) ?? 'null');
+            const started = Date.now();
+            requests++;
+            let status: number;
+            let text: string;
+            try {
+              const res = await fetch(url, {
+                method: r.method,
+                headers: {
+                  authorization: `Bearer ${token}`,
+                  ...(hasBody ? { 'content-type': isUpload ? 'application/octet-stream' : 'application/json' } : {}),
+                },
+                body: payload,
+                signal: AbortSignal.timeout(REQUEST_BOUND_MS),
+              });
+              status = res.status;
+              text = await res.text();
+            } catch (e) {
+              failures.push(`${r.method} ${r.path}: no answer within ${REQUEST_BOUND_MS} ms (${(e as Error).message}) for ${url.slice(0, 200)}`);
+              return false;
+            }
+            const took = Date.now() - started;
+            let json: { error?: unknown } | undefined;
+            try {
+              json = JSON.parse(text) as { error?: unknown };
+            } catch {
+              json = undefined;
+            }
+            const raw = r.raw !== undefined && status < 400;
+            if (status >= 500 || (!raw && status >= 400 && typeof json?.error !== 'string')) {
+              failures.push(
+                `${r.method} ${r.path} → ${status} in ${took} ms: ${text.slice(0, 300)} for ${url.slice(0, 200)} body ${String(payload).slice(0, 200)}`,
+              );
+              return false;
+            }
+            return true;
+          }),
+          { numRuns: RUNS_PER_ROUTE, seed: Number(process.env.OSD_FUZZ_SEED ?? 20261207), endOnFailure: true },
+        )
+        .catch((e: unknown) => {
+          // A failure above is collected with its request; anything else (the test itself) is one too.
+          if (!failures.length) failures.push(`${r.method} ${r.path}: ${(e as Error).message.split('\n')[0]}`);
+        });
     }
     expect(failures).toEqual([]);
     // Every route was really exercised (a property that stopped early would show here).

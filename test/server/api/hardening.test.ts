@@ -138,7 +138,16 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
         ['POST', '/api/v1/boot-images', { sourcePath: target, imageIndex: 1 }],
         ['POST', '/api/v1/drivers/import', { sourcePath: outside }],
         ['POST', '/api/v1/applications', { name: 'a', sourcePath: outside }],
-        ['POST', '/api/v1/software-updates/import', { updates: [{ updateId: '8c3fcc84-7410-4a95-8b89-a166a0190486', articleId: '5034123', title: 'Cumulative Update', classification: 'Security Updates' }], sourcePath: outside }],
+        [
+          'POST',
+          '/api/v1/software-updates/import',
+          {
+            updates: [
+              { updateId: '8c3fcc84-7410-4a95-8b89-a166a0190486', articleId: '5034123', title: 'Cumulative Update', classification: 'Security Updates' },
+            ],
+            sourcePath: outside,
+          },
+        ],
       ];
       for (const [method, url, body] of calls) {
         const r = await api.call(method, url, { body });
@@ -195,7 +204,7 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
       again();
     });
 
-    it('a read error (EIO) while importing is the caller\'s 400, and nothing is left half-written', async () => {
+    it("a read error (EIO) while importing is the caller's 400, and nothing is left half-written", async () => {
       const store = await ContentStore.open(join(tempDir('openosd-store-'), 'c'));
       const { Readable } = await import('node:stream');
       const failing = new Readable({
@@ -272,10 +281,16 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
     });
 
     it('a body that is not UTF-8, nests too deep, or a URL that is not valid percent-encoding', async () => {
-      const notUtf8 = await api.call('POST', '/api/v1/collections', { payload: Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-type': 'application/json' } });
+      const notUtf8 = await api.call('POST', '/api/v1/collections', {
+        payload: Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(notUtf8.status).toBe(400);
       expect(notUtf8.json.rule).toContain('not valid UTF-8');
-      const deep = await api.call('POST', '/api/v1/collections', { payload: `${'['.repeat(100_000)}${']'.repeat(100_000)}`, headers: { 'content-type': 'application/json' } });
+      const deep = await api.call('POST', '/api/v1/collections', {
+        payload: `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(deep.status).toBe(400);
       expect(deep.json.rule).toContain('nests deeper than');
       const badPath = await api.call('GET', '/api/v1/collections/%E0%A4%A');
@@ -289,7 +304,9 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
 
   describe('§9 names hold no control or invisible characters', () => {
     it('refuses ESC sequences, newlines, C1 controls and direction overrides in object names and content paths', async () => {
-      const wim = await makeWim(join(root, 'img'), 'install.wim', [{ name: 'Windows 11 Enterprise', description: 'ent', payload: 'x', properties: { 'WINDOWS/ARCH': 9 } }]);
+      const wim = await makeWim(join(root, 'img'), 'install.wim', [
+        { name: 'Windows 11 Enterprise', description: 'ent', payload: 'x', properties: { 'WINDOWS/ARCH': 9 } },
+      ]);
       for (const bad of ['evil\u001b[2J', 'two\nlines', 'c1\u009bcontrol', 'exe\u202etxt.exe', 'zero\u200bwidth', 'iso\u2066late']) {
         const cases: Array<[string, string, unknown]> = [
           ['POST', '/api/v1/packages', { name: bad, sourcePath: join(root, 'pkg') }],
@@ -306,13 +323,16 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
           // The refusal names the character as U+XXXX; it never echoes it raw.
           expect.soft(JSON.stringify(r.json), url).not.toMatch(/[\u001b\u009b\u202e\u200b\u2066]/);
         }
-        const up = await api.call('PUT', `/api/v1/uploads?path=${encodeURIComponent(`${bad}.txt`)}`, { payload: Buffer.from('x'), headers: { 'content-type': 'application/octet-stream' } });
+        const up = await api.call('PUT', `/api/v1/uploads?path=${encodeURIComponent(`${bad}.txt`)}`, {
+          payload: Buffer.from('x'),
+          headers: { 'content-type': 'application/octet-stream' },
+        });
         expect.soft(up.status, `upload ${JSON.stringify(bad)}`).toBe(400);
       }
     });
   });
 
-  describe('§10 every error is in the site\'s format', () => {
+  describe("§10 every error is in the site's format", () => {
     it('an over-long path segment, an over-long URL, oversized headers and a bad URL', async () => {
       const long = await api.call('GET', `/api/v1/collections/${'a'.repeat(5000)}`);
       expect(long.status).toBe(414);
@@ -325,11 +345,14 @@ describe.each(DB_KINDS)('site hardening on %s', (kind) => {
       const url = await api.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = new URL(url);
       const answer = await new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: `/api/v1/site?x=${'a'.repeat(20_000)}`, headers: { authorization: `Bearer ${api.tokens['full-administrator']}` } }, (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type']) }));
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: `/api/v1/site?x=${'a'.repeat(20_000)}`, headers: { authorization: `Bearer ${api.tokens['full-administrator']}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type']) }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });

@@ -15,7 +15,15 @@ describe.each(DB_KINDS)('request body problems on %s', (kind) => {
 
   it('lists every problem: unknown keys with a "did you mean", wrong types, in nested objects and list items', async () => {
     const r = await api.call('POST', '/api/v1/collections', {
-      body: { nmae: 'Laptops', comment: 5, LimitingCollectionId: 'SMS00001', rules: [{ kind: 'query', qurey: 'SELECT * FROM SMS_R_System' }, { kind: 'direct', resourceId: 'x' }] },
+      body: {
+        nmae: 'Laptops',
+        comment: 5,
+        LimitingCollectionId: 'SMS00001',
+        rules: [
+          { kind: 'query', qurey: 'SELECT * FROM SMS_R_System' },
+          { kind: 'direct', resourceId: 'x' },
+        ],
+      },
     });
     expect(r.status).toBe(400);
     expect(r.json.problems).toEqual(
@@ -38,11 +46,20 @@ describe.each(DB_KINDS)('request body problems on %s', (kind) => {
     expect(typo.status).toBe(400);
     expect(typo.json).toMatchObject({ error: 'bad-input', input: 'body.coment', rule: 'unknown key "coment"', hint: 'did you mean "comment"?' });
     const far = await api.call('POST', '/api/v1/collections', { body: { name: 'Desktops', colour: 'blue' } });
-    expect(far.json).toMatchObject({ input: 'body.colour', rule: 'unknown key "colour"', hint: 'the keys here are name, comment, limitingCollectionId, variablePriority, rules' });
+    expect(far.json).toMatchObject({
+      input: 'body.colour',
+      rule: 'unknown key "colour"',
+      hint: 'the keys here are name, comment, limitingCollectionId, variablePriority, rules',
+    });
     expect((await api.call('GET', '/api/v1/collections')).json.map((c: { name: string }) => c.name)).not.toContain('Desktops');
     // A value of the wrong type: the rule says it, and the answer points to the API's reference.
     const wrong = await api.call('POST', '/api/v1/collections', { body: { name: 5 } });
-    expect(wrong.json).toMatchObject({ input: 'body.name', rule: expect.stringMatching(/expected string/), next: [{ step: 'read-reference' }], see: 'GET /api/v1/openapi.json' });
+    expect(wrong.json).toMatchObject({
+      input: 'body.name',
+      rule: expect.stringMatching(/expected string/),
+      next: [{ step: 'read-reference' }],
+      see: 'GET /api/v1/openapi.json',
+    });
     expect(wrong.json.hint).toBeUndefined();
   });
 });

@@ -45,7 +45,13 @@ describe.each(DB_KINDS)('site errors through the admin API on %s', (kind) => {
   it('a missing object: the hint in the site\'s words, the route to list them in "see"', async () => {
     const r = await api.call('GET', '/api/v1/collections/XYZ00001');
     expect(r.status).toBe(404);
-    expect(r.json).toMatchObject({ input: 'XYZ00001', rule: 'no collection has this id', hint: 'list the collections to find its id', next: [{ step: 'list-collections' }], see: 'GET /api/v1/collections' });
+    expect(r.json).toMatchObject({
+      input: 'XYZ00001',
+      rule: 'no collection has this id',
+      hint: 'list the collections to find its id',
+      next: [{ step: 'list-collections' }],
+      see: 'GET /api/v1/collections',
+    });
     noInterfaceWords(r.json.hint);
     noInterfaceWords(r.json.message);
   });
@@ -65,7 +71,11 @@ describe.each(DB_KINDS)('site errors through the admin API on %s', (kind) => {
     const r = await api.call('POST', '/api/v1/content', { body: { sourcePath: outside } });
     expect(r.status).toBe(403);
     expect(r.json.rule).toContain(`is outside the folders this site adds content from (its source roots: ${root})`);
-    expect(r.json).toMatchObject({ hint: "put it under one of the site's source roots, make its folder one, or upload the content instead", next: [{ step: 'add-source-root' }, { step: 'upload-content' }], see: 'PUT /api/v1/uploads' });
+    expect(r.json).toMatchObject({
+      hint: "put it under one of the site's source roots, make its folder one, or upload the content instead",
+      next: [{ step: 'add-source-root' }, { step: 'upload-content' }],
+      see: 'PUT /api/v1/uploads',
+    });
     noInterfaceWords(r.json.hint);
   });
 });

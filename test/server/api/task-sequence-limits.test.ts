@@ -42,7 +42,9 @@ describe.each(DB_KINDS)('task sequence input limits over the API on %s', (kind) 
     expect(created.status).toBe(201);
     const id = created.json.taskSequence.id as string;
     expect(created.json.revision.stepCount).toBe(MAX_GROUP_DEPTH + 1);
-    const saved = await api.call('PUT', `${base}/${id}`, { body: { baseRevision: 1, format: 'xml', content: nestedGroupsXml(MAX_GROUP_DEPTH, MAX_CONDITION_DEPTH, ' edited') } });
+    const saved = await api.call('PUT', `${base}/${id}`, {
+      body: { baseRevision: 1, format: 'xml', content: nestedGroupsXml(MAX_GROUP_DEPTH, MAX_CONDITION_DEPTH, ' edited') },
+    });
     expect(saved.status).toBe(200);
     const got = await api.call('GET', `${base}/${id}`);
     expect(got.status).toBe(200);
@@ -53,10 +55,17 @@ describe.each(DB_KINDS)('task sequence input limits over the API on %s', (kind) 
       expect((await api.call('GET', path)).status, path).toBe(200);
     }
     for (const format of ['xml', 'wrapper', 'json', 'zip']) {
-      const r = await api.app.inject({ method: 'GET', url: `${base}/${id}/export?format=${format}&revision=1`, headers: { authorization: `Bearer ${api.tokens['full-administrator']}` } });
+      const r = await api.app.inject({
+        method: 'GET',
+        url: `${base}/${id}/export?format=${format}&revision=1`,
+        headers: { authorization: `Bearer ${api.tokens['full-administrator']}` },
+      });
       expect(r.statusCode, format).toBe(200);
       // What the site exports, it imports again.
-      const again = format === 'zip' ? await importZip(r.rawPayload, true) : await api.call('POST', base, { body: { name: name(), format: format === 'json' ? 'json' : 'xml', content: r.body } });
+      const again =
+        format === 'zip'
+          ? await importZip(r.rawPayload, true)
+          : await api.call('POST', base, { body: { name: name(), format: format === 'json' ? 'json' : 'xml', content: r.body } });
       expect(again.status, `re-import of ${format}`).toBe(201);
     }
     const diff = await api.call('GET', `${base}/${id}/diff?from=1&to=2`);
@@ -108,13 +117,29 @@ describe.each(DB_KINDS)('task sequence input limits over the API on %s', (kind) 
     const bomb = zeroBomb(1024);
     const cases: Array<[string, Uint8Array, RegExp]> = [
       // Three 1,000 MiB entries, declared honestly: refused before inflating.
-      ['declared', craftZip(['PS100001', 'PS100002', 'PS100003'].map((id) => ({ name: `SMS_TaskSequencePackage/${id}/object.xml`, data: bomb, size: 1024 * MiB }))), /object\.xml declares 1024 MiB, which is more than 32 MiB; refused/],
+      [
+        'declared',
+        craftZip(['PS100001', 'PS100002', 'PS100003'].map((id) => ({ name: `SMS_TaskSequencePackage/${id}/object.xml`, data: bomb, size: 1024 * MiB }))),
+        /object\.xml declares 1024 MiB, which is more than 32 MiB; refused/,
+      ],
       // The declared size lies (1 KiB): stopped at 32 MiB of actual output.
       ['lying', craftZip([{ name: OBJECT, data: bomb, size: 1024 }]), /object\.xml inflates to more than 32 MiB; refused/],
       // Several task sequences: the manifest is read first and is the bomb.
-      ['manifest', craftZip([{ name: 'Manifest.xml', data: bomb, size: 100 }, deflated(OBJECT, objectXml('PS100001', 'A', nestedGroupsXml(1))), deflated('SMS_TaskSequencePackage/PS100002/object.xml', objectXml('PS100002', 'B', nestedGroupsXml(1)))]), /^zip entry Manifest\.xml inflates to more than 32 MiB/],
+      [
+        'manifest',
+        craftZip([
+          { name: 'Manifest.xml', data: bomb, size: 100 },
+          deflated(OBJECT, objectXml('PS100001', 'A', nestedGroupsXml(1))),
+          deflated('SMS_TaskSequencePackage/PS100002/object.xml', objectXml('PS100002', 'B', nestedGroupsXml(1))),
+        ]),
+        /^zip entry Manifest\.xml inflates to more than 32 MiB/,
+      ],
       // A declared size that is merely wrong.
-      ['wrong size', craftZip([{ ...deflated(OBJECT, objectXml('PS100001', 'A', nestedGroupsXml(1))), size: 10 }]), /object\.xml declares 10 bytes but inflates to [\d,]+/],
+      [
+        'wrong size',
+        craftZip([{ ...deflated(OBJECT, objectXml('PS100001', 'A', nestedGroupsXml(1))), size: 10 }]),
+        /object\.xml declares 10 bytes but inflates to [\d,]+/,
+      ],
     ];
     for (const [what, zip, rule] of cases) {
       const [r, ms] = await timed(importZip(zip));
@@ -143,7 +168,10 @@ describe.each(DB_KINDS)('task sequence input limits over the API on %s', (kind) 
 
   it('answers GET /api/v1/site while a zip bomb is being inflated', async () => {
     // 30 MiB of manifest, then an object.xml inflating past the 10 MiB the zip has left.
-    const manifest = Buffer.concat([Buffer.from(`<LibraryDocument><EntryObjects><Object Path="SMS_TaskSequencePackage.PackageID='PS100001'"/></EntryObjects></LibraryDocument>`), Buffer.alloc(30 * MiB - 200, 0x20)]);
+    const manifest = Buffer.concat([
+      Buffer.from(`<LibraryDocument><EntryObjects><Object Path="SMS_TaskSequencePackage.PackageID='PS100001'"/></EntryObjects></LibraryDocument>`),
+      Buffer.alloc(30 * MiB - 200, 0x20),
+    ]);
     const zip = craftZip([
       deflated('Manifest.xml', manifest),
       { name: OBJECT, data: zeroBomb(64), size: 1024 },

@@ -47,7 +47,12 @@ function raw(path: string, headers: Record<string, string> = {}): Promise<{ stat
 
 describe('DP content: manifest', () => {
   it('serves the manifest at /content/<id>/, /content/<id> and /content/<id>/manifest.json', async () => {
-    for (const url of [`${dp.url}/content/PS100010/`, `${dp.url}/content/PS100010`, `${dp.url}/content/PS100010/manifest.json`, `${dp.url}/content/ps100010/`]) {
+    for (const url of [
+      `${dp.url}/content/PS100010/`,
+      `${dp.url}/content/PS100010`,
+      `${dp.url}/content/PS100010/manifest.json`,
+      `${dp.url}/content/ps100010/`,
+    ]) {
       const res = await fetch(url);
       expect(res.status, url).toBe(200);
       const m = (await res.json()) as { packageId: string; version: number; size: number; files: { path: string; size: number; sha256: string }[] };
@@ -140,7 +145,12 @@ describe('DP content: files', () => {
   });
 
   it('answers 404 JSON for a path not in the manifest and for an unknown package', async () => {
-    for (const url of [`${dp.url}/content/PS100010/sources/boot.wim`, `${dp.url}/content/PS100010/sources`, `${dp.url}/content/PS1FFFFF/x`, `${dp.url}/content/nonsense/x`]) {
+    for (const url of [
+      `${dp.url}/content/PS100010/sources/boot.wim`,
+      `${dp.url}/content/PS100010/sources`,
+      `${dp.url}/content/PS1FFFFF/x`,
+      `${dp.url}/content/nonsense/x`,
+    ]) {
       const res = await fetch(url);
       expect(res.status, url).toBe(404);
       const body = (await res.json()) as Record<string, unknown>;

@@ -36,7 +36,12 @@ async function pushFiles(files: Record<string, Uint8Array>): Promise<ContentFile
 describe('DP push authentication', () => {
   it('answers 401 JSON without a token, with a wrong one, or with another scheme', async () => {
     const h = sha('x');
-    const tries: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }];
+    const tries: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong-token-wrong-token' },
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: `Bearer ${TOKEN}x` },
+    ];
     for (const headers of tries) {
       const answers: [string, Response][] = [
         ['HEAD', await fetch(`${dp.url}/dp/v1/blobs/${h}`, { method: 'HEAD', headers })],
@@ -171,7 +176,12 @@ describe('DP packages', () => {
     const files = await pushFiles({ 'x/one.bin': bytes(1000, 11), 'two.bin': bytes(2000, 12) });
     const res = await putPackage('AB100003', { version: 2, files });
     expect(res.status).toBe(201);
-    const list = (await (await fetch(`${dp.url}/dp/v1/packages`, { headers: auth })).json()) as { packageId: string; version: number; size: number; files: ContentFile[] }[];
+    const list = (await (await fetch(`${dp.url}/dp/v1/packages`, { headers: auth })).json()) as {
+      packageId: string;
+      version: number;
+      size: number;
+      files: ContentFile[];
+    }[];
     const pkg = list.find((p) => p.packageId === 'AB100003');
     expect(pkg).toMatchObject({ version: 2, size: 3000 });
     expect(pkg?.files.map((f) => f.path)).toEqual(['two.bin', 'x/one.bin']);

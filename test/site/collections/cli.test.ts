@@ -60,7 +60,16 @@ describe('osd collection / device / association commands', () => {
     expect(await osd('device', 'set-variable', String(one.device.resourceId), 'OSDComputerName', 'LAB-03')).toContain('OSDComputerName = LAB-03');
     expect(await osd('device', 'show', String(one.device.resourceId))).toContain(`${id} Lab`);
 
-    const assoc = await osd('association', 'create', '--source', String(list.devices[0].resourceId), '--destination', String(one.device.resourceId), '--account', 'CONTOSO\\bob');
+    const assoc = await osd(
+      'association',
+      'create',
+      '--source',
+      String(list.devices[0].resourceId),
+      '--destination',
+      String(one.device.resourceId),
+      '--account',
+      'CONTOSO\\bob',
+    );
     expect(assoc).toMatch(/created association \d+: LAB-01 → LAB-03 \(capture-restore-specified\)/);
     expect(await osd('association', 'list')).toContain('CONTOSO\\bob');
   });

@@ -16,11 +16,23 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
   beforeAll(async () => {
     api = await startTestApi(kind);
     const computers: [string, string[], Record<string, unknown>][] = [
-      ['DELL-01', ['00:11:22:00:00:01'], { manufacturer: 'Dell Inc.', model: 'Latitude 7440', OperatingSystemNameandVersion: 'Microsoft Windows NT Workstation 10.0', build: 19045 }],
-      ['DELL-02', ['00:11:22:00:00:02', '00:11:22:00:00:12'], { manufacturer: 'Dell Inc.', model: 'OptiPlex 7010', OperatingSystemNameandVersion: 'Microsoft Windows NT Workstation 10.0', build: '22631' }],
+      [
+        'DELL-01',
+        ['00:11:22:00:00:01'],
+        { manufacturer: 'Dell Inc.', model: 'Latitude 7440', OperatingSystemNameandVersion: 'Microsoft Windows NT Workstation 10.0', build: 19045 },
+      ],
+      [
+        'DELL-02',
+        ['00:11:22:00:00:02', '00:11:22:00:00:12'],
+        { manufacturer: 'Dell Inc.', model: 'OptiPlex 7010', OperatingSystemNameandVersion: 'Microsoft Windows NT Workstation 10.0', build: '22631' },
+      ],
       ['HP-01', ['00:11:22:00:00:03'], { manufacturer: 'HP', model: 'EliteBook 840 G9', ChassisColour: 'Silver' }],
       ['LENOVO-01', ['00:11:22:00:00:04'], { manufacturer: 'LENOVO', model: 'ThinkPad T14' }],
-      ['SRV-01', ['00:11:22:00:00:05'], { manufacturer: 'VMware, Inc.', model: 'VMware7,1', OperatingSystemNameandVersion: 'Microsoft Windows NT Server 10.0' }],
+      [
+        'SRV-01',
+        ['00:11:22:00:00:05'],
+        { manufacturer: 'VMware, Inc.', model: 'VMware7,1', OperatingSystemNameandVersion: 'Microsoft Windows NT Server 10.0' },
+      ],
     ];
     for (const [name, macs, properties] of computers) {
       const r = await api.call('POST', '/api/v1/devices', { body: { name, macAddresses: macs, properties } });
@@ -32,7 +44,10 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
 
   it('evaluates query rules: LIKE, IN, AND/OR/NOT, numbers, multi-valued MACs, class-qualified names', async () => {
     const q = async (where: string): Promise<string[]> => {
-      const id = await create({ name: `Q ${where.slice(0, 200)}`, rules: [{ kind: 'query', query: `select SMS_R_System.ResourceId, SMS_R_System.Name from SMS_R_System where ${where}` }] });
+      const id = await create({
+        name: `Q ${where.slice(0, 200)}`,
+        rules: [{ kind: 'query', query: `select SMS_R_System.ResourceId, SMS_R_System.Name from SMS_R_System where ${where}` }],
+      });
       return members(api, id);
     };
     expect(await q(`SMS_R_System.Manufacturer like 'dell%'`)).toEqual(['DELL-01', 'DELL-02']);
@@ -56,7 +71,13 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
 
   it('refuses invalid WQL with a 400 naming the rule, the column and the problem', async () => {
     const r = await api.call('POST', '/api/v1/collections', {
-      body: { name: 'Bad query', rules: [{ kind: 'direct', resourceId: ids['HP-01'] }, { kind: 'query', query: 'select * from SMS_R_System where Name = ' }] },
+      body: {
+        name: 'Bad query',
+        rules: [
+          { kind: 'direct', resourceId: ids['HP-01'] },
+          { kind: 'query', query: 'select * from SMS_R_System where Name = ' },
+        ],
+      },
     });
     expect(r.status).toBe(400);
     expect(r.json.input).toBe('body.rules[1].query');
@@ -71,7 +92,10 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
 
   it('combines direct, include and exclude rules within the limiting collection', async () => {
     const dell = await create({ name: 'Dell', rules: [{ kind: 'query', query: `select * from SMS_R_System where Manufacturer = 'Dell Inc.'` }] });
-    const laptops = await create({ name: 'Laptops', rules: [{ kind: 'query', query: `select * from SMS_R_System where Model like 'Latitude%' or Model like 'EliteBook%' or Model like 'ThinkPad%'` }] });
+    const laptops = await create({
+      name: 'Laptops',
+      rules: [{ kind: 'query', query: `select * from SMS_R_System where Model like 'Latitude%' or Model like 'EliteBook%' or Model like 'ThinkPad%'` }],
+    });
     const combo = await create({
       name: 'Dell plus HP minus laptops',
       rules: [
@@ -82,7 +106,14 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
       ],
     });
     expect(await members(api, combo)).toEqual(['DELL-02', 'SRV-01']);
-    const limited = await create({ name: 'Limited to Dell', limitingCollectionId: dell, rules: [{ kind: 'direct', resourceId: ids['HP-01'] }, { kind: 'direct', resourceId: ids['DELL-01'] }] });
+    const limited = await create({
+      name: 'Limited to Dell',
+      limitingCollectionId: dell,
+      rules: [
+        { kind: 'direct', resourceId: ids['HP-01'] },
+        { kind: 'direct', resourceId: ids['DELL-01'] },
+      ],
+    });
     expect(await members(api, limited)).toEqual(['DELL-01']);
     const c = (await api.call('GET', `/api/v1/collections/${limited}`)).json;
     expect(c).toMatchObject({ memberCount: 1, limitingCollectionId: dell, limitingCollectionName: 'Dell', ruleCount: 2 });
@@ -117,7 +148,9 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
     const c = await create({ name: 'Cycle C', limitingCollectionId: b });
     const r = await api.call('POST', `/api/v1/collections/${a}/rules`, { body: { kind: 'exclude', collectionId: c } });
     expect(r.status).toBe(400);
-    expect(r.json.rule).toBe(`this rule would make a cycle: ${a} "Cycle A" excludes ${c} "Cycle C", which is limited to ${b} "Cycle B", which includes ${a} "Cycle A"`);
+    expect(r.json.rule).toBe(
+      `this rule would make a cycle: ${a} "Cycle A" excludes ${c} "Cycle C", which is limited to ${b} "Cycle B", which includes ${a} "Cycle A"`,
+    );
     const self = await api.call('POST', `/api/v1/collections/${a}/rules`, { body: { kind: 'include', collectionId: a } });
     expect(self.status).toBe(400);
     const lim = await api.call('PATCH', `/api/v1/collections/${a}`, { body: { limitingCollectionId: c } });

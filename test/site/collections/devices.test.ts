@@ -10,7 +10,9 @@ describe.each(DB_KINDS)('devices and computer associations on %s', (kind) => {
   afterAll(async () => api?.close());
 
   it('imports one computer, storing the MAC in colon upper-case form and the GUID upper-case', async () => {
-    const r = await api.call('POST', '/api/v1/devices', { body: { name: 'PC-001', mac: '00-1a-2b-3c-4d-5e', smbiosGuid: '{4c4c4544-0042-3510-8051-b4c04f4a4d31}' } });
+    const r = await api.call('POST', '/api/v1/devices', {
+      body: { name: 'PC-001', mac: '00-1a-2b-3c-4d-5e', smbiosGuid: '{4c4c4544-0042-3510-8051-b4c04f4a4d31}' },
+    });
     expect(r.status).toBe(201);
     expect(r.json.device).toMatchObject({ name: 'PC-001', macAddresses: ['00:1A:2B:3C:4D:5E'], smbiosGuid: '4C4C4544-0042-3510-8051-B4C04F4A4D31' });
     for (const [mac, want] of [
@@ -95,10 +97,14 @@ describe.each(DB_KINDS)('devices and computer associations on %s', (kind) => {
     const noAccounts = await api.call('POST', '/api/v1/computer-associations', { body: { sourceResourceId: src, destinationResourceId: dst } });
     expect(noAccounts.status).toBe(400);
     expect(noAccounts.json.input).toBe('body.accounts');
-    const a = await api.call('POST', '/api/v1/computer-associations', { body: { sourceResourceId: src, destinationResourceId: dst, accounts: ['CONTOSO\\alice'] } });
+    const a = await api.call('POST', '/api/v1/computer-associations', {
+      body: { sourceResourceId: src, destinationResourceId: dst, accounts: ['CONTOSO\\alice'] },
+    });
     expect(a.status).toBe(201);
     expect(a.json).toMatchObject({ sourceName: 'OLD-PC', destinationName: 'NEW-PC', userAccounts: 'capture-restore-specified' });
-    const second = await api.call('POST', '/api/v1/computer-associations', { body: { sourceResourceId: src, destinationResourceId: dst, userAccounts: 'capture-restore-all' } });
+    const second = await api.call('POST', '/api/v1/computer-associations', {
+      body: { sourceResourceId: src, destinationResourceId: dst, userAccounts: 'capture-restore-all' },
+    });
     expect(second.status).toBe(409);
     const imp = await api.call('POST', '/api/v1/devices', { body: { name: 'NEW-PC2', mac: '02:00:00:00:01:03', sourceComputer: 'new-pc' } });
     expect(imp.status).toBe(201);
@@ -110,7 +116,9 @@ describe.each(DB_KINDS)('devices and computer associations on %s', (kind) => {
 
   it('changes and deletes devices; the unknown-computer objects are protected', async () => {
     const d = (await api.call('POST', '/api/v1/devices', { body: { name: 'CHG-1', mac: '02:00:00:00:02:01' } })).json.device;
-    const p = await api.call('PATCH', `/api/v1/devices/${d.resourceId}`, { body: { properties: { MANUFACTURER: 'Dell Inc.', custom_tag: 'x' }, client: true } });
+    const p = await api.call('PATCH', `/api/v1/devices/${d.resourceId}`, {
+      body: { properties: { MANUFACTURER: 'Dell Inc.', custom_tag: 'x' }, client: true },
+    });
     expect(p.json.properties).toEqual({ manufacturer: 'Dell Inc.', custom_tag: 'x' });
     expect(p.json.client).toBe(true);
     const before = (await api.call('GET', '/api/v1/collections/SMS00001')).json.memberCount;
@@ -135,7 +143,9 @@ describe.each(DB_KINDS)('device list paging on %s', (kind) => {
   beforeAll(async () => {
     api = await startTestApi(kind);
     for (let i = 0; i < 23; i++) {
-      const r = await api.call('POST', '/api/v1/devices', { body: { name: `PG-${String(i).padStart(3, '0')}`, mac: `02:00:00:00:02:${i.toString(16).padStart(2, '0')}` } });
+      const r = await api.call('POST', '/api/v1/devices', {
+        body: { name: `PG-${String(i).padStart(3, '0')}`, mac: `02:00:00:00:02:${i.toString(16).padStart(2, '0')}` },
+      });
       expect(r.status).toBe(201);
     }
   });
@@ -145,13 +155,17 @@ describe.each(DB_KINDS)('device list paging on %s', (kind) => {
     const byCursor: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: { json: { devices: Array<{ name: string }>; nextCursor: string | null; total: number } } = await api.call('GET', `/api/v1/devices?search=PG-&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { json: { devices: Array<{ name: string }>; nextCursor: string | null; total: number } } = await api.call(
+        'GET',
+        `/api/v1/devices?search=PG-&limit=5${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(r.json.total).toBe(cursor ? null : 23);
       byCursor.push(...r.json.devices.map((d) => d.name));
       cursor = r.json.nextCursor;
     } while (cursor);
     const byOffset: string[] = [];
-    for (let o = 0; o < 23; o += 5) byOffset.push(...(await api.call('GET', `/api/v1/devices?search=PG-&limit=5&offset=${o}`)).json.devices.map((d: { name: string }) => d.name));
+    for (let o = 0; o < 23; o += 5)
+      byOffset.push(...(await api.call('GET', `/api/v1/devices?search=PG-&limit=5&offset=${o}`)).json.devices.map((d: { name: string }) => d.name));
     expect(byCursor).toEqual(byOffset);
     expect(byCursor).toHaveLength(23);
     expect(new Set(byCursor).size).toBe(23);

@@ -48,7 +48,26 @@ const LOW = '\udc00';
 /** What no stored text may hold. */
 const NOT_TEXT = [NUL, HIGH, LOW, `x${LOW}${HIGH}`];
 /** What no name may hold besides: C0, DEL, C1, bidi overrides and isolates, zero-width and other invisible format characters, separators. */
-const NOT_NAME = ['\u0007', '\t', '\n', '\u007f', '\u0085', '\u009b', '\u202e', '\u202a', '\u2066', '\u2069', '\u200b', '\u200d', '\u200f', '\ufeff', '\u2028', '\u2029', '\u00ad', '\u{e0041}'];
+const NOT_NAME = [
+  '\u0007',
+  '\t',
+  '\n',
+  '\u007f',
+  '\u0085',
+  '\u009b',
+  '\u202e',
+  '\u202a',
+  '\u2066',
+  '\u2069',
+  '\u200b',
+  '\u200d',
+  '\u200f',
+  '\ufeff',
+  '\u2028',
+  '\u2029',
+  '\u00ad',
+  '\u{e0041}',
+];
 
 describe('text rules (src/site/text-rules.ts)', () => {
   it('refuses NUL and lone surrogates in text, naming the field, the character and where it is', () => {
@@ -145,7 +164,9 @@ describe('collection query limits (src/site/collections/limits.ts), checked whil
     accepted(where(`Name like '${'_'.repeat(MAX_LIKE_PATTERN_LENGTH)}'`));
     expect(wqlError(where(`Name like '${'_'.repeat(MAX_LIKE_PATTERN_LENGTH + 1)}'`)).message).toMatch(/at most 1000/);
     accepted(where(`Name like '${'[a]'.repeat(MAX_LIKE_SETS / 2)}' or Model like '${'[^b]'.repeat(MAX_LIKE_SETS / 2)}'`));
-    expect(wqlError(where(`Name like '${'[a]'.repeat(MAX_LIKE_SETS / 2)}' or Model like '${'[^b]'.repeat(MAX_LIKE_SETS / 2 + 1)}'`)).message).toMatch(/more than 100 \[sets\]/);
+    expect(wqlError(where(`Name like '${'[a]'.repeat(MAX_LIKE_SETS / 2)}' or Model like '${'[^b]'.repeat(MAX_LIKE_SETS / 2 + 1)}'`)).message).toMatch(
+      /more than 100 \[sets\]/,
+    );
   });
 
   it('numbers: at most 1,000 digits; no NaN, no arithmetic', () => {
@@ -210,9 +231,14 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
 
   it('collections: names, comments, ids, searches and pages', async () => {
     for (const bad of NOT_TEXT) {
-      expect((await refusal(() => createCollection(db(), SYSTEM_ACTOR, 'PS1', { name: `C${bad}` }))).toJSON()).toMatchObject({ error: 'bad-input', input: 'body.name' });
+      expect((await refusal(() => createCollection(db(), SYSTEM_ACTOR, 'PS1', { name: `C${bad}` }))).toJSON()).toMatchObject({
+        error: 'bad-input',
+        input: 'body.name',
+      });
       expect((await refusal(() => createCollection(db(), SYSTEM_ACTOR, 'PS1', { name: 'C ok', comment: `c${bad}` }))).input).toBe('body.comment');
-      expect((await refusal(() => createCollection(db(), SYSTEM_ACTOR, 'PS1', { name: 'C ok', limitingCollectionId: `SMS${bad}` }))).input).toBe('body.limitingCollectionId');
+      expect((await refusal(() => createCollection(db(), SYSTEM_ACTOR, 'PS1', { name: 'C ok', limitingCollectionId: `SMS${bad}` }))).input).toBe(
+        'body.limitingCollectionId',
+      );
       expect((await refusal(() => getCollection(db(), `SMS${bad}`))).input).toBe('params.collectionId');
       expect((await refusal(() => updateCollection(db(), SYSTEM_ACTOR, `SMS${bad}`, { comment: 'x' }))).input).toBe('params.collectionId');
       expect((await refusal(() => listCollections(db(), { search: `a${bad}` }))).input).toBe('query.search');
@@ -256,7 +282,8 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
   });
 
   it('devices: names, MACs, GUIDs, source computers, properties, searches, cursors and ids', async () => {
-    const importing = (entry: Record<string, unknown>): Promise<SiteError> => refusal(() => importComputer(db(), SYSTEM_ACTOR, { name: 'PC-OK', mac: '00:11:22:33:44:99', ...entry } as never, {}));
+    const importing = (entry: Record<string, unknown>): Promise<SiteError> =>
+      refusal(() => importComputer(db(), SYSTEM_ACTOR, { name: 'PC-OK', mac: '00:11:22:33:44:99', ...entry } as never, {}));
     for (const bad of NOT_TEXT) {
       for (const [entry, input] of [
         [{ name: `PC${bad}` }, 'body.name'],
@@ -282,7 +309,10 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
       expect((await importing({ properties: { [`key${bad}`]: 'x' } })).rule).toMatch(/^the property name contains/);
     }
     expect((await importing({ properties: { build: Number.NaN } })).input).toBe('body.properties.build');
-    expect((await importing({ macAddresses: Array.from({ length: MAX_MACS_PER_COMPUTER + 1 }, (_, i) => `00:11:22:33:${String(i % 100).padStart(2, '0')}:00`) })).rule).toMatch(/at most 100 MAC/);
+    expect(
+      (await importing({ macAddresses: Array.from({ length: MAX_MACS_PER_COMPUTER + 1 }, (_, i) => `00:11:22:33:${String(i % 100).padStart(2, '0')}:00`) }))
+        .rule,
+    ).toMatch(/at most 100 MAC/);
     // A ResourceID beyond 2^53 as a source computer is "no such device", not a database error.
     expect((await importing({ sourceComputer: '99999999999999999999999' })).rule).toMatch(/no device has ResourceID/);
     for (const n of [0, -1, 1.5, 2 ** 63, 1e300, Number.NaN]) {
@@ -294,7 +324,17 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
     expect((await listDevices(db(), { search: '99999999999999999999999' })).devices).toEqual([]);
     // Cursors: only what the server handed out, whatever a forged one decodes to.
     const forged = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
-    for (const cursor of [forged(['pc\u0000', 1]), forged([`pc${HIGH}`, 1]), forged(['pc', 1e300]), forged(['pc', 2 ** 63]), forged(['pc', -1]), forged(['pc', 1.5]), forged(['pc']), 'not base64 at all!', `x${NUL}`]) {
+    for (const cursor of [
+      forged(['pc\u0000', 1]),
+      forged([`pc${HIGH}`, 1]),
+      forged(['pc', 1e300]),
+      forged(['pc', 2 ** 63]),
+      forged(['pc', -1]),
+      forged(['pc', 1.5]),
+      forged(['pc']),
+      'not base64 at all!',
+      `x${NUL}`,
+    ]) {
       const e = await refusal(() => listDevices(db(), { cursor, limit: 1 }));
       expect(e.input, cursor).toBe('query.cursor');
     }
@@ -311,7 +351,9 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
     }
     for (const bad of NOT_NAME) expect((await refusal(() => setVariable(t.site, SYSTEM_ACTOR, owner, `OSD${bad}`, { value: 'v' }))).input).toBe('params.name');
     expect((await refusal(() => getVariable(db(), owner, 'OSDValue'))).code).toBe('not-found');
-    expect((await refusal(() => setVariable(t.site, SYSTEM_ACTOR, { kind: 'device', resourceId: 1e300 }, 'OSDValue', { value: 'v' }))).input).toBe('params.resourceId');
+    expect((await refusal(() => setVariable(t.site, SYSTEM_ACTOR, { kind: 'device', resourceId: 1e300 }, 'OSDValue', { value: 'v' }))).input).toBe(
+      'params.resourceId',
+    );
     const { rows } = await db().query<{ n: number }>("SELECT count(*)::int AS n FROM device_variables WHERE value LIKE '%' || chr(65533) || '%'");
     expect(rows[0].n).toBe(0);
   });
@@ -319,23 +361,43 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
   it('computer associations: account names and ids', async () => {
     const other = (await importComputer(db(), SYSTEM_ACTOR, { name: 'PC-2', mac: '00:11:22:33:44:02' }, {})).device.resourceId;
     for (const bad of [...NOT_TEXT, ...NOT_NAME]) {
-      const e = await refusal(() => createAssociation(db(), SYSTEM_ACTOR, { sourceResourceId: rid, destinationResourceId: other, accounts: ['CONTOSO\\ok', `CONTOSO\\u${bad}x`] }));
+      const e = await refusal(() =>
+        createAssociation(db(), SYSTEM_ACTOR, { sourceResourceId: rid, destinationResourceId: other, accounts: ['CONTOSO\\ok', `CONTOSO\\u${bad}x`] }),
+      );
       expect(e.input, JSON.stringify(bad)).toBe('body.accounts[1]');
     }
-    expect((await refusal(() => createAssociation(db(), SYSTEM_ACTOR, { sourceResourceId: rid, destinationResourceId: other, accounts: [`CONTOSO\\${'u'.repeat(300)}`] }))).rule).toMatch(/at most 256/);
-    expect((await refusal(() => createAssociation(db(), SYSTEM_ACTOR, { sourceResourceId: 2 ** 63, destinationResourceId: other, userAccounts: 'capture-restore-all' }))).input).toBe('body.sourceResourceId');
+    expect(
+      (
+        await refusal(() =>
+          createAssociation(db(), SYSTEM_ACTOR, { sourceResourceId: rid, destinationResourceId: other, accounts: [`CONTOSO\\${'u'.repeat(300)}`] }),
+        )
+      ).rule,
+    ).toMatch(/at most 256/);
+    expect(
+      (
+        await refusal(() =>
+          createAssociation(db(), SYSTEM_ACTOR, { sourceResourceId: 2 ** 63, destinationResourceId: other, userAccounts: 'capture-restore-all' }),
+        )
+      ).input,
+    ).toBe('body.sourceResourceId');
     expect((await refusal(() => listAssociations(db(), { resourceId: -1 }))).input).toBe('query.resourceId');
   });
 
   it('CSV import: every cell, the size, the rows and the columns', async () => {
     const csv = (rows: string[]): string => ['Name,MAC,Notes', ...rows].join('\n');
     for (const bad of NOT_TEXT) {
-      const e = await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: csv(['PC-10,00:11:22:33:45:10,fine', `PC-11,00:11:22:33:45:11,n${bad}`]) }));
+      const e = await refusal(() =>
+        importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: csv(['PC-10,00:11:22:33:45:10,fine', `PC-11,00:11:22:33:45:11,n${bad}`]) }),
+      );
       expect(e.input).toBe('body.csv row 3 column "Notes"');
       expect(e.rule).toMatch(/NUL|lone surrogate/);
-      expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: csv(['PC-10,00:11:22:33:45:10,x']), mapping: { name: `Name${bad}` } }))).input).toBe('body.mapping.name');
+      expect(
+        (await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: csv(['PC-10,00:11:22:33:45:10,x']), mapping: { name: `Name${bad}` } }))).input,
+      ).toBe('body.mapping.name');
     }
-    const bidi = await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: csv(['PC-10,00:11:22:33:45:10,x', 'PC\u202e-11,00:11:22:33:45:11,x']) }));
+    const bidi = await refusal(() =>
+      importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: csv(['PC-10,00:11:22:33:45:10,x', 'PC\u202e-11,00:11:22:33:45:11,x']) }),
+    );
     expect(bidi.input).toBe('body.csv row 3 column "Name"');
     expect(bidi.rule).toMatch(/U\+202E/);
     // Limits, checked before anything is looked up.
@@ -343,13 +405,19 @@ describe.each(DB_KINDS)('site services refuse bad text and numbers on %s', (kind
     let started = Date.now();
     expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: many }))).rule).toMatch(/more than 10000 computers/);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC\n${'x'.repeat(MAX_CSV_LENGTH)}` }))).rule).toMatch(/at most 4194304/);
-    expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC${',x'.repeat(MAX_CSV_COLUMNS)}\nPC-1,001122334455` }))).rule).toMatch(/more than 100 columns/);
+    expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC\n${'x'.repeat(MAX_CSV_LENGTH)}` }))).rule).toMatch(
+      /at most 4194304/,
+    );
+    expect(
+      (await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC${',x'.repeat(MAX_CSV_COLUMNS)}\nPC-1,001122334455` }))).rule,
+    ).toMatch(/more than 100 columns/);
     const macs = Array.from({ length: MAX_MACS_PER_COMPUTER + 1 }, (_, i) => (0x001122330000 + i).toString(16).padStart(12, '0')).join(';');
     expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC\nPC-1,${macs}` }))).rule).toMatch(/at most 100 MAC/);
     // A cell of 300,000 separators is not quadratic.
     started = Date.now();
-    expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC\nPC-1,${';'.repeat(300_000)}` }))).rule).toMatch(/MAC address or an SMBIOS GUID/);
+    expect((await refusal(() => importComputersFromCsv(db(), SYSTEM_ACTOR, { csv: `Name,MAC\nPC-1,${';'.repeat(300_000)}` }))).rule).toMatch(
+      /MAC address or an SMBIOS GUID/,
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await listDevices(db(), { search: 'PC-1' })).devices.map((d) => d.name)).toEqual(['PC-1']);
   });
@@ -362,7 +430,9 @@ describe.each(DB_KINDS)('query rules: LIKE sets and numbers on %s', (kind) => {
   beforeAll(async () => {
     api = await startTestApi(kind);
     for (const [i, name] of names.entries()) {
-      const r = await api.call('POST', '/api/v1/devices', { body: { name, mac: `00:11:22:33:55:${String(i).padStart(2, '0')}`, properties: { build: i % 2 ? 19045 : '22631', serialNumber: `S${i}` } } });
+      const r = await api.call('POST', '/api/v1/devices', {
+        body: { name, mac: `00:11:22:33:55:${String(i).padStart(2, '0')}`, properties: { build: i % 2 ? 19045 : '22631', serialNumber: `S${i}` } },
+      });
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       rids[name] = r.json.device.resourceId;
     }
@@ -371,7 +441,9 @@ describe.each(DB_KINDS)('query rules: LIKE sets and numbers on %s', (kind) => {
 
   let n = 0;
   const rule = async (where: string): Promise<{ status: number; json: any; members?: string[] }> => {
-    const r = await api.call('POST', '/api/v1/collections', { body: { name: `Q${n++}`, rules: [{ kind: 'query', query: `select * from SMS_R_System where ${where}` }] } });
+    const r = await api.call('POST', '/api/v1/collections', {
+      body: { name: `Q${n++}`, rules: [{ kind: 'query', query: `select * from SMS_R_System where ${where}` }] },
+    });
     if (r.status !== 201) return r;
     const m = await api.call('GET', `/api/v1/collections/${r.json.collection.collectionId}/members?limit=1000`);
     return { ...r, members: m.json.members.map((x: { name: string }) => x.name).sort() };
@@ -398,7 +470,27 @@ describe.each(DB_KINDS)('query rules: LIKE sets and numbers on %s', (kind) => {
   });
 
   it('runs every accepted tricky set on the database, with the members the JS matcher gives', async () => {
-    for (const pattern of ['[^]%', '[^]]%', '[]]%', '[]-a]%', '[[]%', '[[:alpha:]]%', '[.a.]%', '[=e=]%', '[\\]%', '%[a-c-]%', '[!-/]%', '[%_]%', '%[^^]%', '[-]%', '[\\-^]%', '_[:]_', 'pc[%_x]1', '[^a-z]%', '[Z-a]%']) {
+    for (const pattern of [
+      '[^]%',
+      '[^]]%',
+      '[]]%',
+      '[]-a]%',
+      '[[]%',
+      '[[:alpha:]]%',
+      '[.a.]%',
+      '[=e=]%',
+      '[\\]%',
+      '%[a-c-]%',
+      '[!-/]%',
+      '[%_]%',
+      '%[^^]%',
+      '[-]%',
+      '[\\-^]%',
+      '_[:]_',
+      'pc[%_x]1',
+      '[^a-z]%',
+      '[Z-a]%',
+    ]) {
       const r = await rule(`Name like '${pattern.replace(/\\/g, '\\\\')}'`);
       expect(r.status, `${pattern}: ${JSON.stringify(r.json)}`).toBe(201);
       const re = compileLike(pattern);
@@ -445,7 +537,9 @@ describe.each(DB_KINDS)('query rules: LIKE sets and numbers on %s', (kind) => {
       ],
     });
     const memberSet = async (): Promise<string[]> =>
-      (await api.site.db.query<{ r: number }>('SELECT resource_id AS r FROM collection_members WHERE collection_id = $1 ORDER BY 1', [collection.collectionId])).rows.map((r) => String(r.r));
+      (
+        await api.site.db.query<{ r: number }>('SELECT resource_id AS r FROM collection_members WHERE collection_id = $1 ORDER BY 1', [collection.collectionId])
+      ).rows.map((r) => String(r.r));
     const results: string[][] = [];
     for (const queries of ['js', 'sql'] as const) {
       await api.site.db.transaction((tx) => evaluateWithDependents(tx, [collection.collectionId], { queries }));
@@ -457,10 +551,10 @@ describe.each(DB_KINDS)('query rules: LIKE sets and numbers on %s', (kind) => {
 
   it('a stored rule that no longer passes is a conflict naming it, not a server error', async () => {
     const { collection } = await createCollection(api.site.db, SYSTEM_ACTOR, api.site.siteCode, { name: 'Stored before' });
-    const { rows } = await api.site.db.query<{ id: number }>(`INSERT INTO collection_rules (collection_id, kind, query) VALUES ($1, 'query', $2) RETURNING id`, [
-      collection.collectionId,
-      "select * from SMS_R_System where Name like '[a-a-a]'",
-    ]);
+    const { rows } = await api.site.db.query<{ id: number }>(
+      `INSERT INTO collection_rules (collection_id, kind, query) VALUES ($1, 'query', $2) RETURNING id`,
+      [collection.collectionId, "select * from SMS_R_System where Name like '[a-a-a]'"],
+    );
     const r = await api.call('POST', `/api/v1/collections/${collection.collectionId}/evaluate`);
     expect(r.status).toBe(409);
     expect(r.json.input).toBe(`collection ${collection.collectionId} rule ${rows[0].id}`);
@@ -473,7 +567,10 @@ describe.each(DB_KINDS)('limits that need the database on %s', (kind) => {
   let api: TestApi;
   beforeAll(async () => {
     api = await startTestApi(kind);
-    for (let i = 0; i < 3; i++) expect((await api.call('POST', '/api/v1/devices', { body: { name: `PC-${i}`, mac: `00:11:22:33:66:0${i}`, properties: { model: `Model ${i}` } } })).status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await api.call('POST', '/api/v1/devices', { body: { name: `PC-${i}`, mac: `00:11:22:33:66:0${i}`, properties: { model: `Model ${i}` } } })).status,
+      ).toBe(201);
   });
   afterAll(async () => api?.close());
   const create = (body: Record<string, unknown>) => api.call('POST', '/api/v1/collections', { body });
@@ -482,7 +579,12 @@ describe.each(DB_KINDS)('limits that need the database on %s', (kind) => {
     const where = (w: string): string => `select * from SMS_R_System where ${w}`;
     const queries = [
       // MAX_QUERY_CONDITIONS comparisons, of every kind, OR'ed.
-      where(Array.from({ length: MAX_QUERY_CONDITIONS }, (_, i) => [`Name='${i % 10}'`, `Build>${i % 10}`, `Name like '%${i % 10}'`, `MACAddresses='${i % 10}'`][i % 4]).join(' or ')),
+      where(
+        Array.from(
+          { length: MAX_QUERY_CONDITIONS },
+          (_, i) => [`Name='${i % 10}'`, `Build>${i % 10}`, `Name like '%${i % 10}'`, `MACAddresses='${i % 10}'`][i % 4],
+        ).join(' or '),
+      ),
       // MAX_QUERY_DEPTH levels of NOT and parentheses.
       where(`${'not ('.repeat(MAX_QUERY_DEPTH / 2)}Name = 'PC-1'${')'.repeat(MAX_QUERY_DEPTH / 2)}`),
       // MAX_LIKE_SETS case-insensitive sets over the whole Basic Multilingual Plane (the costliest to compile).
@@ -514,7 +616,9 @@ describe.each(DB_KINDS)('limits that need the database on %s', (kind) => {
     const { collection } = await createCollection(api.site.db, SYSTEM_ACTOR, api.site.siteCode, { name: 'Direct' });
     const direct = Array.from({ length: MAX_RULES_PER_COLLECTION + 1 }, (_, i) => ({ kind: 'direct' as const, resourceId: 16777220 + i }));
     const started = Date.now();
-    const e = await refusal(() => api.site.db.transaction(async (tx) => insertRules(tx, collection.collectionId, direct, (i) => `body.rules[${i}]`, await loadCollectionGraph(tx))));
+    const e = await refusal(() =>
+      api.site.db.transaction(async (tx) => insertRules(tx, collection.collectionId, direct, (i) => `body.rules[${i}]`, await loadCollectionGraph(tx))),
+    );
     expect(e.input).toBe('body.rules');
     expect(e.rule).toMatch(/at most 10000 rules/);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -525,7 +629,10 @@ describe.each(DB_KINDS)('limits that need the database on %s', (kind) => {
     // 2,000 direct rules: the existing devices, then missing ones (refused, naming the first).
     const ids = rows.map((r) => Number(r.resource_id));
     const started = Date.now();
-    const missing = await create({ name: 'Direct many', rules: [...ids, ...Array.from({ length: 2000 }, (_, i) => 90_000_000 + i)].map((resourceId) => ({ kind: 'direct', resourceId })) });
+    const missing = await create({
+      name: 'Direct many',
+      rules: [...ids, ...Array.from({ length: 2000 }, (_, i) => 90_000_000 + i)].map((resourceId) => ({ kind: 'direct', resourceId })),
+    });
     expect(missing.status).toBe(400);
     expect(missing.json.input).toBe(`body.rules[${ids.length}].resourceId`);
     const dup = await create({ name: 'Direct dup', rules: [...ids, ids[0]].map((resourceId) => ({ kind: 'direct', resourceId })) });
@@ -537,8 +644,14 @@ describe.each(DB_KINDS)('limits that need the database on %s', (kind) => {
   it('a 10,000-deep include chain: a cycle is found in linear time and described briefly; evaluation does not recurse', async () => {
     const db = api.site.db;
     const N = 10_000;
-    await db.query(`INSERT INTO collections (collection_id, name, limiting_collection_id) SELECT 'CH' || lpad(i::text, 6, '0'), 'Chain ' || i, 'SMS00001' FROM generate_series(1, $1::int) i`, [N]);
-    await db.query(`INSERT INTO collection_rules (collection_id, kind, ref_collection_id) SELECT 'CH' || lpad(i::text, 6, '0'), 'include', 'CH' || lpad((i + 1)::text, 6, '0') FROM generate_series(1, $1::int - 1) i`, [N]);
+    await db.query(
+      `INSERT INTO collections (collection_id, name, limiting_collection_id) SELECT 'CH' || lpad(i::text, 6, '0'), 'Chain ' || i, 'SMS00001' FROM generate_series(1, $1::int) i`,
+      [N],
+    );
+    await db.query(
+      `INSERT INTO collection_rules (collection_id, kind, ref_collection_id) SELECT 'CH' || lpad(i::text, 6, '0'), 'include', 'CH' || lpad((i + 1)::text, 6, '0') FROM generate_series(1, $1::int - 1) i`,
+      [N],
+    );
     let started = Date.now();
     const cycle = await api.call('POST', `/api/v1/collections/CH${String(N).padStart(6, '0')}/rules`, { body: { kind: 'include', collectionId: 'CH000001' } });
     expect(cycle.status).toBe(400);
@@ -550,7 +663,9 @@ describe.each(DB_KINDS)('limits that need the database on %s', (kind) => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // Adding an include to the tail re-evaluates the whole chain, dependencies first.
     started = Date.now();
-    const evaluated = await api.call('POST', `/api/v1/collections/CH${String(N).padStart(6, '0')}/rules`, { body: { kind: 'include', collectionId: 'SMS00001' } });
+    const evaluated = await api.call('POST', `/api/v1/collections/CH${String(N).padStart(6, '0')}/rules`, {
+      body: { kind: 'include', collectionId: 'SMS00001' },
+    });
     expect(evaluated.status, JSON.stringify(evaluated.json).slice(0, 300)).toBe(201);
     expect(evaluated.json.evaluated).toHaveLength(N);
     expect(evaluated.json.evaluated[0].collectionId).toBe('CH010000');
@@ -592,7 +707,11 @@ describe.each(DB_KINDS)('the admin API answers bad numbers and text with a 400 o
       expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBe(400);
       expect(r.json.input, path).toBe(input);
     }
-    for (const body of [{ sourceResourceId: 2 ** 63, destinationResourceId: 1 }, { sourceResourceId: 1.5, destinationResourceId: 1 }, { sourceResourceId: -1, destinationResourceId: 1 }]) {
+    for (const body of [
+      { sourceResourceId: 2 ** 63, destinationResourceId: 1 },
+      { sourceResourceId: 1.5, destinationResourceId: 1 },
+      { sourceResourceId: -1, destinationResourceId: 1 },
+    ]) {
       const r = await api.call('POST', '/api/v1/computer-associations', { body });
       expect(r.status).toBe(400);
       expect(r.json.input).toBe('body.sourceResourceId');
@@ -606,7 +725,12 @@ describe.each(DB_KINDS)('the admin API answers bad numbers and text with a 400 o
     for (const bad of ['\\u0000', '\\ud800', '\\udfff']) {
       for (const [method, path, payload, input] of [
         ['POST', '/api/v1/collections', `{"name":"C${bad}"}`, 'body.name'],
-        ['POST', '/api/v1/collections', `{"name":"C","rules":[{"kind":"query","query":"select * from SMS_R_System where Name = 'a${bad}'"}]}`, 'body.rules[0].query'],
+        [
+          'POST',
+          '/api/v1/collections',
+          `{"name":"C","rules":[{"kind":"query","query":"select * from SMS_R_System where Name = 'a${bad}'"}]}`,
+          'body.rules[0].query',
+        ],
         ['POST', '/api/v1/devices', `{"name":"PC${bad}","mac":"00:11:22:33:77:01"}`, 'body.name'],
         ['POST', '/api/v1/devices/import-csv', `{"csv":"Name,MAC\\nPC${bad},001122337701"}`, 'body.csv'],
         ['PUT', '/api/v1/collections/SMS00001/variables/OSDX', `{"value":"v${bad}"}`, 'body.value'],

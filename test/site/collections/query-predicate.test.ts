@@ -37,7 +37,21 @@ const deviceArb = fc.record({
   ),
 });
 
-const ATTRS = ['Name', 'NetbiosName', 'SMBIOSGUID', 'MACAddresses', 'ResourceId', 'Client', 'IsServer', 'Manufacturer', 'SMS_R_System.Model', 'Build', 'Colour', 'Chassis', 'Missing'];
+const ATTRS = [
+  'Name',
+  'NetbiosName',
+  'SMBIOSGUID',
+  'MACAddresses',
+  'ResourceId',
+  'Client',
+  'IsServer',
+  'Manufacturer',
+  'SMS_R_System.Model',
+  'Build',
+  'Colour',
+  'Chassis',
+  'Missing',
+];
 const constArb = fc.oneof(
   fc.constantFrom(...VALUES, ...NAMES, ...MACS, '00-11-22-00-00-02', 'aabbccddee0f', 'true', '1', '16777221').map((s) => `'${s.replace(/'/g, "''")}'`),
   fc.constantFrom('19041', '22631', '1.5', '1.50', '-3', '0', '10', '9.75', '16777220', '16777222', '1', 'TRUE', 'FALSE'),
@@ -48,7 +62,16 @@ const constArb = fc.oneof(
 const LIKE_CHARS = ['a', 'B', 'p', 'z', '0', '9', '-', '^', ']', '[', '%', '_', '\\', '.', ':', '=', '`', '~', ' ', 'é', '😀'];
 const likeChar = fc.constantFrom(...LIKE_CHARS);
 const likeSetArb = fc
-  .tuple(fc.boolean(), fc.array(fc.oneof(likeChar, fc.tuple(likeChar, likeChar).map(([a, b]) => `${a}-${b}`)), { maxLength: 3 }))
+  .tuple(
+    fc.boolean(),
+    fc.array(
+      fc.oneof(
+        likeChar,
+        fc.tuple(likeChar, likeChar).map(([a, b]) => `${a}-${b}`),
+      ),
+      { maxLength: 3 },
+    ),
+  )
   .map(([neg, items]) => `[${neg ? '^' : ''}${items.join('')}]`);
 const likePatternArb = fc.oneof(
   fc.string({ unit: likeChar, maxLength: 8 }),
@@ -57,13 +80,34 @@ const likePatternArb = fc.oneof(
 /** A pattern as a WQL string literal's body (the lexer reads \\ as one backslash). */
 const likeLiteral = (p: string): string => p.replace(/\\/g, '\\\\');
 const patternArb = fc.oneof(
-  fc.constantFrom('%', 'pc%', 'PC-00_', '%1', '[a-p]%', '[^p]%', '%[0-9]', 'lab[%]%', 'a[[]%', '%dell%', '1_50', '%.%', '%\\%', '00:11%', '%:0f', '[]]%', 'é%', '%e'),
+  fc.constantFrom(
+    '%',
+    'pc%',
+    'PC-00_',
+    '%1',
+    '[a-p]%',
+    '[^p]%',
+    '%[0-9]',
+    'lab[%]%',
+    'a[[]%',
+    '%dell%',
+    '1_50',
+    '%.%',
+    '%\\%',
+    '00:11%',
+    '%:0f',
+    '[]]%',
+    'é%',
+    '%e',
+  ),
   likePatternArb.map(likeLiteral),
 );
 const leafArb = fc.oneof(
   fc.tuple(fc.constantFrom(...ATTRS), fc.constantFrom('=', '<>', '!=', '<', '>', '<=', '>='), constArb).map(([a, op, c]) => `${a} ${op} ${c}`),
   fc.tuple(fc.constantFrom(...ATTRS), fc.boolean(), patternArb).map(([a, not, p]) => `${a} ${not ? 'not ' : ''}like '${p}'`),
-  fc.tuple(fc.constantFrom(...ATTRS), fc.boolean(), fc.array(constArb, { minLength: 1, maxLength: 3 })).map(([a, not, cs]) => `${a} ${not ? 'not ' : ''}in (${cs.join(', ')})`),
+  fc
+    .tuple(fc.constantFrom(...ATTRS), fc.boolean(), fc.array(constArb, { minLength: 1, maxLength: 3 }))
+    .map(([a, not, cs]) => `${a} ${not ? 'not ' : ''}in (${cs.join(', ')})`),
   fc.tuple(fc.constantFrom(...ATTRS), fc.boolean()).map(([a, not]) => `${a} is ${not ? 'not ' : ''}null`),
 );
 const { expr: exprArb } = fc.letrec<{ expr: string }>((tie) => ({
@@ -81,7 +125,14 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
   let rows: DeviceRow[] = [];
   let macRows: { resource_id: number; mac: string }[] = [];
   const factsFor = (layout: FactsLayout): { rid: number; facts: DeviceFacts | undefined }[] =>
-    rows.map((r) => ({ rid: Number(r.resource_id), facts: deviceFacts(r, macRows.filter((m) => Number(m.resource_id) === Number(r.resource_id)).map((m) => m.mac), layout) }));
+    rows.map((r) => ({
+      rid: Number(r.resource_id),
+      facts: deviceFacts(
+        r,
+        macRows.filter((m) => Number(m.resource_id) === Number(r.resource_id)).map((m) => m.mac),
+        layout,
+      ),
+    }));
 
   beforeAll(async () => {
     t = await openTestSite(kind);
@@ -125,7 +176,9 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
         if (!predicate) return; // left to the SQL
         const facts = factsFor(layout);
         // Whatever the parser accepts, the database runs (an error here is the 500 of issue 10).
-        const inSql = new Set((await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)));
+        const inSql = new Set(
+          (await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)),
+        );
         const inJs = new Set(facts.filter((f) => f.facts && predicate(f.facts)).map((f) => f.rid));
         const comparable = new Set(facts.filter((f) => f.facts).map((f) => f.rid));
         expect([...inJs].sort(), text).toEqual([...inSql].filter((rid) => comparable.has(rid)).sort());
@@ -159,7 +212,9 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
         accepted++;
         const params: unknown[] = [];
         const sql = compileCollectionQuery(q, params);
-        const inSql = new Set((await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)));
+        const inSql = new Set(
+          (await t.site.db.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${sql}`, params)).rows.map((r) => Number(r.resource_id)),
+        );
         const layout = new FactsLayout();
         const predicate = compileCollectionPredicate(q, layout);
         if (!predicate) return; // text outside ASCII: the SQL's alone
@@ -191,7 +246,10 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
         }
         const params: unknown[] = [subjects];
         const cond = compileCollectionQuery(q, params);
-        const { rows } = await t.site.db.query<{ name: string }>(`SELECT d.name FROM (SELECT unnest($1::text[]) AS name, NULL::text AS unknown_computer) d WHERE ${cond}`, params);
+        const { rows } = await t.site.db.query<{ name: string }>(
+          `SELECT d.name FROM (SELECT unnest($1::text[]) AS name, NULL::text AS unknown_computer) d WHERE ${cond}`,
+          params,
+        );
         const re = compileLike(pattern);
         expect(rows.map((r) => r.name).sort(), pattern).toEqual(subjects.filter((s) => re.test(s)).sort());
         checked++;
@@ -221,12 +279,25 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
       return id;
     };
     for (const q of queries) await add('SMS00001', [['query', `select * from SMS_R_System where ${q}`]]);
-    await add(ids[0], [['query', `select * from SMS_R_System`], ['direct', facts[3].rid]]);
-    await add('SMS00001', [['include', ids[1]], ['include', ids[2]], ['exclude', ids[3]], ['direct', facts[0].rid]]);
-    await add(ids[6], [['include', ids[4]], ['include', ids[5]]]);
+    await add(ids[0], [
+      ['query', `select * from SMS_R_System`],
+      ['direct', facts[3].rid],
+    ]);
+    await add('SMS00001', [
+      ['include', ids[1]],
+      ['include', ids[2]],
+      ['exclude', ids[3]],
+      ['direct', facts[0].rid],
+    ]);
+    await add(ids[6], [
+      ['include', ids[4]],
+      ['include', ids[5]],
+    ]);
     await add('SMS000US', [['include', 'SMS00001']]);
     const snapshot = async (): Promise<string[]> =>
-      (await db.query<{ c: string; r: number }>('SELECT collection_id AS c, resource_id AS r FROM collection_members ORDER BY 1, 2')).rows.map((r) => `${r.c}:${r.r}`);
+      (await db.query<{ c: string; r: number }>('SELECT collection_id AS c, resource_id AS r FROM collection_members ORDER BY 1, 2')).rows.map(
+        (r) => `${r.c}:${r.r}`,
+      );
     const counts = async (): Promise<string[]> =>
       (await db.query<{ c: string; n: number }>('SELECT collection_id AS c, member_count AS n FROM collections ORDER BY 1')).rows.map((r) => `${r.c}:${r.n}`);
 
@@ -239,7 +310,9 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
     expect(reference.filter((m) => m.startsWith('PS1')).length).toBeGreaterThan(20);
     for (const queriesIn of ['js', 'sql', 'auto'] as const) {
       await db.query('DELETE FROM collection_members WHERE collection_id LIKE $1', ['PS1%']);
-      await db.query(`DELETE FROM collection_members WHERE collection_id = 'SMS00001' AND resource_id IN (SELECT resource_id FROM devices WHERE name LIKE 'PC%')`);
+      await db.query(
+        `DELETE FROM collection_members WHERE collection_id = 'SMS00001' AND resource_id IN (SELECT resource_id FROM devices WHERE name LIKE 'PC%')`,
+      );
       await db.query(`INSERT INTO collection_members (collection_id, resource_id) VALUES ($1, $2)`, [ids[7], facts[1].rid]);
       const results = await db.transaction((tx) => evaluateAllCollections(tx, { queries: queriesIn }));
       expect(await snapshot(), queriesIn).toEqual(reference);

@@ -13,8 +13,10 @@ describe.each(DB_KINDS)('collection and device variables on %s', (kind) => {
   beforeAll(async () => {
     api = await startTestApi(kind);
     device = (await api.call('POST', '/api/v1/devices', { body: { name: 'VAR-PC', mac: '02:00:00:00:09:01' } })).json.device.resourceId;
-    low = (await api.call('POST', '/api/v1/collections', { body: { name: 'Low', variablePriority: 2, rules: [{ kind: 'direct', resourceId: device }] } })).json.collection.collectionId;
-    high = (await api.call('POST', '/api/v1/collections', { body: { name: 'High', variablePriority: 8, rules: [{ kind: 'direct', resourceId: device }] } })).json.collection.collectionId;
+    low = (await api.call('POST', '/api/v1/collections', { body: { name: 'Low', variablePriority: 2, rules: [{ kind: 'direct', resourceId: device }] } })).json
+      .collection.collectionId;
+    high = (await api.call('POST', '/api/v1/collections', { body: { name: 'High', variablePriority: 8, rules: [{ kind: 'direct', resourceId: device }] } }))
+      .json.collection.collectionId;
   });
   afterAll(async () => api?.close());
 
@@ -85,7 +87,10 @@ describe.each(DB_KINDS)('collection and device variables on %s', (kind) => {
     await api.call('PUT', `/api/v1/collections/${high}/variables/osdcomputername`, { body: { value: 'from-high' } });
     await api.call('PUT', `/api/v1/collections/${low}/variables/OnlyLow`, { body: { value: 'low' } });
     let vars = await variablesForDevice(api.site, device, { unknownComputer: false });
-    expect(vars.find((v) => v.name.toLowerCase() === 'osdcomputername')).toMatchObject({ value: 'from-high', source: { kind: 'collection', collectionId: high, priority: 8 } });
+    expect(vars.find((v) => v.name.toLowerCase() === 'osdcomputername')).toMatchObject({
+      value: 'from-high',
+      source: { kind: 'collection', collectionId: high, priority: 8 },
+    });
     expect(vars.find((v) => v.name === 'OnlyLow')?.value).toBe('low');
     // Priorities swapped: the other collection wins.
     await api.call('PATCH', `/api/v1/collections/${low}`, { body: { variablePriority: 9 } });

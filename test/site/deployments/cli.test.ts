@@ -23,7 +23,9 @@ describe('osd ts push/pull/history/revert/compare/create-install-image and osd d
     registerSiteTaskSequenceCommands(ts);
     registerDeployCommands(program);
     const chunks: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(typeof c === 'string' ? c : Buffer.from(c).toString('utf8')), true));
+    const spy = vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((c: string | Uint8Array) => (chunks.push(typeof c === 'string' ? c : Buffer.from(c).toString('utf8')), true));
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await program.parseAsync(['node', 'osd', ...args, '--server', server, '--token', api.tokens['full-administrator']]);
@@ -95,12 +97,21 @@ describe('osd ts push/pull/history/revert/compare/create-install-image and osd d
 
   it('create-install-image lists the problems the site found once, with the lines of the answers file, all at once', async () => {
     const answers = join(dir, 'wrong.yaml');
-    writeFileSync(answers, ['taskSequence:', '  name: Windows 11', `  bootImageID: ${o.bootX64}`, 'installWindows:', `  imagePackageId: ${o.osImage}`, '  imageIndex: 9', ''].join('\n'));
+    writeFileSync(
+      answers,
+      ['taskSequence:', '  name: Windows 11', `  bootImageID: ${o.bootX64}`, 'installWindows:', `  imagePackageId: ${o.osImage}`, '  imageIndex: 9', ''].join(
+        '\n',
+      ),
+    );
     const r = await osd('ts', 'create-install-image', '--answers', answers);
     expect(r.error).toBeInstanceOf(InputError);
     const lines = r.error!.message.split('\n');
     expect(lines[0]).toBe(`${answers}: 2 answers are not valid, nothing was created:`);
-    expect(lines[1]).toBe('  Task Sequence Information › bootImageID (taskSequence.bootImageID, line 3) = "' + o.bootX64 + '": unknown key: did you mean "bootImageId" (Boot image)?');
+    expect(lines[1]).toBe(
+      '  Task Sequence Information › bootImageID (taskSequence.bootImageID, line 3) = "' +
+        o.bootX64 +
+        '": unknown key: did you mean "bootImageId" (Boot image)?',
+    );
     expect(lines[2]).toMatch(/^ {2}Install Windows › Image index \(installWindows\.imageIndex, line 6\) = "9": /);
     expect(lines[3]).toMatch(/^ {2}hint: fix the answers/);
     // Said once: not the list and then the site's summary of its first problem.

@@ -12,14 +12,47 @@ function contentXml(o: SiteObjects): string {
     `<step type="${type}" name="${name}">${condition}<action>${action}</action><defaultVarList>${Object.entries(vars)
       .map(([n, [p, v]]) => `<variable name="${n}" property="${p}">${v}</variable>`)
       .join('')}</defaultVarList></step>`;
-  const lang = (l: string) => `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">${l}</variable><variable name="Variable">Language</variable></expression></condition>`;
+  const lang = (l: string) =>
+    `<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">${l}</variable><variable name="Variable">Language</variable></expression></condition>`;
   return `<sequence version="3.10"><group name="Install">${[
-    step('SMS_TaskSequence_ApplyOperatingSystemAction', 'Apply en-US', { OSDImageIndex: ['ImageIndex', '2'], ImagePackageID: ['ImagePackageID', o.osImage] }, 'osdapplyos.exe /image:' + o.osImage + ',%OSDImageIndex%', lang('en-US')),
-    step('SMS_TaskSequence_ApplyOperatingSystemAction', 'Apply de-DE', { OSDImageIndex: ['ImageIndex', '1'], ImagePackageID: ['ImagePackageID', o.osImageDe] }, 'osdapplyos.exe /image:' + o.osImageDe + ',%OSDImageIndex%', lang('de-DE')),
-    step('SMS_TaskSequence_ApplyDriverPackageAction', 'Surface drivers', { OSDApplyDriverDriverPackageID: ['DriverPackageID', o.driverSurface] }, 'osddriverclient.exe /install:' + o.driverSurface),
-    step('SMS_TaskSequence_ApplyDriverPackageAction', 'Common drivers', { OSDApplyDriverDriverPackageID: ['DriverPackageID', o.driverAny] }, 'osddriverclient.exe /install:' + o.driverAny),
-    step('SMS_TaskSequence_SetupWindowsAndSMSAction', 'Setup Windows and ConfigMgr', { SMSClientPackageID: ['ClientPackageID', o.client] }, 'smsboot.exe /client'),
-    step('SMS_TaskSequence_InstallSoftwareAction', 'Install Tools', { PackageID: ['PackageID', o.toolsX86], _SMSSWDProgramName: ['ProgramName', 'Install'] }, `smsswd.exe /pkg:${o.toolsX86} /install /labelname:Install`),
+    step(
+      'SMS_TaskSequence_ApplyOperatingSystemAction',
+      'Apply en-US',
+      { OSDImageIndex: ['ImageIndex', '2'], ImagePackageID: ['ImagePackageID', o.osImage] },
+      'osdapplyos.exe /image:' + o.osImage + ',%OSDImageIndex%',
+      lang('en-US'),
+    ),
+    step(
+      'SMS_TaskSequence_ApplyOperatingSystemAction',
+      'Apply de-DE',
+      { OSDImageIndex: ['ImageIndex', '1'], ImagePackageID: ['ImagePackageID', o.osImageDe] },
+      'osdapplyos.exe /image:' + o.osImageDe + ',%OSDImageIndex%',
+      lang('de-DE'),
+    ),
+    step(
+      'SMS_TaskSequence_ApplyDriverPackageAction',
+      'Surface drivers',
+      { OSDApplyDriverDriverPackageID: ['DriverPackageID', o.driverSurface] },
+      'osddriverclient.exe /install:' + o.driverSurface,
+    ),
+    step(
+      'SMS_TaskSequence_ApplyDriverPackageAction',
+      'Common drivers',
+      { OSDApplyDriverDriverPackageID: ['DriverPackageID', o.driverAny] },
+      'osddriverclient.exe /install:' + o.driverAny,
+    ),
+    step(
+      'SMS_TaskSequence_SetupWindowsAndSMSAction',
+      'Setup Windows and ConfigMgr',
+      { SMSClientPackageID: ['ClientPackageID', o.client] },
+      'smsboot.exe /client',
+    ),
+    step(
+      'SMS_TaskSequence_InstallSoftwareAction',
+      'Install Tools',
+      { PackageID: ['PackageID', o.toolsX86], _SMSSWDProgramName: ['ProgramName', 'Install'] },
+      `smsswd.exe /pkg:${o.toolsX86} /install /labelname:Install`,
+    ),
   ].join('')}</group></sequence>`;
 }
 
@@ -100,7 +133,12 @@ describe.each(DB_KINDS)('deployments on %s', (kind) => {
     const requiredPre = await deploy({ taskSequenceId: script, collectionId: lab, purpose: 'required', schedules: ['asap'], preDownload: true });
     expect(requiredPre.status).toBe(400);
     expect(requiredPre.json.input).toBe('body.preDownload');
-    const badInterval = await deploy({ taskSequenceId: script, collectionId: lab, purpose: 'required', schedules: [{ recurring: 'interval', start: '2030-01-01T00:00:00Z', every: 90, unit: 'minutes' }] });
+    const badInterval = await deploy({
+      taskSequenceId: script,
+      collectionId: lab,
+      purpose: 'required',
+      schedules: [{ recurring: 'interval', start: '2030-01-01T00:00:00Z', every: 90, unit: 'minutes' }],
+    });
     expect(badInterval.status).toBe(400);
     expect(badInterval.json.input).toBe('body.schedules[0].every');
     const badShape = await deploy({ taskSequenceId: script, collectionId: lab, purpose: 'required', schedules: [{ recurring: 'yearly' }] });
@@ -152,7 +190,11 @@ describe.each(DB_KINDS)('deployments on %s', (kind) => {
     expect(confirmed.status).toBe(201);
     expect(confirmed.json.deployment).toMatchObject({ highRisk: true, collectionSize: 150, settings: { highRiskReasons: large.json.reasons } });
     const ack = await api.call('GET', `/api/v1/audit?objectType=deployment&objectId=${confirmed.json.deployment.id}`);
-    expect(ack.json).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'high-risk deployment acknowledged', details: expect.objectContaining({ reasons: large.json.reasons }) })]));
+    expect(ack.json).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'high-risk deployment acknowledged', details: expect.objectContaining({ reasons: large.json.reasons }) }),
+      ]),
+    );
     // The size is the one at creation: a later evaluation does not change it.
     await api.site.db.query('UPDATE collections SET member_count = 3 WHERE collection_id = $1', [big]);
     expect((await api.call('GET', `${DEP}/${confirmed.json.deployment.id}`)).json.collectionSize).toBe(150);
@@ -165,7 +207,9 @@ describe.each(DB_KINDS)('deployments on %s', (kind) => {
     const blocked = await deploy({ ...required, collectionId: withSiteSystem, confirmHighRisk: true });
     expect(blocked.status).toBe(422);
     expect(blocked.json.siteSystems).toEqual(['SITESRV01']);
-    expect((await api.call('PUT', '/api/v1/settings/deployment-verification', { body: { defaultSize: 100, maximumSize: 120, siteSystems: 'verify' } })).status).toBe(200);
+    expect(
+      (await api.call('PUT', '/api/v1/settings/deployment-verification', { body: { defaultSize: 100, maximumSize: 120, siteSystems: 'verify' } })).status,
+    ).toBe(200);
     const verify = await deploy({ ...required, collectionId: withSiteSystem });
     expect(verify.status).toBe(409);
     expect(verify.json.reasons).toEqual(['the collection contains site system servers: SITESRV01', 'the collection contains servers: SITESRV01']);
@@ -182,13 +226,21 @@ describe.each(DB_KINDS)('deployments on %s', (kind) => {
     const id = d.json.deployment.id;
     const m = await api.call('GET', `${DEP}/${id}/content-manifest?architecture=x64&language=en-US&firmware=uefi`);
     expect(m.status).toBe(200);
-    const byId = new Map<string, { preCached: boolean; sizeBytes: number; fileCount: number; distributionPoints: string[]; referencedAs: string; type: string }>(
-      m.json.packages.map((p: { packageId: string }) => [p.packageId, p]),
-    );
+    const byId = new Map<
+      string,
+      { preCached: boolean; sizeBytes: number; fileCount: number; distributionPoints: string[]; referencedAs: string; type: string }
+    >(m.json.packages.map((p: { packageId: string }) => [p.packageId, p]));
     expect([...byId.keys()].sort()).toEqual([o.bootX64, o.osImage, o.osImageDe, o.driverSurface, o.driverAny, o.client, o.toolsX86].sort());
     expect(m.json.preCacheApplies).toBe(true);
     expect(m.json.bootImage).toMatchObject({ packageId: o.bootX64, architecture: 'x64', pxeCompatible: true });
-    expect(byId.get(o.bootX64)).toMatchObject({ referencedAs: 'boot image', type: 'boot image', sizeBytes: 400_000_000, fileCount: 3, preCached: true, distributionPoints: ['DP01.contoso.com', 'DP02.contoso.com'] });
+    expect(byId.get(o.bootX64)).toMatchObject({
+      referencedAs: 'boot image',
+      type: 'boot image',
+      sizeBytes: 400_000_000,
+      fileCount: 3,
+      preCached: true,
+      distributionPoints: ['DP01.contoso.com', 'DP02.contoso.com'],
+    });
     expect(byId.get(o.osImage)).toMatchObject({ preCached: true, sizeBytes: 5_000_000_000 });
     expect(byId.get(o.osImageDe)).toMatchObject({ preCached: false, distributionPoints: [] });
     expect(byId.get(o.driverSurface)).toMatchObject({ preCached: false, distributionPoints: [] }); // only an old version on DP01
@@ -256,7 +308,9 @@ describe.each(DB_KINDS)('deployments on %s', (kind) => {
     expect((await api.call('GET', DEP, { token: api.tokens['read-only-analyst'] })).status).toBe(200);
     const manager = await deploy({ taskSequenceId: script, collectionId: lab }, api.tokens['osd-manager']);
     expect(manager.status).toBe(201);
-    expect((await api.call('PATCH', `${DEP}/${manager.json.deployment.id}`, { token: api.tokens['read-only-analyst'], body: { enabled: false } })).status).toBe(403);
+    expect((await api.call('PATCH', `${DEP}/${manager.json.deployment.id}`, { token: api.tokens['read-only-analyst'], body: { enabled: false } })).status).toBe(
+      403,
+    );
     expect((await api.call('DELETE', `${DEP}/${manager.json.deployment.id}`, { token: api.tokens['read-only-analyst'] })).status).toBe(403);
     expect((await deploy({ taskSequenceId: script, collectionId: 'PS1FFFF9' })).status).toBe(404);
   });

@@ -108,7 +108,11 @@ export interface TestApi extends TestSite {
   app: FastifyInstance;
   tokens: Record<Role, string>;
   /** Calls the API through Fastify's inject (no socket). Token defaults to the Full Administrator's. */
-  call<T = any>(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string>; payload?: string | Buffer }): Promise<ApiResponse<T>>;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; headers?: Record<string, string>; payload?: string | Buffer },
+  ): Promise<ApiResponse<T>>;
 }
 
 export async function startTestApi(kind: DbKind, options: { maxUploadBytes?: number; maxBodyBytes?: number } & TestSiteOptions = {}): Promise<TestApi> {

@@ -38,19 +38,33 @@ describe.each(DB_KINDS)('applications and software updates on %s', (kind) => {
 
   it('creates an application with a model name in the site scope and its content as a PackageType 8 package', async () => {
     const r = await api.call('POST', '/api/v1/applications', {
-      body: { name: 'Contoso Reader', publisher: 'Contoso', softwareVersion: '5.1', allowTaskSequenceInstall: true, deploymentTypes: [msi], sourcePath: appSource },
+      body: {
+        name: 'Contoso Reader',
+        publisher: 'Contoso',
+        softwareVersion: '5.1',
+        allowTaskSequenceInstall: true,
+        deploymentTypes: [msi],
+        sourcePath: appSource,
+      },
     });
     expect(r.status).toBe(201);
     expect(r.json.modelName).toMatch(/^ScopeId_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\/Application_[0-9a-f-]{36}$/);
     expect(r.json.taskSequenceReady).toEqual({ ok: true, problems: [] });
-    expect(r.json.deploymentTypes[0]).toMatchObject({ runAs: 'system', logonRequirement: 'whether-or-not', userInteraction: false, checkRunningExecutables: false });
+    expect(r.json.deploymentTypes[0]).toMatchObject({
+      runAs: 'system',
+      logonRequirement: 'whether-or-not',
+      userInteraction: false,
+      checkRunningExecutables: false,
+    });
     const pkg = await api.call('GET', `/api/v1/packages/${r.json.packageId}`);
     expect(pkg.json).toMatchObject({ packageType: 8, name: 'Contoso Reader', manufacturer: 'Contoso', contentFileCount: 1 });
     // A second application shares the scope.
     const second = await api.call('POST', '/api/v1/applications', { body: { name: 'Second', deploymentTypes: [] } });
     expect(second.json.modelName.split('/')[0]).toBe(r.json.modelName.split('/')[0]);
     expect(second.json.taskSequenceReady.ok).toBe(false);
-    expect(second.json.taskSequenceReady.problems).toEqual(expect.arrayContaining([expect.stringContaining('Allow this application'), 'the application has no deployment type']));
+    expect(second.json.taskSequenceReady.problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('Allow this application'), 'the application has no deployment type']),
+    );
     // The site manifest offers it to lint and the wizard.
     const manifest = await buildSiteManifest(api.site.db, api.site.siteCode);
     expect(manifest.applications).toEqual(expect.arrayContaining([{ modelName: r.json.modelName, name: 'Contoso Reader', allowTaskSequenceInstall: true }]));
@@ -65,7 +79,15 @@ describe.each(DB_KINDS)('applications and software updates on %s', (kind) => {
         name: 'Not for task sequences',
         allowTaskSequenceInstall: true,
         deploymentTypes: [
-          { ...msi, name: 'user install', runAs: 'user', logonRequirement: 'only-when-logged-on', userInteraction: true, checkRunningExecutables: true, postInstallBehavior: 'program-restarts' },
+          {
+            ...msi,
+            name: 'user install',
+            runAs: 'user',
+            logonRequirement: 'only-when-logged-on',
+            userInteraction: true,
+            checkRunningExecutables: true,
+            postInstallBehavior: 'program-restarts',
+          },
           { name: 'App-V', technology: 'appv', detectionMethod: { kind: 'file', value: 'C:\\x' } },
         ],
       },
@@ -93,7 +115,9 @@ describe.each(DB_KINDS)('applications and software updates on %s', (kind) => {
   it('records supersedence, retires with a warning when a task sequence references it, and refuses deletion while referenced', async () => {
     const list = (await api.call('GET', '/api/v1/applications')).json;
     const reader = list.find((a: { name: string }) => a.name === 'Contoso Reader');
-    const v6 = await api.call('POST', '/api/v1/applications', { body: { name: 'Contoso Reader 6', allowTaskSequenceInstall: true, deploymentTypes: [msi], supersedes: [reader.ciId] } });
+    const v6 = await api.call('POST', '/api/v1/applications', {
+      body: { name: 'Contoso Reader 6', allowTaskSequenceInstall: true, deploymentTypes: [msi], supersedes: [reader.ciId] },
+    });
     expect(v6.json.supersedes).toEqual([reader.modelName]);
     expect((await api.call('GET', `/api/v1/applications/${reader.ciId}`)).json.supersededBy).toBe(v6.json.modelName);
     const loop = await api.call('PATCH', `/api/v1/applications/${reader.ciId}`, { body: { supersedes: [v6.json.ciId] } });
@@ -102,8 +126,12 @@ describe.each(DB_KINDS)('applications and software updates on %s', (kind) => {
 
     const db = api.site.db;
     await db.query(`INSERT INTO task_sequences (package_id, name, current_revision) VALUES ('PS1FFF02', 'Apps', 1)`);
-    await db.query(`INSERT INTO task_sequence_revisions (package_id, revision, author, body, size_bytes, step_count) VALUES ('PS1FFF02', 1, 'test', '{}', 2, 0)`);
-    await db.query(`INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ('PS1FFF02', 1, $1, 'application')`, [v6.json.modelName]);
+    await db.query(
+      `INSERT INTO task_sequence_revisions (package_id, revision, author, body, size_bytes, step_count) VALUES ('PS1FFF02', 1, 'test', '{}', 2, 0)`,
+    );
+    await db.query(`INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ('PS1FFF02', 1, $1, 'application')`, [
+      v6.json.modelName,
+    ]);
     const retire = await api.call('POST', `/api/v1/applications/${v6.json.ciId}/retire`);
     expect(retire.status).toBe(200);
     expect(retire.json.application.retired).toBe(true);
@@ -144,7 +172,14 @@ describe.each(DB_KINDS)('applications and software updates on %s', (kind) => {
       products: ['Windows 11'],
       severity: 'Critical',
     },
-    { updateId: '{0b2a5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b}', articleId: '890830', title: 'Windows Malicious Software Removal Tool x64 - v5.120', classification: 'Update Rollups', products: ['Windows 10', 'Windows 11'], superseded: true },
+    {
+      updateId: '{0b2a5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b}',
+      articleId: '890830',
+      title: 'Windows Malicious Software Removal Tool x64 - v5.120',
+      classification: 'Update Rollups',
+      products: ['Windows 10', 'Windows 11'],
+      superseded: true,
+    },
     { updateId: '11111111-2222-3333-4444-555555555555', title: 'Expired update', expired: true },
   ];
 
@@ -179,14 +214,24 @@ describe.each(DB_KINDS)('applications and software updates on %s', (kind) => {
     const noCollection = await api.call('POST', '/api/v1/software-update-deployments', { body: { ...base, purpose: 'available', collectionId: 'PS1FFFFF' } });
     expect(noCollection.status).toBe(400);
     expect(noCollection.json.input).toBe('body.collectionId');
-    const unknown = await api.call('POST', '/api/v1/software-update-deployments', { body: { ...base, purpose: 'available', updateIds: ['99999999-2222-3333-4444-555555555555'] } });
+    const unknown = await api.call('POST', '/api/v1/software-update-deployments', {
+      body: { ...base, purpose: 'available', updateIds: ['99999999-2222-3333-4444-555555555555'] },
+    });
     expect(unknown.json.input).toBe('body.updateIds[0]');
-    const expired = await api.call('POST', '/api/v1/software-update-deployments', { body: { ...base, purpose: 'available', updateIds: [updates[2]!.updateId] } });
+    const expired = await api.call('POST', '/api/v1/software-update-deployments', {
+      body: { ...base, purpose: 'available', updateIds: [updates[2]!.updateId] },
+    });
     expect(expired.status).toBe(400);
     const deadline = new Date(Date.now() + 86_400_000).toISOString();
     const r = await api.call('POST', '/api/v1/software-update-deployments', { body: { ...base, purpose: 'required', deadline } });
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ deploymentId: expect.stringMatching(/^PS1[0-9A-F]{5}$/), collectionId: 'SMS00001', purpose: 'required', deadline, updateIds: ['8c3fcc84-7410-4a95-8b89-a166a0190486'] });
+    expect(r.json).toMatchObject({
+      deploymentId: expect.stringMatching(/^PS1[0-9A-F]{5}$/),
+      collectionId: 'SMS00001',
+      purpose: 'required',
+      deadline,
+      updateIds: ['8c3fcc84-7410-4a95-8b89-a166a0190486'],
+    });
     expect((await api.call('GET', '/api/v1/software-update-deployments?collectionId=SMS00001')).json).toHaveLength(1);
     const osd = await api.call('DELETE', `/api/v1/software-update-deployments/${r.json.deploymentId}`, { token: api.tokens['osd-manager'] });
     expect(osd.status).toBe(403);

@@ -14,12 +14,26 @@ let wim: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'openosd-objects-cli-'));
   wim = await makeWim(join(work, 'img'), 'install.wim', [
-    { name: 'Windows 11 Enterprise', description: 'ent', payload: 'x', properties: { 'WINDOWS/ARCH': 9, 'WINDOWS/EDITIONID': 'Enterprise', 'WINDOWS/VERSION/MAJOR': 10, 'WINDOWS/VERSION/MINOR': 0, 'WINDOWS/VERSION/BUILD': 22631, 'WINDOWS/VERSION/SPBUILD': 1 } },
+    {
+      name: 'Windows 11 Enterprise',
+      description: 'ent',
+      payload: 'x',
+      properties: {
+        'WINDOWS/ARCH': 9,
+        'WINDOWS/EDITIONID': 'Enterprise',
+        'WINDOWS/VERSION/MAJOR': 10,
+        'WINDOWS/VERSION/MINOR': 0,
+        'WINDOWS/VERSION/BUILD': 22631,
+        'WINDOWS/VERSION/SPBUILD': 1,
+      },
+    },
   ]);
   await writeDrivers(join(work, 'drivers'));
   await writeFile(
     join(work, 'updates.json'),
-    JSON.stringify([{ updateId: '8c3fcc84-7410-4a95-8b89-a166a0190486', articleId: '5034123', title: 'Cumulative Update', classification: 'Security Updates' }]),
+    JSON.stringify([
+      { updateId: '8c3fcc84-7410-4a95-8b89-a166a0190486', articleId: '5034123', title: 'Cumulative Update', classification: 'Security Updates' },
+    ]),
   );
   await mkdir(join(work, 'tools'));
   await writeFile(join(work, 'tools', 'setup.cmd'), 'exit /b 0');
@@ -74,18 +88,25 @@ describe.each(DB_KINDS)('osd object commands against a server on %s', (kind) => 
     registerObjectCommands(program);
     const err = await program
       .parseAsync(['node', 'osd', 'image', 'add', '/etc/hostname', '--server-path', '--server', server, '--token', api.tokens['full-administrator']])
-      .then(() => undefined, (e: unknown) => e as { status?: number; body?: { rule?: string }; message?: string });
+      .then(
+        () => undefined,
+        (e: unknown) => e as { status?: number; body?: { rule?: string }; message?: string },
+      );
     expect(err?.status).toBe(403);
     expect(err?.body?.rule).toContain('outside the folders this site adds content from');
     // In the CLI's words: the option and the command the user can act on, never the API's route.
     expect(err?.message).toMatch(/^body\.sourcePath: \/etc\/hostname is outside the folders this site adds content from \(its source roots: /);
-    expect(err?.message).toMatch(/\n {2}hint: put it under one of the site's source roots, make its folder one, or upload the content instead: pass --source-root to osd server, or let osd upload it \(leave out --server-path\)$/);
+    expect(err?.message).toMatch(
+      /\n {2}hint: put it under one of the site's source roots, make its folder one, or upload the content instead: pass --source-root to osd server, or let osd upload it \(leave out --server-path\)$/,
+    );
     expect(err?.message).not.toMatch(/\/api\/v1|PUT \//);
   });
 
   it('imports drivers into a new driver package, lists them, creates packages, apps and updates', async () => {
     const dp = JSON.parse(await osd('driver-package', 'create', 'Laptops', '--model', 'E7270', '--json'));
-    const imp = JSON.parse(await osd('driver', 'import', join(work, 'drivers'), '--category', 'Laptops', '--category', 'Net', '--driver-package', dp.packageId, '--json'));
+    const imp = JSON.parse(
+      await osd('driver', 'import', join(work, 'drivers'), '--category', 'Laptops', '--category', 'Net', '--driver-package', dp.packageId, '--json'),
+    );
     expect(imp.imported).toHaveLength(6);
     expect(imp.imported[0].categories).toEqual(['Laptops', 'Net']);
     const listed = await osd('driver', 'list', '--category', 'net');
@@ -95,7 +116,9 @@ describe.each(DB_KINDS)('osd object commands against a server on %s', (kind) => 
     const pkg = JSON.parse(await osd('package', 'add', join(work, 'tools'), '--name', 'Tools', '--program', 'Install=setup.cmd', '--json'));
     expect(pkg.properties.programs).toEqual([{ name: 'Install', commandLine: 'setup.cmd', allowTaskSequenceInstall: true }]);
     expect(await osd('package', 'list')).toContain('Tools');
-    const app = JSON.parse(await osd('app', 'add', 'Reader', '--allow-ts', '--msi', 'msiexec /i r.msi /qn', '--product-code', '{11111111-2222-3333-4444-555555555555}', '--json'));
+    const app = JSON.parse(
+      await osd('app', 'add', 'Reader', '--allow-ts', '--msi', 'msiexec /i r.msi /qn', '--product-code', '{11111111-2222-3333-4444-555555555555}', '--json'),
+    );
     expect(app.taskSequenceReady.ok).toBe(true);
     expect(await osd('app', 'list')).toContain('task sequence ready');
     const upd = JSON.parse(await osd('update', 'import', join(work, 'updates.json'), '--json'));

@@ -22,10 +22,19 @@ beforeAll(async () => {
   await rm(join(driversDir, 'catalog.json'));
   winpe10 = await makeWim(join(work, 'pe10'), 'boot.wim', [
     { name: 'Microsoft Windows PE (x64)', description: 'WinPE 10', payload: 'pe', properties: WINPE_PROPERTIES(9, [10, 0, 22621]) },
-    { name: 'Microsoft Windows Setup (x64)', description: 'setup', payload: 'setup', properties: { ...WINPE_PROPERTIES(9, [10, 0, 22621]), 'WINDOWS/INSTALLATIONTYPE': 'Client' } },
+    {
+      name: 'Microsoft Windows Setup (x64)',
+      description: 'setup',
+      payload: 'setup',
+      properties: { ...WINPE_PROPERTIES(9, [10, 0, 22621]), 'WINDOWS/INSTALLATIONTYPE': 'Client' },
+    },
   ]);
-  winpe5 = await makeWim(join(work, 'pe5'), 'boot.wim', [{ name: 'Microsoft Windows PE (x86)', description: 'WinPE 5', payload: 'pe5', properties: WINPE_PROPERTIES(0, [6, 3, 9600]) }]);
-  winpeArm = await makeWim(join(work, 'pearm'), 'boot.wim', [{ name: 'Microsoft Windows PE (arm64)', description: 'arm', payload: 'arm', properties: WINPE_PROPERTIES(12, [10, 0, 22621]) }]);
+  winpe5 = await makeWim(join(work, 'pe5'), 'boot.wim', [
+    { name: 'Microsoft Windows PE (x86)', description: 'WinPE 5', payload: 'pe5', properties: WINPE_PROPERTIES(0, [6, 3, 9600]) },
+  ]);
+  winpeArm = await makeWim(join(work, 'pearm'), 'boot.wim', [
+    { name: 'Microsoft Windows PE (arm64)', description: 'arm', payload: 'arm', properties: WINPE_PROPERTIES(12, [10, 0, 22621]) },
+  ]);
   notPe = join(work, 'pe10', 'boot.wim');
 });
 afterAll(async () => {
@@ -66,10 +75,14 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
       });
       // The driver's content is its folder: the INF, the .sys and the .cat.
       const files = (await api.site.db.query<{ files: Array<{ path: string }> }>('SELECT files FROM content WHERE id = $1', [got.contentId])).rows[0]!.files;
-      expect(files.map((f) => f.path).sort()).toEqual([inf, inf.replace('.inf', '.cat'), expected.inf.includes('igdlh64') ? 'igdkmd64.sys' : inf.replace('.inf', '.sys')].sort());
+      expect(files.map((f) => f.path).sort()).toEqual(
+        [inf, inf.replace('.inf', '.cat'), expected.inf.includes('igdlh64') ? 'igdkmd64.sys' : inf.replace('.inf', '.sys')].sort(),
+      );
     }
     // Hardware and compatible IDs, lower-cased, for the management point's lookup.
-    const hw = await api.site.db.query<{ hardware_id: string }>('SELECT hardware_id FROM driver_hardware_ids WHERE ci_id = $1 ORDER BY 1', [ids['secnvme.inf']]);
+    const hw = await api.site.db.query<{ hardware_id: string }>('SELECT hardware_id FROM driver_hardware_ids WHERE ci_id = $1 ORDER BY 1', [
+      ids['secnvme.inf'],
+    ]);
     expect(hw.rows.map((r) => r.hardware_id)).toEqual(
       [...byInf('secnvme.inf').hardwareIds, ...byInf('secnvme.inf').compatibleIds].map((h) => h.toLowerCase()).sort(),
     );
@@ -135,17 +148,31 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
   it('composes driver package content from its drivers and bumps the source version; disabled drivers are refused', async () => {
     const nic = ids['e1d68x64.inf']!;
     const nvme = ids['secnvme.inf']!;
-    const created = await api.call('POST', '/api/v1/driver-packages', { body: { name: DRIVER_CATEGORIES.laptop, manufacturer: 'Dell', model: 'Latitude E7270', ciIds: [nic] } });
+    const created = await api.call('POST', '/api/v1/driver-packages', {
+      body: { name: DRIVER_CATEGORIES.laptop, manufacturer: 'Dell', model: 'Latitude E7270', ciIds: [nic] },
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ packageType: 3, manufacturer: 'Dell', sourceVersion: 1, properties: { model: 'Latitude E7270' }, drivers: [{ ciId: nic }] });
-    const nicFiles = (await api.site.db.query<{ files: Array<{ path: string; size: number; sha256: string }> }>('SELECT c.files FROM drivers d JOIN content c ON c.id = d.content_id WHERE d.ci_id = $1', [nic])).rows[0]!.files;
+    expect(created.json).toMatchObject({
+      packageType: 3,
+      manufacturer: 'Dell',
+      sourceVersion: 1,
+      properties: { model: 'Latitude E7270' },
+      drivers: [{ ciId: nic }],
+    });
+    const nicFiles = (
+      await api.site.db.query<{ files: Array<{ path: string; size: number; sha256: string }> }>(
+        'SELECT c.files FROM drivers d JOIN content c ON c.id = d.content_id WHERE d.ci_id = $1',
+        [nic],
+      )
+    ).rows[0]!.files;
     const expected1 = nicFiles.map((f) => ({ ...f, path: `${nic}/${f.path}` }));
     expect(created.json.contentId).toBe(manifestHash(expected1));
     const pkg = created.json.packageId;
     const added = await api.call('POST', `/api/v1/driver-packages/${pkg}/drivers`, { body: { ciIds: [nvme] } });
     expect(added.json.sourceVersion).toBe(2);
     expect(added.json.contentFileCount).toBe(6);
-    const files = (await api.site.db.query<{ files: Array<{ path: string }> }>('SELECT files FROM content WHERE id = $1', [added.json.contentId])).rows[0]!.files;
+    const files = (await api.site.db.query<{ files: Array<{ path: string }> }>('SELECT files FROM content WHERE id = $1', [added.json.contentId])).rows[0]!
+      .files;
     expect(files.map((f) => f.path)).toEqual(expect.arrayContaining([`${nic}/e1d68x64.inf`, `${nvme}/secnvme.inf`]));
     // Adding the same driver again changes nothing.
     const again = await api.call('POST', `/api/v1/driver-packages/${pkg}/drivers`, { body: { ciIds: [nvme] } });
@@ -157,7 +184,9 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
     const removed = await api.call('DELETE', `/api/v1/driver-packages/${pkg}/drivers/${nvme}`);
     expect(removed.json).toMatchObject({ sourceVersion: 3, contentId: created.json.contentId });
     // Importing with driverPackageIds adds the drivers and recomposes the package.
-    const imp = await api.call('POST', '/api/v1/drivers/import', { body: { sourcePath: join(driversDir, 'realtek-rtl8168'), driverPackageIds: [pkg.toLowerCase()] } });
+    const imp = await api.call('POST', '/api/v1/drivers/import', {
+      body: { sourcePath: join(driversDir, 'realtek-rtl8168'), driverPackageIds: [pkg.toLowerCase()] },
+    });
     expect(imp.status).toBe(201);
     const after = await api.call('GET', `/api/v1/driver-packages/${pkg}`);
     expect(after.json.drivers.map((d: { ciId: number }) => d.ciId)).toEqual([nic, ids['rt640x64.inf']].sort((a, b) => a - b));
@@ -169,7 +198,11 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
   });
 
   it('answers Auto Apply Drivers from the catalog: enabled, platform, in a package, best match', async () => {
-    const laptopNic = { name: 'NIC', hardwareIds: ['PCI\\VEN_8086&DEV_156F&SUBSYS_06DB1028&REV_21', 'PCI\\VEN_8086&DEV_156F&SUBSYS_06DB1028'], compatibleIds: ['PCI\\VEN_8086&DEV_156F'] };
+    const laptopNic = {
+      name: 'NIC',
+      hardwareIds: ['PCI\\VEN_8086&DEV_156F&SUBSYS_06DB1028&REV_21', 'PCI\\VEN_8086&DEV_156F&SUBSYS_06DB1028'],
+      compatibleIds: ['PCI\\VEN_8086&DEV_156F'],
+    };
     const r = await api.call('POST', '/api/v1/drivers/match', { body: { devices: [laptopNic], platform: 'x64', bestMatch: true } });
     expect(r.status).toBe(200);
     expect(r.json.selected.map((d: { ciId: number }) => d.ciId)).toEqual([ids['e1d68x64.inf']]);
@@ -184,12 +217,29 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
     expect(r.json).toMatchObject({
       packageType: 258,
       name: 'Microsoft Windows PE (x64)',
-      properties: { wimFile: 'boot.wim', imageIndex: 1, architecture: 'x64', osVersion: '10.0.22621.1', winPeVersion: '10', pxeEnabled: true, scratchSpaceMb: 512, commandSupport: false },
+      properties: {
+        wimFile: 'boot.wim',
+        imageIndex: 1,
+        architecture: 'x64',
+        osVersion: '10.0.22621.1',
+        winPeVersion: '10',
+        pxeEnabled: true,
+        scratchSpaceMb: 512,
+        commandSupport: false,
+      },
     });
     const id = r.json.packageId;
-    const c = await api.call('PATCH', `/api/v1/boot-images/${id}`, { body: { scratchSpaceMb: 128, commandSupport: true, optionalComponents: ['WinPE-PowerShell'], prestartCommand: 'cmd /c prestart.cmd' } });
+    const c = await api.call('PATCH', `/api/v1/boot-images/${id}`, {
+      body: { scratchSpaceMb: 128, commandSupport: true, optionalComponents: ['WinPE-PowerShell'], prestartCommand: 'cmd /c prestart.cmd' },
+    });
     expect(c.status).toBe(200);
-    expect(c.json.properties).toMatchObject({ scratchSpaceMb: 128, commandSupport: true, optionalComponents: ['WinPE-PowerShell'], prestartCommand: 'cmd /c prestart.cmd', pxeEnabled: true });
+    expect(c.json.properties).toMatchObject({
+      scratchSpaceMb: 128,
+      commandSupport: true,
+      optionalComponents: ['WinPE-PowerShell'],
+      prestartCommand: 'cmd /c prestart.cmd',
+      pxeEnabled: true,
+    });
     const badCmd = await api.call('PATCH', `/api/v1/boot-images/${id}`, { body: { prestartCommand: 'powershell -f x.ps1' } });
     expect(badCmd.status).toBe(400);
     expect(badCmd.json.input).toBe('body.prestartCommand');
@@ -220,7 +270,8 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
 
   it('adds drivers to a boot image with architecture and class warnings, or refuses non-network/storage drivers', async () => {
     const boot = (await api.call('GET', '/api/v1/boot-images')).json.find((b: { properties: { winPeVersion: string } }) => b.properties.winPeVersion === '10');
-    const broadcomX86 = (await api.call('POST', '/api/v1/drivers/import', { body: { sourcePath: join(driversDir, 'broadcom-netxtreme-x86', 'b57nd60x.inf') } })).json;
+    const broadcomX86 = (await api.call('POST', '/api/v1/drivers/import', { body: { sourcePath: join(driversDir, 'broadcom-netxtreme-x86', 'b57nd60x.inf') } }))
+      .json;
     const bcm = ids['b57nd60x.inf'] ?? broadcomX86.duplicates[0]?.ciId ?? broadcomX86.imported[0].ciId;
     const r = await api.call('POST', `/api/v1/boot-images/${boot.packageId}/drivers`, { body: { ciIds: [ids['e1d68x64.inf'], bcm, ids['igdlh64.inf']] } });
     expect(r.status).toBe(200);
@@ -229,7 +280,9 @@ describe.each(DB_KINDS)('driver catalog, driver packages and boot images on %s',
     expect(r.json.warnings.join('\n')).toMatch(/b57nd60x|Broadcom/);
     expect(r.json.warnings.find((w: string) => w.includes('class "Display"'))).toBeDefined();
     expect(r.json.warnings.find((w: string) => w.includes('not for this x64 boot image'))).toBeDefined();
-    const strict = await api.call('POST', `/api/v1/boot-images/${boot.packageId}/drivers`, { body: { ciIds: [ids['igdlh64.inf']], onlyNetworkAndStorage: true } });
+    const strict = await api.call('POST', `/api/v1/boot-images/${boot.packageId}/drivers`, {
+      body: { ciIds: [ids['igdlh64.inf']], onlyNetworkAndStorage: true },
+    });
     expect(strict.status).toBe(400);
     expect(strict.json.rule).toContain('not a network or storage driver');
     const del = await api.call('DELETE', `/api/v1/drivers/${ids['igdlh64.inf']}`);

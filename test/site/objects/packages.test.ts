@@ -66,7 +66,8 @@ describe.each(DB_KINDS)('packages and OS images on %s', (kind) => {
   });
   afterAll(async () => api?.close());
 
-  const count = async (table: string): Promise<number> => Number((await api.site.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
+  const count = async (table: string): Promise<number> =>
+    Number((await api.site.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
 
   it('adds the test install.wim with every image read from the file', async () => {
     const r = await api.call('POST', '/api/v1/os-images', { body: { sourcePath: content.wimPath, version: '23H2' } });
@@ -195,12 +196,34 @@ describe.each(DB_KINDS)('packages and OS images on %s', (kind) => {
       body: { name: 'Tools', sourcePath: src, architecture: 'x64', programs: [{ name: 'Install', commandLine: 'setup.cmd', allowTaskSequenceInstall: true }] },
     });
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ packageType: 0, sourceVersion: 1, contentFileCount: 1, properties: { architecture: 'x64', programs: [{ name: 'Install', allowTaskSequenceInstall: true }] } });
-    const dup = await api.call('POST', '/api/v1/packages', { body: { name: 'X', programs: [{ name: 'a', commandLine: 'a' }, { name: 'A', commandLine: 'b' }] } });
+    expect(r.json).toMatchObject({
+      packageType: 0,
+      sourceVersion: 1,
+      contentFileCount: 1,
+      properties: { architecture: 'x64', programs: [{ name: 'Install', allowTaskSequenceInstall: true }] },
+    });
+    const dup = await api.call('POST', '/api/v1/packages', {
+      body: {
+        name: 'X',
+        programs: [
+          { name: 'a', commandLine: 'a' },
+          { name: 'A', commandLine: 'b' },
+        ],
+      },
+    });
     expect(dup.status).toBe(400);
     expect(dup.json.input).toBe('body.programs[1].name');
-    const e = await api.call('PATCH', `/api/v1/packages/${r.json.packageId}`, { body: { priority: 'high', copyToShare: true, persistInCache: true, language: 'en-US', version: '2' } });
-    expect(e.json).toMatchObject({ priority: 'high', copyToShare: true, persistInCache: true, language: 'en-US', version: '2', properties: { language: 'en-US' } });
+    const e = await api.call('PATCH', `/api/v1/packages/${r.json.packageId}`, {
+      body: { priority: 'high', copyToShare: true, persistInCache: true, language: 'en-US', version: '2' },
+    });
+    expect(e.json).toMatchObject({
+      priority: 'high',
+      copyToShare: true,
+      persistInCache: true,
+      language: 'en-US',
+      version: '2',
+      properties: { language: 'en-US' },
+    });
     const badPriority = await api.call('PATCH', `/api/v1/packages/${r.json.packageId}`, { body: { priority: 'urgent' } });
     expect(badPriority.status).toBe(400);
     expect(badPriority.json.input).toBe('body.priority');
@@ -213,7 +236,9 @@ describe.each(DB_KINDS)('packages and OS images on %s', (kind) => {
   });
 
   it('sets the content of the built-in client package and refuses to delete it', async () => {
-    const client = (await api.call('GET', '/api/v1/packages?type=0')).json.find((p: { builtIn: boolean; name: string }) => p.builtIn && p.name.startsWith('Configuration Manager'));
+    const client = (await api.call('GET', '/api/v1/packages?type=0')).json.find(
+      (p: { builtIn: boolean; name: string }) => p.builtIn && p.name.startsWith('Configuration Manager'),
+    );
     expect(client.contentId).toBeNull();
     const src = join(content.root, content.clientPackageId);
     const put = await api.call('PUT', `/api/v1/packages/${client.packageId}/content`, { body: { sourcePath: src } });
@@ -230,7 +255,10 @@ describe.each(DB_KINDS)('packages and OS images on %s', (kind) => {
     const db = api.site.db;
     await db.query(`INSERT INTO task_sequences (package_id, name, current_revision) VALUES ('PS1FFF01', 'Deploy Windows', 2)`);
     for (const rev of [1, 2]) {
-      await db.query(`INSERT INTO task_sequence_revisions (package_id, revision, author, body, size_bytes, step_count) VALUES ('PS1FFF01', $1, 'test', '{}', 2, 0)`, [rev]);
+      await db.query(
+        `INSERT INTO task_sequence_revisions (package_id, revision, author, body, size_bytes, step_count) VALUES ('PS1FFF01', $1, 'test', '{}', 2, 0)`,
+        [rev],
+      );
     }
     await db.query(`INSERT INTO task_sequence_references (package_id, revision, ref_id, ref_kind) VALUES ('PS1FFF01', 2, $1, 'package')`, [pkg.packageId]);
     const r = await api.call('DELETE', `/api/v1/packages/${pkg.packageId}`);
@@ -264,6 +292,8 @@ describe.each(DB_KINDS)('packages and OS images on %s', (kind) => {
     const read = await api.call('GET', `/api/v1/os-images/${osd.json.packageId}`, { token: api.tokens['read-only-analyst'] });
     expect(read.status).toBe(200);
     expect(read.json.properties.images).toHaveLength(2);
-    expect((await api.call('PATCH', `/api/v1/packages/${osd.json.packageId}`, { token: api.tokens['read-only-analyst'], body: { name: 'x' } })).status).toBe(403);
+    expect((await api.call('PATCH', `/api/v1/packages/${osd.json.packageId}`, { token: api.tokens['read-only-analyst'], body: { name: 'x' } })).status).toBe(
+      403,
+    );
   });
 });

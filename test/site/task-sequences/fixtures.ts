@@ -30,11 +30,23 @@ export interface SiteObjects {
 
 async function content(db: Queryable, id: string, size: number, files: number): Promise<string> {
   const list = Array.from({ length: files }, (_, i) => ({ path: `f${i}.bin`, size: Math.floor(size / files), sha256: `${id}${i}`.padEnd(64, '0') }));
-  await db.query('INSERT INTO content (id, size, file_count, files) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [id.padEnd(64, '0'), size, files, JSON.stringify(list)]);
+  await db.query('INSERT INTO content (id, size, file_count, files) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+    id.padEnd(64, '0'),
+    size,
+    files,
+    JSON.stringify(list),
+  ]);
   return id.padEnd(64, '0');
 }
 
-async function pkg(db: Queryable, siteCode: string, type: number, name: string, properties: Record<string, unknown>, extra: { contentId?: string; copyToShare?: boolean; language?: string } = {}): Promise<string> {
+async function pkg(
+  db: Queryable,
+  siteCode: string,
+  type: number,
+  name: string,
+  properties: Record<string, unknown>,
+  extra: { contentId?: string; copyToShare?: boolean; language?: string } = {},
+): Promise<string> {
   const id = await nextSiteId(db, siteCode, 'package');
   await db.query(
     'INSERT INTO packages (package_id, package_type, name, properties, content_id, copy_to_share, language, source_version) VALUES ($1, $2, $3, $4, $5, $6, $7, 2)',
@@ -92,12 +104,40 @@ export async function addSiteObjects(site: Site): Promise<SiteObjects> {
   }
   const bootX64 = await pkg(db, code, 258, 'Boot image (x64)', boot('x64'), { contentId: await content(db, 'b0064', 400_000_000, 3) });
   const bootX86 = await pkg(db, code, 258, 'Boot image (x86)', boot('x86'), { contentId: await content(db, 'b0086', 350_000_000, 3) });
-  const osImage = await pkg(db, code, 257, 'Windows 11 23H2 en-US', { wimFile: 'install.wim', architecture: 'x64', language: 'en-US', images: [image(1, 'Windows 11 Education', 'x64', ['en-US']), image(2, 'Windows 11 Enterprise', 'x64', ['en-US'])] }, { contentId: await content(db, 'a0001', 5_000_000_000, 1) });
-  const osImageDe = await pkg(db, code, 257, 'Windows 11 23H2 de-DE', { wimFile: 'install.wim', architecture: 'x64', language: 'de-DE', images: [image(1, 'Windows 11 Enterprise', 'x64', ['de-DE'])] }, { contentId: await content(db, 'a0002', 5_100_000_000, 1) });
+  const osImage = await pkg(
+    db,
+    code,
+    257,
+    'Windows 11 23H2 en-US',
+    {
+      wimFile: 'install.wim',
+      architecture: 'x64',
+      language: 'en-US',
+      images: [image(1, 'Windows 11 Education', 'x64', ['en-US']), image(2, 'Windows 11 Enterprise', 'x64', ['en-US'])],
+    },
+    { contentId: await content(db, 'a0001', 5_000_000_000, 1) },
+  );
+  const osImageDe = await pkg(
+    db,
+    code,
+    257,
+    'Windows 11 23H2 de-DE',
+    { wimFile: 'install.wim', architecture: 'x64', language: 'de-DE', images: [image(1, 'Windows 11 Enterprise', 'x64', ['de-DE'])] },
+    { contentId: await content(db, 'a0002', 5_100_000_000, 1) },
+  );
   const driverSurface = await pkg(db, code, 3, 'Surface Laptop drivers', { model: 'Surface' }, { contentId: await content(db, 'd0001', 700_000_000, 40) });
   const driverAny = await pkg(db, code, 3, 'Common drivers', { model: '' }, { contentId: await content(db, 'd0002', 50_000_000, 12) });
-  const toolsX86 = await pkg(db, code, 0, 'Tools (x86)', { architecture: 'x86', language: '', programs: [{ name: 'Install', commandLine: 'setup.cmd' }] }, { contentId: await content(db, 'c0001', 20_000_000, 5) });
-  const builtIns = await db.query<{ package_id: string; role: string }>(`SELECT package_id, properties->>'builtIn' AS role FROM packages WHERE built_in ORDER BY package_id`);
+  const toolsX86 = await pkg(
+    db,
+    code,
+    0,
+    'Tools (x86)',
+    { architecture: 'x86', language: '', programs: [{ name: 'Install', commandLine: 'setup.cmd' }] },
+    { contentId: await content(db, 'c0001', 20_000_000, 5) },
+  );
+  const builtIns = await db.query<{ package_id: string; role: string }>(
+    `SELECT package_id, properties->>'builtIn' AS role FROM packages WHERE built_in ORDER BY package_id`,
+  );
   const client = builtIns.rows.find((r) => r.role === 'client')!.package_id;
   const usmt = builtIns.rows.find((r) => r.role === 'usmt')!.package_id;
   await db.query('UPDATE packages SET content_id = $2 WHERE package_id = $1', [client, clientContent]);
@@ -105,7 +145,11 @@ export async function addSiteObjects(site: Site): Promise<SiteObjects> {
 
   const dps = ['DP01.contoso.com', 'DP02.contoso.com'];
   for (const dp of dps) {
-    await db.query('INSERT INTO distribution_points (name, url, push_token, pxe_enabled, unknown_computer_support) VALUES ($1, $2, $3, true, true)', [dp, `https://${dp}:8451`, site.secrets.seal('push-token')]);
+    await db.query('INSERT INTO distribution_points (name, url, push_token, pxe_enabled, unknown_computer_support) VALUES ($1, $2, $3, true, true)', [
+      dp,
+      `https://${dp}:8451`,
+      site.secrets.seal('push-token'),
+    ]);
   }
   const status = async (packageId: string, dp: string, state: string, version = 2): Promise<void> => {
     await db.query('INSERT INTO distribution_status (package_id, dp_name, source_version, state) VALUES ($1, $2, $3, $4)', [packageId, dp, version, state]);
@@ -131,10 +175,19 @@ export interface DeviceSpec {
 export async function addCollection(site: Site, name: string, devices: DeviceSpec[], memberCount?: number): Promise<string> {
   const db = site.db;
   const id = await nextSiteId(db, site.siteCode, 'collection');
-  await db.query(`INSERT INTO collections (collection_id, name, limiting_collection_id, member_count, evaluated_at) VALUES ($1, $2, 'SMS00001', $3, now())`, [id, name, memberCount ?? devices.length]);
+  await db.query(`INSERT INTO collections (collection_id, name, limiting_collection_id, member_count, evaluated_at) VALUES ($1, $2, 'SMS00001', $3, now())`, [
+    id,
+    name,
+    memberCount ?? devices.length,
+  ]);
   for (const d of devices) {
     const rid = await nextNumber(db, 'resource');
-    await db.query('INSERT INTO devices (resource_id, name, is_site_system, is_server, client) VALUES ($1, $2, $3, $4, true)', [rid, d.name, d.siteSystem ?? false, d.server ?? false]);
+    await db.query('INSERT INTO devices (resource_id, name, is_site_system, is_server, client) VALUES ($1, $2, $3, $4, true)', [
+      rid,
+      d.name,
+      d.siteSystem ?? false,
+      d.server ?? false,
+    ]);
     await db.query('INSERT INTO collection_members (collection_id, resource_id) VALUES ($1, $2)', [id, rid]);
   }
   return id;

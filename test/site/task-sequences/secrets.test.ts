@@ -3,7 +3,8 @@ import { importXmlText } from '../../../src/sequence/codec/xml-import.js';
 import { exportXmlText } from '../../../src/sequence/codec/xml-export.js';
 import { carryOverSecrets, restoreSecrets, secretChanges, separateSecrets } from '../../../src/site/task-sequences/secrets.js';
 
-const RULES = '&lt;Rules&gt;&lt;Rule&gt;&lt;Variables&gt;&lt;Variable Name="MDMUserName" IsSecret="false"&gt;CONTOSO\\svc&lt;/Variable&gt;&lt;Variable Name="MDMPassword" IsSecret="true"&gt;Rule-Secret-9&lt;/Variable&gt;&lt;/Variables&gt;&lt;/Rule&gt;&lt;/Rules&gt;';
+const RULES =
+  '&lt;Rules&gt;&lt;Rule&gt;&lt;Variables&gt;&lt;Variable Name="MDMUserName" IsSecret="false"&gt;CONTOSO\\svc&lt;/Variable&gt;&lt;Variable Name="MDMPassword" IsSecret="true"&gt;Rule-Secret-9&lt;/Variable&gt;&lt;/Variables&gt;&lt;/Rule&gt;&lt;/Rules&gt;';
 
 const XML = `<sequence version="3.10"><globalVarList><variable name="OSDJoinPassword" property="DomainPassword">Global-Secret-1</variable></globalVarList><group name="G">
 <step type="SMS_TaskSequence_SetVariableAction" name="Set pin" runIn="WinPEandFullOS"><action>tsenv.exe "MyPin=Tsenv-Secret-2" /hiddenflag:True</action><defaultVarList><variable name="DoNotShowVariableValue" property="DoNotShowVariableValue">true</variable><variable name="VariableName" property="VariableName">MyPin</variable><variable name="VariableValue" property="VariableValue">Tsenv-Secret-2</variable></defaultVarList></step>
@@ -51,7 +52,11 @@ describe('secret values of a task sequence', () => {
     const cleared = separateSecrets(carryOverSecrets(shown, ts, ['G / Run as :: SMSTSRunCommandLineUserPassword']), '').secrets;
     expect(cleared['G / Run as :: SMSTSRunCommandLineUserPassword']).toBeUndefined();
     expect(secretChanges(separateSecrets(ts, '').secrets, cleared)).toEqual([
-      { address: 'G / Run as :: SMSTSRunCommandLineUserPassword', change: 'cleared', message: 'G / Run as :: SMSTSRunCommandLineUserPassword: secret value cleared (********)' },
+      {
+        address: 'G / Run as :: SMSTSRunCommandLineUserPassword',
+        change: 'cleared',
+        message: 'G / Run as :: SMSTSRunCommandLineUserPassword: secret value cleared (********)',
+      },
     ]);
   });
 });

@@ -22,7 +22,8 @@ const APPLY_OS = 'SMS_TaskSequence_ApplyOperatingSystemAction';
 const WINDOWS_SETTINGS = 'SMS_TaskSequence_ApplyWindowsSettingsAction';
 
 function bigXml(bytes: number): string {
-  const step = (i: number) => `<step type="SMS_TaskSequence_RunCommandLineAction" name="Step ${i}" successCodeList="0 3010"><action>cmd.exe /c echo ${'x'.repeat(900)}</action></step>`;
+  const step = (i: number) =>
+    `<step type="SMS_TaskSequence_RunCommandLineAction" name="Step ${i}" successCodeList="0 3010"><action>cmd.exe /c echo ${'x'.repeat(900)}</action></step>`;
   const n = Math.ceil(bytes / 1000);
   return `<sequence version="3.10"><group name="Big">${Array.from({ length: n }, (_, i) => step(i)).join('')}</group></sequence>`;
 }
@@ -61,21 +62,33 @@ describe.each(DB_KINDS)('task sequences under revision history on %s', (kind) =>
     expect(listed.map((p) => p.path)).toEqual(['taskSequence.bootImageID', 'includeUpdate', 'installWindows.imageIndex']);
     expect(listed[0]).toMatchObject({ page: 'Task Sequence Information', rule: 'unknown key: did you mean "bootImageId" (Boot image)?' });
     expect(listed[1]!.rule).toBe('unknown key: did you mean "includeUpdates" (Include updates)?');
-    expect(all.json).toMatchObject({ input: 'body.taskSequence.bootImageID', rule: expect.stringMatching(/^3 answers are not valid, nothing was created; first: Task Sequence Information › bootImageID: unknown key/) });
+    expect(all.json).toMatchObject({
+      input: 'body.taskSequence.bootImageID',
+      rule: expect.stringMatching(/^3 answers are not valid, nothing was created; first: Task Sequence Information › bootImageID: unknown key/),
+    });
     expect((await api.call('GET', base)).json).toEqual([]);
   });
 
-  it('creates revision 1 with the wizard from the site\'s boot image, image and client package', async () => {
+  it("creates revision 1 with the wizard from the site's boot image, image and client package", async () => {
     const r = await api.call('POST', `${base}/wizard/install-image`, { body: wizardAnswers(o), token: api.tokens['osd-manager'] });
     expect(r.status).toBe(201);
     id = r.json.taskSequence.id;
-    expect(r.json.taskSequence).toMatchObject({ name: 'Windows 11 Enterprise - contoso.com', bootImageId: o.bootX64, type: 2, currentRevision: 1, properties: { maxRunTimeMinutes: 120, highImpact: false, disabled: false } });
+    expect(r.json.taskSequence).toMatchObject({
+      name: 'Windows 11 Enterprise - contoso.com',
+      bootImageId: o.bootX64,
+      type: 2,
+      currentRevision: 1,
+      properties: { maxRunTimeMinutes: 120, highImpact: false, disabled: false },
+    });
     expect(r.json.revision).toMatchObject({ revision: 1, author: 'test osd-manager' });
     expect(r.json.revision.stepCount).toBeGreaterThan(5);
     const refs = r.json.references.map((x: { refId: string }) => x.refId);
     expect(refs).toEqual(expect.arrayContaining([o.bootX64, o.osImage, o.client]));
     expectNoSecret(r.body, 'wizard 201');
-    const stored = await api.site.db.query<{ ref_id: string }>('SELECT ref_id FROM task_sequence_references WHERE package_id = $1 AND revision = 1 ORDER BY 1', [id]);
+    const stored = await api.site.db.query<{ ref_id: string }>(
+      'SELECT ref_id FROM task_sequence_references WHERE package_id = $1 AND revision = 1 ORDER BY 1',
+      [id],
+    );
     expect(stored.rows.map((x) => x.ref_id).sort()).toEqual([...refs].sort());
   });
 
@@ -126,7 +139,10 @@ describe.each(DB_KINDS)('task sequences under revision history on %s', (kind) =>
     const one = await api.call('GET', `${base}/${id}/revisions/1`);
     expect(four.json.sequence).toEqual(one.json.sequence);
     expect((await api.call('GET', `${base}/${id}/diff?from=1&to=4`)).json.changes).toEqual([]);
-    const bodies = await api.site.db.query<{ revision: number; body: unknown }>('SELECT revision, body FROM task_sequence_revisions WHERE package_id = $1 AND revision IN (1, 4) ORDER BY revision', [id]);
+    const bodies = await api.site.db.query<{ revision: number; body: unknown }>(
+      'SELECT revision, body FROM task_sequence_revisions WHERE package_id = $1 AND revision IN (1, 4) ORDER BY revision',
+      [id],
+    );
     expect(bodies.rows[1]!.body).toEqual(bodies.rows[0]!.body);
     // The secrets carried through both edits and the revert.
     for (const n of [2, 3, 4]) {
@@ -186,11 +202,17 @@ describe.each(DB_KINDS)('task sequences under revision history on %s', (kind) =>
     }
     const xml = (await api.call('GET', `${base}/${id}/export?format=xml&revision=1`)).body;
     expect(xml).toMatch(/<variable name="OSDLocalAdminPassword"[^>]*><\/variable>|<variable name="OSDLocalAdminPassword"[^>]*\/>/);
-    const zip = await api.app.inject({ method: 'GET', url: `${base}/${id}/export?format=zip`, headers: { authorization: `Bearer ${api.tokens['read-only-analyst']}` } });
+    const zip = await api.app.inject({
+      method: 'GET',
+      url: `${base}/${id}/export?format=zip`,
+      headers: { authorization: `Bearer ${api.tokens['read-only-analyst']}` },
+    });
     expect(zip.statusCode).toBe(200);
     expect(zip.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(zip.rawPayload));
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['Manifest.xml', `SMS_TaskSequencePackage/${id}/object.xml`, `SMS_TaskSequencePackage/${id}/ReferencesInfo.xml`]));
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(['Manifest.xml', `SMS_TaskSequencePackage/${id}/object.xml`, `SMS_TaskSequencePackage/${id}/ReferencesInfo.xml`]),
+    );
     for (const [name, data] of Object.entries(files)) texts.push([`zip ${name}`, strFromU8(data)]);
     expect(strFromU8(files[`SMS_TaskSequencePackage/${id}/ReferencesInfo.xml`]!)).toContain(o.osImage);
 
@@ -210,8 +232,15 @@ describe.each(DB_KINDS)('task sequences under revision history on %s', (kind) =>
   });
 
   it('round-trips its own console export zip and imports XML, the wrapper and JSON', async () => {
-    const zip = await api.app.inject({ method: 'GET', url: `${base}/${id}/export?format=zip`, headers: { authorization: `Bearer ${api.tokens['full-administrator']}` } });
-    const imported = await api.call('POST', `${base}?name=${encodeURIComponent('From zip')}`, { payload: zip.rawPayload, headers: { 'content-type': 'application/zip' } });
+    const zip = await api.app.inject({
+      method: 'GET',
+      url: `${base}/${id}/export?format=zip`,
+      headers: { authorization: `Bearer ${api.tokens['full-administrator']}` },
+    });
+    const imported = await api.call('POST', `${base}?name=${encodeURIComponent('From zip')}`, {
+      payload: zip.rawPayload,
+      headers: { 'content-type': 'application/zip' },
+    });
     expect(imported.status).toBe(201);
     expect(imported.json.taskSequence).toMatchObject({ name: 'From zip', bootImageId: o.bootX64 });
     const diff = await api.call('GET', `${base}/${imported.json.taskSequence.id}/revisions/1`);
@@ -269,31 +298,50 @@ describe.each(DB_KINDS)('task sequences under revision history on %s', (kind) =>
     const bad = await api.call('PATCH', `${base}/${id}`, { body: { bootImageId: o.osImage } });
     expect(bad.status).toBe(400);
     expect(bad.json.input).toBe('body.bootImageId');
-    const missing = await api.call('PATCH', `${base}/${id}`, { body: { highImpact: true, customText: { headline: 'Reimage', message1: 'a', message2: '', message3: 'c' } } });
+    const missing = await api.call('PATCH', `${base}/${id}`, {
+      body: { highImpact: true, customText: { headline: 'Reimage', message1: 'a', message2: '', message3: 'c' } },
+    });
     expect(missing.status).toBe(400);
     expect(missing.json.input).toBe('body.customText.message2');
-    const long = await api.call('PATCH', `${base}/${id}`, { body: { highImpact: true, customText: { headline: 'x'.repeat(256), message1: 'a', message2: 'b', message3: 'c' } } });
+    const long = await api.call('PATCH', `${base}/${id}`, {
+      body: { highImpact: true, customText: { headline: 'x'.repeat(256), message1: 'a', message2: 'b', message3: 'c' } },
+    });
     expect(long.status).toBe(400);
     const noImpact = await api.call('PATCH', `${base}/${id}`, { body: { customText: { headline: 'h', message1: 'a', message2: 'b', message3: 'c' } } });
     expect(noImpact.status).toBe(400);
     const ok = await api.call('PATCH', `${base}/${id}`, {
-      body: { highImpact: true, customText: { headline: 'Your PC will be reimaged', message1: 'Save your work.', message2: 'It takes an hour.', message3: 'Call the help desk.' }, maxRunTimeMinutes: 180, bootImageId: o.bootX86, description: 'Changed' },
+      body: {
+        highImpact: true,
+        customText: { headline: 'Your PC will be reimaged', message1: 'Save your work.', message2: 'It takes an hour.', message3: 'Call the help desk.' },
+        maxRunTimeMinutes: 180,
+        bootImageId: o.bootX86,
+        description: 'Changed',
+      },
     });
     expect(ok.status).toBe(200);
-    expect(ok.json).toMatchObject({ bootImageId: o.bootX86, description: 'Changed', currentRevision: 6, properties: { maxRunTimeMinutes: 180, highImpact: true, customText: { headline: 'Your PC will be reimaged' } } });
+    expect(ok.json).toMatchObject({
+      bootImageId: o.bootX86,
+      description: 'Changed',
+      currentRevision: 6,
+      properties: { maxRunTimeMinutes: 180, highImpact: true, customText: { headline: 'Your PC will be reimaged' } },
+    });
     const back = await api.call('PATCH', `${base}/${id}`, { body: { bootImageId: o.bootX64, highImpact: false, customText: null } });
     expect(back.json).toMatchObject({ bootImageId: o.bootX64, properties: { highImpact: false, customText: null } });
     const auditLog = await api.call('GET', `/api/v1/audit?objectType=task-sequence&objectId=${id}`);
-    expect(auditLog.json.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['create-with-wizard', 'save-revision', 'revert', 'update-properties']));
+    expect(auditLog.json.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['create-with-wizard', 'save-revision', 'revert', 'update-properties']),
+    );
   });
 
-  it('lints against the site\'s real content: an unknown package is an error', async () => {
+  it("lints against the site's real content: an unknown package is an error", async () => {
     const xml = `<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_InstallSoftwareAction" name="Install Tools"><defaultVarList><variable name="PackageID" property="PackageID">PS1FFFFF</variable><variable name="_SMSSWDProgramName" property="ProgramName">Install</variable></defaultVarList><action>smsswd.exe /pkg:PS1FFFFF /install /labelname:Install</action></step></group></sequence>`;
     const r = await api.call('POST', base, { body: { name: 'Unknown content', format: 'xml', content: xml } });
     expect(r.status).toBe(201);
     expect(r.json.references).toEqual([{ refId: 'PS1FFFFF', refKind: 'package' }]);
     const lint = await api.call('GET', `${base}/${r.json.taskSequence.id}/lint`);
-    expect(lint.json.findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'unknown-content', severity: 'error', path: 'G / Install Tools' })]));
+    expect(lint.json.findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rule: 'unknown-content', severity: 'error', path: 'G / Install Tools' })]),
+    );
     expect(lint.json.counts.error).toBeGreaterThan(0);
   });
 

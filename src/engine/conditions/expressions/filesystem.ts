@@ -47,18 +47,27 @@ const OPERATOR_HINT = `use one of ${COMPARISON_NAMES.join(', ')}`;
 
 function checkTests(ex: ConditionExpression, withVersion: boolean): ExpressionProblem[] {
   const out: ExpressionProblem[] = [];
-  if (!(prop(ex, 'Path') ?? '').trim()) out.push({ construct: 'expression', message: 'the condition has no Path', hint: 'set Path to the file or folder to test' });
+  if (!(prop(ex, 'Path') ?? '').trim())
+    out.push({ construct: 'expression', message: 'the condition has no Path', hint: 'set Path to the file or folder to test' });
   const version = (prop(ex, 'Version') ?? '').trim();
   if (withVersion && version) {
-    if (!parseVersion(version)) out.push({ construct: 'expression', message: `Version "${version}" is not a dotted version such as 10.0.19041.1`, hint: 'write the version as numbers separated by dots' });
+    if (!parseVersion(version))
+      out.push({
+        construct: 'expression',
+        message: `Version "${version}" is not a dotted version such as 10.0.19041.1`,
+        hint: 'write the version as numbers separated by dots',
+      });
     const op = prop(ex, 'VersionOperator');
-    if (op !== undefined && op.trim() && !comparisonOperator(op)) out.push({ construct: 'operator', message: `unknown VersionOperator "${op.trim()}"`, hint: OPERATOR_HINT });
+    if (op !== undefined && op.trim() && !comparisonOperator(op))
+      out.push({ construct: 'operator', message: `unknown VersionOperator "${op.trim()}"`, hint: OPERATOR_HINT });
   }
   const dt = (prop(ex, 'DateTime') ?? '').trim();
   if (dt) {
-    if (parseDmtf(dt) === undefined) out.push({ construct: 'expression', message: `DateTime "${dt}" is not a DMTF timestamp`, hint: 'write it as yyyymmddHHMMSS.000000+000 (UTC)' });
+    if (parseDmtf(dt) === undefined)
+      out.push({ construct: 'expression', message: `DateTime "${dt}" is not a DMTF timestamp`, hint: 'write it as yyyymmddHHMMSS.000000+000 (UTC)' });
     const op = prop(ex, 'DateTimeOperator');
-    if (op !== undefined && op.trim() && !comparisonOperator(op)) out.push({ construct: 'operator', message: `unknown DateTimeOperator "${op.trim()}"`, hint: OPERATOR_HINT });
+    if (op !== undefined && op.trim() && !comparisonOperator(op))
+      out.push({ construct: 'operator', message: `unknown DateTimeOperator "${op.trim()}"`, hint: OPERATOR_HINT });
   }
   return out;
 }

@@ -16,16 +16,29 @@ const ARCHES: Record<string, string> = { x86: 'x86', i386: 'x86', x64: 'x64', am
 export function checkOsVersion(ex: ConditionExpression): ExpressionProblem[] {
   const out: ExpressionProblem[] = [];
   const op = (prop(ex, 'Operator') ?? '').trim();
-  if (!comparisonOperator(op)) out.push({ construct: 'operator', message: op ? `unknown OS condition operator "${op}"` : 'the OS condition has no operator', hint: `use one of ${COMPARISON_NAMES.join(', ')}` });
+  if (!comparisonOperator(op))
+    out.push({
+      construct: 'operator',
+      message: op ? `unknown OS condition operator "${op}"` : 'the OS condition has no operator',
+      hint: `use one of ${COMPARISON_NAMES.join(', ')}`,
+    });
   const version = (prop(ex, 'Version') ?? '').trim();
-  if (!parseVersion(version)) out.push({ construct: 'expression', message: `OS version "${version}" is not a dotted version`, hint: 'write it as major.minor.build[.servicepack], e.g. 10.0.19045' });
+  if (!parseVersion(version))
+    out.push({
+      construct: 'expression',
+      message: `OS version "${version}" is not a dotted version`,
+      hint: 'write it as major.minor.build[.servicepack], e.g. 10.0.19045',
+    });
   const arch = (prop(ex, 'Architecture') ?? '').trim();
   if (arch && !ARCHES[arch.toLowerCase()]) out.push({ construct: 'expression', message: `unknown architecture "${arch}"`, hint: 'use X86, X64 or ARM64' });
   return out;
 }
 
 function conditionVersion(text: string): bigint[] {
-  return text.trim().split('.').map((p, i) => (i === 1 && p.length === 2 && p.endsWith('0') ? BigInt(p) / 10n : BigInt(p)));
+  return text
+    .trim()
+    .split('.')
+    .map((p, i) => (i === 1 && p.length === 2 && p.endsWith('0') ? BigInt(p) / 10n : BigInt(p)));
 }
 
 function machineArch(inv: MachineInventory, os: Record<string, CimValue>): string | undefined {

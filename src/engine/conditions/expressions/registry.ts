@@ -56,14 +56,23 @@ function registryOperator(text: string | undefined): RegOp | undefined {
 export function checkRegistry(ex: ConditionExpression): ExpressionProblem[] {
   const out: ExpressionProblem[] = [];
   const keyPath = (prop(ex, 'KeyPath') ?? '').trim();
-  if (!keyPath) out.push({ construct: 'expression', message: 'the registry condition has no KeyPath', hint: 'set KeyPath, e.g. HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso' });
+  if (!keyPath)
+    out.push({ construct: 'expression', message: 'the registry condition has no KeyPath', hint: 'set KeyPath, e.g. HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso' });
   // A hive that comes from a variable can only be checked once expanded.
   else if (!keyPath.startsWith('%') && !normaliseKey(keyPath)) {
-    out.push({ construct: 'expression', message: `unknown registry hive in "${keyPath}"`, hint: 'start the key with HKEY_LOCAL_MACHINE (HKLM), HKEY_CURRENT_USER (HKCU), HKEY_CLASSES_ROOT (HKCR), HKEY_USERS (HKU) or HKEY_CURRENT_CONFIG (HKCC)' });
+    out.push({
+      construct: 'expression',
+      message: `unknown registry hive in "${keyPath}"`,
+      hint: 'start the key with HKEY_LOCAL_MACHINE (HKLM), HKEY_CURRENT_USER (HKCU), HKEY_CLASSES_ROOT (HKCR), HKEY_USERS (HKU) or HKEY_CURRENT_CONFIG (HKCC)',
+    });
   }
   const op = prop(ex, 'Operator');
   if (!registryOperator(op)) {
-    out.push({ construct: 'operator', message: op?.trim() ? `unknown registry condition operator "${op.trim()}"` : 'the registry condition has no operator', hint: `use one of exists, notExists, ${COMPARISON_NAMES.join(', ')}` });
+    out.push({
+      construct: 'operator',
+      message: op?.trim() ? `unknown registry condition operator "${op.trim()}"` : 'the registry condition has no operator',
+      hint: `use one of exists, notExists, ${COMPARISON_NAMES.join(', ')}`,
+    });
   }
   const type = (prop(ex, 'Type') ?? '').trim();
   if (type && !VALUE_TYPES.includes(type.toUpperCase() as RegistryValueType)) {
@@ -83,7 +92,11 @@ export function evaluateRegistry(ex: ConditionExpression, ctx: ConditionContext)
   const note = unsetNote(unsetReferences(raw, ctx.variable));
   const key = normaliseKey(ctx.expand(raw));
   if (!key) {
-    const problem: ExpressionProblem = { construct: 'expression', message: `unknown registry hive in "${ctx.expand(raw)}"${note}`, hint: 'the expanded KeyPath must start with a hive such as HKEY_LOCAL_MACHINE' };
+    const problem: ExpressionProblem = {
+      construct: 'expression',
+      message: `unknown registry hive in "${ctx.expand(raw)}"${note}`,
+      hint: 'the expanded KeyPath must start with a hive such as HKEY_LOCAL_MACHINE',
+    };
     return { value: false, observed: problem.message, errors: [problem] };
   }
   const op = registryOperator(prop(ex, 'Operator'))!;

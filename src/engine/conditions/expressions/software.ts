@@ -8,7 +8,11 @@ import type { ConditionExpression } from '../../../sequence/model/task-sequence.
 import { prop } from '../compare.js';
 import type { ConditionContext, ExpressionProblem, ExpressionResult } from '../types.js';
 
-export const guidKey = (g: string | undefined): string => (g ?? '').trim().replace(/^\{|\}$/g, '').toUpperCase();
+export const guidKey = (g: string | undefined): string =>
+  (g ?? '')
+    .trim()
+    .replace(/^\{|\}$/g, '')
+    .toUpperCase();
 
 function operatorOf(ex: ConditionExpression): 'AnyVersion' | 'ThisVersion' | undefined {
   const t = (prop(ex, 'Operator') ?? '').trim().toLowerCase();
@@ -18,9 +22,23 @@ function operatorOf(ex: ConditionExpression): 'AnyVersion' | 'ThisVersion' | und
 export function checkSoftware(ex: ConditionExpression): ExpressionProblem[] {
   const op = operatorOf(ex);
   const raw = (prop(ex, 'Operator') ?? '').trim();
-  if (!op) return [{ construct: 'operator', message: raw ? `unknown software condition operator "${raw}"` : 'the software condition has no operator', hint: 'use AnyVersion (with UpgradeCode) or ThisVersion (with ProductCode)' }];
+  if (!op)
+    return [
+      {
+        construct: 'operator',
+        message: raw ? `unknown software condition operator "${raw}"` : 'the software condition has no operator',
+        hint: 'use AnyVersion (with UpgradeCode) or ThisVersion (with ProductCode)',
+      },
+    ];
   const code = op === 'AnyVersion' ? prop(ex, 'UpgradeCode') || prop(ex, 'ProductCode') : prop(ex, 'ProductCode');
-  if (!guidKey(code)) return [{ construct: 'expression', message: `the software condition has no ${op === 'AnyVersion' ? 'UpgradeCode' : 'ProductCode'}`, hint: 'set the MSI product or upgrade code' }];
+  if (!guidKey(code))
+    return [
+      {
+        construct: 'expression',
+        message: `the software condition has no ${op === 'AnyVersion' ? 'UpgradeCode' : 'ProductCode'}`,
+        hint: 'set the MSI product or upgrade code',
+      },
+    ];
   return [];
 }
 

@@ -13,7 +13,11 @@ export const VARIABLE_OPERATORS = ['exists', 'notExists', ...COMPARISON_NAMES];
 export function checkVariable(ex: ConditionExpression): ExpressionProblem[] {
   const out: ExpressionProblem[] = [];
   if (!(prop(ex, 'Variable') ?? '').trim()) {
-    out.push({ construct: 'expression', message: 'the variable condition names no variable', hint: 'set the Variable property to the task sequence variable to test' });
+    out.push({
+      construct: 'expression',
+      message: 'the variable condition names no variable',
+      hint: 'set the Variable property to the task sequence variable to test',
+    });
   }
   const op = (prop(ex, 'Operator') ?? '').trim();
   const lower = op.toLowerCase();
@@ -44,6 +48,7 @@ export function evaluateVariable(ex: ConditionExpression, ctx: ConditionContext)
   const expected = (prop(ex, 'Value') ?? '').trim();
   const { result, mode } = compareValues(actual ?? '', expected, op);
   // Say how it compared when that decided the answer: ordering, or equality that text would have answered differently.
-  const notable = mode !== 'text' && ((op !== 'equals' && op !== 'notEquals') || (compareText(actual ?? '', expected) === 0) !== (op === 'equals' ? result : !result));
+  const notable =
+    mode !== 'text' && ((op !== 'equals' && op !== 'notEquals') || (compareText(actual ?? '', expected) === 0) !== (op === 'equals' ? result : !result));
   return { value: result, observed: notable ? `${seen} (compared as ${mode}s)` : seen };
 }

@@ -22,7 +22,13 @@ export function formatCimValue(v: CimValue | undefined): string {
 export function wqlProblem(e: WqlError): ExpressionProblem {
   const construct = e.codeName === 'WBEM_E_INVALID_NAMESPACE' ? 'WMI namespace' : e.codeName === 'WBEM_E_INVALID_CLASS' ? 'WMI class' : 'WQL query';
   const rule =
-    e.hint === SMART_QUOTE_HINT ? 'WQL_SMART_QUOTES' : construct === 'WQL query' ? (/has no property/.test(e.message) ? 'WQL_UNKNOWN_PROPERTY' : 'WQL_SYNTAX') : undefined;
+    e.hint === SMART_QUOTE_HINT
+      ? 'WQL_SMART_QUOTES'
+      : construct === 'WQL query'
+        ? /has no property/.test(e.message)
+          ? 'WQL_UNKNOWN_PROPERTY'
+          : 'WQL_SYNTAX'
+        : undefined;
   return {
     construct,
     message: `${e.codeHex} ${e.codeName}${e.column !== undefined ? ` at column ${e.column}` : ''}: ${e.message}`,
@@ -38,7 +44,8 @@ export function wqlProblem(e: WqlError): ExpressionProblem {
 /** Static problems: no query, syntax, remote namespace, constants of the wrong type for a catalogued class. */
 export function checkWmi(ex: ConditionExpression): ExpressionProblem[] {
   const query = prop(ex, 'Query');
-  if (!query || !query.trim()) return [{ construct: 'WQL query', message: 'the WMI condition has no query', hint: 'set Query to a SELECT statement', rule: 'WQL_SYNTAX' }];
+  if (!query || !query.trim())
+    return [{ construct: 'WQL query', message: 'the WMI condition has no query', hint: 'set Query to a SELECT statement', rule: 'WQL_SYNTAX' }];
   const parsed = tryParseWql(query);
   if (!parsed.ok) return [wqlProblem(parsed.error)];
   const ns = normaliseNamespace(prop(ex, 'Namespace') ?? '');

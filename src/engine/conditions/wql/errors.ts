@@ -41,7 +41,12 @@ export class WqlError extends OsdError {
   constructor(init: WqlErrorInit) {
     super(
       'bad-input',
-      { input: init.column !== undefined ? `WQL query, column ${init.column}` : 'WQL query', rule: init.message, hint: init.hint, exitCode: WBEM[init.codeName] },
+      {
+        input: init.column !== undefined ? `WQL query, column ${init.column}` : 'WQL query',
+        rule: init.message,
+        hint: init.hint,
+        exitCode: WBEM[init.codeName],
+      },
       init.message,
     );
     this.name = 'WqlError';

@@ -218,7 +218,10 @@ function checkQuery(q: WqlQuery, cls: ResolvedClass, options: WqlOptions, unknow
       continue;
     }
     if (cls.schemaKnown) {
-      const guess = suggest(ref.name, [...cls.schema.values()].map((p) => p.name).filter((n) => !n.startsWith('__')));
+      const guess = suggest(
+        ref.name,
+        [...cls.schema.values()].map((p) => p.name).filter((n) => !n.startsWith('__')),
+      );
       const message = `${cls.name} has no property ${ref.name}`;
       if (unknownProperty === 'error') return err(message, ref, guess ? `did you mean ${guess}?` : undefined);
       warnings.push(`${message}${guess ? ` (did you mean ${guess}?)` : ''}`);
@@ -249,7 +252,11 @@ function checkQuery(q: WqlQuery, cls: ResolvedClass, options: WqlOptions, unknow
         const info = props.get(e.property)!;
         if (info.decl.array) {
           if (options.arrayMode === 'error') {
-            return err(`${info.name} is an array (${info.decl.type}[]); comparing it is not supported in arrayMode "error"`, e, 'test the array with a different class or property, e.g. Win32_Battery or PCSystemType');
+            return err(
+              `${info.name} is an array (${info.decl.type}[]); comparing it is not supported in arrayMode "error"`,
+              e,
+              'test the array with a different class or property, e.g. Win32_Battery or PCSystemType',
+            );
           }
           warnings.push(`${info.name} is an array: true when any element matches (real WMI may return an error or no rows)`);
         }
@@ -352,7 +359,10 @@ function judge(e: WqlExpr, inst: WqlInstance, ck: Checked): Verdict {
       if (!values) return leaf(false, e);
       const c = ck.constants.get(e)!;
       const op = normalisedOp(e);
-      return leaf(values.some((v) => applyOp(op, compareTyped(v, c))), e);
+      return leaf(
+        values.some((v) => applyOp(op, compareTyped(v, c))),
+        e,
+      );
     }
     case 'like':
       return judgeLike(e, inst, ck);
@@ -362,7 +372,10 @@ function judge(e: WqlExpr, inst: WqlInstance, ck: Checked): Verdict {
       if (!values) return leaf(false, e);
       const list = ck.inLists.get(e)!;
       // Like LIKE: arrays match when some element does (§2.4); NOT IN when some element is not listed.
-      return leaf(values.some((v) => list.some((c) => compareTyped(v, c) === 0) !== e.negated), e);
+      return leaf(
+        values.some((v) => list.some((c) => compareTyped(v, c) === 0) !== e.negated),
+        e,
+      );
     }
   }
 }
@@ -373,7 +386,10 @@ function judgeLike(e: WqlLike, inst: WqlInstance, ck: Checked): Verdict {
   if (!values) return leaf(false, e);
   const re = compileLike(e.pattern.value);
   // Non-string values match on their canonical text (§2.3 [I]); arrays: any element (§2.4).
-  return leaf(values.some((v) => re.test(typedText(v)) !== e.negated), e);
+  return leaf(
+    values.some((v) => re.test(typedText(v)) !== e.negated),
+    e,
+  );
 }
 
 /**
@@ -396,7 +412,18 @@ export function evaluateWql(namespace: string, query: string | WqlQuery, invento
     if (cls instanceof WqlError) {
       if (cls.codeName === 'WBEM_E_INVALID_CLASS') {
         // Point at the class name in the query.
-        return { ...base, className: q.className, error: new WqlError({ codeName: cls.codeName, message: cls.message, query: q.text, column: q.classSpan.start + 1, length: q.classSpan.end - q.classSpan.start, hint: cls.hint }) };
+        return {
+          ...base,
+          className: q.className,
+          error: new WqlError({
+            codeName: cls.codeName,
+            message: cls.message,
+            query: q.text,
+            column: q.classSpan.start + 1,
+            length: q.classSpan.end - q.classSpan.start,
+            hint: cls.hint,
+          }),
+        };
       }
       return { ...base, error: cls };
     }

@@ -69,8 +69,26 @@ export interface WqlGrammar {
 
 /** WQL keywords (wql-sql-for-wmi.md); using one as a name makes the query unparsable [D]. */
 export const WQL_KEYWORDS: ReadonlySet<string> = new Set([
-  'AND', 'ASSOCIATORS', 'BY', 'FALSE', 'FROM', 'GROUP', 'HAVING', 'IS', 'ISA', 'KEYSONLY', 'LIKE', 'NOT', 'NULL', 'OF', 'OR',
-  'REFERENCES', 'SELECT', 'TRUE', 'WHERE', 'WITHIN',
+  'AND',
+  'ASSOCIATORS',
+  'BY',
+  'FALSE',
+  'FROM',
+  'GROUP',
+  'HAVING',
+  'IS',
+  'ISA',
+  'KEYSONLY',
+  'LIKE',
+  'NOT',
+  'NULL',
+  'OF',
+  'OR',
+  'REFERENCES',
+  'SELECT',
+  'TRUE',
+  'WHERE',
+  'WITHIN',
 ]);
 
 /**

@@ -3,7 +3,21 @@
  * in the site, of collection query rules as options), the printer, exact decimals, LIKE patterns,
  * and the evaluator of task sequence WMI conditions over an inventory (conditions-wql §2).
  */
-export type { Span, WqlCompare, WqlCompareOp, WqlConstant, WqlExpr, WqlIn, WqlIsNull, WqlLike, WqlNot, WqlAnd, WqlOr, WqlPropertyRef, WqlQuery } from './ast.js';
+export type {
+  Span,
+  WqlCompare,
+  WqlCompareOp,
+  WqlConstant,
+  WqlExpr,
+  WqlIn,
+  WqlIsNull,
+  WqlLike,
+  WqlNot,
+  WqlAnd,
+  WqlOr,
+  WqlPropertyRef,
+  WqlQuery,
+} from './ast.js';
 export { normalisedOp, propertiesOf } from './ast.js';
 export { hexCode, WBEM, WqlError, type WbemCodeName, type WqlErrorInit } from './errors.js';
 export { SMART_QUOTE_HINT } from './lexer.js';

@@ -18,7 +18,7 @@ export interface Token {
 }
 
 const SMART_QUOTES = '\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u00b4\u0060';
-export const SMART_QUOTE_HINT = "replace smart quotes (‘ ’ “ ”) with straight quotes (' or \"); they come from copying the query out of a document";
+export const SMART_QUOTE_HINT = 'replace smart quotes (‘ ’ “ ”) with straight quotes (\' or "); they come from copying the query out of a document';
 
 const NUMBER = /[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
@@ -29,7 +29,15 @@ const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' 
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
   const err = (message: string, at: number, extra: { expected?: string; hint?: string; length?: number } = {}): WqlError =>
-    new WqlError({ codeName: 'WBEM_E_INVALID_QUERY', message, query: text, column: at + 1, length: extra.length ?? 1, expected: extra.expected, hint: extra.hint });
+    new WqlError({
+      codeName: 'WBEM_E_INVALID_QUERY',
+      message,
+      query: text,
+      column: at + 1,
+      length: extra.length ?? 1,
+      expected: extra.expected,
+      hint: extra.hint,
+    });
   let i = 0;
   while (i < text.length) {
     const c = text[i];
@@ -43,7 +51,8 @@ export function tokenize(text: string): Token[] {
       const offsets: number[] = [];
       i++;
       for (;;) {
-        if (i >= text.length) throw err(`unterminated string starting at column ${start + 1}`, start, { expected: `a closing ${c}`, length: text.length - start });
+        if (i >= text.length)
+          throw err(`unterminated string starting at column ${start + 1}`, start, { expected: `a closing ${c}`, length: text.length - start });
         const d = text[i];
         if (d === c) break;
         if (d === '\\' && i + 1 < text.length && (text[i + 1] === '\\' || text[i + 1] === '"' || text[i + 1] === "'")) {
@@ -61,7 +70,7 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     if (SMART_QUOTES.includes(c)) {
-      throw err(`typographic quote ${c} is not a WQL string delimiter`, i, { expected: "' or \"", hint: SMART_QUOTE_HINT });
+      throw err(`typographic quote ${c} is not a WQL string delimiter`, i, { expected: '\' or "', hint: SMART_QUOTE_HINT });
     }
     if (isIdentStart(c)) {
       while (i < text.length && isIdentPart(text[i])) i++;

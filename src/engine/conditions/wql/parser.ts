@@ -28,7 +28,12 @@ export function parseWql(text: string, grammar: WqlGrammar = CONDITION_GRAMMAR):
   const maxLength = grammar.limits.maxLength;
   if (maxLength !== undefined && text.length > maxLength) {
     const orIn = grammar.allowIn ? ', or use IN (…) instead of many ORs' : '';
-    throw err(`the ${grammar.noun} is ${text.length} characters; ${grammar.context} has at most ${maxLength}`, maxLength + 1, `split it into ${grammar.splitInto}${orIn}`, text.slice(0, 100));
+    throw err(
+      `the ${grammar.noun} is ${text.length} characters; ${grammar.context} has at most ${maxLength}`,
+      maxLength + 1,
+      `split it into ${grammar.splitInto}${orIn}`,
+      text.slice(0, 100),
+    );
   }
   const bad = grammar.textRule?.(text);
   if (bad) throw err(`the ${grammar.noun} ${bad.rule}`, bad.index + 1, bad.hint);
@@ -227,7 +232,8 @@ class Parser {
       return { name: '*', start: p.start, end: p.end, qualifier };
     }
     // After a dot a name cannot be read as anything else, so a keyword is a name there.
-    if (p.kind !== 'ident') throw this.err(`expected ${this.aName} name after "${t.text}." but found ${this.describe(p)}`, p, { expected: `${this.aName} name` });
+    if (p.kind !== 'ident')
+      throw this.err(`expected ${this.aName} name after "${t.text}." but found ${this.describe(p)}`, p, { expected: `${this.aName} name` });
     this.next();
     return { name: p.text, start: p.start, end: p.end, qualifier };
   }
@@ -306,9 +312,13 @@ class Parser {
       if (max !== undefined) {
         const d = parseDecimal(t.text);
         if (!d || digitCount(d) > max) {
-          throw this.err(`the number ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text} is out of range: a number in ${this.g.context} has at most ${max} digits`, t, {
-            hint: 'write the number without such a large exponent',
-          });
+          throw this.err(
+            `the number ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text} is out of range: a number in ${this.g.context} has at most ${max} digits`,
+            t,
+            {
+              hint: 'write the number without such a large exponent',
+            },
+          );
         }
       }
       return { kind: 'number', text: t.text, value: Number(t.text), ...span };
@@ -354,7 +364,10 @@ class Parser {
         const n = this.peek();
         throw this.err(`expected a comparison operator after the constant, found ${this.describe(n)}`, n, {
           expected: '=, <>, !=, <, >, <= or >=',
-          hint: this.isKeyword(n, 'LIKE') || this.isKeyword(n, 'IS') || (this.g.allowIn && this.isKeyword(n, 'IN')) ? `${n.text.toUpperCase()} needs the ${this.g.nameNoun} on the left` : undefined,
+          hint:
+            this.isKeyword(n, 'LIKE') || this.isKeyword(n, 'IS') || (this.g.allowIn && this.isKeyword(n, 'IN'))
+              ? `${n.text.toUpperCase()} needs the ${this.g.nameNoun} on the left`
+              : undefined,
         });
       }
       const p = this.peek();
@@ -432,7 +445,9 @@ class Parser {
     this.next();
     const { maxLikePatternLength, maxLikeSets } = this.g.limits;
     if (maxLikePatternLength !== undefined && p.text.length > maxLikePatternLength) {
-      throw this.err(`the LIKE pattern is ${p.text.length} characters; at most ${maxLikePatternLength}`, p, { hint: 'compare a shorter prefix or part of the value' });
+      throw this.err(`the LIKE pattern is ${p.text.length} characters; at most ${maxLikePatternLength}`, p, {
+        hint: 'compare a shorter prefix or part of the value',
+      });
     }
     let tokens;
     try {
@@ -452,7 +467,9 @@ class Parser {
     if (maxLikeSets !== undefined) {
       for (const tok of tokens) {
         if (tok.kind === 'set' && ++this.likeSets > maxLikeSets) {
-          throw this.err(`the ${this.g.noun}'s LIKE patterns hold more than ${maxLikeSets} [sets]`, p, { hint: 'use fewer [sets]: _ matches any one character' });
+          throw this.err(`the ${this.g.noun}'s LIKE patterns hold more than ${maxLikeSets} [sets]`, p, {
+            hint: 'use fewer [sets]: _ matches any one character',
+          });
         }
       }
     }
@@ -468,7 +485,8 @@ class Parser {
     const values = [this.inValue(property, negated)];
     while (this.peek().kind === 'comma') {
       const comma = this.next();
-      if (max !== undefined && values.length >= max) throw this.err(`an IN list holds at most ${max} values`, comma, { hint: `split the list over ${this.g.splitInto}` });
+      if (max !== undefined && values.length >= max)
+        throw this.err(`an IN list holds at most ${max} values`, comma, { hint: `split the list over ${this.g.splitInto}` });
       values.push(this.inValue(property, negated));
     }
     const close = this.peek();

@@ -204,7 +204,8 @@ export function constantFor(c: WqlConstant, type: CimScalar, op: WqlCompareOp | 
   const fam = familyOf(type);
   if (c.kind === 'null') return { error: 'NULL can only be tested with IS NULL' };
   if (fam === 'bool') {
-    if (op !== '=' && op !== '<>' && op !== '!=') return { error: `a boolean property can only be compared with =, <> or != (not ${op})`, hint: 'write "= TRUE" or "= FALSE"' };
+    if (op !== '=' && op !== '<>' && op !== '!=')
+      return { error: `a boolean property can only be compared with =, <> or != (not ${op})`, hint: 'write "= TRUE" or "= FALSE"' };
     if (c.kind === 'boolean') return { t: 'bool', v: c.value };
     if (c.kind === 'number') return { t: 'bool', v: c.value !== 0 };
     const n = numberFromText(c.value);
@@ -221,14 +222,23 @@ export function constantFor(c: WqlConstant, type: CimScalar, op: WqlCompareOp | 
   if (fam === 'int' || fam === 'real') {
     if (c.kind === 'boolean') return { error: `a ${type} property cannot be compared with ${c.value ? 'TRUE' : 'FALSE'}`, hint: 'compare with 1 or 0' };
     const n = numberFromText(c.kind === 'number' ? c.text : c.value);
-    if (!n) return { error: `'${c.kind === 'string' ? c.value : c.text}' is not a number (the property is ${type})`, hint: 'compare a numeric property with a number' };
+    if (!n)
+      return {
+        error: `'${c.kind === 'string' ? c.value : c.text}' is not a number (the property is ${type})`,
+        hint: 'compare a numeric property with a number',
+      };
     if (fam === 'real') return { t: 'real', v: n.t === 'int' ? Number(n.v) : n.v };
     return n;
   }
   // datetime
-  if (c.kind !== 'string') return { error: `a datetime property needs a date string, not ${c.kind === 'number' ? c.text : String(c.value).toUpperCase()}`, hint: "write a DMTF datetime such as '20240131120000.000000+000'" };
+  if (c.kind !== 'string')
+    return {
+      error: `a datetime property needs a date string, not ${c.kind === 'number' ? c.text : String(c.value).toUpperCase()}`,
+      hint: "write a DMTF datetime such as '20240131120000.000000+000'",
+    };
   const v = parseWqlDateTime(c.value);
-  if (v === undefined) return { error: `'${c.value}' is not a date/time WQL understands`, hint: "write a DMTF datetime such as '20240131120000.000000+000' or '2024-01-31'" };
+  if (v === undefined)
+    return { error: `'${c.value}' is not a date/time WQL understands`, hint: "write a DMTF datetime such as '20240131120000.000000+000' or '2024-01-31'" };
   return { t: 'datetime', v, raw: c.value };
 }
 

@@ -56,9 +56,7 @@ const adapterElements = ADAPTER_PROPERTIES.map((p) =>
   property(`Adapters{i}${p}`, `OSDAdapter{i}${p === 'MACAddress' ? 'MacAddress' : p}`),
 );
 
-const arrays: ArrayPropertySpec[] = [
-  { countProperty: 'NumAdapters', countVariable: 'OSDAdapterCount', elements: adapterElements },
-];
+const arrays: ArrayPropertySpec[] = [{ countProperty: 'NumAdapters', countVariable: 'OSDAdapterCount', elements: adapterElements }];
 
 export const JOIN_TYPES = ['domain', 'workgroup'] as const;
 

@@ -107,8 +107,20 @@ export const applyOperatingSystem = defineStepType<ApplyOperatingSystemSettings>
   // A new operating system on the disk (the one there before, if any, is gone).
   effects: { osOnDisk: true },
   examples: [
-    { title: 'Image 2 of an OS image package onto the drive Format and Partition Disk put in OSDisk', settings: { imagePackageId: 'PS100010', imageIndex: 2, destination: { kind: 'variable', variable: 'OSDisk' } } },
-    { title: 'Onto the next available formatted partition, with an answer file from a package', settings: { imagePackageId: 'PS100010', imageIndex: 1, configFilePackage: 'PS100020', configFileName: 'unattend.xml', destination: { kind: 'next-available' } } },
+    {
+      title: 'Image 2 of an OS image package onto the drive Format and Partition Disk put in OSDisk',
+      settings: { imagePackageId: 'PS100010', imageIndex: 2, destination: { kind: 'variable', variable: 'OSDisk' } },
+    },
+    {
+      title: 'Onto the next available formatted partition, with an answer file from a package',
+      settings: {
+        imagePackageId: 'PS100010',
+        imageIndex: 1,
+        configFilePackage: 'PS100020',
+        configFileName: 'unattend.xml',
+        destination: { kind: 'next-available' },
+      },
+    },
   ],
 });
 

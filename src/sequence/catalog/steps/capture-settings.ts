@@ -44,8 +44,7 @@ export const captureWindowsSettings = defineStepType<CaptureWindowsSettings>({
       w.bool('MigrateTimeZone', s.migrateTimeZone);
     },
   }),
-  buildAction: () =>
-    'osdwinsettings.exe /capture /name:%OSDMigrateComputerName% /reginfo:%OSDMigrateRegistrationInfo% /timezone:%OSDMigrateTimeZone%',
+  buildAction: () => 'osdwinsettings.exe /capture /name:%OSDMigrateComputerName% /reginfo:%OSDMigrateRegistrationInfo% /timezone:%OSDMigrateTimeZone%',
   spec: 'task-sequence-format §8.14',
 });
 
@@ -89,7 +88,6 @@ export const captureNetworkSettings = defineStepType<CaptureNetworkSettings>({
       w.bool('MigrateNetworkMembership', s.migrateNetworkMembership);
     },
   }),
-  buildAction: () =>
-    'osdnetsettings.exe capture netmembership:%OSDMigrateNetworkMembership% adapters:%OSDMigrateAdapterSettings%',
+  buildAction: () => 'osdnetsettings.exe capture netmembership:%OSDMigrateNetworkMembership% adapters:%OSDMigrateAdapterSettings%',
   spec: 'task-sequence-format §8.15',
 });

@@ -57,10 +57,7 @@ export const installPackage = defineStepType<InstallPackageSettings>({
   // a single package saves `/basevar: /continueOnError:` [C: catalog export; public exports].
   buildAction: (step) => {
     const s = settings.read(step.variables ?? []).settings;
-    return (
-      `smsswd.exe /pkg:${s.packageId ?? ''} /install /basevar:${s.baseVariableName ?? ''}` +
-      ` /continueOnError:${actionBool(s.continueOnInstallError)}`
-    );
+    return `smsswd.exe /pkg:${s.packageId ?? ''} /install /basevar:${s.baseVariableName ?? ''}` + ` /continueOnError:${actionBool(s.continueOnInstallError)}`;
   },
   spec: 'task-sequence-format §8.11',
 });

@@ -38,9 +38,7 @@ const partitionElements = [
   property('Partitions{i}VolumeName', 'OSDPartitions{i}VolumeName'),
 ];
 
-const arrays: ArrayPropertySpec[] = [
-  { countProperty: 'Partitions', countVariable: 'OSDPartitions', elements: partitionElements },
-];
+const arrays: ArrayPropertySpec[] = [{ countProperty: 'Partitions', countVariable: 'OSDPartitions', elements: partitionElements }];
 
 export const PARTITION_TYPES = ['Primary', 'Extended', 'Logical', 'Hidden', 'EFI', 'MSR', 'Recovery'] as const;
 export const PARTITION_FILE_SYSTEMS = ['NTFS', 'FAT32', ''] as const;
@@ -176,7 +174,16 @@ export const partitionDisk = defineStepType<PartitionDiskSettings>({
         partitions: [
           { type: 'EFI', fileSystem: 'FAT32', size: 500, sizeUnits: 'MB', quickFormat: true, assignVolumeLetter: false },
           { type: 'MSR', size: 128, sizeUnits: 'MB', quickFormat: false, assignVolumeLetter: false },
-          { type: 'Primary', fileSystem: 'NTFS', size: 99, sizeUnits: 'Percent', volumeName: 'Windows', quickFormat: true, assignVolumeLetter: true, volumeLetterVariable: 'OSDisk' },
+          {
+            type: 'Primary',
+            fileSystem: 'NTFS',
+            size: 99,
+            sizeUnits: 'Percent',
+            volumeName: 'Windows',
+            quickFormat: true,
+            assignVolumeLetter: true,
+            volumeLetterVariable: 'OSDisk',
+          },
           { type: 'Recovery', fileSystem: 'NTFS', size: 100, sizeUnits: 'Percent', volumeName: 'Recovery', quickFormat: true, assignVolumeLetter: false },
         ],
       },
@@ -187,7 +194,18 @@ export const partitionDisk = defineStepType<PartitionDiskSettings>({
         diskIndex: 0,
         diskIndexVariable: 'DataDisk',
         partitionStyle: 'MBR',
-        partitions: [{ type: 'Primary', fileSystem: 'NTFS', size: 100, sizeUnits: 'Percent', volumeName: 'Data', quickFormat: true, assignVolumeLetter: true, volumeLetterVariable: 'DataDrive' }],
+        partitions: [
+          {
+            type: 'Primary',
+            fileSystem: 'NTFS',
+            size: 100,
+            sizeUnits: 'Percent',
+            volumeName: 'Data',
+            quickFormat: true,
+            assignVolumeLetter: true,
+            volumeLetterVariable: 'DataDrive',
+          },
+        ],
       },
     },
   ],

@@ -72,7 +72,10 @@ export const restartComputer = defineStepType<RestartComputerSettings>({
     },
   },
   examples: [
-    { title: 'Restart in Windows PE (before a refresh partitions the disk)', settings: { target: 'WinPE', message: 'Restarting into Windows PE', messageTimeout: 60 } },
+    {
+      title: 'Restart in Windows PE (before a refresh partitions the disk)',
+      settings: { target: 'WinPE', message: 'Restarting into Windows PE', messageTimeout: 60 },
+    },
     { title: 'Restart into the installed operating system', settings: { target: 'HD' } },
   ],
 });

@@ -12,9 +12,7 @@ import { writeFragment } from '../../xml/writer.js';
 import { property, settingsCodec, withLayout } from '../settings-codec.js';
 import { defineStepType } from '../step-type.js';
 
-const properties = [
-  property('Rules', 'OSDSetDynamicVariablesRules', { description: 'The rules, as an XML document' }),
-];
+const properties = [property('Rules', 'OSDSetDynamicVariablesRules', { description: 'The rules, as an XML document' })];
 
 export const dynamicVariableSchema = z.object({
   name: z.string(),
@@ -114,7 +112,14 @@ export function formatDynamicVariableRules(rules: DynamicVariableRule[]): string
           'Variables',
           [],
           rule.variables.map((v) =>
-            closed('Variable', [['Name', v.name], ['IsSecret', v.isSecret ? 'true' : 'false']], v.value ? [text(v.value)] : []),
+            closed(
+              'Variable',
+              [
+                ['Name', v.name],
+                ['IsSecret', v.isSecret ? 'true' : 'false'],
+              ],
+              v.value ? [text(v.value)] : [],
+            ),
           ),
         ),
       );

@@ -74,8 +74,7 @@ export const captureUserState = defineStepType<CaptureUserStateSettings>({
       w.string('UsmtPackageID', s.usmtPackageId);
     },
   }),
-  buildAction: () =>
-    'osdmigrateuserstate.exe /collect /continueOnError:%OSDMigrateContinueOnLockedFiles% /skipefs:%OSDMigrateSkipEncryptedFiles%',
+  buildAction: () => 'osdmigrateuserstate.exe /collect /continueOnError:%OSDMigrateContinueOnLockedFiles% /skipefs:%OSDMigrateSkipEncryptedFiles%',
   spec: 'task-sequence-format §8.17',
 });
 

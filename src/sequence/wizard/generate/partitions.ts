@@ -23,9 +23,36 @@ const BIOS: PartitionDiskSettings = {
   gptBootDisk: false,
   partitionStyle: 'MBR',
   partitions: [
-    { assignVolumeLetter: false, bootable: true, fileSystem: 'NTFS', quickFormat: true, size: 350, sizeUnits: 'MB', type: 'Primary', volumeName: 'System Reserved' },
-    { assignVolumeLetter: true, bootable: false, fileSystem: 'NTFS', quickFormat: true, size: 99, sizeUnits: 'Percent', type: 'Primary', volumeName: 'Windows' },
-    { assignVolumeLetter: false, bootable: false, fileSystem: 'NTFS', quickFormat: true, size: 100, sizeUnits: 'Percent', type: 'Recovery', volumeName: 'Recovery' },
+    {
+      assignVolumeLetter: false,
+      bootable: true,
+      fileSystem: 'NTFS',
+      quickFormat: true,
+      size: 350,
+      sizeUnits: 'MB',
+      type: 'Primary',
+      volumeName: 'System Reserved',
+    },
+    {
+      assignVolumeLetter: true,
+      bootable: false,
+      fileSystem: 'NTFS',
+      quickFormat: true,
+      size: 99,
+      sizeUnits: 'Percent',
+      type: 'Primary',
+      volumeName: 'Windows',
+    },
+    {
+      assignVolumeLetter: false,
+      bootable: false,
+      fileSystem: 'NTFS',
+      quickFormat: true,
+      size: 100,
+      sizeUnits: 'Percent',
+      type: 'Recovery',
+      volumeName: 'Recovery',
+    },
   ],
 };
 
@@ -40,7 +67,16 @@ const UEFI: PartitionDiskSettings = {
     { assignVolumeLetter: false, bootable: false, fileSystem: 'FAT32', quickFormat: true, size: 500, sizeUnits: 'MB', type: 'EFI' },
     { assignVolumeLetter: false, bootable: false, quickFormat: false, size: 128, sizeUnits: 'MB', type: 'MSR' },
     { assignVolumeLetter: true, bootable: true, fileSystem: 'NTFS', quickFormat: true, size: 99, sizeUnits: 'Percent', type: 'Primary', volumeName: 'Windows' },
-    { assignVolumeLetter: false, bootable: false, fileSystem: 'NTFS', quickFormat: true, size: 100, sizeUnits: 'Percent', type: 'Recovery', volumeName: 'Recovery' },
+    {
+      assignVolumeLetter: false,
+      bootable: false,
+      fileSystem: 'NTFS',
+      quickFormat: true,
+      size: 100,
+      sizeUnits: 'Percent',
+      type: 'Recovery',
+      volumeName: 'Recovery',
+    },
   ],
 };
 

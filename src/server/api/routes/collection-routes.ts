@@ -8,7 +8,15 @@ import { z } from 'zod';
 import { createAssociation, deleteAssociation, listAssociations, USER_ACCOUNT_MODES } from '../../../site/devices/associations.js';
 import { importComputersFromCsv } from '../../../site/devices/csv-import.js';
 import { deleteDevice, getDevice, importComputer, listDevices, updateDevice } from '../../../site/devices/devices.js';
-import { createCollection, deleteCollection, evaluateCollection, getCollection, listCollections, listMembers, updateCollection } from '../../../site/collections/collections.js';
+import {
+  createCollection,
+  deleteCollection,
+  evaluateCollection,
+  getCollection,
+  listCollections,
+  listMembers,
+  updateCollection,
+} from '../../../site/collections/collections.js';
 import { addRule, listRules, removeRule } from '../../../site/collections/rules.js';
 import { deleteVariable, getVariable, listVariables, setVariable, type VariableOwner } from '../../../site/collections/variables.js';
 import { MAX_QUERY_LENGTH, MAX_SEARCH_LENGTH } from '../../../site/collections/limits.js';
@@ -82,7 +90,13 @@ const collectionParams = z.object({ collectionId: z.string() });
 const userAccounts = { userAccounts: z.enum(USER_ACCOUNT_MODES).optional(), accounts: z.array(z.string()).optional() };
 const page = { limit: z.coerce.number().int().min(1).max(1000).optional(), offset: z.coerce.number().int().min(0).optional() };
 
-function variableRoutes(base: string, tag: string, permission: 'collection.write' | 'device.write', params: z.ZodType<Record<string, unknown>>, owner: (p: Record<string, unknown>) => VariableOwner) {
+function variableRoutes(
+  base: string,
+  tag: string,
+  permission: 'collection.write' | 'device.write',
+  params: z.ZodType<Record<string, unknown>>,
+  owner: (p: Record<string, unknown>) => VariableOwner,
+) {
   const named = (params as z.ZodObject<z.ZodRawShape>).extend({ name: z.string() });
   return [
     route({
@@ -136,10 +150,15 @@ export const collectionRoutes = [
     path: '/devices',
     tag: 'devices',
     summary: 'List devices; search matches the name, a MAC, an SMBIOS GUID or a ResourceID',
-    description: 'Page with `cursor` (the `nextCursor` of the previous answer): as fast on the last page as on the first. `offset` works too but walks past every earlier device. `total` comes with the first page only.',
+    description:
+      'Page with `cursor` (the `nextCursor` of the previous answer): as fast on the last page as on the first. `offset` works too but walks past every earlier device. `total` comes with the first page only.',
     permission: 'read',
     query: z.object({ search: z.string().max(MAX_SEARCH_LENGTH).optional(), cursor: z.string().max(2000).optional(), ...page }),
-    response: z.object({ total: z.number().nullable().describe('on the first page (no cursor) only'), devices: z.array(device), nextCursor: z.string().nullable() }),
+    response: z.object({
+      total: z.number().nullable().describe('on the first page (no cursor) only'),
+      devices: z.array(device),
+      nextCursor: z.string().nullable(),
+    }),
     handler: async ({ site, query }) => listDevices(site.db, query),
   }),
   route({
@@ -178,7 +197,10 @@ export const collectionRoutes = [
     body: z
       .object({
         csv: z.string(),
-        mapping: z.object({ name: z.string().optional(), mac: z.string().optional(), smbiosGuid: z.string().optional(), sourceComputer: z.string().optional() }).strict().optional(),
+        mapping: z
+          .object({ name: z.string().optional(), mac: z.string().optional(), smbiosGuid: z.string().optional(), sourceComputer: z.string().optional() })
+          .strict()
+          .optional(),
         collectionId: z.string().optional(),
         overwriteExisting: z.boolean().optional(),
         ...userAccounts,
@@ -232,7 +254,10 @@ export const collectionRoutes = [
     response: device,
     handler: async ({ site, actor, params }) => deleteDevice(site.db, actor, params.resourceId),
   }),
-  ...variableRoutes('/devices/:resourceId', 'devices', 'device.write', resourceParams as unknown as z.ZodType<Record<string, unknown>>, (p) => ({ kind: 'device', resourceId: Number(p.resourceId) })),
+  ...variableRoutes('/devices/:resourceId', 'devices', 'device.write', resourceParams as unknown as z.ZodType<Record<string, unknown>>, (p) => ({
+    kind: 'device',
+    resourceId: Number(p.resourceId),
+  })),
 
   // ---- collections
   route({
@@ -282,7 +307,12 @@ export const collectionRoutes = [
     permission: 'collection.write',
     params: collectionParams,
     body: z
-      .object({ name: z.string().optional(), comment: z.string().max(4000).optional(), limitingCollectionId: z.string().optional(), variablePriority: z.number().int().optional() })
+      .object({
+        name: z.string().optional(),
+        comment: z.string().max(4000).optional(),
+        limitingCollectionId: z.string().optional(),
+        variablePriority: z.number().int().optional(),
+      })
       .strict(),
     response: collection,
     handler: async ({ site, actor, params, body }) => updateCollection(site.db, actor, params.collectionId, body),
@@ -339,7 +369,16 @@ export const collectionRoutes = [
     query: z.object(page),
     response: z.object({
       total: z.number(),
-      members: z.array(z.object({ resourceId: z.number(), name: z.string(), smbiosGuid: z.string().nullable(), macAddresses: z.array(z.string()), unknownComputer: z.string().nullable(), client: z.boolean() })),
+      members: z.array(
+        z.object({
+          resourceId: z.number(),
+          name: z.string(),
+          smbiosGuid: z.string().nullable(),
+          macAddresses: z.array(z.string()),
+          unknownComputer: z.string().nullable(),
+          client: z.boolean(),
+        }),
+      ),
     }),
     handler: async ({ site, params, query }) => listMembers(site.db, params.collectionId, query),
   }),
@@ -353,10 +392,16 @@ export const collectionRoutes = [
     response: z.object({ evaluated: evaluation }),
     handler: async ({ site, actor, params }) => ({ evaluated: await evaluateCollection(site.db, actor, params.collectionId) }),
   }),
-  ...variableRoutes('/collections/:collectionId', 'collections', 'collection.write', collectionParams as unknown as z.ZodType<Record<string, unknown>>, (p) => ({
-    kind: 'collection',
-    collectionId: String(p.collectionId),
-  })),
+  ...variableRoutes(
+    '/collections/:collectionId',
+    'collections',
+    'collection.write',
+    collectionParams as unknown as z.ZodType<Record<string, unknown>>,
+    (p) => ({
+      kind: 'collection',
+      collectionId: String(p.collectionId),
+    }),
+  ),
 
   // ---- computer associations
   route({

@@ -30,7 +30,14 @@ const contentFile = z.object({ path: z.string(), size: z.number(), sha256: z.str
 const contentRecord = z.object({ id: z.string(), size: z.number(), fileCount: z.number(), files: z.array(contentFile), createdAt: z.string() });
 const contentSummary = contentRecord.omit({ files: true });
 const contentIdParam = z.object({ contentId: z.string().regex(/^[0-9a-f]{64}$/, 'a content id is a lower-case SHA-256 (64 hex digits)') });
-const dp = z.object({ name: z.string(), url: z.string(), description: z.string(), pxeEnabled: z.boolean(), unknownComputerSupport: z.boolean(), createdAt: z.string() });
+const dp = z.object({
+  name: z.string(),
+  url: z.string(),
+  description: z.string(),
+  pxeEnabled: z.boolean(),
+  unknownComputerSupport: z.boolean(),
+  createdAt: z.string(),
+});
 const status = z.object({
   packageId: z.string(),
   dpName: z.string(),
@@ -57,7 +64,10 @@ export const contentRoutes = [
         'SELECT id, size, file_count, created_at FROM content ORDER BY created_at DESC, id LIMIT $1 OFFSET $2',
         [query.limit, query.offset],
       );
-      const users = await contentUsersOf(site.db, rows.map((r) => r.id));
+      const users = await contentUsersOf(
+        site.db,
+        rows.map((r) => r.id),
+      );
       return rows.map((r) => ({ id: r.id, size: r.size, fileCount: r.file_count, createdAt: r.created_at.toISOString(), usedBy: users.get(r.id) ?? [] }));
     },
   }),
@@ -77,7 +87,7 @@ export const contentRoutes = [
     tag: 'content',
     summary: 'Add a file or folder the server can read (a package source path) to the library',
     description:
-      'The path is read with the server\'s rights, so it must lie below one of the site\'s source roots (`osd server --source-root`, by default `<data>/sources`); never /proc, /sys, /dev or the site\'s own data. A client that has the files itself uploads them instead (PUT /uploads, then POST /content/from-uploads).',
+      "The path is read with the server's rights, so it must lie below one of the site's source roots (`osd server --source-root`, by default `<data>/sources`); never /proc, /sys, /dev or the site's own data. A client that has the files itself uploads them instead (PUT /uploads, then POST /content/from-uploads).",
     permission: 'content.write',
     body: z.object({ sourcePath: z.string().min(1).max(4096) }).strict(),
     response: contentRecord,
@@ -94,7 +104,12 @@ export const contentRoutes = [
     summary: 'Make one content (a folder) of files uploaded one by one with PUT /uploads',
     permission: 'content.write',
     body: z
-      .object({ files: z.array(z.object({ path: z.string().min(1).max(1024), sha256: z.string() }).strict()).min(1).max(100_000) })
+      .object({
+        files: z
+          .array(z.object({ path: z.string().min(1).max(1024), sha256: z.string() }).strict())
+          .min(1)
+          .max(100_000),
+      })
       .strict(),
     response: contentRecord,
     status: 201,
@@ -108,7 +123,7 @@ export const contentRoutes = [
     path: '/uploads',
     tag: 'content',
     summary: 'Upload one file (application/octet-stream) into the library; the answer names its content id',
-    description: 'The file name comes from the `path` query parameter and must be a safe relative path. Refused with 413 above the server\'s upload limit.',
+    description: "The file name comes from the `path` query parameter and must be a safe relative path. Refused with 413 above the server's upload limit.",
     permission: 'content.write',
     query: z.object({ path: z.string().min(1) }),
     bodyKind: 'stream',
@@ -121,15 +136,22 @@ export const contentRoutes = [
       if (Number.isFinite(declared) && declared > limit) {
         // The rest of the body is not wanted: close the connection rather than read it.
         void reply.header('connection', 'close');
-        throw new SiteError('too-large', { input, rule: `${declared} bytes is more than the server's upload limit of ${limit} bytes`, hint: 'put the file below one of the server\'s source roots and add it with POST /api/v1/content {sourcePath}' });
+        throw new SiteError('too-large', {
+          input,
+          rule: `${declared} bytes is more than the server's upload limit of ${limit} bytes`,
+          hint: "put the file below one of the server's source roots and add it with POST /api/v1/content {sourcePath}",
+        });
       }
       const body = request.body as Readable | undefined;
-      if (!body || typeof (body as Readable).pipe !== 'function') throw badInput('Content-Type', 'an upload is sent as application/octet-stream', 'set Content-Type: application/octet-stream');
+      if (!body || typeof (body as Readable).pipe !== 'function')
+        throw badInput('Content-Type', 'an upload is sent as application/octet-stream', 'set Content-Type: application/octet-stream');
       // A declared size is promised on the library's disk before a byte is read (507 if it cannot hold it).
-      const release = Number.isFinite(declared) ? await site.content.reserve(declared, input).catch((e: unknown) => {
-        void reply.header('connection', 'close');
-        throw e;
-      }) : () => undefined;
+      const release = Number.isFinite(declared)
+        ? await site.content.reserve(declared, input).catch((e: unknown) => {
+            void reply.header('connection', 'close');
+            throw e;
+          })
+        : () => undefined;
       try {
         const file = await site.content.importStream(query.path, body, { maxBytes: limit });
         const manifest = makeManifest([file]);
@@ -209,7 +231,15 @@ export const contentRoutes = [
     summary: 'Change a distribution point',
     permission: 'site.write',
     params: dpNameParam,
-    body: z.object({ url: z.string().optional(), pushToken: z.string().min(16).optional(), description: z.string().optional(), pxeEnabled: z.boolean().optional(), unknownComputerSupport: z.boolean().optional() }).strict(),
+    body: z
+      .object({
+        url: z.string().optional(),
+        pushToken: z.string().min(16).optional(),
+        description: z.string().optional(),
+        pxeEnabled: z.boolean().optional(),
+        unknownComputerSupport: z.boolean().optional(),
+      })
+      .strict(),
     response: dp,
     handler: async ({ site, actor, params, body }) => updateDistributionPoint(site, actor, params.name, body),
   }),
@@ -263,7 +293,9 @@ export const contentRoutes = [
     tag: 'distribution',
     summary: 'Content status per package: Success / In Progress / Error / Unknown distribution points',
     permission: 'read',
-    response: z.array(z.object({ packageId: z.string(), name: z.string(), success: z.number(), inProgress: z.number(), error: z.number(), unknown: z.number() })),
+    response: z.array(
+      z.object({ packageId: z.string(), name: z.string(), success: z.number(), inProgress: z.number(), error: z.number(), unknown: z.number() }),
+    ),
     handler: async ({ site }) => contentStatusSummary(site.db),
   }),
   route({
@@ -313,7 +345,7 @@ export const contentRoutes = [
     method: 'POST',
     path: '/packages/:packageId/validate',
     tag: 'distribution',
-    summary: 'Re-hash a package\'s files on a distribution point',
+    summary: "Re-hash a package's files on a distribution point",
     permission: 'content.write',
     params: packageIdParam,
     body: z.object({ distributionPoint: z.string() }).strict(),

@@ -26,7 +26,14 @@ import {
   updateApplicationSchema,
 } from '../../../site/objects/applications.js';
 import { matchCatalogDrivers } from '../../../site/objects/driver-matching.js';
-import { addDriversToPackage, createDriverPackage, createDriverPackageSchema, getDriverPackage, listDriverPackages, removeDriverFromPackage } from '../../../site/objects/driver-packages.js';
+import {
+  addDriversToPackage,
+  createDriverPackage,
+  createDriverPackageSchema,
+  getDriverPackage,
+  listDriverPackages,
+  removeDriverFromPackage,
+} from '../../../site/objects/driver-packages.js';
 import {
   createDriverCategory,
   deleteDriver,
@@ -41,8 +48,23 @@ import {
 } from '../../../site/objects/drivers.js';
 import { addOsImage, addOsImageSchema, getOsImage, reloadOsImage } from '../../../site/objects/os-images.js';
 import { setPackageContent, updatePackageContent } from '../../../site/objects/package-content.js';
-import { bootImagePropertiesSchema, driverPlatformSchema, imageInformationSchema, PACKAGE_TYPE, architectureSchema } from '../../../site/objects/package-types.js';
-import { contentSourceSchema, createPackage, createPackageSchema, deletePackage, getPackage, listPackages, packagePatchSchema, updatePackage } from '../../../site/objects/packages.js';
+import {
+  bootImagePropertiesSchema,
+  driverPlatformSchema,
+  imageInformationSchema,
+  PACKAGE_TYPE,
+  architectureSchema,
+} from '../../../site/objects/package-types.js';
+import {
+  contentSourceSchema,
+  createPackage,
+  createPackageSchema,
+  deletePackage,
+  getPackage,
+  listPackages,
+  packagePatchSchema,
+  updatePackage,
+} from '../../../site/objects/packages.js';
 import {
   createUpdateDeployment,
   createUpdateDeploymentSchema,
@@ -56,7 +78,9 @@ import {
 import type { AnyRoute } from '../route.js';
 import { route } from '../route.js';
 
-const packageIdParam = z.object({ packageId: z.string().regex(/^[A-Za-z0-9]{3}[0-9A-Fa-f]{5}$/, 'a PackageID is a site code and 5 hex digits, e.g. PS100014') });
+const packageIdParam = z.object({
+  packageId: z.string().regex(/^[A-Za-z0-9]{3}[0-9A-Fa-f]{5}$/, 'a PackageID is a site code and 5 hex digits, e.g. PS100014'),
+});
 const ciIdParam = z.object({ ciId: z.coerce.number().int().positive() });
 const packageDriverParams = packageIdParam.extend({ ciId: z.coerce.number().int().positive() });
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -85,7 +109,12 @@ const packageView = z.object({
   updatedAt: z.string(),
 });
 const osImageView = packageView.extend({
-  properties: z.object({ wimFile: z.string(), architecture: z.union([architectureSchema, z.literal('')]), language: z.string(), images: z.array(imageInformationSchema) }),
+  properties: z.object({
+    wimFile: z.string(),
+    architecture: z.union([architectureSchema, z.literal('')]),
+    language: z.string(),
+    images: z.array(imageInformationSchema),
+  }),
 });
 const bootImageDriver = z.object({ ciId: z.number(), name: z.string(), class: z.string(), platforms: z.array(z.string()), enabled: z.boolean() });
 const bootImageView = packageView.extend({ properties: bootImagePropertiesSchema, drivers: z.array(bootImageDriver) });
@@ -380,7 +409,12 @@ export const objectsRoutes: AnyRoute[] = [
     tag: 'drivers',
     summary: 'List catalog drivers, by category, enabled state, hardware ID or platform',
     permission: 'read',
-    query: z.object({ category: z.string().optional(), enabled: booleanQuery.optional(), hardwareId: z.string().optional(), platform: driverPlatformSchema.optional() }),
+    query: z.object({
+      category: z.string().optional(),
+      enabled: booleanQuery.optional(),
+      hardwareId: z.string().optional(),
+      platform: driverPlatformSchema.optional(),
+    }),
     response: z.array(driverView),
     handler: async ({ site, query }) => listDrivers(site.db, query),
   }),
@@ -397,7 +431,9 @@ export const objectsRoutes: AnyRoute[] = [
       bestMatch: z.boolean().default(true),
     }),
     response: z.object({
-      devices: z.array(z.object({ name: z.string().optional(), drivers: z.array(z.object({ ciId: z.number(), name: z.string(), matchedId: z.string(), kind: z.string() })) })),
+      devices: z.array(
+        z.object({ name: z.string().optional(), drivers: z.array(z.object({ ciId: z.number(), name: z.string(), matchedId: z.string(), kind: z.string() })) }),
+      ),
       selected: z.array(z.object({ ciId: z.number(), name: z.string(), infFile: z.string(), contentId: z.string(), driverPackages: z.array(z.string()) })),
       excluded: z.array(z.object({ ciId: z.number(), name: z.string(), reason: z.string() })),
     }),

@@ -75,7 +75,16 @@ export const siteRoutes = [
       before: z.coerce.number().int().optional(),
     }),
     response: z.array(
-      z.object({ id: z.number(), at: z.string(), actor: z.string(), role: z.string(), action: z.string(), objectType: z.string(), objectId: z.string(), details: z.record(z.string(), z.unknown()) }),
+      z.object({
+        id: z.number(),
+        at: z.string(),
+        actor: z.string(),
+        role: z.string(),
+        action: z.string(),
+        objectType: z.string(),
+        objectId: z.string(),
+        details: z.record(z.string(), z.unknown()),
+      }),
     ),
     handler: async ({ site, query }) => listAudit(site.db, query),
   }),

@@ -38,7 +38,14 @@ const tsInfo = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-const revisionInfo = z.object({ revision: z.number(), author: z.string(), message: z.string(), createdAt: z.string(), sizeBytes: z.number(), stepCount: z.number() });
+const revisionInfo = z.object({
+  revision: z.number(),
+  author: z.string(),
+  message: z.string(),
+  createdAt: z.string(),
+  sizeBytes: z.number(),
+  stepCount: z.number(),
+});
 const reference = z.object({ refId: z.string(), refKind: z.enum(['package', 'application']) });
 const saveResult = z.object({ taskSequence: tsInfo, revision: revisionInfo, references: z.array(reference), warnings: z.array(z.string()) });
 const detail = tsInfo.extend({
@@ -75,9 +82,21 @@ const importBody = z.strictObject({
   message: z.string().max(1000).optional(),
   ...sequenceFile,
 });
-const importQuery = z.object({ name: z.string().optional(), description: z.string().optional(), bootImageId: z.string().optional(), message: z.string().max(1000).optional() });
+const importQuery = z.object({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  bootImageId: z.string().optional(),
+  message: z.string().max(1000).optional(),
+});
 
-const wizardProblem = z.object({ page: z.string(), field: z.string(), path: z.string(), value: z.string(), rule: z.string(), severity: z.enum(['error', 'warning']) });
+const wizardProblem = z.object({
+  page: z.string(),
+  field: z.string(),
+  path: z.string(),
+  value: z.string(),
+  rule: z.string(),
+  severity: z.enum(['error', 'warning']),
+});
 
 const deploymentSettings = z.object({
   availability: z.enum(AVAILABILITY),
@@ -161,7 +180,7 @@ export const taskSequenceRoutes = [
     path: '/task-sequences/wizard/install-image',
     tag: TAG,
     summary: 'Create Task Sequence Wizard, "Install an existing image package": answers (docs/wizard-answers.md) → revision 1',
-    description: 'The answers are checked against the site\'s content; every problem is listed at once (page, field, path) in a 400 and nothing is created.',
+    description: "The answers are checked against the site's content; every problem is listed at once (page, field, path) in a 400 and nothing is created.",
     permission: 'task-sequence.write',
     body: z.record(z.string(), z.unknown()),
     response: saveResult.extend({ problems: z.array(wizardProblem) }),
@@ -259,7 +278,7 @@ export const taskSequenceRoutes = [
     method: 'GET',
     path: '/task-sequences/:id/diff',
     tag: TAG,
-    summary: 'Compare two revisions: the changes in an admin\'s terms, as JSON and as text',
+    summary: "Compare two revisions: the changes in an admin's terms, as JSON and as text",
     permission: 'read',
     params: idParams,
     query: z.object({ from: revisionNumber, to: revisionNumber }),
@@ -310,14 +329,16 @@ export const taskSequenceRoutes = [
     method: 'GET',
     path: '/task-sequences/:id/lint',
     tag: TAG,
-    summary: 'Lint a revision against the site\'s content (references, conditions, environments, …)',
+    summary: "Lint a revision against the site's content (references, conditions, environments, …)",
     permission: 'read',
     params: idParams,
     query: z.object({ revision: revisionNumber.optional() }),
     response: z.object({
       id: z.string(),
       revision: z.number(),
-      findings: z.array(z.object({ rule: z.string(), severity: z.enum(['error', 'warning', 'info']), path: z.string(), message: z.string(), hint: z.string() })),
+      findings: z.array(
+        z.object({ rule: z.string(), severity: z.enum(['error', 'warning', 'info']), path: z.string(), message: z.string(), hint: z.string() }),
+      ),
       counts: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
     }),
     handler: async ({ site, params, query }) => lintTaskSequence(site, params.id, query.revision),
@@ -394,12 +415,23 @@ export const taskSequenceRoutes = [
       deploymentId: z.string(),
       taskSequenceId: z.string(),
       revision: z.number(),
-      machine: z.object({ architecture: z.string().optional(), language: z.string().optional(), model: z.string().optional(), firmware: z.enum(['uefi', 'bios']).optional() }),
+      machine: z.object({
+        architecture: z.string().optional(),
+        language: z.string().optional(),
+        model: z.string().optional(),
+        firmware: z.enum(['uefi', 'bios']).optional(),
+      }),
       preCacheApplies: z.boolean(),
       preCacheRule: z.string(),
       bootImage: z.object({ packageId: z.string(), architecture: z.string(), pxeCompatible: z.boolean().nullable(), rule: z.string() }).nullable(),
       packages: z.array(manifestPackage),
-      totals: z.object({ packages: z.number(), totalBytes: z.number(), preCacheBytes: z.number(), notDistributed: z.array(z.string()), withoutContent: z.array(z.string()) }),
+      totals: z.object({
+        packages: z.number(),
+        totalBytes: z.number(),
+        preCacheBytes: z.number(),
+        notDistributed: z.array(z.string()),
+        withoutContent: z.array(z.string()),
+      }),
     }),
     handler: async ({ site, params, query }) => deploymentContentManifest(site.db, params.id, query),
   }),

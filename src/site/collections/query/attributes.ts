@@ -34,5 +34,9 @@ export function column(name: string): Column {
   if (key) return { kind: 'property', sql: `(d.properties->>'${key}')`, key, lowerName: name.toLowerCase() };
   // Any other inventory property: found by name, case-insensitively. Names are WQL identifiers
   // ([A-Za-z_][A-Za-z0-9_]*), so quoting them as a literal is safe.
-  return { kind: 'property', sql: `(SELECT e.value FROM jsonb_each_text(d.properties) AS e WHERE lower(e.key) = '${name.toLowerCase()}' LIMIT 1)`, lowerName: name.toLowerCase() };
+  return {
+    kind: 'property',
+    sql: `(SELECT e.value FROM jsonb_each_text(d.properties) AS e WHERE lower(e.key) = '${name.toLowerCase()}' LIMIT 1)`,
+    lowerName: name.toLowerCase(),
+  };
 }

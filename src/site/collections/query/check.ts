@@ -11,10 +11,15 @@ import { compileCollectionQuery } from './sql.js';
 
 /** A parse error as the API's 400: the input, the column and the problem. */
 export function queryError(e: WqlError, input: string): SiteError {
-  return badInput(input, `${e.column !== undefined ? `column ${e.column}: ` : ''}${e.message}${e.expected ? ` (expected ${e.expected})` : ''}`, e.hint ?? `e.g. select * from ${QUERY_CLASS} where ${QUERY_CLASS}.Name like 'PC%'`, {
-    column: e.column,
-    expected: e.expected,
-  });
+  return badInput(
+    input,
+    `${e.column !== undefined ? `column ${e.column}: ` : ''}${e.message}${e.expected ? ` (expected ${e.expected})` : ''}`,
+    e.hint ?? `e.g. select * from ${QUERY_CLASS} where ${QUERY_CLASS}.Name like 'PC%'`,
+    {
+      column: e.column,
+      expected: e.expected,
+    },
+  );
 }
 
 /** Parses or throws the API's 400 naming `input`. */

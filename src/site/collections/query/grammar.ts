@@ -12,7 +12,15 @@ import type { WqlQuery } from '../../../engine/conditions/wql/ast.js';
 import type { WqlGrammar } from '../../../engine/conditions/wql/grammar.js';
 import { parseWql } from '../../../engine/conditions/wql/parser.js';
 import { textProblem } from '../../text-rules.js';
-import { MAX_IN_VALUES, MAX_LIKE_PATTERN_LENGTH, MAX_LIKE_SETS, MAX_NUMBER_DIGITS, MAX_QUERY_CONDITIONS, MAX_QUERY_DEPTH, MAX_QUERY_LENGTH } from '../limits.js';
+import {
+  MAX_IN_VALUES,
+  MAX_LIKE_PATTERN_LENGTH,
+  MAX_LIKE_SETS,
+  MAX_NUMBER_DIGITS,
+  MAX_QUERY_CONDITIONS,
+  MAX_QUERY_DEPTH,
+  MAX_QUERY_LENGTH,
+} from '../limits.js';
 
 export const QUERY_CLASS = 'SMS_R_System';
 

@@ -40,8 +40,7 @@ function compileExpr(e: WqlExpr, params: unknown[], text: string): string {
   const asNumber = (c: WqlConstant): string => decimalText(constNumber(c, attr, text));
   const asBoolean = (c: WqlConstant): boolean => constBoolean(c, attr, text);
   /** A text expression of the attribute, for LIKE and string comparisons. */
-  const textOf = (c: Column, macVar = 'm.mac'): string =>
-    c.kind === 'mac' ? macVar : c.kind === 'number' || c.kind === 'boolean' ? `${c.sql}::text` : c.sql;
+  const textOf = (c: Column, macVar = 'm.mac'): string => (c.kind === 'mac' ? macVar : c.kind === 'number' || c.kind === 'boolean' ? `${c.sql}::text` : c.sql);
   const macAny = (cond: string): string => `EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.mac_addresses) AS m(mac) WHERE ${cond})`;
   const likeSql = (target: string, pattern: string): string => {
     const tokens = parseLikePattern(pattern);
@@ -68,7 +67,11 @@ function compileExpr(e: WqlExpr, params: unknown[], text: string): string {
       else if (col.kind === 'mac') {
         const macs = e.values.map(constMac);
         sql = `d.resource_id IN (SELECT resource_id FROM device_macs WHERE mac = ANY(${p(macs, 'text[]')}))`;
-      } else sql = `lower(${col.sql}) = ANY(${p(e.values.map((v) => constText(v).toLowerCase()), 'text[]')})`;
+      } else
+        sql = `lower(${col.sql}) = ANY(${p(
+          e.values.map((v) => constText(v).toLowerCase()),
+          'text[]',
+        )})`;
       sql = `COALESCE(${sql}, false)`;
       return e.negated ? `(NOT ${sql})` : sql;
     }
