@@ -4,14 +4,14 @@
  * step, and the answer's `see` gives the request that does it. Every route the API would name is
  * one it declares.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_ROUTES } from '../../../src/server/api/routes/index.js';
 import { NEXT_STEP_ROUTES, seeFor } from '../../../src/server/api/next-step-routes.js';
 import { NEXT_STEPS } from '../../../src/site/next-steps.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
+import { tempDir } from '../../helpers/temp.js';
 
 describe('the API words of the site next steps', () => {
   it('name only declared routes, with every id the step carries', () => {
@@ -35,7 +35,7 @@ describe.each(DB_KINDS)('site errors through the admin API on %s', (kind) => {
   let api: TestApi;
   let root: string;
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'openosd-next-steps-'));
+    root = tempDir('openosd-next-steps-');
     api = await startTestApi(kind, { sourceRoots: [root] });
   });
   afterAll(async () => api?.close());
@@ -66,7 +66,7 @@ describe.each(DB_KINDS)('site errors through the admin API on %s', (kind) => {
   });
 
   it('a source path outside the source roots: the roots in the rule, no option or command in the hint', async () => {
-    const outside = join(mkdtempSync(join(tmpdir(), 'openosd-outside-')), 'setup.cmd');
+    const outside = join(tempDir('openosd-outside-'), 'setup.cmd');
     writeFileSync(outside, 'exit /b 0');
     const r = await api.call('POST', '/api/v1/content', { body: { sourcePath: outside } });
     expect(r.status).toBe(403);
