@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { print, printJson } from './output.js';
-import { makeTestContent, type TestArchitecture } from '../machine/test-content/index.js';
+import { makeTestContent, type TestArchitecture } from '../lab/test-content/index.js';
 
 interface ContentFlags {
   imageSizeMb: number;

@@ -9,7 +9,7 @@ import { stepSimulators } from '../../src/actions/handlers/index.js';
 import { loadMachineProfile } from '../../src/engine/machine-profile/index.js';
 import type { MachineProfile } from '../../src/engine/machine-profile/schema.js';
 import { simulate } from '../../src/engine/simulate/simulate.js';
-import { makeTestContent, type TestContent } from '../../src/machine/test-content/index.js';
+import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
 import { answersSchema } from '../../src/sequence/wizard/answers.js';
 import { generateInstallImageSequence } from '../../src/sequence/wizard/generate/index.js';

@@ -11,7 +11,7 @@ import { bootLab } from '../../src/lab/boot.js';
 import { createLab } from '../../src/lab/create.js';
 import { renderSimulation } from '../../src/engine/simulate/report.js';
 import { inspectLab } from '../../src/lab/inspect.js';
-import { makeTestContent, type TestContent } from '../../src/machine/test-content/index.js';
+import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
 import type { Group, TaskSequence } from '../../src/sequence/model/task-sequence.js';
 import { answersSchema } from '../../src/sequence/wizard/answers.js';

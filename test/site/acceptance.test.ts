@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDrivers } from '../../src/machine/test-content/drivers.js';
+import { writeDrivers } from '../../src/lab/test-content/drivers.js';
 import { startDistributionPoint, type RunningDistributionPoint } from '../../src/server/distribution-point/server.js';
 import { makeWim, WINPE_PROPERTIES, wimXml, xmlField } from './objects/fixtures.js';
 import { DB_KINDS, startTestApi, type ApiResponse, type TestApi } from './helpers/site.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentLibrary } from '../../../src/actions/content.js';
 import { failureResult } from '../../../src/actions/errors.js';
 import { applyOperatingSystemHandler } from '../../../src/actions/handlers/apply-operating-system.js';
-import { makeTestContent, type TestContent } from '../../../src/machine/test-content/index.js';
+import { makeTestContent, type TestContent } from '../../../src/lab/test-content/index.js';
 import { applyOperatingSystem } from '../../../src/sequence/catalog/index.js';
 import type { ApplyOperatingSystemSettings } from '../../../src/sequence/catalog/steps/apply-operating-system.js';
 import { directoryComputer, execution, simulation, step } from './helpers.js';

@@ -9,7 +9,7 @@ import { failureResult } from '../../../src/actions/errors.js';
 import { ANSWER_FILE } from '../../../src/actions/handlers/answer-file.js';
 import { applyDriverPackageHandler, autoApplyDriversHandler } from '../../../src/actions/handlers/drivers.js';
 import { UnattendDocument } from '../../../src/actions/unattend/index.js';
-import { makeTestContent, type TestContent } from '../../../src/machine/test-content/index.js';
+import { makeTestContent, type TestContent } from '../../../src/lab/test-content/index.js';
 import { applyDriverPackage, autoApplyDrivers } from '../../../src/sequence/catalog/index.js';
 import type { Step } from '../../../src/sequence/model/task-sequence.js';
 import type { StepHandler } from '../../../src/actions/handler.js';

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerObjectCommands } from '../../../src/cli/site/object-commands.js';
-import { writeDrivers } from '../../../src/machine/test-content/drivers.js';
+import { writeDrivers } from '../../../src/lab/test-content/drivers.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../helpers/site.js';
 import { makeWim } from './fixtures.js';
 

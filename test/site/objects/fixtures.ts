@@ -1,7 +1,7 @@
 /** Real WIM files for the content object tests, made with wimlib-imagex. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { captureImage, setImageProperties } from '../../../src/machine/test-content/wim.js';
+import { captureImage, setImageProperties } from '../../../src/lab/test-content/wim.js';
 import { runTool } from '../../../src/machine/tools.js';
 
 export interface TestImageSpec {

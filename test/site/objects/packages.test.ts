@@ -2,10 +2,10 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestContent, TEST_EDITIONS, type TestContent } from '../../../src/machine/test-content/index.js';
-import { WINDOWS_BUILD } from '../../../src/machine/test-content/windows-tree.js';
+import { makeTestContent, TEST_EDITIONS, type TestContent } from '../../../src/lab/test-content/index.js';
+import { WINDOWS_BUILD } from '../../../src/lab/test-content/windows-tree.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../helpers/site.js';
-import { setImageProperties } from '../../../src/machine/test-content/wim.js';
+import { setImageProperties } from '../../../src/lab/test-content/wim.js';
 import { makeWim, wimXml, xmlField } from './fixtures.js';
 
 let work: string;

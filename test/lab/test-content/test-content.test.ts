@@ -14,14 +14,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadMachineProfile } from '../../../src/engine/machine-profile/index.js';
 import type { MachineProfile } from '../../../src/engine/machine-profile/index.js';
 import { registerTestContentCommand } from '../../../src/cli/test-content-command.js';
-import {
-  makeTestContent,
-  resolvePackageFolder,
-  type DriverCatalog,
-  type DriverCatalogEntry,
-  type TestContent,
-} from '../../../src/machine/test-content/index.js';
-import { writePseudoRandomFile } from '../../../src/machine/test-content/windows-tree.js';
+import { makeTestContent, resolvePackageFolder, type DriverCatalog, type DriverCatalogEntry, type TestContent } from '../../../src/lab/test-content/index.js';
+import { writePseudoRandomFile } from '../../../src/lab/test-content/windows-tree.js';
 import { runTool } from '../../../src/machine/tools.js';
 import { InputError } from '../../../src/sequence/input-error.js';
 import { loadSiteManifest, parseSiteManifest } from '../../../src/sequence/site-manifest.js';
