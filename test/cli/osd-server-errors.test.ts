@@ -4,25 +4,14 @@
  * and the exit code of their kind — 2 for what the user can correct, 69 when the database does not
  * answer.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
+import { runOsd } from '../helpers/osd-server.js';
 
-const OSD = resolve('bin/osd.js');
-
-function osd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((r) => {
-    const p = spawn(process.execPath, [OSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => r({ code, stdout, stderr }));
-  });
-}
+const osd = runOsd;
 
 describe('osd server start-up errors', () => {
   it('a database that does not answer: --database, exit 69 (unavailable)', async () => {

@@ -94,3 +94,15 @@ export async function newPostgresDatabase(prefix = 'srv'): Promise<string> {
   }
   return postgresUrlFor(name);
 }
+
+/** Runs `osd ARGS…` to its end (no site from the environment) and answers its exit code and output. */
+export function runOsd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((r) => {
+    const p = spawn(process.execPath, [OSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => r({ code, stdout, stderr }));
+  });
+}

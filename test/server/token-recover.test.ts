@@ -4,14 +4,21 @@
  * while `osd server` holds the database and works once it is stopped; on PostgreSQL it works while
  * the server runs. A wrong key file and a missing folder are refused (exit 2).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
 import { DB_KINDS, type DbKind } from '../site/helpers/site.js';
-import { OSD, callServer, newPostgresDatabase as newDatabase, startServer as startOsdServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import {
+  callServer,
+  runOsd,
+  newPostgresDatabase as newDatabase,
+  startServer as startOsdServer,
+  stopServer,
+  type StartedServer,
+} from '../helpers/osd-server.js';
 
 const newPostgresDatabase = (): Promise<string> => newDatabase('recover');
 
@@ -19,16 +26,7 @@ type Started = StartedServer;
 const startServer = (dataDir: string, args: string[]): Promise<Started> => startOsdServer(dataDir, args);
 const stop = (proc: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => stopServer(proc, signal);
 
-function osd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((r) => {
-    const p = spawn(process.execPath, [OSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => r({ code, stdout, stderr }));
-  });
-}
+const osd = runOsd;
 
 const call = (s: Started, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> =>
   callServer(s, method, path, body, token);
