@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian packages the machine layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
+# The Debian packages the storage layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
 # scale-out database: tests start a throw-away cluster), curl (tests compare downloads), and the native
 # ntfsmkdir helper (toolchain.md §3.4), built into .tmp/native/ntfsmkdir.
 #   - Quiet when everything is present and the helper is up to date.

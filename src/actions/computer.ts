@@ -4,7 +4,7 @@
  * a volume, apply a WIM image to it, read, write and list its files (staging drivers is copying a
  * folder in), keep the drive letters Windows PE assigned, restart. Siblings implement it:
  *
- * - the lab's disk-image files (src/lab/lab-machine.ts, over src/machine/),
+ * - the lab's disk-image files (src/lab/lab-machine.ts, over src/storage/),
  * - folders on this computer (directory-computer.ts: handler unit tests),
  * - a real computer's block devices (the agent in the boot environment, a later issue: see
  *   docs/ARCHITECTURE.md "The Computer port" for what it needs).
@@ -14,12 +14,12 @@
  */
 import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
-import type { PartitionKind, PartitionRequest } from '../machine/disk/partition-table.js';
-import { WIN32 } from '../machine/errors.js';
-import type { VolumeEntry } from '../machine/volume/volume.js';
+import type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
+import { WIN32 } from '../storage/errors.js';
+import type { VolumeEntry } from '../storage/volume/volume.js';
 
-export type { PartitionKind, PartitionRequest } from '../machine/disk/partition-table.js';
-export type { VolumeEntry } from '../machine/volume/volume.js';
+export type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
+export type { VolumeEntry } from '../storage/volume/volume.js';
 
 export interface DriveAssignment {
   /** "C:" */

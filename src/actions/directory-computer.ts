@@ -9,10 +9,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
-import { layOutPartitionTable, type PartitionTable } from '../machine/disk/partition-table.js';
-import { fault } from '../machine/errors.js';
-import { DirectoryVolume } from '../machine/volume/directory.js';
-import { applyWimImage } from '../machine/wim.js';
+import { layOutPartitionTable, type PartitionTable } from '../storage/disk/partition-table.js';
+import { fault } from '../storage/errors.js';
+import { DirectoryVolume } from '../storage/volume/directory.js';
+import { applyWimImage } from '../storage/wim.js';
 import {
   type ApplyImageOptions,
   type Computer,

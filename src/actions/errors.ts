@@ -5,7 +5,7 @@
  */
 import { type ErrorKind, OsdError } from '../common/errors.js';
 import type { StepResult } from '../engine/ports.js';
-import { codeOfErrno, WIN32 } from '../machine/errors.js';
+import { codeOfErrno, WIN32 } from '../storage/errors.js';
 
 export { WIN32 };
 

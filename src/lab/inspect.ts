@@ -3,8 +3,8 @@
  * same tools an admin would use: partition tables, file systems and the files that tell how a
  * deployment went (the OS, the answer file, staged drivers, the boot files).
  */
-import { readPartitionTable, type PartitionInfo } from '../machine/disk/partition-table.js';
-import { openVolume } from '../machine/volume/open.js';
+import { readPartitionTable, type PartitionInfo } from '../storage/disk/partition-table.js';
+import { openVolume } from '../storage/volume/open.js';
 import type { LabMachine } from './lab-machine.js';
 
 export const KEY_FILES = [

@@ -27,13 +27,13 @@ import {
 import { WIN32 } from '../actions/errors.js';
 import { loadMachineProfile } from '../engine/machine-profile/index.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
-import { type PartitionInfo, type PartitionTable, readPartitionTable, writePartitionTable } from '../machine/disk/partition-table.js';
-import { fault } from '../machine/errors.js';
-import { FatVolume } from '../machine/volume/fat.js';
-import { NtfsVolume } from '../machine/volume/ntfs.js';
-import { openVolume, probeFileSystem } from '../machine/volume/open.js';
-import type { Volume } from '../machine/volume/volume.js';
-import { applyWimImage } from '../machine/wim.js';
+import { type PartitionInfo, type PartitionTable, readPartitionTable, writePartitionTable } from '../storage/disk/partition-table.js';
+import { fault } from '../storage/errors.js';
+import { FatVolume } from '../storage/volume/fat.js';
+import { NtfsVolume } from '../storage/volume/ntfs.js';
+import { openVolume, probeFileSystem } from '../storage/volume/open.js';
+import type { Volume } from '../storage/volume/volume.js';
+import { applyWimImage } from '../storage/wim.js';
 import { InputError } from '../sequence/input-error.js';
 
 export const LAB_SCHEMA = 'openosd.lab/v1';

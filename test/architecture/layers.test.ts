@@ -15,14 +15,14 @@ const LAYERS: Record<string, readonly string[]> = {
   common: [],
   sequence: ['common'],
   engine: ['common', 'sequence'],
-  machine: ['common', 'sequence', 'engine'],
-  actions: ['common', 'sequence', 'engine', 'machine'],
-  runner: ['common', 'sequence', 'engine', 'machine', 'actions'],
-  lab: ['common', 'sequence', 'engine', 'machine', 'actions', 'runner'],
-  agent: ['common', 'sequence', 'engine', 'machine', 'actions', 'runner'],
-  site: ['common', 'sequence', 'engine', 'machine', 'actions'],
-  server: ['common', 'sequence', 'engine', 'machine', 'actions', 'site'],
-  cli: ['common', 'sequence', 'engine', 'machine', 'actions', 'runner', 'lab', 'agent', 'site', 'server'],
+  storage: ['common', 'sequence', 'engine'],
+  actions: ['common', 'sequence', 'engine', 'storage'],
+  runner: ['common', 'sequence', 'engine', 'storage', 'actions'],
+  lab: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner'],
+  agent: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner'],
+  site: ['common', 'sequence', 'engine', 'storage', 'actions'],
+  server: ['common', 'sequence', 'engine', 'storage', 'actions', 'site'],
+  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'lab', 'agent', 'site', 'server'],
 };
 
 /** Layers that never touch a disk, a socket or a process themselves (DESIGN.md: the engine calls its ports). */

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { processAlive } from '../../src/machine/process-alive.js';
+import { processAlive } from '../../src/storage/process-alive.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

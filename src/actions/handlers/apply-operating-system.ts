@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepResult } from '../../engine/ports.js';
-import { readWimImages, WimError, type WimImageInfo } from '../../machine/wim.js';
+import { readWimImages, WimError, type WimImageInfo } from '../../storage/wim.js';
 import { applyOperatingSystem } from '../../sequence/catalog/index.js';
 import type { ApplyOperatingSystemSettings } from '../../sequence/catalog/steps/apply-operating-system.js';
 import { UnattendDocument, type UnattendArch } from '../unattend/index.js';

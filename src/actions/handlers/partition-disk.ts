@@ -5,7 +5,7 @@
  * Sizes: MB / GB, or a percentage of the space remaining after the partitions before it.
  */
 import type { StepExecution, StepResult } from '../../engine/ports.js';
-import { planPartitionTable } from '../../machine/disk/partition-table.js';
+import { planPartitionTable } from '../../storage/disk/partition-table.js';
 import { partitionDisk, readSettings } from '../../sequence/catalog/index.js';
 import type { PartitionDiskSettings } from '../../sequence/catalog/steps/partition-disk.js';
 import type { DriveAssignment, PartitionKind, PartitionRequest } from '../computer.js';

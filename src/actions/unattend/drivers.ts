@@ -73,7 +73,7 @@ export const DEFAULT_DEVICE_PATH = '%SystemRoot%\\inf';
 
 /**
  * The new REG_EXPAND_SZ `DevicePath` with the staged folders appended (`;`-separated, existing
- * entries kept, duplicates skipped case-insensitively) — §9 Linux-lab back end. The machine layer
+ * entries kept, duplicates skipped case-insensitively) — §9 Linux-lab back end. The storage layer
  * writes it into the offline SOFTWARE hive.
  */
 export function appendDevicePath(current: string | undefined, folders: string[]): string {

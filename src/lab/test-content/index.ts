@@ -18,18 +18,18 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../../sequence/input-error.js';
 import { parseSiteManifest } from '../../sequence/site-manifest.js';
-import { requireTools } from '../../machine/tools.js';
+import { requireTools } from '../../storage/tools.js';
 import { DRIVER_CATALOG_FILE, DRIVER_PACKAGES, writeDrivers } from './drivers.js';
 import { PACKAGE_IDS, buildSiteManifest, writeBootImage, writeClientPackage, writeUsmtPackage } from './packages.js';
-import { readWimImages, type WimImageInfo } from '../../machine/wim.js';
+import { readWimImages, type WimImageInfo } from '../../storage/wim.js';
 import { WIM_ARCH_CODES, captureImage, setImageProperties } from './wim.js';
 import { MiB, WINDOWS_BUILD, writeWindowsTree, type EditionSpec, type TestArchitecture } from './windows-tree.js';
-import { processAlive } from '../../machine/process-alive.js';
+import { processAlive } from '../../storage/process-alive.js';
 
 export { DRIVER_CATALOG_SCHEMA, DRIVER_CATEGORIES, DRIVER_PACKAGES, driverCatalog } from './drivers.js';
 export type { DriverCatalog, DriverCatalogEntry, DriverPackageEntry } from './drivers.js';
 export { PACKAGE_IDS } from './packages.js';
-export type { WimImageInfo } from '../../machine/wim.js';
+export type { WimImageInfo } from '../../storage/wim.js';
 export type { TestArchitecture } from './windows-tree.js';
 
 export interface TestContentOptions {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import type { siteManifestSchema } from '../../sequence/site-manifest.js';
 import type { DriverPackageEntry } from './drivers.js';
-import type { WimImageInfo } from '../../machine/wim.js';
+import type { WimImageInfo } from '../../storage/wim.js';
 import { WINDOWS_BUILD, type TestArchitecture } from './windows-tree.js';
 
 /** The PackageIDs of the library, the same as in examples/wizard/site.json. */

@@ -2,7 +2,7 @@
  * The wimlib-imagex calls that make the test install.wim (toolchain.md §3.1): capture and append a
  * tree, set Windows image properties. Reading the metadata back is `../wim.ts`'s readWimImages.
  */
-import { runTool } from '../../machine/tools.js';
+import { runTool } from '../../storage/tools.js';
 
 /** WINDOWS/ARCH codes (PROCESSOR_ARCHITECTURE_*): 0 x86, 5 ARM, 6 IA64, 9 x64, 12 arm64. */
 export const WIM_ARCH_CODES = { x86: 0, x64: 9, arm64: 12 } as const;

@@ -23,7 +23,7 @@ import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentMani
 import { HashingWriter } from './hashing-writer.js';
 import { pump } from './pump.js';
 import { listSourceFiles } from './source-walk.js';
-import { processAlive } from '../../machine/process-alive.js';
+import { processAlive } from '../../storage/process-alive.js';
 
 export { manifestHash, type ContentFile, type ContentManifest } from './hash.js';
 export { validateContentPath } from './content-path.js';

@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
-import { processAlive } from '../../machine/process-alive.js';
+import { processAlive } from '../../storage/process-alive.js';
 import { inUse } from '../errors.js';
 import { START_UP_INPUT } from '../start-up-inputs.js';
 

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Queryable } from '../db/database.js';
-import { processAlive } from '../../machine/process-alive.js';
+import { processAlive } from '../../storage/process-alive.js';
 import { audit } from '../audit.js';
 import { badInput, notFound } from '../errors.js';
 import { nextSteps } from '../next-steps.js';

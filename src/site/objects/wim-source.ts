@@ -10,7 +10,7 @@ import { getContent, importSource, recordContent } from '../content/library.js';
 import type { ContentFile } from '../content/hash.js';
 import { badInput } from '../errors.js';
 import { nextSteps } from '../next-steps.js';
-import { readWimImages, WimError } from '../../machine/wim.js';
+import { readWimImages, WimError } from '../../storage/wim.js';
 import type { ImageInformation } from './package-types.js';
 import { checkSourcePath, requireOneSource, type ContentSource } from './packages.js';
 

@@ -16,7 +16,7 @@ import type { MachineProfile } from '../../../src/engine/machine-profile/index.j
 import { registerTestContentCommand } from '../../../src/cli/test-content-command.js';
 import { makeTestContent, resolvePackageFolder, type DriverCatalog, type DriverCatalogEntry, type TestContent } from '../../../src/lab/test-content/index.js';
 import { writePseudoRandomFile } from '../../../src/lab/test-content/windows-tree.js';
-import { runTool } from '../../../src/machine/tools.js';
+import { runTool } from '../../../src/storage/tools.js';
 import { InputError } from '../../../src/sequence/input-error.js';
 import { loadSiteManifest, parseSiteManifest } from '../../../src/sequence/site-manifest.js';
 

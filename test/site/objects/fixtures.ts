@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { captureImage, setImageProperties } from '../../../src/lab/test-content/wim.js';
-import { runTool } from '../../../src/machine/tools.js';
+import { runTool } from '../../../src/storage/tools.js';
 
 export interface TestImageSpec {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * The external tools the machine layer drives (toolchain.md §1, §3): wimlib-imagex, sfdisk, sgdisk,
+ * The external tools the storage layer drives (toolchain.md §1, §3): wimlib-imagex, sfdisk, sgdisk,
  * mkntfs and the ntfs-3g tools, mtools, dosfstools. Each is run as a process with arguments (never
  * through a shell), its output captured, and a failure turned into a ToolError that names the
  * command, its exit code and the last lines it printed. A missing tool names the Debian package.
@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { codeOfToolOutput, MachineError, WIN32 } from './errors.js';
+import { codeOfToolOutput, StorageError, WIN32 } from './errors.js';
 
 /** Which Debian package provides each tool (`make deps` installs them when run as root). */
 export const TOOL_PACKAGES: Record<string, string> = {
@@ -38,7 +38,7 @@ const EXTRA_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
  * A tool failed (a fault). Its code is what the tool's words point at — a full disk 0x80070070, a
  * denied access 0x80070005 — else the generic 0x80004005; `toolExitCode` is the process's own.
  */
-export class ToolError extends MachineError {
+export class ToolError extends StorageError {
   constructor(
     readonly tool: string,
     readonly args: readonly string[],
@@ -53,7 +53,7 @@ export class ToolError extends MachineError {
 }
 
 /** A tool is not installed: ERROR_FILE_NOT_FOUND (0x80070002), with the Debian package that has it. */
-export class MissingToolError extends MachineError {
+export class MissingToolError extends StorageError {
   constructor(
     readonly tool: string,
     readonly debianPackage: string | undefined,

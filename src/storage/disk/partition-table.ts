@@ -9,7 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { fault, MachineError, refused, WIN32 } from '../errors.js';
+import { fault, StorageError, refused, WIN32 } from '../errors.js';
 import { runTool, ToolError } from '../tools.js';
 import { clearRange } from './byte-range.js';
 
@@ -74,7 +74,7 @@ const GPT_DEFAULT_NAME: Record<PartitionKind, string> = {
 };
 
 /** The layout does not fit on the disk: ERROR_DISK_FULL (0x80070070), as ConfigMgr reports it. */
-export class DiskTooSmallError extends MachineError {
+export class DiskTooSmallError extends StorageError {
   constructor(
     readonly diskPath: string,
     readonly diskSizeBytes: number,

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiskImage, writePartitionTable, type PartitionTable } from '../../src/machine/disk/partition-table.js';
-import { DirectoryVolume } from '../../src/machine/volume/directory.js';
-import { fat32SectorsPerCluster, FatVolume, parseMdir } from '../../src/machine/volume/fat.js';
-import { NtfsVolume, parseNtfsls } from '../../src/machine/volume/ntfs.js';
-import { openVolume, probeFileSystem } from '../../src/machine/volume/open.js';
-import { splitVolumePath, VolumeError, type Volume } from '../../src/machine/volume/volume.js';
+import { createDiskImage, writePartitionTable, type PartitionTable } from '../../src/storage/disk/partition-table.js';
+import { DirectoryVolume } from '../../src/storage/volume/directory.js';
+import { fat32SectorsPerCluster, FatVolume, parseMdir } from '../../src/storage/volume/fat.js';
+import { NtfsVolume, parseNtfsls } from '../../src/storage/volume/ntfs.js';
+import { openVolume, probeFileSystem } from '../../src/storage/volume/open.js';
+import { splitVolumePath, VolumeError, type Volume } from '../../src/storage/volume/volume.js';
 import { ddPartition, ensureMachineDeps, MiB, rejection, sh, shStatus, tempDir } from './helpers.js';
 
 const tmp = tempDir('volumes');

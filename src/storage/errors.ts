@@ -1,5 +1,5 @@
 /**
- * The machine layer's faults as the project's one error family (src/common/errors.ts): each names
+ * The storage layer's faults as the project's one error family (src/common/errors.ts): each names
  * what went wrong and carries the code Windows and ConfigMgr would report for it — a Win32 error
  * wrapped as an HRESULT (0x8007xxxx) — so a failed step shows 0x80070070 for a full disk, not the
  * generic 0x80004005 (osd-features §6.5 lists the codes admins meet).
@@ -43,11 +43,11 @@ export const WIN32 = {
 } as const;
 
 /**
- * A fault of the disk, a file system or a tool (kind `fault`), or a request the machine layer
+ * A fault of the disk, a file system or a tool (kind `fault`), or a request the storage layer
  * refuses (kind `bad-input`: a layout that cannot exist, a label too long) or cannot find
  * (`not-found`), with its Win32 code.
  */
-export class MachineError extends OsdError {
+export class StorageError extends OsdError {
   constructor(
     kind: Extract<ErrorKind, 'fault' | 'bad-input' | 'not-found'>,
     code: number,
@@ -55,18 +55,18 @@ export class MachineError extends OsdError {
     options: { input?: string; hint?: string; cause?: unknown } = {},
   ) {
     super(kind, { input: options.input, rule: message, hint: options.hint, exitCode: code, cause: options.cause }, message);
-    this.name = 'MachineError';
+    this.name = 'StorageError';
   }
 }
 
 /** A fault with a code. */
-export function fault(code: number, message: string, options?: { input?: string; hint?: string; cause?: unknown }): MachineError {
-  return new MachineError('fault', code, message, options);
+export function fault(code: number, message: string, options?: { input?: string; hint?: string; cause?: unknown }): StorageError {
+  return new StorageError('fault', code, message, options);
 }
 
-/** A request the machine layer refuses (ERROR_INVALID_PARAMETER unless told otherwise). */
-export function refused(message: string, code: number = WIN32.invalidParameter): MachineError {
-  return new MachineError('bad-input', code, message);
+/** A request the storage layer refuses (ERROR_INVALID_PARAMETER unless told otherwise). */
+export function refused(message: string, code: number = WIN32.invalidParameter): StorageError {
+  return new StorageError('bad-input', code, message);
 }
 
 /** Node's errno of a failed file-system call, as the Win32 code Windows would give for it. */

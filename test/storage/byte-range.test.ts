@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clearRange, extractRange, spliceRange } from '../../src/machine/disk/byte-range.js';
+import { clearRange, extractRange, spliceRange } from '../../src/storage/disk/byte-range.js';
 import { MiB, tempDir } from './helpers.js';
 
 const tmp = tempDir('range');

@@ -9,7 +9,7 @@ import {
   readPartitionTable,
   writePartitionTable,
   type PartitionRequest,
-} from '../../src/machine/disk/partition-table.js';
+} from '../../src/storage/disk/partition-table.js';
 import { MiB, sh, tempDir } from './helpers.js';
 
 const tmp = tempDir('partition');

@@ -4,7 +4,7 @@
  * partition of a disk image (mtools, in place) and an NTFS partition of a disk image (ntfs-3g tools on
  * a side image that flush() splices back) — so an action never knows which one it writes to.
  */
-import { MachineError, WIN32 } from '../errors.js';
+import { StorageError, WIN32 } from '../errors.js';
 
 export interface VolumeEntry {
   name: string;
@@ -43,7 +43,7 @@ const VOLUME_ERROR_CODES: Record<VolumeErrorCode, number> = {
 };
 
 /** A path-level failure on a volume: what is missing or of the wrong kind, and where; `exitCode` is Windows' code for it. */
-export class VolumeError extends MachineError {
+export class VolumeError extends StorageError {
   constructor(
     readonly code: VolumeErrorCode,
     readonly volume: string,

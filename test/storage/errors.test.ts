@@ -1,4 +1,4 @@
-// The machine layer's faults are the project's one error family, each with the code Windows would
+// The storage layer's faults are the project's one error family, each with the code Windows would
 // report (issue 11 item 3): a step failing on them shows 0x80070070, 0x80070003 …, not 0x80004005.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,13 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OsdError } from '../../src/common/errors.js';
 import { failureResult, StepFailure } from '../../src/actions/errors.js';
 import { UnattendError } from '../../src/actions/unattend/index.js';
-import { createDiskImage, DiskTooSmallError, writePartitionTable } from '../../src/machine/disk/partition-table.js';
-import { codeOfErrno, MachineError, WIN32 } from '../../src/machine/errors.js';
-import { MissingToolError, runTool, ToolError } from '../../src/machine/tools.js';
-import { DirectoryVolume } from '../../src/machine/volume/directory.js';
-import { openVolume } from '../../src/machine/volume/open.js';
-import { VolumeError } from '../../src/machine/volume/volume.js';
-import { readWimImages, WimError } from '../../src/machine/wim.js';
+import { createDiskImage, DiskTooSmallError, writePartitionTable } from '../../src/storage/disk/partition-table.js';
+import { codeOfErrno, StorageError, WIN32 } from '../../src/storage/errors.js';
+import { MissingToolError, runTool, ToolError } from '../../src/storage/tools.js';
+import { DirectoryVolume } from '../../src/storage/volume/directory.js';
+import { openVolume } from '../../src/storage/volume/open.js';
+import { VolumeError } from '../../src/storage/volume/volume.js';
+import { readWimImages, WimError } from '../../src/storage/wim.js';
 import { InputError } from '../../src/sequence/input-error.js';
 import { MiB, rejection, tempDir } from './helpers.js';
 
@@ -42,10 +42,10 @@ describe('machine errors carry their Win32 code', () => {
     const small = await rejection<DiskTooSmallError>(writePartitionTable(disk, 'gpt', [{ kind: 'primary', sizeBytes: 64 * MiB }]));
     expect(small).toBeInstanceOf(DiskTooSmallError);
     expect(small.exitCode).toBe(0x80070070);
-    const mbr = await rejection<MachineError>(writePartitionTable(disk, 'mbr', [{ kind: 'msr', sizeBytes: MiB }]));
+    const mbr = await rejection<StorageError>(writePartitionTable(disk, 'mbr', [{ kind: 'msr', sizeBytes: MiB }]));
     expect(mbr.kind).toBe('bad-input');
     expect(mbr.exitCode).toBe(0x80070057);
-    const none = await rejection<MachineError>(writePartitionTable(join(tmp.dir, 'none.img'), 'gpt', [{ kind: 'primary' }]));
+    const none = await rejection<StorageError>(writePartitionTable(join(tmp.dir, 'none.img'), 'gpt', [{ kind: 'primary' }]));
     expect(none.exitCode).toBe(0x80070002);
   });
 
@@ -53,7 +53,7 @@ describe('machine errors carry their Win32 code', () => {
     const disk = join(tmp.dir, 'blank.img');
     await createDiskImage(disk, 8 * MiB);
     const table = await writePartitionTable(disk, 'gpt', [{ kind: 'primary' }]);
-    const e = await rejection<MachineError>(openVolume(disk, table.partitions[0], join(tmp.dir, 'work')));
+    const e = await rejection<StorageError>(openVolume(disk, table.partitions[0], join(tmp.dir, 'work')));
     expect(e.exitCode).toBe(0x800703ed);
     expect(e.message).toMatch(/holds no NTFS or FAT file system/);
   });

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiskImage, writePartitionTable, type PartitionTable } from '../../src/machine/disk/partition-table.js';
-import { FatVolume } from '../../src/machine/volume/fat.js';
-import { NtfsVolume } from '../../src/machine/volume/ntfs.js';
-import { openVolume } from '../../src/machine/volume/open.js';
-import { applyWimImage, parseWimXml, readWimImages, WimError } from '../../src/machine/wim.js';
+import { createDiskImage, writePartitionTable, type PartitionTable } from '../../src/storage/disk/partition-table.js';
+import { FatVolume } from '../../src/storage/volume/fat.js';
+import { NtfsVolume } from '../../src/storage/volume/ntfs.js';
+import { openVolume } from '../../src/storage/volume/open.js';
+import { applyWimImage, parseWimXml, readWimImages, WimError } from '../../src/storage/wim.js';
 import { ddPartition, ensureMachineDeps, MiB, rejection, sh, shStatus, tempDir } from './helpers.js';
 
 const tmp = tempDir('wim');

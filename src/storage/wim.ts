@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { readBytes } from './disk/byte-range.js';
-import { codeOfToolOutput, MachineError, WIN32 } from './errors.js';
+import { codeOfToolOutput, StorageError, WIN32 } from './errors.js';
 import { runTool, ToolError } from './tools.js';
 
 export interface WimImageInfo {
@@ -51,7 +51,7 @@ const WIM_ERROR_KINDS: Record<WimErrorCode, 'not-found' | 'bad-input' | 'fault'>
 };
 
 /** A WIM that is missing, damaged, lacks the image asked for, or could not be applied; `exitCode` is its Win32 code. */
-export class WimError extends MachineError {
+export class WimError extends StorageError {
   constructor(
     readonly code: WimErrorCode,
     readonly wimPath: string,
