@@ -12,6 +12,7 @@ import { registerContentCommands } from './site/content-commands.js';
 import { registerObjectCommands } from './site/object-commands.js';
 import { registerDeployCommands } from './site/deploy-commands.js';
 import { registerCollectionCommands } from './site/collection-commands.js';
+import { setRunningCommand } from './site/field-words.js';
 
 function version(): string {
   try {
@@ -27,7 +28,9 @@ export function buildProgram(): Command {
     .description('OpenOSD: operating system deployment with task sequences')
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // The command about to run, so an API problem names its arguments and options (field-words.ts).
+    .hook('preAction', (_program, action) => setRunningCommand(action));
   registerTaskSequenceCommands(program);
   registerLabCommands(program);
   registerServerCommands(program);

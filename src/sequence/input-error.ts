@@ -22,7 +22,8 @@ export class InputError extends OsdError {
 
   override toJSON(): Record<string, unknown> {
     return {
-      error: 'InputError',
+      error: this.kind,
+      message: this.message,
       input: this.input,
       line: this.location?.line,
       column: this.location?.column,

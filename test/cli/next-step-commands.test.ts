@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { ApiError } from '../../src/cli/site/admin-client.js';
 import { cliHint, NEXT_STEP_COMMANDS, stepInCliWords } from '../../src/cli/site/next-step-commands.js';
+import { cliInputWords } from '../../src/cli/site/field-words.js';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
+import { runOsd, startServer, stopServer } from '../helpers/osd-server.js';
 
 /** The command a line of words names, or undefined ("osd package set-content <packageId> <path>" → set-content). */
 function commandOf(program: Command, line: string): Command | undefined {
@@ -85,9 +89,7 @@ describe('the CLI words of the site next steps', () => {
       },
       'POST /collections',
     );
-    expect(many.message).toBe(
-      '2 problems:\n  body.nmae: unknown key "nmae" (did you mean "name"?)\n  body.comment: Invalid input: expected string, received number',
-    );
+    expect(many.message).toBe('2 problems:\n  nmae: unknown key "nmae" (did you mean "name"?)\n  comment: Invalid input: expected string, received number');
     const csv = new ApiError(
       400,
       {
@@ -101,9 +103,7 @@ describe('the CLI words of the site next steps', () => {
       },
       'POST /devices/import-csv',
     );
-    expect(csv.message).toBe(
-      '2 problems in 2 rows; nothing was imported:\n  body.csv row 2 column "MAC": not a MAC address\n  body.csv row 3 column "Name": empty',
-    );
+    expect(csv.message).toBe('2 problems in 2 rows; nothing was imported:\n  csv row 2 column "MAC": not a MAC address\n  csv row 3 column "Name": empty');
     const again = new ApiError(
       409,
       {
@@ -115,7 +115,7 @@ describe('the CLI words of the site next steps', () => {
       'POST /devices/import-csv',
     );
     expect(again.message).toBe(
-      'body.csv row 2: a device with this MAC exists\n  hint: import again, overwriting the existing records: add --overwrite to the same osd device import',
+      'csv row 2: a device with this MAC exists\n  hint: import again, overwriting the existing records: add --overwrite to the same osd device import',
     );
     const failed = new ApiError(
       500,
@@ -124,5 +124,41 @@ describe('the CLI words of the site next steps', () => {
     );
     expect(failed.message).toBe('GET /site: internal error (request 7); the server log has the details');
     expect(failed.kind).toBe('unavailable');
+  });
+});
+
+describe("a refused request's inputs in the words of the command that sent it", () => {
+  const program = buildProgram();
+  const find = (line: string): Command => commandOf(program, line)!;
+
+  it('names the argument or option the user typed, not the request field', () => {
+    expect(cliInputWords('body.sourcePath', find('osd image add'))).toBe('<wim>');
+    expect(cliInputWords('body.contentId', find('osd driver import'))).toBe('<path>');
+    expect(cliInputWords('body.collectionId', find('osd device import'))).toBe('--collection');
+    expect(cliInputWords('body.csv row 2 column "MAC"', find('osd device import'))).toBe('--csv row 2 column "MAC"');
+    expect(cliInputWords('body.smbiosGuid', find('osd device import'))).toBe('--smbios-guid');
+    expect(cliInputWords('body.collectionId', find('osd deploy'))).toBe('--collection');
+    expect(cliInputWords('body.schedules[1]', find('osd deploy'))).toBe('--schedule ([1])');
+    expect(cliInputWords('params.id', find('osd collection show'))).toBe('<id>');
+  });
+
+  it('says which command sent a field it has no word for, and leaves other inputs alone', () => {
+    expect(cliInputWords('body.frobnicate', find('osd device import'))).toBe('frobnicate (a field of what `osd device import` sent to the site)');
+    expect(cliInputWords('PS100003', find('osd deploy'))).toBe('PS100003');
+    expect(cliInputWords('body.rules[2].query', undefined)).toBe('rules[2].query');
+  });
+
+  it('is what a real run of osd prints against a real server', async () => {
+    const data = tempDir('osd-field-words-');
+    const s = await startServer(join(data, 'site'));
+    try {
+      // --server-path sends the path; it lies outside the server's source roots, and the server names the request field.
+      const r = await runOsd('image', 'add', join(data, 'elsewhere.wim'), '--server-path', '--server', s.url, '--token', s.token);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^osd: <wim>: /m);
+      expect(r.stderr).not.toMatch(/body\./);
+    } finally {
+      await stopServer(s.proc);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { InputError } from '../../sequence/input-error.js';
 import { OsdError, kindOfStatus } from '../../common/errors.js';
 import { nextStepsOf } from '../../site/next-steps.js';
 import { cliHint } from './next-step-commands.js';
+import { cliInputWords } from './field-words.js';
 
 export const DEFAULT_PORT = 8450;
 export const DEFAULT_DATA_DIR = '.osd-site';
@@ -51,7 +52,7 @@ function describeAnswer(status: number, body: ApiError['body'], request: string)
   const problems = Array.isArray(body.problems) ? body.problems : [];
   if (problems.length > 1 && problems.every(isListedProblem)) {
     const total = typeof body.problemCount === 'number' ? body.problemCount : problems.length;
-    const lines = problems.map((p) => `  ${p.input}: ${p.rule}${p.hint ? ` (${p.hint})` : ''}`);
+    const lines = problems.map((p) => `  ${cliInputWords(p.input)}: ${p.rule}${p.hint ? ` (${p.hint})` : ''}`);
     if (total > problems.length) lines.push(`  … and ${total - problems.length} more`);
     // The site's own summary ("3 problems in 2 rows; nothing was imported") when it has one.
     const head = body.rule && body.rule !== problems[0]!.rule ? body.rule : `${total} problems`;
@@ -59,7 +60,7 @@ function describeAnswer(status: number, body: ApiError['body'], request: string)
   }
   const hint = cliHint(body.hint, nextStepsOf(body));
   // Without an input (a failure of the server itself), the request says what failed.
-  const head = body.input && body.rule ? `${body.input}: ${body.rule}` : `${request}: ${body.message ?? body.rule ?? `HTTP ${status}`}`;
+  const head = body.input && body.rule ? `${cliInputWords(body.input)}: ${body.rule}` : `${request}: ${body.message ?? body.rule ?? `HTTP ${status}`}`;
   return `${head}${hint && !head.includes(hint) ? `\n  hint: ${hint}` : ''}`;
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { print, printJson } from '../output.js';
+import { fieldWords } from './field-words.js';
 import { AdminClient, withConnection, type ConnectionOptions } from './admin-client.js';
 
 type Opts = ConnectionOptions & { json?: boolean };
@@ -235,7 +236,8 @@ function registerDevice(program: Command): void {
       .option('--collection <id>', 'also add to this collection (a direct rule)')
       .option('--overwrite', 'update an existing record with the same MAC or SMBIOS GUID')
       .option('--json', 'JSON output'),
-  ).action(
+  );
+  fieldWords(dev.commands.at(-1)!, { collectionId: '--collection', macAddresses: '--mac' }).action(
     async (
       o: Opts & {
         name?: string;

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
 import { print, printJson } from '../output.js';
+import { fieldWords } from './field-words.js';
 import { AdminClient, type ConnectionOptions, withConnection } from './admin-client.js';
 
 interface Json extends ConnectionOptions {
@@ -39,7 +40,13 @@ export function registerDeployCommands(program: Command): void {
   // `osd deploy list --collection X`: options after a subcommand's name belong to the subcommand
   // (and to `deploy` itself only before it). Needs positional options on every level above.
   program.enablePositionalOptions();
-  const deploy = withConnection(program.command('deploy'))
+  const deploy = fieldWords(withConnection(program.command('deploy')), {
+    taskSequenceId: '<taskSequenceId>',
+    collectionId: '--collection',
+    availability: '--available-to',
+    schedules: '--schedule',
+    showProgress: '--no-progress',
+  })
     .description("deploy a task sequence to a collection (Available or Required), list deployments, show a deployment's content")
     .argument('<taskSequenceId>', 'task sequence PackageID')
     .option('-c, --collection <collectionId>', 'the collection (required)')

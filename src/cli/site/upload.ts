@@ -8,6 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Command } from 'commander';
+import { fieldWords } from './field-words.js';
 import { InputError } from '../../sequence/input-error.js';
 import { listSourceFiles } from '../../site/content/source-walk.js';
 import { ContentError } from '../../site/content/errors.js';
@@ -27,6 +28,12 @@ export interface ServerPath {
 
 /** Adds --server-path to a command that takes a local path. */
 export function withServerPath(cmd: Command): Command {
+  // Whichever way the source travels (a path, uploaded content, its files, one INF of it), it is what the user typed as the first argument.
+  const source = cmd.registeredArguments[0];
+  if (source) {
+    const word = `<${source.name()}>`;
+    fieldWords(cmd, { sourcePath: word, contentId: word, files: word, infPath: word });
+  }
   return cmd.option(
     '--server-path',
     "let the site server read the path itself (it must lie below one of the server's --source-root folders) instead of uploading it",
