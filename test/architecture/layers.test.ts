@@ -17,12 +17,13 @@ const LAYERS: Record<string, readonly string[]> = {
   engine: ['common', 'sequence'],
   storage: ['common', 'sequence', 'engine'],
   actions: ['common', 'sequence', 'engine', 'storage'],
+  transfer: ['common'],
   runner: ['common', 'sequence', 'engine', 'storage', 'actions'],
   lab: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner'],
-  agent: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner'],
-  site: ['common', 'sequence', 'engine', 'storage', 'actions'],
-  server: ['common', 'sequence', 'engine', 'storage', 'actions', 'site'],
-  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'lab', 'agent', 'site', 'server'],
+  agent: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'transfer'],
+  site: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer'],
+  server: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'site'],
+  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'runner', 'lab', 'agent', 'site', 'server'],
 };
 
 /** Layers that never touch a disk, a socket or a process themselves (DESIGN.md: the engine calls its ports). */

@@ -6,9 +6,9 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { caseFoldPath } from '../../site/content/content-path.js';
-import { fsyncDir, writeFileAtomic } from '../../site/content/durable-fs.js';
+import { fsyncDir, writeFileAtomic } from '../../transfer/durable-fs.js';
 import { ContentError } from '../../site/content/errors.js';
-import type { ContentFile } from '../../site/content/hash.js';
+import type { ContentFile } from '../../transfer/hash.js';
 import type { ContentStore } from '../../site/content/store.js';
 
 /** ConfigMgr PackageID: a three-character site code and five hex digits (e.g. PS100012). */

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { checkPathsCoexist, validateContentPath } from '../../site/content/content-path.js';
 import { ContentError, ContentTooLargeError } from '../../site/content/errors.js';
-import { checkSha256, makeManifest, type ContentFile } from '../../site/content/hash.js';
+import { checkSha256, makeManifest, type ContentFile } from '../../transfer/hash.js';
 import type { ContentStore } from '../../site/content/store.js';
 import { bearerAuth } from './auth.js';
 import { checkPackageId, type DpPackage, type PackageCatalog } from './package-catalog.js';

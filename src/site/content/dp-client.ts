@@ -7,11 +7,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { ContentError } from './errors.js';
-import { checkSha256, type ContentFile } from './hash.js';
-import { httpRequest, readJson, responseError, type HttpRequestOptions } from './http-request.js';
+import { checkSha256, type ContentFile } from '../../transfer/hash.js';
+import { httpRequest, readJson, responseError, type HttpRequestOptions } from '../../transfer/http-request.js';
 import type { ContentStore } from './store.js';
 
-export { downloadContentFile, type DownloadOptions } from './download.js';
+export { downloadContentFile, type DownloadOptions } from '../../transfer/download.js';
 
 export interface DpPackageInfo {
   packageId: string;

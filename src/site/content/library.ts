@@ -15,7 +15,7 @@ import type { Site } from '../site.js';
 import { MAX_CONTENT_FILES, type ImportOptions } from './store.js';
 import type { ContentFile, ContentManifest } from './store.js';
 import { checkPathsCoexist, validateContentPath } from './content-path.js';
-import { checkSha256, makeManifest } from './hash.js';
+import { checkSha256, makeManifest } from '../../transfer/hash.js';
 
 export interface ContentRecord {
   id: string;

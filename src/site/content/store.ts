@@ -16,16 +16,16 @@ import { constants, createReadStream, type ReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, statfs, utimes } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { checkPathsCoexist, validateContentPath } from './content-path.js';
-import { fsyncDir } from './durable-fs.js';
+import { fsyncDir } from '../../transfer/durable-fs.js';
 import { ContentError, ContentHashMismatchError, ContentTooLargeError, sourceReadError } from './errors.js';
 import { nextSteps } from '../next-steps.js';
-import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentManifest } from './hash.js';
-import { HashingWriter } from './hashing-writer.js';
-import { pump } from './pump.js';
+import { checkSha256, isSha256, makeManifest, type ContentFile, type ContentManifest } from '../../transfer/hash.js';
+import { HashingWriter } from '../../transfer/hashing-writer.js';
+import { pump } from '../../transfer/pump.js';
 import { listSourceFiles } from './source-walk.js';
 import { processAlive } from '../../storage/process-alive.js';
 
-export { manifestHash, type ContentFile, type ContentManifest } from './hash.js';
+export { manifestHash, type ContentFile, type ContentManifest } from '../../transfer/hash.js';
 export { validateContentPath } from './content-path.js';
 
 const READ_CHUNK = 1 << 20;

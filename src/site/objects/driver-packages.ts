@@ -9,7 +9,7 @@ import { objectName } from '../name-schema.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { recordContent } from '../content/library.js';
-import { makeManifest, type ContentFile } from '../content/hash.js';
+import { makeManifest, type ContentFile } from '../../transfer/hash.js';
 import { badInput, notFound } from '../errors.js';
 import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';

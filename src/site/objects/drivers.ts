@@ -19,7 +19,7 @@ import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
 import { checkSourceAllowed, addContent, getContent, recordContent } from '../content/library.js';
 import type { ContentFile, ContentManifest } from '../content/store.js';
-import { makeManifest } from '../content/hash.js';
+import { makeManifest } from '../../transfer/hash.js';
 import { InputError } from '../../sequence/input-error.js';
 import { badInput, inUse, notFound } from '../errors.js';
 import { nextSteps } from '../next-steps.js';

@@ -7,7 +7,7 @@
  */
 import type { Site } from '../site.js';
 import { getContent, importSource, recordContent } from '../content/library.js';
-import type { ContentFile } from '../content/hash.js';
+import type { ContentFile } from '../../transfer/hash.js';
 import { badInput } from '../errors.js';
 import { nextSteps } from '../next-steps.js';
 import { readWimImages, WimError } from '../../storage/wim.js';

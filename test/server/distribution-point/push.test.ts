@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContentFile } from '../../../src/site/content/hash.js';
+import type { ContentFile } from '../../../src/transfer/hash.js';
 import { bytes, startTestDp, tempDir, TOKEN, type TestDp } from '../../site/content/fixtures.js';
 
 const tmp = tempDir('dp-push');

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { addContent, composeContent, getContent, recordContent } from '../../../site/content/library.js';
 import { collectGarbage, contentUsers, contentUsersOf, deleteContent } from '../../../site/content/garbage.js';
-import { makeManifest } from '../../../site/content/hash.js';
+import { makeManifest } from '../../../transfer/hash.js';
 import { SiteError, badInput } from '../../../site/errors.js';
 import {
   addDistributionPoint,
