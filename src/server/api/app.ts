@@ -18,6 +18,8 @@ import type { AnyRoute } from './route.js';
 import { ALL_ROUTES } from './routes/index.js';
 import { checkRequestStrings, checkRequestUrl, jsonBodyText } from './input-rules.js';
 import { siteFormatFrameworkOptions } from '../framework-errors.js';
+import { isMpUrl, registerManagementPoint } from '../mp/app.js';
+import { isDeviceCredential } from '../../site/mp/credentials.js';
 
 export interface AdminApiOptions {
   /** Largest JSON/XML body in bytes (a task sequence may be 2 MB, osd-features §2.10). Default 8 MiB. */
@@ -28,6 +30,8 @@ export interface AdminApiOptions {
   logger?: boolean;
   version?: string;
   routes?: readonly AnyRoute[];
+  /** Serve the management point (/mp/v1) on the same app; default true. */
+  managementPoint?: boolean;
 }
 
 declare module 'fastify' {
@@ -127,6 +131,16 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     checkRequestUrl(request.raw.url ?? '');
+    // The management point authenticates its devices itself (src/server/mp/app.ts).
+    if (options.managementPoint !== false && isMpUrl(request.raw.url ?? '')) return;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
+    if (bearer && isDeviceCredential(bearer)) {
+      throw new SiteError('unauthenticated', {
+        input: 'Authorization',
+        rule: 'a device credential is for the management point only, not the admin API',
+        hint: 'give an API token; an administrator creates tokens',
+      });
+    }
     request.actor = await authenticate(site.db, request.headers.authorization);
   });
 
@@ -199,5 +213,6 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
       },
     });
   }
+  if (options.managementPoint !== false) registerManagementPoint(app, site, { document });
   return app;
 }

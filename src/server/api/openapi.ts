@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AnyRoute } from './route.js';
 
-const errorSchema = {
+export const errorSchema = {
   type: 'object',
   required: ['error', 'message'],
   properties: {
@@ -14,13 +14,13 @@ const errorSchema = {
   },
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const s = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   delete s.$schema;
   return s;
 }
 
-function parameters(route: AnyRoute): unknown[] {
+export function parameters(route: Pick<AnyRoute, 'params' | 'query'>): unknown[] {
   const out: unknown[] = [];
   for (const [where, schema] of [
     ['path', route.params],

@@ -8,6 +8,8 @@ import { sql as objects } from './003-objects.js';
 import { sql as collections } from './004-collections.js';
 import { sql as taskSequences } from './005-task-sequences.js';
 import { sql as hardening } from './006-hardening.js';
+import { sql as managementPoint } from './007-management-point.js';
+import { sql as runs } from './008-runs.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +24,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'collections', sql: collections },
   { version: 5, name: 'task-sequences', sql: taskSequences },
   { version: 6, name: 'hardening', sql: hardening },
+  { version: 7, name: 'management-point', sql: managementPoint },
+  { version: 8, name: 'runs', sql: runs },
 ];

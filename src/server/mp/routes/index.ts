@@ -1,0 +1,12 @@
+/**
+ * The management point's route modules. A module is a function of the server's app and site that
+ * returns its declared routes; app.ts registers and documents them all under /mp/v1. Add a module
+ * here with one line.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Site } from '../../../site/site.js';
+import type { AnyMpRoute } from '../route.js';
+
+export type MpRouteModule = (mp: { app: FastifyInstance; site: Site }) => readonly AnyMpRoute[];
+
+export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [];
