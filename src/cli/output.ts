@@ -36,37 +36,6 @@ export function showable(text: string): string {
   return text.replace(ODD, (c) => `\\u{${c.charCodeAt(0).toString(16).padStart(4, '0')}}`);
 }
 
-/**
- * Progress of long work on stderr: a bar redrawn in place on a terminal, a plain line at every
- * tenth otherwise (logs, CI).
- */
-export function progressLine(label: string): { update(fraction: number): void; end(): void } {
-  const tty = process.stderr.isTTY === true;
-  let lastTenth = -1;
-  let lastDraw = 0;
-  return {
-    update(fraction: number) {
-      const f = Math.max(0, Math.min(1, fraction));
-      if (tty) {
-        const now = Date.now();
-        if (now - lastDraw < 100 && f < 1) return;
-        lastDraw = now;
-        const width = 30;
-        const filled = Math.round(f * width);
-        process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0)}%`);
-      } else {
-        const tenth = Math.floor(f * 10);
-        if (tenth === lastTenth) return;
-        lastTenth = tenth;
-        process.stderr.write(`${label}: ${tenth * 10}%\n`);
-      }
-    },
-    end() {
-      if (tty && lastDraw) process.stderr.write('\n');
-    },
-  };
-}
-
 /** A size as the CLI prints it; null: the object has no content yet. */
 export function mib(n: number | null): string {
   return n === null ? 'no content' : `${(n / 1024 / 1024).toFixed(1)} MiB`;

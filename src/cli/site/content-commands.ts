@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mib, print, printJson } from '../output.js';
+import { startProgress } from '../progress.js';
 import { AdminClient, withConnection } from './admin-client.js';
 import { uploadContent, withServerPath } from './upload.js';
 
@@ -19,7 +20,9 @@ export function registerContentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (path: string, o: { serverPath?: boolean; json?: boolean }) => {
       const client = AdminClient.fromOptions(o);
-      const r: ContentRecord = o.serverPath ? await client.post<ContentRecord>('/content', { sourcePath: resolve(path) }) : await uploadContent(client, path);
+      const r: ContentRecord = o.serverPath
+        ? await client.post<ContentRecord>('/content', { sourcePath: resolve(path) })
+        : await uploadContent(client, path, { quiet: o.json });
       if (o.json) return printJson(r);
       print(`content ${r.id}: ${r.fileCount} file(s), ${mib(r.size)}`);
     });
@@ -55,15 +58,51 @@ export function registerContentCommands(program: Command): void {
   withConnection(program.command('distribute <packageIds...>'))
     .description('distribute packages to distribution points')
     .requiredOption('--dp <names...>', 'distribution point names')
-    .option('--wait', 'wait until the copies are done')
+    .option('--wait', 'wait until the copies are done (progress on stderr)')
     .option('--json', 'print JSON')
     .action(async (packageIds: string[], o: { dp: string[]; wait?: boolean; json?: boolean }) => {
-      const r = await AdminClient.fromOptions(o).post<Array<{ packageId: string; dpName: string; state: string; message: string }>>('/distributions', {
-        packageIds,
-        distributionPoints: o.dp,
-        wait: o.wait ?? false,
-      });
+      const client = AdminClient.fromOptions(o);
+      let r = await client.post<Distribution[]>('/distributions', { packageIds, distributionPoints: o.dp, wait: false });
+      if (o.wait) r = await waitForCopies(client, packageIds, o.dp, o.json);
       if (o.json) return printJson(r);
       for (const s of r) print(`${s.packageId} → ${s.dpName}: ${s.state} (${s.message})`);
     });
+}
+
+interface Distribution {
+  packageId: string;
+  dpName: string;
+  state: string;
+  message: string;
+  sourceVersion: number;
+  currentSourceVersion: number;
+}
+
+const POLL_MS = 500;
+
+/**
+ * Polls the copies' states until each is done (the current version on the DP) or failed, drawing
+ * how many are. Polling, not one long request: an HTTP answer held for the length of a large copy
+ * would outlast clients' and proxies' timeouts.
+ */
+async function waitForCopies(client: AdminClient, packageIds: string[], dps: string[], quiet?: boolean): Promise<Distribution[]> {
+  const wanted = new Set(dps);
+  const progress = startProgress({ label: 'distributing', total: new Set(packageIds).size * wanted.size, unit: 'items', items: 'copies', quiet });
+  try {
+    for (;;) {
+      const rows = (await Promise.all([...new Set(packageIds)].map((id) => client.get<Distribution[]>(`/packages/${encodeURIComponent(id)}/distribution`))))
+        .flat()
+        .filter((s) => wanted.has(s.dpName));
+      const finished = rows.filter((s) => s.state === 'error' || (s.state === 'success' && s.sourceVersion >= s.currentSourceVersion));
+      progress.update(finished.length);
+      if (finished.length === rows.length) {
+        progress.done();
+        return rows;
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  } catch (e) {
+    progress.fail();
+    throw e;
+  }
 }

@@ -93,7 +93,7 @@ export function registerObjectCommands(program: Command): void {
     .action(async (wim: string, o: Json & ServerPath & { name?: string; version?: string; description?: string; architecture?: string; language?: string }) => {
       const client = AdminClient.fromOptions(o);
       const r = await client.post<PackageOut>('/os-images', {
-        ...(await contentSource(client, wim, o.serverPath)),
+        ...(await contentSource(client, wim, o)),
         name: o.name,
         version: o.version,
         description: o.description,
@@ -141,7 +141,7 @@ export function registerObjectCommands(program: Command): void {
     .action(async (wim: string, o: Json & ServerPath & { index: string; name?: string; pxe?: boolean }) => {
       const client = AdminClient.fromOptions(o);
       const r = await client.post<PackageOut>('/boot-images', {
-        ...(await contentSource(client, wim, o.serverPath)),
+        ...(await contentSource(client, wim, o)),
         imageIndex: positiveInt(o.index, '--index'),
         name: o.name,
         ...(o.pxe ? { pxeEnabled: true } : {}),
@@ -175,7 +175,7 @@ export function registerObjectCommands(program: Command): void {
       const client = AdminClient.fromOptions(o);
       // One .inf: its folder goes up (the driver's files sit beside it), and only that INF is read.
       const oneInf = /\.inf$/i.test(path) && !o.serverPath;
-      const source = await contentSource(client, oneInf ? dirname(resolve(path)) : path, o.serverPath);
+      const source = await contentSource(client, oneInf ? dirname(resolve(path)) : path, o);
       const r = await client.post<{
         imported: DriverOut[];
         duplicates: Array<{ ciId: number; name: string; action: string }>;
@@ -271,7 +271,7 @@ export function registerObjectCommands(program: Command): void {
       });
       const client = AdminClient.fromOptions(o);
       const r = await client.post<PackageOut>('/packages', {
-        ...(await contentSource(client, folder, o.serverPath)),
+        ...(await contentSource(client, folder, o)),
         name: o.name,
         version: o.version,
         manufacturer: o.manufacturer,
@@ -304,7 +304,7 @@ export function registerObjectCommands(program: Command): void {
       const client = AdminClient.fromOptions(o);
       const r = await client.put<{ package: PackageOut; changed: boolean }>(
         `/packages/${encodeURIComponent(id)}/content`,
-        await contentSource(client, path, o.serverPath),
+        await contentSource(client, path, o),
       );
       if (o.json) return printJson(r);
       print(`${r.package.packageId}: ${r.changed ? 'new content' : 'content unchanged'}, source version ${r.package.sourceVersion}`);
@@ -351,7 +351,7 @@ export function registerObjectCommands(program: Command): void {
         const body: Record<string, unknown> = o.definition ? { ...(readJsonFile(o.definition, 'application definition') as object) } : {};
         body.name = name;
         const client = AdminClient.fromOptions(o);
-        if (o.source) Object.assign(body, await contentSource(client, o.source, o.serverPath));
+        if (o.source) Object.assign(body, await contentSource(client, o.source, o));
         if (o.publisher) body.publisher = o.publisher;
         if (o.softwareVersion) body.softwareVersion = o.softwareVersion;
         if (o.allowTs) body.allowTaskSequenceInstall = true;
@@ -419,7 +419,7 @@ export function registerObjectCommands(program: Command): void {
       const client = AdminClient.fromOptions(o);
       const r = await client.post<{ imported: number; updated: number; packageId: string | null }>('/software-updates/import', {
         updates,
-        ...(o.content ? await contentSource(client, o.content, o.serverPath) : {}),
+        ...(o.content ? await contentSource(client, o.content, o) : {}),
         ...(o.packageName ? { packageName: o.packageName } : {}),
       });
       if (o.json) return printJson(r);

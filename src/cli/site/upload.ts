@@ -12,7 +12,7 @@ import { fieldWords } from './field-words.js';
 import { InputError } from '../../sequence/input-error.js';
 import { listSourceFiles } from '../../site/content/source-walk.js';
 import { ContentError } from '../../site/content/errors.js';
-import { mib, progressLine } from '../output.js';
+import { startProgress } from '../progress.js';
 import type { AdminClient } from './admin-client.js';
 
 export interface UploadedContent {
@@ -24,6 +24,11 @@ export interface UploadedContent {
 
 export interface ServerPath {
   serverPath?: boolean;
+}
+
+/** How a command sends content: `--server-path`, and `--json` (no progress drawn: scripts read the answer alone). */
+export interface SendOptions extends ServerPath {
+  json?: boolean;
 }
 
 /** Adds --server-path to a command that takes a local path. */
@@ -44,26 +49,28 @@ export function withServerPath(cmd: Command): Command {
  * The content source of a request body: the path for the server to read (`--server-path`), or
  * the id of the content the path became once uploaded.
  */
-export async function contentSource(
-  client: AdminClient,
-  path: string,
-  serverPath: boolean | undefined,
-): Promise<{ sourcePath: string } | { contentId: string }> {
-  if (serverPath) return { sourcePath: resolve(path) };
-  return { contentId: (await uploadContent(client, path)).id };
+export async function contentSource(client: AdminClient, path: string, o: SendOptions): Promise<{ sourcePath: string } | { contentId: string }> {
+  if (o.serverPath) return { sourcePath: resolve(path) };
+  return { contentId: (await uploadContent(client, path, { quiet: o.json })).id };
 }
 
-/** Uploads a local file or folder and answers the content it became. */
-export async function uploadContent(client: AdminClient, path: string): Promise<UploadedContent> {
+/**
+ * Uploads a local file or folder and answers the content it became. Large uploads show progress on
+ * stderr (a bar on a terminal, plain lines otherwise) unless `quiet`.
+ */
+export async function uploadContent(client: AdminClient, path: string, options: { quiet?: boolean } = {}): Promise<UploadedContent> {
   const abs = resolve(path);
   const st = await stat(abs).catch(() => undefined);
   if (!st) throw new InputError({ input: path, rule: 'does not exist', hint: 'give the path of a file or folder on this machine' });
   if (st.isFile()) {
-    const progress = st.size >= PROGRESS_FROM_BYTES ? progressLine(`uploading ${basename(abs)}, ${mib(st.size)}`) : undefined;
+    const progress = startProgress({ label: `uploading ${basename(abs)}`, total: st.size, quiet: options.quiet || st.size < PROGRESS_FROM_BYTES });
     try {
-      return await uploadFile(client, abs, basename(abs), (n) => progress?.update(n / st.size));
-    } finally {
-      progress?.end();
+      const r = await uploadFile(client, abs, basename(abs), (n) => progress.update(n));
+      progress.done();
+      return r;
+    } catch (e) {
+      progress.fail();
+      throw e;
     }
   }
   if (!st.isDirectory()) throw new InputError({ input: path, rule: 'is neither a file nor a folder' });
@@ -81,17 +88,23 @@ export async function uploadContent(client: AdminClient, path: string): Promise<
     throw e;
   }
   const total = files.reduce((n, f) => n + f.size, 0);
-  const progress = total >= PROGRESS_FROM_BYTES ? progressLine(`uploading ${files.length} file(s), ${mib(total)}`) : undefined;
+  const progress = startProgress({
+    label: `uploading ${basename(abs)} (${files.length} file${files.length === 1 ? '' : 's'})`,
+    total,
+    quiet: options.quiet || total < PROGRESS_FROM_BYTES,
+  });
   const uploaded: Array<{ path: string; sha256: string }> = [];
   let done = 0;
   try {
     for (const f of files) {
-      const r = await uploadFile(client, f.abs, relative(abs, f.abs).split(sep).join('/'), (n) => progress?.update((done + n) / total));
+      const r = await uploadFile(client, f.abs, relative(abs, f.abs).split(sep).join('/'), (n) => progress.update(done + n));
       uploaded.push({ path: f.path, sha256: r.files[0]!.sha256 });
       done += f.size;
     }
-  } finally {
-    progress?.end();
+    progress.done();
+  } catch (e) {
+    progress.fail();
+    throw e;
   }
   return client.post<UploadedContent>('/content/from-uploads', { files: uploaded });
 }
