@@ -12,6 +12,7 @@ import { registerContentCommands } from './site/content-commands.js';
 import { registerObjectCommands } from './site/object-commands.js';
 import { registerDeployCommands } from './site/deploy-commands.js';
 import { registerCollectionCommands } from './site/collection-commands.js';
+import { registerBenchCommands } from './bench-commands.js';
 import { setRunningCommand } from './site/field-words.js';
 
 function version(): string {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerObjectCommands(program);
   registerDeployCommands(program);
   registerCollectionCommands(program);
+  registerBenchCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
     c.exitOverride();

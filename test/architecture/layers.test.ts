@@ -23,7 +23,9 @@ const LAYERS: Record<string, readonly string[]> = {
   agent: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'transfer'],
   site: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer'],
   server: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'site'],
-  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'runner', 'lab', 'agent', 'site', 'server'],
+  // Simulated computers against real servers: it talks to them over HTTP and starts them as processes, never importing them.
+  fleet: ['common', 'sequence', 'engine', 'storage', 'transfer', 'agent'],
+  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'runner', 'lab', 'agent', 'site', 'server', 'fleet'],
 };
 
 /** Layers that never touch a disk, a socket or a process themselves (DESIGN.md: the engine calls its ports). */
