@@ -16,7 +16,7 @@ import { formatCmTrace } from '../log/cmtrace.js';
 import type { MachineProfile } from '../machine-profile/index.js';
 import { builtInVariablesFor, inventoryFor, parseMachineProfile, processEnvironmentFor } from '../machine-profile/index.js';
 import { MemoryJournal } from '../memory-journal.js';
-import type { Executor, JournalState, JournalStore, LogEntry, LogSink, RestartTarget, StatusEvent } from '../ports.js';
+import type { Executor, JournalState, JournalStore, LogEntry, LogSink, RestartTarget, StatusEvent, StatusSink } from '../ports.js';
 import { compileProgram } from '../program.js';
 import type { ForcedExitCode } from './predicting-executor.js';
 import { NO_PREDICTION, PredictingExecutor } from './predicting-executor.js';
@@ -86,6 +86,8 @@ export interface SimulationOptions {
   journal?: JournalStore;
   /** Also send log entries here (e.g. an smsts.log file). */
   log?: LogSink;
+  /** Also send every status event here (the agent's outbox to the site), as the engine emits it. */
+  status?: StatusSink;
   /**
    * Wrap the predicting executor (e.g. run Run Command Line steps for real, or the lab's handlers).
    * What a step changes on the computer (its definition's `effects`) is tracked here, whoever ran it.
@@ -214,7 +216,12 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
       executor,
       journal,
       log: logSink,
-      status: { emit: (e) => events.push(e) },
+      status: {
+        emit: (e) => {
+          events.push(e);
+          options.status?.emit(e);
+        },
+      },
       host: facts(),
       initialVariables: options.variables,
     });
