@@ -1,0 +1,224 @@
+/**
+ * A package's files from a distribution point into the client cache, `cache/<packageId>/<sourceVersion>/`
+ * (docs/management-point.md "The agent on the computer"):
+ *
+ * - from the first of the package's DP locations that answers; a connection that breaks is resumed
+ *   where it stopped (HTTP Range on the `.partial` file), a few times per location, then the next;
+ * - every file's SHA-256 is checked before it lands (src/transfer/download.ts: a mismatch is
+ *   0x80091007 and the file never lands); a file already in the cache — pre-cached, or from an
+ *   earlier attempt — is hashed again before it is used, and fetched again only if it differs;
+ * - progress is reported in bytes over the whole package, and the bytes fetched from the network
+ *   are counted (the pre-cache test counts them at the distribution point too).
+ *
+ * "Download all content before starting" fetches every package the run needs before the engine
+ * starts; "download content as needed" goes through `DownloadingContentLibrary` — the handlers'
+ * ContentLibrary (src/actions/content.ts) over the cache — whose packages are fetched the first
+ * time a step names them (`OnDemandExecutor`, run.ts).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ContentLibrary } from '../actions/content.js';
+import { StepFailure, WIN32 } from '../actions/errors.js';
+import { downloadContentFile } from '../transfer/download.js';
+import { ContentError, ContentHashMismatchError, isAbort } from '../transfer/errors.js';
+import { AgentError } from './errors.js';
+import type { ContentFileEntry, ContentPackage } from './protocol.js';
+import type { AgentState } from './state.js';
+
+export interface DownloadProgress {
+  packageId: string;
+  /** Bytes of the package in the cache so far (found or fetched). */
+  done: number;
+  total: number;
+}
+
+export interface PackageDownloadOptions {
+  onProgress?: (p: DownloadProgress) => void;
+  /** One line per event worth the log (a location that failed, a file found in the cache). */
+  log?: (line: string, severity?: 'info' | 'warning' | 'error') => void;
+  signal?: AbortSignal;
+  /** Resumes per location after a broken connection (default 5). */
+  resumesPerLocation?: number;
+  /** Wait before a resume (default 200 ms, doubling). */
+  resumeWaitMs?: number;
+}
+
+export interface PackageDownloadResult {
+  folder: string;
+  /** Bytes fetched from distribution points (not those already in the cache). */
+  fetchedBytes: number;
+  /** Files that were already in the cache and matched their hash. */
+  cachedFiles: number;
+}
+
+/** Makes the package's files present and verified in the cache; returns its folder. */
+export async function downloadPackage(state: AgentState, pkg: ContentPackage, opts: PackageDownloadOptions = {}): Promise<PackageDownloadResult> {
+  const folder = state.packageDir(pkg.packageId, pkg.sourceVersion);
+  const total = pkg.files.reduce((n, f) => n + f.size, 0);
+  let doneBefore = 0;
+  let fetchedBytes = 0;
+  let cachedFiles = 0;
+  opts.onProgress?.({ packageId: pkg.packageId, done: 0, total });
+  for (const file of pkg.files) {
+    const dest = join(folder, ...file.path.split('/'));
+    if (await alreadyInCache(dest, file)) {
+      cachedFiles++;
+      doneBefore += file.size;
+      opts.onProgress?.({ packageId: pkg.packageId, done: doneBefore, total });
+      continue;
+    }
+    fetchedBytes += await downloadFile(pkg, file, dest, opts, (fileDone) =>
+      opts.onProgress?.({ packageId: pkg.packageId, done: doneBefore + fileDone, total }),
+    );
+    doneBefore += file.size;
+  }
+  if (cachedFiles > 0) opts.log?.(`Package ${pkg.packageId}: ${cachedFiles} of ${pkg.files.length} file(s) found in the cache, hash verified`);
+  return { folder, fetchedBytes, cachedFiles };
+}
+
+/** A cached file counts only if its bytes still hash to what the site recorded. */
+async function alreadyInCache(dest: string, file: ContentFileEntry): Promise<boolean> {
+  if (!existsSync(dest)) return false;
+  if (statSync(dest).size !== file.size) {
+    await rm(dest, { force: true });
+    return false;
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(dest, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  if (hash.digest('hex') === file.sha256) return true;
+  await rm(dest, { force: true });
+  return false;
+}
+
+/** One file from the first location that delivers it; returns the bytes fetched over the network. */
+async function downloadFile(
+  pkg: ContentPackage,
+  file: ContentFileEntry,
+  dest: string,
+  opts: PackageDownloadOptions,
+  onFile: (done: number) => void,
+): Promise<number> {
+  if (pkg.locations.length === 0) {
+    throw new StepFailure(
+      WIN32.fileNotFound,
+      `the content of package ${pkg.packageId} is not on any distribution point this computer may use: distribute it, then retry`,
+    );
+  }
+  let fetched = 0;
+  let lastError: unknown;
+  for (const location of pkg.locations) {
+    const url = `${location.url.endsWith('/') ? location.url : `${location.url}/`}${file.path.split('/').map(encodeURIComponent).join('/')}`;
+    const resumes = opts.resumesPerLocation ?? 5;
+    for (let attempt = 0; attempt <= resumes; attempt++) {
+      let resumedFrom = -1;
+      let last = 0;
+      try {
+        await downloadContentFile(
+          url,
+          dest,
+          { sha256: file.sha256, size: file.size },
+          {
+            resume: true,
+            signal: opts.signal,
+            onProgress: (done) => {
+              if (resumedFrom < 0) resumedFrom = done;
+              else fetched += done - last;
+              last = done;
+              onFile(done);
+            },
+          },
+        );
+        return fetched;
+      } catch (e) {
+        if (isAbort(e)) throw e;
+        lastError = e;
+        if (e instanceof ContentHashMismatchError) {
+          // The DP holds other bytes than the site hashed: this location's copy is bad, try the next.
+          opts.log?.(`${url}: ${e.rule}`, 'error');
+          break;
+        }
+        if (!(e instanceof ContentError) || !['dp-unreachable'].includes(e.code)) {
+          opts.log?.(`${url}: ${(e as Error).message}`, 'warning');
+          break;
+        }
+        opts.log?.(`${url}: ${e.rule}; resuming (attempt ${attempt + 1} of ${resumes})`, 'warning');
+        await new Promise((r) => setTimeout(r, (opts.resumeWaitMs ?? 200) * 2 ** Math.min(attempt, 6)));
+      }
+    }
+  }
+  throw downloadFailure(pkg, file, lastError);
+}
+
+/** Why a package's file could not be had, keeping the code the step reports (0x80091007 for a hash mismatch). */
+function downloadFailure(pkg: ContentPackage, file: ContentFileEntry, e: unknown): Error {
+  if (e instanceof ContentError) {
+    return new AgentError(e.win32 !== undefined ? 'step-failed' : 'unavailable', {
+      input: `package ${pkg.packageId} file ${file.path}`,
+      rule: e.rule,
+      hint: e.hint,
+      exitCode: e.win32 ?? 0x80004005,
+      code: e.code,
+      cause: e,
+    });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * The handlers' ContentLibrary over the client cache: a package's folder is
+ * `cache/<packageId>/<sourceVersion>/` of the version this run's content answer named. A package
+ * not yet fetched is 0x80070002 for a handler that asks; `ensure` fetches it first.
+ */
+export class DownloadingContentLibrary extends ContentLibrary {
+  private readonly packages = new Map<string, ContentPackage>();
+  private readonly present = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  fetchedBytes = 0;
+
+  constructor(
+    private readonly state: AgentState,
+    packages: ContentPackage[],
+    private readonly options: PackageDownloadOptions & { onFetched?: (pkg: ContentPackage, result: PackageDownloadResult) => void } = {},
+  ) {
+    super(state.cacheDir);
+    for (const p of packages) this.packages.set(p.packageId.toUpperCase(), p);
+  }
+
+  /** Whether the run's content names this package. */
+  knows(id: string): boolean {
+    return this.packages.has(id.toUpperCase());
+  }
+
+  override packageFolder(id: string): string {
+    const pkg = this.packages.get(id.toUpperCase());
+    if (!pkg) {
+      throw new StepFailure(WIN32.fileNotFound, `package ${id} is not in this deployment's content (the site's content answer does not name it)`);
+    }
+    if (!this.present.has(pkg.packageId.toUpperCase())) {
+      throw new StepFailure(WIN32.fileNotFound, `the content of package ${id} has not been downloaded`);
+    }
+    return this.state.packageDir(pkg.packageId, pkg.sourceVersion);
+  }
+
+  /** Downloads the packages (once each; a second caller waits for the first). */
+  async ensure(ids: Iterable<string>): Promise<void> {
+    for (const raw of ids) {
+      const id = raw.toUpperCase();
+      const pkg = this.packages.get(id);
+      if (!pkg || this.present.has(id)) continue;
+      let p = this.inFlight.get(id);
+      if (!p) {
+        p = downloadPackage(this.state, pkg, this.options).then((r) => {
+          this.fetchedBytes += r.fetchedBytes;
+          this.present.add(id);
+          this.options.onFetched?.(pkg, r);
+        });
+        this.inFlight.set(id, p);
+        p.catch(() => this.inFlight.delete(id));
+      }
+      await p;
+    }
+  }
+}
