@@ -2,8 +2,16 @@
 import type { AnyRoute } from '../route.js';
 import { collectionRoutes } from './collection-routes.js';
 import { contentRoutes } from './content-routes.js';
+import { monitoringRoutes } from './monitoring-routes.js';
 import { objectsRoutes } from './objects-routes.js';
 import { siteRoutes } from './site-routes.js';
 import { taskSequenceRoutes } from './task-sequence-routes.js';
 
-export const ALL_ROUTES: readonly AnyRoute[] = [...siteRoutes, ...contentRoutes, ...objectsRoutes, ...collectionRoutes, ...taskSequenceRoutes];
+export const ALL_ROUTES: readonly AnyRoute[] = [
+  ...siteRoutes,
+  ...contentRoutes,
+  ...objectsRoutes,
+  ...collectionRoutes,
+  ...taskSequenceRoutes,
+  ...monitoringRoutes,
+];

@@ -1,0 +1,434 @@
+/**
+ * Status messages from the agents (docs/management-point.md "Runs and status"; osd-features §4.7):
+ * a batch is checked whole — its size, every message's fields, every deployment and run it names —
+ * before anything is written; then its messages and the runs they update are written in one
+ * transaction. A message id already stored is counted as a duplicate and not stored again, so a
+ * batch sent again after a lost answer changes nothing.
+ *
+ * Also the words of a message as ConfigMgr's deployment status shows them (11134, 11135, 11130 …)
+ * and its exit code as admins read it (hex and unsigned decimal).
+ */
+import { z } from 'zod';
+import type { Database, Queryable } from '../db/database.js';
+import { badInput, SiteError } from '../errors.js';
+import { inputProblemsError } from '../input-problems.js';
+
+/** At most this many messages in one batch. */
+export const MAX_STATUS_MESSAGES = 500;
+/** The largest batch body in bytes (the route's body limit). */
+export const MAX_STATUS_BATCH_BYTES = 1024 * 1024;
+/** A message's action output, in UTF-8 bytes (ConfigMgr truncates ActionOutput too). */
+export const MAX_ACTION_OUTPUT_BYTES = 64 * 1024;
+/** A skip's or refusal's reason, in characters. */
+export const MAX_REASON_LENGTH = 4096;
+/** A message's time may be this far ahead of the site's clock (a computer's clock set to local time) … */
+export const STATUS_TIME_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** … and this far behind it (messages queued on a computer that could not reach the site). */
+export const STATUS_TIME_BEHIND_MS = 30 * 24 * 60 * 60 * 1000;
+
+export const STATUS_KINDS = ['run', 'step', 'group'] as const;
+export const STATUS_OUTCOMES = ['started', 'succeeded', 'failed', 'skipped', 'restart-requested', 'refused', 'downloaded'] as const;
+export type StatusKind = (typeof STATUS_KINDS)[number];
+export type StatusOutcome = (typeof STATUS_OUTCOMES)[number];
+
+/** The outcomes each kind of message may have. */
+const OUTCOMES_OF: Record<StatusKind, readonly StatusOutcome[]> = {
+  run: ['started', 'succeeded', 'failed', 'refused', 'downloaded'],
+  step: ['started', 'succeeded', 'failed', 'skipped', 'restart-requested'],
+  group: ['started', 'succeeded', 'failed', 'skipped'],
+};
+
+/**
+ * ConfigMgr's message ids (osd-features §4.7) a kind and outcome may carry; the first is the one
+ * the site takes when the message gives none. A download report has none.
+ */
+const MESSAGE_IDS: Record<string, readonly number[]> = {
+  'run:started': [11140],
+  'run:succeeded': [11143, 11171],
+  'run:failed': [11141, 11170],
+  'run:refused': [11141, 11170],
+  'run:downloaded': [],
+  'step:started': [],
+  'step:succeeded': [11134],
+  'step:failed': [11135, 11138],
+  'step:skipped': [11130, 11128],
+  'step:restart-requested': [11142],
+  'group:started': [11124],
+  'group:succeeded': [11127],
+  'group:failed': [11127, 11135],
+  'group:skipped': [11130, 11128],
+};
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const runIdSchema = z.string().regex(UUID, 'a run id is a UUID the agent made, e.g. 0f8fad5b-d9cb-469f-a165-70867728950e');
+
+const stepSchema = z.strictObject({
+  index: z.number().int().min(0).max(1_000_000).describe("the instruction's index in the task sequence (the engine's instruction pointer)"),
+  name: z.string().max(256),
+  group: z.string().max(256).describe('the enclosing group; empty at the top'),
+  path: z.string().max(4096).describe('names from the top, " / " between them'),
+  type: z.string().max(128).describe('the step type (SMS_TaskSequence_…Action); empty for a group'),
+});
+
+export const statusMessageSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'a message id is letters, digits and . _ : -')
+    .describe('unique per message (a UUID): a repeated id is stored once'),
+  runId: runIdSchema,
+  deploymentId: z.string().regex(/^[A-Za-z0-9]{3}[0-9A-Fa-f]{5}$/, 'a deployment id is a 3-character site code and 5 hex digits, e.g. PS120003'),
+  time: z.iso.datetime({ offset: true }),
+  kind: z.enum(STATUS_KINDS),
+  outcome: z.enum(STATUS_OUTCOMES),
+  messageId: z.number().int().min(1).max(99_999).optional().describe("ConfigMgr's message id (11134 …); the site takes the usual one when left out"),
+  step: stepSchema.nullable().optional(),
+  exitCode: z.number().int().min(-2147483648).max(4294967295).optional().describe('signed 32-bit as the engine has it (an unsigned value is taken too)'),
+  reason: z.string().max(MAX_REASON_LENGTH).optional(),
+  actionOutput: z.string().optional().describe(`at most ${MAX_ACTION_OUTPUT_BYTES} bytes (UTF-8)`),
+  predicted: z.boolean().optional(),
+  bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('run/downloaded: content bytes fetched'),
+  seconds: z.number().min(0).max(1e7).optional().describe('run/downloaded: how long fetching them took'),
+});
+export type StatusMessageInput = z.infer<typeof statusMessageSchema>;
+
+export const statusBatchSchema = z.strictObject({ messages: z.array(statusMessageSchema).min(1).max(MAX_STATUS_MESSAGES) });
+export type StatusBatchInput = z.infer<typeof statusBatchSchema>;
+
+export interface StoredBatch {
+  /** Messages stored by this request. */
+  stored: number;
+  /** Messages whose id was already stored (or repeated in the batch): not stored again. */
+  duplicates: number;
+}
+
+/** The device a batch comes from (the management point's authenticated device). */
+export interface ReportingDevice {
+  resourceId: number;
+}
+
+/** An exit code as admins read it: unsigned decimal (2147500037) and hex (0x80004005). */
+export function exitCodeWords(code: number | null | undefined): { exitCode: number; exitCodeHex: string } | null {
+  if (code === null || code === undefined) return null;
+  const unsigned = code >>> 0;
+  return { exitCode: unsigned, exitCodeHex: `0x${unsigned.toString(16).toUpperCase().padStart(8, '0')}` };
+}
+
+/** What a message says, in the words of ConfigMgr's status messages (osd-features §4.7). */
+export interface StatusWordsInput {
+  kind: string;
+  outcome: string;
+  messageId: number | null;
+  stepName: string | null;
+  stepGroup: string | null;
+  exitCode: number | null;
+  reason: string | null;
+  actionOutput: string | null;
+  predicted: boolean;
+  bytes: number | null;
+  seconds: number | null;
+}
+
+export function statusDescription(m: StatusWordsInput): string {
+  const engine = 'The task sequence execution engine';
+  const action = `the action (${m.stepName ?? ''}) in the group (${m.stepGroup ?? ''})`;
+  const code = m.exitCode === null ? 0 : m.exitCode >>> 0;
+  const output = m.actionOutput ? ` Action output: ${m.actionOutput}` : '';
+  const reason = m.reason ? ` ${m.reason}` : '';
+  const predicted = m.predicted ? ' (predicted: the action was not run)' : '';
+  if (m.kind === 'run') {
+    switch (m.outcome) {
+      case 'started':
+        return `${engine} started execution of a task sequence.`;
+      case 'succeeded':
+        return `${engine} successfully completed a task sequence.`;
+      case 'failed':
+        return `${engine} failed execution of a task sequence.${m.exitCode !== null ? ` The error code is ${code}.` : ''}${reason}`;
+      case 'refused':
+        return `The task sequence was not started on this computer.${reason}`;
+      default: {
+        const mb = ((m.bytes ?? 0) / 1024 / 1024).toFixed(1);
+        return `Downloaded ${mb} MB of content${m.seconds ? ` in ${m.seconds.toFixed(1)} s` : ''}.`;
+      }
+    }
+  }
+  if (m.kind === 'group') {
+    const group = `the group (${m.stepName ?? ''})`;
+    switch (m.outcome) {
+      case 'started':
+        return `${engine} started ${group}.`;
+      case 'succeeded':
+        return `${engine} successfully completed ${group}.`;
+      case 'failed':
+        return `${engine} failed executing ${group} with the error code ${code}.${reason}`;
+      default:
+        return m.messageId === 11128
+          ? `${engine} skipped the disabled group (${m.stepName ?? ''}).`
+          : `${engine} skipped ${group} because the condition was evaluated to be false.${reason}`;
+    }
+  }
+  switch (m.outcome) {
+    case 'started':
+      return `${engine} started ${action}.`;
+    case 'succeeded':
+      return `${engine} successfully completed ${action} with exit code ${code}.${predicted}${output}`;
+    case 'failed':
+      return m.messageId === 11138
+        ? `${engine} ignored execution failure of ${action}.`
+        : `${engine} failed executing ${action} with the error code ${code}.${predicted}${output}`;
+    case 'restart-requested':
+      return `${engine} initiated a reboot requested by ${action}.`;
+    default:
+      return m.messageId === 11128
+        ? `${engine} skipped the disabled action (${m.stepName ?? ''}) in the group (${m.stepGroup ?? ''}).`
+        : `${engine} skipped ${action} because the condition was evaluated to be false.${reason}`;
+  }
+}
+
+/** A message checked and brought to the form it is stored in. */
+interface CheckedMessage {
+  id: string;
+  runId: string;
+  deploymentId: string;
+  time: Date;
+  kind: StatusKind;
+  outcome: StatusOutcome;
+  messageId: number | null;
+  step: z.infer<typeof stepSchema> | null;
+  exitCode: number | null;
+  reason: string | null;
+  actionOutput: string | null;
+  predicted: boolean;
+  bytes: number | null;
+  seconds: number | null;
+}
+
+/** The rules between a message's fields, after its schema (each names the field). */
+function checkMessage(m: StatusMessageInput, i: number, now: number): CheckedMessage {
+  const at = (f: string): string => `body.messages[${i}].${f}`;
+  if (!OUTCOMES_OF[m.kind].includes(m.outcome)) {
+    throw badInput(at('outcome'), `a ${m.kind} message's outcome is one of ${OUTCOMES_OF[m.kind].join(', ')}; not "${m.outcome}"`);
+  }
+  const step = m.step ?? null;
+  if (m.kind === 'run' && step) throw badInput(at('step'), 'a run message names no step', 'leave step out (or null)');
+  if (m.kind !== 'run' && !step) throw badInput(at('step'), `a ${m.kind} message names its ${m.kind}: index, name, group, path, type`);
+  const allowed = MESSAGE_IDS[`${m.kind}:${m.outcome}`] ?? [];
+  if (m.messageId !== undefined && !allowed.includes(m.messageId)) {
+    throw badInput(
+      at('messageId'),
+      allowed.length
+        ? `a ${m.kind} message "${m.outcome}" carries message id ${allowed.join(' or ')}; not ${m.messageId}`
+        : `a ${m.kind} message "${m.outcome}" carries no ConfigMgr message id`,
+      'leave messageId out to let the site take the usual one',
+    );
+  }
+  const downloaded = m.kind === 'run' && m.outcome === 'downloaded';
+  if (downloaded && m.bytes === undefined) throw badInput(at('bytes'), 'a download report says how many bytes it fetched');
+  if (!downloaded && (m.bytes !== undefined || m.seconds !== undefined)) {
+    throw badInput(at(m.bytes !== undefined ? 'bytes' : 'seconds'), 'bytes and seconds belong to a download report (kind "run", outcome "downloaded")');
+  }
+  if (m.actionOutput !== undefined && Buffer.byteLength(m.actionOutput, 'utf8') > MAX_ACTION_OUTPUT_BYTES) {
+    throw new SiteError('too-large', {
+      input: at('actionOutput'),
+      rule: `an action output is at most ${MAX_ACTION_OUTPUT_BYTES} bytes (UTF-8); this one is ${Buffer.byteLength(m.actionOutput, 'utf8')}`,
+      hint: 'keep its last 64 KiB, as ConfigMgr truncates ActionOutput',
+    });
+  }
+  const time = new Date(Date.parse(m.time));
+  if (time.getTime() > now + STATUS_TIME_AHEAD_MS || time.getTime() < now - STATUS_TIME_BEHIND_MS) {
+    throw badInput(
+      at('time'),
+      `a message's time is at most a day ahead of the site's clock and at most 30 days behind it; ${m.time} is not (the site's clock says ${new Date(now).toISOString()})`,
+      "check the computer's clock",
+    );
+  }
+  return {
+    id: m.id,
+    runId: m.runId.toLowerCase(),
+    deploymentId: m.deploymentId.toUpperCase(),
+    time,
+    kind: m.kind,
+    outcome: m.outcome,
+    messageId: m.messageId ?? allowed[0] ?? null,
+    step,
+    // Stored signed, as the engine has it; shown unsigned.
+    exitCode: m.exitCode === undefined ? null : m.exitCode | 0,
+    reason: m.reason ?? null,
+    actionOutput: m.actionOutput ?? null,
+    predicted: m.predicted ?? false,
+    bytes: m.bytes ?? null,
+    seconds: m.seconds ?? null,
+  };
+}
+
+/** The batch's messages, every one checked (a batch with too many messages is refused before any is read). */
+export function checkStatusBatch(input: unknown, now = Date.now()): CheckedMessage[] {
+  const count = (input as { messages?: unknown })?.messages;
+  if (Array.isArray(count) && count.length > MAX_STATUS_MESSAGES) {
+    throw new SiteError('too-large', {
+      input: 'body.messages',
+      rule: `a batch holds at most ${MAX_STATUS_MESSAGES} status messages; this one holds ${count.length}`,
+      hint: `send them in batches of ${MAX_STATUS_MESSAGES} or fewer`,
+    });
+  }
+  const parsed = statusBatchSchema.safeParse(input);
+  if (!parsed.success) throw inputProblemsError(parsed.error, 'body', { schema: statusBatchSchema, value: input });
+  return parsed.data.messages.map((m, i) => checkMessage(m, i, now));
+}
+
+/**
+ * Which of `deploymentIds` exist, and which target the device: its collection has the device as a
+ * member, or — for a device registered as an unknown computer — the unknown-computer object of its
+ * architecture (osd-features §3.2).
+ */
+async function deploymentTargets(db: Queryable, resourceId: number, deploymentIds: string[]): Promise<Map<string, boolean>> {
+  const { rows } = await db.query<{ deployment_id: string; targets: boolean }>(
+    `SELECT d.deployment_id, EXISTS (
+       SELECT 1 FROM collection_members m WHERE m.collection_id = d.collection_id AND (m.resource_id = $2 OR m.resource_id IN (
+         SELECT u.resource_id FROM devices u JOIN devices me ON me.resource_id = $2 AND me.unknown
+         WHERE u.unknown_computer = CASE WHEN me.architecture = 'x86' THEN 'x86' ELSE 'x64' END))) AS targets
+     FROM deployments d WHERE d.deployment_id = ANY($1::text[])`,
+    [deploymentIds, resourceId],
+  );
+  return new Map(rows.map((r) => [r.deployment_id, r.targets]));
+}
+
+interface RunUpdate {
+  startedAt: Date;
+  last?: CheckedMessage;
+  end?: CheckedMessage;
+  bytes: number;
+  seconds: number;
+  restarts: number;
+  count: number;
+}
+
+const later = (a: CheckedMessage | undefined, b: CheckedMessage): boolean => a === undefined || b.time.getTime() >= a.time.getTime();
+
+/**
+ * Stores a batch of status messages from `device` (docs/management-point.md). Refused whole, with
+ * nothing stored: a batch over the limits, a message that breaks a rule, a deployment the site does
+ * not have or that does not target the device (400 naming `messages[i].deploymentId`), a run of
+ * another device (404 naming `messages[i].runId`). Answers once the batch is committed.
+ */
+export async function storeStatusBatch(db: Database, device: ReportingDevice, input: unknown): Promise<StoredBatch> {
+  const messages = checkStatusBatch(input);
+  const deploymentIds = [...new Set(messages.map((m) => m.deploymentId))];
+  const runIds = [...new Set(messages.map((m) => m.runId))];
+
+  return db.transaction(async (tx) => {
+    // Runs already known, locked so concurrent batches of one run add up.
+    const existing = await tx.query<{ run_id: string; resource_id: string | number; deployment_id: string }>(
+      'SELECT run_id, resource_id, deployment_id FROM runs WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE',
+      [runIds],
+    );
+    const runs = new Map(existing.rows.map((r) => [r.run_id, { resourceId: Number(r.resource_id), deploymentId: r.deployment_id }]));
+    const targets = await deploymentTargets(tx, device.resourceId, deploymentIds);
+    const deploymentOfRun = new Map<string, string>();
+    messages.forEach((m, i) => {
+      const run = runs.get(m.runId);
+      if (run && run.resourceId !== device.resourceId) {
+        throw new SiteError('not-found', {
+          input: `body.messages[${i}].runId`,
+          rule: `this device has no run ${m.runId}`,
+          hint: 'a device reports only its own runs, under the run id it made',
+        });
+      }
+      const target = targets.get(m.deploymentId);
+      if (target === undefined) {
+        throw badInput(`body.messages[${i}].deploymentId`, `the site has no deployment ${m.deploymentId}`, 'report only deployments of this device’s policy');
+      }
+      // A run already under way is reported to its end even if the device has left the collection since.
+      if (!target && !run) {
+        throw badInput(
+          `body.messages[${i}].deploymentId`,
+          `deployment ${m.deploymentId} does not target this device`,
+          'report only deployments of this device’s policy',
+        );
+      }
+      const runDeployment = run?.deploymentId ?? deploymentOfRun.get(m.runId);
+      if (runDeployment !== undefined && runDeployment !== m.deploymentId) {
+        throw badInput(`body.messages[${i}].deploymentId`, `run ${m.runId} is a run of deployment ${runDeployment}, not of ${m.deploymentId}`);
+      }
+      deploymentOfRun.set(m.runId, m.deploymentId);
+    });
+
+    const fresh = new Map<string, CheckedMessage>();
+    for (const m of messages) if (!fresh.has(m.id)) fresh.set(m.id, m);
+    const unique = [...fresh.values()];
+    // New runs start at their earliest message; the updates below keep them right.
+    for (const runId of runIds) {
+      if (runs.has(runId)) continue;
+      const first = unique.filter((m) => m.runId === runId).reduce((a, b) => (b.time < a.time ? b : a));
+      await tx.query('INSERT INTO runs (run_id, resource_id, deployment_id, started_at) VALUES ($1, $2, $3, $4)', [
+        runId,
+        device.resourceId,
+        first.deploymentId,
+        first.time,
+      ]);
+    }
+    const col = <T>(f: (m: CheckedMessage) => T): T[] => unique.map(f);
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO status_messages (id, run_id, time, kind, outcome, message_id, step_index, step_name, step_group, step_path, step_type,
+         exit_code, reason, action_output, predicted, bytes, seconds)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::text[],
+         $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::boolean[], $16::bigint[], $17::float8[])
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [
+        col((m) => m.id),
+        col((m) => m.runId),
+        col((m) => m.time.toISOString()),
+        col((m) => m.kind),
+        col((m) => m.outcome),
+        col((m) => m.messageId),
+        col((m) => m.step?.index ?? null),
+        col((m) => m.step?.name ?? null),
+        col((m) => m.step?.group ?? null),
+        col((m) => m.step?.path ?? null),
+        col((m) => m.step?.type ?? null),
+        col((m) => m.exitCode),
+        col((m) => m.reason),
+        col((m) => m.actionOutput),
+        col((m) => m.predicted),
+        col((m) => m.bytes),
+        col((m) => m.seconds),
+      ],
+    );
+    const stored = new Set(inserted.rows.map((r) => r.id));
+
+    // What the stored messages change on their runs (a duplicate changes nothing).
+    const updates = new Map<string, RunUpdate>();
+    for (const m of unique) {
+      if (!stored.has(m.id)) continue;
+      let u = updates.get(m.runId);
+      if (!u) updates.set(m.runId, (u = { startedAt: m.time, bytes: 0, seconds: 0, restarts: 0, count: 0 }));
+      if (m.time < u.startedAt) u.startedAt = m.time;
+      if (later(u.last, m)) u.last = m;
+      if (m.kind === 'run' && (m.outcome === 'succeeded' || m.outcome === 'failed' || m.outcome === 'refused') && later(u.end, m)) u.end = m;
+      if (m.outcome === 'downloaded') {
+        u.bytes += m.bytes ?? 0;
+        u.seconds += m.seconds ?? 0;
+      }
+      if (m.outcome === 'restart-requested') u.restarts++;
+      u.count++;
+    }
+    for (const [runId, u] of updates) {
+      await tx.query(
+        `UPDATE runs SET
+           started_at = LEAST(started_at, $2),
+           result = CASE WHEN $3::text IS NOT NULL AND (ended_at IS NULL OR $4 >= ended_at) THEN $3 ELSE result END,
+           ended_at = CASE WHEN $3::text IS NOT NULL AND (ended_at IS NULL OR $4 >= ended_at) THEN $4 ELSE ended_at END,
+           last_status_id = CASE WHEN last_message_at IS NULL OR $6 >= last_message_at THEN $5 ELSE last_status_id END,
+           last_message_id = CASE WHEN last_message_at IS NULL OR $6 >= last_message_at THEN $7 ELSE last_message_id END,
+           last_message_at = CASE WHEN last_message_at IS NULL OR $6 >= last_message_at THEN $6 ELSE last_message_at END,
+           bytes_downloaded = bytes_downloaded + $8, download_seconds = download_seconds + $9,
+           restarts = restarts + $10, message_count = message_count + $11
+         WHERE run_id = $1`,
+        [runId, u.startedAt, u.end?.outcome ?? null, u.end?.time ?? null, u.last!.id, u.last!.time, u.last!.messageId, u.bytes, u.seconds, u.restarts, u.count],
+      );
+    }
+    return { stored: stored.size, duplicates: messages.length - stored.size };
+  });
+}
