@@ -36,10 +36,19 @@ export function registerLabCommands(program: Command): void {
       .requiredOption('-p, --profile <file>', 'machine profile (docs/machine-profile.md)')
       .option('-d, --disk <size>', 'a disk of this size, e.g. 4G or "64 GiB" (repeatable; default: the profile\'s disks)', collect)
       .option('--preinstalled-os <wim:index>', 'install this image first (the usual layout for the firmware), e.g. content/PS100010/install.wim:2')
+      .option('--mac <mac>', "this machine's MAC address instead of the profile's (several machines from one profile)")
+      .option('--smbios-guid <guid>', "this machine's SMBIOS GUID instead of the profile's")
       .option('--json', 'print the machine as JSON'),
-  ).action(async (name: string, opts: LabFlags & { profile: string; disk?: string[]; preinstalledOs?: string }) => {
+  ).action(async (name: string, opts: LabFlags & { profile: string; disk?: string[]; preinstalledOs?: string; mac?: string; smbiosGuid?: string }) => {
     const log = opts.json ? undefined : (line: string) => process.stderr.write(`osd: ${line}\n`);
-    const m = await createLab(labRoot(opts.labDir), name, { profilePath: opts.profile, disks: opts.disk ?? [], preinstalledOs: opts.preinstalledOs, log });
+    const m = await createLab(labRoot(opts.labDir), name, {
+      profilePath: opts.profile,
+      disks: opts.disk ?? [],
+      preinstalledOs: opts.preinstalledOs,
+      mac: opts.mac,
+      smbiosGuid: opts.smbiosGuid,
+      log,
+    });
     if (opts.json) printJson({ name: m.name, dir: m.dir, disks: m.diskImages, drives: m.drives() });
     else print(`created lab machine ${m.name} in ${m.dir}`);
   });

@@ -20,7 +20,29 @@ export interface CreateLabOptions {
   disks: string[];
   /** `IMAGE.wim:INDEX` to install before the first boot. */
   preinstalledOs?: string;
+  /** This machine's MAC address instead of the profile's first adapter's (several lab machines from one profile). */
+  mac?: string;
+  /** This machine's SMBIOS GUID instead of the profile's `uuid`. */
+  smbiosGuid?: string;
   log?: (line: string) => void;
+}
+
+const MAC = /^[0-9A-Fa-f]{2}([-:]?)(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}$/;
+const GUID = /^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$/;
+
+/** The identities a lab machine is told apart by on the site (MAC, SMBIOS GUID), checked and in the profile's spelling. */
+function identityOverrides(options: CreateLabOptions): { mac?: string; uuid?: string } {
+  const out: { mac?: string; uuid?: string } = {};
+  if (options.mac !== undefined) {
+    if (!MAC.test(options.mac.trim())) throw new InputError({ input: `--mac ${options.mac}`, rule: 'not a MAC address', hint: 'e.g. 00:15:5D:00:00:02' });
+    out.mac = options.mac.trim().replace(/[-:]/g, '').toUpperCase().match(/../g)!.join(':');
+  }
+  if (options.smbiosGuid !== undefined) {
+    if (!GUID.test(options.smbiosGuid.trim()))
+      throw new InputError({ input: `--smbios-guid ${options.smbiosGuid}`, rule: 'not a GUID', hint: 'e.g. 4C4C4544-0058-4B10-8032-B7C04F515732' });
+    out.uuid = options.smbiosGuid.trim().replace(/[{}]/g, '').toUpperCase();
+  }
+  return out;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -44,6 +66,7 @@ export async function createLab(root: string, name: string, options: CreateLabOp
       rule: 'a lab machine of that name exists already',
       hint: `pick another name, or remove it with \`osd lab delete ${name}\``,
     });
+  const identity = identityOverrides(options);
   const profileText = readInputText(options.profilePath, 'machine profile');
   const profile = parseMachineProfile(profileText, options.profilePath);
   const sizes = options.disks.length ? options.disks.map(diskSize) : profile.disks.map((d) => d.size);
@@ -80,6 +103,11 @@ export async function createLab(root: string, name: string, options: CreateLabOp
       partitionStyle: 'raw',
       partitions: [],
     }));
+    if (identity.uuid) raw.uuid = identity.uuid;
+    if (identity.mac) {
+      const adapters = (raw.networkAdapters as Array<Record<string, unknown>> | undefined) ?? [];
+      raw.networkAdapters = adapters.length ? [{ ...adapters[0], mac: identity.mac }, ...adapters.slice(1)] : [{ mac: identity.mac, name: 'Ethernet' }];
+    }
     const currentOs = raw.currentOs;
     raw.currentOs = null;
     const writeProfile = (): void => writeFileSync(join(dir, 'profile.json'), `${JSON.stringify(raw, null, 2)}\n`);

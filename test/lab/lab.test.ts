@@ -284,3 +284,25 @@ describe('a refresh: what was done and what was only predicted (issue 11 item 7)
     expect(log).toMatch(/Successfully completed the action \(Apply Operating System\)/);
   }, 180_000);
 });
+
+describe('several lab machines from one profile', () => {
+  it('--mac and --smbios-guid give a machine its own identity on the site; bad ones are refused before anything is made', async () => {
+    const root = join(dir, 'labs-identity');
+    const a = await createLab(root, 'one', {
+      profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'),
+      disks: ['128M'],
+      mac: '00-15-5d-00-00-02',
+      smbiosGuid: '{4c4c4544-0058-4b10-8032-b7c04f515732}',
+    });
+    const profile = JSON.parse(readFileSync(join(a.dir, 'profile.json'), 'utf8')) as { uuid: string; networkAdapters: Array<{ mac: string }> };
+    expect(profile.networkAdapters[0]!.mac).toBe('00:15:5D:00:00:02');
+    expect(profile.uuid).toBe('4C4C4544-0058-4B10-8032-B7C04F515732');
+    await expect(createLab(root, 'two', { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: ['128M'], mac: 'not-a-mac' })).rejects.toThrow(
+      /--mac not-a-mac: not a MAC address/,
+    );
+    await expect(
+      createLab(root, 'two', { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: ['128M'], smbiosGuid: '1234' }),
+    ).rejects.toThrow(/--smbios-guid 1234: not a GUID/);
+    expect(readdirSync(root)).toEqual(['one']);
+  });
+});

@@ -11,13 +11,14 @@ import { InputError } from '../../sequence/input-error.js';
 import { print, printJson } from '../output.js';
 import { fieldWords } from './field-words.js';
 import { AdminClient, type ConnectionOptions, withConnection } from './admin-client.js';
+import { registerDeploymentChangeCommands, revisionChoice } from './deploy-change-commands.js';
 
 interface Json extends ConnectionOptions {
   json?: boolean;
 }
 
 function line(d: DeploymentInfo): string {
-  return `${d.id}  ${d.taskSequenceId} r${d.revision} "${d.taskSequenceName}" → ${d.collectionId} "${d.collectionName}"  ${d.purpose}, ${d.settings.availability}${d.highRisk ? ', HIGH RISK' : ''}${d.enabled ? '' : ', disabled'}`;
+  return `${d.id}  ${d.taskSequenceId} r${d.revision}${d.followLatest ? ' (latest)' : ''} "${d.taskSequenceName}" → ${d.collectionId} "${d.collectionName}"  ${d.purpose}, ${d.settings.availability}${d.highRisk ? ', HIGH RISK' : ''}${d.enabled ? '' : ', disabled'}`;
 }
 
 function mb(bytes: number): string {
@@ -50,7 +51,7 @@ export function registerDeployCommands(program: Command): void {
     .description("deploy a task sequence to a collection (Available or Required), list deployments, show a deployment's content")
     .argument('<taskSequenceId>', 'task sequence PackageID')
     .option('-c, --collection <collectionId>', 'the collection (required)')
-    .option('--revision <n>', 'revision to deploy (default: the current one)')
+    .option('--revision <n|latest>', 'latest (default): run the current revision, following every save, as ConfigMgr does; N: pin revision N', revisionChoice)
     .addOption(new Option('--purpose <purpose>', 'Available or Required').choices(['available', 'required']).default('available'))
     .addOption(
       new Option('--available-to <who>', 'Make available to').choices(['clients', 'clients-media-pxe', 'media-pxe', 'media-pxe-hidden']).default('clients'),
@@ -74,7 +75,7 @@ export function registerDeployCommands(program: Command): void {
         tsId: string,
         o: Json & {
           collection: string;
-          revision?: string;
+          revision?: number | 'latest';
           purpose: string;
           availableTo: string;
           schedule?: unknown[];
@@ -95,12 +96,10 @@ export function registerDeployCommands(program: Command): void {
             rule: 'which collection to deploy to is missing',
             hint: `osd deploy ${tsId} --collection <collectionId>`,
           });
-        if (o.revision !== undefined && !/^\d+$/.test(o.revision))
-          throw new InputError({ input: '--revision', rule: `"${o.revision}" is not a revision number` });
         const r = await AdminClient.fromOptions(o).post<{ deployment: DeploymentInfo; warnings: string[] }>('/deployments', {
           taskSequenceId: tsId,
           collectionId: o.collection,
-          ...(o.revision ? { revision: Number(o.revision) } : {}),
+          ...(o.revision !== undefined ? { revision: o.revision } : {}),
           purpose: o.purpose,
           availability: o.availableTo,
           schedules: o.schedule ?? (o.purpose === 'required' ? ['asap'] : []),
@@ -120,6 +119,7 @@ export function registerDeployCommands(program: Command): void {
     );
 
   deploy.enablePositionalOptions();
+  registerDeploymentChangeCommands(deploy);
 
   withConnection(deploy.command('list'))
     .description('list deployments')

@@ -53,7 +53,33 @@ function printSaved(r: SaveOut, verb: string): void {
   for (const w of r.warnings) process.stderr.write(`osd: warning: ${w}\n`);
 }
 
+interface TaskSequenceListed {
+  id: string;
+  name: string;
+  currentRevision: number;
+  bootImageId: string | null;
+  deploymentCount: number;
+}
+
 export function registerSiteTaskSequenceCommands(ts: Command): void {
+  withConnection(ts.command('list'))
+    .description("the site's task sequences: id, current revision, boot image, deployments, name")
+    .option('--search <text>', 'only those whose name or id contains this text (any case)')
+    .option('--json', 'print JSON')
+    .action(async (o: Json & { search?: string }) => {
+      const r = await AdminClient.fromOptions(o).get<TaskSequenceListed[]>(`/task-sequences${o.search ? `?search=${encodeURIComponent(o.search)}` : ''}`);
+      if (o.json) return printJson(r);
+      if (!r.length) {
+        process.stderr.write(o.search ? `osd: no task sequence matches "${o.search}"\n` : 'osd: the site has no task sequence yet\n');
+        return;
+      }
+      print(`${'ID'.padEnd(8)}  ${'REVISION'.padStart(8)}  ${'BOOT IMAGE'.padEnd(10)}  ${'DEPLOYMENTS'.padStart(11)}  NAME`);
+      for (const t of r)
+        print(
+          `${t.id.padEnd(8)}  ${String(t.currentRevision).padStart(8)}  ${(t.bootImageId ?? '-').padEnd(10)}  ${String(t.deploymentCount).padStart(11)}  ${t.name}`,
+        );
+    });
+
   withConnection(ts.command('push'))
     .description('import a task sequence file to the site (revision 1), or with --id save it as a new revision')
     .argument('<file>', 'task sequence: .xml (sequence or SmsTaskSequencePackage), console export .zip, or .json')

@@ -33,8 +33,11 @@ export const RERUN = ['never', 'always', 'if-failed', 'if-succeeded'] as const;
 
 export const deploymentInputSchema = z.strictObject({
   taskSequenceId: z.string().min(1),
-  /** Default: the task sequence's current revision. */
-  revision: z.number().int().min(1).optional(),
+  /**
+   * A number pins that revision; "latest" (the default, as in ConfigMgr) follows the task
+   * sequence's current revision, moving with every save.
+   */
+  revision: z.union([z.number().int().min(1), z.literal('latest')]).optional(),
   collectionId: z.string().min(1),
   purpose: z.enum(['available', 'required']).default('available'),
   /** "Make available to the following" (§4.1). A task sequence without a boot image allows only clients. */
@@ -60,6 +63,30 @@ export const deploymentInputSchema = z.strictObject({
 });
 export type DeploymentInput = z.input<typeof deploymentInputSchema>;
 export type DeploymentRequest = z.infer<typeof deploymentInputSchema>;
+
+/**
+ * What can change after creation (the deployment's properties dialog): every field optional, the
+ * same shapes as creation. Purpose, availability, task sequence and collection cannot change.
+ */
+export const deploymentUpdateSchema = z.strictObject({
+  /** A number pins that revision; "latest" follows the current one. */
+  revision: z.union([z.number().int().min(1), z.literal('latest')]).optional(),
+  enabled: z.boolean().optional(),
+  availableAt: datetime.optional(),
+  /** null: never expires. */
+  expiresAt: datetime.nullable().optional(),
+  schedules: z.array(scheduleSchema).optional(),
+  rerun: z.enum(RERUN).optional(),
+  showProgress: z.boolean().optional(),
+  softwareInstallOutsideMaintenanceWindow: z.boolean().optional(),
+  restartOutsideMaintenanceWindow: z.boolean().optional(),
+  contentOption: z.enum(CONTENT_OPTIONS).optional(),
+  preDownload: z.boolean().optional(),
+  useRemoteDp: z.boolean().optional(),
+  useDefaultBoundaryGroup: z.boolean().optional(),
+  comments: z.string().max(512).optional(),
+});
+export type DeploymentUpdate = z.input<typeof deploymentUpdateSchema>;
 
 /** What a deployment keeps in its `settings` column. */
 export interface DeploymentSettings {

@@ -2,6 +2,7 @@
  * "Revert to revision N": a new revision whose body and secrets are exactly N's (history is never
  * rewritten). One transaction, like every save.
  */
+import { followedWarning, setCurrentRevision } from './current-revision.js';
 import { audit } from '../audit.js';
 import { badInput } from '../errors.js';
 import type { Actor } from '../security/roles.js';
@@ -45,7 +46,7 @@ export async function revertTaskSequence(site: Site, actor: Actor, id: string, i
         r.refKind,
       ]);
     }
-    await tx.query('UPDATE task_sequences SET current_revision = $2, updated_at = now() WHERE package_id = $1', [row.package_id, revision]);
+    const followedBy = await setCurrentRevision(tx, row.package_id, revision);
     await audit(tx, actor, 'revert', 'task-sequence', row.package_id, { revision, revertedTo: input.revision, message });
     const r = inserted.rows[0]!;
     return {
@@ -59,7 +60,7 @@ export async function revertTaskSequence(site: Site, actor: Actor, id: string, i
         stepCount: r.step_count,
       },
       references,
-      warnings: [],
+      warnings: followedWarning(followedBy, revision),
     };
   });
 }

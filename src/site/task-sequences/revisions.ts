@@ -4,6 +4,7 @@
  * site's key (secrets.ts). Writing one is always part of a caller's single transaction: the
  * revision row, its references and the package's current revision commit together or not at all.
  */
+import { setCurrentRevision } from './current-revision.js';
 import { ExportTooLarge, exportXmlText } from '../../sequence/codec/xml-export.js';
 import { InputError } from '../../sequence/input-error.js';
 import { MAX_SITE_ITEMS, validateSequenceLimits } from '../../sequence/limits.js';
@@ -96,7 +97,7 @@ export async function insertRevision(
   message: string,
   prepared: PreparedRevision,
   bootImageId: string | null,
-): Promise<{ info: RevisionInfo; references: SequenceReference[] }> {
+): Promise<{ info: RevisionInfo; references: SequenceReference[]; followedBy: string[] }> {
   const { rows } = await tx.query<Omit<RevisionRow, 'body' | 'secrets' | 'package_id'>>(
     `INSERT INTO task_sequence_revisions (package_id, revision, author, message, body, secrets, size_bytes, step_count)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING revision, author, message, created_at, size_bytes, step_count`,
@@ -111,8 +112,8 @@ export async function insertRevision(
       r.refKind,
     ]);
   }
-  await tx.query('UPDATE task_sequences SET current_revision = $2, updated_at = now() WHERE package_id = $1', [packageId, revision]);
-  return { info: toRevisionInfo(rows[0]!), references };
+  const followedBy = await setCurrentRevision(tx, packageId, revision);
+  return { info: toRevisionInfo(rows[0]!), references, followedBy };
 }
 
 export async function listRevisions(db: Queryable, id: string): Promise<RevisionInfo[]> {

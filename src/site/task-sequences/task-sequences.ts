@@ -12,6 +12,7 @@ import type { TaskSequence } from '../../sequence/model/task-sequence.js';
 import { MASK } from '../../sequence/secrets.js';
 import { audit } from '../audit.js';
 import type { Queryable } from '../db/database.js';
+import { containsPattern } from '../db/like.js';
 import { badInput, conflict, inUse, SiteError } from '../errors.js';
 import { nextSteps } from '../next-steps.js';
 import { nextSiteId } from '../ids.js';
@@ -33,6 +34,7 @@ import {
   type TaskSequenceRow,
 } from './model.js';
 import type { SequenceReference } from './references.js';
+import { followedWarning } from './current-revision.js';
 import { checkSiteLimits, insertRevision, loadRevision, prepareRevision, resolveRevision, revisionReferences } from './revisions.js';
 import { carryOverSecrets, separateSecrets } from './secrets.js';
 
@@ -280,7 +282,7 @@ export async function saveTaskSequence(site: Site, actor: Actor, id: string, inp
       throw conflictWithCurrent(row, now.author, now.createdAt, input.baseRevision);
     }
     const revision = row.current_revision + 1;
-    const { info, references } = await insertRevision(tx, actor, row.package_id, revision, message, prepared, row.boot_image_id);
+    const { info, references, followedBy } = await insertRevision(tx, actor, row.package_id, revision, message, prepared, row.boot_image_id);
     await audit(tx, actor, 'save-revision', 'task-sequence', row.package_id, {
       revision,
       baseRevision: input.baseRevision,
@@ -294,7 +296,7 @@ export async function saveTaskSequence(site: Site, actor: Actor, id: string, inp
       taskSequence: toInfo(await readTaskSequenceRow(tx, row.package_id)),
       revision: info,
       references,
-      warnings: incoming.warnings.map((w) => w.message),
+      warnings: [...incoming.warnings.map((w) => w.message), ...followedWarning(followedBy, revision)],
     };
   });
 }
@@ -335,8 +337,13 @@ export async function getTaskSequence(site: Site, id: string, revision?: number)
   };
 }
 
-export async function listTaskSequences(db: Queryable): Promise<TaskSequenceInfo[]> {
-  const { rows } = await db.query<TaskSequenceRow>(`SELECT ${TS_COLUMNS} FROM task_sequences t ORDER BY t.package_id`);
+/** Every task sequence, or those whose name or PackageID contains `search` (any case). */
+export async function listTaskSequences(db: Queryable, filter: { search?: string } = {}): Promise<TaskSequenceInfo[]> {
+  const where = filter.search ? 'WHERE t.name ILIKE $1 OR t.package_id ILIKE $1' : '';
+  const { rows } = await db.query<TaskSequenceRow>(
+    `SELECT ${TS_COLUMNS} FROM task_sequences t ${where} ORDER BY t.package_id`,
+    filter.search ? [containsPattern(filter.search)] : [],
+  );
   return rows.map(toInfo);
 }
 

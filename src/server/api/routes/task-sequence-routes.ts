@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { deploymentContentManifest } from '../../../site/deployments/content-manifest.js';
-import { createDeployment, deleteDeployment, getDeployment, listDeployments, setDeploymentEnabled } from '../../../site/deployments/deployments.js';
-import { AVAILABILITY, CONTENT_OPTIONS, deploymentInputSchema, RERUN, scheduleSchema } from '../../../site/deployments/input.js';
+import { createDeployment, deleteDeployment, getDeployment, listDeployments, updateDeployment } from '../../../site/deployments/deployments.js';
+import { AVAILABILITY, CONTENT_OPTIONS, deploymentInputSchema, deploymentUpdateSchema, RERUN, scheduleSchema } from '../../../site/deployments/input.js';
 import { compareRevisions } from '../../../site/task-sequences/diff.js';
 import { exportTaskSequence } from '../../../site/task-sequences/export.js';
 import { lintTaskSequence } from '../../../site/task-sequences/lint.js';
@@ -118,7 +118,9 @@ const deployment = z.object({
   id: z.string(),
   taskSequenceId: z.string(),
   taskSequenceName: z.string(),
-  revision: z.number(),
+  revision: z.number().describe('the revision computers run'),
+  followLatest: z.boolean().describe("true: runs the task sequence's current revision, moving with every save (as in ConfigMgr); false: revision is pinned"),
+  currentRevision: z.number().describe("the task sequence's current revision"),
   collectionId: z.string(),
   collectionName: z.string(),
   purpose: z.enum(['available', 'required']),
@@ -128,6 +130,7 @@ const deployment = z.object({
   enabled: z.boolean(),
   createdBy: z.string(),
   createdAt: z.string(),
+  updatedAt: z.string().nullable(),
 });
 
 const manifestPackage = z.object({
@@ -150,10 +153,11 @@ export const taskSequenceRoutes = [
     method: 'GET',
     path: '/task-sequences',
     tag: TAG,
-    summary: 'List task sequences',
+    summary: 'List task sequences (search: a part of the name or the PackageID, any case)',
     permission: 'read',
+    query: z.object({ search: z.string().max(256).optional() }),
     response: z.array(tsInfo),
-    handler: async ({ site }) => listTaskSequences(site.db),
+    handler: async ({ site, query }) => listTaskSequences(site.db, query),
   }),
   route({
     method: 'POST',
@@ -381,12 +385,15 @@ export const taskSequenceRoutes = [
     method: 'PATCH',
     path: '/deployments/:id',
     tag: DEPLOY_TAG,
-    summary: 'Enable or disable a deployment',
+    summary:
+      'Change a deployment: its schedules, availability times, rerun, user experience, content options, pre-download, comments, enabled, or the revision it runs',
+    description:
+      'Only the fields given change. revision: a number pins that revision, "latest" follows the current one. The rules of creation (§4.1, §4.3, §4.4) hold for the deployment as it would be: a refused update answers 400 naming the field, and nothing changes. Purpose, availability, task sequence and collection cannot change (deploy again). The answer is the deployment with the warnings that apply to it now.',
     permission: 'deployment.write',
     params: idParams,
-    body: z.strictObject({ enabled: z.boolean() }),
-    response: deployment,
-    handler: async ({ site, actor, params, body }) => setDeploymentEnabled(site, actor, params.id, body.enabled),
+    body: deploymentUpdateSchema,
+    response: deployment.extend({ warnings: z.array(z.string()) }),
+    handler: async ({ site, actor, params, body }) => updateDeployment(site, actor, params.id, body),
   }),
   route({
     method: 'DELETE',

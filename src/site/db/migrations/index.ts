@@ -10,6 +10,7 @@ import { sql as taskSequences } from './005-task-sequences.js';
 import { sql as hardening } from './006-hardening.js';
 import { sql as managementPoint } from './007-management-point.js';
 import { sql as runs } from './008-runs.js';
+import { sql as deploymentRevision } from './009-deployment-revision.js';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'hardening', sql: hardening },
   { version: 7, name: 'management-point', sql: managementPoint },
   { version: 8, name: 'runs', sql: runs },
+  { version: 9, name: 'deployment-revision', sql: deploymentRevision },
 ];
