@@ -55,7 +55,7 @@ const MESSAGE_IDS: Record<string, readonly number[]> = {
   'step:restart-requested': [11142],
   'group:started': [11124],
   'group:succeeded': [11127],
-  'group:failed': [11127, 11135],
+  'group:failed': [11135, 11138],
   'group:skipped': [11130, 11128],
 };
 
@@ -66,9 +66,9 @@ export const runIdSchema = z.string().regex(UUID, 'a run id is a UUID the agent 
 const stepSchema = z.strictObject({
   index: z.number().int().min(0).max(1_000_000).describe("the instruction's index in the task sequence (the engine's instruction pointer)"),
   name: z.string().max(256),
-  group: z.string().max(256).describe('the enclosing group; empty at the top'),
+  group: z.string().max(256).nullable().describe('the enclosing group; empty or null at the top'),
   path: z.string().max(4096).describe('names from the top, " / " between them'),
-  type: z.string().max(128).describe('the step type (SMS_TaskSequence_…Action); empty for a group'),
+  type: z.string().max(128).nullable().describe('the step type (SMS_TaskSequence_…Action); empty or null for a group'),
 });
 
 export const statusMessageSchema = z.strictObject({
@@ -83,7 +83,14 @@ export const statusMessageSchema = z.strictObject({
   time: z.iso.datetime({ offset: true }),
   kind: z.enum(STATUS_KINDS),
   outcome: z.enum(STATUS_OUTCOMES),
-  messageId: z.number().int().min(1).max(99_999).optional().describe("ConfigMgr's message id (11134 …); the site takes the usual one when left out"),
+  messageId: z
+    .number()
+    .int()
+    .min(1)
+    .max(99_999)
+    .nullable()
+    .optional()
+    .describe("ConfigMgr's message id (11134 …); null where ConfigMgr has none; left out, the site takes the usual one"),
   step: stepSchema.nullable().optional(),
   exitCode: z.number().int().min(-2147483648).max(4294967295).optional().describe('signed 32-bit as the engine has it (an unsigned value is taken too)'),
   reason: z.string().max(MAX_REASON_LENGTH).optional(),
@@ -196,7 +203,7 @@ interface CheckedMessage {
   kind: StatusKind;
   outcome: StatusOutcome;
   messageId: number | null;
-  step: z.infer<typeof stepSchema> | null;
+  step: { index: number; name: string; group: string; path: string; type: string } | null;
   exitCode: number | null;
   reason: string | null;
   actionOutput: string | null;
@@ -215,7 +222,7 @@ function checkMessage(m: StatusMessageInput, i: number, now: number): CheckedMes
   if (m.kind === 'run' && step) throw badInput(at('step'), 'a run message names no step', 'leave step out (or null)');
   if (m.kind !== 'run' && !step) throw badInput(at('step'), `a ${m.kind} message names its ${m.kind}: index, name, group, path, type`);
   const allowed = MESSAGE_IDS[`${m.kind}:${m.outcome}`] ?? [];
-  if (m.messageId !== undefined && !allowed.includes(m.messageId)) {
+  if (m.messageId !== undefined && m.messageId !== null && !allowed.includes(m.messageId)) {
     throw badInput(
       at('messageId'),
       allowed.length
@@ -251,8 +258,8 @@ function checkMessage(m: StatusMessageInput, i: number, now: number): CheckedMes
     time,
     kind: m.kind,
     outcome: m.outcome,
-    messageId: m.messageId ?? allowed[0] ?? null,
-    step,
+    messageId: m.messageId === undefined ? (allowed[0] ?? null) : m.messageId,
+    step: step && { ...step, group: step.group ?? '', type: step.type ?? '' },
     // Stored signed, as the engine has it; shown unsigned.
     exitCode: m.exitCode === undefined ? null : m.exitCode | 0,
     reason: m.reason ?? null,
