@@ -24,6 +24,9 @@ export class ActionExecutor implements Executor {
     const handler = handlerOf(x.step.type);
     if (!handler?.run) return this.fallback.execute(x);
     let result: StepResult;
+    // The handler is the step's process here: the log says it started and how it ended, as the
+    // real engine does for the step's executable (docs/smsts-log.md).
+    x.processLog?.started('executor.ts');
     try {
       result = await handler.run({ x, computer: this.computer, content: this.content });
     } catch (e) {
@@ -35,6 +38,7 @@ export class ActionExecutor implements Executor {
       if (result.exitCode === 0) result = failureResult(e);
     }
     if (result.exitCode !== 0) x.log(`${x.step.name} failed: ${result.message ?? ''} (${hex(result.exitCode)})`, 'error');
+    x.processLog?.completed(result.exitCode, 'executor.ts');
     return result;
   }
 }

@@ -11,9 +11,12 @@ import { stepTypeOf } from '../sequence/catalog/index.js';
 import type { Step, TaskSequence } from '../sequence/model/task-sequence.js';
 import { continuesOnError, isDisabled, runInOf, successCodesOf } from '../sequence/model/options.js';
 import { evaluateCondition, explainFalse } from './conditions/index.js';
+import { MASK } from '../sequence/secrets.js';
 import { Environment, expandVariables, ReadOnlyVariableError, scrubSecrets } from './environment.js';
 import { ENGINE_ERRORS, hex, unsigned } from './error-codes.js';
 import type { MachineInventory } from './inventory.js';
+import type { SmstsLine } from './log/smsts-lines.js';
+import { evaluatingWords, SMSTS } from './log/smsts-lines.js';
 import type {
   Executor,
   JournalState,
@@ -45,6 +48,12 @@ export interface HostFacts {
   inventory: MachineInventory;
   /** Process environment for %comspec%-style references (engine-semantics §6). */
   processEnvironment?: Record<string, string>;
+  /**
+   * The folder smsts.log is in now, as Windows would name it (`X:\Windows\Temp\SMSTSLog` …,
+   * osd-features §6.1): the engine sets `_SMSTSLogPath` from it at the start and before each step,
+   * as the real engine does, since the folder moves while a boot lasts (after partitioning).
+   */
+  logPath?: () => string | undefined;
 }
 
 export interface EngineOptions {
@@ -87,11 +96,89 @@ export class Engine {
     return this.env.snapshot({ maskSecrets });
   }
 
-  private log(message: string, severity: LogSeverity = 'info', file = 'engine.ts'): void {
+  private log(message: string, severity: LogSeverity = 'info', file = 'engine.ts', component = COMPONENT): void {
     const sink = this.options.log;
     if (!sink) return;
     const secrets = this.env ? this.env.secretValues() : [];
-    sink.write({ time: this.now(), component: COMPONENT, severity, message: secrets.length ? scrubSecrets(message, secrets) : message, file });
+    sink.write({ time: this.now(), component, severity, message: secrets.length ? scrubSecrets(message, secrets) : message, file });
+  }
+
+  /** One of the real engine's lines (log/smsts-lines.ts). */
+  private line(l: SmstsLine): void {
+    this.log(l.message, l.severity, l.file, l.component ?? COMPONENT);
+  }
+
+  /** Every variable the engine (or a step) sets is a verbose line, secrets masked (engine-semantics §11). */
+  private watch(env: Environment): Environment {
+    env.observe((name, value, secret) => this.line(SMSTS.setGlobal(name, secret && value ? MASK : value)));
+    return env;
+  }
+
+  /** Where an index of ours is in ConfigMgr's instruction table (group ends counted). */
+  private tablePointerOf(index: number): number {
+    const ins = this.program.instructions;
+    return index < ins.length ? ins[index].tablePointer : this.program.tableSize;
+  }
+
+  /** The groups that hold a position, outermost first, by table pointer (`_SMSTSInstructionStackString`). */
+  private stackOf(group: number): string {
+    const ins = this.program.instructions;
+    const out: number[] = [];
+    for (let g = group; g !== -1; g = ins[g].parent) out.unshift(ins[g].tablePointer);
+    return out.join(' ');
+  }
+
+  /** The lines of an instruction's start (corpus: the retry count, the pointer line, the action name, the pointer). */
+  private beginInstruction(name: string, tablePointer: number, index?: number): void {
+    this.env.setBuiltIn('_SMSTSLastActionRetryCount', String((index !== undefined ? this.state.retries?.[index] : undefined) ?? 0));
+    this.line(SMSTS.instruction(name, tablePointer));
+    this.env.setBuiltIn('_SMSTSCurrentActionName', name);
+    this.env.setBuiltIn('_SMSTSNextInstructionPointer', String(tablePointer));
+  }
+
+  /**
+   * The engine saves its state between instructions (corpus: "Set a TS execution environment
+   * variable _SMSTSNextInstructionPointer=N", the group stack, "Save the current environment block").
+   */
+  private async checkpoint(nextIndex: number, nextTablePointer: number, stackGroup: number): Promise<void> {
+    const stack = this.stackOf(stackGroup);
+    this.env.setBuiltIn('_SMSTSNextInstructionPointer', String(nextTablePointer));
+    this.line(SMSTS.setExecution('_SMSTSNextInstructionPointer', String(nextTablePointer)));
+    this.env.setBuiltIn('_SMSTSInstructionStackString', stack);
+    this.line(SMSTS.setExecution('_SMSTSInstructionStackString', stack));
+    this.line(SMSTS.saveEnvironment());
+    this.state.pointer = nextIndex;
+    await this.save();
+  }
+
+  /**
+   * Groups whose last child is behind us close with their own instruction (ConfigMgr's table has
+   * one per group end): "The group (X) has been successfully completed". `from` is the group itself
+   * when it was just entered (an empty group closes at once), else the item whose parent to start at.
+   */
+  private async closeGroups(from: { index: number; entered: boolean }, to: number): Promise<void> {
+    const ins = this.program.instructions;
+    let g = from.entered ? from.index : ins[from.index].parent;
+    while (g !== -1 && ins[g].end < to) {
+      const group = ins[g];
+      this.beginInstruction(group.item.name, group.tableEnd!);
+      this.line(SMSTS.groupCompleted(group.item.name));
+      await this.checkpoint(to, group.tableEnd! + 1, group.parent);
+      g = group.parent;
+    }
+  }
+
+  private setLogPath(): void {
+    const path = this.options.host.logPath?.();
+    if (path) this.env.setBuiltIn('_SMSTSLogPath', path);
+  }
+
+  /** The real engine's start lines (corpus: TSManager after TSMBootstrap started it). */
+  private startLines(): void {
+    this.line(SMSTS.parsing());
+    if (this.options.sequence.version) this.line(SMSTS.schemaVersion(this.options.sequence.version));
+    this.line(SMSTS.startingEngine());
+    this.line(SMSTS.stars());
   }
 
   private status(event: Omit<StatusEvent, 'time'>, ins?: Instruction): void {
@@ -121,8 +208,10 @@ export class Engine {
     const loaded = await this.options.journal.load();
     let resumed: { pointer: number; stepState: unknown } | undefined;
     let pointer: number;
+    let from: { index: number; entered: boolean } | undefined;
     if (!loaded) {
-      this.env = new Environment();
+      this.startLines();
+      this.env = this.watch(new Environment());
       this.applyBuiltIns();
       this.env.setBuiltIn('_SMSTSLastActionSucceeded', 'true');
       // globalVarList first, so every later source overrides it (task-sequence-format §11.5, our choice).
@@ -141,7 +230,9 @@ export class Engine {
         environment: this.env.persist(),
         sequence: 0,
       };
-      this.log(`Start executing the task sequence: ${ins.length} instructions, in ${this.options.host.environment === 'WinPE' ? 'Windows PE' : 'the full OS'}`);
+      this.env.setBuiltIn('_SMSTSInstructionTableSize', String(this.program.tableSize));
+      this.setLogPath();
+      this.line(SMSTS.engineStarted());
       await this.save();
       pointer = 0;
     } else {
@@ -155,7 +246,13 @@ export class Engine {
         const failed = loaded.result?.failedInstruction;
         return { kind: 'finished', succeeded: loaded.status === 'succeeded', exitCode, failedInstruction: failed === undefined ? undefined : ins[failed] };
       }
+      this.startLines();
+      this.line(SMSTS.nextInstructionPointer(loaded.restart?.rerun ? this.tablePointerOf(loaded.restart.from) : this.tablePointerOf(loaded.pointer)));
+      this.watch(this.env);
+      this.env.setBuiltIn('_SMSTSInstructionTableSize', String(this.program.tableSize));
       this.applyBuiltIns();
+      this.setLogPath();
+      this.line(SMSTS.engineStarted());
       pointer = loaded.pointer;
       if (loaded.restart) {
         const r = loaded.restart;
@@ -165,6 +262,9 @@ export class Engine {
         if (r.rerun) {
           pointer = r.from;
           resumed = { pointer: r.from, stepState: r.stepState };
+        } else if (ins[r.from]) {
+          // The groups the restarting step was the last of close now, in the new boot.
+          from = { index: r.from, entered: false };
         }
         this.state.restart = undefined;
         this.state.status = 'running';
@@ -190,23 +290,26 @@ export class Engine {
           });
           if (outcome.kind !== 'next') return outcome.result;
           pointer = outcome.pointer;
+          from = outcome.from;
         }
       }
     }
 
-    while (pointer < ins.length) {
+    for (;;) {
+      // Every way round the loop sets `from` to where it left off.
+      if (from) await this.closeGroups(from, pointer);
+      if (pointer >= ins.length) break;
       const instruction = ins[pointer];
       const item = instruction.item;
-      const type = instruction.kind === 'step' ? ((item as Step).type ?? '') : '';
-      this.log(
-        `Start executing an instruction. Instruction name: '${item.name}'. Pointer: ${pointer}. Type: '${type}'. Disabled: ${isDisabled(item) ? 1 : 0}`,
-        'verbose',
-      );
+      const kind = instruction.kind === 'group' ? 'group' : 'action';
+      this.beginInstruction(item.name, instruction.tablePointer, pointer);
       const isResumedStep = resumed?.pointer === pointer;
       if (!isResumedStep) {
         if (isDisabled(item)) {
-          this.log(`The ${instruction.kind === 'group' ? 'group' : 'action'} (${item.name}) has been skipped because it is disabled`);
+          this.line(SMSTS.skippedDisabled(kind, item.name));
+          this.line(SMSTS.instructionSkipped(item.name));
           this.status({ outcome: 'skipped', reason: 'disabled' }, instruction);
+          from = { index: pointer, entered: false };
           pointer = instruction.end + 1;
           continue;
         }
@@ -216,21 +319,28 @@ export class Engine {
             expand: (t) => this.expand(t),
             inventory: this.options.host.inventory,
           });
+          for (const t of outcome.trace) this.line(SMSTS.evaluating(evaluatingWords(t.kind, t.type)));
           for (const e of outcome.errors) {
             this.log(`The condition of (${item.name}) contains ${e.construct} that cannot be evaluated: ${e.message}; it counts as false`, 'warning');
           }
           if (!outcome.value) {
             const why = explainFalse(outcome);
-            this.log(`The condition for the ${instruction.kind === 'group' ? 'group' : 'action'} (${item.name}) is evaluated to be false: ${why}`);
+            this.line(SMSTS.skippedCondition(kind, item.name));
+            this.line(SMSTS.conditionWhy(why));
+            this.line(SMSTS.instructionSkipped(item.name));
             this.status({ outcome: 'skipped', reason: `condition false: ${why}` }, instruction);
+            from = { index: pointer, entered: false };
             pointer = instruction.end + 1;
             continue;
           }
+          this.line(SMSTS.conditionTrue(kind, item.name));
         }
       }
       if (instruction.kind === 'group') {
-        this.log(`The group (${item.name}) has been successfully started`);
+        this.line(SMSTS.groupStarted(item.name));
         this.status({ outcome: 'started' }, instruction);
+        await this.checkpoint(pointer + 1, instruction.tablePointer + 1, pointer);
+        from = { index: pointer, entered: true };
         pointer++;
         continue;
       }
@@ -239,6 +349,7 @@ export class Engine {
       const next = await this.afterStep(instruction, result);
       if (next.kind !== 'next') return next.result;
       pointer = next.pointer;
+      from = next.from;
     }
     return this.finish(true, 0);
   }
@@ -254,15 +365,18 @@ export class Engine {
 
   private async executeStep(instruction: Instruction, stepState: unknown, isResumed: boolean): Promise<StepResult> {
     const step = instruction.item as Step;
-    this.env.setBuiltIn('_SMSTSCurrentActionName', step.name);
     // Step defaults (§6): non-hidden properties are defaults a global variable of the same name overrides.
     const local = new Map<string, string>();
     const properties: Record<string, string> = {};
     for (const v of step.variables ?? []) {
       const global = v.hidden ? undefined : this.env.get(v.name);
       properties[v.name] = global ?? v.value;
-      if (!v.hidden && global === undefined && v.value !== '') local.set(v.name.toLowerCase(), v.value);
+      if (!v.hidden && global === undefined && v.value !== '') {
+        local.set(v.name.toLowerCase(), v.value);
+        this.line(SMSTS.setLocalDefault(v.name));
+      }
     }
+    this.setLogPath();
     const runIn = runInOf(step);
     const here = this.options.host.environment;
     if ((runIn === 'WinPE' && here !== 'WinPE') || (runIn === 'FullOS' && here !== 'FullOS')) {
@@ -273,9 +387,13 @@ export class Engine {
       };
     }
     const commandLine = this.expand(step.action ?? '', local);
-    if (!(this.env.get('OSDDoNotLogCommand') ?? '').match(/^true$/i)) {
-      this.log(`Command line for the action (${step.name}): ${commandLine}`, 'verbose');
+    // OSDDoNotLogCommand=true keeps the command line out of the log (engine-semantics §10).
+    const logCommand = !/^true$/i.test(this.env.get('OSDDoNotLogCommand') ?? '');
+    if (logCommand) {
+      this.line(SMSTS.expand(step.action ?? ''));
+      this.line(SMSTS.startCommandLine(commandLine));
     }
+    this.line(SMSTS.actionRule());
     this.state.inProgress = { pointer: instruction.index, attempt: (this.state.retries?.[instruction.index] ?? 0) + 1 };
     await this.save();
     this.status({ outcome: 'started' }, instruction);
@@ -294,7 +412,16 @@ export class Engine {
       environment: here,
       resumed: isResumed ? { stepState } : undefined,
       signal: controller.signal,
-      log: (m, s) => this.log(m, s ?? 'info', 'action'),
+      log: (m, s, source) => this.log(m, s ?? 'info', source?.file ?? 'action', source?.component ?? COMPONENT),
+      processLog: {
+        started: (file = 'action') => {
+          if (logCommand) this.line(SMSTS.executingCommandLine(commandLine, file));
+        },
+        completed: (exitCode, file = 'action') => this.line(SMSTS.processCompleted(exitCode >>> 0, file)),
+        returned: (command, exitCode, file = 'action') => {
+          if (logCommand) this.line(SMSTS.commandReturned(command, exitCode >>> 0, file));
+        },
+      },
     };
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -318,34 +445,32 @@ export class Engine {
   }
 
   /** Records the step's result, then continues, restarts, or propagates a failure (§3). */
-  private async afterStep(instruction: Instruction, result: StepResult): Promise<{ kind: 'next'; pointer: number } | { kind: 'done'; result: RunOutcome }> {
+  private async afterStep(
+    instruction: Instruction,
+    result: StepResult,
+  ): Promise<{ kind: 'next'; pointer: number; from: { index: number; entered: boolean } } | { kind: 'done'; result: RunOutcome }> {
     const step = instruction.item as Step;
     const code = result.exitCode >>> 0;
     const ok = successCodesOf(step).some((c) => c >>> 0 === code);
-    this.env.setBuiltIn('_SMSTSLastActionName', step.name);
-    this.env.setBuiltIn('_SMSTSLastActionRetCode', unsigned(code));
-    this.env.setBuiltIn('_SMSTSLastActionSucceeded', ok ? 'true' : 'false');
-    this.state.inProgress = undefined;
+    this.line(SMSTS.actionRule());
     // A predicted step is logged and reported as predicted, never as done (issue 11 item 7).
     const predicted = result.predicted ? { predicted: true, assumed: result.predicted.assumed } : {};
     const assumed = result.predicted?.assumed.length ? `; assumed: ${result.predicted.assumed.join('; ')}` : '';
     if (ok) {
-      if (result.predicted) this.log(`The action (${step.name}) was not run: its outcome was predicted, exit win32 code ${unsigned(code)}${assumed}`);
-      else this.log(`Successfully completed the action (${step.name}) with the exit win32 code ${unsigned(code)}`);
+      if (result.predicted) this.line(SMSTS.actionPredicted(step.name, unsigned(code), assumed));
+      else this.line(SMSTS.actionSucceeded(step.name, unsigned(code)));
       this.status({ outcome: 'succeeded', exitCode: code, ...predicted }, instruction);
     } else {
-      if (result.predicted)
-        this.log(
-          `The action (${step.name}) was not run: it was predicted to fail.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: prediction${assumed})`,
-          'error',
-        );
-      else
-        this.log(
-          `Failed to run the action: ${step.name}.${result.message ? `\n${result.message}` : ''} (Error: ${hex(code).slice(2)}; Source: Windows)`,
-          'error',
-        );
+      if (result.predicted) this.line(SMSTS.actionPredictedFailure(step.name, result.message, hex(code).slice(2), assumed));
+      else this.line(SMSTS.actionFailed(step.name, result.message, hex(code).slice(2)));
       this.status({ outcome: 'failed', exitCode: code, message: result.message, ...predicted }, instruction);
     }
+    // In the corpus' order: the return code, the name, then whether it succeeded.
+    this.env.setBuiltIn('_SMSTSLastActionRetCode', unsigned(code));
+    this.env.setBuiltIn('_SMSTSLastActionName', step.name);
+    this.env.setBuiltIn('_SMSTSLastActionSucceeded', ok ? 'true' : 'false');
+    this.line(SMSTS.clearLocalDefaults());
+    this.state.inProgress = undefined;
 
     // A restart asked for by the step, or by a script through SMSTSRebootRequested (§7).
     let restart = result.restart;
@@ -358,20 +483,20 @@ export class Engine {
     if (this.env.get('SMSTSRetryRequested') !== undefined) this.env.delete('SMSTSRetryRequested');
 
     if (ok || continuesOnError(step)) {
-      if (!ok) this.log(`The action (${step.name}) failed, and it is set to continue on error`, 'warning');
+      if (!ok) this.line(SMSTS.failureIgnored(step.name));
       if (restart) {
-        this.log(`The action (${step.name}) initiated a reboot request`);
-        this.log('Execution engine result code: Reboot (2)');
+        this.line(restart.rerun ? SMSTS.requestedRetry(step.name) : SMSTS.initiatedReboot(step.name));
+        if (restart.target === 'HD') this.line(SMSTS.rebootToHardDisk());
+        this.line(SMSTS.resultReboot());
         this.state.status = 'restarting';
         this.state.restart = { target: restart.target, rerun: restart.rerun === true, stepState: restart.stepState, from: instruction.index };
-        this.state.pointer = restart.rerun ? instruction.index : instruction.index + 1;
         this.status({ outcome: 'restart-requested', target: restart.target, message: restart.reason }, instruction);
-        await this.save();
+        const next = restart.rerun ? instruction.index : instruction.index + 1;
+        await this.checkpoint(next, instruction.tablePointer + (restart.rerun ? 0 : 1), instruction.parent);
         return { kind: 'done', result: { kind: 'restart', target: restart.target, instruction, rerun: restart.rerun === true } };
       }
-      this.state.pointer = instruction.index + 1;
-      await this.save();
-      return { kind: 'next', pointer: instruction.index + 1 };
+      await this.checkpoint(instruction.index + 1, instruction.tablePointer + 1, instruction.parent);
+      return { kind: 'next', pointer: instruction.index + 1, from: { index: instruction.index, entered: false } };
     }
 
     // Failure propagation: up to the nearest group that continues on error, else the TS fails.
@@ -380,25 +505,33 @@ export class Engine {
     while (g !== -1) {
       const group = ins[g];
       if (continuesOnError(group.item)) {
-        this.log(`Let the parent group (${group.item.name}) decide whether to continue execution`);
+        this.line(SMSTS.letParentDecide(group.item.name));
         this.log(`The group (${group.item.name}) is set to continue on error: execution continues after it`, 'warning');
-        this.state.pointer = group.end + 1;
-        await this.save();
-        return { kind: 'next', pointer: group.end + 1 };
+        await this.checkpoint(group.end + 1, group.tableEnd! + 1, group.parent);
+        return { kind: 'next', pointer: group.end + 1, from: { index: group.index, entered: false } };
       }
-      this.log(`The execution of the group (${group.item.name}) has failed and the execution has been aborted. An action failed.`, 'error');
+      this.line(SMSTS.groupFailed(group.item.name));
       g = group.parent;
     }
-    return { kind: 'done', result: await this.finish(false, code, instruction) };
+    return { kind: 'done', result: await this.finish(false, code, instruction, result.message) };
   }
 
-  private async finish(succeeded: boolean, exitCode: number, failed?: Instruction): Promise<RunOutcome> {
+  private async finish(succeeded: boolean, exitCode: number, failed?: Instruction, message?: string): Promise<RunOutcome> {
     this.state.status = succeeded ? 'succeeded' : 'failed';
     this.state.pointer = this.program.instructions.length;
     this.state.result = { exitCode, failedInstruction: failed?.index };
-    if (succeeded) this.log('Task sequence execution succeeded. Execution engine result code: Success (0)');
-    else
-      this.log(`Task sequence execution failed with error code ${hex(exitCode)} at (${failed?.item.name}). Execution engine result code: Failure (1)`, 'error');
+    if (succeeded) {
+      this.line(SMSTS.engineCompleted());
+      this.line(SMSTS.stars());
+      this.line(SMSTS.resultSuccess());
+    } else {
+      const code = hex(exitCode).slice(2);
+      this.line(SMSTS.lastActionFailed(failed?.item.name ?? '', message, code));
+      this.line(SMSTS.engineFailed());
+      this.line(SMSTS.stars());
+      this.line(SMSTS.executionFailed(code));
+      this.line(SMSTS.resultFailure());
+    }
     this.status({ outcome: succeeded ? 'sequence-succeeded' : 'sequence-failed', exitCode, path: failed?.path, name: failed?.item.name });
     await this.save();
     return { kind: 'finished', succeeded, exitCode, failedInstruction: failed };

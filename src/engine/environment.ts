@@ -36,8 +36,17 @@ export function isReadOnlyName(name: string): boolean {
   return name.trim().startsWith('_');
 }
 
+/** Told of every change: the name as written, the new value (empty when deleted), whether it is a secret. */
+export type EnvironmentObserver = (name: string, value: string, secret: boolean) => void;
+
 export class Environment {
   private readonly vars = new Map<string, VariableEntry>();
+  private observer?: EnvironmentObserver;
+
+  /** The engine logs each change ("Set a global environment variable NAME=value", engine-semantics §11). */
+  observe(observer: EnvironmentObserver | undefined): void {
+    this.observer = observer;
+  }
 
   static restore(persisted: PersistedEnvironment): Environment {
     const env = new Environment();
@@ -76,21 +85,23 @@ export class Environment {
   }
 
   delete(name: string): void {
-    this.vars.delete(name.trim().toLowerCase());
+    const key = name.trim().toLowerCase();
+    const existing = this.vars.get(key);
+    this.vars.delete(key);
+    if (existing) this.observer?.(existing.name, '', existing.secret);
   }
 
   private write(name: string, value: string, secret: boolean | undefined): void {
     const key = name.toLowerCase();
+    const existing = this.vars.get(key);
     if (value === '') {
       this.vars.delete(key);
+      this.observer?.(existing?.name ?? name, '', existing?.secret ?? false);
       return;
     }
-    const existing = this.vars.get(key);
-    this.vars.set(key, {
-      name: existing?.name ?? name,
-      value,
-      secret: secret ?? existing?.secret ?? isSecretVariable(name),
-    });
+    const entry = { name: existing?.name ?? name, value, secret: secret ?? existing?.secret ?? isSecretVariable(name) };
+    this.vars.set(key, entry);
+    this.observer?.(entry.name, value, entry.secret);
   }
 
   entries(): VariableEntry[] {

@@ -33,7 +33,19 @@ export interface StepExecution {
   resumed?: { stepState: unknown };
   /** Aborted when the step's time-out expires. */
   signal: AbortSignal;
-  log(message: string, severity?: LogSeverity): void;
+  /** A line in smsts.log; `source` when it is another component's (e.g. `InstallSoftware`) or module's. */
+  log(message: string, severity?: LogSeverity, source?: { component?: string; file?: string }): void;
+  /**
+   * The real engine's process lines, for an executor that actually starts the step's work (a
+   * process, a handler) — never for a prediction (docs/smsts-log.md): "Executing command line: …
+   * with options (0, 4)", "Process completed with exit code N", and for Run Command Line
+   * "Command line … returned N". The command line is left out when OSDDoNotLogCommand is true.
+   */
+  processLog?: {
+    started(file?: string): void;
+    completed(exitCode: number, file?: string): void;
+    returned(commandLine: string, exitCode: number, file?: string): void;
+  };
 }
 
 export interface StepResult {

@@ -20,6 +20,7 @@ export class ProcessExecutor implements Executor {
     if (stepTypeOf(x.step.type) !== runCommandLine) return this.fallback.execute(x);
     const command = x.commandLine.replace(RUN_PREFIX, '');
     const cwd = x.properties.WorkingDirectory ? x.variables.expand(x.properties.WorkingDirectory) : this.options.cwd;
+    x.processLog?.started('process-executor.ts');
     return new Promise<StepResult>((resolve) => {
       const child = spawn(this.options.shell ?? '/bin/sh', ['-c', command], {
         cwd: cwd || undefined,
@@ -42,8 +43,13 @@ export class ProcessExecutor implements Executor {
         // Last 1,000 characters of output into a variable, if asked (§8.12, 1910+).
         const out = x.properties.SMSTSRunCommandLineOutputVariableName;
         if (out) x.variables.set(out, tail);
-        if (tail.trim()) x.log(`Command output: ${tail.trim().slice(-500)}`, 'verbose');
-        resolve(signal ? { exitCode: 0x80004004, message: `the command was stopped (${signal})` } : { exitCode: code ?? 0 });
+        // The output's lines, each an entry of smsswd.exe's, as ConfigMgr logs them (the last 1,000 characters).
+        for (const l of tail.split(/\r?\n/)) if (l.trim()) x.log(l, 'info', { component: 'InstallSoftware', file: 'process-executor.ts' });
+        const result = signal ? { exitCode: 0x80004004, message: `the command was stopped (${signal})` } : { exitCode: code ?? 0 };
+        // smsswd.exe's line, then the engine's (corpus: InstallSoftware runcommandline.cpp, TSManager CommandLine.cpp).
+        x.processLog?.returned(command, result.exitCode, 'process-executor.ts');
+        x.processLog?.completed(result.exitCode, 'process-executor.ts');
+        resolve(result);
       });
     });
   }

@@ -18,6 +18,12 @@ export interface SimulatedMachine {
   partitioned: boolean;
   /** A new image was applied: the OS on the disk is the new one. */
   imageApplied?: boolean;
+  /**
+   * The ConfigMgr client is on the OS the task sequence runs in: it started from Software Center,
+   * or a step that completes after its restart into the full OS (Setup Windows and ConfigMgr) did.
+   * Where smsts.log is depends on it (osd-features §6.1).
+   */
+  clientInstalled?: boolean;
   /** The computer name of the installed OS, if any (Capture Windows Settings reads it). */
   computerName?: string;
   timeZone?: string;

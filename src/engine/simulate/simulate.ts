@@ -13,6 +13,8 @@ import type { HostFacts, InitialVariable } from '../engine.js';
 import { Engine } from '../engine.js';
 import { ENGINE_ERRORS, hex } from '../error-codes.js';
 import { formatCmTrace } from '../log/cmtrace.js';
+import type { SmstsLine } from '../log/smsts-lines.js';
+import { SMSTS } from '../log/smsts-lines.js';
 import type { MachineProfile } from '../machine-profile/index.js';
 import { builtInVariablesFor, inventoryFor, parseMachineProfile, processEnvironmentFor } from '../machine-profile/index.js';
 import { MemoryJournal } from '../memory-journal.js';
@@ -132,6 +134,7 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     registeredOwner: profile.currentOs?.registeredOwner,
     domain: profile.currentOs?.domain,
     workgroup: profile.currentOs?.workgroup,
+    clientInstalled: hasOs && !mediaType,
     inventory: () => facts().inventory,
   };
   // In the full OS after this task sequence applied an image, the OS is the new one, not the old.
@@ -156,6 +159,7 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
       builtIns,
       inventory: inventoryFor(p, env),
       processEnvironment: processEnvironmentFor(p, env),
+      logPath: () => logFolder(machine),
     };
   };
 
@@ -164,14 +168,20 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
   const journal: JournalStore = {
     load: async () => {
       const state = await store.load();
-      const host = state?.host as Partial<Pick<SimulatedMachine, 'environment' | 'osOnDisk' | 'partitioned' | 'imageApplied'>> | undefined;
+      const host = state?.host as Partial<Pick<SimulatedMachine, 'environment' | 'osOnDisk' | 'partitioned' | 'imageApplied' | 'clientInstalled'>> | undefined;
       if (host) Object.assign(machine, host);
       // A restart was requested and not yet taken: the computer comes up where it was sent.
       if (state?.status === 'restarting' && state.restart) machine.environment = state.restart.target === 'WinPE' ? 'WinPE' : 'FullOS';
       return state;
     },
     save: async (state: JournalState) => {
-      state.host = { environment: machine.environment, osOnDisk: machine.osOnDisk, partitioned: machine.partitioned, imageApplied: machine.imageApplied };
+      state.host = {
+        environment: machine.environment,
+        osOnDisk: machine.osOnDisk,
+        partitioned: machine.partitioned,
+        imageApplied: machine.imageApplied,
+        clientInstalled: machine.clientInstalled,
+      };
       await store.save(state);
     },
   };
@@ -204,13 +214,21 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     },
   };
   // Resuming a run that another process started: pick up the machine's state before the first facts.
-  await journal.load();
+  const initial = await journal.load();
+  let resuming = initial !== undefined;
+  const finishedBefore = initial?.status === 'succeeded' || initial?.status === 'failed';
   const reboots: SimulatedRestart[] = [];
   const maxRestarts = options.maxRestarts ?? 50;
   let outcome;
   let engine: Engine;
   let failure: { exitCode: number; message: string; at?: string } | undefined;
   for (;;) {
+    // The host's own lines before each start of the engine (corpus: TSMBootstrap).
+    if (!finishedBefore) {
+      for (const l of bootstrapLines(machine.environment, resuming))
+        logSink.write({ time: new Date(), component: l.component ?? 'TSMBootstrap', severity: l.severity, message: l.message, file: l.file });
+    }
+    resuming = true;
     engine = new Engine({
       sequence: ts,
       executor,
@@ -247,6 +265,9 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     }
     await options.restart?.(outcome.target);
     machine.environment = outcome.target === 'WinPE' ? 'WinPE' : 'FullOS';
+    // The WinPE → OS step that completes in the new OS (Setup Windows and ConfigMgr) installs the client before it resumes (§7).
+    const into = stepTypeOf((outcome.instruction.item as { type?: string }).type)?.restarts;
+    if (machine.environment === 'FullOS' && outcome.rerun && into?.completesAfter) machine.clientInstalled = true;
     reboots.push({ after: outcome.instruction.path, target: outcome.target, environment: machine.environment });
   }
 
@@ -269,6 +290,25 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     dryRun: options.executor === undefined,
     predictedSteps,
   };
+}
+
+/**
+ * The folder smsts.log is in, by phase (osd-features §6.1 [D]): Windows PE before the disk is
+ * partitioned, Windows PE after it, the new OS before and after the ConfigMgr client. (The real log
+ * of the corpus still says `X:\WINDOWS\TEMP\SMSTSLog` after partitioning, on a run that
+ * downloaded content to C:; we follow the documented table.)
+ */
+export function logFolder(machine: Pick<SimulatedMachine, 'environment' | 'partitioned' | 'clientInstalled'>): string {
+  if (machine.environment === 'WinPE') return machine.partitioned ? 'X:\\SMSTSLog' : 'X:\\Windows\\Temp\\SMSTSLog';
+  return machine.clientInstalled ? 'C:\\Windows\\CCM\\Logs\\SMSTSLog' : 'C:\\_SMSTaskSequence\\Logs\\Smstslog';
+}
+
+/** What TSMBootstrap writes before it starts the engine (corpus: its banner, "Resuming Task Sequence in Full OS"). */
+export function bootstrapLines(environment: 'WinPE' | 'FullOS', resuming: boolean): SmstsLine[] {
+  const lines = [SMSTS.bootstrapBanner()];
+  if (resuming && environment === 'FullOS') lines.push(SMSTS.resumingInFullOs());
+  lines.push(SMSTS.startingManager());
+  return lines;
 }
 
 /**

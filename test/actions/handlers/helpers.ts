@@ -62,7 +62,7 @@ export function execution(s: Step, options: { variables?: Record<string, string>
   const get = (n: string): string | undefined => env.get(n) ?? local.get(n.toLowerCase());
   const logs: string[] = [];
   const x: StepExecution = {
-    instruction: { index: 0, path: s.name, item: s, kind: 'step', parent: -1, end: 0, depth: 0 },
+    instruction: { index: 0, path: s.name, item: s, kind: 'step', parent: -1, end: 0, depth: 0, tablePointer: 0 },
     step: s,
     commandLine: expandVariables(s.action ?? '', get),
     properties,
