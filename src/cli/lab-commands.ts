@@ -11,7 +11,9 @@ import { createLab } from '../lab/create.js';
 import { formatInspection, inspectLab } from '../lab/inspect.js';
 import { LabMachine, labRoot } from '../lab/lab-machine.js';
 import { registerTestContentCommand } from './test-content-command.js';
+import { bootLabFromSite, labAgentOnce } from './lab-agent-commands.js';
 import { loadTaskSequenceFile } from '../sequence/codec/load.js';
+import { InputError } from '../sequence/input-error.js';
 import { assignment, collect, conditionErrors, report } from './engine-commands.js';
 import { CliExit, EXIT_FINDINGS, print, printJson } from './output.js';
 
@@ -56,10 +58,15 @@ export function registerLabCommands(program: Command): void {
   labDir(
     lab
       .command('boot')
-      .description('start the machine and run a task sequence to its end, following the restarts it asks for; run again to resume after a crash')
+      .description(
+        'start the machine and run a task sequence to its end, following the restarts it asks for; run again to resume after a crash. With --site, the agent takes the deployment from the site (policy, content from its distribution point, status and logs back to it)',
+      )
       .argument('<name>', 'lab machine')
-      .requiredOption('-t, --ts <file>', 'task sequence file (XML, zip, JSON)')
-      .requiredOption('-c, --content <dir>', 'content library: one folder per PackageID (osd lab content DIR makes a test one)')
+      .option('-t, --ts <file>', 'task sequence file (XML, zip, JSON); not with --site')
+      .option('-c, --content <dir>', 'content library: one folder per PackageID (osd lab content DIR makes a test one); not with --site')
+      .option('--site <url>', 'boot against this site (osd server): the agent registers, takes policy, downloads content and reports')
+      .option('--choose <deployment>', 'with --site: start this Available deployment (the user in the Task Sequence Wizard)')
+      .option('--answers <file>', "with --site: the wizard's answers (YAML/JSON: deployment, variables for empty deployed variables)")
       .option('--var <NAME=VALUE>', 'a variable as a collection or device variable would set it (repeatable)', collect)
       .option('--secret-var <NAME=VALUE>', 'a masked variable (repeatable); never printed', collect)
       .addOption(
@@ -73,8 +80,38 @@ export function registerLabCommands(program: Command): void {
       .option('--package-id <id>', 'which task sequence to take from a console export holding several')
       .option('--json', 'print the report as JSON'),
   ).action(
-    async (name: string, opts: LabFlags & { ts: string; content: string; var?: string[]; secretVar?: string[]; mediaType?: MediaType; packageId?: string }) => {
+    async (
+      name: string,
+      opts: LabFlags & {
+        ts?: string;
+        content?: string;
+        var?: string[];
+        secretVar?: string[];
+        mediaType?: MediaType;
+        packageId?: string;
+        site?: string;
+        choose?: string;
+        answers?: string;
+      },
+    ) => {
       const m = openLab(name, opts);
+      if (opts.site) {
+        const extra = (['ts', 'content', 'var', 'secretVar', 'packageId'] as const).find((k) => opts[k] !== undefined);
+        if (extra) {
+          const option = { ts: '--ts', content: '--content', var: '--var', secretVar: '--secret-var', packageId: '--package-id' }[extra];
+          throw new InputError({ input: option, rule: 'is not used with --site: the site gives the task sequence, its content and the variables' });
+        }
+        await bootLabFromSite(m, { site: opts.site, choose: opts.choose, answers: opts.answers, mediaType: opts.mediaType, json: opts.json });
+        return;
+      }
+      if (!opts.ts || !opts.content) {
+        throw new InputError({
+          input: opts.ts ? '--content' : '--ts',
+          rule: 'is required without --site',
+          hint: 'give --ts FILE and --content DIR, or --site URL',
+        });
+      }
+      if (opts.choose || opts.answers) throw new InputError({ input: opts.choose ? '--choose' : '--answers', rule: 'is used only with --site' });
       const { sequence } = loadTaskSequenceFile(opts.ts, { packageId: opts.packageId });
       const variables = [
         ...(opts.var ?? []).map((v) => ({ ...assignment(v, '--var'), secret: false })),
@@ -109,6 +146,20 @@ export function registerLabCommands(program: Command): void {
     const m = openLab(name, opts);
     rmSync(m.dir, { recursive: true, force: true });
     print(`deleted lab machine ${name}`);
+  });
+
+  labDir(
+    lab
+      .command('agent')
+      .description(
+        'the agent of a lab machine in its full OS: one policy poll, and pre-cache of the content of Available deployments with pre-download that matches the machine',
+      )
+      .argument('<name>', 'lab machine (with an OS installed)')
+      .requiredOption('--site <url>', 'the site (osd server)')
+      .requiredOption('--once', 'poll once and stop (the only mode for now)')
+      .option('--json', 'print what was cached as JSON'),
+  ).action(async (name: string, opts: LabFlags & { site: string }) => {
+    await labAgentOnce(openLab(name, opts), { site: opts.site, json: opts.json });
   });
 
   registerTestContentCommand(lab);
