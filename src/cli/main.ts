@@ -12,6 +12,7 @@ import { registerContentCommands } from './site/content-commands.js';
 import { registerObjectCommands } from './site/object-commands.js';
 import { registerDeployCommands } from './site/deploy-commands.js';
 import { registerCollectionCommands } from './site/collection-commands.js';
+import { registerMonitoringCommands } from './site/monitoring-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { setRunningCommand } from './site/field-words.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerObjectCommands(program);
   registerDeployCommands(program);
   registerCollectionCommands(program);
+  registerMonitoringCommands(program);
   registerBenchCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {

@@ -41,6 +41,8 @@ export interface RunSummary {
   /** Steps that ran (succeeded or failed), were skipped, failed. */
   stepCounts: { run: number; skipped: number; failed: number };
   lastMessage: LastMessage | null;
+  /** The names of the logs its computer uploaded (smsts.log first). */
+  logs: string[];
 }
 
 /** One step (or group) of a run: its start and end messages taken together. */
@@ -105,6 +107,7 @@ interface RunRow {
   restarts: number;
   message_count: number;
   last_status_id: string | null;
+  logs: string[] | null;
 }
 
 interface MessageRow {
@@ -128,7 +131,8 @@ interface MessageRow {
 }
 
 export const RUN_SELECT = `SELECT r.run_id, r.resource_id, dv.name AS device_name, r.deployment_id, d.task_sequence_id, t.name AS ts_name, r.result,
-  r.started_at, r.ended_at, r.last_message_at, r.bytes_downloaded, r.download_seconds, r.restarts, r.message_count, r.last_status_id
+  r.started_at, r.ended_at, r.last_message_at, r.bytes_downloaded, r.download_seconds, r.restarts, r.message_count, r.last_status_id,
+  ARRAY(SELECT l.name FROM run_logs l WHERE l.run_id = r.run_id ORDER BY l.name = 'smsts.log' DESC, l.name DESC) AS logs
   FROM runs r JOIN devices dv ON dv.resource_id = r.resource_id JOIN deployments d ON d.deployment_id = r.deployment_id
   JOIN task_sequences t ON t.package_id = d.task_sequence_id`;
 
@@ -219,6 +223,7 @@ function summary(r: RunRow, steps: readonly RunStep[], last: MessageRow | undefi
     messageCount: r.message_count,
     stepCounts: countSteps(steps),
     lastMessage: last ? { messageId: last.message_id, time: last.time.toISOString(), description: words(last, false) } : null,
+    logs: r.logs ?? [],
   };
 }
 

@@ -58,6 +58,7 @@ const runSummary = z.object({
   messageCount: z.number(),
   stepCounts: z.object({ run: z.number(), skipped: z.number(), failed: z.number() }),
   lastMessage,
+  logs: z.array(z.string()).describe('the logs its computer uploaded, smsts.log first'),
 });
 const exitCode = {
   exitCode: z.number().nullable().describe('unsigned decimal, as ConfigMgr shows it (2147500037)'),
