@@ -247,7 +247,9 @@ export class Engine {
         return { kind: 'finished', succeeded: loaded.status === 'succeeded', exitCode, failedInstruction: failed === undefined ? undefined : ins[failed] };
       }
       this.startLines();
-      this.line(SMSTS.nextInstructionPointer(loaded.restart?.rerun ? this.tablePointerOf(loaded.restart.from) : this.tablePointerOf(loaded.pointer)));
+      // After a restart: the step again, or the instruction after it in the table (a group's end, maybe).
+      const restartedAt = loaded.restart ? ins[loaded.restart.from] : undefined;
+      this.line(SMSTS.nextInstructionPointer(restartedAt ? restartedAt.tablePointer + (loaded.restart!.rerun ? 0 : 1) : this.tablePointerOf(loaded.pointer)));
       this.watch(this.env);
       this.env.setBuiltIn('_SMSTSInstructionTableSize', String(this.program.tableSize));
       this.applyBuiltIns();
