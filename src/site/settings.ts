@@ -1,6 +1,6 @@
 /**
- * Site-wide settings kept in the database (site_settings): the site code and Deployment
- * Verification (osd-features §4.5).
+ * Site-wide settings kept in the database (site_settings): the site code, Deployment
+ * Verification (osd-features §4.5) and unknown computer support (§3.2, docs/management-point.md).
  */
 import { z } from 'zod';
 import type { Queryable } from './db/database.js';
@@ -42,4 +42,19 @@ export function checkDeploymentVerification(v: DeploymentVerification): Deployme
     );
   }
   return v;
+}
+
+/**
+ * What the management point does with a computer the site does not know (§3.2): `auto` registers
+ * and approves it, `manual` registers it pending an administrator's approval, `refuse` turns it away.
+ */
+export const UNKNOWN_COMPUTERS = ['auto', 'manual', 'refuse'] as const;
+export type UnknownComputers = (typeof UNKNOWN_COMPUTERS)[number];
+export const unknownComputersSchema = z.strictObject({ unknownComputers: z.enum(UNKNOWN_COMPUTERS) });
+/** [I] ConfigMgr's "Enable unknown computer support" is off by default; the lab and the demo need it on. */
+export const DEFAULT_UNKNOWN_COMPUTERS: UnknownComputers = 'auto';
+
+export async function getUnknownComputers(db: Queryable): Promise<UnknownComputers> {
+  const v = await getSetting<unknown>(db, 'unknown_computers');
+  return (UNKNOWN_COMPUTERS as readonly unknown[]).includes(v) ? (v as UnknownComputers) : DEFAULT_UNKNOWN_COMPUTERS;
 }

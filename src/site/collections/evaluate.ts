@@ -20,7 +20,7 @@ import { compileCollectionQuery, storedCollectionQuery } from './query/index.js'
 export type { EvaluateOptions, EvaluationResult } from './membership.js';
 
 /** Serialises evaluations across servers sharing one database (pg_advisory_xact_lock key). */
-const EVALUATION_LOCK = 0x4f534443;
+export const EVALUATION_LOCK = 0x4f534443;
 
 /** Evaluates `roots` and every collection depending on them, in dependency order, in `tx`. */
 export async function evaluateWithDependents(tx: Queryable, roots: readonly string[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {

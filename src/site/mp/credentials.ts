@@ -5,15 +5,16 @@
  * point only; the admin API refuses it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/database.js';
-import { SiteError } from '../errors.js';
+import type { Database, Queryable } from '../db/database.js';
+import { notFound, SiteError } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
 import { audit } from '../audit.js';
 import type { Actor } from '../security/roles.js';
 import { checkResourceId } from '../devices/identity.js';
+import { DEVICE_CREDENTIAL_DAYS } from './limits.js';
+import { deviceActor } from './device-actor.js';
 
 export const DEVICE_CREDENTIAL_PREFIX = 'osd-dev-';
-/** How long a device credential is valid [I]. */
-export const DEVICE_CREDENTIAL_DAYS = 30;
 
 export type Approval = 'approved' | 'pending' | 'refused';
 
@@ -137,4 +138,23 @@ export async function authenticateDevice(db: Queryable, authorization: string | 
     });
   }
   return { resourceId: Number(row.resource_id), name: row.name, unknown: row.unknown, approval: row.approval, credentialId: row.id };
+}
+
+/** The device's new credential in place of all its others (the device asks; its current credential stops working). */
+export async function rotateCredential(db: Database, device: MpDevice): Promise<IssuedCredential> {
+  return db.transaction((tx) => issueCredential(tx, deviceActor(device), device.resourceId, { replaceOthers: true, action: 'rotate-credential' }));
+}
+
+/**
+ * An administrator revokes every credential of a device: it answers 401 on the management point
+ * until it registers again. Returns how many credentials were still valid.
+ */
+export async function revokeDeviceCredentials(db: Database, actor: Actor, resourceId: number): Promise<{ resourceId: number; name: string; revoked: number }> {
+  checkResourceId(resourceId, 'params.resourceId');
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ name: string }>('SELECT name FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL', [resourceId]);
+    if (!rows[0]) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
+    const revoked = await revokeCredentials(tx, actor, resourceId);
+    return { resourceId, name: rows[0].name, revoked };
+  });
 }

@@ -1,6 +1,7 @@
 /** Every admin API route, by area. */
 import type { AnyRoute } from '../route.js';
 import { collectionRoutes } from './collection-routes.js';
+import { mpAdminRoutes } from './mp-admin-routes.js';
 import { contentRoutes } from './content-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { objectsRoutes } from './objects-routes.js';
@@ -14,4 +15,5 @@ export const ALL_ROUTES: readonly AnyRoute[] = [
   ...collectionRoutes,
   ...taskSequenceRoutes,
   ...monitoringRoutes,
+  ...mpAdminRoutes,
 ];

@@ -7,8 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Site } from '../../../site/site.js';
 import type { AnyMpRoute } from '../route.js';
 import { logRoutes } from './log-routes.js';
+import { policyRoutes } from './policy-routes.js';
+import { registrationRoutes } from './registration-routes.js';
 import { statusRoutes } from './status-routes.js';
 
 export type MpRouteModule = (mp: { app: FastifyInstance; site: Site }) => readonly AnyMpRoute[];
 
-export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [statusRoutes, logRoutes];
+export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes];

@@ -1,0 +1,82 @@
+/**
+ * Approving or refusing a device that registered on first contact (site setting
+ * `unknownComputers` = manual, docs/management-point.md). A pending device's credential answers
+ * only for its registration state; approved, it gets policy; refused, its credentials are revoked
+ * and it cannot register again until an administrator approves it.
+ */
+import type { Database, Queryable } from '../db/database.js';
+import { audit } from '../audit.js';
+import { notFound } from '../errors.js';
+import { nextSteps } from '../next-steps.js';
+import type { Actor } from '../security/roles.js';
+import { checkResourceId } from '../devices/identity.js';
+import { revokeCredentials, type Approval, type MpDevice } from './credentials.js';
+
+export interface DeviceApproval extends MpDevice {
+  registeredAt: string | null;
+  lastContactAt: string | null;
+  architecture: string | null;
+  firmware: string | null;
+}
+
+async function readApproval(db: Queryable, resourceId: number, lock = false): Promise<DeviceApproval> {
+  const { rows } = await db.query<{
+    resource_id: string | number;
+    name: string;
+    unknown: boolean;
+    approval: Approval;
+    registered_at: Date | null;
+    last_contact_at: Date | null;
+    architecture: string | null;
+    firmware: string | null;
+  }>(
+    `SELECT resource_id, name, unknown, approval, registered_at, last_contact_at, architecture, firmware FROM devices
+     WHERE resource_id = $1 AND unknown_computer IS NULL${lock ? ' FOR UPDATE' : ''}`,
+    [resourceId],
+  );
+  const r = rows[0];
+  if (!r) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
+  return {
+    resourceId: Number(r.resource_id),
+    name: r.name,
+    unknown: r.unknown,
+    approval: r.approval,
+    registeredAt: r.registered_at?.toISOString() ?? null,
+    lastContactAt: r.last_contact_at?.toISOString() ?? null,
+    architecture: r.architecture,
+    firmware: r.firmware,
+  };
+}
+
+/** A device's registration and approval as the site has it now. */
+export async function registrationState(db: Queryable, resourceId: number): Promise<DeviceApproval> {
+  checkResourceId(resourceId, 'resourceId');
+  return readApproval(db, resourceId);
+}
+
+async function setApproval(db: Database, actor: Actor, resourceId: number, approval: 'approved' | 'refused'): Promise<DeviceApproval> {
+  checkResourceId(resourceId, 'params.resourceId');
+  return db.transaction(async (tx) => {
+    const before = await readApproval(tx, resourceId, true);
+    if (before.approval === approval) return before;
+    await tx.query('UPDATE devices SET approval = $2, updated_at = now() WHERE resource_id = $1', [resourceId, approval]);
+    let revoked = 0;
+    if (approval === 'refused') revoked = await revokeCredentials(tx, actor, resourceId);
+    await audit(tx, actor, approval === 'approved' ? 'approve' : 'refuse', 'device', resourceId, {
+      name: before.name,
+      was: before.approval,
+      revokedCredentials: revoked,
+    });
+    return { ...before, approval };
+  });
+}
+
+/** Approves a pending (or refused) device: its credential gets policy from now on. */
+export function approveDevice(db: Database, actor: Actor, resourceId: number): Promise<DeviceApproval> {
+  return setApproval(db, actor, resourceId, 'approved');
+}
+
+/** Refuses a device: its credentials are revoked and registering again is refused. */
+export function refuseDevice(db: Database, actor: Actor, resourceId: number): Promise<DeviceApproval> {
+  return setApproval(db, actor, resourceId, 'refused');
+}

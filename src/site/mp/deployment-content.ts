@@ -1,0 +1,100 @@
+/**
+ * The content of one of a device's deployments, for this machine (docs/management-point.md): the
+ * deployment content manifest (deployments/content-manifest.ts: packages, pre-cache, the boot
+ * image's PXE compatibility) plus, per package, its files (path, size, SHA-256 from the content
+ * library) and its locations — the distribution points holding the package's current version, each
+ * with the URL its files are fetched from (`<url><path>`, the DP's own content route). Only a
+ * deployment in the device's policy.
+ */
+import type { Queryable } from '../db/database.js';
+import { badInput } from '../errors.js';
+import type { Site } from '../site.js';
+import type { ContentFile } from '../content/store.js';
+import { deploymentContentManifest, type DeploymentContentManifest, type ManifestPackage, type MachineAttributes } from '../deployments/content-manifest.js';
+import { checkText } from '../text-rules.js';
+import type { MpDevice } from './credentials.js';
+import { deploymentOfDevice } from './policy.js';
+import { notThisDevicesDeployment } from './deployment-sequence.js';
+import { ARCHITECTURES, FIRMWARES } from './registration.js';
+import { MAX_ATTRIBUTE_LENGTH } from './limits.js';
+
+export interface ContentLocation {
+  dp: string;
+  /** Ends with "/": a file is at `<url><path>` (path segments percent-encoded). */
+  url: string;
+}
+
+export interface DeviceContentPackage extends ManifestPackage {
+  files: ContentFile[];
+  locations: ContentLocation[];
+}
+
+export interface DeviceContent extends Omit<DeploymentContentManifest, 'packages'> {
+  packages: DeviceContentPackage[];
+}
+
+export interface MachineQuery {
+  architecture?: string;
+  language?: string;
+  model?: string;
+  firmware?: string;
+}
+
+function checkMachine(q: MachineQuery): MachineAttributes {
+  const out: MachineAttributes = {};
+  if (q.architecture !== undefined && q.architecture !== '') {
+    if (!(ARCHITECTURES as readonly string[]).includes(q.architecture))
+      throw badInput('query.architecture', `"${q.architecture.slice(0, 40)}" is not one of ${ARCHITECTURES.join(', ')}`);
+    out.architecture = q.architecture;
+  }
+  if (q.firmware !== undefined && q.firmware !== '') {
+    if (!(FIRMWARES as readonly string[]).includes(q.firmware))
+      throw badInput('query.firmware', `"${q.firmware.slice(0, 40)}" is not one of ${FIRMWARES.join(', ')}`);
+    out.firmware = q.firmware as 'bios' | 'uefi';
+  }
+  for (const key of ['language', 'model'] as const) {
+    const v = q[key];
+    if (v === undefined || v === '') continue;
+    if (v.length > MAX_ATTRIBUTE_LENGTH) throw badInput(`query.${key}`, `${v.length} characters; at most ${MAX_ATTRIBUTE_LENGTH}`);
+    out[key] = checkText(v, `query.${key}`);
+  }
+  return out;
+}
+
+/** `base` with exactly one trailing slash, then the DP's content route for the package. */
+export function packageUrl(dpUrl: string, packageId: string): string {
+  return `${dpUrl.replace(/\/+$/, '')}/content/${encodeURIComponent(packageId)}/`;
+}
+
+async function filesOf(db: Queryable, contentIds: readonly string[]): Promise<Map<string, ContentFile[]>> {
+  const out = new Map<string, ContentFile[]>();
+  if (!contentIds.length) return out;
+  const { rows } = await db.query<{ id: string; files: ContentFile[] }>('SELECT id, files FROM content WHERE id = ANY($1::text[])', [contentIds]);
+  for (const r of rows)
+    out.set(
+      r.id,
+      r.files.map((f) => ({ path: f.path, size: Number(f.size), sha256: f.sha256 })),
+    );
+  return out;
+}
+
+export async function deploymentContent(site: Site, device: MpDevice, deploymentId: string, query: MachineQuery): Promise<DeviceContent> {
+  const machine = checkMachine(query);
+  const d = await deploymentOfDevice(site.db, device, deploymentId);
+  if (!d) throw notThisDevicesDeployment(deploymentId);
+  const manifest = await deploymentContentManifest(site.db, d.deploymentId, machine);
+  const files = await filesOf(
+    site.db,
+    manifest.packages.map((p) => p.contentId).filter((id): id is string => id !== null),
+  );
+  const { rows: dps } = await site.db.query<{ name: string; url: string }>('SELECT name, url FROM distribution_points ORDER BY name');
+  const dpUrl = new Map(dps.map((r) => [r.name, r.url]));
+  return {
+    ...manifest,
+    packages: manifest.packages.map((p) => ({
+      ...p,
+      files: p.contentId ? (files.get(p.contentId) ?? []) : [],
+      locations: p.distributionPoints.filter((n) => dpUrl.has(n)).map((n) => ({ dp: n, url: packageUrl(dpUrl.get(n)!, p.packageId) })),
+    })),
+  };
+}
