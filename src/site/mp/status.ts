@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.js';
 import { badInput, SiteError } from '../errors.js';
 import { inputProblemsError } from '../input-problems.js';
+import { policyTarget } from './policy.js';
 
 /** At most this many messages in one batch. */
 export const MAX_STATUS_MESSAGES = 500;
@@ -286,18 +287,21 @@ export function checkStatusBatch(input: unknown, now = Date.now()): CheckedMessa
 }
 
 /**
- * Which of `deploymentIds` exist, and which target the device: its collection has the device as a
- * member, or — for a device registered as an unknown computer — the unknown-computer object of its
- * architecture (osd-features §3.2).
+ * Which of `deploymentIds` exist, and which target the device — by the policy's rule
+ * (policy.ts `policyTarget`): its collection has the device as a member, or for a device
+ * registered as an unknown computer the unknown-computer object of its architecture
+ * (osd-features §3.2).
  */
 async function deploymentTargets(db: Queryable, resourceId: number, deploymentIds: string[]): Promise<Map<string, boolean>> {
+  const facts = await db.query<{ unknown: boolean; architecture: string | null; firmware: string | null }>(
+    'SELECT unknown, architecture, firmware FROM devices WHERE resource_id = $1',
+    [resourceId],
+  );
+  const target = facts.rows[0] ? policyTarget({ resourceId }, facts.rows[0]) : null;
   const { rows } = await db.query<{ deployment_id: string; targets: boolean }>(
-    `SELECT d.deployment_id, EXISTS (
-       SELECT 1 FROM collection_members m WHERE m.collection_id = d.collection_id AND (m.resource_id = $2 OR m.resource_id IN (
-         SELECT u.resource_id FROM devices u JOIN devices me ON me.resource_id = $2 AND me.unknown
-         WHERE u.unknown_computer = CASE WHEN me.architecture = 'x86' THEN 'x86' ELSE 'x64' END))) AS targets
+    `SELECT d.deployment_id, EXISTS (SELECT 1 FROM collection_members m WHERE m.collection_id = d.collection_id AND m.resource_id = $2) AS targets
      FROM deployments d WHERE d.deployment_id = ANY($1::text[])`,
-    [deploymentIds, resourceId],
+    [deploymentIds, target],
   );
   return new Map(rows.map((r) => [r.deployment_id, r.targets]));
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeStatusBatch, MAX_STATUS_MESSAGES } from '../../../src/site/mp/status.js';
 import { MAX_LOG_BYTES, storeRunLog } from '../../../src/site/mp/logs.js';
 import { DEFAULT_THROUGHPUT_BYTES_PER_SECOND } from '../../../src/site/mp/estimate.js';
+import { ALL_UNKNOWN_COMPUTERS } from '../../../src/site/seed.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../helpers/site.js';
 import { addCollection, addSiteObjects, type SiteObjects, wizardAnswers } from '../task-sequences/fixtures.js';
 
@@ -39,6 +40,7 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
   let o: SiteObjects;
   let deployment: string;
   let otherDeployment: string;
+  let ts: string;
   const device: Record<string, number> = {};
 
   const countRows = async (table: string): Promise<number> => Number((await api.site.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
@@ -55,7 +57,7 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
   beforeAll(async () => {
     api = await startTestApi(kind);
     o = await addSiteObjects(api.site);
-    const ts = (await api.call('POST', '/api/v1/task-sequences/wizard/install-image', { body: wizardAnswers(o) })).json.taskSequence.id as string;
+    ts = (await api.call('POST', '/api/v1/task-sequences/wizard/install-image', { body: wizardAnswers(o) })).json.taskSequence.id as string;
     const lab = await addCollection(
       api.site,
       'Lab',
@@ -256,6 +258,26 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
     expect(one.json.messages).toHaveLength(8);
     expect(one.json.messages[6].description).toContain('with the error code 2147500037. Action output: Access denied');
     expect((await api.call('GET', `/api/v1/devices/${device.LAB05}/runs?limit=1000`)).status).toBe(400);
+  });
+
+  it("takes an unknown computer's status for deployments to its unknown-computer object, as its policy has them", async () => {
+    const r = await api.call('POST', '/api/v1/deployments', {
+      body: { taskSequenceId: ts, collectionId: ALL_UNKNOWN_COMPUTERS, purpose: 'available', availability: 'media-pxe' },
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const unknownDeployment = r.json.deployment.id as string;
+    await api.site.db.query(
+      "INSERT INTO devices (resource_id, name, unknown, architecture, firmware) VALUES (16799999, 'MININT-ABC1234', true, 'x64', 'uefi')",
+    );
+    device['MININT-ABC1234'] = 16799999;
+    const run = new RunReport(unknownDeployment);
+    expect(await store('MININT-ABC1234', [run.message('run', 'started')])).toEqual({ stored: 1, duplicates: 0 });
+    const lab = await refusal(store('MININT-ABC1234', [new RunReport(deployment).message('run', 'started')]));
+    expect(lab).toMatchObject({ status: 400, input: 'body.messages[0].deploymentId' });
+    // The unknown-computer objects never run: the status lists the computer that did.
+    const status = (await api.call('GET', `/api/v1/deployments/${unknownDeployment}/status`)).json;
+    expect(status.counts).toMatchObject({ 'in-progress': 1, total: 1 });
+    expect(status.devices[0]).toMatchObject({ name: 'MININT-ABC1234', category: 'in-progress' });
   });
 
   it('estimates the duration from content, measured throughput and restarts, saying what it assumed', async () => {
