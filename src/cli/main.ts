@@ -13,6 +13,7 @@ import { registerObjectCommands } from './site/object-commands.js';
 import { registerDeployCommands } from './site/deploy-commands.js';
 import { registerCollectionCommands } from './site/collection-commands.js';
 import { registerMonitoringCommands } from './site/monitoring-commands.js';
+import { registerManagementPointCommands } from './site/mp-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { setRunningCommand } from './site/field-words.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerDeployCommands(program);
   registerCollectionCommands(program);
   registerMonitoringCommands(program);
+  registerManagementPointCommands(program);
   registerBenchCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
