@@ -16,8 +16,8 @@ const [contentDir, labRoot, name, disk] = process.argv.slice(2);
 const machines = new URL('../examples/machines/', import.meta.url).pathname;
 const content = new ContentLibrary(contentDir);
 const answers = answersSchema.parse({
-  taskSequence: { name: 'Bench', bootImageId: 'PS100005' },
-  installWindows: { imagePackageId: 'PS100010', imageIndex: 2, configureBitLocker: false },
+  taskSequence: { name: 'Bench', bootImageId: 'LAB00005' },
+  installWindows: { imagePackageId: 'LAB00010', imageIndex: 2, configureBitLocker: false },
   configureNetwork: { join: 'workgroup', workgroup: 'BENCH' },
   stateMigration: { captureUserSettings: false, captureNetworkSettings: false, captureWindowsSettings: false },
   includeUpdates: 'none',

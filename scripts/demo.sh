@@ -100,7 +100,7 @@ for _ in $(seq 1 600); do [ -s "$SITE/server.json" ] && break; kill -0 $server_p
 export OSD_SERVER=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url)' "$SITE/server.json")
 export OSD_TOKEN=$(cat "$SITE/data/admin.token")
 echo "site server on $OSD_SERVER (PGlite in $SITE/data/db); first administrator token in $SITE/data/admin.token"
-IMAGE=$($OSD image add "$OUT/content/PS100010/install.wim" --name "Windows 11 23H2" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).packageId))')
+IMAGE=$($OSD image add "$OUT/content/LAB00010/install.wim" --name "Windows 11 23H2" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).packageId))')
 $OSD image show "$IMAGE"
 BOOT=$($OSD boot-image add "$SITE/boot.wim" --pxe --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).packageId))')
 $OSD driver import "$OUT/content/drivers" --category Laptops | tail -n 3
@@ -115,7 +115,7 @@ JSON
 TS=$($OSD ts create-install-image --answers "$SITE/answers.json" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).taskSequence.id))')
 $OSD ts history "$TS"
 CLIENT=$($OSD package list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).find(p=>p.name==="Configuration Manager Client Package").packageId))')
-$OSD package set-content "$CLIENT" "$OUT/content/PS100002" >/dev/null
+$OSD package set-content "$CLIENT" "$OUT/content/LAB00002" >/dev/null
 $OSD distribute "$BOOT" "$IMAGE" "$CLIENT" --dp local --wait
 DEPLOYMENT=$($OSD deploy "$TS" --collection SMS000US --available-to clients-media-pxe --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).deployment.id))')
 $OSD deploy manifest "$DEPLOYMENT" --architecture x64 --firmware uefi --language en-US

@@ -74,7 +74,7 @@ export async function createLab(root: string, name: string, options: CreateLabOp
   let preinstalled: { wim: string; index: number } | undefined;
   if (options.preinstalledOs) {
     const m = /^(.+):(\d+)$/.exec(options.preinstalledOs);
-    if (!m) throw new InputError({ input: `--preinstalled-os ${options.preinstalledOs}`, rule: 'write IMAGE.wim:INDEX, e.g. content/PS100010/install.wim:2' });
+    if (!m) throw new InputError({ input: `--preinstalled-os ${options.preinstalledOs}`, rule: 'write IMAGE.wim:INDEX, e.g. content/LAB00010/install.wim:2' });
     preinstalled = { wim: m[1], index: Number(m[2]) };
     const images = await readWimImages(preinstalled.wim);
     if (!images.some((i) => i.index === preinstalled!.index)) {

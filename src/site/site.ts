@@ -16,6 +16,7 @@ import { defaultSourceRoot } from './content/library.js';
 import { badInput } from './errors.js';
 import { START_UP_INPUT } from './start-up-inputs.js';
 import { SITE_CODE_PATTERN } from './ids.js';
+import { reservedSiteCodeReason } from '../common/reserved-ids.js';
 import { KEY_CHECK_PLAINTEXT, SecretBox, SecretKeyError } from './security/secret-box.js';
 import { getSetting, putSetting } from './settings.js';
 import { seedSite } from './seed.js';
@@ -71,6 +72,8 @@ export async function openSite(options: SiteOptions): Promise<Site> {
   if (requestedCode !== undefined && !SITE_CODE_PATTERN.test(requestedCode)) {
     throw badInput(START_UP_INPUT.siteCode, `"${options.siteCode}" is not a site code`, 'a site code is three letters or digits, e.g. PS1');
   }
+  const reserved = options.siteCode === undefined ? undefined : reservedSiteCodeReason(options.siteCode);
+  if (reserved) throw badInput(START_UP_INPUT.siteCode, reserved, 'choose another site code, e.g. PS1');
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   // Before the database opens: a data folder others can reach is fixed (or refused) first.
   const permissions = await secureDataFolder(options.dataDir, options.keyFile ? [options.keyFile] : []);

@@ -27,7 +27,7 @@ describe('osd ts new install-image', () => {
   it.each(examples)('%s: writes a task sequence that shows and lints without errors against the site', (file) => {
     const out = join(dir, file.replace(/\.yaml$/, '.xml'));
     const r = osd('ts', 'new', 'install-image', '--answers', join(EXAMPLES, file), '--site', SITE, '--out', out);
-    expect(r.stderr).toMatch(/wrote .*\.xml: task sequence ".+", boot image PS100005/);
+    expect(r.stderr).toMatch(/wrote .*\.xml: task sequence ".+", boot image LAB00005/);
     expect(r.code).toBe(0);
     const xml = readFileSync(out, 'utf8');
     expect(xml).toMatch(/^<sequence version="3\.10">\n {2}<referenceList>/);
@@ -98,7 +98,7 @@ describe('osd ts new install-image', () => {
     expect(back.stdout).toBe(xml.stdout);
 
     const wrapped = osd('ts', 'new', 'install-image', '--answers', join(EXAMPLES, 'domain-join-ou.yaml'), '--site', SITE, '--wrapper');
-    expect(wrapped.stdout).toMatch(/^<SmsTaskSequencePackage[^>]*>\s*<BootImageID>PS100005<\/BootImageID>\s*<Description>Joins contoso\.com/);
+    expect(wrapped.stdout).toMatch(/^<SmsTaskSequencePackage[^>]*>\s*<BootImageID>LAB00005<\/BootImageID>\s*<Description>Joins contoso\.com/);
     expect(wrapped.stdout).toMatch(/<Name>Windows 11 Enterprise - contoso\.com<\/Name>\s*<SequenceData>\s*<sequence version="3\.10">/);
     const shown = join(dir, 'wrapped.xml');
     writeFileSync(shown, wrapped.stdout);
@@ -112,7 +112,7 @@ describe('osd ts new install-image', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({
       out,
       format: 'xml',
-      package: { Name: 'Windows 11 Enterprise - BitLocker', BootImageID: 'PS100005', Type: '2' },
+      package: { Name: 'Windows 11 Enterprise - BitLocker', BootImageID: 'LAB00005', Type: '2' },
       warnings: [],
     });
   });
@@ -142,9 +142,9 @@ describe('osd ts new install-image', () => {
       [
         'taskSequence:',
         '  name: Windows 11',
-        '  bootImageID: PS100004',
+        '  bootImageID: LAB00004',
         'installWindows:',
-        '  imagePackageId: PS100010',
+        '  imagePackageId: LAB00010',
         '  imageIndex: 9',
         'includeUpdates: All',
         '',
@@ -156,7 +156,7 @@ describe('osd ts new install-image', () => {
     const lines = r.stderr.split('\n');
     expect(lines[0]).toMatch(/^osd: .*all-at-once\.yaml: 3 answers are not valid, nothing was written:$/);
     expect(lines.slice(1, 4)).toEqual([
-      '  Task Sequence Information › bootImageID (taskSequence.bootImageID, line 3) = "PS100004": unknown key: did you mean "bootImageId" (Boot image)?',
+      '  Task Sequence Information › bootImageID (taskSequence.bootImageID, line 3) = "LAB00004": unknown key: did you mean "bootImageId" (Boot image)?',
       '  Include Updates › Include updates (includeUpdates, line 7) = "All": must be one of "mandatory", "all", "none": did you mean "all"?',
       expect.stringMatching(/^ {2}Install Windows › Image index \(installWindows\.imageIndex, line 6\) = "9": /),
     ]);
@@ -172,12 +172,12 @@ describe('osd ts new install-image', () => {
 
   it('a YAML syntax error shows what was expected, where, and the line with a caret', () => {
     const answers = join(dir, 'syntax.yaml');
-    writeFileSync(answers, 'taskSequence:\n  name: Windows 11\ninstallWindows:\n  imagePackageId: [PS100010\n  imageIndex: 2\n');
+    writeFileSync(answers, 'taskSequence:\n  name: Windows 11\ninstallWindows:\n  imagePackageId: [LAB00010\n  imageIndex: 2\n');
     const r = osd('ts', 'new', 'install-image', '--answers', answers);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n').slice(0, 4)).toEqual([
       `osd: ${answers}:5:3: malformed YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
-      '    4 |   imagePackageId: [PS100010',
+      '    4 |   imagePackageId: [LAB00010',
       '    5 |   imageIndex: 2',
       '      |   ^',
     ]);

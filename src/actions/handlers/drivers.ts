@@ -13,7 +13,8 @@ import type { MachineProfile } from '../../engine/machine-profile/schema.js';
 import type { StepResult } from '../../engine/ports.js';
 import { applyDriverPackage, autoApplyDrivers } from '../../sequence/catalog/index.js';
 import type { ApplyDriverPackageSettings, AutoApplyDriversSettings } from '../../sequence/catalog/steps/drivers.js';
-import { checkDriverFiles, loadDriverCatalog, type DriverCatalog } from '../drivers/catalog.js';
+import { checkDriverFiles, importDriverFolder, loadDriverCatalog, type DriverCatalog } from '../drivers/catalog.js';
+import type { ContentLibrary } from '../content.js';
 import { matchDrivers } from '../drivers/match.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, type HandlerContext } from '../handler.js';
@@ -113,11 +114,8 @@ export const autoApplyDriversHandler = defineHandler(autoApplyDrivers, {
   },
 });
 
-/** The drivers of the step's package in the catalog; a package or driver the catalog lacks is 0x80070002, as the step fails. */
-function packageDrivers(catalog: DriverCatalog, s: ApplyDriverPackageSettings): { pkg: DriverCatalog['packages'][number]; drivers: Driver[] } {
-  if (!s.driverPackageId) throw new StepFailure(WIN32.invalidParameter, 'the step names no driver package');
-  const pkg = catalog.packages.find((p) => p.id.toUpperCase() === s.driverPackageId!.toUpperCase());
-  if (!pkg) throw new StepFailure(WIN32.fileNotFound, `driver package ${s.driverPackageId} is not in the driver catalog`);
+/** The drivers of the step's package in the catalog; a driver the catalog lacks is 0x80070002, as the step fails. */
+function catalogPackageDrivers(catalog: DriverCatalog, pkg: DriverCatalog['packages'][number]): { pkg: DriverCatalog['packages'][number]; drivers: Driver[] } {
   // Every driver of the package, enabled or not: disabling only affects Auto Apply (§2.6).
   const drivers = pkg.drivers.map((id) => {
     const d = catalog.drivers.find((x) => x.id === id);
@@ -127,27 +125,74 @@ function packageDrivers(catalog: DriverCatalog, s: ApplyDriverPackageSettings): 
   return { pkg, drivers };
 }
 
+interface ResolvedDriverPackage {
+  /** Where the drivers' folders are relative to. */
+  root: string;
+  catalog: DriverCatalog;
+  drivers: Driver[];
+  /** How the package was found, for the log. */
+  source: string;
+  /** INF files of the content that are not drivers Windows could install, and why. */
+  skipped: Array<{ inf: string; reason: string }>;
+}
+
+/**
+ * The drivers a driver package stages. As ConfigMgr does (DISM /recurse over the package), the
+ * package's own content: every INF in the folder the distribution point served for its PackageID
+ * (the site's driver packages hold `<driver CI id>/<files>`), read as the Import Driver wizard
+ * reads them. The lab's test content has no such folders: its driver packages are lists in its
+ * driver catalog (`drivers/catalog.json`), which is read when it names the package. Neither is
+ * 0x80070002, as the step fails when the package's content is not there.
+ */
+async function resolveDriverPackage(content: ContentLibrary, packageId: string): Promise<ResolvedDriverPackage> {
+  const catalogFile = content.file(CATALOG);
+  if (catalogFile) {
+    const { catalog, root } = await loadDriverCatalog(catalogFile);
+    const listed = catalog.packages.find((p) => p.id.toUpperCase() === packageId.toUpperCase());
+    if (listed) {
+      const { pkg, drivers } = catalogPackageDrivers(catalog, listed);
+      return { root, catalog, drivers, source: `"${pkg.name}" in the driver catalog`, skipped: [] };
+    }
+  }
+  let folder: string;
+  try {
+    folder = content.packageFolder(packageId);
+  } catch (e) {
+    if (!(e instanceof StepFailure)) throw e;
+    throw new StepFailure(
+      WIN32.fileNotFound,
+      `driver package ${packageId} is not available: ${catalogFile ? 'not in the driver catalog, and ' : ''}${e.message.replace(/^./, (c) => c.toLowerCase())}`,
+    );
+  }
+  const { catalog, skipped } = await importDriverFolder(folder);
+  return { root: folder, catalog, drivers: catalog.drivers, source: `content ${folder}`, skipped };
+}
+
 export const applyDriverPackageHandler = defineHandler(applyDriverPackage, {
   async run(ctx) {
     const s = resolvedSettings<ApplyDriverPackageSettings>(ctx.x);
     if (!s.driverPackageId) throw new StepFailure(WIN32.invalidParameter, 'the step names no driver package');
-    const { catalog, root } = await loadCatalog(ctx);
-    const { pkg, drivers } = packageDrivers(catalog, s);
-    ctx.x.log(`Driver package ${pkg.id} "${pkg.name}": ${drivers.length} driver(s)`);
+    const { root, catalog, drivers, source, skipped } = await resolveDriverPackage(ctx.content, s.driverPackageId);
+    ctx.x.log(`Driver package ${s.driverPackageId} (${source}): ${drivers.length} driver(s)`);
+    for (const k of skipped) ctx.x.log(`Not a driver to stage: ${k.inf} (${k.reason})`, 'warning');
+    if (!drivers.length) {
+      // DISM /recurse over a folder without drivers fails: Windows would come up without them.
+      throw new StepFailure(WIN32.fileNotFound, `driver package ${s.driverPackageId} holds no driver (no INF file that declares a device)`);
+    }
     return stage(ctx, drivers, root, catalog);
   },
 
-  // Which drivers the package would stage, when the catalog is at hand.
+  // Which drivers the package would stage, when its content or the catalog is at hand.
   async simulate({ x, content, note, checks }) {
     if (!checks) return { exitCode: 0 };
     const s = resolvedSettings<ApplyDriverPackageSettings>(x);
-    if (!content?.file(CATALOG)) {
-      note(`driver package ${s.driverPackageId ?? '(none)'} not previewed: no driver catalog (--content)`);
+    if (!s.driverPackageId) throw new StepFailure(WIN32.invalidParameter, 'the step names no driver package');
+    if (!content) {
+      note(`driver package ${s.driverPackageId} not previewed: no content (--content)`);
       return { exitCode: 0 };
     }
-    const { catalog } = await loadDriverCatalog(content.file(CATALOG)!);
-    const { pkg, drivers } = packageDrivers(catalog, s);
-    note(`driver package ${pkg.id} "${pkg.name}": ${drivers.map((d) => `${d.id} "${d.name}"`).join(', ') || 'no drivers'}`);
+    const { drivers, source } = await resolveDriverPackage(content, s.driverPackageId);
+    note(`driver package ${s.driverPackageId} (${source}): ${drivers.map((d) => `${d.id} "${d.name}"`).join(', ') || 'no drivers'}`);
     return { exitCode: 0 };
   },
 });

@@ -12,6 +12,7 @@
  * - DRV00005 Intel HD Graphics 520: matches the laptop's display, but disabled.
  * - DRV00006 Realtek RTL8168: hardware none of the example machines has.
  */
+import { LAB_SITE_CODE } from '../../common/reserved-ids.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -263,9 +264,9 @@ const SOURCES: DriverSource[] = [
 
 /** Driver packages: every driver is in one, since Auto Apply only uses drivers that are on a DP. */
 export const DRIVER_PACKAGES: DriverPackageEntry[] = [
-  { id: 'PS100020', name: `${DRIVER_CATEGORIES.laptop} drivers`, drivers: ['DRV00001', 'DRV00002', 'DRV00003', 'DRV00005'] },
-  { id: 'PS100021', name: `${DRIVER_CATEGORIES.biosDesktop} drivers`, drivers: ['DRV00004'] },
-  { id: 'PS100022', name: `${DRIVER_CATEGORIES.other} drivers`, drivers: ['DRV00006'] },
+  { id: `${LAB_SITE_CODE}00020`, name: `${DRIVER_CATEGORIES.laptop} drivers`, drivers: ['DRV00001', 'DRV00002', 'DRV00003', 'DRV00005'] },
+  { id: `${LAB_SITE_CODE}00021`, name: `${DRIVER_CATEGORIES.biosDesktop} drivers`, drivers: ['DRV00004'] },
+  { id: `${LAB_SITE_CODE}00022`, name: `${DRIVER_CATEGORIES.other} drivers`, drivers: ['DRV00006'] },
 ];
 
 /** The catalog file name inside the drivers folder. */

@@ -2,10 +2,10 @@
  * Small but real test content, so tests and the demo need nothing from outside: a ConfigMgr-like
  * content library with one folder per PackageID (osd-features.md §2.2–§2.6).
  *
- *   PS100010/install.wim   three editions captured with wimlib from Windows-like trees
- *   PS100005/boot.json     the boot image record (PS100004 for x86; there is no real WinPE)
- *   PS100002/              Configuration Manager client package (placeholders)
- *   PS100003/              USMT package (amd64/, x86/)
+ *   LAB00010/install.wim   three editions captured with wimlib from Windows-like trees
+ *   LAB00005/boot.json     the boot image record (LAB00004 for x86; there is no real WinPE)
+ *   LAB00002/              Configuration Manager client package (placeholders)
+ *   LAB00003/              USMT package (amd64/, x86/)
  *   drivers/               catalog.json + one folder per driver (INF, .sys, .cat)
  *   site.json              the site manifest naming all of it
  *   content.json           PackageID → folder, and the options the library was built with
@@ -55,8 +55,8 @@ export interface TestContent {
 }
 
 export const TEST_CONTENT_SCHEMA = 'openosd.test-content/v1';
-/** Bumped when the builder's output changes, so older libraries are rebuilt. */
-const BUILDER_VERSION = 1;
+/** Bumped when the builder's output changes, so older libraries are rebuilt (2: the lab's own LAB… PackageIDs). */
+const BUILDER_VERSION = 2;
 const DEFAULT_IMAGE_SIZE_MB = 2;
 /** A sanity limit on the payload (per edition): 64 GiB. */
 const MAX_IMAGE_SIZE_MB = 64 * 1024;

@@ -10,13 +10,18 @@ import type { siteManifestSchema } from '../../sequence/site-manifest.js';
 import type { DriverPackageEntry } from './drivers.js';
 import type { WimImageInfo } from '../../storage/wim.js';
 import { WINDOWS_BUILD, type TestArchitecture } from './windows-tree.js';
+import { LAB_SITE_CODE } from '../../common/reserved-ids.js';
 
-/** The PackageIDs of the library, the same as in examples/wizard/site.json. */
+/**
+ * The PackageIDs of the library, the same as in examples/wizard/site.json: the lab's own prefix
+ * (common/reserved-ids.ts), which no site may use as its site code, so they never collide with a
+ * site's ids.
+ */
 export const PACKAGE_IDS = {
-  bootImage: { x64: 'PS100005', x86: 'PS100004' },
-  imagePackage: 'PS100010',
-  clientPackage: 'PS100002',
-  usmtPackage: 'PS100003',
+  bootImage: { x64: `${LAB_SITE_CODE}00005`, x86: `${LAB_SITE_CODE}00004` },
+  imagePackage: `${LAB_SITE_CODE}00010`,
+  clientPackage: `${LAB_SITE_CODE}00002`,
+  usmtPackage: `${LAB_SITE_CODE}00003`,
 } as const;
 
 export const IMAGE_PACKAGE_NAME = `Windows 11 ${WINDOWS_BUILD.displayVersion}`;
@@ -114,7 +119,7 @@ export type SiteManifestDocument = z.input<typeof siteManifestSchema>;
 /** The site manifest of the library; the images are the WIM's own metadata. */
 export function buildSiteManifest(boot: BootImageRecord, images: WimImageInfo[], driverPackages: DriverPackageEntry[]): SiteManifestDocument {
   return {
-    site: 'PS1',
+    site: LAB_SITE_CODE,
     bootImages: [{ id: boot.id, name: boot.name, architecture: boot.architecture, pxeEnabled: boot.pxeEnabled }],
     imagePackages: [
       {

@@ -126,7 +126,7 @@ describe('Apply Operating System', () => {
 
     const checked = simulation(execution(step(applyOperatingSystem, settings())), { content: library, checks: true });
     await applyOperatingSystemHandler.simulate!(checked.ctx);
-    expect(checked.notes[1]).toMatch(/^image 2 "Windows 11 Enterprise" \(x64, \d+ MB\) of PS100010$/);
+    expect(checked.notes[1]).toMatch(/^image 2 "Windows 11 Enterprise" \(x64, \d+ MB\) of LAB00010$/);
     const missing = simulation(execution(step(applyOperatingSystem, settings({ imageIndex: 7 }))), { content: library, checks: true });
     await expect(Promise.resolve(applyOperatingSystemHandler.simulate!(missing.ctx))).rejects.toMatchObject({ exitCode: 0x80070490 });
     const noContent = simulation(execution(step(applyOperatingSystem, settings())), { checks: true });

@@ -84,9 +84,9 @@ describe('Auto Apply Drivers', () => {
 
 describe('Apply Driver Package', () => {
   it('stages every driver of the package', async () => {
-    const { result, m } = await run(applyDriverPackageHandler as never, step(applyDriverPackage, { driverPackageId: 'PS100021' }));
+    const { result, m } = await run(applyDriverPackageHandler as never, step(applyDriverPackage, { driverPackageId: 'LAB00021' }));
     expect(result).toEqual({ exitCode: 0 });
-    expect(m.logs.some((l) => /Driver package PS100021 .*: 1 driver\(s\)/.test(l))).toBe(true);
+    expect(m.logs.some((l) => /Driver package LAB00021 .*: 1 driver\(s\)/.test(l))).toBe(true);
   });
 
   it('a package the catalog does not have: 0x80070002; none named: 0x80070057', async () => {
@@ -99,9 +99,9 @@ describe('Apply Driver Package', () => {
 
   it("previews the package's drivers with checks, and predicts its failure", async () => {
     const lib = new ContentLibrary(content.root);
-    const ok = simulation(execution(step(applyDriverPackage, { driverPackageId: 'PS100021' })), { checks: true, content: lib });
+    const ok = simulation(execution(step(applyDriverPackage, { driverPackageId: 'LAB00021' })), { checks: true, content: lib });
     expect(await applyDriverPackageHandler.simulate!(ok.ctx)).toEqual({ exitCode: 0 });
-    expect(ok.notes[0]).toMatch(/^driver package PS100021 ".*": DRV00004 /);
+    expect(ok.notes[0]).toMatch(/^driver package LAB00021 \(".*" in the driver catalog\): DRV00004 /);
     const missing = simulation(execution(step(applyDriverPackage, { driverPackageId: 'PS999999' })), { checks: true, content: lib });
     await expect(Promise.resolve(applyDriverPackageHandler.simulate!(missing.ctx))).rejects.toMatchObject({ exitCode: 0x80070002 });
   });

@@ -3,6 +3,7 @@
  * parser), a driver catalog whose INFs and hardware IDs match the example machines, a valid site
  * manifest that agrees with the WIM, and an idempotent, atomic build.
  */
+import { LAB_SITE_CODE } from '../../../src/common/reserved-ids.js';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -256,8 +257,8 @@ describe('driver catalog', () => {
     for (const m of machines) for (const dev of allDevices(m)) expect(match(driver('DRV00006'), dev), `${m.name}: ${dev.name}`).toBeUndefined();
     // Categories are model names, and the laptop's drivers are one package.
     expect(driver('DRV00001').categories).toEqual(['Dell Latitude E7270']);
-    expect(catalog.packages.find((p) => p.id === 'PS100020')).toEqual({
-      id: 'PS100020',
+    expect(catalog.packages.find((p) => p.id === 'LAB00020')).toEqual({
+      id: 'LAB00020',
       name: 'Dell Latitude E7270 drivers',
       drivers: ['DRV00001', 'DRV00002', 'DRV00003', 'DRV00005'],
     });
@@ -267,7 +268,7 @@ describe('driver catalog', () => {
 describe('site manifest and content index', () => {
   it('parses, and its images are the WIM metadata', async () => {
     const manifest = parseSiteManifest(await readFile(content.siteManifestPath, 'utf8'), content.siteManifestPath);
-    expect(manifest.bootImages).toEqual([{ id: 'PS100005', name: 'Boot image (x64)', architecture: 'x64', pxeEnabled: true }]);
+    expect(manifest.bootImages).toEqual([{ id: 'LAB00005', name: 'Boot image (x64)', architecture: 'x64', pxeEnabled: true }]);
     const pkg = manifest.imagePackages.find((p) => p.id === content.imagePackageId)!;
     expect(pkg.name).toBe('Windows 11 23H2');
     const xml = await wimXml(content.wimPath);
@@ -280,9 +281,9 @@ describe('site manifest and content index', () => {
         version: `${x.WINDOWS.VERSION.MAJOR}.${x.WINDOWS.VERSION.MINOR}.${x.WINDOWS.VERSION.BUILD}.${x.WINDOWS.VERSION.SPBUILD}`,
       })),
     );
-    expect(manifest.clientPackages).toEqual([expect.objectContaining({ id: 'PS100002', name: 'Configuration Manager Client Package' })]);
-    expect(manifest.usmtPackages).toEqual([expect.objectContaining({ id: 'PS100003', name: 'User State Migration Tool for Windows' })]);
-    expect(manifest.driverPackages.map((p) => p.id)).toContain('PS100020');
+    expect(manifest.clientPackages).toEqual([expect.objectContaining({ id: 'LAB00002', name: 'Configuration Manager Client Package' })]);
+    expect(manifest.usmtPackages).toEqual([expect.objectContaining({ id: 'LAB00003', name: 'User State Migration Tool for Windows' })]);
+    expect(manifest.driverPackages.map((p) => p.id)).toContain('LAB00020');
     const example = loadSiteManifest(join(repo, 'examples/wizard/site.json'));
     expect(manifest.applications).toEqual(example.applications);
   });
@@ -300,13 +301,16 @@ describe('site manifest and content index', () => {
     ].map((p) => p.id);
     expect(Object.keys(index.packages).sort()).toEqual([...manifestIds].sort());
     for (const id of manifestIds) expect(existsSync(join(content.root, index.packages[id])), id).toBe(true);
-    expect(await resolvePackageFolder(content.root, 'ps100010')).toBe(join(content.root, 'PS100010'));
-    expect(await resolvePackageFolder(content.root, 'PS100020')).toBe(join(content.root, 'drivers'));
-    expect(await resolvePackageFolder(content.root, 'PS1000FF')).toBeUndefined();
+    expect(await resolvePackageFolder(content.root, 'lab00010')).toBe(join(content.root, 'LAB00010'));
+    expect(await resolvePackageFolder(content.root, 'LAB00020')).toBe(join(content.root, 'drivers'));
+    expect(await resolvePackageFolder(content.root, 'LAB000FF')).toBeUndefined();
+    // The lab's own prefix, which no site may take as its site code: never a site's id (common/reserved-ids.ts).
+    expect(manifest.site).toBe(LAB_SITE_CODE);
+    for (const id of manifestIds) expect(id).toMatch(/^LAB[0-9A-F]{5}$/);
 
     const boot = JSON.parse(await readFile(join(content.root, content.bootImageId, 'boot.json'), 'utf8'));
     expect(boot).toEqual({
-      id: 'PS100005',
+      id: 'LAB00005',
       name: 'Boot image (x64)',
       architecture: 'x64',
       winpeVersion: '10.0.22621.1',
@@ -350,16 +354,16 @@ describe('building', () => {
     expect(JSON.parse(await readFile(join(dir, 'content.json'), 'utf8')).createdAt).not.toBe(first);
     const x86 = await makeTestContent(dir, { imageSizeMB: 0, architecture: 'x86' });
     expect(x86.images.every((i) => i.architecture === 'x86')).toBe(true);
-    expect(x86.bootImageId).toBe('PS100004');
+    expect(x86.bootImageId).toBe('LAB00004');
     expect((await wimXml(x86.wimPath)).map((i) => Number(i.WINDOWS.ARCH))).toEqual([0, 0, 0]);
-    expect(existsSync(join(dir, 'PS100005'))).toBe(false);
+    expect(existsSync(join(dir, 'LAB00005'))).toBe(false);
   });
 
   it('removes the staging folder a killed build left behind', async () => {
     const parent = join(work, 'killed');
     const stale = join(parent, '.lib.building-2147483646-0badcafe');
-    await mkdir(join(stale, 'PS100010'), { recursive: true });
-    await writeFile(join(stale, 'PS100010', 'install.wim'), 'half a WIM');
+    await mkdir(join(stale, 'LAB00010'), { recursive: true });
+    await writeFile(join(stale, 'LAB00010', 'install.wim'), 'half a WIM');
     const built = await makeTestContent(join(parent, 'lib'), { imageSizeMB: 0 });
     expect(await readdir(parent)).toEqual(['lib']);
     expect((await stat(built.wimPath)).size).toBeGreaterThan(1000);

@@ -11,8 +11,8 @@ import { formatWizardErrors } from '../../../src/sequence/wizard/validate.js';
 const SITE = loadSiteManifest(join(import.meta.dirname, '../../../examples/wizard/site.json'));
 
 const GOOD = {
-  taskSequence: { name: 'Windows 11', bootImageId: 'PS100005' },
-  installWindows: { imagePackageId: 'PS100010', imageIndex: 2 },
+  taskSequence: { name: 'Windows 11', bootImageId: 'LAB00005' },
+  installWindows: { imagePackageId: 'LAB00010', imageIndex: 2 },
 };
 
 const byPath = (problems: Array<{ path: string; rule: string }>) => Object.fromEntries(problems.map((p) => [p.path, p.rule]));
@@ -21,8 +21,8 @@ describe('checkAnswers', () => {
   it('lists unknown keys, wrong types and the rules together, each unknown key with its likely spelling', () => {
     const { answers, problems } = checkAnswers(
       {
-        taskSequence: { name: 'A name far longer than the fifty characters the console allows', bootImageID: 'PS100005' },
-        installWindows: { imagePackageId: 'PS100010', imageIndex: 'two', productKey: 'ABCDE-FGHIJ' },
+        taskSequence: { name: 'A name far longer than the fifty characters the console allows', bootImageID: 'LAB00005' },
+        installWindows: { imagePackageId: 'LAB00010', imageIndex: 'two', productKey: 'ABCDE-FGHIJ' },
         includeUpdate: 'all',
       },
       SITE,
@@ -41,7 +41,7 @@ describe('checkAnswers', () => {
     expect(problems.find((p) => p.path === 'taskSequence.bootImageID')).toMatchObject({
       page: 'Task Sequence Information',
       field: 'bootImageID',
-      value: 'PS100005',
+      value: 'LAB00005',
       severity: 'error',
     });
   });
@@ -95,10 +95,10 @@ describe('checkAnswers', () => {
     const text = [
       'taskSequence:',
       '  name: Windows 11',
-      '  bootImageId: PS100005',
+      '  bootImageId: LAB00005',
       '  descripton: x',
       'installWindows:',
-      '  imagePackageId: PS100010',
+      '  imagePackageId: LAB00010',
       '  imageIndex: 7',
       '',
     ].join('\n');

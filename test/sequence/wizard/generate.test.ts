@@ -159,7 +159,7 @@ describe('names, descriptions and properties the wizard writes (§1.2, §1.4, §
 
   it('is a 3.10 sequence with the 19H2 references and global variables', () => {
     expect(ts.version).toBe('3.10');
-    expect(ts.references).toEqual([{ package: 'PS100010' }, { package: 'PS100002' }]);
+    expect(ts.references).toEqual([{ package: 'LAB00010' }, { package: 'LAB00002' }]);
     expect(ts.globalVariables).toEqual([
       { name: 'OSDEnableTCPIPFiltering', value: 'false' },
       { name: 'OSDAdapterCount', value: '0' },
@@ -213,9 +213,9 @@ describe('names, descriptions and properties the wizard writes (§1.2, §1.4, §
   it('Apply Operating System: image index, hidden package and RunFromNet, next available partition', () => {
     const s = step(ts, 'Apply Operating System');
     expect(s.description).toBe('Actions to apply operating system');
-    expect(vars(s)).toEqual({ OSDImageIndex: '2', ImagePackageID: 'PS100010', RunFromNet: 'false' });
+    expect(vars(s)).toEqual({ OSDImageIndex: '2', ImagePackageID: 'LAB00010', RunFromNet: 'false' });
     expect(hidden(s)).toEqual(['ImagePackageID', 'RunFromNet']);
-    expect(s.action).toBe('OSDApplyOS.exe /image:PS100010,%OSDImageIndex% /runfromnet:False');
+    expect(s.action).toBe('OSDApplyOS.exe /image:LAB00010,%OSDImageIndex% /runfromnet:False');
   });
 
   it('Apply Windows Settings: the values filled in without asking, admin enabled with a secret password', () => {
@@ -247,13 +247,13 @@ describe('names, descriptions and properties the wizard writes (§1.2, §1.4, §
   it('Setup Windows and Configuration Manager: the client package and installation properties', () => {
     const s = step(ts, 'Setup Windows and Configuration Manager');
     expect(s.description).toBe('Actions to setup Windows and Configuration Manager client');
-    expect(vars(s)).toEqual({ _SMSClientPackageID: 'PS100002', SMSClientInstallProperties: '' });
+    expect(vars(s)).toEqual({ _SMSClientPackageID: 'LAB00002', SMSClientInstallProperties: '' });
     expect(s.action).toBe('OSDSetupWindows.exe');
   });
 
   it('the package is an OSD task sequence (Type 2) with the boot image', () => {
     const answers = parseAnswers(readInputText(join(EXAMPLES, 'minimal-workgroup.yaml')), 'x');
-    expect(wizardPackageProperties(answers)).toMatchObject({ Name: 'Windows 11 Enterprise - workgroup', BootImageID: 'PS100005', Type: '2' });
+    expect(wizardPackageProperties(answers)).toMatchObject({ Name: 'Windows 11 Enterprise - workgroup', BootImageID: 'LAB00005', Type: '2' });
   });
 });
 
@@ -316,11 +316,11 @@ describe('answers that change properties, not the tree', () => {
     expect(vars(step(ts, 'Capture User Files and Settings'))).toMatchObject({
       OSDMigrateMode: 'Simple',
       _OSDMigrateUseHardlinks: 'false',
-      _OSDMigrateUsmtPackageID: 'PS100003',
+      _OSDMigrateUsmtPackageID: 'LAB00003',
     });
     // The known quirk: local accounts are not restored (§1.2).
     expect(vars(step(ts, 'Restore User Files and Settings'))).toMatchObject({ OSDMigrateLocalAccounts: 'false' });
-    expect(ts.references).toEqual(expect.arrayContaining([{ package: 'PS100003' }]));
+    expect(ts.references).toEqual(expect.arrayContaining([{ package: 'LAB00003' }]));
   });
 
   it('local store with hard links: OSDStateStorePath set, hard links on, no SMP step', () => {
@@ -339,8 +339,8 @@ describe('answers that change properties, not the tree', () => {
 
   it('server licensing Per server writes the mode and the connection limit', () => {
     const a = answersSchema.parse({
-      taskSequence: { name: 'x', bootImageId: 'PS100005' },
-      installWindows: { imagePackageId: 'PS100010', serverLicensing: { mode: 'perServer', maxConnections: 9999 } },
+      taskSequence: { name: 'x', bootImageId: 'LAB00005' },
+      installWindows: { imagePackageId: 'LAB00010', serverLicensing: { mode: 'perServer', maxConnections: 9999 } },
     } satisfies WizardAnswersInput);
     expect(vars(step(generateInstallImageSequence(a, site), 'Apply Windows Settings'))).toMatchObject({
       OSDServerLicenseMode: 'PerServer',
@@ -350,8 +350,8 @@ describe('answers that change properties, not the tree', () => {
 
   it('partition and format off: neither partition step', () => {
     const a = answersSchema.parse({
-      taskSequence: { name: 'x', bootImageId: 'PS100005' },
-      installWindows: { imagePackageId: 'PS100010', partitionAndFormat: false },
+      taskSequence: { name: 'x', bootImageId: 'LAB00005' },
+      installWindows: { imagePackageId: 'LAB00010', partitionAndFormat: false },
     });
     const names = [...walkItems(generateInstallImageSequence(a, site))].map((v) => v.item.name);
     expect(names).not.toContain('Partition Disk 0 - BIOS');
@@ -370,8 +370,8 @@ describe('every combination of the inclusion matrix (2×2×2³×3×2×local/SMP)
               for (const includeUpdates of ['mandatory', 'all', 'none'] as const)
                 for (const apps of [[], ['7-Zip 23.01', 'Notepad++ 8.6']])
                   combos.push({
-                    taskSequence: { name: 'Matrix', bootImageId: 'PS100005' },
-                    installWindows: { imagePackageId: 'PS100010', partitionAndFormat, configureBitLocker },
+                    taskSequence: { name: 'Matrix', bootImageId: 'LAB00005' },
+                    installWindows: { imagePackageId: 'LAB00010', partitionAndFormat, configureBitLocker },
                     stateMigration: { captureUserSettings, captureNetworkSettings, captureWindowsSettings, saveTo, useHardLinks: saveTo === 'local' },
                     includeUpdates,
                     installApplications: { applications: apps },

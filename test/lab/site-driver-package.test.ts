@@ -1,0 +1,126 @@
+/**
+ * A driver package made on the site applies on the lab machine whose model it targets (issue 12
+ * item 5). It used to fail with "driver package PS1000xx is not in the driver catalog": Apply
+ * Driver Package looked only in the lab's driver catalog file, never at the package's own content
+ * (the folders the distribution point serves for its PackageID, `<driver CI id>/<files>`), which
+ * is what ConfigMgr stages (DISM /recurse). The lab's content and the site's package sit side by
+ * side here, as on a lab machine booted against a site with the lab's library at hand.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentLibrary } from '../../src/actions/content.js';
+import { failureResult } from '../../src/actions/errors.js';
+import { ANSWER_FILE } from '../../src/actions/handlers/answer-file.js';
+import { applyDriverPackageHandler } from '../../src/actions/handlers/drivers.js';
+import { UnattendDocument } from '../../src/actions/unattend/index.js';
+import { loadMachineProfile } from '../../src/engine/machine-profile/index.js';
+import { DRIVER_PACKAGES, makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
+import { driverCatalog } from '../../src/lab/test-content/index.js';
+import { applyDriverPackage } from '../../src/sequence/catalog/index.js';
+import { directoryComputer, execution, simulation, step } from '../actions/handlers/helpers.js';
+import { startTestApi, type TestApi } from '../site/helpers/site.js';
+
+const LAPTOP = 'examples/machines/uefi-x64-laptop-bare-metal.json';
+
+let dir: string;
+let content: TestContent;
+let api: TestApi;
+let packageId: string;
+const cleanups: Array<() => void> = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'osd-site-drivers-'));
+  content = await makeTestContent(join(dir, 'content'));
+  api = await startTestApi('pglite');
+  // The admin imports the lab's drivers into the site and makes a driver package for the laptop's model.
+  const imported = await api.call('POST', '/api/v1/drivers/import', { body: { sourcePath: join(content.root, 'drivers') } });
+  expect(imported.status, JSON.stringify(imported.json)).toBe(201);
+  // The laptop's drivers: those of the lab's own package for it, recognised by their hardware IDs.
+  const laptopIds = DRIVER_PACKAGES[0]!.drivers.map((id) =>
+    driverCatalog()
+      .drivers.find((d) => d.id === id)!
+      .hardwareIds.join('|'),
+  );
+  const ciIds = (imported.json.imported as Array<{ ciId: number; hardwareIds: string[] }>)
+    .filter((d) => laptopIds.includes(d.hardwareIds.join('|')))
+    .map((d) => d.ciId);
+  expect(ciIds).toHaveLength(laptopIds.length);
+  const profile = loadMachineProfile(LAPTOP);
+  const created = await api.call('POST', '/api/v1/driver-packages', { body: { name: `${profile.model} drivers`, model: profile.model, ciIds } });
+  expect(created.status, JSON.stringify(created.json)).toBe(201);
+  packageId = created.json.packageId;
+  // The package's content as a distribution point serves it, beside the lab's library.
+  const files = (await api.call('GET', `/api/v1/content/${created.json.contentId}`)).json.files as Array<{ path: string; sha256: string }>;
+  for (const f of files) {
+    const target = join(content.root, packageId, ...f.path.split('/'));
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(api.site.content.blobPath(f.sha256), target);
+  }
+}, 180_000);
+afterAll(async () => {
+  cleanups.forEach((c) => c());
+  await api?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function applyOn(id: string) {
+  const c = directoryComputer(loadMachineProfile(LAPTOP));
+  cleanups.push(c.cleanup);
+  const [v] = await c.computer.writeLayout(0, { style: 'gpt', partitions: [{ kind: 'primary', name: 'Windows' }] });
+  await c.computer.format(v, 'NTFS', 'Windows');
+  const files = await c.computer.files(v);
+  await files.writeFile(ANSWER_FILE, UnattendDocument.create('amd64').toXml());
+  c.computer.setDrives([{ letter: 'C:', disk: 0, partition: 1 }]);
+  const m = execution(step(applyDriverPackage, { driverPackageId: id }), { variables: { OSDTargetSystemDrive: 'C:' } });
+  const result = await applyDriverPackageHandler.run!({ x: m.x, computer: c.computer, content: new ContentLibrary(content.root) }).catch(failureResult);
+  return { result, m, files };
+}
+
+describe("Apply Driver Package with a site's driver package", () => {
+  it("stages the package's drivers from its content, though the lab's catalog does not list it", async () => {
+    expect(packageId).toMatch(/^PS1[0-9A-F]{5}$/);
+    const { result, m, files } = await applyOn(packageId);
+    expect(result, m.logs.join('\n')).toEqual({ exitCode: 0 });
+    expect(m.logs.join('\n')).toMatch(new RegExp(`Driver package ${packageId} \\(content .*\\): 4 driver\\(s\\)`));
+    const driversXml = await files.readFile('_SMSTaskSequence/PkgMgrTemp/drivers.xml');
+    for (let i = 1; i <= 4; i++) {
+      expect(driversXml.toString()).toContain(`C:\\_SMSTaskSequence\\drivers\\${i}`);
+      const staged = await files.list(`_SMSTaskSequence/drivers/${i}`);
+      expect(
+        staged.some((f) => /\.inf$/i.test(typeof f === 'string' ? f : (f as { name: string }).name)),
+        JSON.stringify(staged),
+      ).toBe(true);
+    }
+    expect((await files.readFile(ANSWER_FILE)).toString()).toContain('_SMSTaskSequence');
+  });
+
+  it("the same drivers as the lab's own package for that model (its catalog entry still works)", async () => {
+    const lab = await applyOn(DRIVER_PACKAGES[0]!.id);
+    expect(lab.result).toEqual({ exitCode: 0 });
+    expect(lab.m.logs.join('\n')).toMatch(/in the driver catalog\): 4 driver\(s\)/);
+  });
+
+  it('previews the site package from its content', async () => {
+    const sim = simulation(execution(step(applyDriverPackage, { driverPackageId: packageId })), { checks: true, content: new ContentLibrary(content.root) });
+    expect(await applyDriverPackageHandler.simulate!(sim.ctx)).toEqual({ exitCode: 0 });
+    expect(sim.notes[0]).toMatch(new RegExp(`^driver package ${packageId} \\(content .*\\): DRV00001 .*DRV00004 `));
+  });
+
+  it('a package whose content is not there: 0x80070002 naming both places looked at', async () => {
+    const { result } = await applyOn('PS1FFFF0');
+    expect(result).toMatchObject({
+      exitCode: 0x80070002,
+      message: expect.stringMatching(
+        /driver package PS1FFFF0 is not available: not in the driver catalog, and the content of package PS1FFFF0 is not available/,
+      ),
+    });
+  });
+
+  it('a package folder without any driver: 0x80070002', async () => {
+    mkdirSync(join(content.root, 'PS1FFFF1', 'readme'), { recursive: true });
+    const { result } = await applyOn('PS1FFFF1');
+    expect(result).toMatchObject({ exitCode: 0x80070002, message: expect.stringMatching(/holds no driver/) });
+  });
+});
