@@ -75,10 +75,10 @@ export function checkFleetOptions(o: FleetOptions): void {
 /** The messages of one instruction boundary of a run, as the real agent sends them. */
 function stepMessages(runId: string, deploymentId: string, i: number, steps: number): object[] {
   const time = new Date().toISOString();
-  const step = { index: i, name: `Fleet step ${i + 1}`, group: 'Fleet', path: `Fleet / Fleet step ${i + 1}` };
+  const step = { index: i + 1, name: `Fleet step ${i + 1}`, group: 'Fleet', path: `Fleet / Fleet step ${i + 1}`, type: runCommandLine.type };
   const base = { runId, deploymentId, time, kind: 'step', step };
   const msgs: object[] = [
-    { ...base, id: randomUUID(), outcome: 'started' },
+    { ...base, id: randomUUID(), outcome: 'started', messageId: null },
     { ...base, id: randomUUID(), outcome: 'succeeded', messageId: 11134, exitCode: 0, actionOutput: `step ${i + 1} of ${steps} done` },
   ];
   return msgs;
