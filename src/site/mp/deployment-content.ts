@@ -12,6 +12,7 @@ import type { Site } from '../site.js';
 import type { ContentFile } from '../content/store.js';
 import { deploymentContentManifest, type DeploymentContentManifest, type ManifestPackage, type MachineAttributes } from '../deployments/content-manifest.js';
 import { checkText } from '../text-rules.js';
+import { PACKAGE_TYPE } from '../objects/package-types.js';
 import type { MpDevice } from './credentials.js';
 import { deploymentOfDevice } from './policy.js';
 import { notThisDevicesDeployment } from './deployment-sequence.js';
@@ -25,6 +26,10 @@ export interface ContentLocation {
 }
 
 export interface DeviceContentPackage extends ManifestPackage {
+  /** The package's Architecture attribute (an OS image: its images' own when they all share one); absent when not set. */
+  architecture?: string;
+  /** An OS image package's images, so the agent can refuse a computer that cannot run the one applied. */
+  images?: Array<{ index: number; name: string; architecture: string }>;
   files: ContentFile[];
   locations: ContentLocation[];
 }
@@ -78,6 +83,35 @@ async function filesOf(db: Queryable, contentIds: readonly string[]): Promise<Ma
   return out;
 }
 
+interface ArchitectureFacts {
+  architecture?: string;
+  images?: Array<{ index: number; name: string; architecture: string }>;
+}
+
+/** Architecture and OS images of each package, from its properties (what the agent checks before writing anything). */
+async function architecturesOf(db: Queryable, packageIds: readonly string[]): Promise<Map<string, ArchitectureFacts>> {
+  const out = new Map<string, ArchitectureFacts>();
+  if (!packageIds.length) return out;
+  const { rows } = await db.query<{ package_id: string; package_type: number; properties: Record<string, unknown> }>(
+    'SELECT package_id, package_type, properties FROM packages WHERE package_id = ANY($1::text[])',
+    [packageIds],
+  );
+  for (const r of rows) {
+    const facts: ArchitectureFacts = {};
+    const raw = r.properties?.images;
+    if (r.package_type === PACKAGE_TYPE.osImage && Array.isArray(raw)) {
+      facts.images = raw
+        .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
+        .map((i) => ({ index: Number(i.index), name: String(i.name ?? ''), architecture: String(i.architecture ?? '') }));
+    }
+    const own = typeof r.properties?.architecture === 'string' ? r.properties.architecture : '';
+    const shared = facts.images?.length && facts.images.every((i) => i.architecture === facts.images![0]!.architecture) ? facts.images[0]!.architecture : '';
+    if (own || shared) facts.architecture = own || shared;
+    out.set(r.package_id, facts);
+  }
+  return out;
+}
+
 export async function deploymentContent(site: Site, device: MpDevice, deploymentId: string, query: MachineQuery): Promise<DeviceContent> {
   const machine = checkMachine(query);
   const d = await deploymentOfDevice(site.db, device, deploymentId);
@@ -87,12 +121,17 @@ export async function deploymentContent(site: Site, device: MpDevice, deployment
     site.db,
     manifest.packages.map((p) => p.contentId).filter((id): id is string => id !== null),
   );
+  const architectures = await architecturesOf(
+    site.db,
+    manifest.packages.map((p) => p.packageId),
+  );
   const { rows: dps } = await site.db.query<{ name: string; url: string }>('SELECT name, url FROM distribution_points ORDER BY name');
   const dpUrl = new Map(dps.map((r) => [r.name, r.url]));
   return {
     ...manifest,
     packages: manifest.packages.map((p) => ({
       ...p,
+      ...architectures.get(p.packageId),
       files: p.contentId ? (files.get(p.contentId) ?? []) : [],
       locations: p.distributionPoints.filter((n) => dpUrl.has(n)).map((n) => ({ dp: n, url: packageUrl(dpUrl.get(n)!, p.packageId) })),
     })),

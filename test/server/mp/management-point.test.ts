@@ -355,6 +355,17 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
         { dp: 'DP02.contoso.com', url: `https://DP02.contoso.com:8451/content/${o.bootX64}/` },
       ]);
       expect(r.json.bootImage).toMatchObject({ packageId: o.bootX64, pxeCompatible: true });
+      expect(boot.architecture).toBe('x64');
+      // What the agent checks before writing anything: the OS image's images and their architectures.
+      const image = r.json.packages.find((p: { packageId: string }) => p.packageId === o.osImage);
+      expect(image).toMatchObject({
+        architecture: 'x64',
+        images: [
+          { index: 1, name: 'Windows 11 Education', architecture: 'x64' },
+          { index: 2, name: 'Windows 11 Enterprise', architecture: 'x64' },
+        ],
+      });
+      expect(image.locations.map((l: { dp: string }) => l.dp)).toEqual(['DP01.contoso.com', 'DP02.contoso.com']);
       const bad = await mp('GET', `/mp/v1/deployments/${required}/content?architecture=mips`, cred01);
       expect(bad.status).toBe(400);
       expect(bad.json.input).toBe('query.architecture');

@@ -48,6 +48,11 @@ const manifestPackage = z.object({
   preCache: z.object({ matches: z.boolean(), rule: z.string() }),
   preCached: z.boolean(),
   distributionPoints: z.array(z.string()),
+  architecture: z.string().optional().describe("the package's Architecture attribute (an OS image: its images' own when they share one)"),
+  images: z
+    .array(z.object({ index: z.number(), name: z.string(), architecture: z.string() }))
+    .optional()
+    .describe("an OS image package's images"),
   files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })),
   locations: z.array(z.object({ dp: z.string(), url: z.string() })),
 });
