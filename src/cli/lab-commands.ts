@@ -37,7 +37,7 @@ export function registerLabCommands(program: Command): void {
       .argument('<name>', 'machine name (a folder under the lab directory)')
       .requiredOption('-p, --profile <file>', 'machine profile (docs/machine-profile.md)')
       .option('-d, --disk <size>', 'a disk of this size, e.g. 4G or "64 GiB" (repeatable; default: the profile\'s disks)', collect)
-      .option('--preinstalled-os <wim:index>', 'install this image first (the usual layout for the firmware), e.g. content/PS100010/install.wim:2')
+      .option('--preinstalled-os <wim:index>', 'install this image first (the usual layout for the firmware), e.g. content/LAB00010/install.wim:2')
       .option('--mac <mac>', "this machine's MAC address instead of the profile's (several machines from one profile)")
       .option('--smbios-guid <guid>', "this machine's SMBIOS GUID instead of the profile's")
       .option('--json', 'print the machine as JSON'),
