@@ -3,7 +3,7 @@
  * the site knows and says how it knows it:
  *
  * - content: the bytes of the deployment's content manifest for this device (its architecture,
- *   model and firmware as the site recorded them);
+ *   model and firmware as the site recorded them), the boot image aside (the computer runs it);
  * - throughput: measured by earlier runs' downloads — this device's first, else the site's recent
  *   runs — else a default of 12.5 MB/s (100 Mbit/s) [I], said in the answer;
  * - restarts: the enabled steps of the deployed revision whose definition restarts the computer
@@ -132,7 +132,9 @@ export async function estimateDuration(db: Queryable, deploymentId: string, reso
   const manifest = await deploymentContentManifest(db, deployment.id, machine);
   const notes: string[] = [];
   if (manifest.totals.withoutContent.length) notes.push(`packages without content yet (not counted): ${manifest.totals.withoutContent.join(', ')}`);
-  const bytes = manifest.totals.totalBytes;
+  // The boot image is what the computer is running: it is not downloaded (docs/management-point.md).
+  const downloaded = manifest.packages.filter((p) => p.referencedAs !== 'boot image');
+  const bytes = downloaded.reduce((n, p) => n + p.sizeBytes, 0);
   const throughput = await measuredThroughput(db, resourceId);
   const downloadSeconds = bytes / throughput.bytesPerSecond;
 
@@ -160,7 +162,7 @@ export async function estimateDuration(db: Queryable, deploymentId: string, reso
     deploymentId: deployment.id,
     resourceId: device.resourceId,
     deviceName: device.name,
-    content: { bytes, packages: manifest.totals.packages },
+    content: { bytes, packages: downloaded.length },
     throughput,
     downloadSeconds,
     restarts: { count: restarting.length, conditional, secondsEach: DEFAULT_RESTART_SECONDS, seconds: restartSeconds, steps: restarting },

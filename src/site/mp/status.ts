@@ -331,11 +331,11 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
 
   return db.transaction(async (tx) => {
     // Runs already known, locked so concurrent batches of one run add up.
-    const existing = await tx.query<{ run_id: string; resource_id: string | number; deployment_id: string }>(
-      'SELECT run_id, resource_id, deployment_id FROM runs WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE',
+    const existing = await tx.query<{ run_id: string; resource_id: string | number; deployment_id: string; started_at: Date }>(
+      'SELECT run_id, resource_id, deployment_id, started_at FROM runs WHERE run_id = ANY($1::text[]) ORDER BY run_id FOR UPDATE',
       [runIds],
     );
-    const runs = new Map(existing.rows.map((r) => [r.run_id, { resourceId: Number(r.resource_id), deploymentId: r.deployment_id }]));
+    const runs = new Map(existing.rows.map((r) => [r.run_id, { resourceId: Number(r.resource_id), deploymentId: r.deployment_id, startedAt: r.started_at }]));
     const targets = await deploymentTargets(tx, device.resourceId, deploymentIds);
     const deploymentOfRun = new Map<string, string>();
     messages.forEach((m, i) => {
@@ -409,6 +409,12 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
     );
     const stored = new Set(inserted.rows.map((r) => r.id));
 
+    // When each run began: its stored start, or its earliest message in this batch.
+    const runStart = new Map<string, number>();
+    for (const m of unique) {
+      const known = runs.get(m.runId)?.startedAt.getTime() ?? Infinity;
+      runStart.set(m.runId, Math.min(runStart.get(m.runId) ?? known, m.time.getTime()));
+    }
     // What the stored messages change on their runs (a duplicate changes nothing).
     const updates = new Map<string, RunUpdate>();
     for (const m of unique) {
@@ -420,7 +426,9 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
       if (m.kind === 'run' && (m.outcome === 'succeeded' || m.outcome === 'failed' || m.outcome === 'refused') && later(u.end, m)) u.end = m;
       if (m.outcome === 'downloaded') {
         u.bytes += m.bytes ?? 0;
-        u.seconds += m.seconds ?? 0;
+        // Without `seconds`, a download report made before the engine starts ("download all
+        // first") took about the time since the run began.
+        u.seconds += m.seconds ?? Math.max(0, (m.time.getTime() - runStart.get(m.runId)!) / 1000);
       }
       if (m.outcome === 'restart-requested') u.restarts++;
       u.count++;

@@ -158,6 +158,17 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
     expect((rows[0]!.ended_at as Date).toISOString()).toBe(ended.time);
   });
 
+  it('takes a download report without seconds as lasting from the start of its run', async () => {
+    const run = new RunReport(deployment);
+    const started = run.message('run', 'started');
+    const downloaded = run.message('run', 'downloaded', { bytes: 1000 }); // one second later
+    await store('LAB02', [started]);
+    await store('LAB02', [downloaded]);
+    const { rows } = await api.site.db.query<{ download_seconds: number }>('SELECT download_seconds FROM runs WHERE run_id = $1', [run.runId]);
+    expect(rows[0]!.download_seconds).toBe(1);
+    await api.site.db.query('DELETE FROM runs WHERE run_id = $1', [run.runId]);
+  });
+
   it('keeps logs within their limits; the same name replaces the stored log', async () => {
     const run = new RunReport(deployment);
     await store('LAB03', [run.message('run', 'started'), run.message('run', 'failed', { exitCode: -2147467259 })]);
