@@ -4,6 +4,9 @@
  * these; they are generous for real hardware (a computer has a few NICs).
  */
 
+/** Bytes of a registration request (it needs no credential, so its work is kept small). */
+export const MAX_REGISTER_BODY_BYTES = 64 * 1024;
+
 /** MAC addresses in one registration. */
 export const MAX_REGISTER_MACS = 32;
 

@@ -100,13 +100,14 @@ interface DeploymentRow {
   description: string;
   boot_image_id: string | null;
   boot_architecture: string | null;
+  ts_disabled: boolean;
 }
 
 /** Enabled deployments to the collections `target` is a member of (stored membership), by deployment id. */
 async function deploymentsFor(db: Queryable, target: number, deploymentId?: string): Promise<DeploymentRow[]> {
   const { rows } = await db.query<DeploymentRow>(
     `SELECT d.deployment_id, d.task_sequence_id, d.revision, d.collection_id, d.purpose, d.settings, t.name, t.description, t.boot_image_id,
-            b.properties->>'architecture' AS boot_architecture
+            b.properties->>'architecture' AS boot_architecture, COALESCE((t.properties->>'disabled')::boolean, false) AS ts_disabled
        FROM deployments d
        JOIN collection_members m ON m.collection_id = d.collection_id AND m.resource_id = $1
        JOIN task_sequences t ON t.package_id = d.task_sequence_id
@@ -137,6 +138,8 @@ function offer(d: DeploymentRow, environment: Environment, now: Date, lastRun: L
   const s = d.settings;
   const purpose = d.purpose === 'required' ? 'Required' : 'Available';
   const where = AVAILABILITY_WORDS[s.availability] ?? s.availability;
+  // §4.6 "Disable this task sequence on computers where it is deployed".
+  if (d.ts_disabled) return { offered: false, reason: `${purpose}, ${where}: the task sequence is disabled on computers where it is deployed` };
   if (environment === 'winpe' && !MEDIA_PXE.has(s.availability))
     return { offered: false, reason: `${purpose}, ${where}: not offered to media and PXE (WinPE)` };
   if (environment === 'os' && !CLIENTS.has(s.availability)) return { offered: false, reason: `${purpose}, ${where}: not offered to clients (the full OS)` };

@@ -175,6 +175,9 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
         expect(r.status, `${input}: ${JSON.stringify(r.json)}`).toBe(400);
         expect(r.json.input, JSON.stringify(r.json)).toBe(input);
       }
+      const huge = await register({ ...base, name: 'x'.repeat(70_000) });
+      expect(huge.status).toBe(413);
+      expect(huge.json.input).toBe('request body');
       const notJson = await api.call('POST', '/mp/v1/register', { token: null, payload: '{', headers: { 'content-type': 'application/json' } });
       expect(notJson.status).toBe(400);
     });
@@ -426,6 +429,15 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       const pu = await policy(uefi.json.credential, 'winpe');
       expect(pu.bootImage).toBeNull();
       expect(pu.notes.join('\n')).toContain('UEFI boots only a boot image of its own architecture');
+    });
+
+    it('does not offer a deployment whose task sequence is disabled (§4.6)', async () => {
+      const r = await api.call('PATCH', `/api/v1/task-sequences/${x86ts}`, { body: { disabled: true } });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      const p = await policy(cred01, 'os');
+      expect(byId(p, available)).toMatchObject({ offered: false });
+      expect(byId(p, available)!.reason).toContain('disabled');
+      expect((await api.call('PATCH', `/api/v1/task-sequences/${x86ts}`, { body: { disabled: false } })).status).toBe(200);
     });
 
     it('chooses the exact-architecture boot image first', async () => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { registrationState } from '../../../site/mp/approval.js';
 import { rotateCredential } from '../../../site/mp/credentials.js';
 import { registerComputer, registrationSchema } from '../../../site/mp/registration.js';
+import { MAX_REGISTER_BODY_BYTES } from '../../../site/mp/limits.js';
 import { mpRoute } from '../route.js';
 import type { MpRouteModule } from './index.js';
 
@@ -21,6 +22,8 @@ export const registrationRoutes: MpRouteModule = () => [
       'Registering again revokes the older credentials of the device. 403 `unknown-computers-refused` when the site refuses unknown computers, `device-refused` for a refused device.',
     auth: 'none',
     body: registrationSchema,
+    // Anyone may call it: a small body limit keeps unauthenticated work small.
+    bodyLimit: MAX_REGISTER_BODY_BYTES,
     response: z.object({
       resourceId: z.number(),
       name: z.string(),
