@@ -369,16 +369,32 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
     const fresh = new Map<string, CheckedMessage>();
     for (const m of messages) if (!fresh.has(m.id)) fresh.set(m.id, m);
     const unique = [...fresh.values()];
-    // New runs start at their earliest message; the updates below keep them right.
+    // New runs start at their earliest message; the updates below keep them right. A run another
+    // request made in the meantime (a batch sent again while the first is still being stored) is
+    // taken if it is this device's run of the same deployment.
     for (const runId of runIds) {
       if (runs.has(runId)) continue;
       const first = unique.filter((m) => m.runId === runId).reduce((a, b) => (b.time < a.time ? b : a));
-      await tx.query('INSERT INTO runs (run_id, resource_id, deployment_id, started_at) VALUES ($1, $2, $3, $4)', [
-        runId,
-        device.resourceId,
-        first.deploymentId,
-        first.time,
-      ]);
+      const made = await tx.query(
+        'INSERT INTO runs (run_id, resource_id, deployment_id, started_at) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING RETURNING run_id',
+        [runId, device.resourceId, first.deploymentId, first.time],
+      );
+      if (made.rows.length) continue;
+      const other = await tx.query<{ resource_id: string | number; deployment_id: string }>(
+        'SELECT resource_id, deployment_id FROM runs WHERE run_id = $1 FOR UPDATE',
+        [runId],
+      );
+      const i = messages.findIndex((m) => m.runId === runId);
+      if (Number(other.rows[0]?.resource_id) !== device.resourceId) {
+        throw new SiteError('not-found', {
+          input: `body.messages[${i}].runId`,
+          rule: `this device has no run ${runId}`,
+          hint: 'a device reports only its own runs, under the run id it made',
+        });
+      }
+      if (other.rows[0]!.deployment_id !== first.deploymentId) {
+        throw badInput(`body.messages[${i}].deploymentId`, `run ${runId} is a run of deployment ${other.rows[0]!.deployment_id}, not of ${first.deploymentId}`);
+      }
     }
     const col = <T>(f: (m: CheckedMessage) => T): T[] => unique.map(f);
     const inserted = await tx.query<{ id: string }>(

@@ -92,6 +92,17 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
     await api.site.db.query('DELETE FROM runs WHERE run_id = $1', [run.runId]);
   });
 
+  it('stores a batch sent twice at once (a retry while the first is still being stored) once', async () => {
+    const run = new RunReport(deployment);
+    const batch = [run.message('run', 'started'), run.step(1, 'Partition', 'started'), run.step(1, 'Partition', 'succeeded', { exitCode: 0 })];
+    const answers = await Promise.all([store('LAB05', batch), store('LAB05', batch), store('LAB05', batch)]);
+    expect(answers.reduce((n, a) => n + a.stored, 0)).toBe(3);
+    expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(6);
+    const r = await api.site.db.query<{ message_count: number }>('SELECT message_count FROM runs WHERE run_id = $1', [run.runId]);
+    expect(r.rows[0]!.message_count).toBe(3);
+    await api.site.db.query('DELETE FROM runs WHERE run_id = $1', [run.runId]);
+  });
+
   it('refuses a whole batch when any message breaks a rule, storing nothing', async () => {
     const before = [await countRows('status_messages'), await countRows('runs')];
     const run = new RunReport(deployment);
