@@ -7,6 +7,7 @@
  * dependency order, query rules compiled to the same SQL; only this device's rows change.
  */
 import type { Queryable } from '../db/database.js';
+import { SiteError } from '../errors.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import { allInOrder, loadCollectionGraph } from '../collections/graph.js';
 import { EVALUATION_LOCK } from '../collections/evaluate.js';
@@ -36,12 +37,20 @@ export async function evaluateDeviceMembership(tx: Queryable, resourceId: number
     [resourceId],
   );
   const direct = new Set<string>();
+  // A stored rule that no longer compiles: its collection keeps the membership it has (the full
+  // evaluation reports the rule); one broken rule must not take every device's policy down.
+  const unreadable = new Set<string>();
   const queryRules: Array<{ collectionId: string; query: CollectionQuery }> = [];
   for (const r of rules) {
     if (r.collection_id === ALL_SYSTEMS) continue;
     if (r.kind === 'direct') direct.add(r.collection_id);
     else if (r.query !== null) {
-      queryRules.push({ collectionId: r.collection_id, query: storedCollectionQuery(r.query, r.collection_id, Number(r.id)) });
+      try {
+        queryRules.push({ collectionId: r.collection_id, query: storedCollectionQuery(r.query, r.collection_id, Number(r.id)) });
+      } catch (e) {
+        if (!(e instanceof SiteError)) throw e;
+        unreadable.add(r.collection_id);
+      }
     }
   }
   const byQuery = new Set<string>();
@@ -57,8 +66,14 @@ export async function evaluateDeviceMembership(tx: Queryable, resourceId: number
       if (row[`r${j}`]) byQuery.add(q.collectionId);
     });
   }
+  const { rows: stored } = await tx.query<{ collection_id: string }>('SELECT collection_id FROM collection_members WHERE resource_id = $1', [resourceId]);
+  const was = new Set(stored.map((r) => r.collection_id));
   const member = new Map<string, boolean>();
   for (const id of allInOrder(graph)) {
+    if (unreadable.has(id)) {
+      member.set(id, was.has(id));
+      continue;
+    }
     if (id === ALL_SYSTEMS) {
       member.set(id, true);
       continue;
@@ -70,8 +85,6 @@ export async function evaluateDeviceMembership(tx: Queryable, resourceId: number
     if (inIt && links.some((l) => l.kind === 'exclude' && member.get(l.to))) inIt = false;
     member.set(id, inIt);
   }
-  const { rows: stored } = await tx.query<{ collection_id: string }>('SELECT collection_id FROM collection_members WHERE resource_id = $1', [resourceId]);
-  const was = new Set(stored.map((r) => r.collection_id));
   const joined = [...member].filter(([id, m]) => m && !was.has(id)).map(([id]) => id);
   const left = [...was].filter((id) => member.has(id) && !member.get(id));
   if (joined.length) {

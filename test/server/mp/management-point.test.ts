@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_UNKNOWN_COMPUTERS } from '../../../src/site/seed.js';
 import { importJsonText } from '../../../src/sequence/codec/json.js';
+import { storedCollectionQuery } from '../../../src/site/collections/query/index.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
 import { addSiteObjects, expectNoSecret, JOIN_PASSWORD, LOCAL_ADMIN_PASSWORD, type SiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
 
@@ -299,6 +300,14 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       const p = await policy(cred, 'winpe');
       expect(p.device.resourceId).toBe(q);
       expect(byId(p, queryDep)).toMatchObject({ offered: true });
+      // Renamed out of the rule: it leaves the collection at its next policy request.
+      expect((await api.call('PATCH', `/api/v1/devices/${q}`, { body: { name: 'XPC01' } })).status).toBe(200);
+      expect(byId(await policy(cred, 'winpe'), queryDep)).toBeUndefined();
+      // A stored rule that no longer compiles does not take the policy down.
+      expect(() => storedCollectionQuery('select * from SMS_R_System where Name = ', 'PS100001', 1)).toThrow();
+      await api.site.db.query(`UPDATE collection_rules SET query = 'select * from SMS_R_System where Name = ' WHERE kind = 'query'`);
+      expect((await mp('GET', '/mp/v1/policy?environment=winpe', cred)).status).toBe(200);
+      await api.site.db.query(`UPDATE collection_rules SET query = $1 WHERE kind = 'query'`, [`select * from SMS_R_System where Name like 'QPC%'`]);
     });
 
     it('gives variables by collection priority then device; secret values only to the device', async () => {
