@@ -326,7 +326,6 @@ const later = (a: CheckedMessage | undefined, b: CheckedMessage): boolean => a =
  */
 export async function storeStatusBatch(db: Database, device: ReportingDevice, input: unknown): Promise<StoredBatch> {
   const messages = checkStatusBatch(input);
-  const deploymentIds = [...new Set(messages.map((m) => m.deploymentId))];
   const runIds = [...new Set(messages.map((m) => m.runId))];
 
   return db.transaction(async (tx) => {
@@ -336,7 +335,11 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
       [runIds],
     );
     const runs = new Map(existing.rows.map((r) => [r.run_id, { resourceId: Number(r.resource_id), deploymentId: r.deployment_id, startedAt: r.started_at }]));
-    const targets = await deploymentTargets(tx, device.resourceId, deploymentIds);
+    // Whether a deployment targets the device matters for a new run only: a run already under way
+    // is reported to its end even if the device has left the collection since (and most batches
+    // are of runs under way, so they cost no targeting query).
+    const newRunDeployments = [...new Set(messages.filter((m) => !runs.has(m.runId)).map((m) => m.deploymentId))];
+    const targets = newRunDeployments.length ? await deploymentTargets(tx, device.resourceId, newRunDeployments) : new Map<string, boolean>();
     const deploymentOfRun = new Map<string, string>();
     messages.forEach((m, i) => {
       const run = runs.get(m.runId);
@@ -347,17 +350,18 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
           hint: 'a device reports only its own runs, under the run id it made',
         });
       }
-      const target = targets.get(m.deploymentId);
-      if (target === undefined) {
-        throw badInput(`body.messages[${i}].deploymentId`, `the site has no deployment ${m.deploymentId}`, 'report only deployments of this device’s policy');
-      }
-      // A run already under way is reported to its end even if the device has left the collection since.
-      if (!target && !run) {
-        throw badInput(
-          `body.messages[${i}].deploymentId`,
-          `deployment ${m.deploymentId} does not target this device`,
-          'report only deployments of this device’s policy',
-        );
+      if (!run) {
+        const target = targets.get(m.deploymentId);
+        if (target === undefined) {
+          throw badInput(`body.messages[${i}].deploymentId`, `the site has no deployment ${m.deploymentId}`, 'report only deployments of this device’s policy');
+        }
+        if (!target) {
+          throw badInput(
+            `body.messages[${i}].deploymentId`,
+            `deployment ${m.deploymentId} does not target this device`,
+            'report only deployments of this device’s policy',
+          );
+        }
       }
       const runDeployment = run?.deploymentId ?? deploymentOfRun.get(m.runId);
       if (runDeployment !== undefined && runDeployment !== m.deploymentId) {
