@@ -193,6 +193,7 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
     const text = await api.call('GET', `/api/v1/devices/${dev.resourceId}/runs/${run.runId}/logs/smsts.log`);
     expect(text.status).toBe(200);
     expect(text.headers['content-type']).toContain('text/plain');
+    expect(text.headers['x-content-type-options']).toBe('nosniff');
     expect(text.body).toBe('<![LOG[first]LOG]!>\n<![LOG[second]LOG]!>\n');
 
     const badName = await refusal(storeRunLog(api.site.db, dev, run.runId, '../etc/passwd', 'x'));

@@ -194,6 +194,8 @@ export const monitoringRoutes = [
         .status(200)
         .header('content-type', 'text/plain; charset=utf-8')
         .header('x-openosd-sha256', log.sha256)
+        // A log holds whatever the computer wrote: never let a browser take it for a page.
+        .header('x-content-type-options', 'nosniff')
         .header('content-disposition', `attachment; filename="${log.name}"`)
         .send(log.content);
       return undefined;
