@@ -148,7 +148,25 @@ export class Engine {
     this.line(SMSTS.setExecution('_SMSTSInstructionStackString', stack));
     this.line(SMSTS.saveEnvironment());
     this.state.pointer = nextIndex;
+    this.state.tablePointer = nextTablePointer;
     await this.save();
+  }
+
+  /**
+   * On resume: the group ends between the last checkpoint's table pointer and the journal's next
+   * instruction were not written yet (a restart after a group's last step, or a kill just after
+   * the step's checkpoint). They run now, innermost first, as the real engine resumes at them.
+   */
+  private async closePendingGroups(fromTable: number, to: number): Promise<void> {
+    const toTable = this.tablePointerOf(to);
+    const pending = this.program.instructions
+      .filter((g) => g.tableEnd !== undefined && g.tableEnd >= fromTable && g.tableEnd < toTable)
+      .sort((a, b) => a.tableEnd! - b.tableEnd!);
+    for (const group of pending) {
+      this.beginInstruction(group.item.name, group.tableEnd!);
+      this.line(SMSTS.groupCompleted(group.item.name));
+      await this.checkpoint(to, group.tableEnd! + 1, group.parent);
+    }
   }
 
   /**
@@ -249,7 +267,8 @@ export class Engine {
       this.startLines();
       // After a restart: the step again, or the instruction after it in the table (a group's end, maybe).
       const restartedAt = loaded.restart ? ins[loaded.restart.from] : undefined;
-      this.line(SMSTS.nextInstructionPointer(restartedAt ? restartedAt.tablePointer + (loaded.restart!.rerun ? 0 : 1) : this.tablePointerOf(loaded.pointer)));
+      const resumeAt = loaded.tablePointer ?? (restartedAt ? restartedAt.tablePointer + (loaded.restart!.rerun ? 0 : 1) : this.tablePointerOf(loaded.pointer));
+      this.line(SMSTS.nextInstructionPointer(resumeAt));
       this.watch(this.env);
       this.env.setBuiltIn('_SMSTSInstructionTableSize', String(this.program.tableSize));
       this.applyBuiltIns();
@@ -264,8 +283,8 @@ export class Engine {
         if (r.rerun) {
           pointer = r.from;
           resumed = { pointer: r.from, stepState: r.stepState };
-        } else if (ins[r.from]) {
-          // The groups the restarting step was the last of close now, in the new boot.
+        } else if (ins[r.from] && loaded.tablePointer === undefined) {
+          // A journal of before table pointers: the groups the restarting step was the last of close now.
           from = { index: r.from, entered: false };
         }
         this.state.restart = undefined;
@@ -295,6 +314,8 @@ export class Engine {
           from = outcome.from;
         }
       }
+      const pending = loaded.restart ? !loaded.restart.rerun : !loaded.inProgress;
+      if (pending && loaded.tablePointer !== undefined) await this.closePendingGroups(loaded.tablePointer, pointer);
     }
 
     for (;;) {

@@ -74,6 +74,8 @@ export interface JournalState {
   fingerprint: string;
   /** Next instruction to process. */
   pointer: number;
+  /** The same position in ConfigMgr's table numbering (group ends counted), as the last checkpoint logged it. */
+  tablePointer?: number;
   status: 'running' | 'restarting' | 'succeeded' | 'failed';
   environment: PersistedEnvironment;
   /** A step that started and has not finished: found on resume, it was interrupted by an unexpected restart. */

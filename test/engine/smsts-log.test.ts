@@ -304,6 +304,31 @@ describe('start, end and restarts', () => {
   });
 });
 
+describe("a kill between a group's last step and its end", () => {
+  it('the next process writes the group end it missed, then carries on', async () => {
+    const ts = sequence(group('G', cmd('A')) + cmd('B'));
+    // Keep every journal write; resume from the one right after A's checkpoint (G's end not yet written).
+    const saved: string[] = [];
+    const recording = new MemoryJournal();
+    const save = recording.save.bind(recording);
+    recording.save = async (state) => {
+      saved.push(JSON.stringify(state));
+      await save(state);
+    };
+    await runOnce(ts, new ScriptedExecutor(), { journal: recording });
+    const afterA = saved.find((j) => JSON.parse(j).tablePointer === 2 && JSON.parse(j).pointer === 2)!;
+    expect(afterA).toBeDefined();
+    const journal = new MemoryJournal();
+    await journal.save(JSON.parse(afterA));
+    const x = new ScriptedExecutor();
+    const r = await runOnce(ts, x, { journal });
+    expect(x.ran).toEqual(['B']);
+    expect(lines(r.log)).toContainEqual([1, 'NextInstructionPointer: 2']);
+    expect(from(r.log, SMSTS.instruction('G', 2), 4).at(-1)).toEqual([1, 'The group (G) has been successfully completed']);
+    expect(messages(r.log)).toContain('Start executing an instruction. Instruction name: B. Instruction pointer: 3');
+  });
+});
+
 describe('hosts: TSMBootstrap, _SMSTSLogPath, predictions', () => {
   const MACHINES = resolve(__dirname, '../../examples/machines');
   const laptop = () => loadMachineProfile(join(MACHINES, 'uefi-x64-laptop-bare-metal.json'));
