@@ -99,6 +99,19 @@ export function registerManagementPointCommands(program: Command): void {
     (r: Cleared) => `cleared ${r.cleared.length} required deployment(s)${r.cleared.length ? `: ${r.cleared.map((c) => c.deploymentId).join(', ')}` : ''}`,
   );
 
+  withConnection(
+    dev
+      .command('registrations')
+      .description('devices that registered at the management point, newest contact first')
+      .option('--pending', 'only those waiting for approval (osd device approve NAME)')
+      .option('--json', 'JSON output'),
+  ).action(async (o: Opts & { pending?: boolean }) => {
+    const list = await AdminClient.fromOptions(o).get<Registration[]>(`/devices/registrations${o.pending ? '?approval=pending' : ''}`);
+    if (o.json) return printJson(list);
+    for (const r of list) print(`${showRegistration(r)}${r.architecture ? ` [${r.architecture} ${r.firmware ?? ''}]`.replace(' ]', ']') : ''}`);
+    if (!list.length) print(o.pending ? 'no device waits for approval' : 'no device has registered');
+  });
+
   const col = find(program, 'collection', 'device collections');
   withConnection(
     col

@@ -19,23 +19,23 @@ export interface DeviceApproval extends MpDevice {
   firmware: string | null;
 }
 
-async function readApproval(db: Queryable, resourceId: number, lock = false): Promise<DeviceApproval> {
-  const { rows } = await db.query<{
-    resource_id: string | number;
-    name: string;
-    unknown: boolean;
-    approval: Approval;
-    registered_at: Date | null;
-    last_contact_at: Date | null;
-    architecture: string | null;
-    firmware: string | null;
-  }>(
-    `SELECT resource_id, name, unknown, approval, registered_at, last_contact_at, architecture, firmware FROM devices
-     WHERE resource_id = $1 AND unknown_computer IS NULL${lock ? ' FOR UPDATE' : ''}`,
-    [resourceId],
-  );
-  const r = rows[0];
-  if (!r) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
+interface ApprovalRow {
+  resource_id: string | number;
+  name: string;
+  unknown: boolean;
+  approval: Approval;
+  registered_at: Date | null;
+  last_contact_at: Date | null;
+  architecture: string | null;
+  firmware: string | null;
+}
+
+const APPROVAL_COLUMNS = 'resource_id, name, unknown, approval, registered_at, last_contact_at, architecture, firmware';
+
+/** At most this many devices in one answer of listRegistrations. */
+export const MAX_REGISTRATIONS_LISTED = 1000;
+
+function toApproval(r: ApprovalRow): DeviceApproval {
   return {
     resourceId: Number(r.resource_id),
     name: r.name,
@@ -46,6 +46,32 @@ async function readApproval(db: Queryable, resourceId: number, lock = false): Pr
     architecture: r.architecture,
     firmware: r.firmware,
   };
+}
+
+async function readApproval(db: Queryable, resourceId: number, lock = false): Promise<DeviceApproval> {
+  const { rows } = await db.query<ApprovalRow>(
+    `SELECT ${APPROVAL_COLUMNS} FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL${lock ? ' FOR UPDATE' : ''}`,
+    [resourceId],
+  );
+  if (!rows[0]) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
+  return toApproval(rows[0]);
+}
+
+/**
+ * Devices that registered at the management point (or wait to), newest contact first: all of them,
+ * or those of one approval state (`pending`: what an administrator has to decide).
+ */
+export async function listRegistrations(db: Queryable, filter: { approval?: Approval } = {}): Promise<DeviceApproval[]> {
+  const params: unknown[] = [];
+  const where = ['unknown_computer IS NULL', '(registered_at IS NOT NULL OR approval <> $1)'];
+  params.push('approved');
+  if (filter.approval) where.push(`approval = $${params.push(filter.approval)}`);
+  const { rows } = await db.query<ApprovalRow>(
+    `SELECT ${APPROVAL_COLUMNS} FROM devices WHERE ${where.join(' AND ')}
+     ORDER BY last_contact_at DESC NULLS LAST, resource_id LIMIT ${MAX_REGISTRATIONS_LISTED}`,
+    params,
+  );
+  return rows.map(toApproval);
 }
 
 /** A device's registration and approval as the site has it now. */

@@ -134,6 +134,9 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       const pendingPolicy = await mp('GET', '/mp/v1/policy?environment=winpe', manual.json.credential);
       expect(pendingPolicy.status).toBe(403);
       expect(pendingPolicy.json.rule).toContain('device-pending');
+      const pending = await api.call('GET', '/api/v1/devices/registrations?approval=pending');
+      expect(pending.json.map((d: { resourceId: number }) => d.resourceId)).toEqual([manual.json.resourceId]);
+      expect((await api.call('GET', '/api/v1/devices/registrations?approval=maybe')).json.input).toBe('query.approval');
       const approved = await api.call('POST', `/api/v1/devices/${manual.json.resourceId}/approve`);
       expect(approved.status).toBe(200);
       expect(approved.json.approval).toBe('approved');

@@ -53,11 +53,16 @@ describe('osd device approve|refuse|revoke|clear-required|registration, osd coll
     });
     expect(reg.status).toBe(202);
     expect((await osd('device', 'registration', 'cli-pc1')).out).toContain('CLI-PC1: pending (registered on first contact)');
+    const pending = await osd('device', 'registrations', '--pending');
+    expect(pending.error).toBeUndefined();
+    expect(pending.out).toContain(`${reg.json.resourceId} CLI-PC1: pending (registered on first contact), last contact`);
+    expect(pending.out).toContain('[x64 uefi]');
     const approved = await osd('device', 'approve', 'CLI-PC1');
     expect(approved.error).toBeUndefined();
     expect(approved.out).toContain(`approved ${reg.json.resourceId} CLI-PC1: approved`);
     expect((await api.call('GET', '/mp/v1/policy?environment=winpe', { token: reg.json.credential })).status).toBe(200);
 
+    expect((await osd('device', 'registrations', '--pending')).out).toContain('no device waits for approval');
     const revoked = await osd('device', 'revoke', String(reg.json.resourceId));
     expect(revoked.out).toContain('revoked 1 credential(s)');
     expect((await api.call('GET', '/mp/v1/policy?environment=winpe', { token: reg.json.credential })).status).toBe(401);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { audit } from '../../../site/audit.js';
-import { approveDevice, refuseDevice, registrationState } from '../../../site/mp/approval.js';
+import { approveDevice, listRegistrations, refuseDevice, registrationState } from '../../../site/mp/approval.js';
 import { revokeDeviceCredentials } from '../../../site/mp/credentials.js';
 import { clearRequiredForCollection, clearRequiredForDevice } from '../../../site/mp/required-clears.js';
 import { getUnknownComputers, putSetting, unknownComputersSchema } from '../../../site/settings.js';
@@ -29,6 +29,16 @@ const cleared = z.object({
 });
 
 export const mpAdminRoutes = [
+  route({
+    method: 'GET',
+    path: '/devices/registrations',
+    tag: 'devices',
+    summary: 'Devices that registered at the management point, newest contact first (at most 1,000); approval=pending lists those waiting for an administrator',
+    permission: 'read',
+    query: z.object({ approval: z.enum(['approved', 'pending', 'refused']).optional() }).strict(),
+    response: z.array(approvalState),
+    handler: async ({ site, query }) => listRegistrations(site.db, query),
+  }),
   route({
     method: 'GET',
     path: '/devices/:resourceId/registration',
