@@ -78,6 +78,7 @@ export function startProgress(options: ProgressOptions): Progress {
   const samples: Array<[number, number]> = [[started, 0]];
   let lastDraw = 0;
   let drawn = false;
+  let barWidth: number | undefined;
   let lastQuarter = 0;
   let lastLine = started;
   let finished = false;
@@ -103,13 +104,45 @@ export function startProgress(options: ProgressOptions): Progress {
     }
     return parts.join(', ');
   };
+  /** The terminal bar's words, shorter than a plain line's: `34.0/38.1 MiB  114.5 MiB/s  ETA 0:03`. */
+  const compact = (final: boolean): string => {
+    const done = total !== undefined && total > 0 ? pair(current, total) : amount(current);
+    const noun = unit === 'items' ? ` ${options.items ?? 'items'}` : '';
+    if (final) {
+      const secs = (now() - started) / 1000;
+      return `${done}${noun} in ${formatDuration(secs)}${unit === 'bytes' && secs > 0.05 ? `, ${formatBytes(current / secs)}/s` : ''}`;
+    }
+    const r = rate();
+    const parts = [`${done}${noun}`];
+    if (r !== undefined && unit === 'bytes') parts.push(`${formatBytes(r)}/s`);
+    if (r !== undefined && r > 0 && total !== undefined && current < total) parts.push(`ETA ${formatDuration((total - current) / r)}`);
+    return parts.join('  ');
+  };
+  /** `34.0/38.1 MiB` (one unit when both have it), `3/8`. */
+  const pair = (a: number, b: number): string => {
+    if (unit !== 'bytes') return `${Math.round(a)}/${Math.round(b)}`;
+    const [fa, fb] = [formatBytes(a), formatBytes(b)];
+    const ua = fa.split(' ')[1];
+    return ua === fb.split(' ')[1] ? `${fa.split(' ')[0]}/${fb}` : `${fa}/${fb}`;
+  };
   const percent = (): number | undefined => (total !== undefined && total > 0 ? Math.min(100, Math.floor((current / total) * 100)) : undefined);
 
   const drawBar = (final: boolean): void => {
     const p = percent();
-    const bar = p === undefined ? '' : ` [${'#'.repeat(Math.round((p / 100) * BAR_WIDTH)).padEnd(BAR_WIDTH, '.')}] ${String(p).padStart(3)}%`;
-    let text = `${options.label}${bar}  ${describe(final)}`;
-    const columns = stream.columns ?? 80;
+    const info = compact(final);
+    const pct = p === undefined ? '' : ` ${String(p).padStart(3)}%`;
+    // A terminal that does not say its width (0, as some pseudo-terminals) is taken as 80 columns.
+    const columns = stream.columns || 80;
+    // The bar gives way first (narrower, then none), then the end of the line. Its width is set
+    // once, for the longest line this work can draw, so it does not jump as the numbers change.
+    if (barWidth === undefined) {
+      const t = total ?? 0;
+      const longest = `${pair(t, t)}${unit === 'items' ? ` ${options.items ?? 'items'}` : '  999.9 MiB/s'}  ETA 59:59`;
+      barWidth = Math.min(BAR_WIDTH, columns - 1 - options.label.length - 5 - 2 - longest.length - 3);
+    }
+    const width = barWidth;
+    const bar = p === undefined || width < 8 ? '' : ` [${'#'.repeat(Math.round((p / 100) * width)).padEnd(width, '.')}]`;
+    let text = `${options.label}${bar}${pct}  ${info}`;
     if (text.length > columns - 1) text = text.slice(0, Math.max(0, columns - 2)) + '…';
     // \r back to the start, \x1b[K clears what a longer previous line left.
     stream.write(`\r${text}\x1b[K`);

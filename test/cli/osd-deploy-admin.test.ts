@@ -5,11 +5,15 @@
  * (an upload, `osd distribute --wait`) as plain lines on a stderr that is not a terminal, none with
  * --json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callServer, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import { callServer, OSD, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+
+/** script(1) gives a command a pseudo-terminal (util-linux; on every Debian). */
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 
 const ALL_UNKNOWN = 'SMS000US';
 const xml = (text: string) =>
@@ -124,6 +128,20 @@ describe('osd ts list, osd deploy show|update|delete and progress, against a rea
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stderr).toBe('');
     expect(JSON.parse(quiet.stdout)).toMatchObject({ size: 20 * 1024 * 1024, fileCount: 1 });
+  });
+
+  it.skipIf(!HAS_SCRIPT)('on a terminal (a pseudo-terminal from script(1)): one bar redrawn in place, then the result', async () => {
+    const big = join(dir, 'big-tty.bin');
+    writeFileSync(big, Buffer.alloc(24 * 1024 * 1024, 9));
+    const command = [process.execPath, OSD, 'content', 'add', big, '--server', server.url, '--token', server.token].join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const draws = r.stdout.split('\r').filter((d) => d.startsWith('uploading'));
+    expect(draws.length).toBeGreaterThanOrEqual(1);
+    expect(draws.at(-1)).toMatch(/^uploading big-tty\.bin \[#+\] 100% {2}24\.0\/24\.0 MiB in \d+ s/);
+    expect(r.stdout).toMatch(/\ncontent [0-9a-f]+: 1 file\(s\), 24\.0 MiB\r?\n$/);
+    // Redrawn in place: no plain progress lines.
+    expect(r.stdout).not.toMatch(/uploading big-tty\.bin: \d+%/);
   });
 
   it('osd distribute --wait shows how many copies are done, and nothing with --json', async () => {

@@ -59,9 +59,25 @@ describe('progress (src/cli/progress.ts)', () => {
     // 10 updates 50 ms apart: every other one drawn, plus the final one.
     expect(draws.length).toBeGreaterThanOrEqual(5);
     expect(draws.length).toBeLessThanOrEqual(7);
-    expect(draws[0]).toMatch(/^uploading big\.wim \[#*\.*\] +\d+% {2}[\d.]+ MiB of 10\.0 MiB/);
-    expect(draws.at(-1)).toMatch(/^uploading big\.wim \[#{24}\] 100% {2}10\.0 MiB of 10\.0 MiB, in 1 s, [\d.]+ MiB\/s\x1b\[K\n$/);
+    expect(draws[0]).toBe('uploading big.wim [##......................]  10%  1.0/10.0 MiB\x1b[K');
+    expect(draws[3]).toMatch(/^uploading big\.wim \[#*\.*\] +\d+% {2}[\d.]+\/10\.0 MiB {2}[\d.]+ MiB\/s {2}ETA \d+ s\x1b\[K$/);
+    expect(draws.at(-1)).toMatch(/^uploading big\.wim \[#{24}\] 100% {2}10\.0\/10\.0 MiB in 1 s, [\d.]+ MiB\/s\x1b\[K\n$/);
     expect(text.split('\n')).toHaveLength(2);
+  });
+
+  it('a terminal: the bar keeps one width while the numbers change; a terminal without a width is 80 columns', () => {
+    const f = fake(true, 0);
+    const p = startProgress({ label: 'uploading install.wim', total: 3 * 1024 * MiB, stream: f.stream, now: f.now });
+    for (let i = 1; i <= 30; i++) {
+      f.clock.t += 200;
+      p.update(i * 100 * MiB);
+    }
+    p.done();
+    const draws = f.text().split('\r').filter(Boolean);
+    const bars = new Set(draws.map((d) => /\[[#.]*\]/.exec(d)?.[0].length));
+    expect(bars.size).toBe(1);
+    expect([...bars][0]).toBeGreaterThanOrEqual(10);
+    for (const d of draws) expect(d.replace('\x1b[K', '').replace('\n', '').length).toBeLessThanOrEqual(79);
   });
 
   it('a terminal: the bar fits the width, and a failure closes its line without claiming 100 %', () => {
