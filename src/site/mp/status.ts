@@ -187,7 +187,7 @@ export function statusDescription(m: StatusWordsInput): string {
         ? `${engine} ignored execution failure of ${action}.`
         : `${engine} failed executing ${action} with the error code ${code}.${predicted}${output}`;
     case 'restart-requested':
-      return `${engine} initiated a reboot requested by ${action}.`;
+      return `${engine} performed a system reboot initiated by ${action}.`;
     default:
       return m.messageId === 11128
         ? `${engine} skipped the disabled action (${m.stepName ?? ''}) in the group (${m.stepGroup ?? ''}).`
