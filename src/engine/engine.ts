@@ -8,7 +8,7 @@
  * the (virtual) computer and calls `run()` on a new Engine with the same journal.
  */
 import { stepTypeOf } from '../sequence/catalog/index.js';
-import type { Step, TaskSequence } from '../sequence/model/task-sequence.js';
+import type { Condition, ConditionNode, Step, TaskSequence } from '../sequence/model/task-sequence.js';
 import { continuesOnError, isDisabled, runInOf, successCodesOf } from '../sequence/model/options.js';
 import { evaluateCondition, explainFalse } from './conditions/index.js';
 import { MASK } from '../sequence/secrets.js';
@@ -77,6 +77,29 @@ export type RunOutcome =
   | { kind: 'restart'; target: RestartTarget; instruction: Instruction; rerun: boolean };
 
 export class EngineStateError extends Error {}
+
+/**
+ * The strings the real engine expands for a condition expression, in its order (corpus:
+ * `Expand a string: _SMSTSLaunchMode`, `… PXE` for a variable; `… root\cimv2`, `… select …` for WMI).
+ */
+function expandedStrings(condition: Condition, path: number[], type: string): string[] {
+  let nodes: ConditionNode[] = condition.operands;
+  let node: ConditionNode | undefined;
+  for (const i of path) {
+    node = nodes[i];
+    if (!node || node.kind !== 'operator') {
+      nodes = [];
+      continue;
+    }
+    nodes = node.operands;
+  }
+  if (!node || node.kind !== 'expression') return [];
+  const value = (name: string): string => node.properties.find((p) => p.name.toLowerCase() === name.toLowerCase())?.value ?? '';
+  const kind = type.toLowerCase();
+  if (kind === 'variable') return [value('Variable'), value('Value')];
+  if (kind === 'wmi') return [value('Namespace'), value('Query')];
+  return [];
+}
 
 const COMPONENT = 'TSManager';
 
@@ -342,7 +365,10 @@ export class Engine {
             expand: (t) => this.expand(t),
             inventory: this.options.host.inventory,
           });
-          for (const t of outcome.trace) this.line(SMSTS.evaluating(evaluatingWords(t.kind, t.type)));
+          for (const t of outcome.trace) {
+            this.line(SMSTS.evaluating(evaluatingWords(t.kind, t.type)));
+            for (const text of expandedStrings(item.condition, t.path, t.type)) this.line(SMSTS.expand(text));
+          }
           for (const e of outcome.errors) {
             this.log(`The condition of (${item.name}) contains ${e.construct} that cannot be evaluated: ${e.message}; it counts as false`, 'warning');
           }

@@ -37,6 +37,8 @@ const FROM_CORPUS: Array<[string, SmstsLine]> = [
   ['local defaults cleared', SMSTS.clearLocalDefaults()],
   ['environment saved', SMSTS.saveEnvironment()],
   ['a string expanded', SMSTS.expand('OSDSetupWindows.exe')],
+  ['a WMI namespace expanded', SMSTS.expand('root\\cimv2')],
+  ['a variable name expanded', SMSTS.expand('_SMSTSLaunchMode')],
   ['the instruction pointer', SMSTS.instruction('Temp drivers', 24)],
   ['an AND', SMSTS.evaluating(evaluatingWords('operator', 'and'))],
   ['an OR', SMSTS.evaluating(evaluatingWords('operator', 'or'))],

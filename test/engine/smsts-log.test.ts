@@ -103,9 +103,11 @@ describe('skips', () => {
       sequence(group('Install VMware Tools', cmd('A'), { condition: and(cond('Model', 'equals', 'VMware')) }) + cmd('B')),
       new ScriptedExecutor(),
     );
-    expect(from(r.log, SMSTS.evaluating('an AND'), 5)).toEqual([
+    expect(from(r.log, SMSTS.evaluating('an AND'), 7)).toEqual([
       [1, 'Evaluating an AND expression'],
       [1, 'Evaluating a variable condition expression'],
+      [0, 'Expand a string: Model'],
+      [0, 'Expand a string: VMware'],
       [1, 'The group (Install VMware Tools) has been skipped because the condition is evaluated to be false'],
       [1, 'Why the condition is false: Model equals "VMware" is false (Model is not set)'],
       [1, 'Execution of the instruction (Install VMware Tools) has been skipped'],
@@ -121,11 +123,15 @@ describe('skips', () => {
       }),
     );
     const r = await runOnce(ts, new ScriptedExecutor());
-    expect(from(r.log, SMSTS.evaluating('an AND'), 5)).toEqual([
+    expect(from(r.log, SMSTS.evaluating('an AND'), 9)).toEqual([
       [1, 'Evaluating an AND expression'],
       [1, 'Evaluating an OR expression'],
       [1, 'Evaluating a WMI condition expression'],
+      [0, 'Expand a string: root\\cimv2'],
+      [0, 'Expand a string: select * from Win32_ComputerSystem where Model = "A"'],
       [1, 'Evaluating a WMI condition expression'],
+      [0, 'Expand a string: root\\cimv2'],
+      [0, 'Expand a string: select * from Win32_ComputerSystem where Model = "B"'],
       [1, 'The action (Hotkey Driver) has been skipped because the condition is evaluated to be false'],
     ]);
     expect(lines(r.log)).toContainEqual([1, 'Execution of the instruction (Hotkey Driver) has been skipped']);
