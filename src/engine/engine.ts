@@ -188,6 +188,7 @@ export class Engine {
     for (const group of pending) {
       this.beginInstruction(group.item.name, group.tableEnd!);
       this.line(SMSTS.groupCompleted(group.item.name));
+      this.status({ outcome: 'succeeded' }, group);
       await this.checkpoint(to, group.tableEnd! + 1, group.parent);
     }
   }
@@ -204,6 +205,7 @@ export class Engine {
       const group = ins[g];
       this.beginInstruction(group.item.name, group.tableEnd!);
       this.line(SMSTS.groupCompleted(group.item.name));
+      this.status({ outcome: 'succeeded' }, group);
       await this.checkpoint(to, group.tableEnd! + 1, group.parent);
       g = group.parent;
     }

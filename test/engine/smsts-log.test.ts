@@ -87,6 +87,13 @@ describe('groups', () => {
       [1, 'The group (Outer) has been successfully completed'],
     ]);
     expect(messages(r.log)).toContain('Start executing an instruction. Instruction name: B. Instruction pointer: 5');
+    // …and a status event for each (the agent's 11127, "group completed").
+    expect(r.events.filter((e) => e.kind === 'group').map((e) => [e.name, e.outcome])).toEqual([
+      ['Outer', 'started'],
+      ['Inner', 'started'],
+      ['Inner', 'succeeded'],
+      ['Outer', 'succeeded'],
+    ]);
   });
 
   it('a group whose failure was swallowed (continue on error) does not say it completed', async () => {
