@@ -132,7 +132,7 @@ describe('osd deploy status / device history / device log / deploy estimate agai
     expect(r.stdout).toContain('FAILED');
     expect(r.stdout).toMatch(/failed\s+0x80004005 \(2147500037\)\s+Install Operating System \/ Run Script/);
     expect(r.stdout).toContain(
-      'The task sequence execution engine failed executing the action (Run Script) in the group (Install Operating System) with the error code 2147500037.',
+      'The task sequence execution engine failed executing the action (Run Script) in the group (Install Operating System) with the error code 2147500037. Action output: Access is denied.',
     );
     expect(r.stdout).toContain('logs: smsts.log');
     const byId = await osd('device', 'history', String(devices.PC01!.resourceId));

@@ -69,7 +69,7 @@ function printRun(r: RunWithSteps): void {
   for (const s of r.steps) {
     print(stepLine(s));
     // What ConfigMgr's status message says, where it says more than the line: skips and failures.
-    if (s.outcome === 'skipped' || s.outcome === 'failed') print(`      ${s.description}`);
+    if (s.outcome === 'skipped' || s.outcome === 'failed') print(`      ${s.description.split('\n').join('\n      ')}`);
   }
   if (r.lastMessage && r.result !== 'in-progress') print(`  ${r.lastMessage.description}`);
 }

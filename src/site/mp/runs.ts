@@ -13,6 +13,8 @@ import { exitCodeWords, statusDescription } from './status.js';
 /** At most this many runs in one history answer (newest first). */
 export const MAX_HISTORY_RUNS = 100;
 export const DEFAULT_HISTORY_RUNS = 20;
+/** The end of a failed step's action output a history shows (one run in full shows all of it). */
+export const HISTORY_OUTPUT_CHARS = 2048;
 
 export type RunResult = 'in-progress' | 'succeeded' | 'failed' | 'refused';
 
@@ -178,7 +180,9 @@ export function stepsOf(messages: readonly MessageRow[]): RunStep[] {
       endedAt: m.outcome === 'started' ? null : m.time.toISOString(),
       reason: m.reason,
       predicted: m.predicted,
-      description: words(m, false),
+      // A failure's description carries its action output, as ConfigMgr's 11135 does (the list's
+      // queries read only the end of it).
+      description: words(m, m.outcome === 'failed'),
     };
     const started = open.get(key);
     if (m.outcome === 'started') {
@@ -246,9 +250,11 @@ export async function deviceHistory(
   const params: unknown[] = [resourceId, limit];
   const byDeployment = options.deploymentId ? `AND r.deployment_id = $${params.push(options.deploymentId.toUpperCase())}` : '';
   const { rows } = await db.query<RunRow>(`${RUN_SELECT} WHERE r.resource_id = $1 ${byDeployment} ORDER BY r.started_at DESC, r.run_id LIMIT $2`, params);
-  const messages = await db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM status_messages WHERE run_id = ANY($1::text[]) ORDER BY time, seq`, [
-    rows.map((r) => r.run_id),
-  ]);
+  const messages = await db.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS}, CASE WHEN outcome = 'failed' THEN right(action_output, ${HISTORY_OUTPUT_CHARS}) END AS action_output
+     FROM status_messages WHERE run_id = ANY($1::text[]) ORDER BY time, seq`,
+    [rows.map((r) => r.run_id)],
+  );
   const byRun = new Map<string, MessageRow[]>();
   for (const m of messages.rows) (byRun.get(m.run_id) ?? byRun.set(m.run_id, []).get(m.run_id)!).push(m);
   return {

@@ -272,7 +272,7 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
     );
     expect(script).toMatchObject({ outcome: 'failed', exitCode: 2147500037, exitCodeHex: '0x80004005', messageId: 11135 });
     expect(script.description).toBe(
-      'The task sequence execution engine failed executing the action (Run Script) in the group (Install Operating System) with the error code 2147500037.',
+      'The task sequence execution engine failed executing the action (Run Script) in the group (Install Operating System) with the error code 2147500037. Action output: Access denied',
     );
 
     // One run in full: every message, the action output in its words.
