@@ -127,9 +127,12 @@ export function registerManagementPointCommands(program: Command): void {
 
   const site = find(program, 'site', 'site settings');
   withConnection(site.command('show').description('site settings: unknown computer support').option('--json', 'JSON output')).action(async (o: Opts) => {
-    const r = await AdminClient.fromOptions(o).get<{ unknownComputers: string }>('/settings/unknown-computers');
-    if (o.json) return printJson(r);
+    const api = AdminClient.fromOptions(o);
+    const r = await api.get<{ unknownComputers: string }>('/settings/unknown-computers');
+    const p = await api.get<{ registrationPassword: boolean }>('/settings/registration-password');
+    if (o.json) return printJson({ ...r, ...p });
     print(`unknown-computers: ${r.unknownComputers}`);
+    print(`registration-password: ${p.registrationPassword ? 'set' : 'not set'}`);
   });
   const set = site.command('set').description('change a site setting');
   withConnection(
@@ -143,5 +146,23 @@ export function registerManagementPointCommands(program: Command): void {
     const r = await AdminClient.fromOptions(o).put<{ unknownComputers: string }>('/settings/unknown-computers', { unknownComputers: mode });
     if (o.json) return printJson(r);
     print(`unknown-computers: ${r.unknownComputers}`);
+  });
+  withConnection(
+    set
+      .command('registration-password')
+      .description('computers register only with this password (from $OSD_REGISTRATION_PASSWORD, never an argument: ps would show it)')
+      .option('--clear', 'remove it: computers register without a password')
+      .option('--json', 'JSON output'),
+  ).action(async (o: Opts & { clear?: boolean }) => {
+    const password = o.clear ? null : process.env.OSD_REGISTRATION_PASSWORD;
+    if (password === undefined || password === '')
+      throw new InputError({
+        input: 'OSD_REGISTRATION_PASSWORD',
+        rule: 'the environment variable is not set',
+        hint: 'set it to the password, or pass --clear',
+      });
+    const r = await AdminClient.fromOptions(o).put<{ registrationPassword: boolean }>('/settings/registration-password', { password });
+    if (o.json) return printJson(r);
+    print(`registration-password: ${r.registrationPassword ? 'set' : 'not set'}`);
   });
 }

@@ -18,3 +18,7 @@ export const MAX_ATTRIBUTE_LENGTH = 256;
 
 /** Days a device credential is valid [I]. */
 export const DEVICE_CREDENTIAL_DAYS = 30;
+
+/** Characters of the registration password. */
+export const MIN_REGISTRATION_PASSWORD_LENGTH = 8;
+export const MAX_REGISTRATION_PASSWORD_LENGTH = 256;

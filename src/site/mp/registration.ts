@@ -9,7 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import type { Database, Queryable } from '../db/database.js';
+import type { Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, SiteError } from '../errors.js';
 import { inputProblemsError } from '../input-problems.js';
@@ -21,7 +21,9 @@ import { getUnknownComputers } from '../settings.js';
 import { issueCredential, type Approval } from './credentials.js';
 import { deviceActor, UNREGISTERED_ACTOR } from './device-actor.js';
 import { lookupComputer } from './identity-lookup.js';
-import { MAX_IDENTIFIER_LENGTH, MAX_REGISTER_MACS } from './limits.js';
+import { MAX_IDENTIFIER_LENGTH, MAX_REGISTER_MACS, MAX_REGISTRATION_PASSWORD_LENGTH } from './limits.js';
+import { checkRegistrationPassword } from './registration-password.js';
+import type { Site } from '../site.js';
 
 export const ARCHITECTURES = ['x86', 'x64', 'arm64'] as const;
 export type MachineArchitecture = (typeof ARCHITECTURES)[number];
@@ -37,6 +39,8 @@ export const registrationSchema = z.strictObject({
   firmware: z.enum(FIRMWARES),
   name: z.string().max(MAX_IDENTIFIER_LENGTH).optional(),
   environment: z.enum(ENVIRONMENTS),
+  /** The site's registration password, when it has one. */
+  password: z.string().max(MAX_REGISTRATION_PASSWORD_LENGTH).optional(),
 });
 export type RegistrationInput = z.input<typeof registrationSchema>;
 
@@ -82,6 +86,7 @@ interface Checked {
   architecture: MachineArchitecture;
   firmware: Firmware;
   environment: Environment;
+  password?: string;
 }
 
 function check(raw: unknown): Checked {
@@ -112,7 +117,7 @@ function check(raw: unknown): Checked {
     const problem = netbiosNameProblem(name);
     if (problem) throw badInput('body.name', problem, 'leave the name out and the site names it as WinPE does (MININT-…)');
   }
-  return { macs, guid, name, architecture: input.architecture, firmware: input.firmware, environment: input.environment };
+  return { macs, guid, name, architecture: input.architecture, firmware: input.firmware, environment: input.environment, password: input.password };
 }
 
 /** Adds a new device to All Systems (every device is a member, §3.1) the way an import does. */
@@ -124,9 +129,10 @@ async function joinAllSystems(tx: Queryable, resourceId: number): Promise<void> 
   } else await evaluateOne(tx, ALL_SYSTEMS);
 }
 
-export async function registerComputer(db: Database, raw: unknown): Promise<Registration> {
+export async function registerComputer(site: Site, raw: unknown): Promise<Registration> {
   const c = check(raw);
-  return db.transaction(async (tx) => {
+  await checkRegistrationPassword(site, site.db, c.password);
+  return site.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [REGISTRATION_LOCK]);
     const found = await lookupComputer(tx, { macs: c.macs, smbiosGuid: c.guid });
     if (found.resourceId !== undefined) {

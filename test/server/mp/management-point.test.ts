@@ -187,6 +187,31 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
     });
   });
 
+  describe('registration password', () => {
+    it('registers only with the password once one is set; it is never shown or audited', async () => {
+      const body = { macAddresses: ['00:15:5D:00:00:01'], architecture: 'x64', firmware: 'uefi', environment: 'winpe' };
+      const secret = 'PXE-like-Passw0rd!';
+      expect((await api.call('PUT', '/api/v1/settings/registration-password', { body: { password: 'short' } })).json.input).toBe('body.password');
+      const set = await api.call('PUT', '/api/v1/settings/registration-password', { body: { password: secret } });
+      expect(set.status).toBe(200);
+      expect(set.json).toEqual({ registrationPassword: true });
+      const none = await register(body);
+      expect(none.status).toBe(401);
+      expect(none.json.input).toBe('body.password');
+      expect(none.json.rule).toContain('registration-password-required');
+      const wrong = await register({ ...body, password: 'not-the-password' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.json.rule).toContain('registration-password-wrong');
+      expect((await register({ ...body, password: secret })).status).toBe(201);
+      expect((await api.call('GET', '/api/v1/settings/registration-password')).json).toEqual({ registrationPassword: true });
+      expectNoSecret(JSON.stringify((await api.call('GET', '/api/v1/audit?limit=1000')).json), 'audit', [secret]);
+      const stored = await api.site.db.query<{ value: unknown }>(`SELECT value FROM site_settings WHERE key = 'registration_password'`);
+      expectNoSecret(JSON.stringify(stored.rows), 'site_settings', [secret]);
+      expect((await api.call('PUT', '/api/v1/settings/registration-password', { body: { password: null } })).json).toEqual({ registrationPassword: false });
+      expect((await register(body)).status).toBe(201);
+    });
+  });
+
   describe('credentials', () => {
     it('refuses admin tokens on /mp/v1 and device credentials on /api/v1; a revoked credential is 401', async () => {
       const pc = await registerPc('00:15:5D:00:00:01', GUID1);

@@ -44,6 +44,18 @@ describe('osd device approve|refuse|revoke|clear-required|registration, osd coll
     expect(set.error).toBeUndefined();
     expect(set.out).toContain('unknown-computers: manual');
     expect((await osd('site', 'show')).out).toContain('unknown-computers: manual');
+    expect((await osd('site', 'show')).out).toContain('registration-password: not set');
+    const saved = process.env.OSD_REGISTRATION_PASSWORD;
+    try {
+      delete process.env.OSD_REGISTRATION_PASSWORD;
+      expect((await osd('site', 'set', 'registration-password')).error?.message).toContain('OSD_REGISTRATION_PASSWORD');
+      process.env.OSD_REGISTRATION_PASSWORD = 'Cli-Registr4tion!';
+      expect((await osd('site', 'set', 'registration-password')).out).toContain('registration-password: set');
+      expect((await osd('site', 'set', 'registration-password', '--clear')).out).toContain('registration-password: not set');
+    } finally {
+      if (saved === undefined) delete process.env.OSD_REGISTRATION_PASSWORD;
+      else process.env.OSD_REGISTRATION_PASSWORD = saved;
+    }
     const bad = await osd('site', 'set', 'unknown-computers', 'sometimes');
     expect(bad.error?.message).toContain('not one of auto, manual, refuse');
 

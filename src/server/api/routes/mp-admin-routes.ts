@@ -10,6 +10,8 @@ import { approveDevice, listRegistrations, refuseDevice, registrationState } fro
 import { revokeDeviceCredentials } from '../../../site/mp/credentials.js';
 import { clearRequiredForCollection, clearRequiredForDevice } from '../../../site/mp/required-clears.js';
 import { getUnknownComputers, putSetting, unknownComputersSchema } from '../../../site/settings.js';
+import { hasRegistrationPassword, setRegistrationPassword } from '../../../site/mp/registration-password.js';
+import { MAX_REGISTRATION_PASSWORD_LENGTH } from '../../../site/mp/limits.js';
 import { route } from '../route.js';
 
 const resourceIdParam = z.object({ resourceId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict();
@@ -122,5 +124,25 @@ export const mpAdminRoutes = [
         await audit(tx, actor, 'update', 'setting', 'unknown-computers', body);
         return body;
       }),
+  }),
+  route({
+    method: 'GET',
+    path: '/settings/registration-password',
+    tag: 'site',
+    summary: 'Whether computers must give a registration password to register at the management point (never the password)',
+    permission: 'read',
+    response: z.object({ registrationPassword: z.boolean() }),
+    handler: async ({ site }) => ({ registrationPassword: await hasRegistrationPassword(site.db) }),
+  }),
+  route({
+    method: 'PUT',
+    path: '/settings/registration-password',
+    tag: 'site',
+    summary: 'Set (8–256 characters) or remove (null) the registration password, like the PXE password',
+    description: 'Kept sealed with the site key; never returned, logged or audited. Every registration must then give it as `password`.',
+    permission: 'site.write',
+    body: z.object({ password: z.string().max(MAX_REGISTRATION_PASSWORD_LENGTH).nullable() }).strict(),
+    response: z.object({ registrationPassword: z.boolean() }),
+    handler: async ({ site, actor, body }) => setRegistrationPassword(site, site.db, actor, body.password),
   }),
 ];

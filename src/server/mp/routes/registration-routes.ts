@@ -37,7 +37,7 @@ export const registrationRoutes: MpRouteModule = () => [
     status: 201,
     handler: async ({ site, request, reply }) => {
       // The service checks the raw body itself (its schema is the route's), so it names the same fields.
-      const r = await registerComputer(site.db, request.body);
+      const r = await registerComputer(site, request.body);
       if (r.approval === 'pending') void reply.status(202);
       return r;
     },
