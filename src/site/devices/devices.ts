@@ -404,9 +404,10 @@ export async function importComputers(
           added++;
         }
       } else {
+        // Imported over a record the management point made on first contact: a known computer now.
         await tx.query(
           `UPDATE devices SET name = $2, smbios_guid = COALESCE($3, smbios_guid), mac_addresses = CASE WHEN $4::jsonb = '[]'::jsonb THEN mac_addresses ELSE $4::jsonb END,
-             properties = COALESCE($5::jsonb, properties), updated_at = now() WHERE resource_id = $1`,
+             properties = COALESCE($5::jsonb, properties), unknown = false, updated_at = now() WHERE resource_id = $1`,
           [id, c.name, c.guid, JSON.stringify(c.macs), c.properties ? JSON.stringify(c.properties) : null],
         );
         if (c.macs.length) await tx.query('DELETE FROM device_macs WHERE resource_id = $1', [id]);

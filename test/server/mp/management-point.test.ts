@@ -461,6 +461,13 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       expect(p.bootImage).toMatchObject({ packageId: o.bootX86, architecture: 'x86' });
       expect(p.notes.join('\n')).toContain('x64 Unknown Computer');
       expect((await mp('GET', `/mp/v1/deployments/${required}/sequence`, u.json.credential)).status).toBe(404);
+      // Imported over by an administrator: a known computer from then on.
+      const imported = await api.call('POST', '/api/v1/devices', { body: { name: 'NOWKNOWN', mac: '00:15:5D:EE:00:01', overwriteExisting: true } });
+      expect(imported.json).toMatchObject({ overwritten: true, device: { resourceId: u.json.resourceId } });
+      const known = await policy(u.json.credential, 'winpe');
+      expect(known.device.unknown).toBe(false);
+      expect(byId(known, unknownDep)).toBeUndefined();
+      expect(known.variables.map((v) => v.name)).toEqual(['OSDDevice']);
       // An x64 UEFI unknown computer cannot boot the x86 boot image.
       const uefi = await register({ macAddresses: ['00:15:5D:EE:00:02'], architecture: 'x64', firmware: 'uefi', environment: 'winpe' });
       const pu = await policy(uefi.json.credential, 'winpe');
