@@ -275,11 +275,11 @@ function checkMessage(m: StatusMessageInput, i: number, now: number): CheckedMes
 export function checkStatusBatch(input: unknown, now = Date.now()): CheckedMessage[] {
   const count = (input as { messages?: unknown })?.messages;
   if (Array.isArray(count) && count.length > MAX_STATUS_MESSAGES) {
-    throw new SiteError('too-large', {
-      input: 'body.messages',
-      rule: `a batch holds at most ${MAX_STATUS_MESSAGES} status messages; this one holds ${count.length}`,
-      hint: `send them in batches of ${MAX_STATUS_MESSAGES} or fewer`,
-    });
+    throw badInput(
+      'body.messages',
+      `a batch holds at most ${MAX_STATUS_MESSAGES} status messages; this one holds ${count.length}`,
+      `send them in batches of ${MAX_STATUS_MESSAGES} or fewer`,
+    );
   }
   const parsed = statusBatchSchema.safeParse(input);
   if (!parsed.success) throw inputProblemsError(parsed.error, 'body', { schema: statusBatchSchema, value: input });

@@ -110,7 +110,7 @@ describe.each(DB_KINDS)('runs, status and monitoring on %s', (kind) => {
 
     const many = Array.from({ length: MAX_STATUS_MESSAGES + 1 }, good);
     const tooMany = await refusal(store('LAB01', many));
-    expect(tooMany).toMatchObject({ status: 413, input: 'body.messages' });
+    expect(tooMany).toMatchObject({ status: 400, input: 'body.messages' });
     expect(tooMany.rule).toContain('at most 500');
 
     const badOutcome = await refusal(store('LAB01', [good(), run.message('run', 'exploded')]));
