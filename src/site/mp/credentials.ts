@@ -11,7 +11,7 @@ import { nextSteps } from '../next-steps.js';
 import { audit } from '../audit.js';
 import type { Actor } from '../security/roles.js';
 import { checkResourceId } from '../devices/identity.js';
-import { DEVICE_CREDENTIAL_DAYS } from './limits.js';
+import { DEVICE_CREDENTIAL_DAYS, KEEP_ENDED_CREDENTIAL_DAYS } from './limits.js';
 import { deviceActor } from './device-actor.js';
 
 export const DEVICE_CREDENTIAL_PREFIX = 'osd-dev-';
@@ -57,6 +57,13 @@ export async function issueCredential(
   if (options.replaceOthers) {
     await db.query('UPDATE device_credentials SET revoked_at = now() WHERE resource_id = $1 AND revoked_at IS NULL', [resourceId]);
   }
+  // Old rows go: a computer registering again and again must not grow the table. A credential
+  // revoked or expired within the week is kept, so its 401 still says why.
+  await db.query(
+    `DELETE FROM device_credentials WHERE resource_id = $1
+       AND (revoked_at < now() - make_interval(days => $2::int) OR expires_at < now() - make_interval(days => $2::int))`,
+    [resourceId, KEEP_ENDED_CREDENTIAL_DAYS],
+  );
   const credentialId = `cred_${randomBytes(6).toString('hex')}`;
   const credential = `${DEVICE_CREDENTIAL_PREFIX}${randomBytes(32).toString('base64url')}`;
   const { rows } = await db.query<{ expires_at: Date }>(

@@ -19,6 +19,9 @@ export const MAX_ATTRIBUTE_LENGTH = 256;
 /** Days a device credential is valid [I]. */
 export const DEVICE_CREDENTIAL_DAYS = 30;
 
+/** Days a revoked or expired device credential is kept (so its 401 says why) before it is deleted. */
+export const KEEP_ENDED_CREDENTIAL_DAYS = 7;
+
 /** Characters of the registration password. */
 export const MIN_REGISTRATION_PASSWORD_LENGTH = 8;
 export const MAX_REGISTRATION_PASSWORD_LENGTH = 256;

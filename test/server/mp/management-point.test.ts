@@ -246,10 +246,19 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       expect(auditText).toContain('revoke-credentials');
     });
 
-    it('keeps the credential hashed', async () => {
+    it('keeps the credential hashed, and deletes credentials ended more than a week ago', async () => {
       const pc = await registerPc('00:15:5D:00:00:02');
       const { rows } = await api.site.db.query<{ credential_hash: string }>('SELECT credential_hash FROM device_credentials');
       expect(rows.some((r) => r.credential_hash.includes(pc.credential.slice(8)))).toBe(false);
+      await api.site.db.query(`UPDATE device_credentials SET revoked_at = now() - interval '8 days' WHERE resource_id = $1 AND revoked_at IS NOT NULL`, [pc02]);
+      const old = Number(
+        (await api.site.db.query<{ n: number }>('SELECT count(*)::int AS n FROM device_credentials WHERE resource_id = $1', [pc02])).rows[0]!.n,
+      );
+      expect(old).toBeGreaterThan(1);
+      await registerPc('00:15:5D:00:00:02');
+      const { rows: left } = await api.site.db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM device_credentials WHERE resource_id = $1', [pc02]);
+      // The one just revoked and the new one.
+      expect(left.length).toBe(2);
     });
   });
 
