@@ -144,10 +144,11 @@ describe('osd ts list, osd deploy show|update|delete and progress, against a rea
     expect(r.stdout).not.toMatch(/uploading big-tty\.bin: \d+%/);
   });
 
-  it('osd distribute --wait shows how many copies are done, and nothing with --json', async () => {
+  it('osd distribute --wait shows the bytes copied, and nothing with --json; the copy records what it pushed', async () => {
     const folder = join(dir, 'tools');
     mkdirSync(folder);
     writeFileSync(join(folder, 'setup.cmd'), 'echo tools\n');
+    writeFileSync(join(folder, 'payload.bin'), Buffer.alloc(24 * 1024 * 1024, 3));
     const pkg = await osd('package', 'add', folder, '--name', 'Tools', '--json');
     expect(pkg.code, pkg.stderr).toBe(0);
     expect(pkg.stderr).toBe('');
@@ -155,7 +156,17 @@ describe('osd ts list, osd deploy show|update|delete and progress, against a rea
     const r = await osd('distribute', id, '--dp', 'local', '--wait');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^${id} → local: success \\(`));
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^distributing: 100% \(1 of 1 copies, in \d+ s\)$/);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^distributing 1 copy: 100% \(24\.0 MiB of 24\.0 MiB, in \d+ s(, [\d.]+ [KMG]?i?B\/s)?\)$/);
+    expect(
+      lines.every((l) => /^distributing 1 copy: \d+% \(/.test(l)),
+      r.stderr,
+    ).toBe(true);
+    const status = await osd('content', 'status', id, '--json');
+    const size = 24 * 1024 * 1024 + 'echo tools\n'.length;
+    expect(JSON.parse(status.stdout)).toEqual([
+      expect.objectContaining({ dpName: 'local', state: 'success', sizeBytes: size, copiedBytes: size, copyBytes: size }),
+    ]);
     const again = await osd('distribute', id, '--dp', 'local', '--wait', '--json');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toBe('');

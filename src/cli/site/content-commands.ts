@@ -76,30 +76,53 @@ interface Distribution {
   message: string;
   sourceVersion: number;
   currentSourceVersion: number;
+  sizeBytes: number | null;
+  copiedBytes: number;
+  copyBytes: number | null;
 }
 
 const POLL_MS = 500;
 
+const finished = (s: Distribution): boolean => s.state === 'error' || (s.state === 'success' && s.sourceVersion >= s.currentSourceVersion);
+
+/**
+ * How much of the copies is done, in bytes of the packages' content: a finished copy counts its
+ * whole package (the DP may have had some files already), one in progress the share it has pushed
+ * of what it has to push.
+ */
+function bytesDone(rows: Distribution[]): number {
+  return rows.reduce((n, s) => {
+    const size = s.sizeBytes ?? 0;
+    if (finished(s)) return n + size;
+    if (s.state === 'in-progress' && s.copyBytes) return n + Math.min(size, Math.round((s.copiedBytes / s.copyBytes) * size));
+    return n;
+  }, 0);
+}
+
 /**
  * Polls the copies' states until each is done (the current version on the DP) or failed, drawing
- * how many are. Polling, not one long request: an HTTP answer held for the length of a large copy
- * would outlast clients' and proxies' timeouts.
+ * the bytes done (and the copies). Polling, not one long request: an HTTP answer held for the
+ * length of a large copy would outlast clients' and proxies' timeouts.
  */
 async function waitForCopies(client: AdminClient, packageIds: string[], dps: string[], quiet?: boolean): Promise<Distribution[]> {
   const wanted = new Set(dps);
-  const progress = startProgress({ label: 'distributing', total: new Set(packageIds).size * wanted.size, unit: 'items', items: 'copies', quiet });
+  const fetchRows = async () =>
+    (await Promise.all([...new Set(packageIds)].map((id) => client.get<Distribution[]>(`/packages/${encodeURIComponent(id)}/distribution`))))
+      .flat()
+      .filter((s) => wanted.has(s.dpName));
+  let rows = await fetchRows();
+  const copies = rows.length;
+  const total = rows.reduce((n, s) => n + (s.sizeBytes ?? 0), 0);
+  const progress = startProgress({ label: `distributing ${copies} cop${copies === 1 ? 'y' : 'ies'}`, total, quiet });
   try {
     for (;;) {
-      const rows = (await Promise.all([...new Set(packageIds)].map((id) => client.get<Distribution[]>(`/packages/${encodeURIComponent(id)}/distribution`))))
-        .flat()
-        .filter((s) => wanted.has(s.dpName));
-      const finished = rows.filter((s) => s.state === 'error' || (s.state === 'success' && s.sourceVersion >= s.currentSourceVersion));
-      progress.update(finished.length);
-      if (finished.length === rows.length) {
+      progress.update(bytesDone(rows));
+      if (rows.every(finished)) {
         progress.done();
         return rows;
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
+      rows = await fetchRows();
     }
   } catch (e) {
     progress.fail();

@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { type Readable, Transform } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { ContentError } from './errors.js';
 import { checkSha256, type ContentFile } from '../../transfer/hash.js';
@@ -49,13 +50,31 @@ export class DistributionPointClient {
     return res.statusCode === 200;
   }
 
-  /** Streams a local blob file to the DP, which verifies it against `sha256` (422 → ContentError 'content-hash-mismatch'). */
-  async pushBlob(sha256: string, file: string): Promise<void> {
+  /**
+   * Streams a local blob file to the DP, which verifies it against `sha256` (422 → ContentError
+   * 'content-hash-mismatch'). `onBytes` hears how many bytes have been sent so far.
+   */
+  async pushBlob(sha256: string, file: string, onBytes?: (sent: number) => void): Promise<void> {
     checkSha256(sha256, 'blob hash');
     const { size } = await stat(file);
+    const source = createReadStream(file, { highWaterMark: 1 << 20 });
+    let body: Readable = source;
+    if (onBytes) {
+      let sent = 0;
+      body = source.pipe(
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            sent += chunk.length;
+            onBytes(sent);
+            done(null, chunk);
+          },
+        }),
+      );
+      source.on('error', (e) => body.destroy(e));
+    }
     const res = await this.call('PUT', `/dp/v1/blobs/${sha256}`, {
       headers: { 'content-type': 'application/octet-stream', 'content-length': size },
-      body: createReadStream(file, { highWaterMark: 1 << 20 }),
+      body,
     });
     res.resume();
   }
@@ -96,8 +115,9 @@ export class DistributionPointClient {
       let done = 0;
       onProgress?.(0, total);
       for (const sha256 of missing) {
-        await this.pushBlob(sha256, store.blobPath(sha256));
-        done += sizes.get(sha256) ?? 0;
+        const before = done;
+        await this.pushBlob(sha256, store.blobPath(sha256), onProgress && ((sent) => onProgress(before + sent, total)));
+        done = before + (sizes.get(sha256) ?? 0);
         result.pushedBlobs++;
         result.pushedBytes += sizes.get(sha256) ?? 0;
         onProgress?.(done, total);

@@ -34,6 +34,11 @@ export interface PackageDistribution {
   state: DistributionState;
   message: string;
   updatedAt: string;
+  /** The package's content size (what a copy to an empty DP pushes); null without content. */
+  sizeBytes: number | null;
+  /** In progress (or last copied): the bytes pushed, and the bytes this copy has to push (null until the DP has said which files it lacks). */
+  copiedBytes: number;
+  copyBytes: number | null;
 }
 
 interface StatusRow {
@@ -44,6 +49,9 @@ interface StatusRow {
   state: DistributionState;
   message: string;
   updated_at: Date;
+  size: string | number | null;
+  copied_bytes: string | number;
+  copy_bytes: string | number | null;
 }
 
 function toStatus(r: StatusRow): PackageDistribution {
@@ -55,6 +63,9 @@ function toStatus(r: StatusRow): PackageDistribution {
     state: r.state,
     message: r.message,
     updatedAt: r.updated_at.toISOString(),
+    sizeBytes: r.size === null ? null : Number(r.size),
+    copiedBytes: Number(r.copied_bytes),
+    copyBytes: r.copy_bytes === null ? null : Number(r.copy_bytes),
   };
 }
 
@@ -149,8 +160,9 @@ export async function statusOf(db: Queryable, packageIds?: readonly string[], dp
   if (packageIds) where.push(`s.package_id = ANY($${params.push(packageIds)})`);
   if (dpNames) where.push(`s.dp_name = ANY($${params.push(dpNames)})`);
   const { rows } = await db.query<StatusRow>(
-    `SELECT s.package_id, s.dp_name, s.source_version, p.source_version AS current_version, s.state, s.message, s.updated_at
-     FROM distribution_status s JOIN packages p ON p.package_id = s.package_id
+    `SELECT s.package_id, s.dp_name, s.source_version, p.source_version AS current_version, s.state, s.message, s.updated_at,
+       c.size, s.copied_bytes, s.copy_bytes
+     FROM distribution_status s JOIN packages p ON p.package_id = s.package_id LEFT JOIN content c ON c.id = p.content_id
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.package_id, s.dp_name`,
     params,
   );
@@ -215,6 +227,8 @@ export interface DistributionTiming {
 }
 
 export const DEFAULT_DISTRIBUTION_LEASE_MS = 30_000;
+/** How often a copy's pushed bytes are written for those who watch it. */
+const PROGRESS_WRITE_MS = 1_000;
 export const DEFAULT_DISTRIBUTION_PASS_INTERVAL_MS = 15_000;
 
 /** This process among the site's servers: <host>.<pid>.<random>, as the content store names its tmp folder. */
@@ -381,7 +395,8 @@ export class DistributionManager {
       if (!removing) {
         // `redistribute` stays set until the copy succeeds: a redistribution resumed after a crash starts from scratch again.
         await tx.query(
-          `UPDATE distribution_status SET state = 'in-progress', message = 'copying', source_version = $3, claimed_by = $4, heartbeat_at = now(), updated_at = now()
+          `UPDATE distribution_status SET state = 'in-progress', message = 'copying', source_version = $3, claimed_by = $4, heartbeat_at = now(), updated_at = now(),
+             copied_bytes = 0, copy_bytes = NULL
            WHERE package_id = $1 AND dp_name = $2`,
           [r.package_id, r.dp_name, r.pv, this.instanceId],
         );
@@ -407,6 +422,40 @@ export class DistributionManager {
     }, this.heartbeatMs);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /**
+   * Records how many bytes a copy has pushed, at most once a second (the last figure when it
+   * stops), while this process holds the claim; a failing write is ignored (progress is a courtesy).
+   */
+  private progressWriter(job: Job): { heard(copied: number, total: number): void; stop(): Promise<void> } {
+    let latest: [number, number] | undefined;
+    let written: [number, number] | undefined;
+    let writing: Promise<unknown> = Promise.resolve();
+    const write = (): void => {
+      if (!latest || (written && written[0] === latest[0] && written[1] === latest[1])) return;
+      written = latest;
+      const [copied, total] = latest;
+      writing = this.site.db
+        .query(
+          `UPDATE distribution_status SET copied_bytes = $4, copy_bytes = $5 WHERE package_id = $1 AND dp_name = $2 AND claimed_by = $3 AND state = 'in-progress'`,
+          [job.packageId, job.dpName, this.instanceId, copied, total],
+        )
+        .catch(() => {});
+    };
+    const timer = setInterval(write, PROGRESS_WRITE_MS);
+    timer.unref();
+    return {
+      heard(copied, total) {
+        latest = [copied, total];
+      },
+      async stop() {
+        clearInterval(timer);
+        await writing;
+        write();
+        await writing;
+      },
+    };
   }
 
   private async process(job: Job): Promise<void> {
@@ -436,6 +485,7 @@ export class DistributionManager {
     }
     this.inFlight++;
     const stopBeating = this.heartbeat(job);
+    const progress = this.progressWriter(job);
     let outcome: [DistributionState, string];
     try {
       const client = await dpClient(this.site, job.dpName);
@@ -445,12 +495,13 @@ export class DistributionManager {
       if (job.redistribute) await client.deletePackage(job.packageId);
       // Blobs first, the package manifest last (the DP accepts it only when every blob is there):
       // a copy interrupted here leaves the DP with the old version or none, never a broken one.
-      const r = await client.distribute(job.packageId, job.version, rows[0].files, this.site.content);
+      const r = await client.distribute(job.packageId, job.version, rows[0].files, this.site.content, (copied, total) => progress.heard(copied, total));
       outcome = ['success', `content version ${job.version} is on the distribution point (${r.pushedBlobs} files copied, ${r.pushedBytes} bytes)`];
     } catch (e) {
       outcome = ['error', (e as Error).message.split('\n')[0] ?? 'failed'];
     } finally {
       stopBeating();
+      await progress.stop();
       this.inFlight--;
     }
     // If this fails (the database is unreachable) the row stays claimed by this process, and the

@@ -46,6 +46,9 @@ const status = z.object({
   state: z.enum(['pending', 'in-progress', 'success', 'error', 'removing']),
   message: z.string(),
   updatedAt: z.string(),
+  sizeBytes: z.number().nullable().describe("the package's content size"),
+  copiedBytes: z.number().describe('bytes pushed by the copy in progress (or the last one)'),
+  copyBytes: z.number().nullable().describe('bytes that copy has to push (the files the DP lacks); null until known'),
 });
 const packageIdParam = z.object({ packageId: z.string().regex(/^[A-Z0-9]{3}[0-9A-F]{5}$/, 'a PackageID is a site code and 5 hex digits, e.g. PS100012') });
 const dpNameParam = z.object({ name: z.string().min(1) });

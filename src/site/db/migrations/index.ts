@@ -11,6 +11,7 @@ import { sql as hardening } from './006-hardening.js';
 import { sql as managementPoint } from './007-management-point.js';
 import { sql as runs } from './008-runs.js';
 import { sql as deploymentRevision } from './009-deployment-revision.js';
+import { sql as distributionProgress } from './010-distribution-progress.js';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'management-point', sql: managementPoint },
   { version: 8, name: 'runs', sql: runs },
   { version: 9, name: 'deployment-revision', sql: deploymentRevision },
+  { version: 10, name: 'distribution-progress', sql: distributionProgress },
 ];
