@@ -428,15 +428,6 @@ export class Engine {
       }
     }
     this.setLogPath();
-    const runIn = runInOf(step);
-    const here = this.options.host.environment;
-    if ((runIn === 'WinPE' && here !== 'WinPE') || (runIn === 'FullOS' && here !== 'FullOS')) {
-      const where = here === 'WinPE' ? 'Windows PE' : 'the full OS';
-      return {
-        exitCode: ENGINE_ERRORS.wrongEnvironment.code,
-        message: `the step can run only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full OS'}, and the computer is in ${where}`,
-      };
-    }
     const commandLine = this.expand(step.action ?? '', local);
     // OSDDoNotLogCommand=true keeps the command line out of the log (engine-semantics §10).
     const logCommand = !/^true$/i.test(this.env.get('OSDDoNotLogCommand') ?? '');
@@ -445,6 +436,17 @@ export class Engine {
       this.line(SMSTS.startCommandLine(commandLine));
     }
     this.line(SMSTS.actionRule());
+    // Where the step may run is checked inside the rules, as the corpus expands `runIn` there.
+    const runIn = runInOf(step);
+    this.line(SMSTS.expand(runIn));
+    const here = this.options.host.environment;
+    if ((runIn === 'WinPE' && here !== 'WinPE') || (runIn === 'FullOS' && here !== 'FullOS')) {
+      const where = here === 'WinPE' ? 'Windows PE' : 'the full OS';
+      return {
+        exitCode: ENGINE_ERRORS.wrongEnvironment.code,
+        message: `the step can run only in ${runIn === 'WinPE' ? 'Windows PE' : 'the full OS'}, and the computer is in ${where}`,
+      };
+    }
     this.state.inProgress = { pointer: instruction.index, attempt: (this.state.retries?.[instruction.index] ?? 0) + 1 };
     await this.save();
     this.status({ outcome: 'started' }, instruction);

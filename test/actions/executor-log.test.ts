@@ -16,9 +16,10 @@ describe('ActionExecutor in smsts.log', () => {
     const r = await runOnce(sequence(setVariable + cmd('Predicted')), new ActionExecutor(computer, undefined as never, predicted));
     const messages = r.log.map((e) => [e.severity, e.message]);
     const i = messages.findIndex(([, m]) => m === 'Start executing the command line: tsenv.exe "Site=LON"');
-    expect(messages.slice(i, i + 7)).toEqual([
+    expect(messages.slice(i, i + 8)).toEqual([
       ['info', 'Start executing the command line: tsenv.exe "Site=LON"'],
       ['info', '!--------------------------------------------------------------------------------------------!'],
+      ['verbose', 'Expand a string: WinPEandFullOS'],
       ['info', 'Executing command line: tsenv.exe "Site=LON" with options (0, 4)'],
       ['verbose', 'Set a global environment variable Site=LON'],
       ['info', 'Set Site to "LON"'],

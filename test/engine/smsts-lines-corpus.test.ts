@@ -39,6 +39,7 @@ const FROM_CORPUS: Array<[string, SmstsLine]> = [
   ['a string expanded', SMSTS.expand('OSDSetupWindows.exe')],
   ['a WMI namespace expanded', SMSTS.expand('root\\cimv2')],
   ['a variable name expanded', SMSTS.expand('_SMSTSLaunchMode')],
+  ['where a step may run, expanded', SMSTS.expand('WinPEandFullOS')],
   ['the instruction pointer', SMSTS.instruction('Temp drivers', 24)],
   ['an AND', SMSTS.evaluating(evaluatingWords('operator', 'and'))],
   ['an OR', SMSTS.evaluating(evaluatingWords('operator', 'or'))],

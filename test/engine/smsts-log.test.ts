@@ -175,11 +175,12 @@ describe('an action and its variables', () => {
       },
     });
     const r = await runOnce(sequence(cmd('Client Buffer', { action: 'smsswd.exe /run: Timeout /T 90', vars: [['WorkingDirectory', 'C:\\']] })), x);
-    expect(from(r.log, SMSTS.setLocalDefault('WorkingDirectory'), 13)).toEqual([
+    expect(from(r.log, SMSTS.setLocalDefault('WorkingDirectory'), 14)).toEqual([
       [0, 'Set a local default variable WorkingDirectory'],
       [0, 'Expand a string: smsswd.exe /run: Timeout /T 90'],
       [1, 'Start executing the command line: smsswd.exe /run: Timeout /T 90'],
       [1, '!--------------------------------------------------------------------------------------------!'],
+      [0, 'Expand a string: WinPEandFullOS'],
       [1, 'Executing command line: smsswd.exe /run: Timeout /T 90 with options (0, 4)'],
       [1, 'Process completed with exit code 0'],
       [1, '!--------------------------------------------------------------------------------------------!'],
@@ -228,6 +229,20 @@ describe('an action and its variables', () => {
 });
 
 describe('failures', () => {
+  it('a step in the wrong environment fails inside the rules, with no process lines', async () => {
+    const r = await runOnce(sequence(cmd('Full OS only', { runIn: 'FullOS', coe: true })), new ScriptedExecutor());
+    const i = r.log.findIndex((e) => e.message === 'Start executing the command line: smsswd.exe /run: Full OS only');
+    expect(lines(r.log.slice(i + 1, i + 5))).toEqual([
+      [1, '!--------------------------------------------------------------------------------------------!'],
+      [0, 'Expand a string: FullOS'],
+      [1, '!--------------------------------------------------------------------------------------------!'],
+      [
+        3,
+        'Failed to run the action: Full OS only.\nthe step can run only in the full OS, and the computer is in Windows PE (Error: 80070032; Source: Windows)',
+      ],
+    ]);
+  });
+
   it('continue on error: "The execution engine ignored the failure of the action (X) and continues execution"', async () => {
     const r = await runOnce(
       sequence(cmd('Install', { coe: true }) + cmd('Next')),
