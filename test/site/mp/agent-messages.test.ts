@@ -72,6 +72,12 @@ describe("the agent's status messages, stored and read back", () => {
     expect(setup.map((s: { outcome: string }) => s.outcome)).toEqual(['succeeded', 'restart-requested', 'succeeded']);
     expect(setup[1].messageId).toBe(11142);
     expect(r.restarts).toBe(1);
+    // A group's start and completion (11124, 11127) are one entry with both times.
+    const groups = r.steps.filter((s: { kind: string }) => s.kind === 'group');
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) expect(g, JSON.stringify(g)).toMatchObject({ outcome: 'succeeded', messageId: 11127 });
+    expect(groups.every((g: { startedAt: string | null; endedAt: string | null }) => g.startedAt && g.endedAt)).toBe(true);
+    expect(groups[0].description).toBe('The task sequence execution engine successfully completed the group (Install Operating System).');
     const steps = r.steps.filter((s: { kind: string }) => s.kind === 'step');
     expect(r.stepCounts.skipped).toBe(steps.filter((s: { outcome: string }) => s.outcome === 'skipped').length);
     for (const s of r.steps) {
