@@ -505,6 +505,11 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       expect(doc.paths['/mp/v1/register'].post.tags).toEqual(['management point']);
       expect(doc.paths['/mp/v1/deployments/{deploymentId}/content'].get.security).toEqual([{ deviceCredential: [] }]);
       expect(doc.paths['/api/v1/devices/{resourceId}/approve']).toBeDefined();
+      const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) =>
+        Object.values(ops).map((op) => op.operationId),
+      );
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(doc.tags.map((t: { name: string }) => t.name)).toContain('management point');
     });
   });
 });
