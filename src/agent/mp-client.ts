@@ -10,6 +10,7 @@ import { kindOfStatus } from '../common/errors.js';
 import { isAbort } from '../transfer/errors.js';
 import { AgentError } from './errors.js';
 import type {
+  DriverCatalogAnswer,
   AgentEnvironment,
   DeploymentContent,
   MachineFacts,
@@ -84,6 +85,11 @@ export class MpClient {
     if (machine.model) q.set('model', machine.model);
     q.set('firmware', machine.firmware);
     return this.request<DeploymentContent>('GET', `/deployments/${encodeURIComponent(deploymentId)}/content?${q.toString()}`);
+  }
+
+  /** The drivers Auto Apply Drivers may choose from on a computer of this architecture. */
+  driverCatalog(architecture: string): Promise<DriverCatalogAnswer> {
+    return this.request<DriverCatalogAnswer>('GET', `/driver-catalog?architecture=${encodeURIComponent(architecture)}`);
   }
 
   /** One batch (≤ 500 messages, ≤ 1 MiB): acknowledged only once the site stored it. */

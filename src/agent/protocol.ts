@@ -122,6 +122,15 @@ export interface ContentPackage {
   locations: ContentLocation[];
 }
 
+/** GET /mp/v1/driver-catalog: drivers of the computer's architecture held by a driver package on a DP (docs/management-point.md "Drivers"). */
+export interface DriverCatalogAnswer {
+  architecture: string;
+  /** The lab's catalog format (docs/driver-catalog.md); each driver's folder is `<packageId>/<ciId>`. */
+  catalog: unknown;
+  packages: Array<Pick<ContentPackage, 'packageId' | 'name' | 'sourceVersion' | 'sizeBytes' | 'files' | 'locations'>>;
+  unavailable: number;
+}
+
 export interface DeploymentContent {
   deploymentId: string;
   taskSequenceId?: string;

@@ -37,6 +37,7 @@ import type { TaskSequence } from '../sequence/model/task-sequence.js';
 import { chooseDeployment, type WizardAnswers } from './choose.js';
 import { incompatibilities } from './compatibility.js';
 import { DownloadingContentLibrary, type DownloadProgress } from './download.js';
+import { prepareDriverCatalog, usesAutoApplyDrivers } from './drivers.js';
 import { AgentError, NOT_APPLICABLE_CODE } from './errors.js';
 import { MpClient } from './mp-client.js';
 import { Outbox } from './outbox.js';
@@ -175,6 +176,18 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       } else if (run.contentOption !== 'download-when-needed') {
         // Resumed in the engine: the content is in the cache; every file is hashed again before use.
         await library.ensure(needed.map((p) => p.packageId));
+      }
+      if (usesAutoApplyDrivers(sequence)) {
+        // Auto Apply Drivers chooses from the site's catalog: the packages of the drivers that match this computer, cached before the engine runs.
+        const drivers = await prepareDriverCatalog(client, state, options.profile, {
+          onProgress: options.onProgress,
+          signal: options.signal,
+          log: (line, severity) => log(line, severity),
+        });
+        run.downloadedBytes = (run.downloadedBytes ?? 0) + drivers.fetchedBytes;
+        log(
+          `Driver catalog from the site: ${drivers.offered} driver(s) for ${options.profile.architecture}, ${drivers.matching} matching this computer's devices, from ${drivers.packages.length} driver package(s)${drivers.packages.length ? ` (${drivers.packages.join(', ')})` : ''}`,
+        );
       }
       for (const v of run.variables) log(`Policy variable ${v.name} = ${v.secret ? '********' : v.value} (${v.source ?? 'site'})`, 'verbose');
       report = await runEngine(options, state, smsts, sequence, run, library, statusSinkOf(put, identity, { continuesOnError: continuesOnErrorOf(sequence) }));

@@ -323,7 +323,13 @@ export async function importComputers(
       const { rows } = await tx.query<{ name: string; built_in: boolean }>('SELECT name, built_in FROM collections WHERE collection_id = $1', [
         options.collectionId,
       ]);
-      if (!rows[0]) problems.push({ input: naming.collectionInput, rule: `no collection has the id ${options.collectionId}`, kind: 'invalid' });
+      if (!rows[0])
+        problems.push({
+          input: naming.collectionInput,
+          rule: `no collection has the id ${options.collectionId}`,
+          hint: 'list the collections to find its id',
+          kind: 'invalid',
+        });
       else if (rows[0].built_in && options.collectionId !== ALL_SYSTEMS)
         problems.push({ input: naming.collectionInput, rule: `"${rows[0].name}" is a built-in collection whose rules cannot be changed`, kind: 'invalid' });
     }
@@ -466,7 +472,7 @@ export function importError(problems: ImportProblem[]): SiteError {
     ? 'import again, overwriting the existing records'
     : problems.length > 1
       ? 'fix every problem listed and import again'
-      : (first.hint ?? `accepted MAC spellings: ${MAC_FORMATS}`);
+      : (first.hint ?? (/mac/i.test(first.input) ? `accepted MAC spellings: ${MAC_FORMATS}` : undefined));
   return new SiteError(onlyConflicts ? 'conflict' : 'bad-input', {
     input: first.input,
     rule,

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Site } from '../../../site/site.js';
 import type { AnyMpRoute } from '../route.js';
+import { driverRoutes } from './driver-routes.js';
 import { logRoutes } from './log-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { registrationRoutes } from './registration-routes.js';
@@ -13,4 +14,4 @@ import { statusRoutes } from './status-routes.js';
 
 export type MpRouteModule = (mp: { app: FastifyInstance; site: Site }) => readonly AnyMpRoute[];
 
-export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes];
+export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes, driverRoutes];
