@@ -416,7 +416,19 @@ export async function updateDeployment(site: Site, actor: Actor, id: string, raw
       }
     }
     const rules: RuleInput = { ...settings, purpose: before.purpose, expiresAt: settings.expiresAt ?? undefined };
-    checkSchedules(rules);
+    try {
+      checkSchedules(rules);
+    } catch (e) {
+      // The expiry the admin did not touch, now before the availability time they moved: name what they changed.
+      if (e instanceof SiteError && e.input === 'body.expiresAt' && changes.availableAt && !changes.expiresAt) {
+        throw badInput(
+          'body.availableAt',
+          `the deployment would expire (${settings.expiresAt}) before it becomes available`,
+          'give an earlier time, or move the expiry too',
+        );
+      }
+      throw e;
+    }
 
     const target = u.revision === undefined ? { revision: before.revision, followLatest: before.followLatest } : await targetRevision(tx, ts, u.revision);
     if (target.revision !== before.revision) changes.revision = { before: before.revision, after: target.revision };

@@ -143,6 +143,7 @@ describe.each(DB_KINDS)('deployments after creation: show, update, follow or pin
     const available = await deploy({ taskSequenceId: script, collectionId: lab });
     const required = await deploy({ taskSequenceId: script, collectionId: lab, purpose: 'required', schedules: ['asap'] });
     const pxe = await deploy({ taskSequenceId: osd, collectionId: lab, availability: 'clients-media-pxe' });
+    const expiring = await deploy({ taskSequenceId: script, collectionId: lab, availableAt: '2030-01-01T00:00:00Z', expiresAt: '2030-02-01T00:00:00Z' });
     const cases: Array<[string, Record<string, unknown>, number, string | RegExp]> = [
       [available.id, { schedules: ['asap'] }, 400, 'body.schedules'],
       [required.id, { schedules: [] }, 400, 'body.schedules'],
@@ -150,6 +151,7 @@ describe.each(DB_KINDS)('deployments after creation: show, update, follow or pin
       [required.id, { preDownload: true }, 400, 'body.preDownload'],
       [available.id, { availableAt: '2030-01-02T00:00:00Z', expiresAt: '2030-01-01T00:00:00Z' }, 400, 'body.expiresAt'],
       [pxe.id, { contentOption: 'download-all-first' }, 400, 'body.contentOption'],
+      [expiring.id, { availableAt: '2030-03-01T00:00:00Z' }, 400, 'body.availableAt'],
       [available.id, { contentOption: 'access-from-dp' }, 400, 'body.contentOption'],
       [available.id, { rerun: 'sometimes' }, 400, /^body\.rerun/],
       [available.id, { purpose: 'required' }, 400, /purpose/],
