@@ -21,9 +21,30 @@ export interface DeviceMembershipChange {
   left: string[];
 }
 
-/** Re-evaluates every collection's membership of `resourceId` in `tx` (the caller's transaction). */
+/**
+ * Re-evaluates every collection's membership of `resourceId` in `tx` (the caller's transaction).
+ * Most policy requests change nothing: the membership is computed first without the evaluation
+ * lock, and only a device whose membership changed takes it (serialised with every evaluation)
+ * and computes again under it before writing, so thousands of computers polling do not queue.
+ */
 export async function evaluateDeviceMembership(tx: Queryable, resourceId: number): Promise<DeviceMembershipChange> {
+  const first = await membershipChange(tx, resourceId);
+  if (!first.joined.length && !first.left.length) return first;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  const { joined, left } = await membershipChange(tx, resourceId);
+  if (joined.length) {
+    await tx.query('INSERT INTO collection_members (collection_id, resource_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [joined, resourceId]);
+    await tx.query('UPDATE collections SET member_count = member_count + 1 WHERE collection_id = ANY($1::text[])', [joined]);
+  }
+  if (left.length) {
+    await tx.query('DELETE FROM collection_members WHERE resource_id = $1 AND collection_id = ANY($2::text[])', [resourceId, left]);
+    await tx.query('UPDATE collections SET member_count = GREATEST(member_count - 1, 0) WHERE collection_id = ANY($1::text[])', [left]);
+  }
+  return { joined, left };
+}
+
+/** The collections the device should join and leave, from the rules and the stored membership (reads only). */
+async function membershipChange(tx: Queryable, resourceId: number): Promise<DeviceMembershipChange> {
   const graph = await loadCollectionGraph(tx);
   const { rows: rules } = await tx.query<{
     id: string | number;
@@ -87,13 +108,5 @@ export async function evaluateDeviceMembership(tx: Queryable, resourceId: number
   }
   const joined = [...member].filter(([id, m]) => m && !was.has(id)).map(([id]) => id);
   const left = [...was].filter((id) => member.has(id) && !member.get(id));
-  if (joined.length) {
-    await tx.query('INSERT INTO collection_members (collection_id, resource_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [joined, resourceId]);
-    await tx.query('UPDATE collections SET member_count = member_count + 1 WHERE collection_id = ANY($1::text[])', [joined]);
-  }
-  if (left.length) {
-    await tx.query('DELETE FROM collection_members WHERE resource_id = $1 AND collection_id = ANY($2::text[])', [resourceId, left]);
-    await tx.query('UPDATE collections SET member_count = GREATEST(member_count - 1, 0) WHERE collection_id = ANY($1::text[])', [left]);
-  }
   return { joined, left };
 }

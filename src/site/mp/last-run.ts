@@ -32,3 +32,18 @@ export async function lastRunOf(db: Queryable, resourceId: number, deploymentId:
   if (!r) return null;
   return { runId: r.run_id, result: r.result, startedAt: r.started_at.toISOString(), endedAt: r.ended_at?.toISOString() ?? null };
 }
+
+/** The device's latest run of each deployment it ran (one query; empty when runs are not recorded). */
+export async function lastRunsOf(db: Queryable, resourceId: number): Promise<Map<string, LastRun>> {
+  const out = new Map<string, LastRun>();
+  if (!(await runsRecorded(db))) return out;
+  const { rows } = await db.query<{ deployment_id: string; run_id: string; result: RunResult; started_at: Date; ended_at: Date | null }>(
+    `SELECT DISTINCT ON (deployment_id) deployment_id, run_id, result, started_at, ended_at FROM runs WHERE resource_id = $1
+     ORDER BY deployment_id, started_at DESC, run_id DESC`,
+    [resourceId],
+  );
+  for (const r of rows) {
+    out.set(r.deployment_id, { runId: r.run_id, result: r.result, startedAt: r.started_at.toISOString(), endedAt: r.ended_at?.toISOString() ?? null });
+  }
+  return out;
+}

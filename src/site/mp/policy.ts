@@ -14,8 +14,8 @@ import { variablesForDevice } from '../collections/variables.js';
 import type { DeploymentSettings } from '../deployments/input.js';
 import type { MpDevice } from './credentials.js';
 import { evaluateDeviceMembership } from './device-membership.js';
-import { lastRunOf, runsRecorded, type LastRun } from './last-run.js';
-import { clearedAt } from './required-clears.js';
+import { lastRunsOf, runsRecorded, type LastRun } from './last-run.js';
+import { clearsOf } from './required-clears.js';
 import { chooseBootImage, noBootImageReason, type BootImageCandidate } from './boot-image-choice.js';
 import { unknownObjectFor, type Environment } from './registration.js';
 
@@ -190,11 +190,15 @@ export async function computePolicy(site: Site, device: MpDevice, environment: E
   }
   if (!(await runsRecorded(site.db))) notes.push('runs are not recorded on this site yet: no deployment counts as already ran');
   const rows = target === null ? [] : await deploymentsFor(site.db, target);
+  const lastRuns = rows.length ? await lastRunsOf(site.db, device.resourceId) : new Map<string, LastRun>();
+  const clears = rows.some((d) => d.purpose === 'required' && lastRuns.has(d.deployment_id))
+    ? await clearsOf(site.db, device.resourceId)
+    : new Map<string, Date>();
   const deployments: PolicyDeployment[] = [];
   const bootCandidates: BootImageCandidate[] = [];
   for (const d of rows) {
-    const lastRun = await lastRunOf(site.db, device.resourceId, d.deployment_id);
-    const cleared = d.purpose === 'required' && lastRun ? await clearedAt(site.db, device.resourceId, d.deployment_id) : null;
+    const lastRun = lastRuns.get(d.deployment_id) ?? null;
+    const cleared = clears.get(d.deployment_id) ?? null;
     const o = offer(d, environment, now, lastRun, cleared);
     const s = d.settings;
     deployments.push({

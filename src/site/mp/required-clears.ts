@@ -71,11 +71,11 @@ export async function clearRequiredForCollection(db: Database, actor: Actor, col
   });
 }
 
-/** When the administrator last cleared the deployment for the device, or null. */
-export async function clearedAt(db: Queryable, resourceId: number, deploymentId: string): Promise<Date | null> {
-  const { rows } = await db.query<{ cleared_at: Date }>('SELECT cleared_at FROM required_deployment_clears WHERE resource_id = $1 AND deployment_id = $2', [
-    resourceId,
-    deploymentId,
-  ]);
-  return rows[0]?.cleared_at ?? null;
+/** Every clear of the device, by deployment id. */
+export async function clearsOf(db: Queryable, resourceId: number): Promise<Map<string, Date>> {
+  const { rows } = await db.query<{ deployment_id: string; cleared_at: Date }>(
+    'SELECT deployment_id, cleared_at FROM required_deployment_clears WHERE resource_id = $1',
+    [resourceId],
+  );
+  return new Map(rows.map((r) => [r.deployment_id, r.cleared_at]));
 }

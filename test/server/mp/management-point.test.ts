@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_UNKNOWN_COMPUTERS } from '../../../src/site/seed.js';
 import { importJsonText } from '../../../src/sequence/codec/json.js';
 import { storedCollectionQuery } from '../../../src/site/collections/query/index.js';
+import { lastRunOf } from '../../../src/site/mp/last-run.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
 import { addSiteObjects, expectNoSecret, JOIN_PASSWORD, LOCAL_ADMIN_PASSWORD, type SiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
 
@@ -434,6 +435,8 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       expect(byId(ran, required)!.offered).toBe(false);
       expect(byId(ran, required)!.reason).toMatch(/^already ran \(succeeded .*\); clear required PXE deployments to run it again$/);
       expect(byId(ran, required)!.lastRun).toMatchObject({ result: 'succeeded' });
+      expect(await lastRunOf(api.site.db, pc01, required)).toMatchObject({ runId: '0b7c3a52-1a8f-4a55-9d36-000000000001', result: 'succeeded' });
+      expect(await lastRunOf(api.site.db, pc02, required)).toBeNull();
       // PC02 has not run it.
       expect(byId(await policy(cred02, 'winpe'), required)!.offered).toBe(true);
       const cleared = await api.call('POST', `/api/v1/devices/${pc01}/clear-required`);
