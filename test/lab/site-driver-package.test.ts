@@ -65,7 +65,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function applyOn(id: string) {
+async function laptop() {
   const c = directoryComputer(loadMachineProfile(LAPTOP));
   cleanups.push(c.cleanup);
   const [v] = await c.computer.writeLayout(0, { style: 'gpt', partitions: [{ kind: 'primary', name: 'Windows' }] });
@@ -73,8 +73,13 @@ async function applyOn(id: string) {
   const files = await c.computer.files(v);
   await files.writeFile(ANSWER_FILE, UnattendDocument.create('amd64').toXml());
   c.computer.setDrives([{ letter: 'C:', disk: 0, partition: 1 }]);
+  return { computer: c.computer, files };
+}
+
+async function applyOn(id: string, on?: Awaited<ReturnType<typeof laptop>>) {
+  const { computer, files } = on ?? (await laptop());
   const m = execution(step(applyDriverPackage, { driverPackageId: id }), { variables: { OSDTargetSystemDrive: 'C:' } });
-  const result = await applyDriverPackageHandler.run!({ x: m.x, computer: c.computer, content: new ContentLibrary(content.root) }).catch(failureResult);
+  const result = await applyDriverPackageHandler.run!({ x: m.x, computer, content: new ContentLibrary(content.root) }).catch(failureResult);
   return { result, m, files };
 }
 
@@ -100,6 +105,17 @@ describe("Apply Driver Package with a site's driver package", () => {
     const lab = await applyOn(DRIVER_PACKAGES[0]!.id);
     expect(lab.result).toEqual({ exitCode: 0 });
     expect(lab.m.logs.join('\n')).toMatch(/in the driver catalog\): 4 driver\(s\)/);
+  });
+
+  it('two driver steps on one computer: the second numbers on after the first, and the list holds both', async () => {
+    const pc = await laptop();
+    expect((await applyOn(DRIVER_PACKAGES[1]!.id, pc)).result).toEqual({ exitCode: 0 }); // 1 driver
+    const second = await applyOn(packageId, pc); // 4 drivers
+    expect(second.result).toEqual({ exitCode: 0 });
+    const folders = (await pc.files.list('_SMSTaskSequence/drivers')).map((e) => e.name).sort();
+    expect(folders).toEqual(['1', '2', '3', '4', '5']);
+    const xml = (await pc.files.readFile('_SMSTaskSequence/PkgMgrTemp/drivers.xml')).toString();
+    for (let i = 1; i <= 5; i++) expect(xml).toContain(`C:\\_SMSTaskSequence\\drivers\\${i}<`);
   });
 
   it('previews the site package from its content', async () => {

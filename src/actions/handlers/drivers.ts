@@ -44,21 +44,31 @@ async function stage(ctx: HandlerContext, drivers: Driver[], root: string, catal
     throw new StepFailure(WIN32.fileNotFound, `driver files are missing for ${names.join(', ')}: redistribute the driver content`);
   }
   const { vol, doc, letter } = await openAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'));
-  const folders: string[] = [];
-  for (const [i, d] of drivers.entries()) {
-    const target = `${STAGING}/${i + 1}`;
+  // Another driver step may have staged drivers already (Auto Apply Drivers, then Apply Driver
+  // Package): number on after them, and list them all, as each step adds to the driver store.
+  const staged = await stagedFolders(vol);
+  let next = Math.max(0, ...staged) + 1;
+  for (const d of drivers) {
+    const target = `${STAGING}/${next}`;
     const source = join(root, d.folder);
     if (!existsSync(source)) throw new StepFailure(WIN32.fileNotFound, `driver ${d.id} "${d.name}": ${source} does not exist`);
     await vol.copyIn(source, target);
-    folders.push(onDrive(letter, target));
+    staged.push(next++);
     x.log(`Staged driver ${d.id} "${d.name}" ${d.version ?? ''} (${d.inf}) in ${onDrive(letter, target)}`);
   }
   const arch = ARCH[computer.profile.architecture] ?? 'amd64';
+  const folders = staged.sort((a, b) => a - b).map((n) => onDrive(letter, `${STAGING}/${n}`));
   await vol.writeFile(DRIVERS_XML, buildDriversXml(arch, folders));
   for (const line of addStagedDriversCommand(doc, letter)) x.log(line);
   await writeAnswerFile(vol, doc);
   x.log(`${drivers.length} driver(s) staged; ${onDrive(letter, DRIVERS_XML)} written`);
   return { exitCode: 0 };
+}
+
+/** The numbered folders under the staging folder (`1`, `2`, …) an earlier driver step left. */
+async function stagedFolders(vol: Awaited<ReturnType<typeof openAnswerFile>>['vol']): Promise<number[]> {
+  if (!(await vol.exists(STAGING))) return [];
+  return (await vol.list(STAGING)).filter((e) => e.type === 'directory' && /^\d+$/.test(e.name)).map((e) => Number(e.name));
 }
 
 /** The step's matching (best match unless turned off, its categories) over the computer's PnP devices. */
