@@ -52,6 +52,9 @@ export class FakeMp {
   /** Paths served with other bytes than their hash says. */
   corrupt = new Set<string>();
   statusBatchSizes: number[] = [];
+  /** GET /mp/v1/driver-catalog's catalog (the lab's format, folders inside `driverPackage`); empty by default. */
+  driverCatalog: { schema: string; drivers: unknown[] } = { schema: 'openosd.driver-catalog/v1', drivers: [] };
+  driverPackage?: FakePackage;
   /** Called with `METHOD path` before each request is answered. */
   onRequest?: (request: string) => void;
   private credential = `osd-dev-${randomBytes(8).toString('hex')}`;
@@ -82,23 +85,25 @@ export class FakeMp {
       deploymentId,
       bootImage: this.bootImage,
       preCacheApplies: true,
-      packages: (this.packages.get(deploymentId) ?? []).map((p) => {
-        const files = p.files.map((f) => ({ path: f.path, size: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex') }));
-        const matches = p.architecture === undefined || query.architecture === undefined || p.architecture === query.architecture;
-        return {
-          packageId: p.packageId,
-          name: p.name,
-          sourceVersion: p.sourceVersion,
-          sizeBytes: files.reduce((n, f) => n + f.size, 0),
-          referencedAs: p.referencedAs ?? 'step',
-          preCache: { matches, rule: p.architecture ? `Architecture ${p.architecture}` : 'no pre-cache attribute: downloaded in full' },
-          preCached: (p.preCached ?? true) && matches,
-          ...(p.architecture ? { architecture: p.architecture } : {}),
-          ...(p.images ? { images: p.images } : {}),
-          files,
-          locations: [{ dp: 'DP01', url: `${this.url}/content/${p.packageId}/` }],
-        };
-      }),
+      packages: (this.packages.get(deploymentId) ?? []).map((p) => this.describe(p, query)),
+    };
+  }
+
+  private describe(p: FakePackage, query: Record<string, string>): ContentPackage {
+    const files = p.files.map((f) => ({ path: f.path, size: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex') }));
+    const matches = p.architecture === undefined || query.architecture === undefined || p.architecture === query.architecture;
+    return {
+      packageId: p.packageId,
+      name: p.name,
+      sourceVersion: p.sourceVersion,
+      sizeBytes: files.reduce((n, f) => n + f.size, 0),
+      referencedAs: p.referencedAs ?? 'step',
+      preCache: { matches, rule: p.architecture ? `Architecture ${p.architecture}` : 'no pre-cache attribute: downloaded in full' },
+      preCached: (p.preCached ?? true) && matches,
+      ...(p.architecture ? { architecture: p.architecture } : {}),
+      ...(p.images ? { images: p.images } : {}),
+      files,
+      locations: [{ dp: 'DP01', url: `${this.url}/content/${p.packageId}/` }],
     };
   }
 
@@ -124,6 +129,16 @@ export class FakeMp {
     if (req.headers.authorization !== `Bearer ${this.credential}`)
       return json(401, { error: 'unauthenticated', rule: 'credential-revoked: no valid device credential' });
     if (req.method === 'GET' && path === '/mp/v1/policy') return json(200, this.policy);
+    if (req.method === 'GET' && path === '/mp/v1/driver-catalog') {
+      const pkg = this.driverPackage;
+      const packages = pkg ? this.describe(pkg, {}) : undefined;
+      return json(200, {
+        architecture: url.searchParams.get('architecture'),
+        catalog: this.driverCatalog,
+        packages: packages ? [packages] : [],
+        unavailable: 0,
+      });
+    }
     let m = /^\/mp\/v1\/deployments\/([^/]+)\/(sequence|content)$/.exec(path);
     if (req.method === 'GET' && m) {
       const id = decodeURIComponent(m[1]!);
@@ -168,10 +183,8 @@ export class FakeMp {
   private serveFile(req: IncomingMessage, res: ServerResponse, path: string): void {
     const [, , packageId, ...rest] = path.split('/');
     const rel = rest.map(decodeURIComponent).join('/');
-    const file = [...this.packages.values()]
-      .flat()
-      .find((p) => p.packageId === packageId)
-      ?.files.find((f) => f.path === rel);
+    const all = [...this.packages.values()].flat().concat(this.driverPackage ? [this.driverPackage] : []);
+    const file = all.find((p) => p.packageId === packageId)?.files.find((f) => f.path === rel);
     if (!file) {
       res.statusCode = 404;
       res.end();
