@@ -19,10 +19,46 @@ import { loadMachineProfile } from '../../src/engine/machine-profile/index.js';
 import { DRIVER_PACKAGES, makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { driverCatalog } from '../../src/lab/test-content/index.js';
 import { applyDriverPackage } from '../../src/sequence/catalog/index.js';
+import { exportXmlText } from '../../src/sequence/codec/xml-export.js';
+import { importXmlText } from '../../src/sequence/codec/xml-import.js';
+import type { Group, TaskSequence } from '../../src/sequence/model/task-sequence.js';
+import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
+import { answersSchema } from '../../src/sequence/wizard/answers.js';
+import { generateInstallImageSequence } from '../../src/sequence/wizard/generate/index.js';
+import { stepSimulators } from '../../src/actions/handlers/index.js';
+import { simulate } from '../../src/engine/simulate/simulate.js';
+import { bootLab } from '../../src/lab/boot.js';
+import { createLab } from '../../src/lab/create.js';
 import { directoryComputer, execution, simulation, step } from '../actions/handlers/helpers.js';
 import { startTestApi, type TestApi } from '../site/helpers/site.js';
 
 const LAPTOP = 'examples/machines/uefi-x64-laptop-bare-metal.json';
+const DESKTOP = 'examples/machines/bios-x64-desktop-bare-metal.json';
+
+/**
+ * The wizard's sequence for the lab's image, with the site's driver package applied after the
+ * wizard's own driver step, only on the model it is for (a WMI condition, as admins write it).
+ */
+function withModelDriverPackage(id: string, model: string): TaskSequence {
+  const answers = answersSchema.parse({
+    taskSequence: { name: 'Lab install with model drivers', bootImageId: content.bootImageId },
+    installWindows: { imagePackageId: content.imagePackageId, imageIndex: 2, configureBitLocker: false },
+    configureNetwork: { join: 'workgroup', workgroup: 'LABWG' },
+    stateMigration: { captureUserSettings: false, captureNetworkSettings: false, captureWindowsSettings: false },
+    includeUpdates: 'none',
+  });
+  const ts = generateInstallImageSequence(answers, loadSiteManifest(content.siteManifestPath));
+  (ts.items.find((i) => i.kind === 'group' && i.name === 'Setup Operating System') as Group).disable = true;
+  const xml = exportXmlText(ts);
+  const at = xml.indexOf('</step>', xml.indexOf('name="Apply Device Drivers"')) + '</step>'.length;
+  const step =
+    `<step type="SMS_TaskSequence_ApplyDriverPackageAction" name="Apply ${model} drivers" successCodeList="0 3010">` +
+    `<condition><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\\cimv2</variable>` +
+    `<variable name="Query">SELECT * FROM Win32_ComputerSystem WHERE Model LIKE "%${model}%"</variable></expression></condition>` +
+    `<action>osddriverclient.exe /install:${id} /unsigned:False</action>` +
+    `<defaultVarList><variable name="OSDApplyDriverDriverPackageID" property="DriverPackageID">${id}</variable></defaultVarList></step>`;
+  return importXmlText(xml.slice(0, at) + step + xml.slice(at)).sequence;
+}
 
 let dir: string;
 let content: TestContent;
@@ -138,5 +174,42 @@ describe("Apply Driver Package with a site's driver package", () => {
     mkdirSync(join(content.root, 'PS1FFFF1', 'readme'), { recursive: true });
     const { result } = await applyOn('PS1FFFF1');
     expect(result).toMatchObject({ exitCode: 0x80070002, message: expect.stringMatching(/holds no driver/) });
+  });
+});
+
+describe("the site's driver package in a task sequence, on the lab machines", () => {
+  it("applies on the lab laptop whose model it targets: staged on its Windows volume beside the wizard's drivers", async () => {
+    const model = loadMachineProfile(LAPTOP).model!;
+    const lab = await createLab(join(dir, 'labs'), 'laptop', { profilePath: LAPTOP, disks: ['2G'] });
+    const r = await bootLab(lab, {
+      sequence: withModelDriverPackage(packageId, model),
+      sequenceName: 'model drivers',
+      content: new ContentLibrary(content.root),
+    });
+    expect(r.result, `${r.message}\n${r.log.slice(-3000)}`).toBe('success');
+    const applied = r.instructions.find((i) => i.name === `Apply ${model} drivers`)!;
+    expect(applied).toMatchObject({ outcome: 'ran', exitCode: 0 });
+    expect(applied.predicted).toBeFalsy();
+    expect(r.log).toContain(`Driver package ${packageId} (content `);
+    const windows = lab.drives().find((d) => d.letter === 'C:')!;
+    const files = await lab.files((await lab.volumes(windows.disk)).find((v) => v.partition === windows.partition)!);
+    const staged = (await files.list('_SMSTaskSequence/drivers')).map((e) => e.name);
+    // The wizard's Auto Apply Drivers staged the laptop's best matches first; the package's 4 follow.
+    expect(staged.length).toBeGreaterThanOrEqual(5);
+    const xml = (await files.readFile('_SMSTaskSequence/PkgMgrTemp/drivers.xml')).toString();
+    expect(xml.match(/<Path>/g)?.length ?? (xml.match(/_SMSTaskSequence\\drivers\\\d+/g) ?? []).length).toBe(staged.length);
+  }, 240_000);
+
+  it('is skipped on a machine of another model, by its condition', async () => {
+    const model = loadMachineProfile(LAPTOP).model!;
+    const desktop = loadMachineProfile(DESKTOP);
+    expect(desktop.model).not.toContain(model);
+    const r = await simulate(withModelDriverPackage(packageId, model), {
+      profile: desktop,
+      steps: stepSimulators({ content: new ContentLibrary(content.root) }),
+    });
+    const step = r.instructions.find((i) => i.name === `Apply ${model} drivers`)!;
+    expect(step.outcome).toBe('skipped');
+    expect(step.reason).toMatch(/Win32_ComputerSystem/);
   });
 });
