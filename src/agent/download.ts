@@ -51,6 +51,8 @@ export interface PackageDownloadResult {
   fetchedBytes: number;
   /** Files that were already in the cache and matched their hash. */
   cachedFiles: number;
+  /** How long fetching took (the site measures throughput from bytes and seconds). */
+  seconds: number;
 }
 
 /** Makes the package's files present and verified in the cache; returns its folder. */
@@ -60,6 +62,7 @@ export async function downloadPackage(state: AgentState, pkg: ContentPackage, op
   let doneBefore = 0;
   let fetchedBytes = 0;
   let cachedFiles = 0;
+  let seconds = 0;
   opts.onProgress?.({ packageId: pkg.packageId, done: 0, total });
   for (const file of pkg.files) {
     const dest = join(folder, ...file.path.split('/'));
@@ -69,13 +72,15 @@ export async function downloadPackage(state: AgentState, pkg: ContentPackage, op
       opts.onProgress?.({ packageId: pkg.packageId, done: doneBefore, total });
       continue;
     }
+    const started = performance.now();
     fetchedBytes += await downloadFile(pkg, file, dest, opts, (fileDone) =>
       opts.onProgress?.({ packageId: pkg.packageId, done: doneBefore + fileDone, total }),
     );
+    seconds += (performance.now() - started) / 1000;
     doneBefore += file.size;
   }
   if (cachedFiles > 0) opts.log?.(`Package ${pkg.packageId}: ${cachedFiles} of ${pkg.files.length} file(s) found in the cache, hash verified`);
-  return { folder, fetchedBytes, cachedFiles };
+  return { folder, fetchedBytes, cachedFiles, seconds };
 }
 
 /** A cached file counts only if its bytes still hash to what the site recorded. */

@@ -17,7 +17,9 @@ import { autoApplyDrivers, stepTypeOf } from '../sequence/catalog/index.js';
 import { allSteps } from '../sequence/model/walk.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
 import { downloadPackage, type PackageDownloadOptions } from './download.js';
+import { AgentError } from './errors.js';
 import type { MpClient } from './mp-client.js';
+import type { DriverCatalogAnswer } from './protocol.js';
 import type { AgentState } from './state.js';
 
 /** Whether the sequence has an enabled Auto Apply Drivers step (only then is the catalog fetched). */
@@ -31,6 +33,9 @@ export interface PreparedDrivers {
   matching: number;
   packages: string[];
   fetchedBytes: number;
+  seconds: number;
+  /** Why there is no catalog (a site that serves none). */
+  none?: string;
 }
 
 export async function prepareDriverCatalog(
@@ -39,7 +44,14 @@ export async function prepareDriverCatalog(
   profile: MachineProfile,
   options: PackageDownloadOptions = {},
 ): Promise<PreparedDrivers> {
-  const answer = await client.driverCatalog(profile.architecture);
+  let answer: DriverCatalogAnswer;
+  try {
+    answer = await client.driverCatalog(profile.architecture);
+  } catch (e) {
+    // A site that serves no driver catalog: the step then fails as it would without one (0x80070002), saying so.
+    if (e instanceof AgentError && e.status === 404) return { offered: 0, matching: 0, packages: [], fetchedBytes: 0, seconds: 0, none: e.message };
+    throw e;
+  }
   const catalog = parseDriverCatalog(JSON.stringify(answer.catalog), 'the driver catalog from the site');
   const devices = profile.pnpDevices.map((d) => ({ name: d.name, hardwareIds: d.hardwareIds, compatibleIds: d.compatibleIds }));
   // Every driver that matches any device (best match is the step's choice, among these).
@@ -48,10 +60,12 @@ export async function prepareDriverCatalog(
   const driversDir = join(state.cacheDir, 'drivers');
   mkdirSync(driversDir, { recursive: true });
   let fetchedBytes = 0;
+  let seconds = 0;
   const packages = answer.packages.filter((p) => needed.has(p.packageId.toUpperCase()));
   for (const pkg of packages) {
     const r = await downloadPackage(state, { ...pkg, referencedAs: 'driver' }, options);
     fetchedBytes += r.fetchedBytes;
+    seconds += r.seconds;
     const link = join(driversDir, pkg.packageId.toUpperCase());
     rmSync(link, { recursive: true, force: true });
     symlinkSync(join('..', pkg.packageId.toUpperCase(), String(pkg.sourceVersion)), link);
@@ -60,5 +74,5 @@ export async function prepareDriverCatalog(
   const file = join(driversDir, 'catalog.json');
   writeFileSync(`${file}.tmp`, formatDriverCatalog(usable));
   renameSync(`${file}.tmp`, file);
-  return { offered: catalog.drivers.length, matching: selected.length, packages: packages.map((p) => p.packageId), fetchedBytes };
+  return { offered: catalog.drivers.length, matching: selected.length, packages: packages.map((p) => p.packageId), fetchedBytes, seconds };
 }

@@ -158,6 +158,8 @@ export interface StatusMessage {
   actionOutput?: string;
   predicted?: boolean;
   bytes?: number;
+  /** With `bytes`: how long fetching them took. */
+  seconds?: number;
 }
 
 export interface StatusAnswer {

@@ -159,6 +159,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       log: (line, severity) => log(line, severity),
       onFetched: (pkg, r) => {
         run.downloadedBytes = (run.downloadedBytes ?? 0) + r.fetchedBytes;
+        run.downloadSeconds = (run.downloadSeconds ?? 0) + r.seconds;
         log(`Package ${pkg.packageId} "${pkg.name}" is in the cache (${r.fetchedBytes} bytes downloaded from a distribution point)`);
       },
     });
@@ -169,7 +170,8 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
         } else {
           log(`Downloading all content before starting: ${needed.length} package(s), ${needed.reduce((n, p) => n + p.sizeBytes, 0)} bytes`);
           await library.ensure(needed.map((p) => p.packageId));
-          put(runMessage(identity, 'downloaded', { bytes: run.downloadedBytes ?? 0 }));
+          put(runMessage(identity, 'downloaded', { bytes: run.downloadedBytes ?? 0, seconds: run.downloadSeconds ?? 0 }));
+          run.downloadReported = true;
         }
         run.phase = 'engine';
         state.saveCurrentRun(run);
@@ -185,12 +187,20 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
           log: (line, severity) => log(line, severity),
         });
         run.downloadedBytes = (run.downloadedBytes ?? 0) + drivers.fetchedBytes;
-        log(
-          `Driver catalog from the site: ${drivers.offered} driver(s) for ${options.profile.architecture}, ${drivers.matching} matching this computer's devices, from ${drivers.packages.length} driver package(s)${drivers.packages.length ? ` (${drivers.packages.join(', ')})` : ''}`,
-        );
+        run.downloadSeconds = (run.downloadSeconds ?? 0) + drivers.seconds;
+        if (drivers.none) log(`The site offers no driver catalog (${drivers.none}); Auto Apply Drivers will find none`, 'warning');
+        else
+          log(
+            `Driver catalog from the site: ${drivers.offered} driver(s) for ${options.profile.architecture}, ${drivers.matching} matching this computer's devices, from ${drivers.packages.length} driver package(s)${drivers.packages.length ? ` (${drivers.packages.join(', ')})` : ''}`,
+          );
       }
       for (const v of run.variables) log(`Policy variable ${v.name} = ${v.secret ? '********' : v.value} (${v.source ?? 'site'})`, 'verbose');
       report = await runEngine(options, state, smsts, sequence, run, library, statusSinkOf(put, identity, { continuesOnError: continuesOnErrorOf(sequence) }));
+      // Content fetched as the steps needed it (and drivers): one report of the bytes and the time, as the engine ends.
+      if (!run.downloadReported && (run.downloadedBytes ?? 0) > 0) {
+        put(runMessage(identity, 'downloaded', { bytes: run.downloadedBytes ?? 0, seconds: run.downloadSeconds ?? 0 }));
+        run.downloadReported = true;
+      }
       run.result = {
         result: report.result === 'success' ? 'succeeded' : 'failed',
         exitCode: report.exitCode >>> 0,

@@ -41,6 +41,10 @@ export interface CurrentRun {
   result?: { result: 'succeeded' | 'failed' | 'refused'; exitCode: number; message?: string; endedAt: string };
   /** Content bytes fetched from distribution points by this run. */
   downloadedBytes?: number;
+  /** Seconds spent fetching those bytes (for the site's throughput). */
+  downloadSeconds?: number;
+  /** The `downloaded` message was sent (once a run). */
+  downloadReported?: boolean;
 }
 
 export interface DeviceRecord {

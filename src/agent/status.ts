@@ -103,7 +103,7 @@ export function statusMessageOf(event: StatusEvent, run: RunIdentity, options: {
 export function runMessage(
   run: RunIdentity,
   outcome: 'started' | 'refused' | 'downloaded' | 'failed',
-  extra: { reason?: string; exitCode?: number; bytes?: number; time?: Date } = {},
+  extra: { reason?: string; exitCode?: number; bytes?: number; seconds?: number; time?: Date } = {},
 ): StatusMessage {
   const messageId = outcome === 'started' ? MESSAGE_ID.runStarted : outcome === 'failed' ? MESSAGE_ID.runFailed : null;
   return {
@@ -118,6 +118,7 @@ export function runMessage(
     ...(extra.exitCode === undefined ? {} : { exitCode: signed(extra.exitCode) }),
     ...(extra.reason === undefined ? {} : { reason: extra.reason }),
     ...(extra.bytes === undefined ? {} : { bytes: extra.bytes }),
+    ...(extra.seconds === undefined ? {} : { seconds: Math.round(extra.seconds * 1000) / 1000 }),
   };
 }
 

@@ -7,8 +7,14 @@ import { example, exampleNames, MINIMAL, profile, WITH_OS } from './helpers.js';
 import { tempDir } from '../../helpers/temp.js';
 
 describe('the example profiles', () => {
-  it('are the three documented machines', () => {
-    expect(exampleNames()).toEqual(['bios-x86-desktop.json', 'uefi-x64-laptop-bare-metal.json', 'win10-x64-refresh.json']);
+  it('are the four documented machines', () => {
+    expect(exampleNames()).toEqual(['bios-x64-desktop-bare-metal.json', 'bios-x86-desktop.json', 'uefi-x64-laptop-bare-metal.json', 'win10-x64-refresh.json']);
+  });
+
+  it('the bare-metal BIOS desktop is x64 in legacy BIOS mode, blank, starting from the network', () => {
+    const p = example('bios-x64-desktop-bare-metal');
+    expect(p).toMatchObject({ architecture: 'x64', firmware: 'bios', currentOs: null });
+    expect(p.networkAdapters[0]!.mac).toBe('B8:CA:3A:6E:21:04');
   });
 
   it.each(exampleNames())('%s validates', (name) => {
