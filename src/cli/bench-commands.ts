@@ -16,13 +16,18 @@ function ms(n: number): string {
 
 function printReport(r: FleetReport): void {
   print(
-    `${r.devices} computers against ${r.servers} server process${r.servers === 1 ? '' : 'es'} on ${r.database === 'pglite' ? 'the embedded database (PGlite)' : 'PostgreSQL'}, ${r.concurrency} at a time, ${r.steps} steps each`,
+    `${r.devices} computers against ${r.servers} server process${r.servers === 1 ? '' : 'es'} on ${r.database === 'pglite' ? 'the embedded database (PGlite)' : 'PostgreSQL'}, ${r.concurrency} at a time, ${r.steps} steps each, ${r.batch} status message(s) per request${r.rate ? `, ${r.rate} messages/s offered` : ''}`,
   );
   print(
     `  finished: ${r.agentsSucceeded} succeeded, ${r.agentsFailed} failed in ${r.wallSeconds.toFixed(1)} s${r.firstFailure ? ` (first failure: ${r.firstFailure})` : ''}`,
   );
   print(
-    `  status messages: ${r.statusMessages} (${Math.round(r.statusMessagesPerSecond)}/s sustained); policy requests ${r.policyRequestsPerSecond.toFixed(1)}/s`,
+    `  status messages: ${r.statusMessages} (${Math.round(r.statusMessagesPerSecond)}/s sustained in the run phase); policy requests ${r.policyRequestsPerSecond.toFixed(1)}/s`,
+  );
+  print(
+    `  phases: ${Object.entries(r.phases)
+      .map(([name, p]) => `${name} ${p.seconds.toFixed(1)} s (${Math.round(p.requestsPerSecond)} req/s)`)
+      .join(', ')}`,
   );
   print('  request      count  failed   p50 ms   p99 ms   max ms');
   for (const [kind, s] of Object.entries(r.requests)) {
@@ -46,19 +51,42 @@ export function registerBenchCommands(program: Command): void {
     .option('--concurrency <n>', 'computers at work at the same time', '100')
     .option('--steps <n>', 'steps in the deployed task sequence', '20')
     .option('--log-bytes <n>', 'size of the smsts.log each computer uploads', '65536')
+    .option(
+      '--batch <n>',
+      'status messages per request: 1 as the real agent sends while each step outlasts a round trip; more for an agent whose outbox queued up (at most 500)',
+      '1',
+    )
+    .option('--rate <n>', 'status messages per second offered by the whole fleet, every computer running at once (default: as fast as the site answers)')
+    .option('--server-node-args <args>', 'Node.js options for the server processes, space-separated (e.g. "--cpu-prof --cpu-prof-dir=DIR")')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { devices: string; servers: string; database?: string; concurrency: string; steps: string; logBytes: string; json?: boolean }) => {
-      const report = await runFleet({
-        osd: fileURLToPath(new URL('../../bin/osd.js', import.meta.url)),
-        devices: whole(o.devices, '--devices'),
-        servers: whole(o.servers, '--servers'),
-        database: o.database,
-        concurrency: whole(o.concurrency, '--concurrency'),
-        steps: whole(o.steps, '--steps'),
-        logBytes: whole(o.logBytes, '--log-bytes'),
-        onProgress: o.json ? undefined : (line) => process.stderr.write(`osd bench fleet: ${line}\n`),
-      });
-      if (o.json) printJson(report);
-      else printReport(report);
-    });
+    .action(
+      async (o: {
+        devices: string;
+        servers: string;
+        database?: string;
+        concurrency: string;
+        steps: string;
+        logBytes: string;
+        batch: string;
+        rate?: string;
+        serverNodeArgs?: string;
+        json?: boolean;
+      }) => {
+        const report = await runFleet({
+          osd: fileURLToPath(new URL('../../bin/osd.js', import.meta.url)),
+          devices: whole(o.devices, '--devices'),
+          servers: whole(o.servers, '--servers'),
+          database: o.database,
+          concurrency: whole(o.concurrency, '--concurrency'),
+          steps: whole(o.steps, '--steps'),
+          logBytes: whole(o.logBytes, '--log-bytes'),
+          batch: whole(o.batch, '--batch'),
+          ...(o.rate !== undefined ? { rate: whole(o.rate, '--rate') } : {}),
+          ...(o.serverNodeArgs ? { serverNodeArgs: o.serverNodeArgs.split(/\s+/).filter(Boolean) } : {}),
+          onProgress: o.json ? undefined : (line) => process.stderr.write(`osd bench fleet: ${line}\n`),
+        });
+        if (o.json) printJson(report);
+        else printReport(report);
+      },
+    );
 }

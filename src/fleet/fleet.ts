@@ -2,10 +2,23 @@
  * `osd bench fleet`: N simulated agents against real `osd server` processes, for load and fault
  * testing (issue 12 item 6). A simulated agent does what the real one (src/agent) asks of the
  * management point — register as an unknown computer, fetch its policy, the deployment's sequence
- * and content, send the status messages of a whole run in the batches the real agent sends (one
- * per instruction boundary), and upload its smsts.log — but runs no engine and downloads nothing:
- * the site is what is measured. With PostgreSQL, K servers share one database and the agents are
- * spread over them, so adding a server shows whether it adds throughput.
+ * and content, send the status messages of a whole run (run, group and step messages, as
+ * src/agent/status.ts makes them) and upload its smsts.log — but runs no engine and downloads
+ * nothing: the site is what is measured. With PostgreSQL, K servers share one database and the
+ * agents are spread over them, so adding a server shows whether it adds throughput.
+ *
+ * The computers go through a rollout's phases together — all register, then all ask for policy,
+ * then the deployment's sequence and content, then run, then upload their logs — so each phase's
+ * rate is the site's for that kind of request alone.
+ *
+ * Batching follows the real agent's outbox (src/agent/outbox.ts): it sends a message as soon as it
+ * is written, one request at a time, and what was written while a request was under way goes in the
+ * next (at most 500). A step lasts longer than a round trip, so in a deployment each message goes
+ * alone: `batch` 1, the default. `batch` N sends N at a time — an agent whose messages queued up
+ * behind a slow or unreachable site. `rate` paces the messages (open loop: the computers send at
+ * that rate whatever the answers' speed, as a rollout's computers do), for the latency at a given
+ * load; without it every computer sends its next batch as soon as the last is answered (the site's
+ * capacity).
  *
  * What it sets up on the site (through the admin API, as an administrator would): a small boot
  * image (a real WIM made with wimlib), a task sequence of `steps` Run Command Line steps using it,
@@ -34,7 +47,20 @@ export interface FleetOptions {
   steps: number;
   /** Bytes of the smsts.log each agent uploads. */
   logBytes: number;
+  /** Status messages per request (1: as the real agent sends while its steps outlast a round trip). */
+  batch?: number;
+  /** Status messages per second offered by the whole fleet (open loop); default: as fast as answered. */
+  rate?: number;
+  /** Node.js options for the server processes (e.g. `--cpu-prof`, `--cpu-prof-dir=DIR` to profile them). */
+  serverNodeArgs?: string[];
   onProgress?: (line: string) => void;
+}
+
+/** One phase of the rollout: every computer's requests of that kind, and how long they took together. */
+export interface FleetPhase {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
 }
 
 export interface FleetReport {
@@ -43,12 +69,18 @@ export interface FleetReport {
   database: 'pglite' | 'postgresql';
   concurrency: number;
   steps: number;
+  batch: number;
+  /** The status messages per second offered, when paced. */
+  rate?: number;
   wallSeconds: number;
+  phases: Record<'register' | 'policy' | 'content' | 'run' | 'log', FleetPhase>;
   agentsSucceeded: number;
   agentsFailed: number;
   firstFailure?: string;
   statusMessages: number;
+  /** Status messages stored per second during the run phase. */
   statusMessagesPerSecond: number;
+  /** Policy requests answered per second during the policy phase. */
   policyRequestsPerSecond: number;
   requests: ReturnType<Latencies['summary']>;
   serverPeakMemoryBytes: number[];
@@ -63,6 +95,8 @@ export function checkFleetOptions(o: FleetOptions): void {
   whole(o.concurrency, '--concurrency', 1, 10_000);
   whole(o.steps, '--steps', 1, 1000);
   whole(o.logBytes, '--log-bytes', 0, 16 * 1024 * 1024);
+  whole(o.batch ?? 1, '--batch', 1, 500);
+  if (o.rate !== undefined) whole(o.rate, '--rate', 1, 1_000_000);
   if (o.servers > 1 && !o.database) {
     throw new OsdError('bad-input', {
       input: '--servers',
@@ -72,16 +106,43 @@ export function checkFleetOptions(o: FleetOptions): void {
   }
 }
 
-/** The messages of one instruction boundary of a run, as the real agent sends them. */
-function stepMessages(runId: string, deploymentId: string, i: number, steps: number): object[] {
-  const time = new Date().toISOString();
-  const step = { index: i + 1, name: `Fleet step ${i + 1}`, group: 'Fleet', path: `Fleet / Fleet step ${i + 1}`, type: runCommandLine.type };
-  const base = { runId, deploymentId, time, kind: 'step', step };
-  const msgs: object[] = [
-    { ...base, id: randomUUID(), outcome: 'started', messageId: null },
-    { ...base, id: randomUUID(), outcome: 'succeeded', messageId: 11134, exitCode: 0, actionOutput: `step ${i + 1} of ${steps} done` },
+/**
+ * Every status message of one run of the fleet's sequence, in the order the real agent writes them
+ * (src/agent/status.ts): run started, the group started, each step started and succeeded, the
+ * group completed, run succeeded. Their times are given when sent.
+ */
+function runMessages(runId: string, deploymentId: string, steps: number): Array<Record<string, unknown>> {
+  const base = { runId, deploymentId };
+  const group = { index: 0, name: 'Fleet', group: null, path: 'Fleet', type: null };
+  const msgs: Array<Record<string, unknown>> = [
+    { ...base, kind: 'run', outcome: 'started', messageId: 11140 },
+    { ...base, kind: 'group', outcome: 'started', messageId: 11124, step: group },
   ];
+  for (let i = 0; i < steps; i++) {
+    const step = { index: i + 1, name: `Fleet step ${i + 1}`, group: 'Fleet', path: `Fleet / Fleet step ${i + 1}`, type: runCommandLine.type };
+    msgs.push({ ...base, kind: 'step', outcome: 'started', messageId: null, step });
+    msgs.push({ ...base, kind: 'step', outcome: 'succeeded', messageId: 11134, step, exitCode: 0, actionOutput: `step ${i + 1} of ${steps} done` });
+  }
+  msgs.push({ ...base, kind: 'group', outcome: 'succeeded', messageId: 11127, step: group });
+  msgs.push({ ...base, kind: 'run', outcome: 'succeeded', messageId: 11143, exitCode: 0 });
   return msgs;
+}
+
+/** Messages sent per run of a `steps`-step sequence. */
+export function messagesPerRun(steps: number): number {
+  return 2 * steps + 4;
+}
+
+/** Releases status messages at `rate` per second across the fleet (open loop); no pacing without a rate. */
+function pacer(rate: number | undefined): (messages: number) => Promise<void> {
+  if (!rate) return () => Promise.resolve();
+  let due = performance.now();
+  return (messages) => {
+    const at = Math.max(due, performance.now() - 1000);
+    due = at + (messages * 1000) / rate;
+    const wait = at - performance.now();
+    return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
+  };
 }
 
 function fakeLog(bytes: number, name: string): string {
@@ -132,11 +193,13 @@ async function setUpSite(o: FleetOptions, root: string, latencies: Latencies): P
   const sources = join(root, 'sources');
   await mkdir(sources, { recursive: true });
   o.onProgress?.(`starting ${o.servers} server process${o.servers === 1 ? '' : 'es'} (${o.database ? 'PostgreSQL' : 'embedded database'})`);
-  const first = await startFleetServer(0, { osd: o.osd, root, database: o.database, sourceRoot: sources });
+  const nodeArgs = o.serverNodeArgs ?? [];
+  const first = await startFleetServer(0, { osd: o.osd, root, database: o.database, sourceRoot: sources, nodeArgs });
   const servers = [first];
   try {
     const keyFile = join(root, 'server-0', 'site.key');
-    for (let i = 1; i < o.servers; i++) servers.push(await startFleetServer(i, { osd: o.osd, root, database: o.database, sourceRoot: sources, keyFile }));
+    for (let i = 1; i < o.servers; i++)
+      servers.push(await startFleetServer(i, { osd: o.osd, root, database: o.database, sourceRoot: sources, keyFile, nodeArgs }));
     const token = (await readFile(join(root, 'server-0', 'admin.token'), 'utf8')).trim();
     const admin = new FleetHttp(first.url, 4, latencies);
     try {
@@ -169,38 +232,80 @@ async function setUpSite(o: FleetOptions, root: string, latencies: Latencies): P
   }
 }
 
-/** One simulated computer: register, policy, sequence, content, a run's status, its log. */
-async function simulatedAgent(http: FleetHttp, n: number, o: FleetOptions, counters: { messages: number; policies: number }): Promise<void> {
-  const mac = `02:F1:${[(n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`;
-  const reg = ok(
-    await http.request<{ credential: string }>('register', 'POST', '/mp/v1/register', {
-      json: { macAddresses: [mac], architecture: 'x64', firmware: 'uefi', environment: 'winpe' },
-    }),
-    `register ${mac}`,
-  );
-  const token = reg.credential;
-  const policy = ok(
-    await http.request<{ deployments: Array<{ deploymentId: string; offered: boolean }> }>('policy', 'GET', '/mp/v1/policy?environment=winpe', { token }),
-    `policy of ${mac}`,
-  );
-  counters.policies++;
-  const offered = policy.deployments.find((d) => d.offered);
-  if (!offered) throw new OsdError('fault', { input: `policy of ${mac}`, rule: 'no deployment is offered to this computer' });
-  const dep = offered.deploymentId;
-  ok(await http.request('sequence', 'GET', `/mp/v1/deployments/${dep}/sequence`, { token }), `sequence for ${mac}`);
-  ok(await http.request('content', 'GET', `/mp/v1/deployments/${dep}/content?architecture=x64&firmware=uefi`, { token }), `content for ${mac}`);
-  const runId = randomUUID();
-  const send = async (messages: object[]): Promise<void> => {
-    const a = ok(await http.request<{ stored: number }>('status', 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
-    counters.messages += messages.length;
-    void a;
-  };
-  await send([{ id: randomUUID(), runId, deploymentId: dep, time: new Date().toISOString(), kind: 'run', outcome: 'started', messageId: 11140 }]);
-  for (let i = 0; i < o.steps; i++) await send(stepMessages(runId, dep, i, o.steps));
-  await send([
-    { id: randomUUID(), runId, deploymentId: dep, time: new Date().toISOString(), kind: 'run', outcome: 'succeeded', messageId: 11143, exitCode: 0 },
-  ]);
-  if (o.logBytes > 0) ok(await http.request('log', 'PUT', `/mp/v1/runs/${runId}/logs/smsts.log`, { token, text: fakeLog(o.logBytes, mac) }), `log of ${mac}`);
+/** A simulated computer between phases. */
+interface Computer {
+  n: number;
+  mac: string;
+  http: FleetHttp;
+  token?: string;
+  deploymentId?: string;
+  runId?: string;
+  failed?: string;
+}
+
+/** The phases of a rollout, in order: what each computer asks the management point in it. */
+const PHASES: Array<{ name: keyof FleetReport['phases']; requests: (o: FleetOptions) => number }> = [
+  { name: 'register', requests: () => 1 },
+  { name: 'policy', requests: () => 1 },
+  { name: 'content', requests: () => 2 },
+  { name: 'run', requests: (o) => Math.ceil(messagesPerRun(o.steps) / (o.batch ?? 1)) },
+  { name: 'log', requests: (o) => (o.logBytes > 0 ? 1 : 0) },
+];
+
+async function phaseStep(
+  phase: keyof FleetReport['phases'],
+  c: Computer,
+  o: FleetOptions,
+  counters: { messages: number },
+  pace: (messages: number) => Promise<void>,
+): Promise<void> {
+  const { http, mac } = c;
+  const token = c.token!;
+  const dep = c.deploymentId!;
+  switch (phase) {
+    case 'register': {
+      const reg = ok(
+        await http.request<{ credential: string }>('register', 'POST', '/mp/v1/register', {
+          json: { macAddresses: [mac], architecture: 'x64', firmware: 'uefi', environment: 'winpe' },
+        }),
+        `register ${mac}`,
+      );
+      c.token = reg.credential;
+      return;
+    }
+    case 'policy': {
+      const policy = ok(
+        await http.request<{ deployments: Array<{ deploymentId: string; offered: boolean }> }>('policy', 'GET', '/mp/v1/policy?environment=winpe', { token }),
+        `policy of ${mac}`,
+      );
+      const offered = policy.deployments.find((d) => d.offered);
+      if (!offered) throw new OsdError('fault', { input: `policy of ${mac}`, rule: 'no deployment is offered to this computer' });
+      c.deploymentId = offered.deploymentId;
+      return;
+    }
+    case 'content':
+      ok(await http.request('sequence', 'GET', `/mp/v1/deployments/${dep}/sequence`, { token }), `sequence for ${mac}`);
+      ok(await http.request('content', 'GET', `/mp/v1/deployments/${dep}/content?architecture=x64&firmware=uefi`, { token }), `content for ${mac}`);
+      return;
+    case 'run': {
+      c.runId = randomUUID();
+      const all = runMessages(c.runId, dep, o.steps);
+      const batch = o.batch ?? 1;
+      for (let i = 0; i < all.length; i += batch) {
+        const part = all.slice(i, i + batch);
+        await pace(part.length);
+        const time = new Date().toISOString();
+        const messages = part.map((m) => ({ id: randomUUID(), time, ...m }));
+        ok(await http.request<{ stored: number }>('status', 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
+        counters.messages += messages.length;
+      }
+      return;
+    }
+    case 'log':
+      if (o.logBytes > 0)
+        ok(await http.request('log', 'PUT', `/mp/v1/runs/${c.runId}/logs/smsts.log`, { token, text: fakeLog(o.logBytes, mac) }), `log of ${mac}`);
+      return;
+  }
 }
 
 export async function runFleet(o: FleetOptions): Promise<FleetReport> {
@@ -211,57 +316,79 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     await rm(root, { recursive: true, force: true });
     throw e;
   });
-  const clients = site.servers.map((s) => new FleetHttp(s.url, Math.max(1, Math.ceil(o.concurrency / site.servers.length)), latencies));
+  // Paced, every computer runs at once (a rollout's computers do) and up to 1,000 connections are
+  // open, so a request waits in the generator for a connection only when the site falls behind.
+  const sockets = o.rate ? Math.max(o.concurrency, 1000) : o.concurrency;
+  const clients = site.servers.map((s) => new FleetHttp(s.url, Math.max(1, Math.ceil(sockets / site.servers.length)), latencies));
   const peaks = site.servers.map(() => 0);
   const watch = setInterval(() => {
     site.servers.forEach((s, i) => void peakMemory(s.pid).then((m) => (peaks[i] = Math.max(peaks[i]!, m ?? 0))));
   }, 500);
-  const counters = { messages: 0, policies: 0 };
-  let next = 0;
-  let succeeded = 0;
-  let failed = 0;
+  const counters = { messages: 0 };
+  const computers: Computer[] = Array.from({ length: o.devices }, (_, i) => {
+    const n = i + 1;
+    const mac = `02:F1:${[(n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`;
+    return { n, mac, http: clients[i % clients.length]! };
+  });
   let firstFailure: string | undefined;
-  let lastShown = 0;
-  o.onProgress?.(`${o.devices} simulated computers, ${o.concurrency} at a time, ${o.steps} steps each (deployment ${site.deploymentId})`);
+  const phases = {} as FleetReport['phases'];
+  o.onProgress?.(
+    `${o.devices} simulated computers, ${o.concurrency} at a time, ${o.steps} steps each, ${o.batch ?? 1} status message(s) per request${o.rate ? `, ${o.rate} messages/s offered` : ''} (deployment ${site.deploymentId})`,
+  );
   const started = performance.now();
   try {
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        const n = next++;
-        if (n >= o.devices) return;
-        try {
-          await simulatedAgent(clients[n % clients.length]!, n + 1, o, counters);
-          succeeded++;
-        } catch (e) {
-          failed++;
-          firstFailure ??= (e as Error).message;
+    for (const phase of PHASES) {
+      const pace = pacer(phase.name === 'run' ? o.rate : undefined);
+      const alive = computers.filter((c) => !c.failed);
+      let next = 0;
+      let done = 0;
+      let lastShown = performance.now();
+      const t0 = performance.now();
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          const c = alive[next++];
+          if (!c) return;
+          try {
+            await phaseStep(phase.name, c, o, counters, pace);
+          } catch (e) {
+            c.failed = (e as Error).message;
+            firstFailure ??= c.failed;
+          }
+          done++;
+          if (performance.now() - lastShown > 5000) {
+            lastShown = performance.now();
+            o.onProgress?.(`${phase.name}: ${done}/${alive.length} computers${phase.name === 'run' ? `, ${counters.messages} status messages` : ''}`);
+          }
         }
-        const done = succeeded + failed;
-        if (performance.now() - lastShown > 2000 || done === o.devices) {
-          lastShown = performance.now();
-          const secs = (performance.now() - started) / 1000;
-          o.onProgress?.(
-            `${done}/${o.devices} computers done, ${counters.messages} status messages (${Math.round(counters.messages / secs)}/s)${failed ? `, ${failed} failed` : ''}`,
-          );
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(o.concurrency, o.devices) }, worker));
+      };
+      const messagesBefore = counters.messages;
+      const workers = phase.name === 'run' && o.rate ? alive.length : Math.min(o.concurrency, alive.length);
+      await Promise.all(Array.from({ length: workers }, worker));
+      const seconds = (performance.now() - t0) / 1000;
+      const requests = alive.filter((c) => !c.failed).length * phase.requests(o);
+      phases[phase.name] = { requests, seconds, requestsPerSecond: requests / seconds };
+      const extra = phase.name === 'run' ? `, ${Math.round((counters.messages - messagesBefore) / seconds)} status messages/s` : '';
+      o.onProgress?.(`${phase.name}: ${alive.length} computers in ${seconds.toFixed(1)} s (${Math.round(requests / seconds)} requests/s${extra})`);
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     for (const [i, s] of site.servers.entries()) peaks[i] = Math.max(peaks[i]!, (await peakMemory(s.pid)) ?? 0);
+    const failed = computers.filter((c) => c.failed).length;
     return {
       devices: o.devices,
       servers: o.servers,
       database: o.database ? 'postgresql' : 'pglite',
       concurrency: o.concurrency,
       steps: o.steps,
+      batch: o.batch ?? 1,
+      ...(o.rate ? { rate: o.rate } : {}),
       wallSeconds,
-      agentsSucceeded: succeeded,
+      phases,
+      agentsSucceeded: o.devices - failed,
       agentsFailed: failed,
       ...(firstFailure ? { firstFailure } : {}),
       statusMessages: counters.messages,
-      statusMessagesPerSecond: counters.messages / wallSeconds,
-      policyRequestsPerSecond: counters.policies / wallSeconds,
+      statusMessagesPerSecond: counters.messages / phases.run.seconds,
+      policyRequestsPerSecond: phases.policy.requestsPerSecond,
       requests: latencies.summary(),
       serverPeakMemoryBytes: peaks,
     };

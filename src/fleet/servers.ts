@@ -28,12 +28,14 @@ export interface ServerStartOptions {
   sourceRoot: string;
   /** The first server's key file, for the others (servers sharing a database share its key). */
   keyFile?: string;
+  /** Node.js options before the script (e.g. `--cpu-prof`: NODE_OPTIONS does not take it). */
+  nodeArgs?: string[];
 }
 
 const START_TIMEOUT_MS = 120_000;
 
 export function startFleetServer(index: number, o: ServerStartOptions): Promise<FleetServer> {
-  const args = [o.osd, 'server', '--data', join(o.root, `server-${index}`), '--port', '0', '--json', '--source-root', o.sourceRoot];
+  const args = [...(o.nodeArgs ?? []), o.osd, 'server', '--data', join(o.root, `server-${index}`), '--port', '0', '--json', '--source-root', o.sourceRoot];
   if (o.database) args.push('--database', o.database);
   if (o.keyFile) args.push('--key-file', o.keyFile);
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { checkFleetOptions, runFleet, type FleetOptions } from '../../src/fleet/fleet.js';
+import { checkFleetOptions, messagesPerRun, runFleet, type FleetOptions } from '../../src/fleet/fleet.js';
 import { newPostgresDatabase, runOsd } from '../helpers/osd-server.js';
 
 const OSD = resolve('bin/osd.js');
@@ -16,8 +16,13 @@ describe('osd bench fleet', () => {
     const r = await runFleet(base);
     expect(r.agentsFailed, r.firstFailure).toBe(0);
     expect(r.agentsSucceeded).toBe(6);
-    // Per computer: run started, 2 per step, run succeeded.
-    expect(r.statusMessages).toBe(6 * (2 + 2 * 3));
+    // Per computer, as the agent sends them: run and group started, 2 per step, group and run succeeded.
+    expect(messagesPerRun(3)).toBe(4 + 2 * 3);
+    expect(r.statusMessages).toBe(6 * messagesPerRun(3));
+    // One message per request, as the real agent sends while its steps outlast a round trip.
+    expect(r.requests.status?.count).toBe(6 * messagesPerRun(3));
+    expect(r.phases.run.requests).toBe(6 * messagesPerRun(3));
+    expect(r.phases.policy.requests).toBe(6);
     for (const kind of ['register', 'policy', 'sequence', 'content', 'status', 'log']) {
       expect(r.requests[kind]?.failed ?? 0).toBe(0);
       expect(r.requests[kind]?.count).toBeGreaterThan(0);
@@ -27,8 +32,11 @@ describe('osd bench fleet', () => {
 
   it('spreads the computers over two servers sharing one PostgreSQL database', async () => {
     const database = await newPostgresDatabase('fleet');
-    const r = await runFleet({ ...base, servers: 2, database });
+    // Batches of 4 at a paced rate: the batches an agent sends when its outbox queued up.
+    const r = await runFleet({ ...base, servers: 2, database, batch: 4, rate: 200 });
     expect(r.agentsFailed, r.firstFailure).toBe(0);
+    expect(r.statusMessages).toBe(6 * messagesPerRun(3));
+    expect(r.requests.status?.count).toBe(6 * Math.ceil(messagesPerRun(3) / 4));
     expect(r.database).toBe('postgresql');
     expect(r.serverPeakMemoryBytes).toHaveLength(2);
   }, 180_000);
@@ -41,5 +49,6 @@ describe('osd bench fleet', () => {
     const z = await runOsd('bench', 'fleet', '--devices', '0');
     expect(z.code).toBe(2);
     expect(z.stderr).toMatch(/--devices: must be a whole number from 1/);
+    expect(() => checkFleetOptions({ ...base, batch: 501 })).toThrow(/--batch: must be a whole number from 1 to 500/);
   });
 });
