@@ -1,0 +1,165 @@
+// The agent against a real `osd server` process (issue 12 acceptance, part): the site's own
+// management point and local distribution point; an OS image uploaded and distributed; the
+// wizard's WinPE phase deployed Required to a collection holding a known lab machine whose device
+// variable names it; `osd lab boot NAME --site URL` runs it — the disk checked as the lab tests do,
+// the site holding a status message for every instruction and the uploaded smsts.log.
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab } from '../../src/lab/create.js';
+import { LabMachine } from '../../src/lab/lab-machine.js';
+import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
+import { exportXmlText } from '../../src/sequence/codec/xml-export.js';
+import { walkItems } from '../../src/sequence/model/walk.js';
+import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
+import { answersSchema } from '../../src/sequence/wizard/answers.js';
+import { generateInstallImageSequence } from '../../src/sequence/wizard/generate/index.js';
+import { callServer, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import { tempDir } from '../helpers/temp.js';
+import { makeWim, WINPE_PROPERTIES } from '../site/objects/fixtures.js';
+
+const ROOT = resolve(__dirname, '../..');
+const OSD = join(ROOT, 'bin/osd.js');
+const MACHINES = join(ROOT, 'examples/machines');
+const MAC = '00:15:5D:0C:12:07';
+let dir: string;
+let content: TestContent;
+let server: StartedServer;
+let deploymentId: string;
+let resourceId: number;
+let stepNames: string[];
+
+const osd = async (...args: string[]) => {
+  const r = await runOsd(...args, '--server', server.url, '--token', server.token);
+  expect(r.code, `osd ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+};
+const api = async (method: string, path: string, body?: unknown) => {
+  const r = await callServer(server, method, path, body);
+  expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBeLessThan(300);
+  return r.json;
+};
+
+beforeAll(async () => {
+  dir = tempDir('osd-site-e2e-');
+  content = await makeTestContent(join(dir, 'content'));
+  server = await startServer(join(dir, 'site'), ['--local-dp-port', '0']);
+  const image = JSON.parse(await osd('image', 'add', content.wimPath, '--json'));
+  const imageId = (image.package?.packageId ?? image.packageId ?? image.id) as string;
+  expect(imageId, JSON.stringify(image)).toMatch(/^[A-Z0-9]{3}[0-9A-F]{5}$/);
+  // A Windows PE boot image (x64): a deployment to media and PXE needs one.
+  const bootWim = await makeWim(join(dir, 'boot'), 'boot.wim', [
+    { name: 'Microsoft Windows PE (x64)', description: 'WinPE', properties: WINPE_PROPERTIES(9, [10, 0, 22621]), payload: 'winpe' },
+  ]);
+  const boot = JSON.parse(await osd('boot-image', 'add', bootWim, '--json'));
+  const bootId = (boot.package?.packageId ?? boot.packageId ?? boot.id) as string;
+  expect(bootId, JSON.stringify(boot)).toMatch(/^[A-Z0-9]{3}[0-9A-F]{5}$/);
+  await osd('distribute', imageId, bootId, '--dp', 'local', '--wait');
+
+  // The wizard's WinPE phase with the site's image (the full-OS group disabled, as the lab tests do).
+  const site = loadSiteManifest(content.siteManifestPath);
+  const ts = generateInstallImageSequence(
+    answersSchema.parse({
+      taskSequence: { name: 'Site install', bootImageId: content.bootImageId },
+      installWindows: { imagePackageId: content.imagePackageId, imageIndex: 2, configureBitLocker: false, localAdministrator: { mode: 'randomAndDisabled' } },
+      configureNetwork: { join: 'workgroup', workgroup: 'LABWG' },
+      stateMigration: { captureUserSettings: false, captureNetworkSettings: false, captureWindowsSettings: false },
+      includeUpdates: 'none',
+    }),
+    site,
+  );
+  // The full-OS group (client and USMT packages this site does not hold) is left out, not just disabled:
+  // a deployment refuses references to content the site lacks.
+  ts.items = ts.items.filter((i) => !(i.kind === 'group' && i.name === 'Setup Operating System'));
+  ts.references = [];
+  stepNames = [...walkItems(ts)].filter((v) => v.item.kind === 'step').map((v) => v.item.name);
+  const file = join(dir, 'ts.xml');
+  writeFileSync(file, exportXmlText(ts).split(content.imagePackageId).join(imageId));
+  const pushed = JSON.parse(await osd('ts', 'push', file, '--name', 'Site install', '--boot-image', bootId, '--json'));
+  const tsId = (pushed.taskSequence?.id ?? pushed.id) as string;
+
+  const collection = (await api('POST', '/collections', { name: 'Lab machines' })).collection.collectionId as string;
+  resourceId = (await api('POST', '/devices', { name: 'LAB-E2E-01', mac: MAC, collectionId: collection })).device.resourceId as number;
+  await api('PUT', `/devices/${resourceId}/variables/OSDComputerName`, { value: 'LAB-E2E-01' });
+  const dep = JSON.parse(
+    await osd(
+      'deploy',
+      tsId,
+      '--collection',
+      collection,
+      '--purpose',
+      'required',
+      '--available-to',
+      'media-pxe',
+      '--content-option',
+      'download-when-needed',
+      '--confirm-high-risk',
+      '--json',
+    ),
+  );
+  deploymentId = (dep.deployment?.id ?? dep.id) as string;
+}, 300_000);
+afterAll(async () => server && stopServer(server.proc));
+
+function osdLab(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [OSD, ...args], { env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (status) => res({ status, stdout, stderr }));
+  });
+}
+
+describe('osd lab boot --site against osd server', () => {
+  it('deploys the known lab machine: disk, status for every instruction, log at the site', async () => {
+    const labs = join(dir, 'labs');
+    await createLab(labs, 'e2e', { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: ['2G'], mac: MAC });
+    const r = await osdLab(['lab', 'boot', 'e2e', '--site', server.url], { OSD_LAB_DIR: labs });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Deployment ${deploymentId} ".*": succeeded`));
+
+    const lab = LabMachine.load(join(labs, 'e2e'));
+    const t = JSON.parse(execFileSync('sfdisk', ['--json', lab.diskPath(0)], { encoding: 'utf8' })) as {
+      partitiontable: { label: string; partitions: Array<{ start: number; size: number }> };
+    };
+    expect(t.partitiontable.label).toBe('gpt');
+    const p = t.partitiontable.partitions[2]!;
+    const win = join(dir, 'win.img');
+    execFileSync('dd', [
+      `if=${lab.diskPath(0)}`,
+      `of=${win}`,
+      'bs=1M',
+      `skip=${p.start * 512}`,
+      `count=${p.size * 512}`,
+      'iflag=skip_bytes,count_bytes',
+      'status=none',
+    ]);
+    expect(execFileSync('ntfscat', [win, '/edition.txt'], { encoding: 'utf8' })).toMatch(/Enterprise/);
+    // The device variable of the site named the computer.
+    expect(execFileSync('ntfscat', [win, '/Windows/Panther/Unattend/Unattend.xml'], { encoding: 'utf8' })).toMatch(/<ComputerName>LAB-E2E-01<\/ComputerName>/);
+
+    // The site: the run with a record per instruction, and its log.
+    const runs = await api('GET', `/devices/${resourceId}/runs`);
+    expect(JSON.stringify(runs)).toContain(deploymentId);
+    const run = (runs.runs ?? runs)[0] as { runId: string; result?: string; steps?: unknown[] };
+    expect(run.result).toBe('succeeded');
+    // Every step of the sequence has its record at the site, with an outcome.
+    const steps = (run as { steps: Array<{ name: string; kind: string; outcome: string }> }).steps.filter((x) => x.kind === 'step');
+    for (const name of stepNames)
+      expect(
+        steps.map((x) => x.name),
+        name,
+      ).toContain(name);
+    expect(steps.every((x) => x.outcome !== 'started')).toBe(true);
+    const status = await api('GET', `/deployments/${deploymentId}/status`);
+    expect(status.counts).toMatchObject({ success: 1, error: 0 });
+    const log = await fetch(`${server.url}/api/v1/devices/${resourceId}/runs/${run.runId}/logs/smsts.log`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(log.status).toBe(200);
+    expect(await log.text()).toContain(`Running deployment ${deploymentId}`);
+  }, 300_000);
+});
