@@ -18,6 +18,7 @@
  * The helper only draws: it never reads a stream or a clock of its own besides `now`, so tests give
  * it a fake stream and clock.
  */
+import { showable } from './output.js';
 
 /** Where progress is drawn: process.stderr, or a test's stand-in. */
 export interface ProgressStream {
@@ -67,6 +68,8 @@ const BAR_WIDTH = 24;
 /** A progress display for long work; see the file's comment. */
 export function startProgress(options: ProgressOptions): Progress {
   if (options.quiet) return NO_PROGRESS;
+  // A file or package name cannot move the cursor or recolour the terminal (output.ts).
+  options = { ...options, label: showable(options.label) };
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? Date.now;
   const tty = stream.isTTY === true;

@@ -109,6 +109,13 @@ describe('progress (src/cli/progress.ts)', () => {
     expect(f.text().trimEnd().split('\n')).toEqual(['downloading: (2.0 MiB, 2.0 MiB/s)', 'downloading: (2.0 MiB, in 1 s, 2.0 MiB/s)']);
   });
 
+  it("a label's control characters are shown escaped, never acted on", () => {
+    const f = fake(false);
+    const p = startProgress({ label: 'uploading a\x1b[2Jb.wim', total: 4, stream: f.stream, now: f.now });
+    p.done();
+    expect(f.text()).toBe('uploading a\\u{001b}[2Jb.wim: 100% (4 B of 4 B, in 0 s)\n');
+  });
+
   it('formats sizes and durations', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
