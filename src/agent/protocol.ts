@@ -44,7 +44,8 @@ export interface RegisterAnswer {
 }
 
 export type DeploymentPurpose = 'required' | 'available';
-export type ContentOption = 'download-all' | 'download-when-needed' | (string & {});
+/** The deployment option for content (the site's words); anything but download-when-needed downloads all first. */
+export type ContentOption = 'download-all-first' | 'download-when-needed' | 'access-from-dp' | (string & {});
 
 export interface DeploymentPolicy {
   deploymentId: string;

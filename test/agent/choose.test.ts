@@ -15,7 +15,7 @@ function deployment(id: string, purpose: 'required' | 'available', extra: Partia
     revision: 1,
     purpose,
     availability: 'media-pxe',
-    contentOption: 'download-all',
+    contentOption: 'download-all-first',
     preDownload: false,
     offered: true,
     ...extra,

@@ -76,7 +76,7 @@ beforeAll(async () => {
       revision: 1,
       purpose: 'required',
       availability: 'media-pxe',
-      contentOption: 'download-all',
+      contentOption: 'download-all-first',
       preDownload: false,
       offered: true,
     },

@@ -27,7 +27,7 @@ const available: DeploymentPolicy = {
   revision: 1,
   purpose: 'available',
   availability: 'clients',
-  contentOption: 'download-all',
+  contentOption: 'download-all-first',
   preDownload: true,
   offered: true,
 };

@@ -47,7 +47,7 @@ function deployment(extra: Partial<DeploymentPolicy> = {}): DeploymentPolicy {
     revision: 3,
     purpose: 'required',
     availability: 'media-pxe',
-    contentOption: 'download-all',
+    contentOption: 'download-all-first',
     preDownload: false,
     offered: true,
     ...extra,
