@@ -1,0 +1,131 @@
+// Pre-cache against a real `osd server` process (issue 12 acceptance): an Available deployment with
+// pre-download, made available to clients, to a collection holding a preinstalled x64 and a
+// preinstalled x86 lab machine; `osd lab agent NAME --site URL --once` caches on each only the OS
+// image of its own architecture; the user later starts the deployment on the x64 machine and the
+// run downloads only what was not cached (the x86 image its "download all" also needs).
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab } from '../../src/lab/create.js';
+import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
+import { callServer, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import { tempDir } from '../helpers/temp.js';
+
+const ROOT = resolve(__dirname, '../..');
+const OSD = join(ROOT, 'bin/osd.js');
+const MACHINES = join(ROOT, 'examples/machines');
+const MAC64 = '00:15:5D:0C:64:01';
+const MAC86 = '00:15:5D:0C:86:01';
+let dir: string;
+let labs: string;
+let server: StartedServer;
+let content64: TestContent;
+let content86: TestContent;
+let img64: string;
+let img86: string;
+let deploymentId: string;
+
+const osd = async (...args: string[]) => {
+  const r = await runOsd(...args, '--server', server.url, '--token', server.token);
+  expect(r.code, `osd ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+};
+const api = async (method: string, path: string, body?: unknown) => {
+  const r = await callServer(server, method, path, body);
+  expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBeLessThan(300);
+  return r.json;
+};
+function lab(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [OSD, ...args], { env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '', OSD_LAB_DIR: labs } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (status) => res({ status, stdout, stderr }));
+  });
+}
+const idOf = (json: string): string => {
+  const o = JSON.parse(json);
+  return (o.package?.packageId ?? o.packageId ?? o.taskSequence?.id ?? o.deployment?.id ?? o.id) as string;
+};
+const cached = (name: string): string[] => {
+  try {
+    return readdirSync(join(labs, name, 'state', 'agent', 'cache')).filter((f) => f !== 'drivers');
+  } catch {
+    return [];
+  }
+};
+
+beforeAll(async () => {
+  dir = tempDir('osd-site-precache-');
+  labs = join(dir, 'labs');
+  [content64, content86] = [await makeTestContent(join(dir, 'content64')), await makeTestContent(join(dir, 'content86'), { architecture: 'x86' })];
+  server = await startServer(join(dir, 'site'), ['--local-dp-port', '0']);
+  img64 = idOf(await osd('image', 'add', content64.wimPath, '--name', 'Windows 11 x64', '--json'));
+  img86 = idOf(await osd('image', 'add', content86.wimPath, '--name', 'Windows 11 x86', '--json'));
+  await osd('distribute', img64, img86, '--dp', 'local', '--wait');
+  const xml = `<sequence version="3.10"><group name="Install" description="">
+<step type="SMS_TaskSequence_RunCommandLineAction" name="Use the x64 image" description="" successCodeList="0"><action>smsswd.exe /run: echo x64</action><defaultVarList><variable name="PackageID" property="PackageID" hidden="true">${img64}</variable></defaultVarList></step>
+<step type="SMS_TaskSequence_RunCommandLineAction" name="Use the x86 image" description="" successCodeList="0"><action>smsswd.exe /run: echo x86</action><defaultVarList><variable name="PackageID" property="PackageID" hidden="true">${img86}</variable></defaultVarList></step>
+</group></sequence>`;
+  writeFileSync(join(dir, 'ts.xml'), xml);
+  const tsId = idOf(await osd('ts', 'push', join(dir, 'ts.xml'), '--name', 'Refresh', '--json'));
+  const collection = (await api('POST', '/collections', { name: 'Refresh' })).collection.collectionId as string;
+  await api('POST', '/devices', { name: 'PC-X64', mac: MAC64, collectionId: collection });
+  await api('POST', '/devices', { name: 'PC-X86', mac: MAC86, collectionId: collection });
+  deploymentId = idOf(
+    await osd(
+      'deploy',
+      tsId,
+      '--collection',
+      collection,
+      '--purpose',
+      'available',
+      '--available-to',
+      'clients',
+      '--content-option',
+      'download-all-first',
+      '--pre-download',
+      '--json',
+    ),
+  );
+
+  // Two preinstalled machines: the refresh laptop (x64), and the x86 desktop with an x86 Windows on it.
+  await createLab(labs, 'pc64', { profilePath: join(MACHINES, 'win10-x64-refresh.json'), disks: ['2G'], mac: MAC64, preinstalledOs: `${content64.wimPath}:2` });
+  const refresh = JSON.parse(readFileSync(join(MACHINES, 'win10-x64-refresh.json'), 'utf8'));
+  const x86 = JSON.parse(readFileSync(join(MACHINES, 'bios-x86-desktop.json'), 'utf8'));
+  x86.currentOs = { ...refresh.currentOs, architecture: 'x86', computerName: 'PC-X86', files: [] };
+  x86.disks = [{ ...x86.disks[0], partitionStyle: 'mbr', partitions: [{ type: 'basic', size: 'remaining', fileSystem: 'NTFS', driveLetter: 'C:' }] }];
+  writeFileSync(join(dir, 'x86-preinstalled.json'), JSON.stringify(x86));
+  await createLab(labs, 'pc86', { profilePath: join(dir, 'x86-preinstalled.json'), disks: ['2G'], mac: MAC86, preinstalledOs: `${content86.wimPath}:2` });
+}, 600_000);
+afterAll(async () => server && stopServer(server.proc));
+
+describe('pre-cache against osd server', () => {
+  it('each machine caches only its own architecture; the later run downloads nothing already cached', async () => {
+    for (const name of ['pc64', 'pc86']) {
+      const r = await lab(['lab', 'agent', name, '--site', server.url, '--once']);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    }
+    expect(cached('pc64')).toEqual([img64]);
+    expect(cached('pc86')).toEqual([img86]);
+    const wim64 = join(labs, 'pc64', 'state', 'agent', 'cache', img64);
+    const before = statSync(join(wim64, readdirSync(wim64)[0]!, 'install.wim'));
+
+    // Polling again changes nothing.
+    const again = await lab(['lab', 'agent', 'pc64', '--site', server.url, '--once', '--json']);
+    expect(JSON.parse(again.stdout).fetchedBytes).toBe(0);
+
+    // The user starts it on the x64 machine (Software Center): only the x86 image is fetched.
+    const run = await lab(['lab', 'boot', 'pc64', '--site', server.url, '--choose', deploymentId, '--json']);
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const result = JSON.parse(run.stdout) as { outcome: string; downloadedBytes: number };
+    expect(result.outcome).toBe('succeeded');
+    expect(result.downloadedBytes).toBe(statSync(content86.wimPath).size);
+    const after = statSync(join(wim64, readdirSync(wim64)[0]!, 'install.wim'));
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+  }, 300_000);
+});
