@@ -91,13 +91,25 @@ describe('osd ts list, osd deploy show|update|delete and progress, against a rea
     expect(nothing.stderr).toContain('names nothing to change');
     expect((await osd('deploy', 'show', dep.id, '--json')).stdout).toBe(before);
 
-    const changed = await osd('deploy', 'update', dep.id, '--revision', 'latest', '--disable', '--comments', 'paused', '--no-progress', '--json');
+    const changed = await osd(
+      'deploy',
+      'update',
+      dep.id,
+      '--revision',
+      'latest',
+      '--disable',
+      '--comments',
+      'paused',
+      '--no-progress',
+      '--restart-outside-maintenance-window',
+      '--json',
+    );
     expect(changed.code, changed.stderr).toBe(0);
     expect(JSON.parse(changed.stdout)).toMatchObject({
       revision: 2,
       followLatest: true,
       enabled: false,
-      settings: { comments: 'paused', showProgress: false },
+      settings: { comments: 'paused', showProgress: false, restartOutsideMaintenanceWindow: true, softwareInstallOutsideMaintenanceWindow: false },
     });
     expect((await osd('deploy', 'list')).stdout).toMatch(new RegExp(`${dep.id}\\s+${tsId} r2 \\(latest\\).*, disabled`));
 

@@ -107,6 +107,8 @@ interface UpdateOptions extends Json {
   contentOption?: string;
   preDownload?: boolean;
   progress?: boolean;
+  installOutsideMaintenanceWindow?: boolean;
+  restartOutsideMaintenanceWindow?: boolean;
   comments?: string;
 }
 
@@ -127,6 +129,8 @@ function updateBody(o: UpdateOptions): Record<string, unknown> {
   if (o.contentOption !== undefined) body.contentOption = o.contentOption;
   if (o.preDownload !== undefined) body.preDownload = o.preDownload;
   if (o.progress !== undefined) body.showProgress = o.progress;
+  if (o.installOutsideMaintenanceWindow !== undefined) body.softwareInstallOutsideMaintenanceWindow = o.installOutsideMaintenanceWindow;
+  if (o.restartOutsideMaintenanceWindow !== undefined) body.restartOutsideMaintenanceWindow = o.restartOutsideMaintenanceWindow;
   if (o.comments !== undefined) body.comments = o.comments;
   return body;
 }
@@ -149,6 +153,7 @@ export function registerDeploymentChangeCommands(deploy: Command): void {
     showProgress: '--progress/--no-progress',
     expiresAt: '--expires-at',
     preDownload: '--pre-download/--no-pre-download',
+    softwareInstallOutsideMaintenanceWindow: '--install-outside-maintenance-window',
   })
     .description(
       'change a deployment as its properties allow: the revision it runs, schedules, availability times, rerun, content option, pre-download, progress, comments, enabled (the wizard\'s rules apply; purpose, "available to" and collection cannot change: deploy again)',
@@ -169,6 +174,10 @@ export function registerDeploymentChangeCommands(deploy: Command): void {
     .option('--no-pre-download', 'do not pre-download content')
     .option('--progress', 'show the task sequence progress')
     .option('--no-progress', 'do not show the task sequence progress')
+    .option('--install-outside-maintenance-window', 'allow software installation outside maintenance windows')
+    .option('--no-install-outside-maintenance-window', 'only within maintenance windows')
+    .option('--restart-outside-maintenance-window', 'allow system restarts outside maintenance windows')
+    .option('--no-restart-outside-maintenance-window', 'restart only within maintenance windows')
     .option('--comments <text>', 'comments')
     .option('--json', 'print JSON')
     .action(async (id: string, o: UpdateOptions) => {
