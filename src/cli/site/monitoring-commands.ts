@@ -62,7 +62,7 @@ function printRun(r: RunWithSteps): void {
   const end = r.endedAt ? ` – ${when(r.endedAt)}` : '';
   print(`run ${r.runId}  ${r.deploymentId} "${r.taskSequenceName}"  ${r.result.toUpperCase()}`);
   print(
-    `  ${when(r.startedAt)}${end} (${durationText(r.durationSeconds)}); steps: ${r.stepCounts.run} run, ${r.stepCounts.skipped} skipped, ${r.stepCounts.failed} failed; ` +
+    `  ${when(r.startedAt)}${end} (${durationText(r.durationSeconds)}); steps: ${r.stepCounts.run} run, ${r.stepCounts.predicted ? `${r.stepCounts.predicted} only predicted (not done), ` : ''}${r.stepCounts.skipped} skipped, ${r.stepCounts.failed} failed; ` +
       `downloaded ${mb(r.bytesDownloaded)}${r.downloadSeconds > 0 ? ` in ${durationText(r.downloadSeconds)}` : ''}; ${r.restarts} restart${r.restarts === 1 ? '' : 's'}` +
       `${r.logs.length ? `; logs: ${r.logs.join(', ')}` : ''}`,
   );

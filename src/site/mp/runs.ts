@@ -41,7 +41,7 @@ export interface RunSummary {
   restarts: number;
   messageCount: number;
   /** Steps that ran (succeeded or failed), were skipped, failed. */
-  stepCounts: { run: number; skipped: number; failed: number };
+  stepCounts: { run: number; predicted: number; skipped: number; failed: number };
   lastMessage: LastMessage | null;
   /** The names of the logs its computer uploaded (smsts.log first). */
   logs: string[];
@@ -199,10 +199,19 @@ export function stepsOf(messages: readonly MessageRow[]): RunStep[] {
   return steps;
 }
 
+/**
+ * Steps, not entries: a step that completes after a restart (Setup Windows and ConfigMgr) has an
+ * entry before and after it, and counts once — by its last outcome. `predicted` are the steps run
+ * only as predictions (no handler could do them on that computer), counted apart from `run`
+ * (never reported as done); `run` includes failed ones.
+ */
 function countSteps(steps: readonly RunStep[]): RunSummary['stepCounts'] {
-  const own = steps.filter((s) => s.kind === 'step');
+  const last = new Map<string, RunStep>();
+  for (const s of steps) if (s.kind === 'step' && s.outcome !== 'restart-requested' && s.outcome !== 'started') last.set(s.path, s);
+  const own = [...last.values()];
   return {
-    run: own.filter((s) => s.outcome === 'succeeded' || s.outcome === 'failed' || s.outcome === 'restart-requested').length,
+    run: own.filter((s) => (s.outcome === 'succeeded' && !s.predicted) || s.outcome === 'failed').length,
+    predicted: own.filter((s) => s.outcome === 'succeeded' && s.predicted).length,
     skipped: own.filter((s) => s.outcome === 'skipped').length,
     failed: own.filter((s) => s.outcome === 'failed').length,
   };

@@ -56,7 +56,12 @@ const runSummary = z.object({
   downloadSeconds: z.number(),
   restarts: z.number(),
   messageCount: z.number(),
-  stepCounts: z.object({ run: z.number(), skipped: z.number(), failed: z.number() }),
+  stepCounts: z.object({
+    run: z.number().describe('steps done (failed ones included)'),
+    predicted: z.number().describe('steps only predicted, not done'),
+    skipped: z.number(),
+    failed: z.number(),
+  }),
   lastMessage,
   logs: z.array(z.string()).describe('the logs its computer uploaded, smsts.log first'),
 });
