@@ -128,9 +128,10 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     if ('outcome' in started) {
       const statusPending = (await deliver(outbox, client, deliverFor, log)).pending;
       if (started.refusal) {
+        // The site knows a run from its messages: the refusal first, then the log it keeps beside it.
         outbox.put(started.refusal.message);
-        const logsUploaded = await uploadLogs(client, started.refusal.message.runId, state, log, deliverFor);
         const pending = (await deliver(outbox, client, deliverFor, log)).pending;
+        const logsUploaded = pending === 0 && (await uploadLogs(client, started.refusal.message.runId, state, log, deliverFor));
         return { ...base, ...started.result, statusPending: pending, logsUploaded, resumed };
       }
       return { ...base, ...started.result, statusPending, resumed };
@@ -220,9 +221,10 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     state.saveCurrentRun(run);
   }
 
-  // The end: the log to the site, every message delivered, then the run's record goes.
-  const logsUploaded = await uploadLogs(client, run.runId, state, log, deliverFor);
+  // The end: every message delivered (the site knows a run from its messages), then the log it
+  // keeps beside the run, then the run's record goes.
   const flushed = await deliver(outbox, client, deliverFor, log);
+  const logsUploaded = flushed.pending === 0 && (await uploadLogs(client, run.runId, state, log, deliverFor));
   if (logsUploaded && flushed.pending === 0) state.endRun();
   else log('The run ended; what the site has not received yet is kept and sent at the next start', 'warning');
   const result = run.result ?? { result: 'failed' as const, exitCode: 0x80004005, message: 'the run ended without a result' };

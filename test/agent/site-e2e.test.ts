@@ -23,12 +23,14 @@ const ROOT = resolve(__dirname, '../..');
 const OSD = join(ROOT, 'bin/osd.js');
 const MACHINES = join(ROOT, 'examples/machines');
 const MAC = '00:15:5D:0C:12:07';
+const MAC_X86 = '00:15:5D:0C:12:86';
 let dir: string;
 let content: TestContent;
 let server: StartedServer;
 let deploymentId: string;
 let resourceId: number;
 let stepNames: string[];
+let x86ResourceId: number;
 
 const osd = async (...args: string[]) => {
   const r = await runOsd(...args, '--server', server.url, '--token', server.token);
@@ -82,6 +84,7 @@ beforeAll(async () => {
   const collection = (await api('POST', '/collections', { name: 'Lab machines' })).collection.collectionId as string;
   resourceId = (await api('POST', '/devices', { name: 'LAB-E2E-01', mac: MAC, collectionId: collection })).device.resourceId as number;
   await api('PUT', `/devices/${resourceId}/variables/OSDComputerName`, { value: 'LAB-E2E-01' });
+  x86ResourceId = (await api('POST', '/devices', { name: 'LAB-E2E-X86', mac: MAC_X86, collectionId: collection })).device.resourceId as number;
   const dep = JSON.parse(
     await osd(
       'deploy',
@@ -162,4 +165,24 @@ describe('osd lab boot --site against osd server', () => {
     expect(log.status).toBe(200);
     expect(await log.text()).toContain(`Running deployment ${deploymentId}`);
   }, 300_000);
+
+  it('refuses the 32-bit-only BIOS machine before anything is written, with the reason in the status and the log', async () => {
+    const labs = join(dir, 'labs');
+    await createLab(labs, 'x86', { profilePath: join(MACHINES, 'bios-x86-desktop.json'), disks: ['2G'], mac: MAC_X86 });
+    const r = await osdLab(['lab', 'boot', 'x86', '--site', server.url], { OSD_LAB_DIR: labs });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(1);
+    expect(r.stdout).toMatch(/Refused: This computer \(x86, BIOS\) cannot run deployment .*: the boot image .* is x64/);
+    // Nothing on the disk: no partition table.
+    const lab = LabMachine.load(join(labs, 'x86'));
+    expect(() => execFileSync('sfdisk', ['--json', lab.diskPath(0)], { stdio: 'pipe' })).toThrow();
+    // The site: a refused run with the reason, and the log.
+    const runs = await api('GET', `/devices/${x86ResourceId}/runs`);
+    const run = (runs.runs ?? runs)[0] as { runId: string; result: string };
+    expect(run.result).toBe('refused');
+    expect(JSON.stringify(run)).toMatch(/cannot run deployment/);
+    const log = await fetch(`${server.url}/api/v1/devices/${x86ResourceId}/runs/${run.runId}/logs/smsts.log`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(await log.text()).toContain('Nothing was written to this computer');
+  }, 120_000);
 });
