@@ -24,6 +24,7 @@ const OSD = join(ROOT, 'bin/osd.js');
 const MACHINES = join(ROOT, 'examples/machines');
 const MAC = '00:15:5D:0C:12:07';
 const MAC_X86 = '00:15:5D:0C:12:86';
+const MAC_RESTART = '00:15:5D:0C:12:99';
 let dir: string;
 let content: TestContent;
 let server: StartedServer;
@@ -31,6 +32,7 @@ let deploymentId: string;
 let resourceId: number;
 let stepNames: string[];
 let x86ResourceId: number;
+let restartResourceId: number;
 
 const osd = async (...args: string[]) => {
   const r = await runOsd(...args, '--server', server.url, '--token', server.token);
@@ -85,6 +87,7 @@ beforeAll(async () => {
   resourceId = (await api('POST', '/devices', { name: 'LAB-E2E-01', mac: MAC, collectionId: collection })).device.resourceId as number;
   await api('PUT', `/devices/${resourceId}/variables/OSDComputerName`, { value: 'LAB-E2E-01' });
   x86ResourceId = (await api('POST', '/devices', { name: 'LAB-E2E-X86', mac: MAC_X86, collectionId: collection })).device.resourceId as number;
+  restartResourceId = (await api('POST', '/devices', { name: 'LAB-E2E-03', mac: MAC_RESTART, collectionId: collection })).device.resourceId as number;
   const dep = JSON.parse(
     await osd(
       'deploy',
@@ -185,4 +188,37 @@ describe('osd lab boot --site against osd server', () => {
     });
     expect(await log.text()).toContain('Nothing was written to this computer');
   }, 120_000);
+
+  it('the server restarted in the middle of a deployment: the run goes on and the site ends up with all of it', async () => {
+    const labs = join(dir, 'labs');
+    await createLab(labs, 'restart', { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: ['2G'], mac: MAC_RESTART });
+    const dps = (await api('GET', '/distribution-points')) as unknown;
+    const dpUrl = JSON.stringify(dps).match(/http:\/\/[^"]+?:(\d+)/);
+    expect(dpUrl, JSON.stringify(dps)).not.toBeNull();
+    const port = new URL(server.url).port;
+    const booting = osdLab(['lab', 'boot', 'restart', '--site', server.url], { OSD_LAB_DIR: labs });
+    // Once the site has the first step's result, the server is killed and started again on the same ports.
+    for (;;) {
+      const r = await callServer(server, 'GET', `/devices/${restartResourceId}/runs`);
+      const steps = ((r.json?.runs ?? r.json ?? [])[0]?.steps ?? []) as Array<{ kind: string; outcome: string }>;
+      if (steps.some((x) => x.kind === 'step' && x.outcome === 'succeeded')) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await stopServer(server.proc);
+    await new Promise((res) => setTimeout(res, 1000));
+    server = await startServer(join(dir, 'site'), ['--local-dp-port', dpUrl![1]!, '--port', port]);
+    const r = await booting;
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).toMatch(/could not be reached/);
+    const runs = await api('GET', `/devices/${restartResourceId}/runs`);
+    const run = (runs.runs ?? runs)[0] as { result: string; steps: Array<{ name: string; kind: string; outcome: string }> };
+    expect(run.result).toBe('succeeded');
+    const steps = run.steps.filter((x) => x.kind === 'step');
+    for (const name of stepNames)
+      expect(
+        steps.map((x) => x.name),
+        name,
+      ).toContain(name);
+    expect(steps.every((x) => x.outcome !== 'started')).toBe(true);
+  }, 180_000);
 });
