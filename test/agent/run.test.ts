@@ -2,7 +2,7 @@
 // folders (DirectoryComputer): policy → choose → download → the engine → status → logs; the
 // refusal of a computer that cannot run the deployment; content whose hash does not match; the
 // site unreachable for a while.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectoryComputer } from '../../src/actions/directory-computer.js';
@@ -138,6 +138,16 @@ describe('runAgent against a management point', () => {
     const again = await runAgent(o);
     expect(again).toMatchObject({ outcome: 'nothing' });
     expect(mp.registrations).toBe(1);
+  });
+
+  it('uploads the rotated parts of smsts.log with it', async () => {
+    const o = options();
+    mkdirSync(join(dir, 'agent', 'logs'), { recursive: true });
+    writeFileSync(join(dir, 'agent', 'logs', 'smsts-20261207-075959.log'), 'an earlier part\n');
+    const r = await runAgent(o);
+    expect(r.outcome, r.message).toBe('succeeded');
+    expect(mp.logs.get(`${r.runId}/smsts-20261207-075959.log`)).toBe('an earlier part\n');
+    expect(mp.logs.get(`${r.runId}/smsts.log`)).toContain('Running deployment PS120003');
   });
 
   it('registers again when the site refuses the credential (revoked)', async () => {
