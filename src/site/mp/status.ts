@@ -7,6 +7,13 @@
  *
  * Also the words of a message as ConfigMgr's deployment status shows them (11134, 11135, 11130 …)
  * and its exit code as admins read it (hex and unsigned decimal).
+ *
+ * Most batches are of one run already under way (an agent sends each message as it happens): those
+ * are stored by one statement (`storeForKnownRun`) — it checks the run is this device's and of the
+ * deployment the messages name, inserts the new messages and updates the run from those it stored,
+ * all or nothing. Anything else (a new run, several runs, a run that is not this device's) goes the
+ * careful way below: one transaction that locks the runs, checks each message and says what is
+ * wrong. Both give the same answers and leave the same rows.
  */
 import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.js';
@@ -327,7 +334,124 @@ const later = (a: CheckedMessage | undefined, b: CheckedMessage): boolean => a =
 export async function storeStatusBatch(db: Database, device: ReportingDevice, input: unknown): Promise<StoredBatch> {
   const messages = checkStatusBatch(input);
   const runIds = [...new Set(messages.map((m) => m.runId))];
+  // A batch that starts a run is of a new run: no use trying the one-statement way first.
+  const starts = messages.some((m) => m.kind === 'run' && m.outcome === 'started');
+  if (runIds.length === 1 && !starts) {
+    const stored = await storeForKnownRun(db, device, messages);
+    if (stored) return stored;
+  }
+  return storeCarefully(db, device, messages, runIds);
+}
 
+/** The columns of status_messages a batch fills, in order, with their types and how a message gives each. */
+const MESSAGE_COLUMNS: Array<[column: string, type: string, value: (m: CheckedMessage) => unknown]> = [
+  ['id', 'text', (m) => m.id],
+  ['run_id', 'text', (m) => m.runId],
+  ['time', 'timestamptz', (m) => m.time.toISOString()],
+  ['kind', 'text', (m) => m.kind],
+  ['outcome', 'text', (m) => m.outcome],
+  ['message_id', 'int', (m) => m.messageId],
+  ['step_index', 'int', (m) => m.step?.index ?? null],
+  ['step_name', 'text', (m) => m.step?.name ?? null],
+  ['step_group', 'text', (m) => m.step?.group ?? null],
+  ['step_path', 'text', (m) => m.step?.path ?? null],
+  ['step_type', 'text', (m) => m.step?.type ?? null],
+  ['exit_code', 'int', (m) => m.exitCode],
+  ['reason', 'text', (m) => m.reason],
+  ['action_output', 'text', (m) => m.actionOutput],
+  ['predicted', 'boolean', (m) => m.predicted],
+  ['bytes', 'bigint', (m) => m.bytes],
+  ['seconds', 'float8', (m) => m.seconds],
+];
+const COLUMN_LIST = MESSAGE_COLUMNS.map(([c]) => c).join(', ');
+const UNNEST = `unnest(${MESSAGE_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`;
+const messageArrays = (unique: CheckedMessage[]): unknown[][] => MESSAGE_COLUMNS.map(([, , f]) => unique.map(f));
+
+/** The messages of a batch, a message id repeated in it taken once (its first). */
+function uniqueMessages(messages: CheckedMessage[]): CheckedMessage[] {
+  const fresh = new Map<string, CheckedMessage>();
+  for (const m of messages) if (!fresh.has(m.id)) fresh.set(m.id, m);
+  return [...fresh.values()];
+}
+
+/**
+ * One statement for a batch of one run the site has: the run must be this device's and of the
+ * messages' deployment, else nothing is written and the answer is undefined (the careful way then
+ * says why). The messages not stored yet are inserted; the run is updated from those, as
+ * `storeCarefully` does: its start, its result by its latest run message among succeeded, failed
+ * and refused, its last message (the latest by time; of equal times the later in the batch), the
+ * bytes and seconds of download reports (without `seconds`, the time since the run began), its
+ * restarts and message count. The run's row is locked by the update, so batches of one run sent at
+ * once add up. A run deleted meanwhile (its deployment was) is also left to the careful way.
+ */
+async function storeForKnownRun(db: Database, device: ReportingDevice, messages: CheckedMessage[]): Promise<StoredBatch | undefined> {
+  const unique = uniqueMessages(messages);
+  const runId = unique[0]!.runId;
+  const deploymentId = unique[0]!.deploymentId;
+  if (unique.some((m) => m.deploymentId !== deploymentId)) return undefined;
+  const n = MESSAGE_COLUMNS.length;
+  const first = unique.reduce((a, b) => (b.time < a.time ? b : a)).time;
+  const sql = `
+    WITH run AS (
+      SELECT run_id, started_at FROM runs WHERE run_id = $${n + 1} AND resource_id = $${n + 2} AND deployment_id = $${n + 3}
+    ),
+    batch AS (
+      SELECT * FROM ${UNNEST} WITH ORDINALITY AS b(${COLUMN_LIST}, ord)
+    ),
+    stored AS (
+      INSERT INTO status_messages (${COLUMN_LIST})
+      SELECT ${COLUMN_LIST} FROM batch WHERE EXISTS (SELECT 1 FROM run) ORDER BY ord
+      ON CONFLICT (id) DO NOTHING RETURNING id
+    ),
+    fresh AS (SELECT batch.* FROM batch JOIN stored USING (id)),
+    totals AS (
+      SELECT min(f.time) AS started_at, count(*)::int AS n,
+        count(*) FILTER (WHERE f.outcome = 'restart-requested')::int AS restarts,
+        coalesce(sum(f.bytes) FILTER (WHERE f.outcome = 'downloaded'), 0)::bigint AS bytes,
+        coalesce(sum(coalesce(f.seconds, extract(epoch FROM f.time - least(run.started_at, $${n + 4}::timestamptz))::float8))
+          FILTER (WHERE f.outcome = 'downloaded'), 0)::float8 AS seconds
+      FROM fresh f, run
+    ),
+    latest AS (SELECT id, time, message_id FROM fresh ORDER BY time DESC, ord DESC LIMIT 1),
+    ended AS (
+      SELECT outcome, time FROM fresh WHERE kind = 'run' AND outcome IN ('succeeded', 'failed', 'refused') ORDER BY time DESC, ord DESC LIMIT 1
+    ),
+    updated AS (
+      UPDATE runs r SET
+        started_at = least(r.started_at, t.started_at),
+        result = CASE WHEN e.outcome IS NOT NULL AND (r.ended_at IS NULL OR e.time >= r.ended_at) THEN e.outcome ELSE r.result END,
+        ended_at = CASE WHEN e.outcome IS NOT NULL AND (r.ended_at IS NULL OR e.time >= r.ended_at) THEN e.time ELSE r.ended_at END,
+        last_status_id = CASE WHEN r.last_message_at IS NULL OR l.time >= r.last_message_at THEN l.id ELSE r.last_status_id END,
+        last_message_id = CASE WHEN r.last_message_at IS NULL OR l.time >= r.last_message_at THEN l.message_id ELSE r.last_message_id END,
+        last_message_at = CASE WHEN r.last_message_at IS NULL OR l.time >= r.last_message_at THEN l.time ELSE r.last_message_at END,
+        bytes_downloaded = r.bytes_downloaded + t.bytes, download_seconds = r.download_seconds + t.seconds,
+        restarts = r.restarts + t.restarts, message_count = r.message_count + t.n
+      FROM totals t CROSS JOIN latest l LEFT JOIN ended e ON true
+      WHERE r.run_id = $${n + 1} AND t.n > 0
+      RETURNING r.run_id
+    )
+    SELECT EXISTS (SELECT 1 FROM run) AS known, (SELECT count(*) FROM stored)::int AS stored`;
+  let rows: Array<{ known: boolean; stored: number }>;
+  try {
+    ({ rows } = await db.query<{ known: boolean; stored: number }>(sql, [
+      ...messageArrays(unique),
+      runId,
+      device.resourceId,
+      deploymentId,
+      first.toISOString(),
+    ]));
+  } catch (e) {
+    // 23503: the run went (its deployment or device was deleted) between the check and the insert.
+    if ((e as { code?: unknown }).code === '23503') return undefined;
+    throw e;
+  }
+  const r = rows[0]!;
+  if (!r.known) return undefined;
+  return { stored: r.stored, duplicates: messages.length - r.stored };
+}
+
+/** The careful way: every run locked, every message checked against it, new runs made (one transaction). */
+async function storeCarefully(db: Database, device: ReportingDevice, messages: CheckedMessage[], runIds: string[]): Promise<StoredBatch> {
   return db.transaction(async (tx) => {
     // Runs already known, locked so concurrent batches of one run add up.
     const existing = await tx.query<{ run_id: string; resource_id: string | number; deployment_id: string; started_at: Date }>(
@@ -370,9 +494,7 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
       deploymentOfRun.set(m.runId, m.deploymentId);
     });
 
-    const fresh = new Map<string, CheckedMessage>();
-    for (const m of messages) if (!fresh.has(m.id)) fresh.set(m.id, m);
-    const unique = [...fresh.values()];
+    const unique = uniqueMessages(messages);
     // New runs start at their earliest message; the updates below keep them right. A run another
     // request made in the meantime (a batch sent again while the first is still being stored) is
     // taken if it is this device's run of the same deployment.
@@ -400,32 +522,9 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
         throw badInput(`body.messages[${i}].deploymentId`, `run ${runId} is a run of deployment ${other.rows[0]!.deployment_id}, not of ${first.deploymentId}`);
       }
     }
-    const col = <T>(f: (m: CheckedMessage) => T): T[] => unique.map(f);
     const inserted = await tx.query<{ id: string }>(
-      `INSERT INTO status_messages (id, run_id, time, kind, outcome, message_id, step_index, step_name, step_group, step_path, step_type,
-         exit_code, reason, action_output, predicted, bytes, seconds)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::text[],
-         $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::boolean[], $16::bigint[], $17::float8[])
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [
-        col((m) => m.id),
-        col((m) => m.runId),
-        col((m) => m.time.toISOString()),
-        col((m) => m.kind),
-        col((m) => m.outcome),
-        col((m) => m.messageId),
-        col((m) => m.step?.index ?? null),
-        col((m) => m.step?.name ?? null),
-        col((m) => m.step?.group ?? null),
-        col((m) => m.step?.path ?? null),
-        col((m) => m.step?.type ?? null),
-        col((m) => m.exitCode),
-        col((m) => m.reason),
-        col((m) => m.actionOutput),
-        col((m) => m.predicted),
-        col((m) => m.bytes),
-        col((m) => m.seconds),
-      ],
+      `INSERT INTO status_messages (${COLUMN_LIST}) SELECT * FROM ${UNNEST} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      messageArrays(unique),
     );
     const stored = new Set(inserted.rows.map((r) => r.id));
 
