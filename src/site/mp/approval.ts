@@ -10,7 +10,7 @@ import { notFound } from '../errors.js';
 import { nextSteps } from '../next-steps.js';
 import type { Actor } from '../security/roles.js';
 import { checkResourceId } from '../devices/identity.js';
-import { revokeCredentials, type Approval, type MpDevice } from './credentials.js';
+import { forgetDeviceCredentials, revokeCredentials, type Approval, type MpDevice } from './credentials.js';
 
 export interface DeviceApproval extends MpDevice {
   registeredAt: string | null;
@@ -82,10 +82,20 @@ export async function registrationState(db: Queryable, resourceId: number): Prom
 
 async function setApproval(db: Database, actor: Actor, resourceId: number, approval: 'approved' | 'refused'): Promise<DeviceApproval> {
   checkResourceId(resourceId, 'params.resourceId');
+  // The management point checks the approval from memory (credentials.ts): forgotten here at once.
+  try {
+    return await changeApproval(db, actor, resourceId, approval);
+  } finally {
+    forgetDeviceCredentials();
+  }
+}
+
+function changeApproval(db: Database, actor: Actor, resourceId: number, approval: 'approved' | 'refused'): Promise<DeviceApproval> {
   return db.transaction(async (tx) => {
     const before = await readApproval(tx, resourceId, true);
     if (before.approval === approval) return before;
     await tx.query('UPDATE devices SET approval = $2, updated_at = now() WHERE resource_id = $1', [resourceId, approval]);
+    forgetDeviceCredentials();
     let revoked = 0;
     if (approval === 'refused') revoked = await revokeCredentials(tx, actor, resourceId);
     await audit(tx, actor, approval === 'approved' ? 'approve' : 'refuse', 'device', resourceId, {

@@ -3,6 +3,15 @@
  * `osd-dev-<base64url of 32 random bytes>`, shown to the device once; the site keeps its SHA-256
  * only, with an expiry (30 days) and a revocation time. A device credential is for the management
  * point only; the admin API refuses it.
+ *
+ * Every management point request proves one, so a server keeps what it read of a credential in
+ * memory for DEVICE_CREDENTIAL_CACHE_MS (limits.ts) instead of asking the database each time. The
+ * expiry is checked against the clock on every request. What makes a credential stop working here —
+ * revoking, rotating, registering again, approving or refusing, deleting the device — forgets
+ * everything this process read (`forgetDeviceCredentials`), once inside its transaction and again
+ * after its commit (a read that began before the commit is not kept: its generation is gone), so
+ * the server that made the change refuses at once; a server sharing the database sees it within
+ * DEVICE_CREDENTIAL_CACHE_MS.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.js';
@@ -11,7 +20,7 @@ import { nextSteps } from '../next-steps.js';
 import { audit } from '../audit.js';
 import type { Actor } from '../security/roles.js';
 import { checkResourceId } from '../devices/identity.js';
-import { DEVICE_CREDENTIAL_DAYS, KEEP_ENDED_CREDENTIAL_DAYS } from './limits.js';
+import { DEVICE_CREDENTIAL_CACHE_MS, DEVICE_CREDENTIAL_DAYS, KEEP_ENDED_CREDENTIAL_DAYS, MAX_CACHED_DEVICE_CREDENTIALS } from './limits.js';
 import { deviceActor } from './device-actor.js';
 
 export const DEVICE_CREDENTIAL_PREFIX = 'osd-dev-';
@@ -31,6 +40,50 @@ export interface IssuedCredential {
   credential: string;
   credentialId: string;
   expiresAt: string;
+}
+
+/** What a credential's check reads: the credential and its device. */
+interface CredentialRow {
+  id: string;
+  resource_id: string | number;
+  expires_at: Date;
+  revoked_at: Date | null;
+  name: string;
+  unknown: boolean;
+  approval: Approval;
+}
+
+/** By credential hash (per process: a hash names one credential whatever the site). */
+const credentialCache = new Map<string, { row: CredentialRow; readAt: number }>();
+let cacheGeneration = 0;
+
+/**
+ * Forgets every credential this process read: call inside the transaction that revokes, rotates or
+ * changes a device's approval, and again once it committed.
+ */
+export function forgetDeviceCredentials(): void {
+  cacheGeneration++;
+  credentialCache.clear();
+}
+
+async function readCredential(db: Queryable, hash: string): Promise<CredentialRow | undefined> {
+  const now = Date.now();
+  const hit = credentialCache.get(hash);
+  if (hit && now - hit.readAt < DEVICE_CREDENTIAL_CACHE_MS) return hit.row;
+  const generation = cacheGeneration;
+  const { rows } = await db.query<CredentialRow>(
+    `SELECT c.id, c.resource_id, c.expires_at, c.revoked_at, d.name, d.unknown, d.approval
+       FROM device_credentials c JOIN devices d ON d.resource_id = c.resource_id WHERE c.credential_hash = $1`,
+    [hash],
+  );
+  const row = rows[0];
+  credentialCache.delete(hash);
+  // A change committed while this read was under way forgot the cache: what was read may be older.
+  if (row && generation === cacheGeneration) {
+    if (credentialCache.size >= MAX_CACHED_DEVICE_CREDENTIALS) credentialCache.delete(credentialCache.keys().next().value!);
+    credentialCache.set(hash, { row, readAt: now });
+  }
+  return row;
 }
 
 function hashCredential(credential: string): string {
@@ -56,6 +109,7 @@ export async function issueCredential(
   checkResourceId(resourceId, 'resourceId');
   if (options.replaceOthers) {
     await db.query('UPDATE device_credentials SET revoked_at = now() WHERE resource_id = $1 AND revoked_at IS NULL', [resourceId]);
+    forgetDeviceCredentials();
   }
   // Old rows go: a computer registering again and again must not grow the table. A credential
   // revoked or expired within the week is kept, so its 401 still says why.
@@ -81,6 +135,7 @@ export async function revokeCredentials(db: Queryable, actor: Actor, resourceId:
     'UPDATE device_credentials SET revoked_at = now() WHERE resource_id = $1 AND revoked_at IS NULL RETURNING id',
     [resourceId],
   );
+  forgetDeviceCredentials();
   await audit(db, actor, 'revoke-credentials', 'device', resourceId, { credentials: rows.map((r) => r.id) });
   return rows.length;
 }
@@ -105,20 +160,7 @@ export async function authenticateDevice(db: Queryable, authorization: string | 
       'register the computer to get a device credential; API tokens are for administering the site',
     );
   }
-  const { rows } = await db.query<{
-    id: string;
-    resource_id: string | number;
-    expires_at: Date;
-    revoked_at: Date | null;
-    name: string;
-    unknown: boolean;
-    approval: Approval;
-  }>(
-    `SELECT c.id, c.resource_id, c.expires_at, c.revoked_at, d.name, d.unknown, d.approval
-       FROM device_credentials c JOIN devices d ON d.resource_id = c.resource_id WHERE c.credential_hash = $1`,
-    [hashCredential(token)],
-  );
-  const row = rows[0];
+  const row = await readCredential(db, hashCredential(token));
   if (!row) throw unauthenticated('the device credential is not valid', 'register the computer again to get a new credential');
   if (row.revoked_at) {
     throw new SiteError('unauthenticated', {
@@ -149,7 +191,11 @@ export async function authenticateDevice(db: Queryable, authorization: string | 
 
 /** The device's new credential in place of all its others (the device asks; its current credential stops working). */
 export async function rotateCredential(db: Database, device: MpDevice): Promise<IssuedCredential> {
-  return db.transaction((tx) => issueCredential(tx, deviceActor(device), device.resourceId, { replaceOthers: true, action: 'rotate-credential' }));
+  try {
+    return await db.transaction((tx) => issueCredential(tx, deviceActor(device), device.resourceId, { replaceOthers: true, action: 'rotate-credential' }));
+  } finally {
+    forgetDeviceCredentials();
+  }
 }
 
 /**
@@ -158,10 +204,14 @@ export async function rotateCredential(db: Database, device: MpDevice): Promise<
  */
 export async function revokeDeviceCredentials(db: Database, actor: Actor, resourceId: number): Promise<{ resourceId: number; name: string; revoked: number }> {
   checkResourceId(resourceId, 'params.resourceId');
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ name: string }>('SELECT name FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL', [resourceId]);
-    if (!rows[0]) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
-    const revoked = await revokeCredentials(tx, actor, resourceId);
-    return { resourceId, name: rows[0].name, revoked };
-  });
+  try {
+    return await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ name: string }>('SELECT name FROM devices WHERE resource_id = $1 AND unknown_computer IS NULL', [resourceId]);
+      if (!rows[0]) throw notFound('device', resourceId, 'list the devices to find its ResourceID', nextSteps('list-devices'));
+      const revoked = await revokeCredentials(tx, actor, resourceId);
+      return { resourceId, name: rows[0].name, revoked };
+    });
+  } finally {
+    forgetDeviceCredentials();
+  }
 }

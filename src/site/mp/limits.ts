@@ -19,6 +19,17 @@ export const MAX_ATTRIBUTE_LENGTH = 256;
 /** Days a device credential is valid [I]. */
 export const DEVICE_CREDENTIAL_DAYS = 30;
 
+/**
+ * Milliseconds a server trusts what it read of a device credential (its device, expiry, revocation,
+ * the device's approval) before reading it again: the management point checks a credential on every
+ * request from memory (credentials.ts). A revocation, rotation, approval or refusal made on a server
+ * takes effect there at once; on the other servers sharing the database within this long.
+ */
+export const DEVICE_CREDENTIAL_CACHE_MS = 5_000;
+
+/** Device credentials a server keeps in memory at most (beyond it, the oldest is read again when used). */
+export const MAX_CACHED_DEVICE_CREDENTIALS = 100_000;
+
 /** Days a revoked or expired device credential is kept (so its 401 says why) before it is deleted. */
 export const KEEP_ENDED_CREDENTIAL_DAYS = 7;
 

@@ -18,7 +18,7 @@ import { ALL_SYSTEMS } from '../seed.js';
 import { evaluateOne } from '../collections/evaluate.js';
 import { MAC_FORMATS, macProblem, netbiosNameProblem, normaliseMac, normaliseSmbiosGuid, smbiosGuidProblem } from '../devices/identity.js';
 import { getUnknownComputers } from '../settings.js';
-import { issueCredential, type Approval } from './credentials.js';
+import { forgetDeviceCredentials, issueCredential, type Approval } from './credentials.js';
 import { deviceActor, UNREGISTERED_ACTOR } from './device-actor.js';
 import { lookupComputer } from './identity-lookup.js';
 import { MAX_IDENTIFIER_LENGTH, MAX_REGISTER_MACS, MAX_REGISTRATION_PASSWORD_LENGTH } from './limits.js';
@@ -132,6 +132,13 @@ async function joinAllSystems(tx: Queryable, resourceId: number): Promise<void> 
 export async function registerComputer(site: Site, raw: unknown): Promise<Registration> {
   const c = check(raw);
   await checkRegistrationPassword(site, site.db, c.password);
+  const { registration, replaced } = await registerIn(site, c);
+  // Registering again revoked the device's older credentials (checked from memory, credentials.ts).
+  if (replaced) forgetDeviceCredentials();
+  return registration;
+}
+
+async function registerIn(site: Site, c: ReturnType<typeof check>): Promise<{ registration: Registration; replaced: boolean }> {
   return site.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [REGISTRATION_LOCK]);
     const found = await lookupComputer(tx, { macs: c.macs, smbiosGuid: c.guid });
@@ -152,7 +159,7 @@ export async function registerComputer(site: Site, raw: unknown): Promise<Regist
       }
       const device = { resourceId: found.resourceId, name: d.name };
       const issued = await issueCredential(tx, deviceActor(device), found.resourceId, { replaceOthers: true, action: 'register' });
-      return {
+      const registration: Registration = {
         resourceId: found.resourceId,
         name: d.name,
         known: !d.unknown,
@@ -162,6 +169,7 @@ export async function registerComputer(site: Site, raw: unknown): Promise<Regist
         credentialExpiresAt: issued.expiresAt,
         notes: [...found.notes, `found by ${found.matchedBy === 'mac' ? 'MAC address' : 'SMBIOS GUID'}`],
       };
+      return { registration, replaced: true };
     }
     const policy = await getUnknownComputers(tx);
     if (policy === 'refuse') {
@@ -199,7 +207,7 @@ export async function registerComputer(site: Site, raw: unknown): Promise<Regist
     if (!unknownComputer) notes.push(`no unknown-computer object exists for ${c.architecture} hardware: deployments to unknown computers do not reach it`);
     if (approval === 'pending') notes.push('registered as an unknown computer, waiting for an administrator to approve it');
     else notes.push('registered as an unknown computer');
-    return {
+    const registration: Registration = {
       resourceId,
       name,
       known: false,
@@ -209,5 +217,6 @@ export async function registerComputer(site: Site, raw: unknown): Promise<Regist
       credentialExpiresAt: issued.expiresAt,
       notes,
     };
+    return { registration, replaced: false };
   });
 }
