@@ -39,9 +39,9 @@ export interface PackageDownloadOptions {
   /** One line per event worth the log (a location that failed, a file found in the cache). */
   log?: (line: string, severity?: 'info' | 'warning' | 'error') => void;
   signal?: AbortSignal;
-  /** Resumes per location after a broken connection (default 5). */
+  /** Resumes per location after a broken connection or an unreachable DP (default 10: about a minute of waiting in all). */
   resumesPerLocation?: number;
-  /** Wait before a resume (default 200 ms, doubling). */
+  /** Wait before a resume (default 200 ms, doubling up to 10 s). */
   resumeWaitMs?: number;
 }
 
@@ -115,7 +115,7 @@ async function downloadFile(
   let lastError: unknown;
   for (const location of pkg.locations) {
     const url = `${location.url.endsWith('/') ? location.url : `${location.url}/`}${file.path.split('/').map(encodeURIComponent).join('/')}`;
-    const resumes = opts.resumesPerLocation ?? 5;
+    const resumes = opts.resumesPerLocation ?? 10;
     for (let attempt = 0; attempt <= resumes; attempt++) {
       let resumedFrom = -1;
       let last = 0;
@@ -149,7 +149,7 @@ async function downloadFile(
           break;
         }
         opts.log?.(`${url}: ${e.rule}; resuming (attempt ${attempt + 1} of ${resumes})`, 'warning');
-        await new Promise((r) => setTimeout(r, (opts.resumeWaitMs ?? 200) * 2 ** Math.min(attempt, 6)));
+        await new Promise((r) => setTimeout(r, Math.min(10_000, (opts.resumeWaitMs ?? 200) * 2 ** attempt)));
       }
     }
   }

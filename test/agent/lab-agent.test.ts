@@ -4,7 +4,7 @@
 // a second start that ends right — the disk checked with the tools an admin trusts, the site
 // holding every status message once and the uploaded log.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab } from '../../src/lab/create.js';
@@ -122,7 +122,15 @@ describe('osd lab boot --site', () => {
     const env = { OSD_LAB_DIR: labs };
 
     // First start, in its own process group: killed (with the step it runs) once Apply Operating System started.
-    const first = spawn('setsid', [process.execPath, OSD, 'lab', 'boot', 'pc7', '--site', mp.url], { env: { ...process.env, ...env }, stdio: 'pipe' });
+    // wimlib-imagex takes a few seconds to start applying in this first start, so the kill lands inside the step.
+    const slow = join(dir, 'slow-bin');
+    mkdirSync(slow, { recursive: true });
+    const real = execFileSync('sh', ['-c', 'command -v wimlib-imagex'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(slow, 'wimlib-imagex'), `#!/bin/sh\nif [ "$1" = apply ]; then sleep 5; fi\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const first = spawn('setsid', [process.execPath, OSD, 'lab', 'boot', 'pc7', '--site', mp.url], {
+      env: { ...process.env, ...env, PATH: `${slow}:${process.env.PATH}` },
+      stdio: 'pipe',
+    });
     let err = '';
     first.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const killed = new Promise<void>((res) => first.on('exit', () => res()));
@@ -137,7 +145,7 @@ describe('osd lab boot --site', () => {
               // already gone
             }
             res();
-          }, 150);
+          }, 500);
         }
       }, 20);
       first.on('exit', () => {
