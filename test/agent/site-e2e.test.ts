@@ -33,6 +33,8 @@ let resourceId: number;
 let stepNames: string[];
 let x86ResourceId: number;
 let restartResourceId: number;
+let imageId64: string;
+let tsXml: string;
 
 const osd = async (...args: string[]) => {
   const r = await runOsd(...args, '--server', server.url, '--token', server.token);
@@ -79,7 +81,9 @@ beforeAll(async () => {
   ts.references = [];
   stepNames = [...walkItems(ts)].filter((v) => v.item.kind === 'step').map((v) => v.item.name);
   const file = join(dir, 'ts.xml');
-  writeFileSync(file, exportXmlText(ts).split(content.imagePackageId).join(imageId));
+  tsXml = exportXmlText(ts).split(content.imagePackageId).join(imageId);
+  imageId64 = imageId;
+  writeFileSync(file, tsXml);
   const pushed = JSON.parse(await osd('ts', 'push', file, '--name', 'Site install', '--boot-image', bootId, '--json'));
   const tsId = (pushed.taskSequence?.id ?? pushed.id) as string;
 
@@ -221,4 +225,32 @@ describe('osd lab boot --site against osd server', () => {
       ).toContain(name);
     expect(steps.every((x) => x.outcome !== 'started')).toBe(true);
   }, 180_000);
+
+  it("refuses an x64 OS image on the 32-bit-only machine even with an x86 boot image (the site's image architectures)", async () => {
+    const bootWim = await makeWim(join(dir, 'boot86'), 'boot.wim', [
+      { name: 'Microsoft Windows PE (x86)', description: 'WinPE', properties: WINPE_PROPERTIES(0, [10, 0, 22621]), payload: 'winpe x86' },
+    ]);
+    const boot86 = JSON.parse(await osd('boot-image', 'add', bootWim, '--json'));
+    const boot86Id = (boot86.package?.packageId ?? boot86.packageId ?? boot86.id) as string;
+    await osd('distribute', boot86Id, '--dp', 'local', '--wait');
+    const file = join(dir, 'ts86.xml');
+    writeFileSync(file, tsXml);
+    const pushed = JSON.parse(await osd('ts', 'push', file, '--name', 'Site install (x86 boot)', '--boot-image', boot86Id, '--json'));
+    const tsId = (pushed.taskSequence?.id ?? pushed.id) as string;
+    const collection = (await api('POST', '/collections', { name: 'Old desktops' })).collection.collectionId as string;
+    const rid = (await api('POST', '/devices', { name: 'LAB-E2E-X86B', mac: '00:15:5D:0C:12:8B', collectionId: collection })).device.resourceId as number;
+    await osd('deploy', tsId, '--collection', collection, '--purpose', 'required', '--available-to', 'media-pxe', '--confirm-high-risk', '--json');
+    const labs = join(dir, 'labs');
+    await createLab(labs, 'x86b', { profilePath: join(MACHINES, 'bios-x86-desktop.json'), disks: ['2G'], mac: '00:15:5D:0C:12:8B' });
+    const r = await osdLab(['lab', 'boot', 'x86b', '--site', server.url], { OSD_LAB_DIR: labs });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `"Install Operating System / Apply Operating System" applies image 2 of ${imageId64}, an x64 operating system: this computer's processor is x86 \\(32-bit\\) only`,
+      ),
+    );
+    expect(r.stdout).not.toMatch(/the boot image/);
+    const runs = await api('GET', `/devices/${rid}/runs`);
+    expect(((runs.runs ?? runs)[0] as { result: string }).result).toBe('refused');
+  }, 120_000);
 });
