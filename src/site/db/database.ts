@@ -11,8 +11,18 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+/** How a statement is sent. */
+export interface QueryOptions {
+  /**
+   * A name for a statement run very often (the management point's hot paths): PostgreSQL parses and
+   * plans it once per connection and keeps it prepared; the same name must always carry the same
+   * SQL. PGlite, in the process, takes it as an unnamed statement.
+   */
+  name?: string;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { SiteError } from '../errors.js';
 import { START_UP_INPUT } from '../start-up-inputs.js';
-import { redactUrl, type Database, type Queryable, type QueryResult } from './database.js';
+import { redactUrl, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.js';
 
 /**
  * PostgreSQL's refusals of the URL itself (SQLSTATE class 28: wrong user or password, refused by
@@ -30,8 +30,10 @@ pg.types.setTypeParser(1700, (v: string) => Number(v));
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const r = await client.query(sql, params as unknown[]);
+    async query<T>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<T>> {
+      const r = options.name
+        ? await client.query({ name: options.name, text: sql, values: params as unknown[] })
+        : await client.query(sql, params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     },
     async exec(sql: string): Promise<void> {

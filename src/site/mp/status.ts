@@ -433,13 +433,11 @@ async function storeForKnownRun(db: Database, device: ReportingDevice, messages:
     SELECT EXISTS (SELECT 1 FROM run) AS known, (SELECT count(*) FROM stored)::int AS stored`;
   let rows: Array<{ known: boolean; stored: number }>;
   try {
-    ({ rows } = await db.query<{ known: boolean; stored: number }>(sql, [
-      ...messageArrays(unique),
-      runId,
-      device.resourceId,
-      deploymentId,
-      first.toISOString(),
-    ]));
+    ({ rows } = await db.query<{ known: boolean; stored: number }>(
+      sql,
+      [...messageArrays(unique), runId, device.resourceId, deploymentId, first.toISOString()],
+      { name: 'osd_mp_status_known_run' },
+    ));
   } catch (e) {
     // 23503: the run went (its deployment or device was deleted) between the check and the insert.
     if ((e as { code?: unknown }).code === '23503') return undefined;
