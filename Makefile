@@ -52,6 +52,8 @@ bench: build
 	@node bench/collections.bench.mjs
 	@echo
 	@node bench/api.bench.mjs
+	@echo
+	@node bench/fleet.bench.mjs
 
 clean:
 	rm -rf dist .tmp

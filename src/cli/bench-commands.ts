@@ -16,13 +16,13 @@ function ms(n: number): string {
 
 function printReport(r: FleetReport): void {
   print(
-    `${r.devices} computers against ${r.servers} server process${r.servers === 1 ? '' : 'es'} on ${r.database === 'pglite' ? 'the embedded database (PGlite)' : 'PostgreSQL'}, ${r.concurrency} at a time, ${r.steps} steps each, ${r.batch} status message(s) per request${r.rate ? `, ${r.rate} messages/s offered` : ''}`,
+    `${r.devices} computers against ${r.servers} server process${r.servers === 1 ? '' : 'es'} on ${r.database === 'pglite' ? 'the embedded database (PGlite)' : 'PostgreSQL'}, ${r.concurrency} at a time, ${r.steps} steps each, ${r.batch} status message(s) per request${r.rate ? `, then ${r.rate} messages/s offered` : ''}`,
   );
   print(
     `  finished: ${r.agentsSucceeded} succeeded, ${r.agentsFailed} failed in ${r.wallSeconds.toFixed(1)} s${r.firstFailure ? ` (first failure: ${r.firstFailure})` : ''}`,
   );
   print(
-    `  status messages: ${r.statusMessages} (${Math.round(r.statusMessagesPerSecond)}/s sustained in the run phase); policy requests ${r.policyRequestsPerSecond.toFixed(1)}/s`,
+    `  status messages: ${r.statusMessages} (${Math.round(r.statusMessagesPerSecond)}/s sustained in the run phase${r.pacedStatusMessagesPerSecond ? `, ${Math.round(r.pacedStatusMessagesPerSecond)}/s paced` : ''}); policy requests ${r.policyRequestsPerSecond.toFixed(1)}/s`,
   );
   print(
     `  phases: ${Object.entries(r.phases)
@@ -56,7 +56,10 @@ export function registerBenchCommands(program: Command): void {
       'status messages per request: 1 as the real agent sends while each step outlasts a round trip; more for an agent whose outbox queued up (at most 500)',
       '1',
     )
-    .option('--rate <n>', 'status messages per second offered by the whole fleet, every computer running at once (default: as fast as the site answers)')
+    .option(
+      '--rate <n>',
+      'then run every computer again with the status messages offered at this rate by the whole fleet, every computer at once (the latency at that load; requests timed as status-paced)',
+    )
     .option('--server-node-args <args>', 'Node.js options for the server processes, space-separated (e.g. "--cpu-prof --cpu-prof-dir=DIR")')
     .option('--json', 'print the report as JSON')
     .action(

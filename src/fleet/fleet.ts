@@ -15,10 +15,11 @@
  * is written, one request at a time, and what was written while a request was under way goes in the
  * next (at most 500). A step lasts longer than a round trip, so in a deployment each message goes
  * alone: `batch` 1, the default. `batch` N sends N at a time — an agent whose messages queued up
- * behind a slow or unreachable site. `rate` paces the messages (open loop: the computers send at
- * that rate whatever the answers' speed, as a rollout's computers do), for the latency at a given
- * load; without it every computer sends its next batch as soon as the last is answered (the site's
- * capacity).
+ * behind a slow or unreachable site. In the run phase every computer sends its next batch as soon
+ * as the last is answered: the site's capacity. With `rate`, every computer then runs the deployment
+ * once more (the paced phase, its requests timed as `status-paced`) with the messages paced at that
+ * rate across the fleet and every computer at work at once (open loop: a rollout's computers send
+ * whatever the answers' speed), for the latency at a given load.
  *
  * What it sets up on the site (through the admin API, as an administrator would): a small boot
  * image (a real WIM made with wimlib), a task sequence of `steps` Run Command Line steps using it,
@@ -49,11 +50,13 @@ export interface FleetOptions {
   logBytes: number;
   /** Status messages per request (1: as the real agent sends while its steps outlast a round trip). */
   batch?: number;
-  /** Status messages per second offered by the whole fleet (open loop); default: as fast as answered. */
+  /** Then a second run of every computer, its messages offered at this rate by the whole fleet (open loop). */
   rate?: number;
   /** Node.js options for the server processes (e.g. `--cpu-prof`, `--cpu-prof-dir=DIR` to profile them). */
   serverNodeArgs?: string[];
   onProgress?: (line: string) => void;
+  /** Told as each phase starts and ends, with the server processes' ids (a benchmark samples their CPU). */
+  onPhase?: (phase: string, event: 'start' | 'end', serverPids: number[]) => void;
 }
 
 /** One phase of the rollout: every computer's requests of that kind, and how long they took together. */
@@ -70,16 +73,18 @@ export interface FleetReport {
   concurrency: number;
   steps: number;
   batch: number;
-  /** The status messages per second offered, when paced. */
+  /** The status messages per second offered in the paced phase. */
   rate?: number;
   wallSeconds: number;
-  phases: Record<'register' | 'policy' | 'content' | 'run' | 'log', FleetPhase>;
+  phases: Record<'register' | 'policy' | 'content' | 'run' | 'log', FleetPhase> & { paced?: FleetPhase };
   agentsSucceeded: number;
   agentsFailed: number;
   firstFailure?: string;
   statusMessages: number;
   /** Status messages stored per second during the run phase. */
   statusMessagesPerSecond: number;
+  /** … and during the paced phase. */
+  pacedStatusMessagesPerSecond?: number;
   /** Policy requests answered per second during the policy phase. */
   policyRequestsPerSecond: number;
   requests: ReturnType<Latencies['summary']>;
@@ -244,16 +249,18 @@ interface Computer {
 }
 
 /** The phases of a rollout, in order: what each computer asks the management point in it. */
-const PHASES: Array<{ name: keyof FleetReport['phases']; requests: (o: FleetOptions) => number }> = [
+type PhaseName = keyof FleetReport['phases'];
+const PHASES: Array<{ name: PhaseName; requests: (o: FleetOptions) => number }> = [
   { name: 'register', requests: () => 1 },
   { name: 'policy', requests: () => 1 },
   { name: 'content', requests: () => 2 },
   { name: 'run', requests: (o) => Math.ceil(messagesPerRun(o.steps) / (o.batch ?? 1)) },
+  { name: 'paced', requests: (o) => Math.ceil(messagesPerRun(o.steps) / (o.batch ?? 1)) },
   { name: 'log', requests: (o) => (o.logBytes > 0 ? 1 : 0) },
 ];
 
 async function phaseStep(
-  phase: keyof FleetReport['phases'],
+  phase: PhaseName,
   c: Computer,
   o: FleetOptions,
   counters: { messages: number },
@@ -287,7 +294,8 @@ async function phaseStep(
       ok(await http.request('sequence', 'GET', `/mp/v1/deployments/${dep}/sequence`, { token }), `sequence for ${mac}`);
       ok(await http.request('content', 'GET', `/mp/v1/deployments/${dep}/content?architecture=x64&firmware=uefi`, { token }), `content for ${mac}`);
       return;
-    case 'run': {
+    case 'run':
+    case 'paced': {
       c.runId = randomUUID();
       const all = runMessages(c.runId, dep, o.steps);
       const batch = o.batch ?? 1;
@@ -296,7 +304,8 @@ async function phaseStep(
         await pace(part.length);
         const time = new Date().toISOString();
         const messages = part.map((m) => ({ id: randomUUID(), time, ...m }));
-        ok(await http.request<{ stored: number }>('status', 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
+        const kind = phase === 'paced' ? 'status-paced' : 'status';
+        ok(await http.request<{ stored: number }>(kind, 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
         counters.messages += messages.length;
       }
       return;
@@ -332,13 +341,16 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   });
   let firstFailure: string | undefined;
   const phases = {} as FleetReport['phases'];
+  let runMessages = 0;
+  let pacedMessages = 0;
   o.onProgress?.(
-    `${o.devices} simulated computers, ${o.concurrency} at a time, ${o.steps} steps each, ${o.batch ?? 1} status message(s) per request${o.rate ? `, ${o.rate} messages/s offered` : ''} (deployment ${site.deploymentId})`,
+    `${o.devices} simulated computers, ${o.concurrency} at a time, ${o.steps} steps each, ${o.batch ?? 1} status message(s) per request${o.rate ? `, then ${o.rate} messages/s offered` : ''} (deployment ${site.deploymentId})`,
   );
   const started = performance.now();
   try {
     for (const phase of PHASES) {
-      const pace = pacer(phase.name === 'run' ? o.rate : undefined);
+      if (phase.name === 'paced' && !o.rate) continue;
+      const pace = pacer(phase.name === 'paced' ? o.rate : undefined);
       const alive = computers.filter((c) => !c.failed);
       let next = 0;
       let done = 0;
@@ -357,17 +369,25 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
           done++;
           if (performance.now() - lastShown > 5000) {
             lastShown = performance.now();
-            o.onProgress?.(`${phase.name}: ${done}/${alive.length} computers${phase.name === 'run' ? `, ${counters.messages} status messages` : ''}`);
+            o.onProgress?.(
+              `${phase.name}: ${done}/${alive.length} computers${phase.name === 'run' || phase.name === 'paced' ? `, ${counters.messages} status messages` : ''}`,
+            );
           }
         }
       };
       const messagesBefore = counters.messages;
-      const workers = phase.name === 'run' && o.rate ? alive.length : Math.min(o.concurrency, alive.length);
+      const pids = site.servers.map((s) => s.pid);
+      o.onPhase?.(phase.name, 'start', pids);
+      const workers = phase.name === 'paced' ? alive.length : Math.min(o.concurrency, alive.length);
       await Promise.all(Array.from({ length: workers }, worker));
       const seconds = (performance.now() - t0) / 1000;
+      o.onPhase?.(phase.name, 'end', pids);
       const requests = alive.filter((c) => !c.failed).length * phase.requests(o);
       phases[phase.name] = { requests, seconds, requestsPerSecond: requests / seconds };
-      const extra = phase.name === 'run' ? `, ${Math.round((counters.messages - messagesBefore) / seconds)} status messages/s` : '';
+      const messages = counters.messages - messagesBefore;
+      if (phase.name === 'run') runMessages = messages;
+      if (phase.name === 'paced') pacedMessages = messages;
+      const extra = messages ? `, ${Math.round(messages / seconds)} status messages/s` : '';
       o.onProgress?.(`${phase.name}: ${alive.length} computers in ${seconds.toFixed(1)} s (${Math.round(requests / seconds)} requests/s${extra})`);
     }
     const wallSeconds = (performance.now() - started) / 1000;
@@ -387,7 +407,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       agentsFailed: failed,
       ...(firstFailure ? { firstFailure } : {}),
       statusMessages: counters.messages,
-      statusMessagesPerSecond: counters.messages / phases.run.seconds,
+      statusMessagesPerSecond: runMessages / phases.run.seconds,
+      ...(phases.paced ? { pacedStatusMessagesPerSecond: pacedMessages / phases.paced.seconds } : {}),
       policyRequestsPerSecond: phases.policy.requestsPerSecond,
       requests: latencies.summary(),
       serverPeakMemoryBytes: peaks,

@@ -32,11 +32,13 @@ describe('osd bench fleet', () => {
 
   it('spreads the computers over two servers sharing one PostgreSQL database', async () => {
     const database = await newPostgresDatabase('fleet');
-    // Batches of 4 at a paced rate: the batches an agent sends when its outbox queued up.
+    // Batches of 4 (an agent whose outbox queued up), then a second run paced at 200 messages/s.
     const r = await runFleet({ ...base, servers: 2, database, batch: 4, rate: 200 });
     expect(r.agentsFailed, r.firstFailure).toBe(0);
-    expect(r.statusMessages).toBe(6 * messagesPerRun(3));
+    expect(r.statusMessages).toBe(2 * 6 * messagesPerRun(3));
     expect(r.requests.status?.count).toBe(6 * Math.ceil(messagesPerRun(3) / 4));
+    expect(r.requests['status-paced']?.count).toBe(6 * Math.ceil(messagesPerRun(3) / 4));
+    expect(r.pacedStatusMessagesPerSecond).toBeGreaterThan(0);
     expect(r.database).toBe('postgresql');
     expect(r.serverPeakMemoryBytes).toHaveLength(2);
   }, 180_000);
