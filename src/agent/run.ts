@@ -137,6 +137,9 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
       return { ...base, ...started.result, statusPending, resumed };
     }
     current = started.run;
+  }
+  // 'Run started' once per run, also when the process died between saving the run and queueing it.
+  if (!current.startQueued) {
     outbox.put(runMessage(current, 'started', { time: new Date(current.startedAt) }));
     current.startQueued = true;
     state.saveCurrentRun(current);

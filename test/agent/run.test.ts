@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectoryComputer } from '../../src/actions/directory-computer.js';
 import { machineFactsOf } from '../../src/agent/facts.js';
 import type { DeploymentPolicy } from '../../src/agent/protocol.js';
+import { MpClient } from '../../src/agent/mp-client.js';
 import { runAgent, type AgentRunOptions } from '../../src/agent/run.js';
+import { AgentState } from '../../src/agent/state.js';
 import { loadMachineProfile } from '../../src/engine/machine-profile/index.js';
 import { exportJson } from '../../src/sequence/codec/json.js';
 import { importXmlText } from '../../src/sequence/codec/xml-import.js';
@@ -138,6 +140,32 @@ describe('runAgent against a management point', () => {
     const again = await runAgent(o);
     expect(again).toMatchObject({ outcome: 'nothing' });
     expect(mp.registrations).toBe(1);
+  });
+
+  it('resumes a run whose process died right after saving it: run started is sent once, and the run ends', async () => {
+    const o = options();
+    const state = new AgentState(o.stateDir);
+    const c = new MpClient({ siteUrl: mp.url });
+    state.saveCredential((await c.register({ macAddresses: ['00:11:22:33:44:55'], architecture: 'x64', firmware: 'uefi', environment: 'winpe' })).credential);
+    state.saveCurrentRun({
+      format: 'openosd.agent-run/v1',
+      runId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      deploymentId: 'PS120003',
+      taskSequenceId: 'PS100004',
+      name: 'Windows 11 Enterprise',
+      revision: 3,
+      contentOption: 'download-all-first',
+      startedAt: new Date().toISOString(),
+      sequence: mp.sequences.get('PS120003'),
+      content: mp.content('PS120003'),
+      variables: mp.policy.variables,
+      phase: 'download',
+    });
+    const r = await runAgent(o);
+    expect(r, r.message).toMatchObject({ outcome: 'succeeded', resumed: true, runId: '0f8fad5b-d9cb-469f-a165-70867728950e' });
+    expect(outcomes().filter((x) => x.startsWith('run started'))).toHaveLength(1);
+    expect(outcomes()[0]).toBe('run started 11140');
+    expect(mp.requests.filter((q) => q.endsWith('/policy'))).toEqual([]);
   });
 
   it('uploads the rotated parts of smsts.log with it', async () => {
