@@ -6,11 +6,12 @@
 //     [--steps 8] [--concurrency 100] [--batch 1] [--rate 2000] [--only pglite|pg1|pg2]
 // Per configuration and repeat, one fleet: every computer registers, asks for policy, the sequence and
 // content (each a phase, --concurrency computers at a time), then runs the deployment as fast as the
-// site answers (the run phase: status messages/s sustained, the site's capacity), then once more with
-// the messages offered at --rate per second by the whole fleet, every computer at work at once (the
-// paced phase: the latency at that load — the goal is 2,000 messages/s with p99 under 100 ms on
-// PostgreSQL), then uploads its smsts.log. --batch 1 sends each message alone, as the real agent does
-// while its steps outlast a round trip (src/agent/outbox.ts).
+// site answers (the run phase: status messages/s sustained, the site's capacity; --batch 1 sends each
+// message alone, as the real agent does while its steps outlast a round trip), then once more with
+// the messages written at --rate per second by the whole fleet, every computer at work at once, and
+// sent as the agent's outbox sends them — alone while the site keeps up, those written meanwhile
+// together when it does not (src/agent/outbox.ts) — (the paced phase: the latency at that load; the
+// goal is 2,000 messages/s with p99 under 100 ms on PostgreSQL), then uploads its smsts.log.
 // The configurations alternate (their order reversed every other repeat: the machine's load drifts);
 // each figure is printed per repeat with the load average, then min/median/max over the repeats, and
 // the ratio PostgreSQL×2 / PostgreSQL×1 of the same repeat (does a second server add throughput?).
@@ -156,7 +157,7 @@ function printRun(x) {
   const lat = (k) => (q[k] ? `${fmt(q[k].p50, 1)}/${fmt(q[k].p99, 1)}` : '—');
   console.log(
     `  ${x.config.padEnd(13)} load ${x.loadBefore} → ${x.loadAfter}: status ${fmt(r.statusMessagesPerSecond).padStart(6)} msgs/s (p50/p99 ${lat('status')} ms), ` +
-      `paced ${fmt(r.pacedStatusMessagesPerSecond ?? NaN)} of ${fmt(RATE)} msgs/s (p50/p99 ${lat('status-paced')} ms), policy ${fmt(r.policyRequestsPerSecond)} req/s ` +
+      `paced ${fmt(r.pacedStatusMessagesPerSecond ?? NaN)} of ${fmt(RATE)} msgs/s, ${fmt(r.pacedMessagesPerRequest ?? NaN, 2)} a request (p50/p99 ${lat('status-paced')} ms), policy ${fmt(r.policyRequestsPerSecond)} req/s ` +
       `(p50/p99 ${lat('policy')} ms), register ${fmt(r.phases.register.requestsPerSecond)} req/s; peak memory ${r.serverPeakMemoryBytes.map((b) => `${fmt(b / 1048576)} MiB`).join(', ')}; ` +
       `cpu% srv/pg/gen/other run ${cpuText(x.cpu.run)} paced ${cpuText(x.cpu.paced)}${r.agentsFailed ? `; ${r.agentsFailed} computers FAILED: ${r.firstFailure}` : ''}`,
   );

@@ -22,7 +22,7 @@ function printReport(r: FleetReport): void {
     `  finished: ${r.agentsSucceeded} succeeded, ${r.agentsFailed} failed in ${r.wallSeconds.toFixed(1)} s${r.firstFailure ? ` (first failure: ${r.firstFailure})` : ''}`,
   );
   print(
-    `  status messages: ${r.statusMessages} (${Math.round(r.statusMessagesPerSecond)}/s sustained in the run phase${r.pacedStatusMessagesPerSecond ? `, ${Math.round(r.pacedStatusMessagesPerSecond)}/s paced` : ''}); policy requests ${r.policyRequestsPerSecond.toFixed(1)}/s`,
+    `  status messages: ${r.statusMessages} (${Math.round(r.statusMessagesPerSecond)}/s sustained in the run phase${r.pacedStatusMessagesPerSecond ? `, ${Math.round(r.pacedStatusMessagesPerSecond)}/s paced, ${(r.pacedMessagesPerRequest ?? 1).toFixed(2)} a request` : ''}); policy requests ${r.policyRequestsPerSecond.toFixed(1)}/s`,
   );
   print(
     `  phases: ${Object.entries(r.phases)
@@ -53,12 +53,12 @@ export function registerBenchCommands(program: Command): void {
     .option('--log-bytes <n>', 'size of the smsts.log each computer uploads', '65536')
     .option(
       '--batch <n>',
-      'status messages per request: 1 as the real agent sends while each step outlasts a round trip; more for an agent whose outbox queued up (at most 500)',
+      'status messages per request in the run phase: 1 as the real agent sends while each step outlasts a round trip; more for an agent whose outbox queued up (at most 500)',
       '1',
     )
     .option(
       '--rate <n>',
-      'then run every computer again with the status messages offered at this rate by the whole fleet, every computer at once (the latency at that load; requests timed as status-paced)',
+      'then run every computer again, all at once, its status messages written at this rate across the fleet and sent as the agent’s outbox sends them (the latency at that load; requests timed as status-paced)',
     )
     .option('--server-node-args <args>', 'Node.js options for the server processes, space-separated (e.g. "--cpu-prof --cpu-prof-dir=DIR")')
     .option('--json', 'print the report as JSON')

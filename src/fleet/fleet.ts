@@ -17,9 +17,10 @@
  * alone: `batch` 1, the default. `batch` N sends N at a time — an agent whose messages queued up
  * behind a slow or unreachable site. In the run phase every computer sends its next batch as soon
  * as the last is answered: the site's capacity. With `rate`, every computer then runs the deployment
- * once more (the paced phase, its requests timed as `status-paced`) with the messages paced at that
- * rate across the fleet and every computer at work at once (open loop: a rollout's computers send
- * whatever the answers' speed), for the latency at a given load.
+ * once more (the paced phase, its requests timed as `status-paced`), every computer at work at once
+ * and its messages written at that rate across the fleet (open loop: a rollout's computers go on
+ * whatever the answers' speed) and sent as the outbox sends them — each alone while the site keeps
+ * up, those written meanwhile together when it does not — for the latency at a given load.
  *
  * What it sets up on the site (through the admin API, as an administrator would): a small boot
  * image (a real WIM made with wimlib), a task sequence of `steps` Run Command Line steps using it,
@@ -83,8 +84,9 @@ export interface FleetReport {
   statusMessages: number;
   /** Status messages stored per second during the run phase. */
   statusMessagesPerSecond: number;
-  /** … and during the paced phase. */
+  /** … and during the paced phase, with the messages a request carried there on average. */
   pacedStatusMessagesPerSecond?: number;
+  pacedMessagesPerRequest?: number;
   /** Policy requests answered per second during the policy phase. */
   policyRequestsPerSecond: number;
   requests: ReturnType<Latencies['summary']>;
@@ -132,6 +134,9 @@ function runMessages(runId: string, deploymentId: string, steps: number): Array<
   msgs.push({ ...base, kind: 'run', outcome: 'succeeded', messageId: 11143, exitCode: 0 });
   return msgs;
 }
+
+/** The most messages the agent's outbox sends in one request (src/agent/outbox.ts MAX_BATCH_MESSAGES). */
+const MAX_OUTBOX_BATCH = 500;
 
 /** Messages sent per run of a `steps`-step sequence. */
 export function messagesPerRun(steps: number): number {
@@ -255,7 +260,7 @@ const PHASES: Array<{ name: PhaseName; requests: (o: FleetOptions) => number }> 
   { name: 'policy', requests: () => 1 },
   { name: 'content', requests: () => 2 },
   { name: 'run', requests: (o) => Math.ceil(messagesPerRun(o.steps) / (o.batch ?? 1)) },
-  { name: 'paced', requests: (o) => Math.ceil(messagesPerRun(o.steps) / (o.batch ?? 1)) },
+  { name: 'paced', requests: () => 0 }, // as many as the outbox made: counted
   { name: 'log', requests: (o) => (o.logBytes > 0 ? 1 : 0) },
 ];
 
@@ -263,7 +268,7 @@ async function phaseStep(
   phase: PhaseName,
   c: Computer,
   o: FleetOptions,
-  counters: { messages: number },
+  counters: { messages: number; pacedRequests: number },
   pace: (messages: number) => Promise<void>,
 ): Promise<void> {
   const { http, mac } = c;
@@ -294,20 +299,44 @@ async function phaseStep(
       ok(await http.request('sequence', 'GET', `/mp/v1/deployments/${dep}/sequence`, { token }), `sequence for ${mac}`);
       ok(await http.request('content', 'GET', `/mp/v1/deployments/${dep}/content?architecture=x64&firmware=uefi`, { token }), `content for ${mac}`);
       return;
-    case 'run':
-    case 'paced': {
+    case 'run': {
       c.runId = randomUUID();
       const all = runMessages(c.runId, dep, o.steps);
       const batch = o.batch ?? 1;
       for (let i = 0; i < all.length; i += batch) {
-        const part = all.slice(i, i + batch);
-        await pace(part.length);
         const time = new Date().toISOString();
-        const messages = part.map((m) => ({ id: randomUUID(), time, ...m }));
-        const kind = phase === 'paced' ? 'status-paced' : 'status';
-        ok(await http.request<{ stored: number }>(kind, 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
+        const messages = all.slice(i, i + batch).map((m) => ({ id: randomUUID(), time, ...m }));
+        ok(await http.request<{ stored: number }>('status', 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
         counters.messages += messages.length;
       }
+      return;
+    }
+    case 'paced': {
+      // As the agent's outbox (src/agent/outbox.ts): each message is written when the pace says (its
+      // time then), and sent as soon as no request is under way — alone while the site keeps up,
+      // with those written meanwhile (at most MAX_OUTBOX_BATCH) when it does not.
+      c.runId = randomUUID();
+      const all = runMessages(c.runId, dep, o.steps);
+      const written: string[] = [];
+      let wake: (() => void) | undefined;
+      const writer = (async () => {
+        for (let i = 0; i < all.length; i++) {
+          await pace(1);
+          written.push(new Date().toISOString());
+          wake?.();
+        }
+      })();
+      for (let sent = 0; sent < all.length;) {
+        if (written.length === sent) await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        const upto = Math.min(written.length, sent + MAX_OUTBOX_BATCH);
+        const messages = all.slice(sent, upto).map((m, k) => ({ id: randomUUID(), time: written[sent + k], ...m }));
+        ok(await http.request<{ stored: number }>('status-paced', 'POST', '/mp/v1/status', { token, json: { messages } }), `status of ${mac}`);
+        counters.messages += messages.length;
+        counters.pacedRequests++;
+        sent = upto;
+      }
+      await writer;
       return;
     }
     case 'log':
@@ -333,7 +362,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const watch = setInterval(() => {
     site.servers.forEach((s, i) => void peakMemory(s.pid).then((m) => (peaks[i] = Math.max(peaks[i]!, m ?? 0))));
   }, 500);
-  const counters = { messages: 0 };
+  const counters = { messages: 0, pacedRequests: 0 };
   const computers: Computer[] = Array.from({ length: o.devices }, (_, i) => {
     const n = i + 1;
     const mac = `02:F1:${[(n >> 24) & 255, (n >> 16) & 255, (n >> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`;
@@ -382,7 +411,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       await Promise.all(Array.from({ length: workers }, worker));
       const seconds = (performance.now() - t0) / 1000;
       o.onPhase?.(phase.name, 'end', pids);
-      const requests = alive.filter((c) => !c.failed).length * phase.requests(o);
+      const requests = phase.name === 'paced' ? counters.pacedRequests : alive.filter((c) => !c.failed).length * phase.requests(o);
       phases[phase.name] = { requests, seconds, requestsPerSecond: requests / seconds };
       const messages = counters.messages - messagesBefore;
       if (phase.name === 'run') runMessages = messages;
@@ -408,7 +437,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       ...(firstFailure ? { firstFailure } : {}),
       statusMessages: counters.messages,
       statusMessagesPerSecond: runMessages / phases.run.seconds,
-      ...(phases.paced ? { pacedStatusMessagesPerSecond: pacedMessages / phases.paced.seconds } : {}),
+      ...(phases.paced
+        ? { pacedStatusMessagesPerSecond: pacedMessages / phases.paced.seconds, pacedMessagesPerRequest: pacedMessages / Math.max(1, counters.pacedRequests) }
+        : {}),
       policyRequestsPerSecond: phases.policy.requestsPerSecond,
       requests: latencies.summary(),
       serverPeakMemoryBytes: peaks,

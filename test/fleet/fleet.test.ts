@@ -37,8 +37,11 @@ describe('osd bench fleet', () => {
     expect(r.agentsFailed, r.firstFailure).toBe(0);
     expect(r.statusMessages).toBe(2 * 6 * messagesPerRun(3));
     expect(r.requests.status?.count).toBe(6 * Math.ceil(messagesPerRun(3) / 4));
-    expect(r.requests['status-paced']?.count).toBe(6 * Math.ceil(messagesPerRun(3) / 4));
+    // Paced, the messages go as the agent's outbox sends them: alone while the site keeps up.
+    expect(r.requests['status-paced']?.count).toBeGreaterThanOrEqual(6);
+    expect(r.requests['status-paced']?.count).toBeLessThanOrEqual(6 * messagesPerRun(3));
     expect(r.pacedStatusMessagesPerSecond).toBeGreaterThan(0);
+    expect(r.pacedMessagesPerRequest).toBeGreaterThanOrEqual(1);
     expect(r.database).toBe('postgresql');
     expect(r.serverPeakMemoryBytes).toHaveLength(2);
   }, 180_000);
