@@ -11,14 +11,17 @@
  * Most batches are of one run already under way (an agent sends each message as it happens): those
  * are stored by one statement (`storeForKnownRun`) — it checks the run is this device's and of the
  * deployment the messages name, inserts the new messages and updates the run from those it stored,
- * all or nothing. Anything else (a new run, several runs, a run that is not this device's) goes the
- * careful way below: one transaction that locks the runs, checks each message and says what is
- * wrong. Both give the same answers and leave the same rows.
+ * all or nothing. A batch that starts a run is one statement too (`storeForNewRun`): the deployment
+ * targets the device, the run and the messages are new, then the run is made with what its
+ * messages say and they are stored. Anything else (several runs, a message sent again, a run that is
+ * not this device's, a refusal) goes the careful way below: one transaction that locks the runs,
+ * checks each message and says what is wrong. They give the same answers and leave the same rows.
  */
 import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.js';
 import { badInput, SiteError } from '../errors.js';
 import { inputProblemsError } from '../input-problems.js';
+import { UNKNOWN_X64_RESOURCE_ID, UNKNOWN_X86_RESOURCE_ID } from '../seed.js';
 import { policyTarget } from './policy.js';
 
 /** At most this many messages in one batch. */
@@ -336,8 +339,8 @@ export async function storeStatusBatch(db: Database, device: ReportingDevice, in
   const runIds = [...new Set(messages.map((m) => m.runId))];
   // A batch that starts a run is of a new run: no use trying the one-statement way first.
   const starts = messages.some((m) => m.kind === 'run' && m.outcome === 'started');
-  if (runIds.length === 1 && !starts) {
-    const stored = await storeForKnownRun(db, device, messages);
+  if (runIds.length === 1) {
+    const stored = starts ? await storeForNewRun(db, device, messages) : await storeForKnownRun(db, device, messages);
     if (stored) return stored;
   }
   return storeCarefully(db, device, messages, runIds);
@@ -445,6 +448,82 @@ async function storeForKnownRun(db: Database, device: ReportingDevice, messages:
   }
   const r = rows[0]!;
   if (!r.known) return undefined;
+  return { stored: r.stored, duplicates: messages.length - r.stored };
+}
+
+/**
+ * One statement for a batch that starts a run (one run, its `run started` among the messages): when
+ * the deployment exists and targets the device (policy.ts `policyTarget`, in SQL), the run is not
+ * known yet and no message id is stored yet, the run is made with what its messages say — as the
+ * careful way makes it and updates it — and the messages are stored; else nothing is written and
+ * the answer is undefined. A batch sent twice at once: the second finds the run made (it waits for
+ * the first) and is left to the careful way, which counts its duplicates; a message id stored
+ * meanwhile by another request breaks the unique key and undoes the whole statement (23505), and
+ * the careful way takes the batch.
+ */
+async function storeForNewRun(db: Database, device: ReportingDevice, messages: CheckedMessage[]): Promise<StoredBatch | undefined> {
+  const unique = uniqueMessages(messages);
+  const runId = unique[0]!.runId;
+  const deploymentId = unique[0]!.deploymentId;
+  if (unique.some((m) => m.deploymentId !== deploymentId)) return undefined;
+  const n = MESSAGE_COLUMNS.length;
+  const first = unique.reduce((a, b) => (b.time < a.time ? b : a)).time;
+  const sql = `
+    WITH target AS (
+      SELECT CASE WHEN NOT unknown THEN resource_id WHEN architecture = 'x86' THEN $${n + 5}::bigint WHEN architecture = 'x64' THEN $${n + 6}::bigint END AS id
+      FROM devices WHERE resource_id = $${n + 2}
+    ),
+    allowed AS (
+      SELECT 1 FROM deployments d, target t
+      WHERE d.deployment_id = $${n + 3}
+        AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection_id = d.collection_id AND m.resource_id = t.id)
+        AND NOT EXISTS (SELECT 1 FROM runs WHERE run_id = $${n + 1})
+        AND NOT EXISTS (SELECT 1 FROM status_messages WHERE id = ANY($1::text[]))
+    ),
+    batch AS (
+      SELECT * FROM ${UNNEST} WITH ORDINALITY AS b(${COLUMN_LIST}, ord)
+    ),
+    totals AS (
+      SELECT min(time) AS started_at, count(*)::int AS n,
+        count(*) FILTER (WHERE outcome = 'restart-requested')::int AS restarts,
+        coalesce(sum(bytes) FILTER (WHERE outcome = 'downloaded'), 0)::bigint AS bytes,
+        coalesce(sum(coalesce(seconds, extract(epoch FROM time - $${n + 4}::timestamptz)::float8)) FILTER (WHERE outcome = 'downloaded'), 0)::float8 AS seconds
+      FROM batch
+    ),
+    latest AS (SELECT id, time, message_id FROM batch ORDER BY time DESC, ord DESC LIMIT 1),
+    ended AS (
+      SELECT outcome, time FROM batch WHERE kind = 'run' AND outcome IN ('succeeded', 'failed', 'refused') ORDER BY time DESC, ord DESC LIMIT 1
+    ),
+    made AS (
+      INSERT INTO runs (run_id, resource_id, deployment_id, started_at, result, ended_at, last_status_id, last_message_id, last_message_at,
+        bytes_downloaded, download_seconds, restarts, message_count)
+      SELECT $${n + 1}, $${n + 2}, $${n + 3}, t.started_at, coalesce(e.outcome, 'in-progress'), e.time, l.id, l.message_id, l.time,
+        t.bytes, t.seconds, t.restarts, t.n
+      FROM totals t CROSS JOIN latest l LEFT JOIN ended e ON true
+      WHERE EXISTS (SELECT 1 FROM allowed)
+      ON CONFLICT (run_id) DO NOTHING RETURNING run_id
+    ),
+    stored AS (
+      INSERT INTO status_messages (${COLUMN_LIST})
+      SELECT ${COLUMN_LIST} FROM batch WHERE EXISTS (SELECT 1 FROM made) ORDER BY ord
+      RETURNING id
+    )
+    SELECT (SELECT count(*) FROM made)::int AS made, (SELECT count(*) FROM stored)::int AS stored`;
+  let rows: Array<{ made: number; stored: number }>;
+  try {
+    ({ rows } = await db.query<{ made: number; stored: number }>(
+      sql,
+      [...messageArrays(unique), runId, device.resourceId, deploymentId, first.toISOString(), UNKNOWN_X86_RESOURCE_ID, UNKNOWN_X64_RESOURCE_ID],
+      { name: 'osd_mp_status_new_run' },
+    ));
+  } catch (e) {
+    // 23505: a message id stored meanwhile; 23503: the device or deployment deleted meanwhile.
+    const code = (e as { code?: unknown }).code;
+    if (code === '23505' || code === '23503') return undefined;
+    throw e;
+  }
+  const r = rows[0]!;
+  if (!r.made) return undefined;
   return { stored: r.stored, duplicates: messages.length - r.stored };
 }
 

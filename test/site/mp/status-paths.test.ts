@@ -1,7 +1,7 @@
 /**
- * The two ways a status batch is stored (src/site/mp/status.ts) leave the same rows: a run's
- * messages sent in one batch (a new run: the careful way, one transaction) and the same messages
- * sent one at a time after the first (a run under way: one statement) — times out of order, equal
+ * The ways a status batch is stored (src/site/mp/status.ts) leave the same rows: a run's messages
+ * sent in one batch beside another run's (the careful way, one transaction), in one batch alone (a
+ * new run: one statement) and one at a time (the start, then a run under way: a statement each) — times out of order, equal
  * times, a download report without seconds (after the run's earliest message in both, so the time
  * since the run began is the same), a restart, a result followed by an older one, and a
  * message sent twice. A batch for a run of another device, or of another deployment, sent the
@@ -92,10 +92,24 @@ describe.each(DB_KINDS)('status batches stored both ways on %s', (kind) => {
     const split = randomUUID();
     const a = messagesOf(whole, deployment, t0);
     const b = messagesOf(split, deployment, t0);
+    // The careful way: a batch of two runs (one transaction), the other run's start beside it.
+    const careful = randomUUID();
+    const c = messagesOf(careful, deployment, t0);
+    const beside = messagesOf(randomUUID(), deployment, t0)[0]!;
+    expect(await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [...c, beside] })).toEqual({ stored: c.length + 1, duplicates: 0 });
+    // A new run in one batch: one statement.
     expect(await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: a })).toEqual({ stored: a.length, duplicates: 0 });
-    expect(await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [b[0]] })).toEqual({ stored: 1, duplicates: 0 });
-    for (const m of b.slice(1))
-      expect(await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [m] })).toEqual({ stored: 1, duplicates: 0 });
+    // One at a time: the run's start, then the run under way — one statement each, no transaction.
+    let transactions = 0;
+    let statements = 0;
+    const db = api.site.db;
+    const counted: typeof db = {
+      ...db,
+      query: (...q: Parameters<typeof db.query>) => (statements++, db.query(...q)),
+      transaction: (fn) => (transactions++, db.transaction(fn)),
+    };
+    for (const m of b) expect(await storeStatusBatch(counted, { resourceId: device.P1! }, { messages: [m] })).toEqual({ stored: 1, duplicates: 0 });
+    expect({ transactions, statements }).toEqual({ transactions: 0, statements: b.length });
     // Sent again (a lost answer), with one new message: the repeat changes nothing.
     const late = { ...b[4]!, id: randomUUID(), time: new Date(t0 + 200_000).toISOString() };
     expect(await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [b[5], b[6], late] })).toEqual({ stored: 1, duplicates: 2 });
@@ -103,18 +117,28 @@ describe.each(DB_KINDS)('status batches stored both ways on %s', (kind) => {
       stored: 1,
       duplicates: 1,
     });
-    const lateWhole = { ...a[4]!, id: randomUUID(), time: late.time };
-    await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [a[5], a[6], lateWhole, { ...lateWhole, id: randomUUID() }] });
+    for (const [x, run] of [
+      [a, whole],
+      [c, careful],
+    ] as const) {
+      const lateToo = { ...x[4]!, id: randomUUID(), time: late.time };
+      await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [x[5], x[6], lateToo, { ...lateToo, id: randomUUID() }] });
+      expect(await messagesOfRun(run)).toHaveLength(x.length + 2);
+    }
 
     const w = await runRow(whole);
     const s = await runRow(split);
     expect(s).toEqual(w);
+    expect(await runRow(careful)).toEqual(w);
     expect(w).toMatchObject({ result: 'failed', restarts: 1, message_count: a.length + 2, bytes_downloaded: 1_000_500, last_outcome: 'started' });
     // The report without seconds took the time since the run began (its earliest message, 5 s): 35 s, plus 2.5 s.
     expect(w.download_seconds).toBeCloseTo(37.5, 9);
     expect((w.ended_at as Date).getTime()).toBe(t0 + 90_000);
     expect((w.started_at as Date).getTime()).toBe(t0 + 5_000);
     expect(await messagesOfRun(split)).toEqual(await messagesOfRun(whole));
+    expect(await messagesOfRun(careful)).toEqual(await messagesOfRun(whole));
+    // A run's start sent again (a lost answer) is a duplicate, counted by the careful way.
+    expect(await storeStatusBatch(api.site.db, { resourceId: device.P1! }, { messages: [a[0]] })).toEqual({ stored: 0, duplicates: 1 });
   });
 
   it('refuses a run under way of another device or of another deployment, storing nothing', async () => {
