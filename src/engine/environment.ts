@@ -41,6 +41,8 @@ export type EnvironmentObserver = (name: string, value: string, secret: boolean)
 
 export class Environment {
   private readonly vars = new Map<string, VariableEntry>();
+  /** The secret values, kept until a secret variable changes (every log line is scrubbed with them). */
+  private secrets: string[] | undefined;
   private observer?: EnvironmentObserver;
 
   /** The engine logs each change ("Set a global environment variable NAME=value", engine-semantics §11). */
@@ -87,6 +89,7 @@ export class Environment {
   delete(name: string): void {
     const key = name.trim().toLowerCase();
     const existing = this.vars.get(key);
+    if (existing?.secret) this.secrets = undefined;
     this.vars.delete(key);
     if (existing) this.observer?.(existing.name, '', existing.secret);
   }
@@ -94,12 +97,14 @@ export class Environment {
   private write(name: string, value: string, secret: boolean | undefined): void {
     const key = name.toLowerCase();
     const existing = this.vars.get(key);
+    if (existing?.secret) this.secrets = undefined;
     if (value === '') {
       this.vars.delete(key);
       this.observer?.(existing?.name ?? name, '', existing?.secret ?? false);
       return;
     }
     const entry = { name: existing?.name ?? name, value, secret: secret ?? existing?.secret ?? isSecretVariable(name) };
+    if (entry.secret) this.secrets = undefined;
     this.vars.set(key, entry);
     this.observer?.(entry.name, value, entry.secret);
   }
@@ -118,7 +123,8 @@ export class Environment {
 
   /** Every secret value currently set (for scrubbing text that is about to be logged). */
   secretValues(): string[] {
-    return [...this.vars.values()].filter((v) => v.secret && v.value.length > 0).map((v) => v.value);
+    this.secrets ??= [...this.vars.values()].filter((v) => v.secret && v.value.length > 0).map((v) => v.value);
+    return [...this.secrets];
   }
 }
 

@@ -68,11 +68,17 @@ export function handlerOf(type: string | undefined): AnyHandler | undefined {
  * `content` lets them check images and preview drivers.
  */
 export function stepSimulators(options: { content?: ContentLibrary; checks?: boolean } = {}): StepSimulators {
+  // One prediction function per step type, made once (the simulator asks for every step it reaches).
+  const made = new Map<string | undefined, ReturnType<StepSimulators['of']>>();
   return {
     of(type) {
+      if (made.has(type)) return made.get(type);
       const h = handlerOf(type);
       const simulate = h?.simulate;
-      return simulate && ((ctx) => simulate.call(h, { ...ctx, content: options.content, checks: options.checks === true }));
+      const fn: ReturnType<StepSimulators['of']> =
+        simulate && ((ctx) => simulate.call(h, { ...ctx, content: options.content, checks: options.checks === true }));
+      made.set(type, fn);
+      return fn;
     },
   };
 }
