@@ -35,6 +35,7 @@ let x86ResourceId: number;
 let restartResourceId: number;
 let imageId64: string;
 let tsXml: string;
+let tsId: string;
 
 const osd = async (...args: string[]) => {
   const r = await runOsd(...args, '--server', server.url, '--token', server.token);
@@ -85,7 +86,7 @@ beforeAll(async () => {
   imageId64 = imageId;
   writeFileSync(file, tsXml);
   const pushed = JSON.parse(await osd('ts', 'push', file, '--name', 'Site install', '--boot-image', bootId, '--json'));
-  const tsId = (pushed.taskSequence?.id ?? pushed.id) as string;
+  tsId = (pushed.taskSequence?.id ?? pushed.id) as string;
 
   const collection = (await api('POST', '/collections', { name: 'Lab machines' })).collection.collectionId as string;
   resourceId = (await api('POST', '/devices', { name: 'LAB-E2E-01', mac: MAC, collectionId: collection })).device.resourceId as number;
@@ -253,4 +254,75 @@ describe('osd lab boot --site against osd server', () => {
     const runs = await api('GET', `/devices/${rid}/runs`);
     expect(((runs.runs ?? runs)[0] as { result: string }).result).toBe('refused');
   }, 120_000);
+
+  it("the demo's three machines at once — bare-metal UEFI x64, bare-metal BIOS x64, a known computer named by its device variable", async () => {
+    const machines = [
+      { lab: 'demo-uefi', name: 'LAB-UEFI', profile: 'uefi-x64-laptop-bare-metal.json', mac: '00:15:5D:0C:13:01', label: 'gpt', windows: 2 },
+      { lab: 'demo-bios', name: 'LAB-BIOS', profile: 'bios-x64-desktop-bare-metal.json', mac: '00:15:5D:0C:13:02', label: 'dos', windows: 1 },
+      { lab: 'demo-known', name: 'LAB-KNOWN', profile: 'uefi-x64-laptop-bare-metal.json', mac: '00:15:5D:0C:13:03', label: 'gpt', windows: 2 },
+    ];
+    const collection = (await api('POST', '/collections', { name: 'Demo machines' })).collection.collectionId as string;
+    const ids = new Map<string, number>();
+    for (const m of machines)
+      ids.set(m.name, (await api('POST', '/devices', { name: m.name, mac: m.mac, collectionId: collection })).device.resourceId as number);
+    await api('PUT', `/devices/${ids.get('LAB-KNOWN')}/variables/OSDComputerName`, { value: 'WS-KNOWN-01' });
+    const dep = JSON.parse(
+      await osd('deploy', tsId, '--collection', collection, '--purpose', 'required', '--available-to', 'media-pxe', '--confirm-high-risk', '--json'),
+    );
+    const demoDeployment = (dep.deployment?.id ?? dep.id) as string;
+    const labs = join(dir, 'labs');
+    for (const m of machines) await createLab(labs, m.lab, { profilePath: join(MACHINES, m.profile), disks: ['2G'], mac: m.mac });
+
+    // Booted concurrently, as the demo does.
+    const results = await Promise.all(machines.map((m) => osdLab(['lab', 'boot', m.lab, '--site', server.url], { OSD_LAB_DIR: labs })));
+    for (const [i, r] of results.entries()) expect(r.status, `${machines[i]!.lab}\n${r.stdout}\n${r.stderr}`).toBe(0);
+
+    for (const m of machines) {
+      // The disk, as the lab tests read it: the firmware's partition style, the image on the Windows partition.
+      const lab = LabMachine.load(join(labs, m.lab));
+      const t = JSON.parse(execFileSync('sfdisk', ['--json', lab.diskPath(0)], { encoding: 'utf8' })) as {
+        partitiontable: { label: string; partitions: Array<{ start: number; size: number }> };
+      };
+      expect(t.partitiontable.label, m.lab).toBe(m.label);
+      const p = t.partitiontable.partitions[m.windows]!;
+      const win = join(dir, `${m.lab}-win.img`);
+      execFileSync('dd', [
+        `if=${lab.diskPath(0)}`,
+        `of=${win}`,
+        'bs=1M',
+        `skip=${p.start * 512}`,
+        `count=${p.size * 512}`,
+        'iflag=skip_bytes,count_bytes',
+        'status=none',
+      ]);
+      expect(execFileSync('ntfscat', [win, '/edition.txt'], { encoding: 'utf8' }), m.lab).toMatch(/Enterprise/);
+      const unattend = execFileSync('ntfscat', [win, '/Windows/Panther/Unattend/Unattend.xml'], { encoding: 'utf8' });
+      if (m.name === 'LAB-KNOWN') expect(unattend).toMatch(/<ComputerName>WS-KNOWN-01<\/ComputerName>/);
+
+      // The site: a succeeded run of this deployment with a record for every step, and its log.
+      const runs = await api('GET', `/devices/${ids.get(m.name)}/runs`);
+      const run = (
+        (runs.runs ?? runs) as Array<{ runId: string; deploymentId: string; result: string; steps: Array<{ name: string; kind: string; outcome: string }> }>
+      ).find((x) => x.deploymentId === demoDeployment)!;
+      expect(run?.result, m.name).toBe('succeeded');
+      const steps = run.steps.filter((x) => x.kind === 'step');
+      for (const name of stepNames)
+        expect(
+          steps.map((x) => x.name),
+          `${m.name}: ${name}`,
+        ).toContain(name);
+      // The firmware's partition step ran, the other one was skipped by its condition, in ConfigMgr's words.
+      const partition = steps.filter((x) => /^Partition Disk 0/.test(x.name));
+      expect(partition.map((x) => x.outcome).sort(), m.name).toEqual(['skipped', 'succeeded']);
+      const log = await fetch(`${server.url}/api/v1/devices/${ids.get(m.name)}/runs/${run.runId}/logs/smsts.log`, {
+        headers: { authorization: `Bearer ${server.token}` },
+      });
+      expect(log.status, m.name).toBe(200);
+      const text = await log.text();
+      expect(text).toContain(`Running deployment ${demoDeployment}`);
+      expect(text).toMatch(/The task execution engine started execution/);
+    }
+    const status = await api('GET', `/deployments/${demoDeployment}/status`);
+    expect(status.counts).toMatchObject({ success: 3, error: 0, 'in-progress': 0, unknown: 0 });
+  }, 300_000);
 });
