@@ -44,12 +44,18 @@ export class FleetHttp {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** One request; its time is recorded under `kind` when it answers 2xx, else counted as failed. */
+  /**
+   * One request; its time is recorded under `kind` when it answers 2xx, else counted as failed. A
+   * kept-alive connection the server closed as the request went out (its idle time-out) is retried
+   * once on a new one, as Node's documentation advises: every management point request the fleet
+   * makes may be sent twice (status messages by their ids).
+   */
   request<T = unknown>(
     kind: string,
     method: string,
     path: string,
     options: { token?: string; json?: unknown; text?: string; contentType?: string } = {},
+    retried?: { started: number },
   ): Promise<Answer<T>> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = {};
@@ -63,7 +69,8 @@ export class FleetHttp {
     }
     if (payload) headers['content-length'] = String(payload.length);
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const started = performance.now();
+    // A retried request is timed from its first attempt.
+    const started = retried?.started ?? performance.now();
     return new Promise((resolve, reject) => {
       const req = http.request(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -86,6 +93,10 @@ export class FleetHttp {
         });
       });
       req.on('error', (e) => {
+        if (!retried && req.reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          resolve(this.request<T>(kind, method, path, options, { started }));
+          return;
+        }
         this.latencies.fail(kind);
         reject(new OsdError('unavailable', { input: `${method} ${url.pathname}`, rule: (e as Error).message, cause: e }));
       });
