@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab } from '../../src/lab/create.js';
+import { ntfsPartition } from '../helpers/lab-disk.js';
 import { LabMachine } from '../../src/lab/lab-machine.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { exportJson } from '../../src/sequence/codec/json.js';
@@ -172,23 +173,10 @@ describe('osd lab boot --site', () => {
 
     // The disk: GPT with the Windows partition holding image 2 (Enterprise) and the computer name.
     const lab = LabMachine.load(join(labs, 'pc7'));
-    const t = JSON.parse(execFileSync('sfdisk', ['--json', lab.diskPath(0)], { encoding: 'utf8' })) as {
-      partitiontable: { label: string; partitions: Array<{ start: number; size: number }> };
-    };
-    expect(t.partitiontable.label).toBe('gpt');
-    const p = t.partitiontable.partitions[2]!;
-    const win = join(dir, 'win.img');
-    execFileSync('dd', [
-      `if=${lab.diskPath(0)}`,
-      `of=${win}`,
-      'bs=1M',
-      `skip=${p.start * 512}`,
-      `count=${p.size * 512}`,
-      'iflag=skip_bytes,count_bytes',
-      'status=none',
-    ]);
-    expect(execFileSync('ntfscat', [win, '/edition.txt'], { encoding: 'utf8' })).toMatch(/Enterprise/);
-    expect(execFileSync('ntfscat', [win, '/Windows/Panther/Unattend/Unattend.xml'], { encoding: 'utf8' })).toMatch(/<ComputerName>LAB-PC-07<\/ComputerName>/);
+    const win = ntfsPartition(lab.diskPath(0), 2, dir, 'win.img');
+    expect(win.table.label).toBe('gpt');
+    expect(win.read('/edition.txt')).toMatch(/Enterprise/);
+    expect(win.read('/Windows/Panther/Unattend/Unattend.xml')).toMatch(/<ComputerName>LAB-PC-07<\/ComputerName>/);
 
     // The site: every message once, one run, ended with success; the log uploaded; nothing left.
     const ids = mp.messages.map((m) => m.id);

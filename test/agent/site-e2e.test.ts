@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab } from '../../src/lab/create.js';
+import { ntfsPartition } from '../helpers/lab-disk.js';
 import { LabMachine } from '../../src/lab/lab-machine.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { exportXmlText } from '../../src/sequence/codec/xml-export.js';
@@ -133,24 +134,11 @@ describe('osd lab boot --site against osd server', () => {
     expect(r.stdout).toMatch(new RegExp(`Deployment ${deploymentId} ".*": succeeded`));
 
     const lab = LabMachine.load(join(labs, 'e2e'));
-    const t = JSON.parse(execFileSync('sfdisk', ['--json', lab.diskPath(0)], { encoding: 'utf8' })) as {
-      partitiontable: { label: string; partitions: Array<{ start: number; size: number }> };
-    };
-    expect(t.partitiontable.label).toBe('gpt');
-    const p = t.partitiontable.partitions[2]!;
-    const win = join(dir, 'win.img');
-    execFileSync('dd', [
-      `if=${lab.diskPath(0)}`,
-      `of=${win}`,
-      'bs=1M',
-      `skip=${p.start * 512}`,
-      `count=${p.size * 512}`,
-      'iflag=skip_bytes,count_bytes',
-      'status=none',
-    ]);
-    expect(execFileSync('ntfscat', [win, '/edition.txt'], { encoding: 'utf8' })).toMatch(/Enterprise/);
+    const win = ntfsPartition(lab.diskPath(0), 2, dir, 'win.img');
+    expect(win.table.label).toBe('gpt');
+    expect(win.read('/edition.txt')).toMatch(/Enterprise/);
     // The device variable of the site named the computer.
-    expect(execFileSync('ntfscat', [win, '/Windows/Panther/Unattend/Unattend.xml'], { encoding: 'utf8' })).toMatch(/<ComputerName>LAB-E2E-01<\/ComputerName>/);
+    expect(win.read('/Windows/Panther/Unattend/Unattend.xml')).toMatch(/<ComputerName>LAB-E2E-01<\/ComputerName>/);
 
     // The site: the run with a record per instruction, and its log.
     const runs = await api('GET', `/devices/${resourceId}/runs`);
@@ -280,23 +268,10 @@ describe('osd lab boot --site against osd server', () => {
     for (const m of machines) {
       // The disk, as the lab tests read it: the firmware's partition style, the image on the Windows partition.
       const lab = LabMachine.load(join(labs, m.lab));
-      const t = JSON.parse(execFileSync('sfdisk', ['--json', lab.diskPath(0)], { encoding: 'utf8' })) as {
-        partitiontable: { label: string; partitions: Array<{ start: number; size: number }> };
-      };
-      expect(t.partitiontable.label, m.lab).toBe(m.label);
-      const p = t.partitiontable.partitions[m.windows]!;
-      const win = join(dir, `${m.lab}-win.img`);
-      execFileSync('dd', [
-        `if=${lab.diskPath(0)}`,
-        `of=${win}`,
-        'bs=1M',
-        `skip=${p.start * 512}`,
-        `count=${p.size * 512}`,
-        'iflag=skip_bytes,count_bytes',
-        'status=none',
-      ]);
-      expect(execFileSync('ntfscat', [win, '/edition.txt'], { encoding: 'utf8' }), m.lab).toMatch(/Enterprise/);
-      const unattend = execFileSync('ntfscat', [win, '/Windows/Panther/Unattend/Unattend.xml'], { encoding: 'utf8' });
+      const win = ntfsPartition(lab.diskPath(0), m.windows, dir, `${m.lab}-win.img`);
+      expect(win.table.label, m.lab).toBe(m.label);
+      expect(win.read('/edition.txt'), m.lab).toMatch(/Enterprise/);
+      const unattend = win.read('/Windows/Panther/Unattend/Unattend.xml');
       if (m.name === 'LAB-KNOWN') expect(unattend).toMatch(/<ComputerName>WS-KNOWN-01<\/ComputerName>/);
 
       // The site: a succeeded run of this deployment with a record for every step, and its log.
