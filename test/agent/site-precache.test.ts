@@ -105,12 +105,25 @@ afterAll(async () => server && stopServer(server.proc));
 
 describe('pre-cache against osd server', () => {
   it('each machine caches only its own architecture; the later run downloads nothing already cached', async () => {
+    // Bytes counted at the distribution point itself (its /stats), not by the agent.
+    const dps = JSON.stringify(await api('GET', '/distribution-points'));
+    const dpUrl = /"url":"(http:\/\/[^"]+)"/.exec(dps)?.[1]?.replace(/\/+$/, '');
+    expect(dpUrl, dps).toBeTruthy();
+    const served = async (id: string): Promise<number> => {
+      const stats = (await (await fetch(`${dpUrl}/stats`)).json()) as { packages: Record<string, { bytes: number }> };
+      return stats.packages[id]?.bytes ?? 0;
+    };
+    const size64 = statSync(content64.wimPath).size;
+    const size86 = statSync(content86.wimPath).size;
+    expect([await served(img64), await served(img86)]).toEqual([0, 0]);
     for (const name of ['pc64', 'pc86']) {
       const r = await lab(['lab', 'agent', name, '--site', server.url, '--once']);
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     }
     expect(cached('pc64')).toEqual([img64]);
     expect(cached('pc86')).toEqual([img86]);
+    // Each image left the distribution point once: to the machine of its architecture.
+    expect([await served(img64), await served(img86)]).toEqual([size64, size86]);
     const wim64 = join(labs, 'pc64', 'state', 'agent', 'cache', img64);
     const before = statSync(join(wim64, readdirSync(wim64)[0]!, 'install.wim'));
 
@@ -127,5 +140,7 @@ describe('pre-cache against osd server', () => {
     const after = statSync(join(wim64, readdirSync(wim64)[0]!, 'install.wim'));
     expect(after.ino).toBe(before.ino);
     expect(after.mtimeMs).toBe(before.mtimeMs);
+    // The distribution point agrees: the x64 image was not served again, the x86 image once more.
+    expect([await served(img64), await served(img86)]).toEqual([size64, 2 * size86]);
   }, 300_000);
 });

@@ -16,8 +16,32 @@ export interface ContentRoutesOptions {
 
 type Req = FastifyRequest<{ Params: { packageId: string; '*'?: string } }>;
 
+/**
+ * What this distribution point has served since it started, per package: bytes sent (counted as
+ * they leave, so an aborted transfer counts what got out) and file requests — how an admin (and the
+ * pre-cache test) sees that a computer did not download cached content again. Counters only, no
+ * content: `GET /stats`, anonymous like the content it counts.
+ */
+export class ServedCounters {
+  private readonly byPackage = new Map<string, { bytes: number; requests: number }>();
+
+  add(packageId: string, bytes: number, request = false): void {
+    const c = this.byPackage.get(packageId) ?? this.byPackage.set(packageId, { bytes: 0, requests: 0 }).get(packageId)!;
+    c.bytes += bytes;
+    if (request) c.requests++;
+  }
+
+  toJSON(): { since: string; packages: Record<string, { bytes: number; requests: number }> } {
+    return { since: this.since, packages: Object.fromEntries([...this.byPackage].sort(([a], [b]) => (a < b ? -1 : 1))) };
+  }
+
+  private readonly since = new Date().toISOString();
+}
+
 export async function contentRoutes(app: FastifyInstance, opts: ContentRoutesOptions): Promise<void> {
   const { store, catalog } = opts;
+  const served = new ServedCounters();
+  app.get('/stats', async () => served.toJSON());
 
   const findPackage = (request: Req): DpPackage => {
     // Clients may spell the PackageID in any case (IIS on a ConfigMgr DP does not care either).
@@ -58,12 +82,20 @@ export async function contentRoutes(app: FastifyInstance, opts: ContentRoutesOpt
           hint: `the package's files are listed at /content/${pkg.packageId}/`,
         });
       }
-      return sendFile(request, reply, store, pkg, file.sha256, file.size);
+      return sendFile(request, reply, store, pkg, file.sha256, file.size, served);
     },
   });
 }
 
-async function sendFile(request: Req, reply: FastifyReply, store: ContentStore, pkg: DpPackage, sha256: string, size: number): Promise<FastifyReply> {
+async function sendFile(
+  request: Req,
+  reply: FastifyReply,
+  store: ContentStore,
+  pkg: DpPackage,
+  sha256: string,
+  size: number,
+  served: ServedCounters,
+): Promise<FastifyReply> {
   const onDisk = await store.blobSize(sha256);
   if (onDisk === undefined) {
     throw new ContentError({
@@ -91,13 +123,18 @@ async function sendFile(request: Req, reply: FastifyReply, store: ContentStore, 
   }
   reply.header('accept-ranges', 'bytes').header('etag', etag).header('x-content-sha256', sha256).header('content-type', 'application/octet-stream');
   const head = request.method === 'HEAD';
+  const counted = <S extends NodeJS.ReadableStream>(stream: S): S => {
+    served.add(pkg.packageId, 0, true);
+    stream.on('data', (chunk: Buffer) => served.add(pkg.packageId, chunk.length));
+    return stream;
+  };
   if (range.kind === 'partial') {
     reply
       .code(206)
       .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
       .header('content-length', range.end - range.start + 1);
-    return head ? reply.send() : reply.send(store.createReadStream(sha256, range));
+    return head ? reply.send() : reply.send(counted(store.createReadStream(sha256, range)));
   }
   reply.code(200).header('content-length', size);
-  return head || size === 0 ? reply.send() : reply.send(store.createReadStream(sha256));
+  return head || size === 0 ? reply.send() : reply.send(counted(store.createReadStream(sha256)));
 }
