@@ -11,7 +11,7 @@ import { InputError } from '../../sequence/input-error.js';
 import { OsdError, kindOfStatus } from '../../common/errors.js';
 import { nextStepsOf } from '../../site/next-steps.js';
 import { cliHint } from './next-step-commands.js';
-import { cliInputWords } from './field-words.js';
+import { cliInputWords, setRunningCommand } from './field-words.js';
 
 export const DEFAULT_PORT = 8450;
 export const DEFAULT_DATA_DIR = '.osd-site';
@@ -24,10 +24,14 @@ export interface ConnectionOptions {
 
 /** Adds --server, --token, --token-file to an admin command. */
 export function withConnection(cmd: Command): Command {
-  return cmd
-    .option('--server <url>', `the site server (default $OSD_SERVER or http://127.0.0.1:${DEFAULT_PORT})`)
-    .option('--token <token>', 'API token (default $OSD_TOKEN, or --token-file)')
-    .option('--token-file <file>', 'file holding the API token (default $OSD_DATA/admin.token or ./.osd-site/admin.token)');
+  return (
+    cmd
+      // The command about to run, so a refused request names its arguments and options (field-words.ts), however the program was built.
+      .hook('preAction', (_cmd, action) => setRunningCommand(action))
+      .option('--server <url>', `the site server (default $OSD_SERVER or http://127.0.0.1:${DEFAULT_PORT})`)
+      .option('--token <token>', 'API token (default $OSD_TOKEN, or --token-file)')
+      .option('--token-file <file>', 'file holding the API token (default $OSD_DATA/admin.token or ./.osd-site/admin.token)')
+  );
 }
 
 /** One problem of a refused request, as the admin API lists them. */

@@ -95,7 +95,7 @@ describe.each(DB_KINDS)('osd object commands against a server on %s', (kind) => 
     expect(err?.status).toBe(403);
     expect(err?.body?.rule).toContain('outside the folders this site adds content from');
     // In the CLI's words: the option and the command the user can act on, never the API's route.
-    expect(err?.message).toMatch(/^body\.sourcePath: \/etc\/hostname is outside the folders this site adds content from \(its source roots: /);
+    expect(err?.message).toMatch(/^<wim>: \/etc\/hostname is outside the folders this site adds content from \(its source roots: /);
     expect(err?.message).toMatch(
       /\n {2}hint: put it under one of the site's source roots, make its folder one, or upload the content instead: pass --source-root to osd server, or let osd upload it \(leave out --server-path\)$/,
     );
