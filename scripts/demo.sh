@@ -165,10 +165,10 @@ table(time);
 console.log('\n  "predicted": steps no handler can do on a lab machine yet (Setup Windows and ConfigMgr, Install Updates) — reported as predicted, not done.');
 NODE
 echo "  (three machines at once in $((boots_end - boots_start)) s)"
-$OSD deploy status "$DEPLOYMENT" | head -n 8
-$OSD lab inspect known | head -n 8
+$OSD deploy status "$DEPLOYMENT" | sed -n 1,8p
+$OSD lab inspect known | sed -n 1,8p
 echo "sgdisk -v (uefi): $(sgdisk -v "$OSD_LAB_DIR/uefi/disk0.img" | grep -o "No problems found" || echo "PROBLEMS (run sgdisk -v)")"
-echo "LAB-KNOWN's smsts.log on the site: $($OSD device log LAB-KNOWN | grep -o "Policy variable OSDComputerName = [^]]*" | head -n 1)"
+echo "LAB-KNOWN's smsts.log on the site: $($OSD device log LAB-KNOWN | grep -o "Policy variable OSDComputerName = [^]]*" | sed -n 1,1p)"
 kill $server_pid; wait $server_pid 2>/dev/null || true; trap - EXIT
 
 step "Done in $(( $(date +%s) - demo_start )) s. Where to look next"
