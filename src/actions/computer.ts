@@ -16,10 +16,11 @@ import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
 import type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
 import { WIN32 } from '../storage/errors.js';
-import type { VolumeEntry } from '../storage/volume/volume.js';
+import type { FileMeta, VolumeEntry, WriteMeta } from '../storage/volume/volume.js';
+import type { Readable } from 'node:stream';
 
 export type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
-export type { VolumeEntry } from '../storage/volume/volume.js';
+export type { FileAttribute, FileMeta, FileTimes, VolumeEntry, WriteMeta } from '../storage/volume/volume.js';
 
 export interface DriveAssignment {
   /** "C:" */
@@ -77,6 +78,19 @@ export interface VolumeFiles {
   mkdirp(path: string): Promise<void>;
   /** Copies a local file or a folder's tree in (how drivers and other content are staged). */
   copyIn(localPath: string, path: string): Promise<void>;
+  /** Metadata of a file or folder (times, DOS attributes, hard links); undefined when absent. */
+  stat(path: string): Promise<FileMeta | undefined>;
+  /** Everything below a folder, folders before their contents, never following links. */
+  walk(path: string): AsyncIterable<FileMeta>;
+  /** A file's bytes as a stream. */
+  openRead(path: string): Promise<Readable>;
+  /** Writes a file from a stream and sets its times and attributes. */
+  writeStream(path: string, source: Readable | AsyncIterable<Buffer>, meta?: WriteMeta): Promise<void>;
+  setMeta(path: string, meta: WriteMeta): Promise<void>;
+  /** A hard link on the same volume (0x80070032 where the file system has none). */
+  link(existing: string, newPath: string): Promise<void>;
+  /** A file or a folder tree; absent is not an error. */
+  remove(path: string): Promise<void>;
 }
 
 export interface ApplyImageOptions {

@@ -12,12 +12,15 @@ import type { Computer } from './computer.js';
 import type { ContentLibrary } from './content.js';
 import { failureResult } from './errors.js';
 import { handlerOf } from './handlers/index.js';
+import type { SiteServices } from './services.js';
 
 export class ActionExecutor implements Executor {
   constructor(
     private readonly computer: Computer,
     private readonly content: ContentLibrary,
     private readonly fallback: Executor,
+    /** The site's services (the agent's); none in the lab without a site or `osd ts run`. */
+    private readonly services: SiteServices = {},
   ) {}
 
   async execute(x: StepExecution): Promise<StepResult> {
@@ -28,7 +31,7 @@ export class ActionExecutor implements Executor {
     // real engine does for the step's executable (docs/smsts-log.md).
     x.processLog?.started('executor.ts');
     try {
-      result = await handler.run({ x, computer: this.computer, content: this.content });
+      result = await handler.run({ x, computer: this.computer, content: this.content, services: this.services });
     } catch (e) {
       result = failureResult(e);
     }

@@ -11,11 +11,14 @@ import type { PredictionContext } from '../engine/simulate/predictions.js';
 import type { StepTypeDefinition } from '../sequence/catalog/index.js';
 import type { Computer } from './computer.js';
 import type { ContentLibrary } from './content.js';
+import type { SiteServices } from './services.js';
 
 export interface HandlerContext {
   x: StepExecution;
   computer: Computer;
   content: ContentLibrary;
+  /** The site's services through the host (the agent); absent where there is no site. */
+  services?: SiteServices;
 }
 
 /**

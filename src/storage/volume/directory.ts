@@ -1,7 +1,16 @@
-/** A Volume that is a plain local directory: the fast back end for tests and dry runs. */
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+/**
+ * A Volume that is a plain local directory: the fast back end for tests and dry runs, and what a
+ * mounted real volume is. Metadata is what Linux keeps: times (creation is read, never set —
+ * Linux cannot), `readonly` as a file without write permission; `hidden`, `system` and `archive`
+ * are not kept here (the NTFS back end keeps all four).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, cp, link, lstat, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { folderNotFound, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { refused, WIN32 } from '../errors.js';
+import { type FileAttribute, type FileMeta, folderNotFound, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 export class DirectoryVolume implements Volume {
   readonly root: string;
@@ -85,4 +94,102 @@ export class DirectoryVolume implements Volume {
   async flush(): Promise<void> {
     // Writes go straight to the directory.
   }
+
+  async stat(path: string): Promise<FileMeta | undefined> {
+    const parts = splitVolumePath(path, this.description);
+    const s = await lstat(join(this.root, ...parts)).catch(() => undefined);
+    return s && metaOf(parts.join('/'), s);
+  }
+
+  async *walk(path: string): AsyncIterable<FileMeta> {
+    const parts = splitVolumePath(path, this.description);
+    const top = await lstat(join(this.root, ...parts)).catch(() => undefined);
+    if (!top) throw folderNotFound(this.description, path);
+    if (!top.isDirectory()) throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
+    // Depth first without recursion: a deep tree cannot overflow the stack.
+    const stack: string[][] = [parts];
+    while (stack.length > 0) {
+      const dir = stack.pop() as string[];
+      const names = (await readdir(join(this.root, ...dir))).sort();
+      const subdirs: string[][] = [];
+      for (const name of names) {
+        const child = [...dir, name];
+        const s = await lstat(join(this.root, ...child)).catch(() => undefined);
+        if (!s) continue;
+        const meta = metaOf(child.join('/'), s);
+        yield meta;
+        if (meta.type === 'directory') subdirs.push(child);
+      }
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i] as string[]);
+    }
+  }
+
+  async openRead(path: string): Promise<Readable> {
+    const p = this.local(path);
+    const s = await stat(p).catch(() => undefined);
+    if (!s) throw new VolumeError('not-found', this.description, path, `${this.description}: ${path} does not exist`);
+    if (s.isDirectory()) throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
+    return createReadStream(p, { highWaterMark: 1 << 20 });
+  }
+
+  async writeStream(path: string, source: Readable | AsyncIterable<Buffer>, meta?: WriteMeta): Promise<void> {
+    const p = this.local(path);
+    if (p === this.root) throw new VolumeError('not-a-file', this.description, path, `${this.description}: cannot write a file over the root`);
+    await this.mkdirp(relative(this.root, dirname(p)));
+    const existing = await lstat(p).catch(() => undefined);
+    if (existing?.isDirectory())
+      throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory; cannot write a file over it`);
+    if (existing && (existing.mode & 0o200) === 0) await chmod(p, existing.mode | 0o200); // replacing a read-only file, as a copy does
+    await pipeline(source instanceof Readable ? source : Readable.from(source), createWriteStream(p));
+    if (meta) await this.setMeta(path, meta);
+  }
+
+  async setMeta(path: string, meta: WriteMeta): Promise<void> {
+    const p = this.local(path);
+    const s = await lstat(p).catch(() => undefined);
+    if (!s) throw new VolumeError('not-found', this.description, path, `${this.description}: ${path} does not exist`);
+    if (meta.modifiedMs !== undefined || meta.accessedMs !== undefined) {
+      const m = meta.modifiedMs ?? s.mtimeMs;
+      const a = meta.accessedMs ?? s.atimeMs;
+      await utimes(p, a / 1000, m / 1000);
+    }
+    if (meta.attributes && !s.isDirectory()) {
+      const readonly = meta.attributes.includes('readonly');
+      await chmod(p, readonly ? s.mode & ~0o222 : s.mode | 0o200);
+    }
+  }
+
+  async link(existing: string, newPath: string): Promise<void> {
+    const from = this.local(existing);
+    const to = this.local(newPath);
+    const s = await lstat(from).catch(() => undefined);
+    if (!s) throw new VolumeError('not-found', this.description, existing, `${this.description}: ${existing} does not exist`);
+    if (!s.isFile()) throw refused(`${this.description}: ${existing} is not a file; only files have hard links`, WIN32.accessDenied);
+    await this.mkdirp(relative(this.root, dirname(to)));
+    await rm(to, { force: true });
+    await link(from, to);
+  }
+
+  async remove(path: string): Promise<void> {
+    const p = this.local(path);
+    if (p === this.root) throw refused(`${this.description}: the root cannot be removed`, WIN32.accessDenied);
+    await rm(p, { recursive: true, force: true });
+  }
+}
+
+function metaOf(path: string, s: import('node:fs').Stats): FileMeta {
+  const type = s.isDirectory() ? 'directory' : s.isFile() ? 'file' : 'other';
+  const attributes: FileAttribute[] = [];
+  if (type === 'file' && (s.mode & 0o222) === 0) attributes.push('readonly');
+  return {
+    path,
+    type,
+    size: type === 'file' ? s.size : 0,
+    createdMs: s.birthtimeMs > 0 ? s.birthtimeMs : undefined,
+    modifiedMs: s.mtimeMs,
+    accessedMs: s.atimeMs,
+    attributes,
+    links: s.nlink,
+    fileId: `${s.dev}:${s.ino}`,
+  };
 }

@@ -8,7 +8,8 @@ import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, refused, WIN32 } from '../errors.js';
 import { runTool, ToolError, type RunResult } from '../tools.js';
 import { SerialQueue } from './serial-queue.js';
-import { folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+import type { Readable } from 'node:stream';
+import { type FileMeta, folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 /** FAT32 needs at least 65,525 clusters; below that tools treat the volume as FAT16 (toolchain.md §3.3). */
 export const FAT32_MIN_CLUSTERS = 65525;
@@ -135,7 +136,7 @@ export class FatVolume implements Volume {
   }
 
   /** What is at `parts`: mdir lists a folder itself, or a file's folder with the file in it. */
-  private async stat(parts: readonly string[]): Promise<FatStat> {
+  private async kindOf(parts: readonly string[]): Promise<FatStat> {
     if (parts.length === 0) return { type: 'directory' };
     let out: string;
     try {
@@ -156,13 +157,13 @@ export class FatVolume implements Volume {
 
   async exists(path: string): Promise<boolean> {
     const parts = this.parts(path);
-    return this.queue.run(async () => (await this.stat(parts)) !== undefined);
+    return this.queue.run(async () => (await this.kindOf(parts)) !== undefined);
   }
 
   async readFile(path: string): Promise<Buffer> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
-      const s = await this.stat(parts);
+      const s = await this.kindOf(parts);
       if (!s) throw this.notFound(path);
       if (s.type !== 'file') throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
       const { stdoutBytes } = await this.mtool('mcopy', ['-n', this.target(parts), '-']);
@@ -220,7 +221,7 @@ export class FatVolume implements Volume {
     // mmd makes each prefix in turn; those that exist fail (exit code 1) and the rest go on.
     const prefixes = parts.map((_, i) => this.target(parts.slice(0, i + 1)));
     const made = await this.mtool('mmd', prefixes, { okCodes: [0, 1] });
-    const s = await this.stat(parts);
+    const s = await this.kindOf(parts);
     if (s?.type !== 'directory') {
       throw new VolumeError(
         'not-a-directory',
@@ -252,5 +253,33 @@ export class FatVolume implements Volume {
   async flush(): Promise<void> {
     // mtools writes straight into the disk image; wait for queued operations to finish.
     await this.queue.run(async () => undefined);
+  }
+
+  // Placeholders until the FAT back end implements metadata and streams (issue 13, in progress):
+  // each refuses with ERROR_NOT_SUPPORTED rather than doing something else.
+  private unsupported(what: string): never {
+    throw refused(`${this.description}: ${what} is not implemented for FAT volumes yet`, WIN32.notSupported);
+  }
+  async stat(_path: string): Promise<FileMeta | undefined> {
+    return this.unsupported('stat');
+  }
+  // eslint-disable-next-line require-yield
+  async *walk(_path: string): AsyncIterable<FileMeta> {
+    this.unsupported('walk');
+  }
+  async openRead(_path: string): Promise<Readable> {
+    return this.unsupported('openRead');
+  }
+  async writeStream(_path: string, _source: Readable | AsyncIterable<Buffer>, _meta?: WriteMeta): Promise<void> {
+    this.unsupported('writeStream');
+  }
+  async setMeta(_path: string, _meta: WriteMeta): Promise<void> {
+    this.unsupported('setMeta');
+  }
+  async link(_existing: string, _newPath: string): Promise<void> {
+    this.unsupported('link');
+  }
+  async remove(_path: string): Promise<void> {
+    this.unsupported('remove');
   }
 }

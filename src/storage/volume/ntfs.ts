@@ -21,7 +21,8 @@ import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, refused, WIN32 } from '../errors.js';
 import { findTool, runTool, ToolError, type RunResult } from '../tools.js';
 import { SerialQueue } from './serial-queue.js';
-import { folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry } from './volume.js';
+import type { Readable } from 'node:stream';
+import { type FileMeta, folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 /** The ntfs-3g tools print names in the locale's encoding; C would mangle non-ASCII names. */
 const NTFS_ENV = { LC_ALL: 'C.UTF-8' };
@@ -185,7 +186,7 @@ export class NtfsVolume implements Volume {
   }
 
   /** ntfsls lists a file as itself, so a path's kind comes from its parent's listing. */
-  private async stat(parts: readonly string[]): Promise<NtfsStat> {
+  private async kindOf(parts: readonly string[]): Promise<NtfsStat> {
     if (parts.length === 0) return { type: 'directory' };
     const siblings = await this.listParts(parts.slice(0, -1));
     const e = siblings?.find((s) => s.name === parts[parts.length - 1]);
@@ -194,13 +195,13 @@ export class NtfsVolume implements Volume {
 
   async exists(path: string): Promise<boolean> {
     const parts = this.parts(path);
-    return this.queue.run(async () => (await this.stat(parts)) !== undefined);
+    return this.queue.run(async () => (await this.kindOf(parts)) !== undefined);
   }
 
   async readFile(path: string): Promise<Buffer> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
-      const s = await this.stat(parts);
+      const s = await this.kindOf(parts);
       if (!s) throw this.notFound(path);
       if (s.type !== 'file') throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
       const { stdoutBytes } = await this.tool('ntfscat', [this.sideImagePath, slashPath(parts)]);
@@ -277,7 +278,7 @@ export class NtfsVolume implements Volume {
   async list(path: string): Promise<VolumeEntry[]> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
-      const s = await this.stat(parts);
+      const s = await this.kindOf(parts);
       if (!s) throw folderNotFound(this.description, path);
       if (s.type !== 'directory') throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
       const entries = await this.listParts(parts);
@@ -360,5 +361,33 @@ export class NtfsVolume implements Volume {
   private async copyFile(local: string, parts: readonly string[]): Promise<void> {
     this.modified = true;
     await this.tool('ntfscp', ['--quiet', this.sideImagePath, local, slashPath(parts)]);
+  }
+
+  // Placeholders until the NTFS back end implements metadata and streams (issue 13, in progress):
+  // each refuses with ERROR_NOT_SUPPORTED rather than doing something else.
+  private unsupported(what: string): never {
+    throw refused(`${this.description}: ${what} is not implemented for NTFS volumes yet`, WIN32.notSupported);
+  }
+  async stat(_path: string): Promise<FileMeta | undefined> {
+    return this.unsupported('stat');
+  }
+  // eslint-disable-next-line require-yield
+  async *walk(_path: string): AsyncIterable<FileMeta> {
+    this.unsupported('walk');
+  }
+  async openRead(_path: string): Promise<Readable> {
+    return this.unsupported('openRead');
+  }
+  async writeStream(_path: string, _source: Readable | AsyncIterable<Buffer>, _meta?: WriteMeta): Promise<void> {
+    this.unsupported('writeStream');
+  }
+  async setMeta(_path: string, _meta: WriteMeta): Promise<void> {
+    this.unsupported('setMeta');
+  }
+  async link(_existing: string, _newPath: string): Promise<void> {
+    this.unsupported('link');
+  }
+  async remove(_path: string): Promise<void> {
+    this.unsupported('remove');
   }
 }

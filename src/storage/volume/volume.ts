@@ -4,12 +4,44 @@
  * partition of a disk image (mtools, in place) and an NTFS partition of a disk image (ntfs-3g tools on
  * a side image that flush() splices back) — so an action never knows which one it writes to.
  */
+import type { Readable } from 'node:stream';
 import { StorageError, WIN32 } from '../errors.js';
 
 export interface VolumeEntry {
   name: string;
   type: 'file' | 'directory';
   size: number;
+}
+
+/** The DOS attributes a migration keeps (user-state.md §2.3): no ACLs, streams or EFS data. */
+export type FileAttribute = 'readonly' | 'hidden' | 'system' | 'archive';
+
+/** Times in milliseconds since 1970 (UTC). */
+export interface FileTimes {
+  createdMs?: number;
+  modifiedMs?: number;
+  accessedMs?: number;
+}
+
+/** What a file or folder is, as `stat` and `walk` tell it. */
+export interface FileMeta extends FileTimes {
+  /** Relative to the volume root, `/`-separated, no leading slash ('' is the root). */
+  path: string;
+  /** `other`: a reparse point, symbolic link, device … — never followed. */
+  type: 'file' | 'directory' | 'other';
+  /** Bytes of the file's data (0 for a folder). */
+  size: number;
+  modifiedMs: number;
+  attributes: FileAttribute[];
+  /** Hard links to the same file (1 for most). */
+  links: number;
+  /** The same for every hard link of one file (an MFT reference, an inode number). */
+  fileId: string;
+}
+
+/** What a write may set besides the bytes. */
+export interface WriteMeta extends FileTimes {
+  attributes?: FileAttribute[];
 }
 
 export interface Volume {
@@ -30,6 +62,26 @@ export interface Volume {
   list(path: string): Promise<VolumeEntry[]>;
   /** Makes sure every change is in the disk-image file (a no-op where writes go there directly). */
   flush(): Promise<void>;
+
+  // Metadata and streams (user state migration, applications, updates: issue 13).
+  /** A file's or folder's metadata; undefined when nothing is at `path`. */
+  stat(path: string): Promise<FileMeta | undefined>;
+  /**
+   * Everything below folder `path` (not the folder itself), a folder before its contents, names
+   * sorted within a folder; links and reparse points are reported as `other`, never followed.
+   * VolumeError when `path` is missing or not a folder.
+   */
+  walk(path: string): AsyncIterable<FileMeta>;
+  /** A file's bytes as a stream (a large file is never held in memory). */
+  openRead(path: string): Promise<Readable>;
+  /** Writes a file from a stream (parents created, an existing file replaced), then sets `meta`. */
+  writeStream(path: string, source: Readable | AsyncIterable<Buffer>, meta?: WriteMeta): Promise<void>;
+  /** Sets times and attributes of an existing file or folder (what is not given is left as it is). */
+  setMeta(path: string, meta: WriteMeta): Promise<void>;
+  /** A hard link `newPath` to the file `existing` on the same volume (parents created). StorageError 0x80070032 where the file system has none (FAT). */
+  link(existing: string, newPath: string): Promise<void>;
+  /** Removes a file, or a folder with everything in it; nothing at `path` is not an error. */
+  remove(path: string): Promise<void>;
 }
 
 export type VolumeErrorCode = 'not-found' | 'not-a-directory' | 'not-a-file' | 'invalid-path';
