@@ -452,7 +452,11 @@ export class Engine {
     this.status({ outcome: 'started' }, instruction);
     const variables: StepVariables = {
       get: (n) => this.env.get(n) ?? local.get(n.toLowerCase()),
-      set: (n, v, o) => this.env.set(n, v, o),
+      set: (n, v, o) => {
+        if (!o?.builtIn) return this.env.set(n, v, o);
+        if (!/^_[A-Za-z0-9_-]{1,255}$/.test(n.trim())) throw new ReadOnlyVariableError(n);
+        this.env.setBuiltIn(n, v, o.secret === true);
+      },
       expand: (t) => this.expand(t, local),
     };
     const controller = new AbortController();

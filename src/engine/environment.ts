@@ -81,9 +81,9 @@ export class Environment {
     this.write(n, value, options.secret);
   }
 
-  /** Sets a built-in (engine-owned, read-only to steps). */
-  setBuiltIn(name: string, value: string): void {
-    this.write(name.trim(), value, false);
+  /** Sets a built-in (engine-owned, read-only to steps); `secret` for a step's secret output (`_OSDStateStoreKey`). */
+  setBuiltIn(name: string, value: string, secret = false): void {
+    this.write(name.trim(), value, secret);
   }
 
   delete(name: string): void {

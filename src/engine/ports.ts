@@ -14,8 +14,12 @@ export type RestartTarget = 'WinPE' | 'HD';
 export interface StepVariables {
   /** Global environment first, then this step's own (non-hidden) defaults. */
   get(name: string): string | undefined;
-  /** Sets a global variable (outputs such as OSDTargetSystemDrive). `_` names throw ReadOnlyVariableError. */
-  set(name: string, value: string, options?: { secret?: boolean }): void;
+  /**
+   * Sets a global variable (outputs such as OSDTargetSystemDrive). `_` names throw ReadOnlyVariableError,
+   * unless `builtIn`: a step's own read-only outputs (`_OSDStateStoreKey` …), which the engine's
+   * components set in ConfigMgr and scripts cannot change.
+   */
+  set(name: string, value: string, options?: { secret?: boolean; builtIn?: boolean }): void;
   /** `%NAME%` expansion with the same lookup. */
   expand(text: string): string;
 }
