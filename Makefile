@@ -9,7 +9,7 @@ NPM_FLAGS := --no-audit --no-fund --loglevel=error
 all: build
 
 # Node.js check + npm packages (reinstalled when package.json or the lock file changes), then the
-# Debian packages of the storage layer (installed when run as root) and the native ntfsmkdir helper.
+# Debian packages of the storage layer (installed when run as root) and the native ntfsmkdir and ntfsfs helpers.
 deps: node_modules/.openosd-installed
 	@scripts/system-packages.sh
 
