@@ -29,10 +29,22 @@ export const deploymentTypeSchema = z.object({
   technology: z.enum(['msi', 'script', 'appv', 'appx', 'macos', 'web-application']),
   installCommand: z.string().max(1024).default(''),
   uninstallCommand: z.string().max(1024).default(''),
+  /**
+   * How the step finds out whether it is installed (docs/software-updates.md "Applications"):
+   * `file` / `folder` a path on the OS volume (`%ProgramFiles%\App\app.exe`, `%SystemDrive%` …),
+   * `registry` a key (`HKEY_LOCAL_MACHINE\SOFTWARE\…`, with `valueName` a value under it and with
+   * `equals` its data), `msi-product-code` a product code found under the Uninstall key, `script` a
+   * shell script: detected when it exits 0 and writes something to standard output (ConfigMgr's rule).
+   */
   detectionMethod: z.object({
-    kind: z.enum(['msi-product-code', 'file', 'registry', 'script']),
+    kind: z.enum(['msi-product-code', 'file', 'folder', 'registry', 'script']),
     value: z.string().min(1).max(4096),
+    valueName: z.string().max(256).optional(),
+    equals: z.string().max(1024).optional(),
   }),
+  /** Return codes meaning success ([I] ConfigMgr's defaults: 0 and 1707) and success with a restart (3010 soft, 1641 hard). */
+  successCodes: z.array(z.number().int()).max(64).default([0, 1707]),
+  restartCodes: z.array(z.number().int()).max(64).default([3010, 1641]),
   /** Installation behavior: "Install for system" or "Install for user". */
   runAs: z.enum(['system', 'user']).default('system'),
   logonRequirement: z.enum(['whether-or-not', 'only-when-logged-on', 'only-when-not-logged-on']).default('whether-or-not'),
@@ -57,11 +69,19 @@ const applicationFields = {
   contentId: z.string().min(1).optional(),
   /** Applications this one supersedes (their CI ids). */
   supersedes: z.array(z.number().int().positive()).optional(),
+  /** Applications this one depends on (their CI ids), installed first by the Install Application step, in this order. */
+  dependencies: z.array(z.number().int().positive()).max(64).optional(),
 };
 export const createApplicationSchema = z.object(applicationFields);
 export const updateApplicationSchema = z.object({ ...applicationFields, name: applicationFields.name.optional() });
 export type CreateApplicationInput = z.input<typeof createApplicationSchema>;
 export type UpdateApplicationInput = z.input<typeof updateApplicationSchema>;
+
+export interface ApplicationRef {
+  ciId: number;
+  modelName: string;
+  name: string;
+}
 
 export interface TaskSequenceReadiness {
   ok: boolean;
@@ -79,6 +99,8 @@ export interface ApplicationView {
   retired: boolean;
   supersededBy: string | null;
   supersedes: string[];
+  /** What it depends on, in install order. */
+  dependencies: ApplicationRef[];
   deploymentTypes: DeploymentType[];
   packageId: string | null;
   taskSequenceReady: TaskSequenceReadiness;
@@ -101,6 +123,7 @@ interface AppRow {
   created_at: Date;
   updated_at: Date;
   supersedes: string[] | null;
+  dependencies: ApplicationRef[] | null;
 }
 
 const TECHNOLOGY_NAMES: Record<DeploymentType['technology'], string> = {
@@ -149,7 +172,8 @@ function toView(r: AppRow): ApplicationView {
     retired: r.retired,
     supersededBy: r.superseded_by,
     supersedes: r.supersedes ?? [],
-    deploymentTypes: r.deployment_types,
+    dependencies: (r.dependencies ?? []).map((d) => ({ ciId: Number(d.ciId), modelName: d.modelName, name: d.name })),
+    deploymentTypes: r.deployment_types.map(withCodeDefaults),
     packageId: r.package_id,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -157,7 +181,15 @@ function toView(r: AppRow): ApplicationView {
   return { ...base, taskSequenceReady: taskSequenceReadiness(base) };
 }
 
-const SELECT = `SELECT a.*, (SELECT array_agg(o.model_name ORDER BY o.ci_id) FROM applications o WHERE o.superseded_by = a.model_name) AS supersedes FROM applications a`;
+const SELECT = `SELECT a.*, (SELECT array_agg(o.model_name ORDER BY o.ci_id) FROM applications o WHERE o.superseded_by = a.model_name) AS supersedes,
+  (SELECT jsonb_agg(jsonb_build_object('ciId', o.ci_id, 'modelName', o.model_name, 'name', o.name) ORDER BY d.position)
+     FROM application_dependencies d JOIN applications o ON o.ci_id = d.depends_on WHERE d.ci_id = a.ci_id) AS dependencies
+  FROM applications a`;
+
+/** Deployment types stored before the codes existed (issue 13) get ConfigMgr's defaults. */
+function withCodeDefaults(dt: DeploymentType): DeploymentType {
+  return { ...dt, successCodes: dt.successCodes ?? [0, 1707], restartCodes: dt.restartCodes ?? [3010, 1641] };
+}
 
 export async function getApplication(db: Queryable, ciId: number): Promise<ApplicationView> {
   const { rows } = await db.query<AppRow>(`${SELECT} WHERE a.ci_id = $1`, [ciId]);
@@ -198,6 +230,24 @@ async function checkNameFree(db: Queryable, name: string, exceptCiId?: number): 
 function checkDeploymentTypes(dts: DeploymentType[]): void {
   const seen = new Set<string>();
   dts.forEach((dt, i) => {
+    const both = dt.successCodes.filter((c) => dt.restartCodes.includes(c));
+    if (both.length)
+      throw badInput(
+        `body.deploymentTypes[${i}].restartCodes`,
+        `${both.join(', ')} is both a success code and a restart code`,
+        'a return code means one thing: list it once',
+      );
+    if (dt.detectionMethod.kind !== 'registry' && (dt.detectionMethod.valueName !== undefined || dt.detectionMethod.equals !== undefined))
+      throw badInput(
+        `body.deploymentTypes[${i}].detectionMethod`,
+        `valueName and equals belong to a registry detection method, not ${dt.detectionMethod.kind}`,
+      );
+    if (dt.detectionMethod.kind === 'registry' && !/^(HKEY_LOCAL_MACHINE|HKLM)\\/i.test(dt.detectionMethod.value))
+      throw badInput(
+        `body.deploymentTypes[${i}].detectionMethod.value`,
+        `"${dt.detectionMethod.value.slice(0, 80)}" is not a key under HKEY_LOCAL_MACHINE`,
+        'a deployment type installs for the system: detect it under HKEY_LOCAL_MACHINE\\SOFTWARE\\…',
+      );
     if (seen.has(dt.name.toLowerCase())) throw badInput(`body.deploymentTypes[${i}].name`, `a second deployment type is named "${dt.name}"`);
     seen.add(dt.name.toLowerCase());
     if ((dt.technology === 'msi' || dt.technology === 'script') && !dt.installCommand) {
@@ -231,6 +281,36 @@ async function setSupersedence(tx: Queryable, modelName: string, selfCiId: numbe
       modelName,
       JSON.stringify(supersedes),
     ]);
+  }
+}
+
+/** Replaces the application's dependencies (inside the transaction): known applications, never itself, no cycle. */
+async function setDependencies(tx: Queryable, selfCiId: number, dependencies: number[]): Promise<void> {
+  const seen = new Set<number>();
+  for (const [i, ciId] of dependencies.entries()) {
+    if (ciId === selfCiId) throw badInput(`body.dependencies[${i}]`, 'an application cannot depend on itself');
+    if (seen.has(ciId)) throw badInput(`body.dependencies[${i}]`, `application ${ciId} is listed twice`);
+    seen.add(ciId);
+    const { rows } = await tx.query<{ name: string }>('SELECT name FROM applications WHERE ci_id = $1', [ciId]);
+    if (!rows[0]) throw badInput(`body.dependencies[${i}]`, `no application has the CI id ${ciId}`, 'list the applications to find its id');
+    // What the dependency depends on, transitively: reaching this application would be a cycle.
+    const stack = [ciId];
+    const visited = new Set<number>();
+    while (stack.length) {
+      const at = stack.pop()!;
+      if (visited.has(at)) continue;
+      visited.add(at);
+      const { rows: next } = await tx.query<{ depends_on: string | number }>('SELECT depends_on FROM application_dependencies WHERE ci_id = $1', [at]);
+      for (const n of next) {
+        if (Number(n.depends_on) === selfCiId)
+          throw badInput(`body.dependencies[${i}]`, `${rows[0].name} (${ciId}) already depends on this application (directly or through others)`);
+        stack.push(Number(n.depends_on));
+      }
+    }
+  }
+  await tx.query('DELETE FROM application_dependencies WHERE ci_id = $1', [selfCiId]);
+  for (const [position, ciId] of dependencies.entries()) {
+    await tx.query('INSERT INTO application_dependencies (ci_id, depends_on, position) VALUES ($1, $2, $3)', [selfCiId, ciId, position]);
   }
 }
 
@@ -270,6 +350,7 @@ export async function createApplication(site: Site, actor: Actor, raw: CreateApp
     );
     const id = Number(rows[0]!.ci_id);
     if (input.supersedes?.length) await setSupersedence(tx, modelName, id, input.supersedes);
+    if (input.dependencies?.length) await setDependencies(tx, id, input.dependencies);
     await audit(tx, actor, 'create', 'application', id, { name: input.name, modelName, packageId });
     return id;
   });
@@ -309,6 +390,7 @@ export async function updateApplication(site: Site, actor: Actor, ciId: number, 
     if (input.name !== undefined && current.packageId)
       await tx.query('UPDATE packages SET name = $2, updated_at = now() WHERE package_id = $1', [current.packageId, input.name]);
     if (input.supersedes !== undefined) await setSupersedence(tx, current.modelName, ciId, input.supersedes);
+    if (input.dependencies !== undefined) await setDependencies(tx, ciId, input.dependencies);
     await audit(tx, actor, 'update', 'application', ciId, { changed: Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined) });
   });
   return getApplication(site.db, ciId);
@@ -346,6 +428,16 @@ export async function deleteApplication(site: Site, actor: Actor, ciId: number):
       throw inUse(String(ciId), `task sequences reference this application: ${describeUses(uses)}`, 'remove it from those task sequences first', {
         taskSequences: uses,
       });
+    const { rows: dependents } = await tx.query<{ name: string; ci_id: string | number }>(
+      'SELECT a.name, a.ci_id FROM application_dependencies d JOIN applications a ON a.ci_id = d.ci_id WHERE d.depends_on = $1 ORDER BY a.ci_id',
+      [ciId],
+    );
+    if (dependents.length)
+      throw conflict(
+        String(ciId),
+        `applications depend on this one: ${dependents.map((d) => `${d.name} (${Number(d.ci_id)})`).join(', ')}`,
+        'remove it from their dependencies first (PATCH dependencies)',
+      );
     const { rows } = await tx.query<{ name: string }>('SELECT name FROM applications WHERE superseded_by = $1', [current.modelName]);
     if (rows.length || current.supersededBy) {
       throw conflict(

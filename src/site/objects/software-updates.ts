@@ -23,17 +23,59 @@ const guid = z
     'an update id is a GUID, e.g. 8c3fcc84-7410-4a95-8b89-a166a0190486',
   );
 
-export const softwareUpdateSchema = z.object({
-  updateId: guid,
-  articleId: z.string().max(32).default(''),
-  bulletinId: z.string().max(32).default(''),
-  title: objectName(512),
-  classification: z.string().max(64).default(''),
-  products: z.array(z.string()).default([]),
-  severity: z.string().max(32).default(''),
-  superseded: z.boolean().default(false),
-  expired: z.boolean().default(false),
-});
+export const UPDATE_ARCHITECTURES = ['x86', 'x64', 'arm64'] as const;
+
+/**
+ * What an update applies to (docs/software-updates.md "Applicability"), evaluated by the Install
+ * Software Updates step against the installed OS when it runs: the OS's build number (the SOFTWARE
+ * hive's CurrentBuildNumber) within [minOsBuild, maxOsBuild], its architecture among
+ * `architectures` ([] = any); the update's `products` are matched too.
+ */
+export const applicabilitySchema = z
+  .object({
+    minOsBuild: z.number().int().nonnegative().optional(),
+    maxOsBuild: z.number().int().nonnegative().optional(),
+    architectures: z.array(z.enum(UPDATE_ARCHITECTURES)).default([]),
+  })
+  .strict();
+export type UpdateApplicability = z.infer<typeof applicabilitySchema>;
+
+/** A payload file: its name in the deployment package; size and SHA-256 taken from the package's content when it is imported with it. */
+export const updateFileSchema = z
+  .object({
+    name: z.string().min(1).max(260),
+    size: z.number().int().nonnegative().optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 is 64 hexadecimal digits')
+      .optional(),
+  })
+  .strict();
+export interface UpdateFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export const softwareUpdateSchema = z
+  .object({
+    updateId: guid,
+    articleId: z.string().max(32).default(''),
+    bulletinId: z.string().max(32).default(''),
+    title: objectName(512),
+    classification: z.string().max(64).default(''),
+    products: z.array(z.string().max(256)).default([]),
+    severity: z.string().max(32).default(''),
+    superseded: z.boolean().default(false),
+    expired: z.boolean().default(false),
+    applicability: applicabilitySchema.default({ architectures: [] }),
+    /** Update ids of the updates this one supersedes (replaces): they are not installed where this one applies. */
+    supersedes: z.array(guid).max(1000).default([]),
+    files: z.array(updateFileSchema).max(100).default([]),
+    /** Installing it asks for a restart (the step restarts the computer and runs again, as ConfigMgr does). */
+    restartRequired: z.boolean().default(false),
+  })
+  .strict();
 export type SoftwareUpdateInput = z.input<typeof softwareUpdateSchema>;
 
 export const importSoftwareUpdatesSchema = z.object({
@@ -56,6 +98,10 @@ export interface SoftwareUpdateView {
   severity: string;
   superseded: boolean;
   expired: boolean;
+  applicability: UpdateApplicability;
+  supersedes: string[];
+  files: UpdateFile[];
+  restartRequired: boolean;
   packageId: string | null;
   createdAt: string;
 }
@@ -71,6 +117,10 @@ interface UpdateRow {
   severity: string;
   superseded: boolean;
   expired: boolean;
+  applicability: UpdateApplicability;
+  supersedes: string[];
+  files: UpdateFile[];
+  restart_required: boolean;
   package_id: string | null;
   created_at: Date;
 }
@@ -87,6 +137,10 @@ function toView(r: UpdateRow): SoftwareUpdateView {
     severity: r.severity,
     superseded: r.superseded,
     expired: r.expired,
+    applicability: { ...r.applicability, architectures: r.applicability.architectures ?? [] },
+    supersedes: r.supersedes,
+    files: r.files.map((f) => ({ name: f.name, size: Number(f.size), sha256: f.sha256 })),
+    restartRequired: r.restart_required,
     packageId: r.package_id,
     createdAt: r.created_at.toISOString(),
   };
@@ -136,7 +190,23 @@ export async function importSoftwareUpdates(
     if (seen.has(id)) throw badInput(`body.updates[${i}].updateId`, `the update ${id} is listed twice (also at updates[${seen.get(id)}])`);
     seen.set(id, i);
   });
+  input.updates.forEach((u, i) => {
+    const a = u.applicability;
+    if (a.minOsBuild !== undefined && a.maxOsBuild !== undefined && a.minOsBuild > a.maxOsBuild)
+      throw badInput(`body.updates[${i}].applicability.maxOsBuild`, `the build range ${a.minOsBuild}–${a.maxOsBuild} is empty`, 'give minOsBuild ≤ maxOsBuild');
+    u.supersedes.forEach((id, j) => {
+      if (normalUpdateId(id) === normalUpdateId(u.updateId)) throw badInput(`body.updates[${i}].supersedes[${j}]`, 'an update cannot supersede itself');
+    });
+    const names = new Set<string>();
+    u.files.forEach((f, j) => {
+      const key = f.name.replace(/\\/g, '/').toLowerCase();
+      if (names.has(key)) throw badInput(`body.updates[${i}].files[${j}].name`, `the file ${f.name} is listed twice`);
+      names.add(key);
+    });
+  });
   const content = input.sourcePath !== undefined || input.contentId !== undefined ? await resolveContent(site, input) : undefined;
+  const contentFiles = content ? await contentFilesOf(site.db, content.contentId) : undefined;
+  const files = input.updates.map((u, i) => resolveFiles(u.files, contentFiles, `body.updates[${i}].files`));
   let imported = 0;
   let updated = 0;
   const { packageId, ids } = await site.db.transaction(async (tx) => {
@@ -149,13 +219,15 @@ export async function importSoftwareUpdates(
         })
       : null;
     const out: number[] = [];
-    for (const u of input.updates) {
+    for (const [idx, u] of input.updates.entries()) {
       const { rows } = await tx.query<{ ci_id: number; inserted: boolean }>(
-        `INSERT INTO software_updates (update_id, article_id, bulletin_id, title, classification, products, severity, superseded, expired, package_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO software_updates (update_id, article_id, bulletin_id, title, classification, products, severity, superseded, expired, package_id,
+           applicability, supersedes, files, restart_required)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (update_id) DO UPDATE SET article_id = EXCLUDED.article_id, bulletin_id = EXCLUDED.bulletin_id, title = EXCLUDED.title,
            classification = EXCLUDED.classification, products = EXCLUDED.products, severity = EXCLUDED.severity,
-           superseded = EXCLUDED.superseded, expired = EXCLUDED.expired, package_id = COALESCE(EXCLUDED.package_id, software_updates.package_id)
+           superseded = EXCLUDED.superseded, expired = EXCLUDED.expired, package_id = COALESCE(EXCLUDED.package_id, software_updates.package_id),
+           applicability = EXCLUDED.applicability, supersedes = EXCLUDED.supersedes, files = EXCLUDED.files, restart_required = EXCLUDED.restart_required
          RETURNING ci_id, (xmax = 0) AS inserted`,
         [
           normalUpdateId(u.updateId),
@@ -168,6 +240,10 @@ export async function importSoftwareUpdates(
           u.superseded,
           u.expired,
           pkg,
+          JSON.stringify(u.applicability),
+          JSON.stringify(u.supersedes.map(normalUpdateId)),
+          JSON.stringify(files[idx]),
+          u.restartRequired,
         ],
       );
       if (rows[0]!.inserted) imported++;
@@ -179,6 +255,53 @@ export async function importSoftwareUpdates(
   });
   const all = await listSoftwareUpdates(site.db);
   return { imported, updated, packageId, updates: all.filter((u) => ids.includes(u.ciId)) };
+}
+
+async function contentFilesOf(db: Queryable, contentId: string): Promise<Map<string, { path: string; size: number; sha256: string }>> {
+  const { rows } = await db.query<{ files: Array<{ path: string; size: number | string; sha256: string }> }>('SELECT files FROM content WHERE id = $1', [
+    contentId,
+  ]);
+  const out = new Map<string, { path: string; size: number; sha256: string }>();
+  for (const f of rows[0]?.files ?? []) out.set(f.path.toLowerCase(), { path: f.path, size: Number(f.size), sha256: f.sha256 });
+  return out;
+}
+
+/**
+ * An update's payload files with their size and SHA-256: from the deployment package imported with
+ * it (a file the package lacks, or whose given hash or size differs, is refused), else as given
+ * (then both are required: the step checks the payload against them).
+ */
+function resolveFiles(
+  files: Array<{ name: string; size?: number; sha256?: string }>,
+  content: Map<string, { path: string; size: number; sha256: string }> | undefined,
+  at: string,
+): UpdateFile[] {
+  return files.map((f, j) => {
+    const name = f.name.replace(/\\/g, '/').replace(/^\/+/, '');
+    if (content) {
+      const c = content.get(name.toLowerCase());
+      if (!c)
+        throw badInput(
+          `${at}[${j}].name`,
+          `the deployment package's content has no file ${f.name}`,
+          `its files: ${[...content.values()]
+            .map((v) => v.path)
+            .slice(0, 10)
+            .join(', ')}`,
+        );
+      if (f.sha256 !== undefined && f.sha256.toLowerCase() !== c.sha256)
+        throw badInput(`${at}[${j}].sha256`, `${f.name} in the content has the SHA-256 ${c.sha256}, not ${f.sha256.toLowerCase()}`);
+      if (f.size !== undefined && f.size !== c.size) throw badInput(`${at}[${j}].size`, `${f.name} in the content is ${c.size} bytes, not ${f.size}`);
+      return { name: c.path, size: c.size, sha256: c.sha256 };
+    }
+    if (f.sha256 === undefined || f.size === undefined)
+      throw badInput(
+        `${at}[${j}]`,
+        `${f.name}: without the update files (--content) its size and sha256 are required`,
+        'import the files with the metadata, or give size and sha256',
+      );
+    return { name, size: f.size, sha256: f.sha256.toLowerCase() };
+  });
 }
 
 // ------------------------------------------------------------------ deployments

@@ -151,6 +151,7 @@ const applicationView = z.object({
   retired: z.boolean(),
   supersededBy: z.string().nullable(),
   supersedes: z.array(z.string()),
+  dependencies: z.array(z.object({ ciId: z.number(), modelName: z.string(), name: z.string() })),
   deploymentTypes: z.array(deploymentTypeSchema),
   packageId: z.string().nullable(),
   taskSequenceReady: z.object({ ok: z.boolean(), problems: z.array(z.string()) }),
@@ -168,6 +169,10 @@ const updateView = z.object({
   severity: z.string(),
   superseded: z.boolean(),
   expired: z.boolean(),
+  applicability: z.object({ minOsBuild: z.number().optional(), maxOsBuild: z.number().optional(), architectures: z.array(z.string()) }),
+  supersedes: z.array(z.string()),
+  files: z.array(z.object({ name: z.string(), size: z.number(), sha256: z.string() })),
+  restartRequired: z.boolean(),
   packageId: z.string().nullable(),
   createdAt: z.string(),
 });

@@ -12,6 +12,8 @@ import { sql as managementPoint } from './007-management-point.js';
 import { sql as runs } from './008-runs.js';
 import { sql as deploymentRevision } from './009-deployment-revision.js';
 import { sql as distributionProgress } from './010-distribution-progress.js';
+import { sql as stateMigrationPoint } from './011-state-migration-point.js';
+import { sql as software } from './012-software.js';
 
 export interface Migration {
   version: number;
@@ -30,4 +32,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'runs', sql: runs },
   { version: 9, name: 'deployment-revision', sql: deploymentRevision },
   { version: 10, name: 'distribution-progress', sql: distributionProgress },
+  { version: 11, name: 'state-migration-point', sql: stateMigrationPoint },
+  { version: 12, name: 'software', sql: software },
 ];
