@@ -17,11 +17,12 @@ import {
   restartInto,
   restoreUserState,
   runCommandLine,
+  setTaskSequenceVariable,
   setupWindows,
   stepTypeOf,
 } from '../catalog/index.js';
 import type { Group, SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
-import { isDisabled, isTrue, runInOf, variableValue } from '../model/options.js';
+import { continuesOnError, isDisabled, isTrue, runInOf, variableValue } from '../model/options.js';
 import type { ItemVisit } from '../model/walk.js';
 import { pathText, walkItems } from '../model/walk.js';
 import type { SiteManifest } from '../site-manifest.js';
@@ -75,6 +76,14 @@ export const LINT_RULES: LintRuleInfo[] = [
   { id: 'invalid-run-in', severity: 'error', summary: 'runIn is not WinPE, FullOS or WinPEandFullOS' },
   { id: 'setup-windows-continue-on-error', severity: 'warning', summary: 'Setup Windows and ConfigMgr marked continue on error' },
   { id: 'state-store-not-released', severity: 'warning', summary: 'Request State Store without a later Release State Store' },
+  {
+    id: 'state-store-step-without-continue-on-error',
+    severity: 'info',
+    summary: 'A step between Request and Release State Store (but the last) that does not continue on error',
+  },
+  { id: 'state-store-root-path', severity: 'error', summary: 'OSDStateStorePath set to the root of a drive' },
+  { id: 'hardlinks-with-state-migration-point', severity: 'error', summary: 'Capture User State with hard links after a Request State Store (capture)' },
+  { id: 'usmt-option-ignored', severity: 'warning', summary: 'A USMT switch in OSDMigrateAdditional*Options that capture/restore do not honour' },
   { id: 'missing-secret', severity: 'warning', summary: 'A password the step needs is empty (exports never carry passwords)' },
   { id: 'multiple-network-settings', severity: 'warning', summary: 'Several Apply Network Settings steps: the last one wins whatever the conditions' },
   { id: 'empty-group', severity: 'info', summary: 'A group with no steps' },
@@ -138,7 +147,7 @@ export function lintSequence(ts: TaskSequence, options: LintOptions = {}): LintF
     if (v.item.kind === 'step') checkStep(v as ItemVisit & { item: Step }, add, parents);
   }
   checkEnvironments(ts, add);
-  checkUserState(visits, add);
+  checkUserState(visits, add, parents);
   checkNetworkSettings(visits, add);
   if (options.manifest) checkContent(ts, visits, options.manifest, add);
 
@@ -474,7 +483,7 @@ function stepEffect(step: Step, env: { winpe: boolean; fullos: boolean }): { win
   return env;
 }
 
-function checkUserState(visits: ItemVisit[], add: Add): void {
+function checkUserState(visits: ItemVisit[], add: Add, parents: Map<Group | Step, Group | undefined>): void {
   const enabled = visits.filter((v) => v.item.kind === 'step' && !v.underDisabled) as Array<ItemVisit & { item: Step }>;
   const captures = enabled.filter((v) => isType(v.item, T.capture));
   const restores = enabled.filter((v) => isType(v.item, T.restore));
@@ -511,6 +520,98 @@ function checkUserState(visits: ItemVisit[], add: Add): void {
         r.path,
         'Request State Store has no Release State Store after it',
         'add Release State Store after the capture/restore step, or the state migration point keeps the store locked',
+      );
+    }
+  }
+  checkStateStoreBetween(enabled, add, parents);
+  checkStorePaths(enabled, add);
+}
+
+/**
+ * The steps between a Request State Store and its Release State Store: "configure any task
+ * sequence steps between them to continue on error", so that Release runs; "the step that runs
+ * just before Release State Store must succeed" (task-sequence-steps, Release State Store [D]).
+ * Info, not a warning: ConfigMgr's and MDT's own templates leave the capture steps as they are.
+ */
+function checkStateStoreBetween(enabled: Array<ItemVisit & { item: Step }>, add: Add, parents: Map<Group | Step, Group | undefined>): void {
+  const continues = (item: Step): boolean => {
+    for (let at: Group | Step | undefined = item; at; at = parents.get(at)) if (continuesOnError(at)) return true;
+    return false;
+  };
+  for (let idx = 0; idx < enabled.length; idx++) {
+    if (!isType(enabled[idx].item, T.request)) continue;
+    let end = idx + 1;
+    while (end < enabled.length && !isType(enabled[end].item, T.release) && !isType(enabled[end].item, T.request)) end++;
+    if (end >= enabled.length || !isType(enabled[end].item, T.release)) continue;
+    // The step right before Release is left out: it must succeed anyway.
+    for (let k = idx + 1; k < end - 1; k++) {
+      const v = enabled[k];
+      if (continues(v.item)) continue;
+      add(
+        'state-store-step-without-continue-on-error',
+        'info',
+        v.path,
+        `this step runs between "${pathText(enabled[idx].path)}" and its Release State Store without continue on error: if it fails, the store is never released`,
+        'tick "Continue on error" on the steps between Request and Release State Store (all but the one just before Release)',
+      );
+    }
+  }
+}
+
+/** The USMT switches Capture/Restore User State honour (user-state.md §2.1); anything else is logged as ignored. */
+const HONOURED_USMT_SWITCHES = new Set(['ui', 'ue', 'uel', 'localonly', 'c', 'v', 'efs', 'md', 'mu', 'lac', 'lae', 'hardlink', 'nocompress']);
+
+/** Variables a Set Task Sequence Variable step sets, by name (lower case) → [step, value]. */
+function variablesSet(enabled: Array<ItemVisit & { item: Step }>): Array<{ v: ItemVisit & { item: Step }; name: string; value: string }> {
+  const out: Array<{ v: ItemVisit & { item: Step }; name: string; value: string }> = [];
+  for (const v of enabled) {
+    if (!isType(v.item, setTaskSequenceVariable)) continue;
+    const name = variableValue(v.item, 'VariableName');
+    const value = variableValue(v.item, 'VariableValue');
+    if (name !== undefined && value !== undefined) out.push({ v, name: name.trim().toLowerCase(), value });
+  }
+  return out;
+}
+
+function checkStorePaths(enabled: Array<ItemVisit & { item: Step }>, add: Add): void {
+  for (const { v, name, value } of variablesSet(enabled)) {
+    // "OSDStateStorePath … must be a folder or subfolder, not a drive root" (user-state.md §1.1 [D]).
+    if (name === 'osdstatestorepath' && /^\s*([A-Za-z]:|%systemdrive%)\\?\s*$/i.test(value)) {
+      add(
+        'state-store-root-path',
+        'error',
+        v.path,
+        `OSDStateStorePath is the root of a drive (${value.trim()}): a local state store must be a folder`,
+        'set it to a folder such as %_SMSTSUserStatePath% or C:\\UserState (USMT refuses a drive root, and the capture would scan the store itself)',
+      );
+    }
+    if (name === 'osdmigrateadditionalcaptureoptions' || name === 'osdmigrateadditionalrestoreoptions') {
+      for (const m of value.matchAll(/(?:^|\s)\/([A-Za-z]+)/g)) {
+        const sw = (m[1] as string).toLowerCase();
+        if (HONOURED_USMT_SWITCHES.has(sw)) continue;
+        add(
+          'usmt-option-ignored',
+          'warning',
+          v.path,
+          `/${m[1]} in ${name === 'osdmigrateadditionalcaptureoptions' ? 'OSDMigrateAdditionalCaptureOptions' : 'OSDMigrateAdditionalRestoreOptions'} is not honoured: OpenOSD's capture and restore ignore it (logged at run time)`,
+          'the honoured switches are /ui /ue /uel /localonly /c /v /efs /md /mu /lac /lae /hardlink /nocompress (user-state.md §2.1); express the rest as a rules file',
+        );
+      }
+    }
+  }
+  // Hard links keep the data on the disk; a state migration point takes it away: "you can't use an
+  // SMP and hard-links together" (user-state.md §1.1 [D]).
+  let requested = false;
+  for (const v of enabled) {
+    if (isType(v.item, T.request) && (variableValue(v.item, 'OSDStateRequestType') ?? 'capture').trim().toLowerCase() === 'capture') requested = true;
+    if (isType(v.item, T.release)) requested = false;
+    if (requested && isType(v.item, T.capture) && isTrue(variableValue(v.item, '_OSDMigrateUseHardlinks'))) {
+      add(
+        'hardlinks-with-state-migration-point',
+        'error',
+        v.path,
+        'this Capture User State uses local hard links, but a Request State Store before it sends the store to a state migration point',
+        'choose one: a state migration point (untick "Capture locally by using links"), or hard links (remove Request/Release State Store and set OSDStateStorePath to a local folder)',
       );
     }
   }

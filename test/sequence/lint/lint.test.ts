@@ -113,6 +113,63 @@ describe('lint rules', () => {
     expect(rules(lint(cap + good))).not.toContain('capture-all-profiles-without-local-accounts');
   });
 
+  describe('user state (user-state.md §2.6 lint rules, §2.8 case 12)', () => {
+    const request = (type = 'capture', extra = ''): string =>
+      step(`Request State Store (${type})`, 'SMS_TaskSequence_RequestStateStoreAction', { vars: { OSDStateRequestType: type }, extra });
+    const release = step('Release State Store', 'SMS_TaskSequence_ReleaseStateStoreAction');
+    const capture = (vars: Record<string, string> = {}): string =>
+      step('Capture User Files and Settings', 'SMS_TaskSequence_CaptureUserStateAction', { vars: { OSDMigrateMode: 'Advanced', ...vars } });
+    const setVar = (name: string, value: string): string =>
+      step(`Set ${name}`, 'SMS_TaskSequence_SetVariableAction', { vars: { VariableName: name, VariableValue: value } });
+
+    it('Request State Store without a Release after it', () => {
+      expect(rules(lint(request() + capture()))).toContain('state-store-not-released');
+      expect(rules(lint(request() + capture() + release))).not.toContain('state-store-not-released');
+    });
+
+    it('steps between Request and Release without continue on error (all but the last): info', () => {
+      const f = lint(request() + cmd('Backup') + capture() + release);
+      const found = f.filter((x) => x.rule === 'state-store-step-without-continue-on-error');
+      expect(found.map((x) => [x.path, x.severity])).toEqual([['Backup', 'info']]);
+      // Continue on error on the step, or on its group, satisfies it.
+      const coe = step('Backup', 'SMS_TaskSequence_RunCommandLineAction', { extra: ' continueOnError="true"' });
+      expect(rules(lint(request() + coe + capture() + release))).not.toContain('state-store-step-without-continue-on-error');
+      const grouped = `<group name="G" description="" continueOnError="true">${cmd('Backup')}</group>`;
+      expect(rules(lint(request() + grouped + capture() + release))).not.toContain('state-store-step-without-continue-on-error');
+    });
+
+    it('OSDStateStorePath set to a drive root is an error; a folder is fine', () => {
+      for (const root of ['C:\\', 'C:', 'd:\\ ', '%SystemDrive%\\']) {
+        const f = lint(setVar('OSDStateStorePath', root) + capture());
+        expect(f.find((x) => x.rule === 'state-store-root-path')?.severity, root).toBe('error');
+      }
+      expect(rules(lint(setVar('OSDStateStorePath', 'C:\\UserState') + capture()))).not.toContain('state-store-root-path');
+      expect(rules(lint(setVar('OSDStateStorePath', '%_SMSTSUserStatePath%') + capture()))).not.toContain('state-store-root-path');
+    });
+
+    it('hard links with a state migration point are an error; hard links alone, or a restore request, are not', () => {
+      expect(rules(lint(request() + capture({ _OSDMigrateUseHardlinks: 'true' }) + release))).toContain('hardlinks-with-state-migration-point');
+      expect(rules(lint(capture({ _OSDMigrateUseHardlinks: 'true' })))).not.toContain('hardlinks-with-state-migration-point');
+      expect(rules(lint(request() + capture() + release))).not.toContain('hardlinks-with-state-migration-point');
+      expect(rules(lint(request('restore') + release + capture({ _OSDMigrateUseHardlinks: 'true' })))).not.toContain('hardlinks-with-state-migration-point');
+    });
+
+    it('USMT switches that are not honoured are named; honoured ones are not', () => {
+      const f = lint(setVar('OSDMigrateAdditionalCaptureOptions', '/ue:*\\* /ui:CONTOSO\\alice /config:x.xml /c /nocompress') + capture());
+      const found = f.filter((x) => x.rule === 'usmt-option-ignored');
+      expect(found).toHaveLength(1);
+      expect(found[0].message).toMatch(/\/config in OSDMigrateAdditionalCaptureOptions/);
+      expect(rules(lint(setVar('OSDMigrateAdditionalRestoreOptions', '/lac /lae /md:OLD:NEW /v:5')))).not.toContain('usmt-option-ignored');
+    });
+
+    it('the MDT client template: no user-state errors (the capture steps between Request and Release are only noted)', () => {
+      const f = lintSequence(importXmlText(corpusText('mdt8456-sccm-client-template.xml')).sequence).filter((x) =>
+        ['state-store-root-path', 'hardlinks-with-state-migration-point', 'state-store-not-released'].includes(x.rule),
+      );
+      expect(f).toEqual([]);
+    });
+  });
+
   it('Install Application with no applications', () => {
     const f = lint(
       step('Install Applications', 'SMS_TaskSequence_InstallApplicationAction', {
