@@ -25,13 +25,14 @@ export class ActionExecutor implements Executor {
 
   async execute(x: StepExecution): Promise<StepResult> {
     const handler = handlerOf(x.step.type);
-    if (!handler?.run) return this.fallback.execute(x);
+    const ctx = { x, computer: this.computer, content: this.content, services: this.services };
+    if (!handler?.run || (handler.canRun && !handler.canRun(ctx))) return this.fallback.execute(x);
     let result: StepResult;
     // The handler is the step's process here: the log says it started and how it ended, as the
     // real engine does for the step's executable (docs/smsts-log.md).
     x.processLog?.started('executor.ts');
     try {
-      result = await handler.run({ x, computer: this.computer, content: this.content, services: this.services });
+      result = await handler.run(ctx);
     } catch (e) {
       result = failureResult(e);
     }

@@ -42,6 +42,12 @@ export interface StepHandler<S = unknown> {
   /** Does the step's work; absent for a step type this system can only predict (Setup Windows, USMT …). */
   run?(ctx: HandlerContext): Promise<StepResult>;
   /**
+   * Whether `run` can do the step on this host: false where what it needs is not here (no state
+   * migration point without a site, a network store path no service reaches). The step is then
+   * the fallback's — predicted, and reported as predicted, never as done. Absent: always.
+   */
+  canRun?(ctx: HandlerContext): boolean;
+  /**
    * The simulator's answer (DESIGN.md: every handler also has a `simulate` answer): what the step
    * would do to the variables, whether it would fail and with which code, and what it assumes —
    * without touching a computer. Whether it restarts and what it changes on the computer come from
