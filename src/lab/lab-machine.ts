@@ -182,7 +182,7 @@ export class LabMachine implements Computer {
     const vol = await this.volume(ref);
     // wimlib's NTFS-3G mode writes the side image of the (freshly formatted) NTFS volume; flush splices it.
     if (!(vol instanceof NtfsVolume)) throw fault(WIN32.notSupported, `an image can't be applied to ${vol.description}: Windows needs an NTFS volume`);
-    await applyWimImage(wim, index, { kind: 'ntfs-image', path: vol.sideImagePath }, options);
+    await applyWimImage(wim, index, { kind: 'ntfs-image', path: await vol.releaseSideImage() }, options);
   }
 
   async files(ref: VolumeRef): Promise<VolumeFiles> {

@@ -219,14 +219,19 @@ describe('NtfsVolume', () => {
     await v.close();
   });
 
-  it('fails with a pointer to `make deps` when the ntfsmkdir helper is missing', async () => {
-    const saved = process.env.OSD_NTFSMKDIR;
+  it('fails with a pointer to `make deps` when a native helper (ntfsmkdir, ntfsfs) is missing', async () => {
+    const saved = { mkdir: process.env.OSD_NTFSMKDIR, fs: process.env.OSD_NTFSFS };
     process.env.OSD_NTFSMKDIR = join(tmp.dir, 'no-such-helper');
+    process.env.OSD_NTFSFS = join(tmp.dir, 'no-such-helper');
     try {
-      await expect(volumes.ntfs.mkdirp('needs/helper')).rejects.toThrow(/make deps/);
+      await volumes.ntfs.flush(); // no helper session open: the next request starts one
+      await expect(volumes.ntfs.mkdirp('needs/helper')).rejects.toThrow(/OSD_NTFSFS points at .*make deps/);
+      await expect(volumes.ntfs.copyIn(join(tmp.dir, 'dirvol'), 'needs/helper')).rejects.toThrow(/OSD_NTFSMKDIR points at .*make deps/);
     } finally {
-      if (saved === undefined) delete process.env.OSD_NTFSMKDIR;
-      else process.env.OSD_NTFSMKDIR = saved;
+      if (saved.mkdir === undefined) delete process.env.OSD_NTFSMKDIR;
+      else process.env.OSD_NTFSMKDIR = saved.mkdir;
+      if (saved.fs === undefined) delete process.env.OSD_NTFSFS;
+      else process.env.OSD_NTFSFS = saved.fs;
     }
   });
 

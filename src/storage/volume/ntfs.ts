@@ -12,16 +12,18 @@
  * - Reads match names as ntfs-3g does (exactly, for names it created); writes reuse an existing
  *   folder or file whatever its case, like Windows, so no two names differ only in case.
  */
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, relative } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { extractRange, readBytes, spliceRange } from '../disk/byte-range.js';
 import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, refused, WIN32 } from '../errors.js';
-import { findTool, runTool, ToolError, type RunResult } from '../tools.js';
+import { runTool, ToolError, type RunResult } from '../tools.js';
+import { findNativeHelper, metaFields, NtfsfsFailure, NtfsfsSession, requireNativeHelper } from './ntfsfs.js';
 import { SerialQueue } from './serial-queue.js';
-import type { Readable } from 'node:stream';
 import { type FileMeta, folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 /** The ntfs-3g tools print names in the locale's encoding; C would mangle non-ASCII names. */
@@ -32,39 +34,19 @@ const ARG_CHUNK = 200;
 export const NTFSMKDIR_BUILD_PATH = join('.tmp', 'native', 'ntfsmkdir');
 
 /**
- * The `ntfsmkdir` helper: $OSD_NTFSMKDIR, else `.tmp/native/ntfsmkdir` under the repository root
- * (found by walking up from this file, which runs from src/ under vitest and from dist/ when built),
+ * The `ntfsmkdir` helper: $OSD_NTFSMKDIR, else `.tmp/native/ntfsmkdir` under the repository root,
  * else `ntfsmkdir` on PATH. Undefined when there is none.
  */
 export function findNtfsMkdir(): string | undefined {
-  const fromEnv = process.env.OSD_NTFSMKDIR;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'native', 'ntfsmkdir.c'))) {
-      const built = join(dir, NTFSMKDIR_BUILD_PATH);
-      if (existsSync(built)) return built;
-      break;
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return findTool('ntfsmkdir');
+  return findNativeHelper('ntfsmkdir');
 }
 
 function requireNtfsMkdir(): string {
-  const found = findNtfsMkdir();
-  if (!found) {
-    throw fault(
-      WIN32.fileNotFound,
-      process.env.OSD_NTFSMKDIR
-        ? `OSD_NTFSMKDIR points at ${process.env.OSD_NTFSMKDIR}, which does not exist; build it with \`make deps\` or fix the variable`
-        : `the ntfsmkdir helper (native/ntfsmkdir.c) is not built: run \`make deps\` (it needs gcc and ntfs-3g-dev and builds ${NTFSMKDIR_BUILD_PATH}), or set OSD_NTFSMKDIR`,
-    );
-  }
-  return found;
+  return requireNativeHelper('ntfsmkdir');
 }
+
+/** Files up to this size are read through the batch session into memory; larger ones stream from `ntfsfs cat`. */
+const SMALL_READ = 1 << 20;
 
 /** The OEM id at byte 3 of a boot sector: "NTFS    " for NTFS. */
 export async function bootSectorOemId(diskPath: string, partition: PartitionInfo): Promise<string> {
@@ -98,6 +80,13 @@ export class NtfsVolume implements Volume {
   readonly sideImagePath: string;
   private readonly queue = new SerialQueue();
   private modified = false;
+  /** The `ntfsfs batch` helper holding the side image mounted, while only it uses the image. */
+  private session?: NtfsfsSession;
+  /** `ntfsfs cat` processes streaming large files: nothing may change the side image under them. */
+  private readonly readers = new Set<Promise<void>>();
+  /** Streams openRead returned (a copy within this volume spools them first: see writeStream). */
+  private readonly ownStreams = new WeakSet<object>();
+  private spools = 0;
   /** The side image's mtime when it last matched the disk (to notice edits by other tools). */
   private syncedMtimeMs = -1;
 
@@ -195,38 +184,23 @@ export class NtfsVolume implements Volume {
 
   async exists(path: string): Promise<boolean> {
     const parts = this.parts(path);
-    return this.queue.run(async () => (await this.kindOf(parts)) !== undefined);
+    return this.queue.run(async () => (await this.withSession(path, (s) => s.stat(parts.join('/')))) !== undefined);
   }
 
   async readFile(path: string): Promise<Buffer> {
     const parts = this.parts(path);
-    return this.queue.run(async () => {
-      const s = await this.kindOf(parts);
-      if (!s) throw this.notFound(path);
-      if (s.type !== 'file') throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
-      const { stdoutBytes } = await this.tool('ntfscat', [this.sideImagePath, slashPath(parts)]);
-      return stdoutBytes ?? Buffer.alloc(0);
-    });
+    return this.queue.run(() => this.withSession(path, (s) => s.cat(parts.join('/')), 'read'));
   }
 
   async writeFile(path: string, data: Buffer | string): Promise<void> {
     const parts = this.parts(path);
-    return this.queue.run(async () => {
-      const target = await this.prepareFileTarget(path, parts);
-      // ntfscp copies from a file: stage the data next to the side image.
-      const staged = `${this.sideImagePath}.staged`;
-      await writeFile(staged, data);
-      try {
-        await this.copyFile(staged, target);
-      } finally {
-        await rm(staged, { force: true });
-      }
-    });
+    return this.queue.run(() => this.withSession(path, (s) => s.writeFile(parts.join('/'), [Buffer.from(data)], undefined)));
   }
 
   async copyIn(localPath: string, path: string): Promise<void> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
+      await this.exclusive();
       const s = await stat(localPath);
       if (!s.isDirectory()) {
         await this.copyFile(localPath, await this.prepareFileTarget(path, parts));
@@ -271,13 +245,14 @@ export class NtfsVolume implements Volume {
   async mkdirp(path: string): Promise<void> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
-      await this.mkdirs([parts], path);
+      await this.withSession(path, (s) => s.request(`mkdir\t${parts.join('/')}`));
     });
   }
 
   async list(path: string): Promise<VolumeEntry[]> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
+      await this.exclusive();
       const s = await this.kindOf(parts);
       if (!s) throw folderNotFound(this.description, path);
       if (s.type !== 'directory') throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
@@ -290,12 +265,23 @@ export class NtfsVolume implements Volume {
   /** Splices the side image into the disk when it changed since the last flush (or open). */
   flush(): Promise<void> {
     return this.queue.run(async () => {
+      await this.exclusive();
       const { mtimeMs } = await stat(this.sideImagePath);
       if (!this.modified && mtimeMs === this.syncedMtimeMs) return;
       await spliceRange(this.sideImagePath, this.diskPath, this.partition.offsetBytes, this.partition.sizeBytes);
       this.modified = false;
       this.syncedMtimeMs = mtimeMs;
     });
+  }
+
+  /**
+   * Hands the side image to another tool (wimlib's NTFS-3G apply): ends the helper session and waits
+   * for streaming readers, so nothing else has it open; returns its path. flush() splices what the
+   * tool changed.
+   */
+  async releaseSideImage(): Promise<string> {
+    await this.queue.run(() => this.exclusive());
+    return this.sideImagePath;
   }
 
   /** Flushes, then deletes the side image; the volume must not be used afterwards. */
@@ -363,31 +349,185 @@ export class NtfsVolume implements Volume {
     await this.tool('ntfscp', ['--quiet', this.sideImagePath, local, slashPath(parts)]);
   }
 
-  // Placeholders until the NTFS back end implements metadata and streams (issue 13, in progress):
-  // each refuses with ERROR_NOT_SUPPORTED rather than doing something else.
-  private unsupported(what: string): never {
-    throw refused(`${this.description}: ${what} is not implemented for NTFS volumes yet`, WIN32.notSupported);
+  // ---- the ntfsfs helper: one batch session per volume, ended before any other tool runs ----
+
+  /** The batch session, started when needed (after streaming readers finish). */
+  private async sessionFor(): Promise<NtfsfsSession> {
+    if (this.session) return this.session;
+    await this.readersDone();
+    const helper = requireNativeHelper('ntfsfs');
+    this.modified = true; // a read-write mount writes the image (its journal, its dirty flag)
+    this.session = new NtfsfsSession(helper, this.sideImagePath);
+    return this.session;
   }
-  async stat(_path: string): Promise<FileMeta | undefined> {
-    return this.unsupported('stat');
+
+  private async readersDone(): Promise<void> {
+    while (this.readers.size > 0) await Promise.all([...this.readers]);
   }
-  // eslint-disable-next-line require-yield
-  async *walk(_path: string): AsyncIterable<FileMeta> {
-    this.unsupported('walk');
+
+  /** Ends the session: the helper unmounts, writing everything into the side image. */
+  private async endSession(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.session = undefined;
+    await s.close();
   }
-  async openRead(_path: string): Promise<Readable> {
-    return this.unsupported('openRead');
+
+  /** Before ntfs-3g's own tools, ntfsmkdir, wimlib or a splice use the side image: no session, no reader. */
+  private async exclusive(): Promise<void> {
+    await this.endSession();
+    await this.readersDone();
   }
-  async writeStream(_path: string, _source: Readable | AsyncIterable<Buffer>, _meta?: WriteMeta): Promise<void> {
-    this.unsupported('writeStream');
+
+  /**
+   * Runs requests on the session; a failed request becomes a VolumeError naming `path` (or a fault
+   * with the errno's code); a session whose helper died or answered out of step is dropped.
+   * `read`: a file on the way to `path` is "not found", as for a read on Windows.
+   */
+  private async withSession<T>(path: string, run: (s: NtfsfsSession) => Promise<T>, read?: 'read'): Promise<T> {
+    const s = await this.sessionFor();
+    try {
+      return await run(s);
+    } catch (e) {
+      if (e instanceof NtfsfsFailure) {
+        const message = `${this.description}: ${e.detail}`;
+        if (e.kind === 'io') throw fault(e.win32, message, { input: path });
+        if (read && e.kind === 'not-a-directory') throw this.notFound(path);
+        throw new VolumeError(e.kind, this.description, path, message);
+      }
+      if (s.broken && this.session === s) {
+        this.session = undefined;
+        s.kill();
+      }
+      throw e;
+    }
   }
-  async setMeta(_path: string, _meta: WriteMeta): Promise<void> {
-    this.unsupported('setMeta');
+
+  async stat(path: string): Promise<FileMeta | undefined> {
+    const parts = this.parts(path);
+    return this.queue.run(() => this.withSession(path, (s) => s.stat(parts.join('/'))));
   }
-  async link(_existing: string, _newPath: string): Promise<void> {
-    this.unsupported('link');
+
+  async *walk(path: string): AsyncIterable<FileMeta> {
+    const parts = this.parts(path);
+    // Collected first, so a caller may read each file while it walks (the session is not held).
+    let entries: FileMeta[];
+    try {
+      entries = await this.queue.run(() => this.withSession(path, (s) => s.walk(parts.join('/'))));
+    } catch (e) {
+      if (e instanceof VolumeError && e.code === 'not-found') throw folderNotFound(this.description, path);
+      if (e instanceof VolumeError && e.code === 'not-a-directory') {
+        throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
+      }
+      throw e;
+    }
+    yield* entries;
   }
-  async remove(_path: string): Promise<void> {
-    this.unsupported('remove');
+
+  /**
+   * A file's bytes: up to 1 MiB read through the session, a larger file streamed by its own
+   * `ntfsfs IMAGE cat` process. Until such a stream has ended (or been destroyed), changes to this
+   * volume wait — consume it before writing here (writeStream copes with a copy within the volume).
+   */
+  async openRead(path: string): Promise<Readable> {
+    const parts = this.parts(path);
+    const p = parts.join('/');
+    return this.queue.run(async () => {
+      const meta = await this.withSession(path, (s) => s.stat(p));
+      if (!meta) throw this.notFound(path);
+      if (meta.type !== 'file') {
+        throw new VolumeError(
+          'not-a-file',
+          this.description,
+          path,
+          `${this.description}: ${path} is ${meta.type === 'directory' ? 'a directory' : 'a reparse point'}, not a file`,
+        );
+      }
+      if (meta.size <= SMALL_READ) {
+        const data = await this.withSession(path, (s) => s.cat(p), 'read');
+        const r = Readable.from(data.length > 0 ? [data] : [], { objectMode: false });
+        this.ownStreams.add(r);
+        return r;
+      }
+      await this.endSession();
+      return this.streamCat(path, p);
+    });
+  }
+
+  private streamCat(path: string, p: string): Readable {
+    const helper = requireNativeHelper('ntfsfs');
+    const child = spawn(helper, [this.sideImagePath, 'cat', p], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NTFS_ENV } });
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString('utf8')).slice(-4000);
+    });
+    child.stdout.pipe(out, { end: false });
+    const done = new Promise<void>((resolve) => {
+      child.on('error', (e) => {
+        out.destroy(fault(WIN32.fileNotFound, `${helper} could not run: ${e.message}`));
+        resolve();
+      });
+      child.on('close', (code) => {
+        if (code === 0) out.end();
+        else if (!out.destroyed) {
+          const said = stderr.trim().split('\n').slice(-3).join('\n');
+          out.destroy(
+            code === 3 ? this.notFound(path) : fault(WIN32.generic, `${this.description}: reading ${path} failed (${helper} exit code ${code}): ${said}`),
+          );
+        }
+        resolve();
+      });
+    });
+    this.readers.add(done);
+    void done.then(() => this.readers.delete(done));
+    out.on('close', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    });
+    this.ownStreams.add(out);
+    return out;
+  }
+
+  async writeStream(path: string, source: Readable | AsyncIterable<Buffer>, meta?: WriteMeta): Promise<void> {
+    const parts = this.parts(path);
+    if (parts.length === 0) throw new VolumeError('not-a-file', this.description, path, `${this.description}: cannot write a file over the root`);
+    metaFields(meta); // refuses bad times and attributes before anything is written
+    let from: Readable | AsyncIterable<Buffer> = source;
+    let spool: string | undefined;
+    if (this.ownStreams.has(source)) {
+      // A copy within this volume: its reader keeps the image from changing, so take the bytes first.
+      spool = `${this.sideImagePath}.spool${++this.spools}`;
+      await pipeline(source, createWriteStream(spool));
+      from = createReadStream(spool, { highWaterMark: 1 << 20 });
+    }
+    try {
+      await this.queue.run(() => this.withSession(path, (s) => s.writeFile(parts.join('/'), from, meta)));
+    } finally {
+      if (spool) await rm(spool, { force: true });
+    }
+  }
+
+  async setMeta(path: string, meta: WriteMeta): Promise<void> {
+    const parts = this.parts(path);
+    const fields = metaFields(meta);
+    return this.queue.run(async () => {
+      await this.withSession(path, (s) => s.request(`meta\t${parts.join('/')}\t${fields}`));
+    });
+  }
+
+  async link(existing: string, newPath: string): Promise<void> {
+    const from = this.parts(existing);
+    const to = this.parts(newPath);
+    return this.queue.run(async () => {
+      await this.withSession(existing, (s) => s.request(`link\t${from.join('/')}\t${to.join('/')}`));
+    });
+  }
+
+  async remove(path: string): Promise<void> {
+    const parts = this.parts(path);
+    if (parts.length === 0) throw refused(`${this.description}: the root cannot be removed`, WIN32.accessDenied);
+    return this.queue.run(async () => {
+      await this.withSession(path, (s) => s.request(`remove\t${parts.join('/')}`));
+    });
   }
 }
