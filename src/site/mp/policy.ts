@@ -67,13 +67,13 @@ const AVAILABILITY_WORDS: Record<DeploymentSettings['availability'], string> = {
   'media-pxe-hidden': 'available to media and PXE (hidden)',
 };
 
-interface DeviceFacts {
+export interface DeviceFacts {
   unknown: boolean;
   architecture: string | null;
   firmware: string | null;
 }
 
-async function deviceFacts(db: Queryable, resourceId: number): Promise<DeviceFacts> {
+export async function deviceFacts(db: Queryable, resourceId: number): Promise<DeviceFacts> {
   const { rows } = await db.query<DeviceFacts>('SELECT unknown, architecture, firmware FROM devices WHERE resource_id = $1', [resourceId]);
   return rows[0] ?? { unknown: false, architecture: null, firmware: null };
 }

@@ -10,8 +10,9 @@ import { driverRoutes } from './driver-routes.js';
 import { logRoutes } from './log-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { registrationRoutes } from './registration-routes.js';
+import { softwareRoutes } from './software-routes.js';
 import { statusRoutes } from './status-routes.js';
 
 export type MpRouteModule = (mp: { app: FastifyInstance; site: Site }) => readonly AnyMpRoute[];
 
-export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes, driverRoutes];
+export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes, driverRoutes, softwareRoutes];
