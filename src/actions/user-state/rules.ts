@@ -157,7 +157,7 @@ export function parseRules(text: string, input: string): UserStateRules {
     throw new InputError({ input, rule: `a rules file is at most ${RULES_LIMITS.bytes} bytes (this one is ${Buffer.byteLength(text, 'utf8')})` });
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
     throw new InputError({ input, rule: `not valid YAML/JSON: ${e.message.split('\n')[0]}`, location: toLocation(lineCounter, e.pos[0]) });
@@ -173,7 +173,11 @@ export function parseRules(text: string, input: string): UserStateRules {
     let total = 0;
     for (const c of comps) for (const k of ['include', 'exclude', 'unconditionalExclude']) total += Array.isArray(c?.[k]) ? c[k].length : 0;
     if (total > RULES_LIMITS.patternsTotal)
-      throw new InputError({ input, rule: `at most ${RULES_LIMITS.patternsTotal} patterns in all components (this file has ${total})`, location: where(['components']) });
+      throw new InputError({
+        input,
+        rule: `at most ${RULES_LIMITS.patternsTotal} patterns in all components (this file has ${total})`,
+        location: where(['components']),
+      });
   }
   const parsed = rulesSchema.safeParse(raw);
   if (!parsed.success) {
@@ -191,13 +195,19 @@ export function parseRules(text: string, input: string): UserStateRules {
     for (const list of ['include', 'exclude', 'unconditionalExclude'] as const) {
       c[list].forEach((p, pi) => {
         const problem = patternProblem(p, c.context);
-        if (problem) throw new InputError({ input, rule: `components[${ci}] "${c.name}" ${list}[${pi}] ${p.path}: ${problem}`, location: where(['components', ci, list, pi, 'path']) });
+        if (problem)
+          throw new InputError({
+            input,
+            rule: `components[${ci}] "${c.name}" ${list}[${pi}] ${p.path}: ${problem}`,
+            location: where(['components', ci, list, pi, 'path']),
+          });
       });
     }
   });
   for (const list of ['include', 'exclude'] as const) {
     rules.users[list].forEach((u, i) => {
-      if ((u.match(/\\/g) ?? []).length > 1) throw new InputError({ input, rule: `users.${list}[${i}] "${u}": write DOMAIN\\user (one backslash)`, location: where(['users', list, i]) });
+      if ((u.match(/\\/g) ?? []).length > 1)
+        throw new InputError({ input, rule: `users.${list}[${i}] "${u}": write DOMAIN\\user (one backslash)`, location: where(['users', list, i]) });
     });
   }
   return rules;
@@ -290,18 +300,33 @@ export const BUILT_IN_RULES: Record<'standard' | 'extensions' | 'appdata-min', U
       exclude: [],
       unconditionalExclude: [],
     },
-    { name: 'drive-roots', context: 'system', include: [{ path: '{FixedDriveRoots}', recurse: true, files: '*' }], exclude: systemExclusions, unconditionalExclude: [] },
+    {
+      name: 'drive-roots',
+      context: 'system',
+      include: [{ path: '{FixedDriveRoots}', recurse: true, files: '*' }],
+      exclude: systemExclusions,
+      unconditionalExclude: [],
+    },
     globalComponent,
   ]),
   extensions: base('extensions', 'Known folders and document extensions on fixed drives (like MigUser)', [
     {
       name: 'user-known-folders',
       context: 'user',
-      include: [...userKnownFolders(['Videos', 'Music', 'Desktop', 'StartMenu', 'Documents', 'Pictures', 'Favorites']), { path: '{UserProfile}', recurse: true, files: MIGUSER_EXTENSIONS }],
+      include: [
+        ...userKnownFolders(['Videos', 'Music', 'Desktop', 'StartMenu', 'Documents', 'Pictures', 'Favorites']),
+        { path: '{UserProfile}', recurse: true, files: MIGUSER_EXTENSIONS },
+      ],
       exclude: [],
       unconditionalExclude: standardUserUnconditional,
     },
-    { name: 'document-extensions', context: 'system', include: [{ path: '{FixedDriveRoots}', recurse: true, files: MIGUSER_EXTENSIONS }], exclude: systemExclusions, unconditionalExclude: [] },
+    {
+      name: 'document-extensions',
+      context: 'system',
+      include: [{ path: '{FixedDriveRoots}', recurse: true, files: MIGUSER_EXTENSIONS }],
+      exclude: systemExclusions,
+      unconditionalExclude: [],
+    },
     globalComponent,
   ]),
   'appdata-min': base('appdata-min', 'Application settings (empty in v1: no application rules yet)', []),
@@ -461,7 +486,8 @@ export class RuleEngine {
 
   constructor(rules: UserStateRules, system: TokenValues['system'], users: Array<{ id: string; folders: Partial<Record<UserToken, string>> }>) {
     for (const c of rules.components) {
-      const contexts = c.context === 'user' ? users.map((u) => ({ user: u.id, tokens: { system, user: u.folders } })) : [{ user: undefined, tokens: { system } }];
+      const contexts =
+        c.context === 'user' ? users.map((u) => ({ user: u.id, tokens: { system, user: u.folders } })) : [{ user: undefined, tokens: { system } }];
       for (const { user, tokens } of contexts) {
         const inst: ComponentInstance = { name: c.name, user, include: [], exclude: [] };
         for (const p of c.include) inst.include.push(...compilePattern(p, 'include', c.name, tokens, user));
@@ -533,7 +559,11 @@ export class RuleEngine {
         if (!p.recurse || !dirMatches(p, dir)) continue;
         // p covers everything below: only an exclude of the whole folder, more specific, overrides it.
         const overridden = inst.exclude.some(
-          (e) => e.recurse && e.files.some((f) => f.all) && dirMatches(e, dir) && (e.literal > p.literal || (e.literal === p.literal && p.files.every((f) => f.rank === 0))),
+          (e) =>
+            e.recurse &&
+            e.files.some((f) => f.all) &&
+            dirMatches(e, dir) &&
+            (e.literal > p.literal || (e.literal === p.literal && p.files.every((f) => f.rank === 0))),
         );
         if (!overridden) return false;
       }
@@ -595,7 +625,11 @@ export function selectUsers<P extends ProfileCandidate>(
     if (sel.loggedOnWithinDays !== null) {
       const windowMs = Math.max(sel.loggedOnWithinDays, 1) * 86_400_000; // [I] 0 ("logged on now"): within the last day
       const recent = profile.ntuserModifiedMs !== undefined && context.nowMs - profile.ntuserModifiedMs <= windowMs;
-      return { profile, selected: recent, reason: recent ? `logged on within ${sel.loggedOnWithinDays} days` : `not logged on within ${sel.loggedOnWithinDays} days` };
+      return {
+        profile,
+        selected: recent,
+        reason: recent ? `logged on within ${sel.loggedOnWithinDays} days` : `not logged on within ${sel.loggedOnWithinDays} days`,
+      };
     }
     const exc = sel.exclude.find((p) => accountMatches(p, profile.account, context.computerName));
     if (exc) return { profile, selected: false, reason: `excluded by ${exc}` };
@@ -704,7 +738,10 @@ export function userFolders(profilePath: string, shellFolders?: Record<string, s
 }
 
 /** The system tokens of a Windows installed on `systemDrive` ("C:"). */
-export function systemTokens(systemDrive: string, options: { stateStore?: string; x86Folder?: boolean; profilesDirectory?: string; fixedDrives?: string[] } = {}): Partial<Record<SystemToken, string[]>> {
+export function systemTokens(
+  systemDrive: string,
+  options: { stateStore?: string; x86Folder?: boolean; profilesDirectory?: string; fixedDrives?: string[] } = {},
+): Partial<Record<SystemToken, string[]>> {
   const d = systemDrive.replace(/[\\/]+$/, '').toUpperCase();
   const profiles = options.profilesDirectory ?? `${d}\\Users`;
   const out: Partial<Record<SystemToken, string[]>> = {

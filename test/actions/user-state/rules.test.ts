@@ -18,7 +18,14 @@ import {
 } from '../../../src/actions/user-state/rules.js';
 
 const doc = (components: RuleComponent[]): UserStateRules => ({ ...BUILT_IN_RULES['appdata-min'], components });
-const comp = (name: string, parts: Partial<RuleComponent>): RuleComponent => ({ name, context: 'system', include: [], exclude: [], unconditionalExclude: [], ...parts });
+const comp = (name: string, parts: Partial<RuleComponent>): RuleComponent => ({
+  name,
+  context: 'system',
+  include: [],
+  exclude: [],
+  unconditionalExclude: [],
+  ...parts,
+});
 const engine = (components: RuleComponent[]): RuleEngine => new RuleEngine(doc(components), systemTokens('C:'), []);
 
 describe('rule precedence (§2.8 #1, one test per USMT example)', () => {
@@ -30,7 +37,9 @@ describe('rule precedence (§2.8 #1, one test per USMT example)', () => {
   });
 
   it('include C:\\Dir1\\* + exclude C:\\Dir1\\Dir2\\*.txt: Dir1 without the .txt files of Dir2', () => {
-    const e = engine([comp('a', { include: [{ path: 'C:\\Dir1', recurse: true, files: '*' }], exclude: [{ path: 'C:\\Dir1\\Dir2', recurse: true, files: '*.txt' }] })]);
+    const e = engine([
+      comp('a', { include: [{ path: 'C:\\Dir1', recurse: true, files: '*' }], exclude: [{ path: 'C:\\Dir1\\Dir2', recurse: true, files: '*.txt' }] }),
+    ]);
     expect(e.decide('C:\\Dir1\\a.txt').included).toBe(true);
     expect(e.decide('C:\\Dir1\\Dir2\\b.txt')).toMatchObject({ included: false, reason: expect.stringContaining('exclude C:\\Dir1\\Dir2') });
     expect(e.decide('C:\\Dir1\\Dir2\\Deeper\\c.txt').included).toBe(false);
@@ -60,7 +69,9 @@ describe('rule precedence (§2.8 #1, one test per USMT example)', () => {
 
   it('file ranks: exact 3 > *.ext 2 > other glob 1 > * 0; on equal depth a named file beats an extension exclude', () => {
     expect([fileRank('a.txt'), fileRank('*.txt'), fileRank('~$*'), fileRank('*')]).toEqual([3, 2, 1, 0]);
-    const e = engine([comp('a', { include: [{ path: 'C:\\D', recurse: true, files: 'keep.txt' }], exclude: [{ path: 'C:\\D', recurse: true, files: '*.txt' }] })]);
+    const e = engine([
+      comp('a', { include: [{ path: 'C:\\D', recurse: true, files: 'keep.txt' }], exclude: [{ path: 'C:\\D', recurse: true, files: '*.txt' }] }),
+    ]);
     expect(e.decide('C:\\D\\keep.txt').included).toBe(true);
     expect(e.decide('C:\\D\\other.txt').included).toBe(false);
   });
@@ -176,7 +187,12 @@ components:
 
   it('limits are checked before the work: size, pattern counts', () => {
     expect(() => parseRules(`#${'x'.repeat(RULES_LIMITS.bytes)}`, 'big.yaml')).toThrow(/at most 1048576 bytes/);
-    const many = { apiVersion: 'openosd/v1', kind: 'UserStateRules', metadata: { name: 'm' }, components: Array.from({ length: 6 }, (_, i) => ({ name: `c${i}`, context: 'system', include: Array.from({ length: 1000 }, () => ({ path: 'C:\\x' })) })) };
+    const many = {
+      apiVersion: 'openosd/v1',
+      kind: 'UserStateRules',
+      metadata: { name: 'm' },
+      components: Array.from({ length: 6 }, (_, i) => ({ name: `c${i}`, context: 'system', include: Array.from({ length: 1000 }, () => ({ path: 'C:\\x' })) })),
+    };
     expect(() => parseRules(JSON.stringify(many), 'many.json')).toThrow(/at most 5000 patterns/);
   });
 
@@ -188,8 +204,22 @@ components:
 
 describe('USMT options', () => {
   it('parses the honoured switches and lists the rest as ignored', () => {
-    const o = parseUsmtOptions('/ui:contoso\\alice /ue:*\\* /md:OLD:NEW /mu:OLD\\x:NEW\\y /lac:"pass word" /lae /hardlink /nocompress /v:5 /c /config:x.xml', Date.UTC(2026, 0, 10));
-    expect(o).toMatchObject({ ui: ['contoso\\alice'], ue: ['*\\*'], md: [{ from: 'OLD', to: 'NEW' }], lac: { password: 'pass word' }, lae: true, hardlink: true, nocompress: true, verbose: 5, continueOnError: true, ignored: ['/config:x.xml'] });
+    const o = parseUsmtOptions(
+      '/ui:contoso\\alice /ue:*\\* /md:OLD:NEW /mu:OLD\\x:NEW\\y /lac:"pass word" /lae /hardlink /nocompress /v:5 /c /config:x.xml',
+      Date.UTC(2026, 0, 10),
+    );
+    expect(o).toMatchObject({
+      ui: ['contoso\\alice'],
+      ue: ['*\\*'],
+      md: [{ from: 'OLD', to: 'NEW' }],
+      lac: { password: 'pass word' },
+      lae: true,
+      hardlink: true,
+      nocompress: true,
+      verbose: 5,
+      continueOnError: true,
+      ignored: ['/config:x.xml'],
+    });
     expect(parseUsmtOptions('/uel:2026/01/01', Date.UTC(2026, 0, 10)).uel).toBe(9);
     expect(remapAccount('OLD\\bob', o)).toBe('NEW\\bob');
     expect(remapAccount('OLD\\x', o)).toBe('NEW\\y');
