@@ -36,40 +36,65 @@ export interface StateMigrationService {
   release(storeId: string, phase: 'capture' | 'restore', outcome: 'success' | 'failure'): Promise<void>;
 }
 
-/** How an application's deployment type finds out whether it is installed (osd-features §2.7). */
+/** How an application's deployment type finds out whether it is installed (osd-features §2.7; docs/software-updates.md "Applications"). */
 export interface DetectionMethod {
   kind: 'file' | 'folder' | 'registry' | 'msi-product-code' | 'script';
-  /** A path (`%ProgramFiles%\App\app.exe`), a registry key[\\value], a product code, or a script's text. */
+  /** A path (`%ProgramFiles%\App\app.exe`), a registry key (`HKEY_LOCAL_MACHINE\SOFTWARE\…`), a product code, or a script's text. */
   value: string;
+  /** registry: a value under the key (absent: the key itself). */
+  valueName?: string;
+  /** registry: the value's data must equal this. */
+  equals?: string;
 }
 
 export interface ApplicationDeploymentType {
   name: string;
   technology: string;
   installCommand: string;
-  /** Exit codes meaning success (default 0) and success-but-restart (default 3010, 1641). */
-  successCodes?: number[];
-  restartCodes?: number[];
+  /** Exit codes meaning success (ConfigMgr's defaults 0, 1707) and success-but-restart (3010, 1641). */
+  successCodes: number[];
+  restartCodes: number[];
   detectionMethod: DetectionMethod;
 }
 
 /** An application as the Install Application step needs it. */
 export interface ApplicationDefinition {
-  /** `ScopeId_…/Application_…`, what the step's variables name. */
+  /** `ScopeId_…/Application_…`, what the step's ApplicationName names. */
   modelName: string;
+  /** The display name, what a dynamic variable list names (case-sensitive). */
   name: string;
   /** "Allow this application to be installed from the Install Application task sequence action without being deployed". */
   allowTaskSequenceInstall: boolean;
   /** The application's content (its PackageID), null when it has none. */
   packageId: string | null;
-  /** Model names of the applications it depends on (installed first). */
+  /** Model names of the applications it depends on (installed first, in this order). */
   dependencies: string[];
   deploymentTypes: ApplicationDeploymentType[];
 }
 
+/** The site's answer for the names a step gives. */
+export interface ApplicationLookup {
+  /** The installable ones and their dependencies, each dependency before what needs it. */
+  applications: ApplicationDefinition[];
+  /** Named applications a task sequence may not install, with the reasons (§2.7). */
+  refused: Array<{ name: string; modelName: string; reasons: string[] }>;
+  /** Names the site does not know. */
+  unknown: string[];
+}
+
 export interface ApplicationCatalog {
-  /** The named applications (and their dependencies); a name the site does not know is absent from the answer. */
-  get(modelNames: string[], options?: { signal?: AbortSignal }): Promise<ApplicationDefinition[]>;
+  /** The named applications (model names or exact display names) and their dependencies. */
+  lookup(names: string[], options?: { signal?: AbortSignal }): Promise<ApplicationLookup>;
+  /** A local folder holding the package's content, downloaded from a distribution point and hash-checked (0x80091007 otherwise). */
+  content(packageId: string, options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** What an update applies to (docs/software-updates.md "Applicability"). */
+export interface UpdateApplicability {
+  minOsBuild?: number;
+  maxOsBuild?: number;
+  /** x86 | x64 | arm64; [] = any. */
+  architectures: string[];
 }
 
 /** A software update deployed to a collection the computer is in (osd-features §2.8). */
@@ -77,19 +102,27 @@ export interface SoftwareUpdateOffer {
   updateId: string;
   articleId: string;
   title: string;
-  /** Required (a deadline: "Mandatory") or Available. */
+  /** Products it is for ([] = any): matched against the installed OS's product (docs/software-updates.md). */
+  products: string[];
+  /** Required (a deadline: the step's "Mandatory") or Available. */
   purpose: 'required' | 'available';
-  /** What the update applies to, evaluated when the step runs (docs/software-updates.md). */
-  applicability: Record<string, unknown>;
+  deadline: string | null;
+  applicability: UpdateApplicability;
+  /** Update ids it supersedes. */
+  supersedes: string[];
   /** The deployment package holding its payload. */
   packageId: string | null;
+  /** Its payload files in that package, each checked against its SHA-256 before it is installed. */
   files: { name: string; size: number; sha256: string }[];
   /** Installing it asks for a restart (3010). */
   restartRequired: boolean;
 }
 
 export interface SoftwareUpdateCatalog {
+  /** The updates deployed to the computer's collections, as the site says when asked (the step asks when it runs). */
   deployed(options?: { signal?: AbortSignal }): Promise<SoftwareUpdateOffer[]>;
+  /** A local folder holding the deployment package's content, downloaded and hash-checked. */
+  content(packageId: string, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
 /** The site services a host offers its steps (each absent where there is no site). */
