@@ -3,6 +3,8 @@
  * the first administrator token on a new site, serves the admin API, resumes distribution work a
  * previous process left, and optionally runs a distribution point on this machine ("local DP").
  */
+import { SWEEP_INTERVAL_MS } from '../site/userstate/limits.js';
+import { sweepStores } from '../site/userstate/stores.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,6 +79,14 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     // Work a previous process recorded but did not finish (it was killed, or the machine rebooted)
     // resumes now; a periodic pass picks up what other servers leave and what no request kicks.
     distribution.start();
+    // The state migration point's retention (docs/state-migration-point.md): expired stores deleted, stale captures abandoned.
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweep = (): void => {
+      sweeping = sweepStores(site).catch((e: unknown) => process.stderr.write(`osd server: the user state sweep failed: ${(e as Error).message}\n`));
+    };
+    const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
+    sweeper.unref();
+    sweep();
     const started = app;
     return {
       site,
@@ -86,6 +96,8 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       adminTokenFile,
       localDp,
       async close() {
+        clearInterval(sweeper);
+        await sweeping;
         await started.close();
         await distribution.settle();
         await localDp?.close();

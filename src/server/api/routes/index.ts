@@ -7,6 +7,7 @@ import { monitoringRoutes } from './monitoring-routes.js';
 import { objectsRoutes } from './objects-routes.js';
 import { siteRoutes } from './site-routes.js';
 import { taskSequenceRoutes } from './task-sequence-routes.js';
+import { userstateRoutes } from './userstate-routes.js';
 
 export const ALL_ROUTES: readonly AnyRoute[] = [
   ...siteRoutes,
@@ -16,4 +17,5 @@ export const ALL_ROUTES: readonly AnyRoute[] = [
   ...taskSequenceRoutes,
   ...monitoringRoutes,
   ...mpAdminRoutes,
+  ...userstateRoutes,
 ];

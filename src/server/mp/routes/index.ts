@@ -12,7 +12,8 @@ import { policyRoutes } from './policy-routes.js';
 import { registrationRoutes } from './registration-routes.js';
 import { softwareRoutes } from './software-routes.js';
 import { statusRoutes } from './status-routes.js';
+import { userstateRoutes } from './userstate-routes.js';
 
 export type MpRouteModule = (mp: { app: FastifyInstance; site: Site }) => readonly AnyMpRoute[];
 
-export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes, driverRoutes, softwareRoutes];
+export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes, driverRoutes, userstateRoutes, softwareRoutes];
