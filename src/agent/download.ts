@@ -191,6 +191,19 @@ export class DownloadingContentLibrary extends ContentLibrary {
     for (const p of packages) this.packages.set(p.packageId.toUpperCase(), p);
   }
 
+  /**
+   * A package the site named during the run (an application's content, a software update
+   * deployment package: src/agent/software.ts), fetched like the others when a step asks for it.
+   * A newer version than the one known replaces it.
+   */
+  add(pkg: ContentPackage): void {
+    const id = pkg.packageId.toUpperCase();
+    const known = this.packages.get(id);
+    if (known && known.sourceVersion === pkg.sourceVersion) return;
+    this.packages.set(id, pkg);
+    this.present.delete(id);
+  }
+
   /** Whether the run's content names this package. */
   knows(id: string): boolean {
     return this.packages.has(id.toUpperCase());

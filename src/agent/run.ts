@@ -21,6 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Computer } from '../actions/computer.js';
 import { ActionExecutor } from '../actions/executor.js';
+import type { SiteServices } from '../actions/services.js';
 import { stepSimulators } from '../actions/handlers/index.js';
 import type { InitialVariable } from '../engine/engine.js';
 import { scrubSecrets } from '../engine/environment.js';
@@ -43,6 +44,7 @@ import { MpClient } from './mp-client.js';
 import { Outbox } from './outbox.js';
 import type { ContentPackage, MachineFacts, Policy, StatusMessage } from './protocol.js';
 import { AgentState, type CurrentRun } from './state.js';
+import { MpApplicationCatalog, MpSoftwareUpdateCatalog } from './software.js';
 import { runMessage, statusSinkOf } from './status.js';
 
 export interface AgentRunOptions {
@@ -199,7 +201,16 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
           );
       }
       for (const v of run.variables) log(`Policy variable ${v.name} = ${v.secret ? '********' : v.value} (${v.source ?? 'site'})`, 'verbose');
-      report = await runEngine(options, state, smsts, sequence, run, library, statusSinkOf(put, identity, { continuesOnError: continuesOnErrorOf(sequence) }));
+      report = await runEngine(
+        options,
+        state,
+        smsts,
+        sequence,
+        run,
+        library,
+        statusSinkOf(put, identity, { continuesOnError: continuesOnErrorOf(sequence) }),
+        client,
+      );
       // Content fetched as the steps needed it (and drivers): one report of the bytes and the time, as the engine ends.
       if (!run.downloadReported && (run.downloadedBytes ?? 0) > 0) {
         put(runMessage(identity, 'downloaded', { bytes: run.downloadedBytes ?? 0, seconds: run.downloadSeconds ?? 0 }));
@@ -352,8 +363,14 @@ async function runEngine(
   run: CurrentRun,
   library: DownloadingContentLibrary,
   status: StatusSink,
+  client: MpClient,
 ): Promise<SimulationReport> {
   const variables: InitialVariable[] = run.variables.map((v) => ({ name: v.name, value: v.value, secret: v.secret }));
+  // What the steps reach on the site through the management point (src/actions/services.ts).
+  const services: SiteServices = {
+    applications: new MpApplicationCatalog(client, library),
+    softwareUpdates: new MpSoftwareUpdateCatalog(client, library),
+  };
   return simulate(sequence, {
     profile: options.profile,
     variables,
@@ -362,7 +379,7 @@ async function runEngine(
     log: smsts,
     status,
     steps: stepSimulators({ content: library }),
-    executor: (predicting) => new OnDemandExecutor(new ActionExecutor(options.computer, library, new ProcessExecutor(predicting)), library),
+    executor: (predicting) => new OnDemandExecutor(new ActionExecutor(options.computer, library, new ProcessExecutor(predicting), services), library),
     restart: (target: RestartTarget) => options.restart(target === 'WinPE' ? 'WinPE' : 'OS'),
   });
 }
