@@ -8,8 +8,12 @@ export const MAX_STORAGE_FOLDERS = 32;
 /** A storage folder's path, in characters. */
 export const MAX_FOLDER_PATH = 1024;
 
-/** A store's id: 32 random bytes in hex (ConfigMgr's store folders are 64 hex characters, user-state.md §1.2). */
-export const STORE_ID_PATTERN = /^[0-9a-f]{64}$/;
+/**
+ * A store's id: a random UUID in lower case [I] — the store format's own `storeId` (user-state.md §2.3:
+ * the 16 bytes every frame's AAD starts with), so the site, the store's folder name and store.json
+ * name a store alike. (ConfigMgr names its store folders with 64 hex characters, §1.2.)
+ */
+export const STORE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The only file names a store holds (user-state.md §2.3): its header, its manifest and its packs. */
 export const STORE_FILE_PATTERN = /^(?:store\.json|manifest\.osdm|packs\/[0-9]{6}\.osdp)$/;

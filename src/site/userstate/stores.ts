@@ -10,11 +10,11 @@
  *   requested | capturing → abandoned (released with failure, or 24 h without a release) → deleted
  *
  * and its data key (32 random bytes, created with the capture request) sealed with the site key.
- * The id is 32 random bytes in hex [I], as ConfigMgr names its store folders (§1.2): unguessable,
- * and the folder's name. Every access — request, upload, download, release, recovery, deletion, and
+ * The id is a random UUID [I] (limits.ts): the store format's storeId, unguessable, and the
+ * folder's name. Every access — request, upload, download, release, recovery, deletion, and
  * every refusal of another computer — is in the audit log, never the key.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, statfs, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
@@ -159,11 +159,11 @@ export function minFreeBytes(minFree: { value: number; unit: SpaceUnit }, total:
 }
 
 function checkStoreId(id: string, input = 'params.storeId'): string {
-  if (!STORE_ID_PATTERN.test(id)) throw badInput(input, 'a store id is 64 lower-case hexadecimal characters', 'list the stores to find its id');
+  if (!STORE_ID_PATTERN.test(id)) throw badInput(input, 'a store id is a UUID in lower case (8-4-4-4-12 hexadecimal digits)', 'list the stores to find its id');
   return id;
 }
 
-/** The store's own folder, never outside its storage folder (the id is 64 hex characters, checked). */
+/** The store's own folder, never outside its storage folder (the id is a UUID, checked). */
 export function storeDir(folder: string, storeId: string): string {
   checkStoreId(storeId, 'storeId');
   const dir = join(folder, storeId);
@@ -288,7 +288,7 @@ async function requestCapture(site: Site, device: MpDevice, deploymentId: string
         reason: 'in-place refresh: created with the capture request',
       });
     }
-    const storeId = randomBytes(32).toString('hex');
+    const storeId = randomUUID();
     const key = randomBytes(32);
     const keyId = keyIdOf(key);
     await mkdir(join(storeDir(chosen.path, storeId), 'USMT', 'packs'), { recursive: true, mode: 0o700 });

@@ -136,7 +136,7 @@ describe.each(DB_KINDS)('the state migration point on %s', (kind) => {
     const first = await mp('OLD-PC', 'POST', '/userstate/requests', { body: { type: 'capture' } });
     expect(first.status, first.body).toBe(200);
     expect(first.json.location).toMatch(new RegExp(`/mp/v1/userstate/stores/${first.json.storeId}$`));
-    expect(first.json.storeId).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.json.storeId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Buffer.from(first.json.key, 'base64')).toHaveLength(32);
     expect(first.json.keyId).toBe(keyIdOf(Buffer.from(first.json.key, 'base64')));
     expect(existsSync(join(root, 'b', first.json.storeId, 'USMT'))).toBe(true);

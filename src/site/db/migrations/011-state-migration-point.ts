@@ -27,7 +27,7 @@ CREATE TABLE smp_storage_folders (
 );
 
 CREATE TABLE state_stores (
-  store_id text PRIMARY KEY,                      -- 64 hex characters (32 random bytes), the store's folder name
+  store_id text PRIMARY KEY,                      -- a random UUID: the store format's storeId and the store's folder name
   state text NOT NULL CHECK (state IN ('requested', 'capturing', 'captured', 'restoring', 'restored', 'abandoned', 'deleted')),
   source_resource_id bigint REFERENCES devices(resource_id) ON DELETE SET NULL,
   source_name text NOT NULL,
