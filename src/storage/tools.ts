@@ -26,6 +26,8 @@ export const TOOL_PACKAGES: Record<string, string> = {
   mdir: 'mtools',
   mtype: 'mtools',
   mdel: 'mtools',
+  mdeltree: 'mtools',
+  mattrib: 'mtools',
   'mkfs.fat': 'dosfstools',
   'fsck.fat': 'dosfstools',
   filefrag: 'e2fsprogs',

@@ -2,13 +2,17 @@
  * A FAT32 partition of a disk image, edited in place with mtools (`-i disk.img@@OFFSET`): no copy,
  * no mount, so there is nothing to flush (toolchain.md §3.2).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, refused, WIN32 } from '../errors.js';
 import { runTool, ToolError, type RunResult } from '../tools.js';
+import { FatReader } from './fat-raw.js';
 import { SerialQueue } from './serial-queue.js';
-import type { Readable } from 'node:stream';
 import { type FileMeta, folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 /** FAT32 needs at least 65,525 clusters; below that tools treat the volume as FAT16 (toolchain.md §3.3). */
@@ -16,8 +20,11 @@ export const FAT32_MIN_CLUSTERS = 65525;
 /** mformat's own arithmetic differs a little from ours; stay clear of the limit. */
 const CLUSTER_MARGIN = 64;
 const RESERVED_SECTORS = 32;
-/** mtools hands names to the locale; C would turn non-ASCII names into '_'. */
-const MTOOLS_ENV = { LC_ALL: 'C.UTF-8' };
+/**
+ * mtools hands names to the locale; C would turn non-ASCII names into '_'. FAT keeps local time
+ * without a zone: the lab's is UTC (fat-raw.ts reads it so).
+ */
+const MTOOLS_ENV = { LC_ALL: 'C.UTF-8', TZ: 'UTC' };
 const ARG_CHUNK = 200;
 
 function clusterCount(totalSectors: number, sectorsPerCluster: number): number {
@@ -97,6 +104,7 @@ export class FatVolume implements Volume {
   /** mtools' image argument: the disk file and the partition's byte offset. */
   private readonly image: string;
   private readonly queue = new SerialQueue();
+  private rawReader?: FatReader;
 
   constructor(
     readonly diskPath: string,
@@ -255,31 +263,134 @@ export class FatVolume implements Volume {
     await this.queue.run(async () => undefined);
   }
 
-  // Placeholders until the FAT back end implements metadata and streams (issue 13, in progress):
-  // each refuses with ERROR_NOT_SUPPORTED rather than doing something else.
-  private unsupported(what: string): never {
-    throw refused(`${this.description}: ${what} is not implemented for FAT volumes yet`, WIN32.notSupported);
+  // ---- metadata and streams: entries read from the image (fat-raw.ts), data through mtools ----
+
+  /** The file system's geometry, read once (a format makes a new FatVolume). */
+  private async raw(): Promise<FatReader> {
+    this.rawReader ??= await FatReader.open(this.diskPath, this.partition.offsetBytes);
+    return this.rawReader;
   }
-  async stat(_path: string): Promise<FileMeta | undefined> {
-    return this.unsupported('stat');
+
+  /** The root as FileMeta: FAT keeps no entry, so no times or attributes, for it. */
+  private rootMeta(): FileMeta {
+    return { path: '', type: 'directory', size: 0, modifiedMs: 0, attributes: [], links: 1, fileId: 'fat:root' };
   }
-  // eslint-disable-next-line require-yield
-  async *walk(_path: string): AsyncIterable<FileMeta> {
-    this.unsupported('walk');
+
+  async stat(path: string): Promise<FileMeta | undefined> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const r = await this.raw();
+      const found = await r.lookup(parts);
+      if (found === 'root') return this.rootMeta();
+      return found && r.metaOf(found.entry, found.path);
+    });
   }
-  async openRead(_path: string): Promise<Readable> {
-    return this.unsupported('openRead');
+
+  async *walk(path: string): AsyncIterable<FileMeta> {
+    const parts = this.parts(path);
+    // Collected first, so a caller may read each file while it walks.
+    const all = await this.queue.run(async () => {
+      const r = await this.raw();
+      const found = await r.lookup(parts);
+      if (!found) throw folderNotFound(this.description, path);
+      if (found !== 'root' && !r.isDirectory(found.entry)) {
+        throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
+      }
+      const out: FileMeta[] = [];
+      // The order of DirectoryVolume.walk: a folder's entries (sorted), then each subfolder's, depth first.
+      const stack: { path: string; cluster: number }[] = [
+        found === 'root' ? { path: '', cluster: 0 } : { path: found.path, cluster: found.entry.firstCluster },
+      ];
+      while (stack.length > 0) {
+        const dir = stack.pop() as { path: string; cluster: number };
+        const entries = (await r.readDir(dir.cluster)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const subdirs: { path: string; cluster: number }[] = [];
+        for (const e of entries) {
+          const child = dir.path ? `${dir.path}/${e.name}` : e.name;
+          out.push(r.metaOf(e, child));
+          if (r.isDirectory(e)) subdirs.push({ path: child, cluster: e.firstCluster });
+        }
+        for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+      }
+      return out;
+    });
+    yield* all;
   }
-  async writeStream(_path: string, _source: Readable | AsyncIterable<Buffer>, _meta?: WriteMeta): Promise<void> {
-    this.unsupported('writeStream');
+
+  /** The file copied out by mcopy to a temporary file, streamed from there and deleted when the stream closes. */
+  async openRead(path: string): Promise<Readable> {
+    const parts = this.parts(path);
+    return this.queue.run(async () => {
+      const found = await (await this.raw()).lookup(parts);
+      if (!found) throw this.notFound(path);
+      if (found === 'root' || (await this.raw()).isDirectory(found.entry)) {
+        throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'openosd-fat-read-'));
+      const local = join(dir, 'data');
+      try {
+        await this.mtool('mcopy', ['-n', this.target(parts), local]);
+      } catch (e) {
+        await rm(dir, { recursive: true, force: true });
+        throw e;
+      }
+      const stream = createReadStream(local, { highWaterMark: 1 << 20 });
+      stream.on('close', () => void rm(dir, { recursive: true, force: true }));
+      return stream;
+    });
   }
-  async setMeta(_path: string, _meta: WriteMeta): Promise<void> {
-    this.unsupported('setMeta');
+
+  /**
+   * The source spooled to a temporary file, copied in with mcopy, then the entry's times and
+   * attributes set (fat-raw.ts: FAT keeps modification times to 2 s, creation to 10 ms, access to
+   * the day).
+   */
+  async writeStream(path: string, source: Readable | AsyncIterable<Buffer>, meta?: WriteMeta): Promise<void> {
+    const parts = this.parts(path);
+    if (parts.length === 0) throw new VolumeError('not-a-file', this.description, path, `${this.description}: cannot write a file over the root`);
+    const dir = await mkdtemp(join(tmpdir(), 'openosd-fat-write-'));
+    try {
+      const local = join(dir, 'data');
+      await pipeline(source instanceof Readable ? source : Readable.from(source), createWriteStream(local));
+      await this.queue.run(async () => {
+        await this.prepareFileTarget(path, parts);
+        await this.mtool('mcopy', ['-o', local, this.target(parts)]);
+        if (meta) await this.patchLocked(path, parts, meta);
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
-  async link(_existing: string, _newPath: string): Promise<void> {
-    this.unsupported('link');
+
+  async setMeta(path: string, meta: WriteMeta): Promise<void> {
+    const parts = this.parts(path);
+    return this.queue.run(() => this.patchLocked(path, parts, meta));
   }
-  async remove(_path: string): Promise<void> {
-    this.unsupported('remove');
+
+  private async patchLocked(path: string, parts: readonly string[], meta: WriteMeta): Promise<void> {
+    const r = await this.raw();
+    const found = await r.lookup(parts);
+    if (!found) throw this.notFound(path);
+    if (found === 'root') throw refused(`${this.description}: FAT keeps no times or attributes for the root folder`, WIN32.notSupported);
+    await r.patch(found.entry, meta, `${this.description}: ${path}`);
+  }
+
+  /** FAT has no hard links (user-state hard-link mode needs NTFS). */
+  async link(existing: string, newPath: string): Promise<void> {
+    this.parts(existing);
+    this.parts(newPath);
+    throw refused(`${this.description}: FAT has no hard links; cannot link ${newPath} to ${existing} (hard links need an NTFS volume)`, WIN32.notSupported);
+  }
+
+  async remove(path: string): Promise<void> {
+    const parts = this.parts(path);
+    if (parts.length === 0) throw refused(`${this.description}: the root cannot be removed`, WIN32.accessDenied);
+    return this.queue.run(async () => {
+      const r = await this.raw();
+      const found = await r.lookup(parts);
+      if (!found || found === 'root') return;
+      const stored = found.path.split('/');
+      await this.mtool(r.isDirectory(found.entry) ? 'mdeltree' : 'mdel', [this.target(stored)]);
+    });
   }
 }
