@@ -4,7 +4,7 @@
  * fat-raw.ts) and an NTFS partition (the native ntfsfs helper) of real disk-image files.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { FatVolume } from '../../src/storage/volume/fat.js';
 import { encodeFatTime } from '../../src/storage/volume/fat-raw.js';
 import { NtfsVolume } from '../../src/storage/volume/ntfs.js';
 import { filetimeToMs, msToFiletime } from '../../src/storage/volume/ntfsfs.js';
+import { applyWimImage } from '../../src/storage/wim.js';
 import { VolumeError, type FileMeta, type Volume } from '../../src/storage/volume/volume.js';
 import { ddPartition, ensureMachineDeps, MiB, rejection, sh, shStatus, tempDir } from './helpers.js';
 
@@ -97,7 +98,7 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
 
   it('keeps sub-millisecond times on NTFS and rounds to 2 s on FAT; setMeta changes only what it is given', async () => {
     const v = vol();
-    const odd = 1700000000123.4567; // 100 ns steps
+    const odd = Number('1700000000123.4567'); // 100 ns steps (the nearest double)
     await v.writeFile('meta/sub.bin', 'x');
     await v.setMeta('meta/sub.bin', { modifiedMs: odd, attributes: ['hidden'] });
     const m = await v.stat('meta/sub.bin');
@@ -134,8 +135,10 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
     await v.mkdirp('w/c');
     await v.writeFile('w/É.txt', 'é');
     await v.writeStream('w/日本/ü.txt', Readable.from([Buffer.from('ü')]), { modifiedMs: T1 });
+    await v.writeFile('w/A Long File Name.document', 'long');
     const all = await walkAll(v, 'w');
     expect(all.map((m) => `${m.path}:${m.type}`)).toEqual([
+      'w/A Long File Name.document:file',
       'w/a:directory',
       'w/b.txt:file',
       'w/c:directory',
@@ -255,6 +258,43 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
 });
 
 describe('NtfsVolume metadata on disk', () => {
+  it('reports a symbolic link (a reparse point applied by wimlib) as other and never follows it', async () => {
+    const tree = join(tmp.dir, 'linktree');
+    mkdirSync(join(tree, 'Target'), { recursive: true });
+    writeFileSync(join(tree, 'Target', 'inside.txt'), 'inside');
+    symlinkSync('Target', join(tree, 'LinkToTarget'));
+    const wim = join(tmp.dir, 'links.wim');
+    sh('wimlib-imagex', ['capture', tree, wim, 'links']);
+    const d = join(tmp.dir, 'links.img');
+    await createDiskImage(d, 64 * MiB);
+    const t = await writePartitionTable(d, 'mbr', [{ kind: 'primary' }]);
+    const v = await NtfsVolume.format(d, t.partitions[0], 'Links', join(tmp.dir, 'work-links'));
+    await applyWimImage(wim, 1, { kind: 'ntfs-image', path: await v.releaseSideImage() });
+    const all = await walkAll(v, '');
+    expect(all.map((m) => `${m.path}:${m.type}`)).toEqual(['LinkToTarget:other', 'Target:directory', 'Target/inside.txt:file']);
+    expect(await code(v.openRead('LinkToTarget'))).toBe('not-a-file');
+    await v.remove('LinkToTarget');
+    expect((await walkAll(v, '')).map((m) => m.path)).toEqual(['Target', 'Target/inside.txt']);
+    expect((await v.readFile('Target/inside.txt')).toString()).toBe('inside');
+    await v.close();
+  });
+
+  it('copies a large file within the volume (the reader is spooled), stops a reader destroyed early, and serialises concurrent requests', async () => {
+    const v = volumes.ntfs;
+    const data = randomBytes(3 * MiB);
+    await v.writeStream('copy/src.bin', Readable.from([data]));
+    await v.writeStream('copy/dst.bin', await v.openRead('copy/src.bin'), { modifiedMs: T1 });
+    expect((await v.readFile('copy/dst.bin')).equals(data)).toBe(true);
+    const early = await v.openRead('copy/src.bin');
+    for await (const _ of early) break; // destroys the stream: the helper is stopped
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => v.writeStream(`copy/c${i}.txt`, Readable.from([Buffer.from(`c${i}`)]), { modifiedMs: T0 + i * 1000 })),
+    );
+    const metas = await Promise.all(Array.from({ length: 8 }, (_, i) => v.stat(`copy/c${i}.txt`)));
+    expect(metas.map((m) => m?.modifiedMs)).toEqual(Array.from({ length: 8 }, (_, i) => T0 + i * 1000));
+    expect((await v.list('copy')).length).toBe(10);
+  });
+
   it('survives the unmount: a fresh open, ntfsinfo and ntfsls see the times and attributes; ntfsfix -n is clean', async () => {
     const v = volumes.ntfs as NtfsVolume;
     await v.writeStream('check/è.txt', Readable.from([Buffer.from('data')]), {
@@ -292,7 +332,7 @@ describe('NtfsVolume metadata on disk', () => {
     // A double near 1.7e12 ms steps by about 0.24 µs: a FILETIME reads as the nearest double, which
     // is written back as the same double (read → write → read is exact).
     const ft = 116444736000000000n + 17000000001234567n;
-    expect(filetimeToMs(ft)).toBe(1700000000123.4567);
+    expect(filetimeToMs(ft)).toBe(Number('1700000000123.4567'));
     const back = msToFiletime(filetimeToMs(ft));
     expect(back - ft <= 2n && ft - back <= 2n).toBe(true);
     expect(filetimeToMs(back)).toBe(filetimeToMs(ft));
