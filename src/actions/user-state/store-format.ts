@@ -282,7 +282,7 @@ export class StoreWriter {
   }
 
   /** Adds one file's bytes (streamed); its frames, size and SHA-256 go into the manifest entry. */
-  async addFile(source: AsyncIterable<Buffer | string>): Promise<StoredFile> {
+  async addFile(source: AsyncIterable<Buffer | string> | Iterable<Buffer>): Promise<StoredFile> {
     const hash = createHash('sha256');
     const frames: FrameRef[] = [];
     const pending: Array<{ len: number; work: Promise<{ codec: number; payload: Buffer }> }> = [];

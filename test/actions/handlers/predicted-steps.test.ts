@@ -26,14 +26,11 @@ const refresh = () => profile('win10-x64-refresh.json');
 describe('steps that are only predicted', () => {
   it('have no run: a real run reports them as predicted', () => {
     for (const h of [
-      setupWindowsHandler,
       upgradeOperatingSystemHandler,
       installApplicationHandler,
       captureWindowsSettingsHandler,
       captureNetworkSettingsHandler,
       requestStateStoreHandler,
-      captureUserStateHandler,
-      restoreUserStateHandler,
       setDynamicVariablesHandler,
     ]) {
       expect(h.run, h.definition.displayName).toBeUndefined();
@@ -69,10 +66,10 @@ describe('steps that are only predicted', () => {
   it('Request State Store sets a made-up OSDStateStorePath; Capture/Restore User State fail without one', async () => {
     const capture = execution(step(captureUserState, {}), { variables: { _SMSTSMachineName: 'pc-07' } });
     expect(await captureUserStateHandler.simulate!(simulation(capture).ctx)).toMatchObject({
-      exitCode: 0x80004005,
+      exitCode: 0x80070057,
       message: expect.stringMatching(/OSDStateStorePath is not set/),
     });
-    expect(await restoreUserStateHandler.simulate!(simulation(execution(step(restoreUserState, {}))).ctx)).toMatchObject({ exitCode: 0x80004005 });
+    expect(await restoreUserStateHandler.simulate!(simulation(execution(step(restoreUserState, {}))).ctx)).toMatchObject({ exitCode: 0x80070057 });
 
     const request = execution(step(requestStateStore, {}), { variables: { _SMSTSMachineName: 'pc-07' } });
     expect(await requestStateStoreHandler.simulate!(simulation(request).ctx)).toMatchObject({
@@ -83,11 +80,11 @@ describe('steps that are only predicted', () => {
 
     const stored = execution(step(captureUserState, {}), { variables: { OSDStateStorePath: '\\\\smp\\store' } });
     const r = await captureUserStateHandler.simulate!(simulation(stored).ctx);
-    expect(r).toMatchObject({ exitCode: 0, predicted: { assumed: [expect.stringMatching(/USMT captures/)] } });
+    expect(r).toMatchObject({ exitCode: 0, predicted: { assumed: [expect.stringMatching(/captures the chosen users' files/)] } });
     const restored = await restoreUserStateHandler.simulate!(
       simulation(execution(step(restoreUserState, {}), { variables: { OSDStateStorePath: 'D:\\state' } })).ctx,
     );
-    expect(restored.predicted?.assumed[0]).toMatch(/USMT restores/);
+    expect(restored.predicted?.assumed[0]).toMatch(/restores the captured files/);
   });
 
   it('Set Dynamic Variables: the rules whose condition holds set their variables', async () => {
