@@ -22,6 +22,10 @@ export interface StateStoreGrant {
   accounts?: string[];
   /** Restore: the association's user accounts mode. */
   userAccounts?: 'capture-restore-all' | 'capture-all-restore-specified' | 'capture-restore-specified';
+  /** The key's id (user-state.md §2.4), when the state migration point says it. */
+  keyId?: string;
+  /** The computer the state was captured from. */
+  sourceName?: string;
 }
 
 /** The state migration point as a step sees it; every failure is an error of the family with its code. */
@@ -33,7 +37,7 @@ export interface StateMigrationService {
   /** Downloads one file of a granted store into `destination` (resumable, checked by its SHA-256 when the SMP knows it). */
   getFile(storeId: string, name: string, destination: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Release State Store. */
-  release(storeId: string, phase: 'capture' | 'restore', outcome: 'success' | 'failure'): Promise<void>;
+  release(storeId: string, phase: 'capture' | 'restore', outcome: 'success' | 'failure', options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 /** How an application's deployment type finds out whether it is installed (osd-features §2.7; docs/software-updates.md "Applications"). */

@@ -30,6 +30,7 @@ import type { Executor, LogSeverity, RestartTarget, StatusSink } from '../engine
 import { compileProgram } from '../engine/program.js';
 import { simulate, type MediaType, type SimulationReport } from '../engine/simulate/simulate.js';
 import { FileJournal } from '../runner/file-journal.js';
+import { SealedSecretsJournal } from '../runner/sealed-journal.js';
 import { ProcessExecutor } from '../runner/process-executor.js';
 import { SmstsLog } from '../runner/smsts-log.js';
 import { importJsonText } from '../sequence/codec/json.js';
@@ -42,6 +43,7 @@ import { prepareDriverCatalog, usesAutoApplyDrivers } from './drivers.js';
 import { AgentError, NOT_APPLICABLE_CODE } from './errors.js';
 import { MpClient } from './mp-client.js';
 import { Outbox } from './outbox.js';
+import { HttpStateMigrationService } from './state-migration.js';
 import type { ContentPackage, MachineFacts, Policy, StatusMessage } from './protocol.js';
 import { AgentState, type CurrentRun } from './state.js';
 import { MpApplicationCatalog, MpSoftwareUpdateCatalog } from './software.js';
@@ -370,12 +372,17 @@ async function runEngine(
   const services: SiteServices = {
     applications: new MpApplicationCatalog(client, library),
     softwareUpdates: new MpSoftwareUpdateCatalog(client, library),
+    stateMigration: new HttpStateMigrationService(client, {
+      log: (line, severity) => smsts.write({ time: new Date(), component: COMPONENT, severity: severity ?? 'info', message: line, file: 'state-migration' }),
+    }),
+    workDir: state.workDir,
   };
   return simulate(sequence, {
     profile: options.profile,
     variables,
     mediaType: options.mediaType,
-    journal: new FileJournal(state.journalPath),
+    // Secret variables (the state store's key, passwords) are sealed in the journal (src/runner/sealed-journal.ts).
+    journal: new SealedSecretsJournal(new FileJournal(state.journalPath), state.journalKeyPath),
     log: smsts,
     status,
     steps: stepSimulators({ content: library }),

@@ -6,7 +6,9 @@
  *   device.json         what registration answered (resource id, name), no secret
  *   current-run.json    the run under way (0600: it holds the policy's variables, secrets included,
  *                       as the engine's journal does): run id, deployment, pinned sequence, content
- *   journal.json        the engine's journal (src/runner/file-journal.ts)
+ *   journal.json        the engine's journal (src/runner/file-journal.ts), secret variables sealed
+ *   journal.key         their key (0600; src/runner/sealed-journal.ts)
+ *   work/               steps' temporary files (a user state store on its way to or from the site)
  *   outbox/             status messages not yet acknowledged by the site (outbox.ts)
  *   cache/<packageId>/<sourceVersion>/…   the client cache (download.ts, precache.ts)
  *   logs/               smsts.log and its rotated parts
@@ -77,6 +79,16 @@ export class AgentState {
     return join(this.dir, 'journal.json');
   }
 
+  /** The key the journal's secret variables are sealed with (0600, made on first use: src/runner/sealed-journal.ts). */
+  get journalKeyPath(): string {
+    return join(this.dir, 'journal.key');
+  }
+
+  /** Steps' temporary files (a user state store's packs before upload, after download): SiteServices.workDir. */
+  get workDir(): string {
+    return join(this.dir, 'work');
+  }
+
   /** A package's folder in the client cache. */
   packageDir(packageId: string, sourceVersion: number): string {
     return join(this.cacheDir, packageId.toUpperCase(), String(sourceVersion));
@@ -116,6 +128,8 @@ export class AgentState {
     const run = this.currentRun();
     if (run) this.write('last-run.json', JSON.stringify({ ...run, sequence: undefined, variables: undefined }, null, 2), 0o644);
     rmSync(this.journalPath, { force: true });
+    rmSync(this.journalKeyPath, { force: true });
+    rmSync(this.workDir, { recursive: true, force: true });
     rmSync(join(this.dir, 'current-run.json'), { force: true });
     fsyncDirSync(this.dir);
   }

@@ -21,6 +21,8 @@ export interface DownloadOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Extra request headers (a credential: the state migration point's downloads are the restoring computer's only). */
+  headers?: Record<string, string>;
 }
 
 export async function downloadContentFile(url: string, dest: string, expected: { sha256: string; size: number }, opts: DownloadOptions = {}): Promise<void> {
@@ -31,11 +33,11 @@ export async function downloadContentFile(url: string, dest: string, expected: {
   opts.onProgress?.(have, expected.size);
 
   if (have < expected.size || expected.size === 0) {
-    let res = await get(url, have, expected.sha256, opts.signal);
+    let res = await get(url, have, expected.sha256, opts.signal, opts.headers);
     if (have > 0 && (res.statusCode === 200 || res.statusCode === 416)) {
       // The server ignored or refused the range (the file changed, or a proxy): start from zero.
       res.resume();
-      if (res.statusCode === 416) res = await get(url, 0, expected.sha256, opts.signal);
+      if (res.statusCode === 416) res = await get(url, 0, expected.sha256, opts.signal, opts.headers);
       have = 0;
       hash = createHash('sha256');
     }
@@ -75,9 +77,9 @@ async function resumePoint(partial: string, size: number): Promise<{ have: numbe
   return { have, hash };
 }
 
-function get(url: string, from: number, sha256: string, signal?: AbortSignal): Promise<IncomingMessage> {
+function get(url: string, from: number, sha256: string, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<IncomingMessage> {
   // If-Range: should the file behind the URL have changed, the server sends all of it (200), not a splice.
-  const headers: Record<string, string> = from > 0 ? { range: `bytes=${from}-`, 'if-range': `"${sha256}"` } : {};
+  const headers: Record<string, string> = from > 0 ? { ...extra, range: `bytes=${from}-`, 'if-range': `"${sha256}"` } : { ...extra };
   return httpRequest(url, { method: 'GET', headers, signal });
 }
 
