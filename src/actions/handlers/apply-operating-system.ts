@@ -19,6 +19,7 @@ import { type Computer, volumeOfDrive } from '../computer.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, type HandlerContext, predictSet } from '../handler.js';
 import { resolvedSettings } from '../settings.js';
+import { preservedUserState, userStateFolderOn, wipeExcept } from '../user-state/preserve.js';
 import { ANSWER_FILE, onDrive, writeAnswerFile } from './answer-file.js';
 
 const ARCH: Record<string, UnattendArch> = { x64: 'amd64', x86: 'x86', arm64: 'arm64' };
@@ -98,10 +99,18 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
       );
     }
     x.log(`Applying image ${index} "${image.name}" of ${s.imagePackageId} (${wim}) to ${letter} (disk ${part.disk} partition ${part.partition})`);
-    // ConfigMgr wipes the volume before applying; wimlib applies only into an empty NTFS volume
-    // (toolchain.md §3.3), so the partition is formatted again first [I: protected folders such as
-    // the user state store are not kept yet].
-    await computer.format(part, 'NTFS', part.name || 'Windows');
+    // ConfigMgr wipes the volume before applying, keeping _SMSTSUserStatePath (§8.17a [D]): a
+    // hard-link user state store lives there (user-state.md §2.6). With a store on the volume
+    // everything else is removed (wimlib applies beside a folder whose names do not collide);
+    // otherwise the partition is formatted again.
+    const existing = part.fileSystem ? await computer.files(part).catch(() => undefined) : undefined;
+    const keep = existing && (await preservedUserState(existing, userStateFolderOn(x, letter)));
+    if (existing && keep) {
+      await wipeExcept(existing, keep);
+      x.log(`Wiped ${letter} except the user state folder ${letter}\\${keep.replace(/\//g, '\\')} (_SMSTSUserStatePath)`);
+    } else {
+      await computer.format(part, 'NTFS', part.name || 'Windows');
+    }
     try {
       await computer.applyImage(part, wim, index, { signal: x.signal });
     } catch (e) {

@@ -24,9 +24,7 @@ import { restoreUserFiles } from './restore.js';
 import { BUILT_IN_RULES, builtInForUsmtXml, combineRules, parseRules, parseUsmtOptions, type UserStateRules } from './rules.js';
 import { HostStoreDir, keyIdOf, parseKey, StoreReader, type StoreSource, StoreWriter, VolumeStoreDir } from './store-format.js';
 import { readFileSync } from 'node:fs';
-
-/** ConfigMgr's local user state folder when the engine has not set `_SMSTSUserStatePath` [C: `C:\_SMSTaskSequence\UserState`]. */
-export const DEFAULT_USER_STATE_FOLDER = '_SMSTaskSequence\\UserState';
+import { storePathOf } from './paths.js';
 
 const isTrue = (v: string | undefined): boolean => /^true$/i.test((v ?? '').trim());
 const invalid = (message: string, hint?: string): UserStateError => new UserStateError('USERSTATE_INVALID_OPTIONS', message, { hint });
@@ -50,7 +48,7 @@ function drivePath(p: string): { letter: string; rest: string } | undefined {
 
 /** Whether this host can do the step (else it is predicted): a remote store needs the state migration point. */
 export function canRunUserState(x: StepExecution, services: SiteServices | undefined, restore: boolean): boolean {
-  const path = x.variables.get('OSDStateStorePath');
+  const path = storePathOf(x);
   if (!path) return true; // fails with its reason
   const remote = !!x.variables.get('_OSDStateStoreRemote');
   if (remote) return !!services?.stateMigration;
@@ -188,7 +186,7 @@ async function capture({ x, computer, content, services }: StepContext, log: Ste
   const mode = captureMode(x);
   const extra = parseUsmtOptions(x.variables.get('OSDMigrateAdditionalCaptureOptions'));
   const offline = isTrue(x.properties._OSDMigrateOfflineUserState) || x.environment === 'WinPE';
-  const storePath = x.variables.get('OSDStateStorePath');
+  const storePath = storePathOf(x);
   const rules = stepRules(x, content);
   // §2.6 step 2: validation [D].
   if (!storePath) throw invalid('OSDStateStorePath is not set: request a state store (Request State Store) or set a local folder before this step');
@@ -344,7 +342,7 @@ export async function runRestore(ctx: StepContext): Promise<StepResult> {
 }
 
 async function restore({ x, computer, services }: StepContext, log: StepLog): Promise<StepResult> {
-  const storePath = x.variables.get('OSDStateStorePath');
+  const storePath = storePathOf(x);
   if (!storePath) throw invalid('OSDStateStorePath is not set: request the state store (Request State Store) or set the local folder before this step');
   const extra = parseUsmtOptions(x.variables.get('OSDMigrateAdditionalRestoreOptions'));
   for (const ignored of extra.ignored)
