@@ -10,6 +10,7 @@ import { readSettings, stepTypeOf, applyOperatingSystem } from '../sequence/cata
 import type { ApplyOperatingSystemSettings } from '../sequence/catalog/steps/apply-operating-system.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
 import { pathText, walkItems } from '../sequence/model/walk.js';
+import { osImageProblem } from '../actions/os/architecture.js';
 import type { DeploymentContent, MachineFacts } from './protocol.js';
 
 /** Why this computer cannot run the deployment; empty when it can. */
@@ -40,12 +41,4 @@ function bootImageProblem(m: Pick<MachineFacts, 'architecture' | 'firmware'>, bo
   }
   if (m.architecture === 'x64') return bootArch === 'x64' || bootArch === 'x86' ? undefined : 'a BIOS x64 computer starts x86 or x64 boot images only';
   return bootArch === m.architecture ? undefined : `this computer's processor is ${m.architecture} only and cannot start it`;
-}
-
-function osImageProblem(m: Pick<MachineFacts, 'architecture' | 'firmware'>, osArch: string): string | undefined {
-  if (m.architecture === 'x86') return osArch === 'x86' ? undefined : `this computer's processor is x86 (32-bit) only`;
-  if (m.architecture === 'arm64') return osArch === 'arm64' ? undefined : 'this computer is arm64';
-  if (osArch === 'x64') return undefined;
-  if (osArch === 'x86') return m.firmware === 'uefi' ? '64-bit UEFI firmware cannot start 32-bit Windows' : undefined;
-  return `an x64 computer cannot run ${osArch}`;
 }

@@ -8,10 +8,15 @@ import { editAnswerFile, settingsLookup } from './answer-file.js';
 
 export const applyWindowsSettingsHandler = defineHandler(applyWindowsSettings, {
   async run({ x, computer }) {
-    const { changes, letter } = await editAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'), (doc) =>
-      doc.applyWindowsSettings(settingsLookup(x), {}),
-    );
+    let adminAccount: string | undefined;
+    const { changes, letter } = await editAnswerFile(computer, x.variables.get('OSDTargetSystemDrive'), (doc) => {
+      const log = doc.applyWindowsSettings(settingsLookup(x), {});
+      adminAccount = doc.adminAccount;
+      return log;
+    });
     for (const c of changes) x.log(c);
+    // What Setup Windows and ConfigMgr does with the account after setup (unattend.md §6); the password stays in the answer file only.
+    if (adminAccount) x.variables.set('_OSDAdminAccountState', adminAccount, { builtIn: true });
     x.log(`Updated the answer file on ${letter}`);
     return { exitCode: 0 };
   },

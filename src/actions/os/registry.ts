@@ -371,11 +371,13 @@ export class OfflineRegistry {
     if (known) return known;
     const hive: Hive = { label, file, prefix, aliases, creatable, root: new Key(''), format: 'REGEDIT4', bom: false, header: [], exists: false, dirty: false };
     const where = `${this.volume.description}: ${file.replace(/\//g, '\\')}`;
-    const meta = await this.volume.stat(file);
+    const meta = await statOrExists(this.volume, file);
     if (meta && meta.type !== 'file') throw new RegistryError(`the hive is not a file`, REGISTRY_CORRUPT, where);
     if (meta) {
       if (meta.size > MAX_HIVE_BYTES) throw new RegistryError(`the hive is ${meta.size} bytes, over the limit of ${MAX_HIVE_BYTES}`, REGISTRY_CORRUPT, where);
       const bytes = await this.volume.readFile(file);
+      if (bytes.length > MAX_HIVE_BYTES)
+        throw new RegistryError(`the hive is ${bytes.length} bytes, over the limit of ${MAX_HIVE_BYTES}`, REGISTRY_CORRUPT, where);
       if (bytes.subarray(0, 4).toString('latin1') === 'regf')
         throw new RegistryError(`the hive is in the binary regf format; only .reg text exports are read here (docs/full-os.md)`, REGISTRY_CORRUPT, where);
       hive.bom = bytes[0] === 0xff && bytes[1] === 0xfe;
@@ -404,6 +406,16 @@ export class OfflineRegistry {
     }
     this.hives.set(id, hive);
     return hive;
+  }
+}
+
+/** A file's type and size; where a volume cannot stat (a back end without metadata), whether it exists. */
+async function statOrExists(volume: VolumeFiles, file: string): Promise<{ type: string; size: number } | undefined> {
+  try {
+    return await volume.stat(file);
+  } catch (e) {
+    if ((e as { exitCode?: number }).exitCode !== 0x80070032) throw e;
+    return (await volume.exists(file)) ? { type: 'file', size: 0 } : undefined;
   }
 }
 

@@ -66,7 +66,7 @@ export function execution(s: Step, options: { variables?: Record<string, string>
     step: s,
     commandLine: expandVariables(s.action ?? '', get),
     properties,
-    variables: { get, set: (n, v, o) => env.set(n, v, o), expand: (t) => expandVariables(t, get) },
+    variables: { get, set: (n, v, o) => (o?.builtIn ? env.setBuiltIn(n, v, o.secret === true) : env.set(n, v, o)), expand: (t) => expandVariables(t, get) },
     environment: options.environment ?? 'WinPE',
     resumed: options.resumed ? { stepState: undefined } : undefined,
     signal: new AbortController().signal,

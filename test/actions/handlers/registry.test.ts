@@ -5,7 +5,7 @@ import { ActionExecutor } from '../../../src/actions/executor.js';
 import { HANDLERS, handlerOf, stepSimulators } from '../../../src/actions/handlers/index.js';
 import { StepFailure } from '../../../src/actions/errors.js';
 import type { Executor } from '../../../src/engine/ports.js';
-import { partitionDisk, setTaskSequenceVariable, STEP_TYPES, setupWindows } from '../../../src/sequence/catalog/index.js';
+import { partitionDisk, setTaskSequenceVariable, STEP_TYPES, upgradeOperatingSystem } from '../../../src/sequence/catalog/index.js';
 import { directoryComputer, execution, simulation, step } from './helpers.js';
 
 describe('the handlers', () => {
@@ -47,10 +47,10 @@ describe('ActionExecutor', () => {
       const set = execution(step(setTaskSequenceVariable, { name: 'X', value: '1' }));
       expect(await executor.execute(set.x)).toEqual({ exitCode: 0 });
       expect(computer.flushes).toBe(1);
-      // Setup Windows has no run here: predicted by the fallback.
-      const setup = execution(step(setupWindows, {}));
-      expect(await executor.execute(setup.x)).toEqual({ exitCode: 0, predicted: { assumed: ['fallback'] } });
-      expect(fallback.seen).toEqual([setupWindows.displayName]);
+      // Upgrade Operating System has no run here: predicted by the fallback.
+      const upgrade = execution(step(upgradeOperatingSystem, {}));
+      expect(await executor.execute(upgrade.x)).toEqual({ exitCode: 0, predicted: { assumed: ['fallback'] } });
+      expect(fallback.seen).toEqual([upgradeOperatingSystem.displayName]);
     } finally {
       cleanup();
     }
