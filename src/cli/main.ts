@@ -15,6 +15,7 @@ import { registerCollectionCommands } from './site/collection-commands.js';
 import { registerMonitoringCommands } from './site/monitoring-commands.js';
 import { registerManagementPointCommands } from './site/mp-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
+import { registerUserStateExtractCommand } from './userstate-commands.js';
 import { setRunningCommand } from './site/field-words.js';
 
 function version(): string {
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerMonitoringCommands(program);
   registerManagementPointCommands(program);
   registerBenchCommands(program);
+  registerUserStateExtractCommand(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
     c.exitOverride();
