@@ -91,6 +91,8 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
     users.map((u) => ({ id: u.id, folders: u.knownFolders as ReturnType<typeof userFolders> })),
   );
   if (o.storePath) engine.excludeAlways(o.storePath);
+  // The task sequence's own working folder (logs, state, the local user state folder) [I].
+  engine.excludeAlways(`${drive}\\_SMSTaskSequence`);
   if (o.target.kind === 'hardlink') engine.excludeAlways(`${drive}\\${o.target.folder.replace(/\//g, '\\')}`);
 
   const systemBases: Array<[string, string]> = (Object.entries(sys) as Array<[SystemToken, string[]]>)

@@ -292,7 +292,9 @@ async function capture({ x, computer, content, services }: StepContext, log: Ste
       },
     });
     try {
-      const { manifest } = await captureUserFiles({ ...common, target: { kind: 'store', writer } });
+      const staging = drivePath(storePath);
+      const excluded = staging && staging.letter === os.letter ? `${os.systemDrive}\\${staging.rest}` : undefined;
+      const { manifest } = await captureUserFiles({ ...common, storePath: excluded, target: { kind: 'store', writer } });
       const store = await writer.finish(manifest);
       for (const name of ['manifest.osdm', 'store.json']) {
         const path = join(dir, name);
