@@ -6,10 +6,10 @@
  *   ntfsfs IMAGE stat PATH     one JSON line (below), exit 3 when nothing is at PATH
  *   ntfsfs IMAGE walk PATH     one JSON line per entry below the folder PATH
  *   ntfsfs IMAGE cat PATH      the file's bytes on standard output
- *   ntfsfs IMAGE batch         requests on standard input, answers on standard output (below)
+ *   ntfsfs IMAGE batch [--read-only]   requests on standard input, answers on standard output (below)
  *
- * stat, walk and cat mount the volume read-only; batch mounts it read-write and unmounts it (writing
- * everything) when its input ends.
+ * stat, walk, cat and batch --read-only mount the volume read-only (they never change the image);
+ * batch mounts it read-write and unmounts it (writing everything) when its input ends.
  *
  * JSON entry: {"path":"a/b","type":"file|directory|other","size":N,"ctime":"FT","mtime":"FT",
  * "atime":"FT","attrs":N,"links":N,"id":"0x..."} — times are FILETIMEs (100 ns since 1601, as
@@ -73,6 +73,7 @@ static ntfs_volume *vol;
 static const char *image;
 static FILE *out;
 static int batch_mode;
+static int read_only;
 /* The failure of the current request: its kind and message. */
 static int err_kind;
 static char err_msg[2048];
@@ -924,6 +925,9 @@ static int batch(void) {
 			answer(do_walk(f[1]));
 		} else if (strcmp(op, "cat") == 0 && nf == 2) {
 			answer(do_cat(f[1]));
+		} else if (read_only && (strcmp(op, "mkdir") == 0 || strcmp(op, "remove") == 0 || strcmp(op, "link") == 0 || strcmp(op, "meta") == 0 || strcmp(op, "write") == 0)) {
+			if (strcmp(op, "write") == 0 && drain(buf)) broken = 1;
+			fprintf(out, "err\tio\t'%s' needs a read-write session (this one is --read-only)\n", op);
 		} else if (strcmp(op, "mkdir") == 0 && nf == 2) {
 			if (do_mkdir(f[1])) answer(-1);
 		} else if (strcmp(op, "remove") == 0 && nf == 2) {
@@ -956,14 +960,16 @@ static int batch(void) {
 }
 
 int main(int argc, char **argv) {
-	if (argc < 3 || (strcmp(argv[2], "batch") != 0 && argc != 4)) {
-		fprintf(stderr, "usage: ntfsfs IMAGE stat|walk|cat PATH   or   ntfsfs IMAGE batch   (see native/ntfsfs.c)\n");
+	int is_batch = argc >= 3 && strcmp(argv[2], "batch") == 0;
+	if (argc < 3 || (!is_batch && argc != 4) || (is_batch && argc > 4) || (is_batch && argc == 4 && strcmp(argv[3], "--read-only") != 0)) {
+		fprintf(stderr, "usage: ntfsfs IMAGE stat|walk|cat PATH   or   ntfsfs IMAGE batch [--read-only]   (see native/ntfsfs.c)\n");
 		return 1;
 	}
 	image = argv[1];
 	out = stdout;
 	const char *cmd = argv[2];
-	batch_mode = strcmp(cmd, "batch") == 0;
+	batch_mode = is_batch;
+	read_only = !is_batch || argc == 4;
 	if (!batch_mode && strcmp(cmd, "stat") && strcmp(cmd, "walk") && strcmp(cmd, "cat")) {
 		fprintf(stderr, "ntfsfs: unknown command '%s' (stat, walk, cat, batch)\n", cmd);
 		return 1;
@@ -972,7 +978,7 @@ int main(int argc, char **argv) {
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	ntfs_log_set_handler(ntfs_log_handler_stderr);
 	ntfs_set_char_encoding("utf8");
-	vol = ntfs_mount(image, batch_mode ? NTFS_MNT_NONE : NTFS_MNT_RDONLY);
+	vol = ntfs_mount(image, read_only ? NTFS_MNT_RDONLY : NTFS_MNT_NONE);
 	if (!vol) {
 		fprintf(stderr, "ntfsfs: %s: cannot open the NTFS volume: %s\n", image, strerror(errno));
 		return 2;

@@ -47,6 +47,12 @@ function requireNtfsMkdir(): string {
 
 /** Files up to this size are read through the batch session into memory; larger ones stream from `ntfsfs cat`. */
 const SMALL_READ = 1 << 20;
+/**
+ * A helper session idle this long is ended, so the side image holds every change soon after the
+ * last request (another NtfsVolume on the same image — `osd lab inspect` — reads it) and no process
+ * lingers; a loop of requests keeps one session.
+ */
+const SESSION_IDLE_MS = 250;
 
 /** The OEM id at byte 3 of a boot sector: "NTFS    " for NTFS. */
 export async function bootSectorOemId(diskPath: string, partition: PartitionInfo): Promise<string> {
@@ -87,6 +93,9 @@ export class NtfsVolume implements Volume {
   /** Streams openRead returned (a copy within this volume spools them first: see writeStream). */
   private readonly ownStreams = new WeakSet<object>();
   private spools = 0;
+  private idleTimer?: NodeJS.Timeout;
+  /** A failure of a session ended while idle, reported by the next operation. */
+  private idleFailure?: unknown;
   /** The side image's mtime when it last matched the disk (to notice edits by other tools). */
   private syncedMtimeMs = -1;
 
@@ -184,17 +193,17 @@ export class NtfsVolume implements Volume {
 
   async exists(path: string): Promise<boolean> {
     const parts = this.parts(path);
-    return this.queue.run(async () => (await this.withSession(path, (s) => s.stat(parts.join('/')))) !== undefined);
+    return this.queue.run(async () => (await this.withSession(path, 'read', (s) => s.stat(parts.join('/')))) !== undefined);
   }
 
   async readFile(path: string): Promise<Buffer> {
     const parts = this.parts(path);
-    return this.queue.run(() => this.withSession(path, (s) => s.cat(parts.join('/')), 'read'));
+    return this.queue.run(() => this.withSession(path, 'read', (s) => s.cat(parts.join('/')), true));
   }
 
   async writeFile(path: string, data: Buffer | string): Promise<void> {
     const parts = this.parts(path);
-    return this.queue.run(() => this.withSession(path, (s) => s.writeFile(parts.join('/'), [Buffer.from(data)], undefined)));
+    return this.queue.run(() => this.withSession(path, 'write', (s) => s.writeFile(parts.join('/'), [Buffer.from(data)], undefined)));
   }
 
   async copyIn(localPath: string, path: string): Promise<void> {
@@ -245,7 +254,7 @@ export class NtfsVolume implements Volume {
   async mkdirp(path: string): Promise<void> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
-      await this.withSession(path, (s) => s.request(`mkdir\t${parts.join('/')}`));
+      await this.withSession(path, 'write', (s) => s.request(`mkdir\t${parts.join('/')}`));
     });
   }
 
@@ -351,14 +360,27 @@ export class NtfsVolume implements Volume {
 
   // ---- the ntfsfs helper: one batch session per volume, ended before any other tool runs ----
 
-  /** The batch session, started when needed (after streaming readers finish). */
-  private async sessionFor(): Promise<NtfsfsSession> {
-    if (this.session) return this.session;
-    await this.readersDone();
+  /**
+   * The batch session for a request: a read-only one for reads (streaming readers may run beside
+   * it), a read-write one — started after streaming readers finish — for changes. A read-only
+   * session is replaced when a change comes; a read-write one serves reads too.
+   */
+  private async sessionFor(write: boolean): Promise<NtfsfsSession> {
+    this.reportIdleFailure();
+    if (this.session && (this.session.writable || !write)) return this.session;
+    await this.endSession();
+    if (write) await this.readersDone();
     const helper = requireNativeHelper('ntfsfs');
-    this.modified = true; // a read-write mount writes the image (its journal, its dirty flag)
-    this.session = new NtfsfsSession(helper, this.sideImagePath);
+    if (write) this.modified = true; // a read-write mount writes the image (its journal, its flags)
+    this.session = new NtfsfsSession(helper, this.sideImagePath, write);
     return this.session;
+  }
+
+  private reportIdleFailure(): void {
+    const e = this.idleFailure;
+    if (e === undefined) return;
+    this.idleFailure = undefined;
+    throw e;
   }
 
   private async readersDone(): Promise<void> {
@@ -367,32 +389,48 @@ export class NtfsVolume implements Volume {
 
   /** Ends the session: the helper unmounts, writing everything into the side image. */
   private async endSession(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const s = this.session;
     if (!s) return;
     this.session = undefined;
     await s.close();
   }
 
+  private scheduleIdleEnd(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      void this.queue
+        .run(() => this.endSession())
+        .catch((e: unknown) => {
+          this.idleFailure = e;
+        });
+    }, SESSION_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
   /** Before ntfs-3g's own tools, ntfsmkdir, wimlib or a splice use the side image: no session, no reader. */
   private async exclusive(): Promise<void> {
+    this.reportIdleFailure();
     await this.endSession();
     await this.readersDone();
   }
 
   /**
-   * Runs requests on the session; a failed request becomes a VolumeError naming `path` (or a fault
-   * with the errno's code); a session whose helper died or answered out of step is dropped.
-   * `read`: a file on the way to `path` is "not found", as for a read on Windows.
+   * Runs requests on the session (`write`: a read-write one); a failed request becomes a VolumeError
+   * naming `path` (or a fault with the errno's code); a session whose helper died or answered out of
+   * step is dropped. `read`: a file on the way to `path` is "not found", as for a read on Windows.
    */
-  private async withSession<T>(path: string, run: (s: NtfsfsSession) => Promise<T>, read?: 'read'): Promise<T> {
-    const s = await this.sessionFor();
+  private async withSession<T>(path: string, mode: 'read' | 'write', run: (s: NtfsfsSession) => Promise<T>, fileRead = false): Promise<T> {
+    clearTimeout(this.idleTimer);
+    const s = await this.sessionFor(mode === 'write');
+    s.hold();
     try {
       return await run(s);
     } catch (e) {
       if (e instanceof NtfsfsFailure) {
         const message = `${this.description}: ${e.detail}`;
         if (e.kind === 'io') throw fault(e.win32, message, { input: path });
-        if (read && e.kind === 'not-a-directory') throw this.notFound(path);
+        if (fileRead && e.kind === 'not-a-directory') throw this.notFound(path);
         throw new VolumeError(e.kind, this.description, path, message);
       }
       if (s.broken && this.session === s) {
@@ -400,12 +438,15 @@ export class NtfsVolume implements Volume {
         s.kill();
       }
       throw e;
+    } finally {
+      s.release();
+      if (this.session === s) this.scheduleIdleEnd();
     }
   }
 
   async stat(path: string): Promise<FileMeta | undefined> {
     const parts = this.parts(path);
-    return this.queue.run(() => this.withSession(path, (s) => s.stat(parts.join('/'))));
+    return this.queue.run(() => this.withSession(path, 'read', (s) => s.stat(parts.join('/'))));
   }
 
   async *walk(path: string): AsyncIterable<FileMeta> {
@@ -413,7 +454,7 @@ export class NtfsVolume implements Volume {
     // Collected first, so a caller may read each file while it walks (the session is not held).
     let entries: FileMeta[];
     try {
-      entries = await this.queue.run(() => this.withSession(path, (s) => s.walk(parts.join('/'))));
+      entries = await this.queue.run(() => this.withSession(path, 'read', (s) => s.walk(parts.join('/'))));
     } catch (e) {
       if (e instanceof VolumeError && e.code === 'not-found') throw folderNotFound(this.description, path);
       if (e instanceof VolumeError && e.code === 'not-a-directory') {
@@ -433,7 +474,7 @@ export class NtfsVolume implements Volume {
     const parts = this.parts(path);
     const p = parts.join('/');
     return this.queue.run(async () => {
-      const meta = await this.withSession(path, (s) => s.stat(p));
+      const meta = await this.withSession(path, 'read', (s) => s.stat(p));
       if (!meta) throw this.notFound(path);
       if (meta.type !== 'file') {
         throw new VolumeError(
@@ -444,12 +485,12 @@ export class NtfsVolume implements Volume {
         );
       }
       if (meta.size <= SMALL_READ) {
-        const data = await this.withSession(path, (s) => s.cat(p), 'read');
+        const data = await this.withSession(path, 'read', (s) => s.cat(p), true);
         const r = Readable.from(data.length > 0 ? [data] : [], { objectMode: false });
         this.ownStreams.add(r);
         return r;
       }
-      await this.endSession();
+      if (this.session?.writable) await this.endSession(); // the reader must see every change
       return this.streamCat(path, p);
     });
   }
@@ -501,7 +542,7 @@ export class NtfsVolume implements Volume {
       from = createReadStream(spool, { highWaterMark: 1 << 20 });
     }
     try {
-      await this.queue.run(() => this.withSession(path, (s) => s.writeFile(parts.join('/'), from, meta)));
+      await this.queue.run(() => this.withSession(path, 'write', (s) => s.writeFile(parts.join('/'), from, meta)));
     } finally {
       if (spool) await rm(spool, { force: true });
     }
@@ -511,7 +552,7 @@ export class NtfsVolume implements Volume {
     const parts = this.parts(path);
     const fields = metaFields(meta);
     return this.queue.run(async () => {
-      await this.withSession(path, (s) => s.request(`meta\t${parts.join('/')}\t${fields}`));
+      await this.withSession(path, 'write', (s) => s.request(`meta\t${parts.join('/')}\t${fields}`));
     });
   }
 
@@ -519,7 +560,7 @@ export class NtfsVolume implements Volume {
     const from = this.parts(existing);
     const to = this.parts(newPath);
     return this.queue.run(async () => {
-      await this.withSession(existing, (s) => s.request(`link\t${from.join('/')}\t${to.join('/')}`));
+      await this.withSession(existing, 'write', (s) => s.request(`link\t${from.join('/')}\t${to.join('/')}`));
     });
   }
 
@@ -527,7 +568,7 @@ export class NtfsVolume implements Volume {
     const parts = this.parts(path);
     if (parts.length === 0) throw refused(`${this.description}: the root cannot be removed`, WIN32.accessDenied);
     return this.queue.run(async () => {
-      await this.withSession(path, (s) => s.request(`remove\t${parts.join('/')}`));
+      await this.withSession(path, 'write', (s) => s.request(`remove\t${parts.join('/')}`));
     });
   }
 }

@@ -199,12 +199,20 @@ class ByteReader {
   }
 }
 
+/** A child's stdio pipe is a socket: it can stop keeping Node running. */
+interface Pipe {
+  ref?: () => void;
+  unref?: () => void;
+}
+
 /** The largest chunk sent in one frame (the helper's buffer). */
 const FRAME = 1 << 20;
 
 /**
- * One `ntfsfs IMAGE batch` process. Requests must not overlap: the caller (NtfsVolume's queue) runs
- * one at a time. `close()` ends the input; the helper unmounts (writing everything) and exits.
+ * One `ntfsfs IMAGE batch` process: read-write, or `--read-only` (it never changes the image, so
+ * readers may run beside it). Requests must not overlap: the caller (NtfsVolume's queue) runs one at
+ * a time. `close()` ends the input; the helper unmounts (writing everything) and exits. An idle
+ * session does not keep Node running (`hold`/`release` around each request).
  */
 export class NtfsfsSession {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -217,8 +225,12 @@ export class NtfsfsSession {
   constructor(
     readonly helper: string,
     readonly image: string,
+    readonly writable: boolean,
   ) {
-    this.child = spawn(helper, [image, 'batch'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    this.child = spawn(helper, [image, 'batch', ...(writable ? [] : ['--read-only'])], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    });
     this.reader = new ByteReader(this.child.stdout);
     this.child.stderr.on('data', (b: Buffer) => {
       this.stderr = (this.stderr + b.toString('utf8')).slice(-4000);
@@ -230,6 +242,18 @@ export class NtfsfsSession {
       this.child.on('error', (error) => resolve({ code: null, signal: null, error }));
       this.child.on('close', (code, signal) => resolve({ code, signal }));
     });
+  }
+
+  /** Keeps Node running while a request is answered. */
+  hold(): void {
+    this.child.ref();
+    for (const pipe of [this.child.stdout, this.child.stdin, this.child.stderr]) (pipe as unknown as Pipe).ref?.();
+  }
+
+  /** An idle session does not keep Node running (the helper unmounts when Node exits and its input closes). */
+  release(): void {
+    this.child.unref();
+    for (const pipe of [this.child.stdout, this.child.stdin, this.child.stderr]) (pipe as unknown as Pipe).unref?.();
   }
 
   private died(what: string): Error {
@@ -257,8 +281,14 @@ export class NtfsfsSession {
   /** The next answer line; a fault when the helper has gone. */
   async line(what: string): Promise<string> {
     const l = await this.reader.line();
-    if (l === undefined) throw this.died(what);
+    if (l === undefined) throw await this.gone(what);
     return l;
+  }
+
+  /** The fault for a helper that stopped answering, once it has exited (its code or signal, its last words). */
+  private async gone(what: string): Promise<Error> {
+    const { code, signal, error } = await this.exit;
+    return this.died(`${what} (${error ? error.message : signal ? `signal ${signal}` : `exit code ${code}`})`);
   }
 
   /** An `ok`/`err` answer: the text after "ok\t", or NtfsfsFailure. */
@@ -313,7 +343,7 @@ export class NtfsfsSession {
         return Buffer.concat(parts);
       }
       const data = await this.reader.bytes(Number(l.slice(2)));
-      if (!data) throw this.died('cat');
+      if (!data) throw await this.gone('cat');
       parts.push(data);
     }
   }
@@ -345,6 +375,7 @@ export class NtfsfsSession {
 
   /** Ends the session: the helper unmounts the volume, writing everything; a fault when that fails. */
   async close(): Promise<void> {
+    this.hold();
     this.child.stdin.end();
     const { code, signal, error } = await this.exit;
     if (error) throw fault(WIN32.fileNotFound, `${this.helper} could not run: ${error.message}`);
