@@ -19,7 +19,7 @@ import { restartComputerHandler } from './restart-computer.js';
 import { setDynamicVariablesHandler } from './set-dynamic-variables.js';
 import { setVariableHandler } from './set-variable.js';
 import { setupWindowsHandler } from './setup-windows.js';
-import { requestStateStoreHandler } from './state-store.js';
+import { releaseStateStoreHandler, requestStateStoreHandler } from './state-store.js';
 import { upgradeOperatingSystemHandler } from './upgrade-operating-system.js';
 import { captureUserStateHandler, restoreUserStateHandler } from './user-state.js';
 
@@ -38,6 +38,7 @@ export const HANDLERS: readonly AnyHandler[] = [
   requestStateStoreHandler,
   captureUserStateHandler,
   restoreUserStateHandler,
+  releaseStateStoreHandler,
   // Images
   applyOperatingSystemHandler,
   setupWindowsHandler,

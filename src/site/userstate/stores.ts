@@ -700,7 +700,13 @@ async function writePiece(
     );
     await audit(tx, actor, 'userstate-upload', 'state-store', storeId, { file: name, from: range.start, to: have, size: range.total, complete });
   });
-  if (failure) throw failure;
+  if (failure)
+    throw new SiteError('bad-input', {
+      input: 'body',
+      rule: `upload-interrupted: the body ended after ${Math.min(written, want)} of ${want} bytes (${(failure as Error).message}); ${have} bytes of ${name} are kept`,
+      hint: 'resume from there',
+      details: { received: have },
+    });
   return { name, size: range.total, sha256, received: have, complete, written };
 }
 

@@ -25,7 +25,7 @@ const refresh = () => profile('win10-x64-refresh.json');
 
 describe('steps that are only predicted', () => {
   it('have no run: a real run reports them as predicted', () => {
-    for (const h of [upgradeOperatingSystemHandler, installApplicationHandler, requestStateStoreHandler, setDynamicVariablesHandler]) {
+    for (const h of [upgradeOperatingSystemHandler, installApplicationHandler, setDynamicVariablesHandler]) {
       expect(h.run, h.definition.displayName).toBeUndefined();
       expect(h.simulate, h.definition.displayName).toBeTypeOf('function');
     }
