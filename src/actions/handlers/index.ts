@@ -14,6 +14,7 @@ import { applyWindowsSettingsHandler } from './apply-windows-settings.js';
 import { captureNetworkSettingsHandler, captureWindowsSettingsHandler } from './capture-settings.js';
 import { applyDriverPackageHandler, autoApplyDriversHandler } from './drivers.js';
 import { installApplicationHandler } from './install-application.js';
+import { installSoftwareUpdatesHandler } from './install-software-updates.js';
 import { partitionDiskHandler } from './partition-disk.js';
 import { restartComputerHandler } from './restart-computer.js';
 import { setDynamicVariablesHandler } from './set-dynamic-variables.js';
@@ -53,6 +54,7 @@ export const HANDLERS: readonly AnyHandler[] = [
   applyNetworkSettingsHandler,
   // Software
   installApplicationHandler,
+  installSoftwareUpdatesHandler,
 ];
 
 const byDefinition = new Map(HANDLERS.map((h) => [h.definition, h]));
