@@ -17,6 +17,7 @@ import { installApplicationHandler } from './install-application.js';
 import { installSoftwareUpdatesHandler } from './install-software-updates.js';
 import { partitionDiskHandler } from './partition-disk.js';
 import { restartComputerHandler } from './restart-computer.js';
+import { runCommandLineHandler, runPowerShellScriptHandler } from './run-command-line.js';
 import { setDynamicVariablesHandler } from './set-dynamic-variables.js';
 import { setVariableHandler } from './set-variable.js';
 import { setupWindowsHandler } from './setup-windows.js';
@@ -55,6 +56,9 @@ export const HANDLERS: readonly AnyHandler[] = [
   // Software
   installApplicationHandler,
   installSoftwareUpdatesHandler,
+  // Commands in the full OS (Windows PE: the runner's ProcessExecutor, as before)
+  runCommandLineHandler,
+  runPowerShellScriptHandler,
 ];
 
 const byDefinition = new Map(HANDLERS.map((h) => [h.definition, h]));

@@ -18,6 +18,8 @@
  * 4. After it ends, every file under `drive/` that is new or changed (size, modification time or
  *    inode against what was staged) is written to the volume with its times (writeStream), new
  *    folders are made, and staged files it deleted are removed from the volume.
+ * 4a. Exit code: the process's own (0–255 on this host), or the number it wrote to the file
+ *    `OSD_EXIT_CODE_FILE` names (decimal or 0x…), which stands for Windows' 32-bit codes (3010, 0x80070005).
  * 5. Registry: `*.reg` files the process left in `OSD_REGISTRY_DROP` are imported, in name order,
  *    into the OfflineRegistry (`reg import`), HKEY_CURRENT_USER refused (no user is logged on).
  *
@@ -180,8 +182,22 @@ export async function runInFullOs(o: FullOsProcessOptions): Promise<FullOsProces
       ...o.env,
     };
 
-    // 2. The process.
+    // 2. The process. A POSIX exit status is 8 bits: a Windows code (3010, 0x80070005) is written to OSD_EXIT_CODE_FILE.
+    const exitFile = join(base, 'exit-code');
+    env.OSD_EXIT_CODE_FILE = exitFile;
     const run = await spawnGroup(o, cwd, env);
+    if (!run.stopped) {
+      const written = await readFile(exitFile, 'utf8').catch(() => undefined);
+      if (written !== undefined) {
+        const t = written.trim();
+        if (!/^(?:-?\d+|0x[0-9a-f]{1,8})$/i.test(t))
+          throw new FullOsProcessError(
+            `the process wrote "${t.slice(0, 40)}" to OSD_EXIT_CODE_FILE: an exit code is a decimal or 0x hexadecimal number`,
+            0x8007000d,
+          );
+        run.exitCode = Number(t) >>> 0;
+      }
+    }
     // 3. What it left: files into the volume, then the registry.
     const { written, removed } = await writeBack(o.volume, drive, before);
     const registryImports: FullOsProcessResult['registryImports'] = [];

@@ -114,6 +114,13 @@ describe('runInFullOs', () => {
     expect(a.exitCode).toBe(PROCESS_ABORTED);
   });
 
+  it('takes a Windows exit code from OSD_EXIT_CODE_FILE (a POSIX status is 8 bits)', async () => {
+    const { vol } = await testOs();
+    expect((await runInFullOs({ volume: vol, command: 'echo 0x80070005 > "$OSD_EXIT_CODE_FILE"; exit 1' })).exitCode).toBe(0x80070005);
+    expect((await runInFullOs({ volume: vol, command: 'echo 3010 > "$OSD_EXIT_CODE_FILE"' })).exitCode).toBe(3010);
+    await expect(runInFullOs({ volume: vol, command: 'echo soon > "$OSD_EXIT_CODE_FILE"' })).rejects.toThrow(/wrote "soon" to OSD_EXIT_CODE_FILE/);
+  });
+
   it('names a program that does not exist', async () => {
     const { vol } = await testOs();
     const r = await runInFullOs({ volume: vol, argv: ['osd-no-such-program', '-x'] });
