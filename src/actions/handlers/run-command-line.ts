@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { StepExecution, StepResult } from '../../engine/ports.js';
+import { NO_PREDICTION } from '../../engine/simulate/predicting-executor.js';
 import { runCommandLine, runPowerShellScript } from '../../sequence/catalog/index.js';
 import { decodeSourceScript } from '../../sequence/catalog/steps/run-powershell-script.js';
 import type { Computer } from '../computer.js';
@@ -81,8 +82,12 @@ function refuseRunAs(x: StepExecution, flag: string, userVariable: string): void
   );
 }
 
+/** What a command does cannot be predicted: the dry run's answer stays the generic one. */
+const predictNothing = (): StepResult => ({ exitCode: 0, predicted: { assumed: [NO_PREDICTION] } });
+
 export const runCommandLineHandler = defineHandler(runCommandLine, {
   canRun: ({ x }) => x.environment === 'FullOS',
+  simulate: predictNothing,
   async run(ctx) {
     const { x } = ctx;
     refuseRunAs(x, '_SMSTSRunCommandLineAsUser', 'SMSTSRunCommandLineUserName');
@@ -114,6 +119,7 @@ export function findPwsh(path = process.env.PATH ?? ''): string | undefined {
 
 export const runPowerShellScriptHandler = defineHandler(runPowerShellScript, {
   canRun: ({ x }) => x.environment === 'FullOS',
+  simulate: predictNothing,
   async run(ctx) {
     const { x, content } = ctx;
     refuseRunAs(x, '_SMSTSRunPowerShellAsUser', 'SMSTSRunPowerShellUserName');
