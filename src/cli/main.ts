@@ -14,6 +14,7 @@ import { registerDeployCommands } from './site/deploy-commands.js';
 import { registerCollectionCommands } from './site/collection-commands.js';
 import { registerMonitoringCommands } from './site/monitoring-commands.js';
 import { registerManagementPointCommands } from './site/mp-commands.js';
+import { registerSmpCommands } from './site/smp-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { registerUserStateExtractCommand } from './userstate-commands.js';
 import { setRunningCommand } from './site/field-words.js';
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerCollectionCommands(program);
   registerMonitoringCommands(program);
   registerManagementPointCommands(program);
+  registerSmpCommands(program);
   registerBenchCommands(program);
   registerUserStateExtractCommand(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
