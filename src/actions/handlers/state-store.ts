@@ -19,9 +19,11 @@
  *   _OSDStateStoreId       the store's id (a UUID: the store format's storeId, the SMP's id and its
  *                          folder's name alike).
  *   _OSDStateStoreType     capture | restore: the phase Release State Store releases.
- *   _OSDStateStoreAccounts restore: the accounts the computer association lets this computer restore,
- *                          comma-separated (absent: all — "capture and restore all user accounts").
- *   _OSDStateStoreUserAccounts  restore: the association's user-accounts mode.
+ *   _OSDStateStoreAccounts the computer association's accounts, comma-separated (absent: all): for a
+ *                          restore, those this computer may restore ("capture all and restore
+ *                          specified", "specified"); for a capture, those to capture ("capture and
+ *                          restore specified accounts" only, §1.3).
+ *   _OSDStateStoreUserAccounts  the association's user-accounts mode.
  *
  * The uploads and downloads themselves are `ctx.services.stateMigration.putFile/getFile` in the
  * user state steps (src/actions/user-state/step.ts).
@@ -175,8 +177,9 @@ export const requestStateStoreHandler = defineHandler(requestStateStore, {
         builtIn(x, STATE_STORE_VARIABLES.remote, grant.location);
         builtIn(x, STATE_STORE_VARIABLES.id, grant.storeId);
         builtIn(x, STATE_STORE_VARIABLES.type, type);
-        builtIn(x, STATE_STORE_VARIABLES.accounts, type === 'restore' ? (grant.accounts ?? []).join(',') : '');
-        builtIn(x, STATE_STORE_VARIABLES.userAccounts, type === 'restore' ? (grant.userAccounts ?? '') : '');
+        // The association's accounts: for a restore, those it may restore; for a capture under "capture and restore specified accounts", those it captures.
+        builtIn(x, STATE_STORE_VARIABLES.accounts, (grant.accounts ?? []).join(','));
+        builtIn(x, STATE_STORE_VARIABLES.userAccounts, grant.userAccounts ?? '');
         x.variables.set(STATE_STORE_VARIABLES.path, path);
         x.log(
           `The state migration point granted store ${grant.storeId} for ${type}${grant.sourceName && type === 'restore' ? ` (captured from ${grant.sourceName}${grant.accounts?.length ? `; accounts ${grant.accounts.join(', ')}` : ''})` : ''} at ${grant.location}`,

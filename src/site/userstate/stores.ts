@@ -241,7 +241,8 @@ async function requestCapture(site: Site, device: MpDevice, deploymentId: string
       const r = open[0];
       await tx.query('UPDATE state_stores SET last_activity_at = $2 WHERE store_id = $1', [r.store_id, now]);
       await audit(tx, actor, 'userstate-request', 'state-store', r.store_id, { type: 'capture', again: true, folder: r.folder_path });
-      return grantOf(site, r, 'capture', 'capture-restore-all', []);
+      const scope = await captureAccounts(tx, device.resourceId);
+      return grantOf(site, r, 'capture', scope.mode, scope.accounts);
     }
     const skipped: string[] = [];
     let chosen: StorageFolder | undefined;
@@ -269,11 +270,8 @@ async function requestCapture(site: Site, device: MpDevice, deploymentId: string
     }
     if (!chosen) return { refused: skipped };
     // In-place refresh: a computer with no association as a source gets one to itself (§1.3, §2.5: users mode all).
-    const { rows: assoc } = await tx.query<{ id: string | number; user_accounts: UserAccountMode }>(
-      'SELECT id, user_accounts FROM computer_associations WHERE source_resource_id = $1 ORDER BY id LIMIT 1',
-      [device.resourceId],
-    );
-    let associationId = assoc[0] ? Number(assoc[0].id) : undefined;
+    const captureScope = await captureAccounts(tx, device.resourceId);
+    let associationId = captureScope.associationId;
     if (associationId === undefined) {
       const a = await insertAssociation(
         tx,
@@ -299,7 +297,7 @@ async function requestCapture(site: Site, device: MpDevice, deploymentId: string
     );
     await audit(tx, actor, 'userstate-request', 'state-store', storeId, { type: 'capture', folder: chosen.path, association: associationId, skipped });
     const row = (await loadStore(tx, storeId))!;
-    return grantOf(site, row, 'capture', 'capture-restore-all', []);
+    return grantOf(site, row, 'capture', captureScope.mode, captureScope.accounts);
   });
   if ('refused' in grant)
     return refused(
@@ -310,6 +308,21 @@ async function requestCapture(site: Site, device: MpDevice, deploymentId: string
       ),
     );
   return grant;
+}
+
+/**
+ * Whose accounts a capture takes (§1.3): "capture and restore specified accounts" captures only the
+ * association's accounts (it is then the source's only association); the other two modes capture
+ * every account. The association the store is recorded with: the source's first.
+ */
+async function captureAccounts(tx: Queryable, sourceResourceId: number): Promise<{ associationId?: number; mode: UserAccountMode; accounts: string[] }> {
+  const { rows } = await tx.query<{ id: string | number; user_accounts: UserAccountMode; accounts: string[] }>(
+    'SELECT id, user_accounts, accounts FROM computer_associations WHERE source_resource_id = $1 ORDER BY id',
+    [sourceResourceId],
+  );
+  const specified = rows.find((r) => r.user_accounts === 'capture-restore-specified');
+  if (specified) return { associationId: Number(specified.id), mode: specified.user_accounts, accounts: specified.accounts };
+  return { associationId: rows[0] ? Number(rows[0].id) : undefined, mode: rows[0]?.user_accounts ?? 'capture-restore-all', accounts: [] };
 }
 
 function grantOf(site: Site, r: Row, type: 'capture' | 'restore', userAccounts: UserAccountMode, accounts: string[]): StoreGrant {

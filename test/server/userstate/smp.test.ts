@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { issueCredential } from '../../../src/site/mp/credentials.js';
 import { SYSTEM_ACTOR } from '../../../src/site/security/roles.js';
-import { keyIdOf, releaseStore, requestStore, sweepStores } from '../../../src/site/userstate/stores.js';
+import { keyIdOf, releaseStore, requestStore, sweepStores, uploadStoreFile } from '../../../src/site/userstate/stores.js';
+import { SiteError } from '../../../src/site/errors.js';
+import { Readable } from 'node:stream';
 import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
 import { addCollection } from '../../site/task-sequences/fixtures.js';
 
@@ -331,6 +333,11 @@ describe.each(DB_KINDS)('the state migration point on %s', (kind) => {
     });
     expect(two.status).toBe(409);
     expect(two.json.input).toBe('body.sourceResourceId');
+    // Its capture takes only the association's accounts.
+    const cap = await mp('SPEC-SRC', 'POST', '/userstate/requests', { body: { type: 'capture' } });
+    expect(cap.json).toMatchObject({ userAccounts: 'capture-restore-specified', accounts: ['CONTOSO\\bob'] });
+    await mp('SPEC-SRC', 'POST', `/userstate/stores/${cap.json.storeId}/release`, { body: { phase: 'capture', outcome: 'failure' } });
+    await api.call('DELETE', `/api/v1/userstate/stores/${cap.json.storeId}`);
     await api.call('DELETE', `/api/v1/computer-associations/${one.json.id}`);
   });
 
@@ -374,6 +381,40 @@ describe.each(DB_KINDS)('the state migration point on %s', (kind) => {
     expect((await sweepStores(api.site, clock)).abandoned).toContain(stale.storeId);
     now = new Date(now.getTime() + 2 * 3600_000);
     expect((await sweepStores(api.site, clock)).deleted).toContain(stale.storeId);
+  });
+
+  it("the folder's minimum free space is kept: an upload that would go below it is refused (507) before a byte is written", async () => {
+    const device = { resourceId: dev['THIRD-PC']!.resourceId, name: 'THIRD-PC', unknown: false, approval: 'approved' as const };
+    const grant = await requestStore(api.site, device, { type: 'capture' });
+    // A disk of 1 GiB with 1 MiB + 100 KiB free, a minimum of 1 MB: 200 KiB more does not fit.
+    const freeSpace = async () => ({ free: 1024 * 1024 + 100 * 1024, total: 1024 ** 3 });
+    const body = Buffer.alloc(200 * 1024, 1);
+    const refused = await uploadStoreFile(
+      api.site,
+      device,
+      grant.storeId,
+      'packs/000001.osdp',
+      { contentLength: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+      Readable.from([body]),
+      { freeSpace },
+    ).catch((e: unknown) => e as SiteError);
+    expect(refused).toBeInstanceOf(SiteError);
+    expect((refused as SiteError).status).toBe(507);
+    expect((refused as SiteError).rule).toMatch(/^folder-full: /);
+    expect(existsSync(join(root, 'a', grant.storeId, 'USMT', 'packs', '000001.osdp.partial'))).toBe(false);
+    const fits = await uploadStoreFile(
+      api.site,
+      device,
+      grant.storeId,
+      'packs/000001.osdp',
+      { contentLength: 50 * 1024, sha256: sha(body.subarray(0, 50 * 1024)) },
+      Readable.from([body.subarray(0, 50 * 1024)]),
+      {
+        freeSpace,
+      },
+    );
+    expect(fits.complete).toBe(true);
+    await releaseStore(api.site, device, grant.storeId, { phase: 'capture', outcome: 'failure' });
   });
 
   it('admin: list stores (never the key), delete one in use only with force', async () => {
