@@ -571,14 +571,30 @@ static int parse_meta(char **f, struct meta *m) {
 	return 0;
 }
 
-/* Sets times and DOS attributes through the inode, so ntfs_inode_close writes them to
- * STANDARD_INFORMATION and the folder index entries (FILE_NAME) alike. */
+/*
+ * Sets times and DOS attributes through the inode, so ntfs_inode_close writes them to
+ * STANDARD_INFORMATION and the folder index entries alike; the FILE_NAME attributes of the MFT
+ * record get them too (as ntfs_inode_set_times does), so tools that show those (ntfsls -l) agree.
+ */
 static void apply_meta(ntfs_inode *ni, const struct meta *m) {
 	if (m->has_c) ni->creation_time = cpu_to_sle64(m->c);
 	if (m->has_m) ni->last_data_change_time = cpu_to_sle64(m->m);
 	if (m->has_a) ni->last_access_time = cpu_to_sle64(m->a);
 	if (m->has_attrs) ni->flags = cpu_to_le32((le32_to_cpu(ni->flags) & ~(u32)DOS_ATTRS) | m->attrs);
 	ni->last_mft_change_time = ntfs_current_time();
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (ctx) {
+		while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+			FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
+			fn->creation_time = ni->creation_time;
+			fn->last_data_change_time = ni->last_data_change_time;
+			fn->last_mft_change_time = ni->last_mft_change_time;
+			fn->last_access_time = ni->last_access_time;
+			fn->file_attributes = (fn->file_attributes & ~cpu_to_le32(DOS_ATTRS)) | (ni->flags & cpu_to_le32(DOS_ATTRS));
+			ntfs_inode_mark_dirty(ctx->ntfs_ino);
+		}
+		ntfs_attr_put_search_ctx(ctx);
+	}
 	NInoFileNameSetDirty(ni);
 	ntfs_inode_mark_dirty(ni);
 }

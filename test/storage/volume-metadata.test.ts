@@ -203,6 +203,12 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
     expect(a?.fileId).toBe(b?.fileId);
     await v.writeStream('hl/sub/linked.txt', Readable.from([Buffer.from('two')]));
     expect((await v.readFile('hl/original.txt')).toString()).toBe('two');
+    // A link over an existing file replaces it.
+    await v.writeFile('hl/other.txt', 'other');
+    await v.link('hl/sub/linked.txt', 'hl/other.txt');
+    expect((await v.stat('hl/other.txt'))?.links).toBe(3);
+    expect((await v.readFile('hl/other.txt')).toString()).toBe('two');
+    await v.remove('hl/other.txt');
     await v.remove('hl/original.txt');
     expect((await v.stat('hl/sub/linked.txt'))?.links).toBe(1);
     expect(await code(v.link('hl/missing.txt', 'hl/x.txt'))).toBe('not-found');
@@ -315,6 +321,9 @@ describe('NtfsVolume metadata on disk', () => {
     expect(info).toMatch(/File Altered Time:\s+Thu Nov {2}3 18:01:44 2022 UTC/);
     expect(info).toMatch(/Last Accessed Time:\s+Mon Jan {2}9 00:00:07 2023 UTC/);
     expect(info).toMatch(/Number of Hard Links:\s+2/);
+    // STANDARD_INFORMATION and both FILE_NAME attributes (each name's) agree.
+    expect(info.match(/File Altered Time:\s+Thu Nov {2}3 18:01:44 2022 UTC/g)?.length).toBe(3);
+    expect(info.match(/File attributes:\s+READONLY HIDDEN SYSTEM ARCHIVE/g)?.length).toBe(3);
     expect(sh('ntfsls', ['-l', '-p', '/check', part])).toMatch(/4 Nov {2}3 18:01 2022 è\.txt/);
     expect(sh('ntfscat', [part, '/check/second.txt'])).toBe('data');
 
@@ -324,6 +333,27 @@ describe('NtfsVolume metadata on disk', () => {
     expect(m?.attributes.sort()).toEqual(['archive', 'hidden', 'readonly', 'system']);
     expect((await fresh.stat('check/second.txt'))?.fileId).toBe(m?.fileId);
     await fresh.close();
+  });
+
+  it("a second open of the partition with the same work folder ends the first one's helper before it copies the image", async () => {
+    const d = join(tmp.dir, 'twice.img');
+    await createDiskImage(d, 64 * MiB);
+    const t = await writePartitionTable(d, 'mbr', [{ kind: 'primary' }]);
+    const work = join(tmp.dir, 'work-twice');
+    const a = await NtfsVolume.format(d, t.partitions[0], 'Twice', work);
+    await a.writeFile('a.txt', 'a');
+    await a.flush();
+    await a.writeFile('b.txt', 'b'); // a read-write helper session is open now, not flushed
+    const b = await NtfsVolume.open(d, t.partitions[0], work);
+    expect(await b.exists('a.txt')).toBe(true);
+    expect(await b.exists('b.txt')).toBe(false); // never flushed into the disk
+    await b.writeFile('c.txt', 'c');
+    await b.flush();
+    const part = ddPartition(d, t.partitions[0], join(tmp.dir, 'twice-p1.img'));
+    const fix = shStatus('ntfsfix', ['-n', part]);
+    expect(fix.status, fix.stdout + fix.stderr).toBe(0);
+    expect(sh('ntfsls', [part]).split('\n').filter(Boolean).sort()).toEqual(['a.txt', 'c.txt']);
+    await b.close();
   });
 
   it('converts milliseconds and FILETIMEs exactly', () => {

@@ -162,23 +162,29 @@ export class FatReader {
     return out;
   }
 
-  private async readFat(fh: import('node:fs/promises').FileHandle): Promise<Buffer> {
-    const fat = Buffer.alloc(this.fatBytes);
-    await fh.read(fat, 0, this.fatBytes, this.fatOffset);
-    return fat;
+  /** The first FAT, as it is now (pass it to several readDir calls of one operation). */
+  async readFat(): Promise<Buffer> {
+    const fh = await open(this.diskPath, 'r');
+    try {
+      const fat = Buffer.alloc(this.fatBytes);
+      await fh.read(fat, 0, this.fatBytes, this.fatOffset);
+      return fat;
+    } finally {
+      await fh.close();
+    }
   }
 
   /**
    * The entries of a directory (`cluster` 0 = the root), without '.', '..', deleted entries and the
    * volume label; names as stored, in on-disk order.
    */
-  async readDir(cluster: number): Promise<FatEntry[]> {
+  async readDir(cluster: number, fatNow?: Buffer): Promise<FatEntry[]> {
     const fh = await open(this.diskPath, 'r');
     try {
       const ranges: [number, number][] = [];
       if (cluster === 0 && this.fatBits !== 32) ranges.push([this.rootOffset, this.rootBytes]);
       else {
-        const fat = await this.readFat(fh);
+        const fat = fatNow ?? (await this.readFat());
         for (const c of this.chain(fat, cluster === 0 ? this.rootCluster : cluster))
           ranges.push([this.dataOffset + (c - 2) * this.clusterBytes, this.clusterBytes]);
       }
@@ -250,10 +256,11 @@ export class FatReader {
     let cluster = 0;
     const stored: string[] = [];
     let found: FatEntry | undefined;
+    const fat = await this.readFat();
     for (const part of parts) {
       if (found && !(found.attr & ATTR.directory)) return undefined;
       const lower = part.toLowerCase();
-      const entries = await this.readDir(cluster);
+      const entries = await this.readDir(cluster, fat);
       found = entries.find((e) => e.name === part) ?? entries.find((e) => e.name.toLowerCase() === lower || e.shortName.toLowerCase() === lower);
       if (!found) return undefined;
       stored.push(found.name);

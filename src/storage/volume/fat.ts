@@ -297,13 +297,14 @@ export class FatVolume implements Volume {
         throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
       }
       const out: FileMeta[] = [];
+      const fat = await r.readFat();
       // The order of DirectoryVolume.walk: a folder's entries (sorted), then each subfolder's, depth first.
       const stack: { path: string; cluster: number }[] = [
         found === 'root' ? { path: '', cluster: 0 } : { path: found.path, cluster: found.entry.firstCluster },
       ];
       while (stack.length > 0) {
         const dir = stack.pop() as { path: string; cluster: number };
-        const entries = (await r.readDir(dir.cluster)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const entries = (await r.readDir(dir.cluster, fat)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         const subdirs: { path: string; cluster: number }[] = [];
         for (const e of entries) {
           const child = dir.path ? `${dir.path}/${e.name}` : e.name;

@@ -80,6 +80,19 @@ export function parseNtfsls(stdout: string): VolumeEntry[] {
 
 type NtfsStat = { type: 'directory' } | { type: 'file'; size: number } | undefined;
 
+/**
+ * The NtfsVolume of each side image in this process: a new one on the same image (a second open of
+ * the partition with the same work folder) first ends the old one's helper session, so no helper
+ * still holding the image mounted writes into the fresh copy.
+ */
+const LIVE = new Map<string, NtfsVolume>();
+
+async function takeOver(v: NtfsVolume): Promise<void> {
+  const previous = LIVE.get(v.sideImagePath);
+  if (previous && previous !== v) await previous.releaseSideImage();
+  LIVE.set(v.sideImagePath, v);
+}
+
 export class NtfsVolume implements Volume {
   readonly description: string;
   /** The side image: exactly the partition's bytes. wimlib may apply into it; flush() splices it. */
@@ -116,6 +129,7 @@ export class NtfsVolume implements Volume {
     if (label.length > 32 || /[\x00-\x1f]/.test(label)) throw refused(`the NTFS volume label '${label}' is not valid: at most 32 characters`);
     await mkdir(workDir, { recursive: true });
     const v = new NtfsVolume(diskPath, partition, workDir);
+    await takeOver(v);
     await rm(v.sideImagePath, { force: true });
     await writeFile(v.sideImagePath, '');
     await truncate(v.sideImagePath, partition.sizeBytes);
@@ -155,6 +169,7 @@ export class NtfsVolume implements Volume {
     }
     await mkdir(workDir, { recursive: true });
     const v = new NtfsVolume(diskPath, partition, workDir);
+    await takeOver(v);
     await extractRange(diskPath, partition.offsetBytes, partition.sizeBytes, v.sideImagePath);
     v.syncedMtimeMs = (await stat(v.sideImagePath)).mtimeMs;
     return v;
@@ -296,6 +311,7 @@ export class NtfsVolume implements Volume {
   /** Flushes, then deletes the side image; the volume must not be used afterwards. */
   async close(): Promise<void> {
     await this.flush();
+    if (LIVE.get(this.sideImagePath) === this) LIVE.delete(this.sideImagePath);
     await rm(this.sideImagePath, { force: true });
   }
 
