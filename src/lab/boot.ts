@@ -2,14 +2,16 @@
  * `osd lab boot`: starts a lab machine and runs a task sequence on it to the end, following the
  * restarts its steps request — into Windows PE (`_SMSTSInWinPE=true`) or the installed OS — with
  * the real step handlers (src/actions) on its disk images, a crash-safe journal and smsts.log in
- * the machine's folder. Booting again after a kill resumes where the journal says. A step no
- * handler can do here (Setup Windows, USMT, applications …) is predicted, and the report says so.
+ * the machine's folder (copied onto its disk where osd-features §6.1 says at each restart and at
+ * the end). Booting again after a kill resumes where the journal says. A step no handler can do
+ * here (Upgrade Operating System …) is predicted, and the report says so.
  * A machine with no OS on its disks boots from the network (PXE) into Windows PE.
  */
 import { join } from 'node:path';
 import { ActionExecutor } from '../actions/executor.js';
 import type { ContentLibrary } from '../actions/content.js';
 import { stepSimulators } from '../actions/handlers/index.js';
+import { placeSmstsLog } from '../actions/os/smsts-log-copy.js';
 import type { InitialVariable } from '../engine/engine.js';
 import { simulate, type MediaType, type SimulationReport } from '../engine/simulate/simulate.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
@@ -39,8 +41,13 @@ export async function bootLab(lab: LabMachine, options: BootOptions): Promise<Si
     log,
     steps: stepSimulators({ content }),
     executor: (predicting) => new ActionExecutor(lab, content, new ProcessExecutor(predicting)),
-    restart: (target) => lab.restart(target === 'WinPE' ? 'WinPE' : 'OS'),
+    restart: async (target) => {
+      // smsts.log onto the computer's disk where §6.1 puts it for this phase (src/actions/os/smsts-log-copy.ts).
+      await placeSmstsLog(lab, log.files(), false);
+      await lab.restart(target === 'WinPE' ? 'WinPE' : 'OS');
+    },
   });
+  await placeSmstsLog(lab, log.files(), true);
   lab.recordBoot({ at: new Date().toISOString(), sequence: options.sequenceName, result: report.result, exitCode: report.exitCode, message: report.message });
   return { ...report, logPath: log.path };
 }

@@ -192,6 +192,9 @@ export async function simulate(ts: TaskSequence, options: SimulationOptions): Pr
     execute: async (x) => {
       const result = await inner.execute(x);
       const effects = result.exitCode === 0 ? stepTypeOf(x.step.type)?.effects : undefined;
+      // The step that completes in the new OS after its restart (Setup Windows and ConfigMgr) has
+      // installed the client once it succeeds there: the log folder is the client's from then on (§7, osd-features §6.1).
+      if (result.exitCode === 0 && x.resumed && x.environment === 'FullOS' && stepTypeOf(x.step.type)?.restarts?.completesAfter) machine.clientInstalled = true;
       if (effects?.partitions) {
         machine.partitioned = true;
         machine.osOnDisk = false;
