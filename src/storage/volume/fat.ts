@@ -354,7 +354,16 @@ export class FatVolume implements Volume {
       const local = join(dir, 'data');
       await pipeline(source instanceof Readable ? source : Readable.from(source), createWriteStream(local));
       await this.queue.run(async () => {
-        await this.prepareFileTarget(path, parts);
+        // Checked in the image (no mtools process) when the folder is there already.
+        const r = await this.raw();
+        const parent = await r.lookup(parts.slice(0, -1));
+        if (parent === undefined || (parent !== 'root' && !r.isDirectory(parent.entry))) await this.prepareFileTarget(path, parts);
+        else {
+          const existing = await r.lookup(parts);
+          if (existing && existing !== 'root' && r.isDirectory(existing.entry)) {
+            throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory; cannot write a file over it`);
+          }
+        }
         await this.mtool('mcopy', ['-o', local, this.target(parts)]);
         if (meta) await this.patchLocked(path, parts, meta);
       });
