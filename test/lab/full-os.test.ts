@@ -25,7 +25,10 @@ const MACHINES = resolve(__dirname, '../../examples/machines');
 let dir: string;
 let content: TestContent;
 
-function wizardSequence(imageIndex: number): TaskSequence {
+function wizardSequence(
+  imageIndex: number,
+  stateMigration: Record<string, unknown> = { captureUserSettings: false, captureNetworkSettings: false, captureWindowsSettings: false },
+): TaskSequence {
   const site = loadSiteManifest(content.siteManifestPath);
   const answers = answersSchema.parse({
     taskSequence: { name: 'Lab full OS', bootImageId: content.bootImageId },
@@ -37,7 +40,7 @@ function wizardSequence(imageIndex: number): TaskSequence {
     },
     configureNetwork: { join: 'workgroup', workgroup: 'LABWG' },
     installConfigMgr: { clientPackageId: content.clientPackageId, installationProperties: 'SMSMP=mp01.lab.test SMSCACHESIZE=5120' },
-    stateMigration: { captureUserSettings: false, captureNetworkSettings: false, captureWindowsSettings: false },
+    stateMigration,
     includeUpdates: 'none',
   });
   const ts = generateInstallImageSequence(answers, site);
@@ -107,5 +110,30 @@ describe('an x64 image on an x86-only machine', () => {
     expect(r.failedAt).toMatch(/Setup Windows and Configuration Manager/);
     expect(readFileSync(r.logPath, 'utf8')).toMatch(/is x64 \(PROCESSOR_ARCHITECTURE AMD64\) and cannot start on .*x86 \(32-bit\) only/);
     expect(r.reboots.map((b) => b.environment)).not.toContain('FullOS');
+  }, 300_000);
+});
+
+describe('a refresh of a preinstalled lab machine', () => {
+  it("captures the old OS's computer name, time zone and domain from its registry, and the new OS has them", async () => {
+    const lab = await createLab(join(dir, 'labs'), 'refresh', {
+      profilePath: join(MACHINES, 'win10-x64-refresh.json'),
+      disks: ['2G'],
+      preinstalledOs: `${content.wimPath}:2`,
+    });
+    const ts = wizardSequence(2, { captureUserSettings: false, captureNetworkSettings: true, captureWindowsSettings: true });
+    const r = await bootLab(lab, { sequence: ts, sequenceName: 'refresh', content: new ContentLibrary(content.root) });
+    if (r.result !== 'success') throw new Error(`boot failed: ${r.message}\n${readFileSync(r.logPath, 'utf8').slice(-4000)}`);
+    expect(r.startedIn).toBe('FullOS');
+    for (const name of ['Capture Windows Settings', 'Capture Network Settings', 'Setup Windows and Configuration Manager'])
+      expect(r.instructions.find((i) => i.name === name && i.kind === 'step')?.predicted, name).toBeUndefined();
+    const reg = await OfflineRegistry.open(await lab.volume('C:'));
+    expect(await readInstalledSettings(reg)).toMatchObject({
+      computerName: 'CTS-PC-0423',
+      timeZone: 'W. Europe Standard Time',
+      registeredOrganization: 'Contoso Ltd.',
+      domain: 'corp.contoso.com',
+    });
+    // The new OS: the old one's Contoso key is gone with the old OS (Apply Operating System replaced it).
+    expect(await reg.keyExists('HKLM\\SOFTWARE\\Contoso\\Build')).toBe(false);
   }, 300_000);
 });
