@@ -33,6 +33,7 @@ import { FileJournal } from '../runner/file-journal.js';
 import { SealedSecretsJournal } from '../runner/sealed-journal.js';
 import { ProcessExecutor } from '../runner/process-executor.js';
 import { SmstsLog } from '../runner/smsts-log.js';
+import { placeSmstsLog } from '../actions/os/smsts-log-copy.js';
 import { importJsonText } from '../sequence/codec/json.js';
 import { namesPackage } from '../sequence/content-references.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
@@ -377,7 +378,7 @@ async function runEngine(
     }),
     workDir: state.workDir,
   };
-  return simulate(sequence, {
+  const report = await simulate(sequence, {
     profile: options.profile,
     variables,
     mediaType: options.mediaType,
@@ -387,8 +388,14 @@ async function runEngine(
     status,
     steps: stepSimulators({ content: library }),
     executor: (predicting) => new OnDemandExecutor(new ActionExecutor(options.computer, library, new ProcessExecutor(predicting), services), library),
-    restart: (target: RestartTarget) => options.restart(target === 'WinPE' ? 'WinPE' : 'OS'),
+    restart: async (target: RestartTarget) => {
+      // smsts.log onto the computer's disk where osd-features §6.1 puts it for this phase.
+      await placeSmstsLog(options.computer, smsts.files(), false);
+      await options.restart(target === 'WinPE' ? 'WinPE' : 'OS');
+    },
   });
+  await placeSmstsLog(options.computer, smsts.files(), true);
+  return report;
 }
 
 /**
