@@ -219,19 +219,16 @@ describe('NtfsVolume', () => {
     await v.close();
   });
 
-  it('fails with a pointer to `make deps` when a native helper (ntfsmkdir, ntfsfs) is missing', async () => {
-    const saved = { mkdir: process.env.OSD_NTFSMKDIR, fs: process.env.OSD_NTFSFS };
-    process.env.OSD_NTFSMKDIR = join(tmp.dir, 'no-such-helper');
+  it('fails with a pointer to `make deps` when the ntfsfs helper is missing', async () => {
+    const saved = process.env.OSD_NTFSFS;
     process.env.OSD_NTFSFS = join(tmp.dir, 'no-such-helper');
     try {
       await volumes.ntfs.flush(); // no helper session open: the next request starts one
       await expect(volumes.ntfs.mkdirp('needs/helper')).rejects.toThrow(/OSD_NTFSFS points at .*make deps/);
-      await expect(volumes.ntfs.copyIn(join(tmp.dir, 'dirvol'), 'needs/helper')).rejects.toThrow(/OSD_NTFSMKDIR points at .*make deps/);
+      await expect(volumes.ntfs.copyIn(join(tmp.dir, 'dirvol'), 'needs/helper')).rejects.toThrow(/OSD_NTFSFS points at .*make deps/);
     } finally {
-      if (saved.mkdir === undefined) delete process.env.OSD_NTFSMKDIR;
-      else process.env.OSD_NTFSMKDIR = saved.mkdir;
-      if (saved.fs === undefined) delete process.env.OSD_NTFSFS;
-      else process.env.OSD_NTFSFS = saved.fs;
+      if (saved === undefined) delete process.env.OSD_NTFSFS;
+      else process.env.OSD_NTFSFS = saved;
     }
   });
 

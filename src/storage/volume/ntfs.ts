@@ -1,21 +1,23 @@
 /**
  * An NTFS partition of a disk image. The ntfs-3g tools only work on a whole file, so the volume keeps
- * a side image holding exactly the partition's bytes, edits it with ntfscp / ntfscat / ntfsls and the
- * native `ntfsmkdir` helper (toolchain.md §3.4), and flush() splices it back at the partition's offset
- * (§3.2, §3.3: the side image must be spliced back after every offline change).
+ * a side image holding exactly the partition's bytes, edits it with the native `ntfsfs` helper
+ * (libntfs-3g, toolchain.md §3.4: one batch session serves many requests; ntfsfs.ts) and lists
+ * folders with ntfsls, and flush() splices it back at the partition's offset (§3.2, §3.3: the side
+ * image must be spliced back after every offline change).
  *
  * wimlib can apply an image straight into `sideImagePath` (NTFS-3G mode); flush() notices that the
  * side image changed and splices it.
  *
  * - Keep one NtfsVolume per partition and work folder: the side image's name comes from the disk's
  *   file name and the partition number.
- * - Reads match names as ntfs-3g does (exactly, for names it created); writes reuse an existing
- *   folder or file whatever its case, like Windows, so no two names differ only in case.
+ * - Names match regardless of case, like Windows (an exact match wins), so writes reuse an existing
+ *   folder or file whatever its case and no two names differ only in case; `list` shows names as
+ *   ntfsls does (exactly, for names ntfs-3g created).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extractRange, readBytes, spliceRange } from '../disk/byte-range.js';
@@ -28,21 +30,17 @@ import { type FileMeta, folderNotFound, slashPath, splitVolumePath, VolumeError,
 
 /** The ntfs-3g tools print names in the locale's encoding; C would mangle non-ASCII names. */
 const NTFS_ENV = { LC_ALL: 'C.UTF-8' };
-const ARG_CHUNK = 200;
 
-/** Where scripts/system-packages.sh builds the helper, relative to the repository root. */
+/** Where scripts/system-packages.sh builds the standalone `mkdir -p` helper, relative to the repository root. */
 export const NTFSMKDIR_BUILD_PATH = join('.tmp', 'native', 'ntfsmkdir');
 
 /**
- * The `ntfsmkdir` helper: $OSD_NTFSMKDIR, else `.tmp/native/ntfsmkdir` under the repository root,
- * else `ntfsmkdir` on PATH. Undefined when there is none.
+ * The standalone `ntfsmkdir` helper (NtfsVolume itself makes folders through `ntfsfs`):
+ * $OSD_NTFSMKDIR, else `.tmp/native/ntfsmkdir` under the repository root, else `ntfsmkdir` on PATH.
+ * Undefined when there is none.
  */
 export function findNtfsMkdir(): string | undefined {
   return findNativeHelper('ntfsmkdir');
-}
-
-function requireNtfsMkdir(): string {
-  return requireNativeHelper('ntfsmkdir');
 }
 
 /** Files up to this size are read through the batch session into memory; larger ones stream from `ntfsfs cat`. */
@@ -223,46 +221,34 @@ export class NtfsVolume implements Volume {
 
   async copyIn(localPath: string, path: string): Promise<void> {
     const parts = this.parts(path);
+    const read = (local: string) => createReadStream(local, { highWaterMark: 1 << 20 });
     return this.queue.run(async () => {
-      await this.exclusive();
       const s = await stat(localPath);
       if (!s.isDirectory()) {
-        await this.copyFile(localPath, await this.prepareFileTarget(path, parts));
+        await this.withSession(path, 'write', (x) => x.writeFile(parts.join('/'), read(localPath), undefined));
         return;
       }
-      // The whole tree's folders in one helper call, then one ntfscp per file.
+      // Every folder (empty ones too), then every file, through the one helper session.
       const dirs: string[][] = [parts];
-      const files: { local: string; dir: number; name: string }[] = [];
-      const walk = async (local: string, at: string[], dirIndex: number): Promise<void> => {
+      const files: { local: string; parts: string[] }[] = [];
+      const walk = async (local: string, at: string[]): Promise<void> => {
         for (const entry of await readdir(local, { withFileTypes: true })) {
           const child = join(local, entry.name);
           splitVolumePath(entry.name, this.description); // refuses names Windows cannot store
           const kind = entry.isSymbolicLink() ? await stat(child).catch(() => undefined) : entry;
           if (kind?.isDirectory()) {
             dirs.push([...at, entry.name]);
-            await walk(child, [...at, entry.name], dirs.length - 1);
+            await walk(child, [...at, entry.name]);
           } else if (kind?.isFile()) {
-            files.push({ local: child, dir: dirIndex, name: entry.name });
+            files.push({ local: child, parts: [...at, entry.name] });
           }
         }
       };
-      await walk(localPath, parts, 0);
-      const stored = await this.mkdirs(dirs, path);
-      const listings = new Map<number, VolumeEntry[]>();
-      for (const f of files) {
-        if (!listings.has(f.dir)) listings.set(f.dir, (await this.listParts(stored[f.dir])) ?? []);
-        const target = [...stored[f.dir], this.storedName(listings.get(f.dir) ?? [], f.name)];
-        const existing = listings.get(f.dir)?.find((e) => e.name === target[target.length - 1]);
-        if (existing?.type === 'directory') {
-          throw new VolumeError(
-            'not-a-file',
-            this.description,
-            slashPath(target),
-            `${this.description}: cannot copy ${relative(localPath, f.local)}: ${slashPath(target)} is a directory`,
-          );
-        }
-        await this.copyFile(f.local, target);
-      }
+      await walk(localPath, parts);
+      await this.withSession(path, 'write', async (x) => {
+        for (const d of dirs) await x.request(`mkdir\t${d.join('/')}`);
+        for (const f of files) await x.writeFile(f.parts.join('/'), read(f.local), undefined);
+      });
     });
   }
 
@@ -315,65 +301,6 @@ export class NtfsVolume implements Volume {
     await rm(this.sideImagePath, { force: true });
   }
 
-  /**
-   * mkdir -p for each path with the helper; returns each path as stored (existing folders matched
-   * regardless of case, like Windows — see native/ntfsmkdir.c).
-   */
-  private async mkdirs(dirs: readonly (readonly string[])[], path: string): Promise<string[][]> {
-    const stored: string[][] = [];
-    const todo = dirs.filter((d) => d.length > 0);
-    if (todo.length > 0) {
-      const helper = requireNtfsMkdir();
-      this.modified = true;
-      for (let i = 0; i < todo.length; i += ARG_CHUNK) {
-        try {
-          const { stdout } = await this.tool(helper, [this.sideImagePath, ...todo.slice(i, i + ARG_CHUNK).map(slashPath)]);
-          stored.push(
-            ...stdout
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => l.split('/').filter(Boolean)),
-          );
-        } catch (e) {
-          if (e instanceof ToolError && e.toolExitCode === 3) {
-            throw new VolumeError('not-a-directory', this.description, path, `${this.description}: cannot create the folder ${path}: ${e.output.trim()}`);
-          }
-          throw e;
-        }
-      }
-      if (stored.length !== todo.length) throw fault(WIN32.invalidData, `${helper} printed ${stored.length} paths for ${todo.length} folders`);
-    }
-    let next = 0;
-    return dirs.map((d) => (d.length > 0 ? stored[next++] : []));
-  }
-
-  /** The name a file gets in a folder: an existing entry's spelling when one matches regardless of case. */
-  private storedName(entries: readonly VolumeEntry[], name: string): string {
-    if (entries.some((e) => e.name === name)) return name;
-    const lower = name.toLowerCase();
-    return entries.find((e) => e.name.toLowerCase() === lower)?.name ?? name;
-  }
-
-  /**
-   * Makes the parent folders and returns the target as stored; refuses a folder (ntfscp would copy
-   * into it).
-   */
-  private async prepareFileTarget(path: string, parts: readonly string[]): Promise<string[]> {
-    if (parts.length === 0) throw new VolumeError('not-a-file', this.description, path, `${this.description}: cannot write a file over the root`);
-    const [parent] = await this.mkdirs([parts.slice(0, -1)], path);
-    const siblings = (await this.listParts(parent)) ?? [];
-    const name = this.storedName(siblings, parts[parts.length - 1]);
-    if (siblings.find((e) => e.name === name)?.type === 'directory') {
-      throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory; cannot write a file over it`);
-    }
-    return [...parent, name];
-  }
-
-  private async copyFile(local: string, parts: readonly string[]): Promise<void> {
-    this.modified = true;
-    await this.tool('ntfscp', ['--quiet', this.sideImagePath, local, slashPath(parts)]);
-  }
-
   // ---- the ntfsfs helper: one batch session per volume, ended before any other tool runs ----
 
   /**
@@ -424,7 +351,7 @@ export class NtfsVolume implements Volume {
     this.idleTimer.unref();
   }
 
-  /** Before ntfs-3g's own tools, ntfsmkdir, wimlib or a splice use the side image: no session, no reader. */
+  /** Before ntfs-3g's own tools (ntfsls), wimlib or a splice use the side image: no session, no reader. */
   private async exclusive(): Promise<void> {
     this.reportIdleFailure();
     await this.endSession();
