@@ -246,6 +246,8 @@ describe.each(DB_KINDS)('the state migration point on %s', (kind) => {
     expect(JSON.stringify(type.json)).toContain('body.type');
     const extra = await mp('THIRD-PC', 'POST', '/userstate/requests', { body: { type: 'capture', deviceId: 5 } });
     expect(extra.status).toBe(400);
+    const huge = await mp('THIRD-PC', 'POST', '/userstate/requests', { body: { type: 'capture', deploymentId: 'x'.repeat(10_000) } });
+    expect(huge.status).toBe(413);
     const phase = await mp('THIRD-PC', 'POST', `/userstate/stores/${storeId}/release`, { body: { phase: 'capture', outcome: 'maybe' } });
     expect(phase.status).toBe(400);
     expect(JSON.stringify(phase.json)).toContain('body.outcome');

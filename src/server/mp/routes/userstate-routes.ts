@@ -14,6 +14,8 @@ import { parseRange } from '../../distribution-point/range.js';
 import { mpRoute } from '../route.js';
 import type { MpRouteModule } from './index.js';
 
+/** A request or a release is a few dozen bytes of JSON. */
+const SMALL_BODY = 4096;
 const storeIdParam = z.object({ storeId: z.string().max(64) }).strict();
 const fileParams = z.object({ storeId: z.string().max(64), name: z.string().max(64) }).strict();
 const storeFile = z.object({ name: z.string(), size: z.number(), sha256: z.string(), received: z.number(), complete: z.boolean() });
@@ -31,6 +33,7 @@ export const userstateRoutes: MpRouteModule = () => [
     description:
       "capture: the first storage folder under its maximum number of clients and over its minimum free space (503 no-capacity otherwise, or in restore-only mode); a computer with no association as a source gets one to itself (in-place refresh). restore: the latest captured store of a source computer whose association names this computer as the destination (409 no-association otherwise). The answer carries the store's data key (base64): keep it secret.",
     auth: 'device',
+    bodyLimit: SMALL_BODY,
     body: z
       .object({
         type: z.enum(['capture', 'restore']),
@@ -162,6 +165,7 @@ export const userstateRoutes: MpRouteModule = () => [
       'Release State Store: after a capture the store becomes read-only and restorable (failure: abandoned); after a restore its retention starts (failure: restorable again)',
     auth: 'device',
     params: storeIdParam,
+    bodyLimit: SMALL_BODY,
     body: z.object({ phase: z.enum(['capture', 'restore']), outcome: z.enum(['success', 'failure']) }).strict(),
     response: z.object({ storeId: z.string(), state: z.enum(STORE_STATES), expiresAt: z.string().nullable() }),
     handler: async ({ site, device, params, body }) => releaseStore(site, device, params.storeId, body),
