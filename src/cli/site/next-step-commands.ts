@@ -21,7 +21,7 @@ export const NEXT_STEP_COMMANDS: Record<NextStepName, string | null> = {
   'list-driver-categories': null,
   'list-drivers': 'osd driver list',
   'list-packages': 'osd package list',
-  'list-software-update-deployments': null,
+  'list-software-update-deployments': 'osd update deployments',
   'list-task-sequences': null,
   'list-task-sequence-revisions': 'osd ts history <id>',
   'list-tokens': 'osd token list',

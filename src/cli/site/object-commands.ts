@@ -437,4 +437,48 @@ export function registerObjectCommands(program: Command): void {
       for (const u of r)
         print(`${u.articleId ? `KB${u.articleId}` : '-'}\t${u.title}\t${u.classification}${u.superseded ? '\tsuperseded' : ''}${u.expired ? '\texpired' : ''}`);
     });
+  withConnection(update.command('deploy <collectionId>'))
+    .description('deploy software updates to a collection: Required (a deadline; the Install Software Updates step\'s "Mandatory") or Available')
+    .requiredOption('--update <updateId>', 'an update id (GUID) to deploy (repeatable)', collect)
+    .requiredOption('--purpose <purpose>', 'required | available')
+    .option('--deadline <iso>', 'the installation deadline of a Required deployment (ISO date)')
+    .option('--available-at <iso>', 'when the updates become available (default now)')
+    .option('--name <name>', "the deployment's name")
+    .option('--disabled', 'create it disabled')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        collectionId: string,
+        o: Json & { update: string[]; purpose: string; deadline?: string; availableAt?: string; name?: string; disabled?: boolean },
+      ) => {
+        const r = await AdminClient.fromOptions(o).post<{ deploymentId: string; name: string; purpose: string; updateIds: string[]; deadline: string | null }>(
+          '/software-update-deployments',
+          {
+            name: o.name ?? `Software updates to ${collectionId}`,
+            collectionId,
+            purpose: o.purpose,
+            updateIds: o.update,
+            ...(o.deadline ? { deadline: o.deadline } : {}),
+            ...(o.availableAt ? { availableAt: o.availableAt } : {}),
+            ...(o.disabled ? { enabled: false } : {}),
+          },
+        );
+        if (o.json) return printJson(r);
+        print(`deployment ${r.deploymentId} (${r.name}): ${r.updateIds.length} update(s), ${r.purpose}${r.deadline ? `, deadline ${r.deadline}` : ''}`);
+      },
+    );
+  withConnection(update.command('deployments'))
+    .description('list software update deployments')
+    .option('--collection <collectionId>', 'only those to this collection')
+    .option('--json', 'print JSON')
+    .action(async (o: Json & { collection?: string }) => {
+      const r = await AdminClient.fromOptions(o).get<
+        Array<{ deploymentId: string; name: string; collectionId: string; purpose: string; updateIds: string[]; deadline: string | null; enabled: boolean }>
+      >(`/software-update-deployments${o.collection ? `?collectionId=${encodeURIComponent(o.collection)}` : ''}`);
+      if (o.json) return printJson(r);
+      for (const d of r)
+        print(
+          `${d.deploymentId}\t${d.name}\t${d.collectionId}\t${d.purpose}${d.deadline ? ` (deadline ${d.deadline})` : ''}\t${d.updateIds.length} update(s)${d.enabled ? '' : '\tdisabled'}`,
+        );
+    });
 }

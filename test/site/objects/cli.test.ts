@@ -123,6 +123,14 @@ describe.each(DB_KINDS)('osd object commands against a server on %s', (kind) => 
     expect(await osd('app', 'list')).toContain('task sequence ready');
     const upd = JSON.parse(await osd('update', 'import', join(work, 'updates.json'), '--json'));
     expect(upd).toMatchObject({ imported: 1, updated: 0, packageId: null });
+    const deadline = new Date(Date.now() + 86_400_000).toISOString();
+    const dep = JSON.parse(
+      await osd('update', 'deploy', 'SMS00001', '--update', '8c3fcc84-7410-4a95-8b89-a166a0190486', '--purpose', 'required', '--deadline', deadline, '--json'),
+    );
+    expect(dep).toMatchObject({ collectionId: 'SMS00001', purpose: 'required', updateIds: ['8c3fcc84-7410-4a95-8b89-a166a0190486'] });
+    expect(await osd('update', 'deployments', '--collection', 'SMS00001')).toContain(
+      `${dep.deploymentId}\tSoftware updates to SMS00001\tSMS00001\trequired (deadline`,
+    );
   });
 });
 
