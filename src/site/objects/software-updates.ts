@@ -297,7 +297,7 @@ function resolveFiles(
     if (f.sha256 === undefined || f.size === undefined)
       throw badInput(
         `${at}[${j}]`,
-        `${f.name}: without the update files (--content) its size and sha256 are required`,
+        `${f.name}: without the update files (a deployment package imported with the metadata) its size and sha256 are required`,
         'import the files with the metadata, or give size and sha256',
       );
     return { name, size: f.size, sha256: f.sha256.toLowerCase() };

@@ -232,7 +232,7 @@ describe.each(DB_KINDS)('management point: applications and software updates on 
     expect(r.json.input).toBe('body.updates[0].applicability.maxOsBuild');
     r = await bad({ files: [{ name: 'kb3.msu' }] });
     expect(r.status).toBe(400);
-    expect(r.json.rule).toContain('size and sha256 are required');
+    expect(r.json.rule).toContain('its size and sha256 are required');
     r = await bad({ files: [{ name: 'nothere.msu' }] }, { sourcePath: join(work, 'updates') });
     expect(r.status).toBe(400);
     expect(r.json.rule).toContain('has no file nothere.msu');
