@@ -356,6 +356,17 @@ describe('NtfsVolume metadata on disk', () => {
     await b.close();
   });
 
+  it('refuses a name longer than NTFS stores (255 UTF-16 units) as an invalid path, and says which', async () => {
+    const v = volumes.ntfs;
+    const e = await rejection<VolumeError>(v.writeFile(`long/${'n'.repeat(256)}.txt`, 'x'));
+    expect(e).toBeInstanceOf(VolumeError);
+    expect(e.code).toBe('invalid-path');
+    expect(e.exitCode).toBe(WIN32.invalidName);
+    expect(e.message).toMatch(/longer than 255/);
+    await v.writeFile(`long/${'n'.repeat(251)}.txt`, 'x'); // 255 exactly
+    expect((await v.stat(`long/${'n'.repeat(251)}.txt`))?.size).toBe(1);
+  });
+
   it('converts milliseconds and FILETIMEs exactly', () => {
     expect(msToFiletime(0)).toBe(116444736000000000n);
     expect(msToFiletime(1700000000123.5)).toBe(116444736000000000n + 17000000001235000n);

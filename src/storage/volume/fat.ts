@@ -104,7 +104,6 @@ export class FatVolume implements Volume {
   /** mtools' image argument: the disk file and the partition's byte offset. */
   private readonly image: string;
   private readonly queue = new SerialQueue();
-  private rawReader?: FatReader;
 
   constructor(
     readonly diskPath: string,
@@ -265,10 +264,9 @@ export class FatVolume implements Volume {
 
   // ---- metadata and streams: entries read from the image (fat-raw.ts), data through mtools ----
 
-  /** The file system's geometry, read once (a format makes a new FatVolume). */
-  private async raw(): Promise<FatReader> {
-    this.rawReader ??= await FatReader.open(this.diskPath, this.partition.offsetBytes);
-    return this.rawReader;
+  /** The file system's geometry, read afresh for each operation (the partition may have been formatted again). */
+  private raw(): Promise<FatReader> {
+    return FatReader.open(this.diskPath, this.partition.offsetBytes);
   }
 
   /** The root as FileMeta: FAT keeps no entry, so no times or attributes, for it. */
@@ -322,9 +320,10 @@ export class FatVolume implements Volume {
   async openRead(path: string): Promise<Readable> {
     const parts = this.parts(path);
     return this.queue.run(async () => {
-      const found = await (await this.raw()).lookup(parts);
+      const r = await this.raw();
+      const found = await r.lookup(parts);
       if (!found) throw this.notFound(path);
-      if (found === 'root' || (await this.raw()).isDirectory(found.entry)) {
+      if (found === 'root' || r.isDirectory(found.entry)) {
         throw new VolumeError('not-a-file', this.description, path, `${this.description}: ${path} is a directory, not a file`);
       }
       const dir = await mkdtemp(join(tmpdir(), 'openosd-fat-read-'));

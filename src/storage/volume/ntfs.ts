@@ -101,7 +101,7 @@ export class NtfsVolume implements Volume {
   private session?: NtfsfsSession;
   /** `ntfsfs cat` processes streaming large files: nothing may change the side image under them. */
   private readonly readers = new Set<Promise<void>>();
-  /** Streams openRead returned (a copy within this volume spools them first: see writeStream). */
+  /** Streams of `ntfsfs cat` processes openRead returned (a copy within this volume spools them first: see writeStream). */
   private readonly ownStreams = new WeakSet<object>();
   private spools = 0;
   private idleTimer?: NodeJS.Timeout;
@@ -429,9 +429,7 @@ export class NtfsVolume implements Volume {
       }
       if (meta.size <= SMALL_READ) {
         const data = await this.withSession(path, 'read', (s) => s.cat(p), true);
-        const r = Readable.from(data.length > 0 ? [data] : [], { objectMode: false });
-        this.ownStreams.add(r);
-        return r;
+        return Readable.from(data.length > 0 ? [data] : [], { objectMode: false });
       }
       if (this.session?.writable) await this.endSession(); // the reader must see every change
       return this.streamCat(path, p);
