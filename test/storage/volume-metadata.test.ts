@@ -406,6 +406,15 @@ describe('NtfsVolume metadata on disk', () => {
     console.log(`NTFS: ${n} small files written in ${((t1 - t0) / 1000).toFixed(2)} s, walked and read back in ${((t2 - t1) / 1000).toFixed(2)} s`);
     expect(t2 - t0).toBeLessThan(120_000);
   });
+
+  it('leaves a clean file system after everything above (ntfsfix -n on the spliced partition)', async () => {
+    await volumes.ntfs.flush();
+    const part = ddPartition(disk, table.partitions[2], join(tmp.dir, 'win-final.img'));
+    const fix = shStatus('ntfsfix', ['-n', part]);
+    expect(fix.status, fix.stdout + fix.stderr).toBe(0);
+    expect(fix.stdout).toMatch(/processed successfully/);
+    expect(sh('ntfscat', [part, '/many/d7/f7.txt'])).toBe('file 7');
+  });
 });
 
 describe('FAT times', () => {
