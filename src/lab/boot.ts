@@ -16,6 +16,7 @@ import type { InitialVariable } from '../engine/engine.js';
 import { simulate, type MediaType, type SimulationReport } from '../engine/simulate/simulate.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
 import { FileJournal } from '../runner/file-journal.js';
+import { SealedSecretsJournal } from '../runner/sealed-journal.js';
 import { ProcessExecutor } from '../runner/process-executor.js';
 import { SmstsLog } from '../runner/smsts-log.js';
 import type { LabMachine } from './lab-machine.js';
@@ -31,7 +32,8 @@ export interface BootOptions {
 
 export async function bootLab(lab: LabMachine, options: BootOptions): Promise<SimulationReport & { logPath: string }> {
   const content = options.content;
-  const journal = new FileJournal(join(lab.stateDir, 'journal.json'));
+  // Secret variables (a local user state store's key, passwords) are sealed in the journal (src/runner/sealed-journal.ts).
+  const journal = new SealedSecretsJournal(new FileJournal(join(lab.stateDir, 'journal.json')), join(lab.stateDir, 'journal.key'));
   const log = new SmstsLog(join(lab.stateDir, 'logs'));
   const report = await simulate(options.sequence, {
     profile: lab.profile,
