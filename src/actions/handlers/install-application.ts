@@ -120,6 +120,21 @@ async function run(ctx: HandlerContext): Promise<StepResult> {
       if (failure && !continueOnError) return finish(x, state, failure, continueOnError);
       continue;
     }
+    // §2.7: the application the step names must allow it (its dependencies are installed as part of it).
+    if (!app.allowTaskSequenceInstall) {
+      // Kept apart from the application's own outcome: as another's dependency it is still installed.
+      const key = `${app.modelName} (named)`;
+      if (!state.done[key]) {
+        record(key, {
+          result: 'failed',
+          code: REFUSED,
+          message: `${app.name} cannot be installed by a task sequence: "Allow this application to be installed from the Install Application task sequence action without being deployed" is not set`,
+        });
+        logOutcome(x, app.name, state.done[key]!);
+      }
+      if (failure && !continueOnError) return finish(x, state, failure, continueOnError);
+      continue;
+    }
     for (const a of installOrder(app, byKey)) {
       if (state.done[a.modelName]) continue;
       const failedDep = a.dependencies.map((d) => ({ d, o: state.done[d] })).find((e) => e.o?.result === 'failed');

@@ -300,6 +300,14 @@ describe('Install Application', () => {
     expect(m.vars()._TSAppInstallStatus).toBe('Error');
     expect(m.logs.join('\n')).toContain('Viewer cannot be installed by a task sequence: "Allow this application');
     expect(m.logs.join('\n')).toContain(`the site has no application ${model('Unknown')}`);
+    // The flag is enforced here too, whatever a site answers; not for a dependency.
+    const runtime = scriptApp('Runtime', 0, { allowTaskSequenceInstall: false });
+    const editor = scriptApp('Editor', 0, { dependencies: [model('Runtime')] });
+    const lax = execution(listStep(['Runtime', 'Editor'], true), { environment: 'FullOS' });
+    await installApplicationHandler.run!(ctx(lax, computer, new FakeCatalog([runtime, editor])));
+    expect(lax.logs.join('\n')).toContain('Runtime cannot be installed by a task sequence: "Allow this application');
+    expect(file(computer, 'Program Files/Runtime/done.txt')).toBeDefined();
+    expect(file(computer, 'Program Files/Editor/done.txt')).toBeDefined();
   });
 
   it('runs only with a site (predicted otherwise), and predicts honestly', async () => {
