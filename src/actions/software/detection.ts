@@ -13,6 +13,7 @@
  *   when it exits 0 and writes something to standard output — ConfigMgr's rule for script detection.
  */
 import type { StepExecution } from '../../engine/ports.js';
+import { WIN32 } from '../errors.js';
 import { runInFullOs } from '../os/process.js';
 import type { DetectionMethod } from '../services.js';
 import { volumePath, type InstalledOs } from './os.js';
@@ -39,7 +40,11 @@ export async function detect(
     case 'folder': {
       const path = volumePath(method.value, x, os.letter);
       if (path === undefined) return { detected: false, detail: `${method.kind} ${method.value}: not a path on the OS drive` };
-      const meta = await os.files.stat(path);
+      const meta = await os.files.stat(path).catch(async (e: { exitCode?: number }) => {
+        // A back end without metadata yet (ERROR_NOT_SUPPORTED): whether it exists is all it can say.
+        if (e?.exitCode !== WIN32.notSupported) throw e;
+        return (await os.files.exists(path)) ? { type: method.kind === 'file' ? 'file' : 'directory' } : undefined;
+      });
       const ok = meta !== undefined && (method.kind === 'file' ? meta.type === 'file' : meta.type === 'directory');
       return { detected: ok, detail: `${method.kind} ${method.value} (${path}) ${ok ? 'exists' : meta ? `is not a ${method.kind}` : 'does not exist'}` };
     }
