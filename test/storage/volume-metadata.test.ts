@@ -43,16 +43,20 @@ const T0 = Date.UTC(2021, 4, 17, 9, 30, 15, 250); // 2021-05-17 09:30:15.250 UTC
 const T1 = Date.UTC(2022, 10, 3, 18, 1, 44, 0);
 const T2 = Date.UTC(2023, 0, 9, 0, 0, 7, 0);
 
-async function sha256(stream: AsyncIterable<Buffer>): Promise<{ hash: string; chunks: number; largest: number }> {
+/** The SHA-256 of a stream, its pieces, and the most it ever held buffered ahead of the reader. */
+async function sha256(stream: Readable): Promise<{ hash: string; chunks: number; largest: number; buffered: number }> {
   const h = createHash('sha256');
   let chunks = 0;
   let largest = 0;
+  let buffered = 0;
   for await (const c of stream) {
-    h.update(c);
+    h.update(c as Buffer);
     chunks++;
-    largest = Math.max(largest, c.length);
+    largest = Math.max(largest, (c as Buffer).length);
+    buffered = Math.max(buffered, stream.readableLength);
+    await new Promise((r) => setImmediate(r)); // a slow reader: a stream that read ahead would pile up
   }
-  return { hash: h.digest('hex'), chunks, largest };
+  return { hash: h.digest('hex'), chunks, largest, buffered };
 }
 
 async function walkAll(v: Volume, path: string): Promise<FileMeta[]> {
@@ -127,6 +131,17 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
     expect((await v.stat(''))?.type).toBe('directory');
   });
 
+  it('replaces a read-only file, which is no longer read-only unless the write says so', async () => {
+    const v = vol();
+    await v.writeStream('ro/file.txt', Readable.from([Buffer.from('first')]), { attributes: ['readonly'] });
+    expect((await v.stat('ro/file.txt'))?.attributes).toContain('readonly');
+    await v.writeStream('ro/file.txt', Readable.from([Buffer.from('second')]));
+    expect((await v.readFile('ro/file.txt')).toString()).toBe('second');
+    expect((await v.stat('ro/file.txt'))?.attributes).not.toContain('readonly');
+    await v.writeStream('ro/file.txt', Readable.from([Buffer.from('third')]), { attributes: ['readonly'] });
+    expect((await v.stat('ro/file.txt'))?.attributes).toContain('readonly');
+  });
+
   it('walks folders before their contents, names sorted, with types; non-ASCII names work', async () => {
     const v = vol();
     await v.writeFile('w/b.txt', 'b');
@@ -177,8 +192,10 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
     expect(read.hash).toBe(written);
     expect(read.chunks).toBeGreaterThanOrEqual(20);
     expect(read.largest).toBeLessThanOrEqual(MiB);
-    // Loose: the whole file twice in memory would add 40 MiB and more.
-    expect(process.memoryUsage.rss() - rss0).toBeLessThan(40 * MiB);
+    expect(read.buffered).toBeLessThanOrEqual(2 * MiB); // never the whole file ahead of the reader
+    // The proof of streaming is the pieces above; this only guards against copies of the whole file
+    // piling up (the 20 MiB the source made and hashed may not be collected yet, hence the margin).
+    expect(process.memoryUsage.rss() - rss0).toBeLessThan(80 * MiB);
     // Replaced by a shorter stream.
     await v.writeStream('big/file.bin', Readable.from([Buffer.from('short')]));
     expect((await v.readFile('big/file.bin')).toString()).toBe('short');
