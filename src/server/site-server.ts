@@ -82,7 +82,11 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     // The state migration point's retention (docs/state-migration-point.md): expired stores deleted, stale captures abandoned.
     let sweeping: Promise<unknown> = Promise.resolve();
     const sweep = (): void => {
-      sweeping = sweepStores(site).catch((e: unknown) => process.stderr.write(`osd server: the user state sweep failed: ${(e as Error).message}\n`));
+      sweeping = sweepStores(site)
+        .then((r) => {
+          for (const f of r.failed) process.stderr.write(`osd server: user state store ${f.storeId} could not be deleted: ${f.error}\n`);
+        })
+        .catch((e: unknown) => process.stderr.write(`osd server: the user state sweep failed: ${(e as Error).message}\n`));
     };
     const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
     sweeper.unref();

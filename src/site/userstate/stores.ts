@@ -815,7 +815,12 @@ export async function deleteStore(site: Site, actor: Actor, storeId: string, opt
 async function deleteStoreNow(site: Site, actor: Actor, r: Row, reason: string, now: Date): Promise<StateStore> {
   await rm(storeDir(r.folder_path, r.store_id), { recursive: true, force: true });
   await site.db.transaction(async (tx) => {
-    await tx.query("UPDATE state_stores SET state = 'deleted', deleted_at = $2, sealed_key = NULL, bytes = 0 WHERE store_id = $1", [r.store_id, now]);
+    // Another server sweeping the same store at the same time: one of them records the deletion.
+    const { rows } = await tx.query<{ store_id: string }>(
+      "UPDATE state_stores SET state = 'deleted', deleted_at = $2, sealed_key = NULL, bytes = 0 WHERE store_id = $1 AND state <> 'deleted' RETURNING store_id",
+      [r.store_id, now],
+    );
+    if (!rows.length) return;
     await tx.query('DELETE FROM state_store_files WHERE store_id = $1', [r.store_id]);
     await audit(tx, actor, 'userstate-delete', 'state-store', r.store_id, { reason, state: r.state, source: r.source_name, folder: r.folder_path });
   });
@@ -829,7 +834,10 @@ export const SWEEPER_ACTOR: Actor = { tokenId: 'smp-sweeper', name: 'state migra
  * released nor touched for 24 hours are abandoned (kept for the retention, like a released one),
  * and restored or abandoned stores whose retention ran out are deleted.
  */
-export async function sweepStores(site: Site, options: SmpOptions = {}): Promise<{ abandoned: string[]; deleted: string[] }> {
+export async function sweepStores(
+  site: Site,
+  options: SmpOptions = {},
+): Promise<{ abandoned: string[]; deleted: string[]; failed: { storeId: string; error: string }[] }> {
   const now = nowOf(options);
   const keep = retentionMs((await getSmpSettings(site.db)).deletion);
   const stale = new Date(now.getTime() - STALE_CAPTURE_MS);
@@ -846,17 +854,23 @@ export async function sweepStores(site: Site, options: SmpOptions = {}): Promise
     now,
   ]);
   const deleted: string[] = [];
+  const failed: { storeId: string; error: string }[] = [];
   for (const r of expired) {
-    await deleteStoreNow(
-      site,
-      SWEEPER_ACTOR,
-      r,
-      r.state === 'restored' ? 'retention after the restore ran out' : 'retention of an abandoned capture ran out',
-      now,
-    );
-    deleted.push(r.store_id);
+    // One store that cannot be deleted now (its folder unreachable) does not keep the others.
+    try {
+      await deleteStoreNow(
+        site,
+        SWEEPER_ACTOR,
+        r,
+        r.state === 'restored' ? 'retention after the restore ran out' : 'retention of an abandoned capture ran out',
+        now,
+      );
+      deleted.push(r.store_id);
+    } catch (e) {
+      failed.push({ storeId: r.store_id, error: (e as Error).message });
+    }
   }
-  return { abandoned, deleted };
+  return { abandoned, deleted, failed };
 }
 
 /** Whether a path exists (for tests and the CLI's messages). */

@@ -118,7 +118,7 @@ export const userstateRoutes = [
     tag: 'user state',
     summary: 'Apply the deletion policy now (the server does it every 5 minutes): stale captures abandoned, expired stores deleted',
     permission: 'site.write',
-    response: z.object({ abandoned: z.array(z.string()), deleted: z.array(z.string()) }),
+    response: z.object({ abandoned: z.array(z.string()), deleted: z.array(z.string()), failed: z.array(z.object({ storeId: z.string(), error: z.string() })) }),
     handler: async ({ site }) => sweepStores(site),
   }),
 ];
