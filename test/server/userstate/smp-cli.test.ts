@@ -66,6 +66,11 @@ describe('osd smp and osd userstate', () => {
   });
 
   it('sets and shows the state migration point; lists a store, its recovery information, deletes it', async () => {
+    // A new site's state migration point [I]: no storage folder (captures refused), deletion a day after the restore.
+    const fresh = await osd('smp', 'show');
+    expect(fresh.out).toContain('storage folders: none (captures are refused: no-capacity)');
+    expect(fresh.out).toContain('deletion: 1 day after the restore is released');
+    expect(fresh.out).toContain('restore-only: off');
     const set = await osd(
       'smp',
       'set',
