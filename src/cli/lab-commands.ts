@@ -26,6 +26,9 @@ function openLab(name: string, opts: LabFlags): LabMachine {
   return LabMachine.load(join(labRoot(opts.labDir), name));
 }
 
+/** `osd lab create`'s options; `--users FILE.json`: users with files on the preinstalled OS (src/lab/users.ts). */
+type CreateFlags = LabFlags & { profile: string; disk?: string[]; preinstalledOs?: string; mac?: string; smbiosGuid?: string; users?: string };
+
 export function registerLabCommands(program: Command): void {
   const lab = program.command('lab').description('virtual destination computers: raw disk images a task sequence really partitions, formats and installs');
   const labDir = (c: Command): Command => c.option('--lab-dir <dir>', 'where lab machines live (default: $OSD_LAB_DIR or ./.osd-lab)');
@@ -40,8 +43,9 @@ export function registerLabCommands(program: Command): void {
       .option('--preinstalled-os <wim:index>', 'install this image first (the usual layout for the firmware), e.g. content/LAB00010/install.wim:2')
       .option('--mac <mac>', "this machine's MAC address instead of the profile's (several machines from one profile)")
       .option('--smbios-guid <guid>', "this machine's SMBIOS GUID instead of the profile's")
+      .option('--users <file.json>', 'with --preinstalled-os: users with files on the installed OS (docs/user-state.md "Lab users")')
       .option('--json', 'print the machine as JSON'),
-  ).action(async (name: string, opts: LabFlags & { profile: string; disk?: string[]; preinstalledOs?: string; mac?: string; smbiosGuid?: string }) => {
+  ).action(async (name: string, opts: CreateFlags) => {
     const log = opts.json ? undefined : (line: string) => process.stderr.write(`osd: ${line}\n`);
     const m = await createLab(labRoot(opts.labDir), name, {
       profilePath: opts.profile,
@@ -49,6 +53,7 @@ export function registerLabCommands(program: Command): void {
       preinstalledOs: opts.preinstalledOs,
       mac: opts.mac,
       smbiosGuid: opts.smbiosGuid,
+      usersFile: opts.users,
       log,
     });
     if (opts.json) printJson({ name: m.name, dir: m.dir, disks: m.diskImages, drives: m.drives() });

@@ -12,7 +12,9 @@ import { createDiskImage, readPartitionTable, type PartitionRequest, type Partit
 import { readWimImages } from '../storage/wim.js';
 import { InputError } from '../sequence/input-error.js';
 import { readInputText } from '../sequence/read-input.js';
+import { recordInstalledOs } from './installed-os.js';
 import { LAB_SCHEMA, LabMachine, type LabDisk } from './lab-machine.js';
+import { readLabUsers, writeLabUsers } from './users.js';
 
 export interface CreateLabOptions {
   profilePath: string;
@@ -24,6 +26,8 @@ export interface CreateLabOptions {
   mac?: string;
   /** This machine's SMBIOS GUID instead of the profile's `uuid`. */
   smbiosGuid?: string;
+  /** A users file (src/lab/users.ts): profiles with files on the preinstalled OS. */
+  usersFile?: string;
   log?: (line: string) => void;
 }
 
@@ -67,6 +71,9 @@ export async function createLab(root: string, name: string, options: CreateLabOp
       hint: `pick another name, or remove it with \`osd lab delete ${name}\``,
     });
   const identity = identityOverrides(options);
+  if (options.usersFile && !options.preinstalledOs)
+    throw new InputError({ input: `--users ${options.usersFile}`, rule: 'users need an installed OS: add --preinstalled-os' });
+  const labUsers = options.usersFile ? readLabUsers(options.usersFile) : undefined;
   const profileText = readInputText(options.profilePath, 'machine profile');
   const profile = parseMachineProfile(profileText, options.profilePath);
   const sizes = options.disks.length ? options.disks.map(diskSize) : profile.disks.map((d) => d.size);
@@ -130,6 +137,31 @@ export async function createLab(root: string, name: string, options: CreateLabOp
         })),
       };
       raw.currentOs = currentOs ?? null;
+      // Its settings in its registry, as Setup left them (src/lab/installed-os.ts).
+      if (profile.currentOs) {
+        await recordInstalledOs(await lab.files({ disk: 0, partition: table.partitions[last].number }), profile.currentOs);
+        await lab.flush();
+      }
+      if (labUsers) {
+        const os = raw.currentOs as { computerName?: string; netbiosDomain?: string; userProfiles?: Array<Record<string, unknown>> } | null;
+        const computerName = os?.computerName ?? name.toUpperCase();
+        const files = await lab.files({ disk: 0, partition: table.partitions[last].number });
+        await writeLabUsers(files, labUsers, computerName, options.log);
+        await lab.flush();
+        if (os) {
+          const listed = new Set(labUsers.users.map((u) => u.name.toLowerCase()));
+          os.userProfiles = [
+            ...(os.userProfiles ?? []).filter((p) => !listed.has(String(p.name).toLowerCase())),
+            ...labUsers.users.map((u) => ({
+              name: u.name,
+              sid: u.sid,
+              kind: u.kind,
+              domain: u.kind === 'local' ? computerName : (u.domain ?? os.netbiosDomain ?? computerName),
+              path: `C:\\Users\\${u.name}`,
+            })),
+          ];
+        }
+      }
       writeProfile();
     }
     return LabMachine.load(dir);

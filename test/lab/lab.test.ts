@@ -270,13 +270,13 @@ describe('a refresh: what was done and what was only predicted (issue 11 item 7)
     expect(r.result, r.message).toBe('success');
     const capture = r.instructions.find((i) => i.name === 'Capture User Files and Settings' && i.kind === 'step')!;
     expect(capture).toMatchObject({ outcome: 'ran', predicted: true });
-    expect(capture.assumed?.join(' ')).toMatch(/USMT captures/);
+    expect(capture.assumed?.join(' ')).toMatch(/captures the chosen users' files/);
     // Apply Operating System was done, for real.
     expect(r.instructions.find((i) => i.name === 'Apply Operating System')).toMatchObject({ outcome: 'ran' });
     expect(r.instructions.find((i) => i.name === 'Apply Operating System')!.predicted).toBeUndefined();
     expect(r.predictedSteps).toBeGreaterThan(0);
     const text = renderSimulation(r, 'refresh');
-    expect(text).toMatch(/^predicted\s+Capture User Files and Settings\n\s+↳ not done, only predicted: assumed USMT captures/m);
+    expect(text).toMatch(/^predicted\s+Capture User Files and Settings\n\s+↳ not done, only predicted: assumed the user state tool captures/m);
     expect(text).toMatch(new RegExp(`Steps: \\d+ done, ${r.predictedSteps} only predicted \\(not done\\)`));
     const log = readFileSync(r.logPath, 'utf8');
     expect(log).toMatch(/The action \(Capture User Files and Settings\) was not run: its outcome was predicted/);

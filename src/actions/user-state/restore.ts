@@ -194,6 +194,7 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
               `${where}: restored ${size} bytes with SHA-256 ${got}; the manifest says ${e.size} bytes, ${expected}`,
             );
         }
+        await reader.prefetch(e.frames ?? []);
         try {
           await o.volume.writeStream(path, data(), meta);
         } catch (err) {

@@ -252,7 +252,7 @@ async function capture({ x, computer, content, services }: StepContext, log: Ste
     }
     const folder = `${where.rest.replace(/\\/g, '/')}/USMT`;
     await os.files.remove(folder);
-    const writer = new StoreWriter(new VolumeStoreDir(os.files, folder), { storeId });
+    const writer = new StoreWriter(new VolumeStoreDir(os.files, folder, { spoolDir: services?.workDir }), { storeId });
     const { manifest } = await captureUserFiles({ ...common, storePath: `${os.systemDrive}\\${where.rest}`, target: { kind: 'hardlink', folder } });
     await writer.finish(manifest);
     // Partition steps of wizard-built sequences are conditioned on it [C].
@@ -315,7 +315,7 @@ async function capture({ x, computer, content, services }: StepContext, log: Ste
   const files = await filesOfDrive(computer, where.letter);
   const folder = `${where.rest.replace(/\\/g, '/')}/USMT`;
   await files.remove(folder);
-  const writer = new StoreWriter(new VolumeStoreDir(files, folder), { storeId, key });
+  const writer = new StoreWriter(new VolumeStoreDir(files, folder, { spoolDir: services?.workDir }), { storeId, key });
   const excluded = where.letter === os.letter ? `${os.systemDrive}\\${where.rest}` : undefined;
   const { manifest } = await captureUserFiles({ ...common, storePath: excluded, target: { kind: 'store', writer } });
   const store = await writer.finish(manifest);
@@ -367,7 +367,7 @@ async function restore({ x, computer, services }: StepContext, log: StepLog): Pr
     if (!where) throw invalid(`OSDStateStorePath ${storePath} is not a folder on a drive of this computer`);
     const files = await filesOfDrive(computer, where.letter);
     localStore = { files, folder: `${where.rest.replace(/\\/g, '/')}/USMT` };
-    source = new VolumeStoreDir(files, localStore.folder);
+    source = new VolumeStoreDir(files, localStore.folder, { spoolDir: services?.workDir });
   }
   try {
     const header = await StoreReader.header(source);

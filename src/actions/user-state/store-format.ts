@@ -10,13 +10,16 @@
  * there is no tag. A file is cut into frames of ≤ 4 MiB of plaintext, never spanning files; an
  * empty file has none. Streaming both ways: a file is never held whole in memory.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { constants as zc, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { DirectoryVolume } from '../../storage/volume/directory.js';
 import type { VolumeFiles } from '../computer.js';
 import { UserStateError } from './errors.js';
 
@@ -118,6 +121,10 @@ export interface StoreSource {
   readFile(name: string): Promise<Buffer | undefined>;
   size(name: string): Promise<number | undefined>;
   openRead(name: string): Promise<Readable>;
+  /** Makes `name` readable without the volume (a disk image's volume serves one request at a time). */
+  prefetch?(name: string): Promise<void>;
+  /** Removes what prefetch copied. */
+  dispose?(): Promise<void>;
 }
 
 /** A store folder on this host (remote mode's staging folder, `osd userstate extract`). */
@@ -156,22 +163,52 @@ export class HostStoreDir implements StoreSink, StoreSource {
   }
 }
 
-/** A store folder on the computer's volume (`<OSDStateStorePath>\USMT`), through the Computer port. */
+/**
+ * A store folder on the computer's volume (`<OSDStateStorePath>\USMT`), through the Computer port.
+ * A disk image's volume serves one request at a time (NtfsVolume's session): a pack written as a
+ * stream while the capture reads the files it holds would wait for itself, so packs are spooled
+ * in a host folder and copied in whole, and read back through one [I]. A folder volume needs neither.
+ */
 export class VolumeStoreDir implements StoreSink, StoreSource {
   readonly description: string;
+  private readonly spool: boolean;
   constructor(
     readonly files: VolumeFiles,
     readonly folder: string,
+    options: { spoolDir?: string } = {},
   ) {
     this.description = `${folder} on ${files.description}`;
+    this.spool = !(files instanceof DirectoryVolume);
+    this.spoolDir = options.spoolDir ?? tmpdir();
   }
+  private readonly spoolDir: string;
   private path(name: string): string {
     return `${this.folder.replace(/[\\/]+$/, '')}/${name}`;
+  }
+  private async spoolFile(): Promise<string> {
+    const dir = join(this.spoolDir, `osd-userstate-${randomUUID()}`);
+    await mkdir(dir, { recursive: true });
+    return join(dir, 'spool');
   }
   async writeFile(name: string, data: Buffer): Promise<void> {
     await this.files.writeFile(this.path(name), data);
   }
   async create(name: string): Promise<{ write(chunks: Buffer[]): Promise<void>; close(): Promise<void> }> {
+    if (this.spool) {
+      const file = await this.spoolFile();
+      const host = await new HostStoreDir(dirname(file)).create('spool');
+      return {
+        write: (chunks) => host.write(chunks),
+        close: async () => {
+          await host.close();
+          try {
+            await this.files.writeStream(this.path(name), createReadStream(file, { highWaterMark: 1 << 20 }));
+          } finally {
+            await rm(dirname(file), { recursive: true, force: true });
+          }
+        },
+      };
+    }
     const pass = new PassThrough({ highWaterMark: 8 << 20 });
     const done = this.files.writeStream(this.path(name), pass);
     done.catch(() => undefined);
@@ -179,7 +216,7 @@ export class VolumeStoreDir implements StoreSink, StoreSource {
       write: async (chunks) => {
         let ok = true;
         for (const c of chunks) ok = pass.write(c) && ok;
-        if (!ok) await Promise.race([new Promise((r) => pass.once('drain', r)), done]);
+        if (!ok) await Promise.race([new Promise<void>((r) => pass.once('drain', () => r())), done]);
       },
       close: async () => {
         pass.end();
@@ -194,8 +231,35 @@ export class VolumeStoreDir implements StoreSink, StoreSource {
   async size(name: string): Promise<number | undefined> {
     return (await this.files.stat(this.path(name)))?.size;
   }
+  /** Packs copied to this host, by name (at most two kept: the reader goes forward). */
+  private readonly spooled = new Map<string, string>();
+
+  /** Copies a file to the host before a writer on the same volume needs the volume (spooling back ends only). */
+  async prefetch(name: string): Promise<void> {
+    if (!this.spool || this.spooled.has(name)) return;
+    const file = await this.spoolFile();
+    try {
+      await pipeline(await this.files.openRead(this.path(name)), createWriteStream(file));
+    } catch (e) {
+      await rm(dirname(file), { recursive: true, force: true });
+      throw e;
+    }
+    this.spooled.set(name, file);
+    for (const [old, f] of this.spooled) {
+      if (this.spooled.size <= 2) break;
+      if (old === name) continue;
+      this.spooled.delete(old);
+      await rm(dirname(f), { recursive: true, force: true });
+    }
+  }
   async openRead(name: string): Promise<Readable> {
-    return this.files.openRead(this.path(name));
+    if (!this.spool) return this.files.openRead(this.path(name));
+    await this.prefetch(name);
+    return createReadStream(this.spooled.get(name)!, { highWaterMark: 1 << 20 });
+  }
+  async dispose(): Promise<void> {
+    for (const f of this.spooled.values()) await rm(dirname(f), { recursive: true, force: true });
+    this.spooled.clear();
   }
 }
 
@@ -552,8 +616,14 @@ export class StoreReader<M = unknown> {
     }
   }
 
+  /** Every pack `frames` needs is readable without the store's volume (call before writing to that volume). */
+  async prefetch(frames: FrameRef[]): Promise<void> {
+    for (const p of new Set(frames.map((f) => f.pack))) await this.source.prefetch?.(packName(p));
+  }
+
   close(): void {
     this.cursor?.c.close();
     this.cursor = undefined;
+    void this.source.dispose?.();
   }
 }
