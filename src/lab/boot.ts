@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { ActionExecutor } from '../actions/executor.js';
+import type { SiteServices } from '../actions/services.js';
 import type { ContentLibrary } from '../actions/content.js';
 import { stepSimulators } from '../actions/handlers/index.js';
 import { placeSmstsLog } from '../actions/os/smsts-log-copy.js';
@@ -28,6 +29,8 @@ export interface BootOptions {
   content: ContentLibrary;
   variables?: InitialVariable[];
   mediaType?: MediaType;
+  /** The site's services for the steps (a lab booted by the agent, a test's catalogs); none by default. */
+  services?: SiteServices;
 }
 
 export async function bootLab(lab: LabMachine, options: BootOptions): Promise<SimulationReport & { logPath: string }> {
@@ -42,7 +45,7 @@ export async function bootLab(lab: LabMachine, options: BootOptions): Promise<Si
     journal,
     log,
     steps: stepSimulators({ content }),
-    executor: (predicting) => new ActionExecutor(lab, content, new ProcessExecutor(predicting)),
+    executor: (predicting) => new ActionExecutor(lab, content, new ProcessExecutor(predicting), options.services),
     restart: async (target) => {
       // smsts.log onto the computer's disk where §6.1 puts it for this phase (src/actions/os/smsts-log-copy.ts).
       await placeSmstsLog(lab, log.files(), false);
