@@ -6,8 +6,9 @@
  * over the Apply Windows / Network Settings steps' own values (engine-semantics §6; unattend.md §1).
  *
  * The installed OS is the one on the computer's system drive (the profile's installDrive, else C:).
- * The adapters are the machine's IP-enabled adapters as its profile describes them in the running
- * OS (no adapter registry is kept here: docs/full-os.md). The dry run predicts from the profile.
+ * The adapters are the machine's IP-enabled adapters (its profile); each one's settings are those
+ * Setup recorded for its MAC or name (Tcpip\Parameters\Interfaces), else the profile's. The dry
+ * run predicts from the profile.
  */
 import type { StepExecution } from '../../engine/ports.js';
 import type { NetworkAdapter } from '../../engine/machine-profile/schema.js';
@@ -17,12 +18,12 @@ import { type Computer, filesOfDrive } from '../computer.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, predictSet } from '../handler.js';
 import { OfflineRegistry, RegistryError } from '../os/registry.js';
-import { type InstalledSettings, readInstalledSettings } from '../os/windows-setup.js';
+import { type InstalledSettings, type InterfaceSettings, readInstalledSettings, readInterfaces } from '../os/windows-setup.js';
 
 const FROM_PROFILE = "the installed OS's settings are those of the machine profile (no registry was read)";
 
 /** The installed OS's settings from its registry; a clear failure when there is none. */
-async function installedSettings(x: StepExecution, computer: Computer): Promise<{ settings: InstalledSettings; letter: string }> {
+async function installedSettings(x: StepExecution, computer: Computer): Promise<{ settings: InstalledSettings; letter: string; reg: OfflineRegistry }> {
   const letter = (computer.profile.currentOs?.installDrive ?? 'C:').toUpperCase();
   if (!computer.drives().some((d) => d.letter.toUpperCase() === letter))
     throw new StepFailure(WIN32.pathNotFound, `there is no installed operating system to capture from: no drive ${letter} on ${computer.name}`);
@@ -36,7 +37,7 @@ async function installedSettings(x: StepExecution, computer: Computer): Promise<
   }
   const settings = await readInstalledSettings(reg);
   x.log(`Read the settings of the operating system on ${letter} from its registry`);
-  return { settings, letter };
+  return { settings, letter, reg };
 }
 
 /** Sets a captured value, or says the OS has none (the apply step then keeps its own). */
@@ -78,17 +79,35 @@ function maskOf(prefix: number): string {
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
 }
 
+/** An adapter's IP settings: as Setup recorded them for its MAC or name, else as the profile has them. */
+function settingsOfAdapter(a: NetworkAdapter, recorded: InterfaceSettings[]): { source: string; s: InterfaceSettings } {
+  const hex = (t: string): string => t.replace(/[^0-9a-f]/gi, '').toUpperCase();
+  const r = recorded.find(
+    (i) => (hex(i.identifier).length === 12 && hex(i.identifier) === hex(a.mac)) || i.identifier.toLowerCase() === a.connectionId.toLowerCase(),
+  );
+  if (r) return { source: 'the registry', s: r };
+  const s: InterfaceSettings = {
+    identifier: a.mac,
+    dhcp: a.dhcp,
+    addresses: a.ipAddresses.filter((ip) => ip.family === 4).map((ip) => `${ip.address}/${ip.prefixLength}`),
+    gateways: a.gateways,
+    dnsServers: a.dnsServers,
+    ...(a.dnsDomain ? { dnsDomain: a.dnsDomain } : {}),
+  };
+  return { source: 'the machine profile', s };
+}
+
 /** The OSDAdapter{i}… block of one adapter (unattend.md §4.4's input model: every option set). */
-function adapterVariables(a: NetworkAdapter, i: number): Array<[string, string]> {
-  const v4 = a.ipAddresses.filter((ip) => ip.family === 4);
+function adapterVariables(a: NetworkAdapter, s: InterfaceSettings, i: number): Array<[string, string]> {
+  const v4 = s.addresses.map((x) => x.split('/')).filter(([ip]) => ip.includes('.'));
   const p = `OSDAdapter${i}`;
   return [
-    [`${p}EnableDHCP`, a.dhcp ? 'true' : 'false'],
-    [`${p}IPAddressList`, v4.map((ip) => ip.address).join(',')],
-    [`${p}SubnetMask`, v4.map((ip) => maskOf(ip.prefixLength)).join(',')],
-    [`${p}Gateways`, a.gateways.join(',')],
-    [`${p}DNSServerList`, a.dnsServers.join(',')],
-    [`${p}DNSDomain`, a.dnsDomain ?? ''],
+    [`${p}EnableDHCP`, s.dhcp ? 'true' : 'false'],
+    [`${p}IPAddressList`, v4.map(([ip]) => ip).join(',')],
+    [`${p}SubnetMask`, v4.map(([, prefix]) => maskOf(Number(prefix ?? 24))).join(',')],
+    [`${p}Gateways`, s.gateways.join(',')],
+    [`${p}DNSServerList`, s.dnsServers.join(',')],
+    [`${p}DNSDomain`, s.dnsDomain ?? ''],
     [`${p}EnableDNSRegistration`, 'true'],
     [`${p}EnableFullDNSRegistration`, 'true'],
     [`${p}EnableIPProtocolFiltering`, 'false'],
@@ -103,8 +122,8 @@ function adapterVariables(a: NetworkAdapter, i: number): Array<[string, string]>
 
 export const captureNetworkSettingsHandler = defineHandler(captureNetworkSettings, {
   async run({ x, computer }) {
+    const { settings: s, reg } = await installedSettings(x, computer);
     if (isTrue(x.properties.OSDMigrateNetworkMembership ?? 'true')) {
-      const { settings: s } = await installedSettings(x, computer);
       if (s.domain) {
         x.variables.set('OSDNetworkJoinType', '0');
         capture(x, 'OSDDomainName', s.domain, 'domain');
@@ -115,11 +134,11 @@ export const captureNetworkSettingsHandler = defineHandler(captureNetworkSetting
     }
     if (isTrue(x.properties.OSDMigrateAdapterSettings ?? 'true')) {
       const adapters = computer.profile.networkAdapters.filter((a) => a.ipEnabled);
+      const recorded = await readInterfaces(reg);
       adapters.forEach((a, i) => {
-        for (const [name, value] of adapterVariables(a, i)) if (value !== '') x.variables.set(name, value);
-        x.log(
-          `Captured adapter ${i} (${a.connectionId}, ${a.mac}): ${a.dhcp ? 'DHCP' : `static ${a.ipAddresses.map((ip) => `${ip.address}/${ip.prefixLength}`).join(', ')}`}`,
-        );
+        const { source, s: settings } = settingsOfAdapter(a, recorded);
+        for (const [name, value] of adapterVariables(a, settings, i)) if (value !== '') x.variables.set(name, value);
+        x.log(`Captured adapter ${i} (${a.connectionId}, ${a.mac}) from ${source}: ${settings.dhcp ? 'DHCP' : `static ${settings.addresses.join(', ')}`}`);
       });
       x.variables.set('OSDAdapterCount', String(adapters.length));
     }

@@ -27,10 +27,19 @@ import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, type HandlerContext } from '../handler.js';
 import { archOfProcessorArchitecture, osImageProblem } from '../os/architecture.js';
 import { OfflineRegistry, RegistryError } from '../os/registry.js';
-import { KEYS, parseInstallProperties, randomComputerName, recordSetup, setAdministratorState, type SetupSettings } from '../os/windows-setup.js';
-import { decodePassword } from '../unattend/index.js';
+import {
+  type InterfaceSettings,
+  KEYS,
+  parseInstallProperties,
+  randomComputerName,
+  recordSetup,
+  setAdministratorState,
+  type SetupSettings,
+} from '../os/windows-setup.js';
+import { decodePassword, type UnattendDocument } from '../unattend/index.js';
 import { C } from '../unattend/schema.js';
-import { childNamed, textContent } from '../unattend/tree.js';
+import type { XmlElement } from '../../sequence/xml/nodes.js';
+import { childNamed, childrenNamed, textContent } from '../unattend/tree.js';
 import { ANSWER_FILE, onDrive, openAnswerFile } from './answer-file.js';
 
 /** ERROR_BAD_EXE_FORMAT: "is not a valid Win32 application" — an OS this processor cannot run. */
@@ -214,7 +223,7 @@ async function clientVersion(vol: VolumeFiles): Promise<string> {
 }
 
 /** The settings Setup takes from the answer file (unattend.md §8). */
-function settingsOf(doc: import('../unattend/index.js').UnattendDocument): SetupSettings {
+function settingsOf(doc: UnattendDocument): SetupSettings {
   const shell = (path: string): string | undefined => doc.get('specialize', C.shellSetup, path)?.trim();
   const s: SetupSettings = {
     computerName: shell('ComputerName'),
@@ -225,6 +234,7 @@ function settingsOf(doc: import('../unattend/index.js').UnattendDocument): Setup
     domain: doc.get('specialize', C.unattendedJoin, 'Identification/JoinDomain')?.trim() || undefined,
     workgroup: doc.get('specialize', C.unattendedJoin, 'Identification/JoinWorkgroup')?.trim() || undefined,
   };
+  s.interfaces = interfacesOf(doc);
   const value = doc.get('oobeSystem', C.shellSetup, 'UserAccounts/AdministratorPassword/Value');
   if (value !== undefined) {
     const plain = /^true$/i.test(doc.get('oobeSystem', C.shellSetup, 'UserAccounts/AdministratorPassword/PlainText')?.trim() ?? 'true');
@@ -233,11 +243,56 @@ function settingsOf(doc: import('../unattend/index.js').UnattendDocument): Setup
   return s;
 }
 
+/** The per-interface TCP/IP and DNS settings of the specialize pass (unattend.md §4.4), by Identifier. */
+function interfacesOf(doc: UnattendDocument): InterfaceSettings[] {
+  const items = (component: string): XmlElement[] => {
+    const comp = doc.component('specialize', component);
+    const list = comp && childNamed(comp, 'Interfaces');
+    return list ? childrenNamed(list, 'Interface') : [];
+  };
+  const text = (el: XmlElement | undefined, path: string): string | undefined => {
+    let cur = el;
+    for (const name of path.split('/')) cur = cur && childNamed(cur, name);
+    return cur && textContent(cur).trim();
+  };
+  const byId = new Map<string, InterfaceSettings>();
+  const get = (id: string): InterfaceSettings => {
+    const key = id.toUpperCase();
+    let i = byId.get(key);
+    if (!i) byId.set(key, (i = { identifier: id, dhcp: true, addresses: [], gateways: [], dnsServers: [] }));
+    return i;
+  };
+  for (const el of items(C.tcpip)) {
+    const id = text(el, 'Identifier');
+    if (!id) continue;
+    const i = get(id);
+    i.dhcp = !/^false$/i.test(text(el, 'Ipv4Settings/DhcpEnabled') ?? 'true');
+    const ips = childNamed(el, 'UnicastIpAddresses');
+    i.addresses = ips ? childrenNamed(ips, 'IpAddress').map((a) => textContent(a).trim()) : [];
+    const routes = childNamed(el, 'Routes');
+    i.gateways = routes
+      ? childrenNamed(routes, 'Route')
+          .map((r) => text(r, 'NextHopAddress') ?? '')
+          .filter(Boolean)
+      : [];
+  }
+  for (const el of items(C.dnsClient)) {
+    const id = text(el, 'Identifier');
+    if (!id) continue;
+    const i = get(id);
+    const order = childNamed(el, 'DNSServerSearchOrder');
+    i.dnsServers = order ? childrenNamed(order, 'IpAddress').map((a) => textContent(a).trim()) : [];
+    const suffix = text(el, 'DNSDomain');
+    if (suffix) i.dnsDomain = suffix;
+  }
+  return [...byId.values()];
+}
+
 /**
  * Enabled or disabled after setup: as Apply Windows Settings chose (`_OSDAdminAccountState`); without
  * it, Windows' default — disabled, unless an AutoLogon as Administrator enables it (unattend.md §6).
  */
-function adminState(recorded: string | undefined, doc: import('../unattend/index.js').UnattendDocument): 'enabled' | 'disabled' {
+function adminState(recorded: string | undefined, doc: UnattendDocument): 'enabled' | 'disabled' {
   if (recorded === 'enabled' || recorded === 'disabled') return recorded;
   const shell = doc.component('oobeSystem', C.shellSetup);
   const auto = shell && childNamed(shell, 'AutoLogon');

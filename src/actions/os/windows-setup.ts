@@ -11,13 +11,14 @@
  * | registered owner / org.  | SOFTWARE Microsoft\Windows NT\CurrentVersion "RegisteredOwner" / "RegisteredOrganization"   |
  * | product key              | SOFTWARE …\CurrentVersion\SoftwareProtectionPlatform "PartialProductKey" (last 5 characters only) |
  * | Administrator (RID 500)  | SAM SAM\Domains\Account\Users\000001F4 "Enabled" (dword), "PasswordSet" (dword), "PasswordHash" (scrypt, salted; never the password) |
+ * | TCP/IP per adapter       | SYSTEM …\Services\Tcpip\Parameters\Interfaces\{GUID from the identifier} "EnableDHCP", "IPAddress", "SubnetMask", "DefaultGateway" (multi-strings), "NameServer" (comma list), "Domain"; "OpenOSD.Identifier" = the answer file's Identifier (a MAC 00-11-… or an alias), which real Windows links through Control\Network |
  * | ConfigMgr client         | SOFTWARE Microsoft\SMS\Mobile Client "AssignedSiteCode", "ProductVersion"; Microsoft\CCMSetup "LastValidMP", "LastSuccessfulInstallParams"; Microsoft\CCM\CcmExec "ProvisioningMode"="true" |
  *
  * Real Windows keeps the membership and the accounts in binary LSA and SAM structures; these text
  * values are OpenOSD's stand-in with the same keys, so a test (or an admin with `osd lab inspect`)
  * reads them plainly.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { OfflineRegistry } from './registry.js';
 
 export const KEYS = {
@@ -49,6 +50,38 @@ export interface SetupSettings {
   domain?: string;
   /** The Administrator's password as the answer file gives it (decoded); never stored. */
   administratorPassword?: string;
+  /** Per-interface TCP/IP settings (Microsoft-Windows-TCPIP and DNS-Client `Interfaces`). */
+  interfaces?: InterfaceSettings[];
+}
+
+export interface InterfaceSettings {
+  /** A MAC address `00-11-22-33-44-55` or an interface alias, as the answer file names it. */
+  identifier: string;
+  dhcp: boolean;
+  /** `10.1.2.50/24` */
+  addresses: string[];
+  gateways: string[];
+  dnsServers: string[];
+  dnsDomain?: string;
+}
+
+/** The interface key Windows would use: a GUID, here made from the identifier so it is stable. */
+export function interfaceKey(identifier: string): string {
+  const h = createHash('sha1').update(identifier.toUpperCase()).digest('hex');
+  const guid = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`.toUpperCase();
+  return `${KEYS.interfaces}\\{${guid}}`;
+}
+
+function maskOf(prefix: number): string {
+  const bits = prefix <= 0 ? 0 : (0xffffffff << (32 - Math.min(prefix, 32))) >>> 0;
+  return [24, 16, 8, 0].map((sh) => (bits >>> sh) & 0xff).join('.');
+}
+
+function prefixOf(mask: string): number {
+  return mask
+    .split('.')
+    .map((o) => Number(o).toString(2).replace(/0/g, '').length)
+    .reduce((a, b) => a + b, 0);
 }
 
 /** A computer name as Windows Setup makes one for `*` or none: DESKTOP- and 7 random letters and digits. */
@@ -100,6 +133,18 @@ export async function recordSetup(reg: OfflineRegistry, s: SetupSettings): Promi
     await reg.set(KEYS.licensing, 'PartialProductKey', s.productKey.replace(/-/g, '').slice(-5).toUpperCase());
     done.push(`Specialize: product key installed (ending ${s.productKey.slice(-5).toUpperCase()})`);
   }
+  for (const i of s.interfaces ?? []) {
+    const key = interfaceKey(i.identifier);
+    await reg.set(key, 'OpenOSD.Identifier', i.identifier);
+    await reg.set(key, 'EnableDHCP', i.dhcp ? 1 : 0);
+    const v4 = i.addresses.map((a) => a.split('/')).filter(([a]) => a.includes('.'));
+    await reg.set(key, 'IPAddress', i.dhcp ? [] : v4.map(([a]) => a));
+    await reg.set(key, 'SubnetMask', i.dhcp ? [] : v4.map(([, p]) => maskOf(Number(p ?? 24))));
+    await reg.set(key, 'DefaultGateway', i.dhcp ? [] : i.gateways);
+    await reg.set(key, 'NameServer', i.dnsServers.join(','));
+    if (i.dnsDomain) await reg.set(key, 'Domain', i.dnsDomain);
+    done.push(`Specialize: TCP/IP settings of ${i.identifier} (${i.dhcp ? 'DHCP' : i.addresses.join(', ')})`);
+  }
   // The built-in Administrator (RID 500): created by Setup, disabled on a clean install (unattend.md §6).
   await reg.setValue(KEYS.administratorName, '', { type: 'REG_RAW', kind: 0x1f4, data: Buffer.alloc(0) });
   if (!(await reg.keyExists(KEYS.administrator)) || (await reg.getDword(KEYS.administrator, 'Enabled')) === undefined)
@@ -139,6 +184,32 @@ export interface InstalledSettings {
   timeZone?: string;
   workgroup?: string;
   domain?: string;
+}
+
+/** The interfaces Setup recorded (those with an OpenOSD.Identifier), in key order. */
+export async function readInterfaces(reg: OfflineRegistry): Promise<InterfaceSettings[]> {
+  const out: InterfaceSettings[] = [];
+  for (const sub of await reg.subkeys(KEYS.interfaces)) {
+    const key = `${KEYS.interfaces}\\${sub}`;
+    const identifier = await reg.getString(key, 'OpenOSD.Identifier');
+    if (!identifier) continue;
+    const multi = async (name: string): Promise<string[]> => {
+      const v = await reg.get(key, name);
+      return v?.type === 'REG_MULTI_SZ' ? v.data : v?.type === 'REG_SZ' && v.data ? v.data.split(/[ ,]+/) : [];
+    };
+    const ips = await multi('IPAddress');
+    const masks = await multi('SubnetMask');
+    const dnsDomain = await reg.getString(key, 'Domain');
+    out.push({
+      identifier,
+      dhcp: (await reg.getDword(key, 'EnableDHCP')) !== 0,
+      addresses: ips.map((a, k) => `${a}/${prefixOf(masks[k] ?? '255.255.255.0')}`),
+      gateways: await multi('DefaultGateway'),
+      dnsServers: ((await reg.getString(key, 'NameServer')) ?? '').split(/[ ,]+/).filter(Boolean),
+      ...(dnsDomain ? { dnsDomain } : {}),
+    });
+  }
+  return out;
 }
 
 export async function readInstalledSettings(reg: OfflineRegistry): Promise<InstalledSettings> {

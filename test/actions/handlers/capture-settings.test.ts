@@ -100,6 +100,34 @@ describe('Capture Network Settings', () => {
     expect(m.vars().OSDAdapter0MacAddress).toBe(adapters[0].mac);
     expect(m.vars().OSDAdapter0EnableDHCP).toBe(adapters[0].dhcp ? 'true' : 'false');
 
+    // Setup recorded static settings for the first adapter's MAC: the registry's values win over the profile's.
+    const mac = adapters[0].mac;
+    const recorded = await installed({
+      computerName: 'PC-3',
+      workgroup: 'Lab',
+      interfaces: [{ identifier: mac.replace(/:/g, '-'), dhcp: false, addresses: ['192.168.7.20/23'], gateways: ['192.168.6.1'], dnsServers: ['192.168.6.2'] }],
+    });
+    const st = execution(step(captureNetworkSettings, {}), { environment: 'FullOS' });
+    expect(await captureNetworkSettingsHandler.run!({ x: st.x, computer: recorded, content: undefined as never })).toEqual({ exitCode: 0 });
+    expect(st.vars()).toMatchObject({
+      OSDAdapter0EnableDHCP: 'false',
+      OSDAdapter0IPAddressList: '192.168.7.20',
+      OSDAdapter0SubnetMask: '255.255.254.0',
+      OSDAdapter0Gateways: '192.168.6.1',
+      OSDAdapter0DNSServerList: '192.168.6.2',
+      OSDAdapter0MacAddress: mac,
+    });
+    expect(st.logs.some((l) => /Captured adapter 0 .* from the registry: static 192\.168\.7\.20\/23/.test(l))).toBe(true);
+    // Apply Network Settings without adapters of its own (its hidden OSDAdapterCount is 0) takes the captured ones.
+    const rvol = await recorded.files({ disk: 0, partition: 1 });
+    await rvol.writeFile(ANSWER_FILE, UnattendDocument.create('amd64').toXml());
+    const applyStatic = execution(step(applyNetworkSettings, { joinType: 'workgroup', workgroupName: 'X', adapters: [] } as never), {
+      variables: { ...st.vars(), OSDTargetSystemDrive: 'C:' },
+    });
+    expect(await applyNetworkSettingsHandler.run!({ x: applyStatic.x, computer: recorded, content: undefined as never })).toEqual({ exitCode: 0 });
+    expect((await rvol.readFile(ANSWER_FILE)).toString()).toMatch(/<IpAddress wcm:action="add" wcm:keyValue="1">192\.168\.7\.20\/23<\/IpAddress>/);
+    expect(applyStatic.logs).toContain(`info: The step has no adapter settings of its own: using the ${adapters.length} captured in OSDAdapterCount`);
+
     const workgroup = await installed({ computerName: 'PC-2', workgroup: 'Lab' });
     const w = execution(step(captureNetworkSettings, { migrateAdapterSettings: false }), { environment: 'FullOS' });
     expect(await captureNetworkSettingsHandler.run!({ x: w.x, computer: workgroup, content: undefined as never })).toEqual({ exitCode: 0 });

@@ -14,7 +14,7 @@ import { applyNetworkSettingsHandler } from '../../../src/actions/handlers/apply
 import { applyWindowsSettingsHandler } from '../../../src/actions/handlers/apply-windows-settings.js';
 import { CACHED_ANSWER_FILE, CCMSETUP_LOG, SETUP_LOG, setupWindowsHandler, WRONG_ARCHITECTURE } from '../../../src/actions/handlers/setup-windows.js';
 import { OfflineRegistry } from '../../../src/actions/os/registry.js';
-import { checkPassword, KEYS, readInstalledSettings } from '../../../src/actions/os/windows-setup.js';
+import { checkPassword, KEYS, readInstalledSettings, readInterfaces } from '../../../src/actions/os/windows-setup.js';
 import { UnattendDocument } from '../../../src/actions/unattend/index.js';
 import type { Environment } from '../../../src/engine/environment.js';
 import { PACKAGE_IDS, writeClientPackage } from '../../../src/lab/test-content/packages.js';
@@ -80,14 +80,30 @@ function copyBuiltIns(env: Environment): Record<string, string> {
 describe('Setup Windows and ConfigMgr', () => {
   it('records the answer file in the OS as Windows Setup would, restarts, then installs the client in the full OS', async () => {
     const computer = await deployed();
-    const { r1, first, s, lib } = await throughSetup(computer, { OSDComputerName: 'PC-%Serial%', Serial: '0042', _SMSTSSiteCode: 'P01' }, {
-      registeredUserName: 'IT',
-      registeredOrgName: 'Contoso',
-      timeZone: 'W. Europe Standard Time',
-      randomAdminPassword: false,
-      adminPassword: 'S3cret!pass',
-      productKey: 'ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ',
-    } as never);
+    const { r1, first, s, lib } = await throughSetup(
+      computer,
+      {
+        OSDComputerName: 'PC-%Serial%',
+        Serial: '0042',
+        _SMSTSSiteCode: 'P01',
+        OSDAdapterCount: '1',
+        OSDAdapter0EnableDHCP: 'false',
+        OSDAdapter0IPAddressList: '10.1.2.50',
+        OSDAdapter0SubnetMask: '255.255.255.0',
+        OSDAdapter0Gateways: '10.1.2.1',
+        OSDAdapter0DNSServerList: '10.1.2.10,10.1.2.11',
+        OSDAdapter0DNSDomain: 'contoso.com',
+        OSDAdapter0MacAddress: '00:15:5D:01:02:03',
+      },
+      {
+        registeredUserName: 'IT',
+        registeredOrgName: 'Contoso',
+        timeZone: 'W. Europe Standard Time',
+        randomAdminPassword: false,
+        adminPassword: 'S3cret!pass',
+        productKey: 'ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ',
+      } as never,
+    );
     expect(r1).toMatchObject({
       exitCode: 0,
       restart: { target: 'HD', rerun: true, stepState: { phase: 'setup-complete', drive: 'C:', adminAccount: 'enabled', arch: 'x64' } },
@@ -102,6 +118,16 @@ describe('Setup Windows and ConfigMgr', () => {
       workgroup: 'LABWG',
     });
     expect(await reg.getString(KEYS.tcpip, 'Hostname')).toBe('PC-0042');
+    expect(await readInterfaces(reg)).toEqual([
+      {
+        identifier: '00-15-5D-01-02-03',
+        dhcp: false,
+        addresses: ['10.1.2.50/24'],
+        gateways: ['10.1.2.1'],
+        dnsServers: ['10.1.2.10', '10.1.2.11'],
+        dnsDomain: 'contoso.com',
+      },
+    ]);
     expect(await reg.getString(KEYS.licensing, 'PartialProductKey')).toBe('VWXYZ');
     // The Administrator: a password hash, never the password; disabled until the post-setup phase.
     const hash = (await reg.getString(KEYS.administrator, 'PasswordHash'))!;
