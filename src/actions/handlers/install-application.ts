@@ -44,6 +44,7 @@ export const NOT_DETECTED_AFTER_INSTALL = 0x87d00324;
 /** E_FAIL: an application the site will not let a task sequence install. */
 const REFUSED = 0x80004005;
 const COMPONENT = { component: 'InstallApplication' };
+const EMPTY_STEP = 'the step names no application (ApplicationName) and no base variable (BaseVariableName): there is nothing to install';
 
 type Outcome = { result: 'installed' | 'detected' } | { result: 'failed'; code: number; message: string } | { result: 'warning'; message: string };
 
@@ -91,7 +92,9 @@ async function run(ctx: HandlerContext): Promise<StepResult> {
 
   const { names, dynamic, base } = requestedApplications(x);
   if (names.length === 0) {
-    x.log(dynamic ? `There is no variable ${base}01: no application to install` : 'The step lists no application', 'info', COMPONENT);
+    // A step with neither a list nor a base variable has nothing to do: refused (lint: install-application-empty).
+    if (!dynamic) return { exitCode: WIN32.invalidParameter, message: EMPTY_STEP };
+    x.log(`There is no variable ${base}01: no application to install`, 'info', COMPONENT);
     setStatus(x, 'Success');
     return { exitCode: 0 };
   }
@@ -348,7 +351,11 @@ export const installApplicationHandler = defineHandler(installApplication, {
       x.variables.set('_TSAppInstallStatus', 'Success', { builtIn: true });
       return { exitCode: 0 };
     }
-    note(`installs ${names.length ? names.join(', ') : 'the listed applications'} (and their dependencies) unless already detected`);
+    if (!dynamic && names.length === 0) {
+      note(EMPTY_STEP);
+      return { exitCode: WIN32.invalidParameter, message: EMPTY_STEP };
+    }
+    note(`installs ${names.join(', ')} (and their dependencies) unless already detected`);
     x.variables.set('_TSAppInstallStatus', 'Success', { builtIn: true });
     return {
       exitCode: 0,

@@ -310,6 +310,12 @@ describe('Install Application', () => {
     expect(file(computer, 'Program Files/Editor/done.txt')).toBeDefined();
   });
 
+  it('refuses a step that names no application and no base variable (0x80070057)', async () => {
+    const m = execution(step(installApplication, {}), { environment: 'FullOS' });
+    const r = await installApplicationHandler.run!(ctx(m, await os(), new FakeCatalog([])));
+    expect(r).toMatchObject({ exitCode: 0x80070057, message: expect.stringContaining('names no application') });
+  });
+
   it('runs only with a site (predicted otherwise), and predicts honestly', async () => {
     const computer = await os();
     const m = execution(listStep(['Alpha']), { environment: 'FullOS' });

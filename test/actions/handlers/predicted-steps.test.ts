@@ -106,12 +106,12 @@ describe('steps that are only predicted', () => {
     );
     expect(upgrade.predicted?.assumed[0]).toMatch(/upgrades/);
     expect(upgradeOperatingSystem.restarts).toEqual({ into: 'FullOS' });
-    const apps = execution(step(installApplication, {} as never), { environment: 'FullOS' });
+    const apps = execution(step(installApplication, { applications: ['ScopeId_X/Application_1'] }), { environment: 'FullOS' });
     const { ctx, notes } = simulation(apps);
     // Install Application runs for real with a site (test/actions/handlers/install-application.test.ts); its prediction says what it assumes.
     expect((await installApplicationHandler.simulate!(ctx)).predicted?.assumed).toContain(
       'every installer returns a success code and its detection method finds it afterwards',
     );
-    expect(notes).toEqual(['installs the listed applications (and their dependencies) unless already detected']);
+    expect(notes).toEqual(['installs ScopeId_X/Application_1 (and their dependencies) unless already detected']);
   });
 });
