@@ -12,6 +12,7 @@ import type { Manifest, ManifestEntry, ManifestSkipped, ManifestUser } from './m
 import { type VolumeProfile, volumePathOf } from './profiles.js';
 import { RuleEngine, selectUsers, systemTokens, userFolders, USER_TOKENS, type SystemToken, type UserSelection, type UserStateRules } from './rules.js';
 import type { StoreWriter } from './store-format.js';
+import { isoTime } from './times.js';
 
 export interface CaptureOptions {
   volume: VolumeFiles;
@@ -47,7 +48,8 @@ function targetOf(path: string, bases: Array<[string, string]>, systemDrive: str
   return { base: `{${best[0]}}`, relative: path.slice(best[1].replace(/\\+$/, '').length).replace(/^\\+/, '') };
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+// To the 100 ns (times.ts), not Date#toISOString's millisecond.
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : isoTime(ms));
 
 /** A lower-cased root like ['c:', 'users', 'alice'] as the volume spells it ('Users/alice'), or undefined when absent. */
 async function realPath(volume: VolumeFiles, segs: string[]): Promise<string | undefined> {

@@ -13,6 +13,7 @@ import type { Manifest, ManifestEntry } from './manifest.js';
 import { accountMatches } from './rules.js';
 import { HostStoreDir, parseKey, StoreReader } from './store-format.js';
 import { createHash } from 'node:crypto';
+import { parseTime } from './times.js';
 
 export interface ExtractOptions {
   store: string;
@@ -71,7 +72,7 @@ export async function extractStore(o: ExtractOptions): Promise<ExtractResult> {
       await out.mkdirp(path);
       continue;
     }
-    const meta = { modifiedMs: Date.parse(e.modifiedUtc), attributes: e.attributes };
+    const meta = { modifiedMs: parseTime(e.modifiedUtc), attributes: e.attributes };
     try {
       if (header.mode === 'plain') {
         await out.writeStream(path, createReadStream(join(folder, ...(e.stored ?? '').split('/'))), meta);

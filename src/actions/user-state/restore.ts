@@ -15,6 +15,7 @@ import { ensureProfile, volumePathOf } from './profiles.js';
 import type { OfflineRegistry } from '../os/registry.js';
 import { accountMatches, remapAccount, selectUsers, systemTokens, userFolders, type UsmtOptions } from './rules.js';
 import type { StoreReader } from './store-format.js';
+import { parseTime } from './times.js';
 
 export interface RestoreOptions {
   volume: VolumeFiles;
@@ -59,7 +60,7 @@ async function freeName(volume: VolumeFiles, path: string): Promise<string> {
   }
 }
 
-const ms = (t: string | undefined): number | undefined => (t ? Date.parse(t) : undefined);
+const ms = (t: string | undefined): number | undefined => (t ? parseTime(t) : undefined);
 
 export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult> {
   const m = o.manifest;
