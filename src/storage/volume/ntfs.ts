@@ -48,7 +48,7 @@ const SMALL_READ = 1 << 20;
 /**
  * A helper session idle this long is ended, so the side image holds every change soon after the
  * last request (another NtfsVolume on the same image — `osd lab inspect` — reads it) and no process
- * lingers; a loop of requests keeps one session.
+ * lingers; a loop of requests keeps one session. Node waits for a read-write session's end.
  */
 const SESSION_IDLE_MS = 250;
 
@@ -348,7 +348,9 @@ export class NtfsVolume implements Volume {
           this.idleFailure = e;
         });
     }, SESSION_IDLE_MS);
-    this.idleTimer.unref();
+    // A read-only session may simply die with Node; a read-write one is ended first (Node waits for
+    // it), so no helper is still writing the side image when the next process copies it afresh.
+    if (!this.session?.writable) this.idleTimer.unref();
   }
 
   /** Before ntfs-3g's own tools (ntfsls), wimlib or a splice use the side image: no session, no reader. */
@@ -382,7 +384,7 @@ export class NtfsVolume implements Volume {
       }
       throw e;
     } finally {
-      s.release();
+      if (!s.writable) s.release();
       if (this.session === s) this.scheduleIdleEnd();
     }
   }

@@ -212,7 +212,7 @@ const FRAME = 1 << 20;
  * One `ntfsfs IMAGE batch` process: read-write, or `--read-only` (it never changes the image, so
  * readers may run beside it). Requests must not overlap: the caller (NtfsVolume's queue) runs one at
  * a time. `close()` ends the input; the helper unmounts (writing everything) and exits. An idle
- * session does not keep Node running (`hold`/`release` around each request).
+ * read-only session does not keep Node running (`hold`/`release` around each request).
  */
 export class NtfsfsSession {
   private readonly child: ChildProcessWithoutNullStreams;
