@@ -109,8 +109,14 @@ static int split(const char *p, struct path *sp) {
 	char *save = NULL;
 	for (char *t = strtok_r(sp->buf, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
 		if (strcmp(t, ".") == 0) continue;
-		if (strcmp(t, "..") == 0) return fail(K_INVALID, "'..' is not allowed in %s", p);
-		if (sp->n == MAX_PARTS) return fail(K_INVALID, "%s is too deep", p);
+		if (strcmp(t, "..") == 0 || sp->n == MAX_PARTS) {
+			if (strcmp(t, "..") == 0) fail(K_INVALID, "'..' is not allowed in %s", p);
+			else fail(K_INVALID, "%s is too deep", p);
+			free(sp->buf); /* a failed split holds nothing */
+			sp->buf = NULL;
+			sp->n = 0;
+			return -1;
+		}
 		sp->parts[sp->n++] = t;
 	}
 	return 0;
