@@ -390,12 +390,23 @@ async function runEngine(
     executor: (predicting) => new OnDemandExecutor(new ActionExecutor(options.computer, library, new ProcessExecutor(predicting), services), library),
     restart: async (target: RestartTarget) => {
       // smsts.log onto the computer's disk where osd-features §6.1 puts it for this phase.
-      await placeSmstsLog(options.computer, smsts.files(), false);
+      await placeSmstsLog(options.computer, smsts.files(), false).catch((e: Error) => copyFailed(smsts, e));
       await options.restart(target === 'WinPE' ? 'WinPE' : 'OS');
     },
   });
-  await placeSmstsLog(options.computer, smsts.files(), true);
+  await placeSmstsLog(options.computer, smsts.files(), true).catch((e: Error) => copyFailed(smsts, e));
   return report;
+}
+
+/** A log copy onto the disk that failed is the log's own warning, never the run's failure. */
+function copyFailed(smsts: SmstsLog, e: Error): void {
+  smsts.write({
+    time: new Date(),
+    component: COMPONENT,
+    severity: 'warning',
+    message: `smsts.log could not be copied onto the disk: ${e.message}`,
+    file: 'agent',
+  });
 }
 
 /**

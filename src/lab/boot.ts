@@ -48,11 +48,22 @@ export async function bootLab(lab: LabMachine, options: BootOptions): Promise<Si
     executor: (predicting) => new ActionExecutor(lab, content, new ProcessExecutor(predicting), options.services),
     restart: async (target) => {
       // smsts.log onto the computer's disk where §6.1 puts it for this phase (src/actions/os/smsts-log-copy.ts).
-      await placeSmstsLog(lab, log.files(), false);
+      await placeSmstsLog(lab, log.files(), false).catch((e: Error) => warnLog(log, e));
       await lab.restart(target === 'WinPE' ? 'WinPE' : 'OS');
     },
   });
-  await placeSmstsLog(lab, log.files(), true);
+  await placeSmstsLog(lab, log.files(), true).catch((e: Error) => warnLog(log, e));
   lab.recordBoot({ at: new Date().toISOString(), sequence: options.sequenceName, result: report.result, exitCode: report.exitCode, message: report.message });
   return { ...report, logPath: log.path };
+}
+
+/** A log copy that failed is the log's own warning, never the run's failure. */
+function warnLog(log: SmstsLog, e: Error): void {
+  log.write({
+    time: new Date(),
+    component: 'TSManager',
+    severity: 'warning',
+    message: `smsts.log could not be copied onto the disk: ${e.message}`,
+    file: 'boot.ts',
+  });
 }
