@@ -16,4 +16,12 @@ import { userstateRoutes } from './userstate-routes.js';
 
 export type MpRouteModule = (mp: { app: FastifyInstance; site: Site }) => readonly AnyMpRoute[];
 
-export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [registrationRoutes, policyRoutes, statusRoutes, logRoutes, driverRoutes, userstateRoutes, softwareRoutes];
+export const MP_ROUTE_MODULES: readonly MpRouteModule[] = [
+  registrationRoutes,
+  policyRoutes,
+  statusRoutes,
+  logRoutes,
+  driverRoutes,
+  userstateRoutes,
+  softwareRoutes,
+];
