@@ -13,6 +13,7 @@ import { OfflineRegistry } from '../../src/actions/os/registry.js';
 import { KEYS, readInstalledSettings } from '../../src/actions/os/windows-setup.js';
 import { bootLab } from '../../src/lab/boot.js';
 import { createLab } from '../../src/lab/create.js';
+import { formatInspection, inspectLab } from '../../src/lab/inspect.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { runCommandLine } from '../../src/sequence/catalog/index.js';
 import { catalogStep } from '../../src/sequence/wizard/generate/steps.js';
@@ -98,6 +99,14 @@ describe('Setup Windows and ConfigMgr on a UEFI x64 lab machine', () => {
     expect(log).toMatch(/Stamp in the full OS/);
     expect(log).toMatch(/Execution engine result code: Success/);
     expect((await vol.readFile('_SMSTaskSequence/Logs/Smstslog/smsts.log')).toString()).toMatch(/Setup Windows and Configuration Manager/);
+    // osd lab inspect reads it back from the disk image.
+    const inspected = await inspectLab(lab);
+    const c = inspected.disks[0].partitions.find((p) => p.letter === 'C:')!;
+    expect(c.os).toMatchObject({ computerName: 'LAB-PC-01', workgroup: 'LABWG', client: '5.00.9122.1000', administrator: 'enabled' });
+    expect(c.keyFiles?.['Windows/CCM/Logs/smsts.log']).toBe(true);
+    expect(formatInspection(inspected)).toMatch(
+      /OS: LAB-PC-01, workgroup LABWG, W\. Europe Standard Time, ConfigMgr client 5\.00\.9122\.1000, Administrator enabled/,
+    );
   }, 300_000);
 });
 
