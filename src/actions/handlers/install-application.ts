@@ -27,14 +27,11 @@
  *    a Warning fail the step.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StepExecution, StepResult } from '../../engine/ports.js';
 import { installApplication } from '../../sequence/catalog/index.js';
 import { WIN32 } from '../errors.js';
 import { boolProperty, defineHandler, type HandlerContext } from '../handler.js';
-import { PROCESS_ABORTED, PROGRAM_NOT_FOUND, runInFullOs, type FullOsProcessOptions, type FullOsProcessResult } from '../os/process.js';
+import { PROCESS_ABORTED, PROGRAM_NOT_FOUND, runInFullOs } from '../os/process.js';
 import type { ApplicationDefinition, ApplicationDeploymentType, ApplicationLookup } from '../services.js';
 import { detect } from '../software/detection.js';
 import { installedOs, type InstalledOs } from '../software/os.js';
@@ -216,7 +213,8 @@ async function installOne(
       restart: false,
     };
   x.log(`Installing ${app.name} (${dt.name}): ${command}`, 'info', COMPONENT);
-  const r = await runInstaller({
+  // A Windows exit code above 255 (3010) comes through OSD_EXIT_CODE_FILE (src/actions/os/process.ts).
+  const r = await runInFullOs({
     volume: os.files,
     command,
     content: folder,
@@ -260,25 +258,6 @@ async function installOne(
       restart: false,
     };
   return { outcome: { result: 'installed' }, restart };
-}
-
-/**
- * An installer as a real process in the full OS (src/actions/os/process.ts). A process on this host
- * returns only 8 bits (3010 would arrive as 194), so [I] a Windows exit code that does not fit is
- * written by the installer, in decimal, to the file `OSD_EXIT_CODE_FILE` names; when that file
- * holds a number it is the installer's exit code (docs/software-updates.md "Exit codes").
- */
-export async function runInstaller(o: FullOsProcessOptions): Promise<FullOsProcessResult> {
-  const dir = await mkdtemp(join(o.workDir ?? tmpdir(), 'osd-exit-'));
-  const codeFile = join(dir, 'exit-code');
-  try {
-    const r = await runInFullOs({ ...o, env: { ...o.env, OSD_EXIT_CODE_FILE: codeFile } });
-    const text = await readFile(codeFile, 'utf8').catch(() => undefined);
-    if (text !== undefined && /^\s*-?\d+\s*$/.test(text) && r.stopped === undefined) return { ...r, exitCode: Number(text.trim()) >>> 0 };
-    return r;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 /** A program the command names by a relative path (`setup.sh`, `.\install.cmd`, `sh install.sh`) that the content lacks. */
