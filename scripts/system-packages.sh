@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl)
-TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser)
+PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl zstd)
+TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser zstd)
 HEADER=/usr/include/ntfs-3g/volume.h
 HELPERS=(ntfsmkdir ntfsfs)
 # Tools live in /sbin and /usr/sbin too (toolchain.md §3); look there even for a non-root PATH.

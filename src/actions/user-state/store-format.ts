@@ -140,7 +140,7 @@ export class HostStoreDir implements StoreSink, StoreSource {
   async create(name: string): Promise<{ write(chunks: Buffer[]): Promise<void>; close(): Promise<void> }> {
     const path = join(this.dir, name);
     await mkdir(dirname(path), { recursive: true });
-    const out = createWriteStream(path);
+    const out = createWriteStream(path, { highWaterMark: 8 << 20 });
     const failed = new Promise<never>((_, reject) => out.once('error', reject));
     failed.catch(() => undefined);
     return {
@@ -269,7 +269,7 @@ export interface StoreWriterOptions {
   storeId: string;
   /** The DEK; absent for a `plain` store. */
   key?: Buffer;
-  /** deflate level (default 1: speed first) [I]. */
+  /** deflate level (default 1: speed first; 0: frames stored uncompressed) [I]. */
   level?: number;
   packMaxBytes?: number;
   /** Called when a pack is complete (remote mode uploads it while the next one is written). */
@@ -308,9 +308,15 @@ export class StoreWriter {
   }
 
   private async compress(plain: Buffer): Promise<{ codec: number; payload: Buffer }> {
-    if (!this.options.key) return { codec: CODEC_STORED, payload: plain };
     const level = this.options.level ?? 1;
-    const packed = plain.length < 65536 ? deflateRawSync(plain, { level }) : await deflateAsync(plain, { level, strategy: zc.Z_DEFAULT_STRATEGY });
+    if (!this.options.key || level === 0) return { codec: CODEC_STORED, payload: plain };
+    if (plain.length < 65536) {
+      const packed = deflateRawSync(plain, { level });
+      return packed.length < plain.length ? { codec: CODEC_DEFLATE_RAW, payload: packed } : { codec: CODEC_STORED, payload: plain };
+    }
+    // Incompressible data (media, archives, encrypted files) is told by a 64 KiB sample and stored as it is [I].
+    if (deflateRawSync(plain.subarray(0, 65536), { level }).length > 0.92 * 65536) return { codec: CODEC_STORED, payload: plain };
+    const packed = await deflateAsync(plain, { level, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: 1 << 20 });
     // Incompressible data is stored as it is (a frame's codec is its own).
     return packed.length < plain.length ? { codec: CODEC_DEFLATE_RAW, payload: packed } : { codec: CODEC_STORED, payload: plain };
   }
@@ -429,11 +435,18 @@ class Cursor {
     this.it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
   private async fill(n: number): Promise<void> {
-    while (this.buf.length < n && !this.ended) {
+    if (this.buf.length >= n || this.ended) return;
+    const parts = this.buf.length ? [this.buf] : [];
+    let have = this.buf.length;
+    while (have < n && !this.ended) {
       const r = await this.it.next();
       if (r.done) this.ended = true;
-      else this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value;
+      else {
+        parts.push(r.value);
+        have += r.value.length;
+      }
     }
+    this.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
   }
   async read(n: number): Promise<Buffer> {
     await this.fill(n);
@@ -491,7 +504,7 @@ async function decodeFrame(cursor: Cursor, expect: { pack: number; frame: number
       plain =
         payload.length < 65536
           ? inflateRawSync(payload, { maxOutputLength: FRAME_PLAIN_MAX })
-          : await inflateAsync(payload, { maxOutputLength: FRAME_PLAIN_MAX });
+          : await inflateAsync(payload, { maxOutputLength: FRAME_PLAIN_MAX, chunkSize: 1 << 20 });
     } catch (e) {
       throw new UserStateError('USERSTATE_INTEGRITY', `${where}: frame ${pack}/${frame} does not decompress (${(e as Error).message})`);
     }

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// One user state operation in its own process, for bench/userstate.bench.mjs (its peak RSS is its own):
+//   capture  TREE STORE KEY_B64   — the tree's Users\bench files into an encrypted store (HostStoreDir, as remote mode stages it)
+//   restore  STORE DST KEY_B64    — the store into an empty folder volume
+//   hardlink TREE                 — the hard-link capture of the same files (links under _SMSTaskSequence\UserState\USMT\File)
+// Prints {"ms":…, "peakRssMB":…, "files":…, "bytes":…}.
+import { readFileSync } from 'node:fs';
+import { captureUserFiles } from '../dist/actions/user-state/capture.js';
+import { restoreUserFiles } from '../dist/actions/user-state/restore.js';
+import { BUILT_IN_RULES } from '../dist/actions/user-state/rules.js';
+import { HostStoreDir, StoreReader, StoreWriter, VolumeStoreDir } from '../dist/actions/user-state/store-format.js';
+import { DirectoryVolume } from '../dist/storage/volume/directory.js';
+
+const [mode, a, b, keyText] = process.argv.slice(2);
+const STORE_ID = '5e6f7a8b-0000-4000-8000-00000000be9c';
+const profiles = [{ sid: 'S-1-5-21-1-2-3-1104', account: 'CONTOSO\\bench', kind: 'domain', profilePath: 'C:\\Users\\bench', folderName: 'bench' }];
+const common = {
+  systemDrive: 'C:',
+  profiles,
+  rules: BUILT_IN_RULES.standard,
+  users: { include: [], exclude: [], loggedOnWithinDays: null },
+  continueOnLockedFiles: true,
+  skipEncryptedFiles: false,
+  log: () => undefined,
+  storeId: STORE_ID,
+  source: { computerName: 'BENCH', capture: 'offline', environment: 'winpe' },
+};
+const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+
+const t = performance.now();
+let files;
+let bytes;
+if (mode === 'capture') {
+  const writer = new StoreWriter(new HostStoreDir(b), {
+    storeId: STORE_ID,
+    key: Buffer.from(keyText, 'base64'),
+    level: process.env.OSD_USERSTATE_LEVEL ? Number(process.env.OSD_USERSTATE_LEVEL) : undefined,
+  });
+  const { manifest } = await captureUserFiles({ ...common, volume: new DirectoryVolume(a), target: { kind: 'store', writer } });
+  await writer.finish(manifest);
+  ({ files, bytes } = manifest.totals);
+} else if (mode === 'restore') {
+  const reader = await StoreReader.open(new HostStoreDir(a), Buffer.from(keyText, 'base64'));
+  await reader.checkPacks();
+  const r = await restoreUserFiles({
+    volume: new DirectoryVolume(b),
+    systemDrive: 'C:',
+    computerName: 'BENCH',
+    manifest: reader.manifest,
+    source: { kind: 'store', reader },
+    usmt: { ui: [], ue: [], md: [], mu: [] },
+    localAccounts: false,
+    continueOnRestore: false,
+    collision: 'rename',
+    log: () => undefined,
+  });
+  reader.close();
+  ({ files, bytes } = r);
+} else if (mode === 'hardlink') {
+  const vol = new DirectoryVolume(a);
+  const folder = '_SMSTaskSequence/UserState/USMT';
+  const writer = new StoreWriter(new VolumeStoreDir(vol, folder), { storeId: STORE_ID });
+  const { manifest } = await captureUserFiles({ ...common, volume: vol, storePath: 'C:\\_SMSTaskSequence\\UserState', target: { kind: 'hardlink', folder } });
+  await writer.finish(manifest);
+  ({ files, bytes } = manifest.totals);
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - t, peakRssMB: peak(), files, bytes })}\n`);
