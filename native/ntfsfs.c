@@ -25,12 +25,12 @@
  * Windows does (an exact match wins), new names keep the given case.
  *
  * batch requests, one line each, fields separated by TAB:
- *   stat PATH | walk PATH | cat PATH | mkdir PATH | remove PATH | link EXISTING NEW
+ *   stat PATH | walk PATH | list PATH | cat PATH | mkdir PATH | remove PATH | link EXISTING NEW
  *   meta PATH CTIME MTIME ATIME ATTRS          ('-' leaves a field as it is)
  *   write PATH CTIME MTIME ATIME ATTRS         then chunks: a line with a byte count N, N bytes,
  *                                              …, a line "0" (end) or "-1" (the sender gave up)
  * answers:
- *   stat: "ok\t{json}" or "none";  walk: "e\t{json}" lines then "ok";  mkdir: "ok\t/Stored/Path";
+ *   stat: "ok\t{json}" or "none";  walk, list: "e\t{json}" lines then "ok";  mkdir: "ok\t/Stored/Path";
  *   cat: "d\tN" lines each followed by N bytes, then "ok";  the others: "ok";
  *   any failure: "err\tKIND\tmessage" with KIND not-found | not-a-directory | not-a-file |
  *   invalid-path | io (a failed cat or walk may have sent part of its answer before it).
@@ -364,7 +364,7 @@ static int list_dir(ntfs_inode *dir, struct dents *d, const char *path) {
 		free_dents(d);
 		return fail(K_IO, "cannot read the folder %s: %s", path[0] ? path : "(root)", d->oom ? "out of memory" : strerror(e));
 	}
-	qsort(d->v, d->n, sizeof *d->v, cmp_dent);
+	if (d->n > 1) qsort(d->v, d->n, sizeof *d->v, cmp_dent);
 	return 0;
 }
 
@@ -463,6 +463,53 @@ static int do_walk(const char *path) {
 	}
 	while (n > 0) free(stack[--n].path);
 	free(stack);
+	return rc;
+}
+
+/* The entries of one folder (what walk gives for its first level). */
+static int do_list(const char *path) {
+	struct path sp;
+	if (split(path, &sp)) return -1;
+	ntfs_inode *dir = open_parts(&sp, sp.n, path);
+	if (!dir) {
+		free_path(&sp);
+		return -1;
+	}
+	if (!is_dir(dir) || is_reparse(dir)) {
+		ntfs_inode_close(dir);
+		free_path(&sp);
+		return fail(K_NOT_DIR, "%s is not a folder", path);
+	}
+	struct dents d;
+	int rc = list_dir(dir, &d, path);
+	ntfs_inode_close(dir);
+	char *canon = rc ? NULL : canonical(&sp, sp.n, path);
+	free_path(&sp);
+	if (rc) return -1;
+	if (!canon) {
+		free_dents(&d);
+		return -1;
+	}
+	for (int i = 0; i < d.n && rc == 0; i++) {
+		char *name = NULL;
+		if (ntfs_ucstombs(d.v[i].name, d.v[i].len, &name, 0) < 0) {
+			rc = fail(K_IO, "a name in %s (MFT record %llu) cannot be converted to UTF-8", path, (unsigned long long)MREF(d.v[i].mref));
+			break;
+		}
+		size_t plen = strlen(canon) + strlen(name) + 2;
+		char *child = malloc(plen);
+		ntfs_inode *ni = child ? ntfs_inode_open(vol, MREF(d.v[i].mref)) : NULL;
+		if (!ni) rc = fail(K_IO, "cannot open '%s' in %s: %s", name, path, child ? strerror(errno) : "out of memory");
+		else {
+			snprintf(child, plen, "%s%s%s", canon, canon[0] ? "/" : "", name);
+			print_meta(batch_mode ? "e\t" : "", child, ni);
+			ntfs_inode_close(ni);
+		}
+		free(child);
+		free(name);
+	}
+	free_dents(&d);
+	free(canon);
 	return rc;
 }
 
@@ -945,6 +992,8 @@ static int batch(void) {
 			else if (rc < 0) answer(-1);
 		} else if (strcmp(op, "walk") == 0 && nf == 2) {
 			answer(do_walk(f[1]));
+		} else if (strcmp(op, "list") == 0 && nf == 2) {
+			answer(do_list(f[1]));
 		} else if (strcmp(op, "cat") == 0 && nf == 2) {
 			answer(do_cat(f[1]));
 		} else if (read_only && (strcmp(op, "mkdir") == 0 || strcmp(op, "remove") == 0 || strcmp(op, "link") == 0 || strcmp(op, "meta") == 0 || strcmp(op, "write") == 0)) {

@@ -296,6 +296,12 @@ describe('NtfsVolume metadata on disk', () => {
     const all = await walkAll(v, '');
     expect(all.map((m) => `${m.path}:${m.type}`)).toEqual(['LinkToTarget:other', 'Target:directory', 'Target/inside.txt:file']);
     expect(await code(v.openRead('LinkToTarget'))).toBe('not-a-file');
+    expect(await v.list('')).toEqual([
+      { name: 'LinkToTarget', type: 'file', size: 0 },
+      { name: 'Target', type: 'directory', size: 0 },
+    ]);
+    expect(await v.list('target')).toEqual([{ name: 'inside.txt', type: 'file', size: 6 }]); // names ignore case, as on Windows
+    expect(await code(v.list('LinkToTarget'))).toBe('not-a-directory');
     await v.remove('LinkToTarget');
     expect((await walkAll(v, '')).map((m) => m.path)).toEqual(['Target', 'Target/inside.txt']);
     expect((await v.readFile('Target/inside.txt')).toString()).toBe('inside');

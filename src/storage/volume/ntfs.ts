@@ -1,9 +1,9 @@
 /**
  * An NTFS partition of a disk image. The ntfs-3g tools only work on a whole file, so the volume keeps
- * a side image holding exactly the partition's bytes, edits it with the native `ntfsfs` helper
- * (libntfs-3g, toolchain.md §3.4: one batch session serves many requests; ntfsfs.ts) and lists
- * folders with ntfsls, and flush() splices it back at the partition's offset (§3.2, §3.3: the side
- * image must be spliced back after every offline change).
+ * a side image holding exactly the partition's bytes, reads and edits it with the native `ntfsfs`
+ * helper (libntfs-3g, toolchain.md §3.4: one batch session serves many requests; ntfsfs.ts), and
+ * flush() splices it back at the partition's offset (§3.2, §3.3: the side image must be spliced back
+ * after every offline change).
  *
  * wimlib can apply an image straight into `sideImagePath` (NTFS-3G mode); flush() notices that the
  * side image changed and splices it.
@@ -11,8 +11,7 @@
  * - Keep one NtfsVolume per partition and work folder: the side image's name comes from the disk's
  *   file name and the partition number.
  * - Names match regardless of case, like Windows (an exact match wins), so writes reuse an existing
- *   folder or file whatever its case and no two names differ only in case; `list` shows names as
- *   ntfsls does (exactly, for names ntfs-3g created).
+ *   folder or file whatever its case and no two names differ only in case.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -23,10 +22,10 @@ import { pipeline } from 'node:stream/promises';
 import { extractRange, readBytes, spliceRange } from '../disk/byte-range.js';
 import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, refused, WIN32 } from '../errors.js';
-import { runTool, ToolError, type RunResult } from '../tools.js';
+import { runTool } from '../tools.js';
 import { findNativeHelper, metaFields, NtfsfsFailure, NtfsfsSession, requireNativeHelper } from './ntfsfs.js';
 import { SerialQueue } from './serial-queue.js';
-import { type FileMeta, folderNotFound, slashPath, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
+import { type FileMeta, folderNotFound, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 /** The ntfs-3g tools print names in the locale's encoding; C would mangle non-ASCII names. */
 const NTFS_ENV = { LC_ALL: 'C.UTF-8' };
@@ -60,7 +59,7 @@ export async function bootSectorOemId(diskPath: string, partition: PartitionInfo
 // "    1234 Nov 27 12:07 2026 name" (ntfsls -l: size, then strftime "%b %e %H:%M %Y", then the name).
 const LS_LINE = /^ *(\d+) [A-Za-z]{3} +\d{1,2} \d\d:\d\d -?\d+ (.+)$/;
 
-/** Parses `ntfsls -l -F` output; '/' after a name marks a directory. */
+/** Parses `ntfsls -l -F` output; '/' after a name marks a directory (for tools and tests: NtfsVolume lists through ntfsfs). */
 export function parseNtfsls(stdout: string): VolumeEntry[] {
   const entries: VolumeEntry[] = [];
   for (const line of stdout.split('\n')) {
@@ -75,8 +74,6 @@ export function parseNtfsls(stdout: string): VolumeEntry[] {
   }
   return entries;
 }
-
-type NtfsStat = { type: 'directory' } | { type: 'file'; size: number } | undefined;
 
 /**
  * The NtfsVolume of each side image in this process: a new one on the same image (a second open of
@@ -173,35 +170,12 @@ export class NtfsVolume implements Volume {
     return v;
   }
 
-  private tool(tool: string, args: readonly string[], options: { input?: Buffer | string } = {}): Promise<RunResult> {
-    return runTool(tool, args, { ...options, env: NTFS_ENV });
-  }
-
   private parts(path: string): string[] {
     return splitVolumePath(path, this.description);
   }
 
   private notFound(path: string): VolumeError {
     return new VolumeError('not-found', this.description, path, `${this.description}: ${path || 'the root'} does not exist`);
-  }
-
-  /** Lists a folder; undefined when it does not exist (ntfsls exit code 3) or is a file. */
-  private async listParts(parts: readonly string[]): Promise<VolumeEntry[] | undefined> {
-    try {
-      const { stdout } = await this.tool('ntfsls', ['-l', '-F', '-a', '-p', slashPath(parts), this.sideImagePath]);
-      return parseNtfsls(stdout);
-    } catch (e) {
-      if (e instanceof ToolError && e.toolExitCode === 3) return undefined;
-      throw e;
-    }
-  }
-
-  /** ntfsls lists a file as itself, so a path's kind comes from its parent's listing. */
-  private async kindOf(parts: readonly string[]): Promise<NtfsStat> {
-    if (parts.length === 0) return { type: 'directory' };
-    const siblings = await this.listParts(parts.slice(0, -1));
-    const e = siblings?.find((s) => s.name === parts[parts.length - 1]);
-    return e === undefined ? undefined : e.type === 'directory' ? { type: 'directory' } : { type: 'file', size: e.size };
   }
 
   async exists(path: string): Promise<boolean> {
@@ -259,16 +233,26 @@ export class NtfsVolume implements Volume {
     });
   }
 
+  /** A folder's entries (a reparse point shows as an empty file: it is never followed). */
   async list(path: string): Promise<VolumeEntry[]> {
     const parts = this.parts(path);
+    const p = parts.join('/');
     return this.queue.run(async () => {
-      await this.exclusive();
-      const s = await this.kindOf(parts);
-      if (!s) throw folderNotFound(this.description, path);
-      if (s.type !== 'directory') throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
-      const entries = await this.listParts(parts);
-      if (!entries) throw folderNotFound(this.description, path);
-      return entries;
+      let entries: FileMeta[];
+      try {
+        entries = await this.withSession(path, 'read', (s) => s.entries('list', p));
+      } catch (e) {
+        if (!(e instanceof VolumeError)) throw e;
+        // A file at `path` itself is "not a directory"; anything else missing on the way is "not found".
+        const itself = e.code === 'not-a-directory' ? await this.withSession(path, 'read', (s) => s.stat(p)) : undefined;
+        if (itself) throw new VolumeError('not-a-directory', this.description, path, `${this.description}: ${path} is a file, not a directory`);
+        throw folderNotFound(this.description, path);
+      }
+      return entries.map((m) => ({
+        name: m.path.slice(m.path.lastIndexOf('/') + 1),
+        type: m.type === 'directory' ? 'directory' : 'file',
+        size: m.type === 'file' ? m.size : 0,
+      }));
     });
   }
 
@@ -353,7 +337,7 @@ export class NtfsVolume implements Volume {
     if (!this.session?.writable) this.idleTimer.unref();
   }
 
-  /** Before ntfs-3g's own tools (ntfsls), wimlib or a splice use the side image: no session, no reader. */
+  /** Before another tool (wimlib) or a splice uses the side image: no session, no reader. */
   private async exclusive(): Promise<void> {
     this.reportIdleFailure();
     await this.endSession();
@@ -399,7 +383,7 @@ export class NtfsVolume implements Volume {
     // Collected first, so a caller may read each file while it walks (the session is not held).
     let entries: FileMeta[];
     try {
-      entries = await this.queue.run(() => this.withSession(path, 'read', (s) => s.walk(parts.join('/'))));
+      entries = await this.queue.run(() => this.withSession(path, 'read', (s) => s.entries('walk', parts.join('/'))));
     } catch (e) {
       if (e instanceof VolumeError && e.code === 'not-found') throw folderNotFound(this.description, path);
       if (e instanceof VolumeError && e.code === 'not-a-directory') {

@@ -319,14 +319,15 @@ export class NtfsfsSession {
     return parseMetaLine(this.check(l, 'stat'));
   }
 
-  async walk(path: string): Promise<FileMeta[]> {
-    await this.write(`walk\t${path}\n`);
+  /** `walk` (everything below a folder) or `list` (its entries). */
+  async entries(op: 'walk' | 'list', path: string): Promise<FileMeta[]> {
+    await this.write(`${op}\t${path}\n`);
     const out: FileMeta[] = [];
     for (;;) {
-      const l = await this.line('walk');
+      const l = await this.line(op);
       if (l.startsWith('e\t')) out.push(parseMetaLine(l.slice(2)));
       else {
-        this.check(l, 'walk');
+        this.check(l, op);
         return out;
       }
     }
