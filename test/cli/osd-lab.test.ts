@@ -46,8 +46,9 @@ describe('osd lab', () => {
     expect(boot.stdout).toMatch(/skipped\s+Partition Disk 0 - BIOS/);
     // Done on the disk image, or only predicted: the report tells them apart (issue 11 item 7).
     expect(boot.stdout).toMatch(/^ran\s+Apply Operating System$/m);
-    expect(boot.stdout).toMatch(/^predicted\s+Setup Windows and Configuration Manager/m);
-    expect(boot.stdout).toMatch(/Steps: \d+ done, \d+ only predicted \(not done\)/);
+    // Setup Windows and ConfigMgr is done too (issue 13): the machine ends in its installed OS.
+    expect(boot.stdout).toMatch(/^ran\s+Setup Windows and Configuration Manager/m);
+    expect(boot.stdout).toMatch(/Steps: \d+ done/);
     expect(boot.stdout).toMatch(/smsts\.log: .*pc1\/state\/logs\/smsts\.log/);
     expect(boot.stdout + boot.stderr).not.toMatch(/Cli-Pa55word/);
 
@@ -55,7 +56,10 @@ describe('osd lab', () => {
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toMatch(/disk 0 \(disk0\.img, 2048 MiB\): GPT/);
     expect(inspect.stdout).toMatch(/3\. primary .* C: .*NTFS.*"Windows"/);
-    expect(inspect.stdout).toMatch(/has: .*Windows\/Panther\/Unattend\/Unattend\.xml/);
+    // Setup consumed the answer file (and removed it, its secrets with it) and recorded the OS's settings.
+    expect(inspect.stdout).toMatch(/has: .*Windows\/Panther\/setupact\.log/);
+    expect(inspect.stdout).not.toMatch(/has: .*Windows\/Panther\/Unattend\/Unattend\.xml/);
+    expect(inspect.stdout).toMatch(/OS: .*workgroup .*ConfigMgr client 5\.00\.\d{4}\.\d{4}/);
     const json = JSON.parse(osd('lab', 'inspect', 'pc1', '--json').stdout);
     expect(json.disks[0].partitions.map((p: { kind: string }) => p.kind)).toEqual(['efi', 'msr', 'primary', 'recovery']);
     expect(json.boots).toHaveLength(1);
