@@ -235,6 +235,11 @@ function settingsOf(doc: UnattendDocument): SetupSettings {
     workgroup: doc.get('specialize', C.unattendedJoin, 'Identification/JoinWorkgroup')?.trim() || undefined,
   };
   s.interfaces = interfacesOf(doc);
+  const intl = (name: string): string | undefined =>
+    (doc.get('oobeSystem', C.internationalCore, name) ?? doc.get('specialize', C.internationalCore, name))?.trim() || undefined;
+  s.uiLanguage = intl('UILanguage');
+  s.userLocale = intl('UserLocale');
+  s.inputLocale = intl('InputLocale');
   const value = doc.get('oobeSystem', C.shellSetup, 'UserAccounts/AdministratorPassword/Value');
   if (value !== undefined) {
     const plain = /^true$/i.test(doc.get('oobeSystem', C.shellSetup, 'UserAccounts/AdministratorPassword/PlainText')?.trim() ?? 'true');

@@ -12,6 +12,7 @@
  * | product key              | SOFTWARE …\CurrentVersion\SoftwareProtectionPlatform "PartialProductKey" (last 5 characters only) |
  * | Administrator (RID 500)  | SAM SAM\Domains\Account\Users\000001F4 "Enabled" (dword), "PasswordSet" (dword), "PasswordHash" (scrypt, salted; never the password) |
  * | TCP/IP per adapter       | SYSTEM …\Services\Tcpip\Parameters\Interfaces\{GUID from the identifier} "EnableDHCP", "IPAddress", "SubnetMask", "DefaultGateway" (multi-strings), "NameServer" (comma list), "Domain"; "OpenOSD.Identifier" = the answer file's Identifier (a MAC 00-11-… or an alias), which real Windows links through Control\Network |
+ * | languages                | SYSTEM …\Control\MUI\Settings "PreferredUILanguages" (UILanguage); HKU\.DEFAULT Control Panel\International "LocaleName" (UserLocale), Keyboard Layout\Preload "1" (InputLocale's layout) |
  * | ConfigMgr client         | SOFTWARE Microsoft\SMS\Mobile Client "AssignedSiteCode", "ProductVersion"; Microsoft\CCMSetup "LastValidMP", "LastSuccessfulInstallParams"; Microsoft\CCM\CcmExec "ProvisioningMode"="true" |
  *
  * Real Windows keeps the membership and the accounts in binary LSA and SAM structures; these text
@@ -35,6 +36,9 @@ export const KEYS = {
   administrator: 'HKLM\\SAM\\SAM\\Domains\\Account\\Users\\000001F4',
   administratorName: 'HKLM\\SAM\\SAM\\Domains\\Account\\Users\\Names\\Administrator',
   mobileClient: 'HKLM\\SOFTWARE\\Microsoft\\SMS\\Mobile Client',
+  muiSettings: 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\MUI\\Settings',
+  defaultInternational: 'HKU\\.DEFAULT\\Control Panel\\International',
+  defaultKeyboard: 'HKU\\.DEFAULT\\Keyboard Layout\\Preload',
   ccmSetup: 'HKLM\\SOFTWARE\\Microsoft\\CCMSetup',
   ccmExec: 'HKLM\\SOFTWARE\\Microsoft\\CCM\\CcmExec',
 } as const;
@@ -50,6 +54,10 @@ export interface SetupSettings {
   domain?: string;
   /** The Administrator's password as the answer file gives it (decoded); never stored. */
   administratorPassword?: string;
+  /** International-Core (oobeSystem, else specialize): UILanguage, UserLocale, InputLocale (`0409:00000409`). */
+  uiLanguage?: string;
+  userLocale?: string;
+  inputLocale?: string;
   /** Per-interface TCP/IP settings (Microsoft-Windows-TCPIP and DNS-Client `Interfaces`). */
   interfaces?: InterfaceSettings[];
 }
@@ -132,6 +140,20 @@ export async function recordSetup(reg: OfflineRegistry, s: SetupSettings): Promi
     // The product key is a secret of sorts: only its last group is kept, as slmgr /dli shows it.
     await reg.set(KEYS.licensing, 'PartialProductKey', s.productKey.replace(/-/g, '').slice(-5).toUpperCase());
     done.push(`Specialize: product key installed (ending ${s.productKey.slice(-5).toUpperCase()})`);
+  }
+  if (s.uiLanguage) {
+    await reg.set(KEYS.muiSettings, 'PreferredUILanguages', [s.uiLanguage]);
+    done.push(`oobeSystem: display language ${s.uiLanguage}`);
+  }
+  if (s.userLocale) {
+    await reg.set(KEYS.defaultInternational, 'LocaleName', s.userLocale);
+    done.push(`oobeSystem: user locale ${s.userLocale}`);
+  }
+  // The first keyboard layout of "0409:00000409;0407:00000407" (language:layout pairs).
+  const layout = /^[0-9a-f]{4}:([0-9a-f]{8})/i.exec(s.inputLocale?.trim() ?? '')?.[1];
+  if (layout) {
+    await reg.set(KEYS.defaultKeyboard, '1', layout.toUpperCase());
+    done.push(`oobeSystem: keyboard layout ${layout.toUpperCase()}`);
   }
   for (const i of s.interfaces ?? []) {
     const key = interfaceKey(i.identifier);

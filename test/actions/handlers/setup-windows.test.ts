@@ -96,6 +96,9 @@ describe('Setup Windows and ConfigMgr', () => {
         OSDAdapter0MacAddress: '00:15:5D:01:02:03',
       },
       {
+        uiLanguage: 'de-DE',
+        userLocale: 'de-CH',
+        inputLocale: '0807:00000807',
         registeredUserName: 'IT',
         registeredOrgName: 'Contoso',
         timeZone: 'W. Europe Standard Time',
@@ -129,6 +132,9 @@ describe('Setup Windows and ConfigMgr', () => {
       },
     ]);
     expect(await reg.getString(KEYS.licensing, 'PartialProductKey')).toBe('VWXYZ');
+    expect(await reg.get(KEYS.muiSettings, 'PreferredUILanguages')).toEqual({ type: 'REG_MULTI_SZ', data: ['de-DE'] });
+    expect(await reg.getString(KEYS.defaultInternational, 'LocaleName')).toBe('de-CH');
+    expect(await reg.getString(KEYS.defaultKeyboard, '1')).toBe('00000807');
     // The Administrator: a password hash, never the password; disabled until the post-setup phase.
     const hash = (await reg.getString(KEYS.administrator, 'PasswordHash'))!;
     expect(checkPassword('S3cret!pass', hash)).toBe(true);
