@@ -142,6 +142,8 @@ const SKELETON = ['Windows', 'Windows/Temp', 'Windows/System32', 'Program Files'
 /** Runs one process in the full OS of a volume, as the header says. */
 export async function runInFullOs(o: FullOsProcessOptions): Promise<FullOsProcessResult> {
   if (!o.command && !o.argv?.length) throw new FullOsProcessError('no command to run', 0x80070057);
+  // The host's work folder may not exist yet (an agent's first step that stages anything).
+  if (o.workDir) await mkdir(o.workDir, { recursive: true });
   const base = await mkdtemp(join(o.workDir ?? tmpdir(), 'osd-fullos-'));
   try {
     const drive = join(base, 'drive');

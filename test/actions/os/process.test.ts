@@ -121,6 +121,12 @@ describe('runInFullOs', () => {
     await expect(runInFullOs({ volume: vol, command: 'echo soon > "$OSD_EXIT_CODE_FILE"' })).rejects.toThrow(/wrote "soon" to OSD_EXIT_CODE_FILE/);
   });
 
+  it('makes its work folder when it does not exist yet', async () => {
+    const { vol } = await testOs();
+    const work = join(tmp(), 'not', 'yet');
+    expect((await runInFullOs({ volume: vol, command: 'true', workDir: work })).exitCode).toBe(0);
+  });
+
   it('names a program that does not exist', async () => {
     const { vol } = await testOs();
     const r = await runInFullOs({ volume: vol, argv: ['osd-no-such-program', '-x'] });
