@@ -17,7 +17,7 @@
  * machine through its facts and profile: the lab is one caller, a boot environment another.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Computer } from '../actions/computer.js';
 import { ActionExecutor } from '../actions/executor.js';
@@ -369,6 +369,8 @@ async function runEngine(
   client: MpClient,
 ): Promise<SimulationReport> {
   const variables: InitialVariable[] = run.variables.map((v) => ({ name: v.name, value: v.value, secret: v.secret }));
+  // The steps' temporary files (processes in the full OS stage there): it must exist before a step makes a folder in it.
+  mkdirSync(state.workDir, { recursive: true });
   // What the steps reach on the site through the management point (src/actions/services.ts).
   const services: SiteServices = {
     applications: new MpApplicationCatalog(client, library),
