@@ -21,6 +21,7 @@ import type { VolumeFiles } from '../../src/actions/computer.js';
 import { OfflineRegistry } from '../../src/actions/os/registry.js';
 import { readInstalledSettings } from '../../src/actions/os/windows-setup.js';
 import { CBS_PACKAGES } from '../../src/actions/software/updates.js';
+import { PROFILE_LIST } from '../../src/actions/user-state/profiles.js';
 import { createLab } from '../../src/lab/create.js';
 import { LabMachine } from '../../src/lab/lab-machine.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
@@ -63,8 +64,8 @@ const users = (sidBase: string): LabUsers => ({
       ],
     },
     {
-      name: 'asmith',
-      sid: `${sidBase}-16877`,
+      name: 'åsa.öberg',
+      sid: `${sidBase}-17001`,
       kind: 'domain',
       domain: 'CONTOSO',
       files: [
@@ -344,6 +345,7 @@ describe('refresh through the agent against osd server', () => {
     const started = Date.now();
     const r = await osdLab(['lab', 'boot', 'refresh', '--site', server.url], { OSD_LAB_DIR: labs });
     const { run, log } = await siteLog(smpResourceId);
+    if (process.env.OSD_E2E_LOGS) writeFileSync(join(process.env.OSD_E2E_LOGS, 'refresh-smsts.log'), log);
     expect(r.status, `${r.stdout}\n${r.stderr}\n${log.slice(-6000)}`).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Deployment ${smpDeployment} ".*": succeeded`));
     expect(run.result).toBe('succeeded');
@@ -383,6 +385,9 @@ describe('refresh through the agent against osd server', () => {
     const reg = await OfflineRegistry.open(vol);
     expect(await readInstalledSettings(reg)).toMatchObject({ computerName: 'CTS-PC-0423', timeZone: 'W. Europe Standard Time' });
 
+    // The users' profiles in the new OS (non-ASCII names through the registry too).
+    for (const u of fixture.users) expect(await reg.getString(`${PROFILE_LIST}\\${u.sid}`, 'ProfileImagePath'), u.name).toBe(`C:\\Users\\${u.name}`);
+
     // Exactly the applicable deployed updates are recorded in the OS.
     expect(await installedUpdates(reg)).toEqual([U_CU, U_NET].sort());
     expect(log).toMatch(/KB5031003.*(not applicable|arm64)/i);
@@ -392,6 +397,8 @@ describe('refresh through the agent against osd server', () => {
     expect(await vol.exists('Program Files/Fabrikam/viewer.txt')).toBe(true);
     expect(await vol.exists('Program Files/Litware/tool.txt')).toBe(false);
     expect(log).toMatch(/Litware Broken Tool.*(1603|0x00000643)/);
+    expect(log).toMatch(/Contoso Notes installed successfully/);
+    expect(log).toMatch(/Fabrikam Viewer installed successfully/);
     expect(log).toMatch(/Install Application: 2 installed, 0 already installed, 1 failed, 0 not installed; _TSAppInstallStatus=Error/);
 
     // The store: released after the restore, its deletion scheduled one hour after it.
@@ -431,7 +438,7 @@ describe('refresh through the agent against osd server', () => {
 
     const r = await osdLab(['lab', 'boot', 'links', '--site', server.url], { OSD_LAB_DIR: labs });
     const { run, log } = await siteLog(linksResourceId);
-    if (process.env.OSD_E2E_DUMP) writeFileSync(process.env.OSD_E2E_DUMP, log);
+    if (process.env.OSD_E2E_LOGS) writeFileSync(join(process.env.OSD_E2E_LOGS, 'links-smsts.log'), log);
     expect(r.status, `${r.stdout}\n${r.stderr}\n${log.slice(-6000)}`).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Deployment ${linksDeployment} ".*": succeeded`));
     expect(run.result).toBe('succeeded');
