@@ -28,6 +28,7 @@ const common = {
 const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
 
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 let files;
 let bytes;
 if (mode === 'capture') {
@@ -66,4 +67,5 @@ if (mode === 'capture') {
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - t, peakRssMB: peak(), files, bytes })}\n`);
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - t, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMB: peak(), files, bytes })}\n`);

@@ -9,7 +9,7 @@
 //   node bench/userstate.bench.mjs              (256 MiB tree)
 //   OSD_BENCH_USERSTATE_MB=1024 node bench/userstate.bench.mjs   (1 GiB, the issue's size)
 // The tree lives in .tmp/bench-userstate-<MB>/ (kept between runs); results in .tmp/bench/userstate.json.
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { randomBytes, createCipheriv, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,7 +18,7 @@ const root = new URL('..', import.meta.url).pathname;
 const MB = Number(process.env.OSD_BENCH_USERSTATE_MB ?? 256);
 const PAIRS = Number(process.env.OSD_BENCH_USERSTATE_PAIRS ?? 5);
 const tree = join(root, '.tmp', `bench-userstate-${MB}`);
-const work = join(root, '.tmp', 'bench-userstate-work');
+const work = join(root, '.tmp', `bench-userstate-work-${process.pid}`);
 const child = join(root, 'bench/userstate-child.mjs');
 
 for (const tool of ['tar', 'zstd']) {
@@ -103,14 +103,18 @@ function tarZstd() {
   rmSync(archive, { force: true });
   rmSync(dst, { recursive: true, force: true });
   mkdirSync(dst, { recursive: true });
-  let t = performance.now();
-  execSync(`tar -c -C '${tree}' Users | zstd -q -o '${archive}'`);
-  const c = performance.now() - t;
+  // CPU time of the pipeline too (user + system of tar and zstd, from /usr/bin/time's view of the shell's children).
+  const timed = (cmd) => {
+    const t = performance.now();
+    const p = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', cmd], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`${cmd}: ${p.stderr}`);
+    const [u, s] = p.stderr.trim().split('\n').pop().split(' ').map(Number);
+    return { ms: performance.now() - t, cpuMs: (u + s) * 1000 };
+  };
+  const c = timed(`tar -c -C '${tree}' Users | zstd -q -o '${archive}'`);
   execSync('sync');
-  t = performance.now();
-  execSync(`zstd -q -dc '${archive}' | tar -x -C '${dst}'`);
-  const r = performance.now() - t;
-  return { capture: c, restore: r, archiveBytes: statSync(archive).size };
+  const r = timed(`zstd -q -dc '${archive}' | tar -x -C '${dst}'`);
+  return { capture: c.ms, restore: r.ms, captureCpuMs: c.cpuMs, restoreCpuMs: r.cpuMs, archiveBytes: statSync(archive).size };
 }
 
 function hardlink() {
@@ -143,6 +147,9 @@ const hl = [hardlink(), hardlink(), hardlink()];
 const ratio = stats(pairs.map((p) => p.ratio));
 const captureRatio = stats(pairs.map((p) => p.a.capture.ms / p.b.capture));
 const restoreRatio = stats(pairs.map((p) => p.a.restore.ms / p.b.restore));
+const cpuRatio = stats(
+  pairs.filter((p) => p.a.capture.cpuMs !== undefined).map((p) => (p.a.capture.cpuMs + p.a.restore.cpuMs) / (p.b.captureCpuMs + p.b.restoreCpuMs)),
+);
 const peak = Math.max(...pairs.flatMap((p) => [p.a.capture.peakRssMB, p.a.restore.peakRssMB]));
 const hlMs = stats(hl.map((h) => h.ms));
 const copyMs = stats(pairs.map((p) => p.a.capture.ms));
@@ -151,6 +158,7 @@ const result = {
   files: pairs[0].a.capture.files,
   pairs: PAIRS,
   ratio,
+  cpuRatio,
   captureRatio,
   restoreRatio,
   peakRssMB: peak,
@@ -160,6 +168,8 @@ const result = {
   raw: pairs,
 };
 console.log(`  ${result.files} files; ratio ours/tar|zstd (capture+restore) min ${f2(ratio.min)} median ${f2(ratio.median)} max ${f2(ratio.max)} (goal ≤ 1.5)`);
+if (cpuRatio.median !== undefined)
+  console.log(`  CPU time ours/tar|zstd min ${f2(cpuRatio.min)} median ${f2(cpuRatio.median)} max ${f2(cpuRatio.max)} (less sensitive to a loaded machine)`);
 console.log(`  capture alone ${f2(captureRatio.median)}×, restore alone ${f2(restoreRatio.median)}× (medians)`);
 console.log(`  peak RSS ${peak.toFixed(0)} MB (goal < 300)`);
 console.log(
