@@ -83,6 +83,7 @@ describe('crash and resume with a real child process', () => {
     let seed = 12345;
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     let done = false;
+    let kills = 0;
     for (let i = 0; i < 60 && !done; i++) {
       const child = spawn(process.execPath, [BIN, 'ts', 'run', ts, '--state', join(dir, 'state'), '--machine', PROFILE, '--json'], {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,18 +91,27 @@ describe('crash and resume with a real child process', () => {
       });
       let out = '';
       child.stdout.on('data', (b) => (out += b));
-      const killer = setTimeout(
-        () => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL'); // the runner and the step it is running
-          } catch {
-            /* finished already */
-          }
-        },
-        300 + rnd() * 900,
-      ); // after the CLI has started (≈0.3 s) most of the time, so runs make progress on a busy machine
+      // The kill is armed once this process has visibly started working (a line added to the steps'
+      // log), then lands at a random moment up to 0.6 s later — in a step or between steps. Timing
+      // from the spawn instead never let a run make progress on a loaded machine, where starting the
+      // CLI alone can take longer than the whole window.
+      const before = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
+      let killer: NodeJS.Timeout | undefined;
+      const kill = (): void => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL'); // the runner and the step it is running
+        } catch {
+          /* finished already */
+        }
+      };
+      const watch = setInterval(() => {
+        if (killer || !existsSync(log) || readFileSync(log, 'utf8').length === before) return;
+        killer = setTimeout(kill, rnd() * 600);
+      }, 10);
       const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
+      clearInterval(watch);
       clearTimeout(killer);
+      if (signal) kills++;
       if (!signal) {
         expect(code).toBe(0);
         expect(JSON.parse(out).result).toBe('success');
@@ -109,6 +119,7 @@ describe('crash and resume with a real child process', () => {
       }
     }
     expect(done).toBe(true);
+    expect(kills, 'runs killed before the one that finished').toBeGreaterThan(0);
     check(log);
   }, 120_000);
 });
