@@ -32,11 +32,11 @@ describe('a dry run: nothing was done', () => {
     const byName = (n: string) => r.instructions.find((i) => i.name === n)!;
     expect(byName('Command').assumed).toEqual([NO_PREDICTION]);
     expect(byName('Set X').assumed).toBeUndefined();
-    expect(byName('Capture User State').assumed?.[0]).toMatch(/USMT captures/);
+    expect(byName('Capture User State').assumed?.[0]).toMatch(/the user state tool captures/);
     const text = renderSimulation(r, 'ts.xml');
     expect(text.match(/Simulated: nothing was done/g)).toHaveLength(1);
     expect(text).toMatch(/2 steps have no prediction of their own and are assumed to succeed without changing anything/);
-    expect(text).toMatch(/Capture User State\n.*· assumed: USMT captures/);
+    expect(text).toMatch(/Capture User State\n.*· assumed: the user state tool captures/);
     expect(text).not.toMatch(/^predicted {2}/m); // no per-step "predicted" mark in a dry run
     expect(text).toMatch(/Steps: 5 ran, 0 failed/);
   });
@@ -74,7 +74,7 @@ describe('a real run: done and predicted told apart', () => {
     expect(byName('Capture User State')).toMatchObject({ outcome: 'ran', predicted: true });
     const text = renderSimulation(r, 'ts.xml');
     expect(text).toMatch(/^ran\s+Command$/m);
-    expect(text).toMatch(/^predicted\s+Capture User State\n\s+↳ not done, only predicted: assumed USMT captures/m);
+    expect(text).toMatch(/^predicted\s+Capture User State\n\s+↳ not done, only predicted: assumed the user state tool captures/m);
     expect(text).toMatch(/Steps: 1 done, 3 only predicted \(not done\), 0 failed, 0 skipped, 0 disabled, 0 not reached/);
     expect(text).toMatch(/Only predicted: 3 steps were not done on this computer/);
     expect(text).not.toMatch(/Simulated: nothing was done/);
