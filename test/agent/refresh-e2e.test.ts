@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VolumeFiles } from '../../src/actions/computer.js';
 import { OfflineRegistry } from '../../src/actions/os/registry.js';
 import { readInstalledSettings } from '../../src/actions/os/windows-setup.js';
-import { CBS_PACKAGES } from '../../src/actions/software/updates.js';
+import { CBS_INSTALLED, CBS_PACKAGES } from '../../src/actions/software/updates.js';
 import { PROFILE_LIST } from '../../src/actions/user-state/profiles.js';
 import { createLab } from '../../src/lab/create.js';
 import { LabMachine } from '../../src/lab/lab-machine.js';
@@ -169,12 +169,18 @@ async function expectedSha(size: number, seed: number): Promise<string> {
   return h.digest('hex');
 }
 
-/** The installed updates the OS records: UpdateId of every servicing package (Component Based Servicing). */
-async function installedUpdates(reg: OfflineRegistry): Promise<string[]> {
+/**
+ * The installed updates the OS records (docs/software-updates.md "Installing"): the UpdateId of every
+ * servicing package in state Installed (0x70), its payload in Windows\servicing\Packages\<package>.
+ */
+async function installedUpdates(reg: OfflineRegistry, vol: VolumeFiles): Promise<string[]> {
   const ids: string[] = [];
   for (const sub of await reg.subkeys(CBS_PACKAGES)) {
     const id = await reg.getString(`${CBS_PACKAGES}\\${sub}`, 'UpdateId');
-    if (id) ids.push(id.toLowerCase());
+    if (!id) continue;
+    expect(await reg.getDword(`${CBS_PACKAGES}\\${sub}`, 'CurrentState'), sub).toBe(CBS_INSTALLED);
+    expect(await vol.exists(`Windows/servicing/Packages/${sub}`), `${sub} payload`).toBe(true);
+    ids.push(id.toLowerCase());
   }
   return ids.sort();
 }
@@ -389,7 +395,7 @@ describe('refresh through the agent against osd server', () => {
     for (const u of fixture.users) expect(await reg.getString(`${PROFILE_LIST}\\${u.sid}`, 'ProfileImagePath'), u.name).toBe(`C:\\Users\\${u.name}`);
 
     // Exactly the applicable deployed updates are recorded in the OS.
-    expect(await installedUpdates(reg)).toEqual([U_CU, U_NET].sort());
+    expect(await installedUpdates(reg, vol)).toEqual([U_CU, U_NET].sort());
     expect(log).toMatch(/KB5031003.*(not applicable|arm64)/i);
 
     // The two good applications are detected; the failed one is not, and is in the log with _TSAppInstallStatus.
@@ -473,7 +479,7 @@ describe('refresh through the agent against osd server', () => {
     ).toBe(true);
     const reg = await OfflineRegistry.open(vol);
     expect(await readInstalledSettings(reg)).toMatchObject({ computerName: 'CTS-PC-0423', timeZone: 'W. Europe Standard Time' });
-    expect(await installedUpdates(reg)).toEqual([U_CU, U_NET].sort());
+    expect(await installedUpdates(reg, vol)).toEqual([U_CU, U_NET].sort());
   }, 600_000);
 
   it('the store expires on schedule: a server started two hours later deletes it, files and key', async () => {
