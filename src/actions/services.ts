@@ -91,6 +91,8 @@ export interface ApplicationCatalog {
   lookup(names: string[], options?: { signal?: AbortSignal }): Promise<ApplicationLookup>;
   /** A local folder holding the package's content, downloaded from a distribution point and hash-checked (0x80091007 otherwise). */
   content(packageId: string, options?: { signal?: AbortSignal }): Promise<string>;
+  /** "Clear application content from cache after installing" (`OSDAppClearCache`): the package's cached files go. */
+  clearContent?(packageId: string): Promise<void>;
 }
 
 /** What an update applies to (docs/software-updates.md "Applicability"). */

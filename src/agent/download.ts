@@ -204,6 +204,14 @@ export class DownloadingContentLibrary extends ContentLibrary {
     this.present.delete(id);
   }
 
+  /** Removes a package's files from the cache (Install Application's "clear application content from cache"); fetched again if asked for. */
+  async evict(id: string): Promise<void> {
+    const pkg = this.packages.get(id.toUpperCase());
+    if (!pkg) return;
+    this.present.delete(pkg.packageId.toUpperCase());
+    await rm(this.state.packageDir(pkg.packageId, pkg.sourceVersion), { recursive: true, force: true });
+  }
+
   /** Whether the run's content names this package. */
   knows(id: string): boolean {
     return this.packages.has(id.toUpperCase());

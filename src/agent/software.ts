@@ -52,6 +52,10 @@ export class MpApplicationCatalog implements ApplicationCatalog {
   content(packageId: string): Promise<string> {
     return contentFolder(this.library, packageId, "an application's content");
   }
+
+  clearContent(packageId: string): Promise<void> {
+    return this.library.evict(packageId);
+  }
 }
 
 export class MpSoftwareUpdateCatalog implements SoftwareUpdateCatalog {

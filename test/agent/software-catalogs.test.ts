@@ -4,7 +4,7 @@
 // answers them, their packages downloaded into the client cache and hash-checked, Install
 // Application and Install Software Updates run through the ActionExecutor with these services on a
 // computer in folders — and a payload altered on the DP fails the step with 0x80091007.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,17 @@ describe("the agent's application and software update catalogs", () => {
     const u = await executor.execute(updates.x);
     expect(u.exitCode, updates.logs.join('\n')).toBe(0);
     expect(updates.logs.join('\n')).toContain('Installed KB5000009 Cumulative Update');
+  });
+
+  it("clears the installed application's content from the cache with OSDAppClearCache", async () => {
+    const c = await installedComputer(tempDir.bind(null, 'osd-agent-sw-os-'));
+    cleanups.push(c.cleanup);
+    const s = services();
+    const executor = new ActionExecutor(c.computer, new ContentLibrary(tempDir('osd-agent-sw-lib-')), notPredicted, s);
+    const apps = execution(step(installApplication, { applications: [appModel], clearCache: true }), { environment: 'FullOS' });
+    expect((await executor.execute(apps.x)).exitCode, apps.logs.join('\n')).toBe(0);
+    expect(apps.logs.join('\n')).toContain(`Cleared the content of ${appPackage} from the cache (OSDAppClearCache)`);
+    expect(existsSync(join(s.state.cacheDir, appPackage, '1'))).toBe(false);
   });
 
   it('fails Install Software Updates with 0x80091007 when the DP serves an altered payload', async () => {

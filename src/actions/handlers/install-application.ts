@@ -157,7 +157,28 @@ async function run(ctx: HandlerContext): Promise<StepResult> {
       if (failure && !continueOnError) return finish(x, state, failure, continueOnError);
     }
   }
+  await clearCache(ctx, state, byKey);
   return finish(x, state, failure, continueOnError);
+}
+
+/** `OSDAppClearCache` ("Clear application content from cache after installing"): the installed applications' content goes from the host's cache. */
+async function clearCache({ x, services }: HandlerContext, state: AppStepState, byKey: Map<string, ApplicationDefinition>): Promise<void> {
+  if (boolProperty(x, 'OSDAppClearCache') !== true) return;
+  const catalog = services!.applications!;
+  const ids = [
+    ...new Set(
+      Object.entries(state.done)
+        .filter(([, o]) => o.result === 'installed')
+        .map(([k]) => byKey.get(k)?.packageId)
+        .filter((id): id is string => !!id),
+    ),
+  ];
+  if (!catalog.clearContent) {
+    x.log('OSDAppClearCache is set but this host keeps no application content cache to clear', 'info', COMPONENT);
+    return;
+  }
+  for (const id of ids) await catalog.clearContent(id);
+  if (ids.length) x.log(`Cleared the content of ${ids.join(', ')} from the cache (OSDAppClearCache)`, 'info', COMPONENT);
 }
 
 /** Why a name is not installed: refused (an error) or unknown (an error, or in a dynamic list a warning). */
