@@ -276,3 +276,53 @@ describe('the state migration point (remote mode)', () => {
     expect(restoreUserStateHandler.canRun!({ x: unc.x } as HandlerContext)).toBe(false);
   });
 });
+
+describe('errors while capturing and restoring', () => {
+  it('an altered store: with OSDMigrateContinueOnRestore the step succeeds with _OSDUserStateRestoreErrors=1; without it it fails 0x80070570', async () => {
+    const { computer, root } = await machine();
+    const vars = { OSDStateStorePath: STORE, OSDMigrateAdditionalCaptureOptions: '/ue:*\\support' };
+    const c = exec(captureUserState, {}, vars, 'FullOS');
+    expect(await run(captureUserStateHandler, { x: c.x, computer, content })).toEqual({ exitCode: 0 });
+    const key = c.env.get('_OSDStateStoreKey')!;
+    const pack = join(root, '_SMSTaskSequence/UserState/a0b1c2d3-0000-4000-8000-000000000001/USMT/packs/000001.osdp');
+    const bytes = readFileSync(pack);
+    bytes[60] ^= 0x01; // inside the first frame's ciphertext
+    writeFileSync(pack, bytes);
+    wipe(root);
+    const r = exec(restoreUserState, {}, { ...vars, _OSDStateStoreKey: key }, 'FullOS');
+    expect(await run(restoreUserStateHandler, { x: r.x, computer, content })).toEqual({ exitCode: 0 });
+    expect(r.env.get('_OSDUserStateRestoreErrors')).toBe('1');
+    expect(r.logs.join('\n')).toMatch(/USERSTATE_INTEGRITY/);
+    wipe(root);
+    const strict = exec(restoreUserState, { continueOnRestore: false }, { ...vars, _OSDStateStoreKey: key }, 'FullOS');
+    expect(await run(restoreUserStateHandler, { x: strict.x, computer, content })).toMatchObject({
+      exitCode: 0x80070570,
+      message: expect.stringMatching(/^USERSTATE_INTEGRITY/),
+    });
+  });
+
+  it('a file that cannot be read: skipped with its reason (OSDMigrateContinueOnLockedFiles), or the step fails 0x80070020', async () => {
+    const { computer } = await machine();
+    const real = computer.files.bind(computer);
+    // The volume refuses one file, as a file locked by another process would be.
+    computer.files = async (ref) => {
+      const v = await real(ref);
+      return Object.assign(Object.create(Object.getPrototypeOf(v)), v, {
+        openRead: async (p: string) => {
+          if (p.endsWith('Q3 report.docx'))
+            throw Object.assign(new Error('The process cannot access the file because it is being used by another process'), { exitCode: 0x80070020 });
+          return v.openRead(p);
+        },
+      });
+    };
+    const vars = { OSDStateStorePath: STORE, OSDMigrateAdditionalCaptureOptions: '/ue:*\\support' };
+    const c = exec(captureUserState, {}, vars, 'FullOS');
+    expect(await run(captureUserStateHandler, { x: c.x, computer, content })).toEqual({ exitCode: 0 });
+    expect(c.logs.join('\n')).toMatch(/warning: Skipped C:\\Users\\jdoe\\Documents\\Q3 report\.docx: The process cannot access the file/);
+    const strict = exec(captureUserState, { continueOnLockedFiles: false }, vars, 'FullOS');
+    expect(await run(captureUserStateHandler, { x: strict.x, computer, content })).toMatchObject({
+      exitCode: 0x80070020,
+      message: expect.stringMatching(/^USERSTATE_LOCKED_FILE: C:\\Users\\jdoe\\Documents\\Q3 report\.docx could not be captured/),
+    });
+  });
+});
