@@ -179,8 +179,8 @@ function unreachable(what: string, e: unknown): AgentError {
   });
 }
 
-/** The site's JSON error (error, message, rule, hint) as an AgentError of the kind its status says. */
-function refused(what: string, status: number, text: string): AgentError {
+/** The site's JSON error (error, message, rule, hint) as an AgentError of the kind its status says (its rule's leading name as the code: `credential-revoked`, `folder-full` …). */
+export function refused(what: string, status: number, text: string): AgentError {
   let body: Record<string, unknown> = {};
   try {
     body = JSON.parse(text) as Record<string, unknown>;
@@ -200,7 +200,8 @@ function refused(what: string, status: number, text: string): AgentError {
   });
 }
 
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function wait(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {

@@ -11,12 +11,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { StateMigrationService, StateStoreGrant } from '../actions/services.js';
-import { kindOfStatus } from '../common/errors.js';
 import { downloadContentFile } from '../transfer/download.js';
 import { ContentError, isAbort } from '../transfer/errors.js';
 import { httpRequest, readBody } from '../transfer/http-request.js';
 import { AgentError } from './errors.js';
-import type { MpClient } from './mp-client.js';
+import { type MpClient, refused, wait } from './mp-client.js';
 
 interface StoreFileState {
   name: string;
@@ -123,7 +122,7 @@ export class HttpStateMigrationService implements StateMigrationService {
       this.options.onSent?.(storeId, name, from, bytes);
       return JSON.parse(text) as StoreFileState;
     }
-    throw answerError(`PUT ${url}`, res.statusCode ?? 0, text);
+    throw refused(`PUT ${url}`, res.statusCode ?? 0, text);
   }
 
   async getFile(storeId: string, name: string, destination: string, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -153,38 +152,4 @@ function retryable(e: unknown): boolean {
   if (e instanceof ContentError) return e.code === 'dp-unreachable';
   if (e instanceof AgentError) return ['mp-unreachable', 'range-not-contiguous', 'upload-busy'].includes(e.code ?? '') || [502, 503, 504].includes(e.status);
   return false;
-}
-
-/** The site's JSON error as an AgentError (its rule's leading name as the code: `folder-full`, `hash-mismatch` …). */
-function answerError(what: string, status: number, text: string): AgentError {
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON
-  }
-  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const rule = str(body.rule) ?? str(body.message) ?? `answered HTTP ${status}`;
-  return new AgentError(kindOfStatus(status), {
-    input: str(body.input) ? `${what} (${str(body.input)})` : what,
-    rule,
-    hint: str(body.hint),
-    status,
-    code: /^([a-z]+(?:-[a-z]+)+):/.exec(rule)?.[1] ?? str(body.error),
-  });
-}
-
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
