@@ -16,8 +16,7 @@ import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
 import type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
 import { WIN32 } from '../storage/errors.js';
-import type { FileMeta, VolumeEntry, WriteMeta } from '../storage/volume/volume.js';
-import type { Readable } from 'node:stream';
+import type { Volume } from '../storage/volume/volume.js';
 
 export type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
 export type { FileAttribute, FileMeta, FileTimes, VolumeEntry, WriteMeta } from '../storage/volume/volume.js';
@@ -65,33 +64,13 @@ export interface VolumeInfo extends VolumeRef {
   fileSystem?: FileSystem;
 }
 
-/** The files of a formatted volume. Paths are relative to its root, `\` or `/` separated. */
-export interface VolumeFiles {
-  /** For messages: which volume this is. */
-  readonly description: string;
-  exists(path: string): Promise<boolean>;
-  readFile(path: string): Promise<Buffer>;
-  /** Creates the parent folders; replaces an existing file. */
-  writeFile(path: string, data: Buffer | string): Promise<void>;
-  /** The entries of a folder ('' = the root). */
-  list(path: string): Promise<VolumeEntry[]>;
-  mkdirp(path: string): Promise<void>;
-  /** Copies a local file or a folder's tree in (how drivers and other content are staged). */
-  copyIn(localPath: string, path: string): Promise<void>;
-  /** Metadata of a file or folder (times, DOS attributes, hard links); undefined when absent. */
-  stat(path: string): Promise<FileMeta | undefined>;
-  /** Everything below a folder, folders before their contents, never following links. */
-  walk(path: string): AsyncIterable<FileMeta>;
-  /** A file's bytes as a stream. */
-  openRead(path: string): Promise<Readable>;
-  /** Writes a file from a stream and sets its times and attributes. */
-  writeStream(path: string, source: Readable | AsyncIterable<Buffer>, meta?: WriteMeta): Promise<void>;
-  setMeta(path: string, meta: WriteMeta): Promise<void>;
-  /** A hard link on the same volume (0x80070032 where the file system has none). */
-  link(existing: string, newPath: string): Promise<void>;
-  /** A file or a folder tree; absent is not an error. */
-  remove(path: string): Promise<void>;
-}
+/**
+ * The files of a formatted volume, as a handler sees them: the storage layer's `Volume` without
+ * `flush` (the computer flushes after every step). Paths are relative to its root, `\` or `/`
+ * separated; read, write, list, copy in (staging drivers), and metadata and streams (stat, walk,
+ * openRead, writeStream, setMeta, hard links, remove) for user state, applications and updates.
+ */
+export type VolumeFiles = Omit<Volume, 'flush'>;
 
 export interface ApplyImageOptions {
   signal?: AbortSignal;
