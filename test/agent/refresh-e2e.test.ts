@@ -11,7 +11,6 @@
 // started two hours later), exactly the applicable deployed updates recorded, the good applications
 // detected, the failed one in the log with _TSAppInstallStatus, the captured computer name and time
 // zone. Then the same refresh with hard links: no store at the site, nothing uploaded, nothing lost.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,12 +25,11 @@ import { createLab } from '../../src/lab/create.js';
 import { LabMachine } from '../../src/lab/lab-machine.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { generatedBytes, type LabUsers } from '../../src/lab/users.js';
-import { callServer, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import { adminTools, callServer, runLab, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 import { tempDir } from '../helpers/temp.js';
 import { makeWim, WINPE_PROPERTIES } from '../site/objects/fixtures.js';
 
 const ROOT = resolve(__dirname, '../..');
-const OSD = join(ROOT, 'bin/osd.js');
 const MACHINES = join(ROOT, 'examples/machines');
 const CLOCK_SHIFT = join(ROOT, 'test/helpers/clock-shift.mjs');
 const MAC_SMP = '00:15:5D:0D:13:01';
@@ -92,28 +90,10 @@ let updatesPackage: string;
 let appPackages: string[];
 let refreshStoreId: string;
 
-const osd = async (...args: string[]) => {
-  const r = await runOsd(...args, '--server', server.url, '--token', server.token);
-  expect(r.code, `osd ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-};
-const api = async (method: string, path: string, body?: unknown) => {
-  const r = await callServer(server, method, path, body);
-  expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBeLessThan(300);
-  return r.json;
-};
+const { osd, api } = adminTools(() => server);
 const idOf = (v: { package?: { packageId?: string }; packageId?: string; id?: string }) => (v.package?.packageId ?? v.packageId ?? v.id) as string;
 
-function osdLab(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [OSD, ...args], { env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (status) => res({ status, stdout, stderr }));
-  });
-}
+const osdLab = (args: string[], env: { OSD_LAB_DIR: string }) => runLab(env.OSD_LAB_DIR, args);
 
 /** A folder with these files (the applications' and updates' sources). */
 function folder(name: string, files: Record<string, string | Buffer>): string {

@@ -3,7 +3,7 @@
 // wizard's WinPE phase deployed Required to a collection holding a known lab machine whose device
 // variable names it; `osd lab boot NAME --site URL` runs it — the disk checked as the lab tests do,
 // the site holding a status message for every instruction and the uploaded smsts.log.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,12 +16,11 @@ import { walkItems } from '../../src/sequence/model/walk.js';
 import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
 import { answersSchema } from '../../src/sequence/wizard/answers.js';
 import { generateInstallImageSequence } from '../../src/sequence/wizard/generate/index.js';
-import { callServer, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import { adminTools, callServer, runLab, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 import { tempDir } from '../helpers/temp.js';
 import { makeWim, WINPE_PROPERTIES } from '../site/objects/fixtures.js';
 
 const ROOT = resolve(__dirname, '../..');
-const OSD = join(ROOT, 'bin/osd.js');
 const MACHINES = join(ROOT, 'examples/machines');
 const MAC = '00:15:5D:0C:12:07';
 const MAC_X86 = '00:15:5D:0C:12:86';
@@ -38,16 +37,7 @@ let imageId64: string;
 let tsXml: string;
 let tsId: string;
 
-const osd = async (...args: string[]) => {
-  const r = await runOsd(...args, '--server', server.url, '--token', server.token);
-  expect(r.code, `osd ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-};
-const api = async (method: string, path: string, body?: unknown) => {
-  const r = await callServer(server, method, path, body);
-  expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBeLessThan(300);
-  return r.json;
-};
+const { osd, api } = adminTools(() => server);
 
 beforeAll(async () => {
   dir = tempDir('osd-site-e2e-');
@@ -114,16 +104,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => server && stopServer(server.proc));
 
-function osdLab(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [OSD, ...args], { env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (status) => res({ status, stdout, stderr }));
-  });
-}
+const osdLab = (args: string[], env: { OSD_LAB_DIR: string }) => runLab(env.OSD_LAB_DIR, args);
 
 describe('osd lab boot --site against osd server', () => {
   it('deploys the known lab machine: disk, status for every instruction, log at the site', async () => {

@@ -3,17 +3,15 @@
 // preinstalled x86 lab machine; `osd lab agent NAME --site URL --once` caches on each only the OS
 // image of its own architecture; the user later starts the deployment on the x64 machine and the
 // run downloads only what was not cached (the x86 image its "download all" also needs).
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab } from '../../src/lab/create.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
-import { callServer, runOsd, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
+import { adminTools, runLab, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 import { tempDir } from '../helpers/temp.js';
 
 const ROOT = resolve(__dirname, '../..');
-const OSD = join(ROOT, 'bin/osd.js');
 const MACHINES = join(ROOT, 'examples/machines');
 const MAC64 = '00:15:5D:0C:64:01';
 const MAC86 = '00:15:5D:0C:86:01';
@@ -26,26 +24,8 @@ let img64: string;
 let img86: string;
 let deploymentId: string;
 
-const osd = async (...args: string[]) => {
-  const r = await runOsd(...args, '--server', server.url, '--token', server.token);
-  expect(r.code, `osd ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-};
-const api = async (method: string, path: string, body?: unknown) => {
-  const r = await callServer(server, method, path, body);
-  expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBeLessThan(300);
-  return r.json;
-};
-function lab(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [OSD, ...args], { env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '', OSD_LAB_DIR: labs } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (status) => res({ status, stdout, stderr }));
-  });
-}
+const { osd, api } = adminTools(() => server);
+const lab = (args: string[]) => runLab(labs, args);
 const idOf = (json: string): string => {
   const o = JSON.parse(json);
   return (o.package?.packageId ?? o.packageId ?? o.taskSequence?.id ?? o.deployment?.id ?? o.id) as string;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { postgresUrlFor } from '../site/helpers/site.js';
 
 export const OSD = resolve('bin/osd.js');
@@ -97,12 +97,50 @@ export async function newPostgresDatabase(prefix = 'srv'): Promise<string> {
 
 /** Runs `osd ARGS…` to its end (no site from the environment) and answers its exit code and output. */
 export function runOsd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runOsdWith({}, ...args);
+}
+
+/** `runOsd` with more environment (OSD_LAB_DIR …). */
+export function runOsdWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((r) => {
-    const p = spawn(process.execPath, [OSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '' } });
+    const p = spawn(process.execPath, [OSD, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, OSD_DATABASE_URL: '', OSD_DATA: '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('close', (code) => r({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The administrator's tools against a started server, each expected to succeed: `osd …` with the
+ * server's URL and token (its standard output), and an admin API call (its JSON). `server` is read
+ * at each call, so a test that restarts its server keeps using them.
+ */
+export function adminTools(server: () => StartedServer): {
+  osd: (...args: string[]) => Promise<string>;
+  api: (method: string, path: string, body?: unknown) => Promise<any>;
+} {
+  return {
+    async osd(...args) {
+      const s = server();
+      const r = await runOsd(...args, '--server', s.url, '--token', s.token);
+      expect(r.code, `osd ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      return r.stdout;
+    },
+    async api(method, path, body) {
+      const r = await callServer(server(), method, path, body);
+      expect(r.status, `${method} ${path}: ${JSON.stringify(r.json)}`).toBeLessThan(300);
+      return r.json;
+    },
+  };
+}
+
+/** `osd lab …` (or any command) in a lab folder: exit status and output, as the lab tests read them. */
+export async function runLab(labDir: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await runOsdWith({ OSD_LAB_DIR: labDir }, ...args);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
