@@ -178,7 +178,8 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
       try {
         if (o.target.kind === 'store') {
           const stream = await o.volume.openRead(meta.path);
-          const stored = await o.target.writer.addFile(stream);
+          // The file's last frames may still be compressing: the writer's flush (below) completes `frames`.
+          const stored = await o.target.writer.addFile(stream, { wait: false });
           entry.size = stored.size;
           entry.sha256 = stored.sha256;
           entry.frames = stored.frames;
@@ -221,6 +222,7 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
       });
     }
   }
+  if (o.target.kind === 'store') await o.target.writer.flush();
   const rulesText = JSON.stringify(o.rules);
   const manifest: Manifest = {
     format: 'openosd.userstate/v1',

@@ -145,11 +145,70 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
 
   const wanted = (e: ManifestEntry): boolean => !e.user || folders.has(e.user);
   const dirs: Array<{ path: string; e: ManifestEntry }> = [];
+
+  /** A file written: counted, its other hard links made. */
+  const written = async (e: ManifestEntry, path: string): Promise<void> => {
+    result.files++;
+    result.bytes += e.size;
+    if (o.verbose) o.log(`Restored ${path} (${e.size} bytes)`, 'verbose');
+    for (const other of e.alsoAt ?? []) {
+      const p = resolve(e, other.target);
+      if (p === undefined || p === path) continue;
+      try {
+        await o.volume.link(path, p);
+      } catch (err) {
+        fail(p, err);
+      }
+    }
+  };
+
+  // Small files (one frame) are decoded and checked whole, then written while the next ones are
+  // decoded: at most WINDOW writes in flight, settled in manifest order (errors and counts as
+  // without the window). Anything else waits for them first.
+  const WINDOW = 4;
+  const inFlight: Array<{ e: ManifestEntry; path: string; done: Promise<void> }> = [];
+  const inFlightPaths = new Set<string>();
+  const settleOne = async (): Promise<void> => {
+    const w = inFlight.shift()!;
+    inFlightPaths.delete(w.path);
+    try {
+      await w.done;
+    } catch (err) {
+      fail(w.path, err);
+      return;
+    }
+    await written(w.e, w.path);
+  };
+  const settleAll = async (): Promise<void> => {
+    while (inFlight.length) await settleOne();
+  };
+
+  /** A file's plaintext, every frame authenticated and the whole checked against the manifest's size and SHA-256. */
+  async function* verified(reader: StoreReader<Manifest>, e: ManifestEntry): AsyncGenerator<Buffer> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of reader.readFrames(e.frames ?? [], e.source)) {
+      hash.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+    const got = hash.digest('hex');
+    if (size !== e.size || got !== e.sha256)
+      throw new UserStateError(
+        'USERSTATE_INTEGRITY',
+        `${e.source}: restored ${size} bytes with SHA-256 ${got}; the manifest says ${e.size} bytes, ${e.sha256}`,
+      );
+  }
+
   for (const e of m.entries) {
-    if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+    if (o.signal?.aborted) {
+      await settleAll().catch(() => undefined);
+      throw o.signal.reason ?? new Error('aborted');
+    }
     if (!wanted(e)) continue;
     let path = resolve(e, e.target);
     if (path === undefined) {
+      await settleAll();
       fail(e.source, new UserStateError('USERSTATE_RESTORE_FAILED', `its target ${e.target.base}\\${e.target.relative} is not on ${drive}`));
       continue;
     }
@@ -158,6 +217,9 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
       dirs.push({ path, e });
       continue;
     }
+    const small = o.source.kind === 'store' && (e.frames?.length ?? 0) <= 1;
+    // A window write to the same path must land before this one looks for a collision.
+    if (!small || inFlightPaths.has(path)) await settleAll();
     const meta = { createdMs: ms(e.createdUtc), modifiedMs: ms(e.modifiedUtc), accessedMs: ms(e.accessedUtc), attributes: e.attributes };
     const existing = await o.volume.stat(path);
     if (existing) {
@@ -171,6 +233,38 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
         if (o.verbose) o.log(`${e.source} restored as ${path} (collision)`, 'verbose');
       }
     }
+    if (small && o.source.kind === 'store') {
+      const reader = o.source.reader;
+      let data: Buffer[];
+      try {
+        await reader.prefetch(e.frames ?? []);
+        data = [];
+        for await (const c of verified(reader, e)) data.push(c);
+      } catch (err) {
+        await settleAll();
+        fail(path, err);
+        continue;
+      }
+      const target = path;
+      const bytes = data;
+      const done = o.volume
+        .writeStream(
+          target,
+          (async function* () {
+            yield* bytes;
+          })(),
+          meta,
+        )
+        .catch(async (err: unknown) => {
+          await o.volume.remove(target).catch(() => undefined); // never half-restored
+          throw err;
+        });
+      done.catch(() => undefined);
+      inFlight.push({ e, path: target, done });
+      inFlightPaths.add(target);
+      if (inFlight.length >= WINDOW) await settleOne();
+      continue;
+    }
     try {
       if (o.source.kind === 'hardlink') {
         await o.volume.link(`${o.source.folder}/${e.stored}`, path);
@@ -178,48 +272,21 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
         if (st?.size !== e.size) throw new UserStateError('USERSTATE_INTEGRITY', `${path} holds ${st?.size} bytes, the manifest says ${e.size}`);
       } else {
         const reader = o.source.reader;
-        const hash = createHash('sha256');
-        let size = 0;
-        const where = e.source;
-        const expected = e.sha256;
-        async function* data(): AsyncGenerator<Buffer> {
-          for await (const chunk of reader.readFrames(e.frames ?? [], where)) {
-            hash.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-          const got = hash.digest('hex');
-          if (size !== e.size || got !== expected)
-            throw new UserStateError(
-              'USERSTATE_INTEGRITY',
-              `${where}: restored ${size} bytes with SHA-256 ${got}; the manifest says ${e.size} bytes, ${expected}`,
-            );
-        }
         await reader.prefetch(e.frames ?? []);
         try {
-          await o.volume.writeStream(path, data(), meta);
+          await o.volume.writeStream(path, verified(reader, e), meta);
         } catch (err) {
           await o.volume.remove(path).catch(() => undefined); // never half-restored
           throw err;
         }
       }
-      result.files++;
-      result.bytes += e.size;
-      if (o.verbose) o.log(`Restored ${path} (${e.size} bytes)`, 'verbose');
     } catch (err) {
       fail(path, err);
       continue;
     }
-    for (const other of e.alsoAt ?? []) {
-      const p = resolve(e, other.target);
-      if (p === undefined || p === path) continue;
-      try {
-        await o.volume.link(path, p);
-      } catch (err) {
-        fail(p, err);
-      }
-    }
+    await written(e, path);
   }
+  await settleAll();
   // Folder times last: writing into a folder changes its time.
   for (const { path, e } of dirs) await o.volume.setMeta(path, { modifiedMs: ms(e.modifiedUtc), createdMs: ms(e.createdUtc) }).catch(() => undefined);
   o.log(

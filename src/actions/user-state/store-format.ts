@@ -159,7 +159,8 @@ export class HostStoreDir implements StoreSink, StoreSource {
     return (await stat(join(this.dir, name)).catch(() => undefined))?.size;
   }
   async openRead(name: string): Promise<Readable> {
-    return createReadStream(join(this.dir, name), { highWaterMark: 1 << 20 });
+    // Reads of 8 MiB: most 4 MiB frames lie inside one read, handed on without copying.
+    return createReadStream(join(this.dir, name), { highWaterMark: 8 << 20 });
   }
 }
 
@@ -283,8 +284,12 @@ export interface StoredFile {
   frames: FrameRef[];
 }
 
-/** Frames compressed at once (on the thread pool) while earlier ones are encrypted and written. */
-const IN_FLIGHT = 4;
+/** Frames compressed at once (on the thread pool) while earlier ones are encrypted and written: at most so many, … */
+const IN_FLIGHT = 8;
+/** … and at most so many plaintext bytes (the writer's memory stays bounded whatever the files' sizes). */
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+/** Frames of at most this size are deflated on the main thread (a thread-pool round trip costs more); larger ones are sampled first. */
+const SAMPLE_BYTES = 4 * 1024;
 
 /**
  * Writes a store: `addFile` for each file in order (streamed: at most a few frames in memory),
@@ -310,13 +315,14 @@ export class StoreWriter {
   private async compress(plain: Buffer): Promise<{ codec: number; payload: Buffer }> {
     const level = this.options.level ?? 1;
     if (!this.options.key || level === 0) return { codec: CODEC_STORED, payload: plain };
-    if (plain.length < 65536) {
+    if (plain.length <= SAMPLE_BYTES) {
       const packed = deflateRawSync(plain, { level });
       return packed.length < plain.length ? { codec: CODEC_DEFLATE_RAW, payload: packed } : { codec: CODEC_STORED, payload: plain };
     }
-    // Incompressible data (media, archives, encrypted files) is told by a 64 KiB sample and stored as it is [I].
-    if (deflateRawSync(plain.subarray(0, 65536), { level }).length > 0.92 * 65536) return { codec: CODEC_STORED, payload: plain };
-    const packed = await deflateAsync(plain, { level, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: 1 << 20 });
+    // Incompressible data (media, archives, encrypted files) is told by a 4 KiB sample and stored as it is [I].
+    if (deflateRawSync(plain.subarray(0, SAMPLE_BYTES), { level }).length > 0.92 * SAMPLE_BYTES) return { codec: CODEC_STORED, payload: plain };
+    // On the thread pool: the main thread reads, hashes and encrypts meanwhile.
+    const packed = await deflateAsync(plain, { level, strategy: zc.Z_DEFAULT_STRATEGY, chunkSize: Math.min(1 << 20, plain.length + 1024) });
     // Incompressible data is stored as it is (a frame's codec is its own).
     return packed.length < plain.length ? { codec: CODEC_DEFLATE_RAW, payload: packed } : { codec: CODEC_STORED, payload: plain };
   }
@@ -351,24 +357,39 @@ export class StoreWriter {
     this.pack = { out: await this.sink.create(packName(this.packN)), bytes: 0, frames: 0, hash: createHash('sha256') };
   }
 
-  /** Adds one file's bytes (streamed); its frames, size and SHA-256 go into the manifest entry. */
-  async addFile(source: AsyncIterable<Buffer | string> | Iterable<Buffer>): Promise<StoredFile> {
+  /** Frames waiting for their compression, then to be encrypted and written, in store order (across files). */
+  private readonly queue: Array<{ len: number; work: Promise<{ codec: number; payload: Buffer }>; frames: FrameRef[] }> = [];
+  private queuedBytes = 0;
+
+  private async drainOne(): Promise<void> {
+    const f = this.queue.shift()!;
+    this.queuedBytes -= f.len;
+    const { codec, payload } = await f.work;
+    f.frames.push(await this.writeFrame(f.len, codec, payload));
+  }
+
+  /** Every frame added so far written (each StoredFile's `frames` complete). */
+  async flush(): Promise<void> {
+    while (this.queue.length) await this.drainOne();
+  }
+
+  /**
+   * Adds one file's bytes (streamed); its frames, size and SHA-256 go into the manifest entry.
+   * With `wait: false` the file's last frames may still be compressing when it returns (the next
+   * file is read meanwhile): its `frames` array is complete after the next `flush` (or `finish`).
+   */
+  async addFile(source: AsyncIterable<Buffer | string> | Iterable<Buffer>, options: { wait?: boolean } = {}): Promise<StoredFile> {
     const hash = createHash('sha256');
     const frames: FrameRef[] = [];
-    const pending: Array<{ len: number; work: Promise<{ codec: number; payload: Buffer }> }> = [];
     let size = 0;
     let parts: Buffer[] = [];
     let partsLen = 0;
-    const drainOne = async (): Promise<void> => {
-      const f = pending.shift()!;
-      const { codec, payload } = await f.work;
-      frames.push(await this.writeFrame(f.len, codec, payload));
-    };
     const emit = async (plain: Buffer): Promise<void> => {
       const work = this.compress(plain);
       work.catch(() => undefined);
-      pending.push({ len: plain.length, work });
-      if (pending.length >= IN_FLIGHT) await drainOne();
+      this.queue.push({ len: plain.length, work, frames });
+      this.queuedBytes += plain.length;
+      while (this.queue.length >= IN_FLIGHT || this.queuedBytes > IN_FLIGHT_BYTES) await this.drainOne();
     };
     for await (const raw of source) {
       let chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
@@ -387,12 +408,13 @@ export class StoreWriter {
       }
     }
     if (partsLen > 0) await emit(parts.length === 1 ? parts[0] : Buffer.concat(parts, partsLen));
-    while (pending.length) await drainOne();
+    if (options.wait !== false) await this.flush();
     return { size, sha256: hash.digest('hex'), frames };
   }
 
   /** The manifest (written last, pack 0), then store.json. */
   async finish(manifest: unknown, createdUtc = new Date().toISOString()): Promise<StoreJson> {
+    await this.flush();
     await this.closePack();
     const text = Buffer.from(JSON.stringify(manifest), 'utf8');
     const out = await this.sink.create('manifest.osdm');
@@ -425,43 +447,64 @@ export class StoreWriter {
 
 // --- reading ------------------------------------------------------------------------------------
 
-/** Reads a byte stream forward: exact reads and skips, never backwards. */
+/** Reads a byte stream forward: exact reads and skips, never backwards. A read inside one of the stream's chunks is a view of it; only a read across chunks is copied (its own bytes, never the rest of a chunk). */
 class Cursor {
   private it: AsyncIterator<Buffer>;
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private have = 0;
   pos = 0;
   ended = false;
   constructor(readonly stream: Readable) {
     this.it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
   private async fill(n: number): Promise<void> {
-    if (this.buf.length >= n || this.ended) return;
-    const parts = this.buf.length ? [this.buf] : [];
-    let have = this.buf.length;
-    while (have < n && !this.ended) {
+    while (this.have < n && !this.ended) {
       const r = await this.it.next();
       if (r.done) this.ended = true;
-      else {
-        parts.push(r.value);
-        have += r.value.length;
+      else if (r.value.length > 0) {
+        this.chunks.push(r.value);
+        this.have += r.value.length;
       }
     }
-    this.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
+  }
+  /** Drops `n` bytes (≤ have) from the front. */
+  private consume(n: number): void {
+    this.have -= n;
+    this.pos += n;
+    while (n > 0) {
+      const c = this.chunks[0];
+      if (c.length <= n) {
+        this.chunks.shift();
+        n -= c.length;
+      } else {
+        this.chunks[0] = c.subarray(n);
+        n = 0;
+      }
+    }
   }
   async read(n: number): Promise<Buffer> {
     await this.fill(n);
-    const out = this.buf.subarray(0, Math.min(n, this.buf.length));
-    this.buf = this.buf.subarray(out.length);
-    this.pos += out.length;
+    const len = Math.min(n, this.have);
+    const first = this.chunks[0];
+    let out: Buffer;
+    if (len === 0) out = Buffer.alloc(0);
+    else if (first.length >= len) out = first.subarray(0, len);
+    else {
+      out = Buffer.allocUnsafe(len);
+      let at = 0;
+      for (const c of this.chunks) {
+        if (at >= len) break;
+        at += c.copy(out, at, 0, Math.min(c.length, len - at));
+      }
+    }
+    this.consume(len);
     return out;
   }
   async skipTo(offset: number): Promise<boolean> {
     while (this.pos < offset) {
-      if (this.buf.length === 0) await this.fill(1);
-      if (this.buf.length === 0) return false;
-      const n = Math.min(offset - this.pos, this.buf.length);
-      this.buf = this.buf.subarray(n);
-      this.pos += n;
+      if (this.have === 0) await this.fill(1);
+      if (this.have === 0) return false;
+      this.consume(Math.min(offset - this.pos, this.have));
     }
     return this.pos === offset;
   }
@@ -493,7 +536,9 @@ async function decodeFrame(cursor: Cursor, expect: { pack: number; frame: number
     d.setAAD(Buffer.concat([storeId, h]));
     d.setAuthTag(body.subarray(storedLen - TAG_BYTES));
     try {
-      payload = Buffer.concat([d.update(body.subarray(0, storedLen - TAG_BYTES)), d.final()]);
+      // GCM's final() yields nothing more: the plaintext is update()'s (no copy of a 4 MiB frame).
+      payload = d.update(body.subarray(0, storedLen - TAG_BYTES));
+      d.final();
     } catch {
       throw new UserStateError('USERSTATE_INTEGRITY', `${where}: frame ${pack}/${frame} fails its authentication tag (altered)`);
     }
