@@ -11,6 +11,10 @@
 // started two hours later), exactly the applicable deployed updates recorded, the good applications
 // detected, the failed one in the log with _TSAppInstallStatus, the captured computer name and time
 // zone. Then the same refresh with hard links: no store at the site, nothing uploaded, nothing lost.
+// Then a replace on lab machines (issue 13 acceptance "Replace"): an old preinstalled machine captures
+// to the state migration point, a bare-metal replacement imported with it as its source computer (a
+// computer association) restores it through the wizard's sequence, and a third computer asking for a
+// store is refused (0x80070490, audited) with nothing restored.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,6 +29,10 @@ import { createLab } from '../../src/lab/create.js';
 import { LabMachine } from '../../src/lab/lab-machine.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { generatedBytes, type LabUsers } from '../../src/lab/users.js';
+import { captureUserState, releaseStateStore, requestStateStore, restoreUserState } from '../../src/sequence/catalog/index.js';
+import { exportJsonText } from '../../src/sequence/codec/json.js';
+import type { TaskSequence } from '../../src/sequence/model/task-sequence.js';
+import { step } from '../actions/handlers/helpers.js';
 import { adminTools, callServer, runLab, startServer, stopServer, type StartedServer } from '../helpers/osd-server.js';
 import { tempDir } from '../helpers/temp.js';
 import { makeWim, WINPE_PROPERTIES } from '../site/objects/fixtures.js';
@@ -89,6 +97,8 @@ let linksDeployment: string;
 let updatesPackage: string;
 let appPackages: string[];
 let refreshStoreId: string;
+let usmtPackage: string;
+let smpTaskSequence: string;
 
 const { osd, api } = adminTools(() => server);
 const idOf = (v: { package?: { packageId?: string }; packageId?: string; id?: string }) => (v.package?.packageId ?? v.packageId ?? v.id) as string;
@@ -203,6 +213,7 @@ beforeAll(async () => {
   const usmt = packages.find((p) => /User State Migration Tool/.test(p.name))!.packageId;
   await osd('package', 'set-content', client, join(content.root, content.clientPackageId));
   await osd('package', 'set-content', usmt, join(content.root, content.usmtPackageId));
+  usmtPackage = usmt;
 
   // Three applications a task sequence may install: two good, one whose installer exits 1603.
   const apps = [
@@ -307,7 +318,8 @@ beforeAll(async () => {
   const deploy = async (tsId: string, collection: string) =>
     (JSON.parse(await osd('deploy', tsId, '--collection', collection, '--purpose', 'required', '--available-to', 'clients', '--confirm-high-risk', '--json'))
       .deployment?.id ?? '') as string;
-  smpDeployment = await deploy(await wizard('Refresh (state migration point)', { captureUserSettings: true, saveTo: 'stateMigrationPoint' }), smpCol);
+  smpTaskSequence = await wizard('Refresh (state migration point)', { captureUserSettings: true, saveTo: 'stateMigrationPoint' });
+  smpDeployment = await deploy(smpTaskSequence, smpCol);
   linksDeployment = await deploy(await wizard('Refresh (hard links)', { captureUserSettings: true, saveTo: 'local', useHardLinks: true }), linksCol);
 }, 600_000);
 afterAll(async () => server && stopServer(server.proc));
@@ -460,6 +472,111 @@ describe('refresh through the agent against osd server', () => {
     const reg = await OfflineRegistry.open(vol);
     expect(await readInstalledSettings(reg)).toMatchObject({ computerName: 'CTS-PC-0423', timeZone: 'W. Europe Standard Time' });
     expect(await installedUpdates(reg, vol)).toEqual([U_CU, U_NET].sort());
+  }, 600_000);
+
+  it('replace: captured on one lab machine, restored on another through a computer association; a third is refused', async () => {
+    const labs = join(dir, 'labs');
+    const MAC_OLD = '00:15:5D:0D:13:11';
+    const MAC_NEW = '00:15:5D:0D:13:12';
+    const MAC_THIRD = '00:15:5D:0D:13:13';
+    const fixture: LabUsers = {
+      users: [
+        {
+          name: 'mkeller',
+          sid: 'S-1-5-21-1004336348-1177238915-682003332-1201',
+          kind: 'domain',
+          domain: 'CONTOSO',
+          files: [
+            { path: 'Documents/Angebot Müller.docx', size: 250_000, seed: 21, modified: '2024-06-03T11:12:13Z' },
+            { path: 'Desktop/Übergabe.txt', text: 'Schlüssel im Büro\r\n', modified: '2024-06-04T08:00:00Z' },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'users-old.json'), JSON.stringify(fixture));
+    const col = async (name: string) => (await api('POST', '/collections', { name })).collection.collectionId as string;
+    const oldCol = await col('Computers being replaced');
+    const newCol = await col('Replacement computers');
+    const thirdCol = await col('Other new computers');
+    const device = async (body: Record<string, unknown>) => (await api('POST', '/devices', body)) as { device: { resourceId: number }; association?: unknown };
+    await device({ name: 'CTS-OLD-0101', mac: MAC_OLD, collectionId: oldCol });
+    // The replacement, imported with the old computer as its source: the computer association.
+    const neu = await device({
+      name: 'CTS-NEW-0101',
+      mac: MAC_NEW,
+      collectionId: newCol,
+      sourceComputer: 'CTS-OLD-0101',
+      userAccounts: 'capture-restore-all',
+    });
+    expect(neu.association).toMatchObject({ sourceName: 'CTS-OLD-0101', destinationName: 'CTS-NEW-0101' });
+    const third = await device({ name: 'CTS-NEW-0102', mac: MAC_THIRD, collectionId: thirdCol });
+
+    // The old computer: a capture-only deployment (Request, Capture, Release) from its full OS.
+    const pushed = async (name: string, items: TaskSequence['items']) => {
+      const r = await api('POST', '/task-sequences', { name, format: 'json', content: exportJsonText({ version: '3.10', items }) });
+      return (r.taskSequence?.id ?? r.id) as string;
+    };
+    const deployTo = async (tsId: string, collection: string) =>
+      (JSON.parse(await osd('deploy', tsId, '--collection', collection, '--purpose', 'required', '--available-to', 'clients', '--confirm-high-risk', '--json'))
+        .deployment?.id ?? '') as string;
+    const captureTs = await pushed('Capture for replacement', [
+      step(requestStateStore, { requestType: 'capture' }),
+      step(captureUserState, { usmtPackageId: usmtPackage }),
+      step(releaseStateStore, {}),
+    ]);
+    await deployTo(captureTs, oldCol);
+    await createLab(labs, 'old', {
+      profilePath: join(MACHINES, 'win10-x64-refresh.json'),
+      disks: ['2G'],
+      mac: MAC_OLD,
+      preinstalledOs: `${content.wimPath}:2`,
+      usersFile: join(dir, 'users-old.json'),
+    });
+    const before = await snapshot(await LabMachine.load(join(labs, 'old')).volume('C:'), fixture);
+    const captured = await osdLab(['lab', 'boot', 'old', '--site', server.url], { OSD_LAB_DIR: labs });
+    expect(captured.status, `${captured.stdout}\n${captured.stderr}`).toBe(0);
+    const stores = JSON.parse(await osd('userstate', 'stores', '--device', 'CTS-OLD-0101', '--json')) as Array<Record<string, any>>;
+    expect(stores, JSON.stringify(stores)).toHaveLength(1);
+    expect(stores[0]).toMatchObject({ state: 'captured', sourceName: 'CTS-OLD-0101' });
+
+    // The new computer, bare metal: the wizard's sequence (the refresh's, its capture group skipped in
+    // Windows PE) deployed to media and PXE installs Windows and restores through the association.
+    const replaceDeployment = (JSON.parse(
+      await osd('deploy', smpTaskSequence, '--collection', newCol, '--purpose', 'required', '--available-to', 'media-pxe', '--confirm-high-risk', '--json'),
+    ).deployment?.id ?? '') as string;
+    await createLab(labs, 'new', { profilePath: join(MACHINES, 'uefi-x64-laptop-bare-metal.json'), disks: ['2G'], mac: MAC_NEW });
+    const restored = await osdLab(['lab', 'boot', 'new', '--site', server.url], { OSD_LAB_DIR: labs });
+    const newResourceId = neu.device.resourceId;
+    const { log } = await siteLog(newResourceId);
+    expect(restored.status, `${restored.stdout}\n${restored.stderr}\n${log.slice(-6000)}`).toBe(0);
+    expect(restored.stdout).toMatch(new RegExp(`Deployment ${replaceDeployment} ".*": succeeded`));
+    const vol = await LabMachine.load(join(labs, 'new')).volume('C:');
+    expect(await snapshot(vol, fixture)).toEqual(before);
+    const store = (await api('GET', `/userstate/stores/${stores[0]!.storeId}`)) as Record<string, any>;
+    expect(store).toMatchObject({ state: 'restored', sourceName: 'CTS-OLD-0101' });
+
+    // A third computer asking for a store to restore: refused (no association), nothing restored, audited.
+    const restoreTs = await pushed('Restore only', [
+      step(requestStateStore, { requestType: 'restore', retryCount: 0, retryTime: 1 }),
+      step(restoreUserState, { usmtPackageId: usmtPackage }),
+      step(releaseStateStore, {}),
+    ]);
+    await deployTo(restoreTs, thirdCol);
+    await createLab(labs, 'third', {
+      profilePath: join(MACHINES, 'win10-x64-refresh.json'),
+      disks: ['2G'],
+      mac: MAC_THIRD,
+      preinstalledOs: `${content.wimPath}:2`,
+    });
+    const refused = await osdLab(['lab', 'boot', 'third', '--site', server.url], { OSD_LAB_DIR: labs });
+    expect(refused.status, `${refused.stdout}\n${refused.stderr}`).toBe(1);
+    const thirdLog = (await siteLog(third.device.resourceId)).log;
+    expect(thirdLog).toMatch(/0x80070490/);
+    expect(await (await LabMachine.load(join(labs, 'third')).volume('C:')).exists('Users/mkeller')).toBe(false);
+    const audit = (await api('GET', '/audit?limit=1000')) as Array<{ actor: string; action: string }>;
+    expect(audit.filter((a) => a.actor.includes('CTS-NEW-0102') && a.action === 'userstate-request-refused').length).toBeGreaterThan(0);
+    // The store is still the new computer's, restored once.
+    expect(((await api('GET', `/userstate/stores/${stores[0]!.storeId}`)) as Record<string, any>).state).toBe('restored');
   }, 600_000);
 
   it('the store expires on schedule: a server started two hours later deletes it, files and key', async () => {
