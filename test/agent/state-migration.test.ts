@@ -226,6 +226,25 @@ describe('Request / Release State Store through the agent against a real site', 
     });
   });
 
+  it('the state migration point unreachable: every round tried, then 0x80072EFD naming the site; nothing on the computer touched', async () => {
+    // A port nothing listens on (a server started and closed again).
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const client = new MpClient({ siteUrl: `http://127.0.0.1:${port}`, credential: cred['OLD-PC'], retryForMs: 200 });
+    const unreachable = new HttpStateMigrationService(client, { sleep: async () => {} });
+    const m = await machine();
+    put(m.root, 'Users/alice/Documents/keep.txt', 'mine');
+    const x = exec(requestStateStore, { requestType: 'capture', retryCount: 2, retryTime: 5 }, {});
+    const r = await run(requestStateStoreHandler, { x: x.x, computer: m.computer, content, services: { stateMigration: unreachable } });
+    expect(r.exitCode, r.message).toBe(0x80072efd);
+    expect(r.message).toMatch(/3 attempt\(s\)/);
+    expect(sleeps).toEqual([5_000, 5_000]);
+    expect(x.x.variables.get('_OSDStateStoreKey')).toBeUndefined();
+    expect(readFileSync(join(m.root, 'Users/alice/Documents/keep.txt'), 'utf8')).toBe('mine');
+  });
+
   it('§2.8 #6: an upload broken off at 60 % resumes from the bytes the site kept; only the rest is sent; the SHA-256 matches at the end', async () => {
     const grant = await service('FULL-PC').request('capture');
     const dir = tempDir('osd-smp-pack-');
