@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: OpenOSD's main job on the embedded defaults — a site deploys the wizard's task
 # sequence to three lab machines that boot against it concurrently, download their content from its
-# distribution point, install onto real disk images and report every step — after a short tour of
+# distribution point, install onto real disk images and report every step, then refreshes a computer
+# in use (its users' files and settings captured to the site's state migration point, Windows
+# reinstalled, everything restored and compared) — after a short tour of
 # what the rest of the project does (real ConfigMgr and MDT task sequences: show, lint, round trip,
 # diff, simulate, run and resume, the wizard).
 set -euo pipefail
@@ -177,6 +179,41 @@ $OSD deploy status "$DEPLOYMENT" | sed -n 1,8p
 $OSD lab inspect known | sed -n 1,8p
 echo "sgdisk -v (uefi): $(sgdisk -v "$OSD_LAB_DIR/uefi/disk0.img" | grep -o "No problems found" || echo "PROBLEMS (run sgdisk -v)")"
 echo "LAB-KNOWN's smsts.log on the site: $($OSD device log LAB-KNOWN | grep -o "Policy variable OSDComputerName = [^]]*" | sed -n 1,1p)"
+
+step "10. A refresh: a user's computer reinstalled, its users' files and settings back through the state migration point"
+USMT=$($OSD package list --json | json 'v.find(p=>/User State Migration Tool/.test(p.name)).packageId')
+$OSD package set-content "$USMT" "$OUT/content/LAB00003" >/dev/null
+$OSD distribute "$USMT" --dp local --wait >/dev/null 2>&1
+$OSD smp set --folder "$(pwd)/$SITE/smp,max-clients=100,min-free=100MB" --delete-after 1d | sed -n 1,4p
+cat > "$SITE/refresh.json" <<JSON
+{ "taskSequence": { "name": "Windows 11 23H2 refresh (site demo)", "bootImageId": "$BOOT" },
+  "installWindows": { "imagePackageId": "$IMAGE", "imageIndex": 2, "configureBitLocker": false },
+  "configureNetwork": { "join": "workgroup", "workgroup": "WORKGROUP" },
+  "stateMigration": { "captureUserSettings": true, "saveTo": "stateMigrationPoint", "usmtPackageId": "$USMT",
+                      "captureNetworkSettings": true, "captureWindowsSettings": true } }
+JSON
+REFRESH_TS=$($OSD ts create-install-image --answers "$SITE/refresh.json" --json | json v.taskSequence.id)
+REFRESH_COL=$($OSD collection create "Refresh" --json | json v.collection.collectionId)
+$OSD device import --name CTS-PC-0423 --mac 00:15:5D:00:00:42 --collection "$REFRESH_COL" >/dev/null
+$OSD deploy "$REFRESH_TS" --collection "$REFRESH_COL" --purpose required --available-to clients --confirm-high-risk --json >/dev/null
+# A computer in use: Windows installed, two users with their files (examples/machines/refresh-users.json).
+$OSD lab create refresh --profile examples/machines/win10-x64-refresh.json --disk 4G --mac 00:15:5D:00:00:42 \
+  --preinstalled-os "$OUT/content/LAB00010/install.wim:2" --users examples/machines/refresh-users.json 2>/dev/null | tail -n 1
+sums() { node scripts/user-files.mjs "$OSD_LAB_DIR/refresh" examples/machines/refresh-users.json; }
+sums > "$OUT/refresh-before.txt"
+refresh_start=$(date +%s)
+$OSD lab boot refresh --site "$OSD_SERVER" > "$OUT/refresh.boot.txt" || { cat "$OUT/refresh.boot.txt"; exit 1; }
+tail -n 2 "$OUT/refresh.boot.txt"
+sums > "$OUT/refresh-after.txt"
+if cmp -s "$OUT/refresh-before.txt" "$OUT/refresh-after.txt"; then
+  echo "the users' $(wc -l < "$OUT/refresh-after.txt") files are back in the new OS: same SHA-256, modification time and attributes (before: $OUT/refresh-before.txt, after: $OUT/refresh-after.txt)"
+else
+  echo "the users' files differ after the refresh:"; diff "$OUT/refresh-before.txt" "$OUT/refresh-after.txt" || true; exit 1
+fi
+$OSD device log CTS-PC-0423 | grep -o "Uploaded store [^:]*: [^,]*, [0-9]* bytes" | sed -n 1,1p
+$OSD userstate stores
+$OSD lab inspect refresh | grep "OS:"
+echo "  (the refresh in $(( $(date +%s) - refresh_start )) s)"
 kill $server_pid; wait $server_pid 2>/dev/null || true; trap - EXIT
 
 step "Done in $(( $(date +%s) - demo_start )) s. Where to look next"
