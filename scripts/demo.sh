@@ -196,10 +196,10 @@ REFRESH_TS=$($OSD ts create-install-image --answers "$SITE/refresh.json" --json 
 REFRESH_COL=$($OSD collection create "Refresh" --json | json v.collection.collectionId)
 $OSD device import --name CTS-PC-0423 --mac 00:15:5D:00:00:42 --collection "$REFRESH_COL" >/dev/null
 $OSD deploy "$REFRESH_TS" --collection "$REFRESH_COL" --purpose required --available-to clients --confirm-high-risk --json >/dev/null
-# A computer in use: Windows installed, two users with their files (examples/machines/refresh-users.json).
+# A computer in use: Windows installed, two users with their files (examples/lab-users/refresh.json).
 $OSD lab create refresh --profile examples/machines/win10-x64-refresh.json --disk 4G --mac 00:15:5D:00:00:42 \
-  --preinstalled-os "$OUT/content/LAB00010/install.wim:2" --users examples/machines/refresh-users.json 2>/dev/null | tail -n 1
-sums() { node scripts/user-files.mjs "$OSD_LAB_DIR/refresh" examples/machines/refresh-users.json; }
+  --preinstalled-os "$OUT/content/LAB00010/install.wim:2" --users examples/lab-users/refresh.json 2>/dev/null | tail -n 1
+sums() { node scripts/user-files.mjs "$OSD_LAB_DIR/refresh" examples/lab-users/refresh.json; }
 sums > "$OUT/refresh-before.txt"
 refresh_start=$(date +%s)
 $OSD lab boot refresh --site "$OSD_SERVER" > "$OUT/refresh.boot.txt" || { cat "$OUT/refresh.boot.txt"; exit 1; }
