@@ -425,7 +425,9 @@ export class NtfsVolume implements Volume {
   private streamCat(path: string, p: string): Readable {
     const helper = requireNativeHelper('ntfsfs');
     const child = spawn(helper, [this.sideImagePath, 'cat', p], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NTFS_ENV } });
-    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    // Half a MiB: a reader's read() takes everything buffered, which reaches the mark plus one pipe
+    // chunk (64 KiB) — with a 1 MiB mark that was 1 MiB + 64 KiB under load, more than a piece may be.
+    const out = new PassThrough({ highWaterMark: 1 << 19 });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString('utf8')).slice(-4000);
