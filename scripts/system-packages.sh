@@ -44,6 +44,34 @@ if [ -n "$absent" ]; then
   fi
 fi
 
+# The boot environment, network boot and the VM lab (issue 14; shared/spec/netboot.md): QEMU with
+# SeaBIOS and OVMF, iPXE, busybox, GRUB, cpio, xorriso, radvd. Installed as root; otherwise named,
+# and the tests that need them are skipped with that reason (never passed).
+BOOT_PACKAGES=(qemu-system-x86 qemu-utils seabios ovmf ipxe-qemu ipxe busybox-static grub-efi-amd64-bin grub-pc-bin
+  grub-common e2fsprogs cpio xorriso iproute2 radvd)
+BOOT_FILES=(/usr/bin/qemu-system-x86_64 /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/seabios/bios-256k.bin
+  /usr/lib/ipxe/qemu/efi-virtio.rom /usr/lib/ipxe/snponly.efi /usr/lib/ipxe/undionly.kpxe /bin/busybox
+  /usr/bin/grub-mkstandalone /usr/lib/grub/i386-pc/boot.img /usr/lib/grub/x86_64-efi/linux.mod /usr/bin/cpio
+  /usr/bin/xorriso /usr/sbin/radvd /usr/sbin/mke2fs)
+boot_missing() {
+  local f
+  for f in "${BOOT_FILES[@]}"; do [ -e "$f" ] || echo "$f"; done
+}
+if [ -n "$(boot_missing)" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing Debian packages for the boot environment and the VM lab: ${BOOT_PACKAGES[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "${BOOT_PACKAGES[@]}" || {
+      apt-get update -q
+      apt-get install -y -q --no-install-recommends "${BOOT_PACKAGES[@]}"
+    }
+  else
+    echo "The boot environment and VM tests need: $(boot_missing | tr '\n' ' ')" >&2
+    echo "  Install as root:  apt-get install -y --no-install-recommends ${BOOT_PACKAGES[*]}" >&2
+    echo "  (until then the tests that boot VMs are skipped, with this reason)." >&2
+  fi
+fi
+
 for helper in "${HELPERS[@]}"; do
   SRC=native/$helper.c
   OUT=.tmp/native/$helper
