@@ -19,13 +19,15 @@ const LAYERS: Record<string, readonly string[]> = {
   actions: ['common', 'sequence', 'engine', 'storage'],
   transfer: ['common'],
   runner: ['common', 'sequence', 'engine', 'storage', 'actions'],
-  lab: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner'],
   agent: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'transfer'],
+  // The boot environment: built on the host from Debian packages, and the program inside it (the agent on a real disk).
+  bootenv: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'transfer', 'agent'],
+  lab: ['common', 'sequence', 'engine', 'storage', 'actions', 'runner', 'bootenv'],
   site: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer'],
   server: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'site'],
   // Simulated computers against real servers: it talks to them over HTTP and starts them as processes, never importing them.
   fleet: ['common', 'sequence', 'engine', 'storage', 'transfer', 'agent'],
-  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'runner', 'lab', 'agent', 'site', 'server', 'fleet'],
+  cli: ['common', 'sequence', 'engine', 'storage', 'actions', 'transfer', 'runner', 'lab', 'agent', 'bootenv', 'site', 'server', 'fleet'],
 };
 
 /** Layers that never touch a disk, a socket or a process themselves (DESIGN.md: the engine calls its ports). */
