@@ -6,19 +6,21 @@
  *
  * - the lab's disk-image files (src/lab/lab-machine.ts, over src/storage/),
  * - folders on this computer (directory-computer.ts: handler unit tests),
- * - a real computer's block devices (the agent in the boot environment, a later issue: see
- *   docs/ARCHITECTURE.md "The Computer port" for what it needs).
+ * - a real computer's block devices (the agent in the boot environment:
+ *   src/bootenv/guest/block-device-computer.ts; docs/boot-environment-agent.md).
  *
  * A handler never sees where a disk lives (an image file, /dev/nvme0n1), which back end a volume
  * has, or how a file system is recognised: it sees the operations and their answers.
  */
 import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
+import type { BootCode, BootCodeResult } from '../storage/disk/boot-code.js';
 import type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
 import { WIN32 } from '../storage/errors.js';
 import type { Volume } from '../storage/volume/volume.js';
 
 export type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
+export type { BootCode, BootCodeResult } from '../storage/disk/boot-code.js';
 export type { FileAttribute, FileMeta, FileTimes, VolumeEntry, WriteMeta } from '../storage/volume/volume.js';
 
 export interface DriveAssignment {
@@ -101,6 +103,13 @@ export interface Computer {
   /** Drive letters as Windows PE assigned them (kept across restarts). */
   drives(): DriveAssignment[];
   setDrives(drives: DriveAssignment[]): void;
+  /**
+   * Writes a disk's BIOS boot code — GRUB's boot.img in sector 0 and core.img after it, where
+   * grub-bios-setup puts them (src/storage/disk/boot-code.ts) — keeping its partition table: the
+   * BIOS half of BCDBoot (src/actions/boot-files.ts). An MBR disk without room before its first
+   * partition, or a GPT disk without a BIOS boot partition, is a fault; nothing is written then.
+   */
+  writeBootCode(disk: number, code: BootCode): Promise<BootCodeResult>;
   /** Makes every change durable on the disks (after each step, and before a restart). */
   flush(): Promise<void>;
   /** The host restarts the computer (a step asked for it): what must happen before it comes up again. */

@@ -15,6 +15,8 @@ import { DirectoryVolume } from '../storage/volume/directory.js';
 import { applyWimImage } from '../storage/wim.js';
 import {
   type ApplyImageOptions,
+  type BootCode,
+  type BootCodeResult,
   type Computer,
   ComputerError,
   type DiskInfo,
@@ -42,6 +44,8 @@ export class DirectoryComputer implements Computer {
   readonly restarts: Array<'WinPE' | 'OS'> = [];
   /** How many times its changes were flushed. */
   flushes = 0;
+  /** The BIOS boot code written to each disk (writeBootCode), for the tests. */
+  readonly bootCode = new Map<number, BootCode>();
   private readonly disksByIndex = new Map<number, DirectoryDisk>();
   private assignments: DriveAssignment[] = [];
 
@@ -118,6 +122,23 @@ export class DirectoryComputer implements Computer {
 
   async flush(): Promise<void> {
     this.flushes++;
+  }
+
+  /** Keeps the boot code (there is no sector 0 here); the same room rules as a disk: MBR gap before the first partition, GPT refused without a BIOS boot partition. */
+  async writeBootCode(disk: number, code: BootCode): Promise<BootCodeResult> {
+    const table = this.disk(disk).table;
+    if (!table) throw new ComputerError(`disk ${disk} of ${this.name} has no partition table: partition it before writing boot code`, WIN32.notFound);
+    const coreSectors = Math.ceil(code.coreImage.length / 512);
+    if (table.style !== 'mbr') {
+      throw fault(
+        WIN32.notSupported,
+        'the GPT disk has no BIOS boot partition, so the BIOS boot code has nowhere to go: partition the disk MBR for BIOS computers',
+      );
+    }
+    const gap = Math.min(...table.partitions.map((p) => p.startSector)) - 1;
+    if (gap < coreSectors) throw fault(WIN32.diskFull, `GRUB's core image needs ${coreSectors} sectors but the gap after the MBR has ${gap}`);
+    this.bootCode.set(disk, { bootImage: Buffer.from(code.bootImage), coreImage: Buffer.from(code.coreImage) });
+    return { coreSector: 1, coreSectors, where: `the gap after the MBR (sectors 1–${gap})` };
   }
 
   async restart(into: 'WinPE' | 'OS'): Promise<void> {

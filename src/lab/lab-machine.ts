@@ -15,6 +15,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import {
   type ApplyImageOptions,
+  type BootCode,
+  type BootCodeResult,
   type Computer,
   ComputerError,
   type DiskInfo,
@@ -27,6 +29,7 @@ import {
 import { WIN32 } from '../actions/errors.js';
 import { loadMachineProfile } from '../engine/machine-profile/index.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
+import { writeBootCode } from '../storage/disk/boot-code.js';
 import { type PartitionInfo, type PartitionTable, readPartitionTable, writePartitionTable } from '../storage/disk/partition-table.js';
 import { fault } from '../storage/errors.js';
 import { FatVolume } from '../storage/volume/fat.js';
@@ -200,6 +203,14 @@ export class LabMachine implements Computer {
 
   async flush(): Promise<void> {
     for (const vol of this.open.values()) await vol.flush();
+  }
+
+  /** GRUB's boot code into the disk image (sector 0 and the sectors before the first partition): outside every partition, so no open volume is touched. */
+  async writeBootCode(disk: number, code: BootCode): Promise<BootCodeResult> {
+    const path = this.diskPath(disk);
+    const table = await this.table(disk);
+    if (!table) throw new ComputerError(`disk ${disk} of ${this.state.name} has no partition table: partition it before writing boot code`, WIN32.notFound);
+    return writeBootCode(path, table, code);
   }
 
   /**

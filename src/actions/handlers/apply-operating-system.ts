@@ -2,8 +2,8 @@
  * Apply Operating System (task-sequence-format §8.3; unattend.md §1, §2, §7): the image of index
  * OSDImageIndex from the image package's WIM onto the destination partition, then the answer file
  * for the deployed OS — our default document, merged with the package's answer file when the step
- * names one — at Windows\Panther\Unattend\Unattend.xml. Sets OSDTargetSystemDrive and
- * OSDAnswerFilePath.
+ * names one — at Windows\Panther\Unattend\Unattend.xml, then the boot files (BCDBoot:
+ * ../boot-files.ts). Sets OSDTargetSystemDrive and OSDAnswerFilePath.
  *
  * Destination "next available formatted partition" [I]: the first partition with a drive letter,
  * formatted NTFS and not a recovery partition (the wizard's layouts put Windows there).
@@ -15,6 +15,7 @@ import { readWimImages, WimError, type WimImageInfo } from '../../storage/wim.js
 import { applyOperatingSystem } from '../../sequence/catalog/index.js';
 import type { ApplyOperatingSystemSettings } from '../../sequence/catalog/steps/apply-operating-system.js';
 import { UnattendDocument, type UnattendArch } from '../unattend/index.js';
+import { installBootFiles } from '../boot-files.js';
 import { type Computer, volumeOfDrive } from '../computer.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, type HandlerContext, predictSet } from '../handler.js';
@@ -137,6 +138,8 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
     await writeAnswerFile(await computer.files(part), doc);
     x.variables.set('OSDAnswerFilePath', onDrive(letter, ANSWER_FILE));
     x.log(`Wrote the answer file ${onDrive(letter, ANSWER_FILE)}`);
+    // BCDBoot, as ConfigMgr runs it after the apply (§8.3): the boot files for the firmware (src/actions/boot-files.ts).
+    await installBootFiles(computer, part, letter, (line, severity) => x.log(line, severity));
     return { exitCode: 0 };
   },
 

@@ -87,6 +87,18 @@ export class DiskTooSmallError extends StorageError {
   }
 }
 
+/**
+ * The size of a disk-image file or of a block device (whose stat size is 0: `blockdev --getsize64`),
+ * or undefined when there is no such path.
+ */
+export async function diskSize(diskPath: string): Promise<{ sizeBytes: number; device: boolean } | undefined> {
+  const s = await stat(diskPath).catch(() => undefined);
+  if (!s) return undefined;
+  if (!s.isBlockDevice()) return { sizeBytes: s.size, device: false };
+  const { stdout } = await runTool('blockdev', ['--getsize64', diskPath]);
+  return { sizeBytes: Number(stdout.trim()), device: true };
+}
+
 /** Creates a sparse, zero-filled disk-image file (truncate semantics). */
 export async function createDiskImage(path: string, sizeBytes: number, options: { overwrite?: boolean } = {}): Promise<void> {
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 2 * MIB || sizeBytes % SECTOR_SIZE !== 0) {
@@ -319,10 +331,13 @@ export function layOutPartitionTable(disk: string, diskSizeBytes: number, style:
  */
 export async function writePartitionTable(diskPath: string, style: 'gpt' | 'mbr', requests: PartitionRequest[]): Promise<PartitionTable> {
   validateRequests(diskPath, style, requests);
-  const diskSizeBytes = (await stat(diskPath).catch(() => undefined))?.size;
-  if (diskSizeBytes === undefined) throw fault(WIN32.fileNotFound, `${diskPath} does not exist: create the disk image first (createDiskImage)`);
+  const disk = await diskSize(diskPath);
+  if (disk === undefined) throw fault(WIN32.fileNotFound, `${diskPath} does not exist: create the disk image first (createDiskImage)`);
+  const diskSizeBytes = disk.sizeBytes;
   const parts = layOut(diskPath, diskSizeBytes, style, requests);
-  await runTool('sfdisk', ['--no-reread', '--no-tell-kernel', '--wipe', 'always', '-q', diskPath], {
+  // A disk-image file: nothing to tell the kernel. A block device (the boot environment's /dev/vda):
+  // sfdisk tells the kernel about the new partitions; its caller waits for their nodes.
+  await runTool('sfdisk', [...(disk.device ? [] : ['--no-reread', '--no-tell-kernel']), '--wipe', 'always', '-q', diskPath], {
     input: sfdiskScript(style, parts, requests),
   });
   // sfdisk's --wipe-partitions needs partition devices; on a file, clear each new partition's first
@@ -360,7 +375,8 @@ function mbrKind(type: string): PartitionKind {
 
 /** The partition table of a disk image, or undefined for a disk without one (blank). */
 export async function readPartitionTable(diskPath: string): Promise<PartitionTable | undefined> {
-  const diskSizeBytes = (await stat(diskPath)).size;
+  await stat(diskPath); // a missing disk is ENOENT, as before
+  const diskSizeBytes = (await diskSize(diskPath))!.sizeBytes;
   let stdout: string;
   try {
     ({ stdout } = await runTool('sfdisk', ['--json', diskPath]));

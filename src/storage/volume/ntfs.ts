@@ -10,6 +10,10 @@
  *
  * - Keep one NtfsVolume per partition and work folder: the side image's name comes from the disk's
  *   file name and the partition number.
+ * - In place (`formatInPlace`, `openInPlace`): the partition itself — a block device node such as
+ *   /dev/vda3 in the boot environment, or a file holding exactly the partition's bytes — is what
+ *   mkntfs, the helper and wimlib open; there is no side image and nothing to splice (flush ends the
+ *   helper's session, which unmounts and so writes everything to the device).
  * - Names match regardless of case, like Windows (an exact match wins), so writes reuse an existing
  *   folder or file whatever its case and no two names differ only in case.
  */
@@ -50,6 +54,26 @@ const SMALL_READ = 1 << 20;
  * lingers; a loop of requests keeps one session. Node waits for a read-write session's end.
  */
 const SESSION_IDLE_MS = 250;
+
+/** mkntfs's arguments for a partition (its start sector goes into the boot sector, for booting from it). */
+function mkntfsArgs(label: string, partition: PartitionInfo, target: string): string[] {
+  return [
+    '--quiet',
+    '--force',
+    '--fast',
+    '--label',
+    label,
+    '--sector-size',
+    '512',
+    '--partition-start',
+    String(partition.startSector),
+    '--heads',
+    '255',
+    '--sectors-per-track',
+    '63',
+    target,
+  ];
+}
 
 /** The OEM id at byte 3 of a boot sector: "NTFS    " for NTFS. */
 export async function bootSectorOemId(diskPath: string, partition: PartitionInfo): Promise<string> {
@@ -107,13 +131,50 @@ export class NtfsVolume implements Volume {
   /** The side image's mtime when it last matched the disk (to notice edits by other tools). */
   private syncedMtimeMs = -1;
 
+  /** The partition is opened in place (sideImagePath is the partition itself): nothing to splice. */
+  readonly inPlace: boolean;
+  /** Where a copy within the volume spools its bytes. */
+  private readonly spoolDir: string;
+
   private constructor(
     readonly diskPath: string,
     readonly partition: PartitionInfo,
     workDir: string,
+    inPlaceDevice?: string,
   ) {
-    this.description = `NTFS partition ${partition.number} of ${basename(diskPath)}`;
-    this.sideImagePath = join(workDir, `${basename(diskPath)}.p${partition.number}.ntfs`);
+    this.inPlace = inPlaceDevice !== undefined;
+    this.description = inPlaceDevice ? `NTFS partition ${partition.number} (${inPlaceDevice})` : `NTFS partition ${partition.number} of ${basename(diskPath)}`;
+    this.sideImagePath = inPlaceDevice ?? join(workDir, `${basename(diskPath)}.p${partition.number}.ntfs`);
+    this.spoolDir = workDir;
+  }
+
+  /**
+   * Formats the partition NTFS in place: mkntfs on the partition itself (`device`: /dev/vda3, or a
+   * file of exactly the partition's size), no side image. `partition` gives its start sector (the
+   * boot sector records it) and number; `workDir` holds spools of copies within the volume.
+   */
+  static async formatInPlace(device: string, partition: PartitionInfo, label: string, workDir: string): Promise<NtfsVolume> {
+    if (label.length > 32 || /[\x00-\x1f]/.test(label)) throw refused(`the NTFS volume label '${label}' is not valid: at most 32 characters`);
+    await mkdir(workDir, { recursive: true });
+    const v = new NtfsVolume(device, partition, workDir, device);
+    await takeOver(v);
+    await runTool('mkntfs', mkntfsArgs(label, partition, device), { env: NTFS_ENV });
+    return v;
+  }
+
+  /** Opens the NTFS file system on the partition in place (see formatInPlace). */
+  static async openInPlace(device: string, partition: PartitionInfo, workDir: string): Promise<NtfsVolume> {
+    const oem = (await readBytes(device, 3, 8)).toString('latin1');
+    if (oem !== 'NTFS    ') {
+      throw fault(
+        WIN32.unrecognizedVolume,
+        `${device} (partition ${partition.number}) does not hold an NTFS file system (boot sector OEM id ${JSON.stringify(oem)}); format it first`,
+      );
+    }
+    await mkdir(workDir, { recursive: true });
+    const v = new NtfsVolume(device, partition, workDir, device);
+    await takeOver(v);
+    return v;
   }
 
   /**
@@ -128,26 +189,7 @@ export class NtfsVolume implements Volume {
     await rm(v.sideImagePath, { force: true });
     await writeFile(v.sideImagePath, '');
     await truncate(v.sideImagePath, partition.sizeBytes);
-    await runTool(
-      'mkntfs',
-      [
-        '--quiet',
-        '--force',
-        '--fast',
-        '--label',
-        label,
-        '--sector-size',
-        '512',
-        '--partition-start',
-        String(partition.startSector),
-        '--heads',
-        '255',
-        '--sectors-per-track',
-        '63',
-        v.sideImagePath,
-      ],
-      { env: NTFS_ENV },
-    );
+    await runTool('mkntfs', mkntfsArgs(label, partition, v.sideImagePath), { env: NTFS_ENV });
     v.modified = true;
     await v.flush();
     return v;
@@ -260,6 +302,7 @@ export class NtfsVolume implements Volume {
   flush(): Promise<void> {
     return this.queue.run(async () => {
       await this.exclusive();
+      if (this.inPlace) return; // the helper's unmount wrote everything to the partition itself
       const { mtimeMs } = await stat(this.sideImagePath);
       if (!this.modified && mtimeMs === this.syncedMtimeMs) return;
       await spliceRange(this.sideImagePath, this.diskPath, this.partition.offsetBytes, this.partition.sizeBytes);
@@ -282,7 +325,7 @@ export class NtfsVolume implements Volume {
   async close(): Promise<void> {
     await this.flush();
     if (LIVE.get(this.sideImagePath) === this) LIVE.delete(this.sideImagePath);
-    await rm(this.sideImagePath, { force: true });
+    if (!this.inPlace) await rm(this.sideImagePath, { force: true });
   }
 
   // ---- the ntfsfs helper: one batch session per volume, ended before any other tool runs ----
@@ -466,7 +509,7 @@ export class NtfsVolume implements Volume {
     let spool: string | undefined;
     if (this.ownStreams.has(source)) {
       // A copy within this volume: its reader keeps the image from changing, so take the bytes first.
-      spool = `${this.sideImagePath}.spool${++this.spools}`;
+      spool = join(this.spoolDir, `${basename(this.sideImagePath)}.spool${++this.spools}`);
       await pipeline(source, createWriteStream(spool));
       from = createReadStream(spool, { highWaterMark: 1 << 20 });
     }
