@@ -18,6 +18,7 @@ import { registerSmpCommands } from './site/smp-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { registerUserStateExtractCommand } from './userstate-commands.js';
 import { setRunningCommand } from './site/field-words.js';
+import { registerBootImageBuildCommand } from './boot-image-commands.js';
 
 function version(): string {
   try {
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerContentCommands(program);
   registerObjectCommands(program);
+  registerBootImageBuildCommand(program);
   registerDeployCommands(program);
   registerCollectionCommands(program);
   registerMonitoringCommands(program);
