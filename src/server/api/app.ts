@@ -20,6 +20,7 @@ import { checkRequestStrings, checkRequestUrl, jsonBodyText } from './input-rule
 import { siteFormatFrameworkOptions } from '../framework-errors.js';
 import { isMpUrl, registerManagementPoint } from '../mp/app.js';
 import { isDeviceCredential } from '../../site/mp/credentials.js';
+import { isBootUrl, registerNetworkBoot, type NetworkBootOptions } from '../boot/routes.js';
 
 export interface AdminApiOptions {
   /** Largest JSON/XML body in bytes (a task sequence may be 2 MB, osd-features §2.10). Default 8 MiB. */
@@ -32,6 +33,8 @@ export interface AdminApiOptions {
   routes?: readonly AnyRoute[];
   /** Serve the management point (/mp/v1) on the same app; default true. */
   managementPoint?: boolean;
+  /** Serve network boot (/boot/v1, no credentials: docs/network-boot.md) on the same app; default on. */
+  networkBoot?: NetworkBootOptions | false;
 }
 
 declare module 'fastify' {
@@ -133,6 +136,8 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     checkRequestUrl(request.raw.url ?? '');
     // The management point authenticates its devices itself (src/server/mp/app.ts).
     if (options.managementPoint !== false && isMpUrl(request.raw.url ?? '')) return;
+    // Network boot answers computers that have no credential yet (src/server/boot/routes.ts).
+    if (options.networkBoot !== false && isBootUrl(request.raw.url ?? '')) return;
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
     if (bearer && isDeviceCredential(bearer)) {
       throw new SiteError('unauthenticated', {
@@ -214,5 +219,6 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     });
   }
   if (options.managementPoint !== false) registerManagementPoint(app, site, { document });
+  if (options.networkBoot !== false) registerNetworkBoot(app, site, options.networkBoot);
   return app;
 }

@@ -1,6 +1,8 @@
 /**
  * Distribution points as the site knows them (osd-features §3.5): a name, the URL of its content
- * server and the push token the site uses to put content there (encrypted at rest, never returned).
+ * server and the push token the site uses to put content there (encrypted at rest, never returned),
+ * and optionally the URL computers use (`clientUrl`, issue 14: ConfigMgr's DP FQDN for clients vs
+ * the site's own connection — in the VM lab the guest reaches the host's loopback as 10.0.2.2).
  */
 import type { Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
@@ -13,6 +15,10 @@ import { DistributionPointClient } from '../content/dp-client.js';
 export interface DistributionPoint {
   name: string;
   url: string;
+  /** The URL computers fetch content from; `url` unless set. */
+  clientUrl: string;
+  /** Whether clientUrl was set (false: it is `url`). */
+  clientUrlSet: boolean;
   description: string;
   pxeEnabled: boolean;
   unknownComputerSupport: boolean;
@@ -22,6 +28,7 @@ export interface DistributionPoint {
 interface Row {
   name: string;
   url: string;
+  client_url: string | null;
   push_token: string;
   description: string;
   pxe_enabled: boolean;
@@ -35,6 +42,8 @@ function toDp(r: Row): DistributionPoint {
   return {
     name: r.name,
     url: r.url,
+    clientUrl: r.client_url ?? r.url,
+    clientUrlSet: r.client_url !== null,
     description: r.description,
     pxeEnabled: r.pxe_enabled,
     unknownComputerSupport: r.unknown_computer_support,
@@ -45,6 +54,8 @@ function toDp(r: Row): DistributionPoint {
 export interface DistributionPointInput {
   name: string;
   url: string;
+  /** The URL computers use, when it differs from `url`. */
+  clientUrl?: string;
   pushToken: string;
   description?: string;
   pxeEnabled?: boolean;
@@ -53,22 +64,30 @@ export interface DistributionPointInput {
   verify?: boolean;
 }
 
-function checkUrl(url: string): string {
+function checkUrl(url: string, field = 'url'): string {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw badInput('url', `"${url}" is not a URL`, 'e.g. http://dp01.contoso.com:8451');
+    throw badInput(field, `"${url}" is not a URL`, 'e.g. http://dp01.contoso.com:8451');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw badInput('url', `"${url}" is not http or https`, 'a distribution point serves content over HTTP(S)');
+    throw badInput(field, `"${url}" is not http or https`, 'a distribution point serves content over HTTP(S)');
   return u.toString().replace(/\/+$/, '');
+}
+
+/** A client URL as given: '' clears it (computers use `url`), else it must be an http(s) URL. */
+function checkClientUrl(url: string | undefined): string | null | undefined {
+  if (url === undefined) return undefined;
+  if (url.trim() === '') return null;
+  return checkUrl(url, 'clientUrl');
 }
 
 export async function addDistributionPoint(site: Site, actor: Actor, input: DistributionPointInput): Promise<DistributionPoint> {
   if (!NAME.test(input.name))
     throw badInput('name', `"${input.name}" is not a distribution point name`, 'use the server name: letters, digits, dots and hyphens, up to 63 characters');
   const url = checkUrl(input.url);
+  const clientUrl = checkClientUrl(input.clientUrl) ?? null;
   if (input.pushToken.length < 16)
     throw badInput('pushToken', 'the push token is shorter than 16 characters', 'use the push token the distribution point was started with');
   if (input.verify !== false) {
@@ -87,11 +106,19 @@ export async function addDistributionPoint(site: Site, actor: Actor, input: Dist
     const exists = await tx.query('SELECT 1 FROM distribution_points WHERE lower(name) = lower($1)', [input.name]);
     if (exists.rows.length) throw conflict(input.name, 'a distribution point with this name exists', 'remove it first, or pick another name');
     const { rows } = await tx.query<Row>(
-      `INSERT INTO distribution_points (name, url, push_token, description, pxe_enabled, unknown_computer_support)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [input.name, url, site.secrets.seal(input.pushToken), input.description ?? '', input.pxeEnabled ?? false, input.unknownComputerSupport ?? false],
+      `INSERT INTO distribution_points (name, url, push_token, description, pxe_enabled, unknown_computer_support, client_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [
+        input.name,
+        url,
+        site.secrets.seal(input.pushToken),
+        input.description ?? '',
+        input.pxeEnabled ?? false,
+        input.unknownComputerSupport ?? false,
+        clientUrl,
+      ],
     );
-    await audit(tx, actor, 'create', 'distribution-point', input.name, { url, pxeEnabled: input.pxeEnabled ?? false });
+    await audit(tx, actor, 'create', 'distribution-point', input.name, { url, ...(clientUrl ? { clientUrl } : {}), pxeEnabled: input.pxeEnabled ?? false });
     return toDp(rows[0]!);
   });
 }
@@ -111,13 +138,15 @@ export async function updateDistributionPoint(
   site: Site,
   actor: Actor,
   name: string,
-  patch: { url?: string; pushToken?: string; description?: string; pxeEnabled?: boolean; unknownComputerSupport?: boolean },
+  patch: { url?: string; clientUrl?: string; pushToken?: string; description?: string; pxeEnabled?: boolean; unknownComputerSupport?: boolean },
 ): Promise<DistributionPoint> {
   const url = patch.url === undefined ? undefined : checkUrl(patch.url);
+  const clientUrl = checkClientUrl(patch.clientUrl);
   return site.db.transaction(async (tx) => {
     const { rows } = await tx.query<Row>(
       `UPDATE distribution_points SET url = COALESCE($2, url), push_token = COALESCE($3, push_token), description = COALESCE($4, description),
-         pxe_enabled = COALESCE($5, pxe_enabled), unknown_computer_support = COALESCE($6, unknown_computer_support)
+         pxe_enabled = COALESCE($5, pxe_enabled), unknown_computer_support = COALESCE($6, unknown_computer_support),
+         client_url = CASE WHEN $7::boolean THEN $8 ELSE client_url END
        WHERE name = $1 RETURNING *`,
       [
         name,
@@ -126,6 +155,8 @@ export async function updateDistributionPoint(
         patch.description ?? null,
         patch.pxeEnabled ?? null,
         patch.unknownComputerSupport ?? null,
+        clientUrl !== undefined,
+        clientUrl ?? null,
       ],
     );
     if (!rows[0]) throw notFound('distribution point', name);

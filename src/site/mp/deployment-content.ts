@@ -3,7 +3,8 @@
  * deployment content manifest (deployments/content-manifest.ts: packages, pre-cache, the boot
  * image's PXE compatibility) plus, per package, its files (path, size, SHA-256 from the content
  * library) and its locations — the distribution points holding the package's current version, each
- * with the URL its files are fetched from (`<url><path>`, the DP's own content route). Only a
+ * with the URL its files are fetched from (`<url><path>`, the DP's own content route; the DP's client
+ * URL when it has one). Only a
  * deployment in the device's policy.
  */
 import type { Queryable } from '../db/database.js';
@@ -125,7 +126,10 @@ export async function deploymentContent(site: Site, device: MpDevice, deployment
     site.db,
     manifest.packages.map((p) => p.packageId),
   );
-  const { rows: dps } = await site.db.query<{ name: string; url: string }>('SELECT name, url FROM distribution_points ORDER BY name');
+  // Computers fetch from the DP's client URL when it has one (issue 14, C4), e.g. 10.0.2.2 for a VM.
+  const { rows: dps } = await site.db.query<{ name: string; url: string }>(
+    'SELECT name, COALESCE(client_url, url) AS url FROM distribution_points ORDER BY name',
+  );
   const dpUrl = new Map(dps.map((r) => [r.name, r.url]));
   return {
     ...manifest,

@@ -95,7 +95,7 @@ export async function deviceDriverCatalog(site: Site, _device: MpDevice, archite
       [packageIds],
     );
     const { rows: where } = await site.db.query<{ package_id: string; name: string; url: string }>(
-      `SELECT s.package_id, dp.name, dp.url FROM distribution_status s JOIN distribution_points dp ON dp.name = s.dp_name JOIN packages p ON p.package_id = s.package_id
+      `SELECT s.package_id, dp.name, COALESCE(dp.client_url, dp.url) AS url FROM distribution_status s JOIN distribution_points dp ON dp.name = s.dp_name JOIN packages p ON p.package_id = s.package_id
         WHERE s.package_id = ANY($1::text[]) AND s.state = 'success' AND s.source_version = p.source_version ORDER BY dp.name`,
       [packageIds],
     );

@@ -89,7 +89,7 @@ export function policyTarget(device: { resourceId: number }, facts: DeviceFacts)
   return object === 'x86' ? UNKNOWN_X86_RESOURCE_ID : object === 'x64' ? UNKNOWN_X64_RESOURCE_ID : null;
 }
 
-interface DeploymentRow {
+export interface DeploymentRow {
   deployment_id: string;
   task_sequence_id: string;
   revision: number;
@@ -104,7 +104,7 @@ interface DeploymentRow {
 }
 
 /** Enabled deployments to the collections `target` is a member of (stored membership), by deployment id. */
-async function deploymentsFor(db: Queryable, target: number, deploymentId?: string): Promise<DeploymentRow[]> {
+export async function deploymentsFor(db: Queryable, target: number, deploymentId?: string): Promise<DeploymentRow[]> {
   const { rows } = await db.query<DeploymentRow>(
     `SELECT d.deployment_id, d.task_sequence_id, d.revision, d.collection_id, d.purpose, d.settings, t.name, t.description, t.boot_image_id,
             b.properties->>'architecture' AS boot_architecture, COALESCE((t.properties->>'disabled')::boolean, false) AS ts_disabled
@@ -134,7 +134,14 @@ export async function deploymentOfDevice(
   return row ? { deploymentId: row.deployment_id, taskSequenceId: row.task_sequence_id, revision: row.revision } : undefined;
 }
 
-function offer(d: DeploymentRow, environment: Environment, now: Date, lastRun: LastRun | null, cleared: Date | null): { offered: boolean; reason: string } {
+/** Whether a deployment is offered in this environment now, and why (also the PXE answer's, src/site/boot/pxe-decision.ts). */
+export function offer(
+  d: DeploymentRow,
+  environment: Environment,
+  now: Date,
+  lastRun: LastRun | null,
+  cleared: Date | null,
+): { offered: boolean; reason: string } {
   const s = d.settings;
   const purpose = d.purpose === 'required' ? 'Required' : 'Available';
   const where = AVAILABILITY_WORDS[s.availability] ?? s.availability;

@@ -169,7 +169,16 @@ export async function addBootImage(site: Site, actor: Actor, raw: AddBootImageIn
 /** Customisation and the PXE flag (WinPE 10 only). */
 export async function updateBootImage(site: Site, actor: Actor, packageId: string, patch: BootImageCustomisation): Promise<BootImageView> {
   const current = await getBootImage(site, packageId);
-  checkCustomisation(patch, current.properties.winPeVersion, 'body');
+  if (current.properties.kind === 'boot-environment') {
+    // A boot environment (issue 14) has no WinPE customisation: only its PXE flag changes here.
+    const other = (Object.keys(patch) as Array<keyof BootImageCustomisation>).find((k) => k !== 'pxeEnabled' && patch[k] !== undefined);
+    if (other)
+      throw badInput(
+        `body.${other}`,
+        'a boot environment (Linux kernel + initramfs) is not a Windows PE image: only its PXE flag can be changed',
+        'rebuild it with `osd boot-image build` to change what it holds',
+      );
+  } else checkCustomisation(patch, current.properties.winPeVersion, 'body');
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   const properties: BootImageProperties = { ...current.properties, ...defined };
   await site.db.transaction(async (tx) => {

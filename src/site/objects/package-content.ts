@@ -15,6 +15,7 @@ import { PACKAGE_TYPE, type BootImageProperties, type OsImageProperties } from '
 import { getPackage, resolveContent, setContentInTx, type ContentSource, type PackageView } from './packages.js';
 import { locateWim, readImageInformation } from './wim-source.js';
 import { winPeVersionOf } from './boot-images.js';
+import { isBootEnvironment, readBootEnvironment } from '../boot/boot-environments.js';
 
 export interface ContentUpdate {
   package: PackageView;
@@ -29,6 +30,21 @@ async function bring(
   source: ContentSource,
   prefix: string,
 ): Promise<{ contentId: string; sourcePath: string; properties?: Record<string, unknown> }> {
+  if (current.packageType === PACKAGE_TYPE.bootImage && isBootEnvironment(current.properties)) {
+    // A boot environment (issue 14): its bootimage.json read again and its files checked.
+    const p = current.properties as BootImageProperties;
+    const next = await readBootEnvironment(site, source, prefix);
+    if (next.manifest.architecture !== p.architecture) {
+      throw badInput(
+        `${prefix}.${source.sourcePath !== undefined ? 'sourcePath' : 'contentId'}`,
+        `the boot environment is ${next.manifest.architecture}, but this boot image is ${p.architecture}`,
+        'add a new boot image for another architecture',
+      );
+    }
+    await next.record();
+    const properties = { ...p, bootEnvironment: next.facts, osVersion: next.manifest.kernel.release, clientVersion: next.manifest.version };
+    return { contentId: next.contentId, sourcePath: source.sourcePath ?? '', properties };
+  }
   if (current.packageType === PACKAGE_TYPE.osImage || current.packageType === PACKAGE_TYPE.bootImage) {
     const location = await locateWim(site, source, prefix);
     const images = await readImageInformation(location);

@@ -61,8 +61,30 @@ export const osImagePropertiesSchema = z.object({
 });
 export type OsImageProperties = z.infer<typeof osImagePropertiesSchema>;
 
+/**
+ * What a boot image of kind `boot-environment` adds (issue 14; docs/network-boot.md): ours is a
+ * Linux kernel + initramfs carrying the agent, built by `osd boot-image build` (contract C2,
+ * src/common/boot-image-manifest.ts), not a Windows PE WIM. The hashes are what the boot files are
+ * checked against before they are served.
+ */
+export const bootEnvironmentFactsSchema = z.object({
+  schema: z.string(),
+  version: z.string(),
+  kernel: z.object({ file: z.string(), bytes: z.number(), sha256: z.string(), release: z.string() }),
+  initrd: z.object({ file: z.string(), bytes: z.number(), sha256: z.string() }),
+  agentSha256: z.string(),
+  agentPlaceholder: z.boolean(),
+  drivers: z.array(z.string()),
+  packages: z.array(z.object({ name: z.string(), version: z.string() })),
+});
+export type BootEnvironmentFacts = z.infer<typeof bootEnvironmentFactsSchema>;
+
 /** PackageType 258 (§2.2). */
 export const bootImagePropertiesSchema = z.object({
+  /** `winpe` (a Windows PE WIM, the default for rows made before issue 14) or `boot-environment`. */
+  kind: z.enum(['winpe', 'boot-environment']).optional(),
+  /** Only for kind `boot-environment`. */
+  bootEnvironment: bootEnvironmentFactsSchema.optional(),
   wimFile: z.string(),
   imageIndex: z.number().int().min(1),
   architecture: z.enum(['x86', 'x64']),

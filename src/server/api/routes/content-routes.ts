@@ -33,6 +33,9 @@ const contentIdParam = z.object({ contentId: z.string().regex(/^[0-9a-f]{64}$/, 
 const dp = z.object({
   name: z.string(),
   url: z.string(),
+  /** The URL computers fetch content from (issue 14, C4): `url` unless set. */
+  clientUrl: z.string(),
+  clientUrlSet: z.boolean(),
   description: z.string(),
   pxeEnabled: z.boolean(),
   unknownComputerSupport: z.boolean(),
@@ -206,6 +209,7 @@ export const contentRoutes = [
       .object({
         name: z.string(),
         url: z.string(),
+        clientUrl: z.string().optional(),
         pushToken: z.string(),
         description: z.string().optional(),
         pxeEnabled: z.boolean().optional(),
@@ -237,6 +241,8 @@ export const contentRoutes = [
     body: z
       .object({
         url: z.string().optional(),
+        /** '' clears it: computers then use `url`. */
+        clientUrl: z.string().optional(),
         pushToken: z.string().min(16).optional(),
         description: z.string().optional(),
         pxeEnabled: z.boolean().optional(),

@@ -1,5 +1,6 @@
 /** Every admin API route, by area. */
 import type { AnyRoute } from '../route.js';
+import { bootRoutes } from './boot-routes.js';
 import { collectionRoutes } from './collection-routes.js';
 import { mpAdminRoutes } from './mp-admin-routes.js';
 import { contentRoutes } from './content-routes.js';
@@ -18,4 +19,5 @@ export const ALL_ROUTES: readonly AnyRoute[] = [
   ...monitoringRoutes,
   ...mpAdminRoutes,
   ...userstateRoutes,
+  ...bootRoutes,
 ];

@@ -117,7 +117,7 @@ const osImageView = packageView.extend({
   }),
 });
 const bootImageDriver = z.object({ ciId: z.number(), name: z.string(), class: z.string(), platforms: z.array(z.string()), enabled: z.boolean() });
-const bootImageView = packageView.extend({ properties: bootImagePropertiesSchema, drivers: z.array(bootImageDriver) });
+export const bootImageView = packageView.extend({ properties: bootImagePropertiesSchema, drivers: z.array(bootImageDriver) });
 const driverPackageView = packageView.extend({ drivers: z.array(z.object({ ciId: z.number(), name: z.string(), enabled: z.boolean() })) });
 const contentUpdate = z.object({ package: packageView, changed: z.boolean() });
 const driverView = z.object({

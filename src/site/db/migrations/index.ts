@@ -14,6 +14,7 @@ import { sql as deploymentRevision } from './009-deployment-revision.js';
 import { sql as distributionProgress } from './010-distribution-progress.js';
 import { sql as stateMigrationPoint } from './011-state-migration-point.js';
 import { sql as software } from './012-software.js';
+import { sql as networkBoot } from './013-network-boot.js';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'distribution-progress', sql: distributionProgress },
   { version: 11, name: 'state-migration-point', sql: stateMigrationPoint },
   { version: 12, name: 'software', sql: software },
+  { version: 13, name: 'network-boot', sql: networkBoot },
 ];
