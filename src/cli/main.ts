@@ -18,6 +18,7 @@ import { registerSmpCommands } from './site/smp-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { registerUserStateExtractCommand } from './userstate-commands.js';
 import { setRunningCommand } from './site/field-words.js';
+import { registerMediaCommands } from './media-commands.js';
 import { registerBootImageBuildCommand } from './boot-image-commands.js';
 
 function version(): string {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerSmpCommands(program);
   registerBenchCommands(program);
   registerUserStateExtractCommand(program);
+  registerMediaCommands(program);
   // Every level (`osd ts new install-image` is three deep) reports usage errors through main's exit codes.
   const override = (c: Command): void => {
     c.exitOverride();
