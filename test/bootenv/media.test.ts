@@ -12,6 +12,7 @@ import { createMedia, checkSiteUrl } from '../../src/bootenv/media/create.js';
 import { mediaGrubConfig, mediaKernelCommandLine } from '../../src/bootenv/media/grub-config.js';
 import { hashMediaPassword, readMediaConfig, verifyMediaPassword, type MediaConfig } from '../../src/bootenv/media/media-config.js';
 import { parsePrestartVariables, runPrestartCommand } from '../../src/bootenv/media/prestart.js';
+import { startFromMedia } from '../../src/bootenv/media/media-start.js';
 import { main } from '../../src/cli/main.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -244,6 +245,72 @@ describe('the media settings', () => {
     const cfg = mediaGrubConfig({ site: SITE, bootEnvName: 'x', bootEnvVersion: 'v"$1', timeoutSeconds: 0 });
     expect(cfg).toContain('menuentry "OpenOSD boot environment (v__1)" {');
     expect(checkSiteUrl('https://[2001:db8::1]:8443/osd/')).toBe('https://[2001:db8::1]:8443/osd');
+  });
+});
+
+describe('starting from media in the boot environment (startFromMedia)', () => {
+  const base: MediaConfig = {
+    schema: 'openosd.media/v1',
+    media: 'bootable',
+    site: SITE,
+    bootEnvironment: { name: 'n', version: 'v', architecture: 'x64', initrdSha256: '0'.repeat(64) },
+    variables: [{ name: 'OSDComputerName', value: 'FROM-MEDIA' }],
+  };
+  const rootWith = (config: MediaConfig): string => {
+    const root = tempDir('osd-media-start-');
+    mkdirSync(join(root, 'osd'));
+    writeFileSync(join(root, 'osd', 'media.json'), JSON.stringify(config));
+    return root;
+  };
+
+  it('without /osd/media.json (PXE): nothing asked, no variables', async () => {
+    const lines: string[] = [];
+    expect(await startFromMedia({ root: tempDir('osd-media-none-'), say: (l) => lines.push(l) })).toEqual({ ok: true, variables: [] });
+    expect(lines).toEqual([]);
+  });
+
+  it('asks for the password until it is right (three tries), then runs the prestart command; its variables come after the media variables', async () => {
+    const root = rootWith({
+      ...base,
+      password: hashMediaPassword('s3cret'),
+      prestart: { command: 'echo OSDComputerName=FROM-PRESTART > "$OSD_PRESTART_VARIABLES"', files: false },
+    });
+    const answers = ['wrong', 's3cret'];
+    const lines: string[] = [];
+    const r = await startFromMedia({ root, say: (l) => lines.push(l), askPassword: async () => answers.shift(), prestart: { stdio: 'pipe' } });
+    expect(r).toMatchObject({
+      ok: true,
+      variables: [
+        { name: 'OSDComputerName', value: 'FROM-MEDIA' },
+        { name: 'OSDComputerName', value: 'FROM-PRESTART' },
+      ],
+    });
+    expect(lines).toEqual([
+      `boot media for the site ${SITE} (n v)`,
+      'the media password is not correct; try again',
+      'media password accepted',
+      'running the prestart command: echo OSDComputerName=FROM-PRESTART > "$OSD_PRESTART_VARIABLES"',
+      'the prestart command set OSDComputerName',
+    ]);
+  });
+
+  it('stops after three wrong passwords, at the end of input, and on a failing prestart command', async () => {
+    const root = rootWith({ ...base, password: hashMediaPassword('s3cret') });
+    let asked = 0;
+    expect(await startFromMedia({ root, say: () => {}, askPassword: async () => (asked++, 'nope') })).toEqual({
+      ok: false,
+      reason: 'media password wrong 3 times',
+    });
+    expect(asked).toBe(3);
+    expect(await startFromMedia({ root, say: () => {}, askPassword: async () => undefined })).toEqual({
+      ok: false,
+      reason: 'media password not given (no console input)',
+    });
+    const failing = rootWith({ ...base, prestart: { command: 'exit 4', files: false } });
+    expect(await startFromMedia({ root: failing, say: () => {}, prestart: { stdio: 'pipe' } })).toEqual({
+      ok: false,
+      reason: 'prestart command failed (exit code 4)',
+    });
   });
 });
 
