@@ -12,6 +12,7 @@ import { formatInspection, inspectLab } from '../lab/inspect.js';
 import { LabMachine, labRoot } from '../lab/lab-machine.js';
 import { registerTestContentCommand } from './test-content-command.js';
 import { bootLabFromSite, labAgentOnce } from './lab-agent-commands.js';
+import { bootLabVmCommand, refuseNonVmOptions, seconds } from './lab-vm-commands.js';
 import { loadTaskSequenceFile } from '../sequence/codec/load.js';
 import { InputError } from '../sequence/input-error.js';
 import { assignment, collect, conditionErrors, report } from './engine-commands.js';
@@ -83,6 +84,9 @@ export function registerLabCommands(program: Command): void {
         ]),
       )
       .option('--package-id <id>', 'which task sequence to take from a console export holding several')
+      .option('--vm', 'run the machine as a QEMU VM (its firmware, disks and MAC): network boot from --site, or --iso; docs/vm-lab.md')
+      .option('--iso <file>', 'with --vm: boot this ISO (osd media create) instead of the network')
+      .option('--timeout <seconds>', 'with --vm: the time limit (default 300; exit code 3 when reached)', seconds)
       .option('--json', 'print the report as JSON'),
   ).action(
     async (
@@ -97,9 +101,19 @@ export function registerLabCommands(program: Command): void {
         site?: string;
         choose?: string;
         answers?: string;
+        vm?: boolean;
+        iso?: string;
+        timeout?: number;
       },
     ) => {
       const m = openLab(name, opts);
+      if (opts.vm) {
+        refuseNonVmOptions(opts);
+        await bootLabVmCommand(m, { site: opts.site, iso: opts.iso, timeout: opts.timeout, json: opts.json });
+        return;
+      }
+      if (opts.iso !== undefined || opts.timeout !== undefined)
+        throw new InputError({ input: opts.iso !== undefined ? '--iso' : '--timeout', rule: 'is used only with --vm' });
       if (opts.site) {
         const extra = (['ts', 'content', 'var', 'secretVar', 'packageId'] as const).find((k) => opts[k] !== undefined);
         if (extra) {

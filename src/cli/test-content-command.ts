@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { print, printJson } from './output.js';
+import { InputError } from '../sequence/input-error.js';
 import { makeTestContent, type TestArchitecture } from '../lab/test-content/index.js';
 
 interface ContentFlags {
@@ -9,6 +10,8 @@ interface ContentFlags {
   arch: TestArchitecture;
   force?: boolean;
   json?: boolean;
+  bootableOs?: boolean;
+  kernel?: string;
 }
 
 function megabytes(text: string): number {
@@ -25,10 +28,14 @@ export function registerTestContentCommand(lab: Command): Command {
     .argument('<dir>', 'folder for the library (created; rebuilt only when the options change or with --force)')
     .option('--image-size-mb <n>', 'incompressible payload per edition in MiB (the WIM holds about 3x)', megabytes, 2)
     .addOption(new Option('--arch <arch>', 'architecture of the images').choices(['x64', 'x86']).default('x64'))
+    .option('--bootable-os', 'add the bootable test OS (LAB00012/testos.wim: GRUB + Linux, prints DEPLOYED-OK; docs/vm-lab.md); x64 only')
+    .option('--kernel <vmlinuz>', 'with --bootable-os: this kernel (default: the Debian kernel osd boot-image build caches)')
     .option('--force', 'rebuild even when the library is up to date')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: ContentFlags) => {
+      if (opts.kernel && !opts.bootableOs) throw new InputError({ input: '--kernel', rule: 'is used only with --bootable-os' });
       const content = await makeTestContent(dir, {
+        bootableOs: opts.bootableOs ? (opts.kernel ? { kernel: opts.kernel } : true) : undefined,
         imageSizeMB: opts.imageSizeMb,
         architecture: opts.arch,
         force: opts.force,
@@ -49,6 +56,12 @@ export function registerTestContentCommand(lab: Command): Command {
           `  client package  ${content.clientPackageId}`,
           `  USMT package    ${content.usmtPackageId}`,
           `  driver catalog  ${content.driverCatalogPath}`,
+          ...(content.bootableOs
+            ? [
+                `  bootable OS     ${content.bootableOs.packageId}  ${content.bootableOs.wimPath}`,
+                ...content.bootableOs.images.map((i) => `    ${i.index}  ${i.name.padEnd(28)} marker ${i.marker}`),
+              ]
+            : []),
         ].join('\n'),
       );
     });

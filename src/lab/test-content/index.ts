@@ -3,6 +3,8 @@
  * content library with one folder per PackageID (osd-features.md §2.2–§2.6).
  *
  *   LAB00010/install.wim   three editions captured with wimlib from Windows-like trees
+ *   LAB00012/testos.wim    with `bootableOs`: the bootable test OS (bootable-os.ts), two images that
+ *                          really boot (GRUB + Linux) and print DEPLOYED-OK with their marker
  *   LAB00005/boot.json     the boot image record (LAB00004 for x86; there is no real WinPE)
  *   LAB00002/              Configuration Manager client package (placeholders)
  *   LAB00003/              USMT package (amd64/, x86/)
@@ -25,17 +27,26 @@ import { readWimImages, type WimImageInfo } from '../../storage/wim.js';
 import { WIM_ARCH_CODES, captureImage, setImageProperties } from './wim.js';
 import { MiB, WINDOWS_BUILD, writeWindowsTree, type EditionSpec, type TestArchitecture } from './windows-tree.js';
 import { processAlive } from '../../storage/process-alive.js';
+import { fetchDebianKernel } from '../../bootenv/build/debian.js';
+import { BOOTABLE_OS_EDITIONS, buildBootableOsWim, sha256File, type BootableOsImage } from './bootable-os.js';
 
 export { DRIVER_CATALOG_SCHEMA, DRIVER_CATEGORIES, DRIVER_PACKAGES, driverCatalog } from './drivers.js';
 export type { DriverCatalog, DriverCatalogEntry, DriverPackageEntry } from './drivers.js';
 export { PACKAGE_IDS } from './packages.js';
 export type { WimImageInfo } from '../../storage/wim.js';
 export type { TestArchitecture } from './windows-tree.js';
+export { BOOTABLE_OS_EDITIONS, BOOTABLE_OS_FILES, DEPLOYED_MARKER, bootableOsMarker } from './bootable-os.js';
+export type { BootableOsImage } from './bootable-os.js';
 
 export interface TestContentOptions {
   /** Approximate incompressible payload per edition, in MiB (default 2). Editions differ, so the WIM holds about 3×. */
   imageSizeMB?: number;
   architecture?: TestArchitecture;
+  /**
+   * Add the bootable test OS (bootable-os.ts) as its own image package: `true` takes the Debian
+   * kernel the boot environment builder caches (src/bootenv/build/debian.ts), `{ kernel }` a vmlinuz.
+   */
+  bootableOs?: boolean | { kernel: string };
   /** Rebuild even when the library is up to date. */
   force?: boolean;
   /** Progress lines. */
@@ -52,6 +63,8 @@ export interface TestContent {
   usmtPackageId: string;
   driverCatalogPath: string;
   images: Array<{ index: number; name: string; edition: string; architecture: string }>;
+  /** The bootable test OS, when the library was built with it. */
+  bootableOs?: { packageId: string; wimPath: string; images: BootableOsImage[] };
 }
 
 export const TEST_CONTENT_SCHEMA = 'openosd.test-content/v1';
@@ -65,6 +78,7 @@ export const CONTENT_INDEX_FILE = 'content.json';
 const SITE_MANIFEST_FILE = 'site.json';
 const DRIVERS_FOLDER = 'drivers';
 const WIM_FILE = 'install.wim';
+const BOOTABLE_OS_WIM_FILE = 'testos.wim';
 
 /** The editions of the test install.wim, in index order. */
 export const TEST_EDITIONS: readonly EditionSpec[] = [
@@ -77,7 +91,7 @@ export const TEST_EDITIONS: readonly EditionSpec[] = [
 interface ContentIndex {
   schema: typeof TEST_CONTENT_SCHEMA;
   builder: number;
-  options: { imageSizeMB: number; architecture: TestArchitecture };
+  options: { imageSizeMB: number; architecture: TestArchitecture; bootableOsKernel?: string };
   createdAt: string;
   siteManifest: string;
   driverCatalog: string;
@@ -87,6 +101,7 @@ interface ContentIndex {
   clientPackageId: string;
   usmtPackageId: string;
   images: TestContent['images'];
+  bootableOs?: { packageId: string; wim: string; images: BootableOsImage[] };
   /** PackageID → folder, relative to the library root. */
   packages: Record<string, string>;
 }
@@ -94,11 +109,13 @@ interface ContentIndex {
 interface ResolvedOptions {
   imageSizeMB: number;
   architecture: TestArchitecture;
+  /** The kernel of the bootable test OS and its SHA-256 (the library is rebuilt when it changes). */
+  bootableOs?: { kernel: string; sha256: string };
   force: boolean;
   log: (line: string) => void;
 }
 
-function resolveOptions(options: TestContentOptions): ResolvedOptions {
+async function resolveOptions(options: TestContentOptions): Promise<ResolvedOptions> {
   const imageSizeMB = options.imageSizeMB ?? DEFAULT_IMAGE_SIZE_MB;
   if (typeof imageSizeMB !== 'number' || !Number.isFinite(imageSizeMB) || imageSizeMB < 0 || imageSizeMB > MAX_IMAGE_SIZE_MB) {
     throw new InputError({ input: 'imageSizeMB', rule: `${String(imageSizeMB)} is not a payload size in MiB from 0 to ${MAX_IMAGE_SIZE_MB}` });
@@ -107,12 +124,25 @@ function resolveOptions(options: TestContentOptions): ResolvedOptions {
   if (architecture !== 'x64' && architecture !== 'x86') {
     throw new InputError({ input: 'architecture', rule: `"${String(architecture)}" is not x64 or x86` });
   }
-  return { imageSizeMB, architecture, force: options.force ?? false, log: options.log ?? (() => undefined) };
+  const log = options.log ?? (() => undefined);
+  let bootableOs: ResolvedOptions['bootableOs'];
+  if (options.bootableOs) {
+    if (architecture !== 'x64') throw new InputError({ input: 'bootableOs', rule: 'the bootable test OS is x64 only', hint: 'build it with architecture x64' });
+    const kernel = options.bootableOs === true ? (await fetchDebianKernel({ log })).vmlinuz : resolve(options.bootableOs.kernel);
+    let sha256: string;
+    try {
+      sha256 = await sha256File(kernel);
+    } catch (e) {
+      throw new InputError({ input: kernel, rule: `cannot be read as the test OS's kernel: ${(e as Error).message}`, hint: 'give a vmlinuz file' });
+    }
+    bootableOs = { kernel, sha256 };
+  }
+  return { imageSizeMB, architecture, bootableOs, force: options.force ?? false, log };
 }
 
 /** Builds the test content library in `dir`, or returns the one already there when it is up to date. */
 export async function makeTestContent(dir: string, options: TestContentOptions = {}): Promise<TestContent> {
-  const opts = resolveOptions(options);
+  const opts = await resolveOptions(options);
   const root = resolve(dir);
   if (!opts.force) {
     const existing = await upToDate(root, opts);
@@ -208,7 +238,32 @@ async function build(staging: string, opts: ResolvedOptions): Promise<ContentInd
   await writeDrivers(join(staging, DRIVERS_FOLDER));
   log('wrote the boot image record, client, USMT and driver packages');
 
-  const manifestText = `${JSON.stringify(buildSiteManifest(boot, images, DRIVER_PACKAGES), null, 2)}\n`;
+  const manifest = buildSiteManifest(boot, images, DRIVER_PACKAGES);
+  let bootableOs: ContentIndex['bootableOs'];
+  if (opts.bootableOs) {
+    const packageId = PACKAGE_IDS.bootableOsPackage;
+    const wimRel = `${packageId}/${BOOTABLE_OS_WIM_FILE}`;
+    const osImages = await buildBootableOsWim(join(staging, wimRel), { kernel: opts.bootableOs.kernel, packageId, log });
+    bootableOs = { packageId, wim: wimRel, images: osImages };
+    const read = await readWimImages(join(staging, wimRel));
+    manifest.imagePackages!.push({
+      id: packageId,
+      name: 'OpenOSD bootable test OS',
+      version: '1',
+      images: read.map((i) => ({
+        index: i.index,
+        name: i.name,
+        ...(i.architecture !== undefined && i.architecture !== 'arm' && { architecture: i.architecture }),
+        ...(i.edition !== undefined && { edition: i.edition }),
+        ...(i.version !== undefined && { version: i.version }),
+        ...(i.languages?.length && { languages: i.languages }),
+      })),
+    });
+    if (read.length !== BOOTABLE_OS_EDITIONS.length)
+      throw new Error(`the bootable test OS WIM holds ${read.length} images, not ${BOOTABLE_OS_EDITIONS.length}`);
+    log(`bootable test OS: ${wimRel}, ${((await stat(join(staging, wimRel))).size / MiB).toFixed(1)} MiB`);
+  }
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   parseSiteManifest(manifestText, SITE_MANIFEST_FILE); // the manifest must satisfy its own schema
   await writeFile(join(staging, SITE_MANIFEST_FILE), manifestText);
 
@@ -217,12 +272,13 @@ async function build(staging: string, opts: ResolvedOptions): Promise<ContentInd
     [PACKAGE_IDS.imagePackage]: PACKAGE_IDS.imagePackage,
     [PACKAGE_IDS.clientPackage]: PACKAGE_IDS.clientPackage,
     [PACKAGE_IDS.usmtPackage]: PACKAGE_IDS.usmtPackage,
+    ...(bootableOs && { [bootableOs.packageId]: bootableOs.packageId }),
   };
   for (const p of DRIVER_PACKAGES) packages[p.id] = DRIVERS_FOLDER;
   const index: ContentIndex = {
     schema: TEST_CONTENT_SCHEMA,
     builder: BUILDER_VERSION,
-    options: { imageSizeMB, architecture: arch },
+    options: { imageSizeMB, architecture: arch, ...(opts.bootableOs && { bootableOsKernel: opts.bootableOs.sha256 }) },
     createdAt: new Date().toISOString(),
     siteManifest: SITE_MANIFEST_FILE,
     driverCatalog: `${DRIVERS_FOLDER}/${DRIVER_CATALOG_FILE}`,
@@ -232,6 +288,7 @@ async function build(staging: string, opts: ResolvedOptions): Promise<ContentInd
     clientPackageId: PACKAGE_IDS.clientPackage,
     usmtPackageId: PACKAGE_IDS.usmtPackage,
     images: images.map((i) => ({ index: i.index, name: i.name, edition: i.edition ?? '', architecture: i.architecture ?? '' })),
+    ...(bootableOs && { bootableOs }),
     packages,
   };
   await writeFile(join(staging, CONTENT_INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`);
@@ -264,6 +321,9 @@ function contentFrom(root: string, index: ContentIndex): TestContent {
     usmtPackageId: index.usmtPackageId,
     driverCatalogPath: join(root, index.driverCatalog),
     images: index.images.map((i) => ({ ...i })),
+    ...(index.bootableOs && {
+      bootableOs: { packageId: index.bootableOs.packageId, wimPath: join(root, index.bootableOs.wim), images: index.bootableOs.images.map((i) => ({ ...i })) },
+    }),
   };
 }
 
@@ -293,8 +353,10 @@ async function upToDate(root: string, opts: ResolvedOptions): Promise<TestConten
   const index = await readIndex(root);
   if (!index || index.builder !== BUILDER_VERSION) return undefined;
   if (index.options?.imageSizeMB !== opts.imageSizeMB || index.options?.architecture !== opts.architecture) return undefined;
+  if (index.options?.bootableOsKernel !== opts.bootableOs?.sha256) return undefined;
   const content = contentFrom(root, index);
-  for (const path of [content.wimPath, content.siteManifestPath, content.driverCatalogPath]) if (!(await exists(path))) return undefined;
+  const files = [content.wimPath, content.siteManifestPath, content.driverCatalogPath, ...(content.bootableOs ? [content.bootableOs.wimPath] : [])];
+  for (const path of files) if (!(await exists(path))) return undefined;
   return content;
 }
 

@@ -20,6 +20,8 @@ import { LAB_SITE_CODE } from '../../common/reserved-ids.js';
 export const PACKAGE_IDS = {
   bootImage: { x64: `${LAB_SITE_CODE}00005`, x86: `${LAB_SITE_CODE}00004` },
   imagePackage: `${LAB_SITE_CODE}00010`,
+  /** The bootable test OS (bootable-os.ts), when the library is built with it. */
+  bootableOsPackage: `${LAB_SITE_CODE}00012`,
   clientPackage: `${LAB_SITE_CODE}00002`,
   usmtPackage: `${LAB_SITE_CODE}00003`,
 } as const;
