@@ -36,7 +36,7 @@ import { DEFAULT_MODULES, type AddedDriver, moduleClosure, moduleName, readDrive
 import { InitramfsTree, LibraryResolver } from './tree.js';
 
 /** Bumped when the builder's output changes for the same packages (part of the fingerprint). */
-const BUILDER_FORMAT = 'osd-bootenv-builder/1';
+const BUILDER_FORMAT = 'osd-bootenv-builder/2';
 const ZSTD_ARGS = ['-10', '-T2', '-q', '-c'];
 
 /** The disk tools the storage layer drives inside the boot environment, and the Debian package of each. */

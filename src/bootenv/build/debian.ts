@@ -161,7 +161,13 @@ export async function fetchDebianKernel(options: { log?: Log; cacheDir?: string 
 /** Which installed Debian package owns each path (dpkg-query -S), and the packages' versions. */
 export async function owningPackages(paths: readonly string[]): Promise<Array<{ name: string; version: string }>> {
   const names = new Set<string>();
-  const unique = [...new Set(paths)];
+  // Merged /usr: dpkg may know a file as /sbin/mkntfs or /lib/…/libc.so.6 while it is found as /usr/sbin/… (or the other way).
+  const aliases = (p: string): string[] => {
+    const m = /^\/usr(\/(?:s?bin|lib|lib64)\/.*)$/.exec(p) ?? /^(\/(?:s?bin|lib|lib64)\/.*)$/.exec(p);
+    if (!m) return [p];
+    return [p, p.startsWith('/usr/') ? m[1]! : `/usr${m[1]}`];
+  };
+  const unique = [...new Set(paths.flatMap(aliases))];
   for (let i = 0; i < unique.length; i += 200) {
     let out: string;
     try {
