@@ -328,6 +328,56 @@ describe.skipIf(SKIP)(`the lab machine as a VM${SKIP ? ` (skipped: ${SKIP})` : '
   }, 120_000);
 });
 
+describe.skipIf(SKIP)(`a task sequence deployed in the file lab, then booted as a VM${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
+  let ts: string;
+  beforeAll(async () => {
+    // The wizard's install-image sequence with the bootable test OS, image 1.
+    const answers = join(work, 'answers.yaml');
+    writeFileSync(
+      answers,
+      readFileSync(join(ROOT, 'examples/wizard/minimal-workgroup.yaml'), 'utf8')
+        .replace(/imagePackageId: LAB00010.*/, 'imagePackageId: LAB00012')
+        .replace(/imageIndex: 2.*/, 'imageIndex: 1'),
+    );
+    ts = join(work, 'testos.xml');
+    const r = await osd(['ts', 'new', 'install-image', '--answers', answers, '--site', content.siteManifestPath, '--out', ts]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  for (const [firmware, profile, mac] of [
+    ['uefi', 'uefi-x64-laptop-bare-metal.json', '52:54:00:14:00:11'],
+    ['bios', 'bios-x64-desktop-bare-metal.json', '52:54:00:14:00:12'],
+  ] as const) {
+    it(`${firmware.toUpperCase()}: partition, apply the test OS, answer file, BCDBoot (C6) — then the VM boots what was deployed`, async () => {
+      const name = `ts-${firmware}`;
+      const c = await osd(['lab', 'create', name, '--lab-dir', labDir, '--profile', join(ROOT, 'examples/machines', profile), '--disk', '1G', '--mac', mac]);
+      expect(c.code, c.stderr).toBe(0);
+      const run = await osd([
+        'lab',
+        'boot',
+        name,
+        '--lab-dir',
+        labDir,
+        '--ts',
+        ts,
+        '--content',
+        content.root,
+        '--secret-var',
+        'OSDLocalAdminPassword=Example-Only-Pa55',
+      ]);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      const log = readFileSync(join(labDir, name, 'state', 'logs', 'smsts.log'), 'utf8');
+      expect(log).toContain(`Executing command line: bcdboot.exe C:\\Windows /f ${firmware.toUpperCase()}`);
+
+      const r = await osd(['lab', 'boot', name, '--lab-dir', labDir, '--vm', '--timeout', '80', '--json'], 100_000);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const report = JSON.parse(r.stdout) as { deployed: Record<string, string> };
+      // The image the sequence chose, and the answer file Apply OS and Setup Windows left in Windows\Panther.
+      expect(report.deployed).toMatchObject({ firmware, marker: 'LAB00012:1', unattend: 'yes' });
+    }, 150_000);
+  }
+});
+
 describe('osd lab boot --vm refuses what it cannot use', () => {
   it('options of the file-only lab, an https site, a missing ISO, --iso without --vm: exit 2 naming the option', async () => {
     const c = await osd([
