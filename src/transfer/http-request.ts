@@ -35,7 +35,10 @@ export function httpRequest(url: string, opts: HttpRequestOptions): Promise<Inco
   }
   return new Promise<IncomingMessage>((resolve, reject) => {
     let answered = false;
-    const req = mod.request(target, { method: opts.method, headers: opts.headers, signal: opts.signal });
+    // agent:false: a connection per request. Node's global agent keeps sockets alive, and one the
+    // server closed while the caller was busy (an agent applying a WIM) failed the next request
+    // (netboot.md "What failed").
+    const req = mod.request(target, { method: opts.method, headers: opts.headers, signal: opts.signal, agent: false });
     const timeout = opts.idleTimeoutMs ?? 120_000;
     if (timeout > 0) req.setTimeout(timeout, () => req.destroy(Object.assign(new Error(`no data for ${timeout / 1000} s`), { code: 'ETIMEDOUT' })));
     req.on('response', (res) => {
