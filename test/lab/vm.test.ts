@@ -8,7 +8,7 @@
  * through slirp's TFTP and iPXE asks a site (a small HTTP server here) with the machine's MAC and UUID.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -376,6 +376,41 @@ describe.skipIf(SKIP)(`a task sequence deployed in the file lab, then booted as 
       expect(report.deployed).toMatchObject({ firmware, marker: 'LAB00012:1', unattend: 'yes' });
     }, 150_000);
   }
+});
+
+describe.skipIf(SKIP)(`boot media${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
+  it('--iso: a blank disk is skipped and the ISO (grub-mkrescue, BIOS) boots, the NIC has no boot ROM', async () => {
+    const dir = tempDir('osd-vm-iso-');
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'boot', 'grub'), { recursive: true });
+    writeFileSync(join(tree, 'boot', 'vmlinuz'), fromWim(content.bootableOs!.wimPath, 1, BOOTABLE_OS_FILES.kernel, dir));
+    writeFileSync(join(tree, 'boot', 'initrd.img'), fromWim(content.bootableOs!.wimPath, 1, BOOTABLE_OS_FILES.initrd, dir));
+    writeFileSync(
+      join(tree, 'boot', 'grub', 'grub.cfg'),
+      'set timeout=0\nmenuentry media {\n  linux /boot/vmlinuz console=ttyS0 quiet osd.marker=from-the-media\n  initrd /boot/initrd.img\n}\n',
+    );
+    const iso = join(dir, 'media.iso');
+    execFileSync('grub-mkrescue', ['-o', iso, tree], { stdio: 'ignore' });
+    const c = await osd([
+      'lab',
+      'create',
+      'iso1',
+      '--lab-dir',
+      labDir,
+      '--profile',
+      join(ROOT, 'examples/machines/bios-x64-desktop-bare-metal.json'),
+      '--disk',
+      '128M',
+      '--mac',
+      '52:54:00:14:00:05',
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const r = await osd(['lab', 'boot', 'iso1', '--lab-dir', labDir, '--vm', '--iso', iso, '--timeout', '80', '--json'], 100_000);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const report = JSON.parse(r.stdout) as { bootFrom: string; iso: string; deployed: Record<string, string> };
+    expect(report).toMatchObject({ bootFrom: 'iso', iso, deployed: { firmware: 'bios', marker: 'from-the-media' } });
+    expect(readFileSync(join(labDir, 'iso1', 'state', 'serial.log'), 'utf8')).not.toMatch(/iPXE/); // not the network
+  }, 120_000);
 });
 
 describe('osd lab boot --vm refuses what it cannot use', () => {
