@@ -14,6 +14,7 @@ import { hashMediaPassword, readMediaConfig, verifyMediaPassword, type MediaConf
 import { parsePrestartVariables, runPrestartCommand } from '../../src/bootenv/media/prestart.js';
 import { startFromMedia } from '../../src/bootenv/media/media-start.js';
 import { main } from '../../src/cli/main.js';
+import { OSD } from '../helpers/osd-server.js';
 import { tempDir } from '../helpers/temp.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -311,6 +312,30 @@ describe('starting from media in the boot environment (startFromMedia)', () => {
       ok: false,
       reason: 'prestart command failed (exit code 4)',
     });
+  });
+});
+
+describe('osd media create (the built command)', () => {
+  it('reads the password from standard input, prints JSON, and the media check that password', async () => {
+    const usb = join(work, 'cli.img');
+    const r = spawnSync(
+      process.execPath,
+      [OSD, 'media', 'create', '--boot-env', env, '--site', SITE, '--usb', usb, '--password', '--prestart', 'true', '--json'],
+      {
+        input: 'from stdin\nsecond line\n',
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ site: SITE, usb: { path: usb, partitionStyle: 'mbr' }, settings: { password: true, prestart: 'true' } });
+    expect(r.stderr).toMatch(/osd: writing the USB image: MBR, FAT32 partition of \d+ MiB/);
+    const settings = join(work, 'cli-media.cpio');
+    writeFileSync(settings, execFileSync('mtype', ['-i', `${usb}@@1M`, '::/boot/media.cpio'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } }));
+    unpackCpio(settings, join(work, 'cli-root'));
+    const config = readMediaConfig(join(work, 'cli-root'))!;
+    expect(verifyMediaPassword(config, 'from stdin')).toBe(true);
+    expect(verifyMediaPassword(config, 'second line')).toBe(false);
   });
 });
 
