@@ -32,7 +32,7 @@ import { bundleAgent } from './agent-bundle.js';
 import { writeCpio, sourceDateEpoch } from './cpio.js';
 import { type KernelTree, type Log, fetchDebianKernel, owningPackages } from './debian.js';
 import { AGENT_PATH, MODULES_LIST, NATIVE_DIR, NODE_PATH, TOOLS_LIST, UDHCPC_SCRIPT, initScript } from './init-script.js';
-import { DEFAULT_MODULES, type AddedDriver, moduleClosure, moduleName, readDriversDir, readModuleIndex } from './modules.js';
+import { DEFAULT_MODULES, type AddedDriver, driverFiles, moduleClosure, moduleName, readDriversDir, readModuleIndex } from './modules.js';
 import { InitramfsTree, LibraryResolver } from './tree.js';
 
 /** Bumped when the builder's output changes for the same packages (part of the fingerprint). */
@@ -315,6 +315,8 @@ export async function buildBootEnv(options: BuildBootEnvOptions): Promise<BuildB
     throw new InputError({ input: `--out ${options.outDir}`, rule: 'is a file, not a folder', hint: 'name a folder (it is created)' });
   const since = (t: number): string => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
+  // The drivers folder's own faults (missing, empty) before any download.
+  if (options.driversDir) await driverFiles(options.driversDir);
   let t = Date.now();
   const kernel = await fetchDebianKernel({ log, cacheDir: options.cacheDir });
   log(`kernel: ${kernel.packageName} ${kernel.version} (${since(t)})`);

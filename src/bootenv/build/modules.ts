@@ -162,6 +162,12 @@ async function koFiles(dir: string): Promise<string[]> {
  * input names the folder or the file, the rule and a fix.
  */
 export async function readDriversDir(dir: string, release: string, index: ModuleIndex, input = '--drivers'): Promise<AddedDriver[]> {
+  const files = await driverFiles(dir, release, input);
+  return checkDrivers(files, dir, release, index, input);
+}
+
+/** The folder's .ko files (the checks that need no kernel: it exists, is a folder, holds at least one). */
+export async function driverFiles(dir: string, release?: string, input = '--drivers'): Promise<string[]> {
   let st;
   try {
     st = await stat(dir);
@@ -174,8 +180,12 @@ export async function readDriversDir(dir: string, release: string, index: Module
     throw new InputError({
       input: `${input} ${dir}`,
       rule: 'the folder holds no kernel module (.ko file)',
-      hint: `put the drivers' .ko files built for Linux ${release} there (compressed .ko.xz/.ko.zst: unpack them first)`,
+      hint: `put the drivers' .ko files built for ${release ? `Linux ${release}` : "the boot environment's kernel"} there (compressed .ko.xz/.ko.zst: unpack them first)`,
     });
+  return files;
+}
+
+async function checkDrivers(files: string[], dir: string, release: string, index: ModuleIndex, input: string): Promise<AddedDriver[]> {
   const drivers: AddedDriver[] = [];
   const names = new Map<string, string>();
   for (const source of files) {
