@@ -62,6 +62,13 @@ export interface AgentRunOptions {
   profile: MachineProfile;
   /** How the task sequence starts (PXE, media; none: Software Center in the full OS). */
   mediaType?: MediaType;
+  /**
+   * Started from boot media: the media's variables and the prestart command's (later win). The
+   * site's collection and device variables win over them: bootable media contact the management
+   * point (engine-semantics §12.3's open question, decided so for bootable media, as
+   * docs/boot-media.md says; stand-alone media, which would replace them, do not exist here).
+   */
+  mediaVariables?: InitialVariable[];
   /** The user's choice of an Available deployment (`--choose`). */
   choose?: string;
   answers?: WizardAnswers;
@@ -288,7 +295,18 @@ async function startRun(options: AgentRunOptions, state: AgentState, client: MpC
     policy = await client.policy(facts.environment);
   }
   for (const n of policy.notes ?? []) log(`Site: ${n}`);
-  const choice = chooseDeployment({ deployments: policy.deployments, variables: policy.variables, choose: options.choose, answers: options.answers });
+  let variables = policy.variables;
+  if (options.mediaVariables?.length) {
+    const merged = new Map<string, Policy['variables'][number]>();
+    for (const v of options.mediaVariables) merged.set(v.name.toLowerCase(), { name: v.name, value: v.value, secret: v.secret ?? false, source: 'media' });
+    for (const v of policy.variables) merged.set(v.name.toLowerCase(), v);
+    variables = [...merged.values()];
+    const overridden = options.mediaVariables.filter((m) => policy.variables.some((v) => v.name.toLowerCase() === m.name.toLowerCase()));
+    log(
+      `Started from boot media: ${options.mediaVariables.length} media variable(s)${overridden.length ? `, of which the site's collection or device variables override ${overridden.map((v) => v.name).join(', ')}` : ''}`,
+    );
+  }
+  const choice = chooseDeployment({ deployments: policy.deployments, variables, choose: options.choose, answers: options.answers });
   for (const line of choice.lines) log(line);
   const d = choice.deployment;
   if (!d) return { outcome: true, result: { outcome: 'nothing', exitCode: 0, message: choice.reason } };

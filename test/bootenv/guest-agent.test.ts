@@ -6,10 +6,11 @@
 // phase, Required to a collection holding the computer's MAC): DONE, the disk deployed, the site
 // holding the run's status and log.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleAgent } from '../../src/bootenv/build/agent-bundle.js';
+import { hashMediaPassword, MEDIA_CONFIG_PATH, MEDIA_CONFIG_SCHEMA } from '../../src/bootenv/media/media-config.js';
 import { makeTestContent, type TestContent } from '../../src/lab/test-content/index.js';
 import { exportXmlText } from '../../src/sequence/codec/xml-export.js';
 import { loadSiteManifest } from '../../src/sequence/site-manifest.js';
@@ -42,7 +43,11 @@ interface Ran {
 }
 
 /** `node agent.mjs` as init runs it, with the test's roots, disks and command line. */
-function runAgentProgram(name: string, cmdline: string, options: { disks?: string[]; macs?: string[]; firmware?: 'uefi' | 'bios' } = {}): Promise<Ran> {
+function runAgentProgram(
+  name: string,
+  cmdline: string,
+  options: { disks?: string[]; macs?: string[]; firmware?: 'uefi' | 'bios'; mediaRoot?: string; answers?: string[] } = {},
+): Promise<Ran> {
   const root = join(dir, name);
   const roots = fakeSysfs(root, { uuid: '0E140001-0000-4000-8000-000000000001', firmware: options.firmware ?? 'uefi', macs: options.macs ?? [MAC], disks: {} });
   writeFileSync(join(root, 'cmdline'), `${cmdline}\n`);
@@ -57,15 +62,28 @@ function runAgentProgram(name: string, cmdline: string, options: { disks?: strin
         OSD_GUEST_DEV: roots.dev,
         OSD_GUEST_STATE: join(root, 'run-osd'),
         ...(options.disks ? { OSD_GUEST_DISKS: options.disks.join(':') } : {}),
+        ...(options.mediaRoot ? { OSD_GUEST_ROOT: options.mediaRoot } : {}),
         // As init sets them in the boot environment (C3): the native NTFS helpers.
         OSD_NTFSFS: join(ROOT, '.tmp/native/ntfsfs'),
         OSD_NTFSMKDIR: join(ROOT, '.tmp/native/ntfsmkdir'),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // Typed at the console as each password prompt shows, as a person would (not typed ahead).
+    const answers = [...(options.answers ?? [])];
+    let prompts = 0;
+    if (answers.length === 0) child.stdin.end();
     let out = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      const shown = out.split('Media password: ').length - 1;
+      for (; prompts < shown; prompts++) {
+        const a = answers.shift();
+        if (a === undefined) child.stdin.end();
+        else child.stdin.write(`${a}\n`);
+      }
+    });
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
     child.on('close', (code) => done({ code, lines: out.split('\n').filter(Boolean), stderr, seconds: (Date.now() - started) / 1000 }));
   });
@@ -157,4 +175,33 @@ describe('a deployment from osd server through the agent program', () => {
     // BCDBoot found no boot files in the Windows-like image: said in the log, the run still succeeded.
     expect(await log.text()).toMatch(/the image has no Windows\\Boot\\EFI\\bootmgfw\.efi/);
   }, 180_000);
+
+  it('from boot media: the media password asked (wrong, then right), the media variables, then the site — the Required deployment already ran: DONE outcome=nothing', async () => {
+    const media = join(dir, 'media-root');
+    mkdirSync(join(media, 'osd'), { recursive: true });
+    writeFileSync(
+      join(media, MEDIA_CONFIG_PATH),
+      JSON.stringify({
+        schema: MEDIA_CONFIG_SCHEMA,
+        media: 'bootable',
+        site: server.url,
+        bootEnvironment: { name: 'OpenOSD boot environment (x64)', version: 'test', architecture: 'x64', initrdSha256: '0'.repeat(64) },
+        password: hashMediaPassword('s3cret'),
+        variables: [{ name: 'OSDMediaNote', value: 'from the media' }],
+      }),
+    );
+    const r = await runAgentProgram('media', `console=ttyS0 initrd=bootenv quiet osd.site=${server.url} osd.boot=media osd.retry=10`, {
+      disks: [join(dir, 'vda.img')],
+      mediaRoot: media,
+      answers: ['wrong', 's3cret'],
+    });
+    expect(r.code, `${r.lines.join('\n')}\n${r.stderr}`).toBe(0);
+    expect(r.lines).toContain(`OSD-AGENT: boot media for the site ${server.url} (OpenOSD boot environment (x64) test)`);
+    expect(r.lines).toContain('OSD-AGENT: the media password is not correct; try again');
+    expect(r.lines).toContain('OSD-AGENT: media password accepted');
+    expect(r.lines).toContainEqual(expect.stringMatching(/^OSD-AGENT: Started from boot media: 1 media variable\(s\)$/));
+    expect(r.lines.at(-1)).toBe('OSD-AGENT DONE outcome=nothing');
+    // The password itself never reaches the console.
+    expect(r.lines.join('\n')).not.toContain('s3cret');
+  }, 60_000);
 });

@@ -18,6 +18,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { runAgent, type AgentRunResult } from '../../agent/run.js';
+import type { InitialVariable } from '../../engine/engine.js';
+import { startFromMedia, type MediaStartOptions } from '../media/media-start.js';
 import { BlockDeviceComputer, blockDisks } from './block-device-computer.js';
 import { type BootCommandLine, parseCommandLine } from './cmdline.js';
 import { DEFAULT_ROOTS, type GuestHardware, type GuestRoots, guestFacts, guestProfile, readGuestHardware } from './facts.js';
@@ -34,6 +36,10 @@ export interface GuestAgentOptions {
   disks?: string[];
   /** One console line (default: stdout). */
   print?: (line: string) => void;
+  /** The boot environment's root, where boot media put /osd/media.json (default /). */
+  mediaRoot?: string;
+  /** The media password prompt (tests; default: the console, echo off). */
+  askPassword?: MediaStartOptions['askPassword'];
   /** The waits between attempts to reach the site (tests). */
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
@@ -60,6 +66,17 @@ export async function runGuestAgent(options: GuestAgentOptions = {}): Promise<nu
     describeHardware(hw, cmdline, say);
     if (hw.adapters.length === 0 && !hw.uuid) return failed('no network adapter and no SMBIOS UUID: the site cannot tell which computer this is');
 
+    // Boot media (docs/boot-media.md): the password, then the prestart command, then policy with
+    // the media variables (osd-features §5.3's order). PXE has no /osd/media.json: nothing to do.
+    let mediaVariables: InitialVariable[] | undefined;
+    const media = await startFromMedia({ root: options.mediaRoot ?? '/', say, ...(options.askPassword ? { askPassword: options.askPassword } : {}) });
+    if (!media.ok) return failed(media.reason);
+    if (media.config) {
+      mediaVariables = media.variables;
+      if (media.config.site.replace(/\/+$/, '') !== cmdline.site)
+        say(`the media name the site ${media.config.site}; the command line's ${cmdline.site} is used`);
+    }
+
     const reached = await waitForSite(cmdline, say, options.sleep, options.signal);
     if (!reached) return failed('site unreachable');
 
@@ -83,6 +100,7 @@ export async function runGuestAgent(options: GuestAgentOptions = {}): Promise<nu
       facts: guestFacts(hw),
       profile,
       mediaType: cmdline.boot === 'pxe' ? 'PXE' : 'BootMedia',
+      ...(mediaVariables ? { mediaVariables } : {}),
       retryForMs: Math.max(cmdline.retrySeconds, 60) * 1000,
       onLine: say,
       onProgress: (p) => {
