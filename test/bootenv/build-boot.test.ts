@@ -5,9 +5,12 @@
  * answer (10.0.2.2:1: the host's port 1): the agent says so, tries again, fails, and init powers off.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildBootEnv } from '../../src/bootenv/build/index.js';
 import { bootEnvSkipReason, buildBootEnvForTests } from '../helpers/bootenv.js';
+import { tempDir } from '../helpers/temp.js';
 import { qemuSkipReason } from '../helpers/qemu.js';
 
 const skip = bootEnvSkipReason() ?? qemuSkipReason();
@@ -86,5 +89,49 @@ describe.skipIf(skip)(`the boot environment under QEMU (direct kernel boot, SeaB
     }
     expect(text).toContain('OSD-BOOTENV: the task sequence did not finish; powering off');
     expect(r.exit).toBe(0); // poweroff ends QEMU by itself
+  });
+
+  it('gives the agent the environment of contract C3, and restarts when the agent ends with exit 0', { timeout: 300_000 }, async () => {
+    // An agent of the test's own that reports what it finds, then ends as a finished run does.
+    const work = tempDir('osd-bootenv-env-');
+    const agent = join(work, 'probe-agent.mjs');
+    writeFileSync(
+      agent,
+      `import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+const say = (l) => console.log('OSD-AGENT: ' + l);
+say('PATH=' + process.env.PATH);
+for (const v of ['OSD_NTFSFS', 'OSD_NTFSMKDIR']) {
+  let ok = false;
+  try { accessSync(process.env[v], constants.X_OK); ok = true; } catch {}
+  say(v + '=' + process.env[v] + ' executable=' + ok);
+}
+const which = (t) => process.env.PATH.split(':').map((d) => d + '/' + t).find((p) => existsSync(p));
+for (const t of ['mke2fs', 'sfdisk', 'blockdev', 'wget', 'wimlib-imagex', 'grub-bios-setup']) say('which ' + t + '=' + which(t));
+say('run=' + (/^tmpfs \\/run tmpfs /m.test(readFileSync('/proc/mounts', 'utf8')) ? 'tmpfs' : 'not tmpfs'));
+say('wimlib ' + execFileSync('wimlib-imagex', ['--version']).toString().split('\\n')[0]);
+console.log('OSD-AGENT DONE outcome=nothing');
+`,
+    );
+    const env = await buildBootEnv({ arch: 'x64', outDir: join(work, 'env'), agentEntry: agent, force: true });
+    expect(env.manifest.agent.placeholder).toBeUndefined();
+    const r = await boot(env.dir, 'console=ttyS0 initrd=bootenv quiet osd.site=http://10.0.2.2:1 osd.boot=media', 150_000);
+    const text = r.lines.join('\n');
+    expect(r.timedOut, `no restart within the time limit; the console said:\n${text}`).toBe(false);
+    expect(text).toContain('OSD-AGENT: PATH=/usr/sbin:/usr/bin:/sbin:/bin');
+    expect(text).toContain('OSD-AGENT: OSD_NTFSFS=/opt/osd/native/ntfsfs executable=true');
+    expect(text).toContain('OSD-AGENT: OSD_NTFSMKDIR=/opt/osd/native/ntfsmkdir executable=true');
+    // The real tools before busybox's applets (netboot.md: busybox's mke2fs once shadowed the real one).
+    expect(text).toContain('OSD-AGENT: which mke2fs=/usr/sbin/mke2fs');
+    expect(text).toContain('OSD-AGENT: which sfdisk=/usr/sbin/sfdisk');
+    expect(text).toContain('OSD-AGENT: which blockdev=/usr/sbin/blockdev');
+    expect(text).toContain('OSD-AGENT: which wget=/bin/wget');
+    expect(text).toContain('OSD-AGENT: which grub-bios-setup=/usr/sbin/grub-bios-setup');
+    expect(text).toContain('OSD-AGENT: run=tmpfs');
+    expect(text).toMatch(/^OSD-AGENT: wimlib wimlib-imagex 1\.\d+/m);
+    expect(text).toContain('OSD-AGENT DONE outcome=nothing');
+    expect(text).toContain('OSD-BOOTENV: the agent finished; restarting');
+    expect(text).not.toContain('powering off');
+    expect(r.exit).toBe(0); // -no-reboot: the guest's restart ends QEMU
   });
 });

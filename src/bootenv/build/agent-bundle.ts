@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { OsdError } from '../../common/errors.js';
 import { projectRoot } from './cache.js';
 
 export interface AgentBundle {
   code: Buffer;
   sha256: string;
-  /** The entry bundled, relative to the project; undefined for the placeholder. */
+  /** The entry bundled (relative to the project, or absolute); undefined for the placeholder. */
   entry?: string;
   placeholder: boolean;
 }
@@ -56,7 +56,7 @@ export async function bundleAgent(options: { entry?: string; root?: string } = {
   let out;
   try {
     out = await rolldown.build({
-      input: join(root, entry),
+      input: resolve(root, entry),
       // Paths in the bundle's comments are relative to this folder: the same checkout anywhere gives the same bytes.
       cwd: root,
       platform: 'node',

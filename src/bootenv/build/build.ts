@@ -71,7 +71,7 @@ export interface BuildBootEnvOptions {
   force?: boolean;
   /** Progress lines. */
   log?: Log;
-  /** The agent's entry relative to the project (tests); default src/bootenv/guest/main.ts, else a placeholder. */
+  /** The agent's entry, relative to the project or absolute (tests); default src/bootenv/guest/main.ts, else a placeholder. */
   agentEntry?: string;
   cacheDir?: string;
 }
