@@ -18,6 +18,7 @@ import { registerSmpCommands } from './site/smp-commands.js';
 import { registerBenchCommands } from './bench-commands.js';
 import { registerUserStateExtractCommand } from './userstate-commands.js';
 import { setRunningCommand } from './site/field-words.js';
+import { registerNetworkBootCommands } from './network-boot-commands.js';
 import { registerMediaCommands } from './media-commands.js';
 import { registerBootImageBuildCommand } from './boot-image-commands.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerTaskSequenceCommands(program);
   registerLabCommands(program);
   registerServerCommands(program);
+  registerNetworkBootCommands(program);
   registerContentCommands(program);
   registerObjectCommands(program);
   registerBootImageBuildCommand(program);

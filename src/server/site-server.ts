@@ -18,6 +18,8 @@ import { addDistributionPoint, updateDistributionPoint } from '../site/distribut
 import { startDistributionPoint, type RunningDistributionPoint } from './distribution-point/server.js';
 import { createAdminApi } from './api/app.js';
 import { SecretBox } from '../site/security/secret-box.js';
+import { writeTftpRoot } from './boot/boot-files.js';
+import { startPxeResponder, type DhcpPool, type RunningPxeResponder } from './pxe/responder.js';
 
 export interface SiteServerOptions {
   dataDir: string;
@@ -29,6 +31,14 @@ export interface SiteServerOptions {
   /** Run a distribution point on this machine on this port (0 = any), registered as `localDpName`. */
   localDpPort?: number;
   localDpName?: string;
+  /** The local DP's URL as computers reach it (issue 14, C4: e.g. http://10.0.2.2:PORT for QEMU guests); default its own URL. */
+  localDpClientUrl?: string;
+  /**
+   * Also answer PXE on this machine (docs/network-boot.md): proxyDHCP (or full DHCP with a pool) and
+   * TFTP for the network, its boot programs in `<data>/boot/tftp` chaining to this server at
+   * `http://<address>:<port>`. Needs the privileged ports 67, 69 and 4011 (root or CAP_NET_BIND_SERVICE).
+   */
+  pxe?: { address: string; mode: 'proxy' | 'dhcp'; pool?: DhcpPool; log?: (line: string) => void };
   maxUploadBytes?: number;
   /** Folders content may be added from by path (default: `<data>/sources`). */
   sourceRoots?: string[];
@@ -49,6 +59,8 @@ export interface RunningSiteServer {
   /** The file holding the first administrator's token, when this start created it. */
   adminTokenFile?: string;
   localDp?: RunningDistributionPoint & { name: string };
+  /** The PXE responder, when `pxe` was given. */
+  pxe?: RunningPxeResponder & { tftpRoot: string };
   close(): Promise<void>;
 }
 
@@ -66,16 +78,25 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
   });
   let app: FastifyInstance | undefined;
   let localDp: (RunningDistributionPoint & { name: string }) | undefined;
+  let pxe: (RunningPxeResponder & { tftpRoot: string }) | undefined;
   // Created before the API can answer, so every request uses the same manager and timing.
   const distribution = distributionManager(site, options.distribution);
   try {
     const adminTokenFile = await ensureInitialAdminToken(site);
-    if (options.localDpPort !== undefined) localDp = await startLocalDp(site, options.localDpPort, options.localDpName ?? 'local');
+    if (options.localDpPort !== undefined) localDp = await startLocalDp(site, options.localDpPort, options.localDpName ?? 'local', options.localDpClientUrl);
     app = await createAdminApi(site, { logger: options.logger, maxUploadBytes: options.maxUploadBytes, version: options.version });
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 8450 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
+    if (options.pxe) {
+      const tftpRoot = join(site.dataDir, 'boot', 'tftp');
+      await writeTftpRoot(tftpRoot, { siteUrl: `http://${options.pxe.address}:${port}` });
+      pxe = {
+        ...(await startPxeResponder({ address: options.pxe.address, mode: options.pxe.mode, pool: options.pxe.pool, tftpRoot, log: options.pxe.log })),
+        tftpRoot,
+      };
+    }
     // Work a previous process recorded but did not finish (it was killed, or the machine rebooted)
     // resumes now; a periodic pass picks up what other servers leave and what no request kicks.
     distribution.start();
@@ -99,9 +120,11 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       adminTokenFile,
       localDp,
+      pxe,
       async close() {
         clearInterval(sweeper);
         await sweeping;
+        await pxe?.close();
         await started.close();
         await distribution.settle();
         await localDp?.close();
@@ -110,6 +133,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     };
   } catch (e) {
     await distribution.settle().catch(() => {});
+    await pxe?.close().catch(() => {});
     await app?.close().catch(() => {});
     await localDp?.close().catch(() => {});
     await site.close().catch(() => {});
@@ -121,7 +145,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
  * The local DP keeps its own store under <data>/dp and its push token in <data>/dp/push.token
  * (sealed with the site key), and is registered (or its URL updated) under `name`.
  */
-async function startLocalDp(site: Site, port: number, name: string): Promise<RunningDistributionPoint & { name: string }> {
+async function startLocalDp(site: Site, port: number, name: string, clientUrl?: string): Promise<RunningDistributionPoint & { name: string }> {
   const root = join(site.dataDir, 'dp');
   const tokenFile = join(root, 'push.token.sealed');
   const box: SecretBox = site.secrets;
@@ -133,9 +157,27 @@ async function startLocalDp(site: Site, port: number, name: string): Promise<Run
     writeFileSync(tokenFile, box.seal(pushToken), { mode: 0o600 });
   }
   const dp = await startDistributionPoint({ root, pushToken, port });
-  const { rows } = await site.db.query<{ url: string }>('SELECT url FROM distribution_points WHERE name = $1', [name]);
-  if (!rows[0])
-    await addDistributionPoint(site, SYSTEM_ACTOR, { name, url: dp.url, pushToken, description: 'distribution point on the site server', verify: false });
-  else await updateDistributionPoint(site, SYSTEM_ACTOR, name, { url: dp.url, pushToken });
+  // A client URL without a port takes the DP's own (its port may be chosen at start: --local-dp-port 0).
+  if (clientUrl && URL.canParse(clientUrl)) {
+    const u = new URL(clientUrl);
+    if (!u.port) u.port = new URL(dp.url).port;
+    clientUrl = u.toString();
+  }
+  try {
+    const { rows } = await site.db.query<{ url: string }>('SELECT url FROM distribution_points WHERE name = $1', [name]);
+    if (!rows[0])
+      await addDistributionPoint(site, SYSTEM_ACTOR, {
+        name,
+        url: dp.url,
+        clientUrl,
+        pushToken,
+        description: 'distribution point on the site server',
+        verify: false,
+      });
+    else await updateDistributionPoint(site, SYSTEM_ACTOR, name, { url: dp.url, pushToken, ...(clientUrl !== undefined ? { clientUrl } : {}) });
+  } catch (e) {
+    await dp.close().catch(() => {});
+    throw e;
+  }
   return { ...dp, name };
 }

@@ -132,14 +132,31 @@ export function registerObjectCommands(program: Command): void {
 
   // ---------------------------------------------------------------- boot images
   const boot = program.command('boot-image').description('boot images: the Windows PE images computers start to be deployed');
-  withServerPath(withConnection(boot.command('add <wim>')))
-    .description('add a Windows PE boot image (x86 or x64)')
+  withServerPath(withConnection(boot.command('add [wim]')))
+    .description('add a boot image: a Windows PE .wim (x86 or x64), or with --bootenv the boot environment folder `osd boot-image build` wrote')
+    .option('--bootenv <dir>', 'a boot environment folder (bootimage.json, kernel, initramfs): the network-bootable boot image (docs/network-boot.md)')
     .option('--index <n>', 'image index in the WIM', '1')
     .option('--name <name>', 'package name (default: the image name)')
     .option('--pxe', 'deploy this boot image from PXE-enabled distribution points')
     .option('--json', 'print JSON')
-    .action(async (wim: string, o: Json & ServerPath & { index: string; name?: string; pxe?: boolean }) => {
+    .action(async (wim: string | undefined, o: Json & ServerPath & { bootenv?: string; index: string; name?: string; pxe?: boolean }) => {
       const client = AdminClient.fromOptions(o);
+      if (o.bootenv !== undefined) {
+        if (wim !== undefined)
+          throw new InputError({ input: wim, rule: 'a WIM and --bootenv were both given', hint: 'give one: a Windows PE .wim, or --bootenv DIR' });
+        const r = await client.post<PackageOut>('/boot-images/boot-environment', {
+          ...(await contentSource(client, o.bootenv, o)),
+          name: o.name,
+          ...(o.pxe ? { pxeEnabled: true } : {}),
+        });
+        if (o.json) return printJson(r);
+        const p = r.properties as { architecture: string; osVersion: string; pxeEnabled: boolean };
+        return print(
+          `added boot image ${r.packageId} (${r.name}): boot environment ${r.version}, ${p.architecture}, kernel ${p.osVersion}${p.pxeEnabled ? ', PXE' : ''}`,
+        );
+      }
+      if (wim === undefined)
+        throw new InputError({ input: 'osd boot-image add', rule: 'no boot image given', hint: 'give a Windows PE .wim, or --bootenv DIR' });
       const r = await client.post<PackageOut>('/boot-images', {
         ...(await contentSource(client, wim, o)),
         imageIndex: positiveInt(o.index, '--index'),
@@ -157,8 +174,9 @@ export function registerObjectCommands(program: Command): void {
       const r = await AdminClient.fromOptions(o).get<Array<PackageOut & { drivers: unknown[] }>>('/boot-images');
       if (o.json) return printJson(r);
       for (const b of r) {
-        const p = b.properties as { architecture: string; winPeVersion: string; pxeEnabled: boolean };
-        print(`${packageLine(b)}\t${p.architecture}\tWinPE ${p.winPeVersion}${p.pxeEnabled ? '\tPXE' : ''}\t${b.drivers.length} driver(s)`);
+        const p = b.properties as { architecture: string; winPeVersion: string; osVersion: string; pxeEnabled: boolean; kind?: string };
+        const what = p.kind === 'boot-environment' ? `boot environment (kernel ${p.osVersion})` : `WinPE ${p.winPeVersion}`;
+        print(`${packageLine(b)}\t${p.architecture}\t${what}${p.pxeEnabled ? '\tPXE' : ''}\t${b.drivers.length} driver(s)`);
       }
     });
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { OsdError } from '../../common/errors.js';
 import { InputError } from '../../sequence/input-error.js';
+import { pxeResponderOptions, withPxeOptions, type PxeCliOptions } from '../network-boot-commands.js';
 import type { StartUpInput } from '../../site/start-up-inputs.js';
 import { print, printJson } from '../output.js';
 import { collect } from '../engine-commands.js';
@@ -89,12 +90,17 @@ export function registerServerCommands(program: Command): void {
     .option('--key-file <file>', 'secret key file (default <data>/site.key, created on first start)')
     .option('--site-code <code>', 'three-character site code, for a new site (default PS1)')
     .option('--local-dp-port <n>', 'also run a distribution point on this port (0 = any), registered as "local"')
+    .option('--local-dp-client-url <url>', "the local DP's URL as computers reach it (without a port: the DP's), e.g. http://10.0.2.2 for QEMU guests")
+    .option('--pxe <address>', "also answer PXE (proxyDHCP + TFTP) on this machine's IPv4 address on the computers' network (ports 67, 69, 4011: root)")
     .option('--max-upload <size>', 'largest upload accepted (default 64GiB)')
     .option('--max-import <size>', 'largest content import by path (default 64GiB; the free space of the data folder bounds it too)')
     .option('--source-root <dir>', 'a folder content may be added from by path (repeatable; default: <data>/sources)', collect)
-    .option('--json', 'print the start-up facts as one JSON line')
-    .action(
-      async (o: {
+    .option('--json', 'print the start-up facts as one JSON line');
+  withPxeOptions(program.commands.find((c) => c.name() === 'server')!).action(
+    async (
+      o: PxeCliOptions & {
+        localDpClientUrl?: string;
+        pxe?: string;
         data?: string;
         database?: string;
         port?: string;
@@ -106,58 +112,63 @@ export function registerServerCommands(program: Command): void {
         maxImport?: string;
         sourceRoot?: string[];
         json?: boolean;
-      }) => {
-        const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
-        // Loaded here, not at the top: every other `osd` command starts without the server's modules.
-        const { startSiteServer } = await import('../../server/site-server.js');
-        const listenPort = o.port === undefined ? DEFAULT_PORT : port(o.port, '--port');
-        const server = await startSiteServer({
-          dataDir,
-          databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
-          keyFile: o.keyFile,
-          siteCode: o.siteCode,
-          host: o.host,
-          port: listenPort,
-          localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
-          maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
-          sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
-          maxImportBytes: o.maxImport === undefined ? undefined : size(o.maxImport, '--max-import'),
-          logger: !o.json && process.env.OSD_LOG === 'json',
-          distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
-        }).catch((e: unknown) => {
-          throw startupError(e, { dataDir, port: listenPort, host: o.host ?? '127.0.0.1' });
-        });
-        const facts = {
-          url: server.url,
-          siteCode: server.site.siteCode,
-          database: server.site.db.kind,
-          databaseLocation: server.site.db.location,
-          schemaVersion: server.site.migration.to,
-          migrationsApplied: server.site.migration.applied,
-          dataDir,
-          adminTokenFile: server.adminTokenFile ?? null,
-          localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
-          sourceRoots: server.site.sourceRoots,
-          warnings: server.warnings,
-        };
-        for (const w of facts.warnings) process.stderr.write(`osd server: warning: ${w}\n`);
-        if (o.json) process.stdout.write(`${JSON.stringify(facts)}\n`);
-        else {
-          print(`OpenOSD site ${facts.siteCode} listening on ${facts.url}`);
-          print(
-            `  database: ${facts.database === 'pglite' ? `embedded (PGlite) in ${facts.databaseLocation}` : `PostgreSQL ${facts.databaseLocation}`}, schema version ${facts.schemaVersion}${facts.migrationsApplied.length ? ` (applied ${facts.migrationsApplied.join(', ')})` : ''}`,
-          );
-          if (facts.adminTokenFile)
-            print(`  new site: the first administrator's token is in ${facts.adminTokenFile} (create your own tokens with "osd token create")`);
-          if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
-          print(`  content by path from: ${facts.sourceRoots.join(', ')} (osd server --source-root; clients upload otherwise)`);
-          print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
-        }
-        const signal = await waitForSignal();
-        await server.close();
-        if (!o.json) print(`stopped (${signal})`);
       },
-    );
+    ) => {
+      const dataDir = resolve(o.data ?? process.env.OSD_DATA ?? DEFAULT_DATA_DIR);
+      // Loaded here, not at the top: every other `osd` command starts without the server's modules.
+      const { startSiteServer } = await import('../../server/site-server.js');
+      const listenPort = o.port === undefined ? DEFAULT_PORT : port(o.port, '--port');
+      const server = await startSiteServer({
+        dataDir,
+        databaseUrl: o.database ?? process.env.OSD_DATABASE_URL,
+        keyFile: o.keyFile,
+        siteCode: o.siteCode,
+        host: o.host,
+        port: listenPort,
+        localDpPort: o.localDpPort === undefined ? undefined : port(o.localDpPort, '--local-dp-port'),
+        localDpClientUrl: o.localDpClientUrl,
+        pxe: o.pxe === undefined ? undefined : { ...pxeResponderOptions(o.pxe, o), log: (l) => process.stderr.write(`osd server: pxe: ${l}\n`) },
+        maxUploadBytes: o.maxUpload === undefined ? undefined : size(o.maxUpload, '--max-upload'),
+        sourceRoots: o.sourceRoot?.map((r) => resolve(r)),
+        maxImportBytes: o.maxImport === undefined ? undefined : size(o.maxImport, '--max-import'),
+        logger: !o.json && process.env.OSD_LOG === 'json',
+        distribution: { leaseMs: secondsFromEnv('OSD_DISTRIBUTION_LEASE_SECONDS'), passIntervalMs: secondsFromEnv('OSD_DISTRIBUTION_PASS_SECONDS') },
+      }).catch((e: unknown) => {
+        throw startupError(e, { dataDir, port: listenPort, host: o.host ?? '127.0.0.1' });
+      });
+      const facts = {
+        url: server.url,
+        siteCode: server.site.siteCode,
+        database: server.site.db.kind,
+        databaseLocation: server.site.db.location,
+        schemaVersion: server.site.migration.to,
+        migrationsApplied: server.site.migration.applied,
+        dataDir,
+        adminTokenFile: server.adminTokenFile ?? null,
+        localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
+        pxe: server.pxe ? { address: o.pxe, tftpRoot: server.pxe.tftpRoot, dhcpPort: server.pxe.dhcpPort, tftpPort: server.pxe.tftp.port } : null,
+        sourceRoots: server.site.sourceRoots,
+        warnings: server.warnings,
+      };
+      for (const w of facts.warnings) process.stderr.write(`osd server: warning: ${w}\n`);
+      if (o.json) process.stdout.write(`${JSON.stringify(facts)}\n`);
+      else {
+        print(`OpenOSD site ${facts.siteCode} listening on ${facts.url}`);
+        print(
+          `  database: ${facts.database === 'pglite' ? `embedded (PGlite) in ${facts.databaseLocation}` : `PostgreSQL ${facts.databaseLocation}`}, schema version ${facts.schemaVersion}${facts.migrationsApplied.length ? ` (applied ${facts.migrationsApplied.join(', ')})` : ''}`,
+        );
+        if (facts.adminTokenFile)
+          print(`  new site: the first administrator's token is in ${facts.adminTokenFile} (create your own tokens with "osd token create")`);
+        if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
+        if (facts.pxe) print(`  PXE responder on ${facts.pxe.address} (TFTP root ${facts.pxe.tftpRoot}); boot scripts at ${facts.url}/boot/v1/pxe.ipxe`);
+        print(`  content by path from: ${facts.sourceRoots.join(', ')} (osd server --source-root; clients upload otherwise)`);
+        print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
+      }
+      const signal = await waitForSignal();
+      await server.close();
+      if (!o.json) print(`stopped (${signal})`);
+    },
+  );
 
   const dp = program.command('dp').description('distribution points');
   dp.command('serve')
@@ -190,16 +201,18 @@ export function registerServerCommands(program: Command): void {
     });
   withConnection(dp.command('add <name> <url>'))
     .description('register a distribution point at the site (push token from $OSD_DP_PUSH_TOKEN)')
+    .option('--client-url <url>', 'the URL computers fetch content from, when it differs from <url> (e.g. http://10.0.2.2:8451 for QEMU guests)')
     .option('--pxe', 'PXE-enabled')
     .option('--unknown-computer-support', 'answer unknown computers')
     .option('--json', 'print JSON')
-    .action(async (name: string, url: string, o: { pxe?: boolean; unknownComputerSupport?: boolean; json?: boolean }) => {
+    .action(async (name: string, url: string, o: { clientUrl?: string; pxe?: boolean; unknownComputerSupport?: boolean; json?: boolean }) => {
       const pushToken = process.env.OSD_DP_PUSH_TOKEN;
       if (!pushToken)
         throw new InputError({ input: 'OSD_DP_PUSH_TOKEN', rule: 'not set', hint: 'set it to the token the distribution point was started with' });
       const r = await AdminClient.fromOptions(o).post('/distribution-points', {
         name,
         url,
+        ...(o.clientUrl !== undefined ? { clientUrl: o.clientUrl } : {}),
         pushToken,
         pxeEnabled: o.pxe ?? false,
         unknownComputerSupport: o.unknownComputerSupport ?? false,

@@ -86,6 +86,8 @@ export function pxeStubScript(siteUrl: string): string {
     'cpuid --ext 29 && set osd_arch x64 ||',
     ':osd_chain',
     `chain ${site}/boot/v1/pxe.ipxe?mac=\${net0/mac}&uuid=\${uuid}&platform=\${platform}&buildarch=\${buildarch}&arch=\${osd_arch} || goto osd_failed`,
+    // The site's script ended without booting anything (it said to boot the disk): back to the firmware.
+    'exit',
     ':osd_failed',
     `echo OpenOSD: the site ${site} did not answer the boot request (\${errno}); booting the disk`,
     'sleep 3',

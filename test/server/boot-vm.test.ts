@@ -1,0 +1,149 @@
+/**
+ * Network boot end to end in QEMU (docs/network-boot.md; netboot.md §1), against a real site server
+ * on the loopback: the VM's iPXE (the NIC's ROM under SeaBIOS and OVMF) runs the TFTP root's
+ * pxe.ipxe (writeTftpRoot: the stub with the cpuid long-mode check), which chains to
+ * GET /boot/v1/pxe.ipxe at 10.0.2.2 (slirp's host alias, contract C4); the site decides:
+ *
+ * - nothing deployed → UEFI chains localboot.efi (GRUB looking for the disk's boot loader), BIOS
+ *   `exit`s to SeaBIOS, which finds no bootable disk;
+ * - a Required deployment to unknown computers with a PXE-enabled boot environment → iPXE downloads
+ *   the kernel and initramfs from /boot/v1/images and boots them: the agent starts (C3 lines);
+ * - the initramfs changed on the site after it was registered → 409, iPXE says it is not booted,
+ *   and the disk boots.
+ *
+ * Skipped with the reason when QEMU, its firmware or the boot environment's tools are missing.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSiteServer, type RunningSiteServer } from '../../src/server/site-server.js';
+import { writeTftpRoot } from '../../src/server/boot/boot-files.js';
+import { findVmTools } from '../../src/lab/vm/firmware.js';
+import { qemuArgs } from '../../src/lab/vm/qemu-args.js';
+import { runVm, type RunVmResult } from '../../src/lab/vm/run-vm.js';
+import { ALL_UNKNOWN_COMPUTERS } from '../../src/site/seed.js';
+import { qemuSkipReason } from '../helpers/qemu.js';
+import { bootEnvSkipReason, bootEnvTestDir, buildBootEnvForTests } from '../helpers/bootenv.js';
+import { tempDir } from '../helpers/temp.js';
+
+const SET_VARIABLE_XML = `<sequence version="3.10"><group name="Deploy"><step type="SMS_TaskSequence_SetVariableAction" name="Set Marker"><action>tsenv.exe "OSDMarker=1"</action><defaultVarList><variable name="VariableName" property="VariableName">OSDMarker</variable><variable name="VariableValue" property="VariableValue">1</variable></defaultVarList></step></group></sequence>`;
+
+describe.skipIf(qemuSkipReason())('network boot in a VM', () => {
+  let server: RunningSiteServer;
+  let token: string;
+  let guestSite: string;
+  let tftp: string;
+  let work: string;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await server.app.inject({
+      method: method as 'GET',
+      url: `/api/v1${path}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body ? { payload: body as object } : {}),
+    });
+    return { status: r.statusCode, json: r.json() };
+  };
+
+  /** Boots a VM with a blank disk from the network until `until` shows on its console. */
+  const boot = async (name: string, firmware: 'uefi' | 'bios', mac: string, until: RegExp, timeoutMs = 90_000): Promise<RunVmResult & { lines: string[] }> => {
+    const tools = findVmTools()!;
+    const disk = join(work, `${name}.img`);
+    await writeFile(disk, '');
+    await truncate(disk, 64 * 1024 * 1024);
+    let varsFile: string | undefined;
+    if (firmware === 'uefi') {
+      varsFile = join(work, `${name}-vars.fd`);
+      await copyFile(tools.ovmfVars, varsFile);
+    }
+    const lines: string[] = [];
+    const r = await runVm({
+      qemu: tools.qemu,
+      args: qemuArgs(tools, { firmware, disks: [disk], mac, varsFile, tftpRoot: tftp }),
+      serialLog: join(work, `${name}.log`),
+      timeoutMs,
+      success: until,
+      failures: [/Kernel panic/, /PXE-E\d/],
+      graceMs: 500,
+      onLine: (l) => lines.push(l),
+    });
+    return { ...r, lines };
+  };
+
+  beforeAll(async () => {
+    work = tempDir('osd-boot-vm-');
+    server = await startSiteServer({ dataDir: join(work, 'site'), port: 0, sourceRoots: [work, join(bootEnvTestDir(), '..')] });
+    token = readFileSync(server.adminTokenFile!, 'utf8').trim();
+    guestSite = `http://10.0.2.2:${new URL(server.url).port}`;
+    tftp = join(work, 'tftp');
+    await writeTftpRoot(tftp, { siteUrl: guestSite });
+  }, 60_000);
+  afterAll(async () => server?.close());
+
+  it('UEFI, nothing deployed: the site says so and localboot.efi looks for the disk’s boot loader', async () => {
+    const r = await boot('uefi-nothing', 'uefi', '52:54:00:d0:00:01', /no boot loader on any disk/);
+    expect(r.outcome, r.tail.join('\n')).toBe('marker');
+    expect(r.lines.some((l) => l.includes('OpenOSD: nothing to run from PXE: no task sequence is deployed to this computer'))).toBe(true);
+    expect(r.lines.some((l) => l.includes('OpenOSD: booting the disk'))).toBe(true);
+    const audit = await api('GET', `/audit?objectType=pxe&objectId=${encodeURIComponent('52:54:00:D0:00:01')}`);
+    expect(audit.json[0]).toMatchObject({ action: 'pxe-local', details: { firmware: 'uefi', architecture: 'x64' } });
+  }, 120_000);
+
+  it('BIOS, nothing deployed: iPXE exits to SeaBIOS, which finds no bootable disk; the site learnt the CPU is x64 from the stub’s cpuid', async () => {
+    const r = await boot('bios-nothing', 'bios', '52:54:00:d0:00:02', /No bootable device/);
+    expect(r.outcome, r.tail.join('\n')).toBe('marker');
+    expect(r.lines.some((l) => l.includes('OpenOSD: nothing to run from PXE'))).toBe(true);
+    const audit = await api('GET', `/audit?objectType=pxe&objectId=${encodeURIComponent('52:54:00:D0:00:02')}`);
+    expect(audit.json[0]).toMatchObject({ action: 'pxe-local', details: { firmware: 'bios' } });
+    expect(audit.json[0].details.architecture).toBe('x64');
+    expect(r.lines.some((l) => l.includes('did not answer the boot request'))).toBe(false);
+  }, 120_000);
+
+  describe.skipIf(bootEnvSkipReason())('with the boot environment', () => {
+    let packageId: string;
+    let initrdSha: string;
+
+    beforeAll(async () => {
+      const env = await buildBootEnvForTests();
+      const added = await api('POST', '/boot-images/boot-environment', { sourcePath: env.dir, pxeEnabled: true });
+      expect(added.status, JSON.stringify(added.json)).toBe(201);
+      packageId = added.json.packageId;
+      initrdSha = env.manifest.initrd.sha256;
+      const t = await api('POST', '/task-sequences', { name: 'PXE test', format: 'xml', content: SET_VARIABLE_XML, bootImageId: packageId });
+      expect(t.status, JSON.stringify(t.json)).toBe(201);
+      const d = await api('POST', '/deployments', {
+        taskSequenceId: t.json.taskSequence.id,
+        collectionId: ALL_UNKNOWN_COMPUTERS,
+        purpose: 'required',
+        availability: 'media-pxe',
+        schedules: ['asap'],
+        confirmHighRisk: true,
+      });
+      expect(d.status, JSON.stringify(d.json)).toBe(201);
+    }, 600_000);
+
+    it('UEFI, a Required deployment: the kernel and initramfs come from /boot/v1/images and the agent starts', async () => {
+      const r = await boot('uefi-bootenv', 'uefi', '52:54:00:d0:00:03', /OSD-AGENT/);
+      expect(r.outcome, r.tail.join('\n')).toBe('marker');
+      expect(r.lines.some((l) => l.includes(`OpenOSD: boot image ${packageId}`))).toBe(true);
+      const audit = await api('GET', `/audit?objectType=pxe&objectId=${encodeURIComponent('52:54:00:D0:00:03')}`);
+      expect(audit.json.at(-1)).toMatchObject({ action: 'pxe-boot', details: { bootImage: packageId, firmware: 'uefi' } });
+    }, 120_000);
+
+    it('an initramfs changed on the site is not served (409): iPXE says it is not booted, and the disk boots', async () => {
+      const blob = server.site.content.blobPath(initrdSha);
+      const bytes = readFileSync(blob);
+      bytes[bytes.length - 1] ^= 0xff;
+      writeFileSync(blob, bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).not.toBe(initrdSha);
+      const r = await boot('bios-tampered', 'bios', '52:54:00:d0:00:04', /No bootable device/);
+      expect(r.outcome, r.tail.join('\n')).toBe('marker');
+      expect(r.lines.some((l) => l.includes(`the boot image ${packageId} could not be downloaded or started`))).toBe(true);
+      expect(r.lines.some((l) => /OSD-AGENT|Linux version/.test(l))).toBe(false);
+      const audit = await api('GET', `/audit?objectType=boot-image&objectId=${packageId}`);
+      expect(audit.json[0]).toMatchObject({ action: 'pxe-refuse-file', details: { file: 'initrd.cpio.zst', expected: initrdSha } });
+    }, 120_000);
+  });
+});
