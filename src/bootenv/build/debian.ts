@@ -49,6 +49,10 @@ async function tool(name: string, args: string[], options: { cwd?: string; okCod
 
 /** `linux-image-6.1.0-50-amd64` and its candidate version, from the meta package. */
 export async function resolveKernelPackage(meta = 'linux-image-amd64'): Promise<{ packageName: string; version: string }> {
+  // One look-up when the meta package pins its kernel (Debian's does: `Depends: linux-image-6.1.0-50-amd64 (= 6.1.176-1)`).
+  const meta1 = await tool('apt-cache', ['show', '--no-all-versions', meta]);
+  const pinned = /^Depends:.*?\b(linux-image-[0-9][^\s,]*) \(= ([^)\s]+)\)/m.exec(meta1);
+  if (pinned) return { packageName: pinned[1]!, version: pinned[2]! };
   const deps = await tool('apt-cache', ['depends', meta]);
   const m = /Depends:\s*(linux-image-[0-9][^\s]*)/.exec(deps);
   if (!m) throw unavailable(`apt-cache depends ${meta} names no kernel package`, 'run `apt-get update` (as root) so apt knows the current kernel');
