@@ -18,7 +18,7 @@ export type MediaStart =
       ok: true;
       /** The media settings; undefined: no /osd/media.json (started by PXE). */
       config?: MediaConfig;
-      /** The media variables, then the prestart command's (later entries win): the engine's `media` source. */
+      /** The media variables, then the prestart command's (later entries win): runAgent's mediaVariables. */
       variables: InitialVariable[];
     }
   | { ok: false; reason: string };
