@@ -6,6 +6,7 @@
  */
 import {
   open as openCb,
+  write as writeCb,
   closeSync,
   createWriteStream,
   fchmodSync,
@@ -196,7 +197,10 @@ export class DirectoryVolume implements Volume {
     try {
       for await (const chunk of source as AsyncIterable<Buffer | string>) {
         const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        for (let at = 0; at < b.length;) at += writeSync(fd, b, at, b.length - at);
+        // A large piece is copied into the page cache on the pool (while the caller decodes the
+        // next file); a small one here (the hand-over would cost more than the copy).
+        if (b.length >= ASYNC_WRITE_BYTES) for (let at = 0; at < b.length;) at += (await writeAsync(fd, b, at, b.length - at)).bytesWritten;
+        else for (let at = 0; at < b.length;) at += writeSync(fd, b, at, b.length - at);
       }
       if (meta?.modifiedMs !== undefined && meta.accessedMs !== undefined) futimesSync(fd, meta.accessedMs / 1000, meta.modifiedMs / 1000);
       if (meta?.attributes?.includes('readonly')) fchmodSync(fd, fstatSync(fd).mode & ~0o222);
@@ -241,6 +245,9 @@ export class DirectoryVolume implements Volume {
 }
 
 const openAsync = promisify(openCb);
+const writeAsync = promisify(writeCb);
+/** Pieces at least this large are written on the thread pool. */
+const ASYNC_WRITE_BYTES = 64 * 1024;
 
 /** lstat, synchronously; undefined for anything that is not there (ENOENT, ENOTDIR, …), as `lstat(…).catch(() => undefined)`. */
 function lstatQuiet(p: string): import('node:fs').Stats | undefined {
