@@ -142,6 +142,9 @@ describe.skipIf(skip)('osd boot-image build', () => {
     const drivers = tempDir('osd-drivers-');
     // A driver that is not among the defaults: Realtek's r8169, which needs libphy and mdio_devres.
     copyFileSync(join(kernel.modulesDir, 'kernel/drivers/net/ethernet/realtek/r8169.ko'), join(drivers, 'r8169.ko'));
+    // One of the firmware files r8169 names (its .modinfo firmware= list), in the folder's firmware/.
+    mkdirSync(join(drivers, 'firmware', 'rtl_nic'), { recursive: true });
+    writeFileSync(join(drivers, 'firmware', 'rtl_nic', 'rtl8168d-1.fw'), 'test firmware');
     const out = join(tempDir('osd-bootenv-drv-'), 'env');
     const r = osd('boot-image', 'build', '--arch', 'x64', '--drivers', drivers, '--out', out, '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -154,6 +157,11 @@ describe.skipIf(skip)('osd boot-image build', () => {
     const dep = initrd(join(out, 'initrd.cpio.zst'), `-i --to-stdout lib/modules/${kernel.release}/modules.dep`);
     expect(dep).toMatch(/^updates\/osd\/r8169\.ko: .*kernel\/drivers\/net\/phy\/libphy\.ko/m);
     expect(initrd(join(out, 'initrd.cpio.zst'), '-i --to-stdout etc/osd/modules').trim().split('\n')).toContain('r8169');
+    expect(initrd(join(out, 'initrd.cpio.zst'), '-i --to-stdout lib/firmware/rtl_nic/rtl8168d-1.fw')).toBe('test firmware');
+    // The firmware files it names that are nowhere: said, not an error.
+    expect(r.stderr).toMatch(
+      /r8169: \d+ of its \d+ firmware file\(s\) are neither in the drivers folder's firmware\/ nor in \/lib\/firmware, left out: rtl_nic\//,
+    );
   });
 });
 

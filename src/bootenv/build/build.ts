@@ -115,7 +115,7 @@ function toolPath(host: string): string {
   return host.replace(/^\/(s?bin)\//, '/usr/$1/').replace(/^\/usr\/local\//, '/usr/');
 }
 
-async function modulesInto(tree: InitramfsTree, kernel: KernelTree, drivers: AddedDriver[], log: Log): Promise<string[]> {
+async function modulesInto(tree: InitramfsTree, kernel: KernelTree, drivers: AddedDriver[], driversDir: string | undefined, log: Log): Promise<string[]> {
   const index = await readModuleIndex(kernel.modulesDir);
   const wanted = DEFAULT_MODULES.filter((m) => index.byName.has(m) || index.builtin.has(m));
   for (const m of DEFAULT_MODULES) if (!wanted.includes(m)) log(`the kernel ${kernel.release} has no module ${m}: left out`);
@@ -167,6 +167,22 @@ async function modulesInto(tree: InitramfsTree, kernel: KernelTree, drivers: Add
   tree.data(`${mdir}/modules.dep`, `${depLines.join('\n')}\n`);
   for (const f of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'])
     if (existsSync(join(kernel.modulesDir, f))) tree.file(`${mdir}/${f}`, join(kernel.modulesDir, f), 0o644);
+  // Firmware the added drivers may ask for: the drivers folder's firmware/ first, then this machine's
+  // /lib/firmware (Debian's firmware-* packages). A missing one is said, not an error: a driver
+  // lists the firmware of every chip it knows, and most chips need none or only one.
+  for (const d of drivers) {
+    const missing: string[] = [];
+    for (const f of d.firmware) {
+      const candidates = [...(driversDir ? [join(driversDir, 'firmware', f)] : []), join('/lib/firmware', f)];
+      const found = candidates.find((p) => existsSync(p) && statSync(p).isFile());
+      if (!found) missing.push(f);
+      else if (!tree.has(`/lib/firmware/${f}`)) tree.file(`/lib/firmware/${f}`, found, 0o644);
+    }
+    if (missing.length)
+      log(
+        `${d.name}: ${missing.length} of its ${d.firmware.length} firmware file(s) are neither in the drivers folder's firmware/ nor in /lib/firmware, left out: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+      );
+  }
   const names = carried.map(moduleName);
   // Load order: the defaults and the added drivers by name (modprobe brings their dependencies).
   tree.data(MODULES_LIST, `${[...new Set([...wanted.filter((m) => index.byName.has(m)), ...drivers.map((d) => d.name)])].join('\n')}\n`);
@@ -200,7 +216,7 @@ async function toolsInto(tree: InitramfsTree, libs: LibraryResolver, log: Log): 
  * Plans the initramfs: everything it will hold, by path (nothing is copied yet), and the facts the
  * manifest needs.
  */
-export async function planInitramfs(options: { kernel: KernelTree; drivers: AddedDriver[]; agentEntry?: string; log: Log }) {
+export async function planInitramfs(options: { kernel: KernelTree; drivers: AddedDriver[]; driversDir?: string; agentEntry?: string; log: Log }) {
   const { kernel, drivers, log } = options;
   const tree = new InitramfsTree();
   const libs = new LibraryResolver();
@@ -221,7 +237,7 @@ export async function planInitramfs(options: { kernel: KernelTree; drivers: Adde
   tree.data('/etc/group', 'root:x:0:\n');
   tree.data('/etc/hostname', 'osd-bootenv\n');
 
-  const driverNames = await modulesInto(tree, kernel, drivers, log);
+  const driverNames = await modulesInto(tree, kernel, drivers, options.driversDir, log);
   const tools = await toolsInto(tree, libs, log);
 
   const node = process.execPath;
@@ -324,7 +340,7 @@ export async function buildBootEnv(options: BuildBootEnvOptions): Promise<BuildB
   for (const d of drivers) log(`driver: ${d.name} from ${d.source}${d.depends.length ? ` (needs ${d.depends.join(', ')})` : ''}`);
 
   t = Date.now();
-  const plan = await planInitramfs({ kernel, drivers, agentEntry: options.agentEntry, log });
+  const plan = await planInitramfs({ kernel, drivers, driversDir: options.driversDir, agentEntry: options.agentEntry, log });
   const mtime = sourceDateEpoch();
   const kst = statSync(kernel.vmlinuz);
   const inputs = plan.tree.fingerprint([

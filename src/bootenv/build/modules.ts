@@ -115,20 +115,24 @@ export function moduleClosure(index: ModuleIndex, names: readonly string[], inpu
 }
 
 /** What a kernel module's .modinfo section says (the NUL-separated `key=value` strings). */
-export function readModinfo(bytes: Buffer): { name?: string; vermagic?: string; depends: string[] } {
-  const read = (key: string): string | undefined => {
+export function readModinfo(bytes: Buffer): { name?: string; vermagic?: string; depends: string[]; firmware: string[] } {
+  const all = (key: string): string[] => {
     const needle = Buffer.from(`\0${key}=`);
-    const at = bytes.indexOf(needle);
-    if (at < 0) return undefined;
-    const start = at + needle.length;
-    const end = bytes.indexOf(0, start);
-    return bytes.toString('latin1', start, end < 0 ? bytes.length : end);
+    const out: string[] = [];
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+      const start = at + needle.length;
+      const end = bytes.indexOf(0, start);
+      out.push(bytes.toString('latin1', start, end < 0 ? bytes.length : end));
+    }
+    return out;
   };
-  const depends = (read('depends') ?? '')
+  const depends = (all('depends')[0] ?? '')
     .split(',')
     .map((d) => d.trim())
     .filter(Boolean);
-  return { name: read('name'), vermagic: read('vermagic'), depends };
+  // Firmware names are relative paths under /lib/firmware; anything else is not taken.
+  const firmware = [...new Set(all('firmware'))].filter((f) => /^[\w.+-]+(\/[\w.+-]+)*$/.test(f) && !f.split('/').includes('..')).sort();
+  return { name: all('name')[0], vermagic: all('vermagic')[0], depends, firmware };
 }
 
 export interface AddedDriver {
@@ -140,6 +144,8 @@ export interface AddedDriver {
   path: string;
   /** The names it depends on. */
   depends: string[];
+  /** The firmware files it may ask for (`firmware=` in its .modinfo), relative to /lib/firmware. */
+  firmware: string[];
 }
 
 async function koFiles(dir: string): Promise<string[]> {
@@ -211,7 +217,7 @@ async function checkDrivers(files: string[], dir: string, release: string, index
     if (names.has(name))
       throw new InputError({ input: shown, rule: `a second module named ${name} (the first: ${names.get(name)})`, hint: 'keep one of them' });
     names.set(name, source);
-    drivers.push({ name, source, path: `updates/osd/${relative(dir, source).replace(/[\\/]/g, '_')}`, depends: info.depends });
+    drivers.push({ name, source, path: `updates/osd/${relative(dir, source).replace(/[\\/]/g, '_')}`, depends: info.depends, firmware: info.firmware });
   }
   for (const d of drivers)
     for (const dep of d.depends)
