@@ -155,7 +155,7 @@ describe('the QEMU command line', () => {
     expect(guestSiteUrl('http://192.168.1.5:80/osd')).toBe('http://192.168.1.5/osd');
     expect(() => guestSiteUrl('https://127.0.0.1:8443')).toThrow(/plain HTTP only/);
     expect(pxeScript('http://10.0.2.2:8080')).toContain(
-      'chain http://10.0.2.2:8080/boot/v1/pxe.ipxe?mac=${net0/mac}&uuid=${uuid}&platform=${platform}&buildarch=${buildarch} || goto failed',
+      'chain http://10.0.2.2:8080/boot/v1/pxe.ipxe?mac=${net0/mac}&uuid=${uuid}&platform=${platform}&buildarch=${buildarch}&arch=${osd_arch} || goto osd_failed',
     );
   });
 });
@@ -269,9 +269,10 @@ describe.skipIf(SKIP)(`the lab machine as a VM${SKIP ? ` (skipped: ${SKIP})` : '
     const report = JSON.parse(r.stdout) as { outcome: string; line?: string; message: string; tail: string[]; bootFrom: string };
     expect(report.bootFrom).toBe('disk');
     expect(report.outcome).toBe('failure');
-    expect(report.line).toMatch(/No bootable device/);
-    expect(report.message).toMatch(/^failure seen after [\d.]+ s: .*No bootable device/);
-    expect(report.tail.join('\n')).toMatch(/iPXE/); // it tried the network (the NIC's iPXE ROM), found no boot file
+    // The NIC's iPXE ROM got an address from slirp but no boot file.
+    expect(report.line).toMatch(/Nothing to boot: /);
+    expect(report.message).toMatch(/^failure seen after [\d.]+ s: Nothing to boot: /);
+    expect(report.tail.join('\n')).toMatch(/iPXE[\s\S]*Configuring \(net0 52:54:00:14:00:03\)/);
   }, 120_000);
 
   it('network boot: slirp TFTP → iPXE → the site gets the MAC and UUID and answers a boot script; the kernel boots over HTTP from 10.0.2.2', async () => {
@@ -321,6 +322,7 @@ describe.skipIf(SKIP)(`the lab machine as a VM${SKIP ? ` (skipped: ${SKIP})` : '
       expect(asked[0]!.searchParams.get('uuid')?.toUpperCase()).toBe('0B9B7D1E-7A55-4B8C-9C1D-2F3E4A5B6C7D');
       expect(asked[0]!.searchParams.get('platform')).toBe('pcbios');
       expect(asked[0]!.searchParams.get('buildarch')).toMatch(/^(i386|x86_64)$/);
+      expect(asked[0]!.searchParams.get('arch')).toBe('x64'); // cpuid: long mode
       expect(readFileSync(join(labDir, 'net1', 'state', 'tftp', 'pxe.ipxe'), 'utf8')).toContain(`chain http://10.0.2.2:${port}/boot/v1/pxe.ipxe?`);
     } finally {
       server.close();

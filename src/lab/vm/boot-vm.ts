@@ -82,16 +82,27 @@ export function guestSiteUrl(site: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** The iPXE script slirp's TFTP serves: chain to the site's per-computer boot script (C4). */
+/**
+ * The iPXE script slirp's TFTP serves: chain to the site's per-computer boot script (C4) with the
+ * MAC, SMBIOS UUID, platform and build architecture — and, as the site's own TFTP stub does
+ * (src/server/boot/ipxe-script.ts pxeStubScript; the lab may not import the server), the CPU's long
+ * mode from `cpuid`, since a BIOS iPXE is an i386 build even on x64 hardware. If the site gives no
+ * script, it says so on the console (the harness's failure line) instead of booting on.
+ */
 export function pxeScript(guestSite: string): string {
-  const url = `${guestSite}/boot/v1/pxe.ipxe?mac=\${net0/mac}&uuid=\${uuid}&platform=\${platform}&buildarch=\${buildarch}`;
+  const url = `${guestSite}/boot/v1/pxe.ipxe?mac=\${net0/mac}&uuid=\${uuid}&platform=\${platform}&buildarch=\${buildarch}&arch=\${osd_arch}`;
   return [
     '#!ipxe',
+    'cpuid 0 || goto osd_chain',
+    'set osd_arch x86',
+    'cpuid --ext 29 && set osd_arch x64 ||',
+    ':osd_chain',
     `echo OSD-PXE: asking ${guestSite} for this computer's boot script`,
-    `chain ${url} || goto failed`,
+    `chain ${url} || goto osd_failed`,
+    // The site's script ended without booting anything (boot the disk): back to the firmware.
     'exit',
-    ':failed',
-    `echo OSD-PXE FAILED: ${guestSite} gave no boot script`,
+    ':osd_failed',
+    `echo OSD-PXE FAILED: ${guestSite} gave no boot script (\${errno})`,
     'exit 1',
     '',
   ].join('\n');

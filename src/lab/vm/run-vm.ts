@@ -26,6 +26,8 @@ export const VM_FAILURE_PATTERNS: readonly RegExp[] = [
   /OSD-TESTOS FAILED/,
   /Kernel panic/,
   /No bootable device/,
+  // iPXE found no boot file (no site): with the disk tried first, nothing else will boot.
+  /Nothing to boot: /,
   /PXE-E\d/,
 ];
 
