@@ -113,6 +113,14 @@ export async function runGuestAgent(options: GuestAgentOptions = {}): Promise<nu
       signal: options.signal,
     });
     await computer.flush().catch((e: Error) => say(`the disks could not be synced: ${e.message}`));
+    // Why a step failed is in smsts.log; the console says it too (the person at the computer has nothing else).
+    for (const i of result.report?.instructions ?? []) {
+      if (i.kind === 'step' && i.outcome === 'failed') {
+        say(
+          `step "${i.path}" failed${i.exitCode !== undefined ? ` (0x${(i.exitCode >>> 0).toString(16).toUpperCase()})` : ''}: ${i.reason ?? 'no reason given'}`,
+        );
+      }
+    }
     say(
       `run ${result.runId ?? '(none)'}${result.deploymentId ? ` of deployment ${result.deploymentId}` : ''}: ${result.outcome}` +
         `${result.message ? ` (${result.message})` : ''}, exit code 0x${(result.exitCode >>> 0).toString(16).toUpperCase()}, ${result.downloadedBytes} bytes downloaded` +
