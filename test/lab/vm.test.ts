@@ -312,8 +312,13 @@ describe.skipIf(SKIP)(`the lab machine as a VM${SKIP ? ` (skipped: ${SKIP})` : '
       const port = (server.address() as AddressInfo).port;
       const r = await osd(['lab', 'boot', 'net1', '--lab-dir', labDir, '--vm', '--site', `http://127.0.0.1:${port}`, '--timeout', '80', '--json'], 100_000);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-      const report = JSON.parse(r.stdout) as { bootFrom: string; guestSite: string; deployed: Record<string, string> };
+      const report = JSON.parse(r.stdout) as { bootFrom: string; guestSite: string; deployed: Record<string, string>; milestones: Record<string, number> };
       expect(report.bootFrom).toBe('network');
+      // The console's milestones, in order (no boot environment here: the site's script boots the marker OS).
+      const { ipxe, bootScript, marker } = report.milestones;
+      expect(ipxe).toBeGreaterThan(0);
+      expect(bootScript).toBeGreaterThanOrEqual(ipxe!);
+      expect(marker).toBeGreaterThan(bootScript!);
       expect(report.guestSite).toBe(`http://10.0.2.2:${port}`);
       expect(report.deployed).toMatchObject({ firmware: 'bios', marker: 'from-the-site' });
       expect(asked).toHaveLength(1);

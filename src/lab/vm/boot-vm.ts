@@ -49,6 +49,8 @@ export interface LabVmReport {
   deployed?: Record<string, string>;
   seconds: number;
   restarts: number;
+  /** When each milestone's first console line came (seconds since power-on): ipxe, bootScript, bootEnvironment, agentStart, agentEnd, restart, deployedOsLoader, marker. */
+  milestones: Record<string, number>;
   serialLog: string;
   /** 0 marker seen, 1 failure seen or powered off without it, 3 time limit. */
   exitCode: 0 | 1 | 3;
@@ -219,6 +221,7 @@ function reportOf(
     ...(r.line && { line: r.line }),
     seconds: Math.round(r.seconds * 10) / 10,
     restarts: r.restarts,
+    milestones: r.milestones,
     serialLog: o.serialLog,
     tail: r.tail.slice(-15),
   };

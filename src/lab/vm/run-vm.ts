@@ -33,6 +33,21 @@ export const VM_FAILURE_PATTERNS: readonly RegExp[] = [
 
 export const VM_SUCCESS_PATTERN = /DEPLOYED-OK/;
 
+/**
+ * Milestones of a boot, by the first console line that shows each (seconds since QEMU started): the
+ * performance split of issue 14 — firmware, download, boot, deployment, restart — read off the console.
+ */
+export const VM_MILESTONES: ReadonlyArray<readonly [string, RegExp]> = [
+  ['ipxe', /^iPXE \d/], // the NIC's boot ROM starts: the firmware's part is over
+  ['bootScript', /OSD-PXE: asking /], // iPXE has an address and the TFTP script
+  ['bootEnvironment', /OSD-BOOTENV: Linux /], // the boot environment's init runs: kernel and initramfs loaded
+  ['agentStart', /OSD-AGENT: OpenOSD agent/],
+  ['agentEnd', /OSD-AGENT (DONE|FAILED)/],
+  ['restart', /reboot: Restarting system/],
+  ['deployedOsLoader', /OSD-TESTOS: booting/], // GRUB of the deployed OS
+  ['marker', /DEPLOYED-OK/],
+];
+
 export interface RunVmOptions {
   qemu: string;
   args: string[];
@@ -55,6 +70,8 @@ export interface RunVmResult {
   seconds: number;
   /** Restarts the guest made (Linux's "reboot: Restarting system" lines). */
   restarts: number;
+  /** VM_MILESTONES seen, each at its first line's time (seconds since QEMU started). */
+  milestones: Record<string, number>;
   /** QEMU's exit code, or the signal that ended it. */
   exit: { code: number | null; signal: string | null };
   /** QEMU's own error output (its last lines), when it said something. */
@@ -83,6 +100,7 @@ export async function runVm(options: RunVmOptions): Promise<RunVmResult> {
 
   let decided: { outcome: VmOutcome; line?: string; seconds: number } | undefined;
   let restarts = 0;
+  const milestones: Record<string, number> = {};
   const tail: string[] = [];
   let pending = '';
   let errors = '';
@@ -111,6 +129,7 @@ export async function runVm(options: RunVmOptions): Promise<RunVmResult> {
     if (tail.length > 40) tail.shift();
     options.onLine?.(text, s);
     if (/reboot: Restarting system/.test(text)) restarts++;
+    for (const [name, re] of VM_MILESTONES) if (milestones[name] === undefined && re.test(text)) milestones[name] = Math.round(s * 10) / 10;
     if (decided) return;
     if (success.test(text)) decide('marker', text);
     else if (failures.some((f) => f.test(text))) decide('failure', text);
@@ -139,5 +158,5 @@ export async function runVm(options: RunVmOptions): Promise<RunVmResult> {
   if (pending) onText(pending);
   if (!decided) decided = { outcome: 'poweroff', seconds: seconds() };
   await new Promise<void>((resolve) => log.end(resolve));
-  return { ...decided, restarts, exit, qemuErrors: errors.trim(), tail, pid: child.pid };
+  return { ...decided, restarts, milestones, exit, qemuErrors: errors.trim(), tail, pid: child.pid };
 }
