@@ -79,6 +79,8 @@ describe.skipIf(skip)(`the boot environment under QEMU (direct kernel boot, SeaB
     expect(toolLines.filter((l) => !l.endsWith(' ok'))).toEqual([]);
     expect(text).toContain('OSD-BOOTENV: tool /usr/bin/node ok');
     expect(text).toContain('OSD-BOOTENV: tool /usr/bin/wimlib-imagex ok');
+    // mtools converts the label through glibc's gconv modules, which the initramfs must carry.
+    expect(text).toContain('OSD-BOOTENV: check mformat FAT32 ok');
     expect(text).toContain(`OSD-BOOTENV: starting the agent (site ${site}, boot pxe)`);
     if (manifest.agent.placeholder) {
       expect(text).toContain('OSD-AGENT FAILED no agent yet');

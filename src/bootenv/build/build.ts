@@ -209,8 +209,20 @@ async function toolsInto(tree: InitramfsTree, libs: LibraryResolver, log: Log): 
     listed.push(at);
   }
   if (findTool('mke2fs') && existsSync('/etc/mke2fs.conf')) tree.file('/etc/mke2fs.conf', '/etc/mke2fs.conf', 0o644);
+  // mtools converts every FAT name and label to the DOS code page through glibc's iconv: without the
+  // gconv module mformat fails ("Error converting to codepage 850") and so does Format and Partition
+  // Disk's ESP. The cache names the modules; IBM850 is mtools' default, IBM437 the other one in use.
+  for (const name of ['gconv-modules.cache', 'IBM850.so', 'IBM437.so']) {
+    const host = `${GCONV_DIR}/${name}`;
+    if (!existsSync(host)) log(`${host} is not here (glibc's gconv modules, Debian package libc6): mtools cannot convert FAT names without it`);
+    else if (name.endsWith('.so')) await tree.program(host, host, libs);
+    else tree.file(host, host, 0o644);
+  }
   return listed;
 }
+
+/** glibc's iconv modules (mtools): the same path inside the initramfs as here. */
+const GCONV_DIR = '/usr/lib/x86_64-linux-gnu/gconv';
 
 /**
  * Plans the initramfs: everything it will hold, by path (nothing is copied yet), and the facts the

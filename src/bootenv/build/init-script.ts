@@ -73,6 +73,14 @@ if arg osd.check >/dev/null; then
     case "$out" in *"error while loading shared libraries"*) rc=127;; esac
     if [ $rc -ge 126 ]; then say "tool $t FAILED ($rc): $(echo "$out" | head -n 1)"; else say "tool $t ok"; fi
   done
+  # A FAT32 file system with a label, as Partition Disk makes the ESP (mtools needs glibc's gconv modules).
+  dd if=/dev/zero of=/run/osd/fat.img bs=1M count=0 seek=64 2>/dev/null
+  if out=$(mformat -i /run/osd/fat.img -F -T 131072 -h 64 -s 32 -c 1 -v SYSTEM :: 2>&1) && mdir -i /run/osd/fat.img :: >/dev/null 2>&1; then
+    say "check mformat FAT32 ok"
+  else
+    say "check mformat FAT32 FAILED: $out"
+  fi
+  rm -f /run/osd/fat.img
 fi
 
 export OSD_NTFSFS=${NATIVE_DIR}/ntfsfs OSD_NTFSMKDIR=${NATIVE_DIR}/ntfsmkdir
