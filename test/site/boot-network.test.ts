@@ -304,6 +304,17 @@ describe.each(DB_KINDS)('network boot on %s', (kind) => {
     });
   });
 
+  it('documents network boot in the OpenAPI document, without credentials', async () => {
+    const doc = (await api.call('GET', '/api/v1/openapi.json')).json;
+    expect(doc.paths['/boot/v1/pxe.ipxe'].get).toMatchObject({ tags: ['network boot'], security: [] });
+    expect(doc.paths['/boot/v1/images/{packageId}/{file}'].get.responses['409']).toBeDefined();
+    expect(doc.paths['/api/v1/boot-images/boot-environment'].post).toBeDefined();
+    const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((ops) =>
+      Object.values(ops).map((op) => op.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('limits script requests per client address (429)', async () => {
     const app = await createAdminApi(api.site, { networkBoot: { scriptsPerMinute: 2 } });
     try {

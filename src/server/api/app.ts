@@ -20,7 +20,7 @@ import { checkRequestStrings, checkRequestUrl, jsonBodyText } from './input-rule
 import { siteFormatFrameworkOptions } from '../framework-errors.js';
 import { isMpUrl, registerManagementPoint } from '../mp/app.js';
 import { isDeviceCredential } from '../../site/mp/credentials.js';
-import { isBootUrl, registerNetworkBoot, type NetworkBootOptions } from '../boot/routes.js';
+import { documentNetworkBoot, isBootUrl, registerNetworkBoot, type NetworkBootOptions } from '../boot/routes.js';
 
 export interface AdminApiOptions {
   /** Largest JSON/XML body in bytes (a task sequence may be 2 MB, osd-features §2.10). Default 8 MiB. */
@@ -219,6 +219,9 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     });
   }
   if (options.managementPoint !== false) registerManagementPoint(app, site, { document });
-  if (options.networkBoot !== false) registerNetworkBoot(app, site, options.networkBoot);
+  if (options.networkBoot !== false) {
+    registerNetworkBoot(app, site, options.networkBoot);
+    documentNetworkBoot(document);
+  }
   return app;
 }

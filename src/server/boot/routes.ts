@@ -32,6 +32,63 @@ export function isBootUrl(url: string): boolean {
   return url === BOOT_PREFIX || url.startsWith(`${BOOT_PREFIX}/`) || url.startsWith(`${BOOT_PREFIX}?`);
 }
 
+/** Adds network boot's paths (tag `network boot`) to the server's OpenAPI document. */
+export function documentNetworkBoot(document: Record<string, unknown>): void {
+  const paths = (document.paths ??= {}) as Record<string, Record<string, unknown>>;
+  const error = { description: 'refused', content: { 'application/json': { schema: { type: 'object' } } } };
+  const q = (name: string, description: string, required = false) => ({ name, in: 'query', required, description, schema: { type: 'string' } });
+  paths[`${BOOT_PREFIX}/pxe.ipxe`] = {
+    get: {
+      summary: "A computer's iPXE boot script (osd-features §5.1): its boot image, a key-press prompt, or its disk",
+      description: 'No credential. Every URL in the script is built from the Host header. Rate-limited per client address (429). Every decision is audited.',
+      tags: ['network boot'],
+      operationId: 'bootPxeScript',
+      security: [],
+      parameters: [
+        q('mac', 'the NIC the computer booted from (${net0/mac})', true),
+        q('uuid', 'its SMBIOS UUID (${uuid}), may be empty'),
+        q('platform', 'pcbios | efi (${platform})', true),
+        q('buildarch', 'i386 | x86_64 | arm32 | arm64 (${buildarch})', true),
+        q('arch', 'x64 | x86 from the stub’s cpuid check, or empty'),
+      ],
+      responses: { '200': { description: 'the script', content: { 'text/plain': { schema: { type: 'string' } } } }, '400': error, '429': error },
+    },
+  };
+  paths[`${BOOT_PREFIX}/images/{packageId}/{file}`] = {
+    get: {
+      summary: "A boot environment's kernel or initramfs, with Range; its SHA-256 is checked against the recorded one before it is served",
+      tags: ['network boot'],
+      operationId: 'bootImageFile',
+      security: [],
+      parameters: [
+        { name: 'packageId', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'file', in: 'path', required: true, schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': { description: 'the file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        '206': { description: 'a range of it' },
+        '404': error,
+        '409': {
+          description: 'the file on the site no longer matches the recorded SHA-256: not served',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
+    },
+  };
+  paths[`${BOOT_PREFIX}/${LOCALBOOT_FILE}`] = {
+    get: {
+      summary: 'GRUB that boots the disk (the UEFI answer for "boot your disk")',
+      tags: ['network boot'],
+      operationId: 'bootLocalBootEfi',
+      security: [],
+      responses: { '200': { description: 'an EFI application', content: { 'application/efi': { schema: { type: 'string', format: 'binary' } } } } },
+    },
+  };
+  const tags = (document.tags ??= []) as Array<Record<string, unknown>>;
+  if (!tags.some((t) => t.name === 'network boot'))
+    tags.push({ name: 'network boot', description: 'For computers starting from the network (iPXE), without credentials: boot scripts and boot files.' });
+}
+
 export interface NetworkBootOptions {
   /** Script requests per client address per minute (default 120). */
   scriptsPerMinute?: number;
