@@ -6,7 +6,9 @@
  *
  * - nothing deployed → UEFI chains localboot.efi (GRUB looking for the disk's boot loader), BIOS
  *   `exit`s to SeaBIOS, which finds no bootable disk;
- * - a Required deployment to unknown computers with a PXE-enabled boot environment whose initramfs
+ * - a Required deployment to unknown computers with an x64 boot environment: an x86 BIOS computer
+ *   (QEMU's qemu32 CPU, no long mode: the stub's cpuid says x86) is refused it before any download;
+ * - the same boot environment whose initramfs
  *   changed on the site after it was registered → the kernel is downloaded, the initramfs is
  *   refused (409), iPXE says the boot image is not booted, and the disk boots.
  *
@@ -52,7 +54,14 @@ describe.skipIf(qemuSkipReason())('network boot in a VM', () => {
   };
 
   /** Boots a VM with a blank disk from the network until `until` shows on its console. */
-  const boot = async (name: string, firmware: 'uefi' | 'bios', mac: string, until: RegExp, timeoutMs = 90_000): Promise<RunVmResult & { lines: string[] }> => {
+  const boot = async (
+    name: string,
+    firmware: 'uefi' | 'bios',
+    mac: string,
+    until: RegExp,
+    timeoutMs = 90_000,
+    extraArgs: string[] = [],
+  ): Promise<RunVmResult & { lines: string[] }> => {
     const tools = findVmTools()!;
     const disk = join(work, `${name}.img`);
     await writeFile(disk, '');
@@ -65,7 +74,7 @@ describe.skipIf(qemuSkipReason())('network boot in a VM', () => {
     const lines: string[] = [];
     const r = await runVm({
       qemu: tools.qemu,
-      args: qemuArgs(tools, { firmware, disks: [disk], mac, varsFile, tftpRoot: tftp }),
+      args: [...qemuArgs(tools, { firmware, disks: [disk], mac, varsFile, tftpRoot: tftp }), ...extraArgs],
       serialLog: join(work, `${name}.log`),
       timeoutMs,
       success: until,
@@ -105,7 +114,7 @@ describe.skipIf(qemuSkipReason())('network boot in a VM', () => {
     expect(r.lines.some((l) => l.includes('did not answer the boot request'))).toBe(false);
   }, 120_000);
 
-  describe.skipIf(bootEnvSkipReason())('a boot environment whose initramfs changed on the site', () => {
+  describe.skipIf(bootEnvSkipReason())('a Required deployment of a boot environment', () => {
     let packageId: string;
     let initrdSha: string;
 
@@ -133,6 +142,19 @@ describe.skipIf(qemuSkipReason())('network boot in a VM', () => {
       });
       expect(d.status, JSON.stringify(d.json)).toBe(201);
     }, 300_000);
+
+    it('an x86 BIOS computer (a CPU without long mode) is refused the x64 boot image before any download (§5.1)', async () => {
+      const r = await boot('bios-x86', 'bios', '52:54:00:d0:00:05', /No bootable device/, 90_000, ['-cpu', 'qemu32']);
+      expect(r.outcome, r.tail.join('\n')).toBe('marker');
+      // iPXE wraps its console at 80 columns: the reason is read across lines, whitespace aside.
+      const text = r.lines.join('').replace(/\s+/g, '');
+      const said =
+        'OpenOSD: no boot image suits this BIOS x86 computer: the offered boot images are x64; x86 BIOS boots only x86 boot images; nothing is downloaded, the disk boots';
+      expect(text).toContain(said.replace(/\s+/g, ''));
+      expect(r.lines.some((l) => l.includes(`OpenOSD: boot image ${packageId}`))).toBe(false);
+      const decided = await api('GET', `/audit?objectType=pxe&objectId=${encodeURIComponent('52:54:00:D0:00:05')}`);
+      expect(decided.json[0]).toMatchObject({ action: 'pxe-local', details: { firmware: 'bios', architecture: 'x86' } });
+    }, 120_000);
 
     it('is not served (409): iPXE says the boot image is not booted, and the disk boots', async () => {
       const blob = server.site.content.blobPath(initrdSha);
