@@ -148,7 +148,7 @@ export function registerNetworkBootCommands(program: Command): void {
     });
 
   withConnection(pxe.command('preview'))
-    .description('what a computer that network-boots would be told (osd-features §5.1), and why; nothing is recorded')
+    .description('what a computer that network-boots would be told, and why; nothing is recorded')
     .requiredOption('--mac <mac>', 'its MAC address')
     .option('--uuid <guid>', 'its SMBIOS UUID')
     .option('--firmware <fw>', 'uefi or bios', 'uefi')
