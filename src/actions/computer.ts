@@ -80,6 +80,25 @@ export interface ApplyImageOptions {
   onProgress?: (fraction: number) => void;
 }
 
+/**
+ * A pipable WIM on a distribution point, applied as it arrives (issue 14: bulk image data from the
+ * DP straight into wimlib, never through the agent's buffers or its cache). The content library
+ * names it (ContentLibrary.imageStream); a computer that can stream offers applyImageStream.
+ */
+export interface ImageStreamSource {
+  /** The file's URL on the distribution point. */
+  url: string;
+  /** SHA-256 (hex) and size the site recorded for the file: checked on the way. */
+  sha256: string;
+  size: number;
+}
+
+/** What a streamed apply found: the bytes that passed and their hash (checked by the caller against the source's). */
+export interface ImageStreamResult {
+  bytes: number;
+  sha256: string;
+}
+
 export interface Computer {
   /** Its name, for messages ("disk 2 does not exist on pc1"). */
   readonly name: string;
@@ -98,6 +117,14 @@ export interface Computer {
   format(volume: VolumeRef, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<void>;
   /** Applies image `index` of a WIM file (a local path, from the content library) to a freshly formatted NTFS volume. */
   applyImage(volume: VolumeRef, wim: string, index: number, options?: ApplyImageOptions): Promise<void>;
+  /**
+   * Optional: applies image `index` of a pipable WIM as it streams from `source.url` (a native
+   * pipeline: the bytes never pass through the agent), hashing the whole stream. Resolves with the
+   * bytes and SHA-256 seen when the download and wimlib both succeeded (the caller compares the hash);
+   * a download that broke off or came short is an ImageStreamBrokeOffError; wimlib's own failure a WimError.
+   * A computer without it (the lab, folders) gets the file from the content library.
+   */
+  applyImageStream?(volume: VolumeRef, source: ImageStreamSource, index: number, options?: ApplyImageOptions): Promise<ImageStreamResult>;
   /** The files of a formatted volume (kept open for the step; `flush` writes them to the disk). */
   files(volume: VolumeRef): Promise<VolumeFiles>;
   /** Drive letters as Windows PE assigned them (kept across restarts). */
@@ -124,6 +151,20 @@ export class ComputerError extends OsdError {
     super('fault', { rule: message, exitCode: code }, message);
     this.name = 'ComputerError';
     this.code = code >>> 0;
+  }
+}
+
+/**
+ * A streamed apply (Computer.applyImageStream) whose download from the distribution point failed or
+ * came short: the caller may try again from the start. The step's code when it gives up is 0x80004005.
+ */
+export class ImageStreamBrokeOffError extends ComputerError {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message, WIN32.generic);
+    this.name = 'ImageStreamBrokeOffError';
   }
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../sequence/input-error.js';
+import type { WimImageInfo } from '../storage/wim.js';
 import { StepFailure, WIN32 } from './errors.js';
 
 export class ContentLibrary {
@@ -39,11 +40,32 @@ export class ContentLibrary {
     return folder;
   }
 
+  /**
+   * A package's WIM to apply as a stream instead of from a folder — only a library that fetches
+   * from distribution points can say (the agent's: src/agent/download.ts), and only for a pipable
+   * WIM not already in its cache. The plain library has every file at hand: undefined.
+   */
+  async imageStream(_id: string): Promise<StreamableImage | undefined> {
+    return undefined;
+  }
+
   /** A file in the library (e.g. the driver catalog), or undefined. */
   file(relative: string): string | undefined {
     const p = join(this.root, relative);
     return existsSync(p) ? p : undefined;
   }
+}
+
+/** A pipable WIM on distribution points: where to stream it from, its recorded hash and size, and its images. */
+export interface StreamableImage {
+  /** The file's path in the package ("install.wim"). */
+  file: string;
+  /** Its URL on each distribution point, in the order to try them. */
+  urls: string[];
+  sha256: string;
+  size: number;
+  /** Read from the WIM's leading XML copy (pipable WIMs carry one after the header). */
+  images: WimImageInfo[];
 }
 
 /** A content library the user named (--content): a problem with it is bad input, not a step failure. */

@@ -14,14 +14,22 @@
  * starts; "download content as needed" goes through `DownloadingContentLibrary` — the handlers'
  * ContentLibrary (src/actions/content.ts) over the cache — whose packages are fetched the first
  * time a step names them (`OnDemandExecutor`, run.ts).
+ *
+ * Streaming (issue 14; docs/boot-environment-agent.md "Streaming the image"): with `streamImages`
+ * on (run.ts turns it on for "download when needed" on a computer that can stream), an OS image
+ * package whose WIM is pipable is not fetched into the cache: `imageStream` reads its first bytes
+ * from the DP (a Range request: the header and the XML copy, a few KB) and names the URLs, hash and
+ * size, and Apply Operating System streams it into wimlib on the computer.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ContentLibrary } from '../actions/content.js';
+import { ContentLibrary, type StreamableImage } from '../actions/content.js';
 import { StepFailure, WIN32 } from '../actions/errors.js';
+import { readPipableWimStart } from '../storage/pipable-wim.js';
 import { downloadContentFile } from '../transfer/download.js';
+import { httpRequest, readBody } from '../transfer/http-request.js';
 import { ContentError, ContentHashMismatchError, isAbort } from '../transfer/errors.js';
 import { AgentError } from './errors.js';
 import type { ContentFileEntry, ContentPackage } from './protocol.js';
@@ -180,7 +188,10 @@ export class DownloadingContentLibrary extends ContentLibrary {
   private readonly packages = new Map<string, ContentPackage>();
   private readonly present = new Set<string>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly streams = new Map<string, Promise<StreamableImage | undefined>>();
   fetchedBytes = 0;
+  /** Whether a pipable OS image may be streamed instead of cached (run.ts: "download when needed" on a computer that streams). */
+  streamImages = false;
 
   constructor(
     private readonly state: AgentState,
@@ -228,6 +239,23 @@ export class DownloadingContentLibrary extends ContentLibrary {
     return this.state.packageDir(pkg.packageId, pkg.sourceVersion);
   }
 
+  /**
+   * The package's WIM as a stream source when streaming is on, the package is not already in the
+   * cache, holds exactly one file ending .wim (and nothing else needed), and that WIM is pipable
+   * on the first DP that answers; else undefined (the package is downloaded as before). Asked once per package.
+   */
+  override imageStream(id: string): Promise<StreamableImage | undefined> {
+    const key = id.toUpperCase();
+    const pkg = this.packages.get(key);
+    if (!this.streamImages || !pkg || this.present.has(key)) return Promise.resolve(undefined);
+    let p = this.streams.get(key);
+    if (!p) {
+      p = probeStream(pkg, this.options).catch(() => undefined);
+      this.streams.set(key, p);
+    }
+    return p;
+  }
+
   /** Downloads the packages (once each; a second caller waits for the first). */
   async ensure(ids: Iterable<string>): Promise<void> {
     for (const raw of ids) {
@@ -247,4 +275,59 @@ export class DownloadingContentLibrary extends ContentLibrary {
       await p;
     }
   }
+}
+
+function fileUrl(base: string, path: string): string {
+  return `${base.endsWith('/') ? base : `${base}/`}${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The first `bytes` of a file (a Range request; a server ignoring Range is read up to `bytes` and cut). */
+async function readStart(url: string, bytes: number, signal?: AbortSignal): Promise<Buffer> {
+  const res = await httpRequest(url, { method: 'GET', headers: { range: `bytes=0-${bytes - 1}` }, signal, idleTimeoutMs: 30_000 });
+  if (res.statusCode !== 206 && res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`${url} answered ${res.statusCode}`);
+  }
+  if (res.statusCode === 200) {
+    const chunks: Buffer[] = [];
+    let have = 0;
+    for await (const c of res as AsyncIterable<Buffer>) {
+      chunks.push(c);
+      have += c.length;
+      if (have >= bytes) break;
+    }
+    res.destroy();
+    return Buffer.concat(chunks).subarray(0, bytes);
+  }
+  return readBody(res, url, bytes + 1);
+}
+
+/** Whether the package is one pipable WIM on a DP: its images from the file's first bytes. */
+async function probeStream(pkg: ContentPackage, opts: PackageDownloadOptions): Promise<StreamableImage | undefined> {
+  const wims = pkg.files.filter((f) => /\.wim$/i.test(f.path));
+  if (wims.length !== 1 || pkg.locations.length === 0) return undefined;
+  const file = wims[0];
+  const urls = pkg.locations.map((l) => fileUrl(l.url, file.path));
+  for (const url of urls) {
+    try {
+      let want = 64 << 10;
+      for (let i = 0; i < 3; i++) {
+        const start = await readStart(url, Math.min(want, file.size), opts.signal);
+        const r = readPipableWimStart(start);
+        if (r.kind === 'not-pipable') {
+          opts.log?.(`Package ${pkg.packageId}: ${file.path} is not a pipable WIM; it is downloaded into the cache before it is applied`);
+          return undefined;
+        }
+        if (r.kind === 'pipable')
+          return { file: file.path, urls: [url, ...urls.filter((u) => u !== url)], sha256: file.sha256, size: file.size, images: r.images };
+        if (r.needBytes > file.size) return undefined;
+        want = r.needBytes;
+      }
+      return undefined;
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      opts.log?.(`Package ${pkg.packageId}: the start of ${url} could not be read (${(e as Error).message}); trying the next location`, 'warning');
+    }
+  }
+  return undefined;
 }

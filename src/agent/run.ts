@@ -35,6 +35,7 @@ import { ProcessExecutor } from '../runner/process-executor.js';
 import { SmstsLog } from '../runner/smsts-log.js';
 import { placeSmstsLog } from '../actions/os/smsts-log-copy.js';
 import { importJsonText } from '../sequence/codec/json.js';
+import { applyOperatingSystem } from '../sequence/catalog/index.js';
 import { namesPackage } from '../sequence/content-references.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
 import { chooseDeployment, type WizardAnswers } from './choose.js';
@@ -179,6 +180,9 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
         log(`Package ${pkg.packageId} "${pkg.name}" is in the cache (${r.fetchedBytes} bytes downloaded from a distribution point)`);
       },
     });
+    // A pipable OS image streams from the DP into wimlib ("download when needed" only: "download all
+    // content first" keeps ConfigMgr's meaning and caches it; docs/boot-environment-agent.md).
+    library.streamImages = run.contentOption === 'download-when-needed' && typeof options.computer.applyImageStream === 'function';
     try {
       if (run.phase === 'download') {
         if (run.contentOption === 'download-when-needed') {
@@ -441,10 +445,16 @@ export class OnDemandExecutor implements Executor {
   ) {}
 
   async execute(x: Parameters<Executor['execute']>[0]): ReturnType<Executor['execute']> {
-    const ids = (x.step.variables ?? [])
+    const named = (x.step.variables ?? [])
       .filter((v) => namesPackage(v))
       .map((v) => (x.properties[v.name] ?? v.value ?? '').trim())
       .filter((id) => id !== '' && !id.includes('%') && this.library.knows(id));
+    // Apply Operating System streams a pipable image package from the DP instead (download.ts imageStream).
+    const ids: string[] = [];
+    for (const id of named) {
+      if (x.step.type === applyOperatingSystem.type && (await this.library.imageStream(id))) continue;
+      ids.push(id);
+    }
     if (ids.length > 0) {
       try {
         await this.library.ensure(ids);

@@ -16,9 +16,11 @@ import { applyOperatingSystem } from '../../sequence/catalog/index.js';
 import type { ApplyOperatingSystemSettings } from '../../sequence/catalog/steps/apply-operating-system.js';
 import { UnattendDocument, type UnattendArch } from '../unattend/index.js';
 import { installBootFiles } from '../boot-files.js';
-import { type Computer, volumeOfDrive } from '../computer.js';
+import { type Computer, ImageStreamBrokeOffError, type VolumeRef, volumeOfDrive } from '../computer.js';
+import type { StreamableImage } from '../content.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, type HandlerContext, predictSet } from '../handler.js';
+import type { StepExecution } from '../../engine/ports.js';
 import { resolvedSettings } from '../settings.js';
 import { preservedUserState, userStateFolderOn, wipeExcept } from '../user-state/preserve.js';
 import { ANSWER_FILE, onDrive, writeAnswerFile } from './answer-file.js';
@@ -73,6 +75,69 @@ async function findImage(folder: string, packageId: string, index: number): Prom
   return { wim, image };
 }
 
+/** The image `index` of a streamable WIM (its images read from the leading XML copy). */
+function streamedImage(stream: StreamableImage, packageId: string, index: number): { wim: string; image: WimImageInfo } {
+  const image = stream.images.find((i) => i.index === index);
+  if (!image) {
+    throw new StepFailure(
+      WIN32.notFound,
+      `image index ${index} does not exist in ${packageId} (${stream.images.map((i) => `${i.index} - ${i.name}`).join(', ')}): fix OSDImageIndex`,
+    );
+  }
+  return { wim: stream.urls[0], image };
+}
+
+/** Streamed attempts (from the start, onto a volume prepared again) before a DP that breaks off fails the step. */
+export const STREAM_ATTEMPTS = 3;
+const HASH_MISMATCH = 0x80091007;
+
+/**
+ * Issue 14 item 1: the pipable WIM streams from the DP into wimlib on the computer (its
+ * applyImageStream: a native pipeline, no byte through the agent, nothing cached). The whole
+ * stream's SHA-256 must be what the site recorded: otherwise the volume is prepared again (what was
+ * applied is gone) and the step fails with 0x80091007, as a download with a bad hash does. A DP
+ * that breaks off is tried again from the start (the next DP when there are several), then the step
+ * fails with the DP's error.
+ */
+async function streamedApply(
+  x: StepExecution,
+  computer: Computer,
+  part: VolumeRef,
+  stream: StreamableImage,
+  packageId: string,
+  index: number,
+  prepare: () => Promise<void>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const url = stream.urls[(attempt - 1) % stream.urls.length];
+    x.log(
+      `Streaming image ${index} of ${packageId} (${stream.file}, ${stream.size} bytes, pipable WIM) from ${url} straight into wimlib: it is not downloaded into the cache`,
+    );
+    let result;
+    try {
+      result = await computer.applyImageStream!(part, { url, sha256: stream.sha256, size: stream.size }, index, { signal: x.signal });
+    } catch (e) {
+      if (x.signal.aborted) throw e;
+      if (!(e instanceof ImageStreamBrokeOffError)) throw wimFailure(e, `applying ${packageId} image ${index} streamed from ${url}`);
+      if (attempt >= STREAM_ATTEMPTS) {
+        throw new StepFailure(e.code, `streaming ${packageId} from the distribution point failed ${attempt} times: ${e.message}`);
+      }
+      x.log(`${e.message}; applying again from the start onto a freshly prepared volume (attempt ${attempt + 1} of ${STREAM_ATTEMPTS})`, 'warning');
+      await prepare();
+      continue;
+    }
+    if (result.sha256.toLowerCase() !== stream.sha256.toLowerCase()) {
+      await prepare().catch(() => undefined);
+      throw new StepFailure(
+        HASH_MISMATCH,
+        `the image streamed from ${url} does not match the site's hash: content hash is ${result.sha256}, expected ${stream.sha256} (0x80091007, hash mismatch); what was applied was removed`,
+      );
+    }
+    x.log(`The image was streamed from ${url} and not cached: ${result.bytes} bytes, SHA-256 ${result.sha256} verified`);
+    return;
+  }
+}
+
 /** A WimError with what the step was doing in front of its message; its code (0x80070002, 0x80070490, 0x80070570 …) is kept. */
 function wimFailure(e: unknown, what: string): unknown {
   if (!(e instanceof WimError)) return e;
@@ -89,7 +154,11 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
       );
     }
     const index = s.imageIndex ?? 1;
-    const { wim, image } = await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
+    // A pipable WIM on a DP, on a computer that can stream: applied as it arrives, never cached (streamedApply).
+    const stream = computer.applyImageStream ? await content.imageStream(s.imagePackageId) : undefined;
+    const { wim, image } = stream
+      ? streamedImage(stream, s.imagePackageId, index)
+      : await findImage(content.packageFolder(s.imagePackageId), s.imagePackageId, index);
     const letter = await destinationLetter(computer, s.destination, (n) => x.variables.get(n));
     const part = await volumeOfDrive(computer, letter);
     if (!part) throw new StepFailure(WIN32.notFound, `drive ${letter} is not on any disk of this computer`);
@@ -106,16 +175,23 @@ export const applyOperatingSystemHandler = defineHandler(applyOperatingSystem, {
     // otherwise the partition is formatted again.
     const existing = part.fileSystem ? await computer.files(part).catch(() => undefined) : undefined;
     const keep = existing && (await preservedUserState(existing, userStateFolderOn(x, letter)));
-    if (existing && keep) {
-      await wipeExcept(existing, keep);
-      x.log(`Wiped ${letter} except the user state folder ${letter}\\${keep.replace(/\//g, '\\')} (_SMSTSUserStatePath)`);
+    const prepare = async (): Promise<void> => {
+      if (existing && keep) {
+        await wipeExcept(await computer.files(part), keep);
+        x.log(`Wiped ${letter} except the user state folder ${letter}\\${keep.replace(/\//g, '\\')} (_SMSTSUserStatePath)`);
+      } else {
+        await computer.format(part, 'NTFS', part.name || 'Windows');
+      }
+    };
+    await prepare();
+    if (stream) {
+      await streamedApply(x, computer, part, stream, s.imagePackageId, index, prepare);
     } else {
-      await computer.format(part, 'NTFS', part.name || 'Windows');
-    }
-    try {
-      await computer.applyImage(part, wim, index, { signal: x.signal });
-    } catch (e) {
-      throw wimFailure(e, `applying ${s.imagePackageId} image ${index}`);
+      try {
+        await computer.applyImage(part, wim, index, { signal: x.signal });
+      } catch (e) {
+        throw wimFailure(e, `applying ${s.imagePackageId} image ${index}`);
+      }
     }
     x.log(`Applied image ${index} to ${letter}`);
     x.variables.set('OSDTargetSystemDrive', letter);

@@ -26,6 +26,8 @@ import {
   ComputerError,
   type DiskInfo,
   type DriveAssignment,
+  type ImageStreamResult,
+  type ImageStreamSource,
   type PartitionLayout,
   type VolumeFiles,
   type VolumeInfo,
@@ -42,6 +44,7 @@ import { NtfsVolume } from '../../storage/volume/ntfs.js';
 import { probeFileSystem } from '../../storage/volume/open.js';
 import type { Volume } from '../../storage/volume/volume.js';
 import { applyWimImage } from '../../storage/wim.js';
+import { streamApplyWim } from './stream-apply.js';
 
 export interface BlockDisk {
   index: number;
@@ -169,6 +172,15 @@ export class BlockDeviceComputer implements Computer {
     const target = await vol.releaseSideImage();
     this.log(`Applying image ${index} of ${basename(wim)} to ${target} with wimlib-imagex (NTFS-3G mode)`);
     await applyWimImage(wim, index, { kind: 'ntfs-image', path: target }, options);
+  }
+
+  /** A pipable WIM streamed from the DP straight into wimlib on the node (stream-apply.ts; docs/boot-environment-agent.md). */
+  async applyImageStream(ref: VolumeRef, source: ImageStreamSource, index: number, options: ApplyImageOptions = {}): Promise<ImageStreamResult> {
+    const vol = await this.volume(ref);
+    if (!(vol instanceof NtfsVolume)) throw fault(WIN32.notSupported, `an image can't be applied to ${vol.description}: Windows needs an NTFS volume`);
+    const target = await vol.releaseSideImage();
+    this.log(`Streaming image ${index} from ${source.url} into wimlib-imagex apply - ${index} ${target} (NTFS-3G mode), SHA-256 by sha256sum on the way`);
+    return streamApplyWim(source, index, target, { signal: options.signal, workDir: this.options.workDir });
   }
 
   async files(ref: VolumeRef): Promise<VolumeFiles> {
