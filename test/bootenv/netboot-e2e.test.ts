@@ -4,13 +4,14 @@
  * answers with the registered boot environment (its kernel and initramfs over HTTP, checked by
  * hash), the agent in it runs the deployed task sequence (partition, apply the bootable test OS
  * from the distribution point, the answer file, a driver package, BCDBoot), the VM restarts and
- * the deployed OS prints its marker — once under UEFI (OVMF) and once under BIOS (SeaBIOS), in
+ * the deployed OS prints its marker (the image is a pipable WIM: streamed from the DP into wimlib, not cached) — once under UEFI (OVMF) and once under BIOS (SeaBIOS), in
  * parallel. The site then holds every step's status and the uploaded smsts.log. Then the same
  * deployment started from the boot media ISO (`osd media create`) instead of the network.
  *
  * Skipped, with the reason, where QEMU, its firmware or the boot environment's tools are missing
  * (scripts/system-packages.sh installs them as root); never passed without running.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,7 +101,10 @@ describe.skipIf(SKIP)(`network boot from osd server, end to end${SKIP ? ` (skipp
     // The guest reaches the host's loopback at 10.0.2.2 (slirp): the local DP tells computers that address.
     server = await startServer(join(dir, 'site'), ['--local-dp-port', '0', '--local-dp-client-url', 'http://10.0.2.2']);
 
-    const image = JSON.parse(await osd('image', 'add', content.bootableOs!.wimPath, '--json'));
+    // A pipable export of the test OS (issue 14 item 1): the agent streams it from the DP straight into wimlib, never caching it.
+    const pipable = join(dir, 'testos-pipable.wim');
+    execFileSync('wimlib-imagex', ['export', content.bootableOs!.wimPath, 'all', pipable, '--pipable'], { stdio: 'ignore' });
+    const image = JSON.parse(await osd('image', 'add', pipable, '--json'));
     const imageId = (image.package?.packageId ?? image.packageId) as string;
     const boot = JSON.parse(await osd('boot-image', 'add', '--bootenv', bootEnvDir, '--pxe', '--json'));
     const bootId = (boot.package?.packageId ?? boot.packageId) as string;
@@ -175,6 +179,8 @@ describe.skipIf(SKIP)(`network boot from osd server, end to end${SKIP ? ` (skipp
     const text = await log.text();
     expect(text).toContain(`Running deployment ${deploymentId}`);
     expect(text).toContain(`bcdboot.exe C:\\Windows /f ${vm.firmware.toUpperCase()}`);
+    // The pipable image streamed from the DP into wimlib, not through the agent's cache (src/bootenv/guest/stream-apply.ts).
+    expect(text).toMatch(/The image was streamed from http:\/\/10\.0\.2\.2:\d+\/\S+ and not cached: \d+ bytes, SHA-256 [0-9a-f]{64} verified/);
   }
 
   for (const vm of VMS) {
