@@ -48,9 +48,12 @@ const TIMEOUT = Number(process.env.OSD_BENCH_NETBOOT_APPLY_TIMEOUT ?? 600);
 const INDEX = 2;
 // Pair 1's baseline VM also times wget alone, wget | busybox sha256sum and wget | Node's SHA-256 (after its timed span).
 const DIAG = process.env.OSD_BENCH_NETBOOT_APPLY_DIAG !== '0';
+// OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY=1: no pairs, the baseline VM and its diagnostics only (written to .tmp/bench/netboot-apply-diag.json).
+const DIAG_ONLY = process.env.OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY === '1';
 const PROFILE = join(ROOT, 'examples/machines/bios-x64-desktop-bare-metal.json');
 const WORK = join(ROOT, '.tmp', 'bench', 'netboot-apply');
 const OUT = join(ROOT, '.tmp', 'bench', 'netboot-apply.json');
+const LAYOUT = join(WORK, 'layout.json');
 
 const unavailable = vmUnavailableReason();
 if (unavailable) {
@@ -152,10 +155,17 @@ if (arg('osd.bench.diag')) {
     const d = spawnSync('/bin/sh', ['-c', script, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     say('BENCH diag ' + label + ' seconds=' + ((performance.now() - t) / 1000).toFixed(3) + ' exit=' + d.status + ' out=' + (d.stdout || '').trim().slice(0, 80));
   };
-  timed('wget-only', 'wget -q -O - "$0" | busybox wc -c');
+  const fifos = (n) => 'W=/run/osd/diag; rm -rf $W; mkdir -p $W; busybox mkfifo ' + n.map((f) => '$W/' + f).join(' ') + '; ';
+  timed('wget-cat', 'wget -q -O - "$0" | cat > /dev/null');
+  timed('wget-busybox-wc', 'wget -q -O - "$0" | busybox wc -c');
   timed('wget-busybox-sha256sum', 'wget -q -O - "$0" | busybox sha256sum');
   writeFileSync('/run/osd/sha256.cjs', "const h = require('node:crypto').createHash('sha256'); process.stdin.on('data', (b) => h.update(b)).on('end', () => console.log(h.digest('hex')));");
   timed('wget-node-sha256', 'wget -q -O - "$0" | node /run/osd/sha256.cjs');
+  timed('wget-tee-1fifo-sha256sum', fifos(['h']) + 'busybox sha256sum < $W/h > $W/sha & wget -q -O - "$0" | busybox tee $W/h | cat > /dev/null; wait');
+  timed('wget-tee-2fifos-sha256sum-wc', fifos(['h', 'c']) + 'busybox sha256sum < $W/h > $W/sha & busybox wc -c < $W/c > $W/n & wget -q -O - "$0" | busybox tee $W/h $W/c | cat > /dev/null; wait');
+  // The agent's streaming pipeline itself (src/bootenv/guest/stream-apply.ts), wimlib included, onto the partition formatted again.
+  run('mkntfs', ['--quiet', '--force', '--fast', '--label', 'Windows', '--sector-size', '512', '--partition-start', start, '--heads', '255', '--sectors-per-track', '63', target], { LC_ALL: 'C.UTF-8' });
+  timed('agent-pipeline-with-wimlib', fifos(['h', 'c']) + 'busybox sha256sum < $W/h > $W/sha & busybox wc -c < $W/c > $W/n & busybox wget -q -O - "$0" | busybox tee $W/h $W/c | { wimlib-imagex apply - ' + index + ' ' + target + ' > $W/w.out 2>&1; busybox cat > /dev/null; }; wait');
 }
 console.log('OSD-AGENT DONE outcome=nothing');
 `,
@@ -287,12 +297,11 @@ async function ours(pair) {
 }
 
 /** The probe in the same VM: wget -O - | wimlib-imagex apply - on the partition the agent used. */
-async function baseline(pair, layoutFrom, target) {
+async function baseline(pair, table, target, withDiag) {
   const dir = join(WORK, 'baseline', String(pair));
   mkdirSync(dir, { recursive: true });
   const disk = join(dir, 'disk0.img');
   execFileSync('truncate', ['-s', '2G', disk]);
-  const table = execFileSync('sfdisk', ['-d', layoutFrom], { encoding: 'utf8' });
   execFileSync('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', disk], { input: table });
   const env = join(WORK, 'probe-env');
   const args = [
@@ -303,7 +312,7 @@ async function baseline(pair, layoutFrom, target) {
     '-initrd',
     join(env, 'initrd.cpio.zst'),
     '-append',
-    `console=ttyS0 initrd=bootenv quiet osd.site=${facts.url.replace('127.0.0.1', '10.0.2.2')} osd.boot=pxe osd.bench.url=${wimUrl} osd.bench.index=${INDEX} osd.bench.target=${target}${pair === 1 && DIAG ? ' osd.bench.diag=1' : ''}`,
+    `console=ttyS0 initrd=bootenv quiet osd.site=${facts.url.replace('127.0.0.1', '10.0.2.2')} osd.boot=pxe osd.bench.url=${wimUrl} osd.bench.index=${INDEX} osd.bench.target=${target}${withDiag ? ' osd.bench.diag=1' : ''}`,
   ];
   const load1 = os.loadavg()[0];
   const t0 = Date.now();
@@ -311,7 +320,7 @@ async function baseline(pair, layoutFrom, target) {
   await new Promise((done) => {
     vm = spawn(tools.qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
-    const timer = setTimeout(() => vm.kill('SIGKILL'), TIMEOUT * 1000);
+    const timer = setTimeout(() => vm.kill('SIGKILL'), (withDiag ? 3 : 1) * TIMEOUT * 1000);
     const onData = (d) => {
       buf += d;
       let nl;
@@ -355,11 +364,30 @@ const stats = (xs) => {
 };
 const cell = (s, d = 2) => (s ? `${s.min.toFixed(d)} / ${s.median.toFixed(d)} / ${s.max.toFixed(d)}` : '—');
 
+if (DIAG_ONLY) {
+  // The baseline VM alone with its diagnostics, on the partition layout the agent made in the last full run.
+  const { table, target } = JSON.parse(readFileSync(LAYOUT, 'utf8'));
+  const b = await baseline(1, table, target, true);
+  console.log(
+    `wget|wimlib ${b.apply.toFixed(2)} s (load ${b.load1}); after it: ${Object.entries(b.diag)
+      .map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`)
+      .join(', ')}`,
+  );
+  mkdirSync(join(ROOT, '.tmp', 'bench'), { recursive: true });
+  writeFileSync(
+    join(ROOT, '.tmp', 'bench', 'netboot-apply-diag.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), loadAverage: os.loadavg(), baseline: b }, null, 2)}\n`,
+  );
+  cleanUp();
+  process.exit(0);
+}
 const pairs = [];
 for (let pair = 1; pair <= PAIRS; pair++) {
   const a = await ours(pair);
   const target = windowsPartition(a.serialLog);
-  const b = await baseline(pair, a.disk, target);
+  const table = execFileSync('sfdisk', ['-d', a.disk], { encoding: 'utf8' });
+  writeFileSync(LAYOUT, JSON.stringify({ table, target }));
+  const b = await baseline(pair, table, target, pair === 1 && DIAG);
   rmSync(a.disk, { force: true });
   const ratio = a.apply !== undefined ? Math.round((a.apply / b.apply) * 1000) / 1000 : undefined;
   pairs.push({ ours: a, baseline: b, ratio });
