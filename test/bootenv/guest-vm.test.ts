@@ -5,8 +5,7 @@
 // answer file, BCDBoot). The agent partitions /dev/vda, formats NTFS in place on /dev/vda3 and
 // applies the WIM to it, installs the boot files and ends DONE; the disk alone then starts the
 // deployed OS, which prints its marker — under UEFI (OVMF) and under BIOS (SeaBIOS).
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,33 +45,6 @@ async function siteLog(name: string): Promise<string> {
     headers: { authorization: `Bearer ${server.token}` },
   });
   return (await r.text()).split('\n').slice(-30).join('\n');
-}
-
-const GCONV = '/usr/lib/x86_64-linux-gnu/gconv';
-
-/**
- * The boot environment's initrd, preceded by an uncompressed cpio archive of glibc's gconv modules
- * for codepage 850 when the boot environment lacks them (the kernel unpacks concatenated archives).
- */
-function withGconv(out: string): string {
-  const initrd = join(bootEnv.dir, 'initrd.cpio.zst');
-  const files = execFileSync('sh', ['-c', 'zstd -dc "$0" | cpio -t --quiet', initrd], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (/gconv\/IBM850\.so$/m.test(files)) return initrd;
-  const stage = join(out, 'stage');
-  const at = join(stage, GCONV.slice(1));
-  mkdirSync(join(at, 'gconv-modules.d'), { recursive: true });
-  for (const f of ['gconv-modules', 'IBM850.so', 'gconv-modules.d/gconv-modules-extra.conf'])
-    if (existsSync(join(GCONV, f))) copyFileSync(join(GCONV, f), join(at, f));
-  const list = execFileSync('find', ['.', '-mindepth', '1'], { cwd: stage, encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map((p) => p.slice(2))
-    .sort()
-    .join('\n');
-  const archive = execFileSync('cpio', ['-o', '-H', 'newc', '-R', '0:0', '--quiet'], { cwd: stage, input: `${list}\n`, maxBuffer: 64 << 20 });
-  const combined = join(out, 'initrd-with-gconv');
-  writeFileSync(combined, Buffer.concat([archive, readFileSync(initrd)]));
-  return combined;
 }
 
 describe.skipIf(SKIP)(`the agent in the boot environment on a VM${SKIP ? ` (skipped: ${SKIP})` : ''}`, () => {
@@ -116,10 +88,8 @@ describe.skipIf(SKIP)(`the agent in the boot environment on a VM${SKIP ? ` (skip
 
   for (const vm of VMS) {
     it(`${vm.firmware.toUpperCase()}: DONE on the blank disk, then the disk alone starts the deployed OS`, async () => {
-      // The UEFI layout has a FAT32 ESP: mtools needs glibc's converter for DOS codepage 850
-      // ("Error converting to codepage 850" in this VM without it). Until the builder copies the
-      // gconv modules, they go in as an extra initramfs archive in front of the boot environment's.
-      const initrd = vm.firmware === 'uefi' ? withGconv(join(dir, 'uefi-initrd')) : join(bootEnv.dir, 'initrd.cpio.zst');
+      // The UEFI layout's FAT32 ESP needs the gconv modules the builder puts in the initramfs (mtools).
+      const initrd = join(bootEnv.dir, 'initrd.cpio.zst');
       const tools = findVmTools()!;
       const work = join(dir, vm.firmware);
       mkdirSync(work, { recursive: true });
