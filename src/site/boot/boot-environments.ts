@@ -57,14 +57,14 @@ export function bootEnvironmentFacts(manifest: BootImageManifest, files: readonl
       throw badInput(
         `${input}/${BOOT_ENV_MANIFEST_FILE} ${what}.file`,
         `names ${entry.file}, which is not in the folder (it holds ${files.map((f) => f.path).join(', ')})`,
-        'register the whole folder `osd boot-image build` wrote',
+        'register the whole boot environment folder as its build wrote it',
       );
     }
     if (file.sha256 !== entry.sha256 || file.size !== entry.bytes) {
       throw badInput(
         `${input}/${entry.file}`,
         `does not match ${BOOT_ENV_MANIFEST_FILE}: the file has ${file.size} bytes and SHA-256 ${file.sha256}, the manifest says ${entry.bytes} bytes and ${entry.sha256}`,
-        'rebuild the boot environment (osd boot-image build); a changed kernel or initramfs is never registered',
+        'build the boot environment again; a changed kernel or initramfs is never registered',
       );
     }
   }
@@ -129,7 +129,7 @@ export async function readBootEnvironment(site: Site, input: { sourcePath?: stri
     throw badInput(
       located.field,
       `${located.where} holds no ${BOOT_ENV_MANIFEST_FILE}, so it is not a boot environment folder`,
-      'build one with `osd boot-image build --arch x64 --out DIR` and register DIR; a Windows PE .wim is added without --bootenv',
+      'build a boot environment and register its folder; a Windows PE .wim is added as a boot image of its own',
     );
   }
   let manifest: BootImageManifest;

@@ -176,7 +176,7 @@ export async function updateBootImage(site: Site, actor: Actor, packageId: strin
       throw badInput(
         `body.${other}`,
         'a boot environment (Linux kernel + initramfs) is not a Windows PE image: only its PXE flag can be changed',
-        'rebuild it with `osd boot-image build` to change what it holds',
+        'build the boot environment again and register it to change what it holds',
       );
   } else checkCustomisation(patch, current.properties.winPeVersion, 'body');
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
