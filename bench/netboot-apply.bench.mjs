@@ -97,6 +97,9 @@ rmSync(join(WORK, 'labs'), { recursive: true, force: true });
 rmSync(join(WORK, 'baseline'), { recursive: true, force: true });
 mkdirSync(join(WORK, 'baseline'), { recursive: true });
 const started = Date.now();
+// What is measured: the working tree as it is at the start (dist/ and the boot environment are built from it).
+const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+const source = { commit: git('rev-parse', 'HEAD'), changedInSrc: git('status', '--short', 'src').split('\n').filter(Boolean) };
 console.log(`netboot apply benchmark: ${PAIRS} pair(s); preparing the WIM (${MB} MiB per edition), the boot environments and a site …`);
 
 // The demo's WIM, exported pipable (kept between runs).
@@ -366,7 +369,10 @@ const cell = (s, d = 2) => (s ? `${s.min.toFixed(d)} / ${s.median.toFixed(d)} / 
 
 if (DIAG_ONLY) {
   // The baseline VM alone with its diagnostics, on the partition layout the agent made in the last full run.
-  const { table, target } = JSON.parse(readFileSync(LAYOUT, 'utf8'));
+  // (No full run yet: an MBR layout like the BIOS task sequence's, System Reserved, Windows, Recovery.)
+  const { table, target } = existsSync(LAYOUT)
+    ? JSON.parse(readFileSync(LAYOUT, 'utf8'))
+    : { table: 'label: dos\n, 350MiB, 7, *\n, 1200MiB, 7\n, , 7\n', target: '/dev/vda2' };
   const b = await baseline(1, table, target, true);
   console.log(
     `wget|wimlib ${b.apply.toFixed(2)} s (load ${b.load1}); after it: ${Object.entries(b.diag)
@@ -416,11 +422,7 @@ const result = {
   oursStep: stats(pairs.map((p) => p.ours.step)),
   baselineApply: stats(pairs.map((p) => p.baseline.apply)),
   baselineHostClock: stats(pairs.map((p) => p.baseline.hostSeconds)),
-  // The agent measured is the working tree's (dist/ and the boot environment are built from it).
-  source: {
-    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
-    dirty: execFileSync('git', ['status', '--short', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').filter(Boolean),
-  },
+  source,
   raw: pairs,
 };
 console.log(
