@@ -158,17 +158,24 @@ if (arg('osd.bench.diag')) {
     const d = spawnSync('/bin/sh', ['-c', script, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     say('BENCH diag ' + label + ' seconds=' + ((performance.now() - t) / 1000).toFixed(3) + ' exit=' + d.status + ' out=' + (d.stdout || '').trim().slice(0, 80));
   };
-  const fifos = (n) => 'W=/run/osd/diag; rm -rf $W; mkdir -p $W; busybox mkfifo ' + n.map((f) => '$W/' + f).join(' ') + '; ';
-  timed('wget-cat', 'wget -q -O - "$0" | cat > /dev/null');
-  timed('wget-busybox-wc', 'wget -q -O - "$0" | busybox wc -c');
-  timed('wget-busybox-sha256sum', 'wget -q -O - "$0" | busybox sha256sum');
-  writeFileSync('/run/osd/sha256.cjs', "const h = require('node:crypto').createHash('sha256'); process.stdin.on('data', (b) => h.update(b)).on('end', () => console.log(h.digest('hex')));");
-  timed('wget-node-sha256', 'wget -q -O - "$0" | node /run/osd/sha256.cjs');
-  timed('wget-tee-1fifo-sha256sum', fifos(['h']) + 'busybox sha256sum < $W/h > $W/sha & wget -q -O - "$0" | busybox tee $W/h | cat > /dev/null; wait');
-  timed('wget-tee-2fifos-sha256sum-wc', fifos(['h', 'c']) + 'busybox sha256sum < $W/h > $W/sha & busybox wc -c < $W/c > $W/n & wget -q -O - "$0" | busybox tee $W/h $W/c | cat > /dev/null; wait');
-  // The agent's streaming pipeline itself (src/bootenv/guest/stream-apply.ts), wimlib included, onto the partition formatted again.
+  const all = arg('osd.bench.diag') !== 'node';
+  if (all) {
+    const fifos = (n) => 'W=/run/osd/diag; rm -rf $W; mkdir -p $W; busybox mkfifo ' + n.map((f) => '$W/' + f).join(' ') + '; ';
+    timed('wget-cat', 'wget -q -O - "$0" | cat > /dev/null');
+    timed('wget-busybox-wc', 'wget -q -O - "$0" | busybox wc -c');
+    timed('wget-busybox-sha256sum', 'wget -q -O - "$0" | busybox sha256sum');
+    writeFileSync('/run/osd/sha256.cjs', "const h = require('node:crypto').createHash('sha256'); process.stdin.on('data', (b) => h.update(b)).on('end', () => console.log(h.digest('hex')));");
+    timed('wget-node-sha256', 'wget -q -O - "$0" | node /run/osd/sha256.cjs');
+    timed('wget-tee-1fifo-sha256sum', fifos(['h']) + 'busybox sha256sum < $W/h > $W/sha & wget -q -O - "$0" | busybox tee $W/h | cat > /dev/null; wait');
+    timed('wget-tee-2fifos-sha256sum-wc', fifos(['h', 'c']) + 'busybox sha256sum < $W/h > $W/sha & busybox wc -c < $W/c > $W/n & wget -q -O - "$0" | busybox tee $W/h $W/c | cat > /dev/null; wait');
+    // The agent's streaming pipeline itself (src/bootenv/guest/stream-apply.ts), wimlib included, onto the partition formatted again.
+    run('mkntfs', ['--quiet', '--force', '--fast', '--label', 'Windows', '--sector-size', '512', '--partition-start', start, '--heads', '255', '--sectors-per-track', '63', target], { LC_ALL: 'C.UTF-8' });
+    timed('agent-pipeline-with-wimlib', fifos(['h', 'c']) + 'busybox sha256sum < $W/h > $W/sha & busybox wc -c < $W/c > $W/n & busybox wget -q -O - "$0" | busybox tee $W/h $W/c | { wimlib-imagex apply - ' + index + ' ' + target + ' > $W/w.out 2>&1; busybox cat > /dev/null; }; wait');
+  }
+  // A tee that reads large blocks (Node: 64 KiB), hashes and writes on: what a native helper would do, as an estimate.
+  writeFileSync('/run/osd/teehash.cjs', "const h = require('node:crypto').createHash('sha256'); let n = 0; process.stdin.on('data', (b) => { h.update(b); n += b.length; if (!process.stdout.write(b)) { process.stdin.pause(); process.stdout.once('drain', () => process.stdin.resume()); } }).on('end', () => require('node:fs').writeFileSync('/run/osd/teehash.out', h.digest('hex') + ' ' + n));");
   run('mkntfs', ['--quiet', '--force', '--fast', '--label', 'Windows', '--sector-size', '512', '--partition-start', start, '--heads', '255', '--sectors-per-track', '63', target], { LC_ALL: 'C.UTF-8' });
-  timed('agent-pipeline-with-wimlib', fifos(['h', 'c']) + 'busybox sha256sum < $W/h > $W/sha & busybox wc -c < $W/c > $W/n & busybox wget -q -O - "$0" | busybox tee $W/h $W/c | { wimlib-imagex apply - ' + index + ' ' + target + ' > $W/w.out 2>&1; busybox cat > /dev/null; }; wait');
+  timed('node-tee-sha256-with-wimlib', 'busybox wget -q -O - "$0" | node /run/osd/teehash.cjs | { wimlib-imagex apply - ' + index + ' ' + target + ' > /run/osd/w2.out 2>&1; busybox cat > /dev/null; }; cat /run/osd/teehash.out /run/osd/w2.out | tail -c 200');
 }
 console.log('OSD-AGENT DONE outcome=nothing');
 `,
@@ -315,7 +322,7 @@ async function baseline(pair, table, target, withDiag) {
     '-initrd',
     join(env, 'initrd.cpio.zst'),
     '-append',
-    `console=ttyS0 initrd=bootenv quiet osd.site=${facts.url.replace('127.0.0.1', '10.0.2.2')} osd.boot=pxe osd.bench.url=${wimUrl} osd.bench.index=${INDEX} osd.bench.target=${target}${withDiag ? ' osd.bench.diag=1' : ''}`,
+    `console=ttyS0 initrd=bootenv quiet osd.site=${facts.url.replace('127.0.0.1', '10.0.2.2')} osd.boot=pxe osd.bench.url=${wimUrl} osd.bench.index=${INDEX} osd.bench.target=${target}${withDiag ? ` osd.bench.diag=${withDiag === true ? 1 : withDiag}` : ''}`,
   ];
   const load1 = os.loadavg()[0];
   const t0 = Date.now();
@@ -373,7 +380,7 @@ if (DIAG_ONLY) {
   const { table, target } = existsSync(LAYOUT)
     ? JSON.parse(readFileSync(LAYOUT, 'utf8'))
     : { table: 'label: dos\n, 350MiB, 7, *\n, 1200MiB, 7\n, , 7\n', target: '/dev/vda2' };
-  const b = await baseline(1, table, target, true);
+  const b = await baseline(1, table, target, process.env.OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY_WHICH ?? '1');
   console.log(
     `wget|wimlib ${b.apply.toFixed(2)} s (load ${b.load1}); after it: ${Object.entries(b.diag)
       .map(([k, v]) => `${k} ${v.seconds.toFixed(1)} s`)
