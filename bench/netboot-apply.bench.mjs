@@ -5,6 +5,8 @@
 //   npm run build && node bench/netboot-apply.bench.mjs
 //   OSD_BENCH_NETBOOT_APPLY_PAIRS=1 node bench/netboot-apply.bench.mjs     (a quick first look)
 //   OSD_BENCH_NETBOOT_APPLY_MB=170 (MiB per edition: 3 editions ≈ 500 MB), OSD_BENCH_NETBOOT_APPLY_TIMEOUT=600 (s per VM)
+//   OSD_BENCH_NETBOOT_APPLY_DIAG=0: no diagnostics in pair 1's baseline VM; OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY=1: no pairs,
+//   the baseline VM and its diagnostics only (OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY_WHICH=node: the large-block tee alone)
 //
 // The WIM: `osd lab content` with 170 MiB of incompressible payload per edition (install.wim), exported
 // pipable (`wimlib-imagex export … all … --pipable`), added with `osd image add` and distributed to
