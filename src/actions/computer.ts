@@ -15,7 +15,7 @@
 import { OsdError } from '../common/errors.js';
 import type { MachineProfile } from '../engine/machine-profile/schema.js';
 import type { BootCode, BootCodeResult } from '../storage/disk/boot-code.js';
-import type { PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
+import type { PartitionInfo, PartitionKind, PartitionRequest } from '../storage/disk/partition-table.js';
 import { WIN32 } from '../storage/errors.js';
 import type { Volume } from '../storage/volume/volume.js';
 
@@ -141,6 +141,19 @@ export interface Computer {
   flush(): Promise<void>;
   /** The host restarts the computer (a step asked for it): what must happen before it comes up again. */
   restart(into: 'WinPE' | 'OS'): Promise<void>;
+}
+
+/** A partition of a partition table as the port describes it, with what it holds when known. */
+export function volumeInfoOf(disk: number, p: PartitionInfo, fileSystem: VolumeInfo['fileSystem'] | undefined): VolumeInfo {
+  return {
+    disk,
+    partition: p.number,
+    kind: p.kind,
+    sizeBytes: p.sizeBytes,
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    bootable: p.bootable,
+    ...(fileSystem ? { fileSystem } : {}),
+  };
 }
 
 /** The computer could not do what a step asked (no such disk, no such drive): a fault with its code. */

@@ -25,6 +25,7 @@ import {
   type VolumeFiles,
   type VolumeInfo,
   type VolumeRef,
+  volumeInfoOf,
 } from './computer.js';
 import { WIN32 } from './errors.js';
 
@@ -67,15 +68,7 @@ export class DirectoryComputer implements Computer {
 
   async volumes(disk: number): Promise<VolumeInfo[]> {
     const d = this.disk(disk);
-    return (d.table?.partitions ?? []).map((p) => ({
-      disk,
-      partition: p.number,
-      kind: p.kind,
-      sizeBytes: p.sizeBytes,
-      ...(p.name !== undefined ? { name: p.name } : {}),
-      bootable: p.bootable,
-      ...(d.formatted.has(p.number) ? { fileSystem: d.formatted.get(p.number)!.fileSystem } : {}),
-    }));
+    return (d.table?.partitions ?? []).map((p) => volumeInfoOf(disk, p, d.formatted.get(p.number)?.fileSystem));
   }
 
   async writeLayout(disk: number, layout: PartitionLayout): Promise<VolumeInfo[]> {

@@ -25,6 +25,7 @@ import {
   type VolumeFiles,
   type VolumeInfo,
   type VolumeRef,
+  volumeInfoOf,
 } from '../actions/computer.js';
 import { WIN32 } from '../actions/errors.js';
 import { loadMachineProfile } from '../engine/machine-profile/index.js';
@@ -158,7 +159,7 @@ export class LabMachine implements Computer {
   async volumes(disk: number): Promise<VolumeInfo[]> {
     const path = this.diskPath(disk);
     const out: VolumeInfo[] = [];
-    for (const p of (await this.table(disk))?.partitions ?? []) out.push(volumeInfo(disk, p, await probeFileSystem(path, p)));
+    for (const p of (await this.table(disk))?.partitions ?? []) out.push(volumeInfoOf(disk, p, await probeFileSystem(path, p)));
     return out;
   }
 
@@ -169,7 +170,7 @@ export class LabMachine implements Computer {
     this.tables.delete(disk);
     const table = await writePartitionTable(path, layout.style, layout.partitions);
     this.tables.set(disk, table);
-    return table.partitions.map((p) => volumeInfo(disk, p, undefined));
+    return table.partitions.map((p) => volumeInfoOf(disk, p, undefined));
   }
 
   async format(ref: VolumeRef, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<void> {
@@ -255,18 +256,6 @@ export class LabMachine implements Computer {
   private save(): void {
     writeState(this.dir, this.state);
   }
-}
-
-function volumeInfo(disk: number, p: PartitionInfo, fileSystem: VolumeInfo['fileSystem']): VolumeInfo {
-  return {
-    disk,
-    partition: p.number,
-    kind: p.kind,
-    sizeBytes: p.sizeBytes,
-    ...(p.name !== undefined ? { name: p.name } : {}),
-    bootable: p.bootable,
-    ...(fileSystem ? { fileSystem } : {}),
-  };
 }
 
 function writeState(dir: string, state: LabState): void {

@@ -32,11 +32,12 @@ import {
   type VolumeFiles,
   type VolumeInfo,
   type VolumeRef,
+  volumeInfoOf,
 } from '../../actions/computer.js';
 import { WIN32 } from '../../actions/errors.js';
 import type { MachineProfile } from '../../engine/machine-profile/schema.js';
 import { writeBootCode } from '../../storage/disk/boot-code.js';
-import { type PartitionInfo, type PartitionTable, readPartitionTable, writePartitionTable } from '../../storage/disk/partition-table.js';
+import { diskSize, type PartitionInfo, type PartitionTable, readPartitionTable, writePartitionTable } from '../../storage/disk/partition-table.js';
 import { fault } from '../../storage/errors.js';
 import { runTool } from '../../storage/tools.js';
 import { FatVolume } from '../../storage/volume/fat.js';
@@ -129,7 +130,7 @@ export class BlockDeviceComputer implements Computer {
   async volumes(disk: number): Promise<VolumeInfo[]> {
     const d = this.disk(disk);
     const out: VolumeInfo[] = [];
-    for (const p of (await this.table(disk))?.partitions ?? []) out.push(volumeInfo(disk, p, await probeFileSystem(d.device, p)));
+    for (const p of (await this.table(disk))?.partitions ?? []) out.push(volumeInfoOf(disk, p, await probeFileSystem(d.device, p)));
     return out;
   }
 
@@ -145,7 +146,7 @@ export class BlockDeviceComputer implements Computer {
       await runTool('blockdev', ['--rereadpt', d.device]).catch(() => runTool('partx', ['-u', d.device]).catch(() => undefined));
       for (const p of table.partitions) await this.node(d, p);
     }
-    return table.partitions.map((p) => volumeInfo(disk, p, undefined));
+    return table.partitions.map((p) => volumeInfoOf(disk, p, undefined));
   }
 
   async format(ref: VolumeRef, fileSystem: 'NTFS' | 'FAT32', label: string): Promise<void> {
@@ -283,22 +284,9 @@ export class BlockDeviceComputer implements Computer {
 }
 
 async function diskBytes(device: string): Promise<number> {
-  const s = statSync(device);
-  if (!s.isBlockDevice()) return s.size;
-  const { stdout } = await runTool('blockdev', ['--getsize64', device]);
-  return Number(stdout.trim());
-}
-
-function volumeInfo(disk: number, p: PartitionInfo, fileSystem: VolumeInfo['fileSystem']): VolumeInfo {
-  return {
-    disk,
-    partition: p.number,
-    kind: p.kind,
-    sizeBytes: p.sizeBytes,
-    ...(p.name !== undefined ? { name: p.name } : {}),
-    bootable: p.bootable,
-    ...(fileSystem ? { fileSystem } : {}),
-  };
+  const size = await diskSize(device);
+  if (!size) throw new ComputerError(`the disk ${device} is not there`, WIN32.fileNotFound);
+  return size.sizeBytes;
 }
 
 /** A computer's disks as the boot environment found them: disk N is the Nth of `devices`. */
