@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages the storage layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
 # scale-out database: tests start a throw-away cluster), curl (tests compare downloads), and the native
-# ntfsmkdir and ntfsfs helpers (toolchain.md §3.4), built into .tmp/native/.
+# ntfsmkdir and ntfsfs helpers (toolchain.md §3.4) and the boot environment's streamcheck, built into .tmp/native/.
 #   - Quiet when everything is present and the helper is up to date.
 #   - Something missing: installs it with apt-get when run as root (no TTY needed); otherwise names
 #     the packages and exits 1.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl zstd)
 TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser zstd)
 HEADER=/usr/include/ntfs-3g/volume.h
-HELPERS=(ntfsmkdir ntfsfs)
+HELPERS=(ntfsmkdir ntfsfs streamcheck)
 # Tools live in /sbin and /usr/sbin too (toolchain.md §3); look there even for a non-root PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -78,8 +78,13 @@ for helper in "${HELPERS[@]}"; do
   if [ ! -x "$OUT" ] || [ "$SRC" -nt "$OUT" ]; then
     mkdir -p "$(dirname "$OUT")"
     # Flags from toolchain.md §3.4: the ntfs-3g headers need these HAVE_* macros, and no HAVE_CONFIG_H.
-    gcc -O2 -Wall -DHAVE_STDDEF_H -DHAVE_STDARG_H -DHAVE_TIME_H -DHAVE_SYS_TYPES_H -DHAVE_STDIO_H \
-      -DHAVE_STDLIB_H -DHAVE_STRING_H -DHAVE_SYS_STAT_H -o "$OUT.$$.tmp" "$SRC" -lntfs-3g
+    if [ "$helper" = streamcheck ]; then
+      # The boot environment's stream check (native/streamcheck.c): libc only.
+      gcc -O2 -Wall -o "$OUT.$$.tmp" "$SRC"
+    else
+      gcc -O2 -Wall -DHAVE_STDDEF_H -DHAVE_STDARG_H -DHAVE_TIME_H -DHAVE_SYS_TYPES_H -DHAVE_STDIO_H \
+        -DHAVE_STDLIB_H -DHAVE_STRING_H -DHAVE_SYS_STAT_H -o "$OUT.$$.tmp" "$SRC" -lntfs-3g
+    fi
     mv "$OUT.$$.tmp" "$OUT"  # atomic: parallel test workers may build at the same time
   fi
 done

@@ -88,15 +88,25 @@ export interface ApplyImageOptions {
 export interface ImageStreamSource {
   /** The file's URL on the distribution point. */
   url: string;
-  /** SHA-256 (hex) and size the site recorded for the file: checked on the way. */
+  /** SHA-256 (hex) and size the site recorded for the file. */
   sha256: string;
   size: number;
+  /**
+   * The site's stream anchor: the SHA-256 of the WIM's first `bytes` (header, XML, every image's
+   * metadata; src/storage/pipable-wim.ts). With it the computer checks those bytes before wimlib may
+   * use them, and wimlib checks every file it extracts against the SHA-1 the metadata names: nothing
+   * else of the stream is hashed. Without it the whole stream's SHA-256 is computed and compared.
+   */
+  anchor?: { bytes: number; sha256: string };
 }
 
-/** What a streamed apply found: the bytes that passed and their hash (checked by the caller against the source's). */
+/** What a streamed apply found: the bytes that passed, and how they were checked. */
 export interface ImageStreamResult {
   bytes: number;
-  sha256: string;
+  /** `anchor`: the anchor matched and wimlib verified every file it extracted; `sha256`: the whole stream was hashed (below). */
+  verified: 'anchor' | 'sha256';
+  /** The whole stream's SHA-256 (`verified: 'sha256'`), for the caller to compare with the source's. */
+  sha256?: string;
 }
 
 export interface Computer {
@@ -119,9 +129,11 @@ export interface Computer {
   applyImage(volume: VolumeRef, wim: string, index: number, options?: ApplyImageOptions): Promise<void>;
   /**
    * Optional: applies image `index` of a pipable WIM as it streams from `source.url` (a native
-   * pipeline: the bytes never pass through the agent), hashing the whole stream. Resolves with the
-   * bytes and SHA-256 seen when the download and wimlib both succeeded (the caller compares the hash);
-   * a download that broke off or came short is an ImageStreamBrokeOffError; wimlib's own failure a WimError.
+   * pipeline: the bytes never pass through the agent), checked by the source's anchor or by hashing the
+   * whole stream. Resolves when the download and wimlib both succeeded (with the whole stream's
+   * SHA-256 for the caller to compare when there was no anchor); bytes that do not match the anchor,
+   * or a file wimlib found corrupt, are an ImageStreamHashMismatchError; a download that broke off or
+   * came short an ImageStreamBrokeOffError; wimlib's own failure a WimError.
    * A computer without it (the lab, folders) gets the file from the content library.
    */
   applyImageStream?(volume: VolumeRef, source: ImageStreamSource, index: number, options?: ApplyImageOptions): Promise<ImageStreamResult>;
@@ -178,6 +190,21 @@ export class ImageStreamBrokeOffError extends ComputerError {
   ) {
     super(message, WIN32.generic);
     this.name = 'ImageStreamBrokeOffError';
+  }
+}
+
+/**
+ * The streamed bytes are not what the site recorded: the anchor (header, XML, metadata) did not
+ * match, or wimlib found a file whose data does not match its SHA-1 (0x80091007, as a download with
+ * a bad hash). What was applied must go.
+ */
+export class ImageStreamHashMismatchError extends ComputerError {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message, 0x80091007);
+    this.name = 'ImageStreamHashMismatchError';
   }
 }
 

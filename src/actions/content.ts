@@ -64,6 +64,8 @@ export interface StreamableImage {
   urls: string[];
   sha256: string;
   size: number;
+  /** The site's stream anchor (the SHA-256 of the WIM's header, XML and metadata), when it recorded one. */
+  anchor?: { bytes: number; sha256: string };
   /** Read from the WIM's leading XML copy (pipable WIMs carry one after the header). */
   images: WimImageInfo[];
 }

@@ -318,8 +318,15 @@ async function probeStream(pkg: ContentPackage, opts: PackageDownloadOptions): P
           opts.log?.(`Package ${pkg.packageId}: ${file.path} is not a pipable WIM; it is downloaded into the cache before it is applied`);
           return undefined;
         }
-        if (r.kind === 'pipable')
-          return { file: file.path, urls: [url, ...urls.filter((u) => u !== url)], sha256: file.sha256, size: file.size, images: r.images };
+        if (r.kind === 'pipable') {
+          // The site's anchor counts only for this very file (same path; a package whose content changed has a new answer).
+          const a = pkg.streamAnchor;
+          const anchor =
+            a && a.file === file.path && a.bytes > 0 && a.bytes <= file.size && /^[0-9a-f]{64}$/.test(a.sha256)
+              ? { bytes: a.bytes, sha256: a.sha256 }
+              : undefined;
+          return { file: file.path, urls: [url, ...urls.filter((u) => u !== url)], sha256: file.sha256, size: file.size, anchor, images: r.images };
+        }
         if (r.needBytes > file.size) return undefined;
         want = r.needBytes;
       }

@@ -119,6 +119,11 @@ export interface ContentPackage {
   architecture?: string;
   /** An OS image package's images (index → architecture), to refuse a computer that cannot run the one applied. */
   images?: Array<{ index: number; name?: string; architecture: string }>;
+  /**
+   * An OS image package whose WIM is pipable: the SHA-256 of its first `bytes` (header, XML and the
+   * images' metadata), checked while the WIM streams into wimlib (src/storage/pipable-wim.ts).
+   */
+  streamAnchor?: { file: string; bytes: number; sha256: string };
   files: ContentFileEntry[];
   locations: ContentLocation[];
 }

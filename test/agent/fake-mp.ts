@@ -23,6 +23,7 @@ export interface FakePackage {
   referencedAs?: string;
   architecture?: string;
   images?: ContentPackage['images'];
+  streamAnchor?: ContentPackage['streamAnchor'];
 }
 
 export class FakeMp {
@@ -102,6 +103,7 @@ export class FakeMp {
       preCached: (p.preCached ?? true) && matches,
       ...(p.architecture ? { architecture: p.architecture } : {}),
       ...(p.images ? { images: p.images } : {}),
+      ...(p.streamAnchor ? { streamAnchor: p.streamAnchor } : {}),
       files,
       locations: [{ dp: 'DP01', url: `${this.url}/content/${p.packageId}/` }],
     };

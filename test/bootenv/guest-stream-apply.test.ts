@@ -4,6 +4,9 @@
 // device (root only). Success (files read back with ntfscat, the "streamed … not cached" line), a
 // hash that does not match (0x80091007, what was applied removed), a DP that breaks off (applied
 // again from the start, then the DP's error), and a non-pipable WIM downloaded into the cache first.
+// With the site's stream anchor (header, XML, metadata): applied with only those bytes hashed; an
+// anchor that does not match gives wimlib none of the files; file data changed behind an intact
+// anchor is caught by wimlib's SHA-1 check — both 0x80091007 with what was applied removed.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { BlockDeviceComputer } from '../../src/bootenv/guest/block-device-comput
 import { guestProfile, readGuestHardware } from '../../src/bootenv/guest/facts.js';
 import { applyOperatingSystem } from '../../src/sequence/catalog/index.js';
 import type { PartitionInfo } from '../../src/storage/disk/partition-table.js';
-import { readPipableWimStart } from '../../src/storage/pipable-wim.js';
+import { pipableWimAnchor, readPipableWimStart } from '../../src/storage/pipable-wim.js';
 import { execution, step } from '../actions/handlers/helpers.js';
 import { FakeMp } from '../agent/fake-mp.js';
 import { fakeSysfs } from '../helpers/guest-sysfs.js';
@@ -48,10 +51,13 @@ const SKIP = skipReason();
 
 const PIPABLE = 'PS100020';
 const PLAIN = 'PS100021';
+const ANCHORED = 'PS100022';
+const TAMPERED = 'PS100023';
 const DEPLOYMENT = 'PS120009';
 let dir: string;
 let mp: FakeMp;
 let pipableWim: Buffer;
+let anchor: { bytes: number; sha256: string };
 const loops: string[] = [];
 
 beforeAll(async () => {
@@ -66,9 +72,29 @@ beforeAll(async () => {
   execFileSync('wimlib-imagex', ['capture', tree, join(dir, 'plain.wim'), 'Stream test OS', '--compress=none'], { stdio: 'ignore' });
   execFileSync('wimlib-imagex', ['export', join(dir, 'plain.wim'), '1', join(dir, 'pipable.wim'), '--pipable'], { stdio: 'ignore' });
   pipableWim = readFileSync(join(dir, 'pipable.wim'));
+  anchor = (await pipableWimAnchor(join(dir, 'pipable.wim')))!;
+  // One byte of big.bin's data changed, past the anchor: the header, XML and metadata still match.
+  const tampered = Buffer.from(pipableWim);
+  const at = tampered.indexOf(readFileSync(join(tree, 'big.bin')).subarray(0, 64));
+  expect(at).toBeGreaterThan(anchor.bytes);
+  tampered[at + 4096] ^= 0xff;
   mp = await new FakeMp().start();
   mp.packages.set(DEPLOYMENT, [
     { packageId: PIPABLE, name: 'Stream test OS (pipable)', sourceVersion: 1, files: [{ path: 'install.wim', bytes: pipableWim }] },
+    {
+      packageId: ANCHORED,
+      name: 'Stream test OS (pipable, anchored)',
+      sourceVersion: 1,
+      files: [{ path: 'install.wim', bytes: pipableWim }],
+      streamAnchor: { file: 'install.wim', ...anchor },
+    },
+    {
+      packageId: TAMPERED,
+      name: 'Stream test OS (pipable, changed after the anchor)',
+      sourceVersion: 1,
+      files: [{ path: 'install.wim', bytes: tampered }],
+      streamAnchor: { file: 'install.wim', ...anchor },
+    },
     { packageId: PLAIN, name: 'Stream test OS', sourceVersion: 1, files: [{ path: 'install.wim', bytes: readFileSync(join(dir, 'plain.wim')) }] },
   ]);
 }, 60_000);
@@ -202,5 +228,44 @@ describe.skipIf(SKIP)(`streaming a pipable WIM from the DP into wimlib${SKIP ? `
     expect(logs.join('\n')).not.toMatch(/streamed/i);
     expect(existsSync(join(state.packageDir(PLAIN, 1), 'install.wim'))).toBe(true);
     expect(ntfscat(node(), 'hello.txt')).toBe('streamed from the DP\n');
+  }, 60_000);
+
+  it("with the site's anchor only the header, XML and metadata are hashed, and the step says how the image was verified", async () => {
+    const { lib, state } = library();
+    expect(await lib.imageStream(ANCHORED)).toMatchObject({ anchor });
+    const { c, node } = await computer('anchored');
+    const { result, logs } = await applyThrough(c, lib, ANCHORED);
+    expect(result, logs.join('\n')).toEqual({ exitCode: 0 });
+    expect(ntfscat(node(), 'hello.txt')).toBe('streamed from the DP\n');
+    expect(logs.join('\n')).toContain(
+      `${pipableWim.length} bytes; its header, XML and metadata (${anchor.bytes} bytes) matched the site's SHA-256 ${anchor.sha256}, and wimlib verified every file`,
+    );
+    expect(existsSync(state.packageDir(ANCHORED, 1))).toBe(false);
+  }, 60_000);
+
+  it('an anchor that does not match gives wimlib none of the files: 0x80091007, nothing left on the volume', async () => {
+    const { lib } = library();
+    const real = (await lib.imageStream(ANCHORED))!;
+    const wrong = new (class extends ContentLibrary {
+      override async imageStream(): Promise<StreamableImage> {
+        return { ...real, anchor: { bytes: anchor.bytes, sha256: 'f'.repeat(64) } };
+      }
+    })(dir);
+    const { c, node } = await computer('badanchor');
+    const { result, logs } = await applyThrough(c, wrong, ANCHORED);
+    expect(result.exitCode >>> 0, logs.join('\n')).toBe(0x80091007);
+    expect((result as { message?: string }).message).toMatch(
+      /first \d+ bytes \(header, XML and metadata\) is [0-9a-f]{64}, expected f{64}; wimlib was given none of its files/,
+    );
+    expect(ntfscat(node(), 'hello.txt')).toBeUndefined();
+  }, 60_000);
+
+  it("file data changed behind an intact anchor is caught by wimlib's SHA-1 check: 0x80091007, what was applied removed", async () => {
+    const { lib } = library();
+    const { c, node } = await computer('tampered');
+    const { result, logs } = await applyThrough(c, lib, TAMPERED);
+    expect(result.exitCode >>> 0, logs.join('\n')).toBe(0x80091007);
+    expect((result as { message?: string }).message).toMatch(/holds a file whose data does not match the SHA-1 its metadata names/);
+    expect(ntfscat(node(), 'hello.txt')).toBeUndefined();
   }, 60_000);
 });

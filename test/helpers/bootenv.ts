@@ -30,7 +30,7 @@ export function bootEnvSkipReason(): string | undefined {
     ['sfdisk', 'fdisk'],
   ])
     if (!findTool(tool!)) return `${tool} is not installed (Debian package ${pkg}; scripts/system-packages.sh installs it as root)`;
-  for (const h of ['ntfsfs', 'ntfsmkdir']) if (!findNativeHelper(h)) return `the native ${h} helper is not built (make deps)`;
+  for (const h of ['ntfsfs', 'ntfsmkdir', 'streamcheck']) if (!findNativeHelper(h)) return `the native ${h} helper is not built (make deps)`;
   return undefined;
 }
 

@@ -16,7 +16,7 @@ import { applyOperatingSystem } from '../../sequence/catalog/index.js';
 import type { ApplyOperatingSystemSettings } from '../../sequence/catalog/steps/apply-operating-system.js';
 import { UnattendDocument, type UnattendArch } from '../unattend/index.js';
 import { installBootFiles } from '../boot-files.js';
-import { type Computer, ImageStreamBrokeOffError, type VolumeRef, volumeOfDrive } from '../computer.js';
+import { type Computer, ImageStreamBrokeOffError, ImageStreamHashMismatchError, type VolumeRef, volumeOfDrive } from '../computer.js';
 import type { StreamableImage } from '../content.js';
 import { StepFailure, WIN32 } from '../errors.js';
 import { defineHandler, type HandlerContext, predictSet } from '../handler.js';
@@ -93,9 +93,11 @@ const HASH_MISMATCH = 0x80091007;
 
 /**
  * Issue 14 item 1: the pipable WIM streams from the DP into wimlib on the computer (its
- * applyImageStream: a native pipeline, no byte through the agent, nothing cached). The whole
- * stream's SHA-256 must be what the site recorded: otherwise the volume is prepared again (what was
- * applied is gone) and the step fails with 0x80091007, as a download with a bad hash does. A DP
+ * applyImageStream: a native pipeline, no byte through the agent, nothing cached). The stream must be
+ * what the site recorded — its anchor (header, XML, metadata; every extracted file then checked by
+ * wimlib against the SHA-1 the metadata names), or, without an anchor, the whole stream's SHA-256:
+ * otherwise the volume is prepared again (what was applied is gone) and the step fails with
+ * 0x80091007, as a download with a bad hash does. A DP
  * that breaks off is tried again from the start (the next DP when there are several), then the step
  * fails with the DP's error.
  */
@@ -115,9 +117,13 @@ async function streamedApply(
     );
     let result;
     try {
-      result = await computer.applyImageStream!(part, { url, sha256: stream.sha256, size: stream.size }, index, { signal: x.signal });
+      result = await computer.applyImageStream!(part, { url, sha256: stream.sha256, size: stream.size, anchor: stream.anchor }, index, { signal: x.signal });
     } catch (e) {
       if (x.signal.aborted) throw e;
+      if (e instanceof ImageStreamHashMismatchError) {
+        await prepare().catch(() => undefined);
+        throw new StepFailure(HASH_MISMATCH, `${e.message} (0x80091007, hash mismatch); what was applied was removed`);
+      }
       if (!(e instanceof ImageStreamBrokeOffError)) throw wimFailure(e, `applying ${packageId} image ${index} streamed from ${url}`);
       if (attempt >= STREAM_ATTEMPTS) {
         throw new StepFailure(e.code, `streaming ${packageId} from the distribution point failed ${attempt} times: ${e.message}`);
@@ -126,7 +132,13 @@ async function streamedApply(
       await prepare();
       continue;
     }
-    if (result.sha256.toLowerCase() !== stream.sha256.toLowerCase()) {
+    if (result.verified === 'anchor') {
+      x.log(
+        `The image was streamed from ${url} and not cached: ${result.bytes} bytes; its header, XML and metadata (${stream.anchor!.bytes} bytes) matched the site's SHA-256 ${stream.anchor!.sha256}, and wimlib verified every file it applied against the SHA-1 the metadata names`,
+      );
+      return;
+    }
+    if (result.sha256?.toLowerCase() !== stream.sha256.toLowerCase()) {
       await prepare().catch(() => undefined);
       throw new StepFailure(
         HASH_MISMATCH,

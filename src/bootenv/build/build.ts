@@ -32,6 +32,9 @@ import { bundleAgent } from './agent-bundle.js';
 import { writeCpio, sourceDateEpoch } from './cpio.js';
 import { type KernelTree, type Log, fetchDebianKernel, owningPackages } from './debian.js';
 import { AGENT_PATH, MODULES_LIST, NATIVE_DIR, NODE_PATH, TOOLS_LIST, UDHCPC_SCRIPT, initScript } from './init-script.js';
+
+/** The native helpers copied into the boot environment (native/*.c, built into .tmp/native by `make deps`). */
+const NATIVE_HELPERS = ['ntfsfs', 'ntfsmkdir', 'streamcheck'] as const;
 import { DEFAULT_MODULES, type AddedDriver, driverFiles, moduleClosure, moduleName, readDriversDir, readModuleIndex } from './modules.js';
 import { InitramfsTree, LibraryResolver } from './tree.js';
 
@@ -254,7 +257,8 @@ export async function planInitramfs(options: { kernel: KernelTree; drivers: Adde
 
   const node = process.execPath;
   await tree.program(NODE_PATH, node, libs);
-  for (const helper of ['ntfsfs', 'ntfsmkdir']) {
+  // ntfsfs/ntfsmkdir: the NTFS helpers; streamcheck: the streamed apply's check (src/bootenv/guest/stream-apply.ts).
+  for (const helper of NATIVE_HELPERS) {
     const found = findNativeHelper(helper);
     if (!found)
       throw new OsdError('fault', {
@@ -264,7 +268,7 @@ export async function planInitramfs(options: { kernel: KernelTree; drivers: Adde
       });
     await tree.program(`${NATIVE_DIR}/${helper}`, found, libs);
   }
-  tree.data(TOOLS_LIST, `${[...tools, NODE_PATH, `${NATIVE_DIR}/ntfsfs`, `${NATIVE_DIR}/ntfsmkdir`].join('\n')}\n`);
+  tree.data(TOOLS_LIST, `${[...tools, NODE_PATH, ...NATIVE_HELPERS.map((h) => `${NATIVE_DIR}/${h}`)].join('\n')}\n`);
 
   const agent = await bundleAgent({ entry: options.agentEntry });
   log(

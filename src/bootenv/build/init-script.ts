@@ -83,7 +83,7 @@ if arg osd.check >/dev/null; then
   rm -f /run/osd/fat.img
 fi
 
-export OSD_NTFSFS=${NATIVE_DIR}/ntfsfs OSD_NTFSMKDIR=${NATIVE_DIR}/ntfsmkdir
+export OSD_NTFSFS=${NATIVE_DIR}/ntfsfs OSD_NTFSMKDIR=${NATIVE_DIR}/ntfsmkdir OSD_STREAMCHECK=${NATIVE_DIR}/streamcheck
 say "starting the agent (site $(arg osd.site || echo '(none)'), boot $(arg osd.boot || echo '(none)'))"
 ${NODE_PATH} ${AGENT_PATH}
 rc=$?

@@ -3,51 +3,66 @@
  * streamed natively vs 88 s through Node for a 177 MB image): one native pipeline, no byte through
  * the agent —
  *
- *   busybox wget -q -O - URL | busybox tee HASH.fifo COUNT.fifo | { wimlib-imagex apply - INDEX TARGET; cat >/dev/null; }
+ *   busybox wget -q -O - URL | streamcheck --report R [--anchor-bytes N --anchor-sha256 H | --sha256] | wimlib-imagex apply - INDEX TARGET
  *
- * with `busybox sha256sum < HASH.fifo` and `busybox wc -c < COUNT.fifo` beside it. wimlib exits
- * once it has the image, before the WIM's trailing metadata (netboot.md "What failed": EPIPE); here
- * `cat` drains the rest of the pipe instead, so tee never meets a closed pipe and the whole file is
- * hashed and counted. busybox's applets are used on the host and in the boot environment alike (no
- * curl needed; wget sends no keep-alive: one connection per apply, to the DP's IP URL).
+ * `streamcheck` (native/streamcheck.c) moves the bytes in large blocks (pipe to pipe with splice
+ * past the anchor) and checks them: with the site's stream anchor, the SHA-256 of the WIM's header,
+ * XML and metadata, whose last block it holds back until they match — wimlib then checks every file
+ * it extracts against the SHA-1 those verified metadata name (exit 28 when one does not match);
+ * without an anchor, the whole stream's SHA-256. It reads and counts the stream to its end after
+ * wimlib has left (wimlib exits before the WIM's trailing tables: netboot.md "What failed", EPIPE),
+ * so the count says whether the DP sent everything. docs/vm-lab.md has the measurements that chose
+ * this over busybox tee into sha256sum and wc -c (13× slower than the bare pipe under emulation).
+ * busybox wget sends no keep-alive: one connection per apply, to the DP's IP URL.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageStreamBrokeOffError, type ImageStreamResult, type ImageStreamSource } from '../../actions/computer.js';
+import { ImageStreamBrokeOffError, ImageStreamHashMismatchError, type ImageStreamResult, type ImageStreamSource } from '../../actions/computer.js';
 import { WimError } from '../../storage/wim.js';
+import { requireNativeHelper } from '../../storage/volume/ntfsfs.js';
 
 const SCRIPT = `
-W="$1"; URL="$2"; IDX="$3"; TARGET="$4"
-busybox mkfifo "$W/hash.fifo" "$W/count.fifo" || exit 90
-busybox sha256sum < "$W/hash.fifo" > "$W/sha256" &
-hp=$!
-busybox wc -c < "$W/count.fifo" > "$W/bytes" &
-cp=$!
+W="$1"; URL="$2"; IDX="$3"; TARGET="$4"; CHECK="$5"; shift 5
 { busybox wget -q -O - "$URL"; echo $? > "$W/wget.rc"; } \\
-  | busybox tee "$W/hash.fifo" "$W/count.fifo" \\
-  | { wimlib-imagex apply - "$IDX" "$TARGET" > "$W/wimlib.out" 2>&1; echo $? > "$W/wimlib.rc"; busybox cat > /dev/null; }
-wait $hp $cp
+  | { "$CHECK" --report "$W/check" "$@"; echo $? > "$W/check.rc"; } \\
+  | { wimlib-imagex apply - "$IDX" "$TARGET" > "$W/wimlib.out" 2>&1; echo $? > "$W/wimlib.rc"; }
 exit 0
 `;
 
+/** wimlib-imagex's exit status for WIMLIB_ERR_INVALID_RESOURCE_HASH: a file's data does not match the SHA-1 the metadata names. */
+const WIMLIB_INVALID_RESOURCE_HASH = '28';
+
 export interface StreamApplyOptions {
   signal?: AbortSignal;
-  /** A folder for the FIFOs and the tools' answers (the agent's work folder on /run/osd). */
+  /** A folder for the tools' answers (the agent's work folder on /run/osd). */
   workDir: string;
+}
+
+/** streamcheck's report: key=value lines. */
+function parseReport(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out.set(line.slice(0, eq), line.slice(eq + 1).trim());
+  }
+  return out;
 }
 
 /**
  * Streams `source.url` into `wimlib-imagex apply - index target` (target: an NTFS partition node or
- * image, freshly formatted: NTFS-3G mode). Resolves with the bytes and SHA-256 of the whole stream
- * when wget and wimlib both succeeded; a download that failed or came short is an
+ * image, freshly formatted: NTFS-3G mode). Resolves when wget, the check and wimlib all succeeded
+ * and the whole file arrived. Bytes that do not match the anchor, or a file wimlib found corrupt,
+ * are an ImageStreamHashMismatchError; a download that failed or came short an
  * ImageStreamBrokeOffError; wimlib's failure (with the DP fine) a WimError `apply-failed`.
  */
 export async function streamApplyWim(source: ImageStreamSource, index: number, target: string, options: StreamApplyOptions): Promise<ImageStreamResult> {
   options.signal?.throwIfAborted();
+  const check = requireNativeHelper('streamcheck');
+  const checkArgs = source.anchor ? ['--anchor-bytes', String(source.anchor.bytes), '--anchor-sha256', source.anchor.sha256.toLowerCase()] : ['--sha256'];
   const work = mkdtempSync(join(options.workDir, 'stream-'));
   try {
-    const child = spawn('/bin/sh', ['-c', SCRIPT, 'osd-stream', work, source.url, String(index), target], {
+    const child = spawn('/bin/sh', ['-c', SCRIPT, 'osd-stream', work, source.url, String(index), target, check, ...checkArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
@@ -75,20 +90,46 @@ export async function streamApplyWim(source: ImageStreamSource, index: number, t
     };
     if (code !== 0) throw new WimError('apply-failed', source.url, `the streaming pipeline for ${source.url} could not run (exit ${code}): ${stderr.trim()}`);
     const wgetRc = read('wget.rc');
-    const bytes = Number(read('bytes') || '0');
-    const sha256 = read('sha256').split(/\s+/)[0] ?? '';
+    const checkRc = read('check.rc');
+    const report = parseReport(read('check'));
+    const bytes = Number(report.get('bytes') ?? '0');
     const wimlibRc = read('wimlib.rc');
-    if (wgetRc !== '0' || bytes !== source.size) {
+    const wimlibOut = (): string => read('wimlib.out').split(/\r|\n/).filter(Boolean).slice(-3).join(' ');
+    const anchor = report.get('anchor');
+    if (source.anchor && anchor === 'mismatch') {
+      throw new ImageStreamHashMismatchError(
+        source.url,
+        `the image streamed from ${source.url} does not match the site's record: the SHA-256 of its first ${source.anchor.bytes} bytes (header, XML and metadata) is ${report.get('anchor_sha256') ?? '?'}, expected ${source.anchor.sha256}; wimlib was given none of its files`,
+      );
+    }
+    if (wimlibRc === WIMLIB_INVALID_RESOURCE_HASH) {
+      throw new ImageStreamHashMismatchError(
+        source.url,
+        `the image streamed from ${source.url} holds a file whose data does not match the SHA-1 its metadata names (wimlib-imagex: ${wimlibOut()})`,
+      );
+    }
+    if (wgetRc !== '0' || bytes !== source.size || (source.anchor && anchor === 'short') || !['0', '3'].includes(checkRc)) {
       throw new ImageStreamBrokeOffError(
         source.url,
-        `${source.url}: the distribution point's stream broke off or failed (wget exit ${wgetRc || '?'}, ${bytes} of ${source.size} bytes${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''})`,
+        `${source.url}: the distribution point's stream broke off or failed (wget exit ${wgetRc || '?'}, ${bytes} of ${source.size} bytes${
+          report.get('error') ? `; ${report.get('error')}` : ''
+        }${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''})`,
       );
     }
     if (wimlibRc !== '0') {
-      const out = read('wimlib.out').split(/\r|\n/).filter(Boolean).slice(-3).join(' ');
-      throw new WimError('apply-failed', source.url, `wimlib-imagex apply - ${index} (streamed from ${source.url}) failed (exit ${wimlibRc || '?'}): ${out}`);
+      throw new WimError(
+        'apply-failed',
+        source.url,
+        `wimlib-imagex apply - ${index} (streamed from ${source.url}) failed (exit ${wimlibRc || '?'}): ${wimlibOut()}`,
+      );
     }
-    return { bytes, sha256 };
+    if (source.anchor) {
+      if (anchor !== 'ok') throw new WimError('apply-failed', source.url, `the stream check of ${source.url} gave no verdict (exit ${checkRc || '?'})`);
+      return { bytes, verified: 'anchor' };
+    }
+    const sha256 = report.get('sha256');
+    if (!sha256) throw new WimError('apply-failed', source.url, `the stream check of ${source.url} gave no SHA-256 (exit ${checkRc || '?'})`);
+    return { bytes, verified: 'sha256', sha256 };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -31,6 +31,8 @@ export interface DeviceContentPackage extends ManifestPackage {
   architecture?: string;
   /** An OS image package's images, so the agent can refuse a computer that cannot run the one applied. */
   images?: Array<{ index: number; name: string; architecture: string }>;
+  /** An OS image whose WIM is pipable: the SHA-256 of its header, XML and metadata (checked while it streams). */
+  streamAnchor?: { file: string; bytes: number; sha256: string };
   files: ContentFile[];
   locations: ContentLocation[];
 }
@@ -87,9 +89,10 @@ async function filesOf(db: Queryable, contentIds: readonly string[]): Promise<Ma
 interface ArchitectureFacts {
   architecture?: string;
   images?: Array<{ index: number; name: string; architecture: string }>;
+  streamAnchor?: { file: string; bytes: number; sha256: string };
 }
 
-/** Architecture and OS images of each package, from its properties (what the agent checks before writing anything). */
+/** Architecture, OS images and a pipable WIM's stream anchor of each package, from its properties (what the agent checks before writing anything). */
 async function architecturesOf(db: Queryable, packageIds: readonly string[]): Promise<Map<string, ArchitectureFacts>> {
   const out = new Map<string, ArchitectureFacts>();
   if (!packageIds.length) return out;
@@ -104,6 +107,10 @@ async function architecturesOf(db: Queryable, packageIds: readonly string[]): Pr
       facts.images = raw
         .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null)
         .map((i) => ({ index: Number(i.index), name: String(i.name ?? ''), architecture: String(i.architecture ?? '') }));
+      const anchor = r.properties?.streamAnchor as { bytes?: unknown; sha256?: unknown } | undefined;
+      const wimFile = r.properties?.wimFile;
+      if (anchor && typeof wimFile === 'string' && typeof anchor.bytes === 'number' && typeof anchor.sha256 === 'string')
+        facts.streamAnchor = { file: wimFile, bytes: anchor.bytes, sha256: anchor.sha256 };
     }
     const own = typeof r.properties?.architecture === 'string' ? r.properties.architecture : '';
     const shared = facts.images?.length && facts.images.every((i) => i.architecture === facts.images![0]!.architecture) ? facts.images[0]!.architecture : '';

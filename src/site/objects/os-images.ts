@@ -14,6 +14,7 @@ import type { Site } from '../site.js';
 import { architectureSchema, PACKAGE_TYPE, type ImageInformation, type OsImageProperties } from './package-types.js';
 import { getPackage, insertPackage, prioritySchema, type PackageView } from './packages.js';
 import { locateWim, readImageInformation } from './wim-source.js';
+import { pipableWimAnchor } from '../../storage/pipable-wim.js';
 
 export const addOsImageSchema = z.object({
   sourcePath: z.string().min(1).optional(),
@@ -52,6 +53,7 @@ export async function getOsImage(site: Site, packageId: string): Promise<OsImage
 export async function addOsImage(site: Site, actor: Actor, input: AddOsImageInput): Promise<OsImageView> {
   const location = await locateWim(site, input);
   const images = await readImageInformation(location);
+  const streamAnchor = await pipableWimAnchor(location.readPath);
   await location.record();
   const contentId = location.contentId;
   const language = input.language ?? common(images.map((i) => i.defaultLanguage)) ?? '';
@@ -60,6 +62,7 @@ export async function addOsImage(site: Site, actor: Actor, input: AddOsImageInpu
     architecture: input.architecture ?? defaultArchitecture(images),
     language,
     images,
+    ...(streamAnchor ? { streamAnchor } : {}),
   };
   const name = input.name ?? basename(location.wimFile);
   const id = await site.db.transaction(async (tx) => {
@@ -85,12 +88,15 @@ export async function reloadOsImage(site: Site, actor: Actor, packageId: string)
   const current = await getOsImage(site, packageId);
   if (!current.contentId) throw badInput(packageId, 'the OS image package has no content', 'set its content first');
   const wim = current.properties.wimFile;
-  const images = await readImageInformation({ readPath: await contentFilePath(site, current.contentId, wim), input: `${current.packageId}/${wim}` });
+  const readPath = await contentFilePath(site, current.contentId, wim);
+  const images = await readImageInformation({ readPath, input: `${current.packageId}/${wim}` });
+  const streamAnchor = await pipableWimAnchor(readPath);
   await site.db.transaction(async (tx) => {
-    await tx.query(`UPDATE packages SET properties = jsonb_set(properties, '{images}', $2::jsonb), updated_at = now() WHERE package_id = $1`, [
-      current.packageId,
-      JSON.stringify(images),
-    ]);
+    // The images, and the stream anchor of a pipable WIM (removed when the WIM is not, or no longer, pipable).
+    await tx.query(
+      `UPDATE packages SET properties = jsonb_set(properties - 'streamAnchor', '{images}', $2::jsonb) || $3::jsonb, updated_at = now() WHERE package_id = $1`,
+      [current.packageId, JSON.stringify(images), JSON.stringify(streamAnchor ? { streamAnchor } : {})],
+    );
     await audit(tx, actor, 'reload', 'os-image', current.packageId, { images: images.length });
   });
   return getOsImage(site, current.packageId);

@@ -16,6 +16,7 @@ import { getPackage, resolveContent, setContentInTx, type ContentSource, type Pa
 import { locateWim, readImageInformation } from './wim-source.js';
 import { winPeVersionOf } from './boot-images.js';
 import { isBootEnvironment, readBootEnvironment } from '../boot/boot-environments.js';
+import { pipableWimAnchor } from '../../storage/pipable-wim.js';
 
 export interface ContentUpdate {
   package: PackageView;
@@ -50,7 +51,9 @@ async function bring(
     const images = await readImageInformation(location);
     let properties: Record<string, unknown>;
     if (current.packageType === PACKAGE_TYPE.osImage) {
-      properties = { ...(current.properties as OsImageProperties), wimFile: location.wimFile, images };
+      const { streamAnchor: _old, ...rest } = current.properties as OsImageProperties;
+      const streamAnchor = await pipableWimAnchor(location.readPath);
+      properties = { ...rest, wimFile: location.wimFile, images, ...(streamAnchor ? { streamAnchor } : {}) };
     } else {
       const p = current.properties as BootImageProperties;
       const image = images.find((i) => i.index === p.imageIndex);

@@ -58,6 +58,12 @@ export const osImagePropertiesSchema = z.object({
   architecture: z.union([architectureSchema, z.literal('')]),
   language: z.string(),
   images: z.array(imageInformationSchema).min(1),
+  /**
+   * A pipable WIM's stream anchor (src/storage/pipable-wim.ts): the SHA-256 of its header, XML and
+   * metadata, given to computers that stream the image (docs/boot-environment-agent.md "Streaming").
+   * Absent for a normal WIM, and for packages added before it existed (Reload adds it).
+   */
+  streamAnchor: z.object({ bytes: z.number(), sha256: z.string() }).optional(),
 });
 export type OsImageProperties = z.infer<typeof osImagePropertiesSchema>;
 

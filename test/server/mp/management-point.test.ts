@@ -416,6 +416,7 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
         ],
       });
       expect(image.locations.map((l: { dp: string }) => l.dp)).toEqual(['DP01.contoso.com', 'DP02.contoso.com']);
+      expect(image.streamAnchor).toBeUndefined(); // a normal WIM: nothing to stream-check against
       const bad = await mp('GET', `/mp/v1/deployments/${required}/content?architecture=mips`, cred01);
       expect(bad.status).toBe(400);
       expect(bad.json.input).toBe('query.architecture');

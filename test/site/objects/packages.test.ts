@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { WINDOWS_BUILD } from '../../../src/lab/test-content/windows-tree.js';
 import { DB_KINDS, startTestApi, type TestApi } from '../helpers/site.js';
 import { setImageProperties } from '../../../src/lab/test-content/wim.js';
 import { makeWim, wimXml, xmlField } from './fixtures.js';
+import { pipableWimAnchor } from '../../../src/storage/pipable-wim.js';
 
 let work: string;
 let content: TestContent;
@@ -186,6 +188,26 @@ describe.each(DB_KINDS)('packages and OS images on %s', (kind) => {
     const reload = await api.call('POST', `/api/v1/os-images/${created.packageId}/reload`);
     expect(reload.status).toBe(200);
     expect(reload.json.properties.images.map((i: { name: string }) => i.name)).toEqual(['Windows Server 2022 SERVERSTANDARDCORE', 'Renamed image']);
+  });
+
+  it('records the stream anchor of a pipable WIM (add, reload, update); a normal WIM has none', async () => {
+    const src = join(work, `pipable-${kind}`);
+    await mkdir(src, { recursive: true });
+    execFileSync('wimlib-imagex', ['export', multiWim, 'all', join(src, 'server.wim'), '--pipable'], { stdio: 'ignore' });
+    const anchor = await pipableWimAnchor(join(src, 'server.wim'));
+    expect(anchor?.bytes).toBeGreaterThan(208);
+    const created = (await api.call('POST', '/api/v1/os-images', { body: { sourcePath: join(src, 'server.wim') } })).json;
+    expect(created.properties.streamAnchor).toEqual(anchor);
+    // Anchors removed from the row come back with Reload.
+    await api.site.db.query(`UPDATE packages SET properties = properties - 'streamAnchor' WHERE package_id = $1`, [created.packageId]);
+    const reload = await api.call('POST', `/api/v1/os-images/${created.packageId}/reload`);
+    expect(reload.json.properties.streamAnchor).toEqual(anchor);
+    // The source becomes a normal WIM: Update Distribution Points drops the anchor.
+    await copyFile(multiWim, join(src, 'server.wim'));
+    const upd = await api.call('POST', `/api/v1/packages/${created.packageId}/update-content`);
+    expect(upd.json.changed).toBe(true);
+    expect(upd.json.package.properties.streamAnchor).toBeUndefined();
+    expect(upd.json.package.properties.images).toHaveLength(2);
   });
 
   it('creates packages with programs, edits them, and lists by type', async () => {

@@ -114,6 +114,8 @@ const osImageView = packageView.extend({
     architecture: z.union([architectureSchema, z.literal('')]),
     language: z.string(),
     images: z.array(imageInformationSchema),
+    /** A pipable WIM: the SHA-256 of its header, XML and metadata, checked by computers that stream it. */
+    streamAnchor: z.object({ bytes: z.number(), sha256: z.string() }).optional(),
   }),
 });
 const bootImageDriver = z.object({ ciId: z.number(), name: z.string(), class: z.string(), platforms: z.array(z.string()), enabled: z.boolean() });
