@@ -425,6 +425,21 @@ describe.each(DB_KINDS)('management point on %s', (kind) => {
       expect(long.json.input).toBe('query.model');
     });
 
+    it("gives a pipable OS image's stream anchor with the package (what a computer streaming it checks)", async () => {
+      const anchor = { bytes: 11186, sha256: 'ab'.repeat(32) };
+      await api.site.db.query(`UPDATE packages SET properties = properties || $2::jsonb WHERE package_id = $1`, [
+        o.osImage,
+        JSON.stringify({ streamAnchor: anchor }),
+      ]);
+      try {
+        const r = await mp('GET', `/mp/v1/deployments/${required}/content?architecture=x64&firmware=uefi`, cred01);
+        const image = r.json.packages.find((p: { packageId: string }) => p.packageId === o.osImage);
+        expect(image.streamAnchor).toEqual({ file: 'install.wim', ...anchor });
+      } finally {
+        await api.site.db.query(`UPDATE packages SET properties = properties - 'streamAnchor' WHERE package_id = $1`, [o.osImage]);
+      }
+    });
+
     it('does not offer a Required deployment again in WinPE once it ran, until cleared (per device and per collection)', async () => {
       await api.site.db.query(`CREATE TABLE IF NOT EXISTS runs (run_id text PRIMARY KEY, resource_id bigint NOT NULL, deployment_id text NOT NULL,
         started_at timestamptz NOT NULL, ended_at timestamptz, result text NOT NULL DEFAULT 'in-progress')`);

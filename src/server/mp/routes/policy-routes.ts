@@ -53,6 +53,12 @@ const manifestPackage = z.object({
     .array(z.object({ index: z.number(), name: z.string(), architecture: z.string() }))
     .optional()
     .describe("an OS image package's images"),
+  streamAnchor: z
+    .object({ file: z.string(), bytes: z.number(), sha256: z.string() })
+    .optional()
+    .describe(
+      "an OS image package whose WIM is pipable: the SHA-256 of the WIM's first `bytes` (header, XML and every image's metadata), checked while it streams into wimlib",
+    ),
   files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })),
   locations: z.array(z.object({ dp: z.string(), url: z.string() })),
 });
