@@ -13,10 +13,14 @@
  *   (now verified) metadata names.
  * --sha256: the SHA-256 of the whole stream (for a WIM the site has no anchor for), in the report.
  *
+ * When the reader leaves (wimlib exits once it has the image, before the WIM's trailing tables and
+ * the files of images it does not apply): with an anchor that matched, streamcheck stops too — wimlib
+ * has checked every file it used, so the rest is not needed, as in a bare `wget | wimlib-imagex`;
+ * otherwise (the whole stream's hash) it reads the rest and counts it.
+ *
  * Bytes move in large blocks (busybox tee reads 1 KiB at a time: 13x slower under emulation, docs/
  * vm-lab.md). Past the anchor, when no whole-stream hash is wanted, they move pipe to pipe with
- * splice(2): no copy through this process. When wimlib has what it needs and exits (before the WIM's
- * trailing blob table), the rest is read and counted, so the caller knows the DP sent everything.
+ * splice(2): no copy through this process.
  *
  * The report (key=value lines): bytes, anchor (ok | mismatch | short | none), anchor_sha256,
  * sha256 (with --sha256), downstream (open | closed: the reader left before the end), error.
@@ -214,6 +218,7 @@ int main(int argc, char **argv) {
       if (errno == EINTR) continue;
       if (errno == EPIPE) downstream_closed = 1;
       else can_splice = 0;
+      if (downstream_closed) break; /* the anchor matched: nothing more is needed */
       continue;
     }
     ssize_t n = read(0, buf, BLOCK);
@@ -243,6 +248,7 @@ int main(int argc, char **argv) {
       }
     }
     forward(buf, (size_t)n);
+    if (downstream_closed && anchor_done && anchor_want && !want_full) break; /* as above */
   }
   if (!anchor_done) {
     report(NULL);

@@ -102,6 +102,7 @@ export interface ImageStreamSource {
 
 /** What a streamed apply found: the bytes that passed, and how they were checked. */
 export interface ImageStreamResult {
+  /** The bytes received: the whole file, or (anchor) as far as wimlib needed to read before it had the image. */
   bytes: number;
   /** `anchor`: the anchor matched and wimlib verified every file it extracted; `sha256`: the whole stream was hashed (below). */
   verified: 'anchor' | 'sha256';

@@ -238,7 +238,7 @@ describe.skipIf(SKIP)(`streaming a pipable WIM from the DP into wimlib${SKIP ? `
     expect(result, logs.join('\n')).toEqual({ exitCode: 0 });
     expect(ntfscat(node(), 'hello.txt')).toBe('streamed from the DP\n');
     expect(logs.join('\n')).toContain(
-      `${pipableWim.length} bytes; its header, XML and metadata (${anchor.bytes} bytes) matched the site's SHA-256 ${anchor.sha256}, and wimlib verified every file`,
+      ` of ${pipableWim.length} bytes read (wimlib had the image by then); its header, XML and metadata (${anchor.bytes} bytes) matched the site's SHA-256 ${anchor.sha256}, and wimlib verified every file`,
     );
     expect(existsSync(state.packageDir(ANCHORED, 1))).toBe(false);
   }, 60_000);
@@ -267,5 +267,16 @@ describe.skipIf(SKIP)(`streaming a pipable WIM from the DP into wimlib${SKIP ? `
     expect(result.exitCode >>> 0, logs.join('\n')).toBe(0x80091007);
     expect((result as { message?: string }).message).toMatch(/holds a file whose data does not match the SHA-1 its metadata names/);
     expect(ntfscat(node(), 'hello.txt')).toBeUndefined();
+  }, 60_000);
+
+  it('with an anchor, a DP that breaks off before wimlib has the image is streamed again; wimlib leaving early is not a break', async () => {
+    const { lib } = library();
+    await lib.imageStream(ANCHORED);
+    const { c, node } = await computer('anchored-retry');
+    mp.dropAfter = [1 << 20];
+    const once = await applyThrough(c, lib, ANCHORED);
+    expect(once.result, once.logs.join('\n')).toEqual({ exitCode: 0 });
+    expect(once.logs.join('\n')).toMatch(/broke off .*applying again from the start onto a freshly prepared volume \(attempt 2 of 3\)/);
+    expect(ntfscat(node(), 'hello.txt')).toBe('streamed from the DP\n');
   }, 60_000);
 });

@@ -134,7 +134,7 @@ async function streamedApply(
     }
     if (result.verified === 'anchor') {
       x.log(
-        `The image was streamed from ${url} and not cached: ${result.bytes} bytes; its header, XML and metadata (${stream.anchor!.bytes} bytes) matched the site's SHA-256 ${stream.anchor!.sha256}, and wimlib verified every file it applied against the SHA-1 the metadata names`,
+        `The image was streamed from ${url} and not cached: ${result.bytes} of ${stream.size} bytes read (wimlib had the image by then); its header, XML and metadata (${stream.anchor!.bytes} bytes) matched the site's SHA-256 ${stream.anchor!.sha256}, and wimlib verified every file it applied against the SHA-1 the metadata names`,
       );
       return;
     }

@@ -9,10 +9,12 @@
  * past the anchor) and checks them: with the site's stream anchor, the SHA-256 of the WIM's header,
  * XML and metadata, whose last block it holds back until they match — wimlib then checks every file
  * it extracts against the SHA-1 those verified metadata name (exit 28 when one does not match);
- * without an anchor, the whole stream's SHA-256. It reads and counts the stream to its end after
- * wimlib has left (wimlib exits before the WIM's trailing tables: netboot.md "What failed", EPIPE),
- * so the count says whether the DP sent everything. docs/vm-lab.md has the measurements that chose
- * this over busybox tee into sha256sum and wc -c (13× slower than the bare pipe under emulation).
+ * without an anchor, the whole stream's SHA-256. wimlib exits once it has the image (netboot.md "What
+ * failed", EPIPE), before the WIM's trailing tables and the files of images it does not apply: with
+ * a matching anchor streamcheck stops then too, as the bare `wget | wimlib-imagex apply -` does
+ * (wimlib checked every file it used); without one it reads and counts the rest for the hash.
+ * docs/vm-lab.md has the measurements that chose this over busybox tee into sha256sum and wc -c
+ * (13× slower than the bare pipe under emulation).
  * busybox wget sends no keep-alive: one connection per apply, to the DP's IP URL.
  */
 import { spawn } from 'node:child_process';
@@ -108,7 +110,10 @@ export async function streamApplyWim(source: ImageStreamSource, index: number, t
         `the image streamed from ${source.url} holds a file whose data does not match the SHA-1 its metadata names (wimlib-imagex: ${wimlibOut()})`,
       );
     }
-    if (wgetRc !== '0' || bytes !== source.size || (source.anchor && anchor === 'short') || !['0', '3'].includes(checkRc)) {
+    // With an anchor, wimlib leaving early ends the stream on purpose (streamcheck stops, wget meets
+    // EPIPE): then wimlib's own status decides. A stream that ended while wimlib still read is the DP's.
+    const wimlibLeftEarly = Boolean(source.anchor) && anchor === 'ok' && report.get('downstream') === 'closed';
+    if (!wimlibLeftEarly && (wgetRc !== '0' || bytes !== source.size || anchor === 'short' || !['0', '3'].includes(checkRc))) {
       throw new ImageStreamBrokeOffError(
         source.url,
         `${source.url}: the distribution point's stream broke off or failed (wget exit ${wgetRc || '?'}, ${bytes} of ${source.size} bytes${
@@ -127,6 +132,7 @@ export async function streamApplyWim(source: ImageStreamSource, index: number, t
       if (anchor !== 'ok') throw new WimError('apply-failed', source.url, `the stream check of ${source.url} gave no verdict (exit ${checkRc || '?'})`);
       return { bytes, verified: 'anchor' };
     }
+    if (checkRc !== '0') throw new WimError('apply-failed', source.url, `the stream check of ${source.url} failed (exit ${checkRc || '?'})`);
     const sha256 = report.get('sha256');
     if (!sha256) throw new WimError('apply-failed', source.url, `the stream check of ${source.url} gave no SHA-256 (exit ${checkRc || '?'})`);
     return { bytes, verified: 'sha256', sha256 };
