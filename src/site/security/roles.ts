@@ -12,6 +12,18 @@ export const ROLE_NAMES: Record<Role, string> = {
   'read-only-analyst': 'Read-only Analyst',
 };
 
+/** Every permission, in the order the roles table of docs/site.md lists them. */
+export const PERMISSIONS = [
+  'read',
+  'content.write',
+  'task-sequence.write',
+  'deployment.write',
+  'device.write',
+  'collection.write',
+  'application.write',
+  'site.write',
+] as const;
+
 export type Permission =
   | 'read' // every GET: objects, status, revisions, audit log
   | 'content.write' // boot images, OS images, packages, drivers, driver packages, content, distribution
@@ -41,6 +53,11 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
 
 export function allows(role: Role, permission: Permission): boolean {
   return GRANTS[role].has(permission);
+}
+
+/** The permissions a role has, in PERMISSIONS order (the console offers only what they allow). */
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => GRANTS[role].has(p));
 }
 
 export function isRole(value: string): value is Role {

@@ -8,7 +8,7 @@ import { badInput, conflict, notFound, SiteError } from '../errors.js';
 import { nextSteps } from '../next-steps.js';
 import { audit } from '../audit.js';
 import { checkName } from '../text-rules.js';
-import { isRole, ROLES, type Actor, type Role } from './roles.js';
+import { isRole, permissionsOf, ROLE_NAMES, ROLES, type Actor, type Permission, type Role } from './roles.js';
 
 const TOKEN_PREFIX = 'osd_';
 
@@ -170,4 +170,26 @@ export async function authenticate(db: Queryable, authorization: string | undefi
       hint: 'revoke it and create a new one',
     });
   return { tokenId: row.id, name: row.name, role: row.role };
+}
+
+/** Who is asking, as the console needs it: the token, its role and every permission the role has. */
+export interface Caller {
+  tokenId: string;
+  name: string;
+  role: Role;
+  roleName: string;
+  permissions: Permission[];
+  expiresAt: string | null;
+}
+
+export async function describeCaller(db: Queryable, actor: Actor): Promise<Caller> {
+  const { rows } = await db.query<{ expires_at: Date | null }>('SELECT expires_at FROM api_tokens WHERE id = $1', [actor.tokenId]);
+  return {
+    tokenId: actor.tokenId,
+    name: actor.name,
+    role: actor.role,
+    roleName: ROLE_NAMES[actor.role],
+    permissions: permissionsOf(actor.role),
+    expiresAt: rows[0]?.expires_at?.toISOString() ?? null,
+  };
 }

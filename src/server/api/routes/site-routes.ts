@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { listAudit } from '../../../site/audit.js';
 import { audit } from '../../../site/audit.js';
-import { ROLES } from '../../../site/security/roles.js';
-import { createToken, listTokens, revokeToken } from '../../../site/security/tokens.js';
+import { PERMISSIONS, ROLES } from '../../../site/security/roles.js';
+import { createToken, describeCaller, listTokens, revokeToken } from '../../../site/security/tokens.js';
 import { checkDeploymentVerification, deploymentVerificationSchema, getDeploymentVerification, putSetting } from '../../../site/settings.js';
 import { route } from '../route.js';
 
@@ -31,6 +31,25 @@ export const siteRoutes = [
       you: z.object({ tokenId: z.string(), name: z.string(), role: z.enum(ROLES) }),
     }),
     handler: async ({ site, actor }) => ({ siteCode: site.siteCode, database: site.db.kind, schemaVersion: site.migration.to, you: actor }),
+  }),
+  route({
+    method: 'GET',
+    path: '/me',
+    tag: 'site',
+    summary: 'Who is asking: the token, its role and every permission the role has',
+    description:
+      'A client (the web console) offers only what `permissions` allow; every route still checks its own permission. `expiresAt` is null for a token that does not expire.',
+    permission: 'read',
+    response: z.object({
+      tokenId: z.string(),
+      name: z.string().describe("the token's name: the actor the audit log records"),
+      role: z.enum(ROLES),
+      roleName: z.string().describe("the role's name as ConfigMgr's console shows it"),
+      permissions: z.array(z.enum(PERMISSIONS)),
+      expiresAt: z.string().nullable(),
+      siteCode: z.string(),
+    }),
+    handler: async ({ site, actor }) => ({ ...(await describeCaller(site.db, actor)), siteCode: site.siteCode }),
   }),
   route({
     method: 'GET',
