@@ -302,7 +302,7 @@ export async function saveTaskSequence(site: Site, actor: Actor, id: string, inp
 }
 
 /** A parsed JSON body as text again, refusing first what JSON.stringify would overflow the stack on. */
-function jsonText(value: unknown, field: string): string {
+export function jsonText(value: unknown, field: string): string {
   try {
     checkJsonDepth(value, field);
   } catch (e) {

@@ -16,6 +16,13 @@ import { revertTaskSequence } from '../../../site/task-sequences/revert.js';
 import { listRevisions } from '../../../site/task-sequences/revisions.js';
 import { deleteTaskSequence, getTaskSequence, importTaskSequence, listTaskSequences, saveTaskSequence } from '../../../site/task-sequences/task-sequences.js';
 import { createInstallImageTaskSequence } from '../../../site/task-sequences/wizard.js';
+import {
+  listMachineProfiles,
+  MAX_SIMULATE_FAILURES,
+  MAX_SIMULATE_VARIABLES,
+  SIMULATED_OUTCOMES,
+  simulateTaskSequence,
+} from '../../../site/task-sequences/simulate.js';
 import { route } from '../route.js';
 
 const TAG = 'task sequences';
@@ -147,6 +154,70 @@ const manifestPackage = z.object({
   preCached: z.boolean(),
   distributionPoints: z.array(z.string()),
 });
+
+const simulateMachine = {
+  profile: z.string().max(128).optional().describe('an example machine profile (GET /machine-profiles: id)'),
+  resourceId: z.number().int().min(1).optional().describe('a device: its firmware, architecture, identity, inventory and variables'),
+  firmware: z.enum(['bios', 'uefi']).optional().describe('with resourceId: for a device that has not told the site its firmware'),
+  architecture: z.enum(['x86', 'x64', 'arm64']).optional().describe('with resourceId: for a device that has not told the site its architecture'),
+  mediaType: z
+    .enum(['PXE', 'BootMedia', 'FullMedia', 'OEMMedia'])
+    .optional()
+    .describe('how it starts (default: PXE for bare metal, Software Center when an OS is installed)'),
+  variables: z
+    .array(z.strictObject({ name: z.string().min(1).max(256), value: z.string().max(4000) }))
+    .max(MAX_SIMULATE_VARIABLES)
+    .optional()
+    .describe("variables as a collection or device would set them (after the device's own)"),
+  fail: z
+    .array(z.strictObject({ step: z.string().min(1).max(1024), exitCode: z.number().int().min(-2147483648).max(4294967295) }))
+    .max(MAX_SIMULATE_FAILURES)
+    .optional()
+    .describe('make a step (its name or path) exit with this code'),
+};
+const simulatedStep = z.object({
+  index: z.number().describe("the instruction's position: groups and steps in tree order (pre-order), from 0"),
+  path: z.string().describe('names from the top, " / " between them ([n] for a repeated name)'),
+  name: z.string(),
+  kind: z.enum(['group', 'step']),
+  type: z.string().nullable(),
+  outcome: z.enum(SIMULATED_OUTCOMES),
+  reason: z.string().nullable().describe('why it was skipped (the condition that was false, with the values seen), disabled, failed or not reached'),
+  predicted: z.boolean().describe('the step was only predicted (a simulation does nothing): always true for a step that ran'),
+  exitCode: z.number().nullable(),
+  exitCodeHex: z.string().nullable(),
+  runs: z.number(),
+  effects: z.array(z.string()).describe('what it was predicted to change: variables, the disk, restarts'),
+  assumed: z.array(z.string()).describe('what the prediction took for granted'),
+});
+const simulation = z.object({
+  taskSequenceId: z.string().nullable(),
+  revision: z.number().nullable(),
+  machine: z.object({
+    source: z.enum(['profile', 'device']),
+    name: z.string(),
+    profile: z.string().nullable().describe('the example profile used (for a device: for its disks and devices)'),
+    resourceId: z.number().nullable(),
+    firmware: z.enum(['bios', 'uefi']),
+    architecture: z.string(),
+    notes: z.array(z.string()),
+  }),
+  startedIn: z.enum(['WinPE', 'FullOS']),
+  result: z.enum(['success', 'failure']),
+  exitCode: z.number(),
+  exitCodeHex: z.string(),
+  failedAt: z.string().nullable(),
+  message: z.string().nullable(),
+  steps: z.array(simulatedStep),
+  restarts: z.array(z.object({ after: z.string(), into: z.enum(['WinPE', 'FullOS']) })),
+  counts: z
+    .object({ run: z.number(), failed: z.number(), skipped: z.number(), disabled: z.number(), 'not-reached': z.number() })
+    .describe('steps (not groups)'),
+  variables: z.record(z.string(), z.string()).describe('the variables at the end, secrets masked'),
+  budget: z.object({ instructions: z.number(), milliseconds: z.number() }),
+});
+const SIMULATE_DESCRIPTION =
+  'Runs the simulator (the engine with every step predicted, nothing done) against an example machine profile (`profile`) or a device (`resourceId`: its firmware and architecture as it registered, or as given, its identity and inventory, its collection and device variables; disks and devices from the bare-metal example of its firmware). Every group and step comes back with its outcome — run, skipped, disabled, failed, not-reached — and the reason in words. Limits, checked before any work: the sequence as for a save (10,000 groups and steps, nesting), 500 variables, 100 forced exit codes; while it runs: 10 s and 200,000 instructions (then 422), 50 restarts (then a failure at the step that restarts).';
 
 export const taskSequenceRoutes = [
   route({
@@ -346,6 +417,49 @@ export const taskSequenceRoutes = [
       counts: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
     }),
     handler: async ({ site, params, query }) => lintTaskSequence(site, params.id, query.revision),
+  }),
+
+  route({
+    method: 'GET',
+    path: '/machine-profiles',
+    tag: TAG,
+    summary: 'The example machine profiles a simulation can run against: id, name, firmware, architecture, installed OS',
+    permission: 'read',
+    response: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        description: z.string(),
+        firmware: z.enum(['bios', 'uefi']),
+        architecture: z.string(),
+        operatingSystem: z.string().nullable().describe('null: bare metal, it starts from the network'),
+      }),
+    ),
+    handler: async () => listMachineProfiles(),
+  }),
+  route({
+    method: 'POST',
+    path: '/task-sequences/:id/simulate',
+    tag: TAG,
+    summary:
+      'Simulate a stored revision (default: the current one) on an example machine profile or a device: each step run, skipped, failed or not reached, and why',
+    description: SIMULATE_DESCRIPTION,
+    permission: 'read',
+    params: idParams,
+    body: z.strictObject({ revision: z.number().int().min(1).optional(), ...simulateMachine }),
+    response: simulation,
+    handler: async ({ site, params, body }) => simulateTaskSequence(site, params.id, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/task-sequences/simulate',
+    tag: TAG,
+    summary: "Simulate a sequence that is not saved (the editor's): the JSON document, on an example machine profile or a device",
+    description: `${SIMULATE_DESCRIPTION} The sequence is the JSON document the site gives with a task sequence (at most 4 MiB of JSON); secrets shown as ******** are simulated as that text.`,
+    permission: 'read',
+    body: z.strictObject({ sequence: z.record(z.string(), z.unknown()), ...simulateMachine }),
+    response: simulation,
+    handler: async ({ site, body }) => simulateTaskSequence(site, null, body),
   }),
 
   route({

@@ -1,0 +1,134 @@
+/**
+ * What the web console needs of the admin API (issue 15): who is asking and what the role allows,
+ * the simulator on the server (a stored revision or an unsaved sequence, on an example machine
+ * profile or a device), the example machine profiles.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PERMISSIONS } from '../../../src/site/security/roles.js';
+import { startTestApi, type TestApi } from '../../site/helpers/site.js';
+import { addCollection, addSiteObjects, expectNoSecret, type SiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
+
+describe('the admin API for the console', () => {
+  let api: TestApi;
+  let o: SiteObjects;
+  let ts: string;
+  let device: number;
+
+  beforeAll(async () => {
+    api = await startTestApi('pglite');
+    o = await addSiteObjects(api.site);
+    const r = await api.call('POST', '/api/v1/task-sequences/wizard/install-image', { body: wizardAnswers(o) });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    ts = r.json.taskSequence.id;
+    await addCollection(api.site, 'Lab', [{ name: 'LAB01' }]);
+    device = Number((await api.site.db.query<{ resource_id: string }>("SELECT resource_id FROM devices WHERE name = 'LAB01'")).rows[0]!.resource_id);
+  });
+  afterAll(async () => api?.close());
+
+  describe('GET /me', () => {
+    it("answers the token's name, id, role and the permissions of the role", async () => {
+      const admin = await api.call('GET', '/api/v1/me');
+      expect(admin.status).toBe(200);
+      expect(admin.json).toMatchObject({ name: 'test full-administrator', role: 'full-administrator', roleName: 'Full Administrator', expiresAt: null });
+      expect(admin.json.tokenId).toMatch(/\S/);
+      expect(admin.json.permissions).toEqual([...PERMISSIONS]);
+      const reader = await api.call('GET', '/api/v1/me', { token: api.tokens['read-only-analyst'] });
+      expect(reader.json).toMatchObject({ role: 'read-only-analyst', permissions: ['read'], siteCode: api.site.siteCode });
+      const osd = await api.call('GET', '/api/v1/me', { token: api.tokens['osd-manager'] });
+      expect(osd.json.permissions).toEqual(['read', 'content.write', 'task-sequence.write', 'deployment.write', 'device.write']);
+    });
+  });
+
+  describe('simulation', () => {
+    it('lists the example machine profiles with their firmware and architecture', async () => {
+      const r = await api.call('GET', '/api/v1/machine-profiles');
+      expect(r.status).toBe(200);
+      const bios = r.json.find((p: { id: string }) => p.id === 'bios-x64-desktop-bare-metal');
+      expect(bios).toMatchObject({ firmware: 'bios', architecture: 'x64', operatingSystem: null });
+      expect(r.json.find((p: { id: string }) => p.id === 'win10-x64-refresh').operatingSystem).toMatch(/Windows 10/);
+    });
+
+    it('simulates the current revision on a BIOS profile: the UEFI partition step is skipped with the condition that was false', async () => {
+      const r = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body: { profile: 'bios-x64-desktop-bare-metal' } });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json).toMatchObject({ taskSequenceId: ts, revision: 1, startedIn: 'WinPE', machine: { source: 'profile', firmware: 'bios' } });
+      const uefi = r.json.steps.find((s: { name: string }) => /UEFI/.test(s.name));
+      const bios = r.json.steps.find((s: { name: string }) => /BIOS/.test(s.name));
+      expect(uefi).toMatchObject({ kind: 'step', outcome: 'skipped' });
+      expect(uefi.reason).toMatch(/_SMSTSBootUEFI/);
+      expect(bios).toMatchObject({ outcome: 'run', predicted: true, reason: null });
+      expect(r.json.counts.skipped).toBeGreaterThan(0);
+      expect(r.json.steps.every((s: { index: number }, i: number) => s.index === i)).toBe(true);
+      expectNoSecret(r.body, 'the simulation');
+      // On UEFI, the other way round.
+      const u = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body: { profile: 'uefi-x64-laptop-bare-metal', revision: 1 } });
+      expect(u.json.steps.find((s: { name: string }) => /UEFI/.test(s.name)).outcome).toBe('run');
+      expect(u.json.steps.find((s: { name: string }) => /BIOS/.test(s.name)).outcome).toBe('skipped');
+    });
+
+    it('simulates an unsaved sequence (the JSON document), and a forced failure leaves the rest not reached', async () => {
+      const doc = (await api.call('GET', `/api/v1/task-sequences/${ts}`)).json.sequence;
+      const apply = (await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body: { profile: 'bios-x64-desktop-bare-metal' } })).json.steps.find(
+        (s: { type: string | null }) => s.type === 'SMS_TaskSequence_ApplyOperatingSystemAction',
+      );
+      const r = await api.call('POST', '/api/v1/task-sequences/simulate', {
+        body: { sequence: doc, profile: 'bios-x64-desktop-bare-metal', fail: [{ step: apply.path, exitCode: 0x80070002 }] },
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json).toMatchObject({ taskSequenceId: null, revision: null, result: 'failure', exitCodeHex: '0x80070002', failedAt: apply.path });
+      expect(r.json.steps.find((s: { path: string }) => s.path === apply.path)).toMatchObject({ outcome: 'failed', exitCodeHex: '0x80070002' });
+      expect(r.json.counts['not-reached']).toBeGreaterThan(0);
+    });
+
+    it('simulates a device with its firmware, refusing one whose firmware the site does not know unless told', async () => {
+      const unknown = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body: { resourceId: device } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json.input).toBe('body.firmware');
+      await api.site.db.query("UPDATE devices SET firmware = 'uefi', architecture = 'x64' WHERE resource_id = $1", [device]);
+      await api.call('PUT', `/api/v1/devices/${device}/variables/OSDSecretThing`, { body: { value: 'Very-Secret-Value-1', masked: true } });
+      const r = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body: { resourceId: device } });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json.machine).toMatchObject({ source: 'device', name: 'LAB01', resourceId: device, firmware: 'uefi', architecture: 'x64' });
+      expect(r.json.steps.find((s: { name: string }) => /BIOS/.test(s.name)).outcome).toBe('skipped');
+      expectNoSecret(r.body, 'a device simulation', ['Very-Secret-Value-1']);
+      // Told otherwise, it is simulated as told, and says so.
+      const told = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body: { resourceId: device, firmware: 'bios' } });
+      expect(told.json.steps.find((s: { name: string }) => /UEFI/.test(s.name)).outcome).toBe('skipped');
+      expect(told.json.machine.notes.join(' ')).toMatch(/firmware bios as asked/);
+    });
+
+    it('refuses what it cannot run before any work, naming the field', async () => {
+      const cases: [unknown, string][] = [
+        [{}, 'body.profile'],
+        [{ profile: 'bios-x64-desktop-bare-metal', resourceId: device }, 'body.profile'],
+        [{ profile: 'no-such-machine' }, 'body.profile'],
+        [{ profile: 'bios-x64-desktop-bare-metal', firmware: 'uefi' }, 'body.firmware'],
+        [{ profile: 'bios-x64-desktop-bare-metal', variables: Array.from({ length: 501 }, (_, i) => ({ name: `V${i}`, value: '' })) }, 'body.variables'],
+        [{ profile: 'bios-x64-desktop-bare-metal', fail: [{ step: 'No Such Step', exitCode: 1 }] }, 'body.fail'],
+        [{ profile: 'bios-x64-desktop-bare-metal', revision: 9 }, '9'],
+      ];
+      for (const [body, input] of cases) {
+        const r = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, { body });
+        expect.soft(r.status, JSON.stringify(body).slice(0, 80)).toBeGreaterThanOrEqual(400);
+        expect.soft(r.status).toBeLessThan(500);
+        expect.soft(JSON.stringify(r.json), JSON.stringify(body).slice(0, 80)).toContain(input);
+      }
+      const big = await api.call('POST', '/api/v1/task-sequences/simulate', {
+        body: { profile: 'bios-x64-desktop-bare-metal', sequence: { schema: 'openosd.task-sequence/v1', pad: 'x'.repeat(5 * 1024 * 1024) } },
+      });
+      expect(big.status).toBe(413);
+      expect(big.json.input).toBe('body.sequence');
+      const bad = await api.call('POST', '/api/v1/task-sequences/simulate', { body: { profile: 'bios-x64-desktop-bare-metal', sequence: { steps: 'no' } } });
+      expect(bad.status).toBe(400);
+      expect(bad.json.input).toMatch(/^body\.sequence/);
+    });
+
+    it('gives a read-only token the simulation (it changes nothing)', async () => {
+      const r = await api.call('POST', `/api/v1/task-sequences/${ts}/simulate`, {
+        token: api.tokens['read-only-analyst'],
+        body: { profile: 'bios-x86-desktop' },
+      });
+      expect(r.status).toBe(200);
+    });
+  });
+});
