@@ -18,21 +18,27 @@ node_modules/.openosd-installed: package.json package-lock.json
 	@if [ -f package-lock.json ]; then npm ci $(NPM_FLAGS); else npm install $(NPM_FLAGS); fi
 	@touch $@
 
-build: deps
+build: deps dist/console/index.html
 	@npx tsc -p tsconfig.build.json
 	@# `npx osd …` from the checkout: link our own bin where npx looks for it.
 	@mkdir -p node_modules/.bin && ln -sf ../../bin/osd.js node_modules/.bin/osd
 
+# The web console (docs/console.md): built by Vite into dist/console when its sources or the packages change.
+CONSOLE_SOURCES := $(shell find console -not -path '*/node_modules/*' 2>/dev/null)
+dist/console/index.html: $(CONSOLE_SOURCES) package-lock.json | deps
+	@npx vite build console --logLevel warn
+
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
+	@npx tsc -p console/tsconfig.json --noEmit
 
 # ESLint (correctness rules; typescript-eslint without type information, so it is quick) and
 # Prettier's check (formatting: `npx prettier --write` fixes it).
 lint: deps
-	@npx eslint --max-warnings 0 src test bench
+	@npx eslint --max-warnings 0 src test bench console
 	@npx prettier --check --log-level warn $(FORMATTED)
 
-FORMATTED := "src/**/*.ts" "test/**/*.ts" "bench/**/*.mjs" "scripts/**/*.mjs" eslint.config.js vitest.config.ts
+FORMATTED := "src/**/*.ts" "test/**/*.ts" "bench/**/*.mjs" "scripts/**/*.mjs" eslint.config.js vitest.config.ts "console/src/**/*.{ts,tsx,css}" console/vite.config.ts
 
 test: build typecheck lint
 	@node scripts/run-tests.mjs

@@ -2,6 +2,7 @@
 // Formatting is Prettier's (.prettierrc.json); these rules are about correctness.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'coverage/**'] },
@@ -45,6 +46,15 @@ export default tseslint.config(
       ],
       // Control characters in regexes are deliberate here (input rules, terminal escaping).
       'no-control-regex': 'off',
+    },
+  },
+  {
+    // The web console (console/src, docs/console.md): browser code; hooks called by React's rules.
+    files: ['console/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
   {

@@ -8,6 +8,7 @@ import { sweepStores } from '../site/userstate/stores.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { openSite, type Site } from '../site/site.js';
 import { ensureInitialAdminToken } from '../site/security/bootstrap.js';
@@ -17,6 +18,7 @@ import type { DistributionTiming } from '../site/distribution/distribution.js';
 import { addDistributionPoint, updateDistributionPoint } from '../site/distribution/distribution-points.js';
 import { startDistributionPoint, type RunningDistributionPoint } from './distribution-point/server.js';
 import { createAdminApi } from './api/app.js';
+import { consoleFiles } from './console-files.js';
 import { SecretBox } from '../site/security/secret-box.js';
 import { writeTftpRoot } from './boot/boot-files.js';
 import { startPxeResponder, type DhcpPool, type RunningPxeResponder } from './pxe/responder.js';
@@ -46,6 +48,8 @@ export interface SiteServerOptions {
   maxImportBytes?: number;
   logger?: boolean;
   version?: string;
+  /** The web console's built files (default: dist/console beside this module's dist/server; docs/console.md). */
+  consoleDir?: string;
   /** Distribution lease, heartbeat and periodic pass (defaults: 30 s lease, heartbeat a third of it, a pass every 15 s). */
   distribution?: DistributionTiming;
 }
@@ -84,7 +88,12 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
   try {
     const adminTokenFile = await ensureInitialAdminToken(site);
     if (options.localDpPort !== undefined) localDp = await startLocalDp(site, options.localDpPort, options.localDpName ?? 'local', options.localDpClientUrl);
-    app = await createAdminApi(site, { logger: options.logger, maxUploadBytes: options.maxUploadBytes, version: options.version });
+    app = await createAdminApi(site, {
+      logger: options.logger,
+      maxUploadBytes: options.maxUploadBytes,
+      version: options.version,
+      console: consoleFiles(options.consoleDir ?? fileURLToPath(new URL('../console', import.meta.url))),
+    });
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 8450 });
     const address = app.server.address();

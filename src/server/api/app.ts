@@ -21,6 +21,7 @@ import { siteFormatFrameworkOptions } from '../framework-errors.js';
 import { isMpUrl, registerManagementPoint } from '../mp/app.js';
 import { isDeviceCredential } from '../../site/mp/credentials.js';
 import { documentNetworkBoot, isBootUrl, registerNetworkBoot, type NetworkBootOptions } from '../boot/routes.js';
+import { isConsolePath, type ConsoleFiles } from '../console-files.js';
 
 export interface AdminApiOptions {
   /** Largest JSON/XML body in bytes (a task sequence may be 2 MB, osd-features §2.10). Default 8 MiB. */
@@ -35,6 +36,8 @@ export interface AdminApiOptions {
   managementPoint?: boolean;
   /** Serve network boot (/boot/v1, no credentials: docs/network-boot.md) on the same app; default on. */
   networkBoot?: NetworkBootOptions | false;
+  /** Serve the web console's files at every path outside /api, /mp and /boot (docs/console.md); default none. */
+  console?: ConsoleFiles;
 }
 
 declare module 'fastify' {
@@ -138,6 +141,8 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     if (options.managementPoint !== false && isMpUrl(request.raw.url ?? '')) return;
     // Network boot answers computers that have no credential yet (src/server/boot/routes.ts).
     if (options.networkBoot !== false && isBootUrl(request.raw.url ?? '')) return;
+    // The console's files are public (it signs in to the API with a token itself).
+    if (options.console && isConsolePath(request.raw.url ?? '')) return;
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
     if (bearer && isDeviceCredential(bearer)) {
       throw new SiteError('unauthenticated', {
@@ -164,6 +169,9 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
       .send({ error: 'internal', message: `internal error (request ${request.id}); the server log has the details`, rule: 'unexpected failure' });
   });
   app.setNotFoundHandler((request, reply) => {
+    if (options.console && (request.method === 'GET' || request.method === 'HEAD') && isConsolePath(request.raw.url ?? '')) {
+      return options.console.serve(request, reply);
+    }
     void reply.status(404).send(
       new SiteError('not-found', {
         input: `${request.method} ${request.url.split('?')[0]}`,

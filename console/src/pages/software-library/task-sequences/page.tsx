@@ -1,0 +1,14 @@
+/**
+ * Software Library › Operating Systems › Task Sequences. The node's paths:
+ *   /software-library/task-sequences          the list (TaskSequenceList)
+ *   /software-library/task-sequences/PS100004 one task sequence: properties and revision history (TaskSequenceDetail)
+ * Later pages (the wizard, the editor) add their path here.
+ */
+import type { PageProps } from '../../../app/pages';
+import { TaskSequenceDetail } from './TaskSequenceDetail';
+import { TaskSequenceList } from './TaskSequenceList';
+
+export default function TaskSequencesPage({ rest, base }: PageProps) {
+  if (rest.length === 0) return <TaskSequenceList base={base} />;
+  return <TaskSequenceDetail base={base} id={rest[0]!} />;
+}
