@@ -5,6 +5,7 @@
  * cannot be deleted, renamed, re-limited or have their rules changed.
  */
 import { containsPattern } from '../db/like.js';
+import { decodeDeviceCursor, encodeDeviceCursor } from '../devices/cursor.js';
 import type { Database, Queryable } from '../db/database.js';
 import { audit } from '../audit.js';
 import { badInput, conflict, inUse, notFound } from '../errors.js';
@@ -232,29 +233,56 @@ export interface CollectionMember {
   client: boolean;
 }
 
+/**
+ * A collection's members in name order. `total` is the collection's member count; `search` (part
+ * of a name) narrows the list and `matching` counts what it matches (first page only). Page with
+ * `cursor` (the previous answer's nextCursor): the same cost on every page, where `offset` walks
+ * past every earlier member.
+ */
 export async function listMembers(
   db: Queryable,
   collectionId: string,
-  page: { limit?: number; offset?: number } = {},
-): Promise<{ total: number; members: CollectionMember[] }> {
+  page: { limit?: number; offset?: number; cursor?: string; search?: string } = {},
+): Promise<{ total: number; matching: number | null; members: CollectionMember[]; nextCursor: string | null }> {
   const c = await getCollection(db, collectionId);
   const limit = Math.min(Math.max(checkPageNumber(page.limit ?? 100, 'query.limit'), 1), 1000);
   const offset = checkPageNumber(page.offset ?? 0, 'query.offset');
+  const params: unknown[] = [c.collectionId];
+  let where = 'm.collection_id = $1';
+  if (page.search) where += ` AND d.name ILIKE $${params.push(containsPattern(checkSearch(page.search, 'query.search').trim()))}`;
+  const matching =
+    page.search && !page.cursor
+      ? Number(
+          (
+            await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM collection_members m JOIN devices d ON d.resource_id = m.resource_id WHERE ${where}`,
+              params,
+            )
+          ).rows[0]!.n,
+        )
+      : null;
+  let tail = `ORDER BY lower(d.name), d.resource_id LIMIT ${limit}`;
+  if (page.cursor) {
+    const [name, id] = decodeDeviceCursor(page.cursor);
+    where += ` AND (lower(d.name), d.resource_id) > ($${params.push(name)}, $${params.push(id)})`;
+  } else tail += ` OFFSET ${offset}`;
   const { rows } = await db.query<{
     resource_id: number;
     name: string;
+    sort_key: string;
     smbios_guid: string | null;
     mac_addresses: string[];
     unknown_computer: string | null;
     client: boolean;
   }>(
-    `SELECT d.resource_id, d.name, d.smbios_guid, d.mac_addresses, d.unknown_computer, d.client
+    `SELECT d.resource_id, d.name, lower(d.name) AS sort_key, d.smbios_guid, d.mac_addresses, d.unknown_computer, d.client
      FROM collection_members m JOIN devices d ON d.resource_id = m.resource_id
-     WHERE m.collection_id = $1 ORDER BY lower(d.name), d.resource_id LIMIT ${limit} OFFSET ${offset}`,
-    [collectionId],
+     WHERE ${where} ${tail}`,
+    params,
   );
   return {
     total: c.memberCount,
+    matching,
     members: rows.map((r) => ({
       resourceId: Number(r.resource_id),
       name: r.name,
@@ -263,6 +291,7 @@ export async function listMembers(
       unknownComputer: r.unknown_computer,
       client: r.client,
     })),
+    nextCursor: rows.length === limit ? encodeDeviceCursor(rows[rows.length - 1]!) : null,
   };
 }
 

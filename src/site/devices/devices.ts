@@ -23,6 +23,7 @@ import { evaluateOne, evaluateWithDependents } from '../collections/evaluate.js'
 import { builtInRefused } from '../collections/rules.js';
 import { insertAssociation, type ComputerAssociation, type UserAccountMode } from './associations.js';
 import { checkPageNumber, checkSearch } from '../collections/collections.js';
+import { decodeDeviceCursor, encodeDeviceCursor } from './cursor.js';
 import { checkName, checkText, quoteForMessage, textProblem } from '../text-rules.js';
 import { checkResourceId, MAC_FORMATS, macProblem, netbiosNameProblem, normaliseMac, normaliseSmbiosGuid, smbiosGuidProblem } from './identity.js';
 import { MAX_IMPORT_COMPUTERS, MAX_MACS_PER_COMPUTER } from './limits.js';
@@ -84,30 +85,6 @@ export async function getDevice(db: Queryable, resourceId: number): Promise<Devi
   return { ...toDevice(rows[0]), collections: cols.map((c) => ({ collectionId: c.collection_id, name: c.name })) };
 }
 
-/** A page position: the sort key of the last device of the previous page (keyset paging). */
-function encodeCursor(d: Row & { sort_key: string }): string {
-  // The database's lower(), not JavaScript's: the next page compares with the same function.
-  return Buffer.from(JSON.stringify([d.sort_key, Number(d.resource_id)])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, number] {
-  try {
-    const v = JSON.parse(Buffer.from(checkText(cursor, 'query.cursor'), 'base64url').toString('utf8')) as unknown;
-    // Whatever decodes must still be a value the database takes: text without NUL or a lone
-    // surrogate (JSON escapes can spell both) and a ResourceID in bigint's range.
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !textProblem(v[0]) && Number.isSafeInteger(v[1]) && (v[1] as number) >= 0) {
-      return [v[0], v[1] as number];
-    }
-  } catch {
-    /* reported below */
-  }
-  throw badInput(
-    'query.cursor',
-    'not a cursor this server handed out',
-    'pass the nextCursor of the previous page unchanged, or leave it out for the first page',
-  );
-}
-
 /**
  * Devices in name order. Page with `cursor` (the previous answer's nextCursor): it costs the same
  * on page 1 and page 2,000, where `offset` makes the database walk past every earlier device.
@@ -136,14 +113,14 @@ export async function listDevices(
   const total = filter.cursor ? null : Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices ${where}`, params)).rows[0]!.n);
   let page: string;
   if (filter.cursor) {
-    const [name, id] = decodeCursor(filter.cursor);
+    const [name, id] = decodeDeviceCursor(filter.cursor);
     const after = `(lower(name), resource_id) > ($${params.push(name)}, $${params.push(id)})`;
     page = `${where ? `${where} AND` : 'WHERE'} ${after} ORDER BY lower(name), resource_id LIMIT ${limit}`;
   } else {
     page = `${where} ORDER BY lower(name), resource_id LIMIT ${limit} OFFSET ${offset}`;
   }
   const { rows } = await db.query<Row & { sort_key: string }>(`SELECT ${COLUMNS}, lower(name) AS sort_key FROM devices ${page}`, params);
-  return { total, devices: rows.map(toDevice), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]!) : null };
+  return { total, devices: rows.map(toDevice), nextCursor: rows.length === limit ? encodeDeviceCursor(rows[rows.length - 1]!) : null };
 }
 
 /**

@@ -39,6 +39,30 @@ describe('the admin API for the console', () => {
     });
   });
 
+  describe('devices and members at scale', () => {
+    it("pages a collection's members with a cursor, searches their names, and counts what matches", async () => {
+      const names = Array.from({ length: 25 }, (_, i) => ({ name: `PAGE${String(i).padStart(2, '0')}` }));
+      const id = await addCollection(api.site, 'Paging', [...names, { name: 'OTHER-PC' }]);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let first = true;
+      do {
+        const q: string = `/api/v1/collections/${id}/members?limit=10&search=page${cursor ? `&cursor=${cursor}` : ''}`;
+        const r = await api.call('GET', q);
+        expect(r.status, JSON.stringify(r.json)).toBe(200);
+        expect(r.json.total).toBe(26);
+        expect(r.json.matching).toBe(first ? 25 : null);
+        seen.push(...r.json.members.map((m: { name: string }) => m.name));
+        cursor = r.json.nextCursor;
+        first = false;
+      } while (cursor);
+      expect(seen).toEqual(names.map((n) => n.name));
+      const all = await api.call('GET', `/api/v1/collections/${id}/members?limit=1000`);
+      expect(all.json).toMatchObject({ total: 26, matching: null, nextCursor: null });
+      expect((await api.call('GET', `/api/v1/collections/${id}/members?cursor=bm9wZQ`)).json.input).toBe('query.cursor');
+    });
+  });
+
   describe('simulation', () => {
     it('lists the example machine profiles with their firmware and architecture', async () => {
       const r = await api.call('GET', '/api/v1/machine-profiles');

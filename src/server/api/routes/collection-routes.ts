@@ -363,12 +363,16 @@ export const collectionRoutes = [
     method: 'GET',
     path: '/collections/:collectionId/members',
     tag: 'collections',
-    summary: 'Members as of the last evaluation',
+    summary: 'Members as of the last evaluation, in name order; search a part of the name',
+    description:
+      'Page with `cursor` (the `nextCursor` of the previous answer): as fast on the last page as on the first. `offset` works too but walks past every earlier member. `total` is the member count; `matching` counts the members a search matches (first page only).',
     permission: 'read',
     params: collectionParams,
-    query: z.object(page),
+    query: z.object({ search: z.string().max(MAX_SEARCH_LENGTH).optional(), cursor: z.string().max(2000).optional(), ...page }),
     response: z.object({
       total: z.number(),
+      matching: z.number().nullable().describe('with search, on the first page (no cursor) only'),
+      nextCursor: z.string().nullable(),
       members: z.array(
         z.object({
           resourceId: z.number(),
