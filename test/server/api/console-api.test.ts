@@ -3,7 +3,9 @@
  * the simulator on the server (a stored revision or an unsaved sequence, on an example machine
  * profile or a device), the example machine profiles.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeStatusBatch } from '../../../src/site/mp/status.js';
 import { PERMISSIONS } from '../../../src/site/security/roles.js';
 import { startTestApi, type TestApi } from '../../site/helpers/site.js';
 import { addCollection, addSiteObjects, expectNoSecret, type SiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
@@ -60,6 +62,85 @@ describe('the admin API for the console', () => {
       const all = await api.call('GET', `/api/v1/collections/${id}/members?limit=1000`);
       expect(all.json).toMatchObject({ total: 26, matching: null, nextCursor: null });
       expect((await api.call('GET', `/api/v1/collections/${id}/members?cursor=bm9wZQ`)).json.input).toBe('query.cursor');
+    });
+  });
+
+  describe('monitoring', () => {
+    let deployment: string;
+    const ids: Record<string, number> = {};
+    const base = Date.now() - 2 * 60 * 60 * 1000;
+    const at = (minutes: number): string => new Date(base + minutes * 60_000).toISOString();
+    const message = (runId: string, minutes: number, kind: string, outcome: string, extra: Record<string, unknown> = {}) => ({
+      id: randomUUID(),
+      runId,
+      deploymentId: deployment,
+      time: at(minutes),
+      kind,
+      outcome,
+      ...extra,
+    });
+    const step = (index: number, name: string) => ({ index, name, group: 'Install', path: `Install / ${name}`, type: 'SMS_TaskSequence_RunCommandLineAction' });
+
+    beforeAll(async () => {
+      const collection = await addCollection(api.site, 'Monitored', [{ name: 'MON-A' }, { name: 'MON-B' }, { name: 'MON-C' }]);
+      const r = await api.call('POST', '/api/v1/deployments', {
+        body: { taskSequenceId: ts, collectionId: collection, purpose: 'required', availability: 'media-pxe', schedules: ['asap'] },
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      deployment = r.json.deployment.id;
+      for (const n of ['MON-A', 'MON-B', 'MON-C'])
+        ids[n] = Number((await api.site.db.query<{ resource_id: string }>('SELECT resource_id FROM devices WHERE name = $1', [n])).rows[0]!.resource_id);
+      const a = randomUUID();
+      const b1 = randomUUID();
+      const b2 = randomUUID();
+      await storeStatusBatch(api.site.db, { resourceId: ids['MON-A']! }, {
+        messages: [
+          message(a, 10, 'run', 'started'),
+          message(a, 11, 'run', 'downloaded', { bytes: 50 * 1024 * 1024, seconds: 55 }),
+          message(a, 12, 'step', 'started', { step: step(1, 'First') }),
+          message(a, 14, 'step', 'succeeded', { step: step(1, 'First'), exitCode: 0 }),
+          message(a, 15, 'step', 'started', { step: step(2, 'Setup') }),
+          message(a, 16, 'step', 'restart-requested', { step: step(2, 'Setup') }),
+          message(a, 20, 'step', 'started', { step: step(2, 'Setup') }),
+          message(a, 25, 'step', 'succeeded', { step: step(2, 'Setup'), exitCode: 0 }),
+          message(a, 30, 'run', 'succeeded'),
+        ],
+      } as never);
+      await storeStatusBatch(api.site.db, { resourceId: ids['MON-B']! }, {
+        messages: [message(b1, 20, 'run', 'started'), message(b1, 40, 'run', 'failed', { exitCode: 1 })],
+      } as never);
+      await storeStatusBatch(api.site.db, { resourceId: ids['MON-B']! }, { messages: [message(b2, 50, 'run', 'started')] } as never);
+      (ids as Record<string, unknown>).runA = a;
+    });
+
+    it("gives a deployment's counts per category at the end of each bucket", async () => {
+      const r = await api.call('GET', `/api/v1/deployments/${deployment}/status/history?bucket=10m&from=${at(0)}&to=${at(60)}`);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json.bucketSeconds).toBe(600);
+      const rows = r.json.points.map((p: Record<string, number>) => [p.success, p['in-progress'], p.error, p.unknown, p.total]);
+      expect(rows).toEqual([
+        [0, 0, 0, 3, 3],
+        [0, 1, 0, 2, 3],
+        [0, 2, 0, 1, 3],
+        [1, 1, 0, 1, 3],
+        [1, 0, 1, 1, 3],
+        [1, 1, 0, 1, 3],
+        [1, 1, 0, 1, 3],
+      ]);
+      expect(r.json.points[0].at).toBe(at(0));
+      // The last point agrees with the status now.
+      const now = await api.call('GET', `/api/v1/deployments/${deployment}/status`);
+      const last = (await api.call('GET', `/api/v1/deployments/${deployment}/status/history`)).json.points.at(-1);
+      for (const c of ['success', 'in-progress', 'error', 'requirements-not-met', 'unknown', 'total']) expect(last[c], c).toBe(now.json.counts[c]);
+    });
+
+    it('refuses too many buckets, a bad bucket and an empty span, naming the field', async () => {
+      const many = await api.call('GET', `/api/v1/deployments/${deployment}/status/history?bucket=1s&from=${at(0)}&to=${at(60)}`);
+      expect(many.status).toBe(400);
+      expect(many.json.input).toBe('query.bucket');
+      expect(many.json.rule).toContain('at most 1000');
+      expect((await api.call('GET', `/api/v1/deployments/${deployment}/status/history?bucket=soon`)).json.input).toBe('query.bucket');
+      expect((await api.call('GET', `/api/v1/deployments/${deployment}/status/history?from=${at(60)}&to=${at(0)}`)).json.input).toBe('query.to');
     });
   });
 

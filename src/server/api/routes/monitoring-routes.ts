@@ -8,6 +8,7 @@ import { estimateDuration } from '../../../site/mp/estimate.js';
 import { listRunLogs, readRunLog } from '../../../site/mp/logs.js';
 import { deploymentStatus, MAX_STATUS_DEVICES, STATUS_CATEGORIES } from '../../../site/mp/monitoring.js';
 import { deviceHistory, deviceRun, MAX_HISTORY_RUNS } from '../../../site/mp/runs.js';
+import { deploymentStatusHistory, MAX_HISTORY_POINTS } from '../../../site/mp/status-history.js';
 import { route } from '../route.js';
 
 const TAG = 'monitoring';
@@ -124,6 +125,29 @@ export const monitoringRoutes = [
       truncated: z.boolean(),
     }),
     handler: async ({ site, params, query }) => deploymentStatus(site.db, params.id, query),
+  }),
+  route({
+    method: 'GET',
+    path: '/deployments/:id/status/history',
+    tag: TAG,
+    summary: "A deployment's status over time: the Success, In Progress, Error, Requirements Not Met and Unknown counts at the end of each time bucket",
+    description: `For a chart of its progress. At each point a device is in the category of its latest run started by then (In Progress until that run ended), Unknown without one — the rule of the status now, at that moment. \`from\` defaults to the deployment's creation, \`to\` to now, \`bucket\` (30s, 5m, 1h, 1d) to about a hundredth of the span; at most ${MAX_HISTORY_POINTS} buckets (400 naming query.bucket). The devices are the deployment's devices now: membership's history is not kept.`,
+    permission: 'read',
+    params: deploymentParams,
+    query: z.object({
+      bucket: z.string().max(16).optional(),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+    }),
+    response: z.object({
+      deploymentId: z.string(),
+      from: z.string(),
+      to: z.string(),
+      bucketSeconds: z.number(),
+      points: z.array(counts.extend({ at: z.string().describe('the end of the bucket') })),
+      notes: z.array(z.string()),
+    }),
+    handler: async ({ site, params, query }) => deploymentStatusHistory(site.db, params.id, query),
   }),
   route({
     method: 'GET',
