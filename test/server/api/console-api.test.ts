@@ -134,6 +134,25 @@ describe('the admin API for the console', () => {
       for (const c of ['success', 'in-progress', 'error', 'requirements-not-met', 'unknown', 'total']) expect(last[c], c).toBe(now.json.counts[c]);
     });
 
+    it("draws a device's run as a timeline: bars, the restart and its gap, the download before the steps", async () => {
+      const runA = (ids as Record<string, unknown>).runA as string;
+      const r = await api.call('GET', `/api/v1/devices/${ids['MON-A']}/runs/${runA}/timeline`);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json).toMatchObject({ result: 'succeeded', startedAt: at(10), endedAt: at(30), failedAt: null });
+      const bars = r.json.bars.map((b: { name: string; outcome: string; durationSeconds: number | null }) => [b.name, b.outcome, b.durationSeconds]);
+      expect(bars).toEqual([
+        ['First', 'succeeded', 120],
+        ['Setup', 'restart-requested', 60],
+        ['Setup', 'succeeded', 300],
+      ]);
+      expect(r.json.restarts).toEqual([{ at: at(16), path: 'Install / Setup', name: 'Setup', backAt: at(20), downSeconds: 240 }]);
+      expect(r.json.downloads).toEqual([
+        expect.objectContaining({ reportedAt: at(11), bytes: 50 * 1024 * 1024, seconds: 55, when: 'before-steps', endedAt: at(11) }),
+      ]);
+      expect(r.json.downloads[0].startedAt).toBe(new Date(base + 11 * 60_000 - 55_000).toISOString());
+      expect((await api.call('GET', `/api/v1/devices/${ids['MON-B']}/runs/${runA}/timeline`)).status).toBe(404);
+    });
+
     it('refuses too many buckets, a bad bucket and an empty span, naming the field', async () => {
       const many = await api.call('GET', `/api/v1/deployments/${deployment}/status/history?bucket=1s&from=${at(0)}&to=${at(60)}`);
       expect(many.status).toBe(400);

@@ -9,6 +9,7 @@ import { listRunLogs, readRunLog } from '../../../site/mp/logs.js';
 import { deploymentStatus, MAX_STATUS_DEVICES, STATUS_CATEGORIES } from '../../../site/mp/monitoring.js';
 import { deviceHistory, deviceRun, MAX_HISTORY_RUNS } from '../../../site/mp/runs.js';
 import { deploymentStatusHistory, MAX_HISTORY_POINTS } from '../../../site/mp/status-history.js';
+import { runTimeline } from '../../../site/mp/timeline.js';
 import { route } from '../route.js';
 
 const TAG = 'monitoring';
@@ -197,6 +198,58 @@ export const monitoringRoutes = [
     params: runParams,
     response: runSummary.extend({ steps: z.array(runStep), messages: z.array(runMessage) }),
     handler: async ({ site, params }) => deviceRun(site.db, params.resourceId, params.runId),
+  }),
+  route({
+    method: 'GET',
+    path: '/devices/:resourceId/runs/:runId/timeline',
+    tag: TAG,
+    summary: 'One run of a device as a timeline: each step a bar (start, end, duration, outcome), the restarts and the downloads',
+    description:
+      'A step that restarts the computer and completes after it (Setup Windows and ConfigMgr) has two bars, the first ending in restart-requested; a skipped step is a mark (no duration). A restart says when the computer was heard from again. A download report placed before the steps has its span; one sent as the run ends (content downloaded as the steps needed it) is a total, not placed.',
+    permission: 'read',
+    params: runParams,
+    response: z.object({
+      runId: z.string(),
+      resourceId: z.number(),
+      deviceName: z.string(),
+      deploymentId: z.string(),
+      taskSequenceName: z.string(),
+      result,
+      startedAt: z.string(),
+      endedAt: z.string().nullable(),
+      durationSeconds: z.number(),
+      bars: z.array(
+        z.object({
+          kind: z.enum(['step', 'group']),
+          index: z.number().nullable(),
+          path: z.string(),
+          name: z.string(),
+          type: z.string(),
+          outcome: z.string(),
+          startedAt: z.string().nullable(),
+          endedAt: z.string().nullable(),
+          durationSeconds: z.number().nullable(),
+          ...exitCode,
+          predicted: z.boolean(),
+          reason: z.string().nullable(),
+          description: z.string(),
+        }),
+      ),
+      restarts: z.array(z.object({ at: z.string(), path: z.string(), name: z.string(), backAt: z.string().nullable(), downSeconds: z.number().nullable() })),
+      downloads: z.array(
+        z.object({
+          reportedAt: z.string(),
+          bytes: z.number(),
+          seconds: z.number(),
+          when: z.enum(['before-steps', 'while-steps-ran']),
+          startedAt: z.string().nullable(),
+          endedAt: z.string().nullable(),
+          description: z.string(),
+        }),
+      ),
+      failedAt: z.string().nullable(),
+    }),
+    handler: async ({ site, params }) => runTimeline(site.db, params.resourceId, params.runId),
   }),
   route({
     method: 'GET',
