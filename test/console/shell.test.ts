@@ -83,27 +83,45 @@ describe.skipIf(!!CONSOLE_SKIP)(`the console shell in chromium${CONSOLE_SKIP ? `
     await page.getByText('There are no task sequences').waitFor();
     await c.screenshot('task-sequences-empty');
 
-    // Import: the file has no name, so the site's rule shows at the Name field.
+    // Import Task Sequence Wizard: Next is blocked until a file is chosen; the file has no name,
+    // so the site's refusal comes back at the Name field of File Content.
     await page.getByRole('button', { name: 'Import Task Sequence' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Import Task Sequence' });
+    const dialog = page.getByRole('dialog', { name: 'Import Task Sequence Wizard' });
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Import' }).click();
+    const pageHeading = dialog.locator('.wizard-page h2');
+    await dialog.getByRole('button', { name: 'Next >' }).click();
     await dialog.getByText('Choose the task sequence file').waitFor();
+    expect(await pageHeading.textContent()).toBe('General');
+    expect(await dialog.getByRole('button', { name: 'Summary' }).isDisabled()).toBe(true);
+    await c.checkAccessibility('the Import Task Sequence Wizard with an error');
     await dialog.getByLabel('Task sequence file').setInputFiles(CORPUS!);
-    await dialog.getByRole('button', { name: 'Import' }).click();
-    const nameField = dialog.getByLabel('Name', { exact: true });
-    await expect.poll(() => nameField.getAttribute('aria-invalid')).toBe('true');
-    expect(await dialog.locator('.field.invalid .error').textContent()).toMatch(/does not name the task sequence/);
-    await c.checkAccessibility('the Import Task Sequence dialog with an error');
-    await c.screenshot('task-sequences-import-error');
-    await nameField.fill('BIOS Update (corpus)');
+    await dialog.getByRole('button', { name: 'Next >' }).click();
+    await expect.poll(() => pageHeading.textContent()).toBe('File Content');
     await dialog.getByLabel('Revision comment').fill('from the corpus');
-    await dialog.getByRole('button', { name: 'Import' }).click();
-    await dialog.waitFor({ state: 'hidden' });
-    await page
-      .getByRole('status')
-      .filter({ hasText: /Imported "BIOS Update \(corpus\)" as PS1\w{5}/ })
+    await dialog.getByRole('button', { name: 'Next >' }).click();
+    await expect.poll(() => pageHeading.textContent()).toBe('Summary');
+    await dialog.getByRole('button', { name: 'Next >' }).click();
+    await dialog
+      .getByRole('alert')
+      .filter({ hasText: /does not name the task sequence/ })
       .waitFor();
+    expect(await pageHeading.textContent()).toBe('Completion');
+    await c.screenshot('task-sequences-import-error');
+    await dialog.getByRole('button', { name: '< Previous' }).click();
+    await expect.poll(() => pageHeading.textContent()).toBe('File Content');
+    const nameField = dialog.getByLabel('Name', { exact: true });
+    expect(await nameField.getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.locator('.field.invalid .error').textContent()).toMatch(/does not name the task sequence/);
+    // Back keeps what was typed.
+    expect(await dialog.getByLabel('Revision comment').inputValue()).toBe('from the corpus');
+    await nameField.fill('BIOS Update (corpus)');
+    await dialog.getByRole('button', { name: 'Summary' }).click();
+    await dialog.getByText('BIOS Update (corpus)').waitFor();
+    await dialog.getByRole('button', { name: 'Next >' }).click();
+    await dialog.getByText(/Imported "BIOS Update \(corpus\)" as PS1\w{5}: revision 1, 8 steps/).waitFor();
+    await c.screenshot('task-sequences-import-completed');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     const grid = page.getByRole('grid', { name: 'Task Sequences' });
     await grid.getByRole('row', { name: /BIOS Update \(corpus\)/ }).waitFor();
 
@@ -136,6 +154,23 @@ describe.skipIf(!!CONSOLE_SKIP)(`the console shell in chromium${CONSOLE_SKIP ? `
     await grid.getByRole('row', { name: /BIOS Update/ }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'BIOS Update (corpus)', level: 1 }).waitFor();
+    // The steps as a tree, by keyboard: the first item, down, close and open a group, End, Home.
+    const tree = page.getByRole('tree', { name: 'Task sequence steps' });
+    const items = tree.getByRole('treeitem');
+    await items.first().focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => tree.locator('[aria-selected="true"]').getAttribute('aria-level')).toBe('2');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => items.first().getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => items.first().getAttribute('aria-expanded')).toBe('false');
+    expect(await items.count()).toBe(1);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => items.count()).toBeGreaterThan(1);
+    await page.keyboard.press('End');
+    await page.getByRole('region', { name: 'Selected step' }).getByText('Step', { exact: true }).waitFor();
+    await page.keyboard.press('Home');
+    await page.getByRole('region', { name: 'Selected step' }).getByText('Group', { exact: true }).waitFor();
     const revisions = page.getByRole('grid', { name: 'Revision History' });
     await revisions.getByRole('row', { name: /from the corpus/ }).waitFor();
     await c.screenshot('task-sequence-revisions');
@@ -163,6 +198,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`the console shell in chromium${CONSOLE_SKIP ? `
   it('offers a read-only token nothing that changes anything', async () => {
     const { page } = c;
     const token = await c.createToken('read-only-analyst');
+    await c.goto('/software-library/task-sequences');
     await c.signOut();
     await c.signIn(token);
     await expect.poll(() => page.getByRole('banner').textContent()).toMatch(/Read-only Analyst/);

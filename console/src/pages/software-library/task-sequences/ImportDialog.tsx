@@ -1,31 +1,32 @@
 /**
- * Import Task Sequence: a file (XML — a bare <sequence> or the SmsTaskSequencePackage wrapper —, a
- * console-export zip, or OpenOSD's JSON), an optional name and a revision comment. The site's
- * refusal is shown at the field it names (the name, or the file for anything wrong inside it).
+ * Import Task Sequence Wizard: General (the file — a task sequence XML, its SmsTaskSequencePackage
+ * wrapper, a console-export zip or OpenOSD's JSON), File Content (name, description, revision
+ * comment), Summary, Progress, Completion. The site's refusal shows at the field it names: Previous
+ * from Completion goes back to that field's page.
  */
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, messageOf } from '../../../api/client';
+import { useEffect, useState } from 'react';
+import { api, ApiError } from '../../../api/client';
 import type { SaveResult } from '../../../api/types';
 import { Dialog } from '../../../components/Dialog';
 import { Field } from '../../../components/Field';
 import { formatBytes } from '../../../components/format';
-import { Progress } from '../../../components/Progress';
+import { WizardFrame } from '../../../components/WizardFrame';
 import { contentOfFile, formatOfFile } from './files';
 
-type Errors = Partial<Record<'file' | 'name' | 'description' | 'message' | 'form', string>>;
+type FieldName = 'file' | 'name' | 'description' | 'message';
+type Errors = Partial<Record<FieldName, string>>;
 
-/** The site names a field of the body; the dialog has a control for each. */
-function errorsOf(e: unknown): Errors {
-  if (e instanceof ApiError) {
-    const field = e.field;
-    if (field === 'name' || field === 'content Name') return { name: e.readable };
-    if (field === 'description') return { description: e.readable };
-    if (field === 'message') return { message: e.readable };
-    if (field === 'content' || field?.startsWith('content') || field === 'request body')
-      return { file: e.input && e.input !== 'body.content' ? `${e.input}: ${e.readable}` : e.readable };
-    return { form: messageOf(e) };
-  }
-  return { form: messageOf(e) };
+const PAGE_OF: Record<FieldName, string> = { file: 'general', name: 'content', description: 'content', message: 'content' };
+
+/** The site names a field of the body; the wizard has a control for each. */
+function fieldOfError(e: unknown): FieldName | undefined {
+  if (!(e instanceof ApiError)) return undefined;
+  const field = e.field;
+  if (field === 'name' || field === 'content Name') return 'name';
+  if (field === 'description') return 'description';
+  if (field === 'message') return 'message';
+  if (field === 'content' || field?.startsWith('content') || field === 'request body' || field === 'format' || field === 'encoding') return 'file';
+  return undefined;
 }
 
 export function ImportDialog({ open, onClose, onImported }: { open: boolean; onClose: () => void; onImported: (r: SaveResult) => void }) {
@@ -33,8 +34,8 @@ export function ImportDialog({ open, onClose, onImported }: { open: boolean; onC
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [message, setMessage] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
-  const [busy, setBusy] = useState<string | null>(null);
+  const [siteErrors, setSiteErrors] = useState<Errors>({});
+  const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
     if (!open) {
@@ -42,29 +43,25 @@ export function ImportDialog({ open, onClose, onImported }: { open: boolean; onC
       setName('');
       setDescription('');
       setMessage('');
-      setErrors({});
-      setBusy(null);
+      setSiteErrors({});
+      setGeneration((g) => g + 1);
     }
   }, [open]);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!file) {
-      setErrors({ file: 'Choose the task sequence file to import (.xml, .zip or .json).' });
-      return;
-    }
-    const format = formatOfFile(file.name);
-    if (!format) {
-      setErrors({
-        file: `${file.name} is not a task sequence file: choose an .xml (a task sequence or its SmsTaskSequencePackage), a console export .zip or a .json file.`,
-      });
-      return;
-    }
-    setErrors({});
+  const format = file ? formatOfFile(file.name) : undefined;
+  const fileError = !file
+    ? 'Choose the task sequence file to import (.xml, .zip or .json).'
+    : !format
+      ? `${file.name} is not a task sequence file: choose an .xml (a task sequence or its SmsTaskSequencePackage), a console export .zip or a .json file.`
+      : siteErrors.file;
+  const localFileProblem = !file || !format;
+
+  const run = async (report: (p: { value?: number; detail?: string }) => void): Promise<SaveResult> => {
+    setSiteErrors({});
+    report({ value: 0, detail: `Reading ${file!.name}` });
+    const { content, encoding } = await contentOfFile(file!, format!);
+    report({ value: 0.3, detail: `Importing ${file!.name} (${formatBytes(file!.size)})` });
     try {
-      setBusy(`Reading ${file.name}`);
-      const { content, encoding } = await contentOfFile(file, format);
-      setBusy(`Importing ${file.name} (${formatBytes(file.size)})`);
       const result = await api.post<SaveResult>('/task-sequences', {
         format,
         content,
@@ -73,61 +70,113 @@ export function ImportDialog({ open, onClose, onImported }: { open: boolean; onC
         ...(description.trim() ? { description: description.trim() } : {}),
         ...(message.trim() ? { message: message.trim() } : {}),
       });
-      onImported(result);
-    } catch (err) {
-      setErrors(errorsOf(err));
-    } finally {
-      setBusy(null);
+      report({ value: 1, detail: 'Imported' });
+      return result;
+    } catch (e) {
+      const field = fieldOfError(e);
+      if (field && e instanceof ApiError) setSiteErrors({ [field]: e.readable });
+      throw e;
     }
   };
 
   return (
-    <Dialog
-      title="Import Task Sequence"
-      open={open}
-      onClose={onClose}
-      footer={
-        <>
-          <button type="submit" form="import-ts" className="primary" disabled={busy !== null}>
-            Import
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </>
-      }
-    >
-      <form id="import-ts" onSubmit={submit} noValidate>
-        <Field
-          label="Task sequence file"
-          error={errors.file}
-          hint="A task sequence XML, its SmsTaskSequencePackage, a console export (.zip) or an OpenOSD JSON file."
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="file"
-              accept=".xml,.zip,.json,application/xml,text/xml,application/zip,application/json"
-              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-            />
-          )}
-        </Field>
-        <Field label="Name" error={errors.name} hint="Leave empty to use the name in the file.">
-          {(p) => <input {...p} type="text" value={name} onChange={(e) => setName(e.target.value)} maxLength={512} />}
-        </Field>
-        <Field label="Description" error={errors.description}>
-          {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
-        <Field label="Revision comment" error={errors.message} hint="Kept with revision 1 in the history.">
-          {(p) => <input {...p} type="text" value={message} onChange={(e) => setMessage(e.target.value)} maxLength={1000} />}
-        </Field>
-        {errors.form ? (
-          <div className="notice error" role="alert">
-            {errors.form}
-          </div>
-        ) : null}
-        {busy ? <Progress label={busy} /> : null}
-      </form>
+    <Dialog title="Import Task Sequence Wizard" open={open} onClose={onClose} wide>
+      <WizardFrame<SaveResult>
+        key={generation}
+        title="Import Task Sequence Wizard"
+        runLabel="Importing the task sequence"
+        pages={[
+          {
+            id: 'general',
+            title: 'General',
+            valid: !localFileProblem,
+            content: ({ showErrors }) => (
+              <Field
+                label="Task sequence file"
+                required
+                error={showErrors || siteErrors.file ? fileError : undefined}
+                hint="A task sequence XML, its SmsTaskSequencePackage, a console export (.zip) or an OpenOSD JSON file."
+              >
+                {(p) => (
+                  <input
+                    {...p}
+                    type="file"
+                    accept=".xml,.zip,.json,application/xml,text/xml,application/zip,application/json"
+                    onChange={(e) => {
+                      setFile(e.target.files?.[0] ?? null);
+                      setSiteErrors((s) => ({ ...s, file: undefined }));
+                    }}
+                  />
+                )}
+              </Field>
+            ),
+          },
+          {
+            id: 'content',
+            title: 'File Content',
+            valid: true,
+            content: () => (
+              <>
+                <p>{file ? `${file.name} (${formatBytes(file.size)})` : ''}</p>
+                <Field label="Name" error={siteErrors.name} hint="Leave empty to use the name in the file.">
+                  {(p) => (
+                    <input
+                      {...p}
+                      type="text"
+                      value={name}
+                      maxLength={512}
+                      onChange={(e) => {
+                        setName(e.target.value);
+                        setSiteErrors((s) => ({ ...s, name: undefined }));
+                      }}
+                    />
+                  )}
+                </Field>
+                <Field label="Description" error={siteErrors.description}>
+                  {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
+                </Field>
+                <Field label="Revision comment" error={siteErrors.message} hint="Kept with revision 1 in the history.">
+                  {(p) => <input {...p} type="text" value={message} maxLength={1000} onChange={(e) => setMessage(e.target.value)} />}
+                </Field>
+              </>
+            ),
+          },
+        ]}
+        summary={
+          <dl>
+            <dt>File</dt>
+            <dd>{file?.name}</dd>
+            <dt>Name</dt>
+            <dd>{name.trim() || 'the name in the file'}</dd>
+            <dt>Description</dt>
+            <dd>{description.trim() || '—'}</dd>
+            <dt>Revision comment</dt>
+            <dd>{message.trim() || '—'}</dd>
+          </dl>
+        }
+        run={run}
+        pageOfError={(e) => {
+          const field = fieldOfError(e);
+          return field ? PAGE_OF[field] : undefined;
+        }}
+        completion={(r) => (
+          <>
+            <p>
+              Imported "{r.taskSequence.name}" as {r.taskSequence.id}: revision {r.revision.revision}, {r.revision.stepCount} steps.
+            </p>
+            {r.warnings.length ? (
+              <div className="notice warning" role="status">
+                <ul>
+                  {r.warnings.map((w) => (
+                    <li key={w}>{w}</li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+          </>
+        )}
+        onClose={(result) => (result ? onImported(result) : onClose())}
+      />
     </Dialog>
   );
 }

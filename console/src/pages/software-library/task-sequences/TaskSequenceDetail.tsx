@@ -2,18 +2,20 @@
  * One task sequence: its properties and its revision history (newest first). The editor and the
  * revision diff/revert come from later pages; this view links to them when they exist.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, download, messageOf } from '../../../api/client';
-import type { RevisionInfo, TaskSequenceInfo } from '../../../api/types';
+import type { RevisionInfo, TaskSequenceDetail as Detail } from '../../../api/types';
 import { Link, useTitle } from '../../../app/router';
 import { DataTable, type Column } from '../../../components/DataTable';
 import { formatBytes, formatDate } from '../../../components/format';
 import { Notice } from '../../../components/Notice';
 import { Progress } from '../../../components/Progress';
 import { Toolbar, ToolbarButton } from '../../../components/Toolbar';
+import { TreeView } from '../../../components/TreeView';
+import { itemAt, itemsOf, toTree } from './sequence-tree';
 
 const REVISION_COLUMNS: Column<RevisionInfo>[] = [
-  { key: 'revision', header: 'Revision', align: 'right', width: '6em' },
+  { key: 'revision', header: 'Revision', align: 'right', width: '7.5em' },
   { key: 'createdAt', header: 'Date', width: '13em', render: (r) => formatDate(r.createdAt), value: (r) => r.createdAt },
   { key: 'author', header: 'Author', width: '12em' },
   { key: 'message', header: 'Comment' },
@@ -22,7 +24,8 @@ const REVISION_COLUMNS: Column<RevisionInfo>[] = [
 ];
 
 export function TaskSequenceDetail({ base, id }: { base: string; id: string }) {
-  const [info, setInfo] = useState<TaskSequenceInfo | undefined>();
+  const [info, setInfo] = useState<Detail | undefined>();
+  const [stepId, setStepId] = useState<string | null>(null);
   const [revisions, setRevisions] = useState<RevisionInfo[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [selected, setSelected] = useState<number | null>(null);
@@ -31,10 +34,7 @@ export function TaskSequenceDetail({ base, id }: { base: string; id: string }) {
 
   useEffect(() => {
     let live = true;
-    Promise.all([
-      api.get<TaskSequenceInfo>(`/task-sequences/${encodeURIComponent(id)}`),
-      api.get<RevisionInfo[]>(`/task-sequences/${encodeURIComponent(id)}/revisions`),
-    ])
+    Promise.all([api.get<Detail>(`/task-sequences/${encodeURIComponent(id)}`), api.get<RevisionInfo[]>(`/task-sequences/${encodeURIComponent(id)}/revisions`)])
       .then(([i, r]) => {
         if (!live) return;
         setInfo(i);
@@ -45,6 +45,10 @@ export function TaskSequenceDetail({ base, id }: { base: string; id: string }) {
       live = false;
     };
   }, [id]);
+
+  const items = useMemo(() => itemsOf(info?.sequence), [info]);
+  const tree = useMemo(() => toTree(items), [items]);
+  const step = stepId ? itemAt(items, stepId) : undefined;
 
   const exportRevision = async (revision: number) => {
     try {
@@ -81,6 +85,38 @@ export function TaskSequenceDetail({ base, id }: { base: string; id: string }) {
             <dt>Deployments</dt>
             <dd>{info.deploymentCount}</dd>
           </dl>
+          <h2>Steps (revision {info.revision.revision})</h2>
+          <div className="split">
+            {tree.length ? (
+              <TreeView label="Task sequence steps" items={tree} selectedId={stepId} onSelect={setStepId} />
+            ) : (
+              <p>This task sequence has no steps.</p>
+            )}
+            <section className="details" aria-label="Selected step">
+              {step ? (
+                <dl>
+                  <dt>Name</dt>
+                  <dd>{step.name ?? '—'}</dd>
+                  <dt>Kind</dt>
+                  <dd>{step.kind === 'group' ? 'Group' : step.kind === 'step' ? 'Step' : 'Kept as written'}</dd>
+                  {step.type ? (
+                    <>
+                      <dt>Type</dt>
+                      <dd>{step.type}</dd>
+                    </>
+                  ) : null}
+                  <dt>Description</dt>
+                  <dd>{step.description || '—'}</dd>
+                  <dt>Disabled</dt>
+                  <dd>{step.disable ? 'Yes' : 'No'}</dd>
+                  <dt>Continue on error</dt>
+                  <dd>{step.continueOnError ? 'Yes' : 'No'}</dd>
+                </dl>
+              ) : (
+                <p>Select a step to see it.</p>
+              )}
+            </section>
+          </div>
           <h2 id="revisions-title">Revision History</h2>
           <DataTable
             label="Revision History"
