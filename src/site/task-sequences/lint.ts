@@ -7,11 +7,13 @@
 import { conditionWarnings, validateCondition } from '../../engine/conditions/index.js';
 import type { LintFinding } from '../../sequence/lint/finding.js';
 import { lintSequence } from '../../sequence/lint/lint.js';
+import type { TaskSequence } from '../../sequence/model/task-sequence.js';
 import { MASK } from '../../sequence/secrets.js';
 import { buildSiteManifest } from '../objects/site-manifest.js';
 import type { Site } from '../site.js';
-import { loadRevision } from './revisions.js';
+import { checkSiteLimits, loadRevision } from './revisions.js';
 import { separateSecrets } from './secrets.js';
+import { jsonText, readSequenceContent } from './task-sequences.js';
 
 export interface RevisionLint {
   id: string;
@@ -23,6 +25,22 @@ export interface RevisionLint {
 export async function lintTaskSequence(site: Site, id: string, revision?: number): Promise<RevisionLint> {
   const loaded = await loadRevision(site, id, revision, { withSecrets: true });
   const masked = separateSecrets(loaded.sequence, MASK).sequence;
+  const { findings, counts } = await lintModel(site, masked);
+  return { id: loaded.packageId, revision: loaded.info.revision, findings, counts };
+}
+
+/**
+ * Lint a sequence that is not saved (the console's editor): the JSON document the site gives with a
+ * task sequence, secrets shown as ******** (they count as set). Checked as a save checks it first
+ * (JSON, the save limits), so what lints clean here saves.
+ */
+export async function lintUnsaved(site: Site, document: Record<string, unknown>): Promise<Omit<RevisionLint, 'id' | 'revision'>> {
+  const loaded = await readSequenceContent({ format: 'json', content: jsonText(document, 'body.sequence') }, 'body.sequence');
+  checkSiteLimits(loaded.sequence, 'body.sequence');
+  return lintModel(site, loaded.sequence);
+}
+
+async function lintModel(site: Site, masked: TaskSequence): Promise<Omit<RevisionLint, 'id' | 'revision'>> {
   const manifest = await buildSiteManifest(site.db, site.siteCode);
   const findings = lintSequence(masked, {
     manifest,
@@ -38,5 +56,5 @@ export async function lintTaskSequence(site: Site, id: string, revision?: number
   });
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
-  return { id: loaded.packageId, revision: loaded.info.revision, findings, counts };
+  return { findings, counts };
 }

@@ -16,6 +16,7 @@ import { revertTaskSequence } from '../../../site/task-sequences/revert.js';
 import { listRevisions } from '../../../site/task-sequences/revisions.js';
 import { deleteTaskSequence, getTaskSequence, importTaskSequence, listTaskSequences, saveTaskSequence } from '../../../site/task-sequences/task-sequences.js';
 import { createInstallImageTaskSequence } from '../../../site/task-sequences/wizard.js';
+import { listTaskSequenceFolders, MAX_FOLDER_DEPTH, MAX_FOLDER_NAME_LENGTH, MAX_FOLDER_PATH_LENGTH } from '../../../site/task-sequences/folders.js';
 import {
   listMachineProfiles,
   MAX_SIMULATE_FAILURES,
@@ -24,6 +25,7 @@ import {
   simulateTaskSequence,
 } from '../../../site/task-sequences/simulate.js';
 import { route } from '../route.js';
+import { consoleEditorRoutes } from './console-editor-routes.js';
 
 const TAG = 'task sequences';
 const DEPLOY_TAG = 'deployments';
@@ -40,6 +42,7 @@ const tsInfo = z.object({
   bootImageId: z.string().nullable(),
   type: z.number().describe('2 = OS deployment task sequence (has a boot image), 1 = generic'),
   currentRevision: z.number(),
+  folder: z.string().describe('the console folder: names joined by "/", empty at the top'),
   properties: z.object({ maxRunTimeMinutes: z.number(), highImpact: z.boolean(), customText: highImpactText.nullable(), disabled: z.boolean() }),
   deploymentCount: z.number(),
   createdAt: z.string(),
@@ -220,13 +223,15 @@ const SIMULATE_DESCRIPTION =
   'Runs the simulator (the engine with every step predicted, nothing done) against an example machine profile (`profile`) or a device (`resourceId`: its firmware and architecture as it registered, or as given, its identity and inventory, its collection and device variables; disks and devices from the bare-metal example of its firmware). Every group and step comes back with its outcome — run, skipped, disabled, failed, not-reached — and the reason in words. Limits, checked before any work: the sequence as for a save (10,000 groups and steps, nesting), 500 variables, 100 forced exit codes; while it runs: 10 s and 200,000 instructions (then 422), 50 restarts (then a failure at the step that restarts).';
 
 export const taskSequenceRoutes = [
+  // Before /task-sequences/:id: the editor's lint of an unsaved sequence, the step catalog.
+  ...consoleEditorRoutes,
   route({
     method: 'GET',
     path: '/task-sequences',
     tag: TAG,
-    summary: 'List task sequences (search: a part of the name or the PackageID, any case)',
+    summary: 'List task sequences (search: a part of the name or the PackageID, any case; folder: the ones in that folder, empty for the top)',
     permission: 'read',
-    query: z.object({ search: z.string().max(256).optional() }),
+    query: z.object({ search: z.string().max(256).optional(), folder: z.string().max(MAX_FOLDER_PATH_LENGTH).optional() }),
     response: z.array(tsInfo),
     handler: async ({ site, query }) => listTaskSequences(site.db, query),
   }),
@@ -304,7 +309,7 @@ export const taskSequenceRoutes = [
     method: 'PATCH',
     path: '/task-sequences/:id',
     tag: TAG,
-    summary: 'Change properties: name, description, boot image, maximum run time, high impact and its custom text, disabled (no new revision)',
+    summary: 'Change properties: name, description, boot image, maximum run time, high impact and its custom text, disabled, folder (no new revision)',
     permission: 'task-sequence.write',
     params: idParams,
     body: z.strictObject({
@@ -315,6 +320,13 @@ export const taskSequenceRoutes = [
       highImpact: z.boolean().optional(),
       customText: highImpactText.nullable().optional(),
       disabled: z.boolean().optional(),
+      folder: z
+        .string()
+        .max(MAX_FOLDER_PATH_LENGTH)
+        .optional()
+        .describe(
+          `move it to this folder: names joined by "/" (at most ${MAX_FOLDER_DEPTH} deep, ${MAX_FOLDER_NAME_LENGTH} characters each), empty for the top`,
+        ),
     }),
     response: tsInfo,
     handler: async ({ site, actor, params, body }) => updateTaskSequenceProperties(site, actor, params.id, body),
@@ -419,6 +431,24 @@ export const taskSequenceRoutes = [
     handler: async ({ site, params, query }) => lintTaskSequence(site, params.id, query.revision),
   }),
 
+  route({
+    method: 'GET',
+    path: '/task-sequence-folders',
+    tag: TAG,
+    summary: 'The folders of the Task Sequences node: every folder in use and its parents, with how many task sequences each holds',
+    description: 'A folder exists while a task sequence is in it (or in a folder below it): move one there to make it (PATCH /task-sequences/:id with folder).',
+    permission: 'read',
+    response: z.array(
+      z.object({
+        path: z.string(),
+        name: z.string(),
+        parent: z.string().describe('empty at the top'),
+        taskSequenceCount: z.number().describe('directly in it'),
+        totalCount: z.number().describe('in it and every folder below it'),
+      }),
+    ),
+    handler: async ({ site }) => listTaskSequenceFolders(site.db),
+  }),
   route({
     method: 'GET',
     path: '/machine-profiles',
