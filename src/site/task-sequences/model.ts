@@ -56,6 +56,8 @@ export interface TaskSequenceInfo {
   /** ConfigMgr's Type: 2 = an OS deployment task sequence (it has a boot image), 1 = generic. */
   type: 1 | 2;
   currentRevision: number;
+  /** The console folder it is in: names joined by "/", '' at the top. */
+  folder: string;
   properties: TaskSequenceProperties;
   deploymentCount: number;
   createdAt: string;
@@ -68,13 +70,14 @@ export interface TaskSequenceRow {
   description: string;
   boot_image_id: string | null;
   current_revision: number;
+  folder?: string;
   properties: Partial<TaskSequenceProperties>;
   created_at: Date;
   updated_at: Date;
   deployment_count?: number;
 }
 
-export const TS_COLUMNS = `t.package_id, t.name, t.description, t.boot_image_id, t.current_revision, t.properties, t.created_at, t.updated_at,
+export const TS_COLUMNS = `t.package_id, t.name, t.description, t.boot_image_id, t.current_revision, t.folder, t.properties, t.created_at, t.updated_at,
   (SELECT count(*) FROM deployments d WHERE d.task_sequence_id = t.package_id)::int AS deployment_count`;
 
 export function toInfo(r: TaskSequenceRow): TaskSequenceInfo {
@@ -85,6 +88,7 @@ export function toInfo(r: TaskSequenceRow): TaskSequenceInfo {
     bootImageId: r.boot_image_id,
     type: r.boot_image_id ? 2 : 1,
     currentRevision: r.current_revision,
+    folder: r.folder ?? '',
     properties: { ...DEFAULT_PROPERTIES, ...r.properties },
     deploymentCount: Number(r.deployment_count ?? 0),
     createdAt: r.created_at.toISOString(),
@@ -95,7 +99,7 @@ export function toInfo(r: TaskSequenceRow): TaskSequenceInfo {
 export async function readTaskSequenceRow(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<TaskSequenceRow> {
   const { rows } = await db.query<TaskSequenceRow>(
     options.forUpdate
-      ? 'SELECT t.package_id, t.name, t.description, t.boot_image_id, t.current_revision, t.properties, t.created_at, t.updated_at FROM task_sequences t WHERE t.package_id = $1 FOR UPDATE'
+      ? 'SELECT t.package_id, t.name, t.description, t.boot_image_id, t.current_revision, t.folder, t.properties, t.created_at, t.updated_at FROM task_sequences t WHERE t.package_id = $1 FOR UPDATE'
       : `SELECT ${TS_COLUMNS} FROM task_sequences t WHERE t.package_id = $1`,
     [id.toUpperCase()],
   );

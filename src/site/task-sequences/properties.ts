@@ -16,6 +16,7 @@ import {
   type TaskSequenceProperties,
   toInfo,
 } from './model.js';
+import { checkFolderPath } from './folders.js';
 import { checkBootImage, checkDescription, checkName } from './task-sequences.js';
 
 export interface PropertiesInput {
@@ -28,6 +29,8 @@ export interface PropertiesInput {
   /** null = the default text; otherwise all four are required (§4.6). */
   customText?: HighImpactText | null;
   disabled?: boolean;
+  /** The console folder: names joined by "/", '' for the top. */
+  folder?: string;
 }
 
 const CUSTOM_TEXT_LIMIT = 255;
@@ -59,6 +62,7 @@ export async function updateTaskSequenceProperties(site: Site, actor: Actor, id:
     );
   }
   const customText = input.customText ? checkCustomText(input.customText) : input.customText;
+  const folder = input.folder !== undefined ? checkFolderPath(input.folder, 'body.folder') : undefined;
   try {
     return await site.db.transaction(async (tx) => {
       const row = await readTaskSequenceRow(tx, id, { forUpdate: true });
@@ -102,16 +106,21 @@ export async function updateTaskSequenceProperties(site: Site, actor: Actor, id:
       if (name !== undefined && name !== row.name) changed.name = name;
       if (description !== undefined && description !== row.description) changed.description = description;
       if (bootImageId !== undefined && bootImageId !== row.boot_image_id) changed.bootImageId = bootImageId;
+      if (folder !== undefined && folder !== (row.folder ?? '')) changed.folder = folder;
       for (const k of Object.keys(after) as Array<keyof TaskSequenceProperties>) {
         if (JSON.stringify(after[k]) !== JSON.stringify(before[k])) changed[k] = after[k];
       }
-      await tx.query('UPDATE task_sequences SET name = $2, description = $3, boot_image_id = $4, properties = $5, updated_at = now() WHERE package_id = $1', [
-        row.package_id,
-        name ?? row.name,
-        description ?? row.description,
-        bootImageId !== undefined ? bootImageId : row.boot_image_id,
-        JSON.stringify(after),
-      ]);
+      await tx.query(
+        'UPDATE task_sequences SET name = $2, description = $3, boot_image_id = $4, properties = $5, folder = $6, updated_at = now() WHERE package_id = $1',
+        [
+          row.package_id,
+          name ?? row.name,
+          description ?? row.description,
+          bootImageId !== undefined ? bootImageId : row.boot_image_id,
+          JSON.stringify(after),
+          folder ?? row.folder ?? '',
+        ],
+      );
       await audit(tx, actor, 'update-properties', 'task-sequence', row.package_id, { changed });
       return toInfo(await readTaskSequenceRow(tx, row.package_id));
     });

@@ -35,6 +35,7 @@ import {
 } from './model.js';
 import type { SequenceReference } from './references.js';
 import { followedWarning } from './current-revision.js';
+import { checkFolderPath } from './folders.js';
 import { checkSiteLimits, insertRevision, loadRevision, prepareRevision, resolveRevision, revisionReferences } from './revisions.js';
 import { carryOverSecrets, separateSecrets } from './secrets.js';
 
@@ -338,12 +339,17 @@ export async function getTaskSequence(site: Site, id: string, revision?: number)
 }
 
 /** Every task sequence, or those whose name or PackageID contains `search` (any case). */
-export async function listTaskSequences(db: Queryable, filter: { search?: string } = {}): Promise<TaskSequenceInfo[]> {
-  const where = filter.search ? 'WHERE t.name ILIKE $1 OR t.package_id ILIKE $1' : '';
-  const { rows } = await db.query<TaskSequenceRow>(
-    `SELECT ${TS_COLUMNS} FROM task_sequences t ${where} ORDER BY t.package_id`,
-    filter.search ? [containsPattern(filter.search)] : [],
-  );
+export async function listTaskSequences(db: Queryable, filter: { search?: string; folder?: string } = {}): Promise<TaskSequenceInfo[]> {
+  const params: unknown[] = [];
+  const conditions: string[] = [];
+  if (filter.search) {
+    const p = params.push(containsPattern(filter.search));
+    conditions.push(`(t.name ILIKE $${p} OR t.package_id ILIKE $${p})`);
+  }
+  // A folder exactly ('' the top); names compared without regard to case, as the console's folders are.
+  if (filter.folder !== undefined) conditions.push(`lower(t.folder) = lower($${params.push(checkFolderPath(filter.folder, 'query.folder'))})`);
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const { rows } = await db.query<TaskSequenceRow>(`SELECT ${TS_COLUMNS} FROM task_sequences t ${where} ORDER BY t.package_id`, params);
   return rows.map(toInfo);
 }
 

@@ -163,6 +163,32 @@ describe('the admin API for the console', () => {
     });
   });
 
+  describe('task sequence folders', () => {
+    it('moves a task sequence into a folder, lists the folder tree and the task sequences of one folder', async () => {
+      expect((await api.call('GET', `/api/v1/task-sequences/${ts}`)).json.folder).toBe('');
+      const moved = await api.call('PATCH', `/api/v1/task-sequences/${ts}`, { body: { folder: ' Windows 11 / Pilot/ ' } });
+      expect(moved.status, JSON.stringify(moved.json)).toBe(200);
+      expect(moved.json.folder).toBe('Windows 11/Pilot');
+      expect((await api.call('GET', '/api/v1/task-sequence-folders')).json).toEqual([
+        { path: 'Windows 11', name: 'Windows 11', parent: '', taskSequenceCount: 0, totalCount: 1 },
+        { path: 'Windows 11/Pilot', name: 'Pilot', parent: 'Windows 11', taskSequenceCount: 1, totalCount: 1 },
+      ]);
+      const inPilot = await api.call('GET', `/api/v1/task-sequences?folder=${encodeURIComponent('windows 11/pilot')}`);
+      expect(inPilot.json.map((t: { id: string }) => t.id)).toEqual([ts]);
+      expect((await api.call('GET', '/api/v1/task-sequences?folder=')).json).toEqual([]);
+      const audit = await api.call('GET', `/api/v1/audit?objectType=task-sequence&objectId=${ts}&limit=1`);
+      expect(audit.json[0].details.changed).toEqual({ folder: 'Windows 11/Pilot' });
+      for (const bad of ['a//b', 'a\\b', 'x'.repeat(101), Array.from({ length: 11 }, () => 'f').join('/'), 'bad\u0007name']) {
+        const r = await api.call('PATCH', `/api/v1/task-sequences/${ts}`, { body: { folder: bad } });
+        expect.soft(r.status, bad).toBe(400);
+        expect.soft(r.json.input, bad).toBe('body.folder');
+      }
+      expect((await api.call('PATCH', `/api/v1/task-sequences/${ts}`, { token: api.tokens['read-only-analyst'], body: { folder: '' } })).status).toBe(403);
+      expect((await api.call('PATCH', `/api/v1/task-sequences/${ts}`, { body: { folder: '' } })).json.folder).toBe('');
+      expect((await api.call('GET', '/api/v1/task-sequence-folders')).json).toEqual([]);
+    });
+  });
+
   describe('simulation', () => {
     it('lists the example machine profiles with their firmware and architecture', async () => {
       const r = await api.call('GET', '/api/v1/machine-profiles');

@@ -15,6 +15,7 @@ import { sql as distributionProgress } from './010-distribution-progress.js';
 import { sql as stateMigrationPoint } from './011-state-migration-point.js';
 import { sql as software } from './012-software.js';
 import { sql as networkBoot } from './013-network-boot.js';
+import { sql as taskSequenceFolders } from './014-task-sequence-folders.js';
 
 export interface Migration {
   version: number;
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'state-migration-point', sql: stateMigrationPoint },
   { version: 12, name: 'software', sql: software },
   { version: 13, name: 'network-boot', sql: networkBoot },
+  { version: 14, name: 'task-sequence-folders', sql: taskSequenceFolders },
 ];
