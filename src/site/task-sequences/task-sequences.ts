@@ -52,6 +52,8 @@ export interface ImportInput extends SequenceContent {
   description?: string;
   bootImageId?: string;
   message?: string;
+  /** The console folder it lands in (names joined by "/"; default the top). */
+  folder?: string;
 }
 
 export interface TaskSequenceDetail extends TaskSequenceInfo {
@@ -143,6 +145,8 @@ export interface CreateInput {
   /** What a refusal of the sequence names (default "sequence"). */
   field?: string;
   warnings?: string[];
+  /** The console folder, checked by checkFolderPath (default '': the top). */
+  folder?: string;
 }
 
 /** Creates the package and its revision 1 in one transaction. Fields are checked by the caller. */
@@ -153,13 +157,10 @@ export async function createTaskSequence(site: Site, actor: Actor, input: Create
     return await site.db.transaction(async (tx) => {
       await checkNameFree(tx, input.name, 'body.name');
       const id = await nextSiteId(tx, site.siteCode, 'package');
-      await tx.query('INSERT INTO task_sequences (package_id, name, description, boot_image_id, current_revision, properties) VALUES ($1, $2, $3, $4, 1, $5)', [
-        id,
-        input.name,
-        input.description,
-        input.bootImageId,
-        JSON.stringify(properties),
-      ]);
+      await tx.query(
+        'INSERT INTO task_sequences (package_id, name, description, boot_image_id, current_revision, properties, folder) VALUES ($1, $2, $3, $4, 1, $5, $6)',
+        [id, input.name, input.description, input.bootImageId, JSON.stringify(properties), input.folder ?? ''],
+      );
       const { info, references } = await insertRevision(tx, actor, id, 1, input.message, prepared, input.bootImageId);
       await audit(tx, actor, input.action, 'task-sequence', id, {
         name: input.name,
@@ -169,6 +170,7 @@ export async function createTaskSequence(site: Site, actor: Actor, input: Create
         steps: prepared.stepCount,
         sizeBytes: prepared.sizeBytes,
         secretCount: Object.keys(prepared.secrets).length,
+        ...(input.folder ? { folder: input.folder } : {}),
       });
       const row = await readTaskSequenceRow(tx, id);
       return { taskSequence: toInfo(row), revision: info, references, warnings: input.warnings ?? [] };
@@ -186,7 +188,8 @@ export async function createTaskSequence(site: Site, actor: Actor, input: Create
  * from `<sequence name>` (MDT). A file's boot image this site does not have is dropped with a
  * warning (set one with PATCH); one given in the request must exist.
  */
-export async function importTaskSequence(site: Site, actor: Actor, input: ImportInput): Promise<SaveResult> {
+export async function importTaskSequence(site: Site, actor: Actor, input: ImportInput, folderField = 'body.folder'): Promise<SaveResult> {
+  const folder = input.folder !== undefined ? checkFolderPath(input.folder, folderField) : undefined;
   const loaded = await readSequenceContent(input, 'body.content');
   checkSiteLimits(loaded.sequence, 'body.content');
   const envelopeProps = loaded.sequence.envelope && loaded.sequence.envelope.kind !== 'sequence' ? loaded.sequence.envelope.properties : {};
@@ -228,6 +231,7 @@ export async function importTaskSequence(site: Site, actor: Actor, input: Import
     action: 'import',
     field: 'body.content',
     warnings,
+    folder,
   });
 }
 

@@ -12,6 +12,7 @@ import { badInput } from '../errors.js';
 import { buildSiteManifest } from '../objects/site-manifest.js';
 import type { Actor } from '../security/roles.js';
 import type { Site } from '../site.js';
+import { checkFolderPath } from './folders.js';
 import { checkBootImage, checkDescription, checkName, createTaskSequence, type SaveResult } from './task-sequences.js';
 
 export interface WizardResult extends SaveResult {
@@ -31,7 +32,9 @@ function listed(problems: WizardProblem[]): { problems: WizardProblem[]; problem
   return { problems: first.slice(0, MAX_LISTED_PROBLEMS), problemCount: problems.length };
 }
 
-export async function createInstallImageTaskSequence(site: Site, actor: Actor, body: unknown): Promise<WizardResult> {
+export async function createInstallImageTaskSequence(site: Site, actor: Actor, body: unknown, options: { folder?: string } = {}): Promise<WizardResult> {
+  // The console's selected folder (osd-features §1.3), checked before the answers.
+  const folder = options.folder !== undefined ? checkFolderPath(options.folder, 'query.folder') : undefined;
   const manifest = await buildSiteManifest(site.db, site.siteCode);
   // Every problem at once: unknown keys (with a "did you mean") and wrong types together with the
   // wizard's rules against the site's content.
@@ -58,6 +61,7 @@ export async function createInstallImageTaskSequence(site: Site, actor: Actor, b
     sequence,
     message: 'Created by the Create Task Sequence Wizard (Install an existing image package)',
     action: 'create-with-wizard',
+    folder,
     warnings: problems.filter((p) => p.severity === 'warning').map((p) => `${p.page} › ${p.field} (${p.path}): ${p.rule}`),
   });
   return { ...result, problems: problems.filter((p) => p.severity === 'warning').slice(0, MAX_LISTED_PROBLEMS) };

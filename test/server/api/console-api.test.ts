@@ -187,6 +187,25 @@ describe('the admin API for the console', () => {
       expect((await api.call('PATCH', `/api/v1/task-sequences/${ts}`, { body: { folder: '' } })).json.folder).toBe('');
       expect((await api.call('GET', '/api/v1/task-sequence-folders')).json).toEqual([]);
     });
+    it('creates a task sequence in the selected folder: the wizard and an import', async () => {
+      const w = await api.call('POST', '/api/v1/task-sequences/wizard/install-image?folder=Lab%2FWizard', { body: wizardAnswers(o, 'In a folder') });
+      expect(w.status, JSON.stringify(w.json)).toBe(201);
+      expect(w.json.taskSequence.folder).toBe('Lab/Wizard');
+      const doc = (await api.call('GET', `/api/v1/task-sequences/${ts}`)).json.sequence;
+      const i = await api.call('POST', '/api/v1/task-sequences', {
+        body: { name: 'Imported in a folder', format: 'json', content: JSON.stringify(doc), folder: 'Lab' },
+      });
+      expect(i.status, JSON.stringify(i.json)).toBe(201);
+      expect(i.json.taskSequence.folder).toBe('Lab');
+      expect((await api.call('GET', '/api/v1/task-sequence-folders')).json.map((f: { path: string; totalCount: number }) => [f.path, f.totalCount])).toEqual([
+        ['Lab', 2],
+        ['Lab/Wizard', 1],
+      ]);
+      const bad = await api.call('POST', '/api/v1/task-sequences/wizard/install-image?folder=a%2F%2Fb', { body: wizardAnswers(o, 'Not made') });
+      expect(bad.status).toBe(400);
+      expect(bad.json.input).toBe('query.folder');
+      for (const id of [w.json.taskSequence.id, i.json.taskSequence.id]) expect((await api.call('DELETE', `/api/v1/task-sequences/${id}`)).status).toBe(200);
+    });
   });
 
   describe('simulation', () => {

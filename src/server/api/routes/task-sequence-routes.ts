@@ -90,6 +90,7 @@ const importBody = z.strictObject({
   description: z.string().optional(),
   bootImageId: z.string().optional(),
   message: z.string().max(1000).optional(),
+  folder: z.string().max(MAX_FOLDER_PATH_LENGTH).optional().describe('the console folder it lands in (names joined by "/"); default the top'),
   ...sequenceFile,
 });
 const importQuery = z.object({
@@ -97,6 +98,7 @@ const importQuery = z.object({
   description: z.string().optional(),
   bootImageId: z.string().optional(),
   message: z.string().max(1000).optional(),
+  folder: z.string().max(MAX_FOLDER_PATH_LENGTH).optional(),
 });
 
 const wizardProblem = z.object({
@@ -250,9 +252,9 @@ export const taskSequenceRoutes = [
     response: saveResult,
     status: 201,
     handler: async ({ site, actor, body, query }) => {
-      if (typeof body === 'string') return importTaskSequence(site, actor, { ...query, format: 'xml', content: body });
-      if (body instanceof Uint8Array) return importTaskSequence(site, actor, { ...query, format: 'zip', content: body });
-      return importTaskSequence(site, actor, { ...query, ...body });
+      if (typeof body === 'string') return importTaskSequence(site, actor, { ...query, format: 'xml', content: body }, 'query.folder');
+      if (body instanceof Uint8Array) return importTaskSequence(site, actor, { ...query, format: 'zip', content: body }, 'query.folder');
+      return importTaskSequence(site, actor, { ...query, ...body }, body.folder !== undefined ? 'body.folder' : 'query.folder');
     },
   }),
   route({
@@ -262,10 +264,13 @@ export const taskSequenceRoutes = [
     summary: 'Create Task Sequence Wizard, "Install an existing image package": answers (docs/wizard-answers.md) → revision 1',
     description: "The answers are checked against the site's content; every problem is listed at once (page, field, path) in a 400 and nothing is created.",
     permission: 'task-sequence.write',
+    query: z.object({
+      folder: z.string().max(MAX_FOLDER_PATH_LENGTH).optional().describe('the console folder it lands in (names joined by "/"); default the top'),
+    }),
     body: z.record(z.string(), z.unknown()),
     response: saveResult.extend({ problems: z.array(wizardProblem) }),
     status: 201,
-    handler: async ({ site, actor, body }) => createInstallImageTaskSequence(site, actor, body),
+    handler: async ({ site, actor, body, query }) => createInstallImageTaskSequence(site, actor, body, { folder: query.folder }),
   }),
   route({
     method: 'GET',
