@@ -3,11 +3,13 @@
 //   capture  TREE STORE KEY_B64   — the tree's Users\bench files into an encrypted store (HostStoreDir, as remote mode stages it)
 //   restore  STORE DST KEY_B64    — the store into an empty folder volume
 //   hardlink TREE                 — the hard-link capture of the same files (links under _SMSTaskSequence\UserState\USMT\File)
-// Prints {"ms":…, "peakRssMB":…, "files":…, "bytes":…}.
+// Prints {"ms":…, "cpuMs":…, "peakRssMB":…, "files":…, "bytes":…, "native":…}: CPU and peak RSS include the native
+// userstore helper (docs/user-state.md "Round 4") when it ran; OSD_USERSTORE=/nonexistent forces the Node path.
 import { readFileSync } from 'node:fs';
 import { captureUserFiles } from '../dist/actions/user-state/capture.js';
 import { restoreUserFiles } from '../dist/actions/user-state/restore.js';
 import { BUILT_IN_RULES } from '../dist/actions/user-state/rules.js';
+import { nativeStats } from '../dist/actions/user-state/native-store.js';
 import { HostStoreDir, StoreReader, StoreWriter, VolumeStoreDir } from '../dist/actions/user-state/store-format.js';
 import { DirectoryVolume } from '../dist/storage/volume/directory.js';
 
@@ -26,6 +28,12 @@ const common = {
   source: { computerName: 'BENCH', capture: 'offline', environment: 'winpe' },
 };
 const peak = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+/** CPU of this process's waited-for children (the helper), ms: cutime + cstime of /proc/self/stat (clock ticks of 10 ms). */
+const childCpuMs = () => {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+};
+const child0 = childCpuMs();
 
 const t = performance.now();
 const cpu0 = process.cpuUsage();
@@ -68,4 +76,17 @@ if (mode === 'capture') {
   throw new Error(`unknown mode ${mode}`);
 }
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - t, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMB: peak(), files, bytes })}\n`);
+const helperCpuMs = childCpuMs() - child0;
+process.stdout.write(
+  `${JSON.stringify({
+    ms: performance.now() - t,
+    cpuMs: (cpu.user + cpu.system) / 1000 + helperCpuMs,
+    helperCpuMs,
+    peakRssMB: Math.max(peak(), nativeStats.peakRssKiB / 1024),
+    nodeRssMB: peak(),
+    helperRssMB: nativeStats.peakRssKiB / 1024,
+    native: nativeStats.runs > 0,
+    files,
+    bytes,
+  })}\n`,
+);

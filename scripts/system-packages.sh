@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The Debian packages the storage layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
 # scale-out database: tests start a throw-away cluster), curl (tests compare downloads), and the native
-# ntfsmkdir and ntfsfs helpers (toolchain.md §3.4) and the boot environment's streamcheck, built into .tmp/native/.
+# ntfsmkdir and ntfsfs helpers (toolchain.md §3.4), the boot environment's streamcheck and the user state
+# store's userstore (zlib + OpenSSL libcrypto: docs/user-state.md "Round 4"), built into .tmp/native/.
 #   - Quiet when everything is present and the helper is up to date.
 #   - Something missing: installs it with apt-get when run as root (no TTY needed); otherwise names
 #     the packages and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl zstd)
+PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl zstd zlib1g-dev libssl-dev)
 TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser zstd)
 HEADER=/usr/include/ntfs-3g/volume.h
-HELPERS=(ntfsmkdir ntfsfs streamcheck)
+HEADERS=(/usr/include/zlib.h /usr/include/openssl/evp.h)
+HELPERS=(ntfsmkdir ntfsfs streamcheck userstore)
 # Tools live in /sbin and /usr/sbin too (toolchain.md §3); look there even for a non-root PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -19,6 +21,8 @@ missing() {
   local t
   for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done
   [ -f "$HEADER" ] || echo "ntfs-3g headers ($HEADER)"
+  local h
+  for h in "${HEADERS[@]}"; do [ -f "$h" ] || echo "headers $h"; done
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || echo "PostgreSQL server (initdb)"
 }
 
@@ -72,6 +76,25 @@ if [ -n "$(boot_missing)" ]; then
   fi
 fi
 
+# The web console's browser tests (docs/console.md): Debian's chromium, driven by playwright-core.
+# Installed as root; otherwise named, and the browser tests are skipped with that reason (never passed).
+CONSOLE_PACKAGES=(chromium)
+CHROMIUM=/usr/lib/chromium/chromium
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing Debian packages for the console's browser tests: ${CONSOLE_PACKAGES[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "${CONSOLE_PACKAGES[@]}" || {
+      apt-get update -q
+      apt-get install -y -q --no-install-recommends "${CONSOLE_PACKAGES[@]}"
+    }
+  else
+    echo "The console's browser tests need $CHROMIUM." >&2
+    echo "  Install as root:  apt-get install -y --no-install-recommends ${CONSOLE_PACKAGES[*]}" >&2
+    echo "  (until then the browser tests are skipped, with this reason)." >&2
+  fi
+fi
+
 for helper in "${HELPERS[@]}"; do
   SRC=native/$helper.c
   OUT=.tmp/native/$helper
@@ -81,6 +104,9 @@ for helper in "${HELPERS[@]}"; do
     if [ "$helper" = streamcheck ]; then
       # The boot environment's stream check (native/streamcheck.c): libc only.
       gcc -O2 -Wall -o "$OUT.$$.tmp" "$SRC"
+    elif [ "$helper" = userstore ]; then
+      # The user state store's data path (native/userstore.c): zlib, libcrypto (AES-NI, SHA-NI), threads.
+      gcc -O2 -Wall -pthread -o "$OUT.$$.tmp" "$SRC" -lz -lcrypto -lm
     else
       gcc -O2 -Wall -DHAVE_STDDEF_H -DHAVE_STDARG_H -DHAVE_TIME_H -DHAVE_SYS_TYPES_H -DHAVE_STDIO_H \
         -DHAVE_STDLIB_H -DHAVE_STRING_H -DHAVE_SYS_STAT_H -o "$OUT.$$.tmp" "$SRC" -lntfs-3g

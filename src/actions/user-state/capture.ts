@@ -6,12 +6,14 @@
  * OSDMigrateContinueOnLockedFiles is false. The store folder is never captured.
  */
 import { createHash } from 'node:crypto';
-import type { VolumeFiles } from '../computer.js';
+import { DirectoryVolume } from '../../storage/volume/directory.js';
+import type { FileMeta, VolumeFiles } from '../computer.js';
 import { UserStateError } from './errors.js';
 import type { Manifest, ManifestEntry, ManifestSkipped, ManifestUser } from './manifest.js';
 import { type VolumeProfile, volumePathOf } from './profiles.js';
 import { RuleEngine, selectUsers, systemTokens, userFolders, USER_TOKENS, type SystemToken, type UserSelection, type UserStateRules } from './rules.js';
-import type { StoreWriter } from './store-format.js';
+import { NativeFileError } from './native-store.js';
+import type { StoredFile, StoreWriter } from './store-format.js';
 import { isoTime } from './times.js';
 
 export interface CaptureOptions {
@@ -69,6 +71,18 @@ export interface CaptureResult {
 }
 
 export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult> {
+  try {
+    return await capture(o);
+  } catch (e) {
+    if (o.target.kind === 'store') await o.target.writer.abandon();
+    throw e;
+  }
+}
+
+/** Files the native helper has been given and has not answered yet, at most so many. */
+const NATIVE_PENDING = 256;
+
+async function capture(o: CaptureOptions): Promise<CaptureResult> {
   const drive = o.systemDrive.toUpperCase();
   const now = o.nowMs ?? Date.now();
   const choice = selectUsers(o.profiles, o.users, { computerName: o.source.computerName, nowMs: now });
@@ -107,6 +121,51 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
   const byFileId = new Map<string, ManifestEntry>();
   let bytes = 0;
   const walked = new Set<string>();
+
+  /** A file in the store (or linked): its entry, its other links found by its file id. */
+  const captured = (entry: ManifestEntry, meta: FileMeta, win: string): void => {
+    entries.push(entry);
+    if (meta.links > 1) byFileId.set(meta.fileId, entry);
+    bytes += entry.size;
+    if (o.verbose) o.log(`Captured ${win} (${entry.size} bytes) as ${entry.target.base}\\${entry.target.relative}`, 'verbose');
+  };
+  /** A file that could not be captured: skipped with its reason, or the capture fails. */
+  const failed = (win: string, e: unknown): void => {
+    const message = (e as Error).message;
+    const code = (e as { exitCode?: number }).exitCode;
+    if (!o.continueOnLockedFiles) {
+      throw new UserStateError('USERSTATE_LOCKED_FILE', `${win} could not be captured (${message}) and OSDMigrateContinueOnLockedFiles is false`, {
+        cause: e,
+      });
+    }
+    o.log(`Skipped ${win}: ${message}`, 'warning');
+    skipped.push({ source: win, reason: 'locked', ...(code !== undefined ? { code: `0x${(code >>> 0).toString(16).toUpperCase()}` } : {}), message });
+  };
+
+  // The native data path (native-store.ts): a folder volume's files into a store on this host (a
+  // volume whose reads are not the folder's own — a wrapper, a test's locked file — keeps the Node path).
+  const native =
+    o.target.kind === 'store' &&
+    o.volume instanceof DirectoryVolume &&
+    o.volume.openRead === DirectoryVolume.prototype.openRead &&
+    o.target.writer.canAddHostFiles()
+      ? { writer: o.target.writer, volume: o.volume }
+      : undefined;
+  const pending: Array<{ fields: Omit<ManifestEntry, 'id'>; meta: FileMeta; win: string; host: string; stored: Promise<StoredFile> }> = [];
+  const settleOne = async (): Promise<void> => {
+    const p = pending.shift()!;
+    let stored: StoredFile;
+    try {
+      stored = await p.stored;
+    } catch (e) {
+      failed(p.win, e instanceof NativeFileError ? e.asVolumeError(o.volume.description, p.meta.path, p.host) : e);
+      return;
+    }
+    captured({ id: entries.length + 1, ...p.fields, size: stored.size, sha256: stored.sha256, frames: stored.frames }, p.meta, p.win);
+  };
+  const settleAll = async (): Promise<void> => {
+    while (pending.length) await settleOne();
+  };
 
   for (const root of engine.roots()) {
     if (root[0] !== drive.toLowerCase()) {
@@ -156,14 +215,14 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
         continue;
       }
       const target = targetOf(win, d.user ? (userBases.get(d.user) ?? []) : systemBases, drive);
-      // A file with several hard links is stored once (§2.3).
+      // A file with several hard links is stored once (§2.3): the files before it settled first.
+      if (native && meta.links > 1) await settleAll();
       const first = meta.links > 1 ? byFileId.get(meta.fileId) : undefined;
       if (first) {
         (first.alsoAt ??= []).push({ source: win, target });
         continue;
       }
-      const entry: ManifestEntry = {
-        id: entries.length + 1,
+      const fields: Omit<ManifestEntry, 'id'> = {
         ...(d.user ? { user: d.user } : {}),
         component: d.component ?? '',
         type: 'file',
@@ -175,6 +234,23 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
         ...(meta.accessedMs !== undefined ? { accessedUtc: iso(meta.accessedMs) } : {}),
         attributes: meta.attributes,
       };
+      if (native) {
+        // Read, hashed, compressed, encrypted and written by the helper while the walk goes on; the
+        // entry is made when it answers, in walk order (ids, errors and logs as on the Node path).
+        const host = native.volume.hostPath(meta.path);
+        let stored: Promise<StoredFile>;
+        try {
+          ({ stored } = await native.writer.addHostFile(host));
+        } catch (e) {
+          await settleAll();
+          failed(win, e);
+          continue;
+        }
+        pending.push({ fields, meta, win, host, stored });
+        if (meta.links > 1 || pending.length >= NATIVE_PENDING) await (meta.links > 1 ? settleAll() : settleOne());
+        continue;
+      }
+      const entry: ManifestEntry = { id: entries.length + 1, ...fields };
       try {
         if (o.target.kind === 'store') {
           const stream = await o.volume.openRead(meta.path);
@@ -188,22 +264,12 @@ export async function captureUserFiles(o: CaptureOptions): Promise<CaptureResult
           await o.volume.link(meta.path, `${o.target.folder}/${entry.stored}`);
         }
       } catch (e) {
-        const message = (e as Error).message;
-        const code = (e as { exitCode?: number }).exitCode;
-        if (!o.continueOnLockedFiles) {
-          throw new UserStateError('USERSTATE_LOCKED_FILE', `${win} could not be captured (${message}) and OSDMigrateContinueOnLockedFiles is false`, {
-            cause: e,
-          });
-        }
-        o.log(`Skipped ${win}: ${message}`, 'warning');
-        skipped.push({ source: win, reason: 'locked', ...(code !== undefined ? { code: `0x${(code >>> 0).toString(16).toUpperCase()}` } : {}), message });
+        failed(win, e);
         continue;
       }
-      entries.push(entry);
-      if (meta.links > 1) byFileId.set(meta.fileId, entry);
-      bytes += entry.size;
-      if (o.verbose) o.log(`Captured ${win} (${entry.size} bytes) as ${target.base}\\${target.relative}`, 'verbose');
+      captured(entry, meta, win);
     }
+    await settleAll();
     // Folders that were empty on the source, when the rules take what would be in them (§2.3).
     for (const { meta, path } of emptyCandidates.values()) {
       const d = engine.decide(`${path}\\\u0001`);

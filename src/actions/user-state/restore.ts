@@ -8,6 +8,7 @@
  * the first one stops the restore. A file that fails is never left half-written.
  */
 import { createHash } from 'node:crypto';
+import { DirectoryVolume } from '../../storage/volume/directory.js';
 import type { VolumeFiles } from '../computer.js';
 import { UserStateError } from './errors.js';
 import type { Manifest, ManifestEntry, ManifestUser } from './manifest.js';
@@ -63,6 +64,16 @@ async function freeName(volume: VolumeFiles, path: string): Promise<string> {
 const ms = (t: string | undefined): number | undefined => (t ? parseTime(t) : undefined);
 
 export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult> {
+  try {
+    return await restore(o);
+  } catch (e) {
+    // The native helper stopped before the failure is reported: nothing is written after it.
+    if (o.source.kind === 'store') await o.source.reader.stopNative();
+    throw e;
+  }
+}
+
+async function restore(o: RestoreOptions): Promise<RestoreResult> {
   const m = o.manifest;
   const drive = o.systemDrive.toUpperCase();
   // 2. Which users: the association's accounts, then /ui /ue (include beats exclude) [D].
@@ -166,6 +177,14 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
   // decoded: at most WINDOW writes in flight, settled in manifest order (errors and counts as
   // without the window). Anything else waits for them first.
   const WINDOW = 4;
+  // The native helper (native-store.ts) writes new files of a folder volume from a host store:
+  // requests go out in manifest order, up to NATIVE_WINDOW ahead, settled in order as above.
+  // (A volume whose writes are not the folder's own keeps the Node path.)
+  const native =
+    o.source.kind === 'store' && o.volume instanceof DirectoryVolume && o.volume.writeStream === DirectoryVolume.prototype.writeStream
+      ? o.source.reader.nativeRestore()
+      : undefined;
+  const NATIVE_WINDOW = 64;
   const inFlight: Array<{ e: ManifestEntry; path: string; done: Promise<void> }> = [];
   const inFlightPaths = new Set<string>();
   const settleOne = async (): Promise<void> => {
@@ -217,7 +236,7 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
       dirs.push({ path, e });
       continue;
     }
-    const small = o.source.kind === 'store' && (e.frames?.length ?? 0) <= 1;
+    const small = o.source.kind === 'store' && ((e.frames?.length ?? 0) <= 1 || native !== undefined);
     // A window write to the same path must land before this one looks for a collision.
     if (!small || inFlightPaths.has(path)) await settleAll();
     const meta = { createdMs: ms(e.createdUtc), modifiedMs: ms(e.modifiedUtc), accessedMs: ms(e.accessedUtc), attributes: e.attributes };
@@ -233,7 +252,28 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
         if (o.verbose) o.log(`${e.source} restored as ${path} (collision)`, 'verbose');
       }
     }
-    if (small && o.source.kind === 'store') {
+    if (native && !existing) {
+      const target = path;
+      const done = native
+        .write({
+          hostPath: (o.volume as DirectoryVolume).hostPath(target),
+          size: e.size,
+          sha256: e.sha256 ?? '',
+          frames: e.frames ?? [],
+          accessedMs: meta.accessedMs,
+          modifiedMs: meta.modifiedMs,
+          readonly: meta.attributes?.includes('readonly') ?? false,
+          where: e.source,
+        })
+        .then(() => undefined);
+      done.catch(() => undefined);
+      inFlight.push({ e, path: target, done });
+      inFlightPaths.add(target);
+      if (inFlight.length >= NATIVE_WINDOW) await settleOne();
+      continue;
+    }
+    if (native) await settleAll(); // an existing file replaced (sourceWins): the Node path, after the window
+    if (small && o.source.kind === 'store' && (e.frames?.length ?? 0) <= 1) {
       const reader = o.source.reader;
       let data: Buffer[];
       try {
@@ -287,6 +327,7 @@ export async function restoreUserFiles(o: RestoreOptions): Promise<RestoreResult
     await written(e, path);
   }
   await settleAll();
+  if (native && o.source.kind === 'store') await o.source.reader.finishNative();
   // Folder times last: writing into a folder changes its time.
   for (const { path, e } of dirs) await o.volume.setMeta(path, { modifiedMs: ms(e.modifiedUtc), createdMs: ms(e.createdUtc) }).catch(() => undefined);
   o.log(

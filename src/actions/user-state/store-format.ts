@@ -22,6 +22,7 @@ import { constants as zc, deflateRaw, deflateRawSync, inflateRaw, inflateRawSync
 import { DirectoryVolume } from '../../storage/volume/directory.js';
 import type { VolumeFiles } from '../computer.js';
 import { UserStateError } from './errors.js';
+import { NativeCapture, NativeRestore, userstoreHelper } from './native-store.js';
 
 export const STORE_FORMAT = 'openosd.userstate/v1';
 export const FRAME_MAGIC = Buffer.from('OSDF', 'ascii');
@@ -116,6 +117,8 @@ export interface StoreSink {
   writeFile(name: string, data: Buffer): Promise<void>;
   /** A file written in order; `write` waits while the file cannot take more. */
   create(name: string): Promise<{ write(chunks: Buffer[]): Promise<void>; close(): Promise<void> }>;
+  /** The store folder's path on this host, when it is a host folder (the native data path writes there). */
+  hostDir?(): string | undefined;
 }
 
 /** A readable store folder. */
@@ -130,6 +133,8 @@ export interface StoreSource {
   prefetch?(name: string): Promise<void>;
   /** Removes what prefetch copied. */
   dispose?(): Promise<void>;
+  /** The store folder's path on this host, when it is a host folder (the native data path reads there). */
+  hostDir?(): string | undefined;
 }
 
 /** A store folder on this host (remote mode's staging folder, `osd userstate extract`). */
@@ -170,6 +175,9 @@ export class HostStoreDir implements StoreSink, StoreSource {
   hostPath(name: string): string {
     return join(this.dir, name);
   }
+  hostDir(): string {
+    return this.dir;
+  }
 }
 
 /**
@@ -191,6 +199,9 @@ export class VolumeStoreDir implements StoreSink, StoreSource {
     this.spoolDir = options.spoolDir ?? tmpdir();
   }
   private readonly spoolDir: string;
+  hostDir(): string | undefined {
+    return this.files instanceof DirectoryVolume ? this.files.hostPath(this.folder) : undefined;
+  }
   private path(name: string): string {
     return `${this.folder.replace(/[\\/]+$/, '')}/${name}`;
   }
@@ -329,6 +340,12 @@ export class StoreWriter {
   private readonly packMax: number;
   /** Bytes written to packs so far. */
   bytesWritten = 0;
+  /** The native helper while it writes the packs (addHostFile); undefined otherwise. */
+  private native?: NativeCapture;
+  /** The helper's path and the store's host folder, once looked up (null: the Node path only). */
+  private nativeWhere?: { helper: string; dir: string } | null;
+  /** Uploads of the packs the helper completed (onPack), one after another. */
+  private uploads: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sink: StoreSink,
@@ -403,11 +420,84 @@ export class StoreWriter {
   }
 
   /**
+   * Whether `addHostFile` can take files: the native helper (native/userstore.c) is built and this
+   * store is a folder on this host. OSD_USERSTORE set to a missing path says no.
+   */
+  canAddHostFiles(): boolean {
+    if (this.nativeWhere === undefined) {
+      const helper = userstoreHelper();
+      const dir = helper ? this.sink.hostDir?.() : undefined;
+      this.nativeWhere = helper && dir ? { helper, dir } : null;
+    }
+    return this.nativeWhere !== null;
+  }
+
+  /**
+   * Adds a file of this host through the native helper (only when `canAddHostFiles()`): it reads,
+   * hashes, compresses, encrypts and writes the file's frames as `addFile` would, on other
+   * threads. Resolves when the helper has the request (after an upload of a completed pack, when
+   * `onPack` is given: remote mode keeps one pack in its staging folder); `stored` resolves when
+   * the file is in the store, or rejects with a `NativeFileError` when it cannot be read (or with
+   * the error that stopped the helper: a pack that cannot be written).
+   */
+  async addHostFile(hostPath: string): Promise<{ stored: Promise<StoredFile> }> {
+    if (!this.canAddHostFiles()) throw new Error('the native userstore helper is not available for this store');
+    if (!this.native) {
+      // Frames of the Node path first: the helper starts a new pack.
+      await this.flush();
+      await this.closePack();
+      this.native = new NativeCapture(
+        this.nativeWhere!.helper,
+        {
+          storeDir: this.nativeWhere!.dir,
+          storeId: this.idBytes,
+          firstPack: this.packN + 1,
+          packMaxBytes: this.packMax,
+          level: this.options.level ?? 1,
+          key: this.options.key,
+        },
+        (p) => {
+          const entry = { file: packName(p.n), bytes: p.bytes, sha256: p.sha256 };
+          this.packs.push(entry);
+          this.packN = p.n;
+          this.bytesWritten += p.bytes;
+          const onPack = this.options.onPack;
+          if (onPack) this.uploads = this.uploads.then(() => onPack({ n: p.n, ...entry }));
+        },
+      );
+    }
+    if (this.options.onPack) await this.uploads;
+    const stored = this.native.addFile(hostPath);
+    stored.catch(() => undefined);
+    return { stored };
+  }
+
+  /** The helper's last pack closed and announced, the helper ended, the uploads done. */
+  private async endNative(): Promise<void> {
+    const native = this.native;
+    if (!native) return;
+    this.native = undefined;
+    try {
+      await native.finish();
+    } finally {
+      await this.uploads;
+    }
+  }
+
+  /** Stops the helper (a capture that failed: no finish will come); resolves when it has exited. */
+  async abandon(): Promise<void> {
+    const n = this.native;
+    this.native = undefined;
+    await n?.kill();
+  }
+
+  /**
    * Adds one file's bytes (streamed); its frames, size and SHA-256 go into the manifest entry.
    * With `wait: false` the file's last frames may still be compressing when it returns (the next
    * file is read meanwhile): its `frames` array is complete after the next `flush` (or `finish`).
    */
   async addFile(source: AsyncIterable<Buffer | string> | Iterable<Buffer>, options: { wait?: boolean } = {}): Promise<StoredFile> {
+    await this.endNative();
     const hash = createHash('sha256');
     const frames: FrameRef[] = [];
     let size = 0;
@@ -443,6 +533,7 @@ export class StoreWriter {
 
   /** The manifest (written last, pack 0), then store.json. */
   async finish(manifest: unknown, createdUtc = new Date().toISOString()): Promise<StoreJson> {
+    await this.endNative();
     await this.flush();
     await this.closePack();
     const text = Buffer.from(JSON.stringify(manifest), 'utf8');
@@ -673,6 +764,8 @@ async function decodeFrame(
  */
 export class StoreReader<M = unknown> {
   private cursor?: { pack: number; c: Cursor | FileCursor };
+  /** The native helper restoring files (undefined: not started; null: not available). */
+  private native?: NativeRestore | null;
 
   private constructor(
     readonly source: StoreSource,
@@ -788,9 +881,42 @@ export class StoreReader<M = unknown> {
     for (const p of new Set(frames.map((f) => f.pack))) await this.source.prefetch?.(packName(p));
   }
 
+  /**
+   * The native helper (native/userstore.c) that reads, checks and writes whole files of this store
+   * (`write` of a new host file), when it is built and the store is a folder on this host; else
+   * undefined (the Node path: `readFrames`). Ended by `finishNative` or `close`.
+   */
+  nativeRestore(): NativeRestore | undefined {
+    if (this.native === undefined) {
+      const helper = userstoreHelper();
+      const dir = helper ? this.source.hostDir?.() : undefined;
+      this.native =
+        helper && dir
+          ? new NativeRestore(helper, { storeDir: dir, storeId: this.idBytes, key: this.key, description: this.source.description, packName })
+          : null;
+    }
+    return this.native ?? undefined;
+  }
+
+  /** Ends the native helper, if one was started (every write answered). */
+  async finishNative(): Promise<void> {
+    const n = this.native;
+    this.native = undefined;
+    if (n) await n.finish();
+  }
+
+  /** Stops the native helper, if one was started (a restore that failed); resolves when it has exited. */
+  async stopNative(): Promise<void> {
+    const n = this.native;
+    this.native = undefined;
+    await n?.kill();
+  }
+
   close(): void {
     this.cursor?.c.close();
     this.cursor = undefined;
+    void this.native?.kill();
+    this.native = undefined;
     void this.source.dispose?.();
   }
 }

@@ -39,6 +39,11 @@ export class DirectoryVolume implements Volume {
     return join(this.root, ...splitVolumePath(path, this.description));
   }
 
+  /** A volume path's path on this host (for a native helper that reads or writes the files itself). */
+  hostPath(path: string): string {
+    return this.local(path);
+  }
+
   async exists(path: string): Promise<boolean> {
     try {
       await stat(this.local(path));
