@@ -36,6 +36,9 @@
  *         nothing, the file, or the pack).
  *   `Q` or end of input → `Q <peak RSS KiB>`.
  *
+ * Deflate is libdeflate's when built with HAVE_LIBDEFLATE (scripts/system-packages.sh does when its header
+ * is there: whole-buffer DEFLATE, about twice zlib's speed at level 1, the same format), else zlib's.
+ *
  * Threads (two cores): capture — the main thread reads and hashes the files and samples each frame,
  * N compressor threads (OSD_USERSTORE_THREADS, default 2) deflate, one writer encrypts, hashes the
  * pack and writes, in order; restore — the main thread reads, decrypts and inflates frames, one writer
@@ -57,6 +60,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #define FRAME_MAX (4u << 20)
 #define HDR 40
@@ -343,6 +349,11 @@ static int looks_compressible(const unsigned char *p, uint32_t len) {
 
 static void *compressor(void *arg) {
   (void)arg;
+#ifdef HAVE_LIBDEFLATE
+  /* libdeflate: whole-buffer DEFLATE (a frame is one buffer), about twice zlib's speed at level 1. */
+  struct libdeflate_compressor *ld = libdeflate_alloc_compressor(level);
+  if (!ld) die("libdeflate_alloc_compressor");
+#endif
   z_stream z;
   memset(&z, 0, sizeof z);
   /* Node's deflateRaw: windowBits 15, memLevel 8, the default strategy. */
@@ -365,6 +376,15 @@ static void *compressor(void *arg) {
     it->state = ST_WORKING;
     struct slot *s = it->s;
     pthread_mutex_unlock(&mu);
+#ifdef HAVE_LIBDEFLATE
+    /* 0 when it does not fit in plen - 1 bytes: kept only when smaller than the plaintext. */
+    size_t n = s->plen > 1 ? libdeflate_deflate_compress(ld, s->plain, s->plen, s->out, s->plen - 1) : 0;
+    if (n > 0) {
+      s->codec = 1;
+      s->data = s->out;
+      s->dlen = (uint32_t)n;
+    }
+#else
     deflateReset(&z);
     z.next_in = s->plain;
     z.avail_in = s->plen;
@@ -376,12 +396,16 @@ static void *compressor(void *arg) {
       s->data = s->out;
       s->dlen = (uint32_t)z.total_out;
     }
+#endif
     pthread_mutex_lock(&mu);
     it->state = ST_DONE;
     pthread_cond_broadcast(&c_done);
   }
   pthread_mutex_unlock(&mu);
   deflateEnd(&z);
+#ifdef HAVE_LIBDEFLATE
+  libdeflate_free_compressor(ld);
+#endif
   return NULL;
 }
 
@@ -608,6 +632,9 @@ static int capture(int argc, char **argv) {
 
 /* ---- restore ------------------------------------------------------------------------------------ */
 
+#ifdef HAVE_LIBDEFLATE
+static struct libdeflate_decompressor *decompressor;
+#endif
 static int rpack_fd = -1;
 static uint32_t rpack_n;
 static uint64_t rpack_size;
@@ -691,6 +718,16 @@ static int decode_frame(struct file *f, struct ref *ref, struct slot *s, EVP_CIP
       return set_ierr(f, "frame %u/%llu fails its authentication tag (altered)", pack, (unsigned long long)frame);
   }
   if (codec == 1) {
+#ifdef HAVE_LIBDEFLATE
+    size_t n = 0;
+    enum libdeflate_result r = libdeflate_deflate_decompress(decompressor, s->out, payload_len, s->plain, FRAME_MAX, &n);
+    if (r != LIBDEFLATE_SUCCESS)
+      return set_ierr(f, "frame %u/%llu does not decompress (%s)", pack, (unsigned long long)frame,
+                      r == LIBDEFLATE_INSUFFICIENT_SPACE ? "Cannot create a Buffer larger than 4194304 bytes" : "invalid deflate data");
+    s->data = s->plain;
+    s->dlen = (uint32_t)n;
+    (void)z;
+#else
     inflateReset(z);
     z->next_in = s->out;
     z->avail_in = payload_len;
@@ -707,6 +744,7 @@ static int decode_frame(struct file *f, struct ref *ref, struct slot *s, EVP_CIP
     }
     s->data = s->plain;
     s->dlen = (uint32_t)z->total_out;
+#endif
   } else {
     s->data = s->out;
     s->dlen = payload_len;
@@ -887,6 +925,10 @@ static int restore(int argc, char **argv) {
   z_stream z;
   memset(&z, 0, sizeof z);
   if (inflateInit2(&z, -15) != Z_OK) die("inflateInit2");
+#ifdef HAVE_LIBDEFLATE
+  decompressor = libdeflate_alloc_decompressor();
+  if (!decompressor) die("libdeflate_alloc_decompressor");
+#endif
   pthread_t wr;
   pthread_create(&wr, NULL, restore_writer, NULL);
   char *l;

@@ -2,17 +2,17 @@
 # The Debian packages the storage layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
 # scale-out database: tests start a throw-away cluster), curl (tests compare downloads), and the native
 # ntfsmkdir and ntfsfs helpers (toolchain.md §3.4), the boot environment's streamcheck and the user state
-# store's userstore (zlib + OpenSSL libcrypto: docs/user-state.md "Round 4"), built into .tmp/native/.
+# store's userstore (libdeflate, zlib, OpenSSL libcrypto: docs/user-state.md "Round 4"), built into .tmp/native/.
 #   - Quiet when everything is present and the helper is up to date.
 #   - Something missing: installs it with apt-get when run as root (no TTY needed); otherwise names
 #     the packages and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl zstd zlib1g-dev libssl-dev)
+PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgresql curl zstd zlib1g-dev libssl-dev libdeflate-dev)
 TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser zstd)
 HEADER=/usr/include/ntfs-3g/volume.h
-HEADERS=(/usr/include/zlib.h /usr/include/openssl/evp.h)
+HEADERS=(/usr/include/zlib.h /usr/include/openssl/evp.h /usr/include/libdeflate.h)
 HELPERS=(ntfsmkdir ntfsfs streamcheck userstore)
 # Tools live in /sbin and /usr/sbin too (toolchain.md §3); look there even for a non-root PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -105,8 +105,13 @@ for helper in "${HELPERS[@]}"; do
       # The boot environment's stream check (native/streamcheck.c): libc only.
       gcc -O2 -Wall -o "$OUT.$$.tmp" "$SRC"
     elif [ "$helper" = userstore ]; then
-      # The user state store's data path (native/userstore.c): zlib, libcrypto (AES-NI, SHA-NI), threads.
-      gcc -O2 -Wall -pthread -o "$OUT.$$.tmp" "$SRC" -lz -lcrypto -lm
+      # The user state store's data path (native/userstore.c): libdeflate (zlib without it), libcrypto
+      # (AES-NI, SHA-NI), threads.
+      if [ -f /usr/include/libdeflate.h ]; then
+        gcc -O2 -Wall -pthread -DHAVE_LIBDEFLATE -o "$OUT.$$.tmp" "$SRC" -ldeflate -lz -lcrypto -lm
+      else
+        gcc -O2 -Wall -pthread -o "$OUT.$$.tmp" "$SRC" -lz -lcrypto -lm
+      fi
     else
       gcc -O2 -Wall -DHAVE_STDDEF_H -DHAVE_STDARG_H -DHAVE_TIME_H -DHAVE_SYS_TYPES_H -DHAVE_STDIO_H \
         -DHAVE_STDLIB_H -DHAVE_STRING_H -DHAVE_SYS_STAT_H -o "$OUT.$$.tmp" "$SRC" -lntfs-3g
