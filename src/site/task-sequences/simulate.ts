@@ -17,7 +17,6 @@ import type { InitialVariable } from '../../engine/engine.js';
 import { scrubSecrets } from '../../engine/environment.js';
 import { hex } from '../../engine/error-codes.js';
 import { parseMachineProfile, type MachineProfile } from '../../engine/machine-profile/index.js';
-import { MemoryJournal } from '../../engine/memory-journal.js';
 import type { JournalState, JournalStore } from '../../engine/ports.js';
 import { ConditionErrors, simulate, type MediaType, type SimulatedInstruction, type SimulationReport } from '../../engine/simulate/simulate.js';
 import type { TaskSequence } from '../../sequence/model/task-sequence.js';
@@ -302,9 +301,15 @@ export interface SimulationAnswer {
 
 class BudgetExceeded extends Error {}
 
-/** A journal that counts what the engine records and stops the run past its budget, yielding to the event loop as it goes. */
+/**
+ * The run's journal, in memory: it keeps the last state the engine saved (the engine saves a fresh
+ * state before every step and before a restart, and a new engine after a restart starts from it),
+ * copied only when read back — not serialised at every save, which costs as much as the variables
+ * there are, at every step. It counts the saves, stops the run past its budget and yields to the
+ * event loop as it goes.
+ */
 class BudgetJournal implements JournalStore {
-  private readonly inner = new MemoryJournal();
+  private state: JournalState | undefined;
   saves = 0;
   private readonly started = Date.now();
   constructor(
@@ -314,8 +319,8 @@ class BudgetJournal implements JournalStore {
   get elapsed(): number {
     return Date.now() - this.started;
   }
-  load(): Promise<JournalState | undefined> {
-    return this.inner.load();
+  async load(): Promise<JournalState | undefined> {
+    return this.state === undefined ? undefined : structuredClone(this.state);
   }
   async save(state: JournalState): Promise<void> {
     this.saves++;
@@ -324,7 +329,7 @@ class BudgetJournal implements JournalStore {
       await new Promise((r) => setImmediate(r));
       if (this.elapsed > this.maxMs) throw new BudgetExceeded(`it ran longer than ${this.maxMs / 1000} s`);
     }
-    await this.inner.save(state);
+    this.state = state;
   }
 }
 
@@ -367,7 +372,12 @@ async function unsavedSequence(value: Record<string, unknown>): Promise<TaskSequ
 }
 
 /** Runs the simulator: `id` a stored task sequence (revision: the current one unless given), or `input.sequence` unsaved. */
-export async function simulateTaskSequence(site: Site, id: string | null, input: SimulateInput): Promise<SimulationAnswer> {
+export async function simulateTaskSequence(
+  site: Site,
+  id: string | null,
+  input: SimulateInput,
+  budget: { milliseconds?: number; instructions?: number } = {},
+): Promise<SimulationAnswer> {
   checkInputs(input);
   let sequence: TaskSequence;
   let revision: number | null = null;
@@ -386,7 +396,7 @@ export async function simulateTaskSequence(site: Site, id: string | null, input:
   checkSiteLimits(sequence, id ? field : 'body.sequence');
   const setUp = input.resourceId !== undefined ? await deviceMachine(site, input) : profileMachine(input);
   const variables: InitialVariable[] = [...setUp.variables, ...(input.variables ?? []).map((v) => ({ name: v.name, value: v.value, secret: false }))];
-  const journal = new BudgetJournal(SIMULATE_INSTRUCTION_BUDGET, SIMULATE_TIME_BUDGET_MS);
+  const journal = new BudgetJournal(budget.instructions ?? SIMULATE_INSTRUCTION_BUDGET, budget.milliseconds ?? SIMULATE_TIME_BUDGET_MS);
   let report: SimulationReport;
   try {
     report = await simulate(sequence, {
@@ -413,7 +423,7 @@ export async function simulateTaskSequence(site: Site, id: string | null, input:
     if (e instanceof BudgetExceeded) {
       throw new SiteError('blocked', {
         input: id ? field : 'body.sequence',
-        rule: `the simulation was stopped: ${e.message} (a simulation may take ${SIMULATE_TIME_BUDGET_MS / 1000} s and ${SIMULATE_INSTRUCTION_BUDGET} instructions)`,
+        rule: `the simulation was stopped: ${e.message} (a simulation may take ${(budget.milliseconds ?? SIMULATE_TIME_BUDGET_MS) / 1000} s and ${budget.instructions ?? SIMULATE_INSTRUCTION_BUDGET} instructions)`,
         hint: 'look for a restart or retry loop; simulate a smaller part of the sequence',
       });
     }

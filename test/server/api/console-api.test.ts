@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeStatusBatch } from '../../../src/site/mp/status.js';
 import { PERMISSIONS } from '../../../src/site/security/roles.js';
+import { simulateTaskSequence } from '../../../src/site/task-sequences/simulate.js';
 import { startTestApi, type TestApi } from '../../site/helpers/site.js';
 import { addCollection, addSiteObjects, expectNoSecret, type SiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
 
@@ -290,6 +291,44 @@ describe('the admin API for the console', () => {
       const bad = await api.call('POST', '/api/v1/task-sequences/simulate', { body: { profile: 'bios-x64-desktop-bare-metal', sequence: { steps: 'no' } } });
       expect(bad.status).toBe(400);
       expect(bad.json.input).toMatch(/^body\.sequence/);
+    });
+
+    it('keeps to its budget: a 2,000-step sequence simulates while the server answers; past a budget it stops with 422', async () => {
+      const step = (i: number) => ({
+        kind: 'step',
+        type: 'SMS_TaskSequence_SetVariableAction',
+        name: `Set ${i}`,
+        description: '',
+        action: 'tsenv.exe',
+        variables: [
+          { name: 'VariableName', property: 'VariableName', value: 'Counter' },
+          { name: 'VariableValue', property: 'VariableValue', value: String(i) },
+        ],
+      });
+      const groups = Array.from({ length: 10 }, (_, g) => ({
+        kind: 'group',
+        name: `G${g}`,
+        description: '',
+        items: Array.from({ length: 200 }, (_, i) => step(g * 1000 + i)),
+      }));
+      const sequence = { format: 'openosd.task-sequence', formatVersion: 1, sequence: { version: '3.10', items: groups } };
+      const pending = api.call('POST', '/api/v1/task-sequences/simulate', { body: { sequence, profile: 'uefi-x64-laptop-bare-metal' } });
+      // The server answers other requests meanwhile (the run yields to the event loop).
+      const me = await api.call('GET', '/api/v1/me');
+      expect(me.status).toBe(200);
+      const r = await pending;
+      expect(r.status, JSON.stringify(r.json).slice(0, 400)).toBe(200);
+      expect(r.json.counts.run).toBe(2000);
+      expect(r.json.variables.Counter).toBe('9199');
+      expect(r.json.budget.instructions).toBeGreaterThan(2000);
+      const byCount = await simulateTaskSequence(api.site, ts, { profile: 'bios-x64-desktop-bare-metal' }, { instructions: 5 }).catch((e: unknown) => e);
+      expect(byCount).toMatchObject({ status: 422, input: 'revision current' });
+      expect((byCount as Error).message).toMatch(/more than 5 instructions/);
+      const byTime = await simulateTaskSequence(api.site, null, { sequence, profile: 'bios-x64-desktop-bare-metal' }, { milliseconds: 1 }).catch(
+        (e: unknown) => e,
+      );
+      expect(byTime).toMatchObject({ status: 422, input: 'body.sequence' });
+      expect((byTime as Error).message).toMatch(/ran longer than 0.001 s/);
     });
 
     it('gives a read-only token the simulation (it changes nothing)', async () => {
