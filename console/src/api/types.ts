@@ -44,6 +44,8 @@ export interface TaskSequenceInfo {
   currentRevision: number;
   properties: { maxRunTimeMinutes: number; highImpact: boolean; customText: unknown; disabled: boolean };
   deploymentCount: number;
+  /** The console folder: names joined by "/", empty at the top. */
+  folder?: string;
   createdAt: string;
   updatedAt: string;
 }

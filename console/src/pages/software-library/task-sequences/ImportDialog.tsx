@@ -29,7 +29,18 @@ function fieldOfError(e: unknown): FieldName | undefined {
   return undefined;
 }
 
-export function ImportDialog({ open, onClose, onImported }: { open: boolean; onClose: () => void; onImported: (r: SaveResult) => void }) {
+export function ImportDialog({
+  open,
+  folder = '',
+  onClose,
+  onImported,
+}: {
+  open: boolean;
+  /** The folder selected in the node: the task sequence lands there. */
+  folder?: string;
+  onClose: () => void;
+  onImported: (r: SaveResult) => void;
+}) {
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -69,6 +80,7 @@ export function ImportDialog({ open, onClose, onImported }: { open: boolean; onC
         ...(name.trim() ? { name: name.trim() } : {}),
         ...(description.trim() ? { description: description.trim() } : {}),
         ...(message.trim() ? { message: message.trim() } : {}),
+        ...(folder ? { folder } : {}),
       });
       report({ value: 1, detail: 'Imported' });
       return result;
@@ -152,6 +164,8 @@ export function ImportDialog({ open, onClose, onImported }: { open: boolean; onC
             <dd>{description.trim() || '—'}</dd>
             <dt>Revision comment</dt>
             <dd>{message.trim() || '—'}</dd>
+            <dt>Folder</dt>
+            <dd>{folder || 'Task Sequences (the top)'}</dd>
           </dl>
         }
         run={run}
