@@ -156,3 +156,58 @@ export async function deploymentStatus(
     truncated: listed > devices.length,
   };
 }
+
+export interface DeploymentStatusSummary {
+  deploymentId: string;
+  counts: Record<StatusCategory, number> & { total: number };
+}
+
+/**
+ * Every deployment's counts at once (the console's Monitoring › Deployments list), by the rule of
+ * deploymentStatus: the collection's members (unknown-computer objects aside) and every device
+ * that ran it, each in the category of its latest run. One query, whatever the number of deployments.
+ */
+export async function deploymentStatusSummary(
+  db: Queryable,
+  filter: { collectionId?: string; taskSequenceId?: string } = {},
+): Promise<DeploymentStatusSummary[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (filter.collectionId) where.push(`upper(d.collection_id) = upper($${params.push(filter.collectionId)})`);
+  if (filter.taskSequenceId) where.push(`upper(d.task_sequence_id) = upper($${params.push(filter.taskSequenceId)})`);
+  const chosen = `SELECT deployment_id, collection_id FROM deployments d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  const { rows } = await db.query<{ deployment_id: string; total: number; success: number; in_progress: number; error: number; refused: number }>(
+    `WITH chosen AS (${chosen}),
+     targeted AS (
+       SELECT c.deployment_id, m.resource_id FROM chosen c JOIN collection_members m ON m.collection_id = c.collection_id
+       JOIN devices dv ON dv.resource_id = m.resource_id WHERE dv.unknown_computer IS NULL
+       UNION SELECT r.deployment_id, r.resource_id FROM runs r JOIN chosen c ON c.deployment_id = r.deployment_id),
+     latest AS (
+       SELECT DISTINCT ON (r.deployment_id, r.resource_id) r.deployment_id, r.resource_id, r.result
+       FROM runs r JOIN chosen c ON c.deployment_id = r.deployment_id ORDER BY r.deployment_id, r.resource_id, r.started_at DESC, r.run_id DESC)
+     SELECT c.deployment_id,
+       count(t.resource_id)::int AS total,
+       count(*) FILTER (WHERE l.result = 'succeeded')::int AS success,
+       count(*) FILTER (WHERE l.result = 'in-progress')::int AS in_progress,
+       count(*) FILTER (WHERE l.result = 'failed')::int AS error,
+       count(*) FILTER (WHERE l.result = 'refused')::int AS refused
+     FROM chosen c LEFT JOIN targeted t ON t.deployment_id = c.deployment_id
+     LEFT JOIN latest l ON l.deployment_id = t.deployment_id AND l.resource_id = t.resource_id
+     GROUP BY c.deployment_id ORDER BY c.deployment_id`,
+    params,
+  );
+  return rows.map((r) => {
+    const known = r.success + r.in_progress + r.error + r.refused;
+    return {
+      deploymentId: r.deployment_id,
+      counts: {
+        success: r.success,
+        'in-progress': r.in_progress,
+        error: r.error,
+        'requirements-not-met': r.refused,
+        unknown: r.total - known,
+        total: r.total,
+      },
+    };
+  });
+}

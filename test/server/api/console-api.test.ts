@@ -154,6 +154,18 @@ describe('the admin API for the console', () => {
       expect((await api.call('GET', `/api/v1/devices/${ids['MON-B']}/runs/${runA}/timeline`)).status).toBe(404);
     });
 
+    it("gives every deployment's counts at once, the same as each deployment's status", async () => {
+      const all = await api.call('GET', '/api/v1/deployment-status');
+      expect(all.status, JSON.stringify(all.json)).toBe(200);
+      const mine = all.json.find((d: { deploymentId: string }) => d.deploymentId === deployment);
+      const one = await api.call('GET', `/api/v1/deployments/${deployment}/status?limit=0`);
+      expect(mine.counts).toEqual(one.json.counts);
+      expect(mine.counts).toMatchObject({ success: 1, 'in-progress': 1, unknown: 1, total: 3 });
+      const filtered = await api.call('GET', `/api/v1/deployment-status?taskSequenceId=${ts}`);
+      expect(filtered.json.map((d: { deploymentId: string }) => d.deploymentId)).toContain(deployment);
+      expect((await api.call('GET', '/api/v1/deployment-status?collectionId=NONE0000')).json).toEqual([]);
+    });
+
     it('refuses too many buckets, a bad bucket and an empty span, naming the field', async () => {
       const many = await api.call('GET', `/api/v1/deployments/${deployment}/status/history?bucket=1s&from=${at(0)}&to=${at(60)}`);
       expect(many.status).toBe(400);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { estimateDuration } from '../../../site/mp/estimate.js';
 import { listRunLogs, readRunLog } from '../../../site/mp/logs.js';
-import { deploymentStatus, MAX_STATUS_DEVICES, STATUS_CATEGORIES } from '../../../site/mp/monitoring.js';
+import { deploymentStatus, deploymentStatusSummary, MAX_STATUS_DEVICES, STATUS_CATEGORIES } from '../../../site/mp/monitoring.js';
 import { deviceHistory, deviceRun, MAX_HISTORY_RUNS } from '../../../site/mp/runs.js';
 import { deploymentStatusHistory, MAX_HISTORY_POINTS } from '../../../site/mp/status-history.js';
 import { runTimeline } from '../../../site/mp/timeline.js';
@@ -126,6 +126,17 @@ export const monitoringRoutes = [
       truncated: z.boolean(),
     }),
     handler: async ({ site, params, query }) => deploymentStatus(site.db, params.id, query),
+  }),
+  route({
+    method: 'GET',
+    path: '/deployment-status',
+    tag: TAG,
+    summary: "Every deployment's status counts at once (Success, In Progress, Error, Requirements Not Met, Unknown), for the Deployments list",
+    description: 'The counts of GET /deployments/:id/status for each deployment, in one answer; filter by collection or task sequence.',
+    permission: 'read',
+    query: z.object({ collectionId: z.string().max(64).optional(), taskSequenceId: z.string().max(64).optional() }),
+    response: z.array(z.object({ deploymentId: z.string(), counts })),
+    handler: async ({ site, query }) => deploymentStatusSummary(site.db, query),
   }),
   route({
     method: 'GET',
