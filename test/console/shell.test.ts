@@ -177,6 +177,28 @@ describe.skipIf(!!CONSOLE_SKIP)(`the console shell in chromium${CONSOLE_SKIP ? `
     await c.checkAccessibility('a task sequence with its revision history');
     await page.getByRole('link', { name: 'Task Sequences' }).first().click();
 
+    // Folders: move it to a new folder; the tree shows the folder, the folder shows it, the top does not.
+    await grid.getByRole('row', { name: /BIOS Update/ }).click();
+    await page.getByRole('button', { name: 'Move' }).click();
+    const move = page.getByRole('dialog', { name: 'Move Selected Items' });
+    await move.getByLabel('Folder').fill('Windows 11/Pilot');
+    await move.getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('status').filter({ hasText: 'Moved "BIOS Update (corpus)" to the folder Windows 11/Pilot' }).waitFor();
+    const folders = page.getByRole('tree', { name: 'Task sequence folders' });
+    await folders.getByRole('treeitem', { name: /^Pilot \(1\)/ }).waitFor();
+    await expect.poll(() => grid.getByRole('row', { name: /BIOS Update/ }).count()).toBe(0);
+    await folders
+      .getByRole('treeitem', { name: /^Pilot/ })
+      .locator('.tree-row')
+      .first()
+      .click();
+    await expect.poll(() => new URL(page.url()).search).toBe('?folder=Windows%2011%2FPilot');
+    await grid.getByRole('row', { name: /BIOS Update/ }).waitFor();
+    await c.screenshot('task-sequences-folder');
+    await c.checkAccessibility('a task sequence folder');
+    await folders.getByRole('treeitem', { name: 'Task Sequences' }).locator('.tree-row').first().click();
+    await grid.getByRole('row', { name: /Another sequence/ }).waitFor();
+
     // Delete, with confirmation (Esc cancels first).
     await page.getByLabel('Search task sequences').fill('');
     await grid.getByRole('row', { name: /Another sequence/ }).click();

@@ -25,7 +25,7 @@ export interface TreeViewProps {
   onSelect?: (id: string) => void;
   /** Enter or double-click. */
   onActivate?: (id: string) => void;
-  /** Controlled expansion (ids of open items); without it the tree keeps its own, every item open at first. */
+  /** Controlled expansion (ids of open items); without it the tree keeps its own: every group open until closed. */
   expanded?: ReadonlySet<string>;
   onExpandedChange?: (expanded: Set<string>) => void;
   /** What an item shows after its label (a lint marker, a simulation result). */
@@ -52,14 +52,18 @@ function allGroups(items: TreeItem[], out = new Set<string>()): Set<string> {
 
 export function TreeView(props: TreeViewProps) {
   const { label, items, selectedId, onSelect, onActivate, renderExtra, onItemKeyDown, className } = props;
-  const [ownExpanded, setOwnExpanded] = useState<Set<string>>(() => allGroups(items));
+  // Uncontrolled, the tree remembers what was closed: every group is open until closed, including
+  // groups that appear later (loaded, added, pasted).
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
+  const groups = useMemo(() => allGroups(items), [items]);
+  const ownExpanded = useMemo(() => new Set([...groups].filter((id) => !collapsed.has(id))), [groups, collapsed]);
   const expanded = props.expanded ?? ownExpanded;
   const setExpanded = useCallback(
     (next: Set<string>) => {
       if (props.onExpandedChange) props.onExpandedChange(next);
-      if (!props.expanded) setOwnExpanded(next);
+      if (!props.expanded) setCollapsed(new Set([...groups].filter((id) => !next.has(id))));
     },
-    [props],
+    [props, groups],
   );
   const [focusId, setFocusId] = useState<string | null>(null);
   const refs = useRef(new Map<string, HTMLLIElement>());

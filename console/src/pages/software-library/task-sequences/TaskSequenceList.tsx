@@ -6,13 +6,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, download, messageOf } from '../../../api/client';
 import type { TaskSequenceInfo } from '../../../api/types';
-import { navigate, useTitle } from '../../../app/router';
+import { navigate, useSearchParams, useTitle } from '../../../app/router';
 import { DataTable, type Column } from '../../../components/DataTable';
 import { ConfirmDialog } from '../../../components/Dialog';
 import { formatDate } from '../../../components/format';
 import { Notice } from '../../../components/Notice';
 import { Toolbar, ToolbarButton } from '../../../components/Toolbar';
 import { ExportDialog } from './ExportDialog';
+import { FolderTree, MoveDialog, useFolders } from './folders';
+import './folders.css';
 import { ImportDialog } from './ImportDialog';
 
 const COLUMNS: Column<TaskSequenceInfo>[] = [
@@ -35,18 +37,22 @@ export function TaskSequenceList({ base }: { base: string }) {
   const [rows, setRows] = useState<TaskSequenceInfo[] | undefined>();
   const [loadError, setLoadError] = useState<string | undefined>();
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<'import' | 'export' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'import' | 'export' | 'delete' | 'move' | null>(null);
+  // The folder shown (osd-features §1.3): in the address, so Back and a reload keep it.
+  const folder = useSearchParams().get('folder') ?? '';
+  const setFolder = (f: string) => navigate(f ? `${base}?folder=${encodeURIComponent(f)}` : base);
+  const folders = useFolders();
   const [notice, setNotice] = useState<{ kind: 'success' | 'error' | 'warning'; text: string } | null>(null);
   const [deleting, setDeleting] = useState(false);
 
   const load = useCallback(async () => {
     try {
-      setRows(await api.get<TaskSequenceInfo[]>('/task-sequences'));
+      setRows(await api.get<TaskSequenceInfo[]>(`/task-sequences?folder=${encodeURIComponent(folder)}`));
       setLoadError(undefined);
     } catch (e) {
       setLoadError(messageOf(e));
     }
-  }, []);
+  }, [folder]);
 
   useEffect(() => {
     void load();
@@ -62,7 +68,7 @@ export function TaskSequenceList({ base }: { base: string }) {
       await api.delete(`/task-sequences/${encodeURIComponent(selected.id)}`);
       setNotice({ kind: 'success', text: `Deleted the task sequence "${selected.name}" (${selected.id}).` });
       setSelectedId(null);
-      await load();
+      await Promise.all([load(), folders.reload()]);
     } catch (e) {
       setNotice({ kind: 'error', text: `The task sequence "${selected.name}" was not deleted: ${messageOf(e)}` });
     } finally {
@@ -78,8 +84,9 @@ export function TaskSequenceList({ base }: { base: string }) {
         <ToolbarButton icon="⇪" label="Import Task Sequence" permission="task-sequence.write" onClick={() => setDialog('import')} />
         <ToolbarButton icon="⇩" label="Export" disabled={!selected} onClick={() => setDialog('export')} />
         <ToolbarButton icon="✎" label="Open" disabled={!selected} onClick={() => selected && open(selected)} />
+        <ToolbarButton icon="➜" label="Move" permission="task-sequence.write" disabled={!selected} onClick={() => setDialog('move')} />
         <ToolbarButton icon="✕" label="Delete" permission="task-sequence.write" disabled={!selected} onClick={() => setDialog('delete')} />
-        <ToolbarButton icon="⟳" label="Refresh" onClick={() => void load()} />
+        <ToolbarButton icon="⟳" label="Refresh" onClick={() => void Promise.all([load(), folders.reload()])} />
       </Toolbar>
       {notice ? (
         <Notice kind={notice.kind} onDismiss={() => setNotice(null)}>
@@ -87,18 +94,37 @@ export function TaskSequenceList({ base }: { base: string }) {
         </Notice>
       ) : null}
       {loadError ? <Notice kind="error">The task sequences could not be read: {loadError}</Notice> : null}
-      <DataTable
-        label="Task Sequences"
-        columns={COLUMNS}
-        rows={rows ?? []}
-        rowKey={(r) => r.id}
-        selectedKey={selectedId}
-        onSelect={(r) => setSelectedId(r?.id ?? null)}
-        onOpen={open}
-        searchLabel="Search task sequences"
-        initialSort={{ key: 'name', direction: 'ascending' }}
-        emptyText={rows ? 'There are no task sequences. Import one, or create one with the Create Task Sequence Wizard.' : 'Loading…'}
-      />
+      {folders.error ? <Notice kind="error">The folders could not be read: {folders.error}</Notice> : null}
+      <div className="ts-layout">
+        <FolderTree
+          folders={folders.folders}
+          folder={folder}
+          onFolder={(f) => {
+            setSelectedId(null);
+            setFolder(f);
+          }}
+        />
+        <div>
+          <DataTable
+            columns={COLUMNS}
+            rows={rows ?? []}
+            rowKey={(r) => r.id}
+            selectedKey={selectedId}
+            onSelect={(r) => setSelectedId(r?.id ?? null)}
+            onOpen={open}
+            searchLabel="Search task sequences"
+            initialSort={{ key: 'name', direction: 'ascending' }}
+            label={folder ? `Task Sequences in ${folder}` : 'Task Sequences'}
+            emptyText={
+              rows
+                ? folder
+                  ? 'There are no task sequences in this folder.'
+                  : 'There are no task sequences. Import one, or create one with the Create Task Sequence Wizard.'
+                : 'Loading…'
+            }
+          />
+        </div>
+      </div>
       {selected ? (
         <section className="details" aria-label={`Details of ${selected.name}`}>
           <h2>{selected.name}</h2>
@@ -122,6 +148,7 @@ export function TaskSequenceList({ base }: { base: string }) {
       ) : null}
       <ImportDialog
         open={dialog === 'import'}
+        folder={folder}
         onClose={() => setDialog(null)}
         onImported={(result) => {
           setDialog(null);
@@ -131,7 +158,7 @@ export function TaskSequenceList({ base }: { base: string }) {
             kind: result.warnings.length ? 'warning' : 'success',
             text: `Imported "${result.taskSequence.name}" as ${result.taskSequence.id} (${result.revision.stepCount} steps).${warn}`,
           });
-          void load();
+          void Promise.all([load(), folders.reload()]);
         }}
       />
       {selected ? (
@@ -143,6 +170,20 @@ export function TaskSequenceList({ base }: { base: string }) {
             const name = await download(`/task-sequences/${encodeURIComponent(selected.id)}/export`, { format });
             setNotice({ kind: 'success', text: `Exported "${selected.name}" as ${name}.` });
             setDialog(null);
+          }}
+        />
+      ) : null}
+      {selected ? (
+        <MoveDialog
+          open={dialog === 'move'}
+          taskSequence={selected}
+          folders={folders.folders}
+          onClose={() => setDialog(null)}
+          onMoved={(to) => {
+            setDialog(null);
+            setNotice({ kind: 'success', text: `Moved "${selected.name}" to ${to ? `the folder ${to}` : 'the top of Task Sequences'}.` });
+            setSelectedId(null);
+            void Promise.all([load(), folders.reload()]);
           }}
         />
       ) : null}
