@@ -2,13 +2,16 @@
  * Software Library › Operating Systems › Task Sequences. The node's paths:
  *   /software-library/task-sequences          the list (TaskSequenceList)
  *   /software-library/task-sequences/PS100004 one task sequence: properties and revision history (TaskSequenceDetail)
+ *   /software-library/task-sequences/new       the Create Task Sequence Wizard (wizard/CreateTaskSequenceWizard)
  * Later pages (the wizard, the editor) add their path here.
  */
 import type { PageProps } from '../../../app/pages';
 import { TaskSequenceDetail } from './TaskSequenceDetail';
+import { CreateTaskSequenceWizard } from './wizard/CreateTaskSequenceWizard';
 import { TaskSequenceList } from './TaskSequenceList';
 
 export default function TaskSequencesPage({ rest, base }: PageProps) {
   if (rest.length === 0) return <TaskSequenceList base={base} />;
+  if (rest[0] === 'new') return <CreateTaskSequenceWizard base={base} />;
   return <TaskSequenceDetail base={base} id={rest[0]!} />;
 }
