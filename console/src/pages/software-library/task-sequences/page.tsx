@@ -3,9 +3,11 @@
  *   /software-library/task-sequences          the list (TaskSequenceList)
  *   /software-library/task-sequences/PS100004 one task sequence: properties and revision history (TaskSequenceDetail)
  *   /software-library/task-sequences/new       the Create Task Sequence Wizard (wizard/CreateTaskSequenceWizard)
+ *   /software-library/task-sequences/PS100004/history revision history, compare, revert, export (history/RevisionHistory)
  * Later pages (the wizard, the editor) add their path here.
  */
 import type { PageProps } from '../../../app/pages';
+import { RevisionHistory } from './history/RevisionHistory';
 import { TaskSequenceDetail } from './TaskSequenceDetail';
 import { CreateTaskSequenceWizard } from './wizard/CreateTaskSequenceWizard';
 import { TaskSequenceList } from './TaskSequenceList';
@@ -13,5 +15,6 @@ import { TaskSequenceList } from './TaskSequenceList';
 export default function TaskSequencesPage({ rest, base }: PageProps) {
   if (rest.length === 0) return <TaskSequenceList base={base} />;
   if (rest[0] === 'new') return <CreateTaskSequenceWizard base={base} />;
+  if (rest[1] === 'history') return <RevisionHistory base={base} id={rest[0]!} />;
   return <TaskSequenceDetail base={base} id={rest[0]!} />;
 }
