@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, download, messageOf } from '../../../api/client';
 import type { RevisionInfo, TaskSequenceDetail as Detail } from '../../../api/types';
-import { Link, useTitle } from '../../../app/router';
+import { Link, navigate, useTitle } from '../../../app/router';
 import { DataTable, type Column } from '../../../components/DataTable';
 import { formatBytes, formatDate } from '../../../components/format';
 import { Notice } from '../../../components/Notice';
@@ -71,6 +71,7 @@ export function TaskSequenceDetail({ base, id }: { base: string; id: string }) {
         <>
           <Toolbar label="Task sequence commands">
             <ToolbarButton icon="⇩" label="Export Revision" disabled={selected === null} onClick={() => selected !== null && void exportRevision(selected)} />
+            <ToolbarButton icon="☰" label="Revision History" onClick={() => navigate(`${base}/${encodeURIComponent(id)}/history`)} />
           </Toolbar>
           {notice ? <Notice kind="info">{notice}</Notice> : null}
           <dl className="properties">
