@@ -65,6 +65,8 @@ export interface RunningSiteServer {
   localDp?: RunningDistributionPoint & { name: string };
   /** The PXE responder, when `pxe` was given. */
   pxe?: RunningPxeResponder & { tftpRoot: string };
+  /** The web console's folder and whether it held a built console at start (docs/console.md). */
+  console: { dir: string; built: boolean };
   close(): Promise<void>;
 }
 
@@ -88,12 +90,8 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
   try {
     const adminTokenFile = await ensureInitialAdminToken(site);
     if (options.localDpPort !== undefined) localDp = await startLocalDp(site, options.localDpPort, options.localDpName ?? 'local', options.localDpClientUrl);
-    app = await createAdminApi(site, {
-      logger: options.logger,
-      maxUploadBytes: options.maxUploadBytes,
-      version: options.version,
-      console: consoleFiles(options.consoleDir ?? fileURLToPath(new URL('../console', import.meta.url))),
-    });
+    const webConsole = consoleFiles(options.consoleDir ?? fileURLToPath(new URL('../console', import.meta.url)));
+    app = await createAdminApi(site, { logger: options.logger, maxUploadBytes: options.maxUploadBytes, version: options.version, console: webConsole });
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 8450 });
     const address = app.server.address();
@@ -130,6 +128,7 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       adminTokenFile,
       localDp,
       pxe,
+      console: { dir: webConsole.dir, built: webConsole.built },
       async close() {
         clearInterval(sweeper);
         await sweeping;

@@ -10,6 +10,7 @@ import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/server/api/app.js';
+import { startSiteServer } from '../../src/server/site-server.js';
 import { consoleFiles } from '../../src/server/console-files.js';
 import { createToken } from '../../src/site/security/tokens.js';
 import { SYSTEM_ACTOR } from '../../src/site/security/roles.js';
@@ -145,5 +146,24 @@ describe('the console served by the site server', () => {
     }
     const api = await bare.inject({ method: 'GET', url: '/api/v1/site', headers: { authorization: `Bearer ${token}` } });
     expect(api.statusCode).toBe(200);
+  });
+
+  it('is wired into the site server: the folder it is given, and whether it held a built console', async () => {
+    const root = tempDir('openosd-console-server-');
+    mkdirSync(join(root, 'console'));
+    writeFileSync(join(root, 'console', 'index.html'), INDEX);
+    const dataDir = join(root, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const server = await startSiteServer({ dataDir, port: 0, consoleDir: join(root, 'console') });
+    try {
+      expect(server.console).toEqual({ dir: join(root, 'console'), built: true });
+      const page = await fetch(`${server.url}/monitoring/deployments`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe(INDEX);
+      const api = await fetch(`${server.url}/api/v1/site`);
+      expect(api.status).toBe(401);
+    } finally {
+      await server.close();
+    }
   });
 });

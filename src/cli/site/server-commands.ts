@@ -148,6 +148,7 @@ export function registerServerCommands(program: Command): void {
         localDistributionPoint: server.localDp ? { name: server.localDp.name, url: server.localDp.url } : null,
         pxe: server.pxe ? { address: o.pxe, tftpRoot: server.pxe.tftpRoot, dhcpPort: server.pxe.dhcpPort, tftpPort: server.pxe.tftp.port } : null,
         sourceRoots: server.site.sourceRoots,
+        console: { url: `${server.url}/`, built: server.console.built },
         warnings: server.warnings,
       };
       for (const w of facts.warnings) process.stderr.write(`osd server: warning: ${w}\n`);
@@ -162,6 +163,11 @@ export function registerServerCommands(program: Command): void {
         if (facts.localDistributionPoint) print(`  distribution point "${facts.localDistributionPoint.name}" on ${facts.localDistributionPoint.url}`);
         if (facts.pxe) print(`  PXE responder on ${facts.pxe.address} (TFTP root ${facts.pxe.tftpRoot}); boot scripts at ${facts.url}/boot/v1/pxe.ipxe`);
         print(`  content by path from: ${facts.sourceRoots.join(', ')} (osd server --source-root; clients upload otherwise)`);
+        print(
+          facts.console.built
+            ? `  console: ${facts.console.url} (sign in with an API token)`
+            : `  console: not built (${server.console.dir} is missing; "make build" builds it) — the API works without it`,
+        );
         print(`  API: ${facts.url}/api/v1/openapi.json — stop with Ctrl+C`);
       }
       const signal = await waitForSignal();
