@@ -51,6 +51,7 @@ export interface DataTableProps<T> {
   columns: Column<T>[];
   rowKey: (row: T) => string;
   rows?: T[];
+  /** Keep it stable (useCallback): a new function fetches the page again, as `reloadKey` does. */
   source?: (request: PageRequest) => Promise<PageAnswer<T>>;
   /** Changing it fetches again (after an import or a delete). */
   reloadKey?: unknown;
