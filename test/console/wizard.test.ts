@@ -22,6 +22,7 @@ import { CONSOLE_SKIP, openConsole, type ConsoleSession } from './browser.js';
 
 const ADMIN_PASSWORD = 'P@ssw0rd-local-admin';
 const JOIN_PASSWORD = 'J0in-secret-password';
+const FOLDER = 'Windows 11/Lab';
 
 describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CONSOLE_SKIP ? ` (skipped: ${CONSOLE_SKIP})` : ''}`, () => {
   let c: ConsoleSession;
@@ -97,10 +98,13 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
     appModel = app.modelName;
     await add('/applications', { name: 'Not For Task Sequences', allowTaskSequenceInstall: false, deploymentTypes: [deploymentType] });
     // A name already taken: the wizard says so on Task Sequence Information.
-    await add('/task-sequences/wizard/install-image', {
+    const existing = await add('/task-sequences/wizard/install-image', {
       taskSequence: { name: 'Existing Windows 11', bootImageId: bootX64 },
       installWindows: { imagePackageId: imageId },
     });
+    // … in a folder of the Task Sequences node: the wizard started there creates its task sequence there.
+    const moved = await c.api('PATCH', `/task-sequences/${existing.taskSequence.id}`, { folder: FOLDER });
+    expect(moved.status, JSON.stringify(moved.json)).toBe(200);
   }, 180_000);
   afterAll(async () => {
     await c?.close();
@@ -109,9 +113,14 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
   it('walks every page, meeting each rule with its error at its field, and creates what the site and the CLI make of the same answers', async () => {
     const { page } = c;
     await c.signIn();
-    await c.goto('/software-library/task-sequences');
+    await c.goto(`/software-library/task-sequences?folder=${encodeURIComponent(FOLDER)}`);
+    await page
+      .getByRole('grid')
+      .getByRole('row', { name: /Existing Windows 11/ })
+      .waitFor();
     await page.getByRole('button', { name: 'Create Task Sequence' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/software-library/task-sequences/new');
+    expect(new URL(page.url()).searchParams.get('folder')).toBe(FOLDER);
     await page.getByRole('heading', { name: 'Create Task Sequence Wizard', level: 1 }).waitFor();
     await onPage('Create a New Task Sequence');
     expect(await field('Install an existing image package').isChecked()).toBe(true);
@@ -290,6 +299,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
     await onPage('Summary');
     const summary = (await wizard().locator('.wizard-summary').textContent()) ?? '';
     for (const text of [
+      `Task Sequences / ${FOLDER}`,
       'Windows 11 Enterprise - contoso.com',
       'Boot image (x64)',
       '2 - Windows 11 Enterprise',
@@ -315,7 +325,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
     await onPage('Summary');
 
     // Next on Summary creates it; the request holds the answers.
-    const sent = page.waitForRequest((r: Request) => r.method() === 'POST' && r.url().endsWith('/api/v1/task-sequences/wizard/install-image'));
+    const sent = page.waitForRequest((r: Request) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/task-sequences/wizard/install-image');
     await next();
     const answers = (await sent).postDataJSON() as Record<string, any>;
     await onPage('Completion');
@@ -349,9 +359,10 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
       installApplications: { applications: [appModel], continueOnFailure: true },
     });
 
-    // Close goes back to the list, which shows it.
+    // Close goes back to the folder, which shows it.
     await wizard().getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/software-library/task-sequences');
+    expect(new URL(page.url()).searchParams.get('folder')).toBe(FOLDER);
     await page
       .getByRole('grid')
       .getByRole('row', { name: /Windows 11 Enterprise - contoso\.com/ })
@@ -366,7 +377,13 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
     const consoleXml = await exported(created!, 'xml');
     const consoleJson = JSON.parse(await exported(created!, 'json'));
     const detail = (await c.api('GET', `/task-sequences/${created}`)).json;
-    expect(detail).toMatchObject({ name: 'Windows 11 Enterprise - contoso.com', description: 'Joins contoso.com.', bootImageId: bootX64, type: 2 });
+    expect(detail).toMatchObject({
+      name: 'Windows 11 Enterprise - contoso.com',
+      description: 'Joins contoso.com.',
+      bootImageId: bootX64,
+      type: 2,
+      folder: FOLDER,
+    });
     expect(consoleXml).not.toContain(ADMIN_PASSWORD);
     expect(consoleXml).not.toContain(JOIN_PASSWORD);
     expect((await c.api('DELETE', `/task-sequences/${created}`)).status).toBeLessThan(300);

@@ -81,7 +81,12 @@ export function TaskSequenceList({ base }: { base: string }) {
     <section className="page" aria-labelledby="page-title">
       <h1 id="page-title">Task Sequences</h1>
       <Toolbar label="Task Sequences commands">
-        <ToolbarButton icon="✚" label="Create Task Sequence" permission="task-sequence.write" onClick={() => navigate(`${base}/new`)} />
+        <ToolbarButton
+          icon="✚"
+          label="Create Task Sequence"
+          permission="task-sequence.write"
+          onClick={() => navigate(`${base}/new${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`)}
+        />
         <ToolbarButton icon="⇪" label="Import Task Sequence" permission="task-sequence.write" onClick={() => setDialog('import')} />
         <ToolbarButton icon="⇩" label="Export" disabled={!selected} onClick={() => setDialog('export')} />
         <ToolbarButton icon="✎" label="Open" disabled={!selected} onClick={() => selected && open(selected)} />

@@ -9,7 +9,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { api, ApiError, messageOf } from '../../../../api/client';
-import { Link, navigate, useTitle } from '../../../../app/router';
+import { Link, navigate, useSearchParams, useTitle } from '../../../../app/router';
 import { useCan, useSession } from '../../../../app/session';
 import { ConfirmDialog } from '../../../../components/Dialog';
 import { Notice } from '../../../../components/Notice';
@@ -75,6 +75,9 @@ export function CreateTaskSequenceWizard({ base }: { base: string }) {
   const [refused, setRefused] = useState<FieldErrors>({});
   const [confirmCancel, setConfirmCancel] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  // The folder selected in the Task Sequences node: the task sequence lands there (§1.3), and the wizard returns to it.
+  const folder = useSearchParams().get('folder') ?? '';
+  const back = folder ? `${base}?folder=${encodeURIComponent(folder)}` : base;
 
   useEffect(() => {
     const abort = new AbortController();
@@ -117,9 +120,9 @@ export function CreateTaskSequenceWizard({ base }: { base: string }) {
 
   const stageTitle = () => root.current?.querySelector('.wizard-page h2')?.textContent ?? '';
   const close = (result?: WizardResult) => {
-    if (result) return navigate(base);
+    if (result) return navigate(back);
     // Cancel asks first (what was typed would be lost); Close after a refusal does not.
-    if (stageTitle() === 'Completion') return navigate(base);
+    if (stageTitle() === 'Completion') return navigate(back);
     setConfirmCancel(true);
   };
 
@@ -144,7 +147,7 @@ export function CreateTaskSequenceWizard({ base }: { base: string }) {
       <section className="page" aria-labelledby="page-title">
         <h1 id="page-title">{TITLE}</h1>
         <Notice kind="warning">Your security role can't create task sequences.</Notice>
-        <Link to={base}>Back to Task Sequences</Link>
+        <Link to={back}>Back to Task Sequences</Link>
       </section>
     );
   }
@@ -171,7 +174,7 @@ export function CreateTaskSequenceWizard({ base }: { base: string }) {
   const run = async (report: (p: { value?: number; detail?: string }) => void): Promise<WizardResult> => {
     report({ detail: `Creating the task sequence "${s.name.trim()}"` });
     try {
-      return await api.post<WizardResult>('/task-sequences/wizard/install-image', answersOf(s, consoleValues));
+      return await api.post<WizardResult>('/task-sequences/wizard/install-image', answersOf(s, consoleValues), folder ? { folder } : undefined);
     } catch (e) {
       const errors = refusalErrors(e);
       delete errors.page;
@@ -190,7 +193,7 @@ export function CreateTaskSequenceWizard({ base }: { base: string }) {
           <WizardFrame<WizardResult>
             title={TITLE}
             pages={wizardPages}
-            summary={<Summary s={s} site={site} consoleValues={consoleValues} />}
+            summary={<Summary s={s} site={site} consoleValues={consoleValues} folder={folder} />}
             run={run}
             runLabel="Creating the task sequence"
             completion={(r) => <Completion result={r} base={base} />}
@@ -206,7 +209,7 @@ export function CreateTaskSequenceWizard({ base }: { base: string }) {
         confirmLabel="Exit the wizard"
         onConfirm={() => {
           setConfirmCancel(false);
-          navigate(base);
+          navigate(back);
         }}
         onCancel={() => setConfirmCancel(false)}
       />
@@ -232,7 +235,7 @@ const MASKED = '********';
 const yesNo = (v: boolean) => (v ? 'Yes' : 'No');
 
 /** Every choice, page by page (§1.3: Summary lists every choice; secrets masked). */
-function Summary({ s, site, consoleValues }: { s: WizardState; site: WizardSite; consoleValues: ConsoleValues }) {
+function Summary({ s, site, consoleValues, folder }: { s: WizardState; site: WizardSite; consoleValues: ConsoleValues; folder: string }) {
   const name = (list: Array<{ packageId: string; name: string }>, id: string) => {
     const p = list.find((x) => x.packageId === id);
     return p ? `${p.name} (${p.packageId})` : id || '(none)';
@@ -241,7 +244,13 @@ function Summary({ s, site, consoleValues }: { s: WizardState; site: WizardSite;
   const image = pkg?.properties.images.find((i) => i.index === s.imageIndex);
   const apps = s.applications.map((m) => site.applications.find((a) => a.modelName === m)?.name ?? m);
   const sections: Array<[string, Array<[string, string]>]> = [
-    ['Task sequence', [['Type', 'Install an existing image package']]],
+    [
+      'Task sequence',
+      [
+        ['Type', 'Install an existing image package'],
+        ['Folder', folder ? `Task Sequences / ${folder}` : 'Task Sequences'],
+      ],
+    ],
     [
       'Task Sequence Information',
       [
