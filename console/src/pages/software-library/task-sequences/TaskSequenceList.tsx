@@ -90,6 +90,13 @@ export function TaskSequenceList({ base }: { base: string }) {
         <ToolbarButton icon="⇪" label="Import Task Sequence" permission="task-sequence.write" onClick={() => setDialog('import')} />
         <ToolbarButton icon="⇩" label="Export" disabled={!selected} onClick={() => setDialog('export')} />
         <ToolbarButton icon="✎" label="Open" disabled={!selected} onClick={() => selected && open(selected)} />
+        <ToolbarButton
+          icon="➤"
+          label="Deploy"
+          permission="deployment.write"
+          disabled={!selected}
+          onClick={() => selected && navigate(`${base}/${encodeURIComponent(selected.id)}/deploy`)}
+        />
         <ToolbarButton icon="➜" label="Move" permission="task-sequence.write" disabled={!selected} onClick={() => setDialog('move')} />
         <ToolbarButton icon="✕" label="Delete" permission="task-sequence.write" disabled={!selected} onClick={() => setDialog('delete')} />
         <ToolbarButton icon="⟳" label="Refresh" onClick={() => void Promise.all([load(), folders.reload()])} />
