@@ -153,6 +153,24 @@ describe.skipIf(!!CONSOLE_SKIP)(`Software Library in chromium${CONSOLE_SKIP ? ` 
     await statusGrid.getByRole('row', { name: /DP01.*Not distributed/ }).waitFor({ timeout: 30_000 });
     const after = await c.api('GET', `/packages/${osImageId}/distribution`);
     expect(after.json).toEqual([]);
+
+    // The same WIM uploaded from the browser (its progress shown), as a second image package.
+    await c.goto('/software-library/operating-system-images');
+    await page.getByRole('button', { name: 'Add Operating System Image' }).click();
+    await dialog.getByRole('radio', { name: 'Upload a file from this computer' }).check();
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await dialog.locator('.field.invalid .error').filter({ hasText: 'Choose the .wim file to upload.' }).waitFor();
+    await dialog.getByLabel('Image file').setInputFiles(content.wimPath);
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Uploaded install image');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Added "Uploaded install image" as PS1\w+ with 3 image/ })
+      .waitFor();
+    await page
+      .getByRole('grid', { name: 'Images in Uploaded install image' })
+      .getByRole('row', { name: /Windows 11 Pro/ })
+      .waitFor();
     c.expectNoErrors();
   }, 180_000);
 
@@ -215,6 +233,27 @@ describe.skipIf(!!CONSOLE_SKIP)(`Software Library in chromium${CONSOLE_SKIP ? ` 
     await grid.getByRole('row', { name: /Broadcom NetXtreme.*No/ }).waitFor();
     await c.screenshot('drivers');
     await c.checkAccessibility('Drivers');
+
+    // A network driver into the boot image (a display driver is refused with "only network and storage"), then out again.
+    await c.goto(`/software-library/boot-images/${bootImageId}`);
+    await page.getByRole('button', { name: 'Add Driver' }).click();
+    const add = page.getByRole('dialog', { name: 'Add Driver to Boot Image' });
+    await add.getByLabel(/Intel\(R\) HD Graphics 520/).check();
+    await add.getByRole('button', { name: 'Add' }).click();
+    await add.getByRole('alert').waitFor();
+    await add.getByLabel(/Intel\(R\) HD Graphics 520/).uncheck();
+    await add.getByLabel(/e1d68x64\.inf/).check();
+    await add.getByRole('button', { name: 'Add' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Added 1 driver\(s\) to "Microsoft Windows PE \(x64\)"/ })
+      .waitFor();
+    const inImage = page.getByRole('grid', { name: 'Drivers in Microsoft Windows PE (x64)' });
+    await inImage.getByRole('row', { name: /Intel\(R\) Ethernet Connection I219-LM.*Net.*x64/ }).click();
+    await c.screenshot('boot-image-drivers');
+    await page.getByRole('button', { name: 'Remove Driver' }).click();
+    await page.getByRole('dialog', { name: 'Remove Driver' }).getByRole('button', { name: 'Remove' }).click();
+    await inImage.getByText('This boot image has no drivers added.').waitFor();
 
     const drivers = (await c.api('GET', '/drivers')).json as Array<{ ciId: number; name: string; enabled: boolean }>;
     const pkg = await c.api('POST', '/driver-packages', {
@@ -443,6 +482,8 @@ describe.skipIf(!!CONSOLE_SKIP)(`Software Library in chromium${CONSOLE_SKIP ? ` 
       'Properties',
       'Update Distribution Points',
       'Revert',
+      'Add Driver',
+      'Remove Driver',
     ];
     const ts = (await c.api('GET', '/task-sequences')).json[0].id as string;
     const apps = (await c.api('GET', '/applications')).json as Array<{ ciId: number }>;

@@ -18,7 +18,8 @@ import { Progress } from '../../../components/Progress';
 import { Toolbar, ToolbarButton } from '../../../components/Toolbar';
 import { PackageProperties, useLoad, yesNo } from '../content/common';
 import { ContentStatus } from '../content/ContentStatus';
-import type { BootImage, BootImageDriver } from '../content/types';
+import { BootImageDrivers } from './BootImageDrivers';
+import type { BootImage } from '../content/types';
 
 const COLUMNS: Column<BootImage>[] = [
   { key: 'name', header: 'Name', width: '26%' },
@@ -29,13 +30,6 @@ const COLUMNS: Column<BootImage>[] = [
   { key: 'pxe', header: 'Deploy from PXE', width: '9em', value: (r) => yesNo(r.properties.pxeEnabled) },
   { key: 'contentSize', header: 'Size', align: 'right', width: '8em', render: (r) => (r.contentSize !== null ? formatBytes(r.contentSize) : '') },
   { key: 'updatedAt', header: 'Date Modified', width: '13em', render: (r) => formatDate(r.updatedAt) },
-];
-
-const DRIVER_COLUMNS: Column<BootImageDriver>[] = [
-  { key: 'name', header: 'Name' },
-  { key: 'class', header: 'Class', width: '10em' },
-  { key: 'platforms', header: 'Platforms', width: '10em', value: (r) => r.platforms.join(', ') },
-  { key: 'enabled', header: 'Enabled', width: '6em', value: (r) => yesNo(r.enabled) },
 ];
 
 export default function BootImagesPage({ rest, base }: PageProps) {
@@ -149,15 +143,7 @@ function BootImageDetail({ base, id }: { base: string; id: string }) {
               onChange={(on) => void setPxe(on)}
             />
           ) : null}
-          <h2>Drivers</h2>
-          <DataTable
-            label={`Drivers in ${data.name}`}
-            columns={DRIVER_COLUMNS}
-            rows={data.drivers ?? []}
-            rowKey={(d) => String(d.ciId)}
-            searchLabel="Search drivers in the boot image"
-            emptyText="This boot image has no drivers added."
-          />
+          <BootImageDrivers image={data} onChanged={reload} />
           <ContentStatus packageId={data.packageId} objectName={data.name} />
         </>
       ) : null}
