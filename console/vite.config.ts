@@ -14,6 +14,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 600,
+    // A loaded machine makes plugins slow; that is not the build's problem (no timing warnings).
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     proxy: { '/api': process.env.OSD_SERVER ?? 'http://127.0.0.1:8450' },
