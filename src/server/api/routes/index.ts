@@ -2,6 +2,7 @@
 import type { AnyRoute } from '../route.js';
 import { bootRoutes } from './boot-routes.js';
 import { collectionRoutes } from './collection-routes.js';
+import { consoleCollectionRoutes } from './console-collections-routes.js';
 import { mpAdminRoutes } from './mp-admin-routes.js';
 import { contentRoutes } from './content-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
@@ -14,6 +15,7 @@ export const ALL_ROUTES: readonly AnyRoute[] = [
   ...siteRoutes,
   ...contentRoutes,
   ...objectsRoutes,
+  ...consoleCollectionRoutes,
   ...collectionRoutes,
   ...taskSequenceRoutes,
   ...monitoringRoutes,
