@@ -8,17 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeStatusBatch } from '../../../src/site/mp/status.js';
 import { PERMISSIONS } from '../../../src/site/security/roles.js';
 import { simulateTaskSequence } from '../../../src/site/task-sequences/simulate.js';
-import { startTestApi, type TestApi } from '../../site/helpers/site.js';
+import { DB_KINDS, startTestApi, type TestApi } from '../../site/helpers/site.js';
 import { addCollection, addSiteObjects, expectNoSecret, type SiteObjects, wizardAnswers } from '../../site/task-sequences/fixtures.js';
 
-describe('the admin API for the console', () => {
+describe.each(DB_KINDS)('the admin API for the console on %s', (kind) => {
   let api: TestApi;
   let o: SiteObjects;
   let ts: string;
   let device: number;
 
   beforeAll(async () => {
-    api = await startTestApi('pglite');
+    api = await startTestApi(kind);
     o = await addSiteObjects(api.site);
     const r = await api.call('POST', '/api/v1/task-sequences/wizard/install-image', { body: wizardAnswers(o) });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
