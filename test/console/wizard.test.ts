@@ -46,7 +46,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`the Create Task Sequence Wizard in chromium${CO
   /** The error shown at a field: tied to the control (aria-invalid, aria-describedby). */
   async function errorAt(label: string, text: string | RegExp): Promise<void> {
     const control = field(label);
-    await expect.poll(() => control.getAttribute('aria-invalid'), `${label} is marked invalid`).toBe('true');
+    await expect.poll(() => control.getAttribute('aria-invalid'), { message: `${label} is marked invalid` }).toBe('true');
     const ids = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
     const texts = await Promise.all(ids.map((id) => c.page.locator(`[id="${id}"]`).textContent()));
     // The error comes after the field's hint.
