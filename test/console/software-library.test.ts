@@ -231,6 +231,15 @@ describe.skipIf(!!CONSOLE_SKIP)(`Software Library in chromium${CONSOLE_SKIP ? ` 
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.getByRole('status').filter({ hasText: 'Disabled the driver "Broadcom NetXtreme Gigabit Ethernet"' }).waitFor();
     await grid.getByRole('row', { name: /Broadcom NetXtreme.*No/ }).waitFor();
+    await page.getByRole('button', { name: 'Categorize' }).click();
+    const categorize = page.getByRole('dialog', { name: 'Manage Administrative Categories' });
+    expect((await categorize.getByLabel('Administrative categories').inputValue()).split(', ').sort()).toEqual(['Lab', 'Network']);
+    await categorize.getByLabel('Administrative categories').fill('Network, Lab, Legacy');
+    await categorize.getByRole('button', { name: 'OK' }).click();
+    await grid.getByRole('row', { name: /Broadcom NetXtreme.*Legacy/ }).waitFor();
+    await page.getByLabel('Category', { exact: true }).selectOption('Legacy');
+    await expect.poll(() => grid.locator('tbody tr[data-row]').count()).toBe(1);
+    await page.getByLabel('Category', { exact: true }).selectOption('');
     await c.screenshot('drivers');
     await c.checkAccessibility('Drivers');
 
@@ -484,6 +493,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`Software Library in chromium${CONSOLE_SKIP ? ` 
       'Revert',
       'Add Driver',
       'Remove Driver',
+      'Categorize',
     ];
     const ts = (await c.api('GET', '/task-sequences')).json[0].id as string;
     const apps = (await c.api('GET', '/applications')).json as Array<{ ciId: number }>;

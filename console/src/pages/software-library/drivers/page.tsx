@@ -15,6 +15,7 @@ import { Toolbar, ToolbarButton } from '../../../components/Toolbar';
 import '../content/library.css';
 import { useLoad, yesNo } from '../content/common';
 import type { Driver, DriverCategory } from '../content/types';
+import { CategorizeDialog } from './CategorizeDialog';
 import { ImportDriverDialog } from './ImportDriverDialog';
 
 const COLUMNS: Column<Driver>[] = [
@@ -36,6 +37,7 @@ export default function DriversPage(_props: PageProps) {
   const [platform, setPlatform] = useState('');
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [importing, setImporting] = useState(false);
+  const [categorizing, setCategorizing] = useState(false);
   const [notice, setNotice] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const categoryId = useId();
   const platformId = useId();
@@ -64,6 +66,7 @@ export default function DriversPage(_props: PageProps) {
         <ToolbarButton icon="⇪" label="Import Driver" permission="content.write" onClick={() => setImporting(true)} />
         <ToolbarButton icon="✓" label="Enable" permission="content.write" disabled={!selected || selected.enabled} onClick={() => void setEnabled(true)} />
         <ToolbarButton icon="⊘" label="Disable" permission="content.write" disabled={!selected || !selected.enabled} onClick={() => void setEnabled(false)} />
+        <ToolbarButton icon="▦" label="Categorize" permission="content.write" disabled={!selected} onClick={() => setCategorizing(true)} />
         <ToolbarButton
           icon="⟳"
           label="Refresh"
@@ -139,6 +142,19 @@ export default function DriversPage(_props: PageProps) {
             <dd>{formatDate(selected.createdAt)}</dd>
           </dl>
         </section>
+      ) : null}
+      {selected ? (
+        <CategorizeDialog
+          driver={selected}
+          open={categorizing}
+          onClose={() => setCategorizing(false)}
+          onSaved={() => {
+            setCategorizing(false);
+            setNotice({ kind: 'success', text: `Changed the categories of "${selected.name}".` });
+            void reload();
+            void categories.reload();
+          }}
+        />
       ) : null}
       <ImportDriverDialog
         open={importing}
