@@ -71,8 +71,9 @@ export function TaskSequenceDetail({ base, id }: { base: string; id: string }) {
         <>
           <Toolbar label="Task sequence commands">
             <ToolbarButton icon="⇩" label="Export Revision" disabled={selected === null} onClick={() => selected !== null && void exportRevision(selected)} />
-            <ToolbarButton icon="➤" label="Deploy" permission="deployment.write" onClick={() => navigate(`${base}/${encodeURIComponent(id)}/deploy`)} />
+            <ToolbarButton icon="✎" label="Edit" permission="task-sequence.write" onClick={() => navigate(`${base}/${encodeURIComponent(id)}/edit`)} />
             <ToolbarButton icon="☰" label="Revision History" onClick={() => navigate(`${base}/${encodeURIComponent(id)}/history`)} />
+            <ToolbarButton icon="➤" label="Deploy" permission="deployment.write" onClick={() => navigate(`${base}/${encodeURIComponent(id)}/deploy`)} />
           </Toolbar>
           {notice ? <Notice kind="info">{notice}</Notice> : null}
           <dl className="properties">

@@ -66,13 +66,17 @@ function successCodesError(data: ItemData): string | undefined {
     : 'Success codes are whole numbers separated by spaces, e.g. 0 3010';
 }
 
-/** Every rule the edited sequence breaks, with the item it is on (Save is refused while there are any). */
-function problemsOf(items: Node[], types: Map<string, StepTypeInfo>): Array<{ uid: string; name: string; rule: string }> {
+/**
+ * Every rule the items changed in this session break, with the item (Save is refused while there
+ * are any). Items not touched are not judged: a file from elsewhere saves as it came (lint says
+ * what it thinks of them).
+ */
+function problemsOf(items: Node[], types: Map<string, StepTypeInfo>, touched: ReadonlySet<string>): Array<{ uid: string; name: string; rule: string }> {
   const out: Array<{ uid: string; name: string; rule: string }> = [];
   const walk = (list: Node[]) => {
     for (const n of list) {
       const d = n.data;
-      if (d.kind !== 'raw') {
+      if (d.kind !== 'raw' && touched.has(n.uid)) {
         const rules = [
           nameError(d),
           descriptionError(d),
@@ -114,6 +118,7 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
   const [loadError, setLoadError] = useState<string | null>(null);
   const [dirty, setDirty] = useState(false);
   const actionDirty = useRef(new Set<string>());
+  const touched = useRef(new Set<string>());
   const [findings, setFindings] = useState<LintFinding[]>([]);
   const [lintError, setLintError] = useState<string | null>(null);
   const [simulation, setSimulation] = useState<Simulation | null>(null);
@@ -126,7 +131,7 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
-  const [myCopy, setMyCopy] = useState<{ doc: EditorDocument; fromRevision: number } | null>(null);
+  const [myCopy, setMyCopy] = useState<{ doc: EditorDocument; fromRevision: number; touched: Set<string>; actions: Set<string> } | null>(null);
   const [busy, setBusy] = useState(false);
   const selected = useSyncExternalStore(store.subscribe, () => store.selected);
   useTitle(base ? `Task Sequence Editor - ${base.name}` : 'Task Sequence Editor');
@@ -214,6 +219,7 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
   const updateSelected = (data: ItemData, propertiesChanged?: boolean) => {
     if (!doc || !selected) return;
     if (propertiesChanged) actionDirty.current.add(selected);
+    touched.current.add(selected);
     change(updateNode(doc.items, selected, () => data));
   };
 
@@ -243,6 +249,7 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
 
   const insert = (node: Node) => {
     if (!doc) return;
+    touched.current.add(node.uid);
     change(insertNode(doc.items, node, insertPlace()), node.uid);
     if (node.children) store.setExpanded(node.uid, true);
   };
@@ -330,7 +337,8 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
     return toDocument({ ...doc, items });
   }, [doc, index]);
 
-  const problems = useMemo(() => (doc ? problemsOf(doc.items, types) : []), [doc, types]);
+  // touched.current only grows with edits, and every edit changes doc.
+  const problems = useMemo(() => (doc ? problemsOf(doc.items, types, touched.current) : []), [doc, types]);
 
   const startSave = () => {
     if (problems.length) {
@@ -383,7 +391,7 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
 
   const loadLatestKeepingMine = async () => {
     if (!doc || !base) return;
-    const mine = { doc, fromRevision: base.revision };
+    const mine = { doc, fromRevision: base.revision, touched: new Set(touched.current), actions: new Set(actionDirty.current) };
     setConflict(null);
     try {
       await load();
@@ -400,6 +408,8 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
   const backToMine = () => {
     if (!myCopy) return;
     setDoc(myCopy.doc);
+    touched.current = myCopy.touched;
+    actionDirty.current = myCopy.actions;
     expandAll(store, myCopy.doc.items);
     setDirty(true);
     setMyCopy(null);

@@ -95,13 +95,15 @@ export function EditorTree({ label, items, store, onSelect, onItemKeys, onDrop }
   const ref = useRef<HTMLUListElement>(null);
   const dragging = useRef<string | null>(null);
 
-  const focusItem = useCallback(
-    (uid: string) => {
-      onSelect(uid);
-      requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>(`[data-uid="${uid}"]`)?.focus());
-    },
-    [onSelect],
-  );
+  // Row props stay the same object from render to render (the rows are memoised): the handlers
+  // read the latest props through a ref.
+  const latest = useRef({ onSelect, onDrop, items, visible });
+  latest.current = { onSelect, onDrop, items, visible };
+
+  const focusItem = useCallback((uid: string) => {
+    latest.current.onSelect(uid);
+    requestAnimationFrame(() => ref.current?.querySelector<HTMLElement>(`[data-uid="${uid}"]`)?.focus());
+  }, []);
 
   // A selection made by the editor (an added or moved step) keeps the focus on it when the tree had it.
   useEffect(() => {
@@ -157,52 +159,54 @@ export function EditorTree({ label, items, store, onSelect, onItemKeys, onDrop }
     if (handled) e.preventDefault();
   };
 
-  const dropPlace = (e: DragEvent, uid: string): TreeStore['dropTarget'] => {
-    const row = (e.currentTarget as HTMLElement).getBoundingClientRect();
-    const y = (e.clientY - row.top) / Math.max(row.height, 1);
-    const node = visible.find((v) => v.uid === uid)?.node;
-    if (node?.children && y > 0.25 && y < 0.75) return { uid, where: 'into' };
-    return { uid, where: y < 0.5 ? 'before' : 'after' };
-  };
-
-  const drag = onDrop
-    ? {
-        start: (e: DragEvent, uid: string) => {
-          dragging.current = uid;
-          e.dataTransfer.setData(DRAG_TYPE, uid);
-          e.dataTransfer.setData('text/plain', uid);
-          e.dataTransfer.effectAllowed = 'move';
-        },
-        over: (e: DragEvent, uid: string) => {
-          if (!dragging.current || dragging.current === uid) return;
-          e.preventDefault();
-          e.dataTransfer.dropEffect = 'move';
-          store.setDrop(dropPlace(e, uid));
-        },
-        drop: (e: DragEvent, uid: string) => {
-          e.preventDefault();
-          const from = dragging.current ?? e.dataTransfer.getData(DRAG_TYPE);
-          const target = dropPlace(e, uid);
-          dragging.current = null;
-          store.setDrop(null);
-          if (!from || !target || from === uid) return;
-          const index = new Map<string, { parent: string | null; index: number; node: Node }>();
-          const walk = (list: Node[], parent: string | null) =>
-            list.forEach((n, i) => {
-              index.set(n.uid, { parent, index: i, node: n });
-              if (n.children) walk(n.children, n.uid);
-            });
-          walk(items, null);
-          const at = index.get(uid)!;
-          if (target.where === 'into') onDrop(from, { parent: uid, index: at.node.children?.length ?? 0 });
-          else onDrop(from, { parent: at.parent, index: target.where === 'before' ? at.index : at.index + 1 });
-        },
-        end: () => {
-          dragging.current = null;
-          store.setDrop(null);
-        },
-      }
-    : undefined;
+  const canDrop = !!onDrop;
+  const drag = useMemo<DragHandlers | undefined>(() => {
+    if (!canDrop) return undefined;
+    const dropPlace = (e: DragEvent, uid: string): TreeStore['dropTarget'] => {
+      const row = (e.currentTarget as HTMLElement).getBoundingClientRect();
+      const y = (e.clientY - row.top) / Math.max(row.height, 1);
+      const node = latest.current.visible.find((v) => v.uid === uid)?.node;
+      if (node?.children && y > 0.25 && y < 0.75) return { uid, where: 'into' };
+      return { uid, where: y < 0.5 ? 'before' : 'after' };
+    };
+    return {
+      start: (e, uid) => {
+        dragging.current = uid;
+        e.dataTransfer.setData(DRAG_TYPE, uid);
+        e.dataTransfer.setData('text/plain', uid);
+        e.dataTransfer.effectAllowed = 'move';
+      },
+      over: (e, uid) => {
+        if (!dragging.current || dragging.current === uid) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'move';
+        store.setDrop(dropPlace(e, uid));
+      },
+      drop: (e, uid) => {
+        e.preventDefault();
+        const from = dragging.current ?? e.dataTransfer.getData(DRAG_TYPE);
+        const target = dropPlace(e, uid);
+        dragging.current = null;
+        store.setDrop(null);
+        const { onDrop: drop, items: list } = latest.current;
+        if (!drop || !from || !target || from === uid) return;
+        const index = new Map<string, { parent: string | null; index: number; node: Node }>();
+        const walk = (nodes: Node[], parent: string | null) =>
+          nodes.forEach((n, i) => {
+            index.set(n.uid, { parent, index: i, node: n });
+            if (n.children) walk(n.children, n.uid);
+          });
+        walk(list, null);
+        const at = index.get(uid)!;
+        if (target.where === 'into') drop(from, { parent: uid, index: at.node.children?.length ?? 0 });
+        else drop(from, { parent: at.parent, index: target.where === 'before' ? at.index : at.index + 1 });
+      },
+      end: () => {
+        dragging.current = null;
+        store.setDrop(null);
+      },
+    };
+  }, [canDrop, store]);
 
   return (
     <ul role="tree" aria-label={label} className="ts-tree" ref={ref} onKeyDown={onKeyDown}>
