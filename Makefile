@@ -31,6 +31,7 @@ dist/console/index.html: $(CONSOLE_SOURCES) package-lock.json | deps
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
 	@npx tsc -p console/tsconfig.json --noEmit
+	@npx tsc -p tsconfig.console-tests.json
 
 # ESLint (correctness rules; typescript-eslint without type information, so it is quick) and
 # Prettier's check (formatting: `npx prettier --write` fixes it).

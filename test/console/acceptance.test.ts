@@ -38,7 +38,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`issue 15 acceptance in one chromium session${CO
   /** A control by its label exactly (a required field's label ends with a decorative *). */
   const field = (label: string) => c.page.locator('.wizard').getByLabel(new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\*)?\\s*$`));
   const errorAt = async (label: string, text: RegExp) => {
-    await expect.poll(() => field(label).getAttribute('aria-invalid'), `${label} is marked invalid`).toBe('true');
+    await expect.poll(() => field(label).getAttribute('aria-invalid'), { message: `${label} is marked invalid` }).toBe('true');
     const ids = ((await field(label).getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
     const texts = await Promise.all(ids.map((id) => c.page.locator(`[id="${id}"]`).textContent()));
     expect(texts.join(' '), `the error at ${label}`).toMatch(text);
