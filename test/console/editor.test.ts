@@ -226,6 +226,10 @@ describe.skipIf(!!CONSOLE_SKIP)(`the task sequence editor in chromium${CONSOLE_S
     await conflict.getByRole('button', { name: 'Open Revision 3 and Keep My Edits' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/revision 3\)/);
     expect(await item('Apply Device Drivers (mine)').count()).toBe(0);
+    // What differs between ours and the latest, by the items' paths.
+    await page.getByText(/What differs \(\d+\)/).click();
+    await page.getByText('Only in your edits: Install Operating System / Apply Device Drivers (mine)').waitFor();
+    await page.getByText('Only in revision 3: Install Operating System / Apply Device Drivers').waitFor();
     await page.getByRole('button', { name: 'Back to My Edits' }).click();
     await item('Apply Device Drivers (mine)').waitFor();
     await page.getByRole('button', { name: 'Save' }).click();

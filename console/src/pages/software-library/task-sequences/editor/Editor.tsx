@@ -20,6 +20,7 @@ import { EditorTree, TreeStore, type Marker } from './EditorTree';
 import {
   cloneNode,
   countNodes,
+  differences,
   fromDocument,
   indexNodes,
   insertNode,
@@ -131,7 +132,9 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState<string | null>(null);
-  const [myCopy, setMyCopy] = useState<{ doc: EditorDocument; fromRevision: number; touched: Set<string>; actions: Set<string> } | null>(null);
+  const [myCopy, setMyCopy] = useState<{ doc: EditorDocument; fromRevision: number; touched: Set<string>; actions: Set<string>; differences: string[] } | null>(
+    null,
+  );
   const [busy, setBusy] = useState(false);
   const selected = useSyncExternalStore(store.subscribe, () => store.selected);
   useTitle(base ? `Task Sequence Editor - ${base.name}` : 'Task Sequence Editor');
@@ -392,10 +395,11 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
   const loadLatestKeepingMine = async () => {
     if (!doc || !base) return;
     const mine = { doc, fromRevision: base.revision, touched: new Set(touched.current), actions: new Set(actionDirty.current) };
+    const revision = conflict?.currentRevision;
     setConflict(null);
     try {
-      await load();
-      setMyCopy(mine);
+      const latest = await load();
+      setMyCopy({ ...mine, differences: differences(mine.doc.items, latest.items, `revision ${revision ?? 'latest'}`) });
       setNotice({
         kind: 'warning',
         text: `Revision ${conflict?.currentRevision ?? ''} is open. Your edits are kept: download them, or go back to them to save them over this revision.`,
@@ -493,6 +497,14 @@ export function TaskSequenceEditor({ base: nodeBase, id }: { base: string; id: s
           <button type="button" className="link" onClick={backToMine}>
             Back to My Edits
           </button>
+          <details className="ts-differences">
+            <summary>What differs ({myCopy.differences.length})</summary>
+            <ul>
+              {myCopy.differences.map((d, i) => (
+                <li key={i}>{d}</li>
+              ))}
+            </ul>
+          </details>
         </Notice>
       ) : null}
       <div className="ts-editor-body">

@@ -287,3 +287,26 @@ export function withVariable(data: ItemData, name: string, value: string | undef
   }
   return { ...data, variables: vars };
 }
+
+/**
+ * What differs between two versions of the tree, by the site's paths: items only in one of them,
+ * and items whose own settings differ (a stale base's "what did I change compared to the latest").
+ */
+export function differences(mine: Node[], theirs: Node[], theirName: string): string[] {
+  const flat = (items: Node[]) => {
+    const out = new Map<string, string>();
+    const { byPath } = siteAddresses(items);
+    const byUid = indexNodes(items);
+    for (const [path, uid] of byPath) out.set(path, JSON.stringify(byUid.get(uid)!.node.data));
+    return out;
+  };
+  const a = flat(mine);
+  const b = flat(theirs);
+  const out: string[] = [];
+  for (const [path, data] of a) {
+    if (!b.has(path)) out.push(`Only in your edits: ${path}`);
+    else if (b.get(path) !== data) out.push(`Changed in your edits: ${path}`);
+  }
+  for (const path of b.keys()) if (!a.has(path)) out.push(`Only in ${theirName}: ${path}`);
+  return out;
+}
