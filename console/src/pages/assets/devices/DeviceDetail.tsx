@@ -219,8 +219,8 @@ function Runs({ resourceId }: { resourceId: number }) {
             <td>{formatDate(r.startedAt)}</td>
             <td>{formatDate(r.endedAt)}</td>
             <td>
-              <Link to={`/monitoring/deployments/${encodeURIComponent(r.deploymentId)}?device=${resourceId}&run=${encodeURIComponent(r.runId)}`}>
-                View status of {r.deploymentId}
+              <Link to={`/monitoring/deployments/${encodeURIComponent(r.deploymentId)}/devices/${resourceId}/runs/${encodeURIComponent(r.runId)}`}>
+                Step history of this run
               </Link>
             </td>
           </tr>
