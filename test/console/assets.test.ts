@@ -372,6 +372,14 @@ describe.skipIf(!!CONSOLE_SKIP)(`Assets and Compliance in chromium${CONSOLE_SKIP
       { name: 'OSDTimeZone', value: 'W. Europe Standard Time', masked: false },
     ]);
 
+    // General properties: the collection variable priority.
+    await page.getByRole('button', { name: 'Edit Properties' }).click();
+    const props = page.getByRole('dialog', { name: 'Lab computers General Properties' });
+    await props.getByLabel('Collection variable priority').selectOption('5');
+    await props.getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved the properties of Lab computers.' }).waitFor();
+    expect((await c.api('GET', `/collections/${collectionId}`)).json.variablePriority).toBe(5);
+
     // Clear Required PXE Deployments (nothing ran yet).
     await page.getByRole('button', { name: 'Clear Required PXE Deployments' }).click();
     await page.getByRole('dialog', { name: 'Clear Required PXE Deployments' }).getByRole('button', { name: 'Clear' }).click();
@@ -397,6 +405,7 @@ describe.skipIf(!!CONSOLE_SKIP)(`Assets and Compliance in chromium${CONSOLE_SKIP
       'Create Computer Association',
       'Delete Association',
       'Create Device Collection',
+      'Edit Properties',
       'Update Membership',
       'Add Direct Rule',
       'Add Query Rule',

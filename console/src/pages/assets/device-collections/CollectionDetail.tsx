@@ -14,6 +14,7 @@ import { Toolbar, ToolbarButton } from '../../../components/Toolbar';
 import { Tabs } from '../common/Tabs';
 import type { Collection, Evaluated, Member, MemberPage } from '../common/types';
 import { VariablesPanel } from '../common/VariablesPanel';
+import { EditCollectionDialog } from './EditCollectionDialog';
 import { evaluatedText, RulesPanel } from './RulesPanel';
 
 const MEMBER_COLUMNS: Column<Member>[] = [
@@ -31,6 +32,7 @@ export function CollectionDetail({ base, collectionId }: { base: string; collect
   const [reload, setReload] = useState(0);
   const [busy, setBusy] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<'delete' | 'clear' | null>(null);
+  const [editing, setEditing] = useState(false);
   const [notice, setNotice] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const path = `/collections/${encodeURIComponent(collectionId)}`;
   useTitle(collection ? `${collection.name} Properties` : 'Device Collection');
@@ -109,6 +111,7 @@ export function CollectionDetail({ base, collectionId }: { base: string; collect
       {collection ? (
         <>
           <Toolbar label="Collection commands">
+            <ToolbarButton icon="✎" label="Edit Properties" permission="collection.write" onClick={() => setEditing(true)} />
             <ToolbarButton icon="↻" label="Update Membership" permission="collection.write" disabled={!!busy} onClick={() => void evaluate()} />
             <ToolbarButton icon="↺" label="Clear Required PXE Deployments" permission="device.write" disabled={!!busy} onClick={() => setConfirm('clear')} />
             <ToolbarButton icon="✕" label="Delete" permission="collection.write" disabled={collection.builtIn || !!busy} onClick={() => setConfirm('delete')} />
@@ -163,6 +166,18 @@ export function CollectionDetail({ base, collectionId }: { base: string; collect
               },
             ]}
           />
+          {editing ? (
+            <EditCollectionDialog
+              collection={collection}
+              onClose={(saved) => {
+                setEditing(false);
+                if (saved) {
+                  setCollection(saved);
+                  setNotice({ kind: 'success', text: `Saved the properties of ${saved.name}.` });
+                }
+              }}
+            />
+          ) : null}
           <ConfirmDialog
             title={confirm === 'delete' ? 'Delete Collection' : 'Clear Required PXE Deployments'}
             open={confirm !== null}
