@@ -205,6 +205,8 @@ describe.skipIf(!!CONSOLE_SKIP)(`the console shell in chromium${CONSOLE_SKIP ? `
     await page.getByRole('button', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete Task Sequence' });
     await confirm.waitFor();
+    // The confirmation starts on Cancel, not on the button that deletes.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Cancel');
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Delete' }).click();

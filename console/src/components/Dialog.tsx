@@ -1,7 +1,8 @@
 /**
  * A modal dialog on the native <dialog> element: the page behind is inert (focus stays inside),
- * Esc closes it, and focus returns to what opened it. `ConfirmDialog` asks before something that
- * cannot be undone (delete).
+ * Esc closes it, and focus returns to what opened it; it starts on the control marked
+ * `data-autofocus`, else the first. `ConfirmDialog` asks before something that cannot be undone
+ * (delete), starting on Cancel.
  */
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
@@ -26,6 +27,9 @@ export function Dialog({ title, open, onClose, children, footer, wide }: DialogP
     if (open && !d.open) {
       opener.current = document.activeElement;
       d.showModal();
+      // showModal() focuses the first focusable control, after React's autoFocus ran on a dialog not
+      // yet open: the control to start on says so with data-autofocus (a confirmation's Cancel).
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     } else if (!open && d.open) {
       d.close();
     }
@@ -92,7 +96,7 @@ export function ConfirmDialog({
           <button type="button" className="primary danger" onClick={onConfirm} disabled={busy}>
             {confirmLabel}
           </button>
-          <button type="button" onClick={onCancel} autoFocus>
+          <button type="button" onClick={onCancel} data-autofocus>
             Cancel
           </button>
         </>

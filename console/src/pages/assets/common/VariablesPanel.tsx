@@ -186,7 +186,15 @@ function VariableDialog({ path, existing, onClose }: { path: string; existing?: 
       >
         <Field label="Name" required error={errors.name ?? (tried ? localName : undefined)}>
           {(p) => (
-            <input {...p} type="text" value={name} readOnly={!!existing} autoFocus={!existing} maxLength={300} onChange={(e) => setName(e.target.value)} />
+            <input
+              {...p}
+              type="text"
+              value={name}
+              readOnly={!!existing}
+              data-autofocus={!existing || undefined}
+              maxLength={300}
+              onChange={(e) => setName(e.target.value)}
+            />
           )}
         </Field>
         <Field
@@ -199,7 +207,7 @@ function VariableDialog({ path, existing, onClose }: { path: string; existing?: 
               {...p}
               type={masked ? 'password' : 'text'}
               value={value}
-              autoFocus={!!existing}
+              data-autofocus={!!existing || undefined}
               autoComplete="off"
               onChange={(e) => setValue(e.target.value)}
             />

@@ -184,7 +184,7 @@ function CreateAssociationDialog({ device, onClose }: { device: Device; onClose:
           </label>
         </fieldset>
         <Field label={role === 'destination' ? 'Source computer' : 'Destination computer'} required error={errors.other} hint="Its name or Resource ID.">
-          {(p) => <input {...p} type="text" value={other} autoFocus onChange={(e) => setOther(e.target.value)} />}
+          {(p) => <input {...p} type="text" value={other} data-autofocus onChange={(e) => setOther(e.target.value)} />}
         </Field>
         <Field label="User accounts">
           {(p) => (

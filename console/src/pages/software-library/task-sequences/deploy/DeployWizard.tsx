@@ -492,7 +492,7 @@ function DeployPages({ base, loaded }: { base: string; loaded: Loaded }) {
             <button type="button" className="primary danger" onClick={() => answerHighRisk(true)}>
               Deploy
             </button>
-            <button type="button" onClick={() => answerHighRisk(false)} autoFocus>
+            <button type="button" onClick={() => answerHighRisk(false)} data-autofocus>
               Cancel
             </button>
           </>
