@@ -92,7 +92,8 @@ export async function pipableWimAnchor(path: string): Promise<PipableWimAnchor |
     for (let at = 0; at < entries.length; at += BLOB_ENTRY_BYTES) {
       const r = reshdr(entries, at);
       if (!(r.flags & RESHDR_FLAG_METADATA)) continue;
-      metadata++;
+      // A table that names more metadata resources than images, or one before its own header, is not one to trust.
+      if (++metadata > images || r.offset < HEADER_BYTES + BLOB_HEADER_BYTES || r.offset + r.sizeInWim > size) return undefined;
       // Each resource follows its 40-byte pipable blob header, whose hash is the entry's.
       const hdr = await read(r.offset - BLOB_HEADER_BYTES, BLOB_HEADER_BYTES);
       if (hdr.length !== BLOB_HEADER_BYTES || hdr.readBigUInt64LE(0) !== PWM_BLOB_MAGIC) return undefined;

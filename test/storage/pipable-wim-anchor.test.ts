@@ -73,6 +73,14 @@ describe.skipIf(SKIP)(`the stream anchor of a pipable WIM${SKIP ? ` (skipped: ${
     lying.writeBigUInt64LE(BigInt(bytes.length * 2), bytes.length - 208 + 56);
     writeFileSync(wim('lying.wim'), lying);
     expect(await pipableWimAnchor(wim('lying.wim'))).toBeUndefined();
+    // A metadata entry whose offset is 0 (before its own blob header).
+    const table = Number(bytes.readBigUInt64LE(bytes.length - 208 + 56));
+    const zeroed = Buffer.from(bytes);
+    for (let at = table; at < table + Number(bytes.readUIntLE(bytes.length - 208 + 48, 6)); at += 50) {
+      if (zeroed[at + 7]! & 0x02) zeroed.writeBigUInt64LE(0n, at + 8);
+    }
+    writeFileSync(wim('zero-offset.wim'), zeroed);
+    expect(await pipableWimAnchor(wim('zero-offset.wim'))).toBeUndefined();
     writeFileSync(wim('tiny.wim'), Buffer.from('WLPWM\0\0\0'));
     expect(await pipableWimAnchor(wim('tiny.wim'))).toBeUndefined();
   });
