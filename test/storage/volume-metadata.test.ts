@@ -230,6 +230,15 @@ describe.each(['directory', 'fat', 'ntfs'])('%s volume: metadata and streams', (
     expect((await v.stat('hl/sub/linked.txt'))?.links).toBe(1);
     expect(await code(v.link('hl/missing.txt', 'hl/x.txt'))).toBe('not-found');
     await expect(v.link('hl/sub', 'hl/dirlink')).rejects.toThrow(/not a file/);
+    // A folder that held links and was removed since is made again (the directory volume keeps the
+    // folders it made for links); a folder in the way of the new link is refused and kept.
+    await v.link('hl/sub/linked.txt', 'hl/gone/a.txt');
+    await v.remove('hl/gone');
+    await v.link('hl/sub/linked.txt', 'hl/gone/b.txt');
+    expect((await v.stat('hl/gone/b.txt'))?.links).toBe(2);
+    await v.mkdirp('hl/in-the-way');
+    await expect(v.link('hl/sub/linked.txt', 'hl/in-the-way')).rejects.toThrow();
+    expect((await v.stat('hl/in-the-way'))?.type).toBe('directory');
   });
 
   it('removes a file, a whole tree, and nothing (absent is fine); the root is refused', async () => {
