@@ -254,7 +254,8 @@ export class DirectoryVolume implements Volume {
       if (code === 'ENOENT' && this.linkFolders.delete(parent)) return this.link(existing, newPath); // the folder went away since
       if (code !== 'EEXIST') throw e;
       const t = lstatQuiet(to);
-      if (t?.isDirectory()) throw new VolumeError('not-a-file', this.description, newPath, `${this.description}: ${newPath} is a directory; cannot link a file over it`);
+      if (t?.isDirectory())
+        throw new VolumeError('not-a-file', this.description, newPath, `${this.description}: ${newPath} is a directory; cannot link a file over it`);
       unlinkSync(to);
       linkSync(from, to);
     }
