@@ -15,6 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const root = new URL('..', import.meta.url).pathname;
 export const BENCH_DIR = join(root, '.tmp', 'bench');
@@ -79,6 +81,11 @@ export async function comparePairs(c) {
     `  ${c.name}: baseline ${fmt(baselineSpread.min)} / ${fmt(baselineSpread.median)} / ${fmt(baselineSpread.max)} ${c.unit}` +
       ` (spread ${fmt(baselineSpread.max / baselineSpread.min)}×), ours ${fmt(oursSpread.min)} / ${fmt(oursSpread.median)} / ${fmt(oursSpread.max)} ${c.unit}`,
   );
+  // When both sides report their CPU time (sampleLoop does), its ratio too: on a shared machine the
+  // CPU time is not inflated by waiting for a core, so it separates "slower" from "descheduled".
+  const cpuRows = rows.filter((r) => Number.isFinite(r.baseline?.cpuMs) && Number.isFinite(r.ours?.cpuMs));
+  const cpuRatio = cpuRows.length === rows.length && rows.length ? spread(cpuRows.map((r) => r.ours.cpuMs / r.baseline.cpuMs)) : undefined;
+  if (cpuRatio) log(`  ${c.name}: CPU-time ratio min ${fmt(cpuRatio.min)} median ${fmt(cpuRatio.median)} max ${fmt(cpuRatio.max)}`);
   return {
     name: c.name,
     baseline: c.baseline.label,
@@ -89,6 +96,7 @@ export async function comparePairs(c) {
     ratio,
     baselineSpread,
     oursSpread,
+    ...(cpuRatio ? { cpuRatio } : {}),
     pairs: rows,
   };
 }
@@ -99,6 +107,77 @@ export async function timed(fn) {
   const r = await fn();
   const value = performance.now() - t;
   return r && typeof r === 'object' ? { ...r, value } : { value };
+}
+
+/**
+ * Asks V8 for a full garbage collection, when it can be had without a command-line flag (node's
+ * --expose-gc, set here through v8.setFlagsFromString and fetched from a fresh context). Called
+ * before each sample of a CPU-bound comparison so that one side's garbage is not collected (and
+ * charged) during the other side's sample. Returns whether a collection ran.
+ */
+export function collectGarbage() {
+  if (!gcFn) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFn = runInNewContext('gc');
+    } catch {
+      gcFn = () => false;
+    }
+  }
+  return gcFn() !== false;
+}
+let gcFn;
+
+// Calls fn, awaiting only what is a promise: a synchronous operation is not charged a microtask per call.
+function call(fn) {
+  const r = fn();
+  return r && typeof r.then === 'function' ? r : undefined;
+}
+
+/**
+ * One sample of a short synchronous or asynchronous operation: `iterations` calls of fn timed
+ * together (after a garbage collection), as ms per call, with the process's CPU time per call
+ * (user + system, which a shared machine's descheduling does not inflate) as a detail.
+ * A call of a few milliseconds is too short to be a sample on its own: the scheduler's time slice,
+ * one GC pause or one JIT tier-up is as long as the call (issue 16: the round trip of a 100 KiB file
+ * swung 0.11–1.16× when each call was a sample). Use calibrate() to choose `iterations`.
+ */
+export async function sampleLoop(fn, iterations) {
+  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`sampleLoop: iterations must be a whole number ≥ 1 (got ${iterations})`);
+  collectGarbage();
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const p = call(fn);
+    if (p) await p;
+  }
+  const wall = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  return { value: wall / iterations, iterations, cpuMs: (cpu.user + cpu.system) / 1000 / iterations };
+}
+
+/**
+ * Warms fn up (calls it for at least `warmupMs`, so that V8 has tiered it up: a 100 KiB round trip
+ * runs 2-5× slower for its first ~50 calls) and returns how many calls make one sample last about
+ * `sampleMs`, at least 1.
+ */
+export async function calibrate(fn, { sampleMs = 250, warmupMs = 500 } = {}) {
+  let calls = 0;
+  const t = performance.now();
+  while (performance.now() - t < warmupMs || calls < 3) {
+    const p = call(fn);
+    if (p) await p;
+    calls++;
+  }
+  // The per-call time of the last, warm calls.
+  const probe = Math.max(3, Math.ceil(calls / 4));
+  const t1 = performance.now();
+  for (let i = 0; i < probe; i++) {
+    const p = call(fn);
+    if (p) await p;
+  }
+  const perCall = (performance.now() - t1) / probe;
+  return Math.max(1, Math.round(sampleMs / Math.max(perCall, 1e-6)));
 }
 
 function commit() {

@@ -1,33 +1,22 @@
 #!/usr/bin/env node
 // Import + export round trip, measured against a bare fast-xml-parser parse + build of the same
-// text in the same run (issue #2). Prints times and ratios; never fails on a number.
-//   node bench/round-trip.bench.mjs            (after `make build`)
+// text in the same run (issue #2), with the method of bench/lib-ab.mjs (issue 16): baseline and ours
+// alternate, A B A B, at least five pairs; each sample is N calls timed together (N calibrated so a
+// sample lasts ~250 ms, after a warm-up of both sides and a GC before each sample). One call per
+// sample made the ratio of the 100 KiB file swing 0.11–1.16× on a loaded machine: a 2 ms call is as
+// short as a scheduler time slice, a GC pause or a JIT tier-up, and the two sides were measured one
+// after the other (all of A, then all of B), so a busy spell fell on one side only.
+// Prints times and ratios and writes .tmp/bench/round-trip.json; never fails on a number.
+//   node bench/round-trip.bench.mjs            (after `make build`; OSD_BENCH_PAIRS=N for N pairs)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { loadTaskSequence } from '../dist/sequence/codec/load.js';
 import { exportXmlText } from '../dist/sequence/codec/xml-export.js';
+import { benchRun, calibrate, comparePairs, pairCount, sampleLoop } from './lib-ab.mjs';
 
 const corpus = process.env.OSD_CORPUS ?? new URL('../../shared/corpus/public/', import.meta.url).pathname;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn, minRuns = 5, minMs = 1500) {
-  fn(); // warm up
-  const runs = [];
-  const start = performance.now();
-  while (runs.length < minRuns || performance.now() - start < minMs) {
-    const t = performance.now();
-    fn();
-    runs.push(performance.now() - t);
-    if (runs.length >= 200) break;
-  }
-  return median(runs);
-}
 
 const fxpOptions = {
   preserveOrder: true,
@@ -69,20 +58,43 @@ const largest = readdirSync(corpus)
   .sort((a, b) => b.size - a.size)[0];
 
 const cases = [
-  { name: `largest corpus file (${largest.f}, ${(largest.size / 1024).toFixed(0)} KiB)`, text: readFileSync(join(corpus, largest.f), 'utf8') },
-  { name: 'generated 10,000-step task sequence', text: generated(10000) },
+  {
+    key: 'largest corpus file',
+    name: `largest corpus file (${largest.f}, ${(largest.size / 1024).toFixed(0)} KiB)`,
+    text: readFileSync(join(corpus, largest.f), 'utf8'),
+  },
+  { key: 'generated 10,000 steps', name: 'generated 10,000-step task sequence', text: generated(10000) },
 ];
 
-console.log('OpenOSD round-trip benchmark (median of repeated runs, this machine, this run)\n');
+const run = benchRun('round-trip');
+const pairs = pairCount();
+const sampleMs = Number(process.env.OSD_BENCH_SAMPLE_MS ?? 250);
+console.log(`OpenOSD round-trip benchmark (${pairs} A B pairs, each sample ~${sampleMs} ms of repeated calls; this machine, this run)\n`);
 for (const c of cases) {
-  const base = time(() => bare(c.text));
-  const mine = time(() => ours(c.text));
-  console.log(`${c.name}: ${(c.text.length / 1048576).toFixed(2)} MiB`);
-  console.log(`  fast-xml-parser parse+build (baseline): ${base.toFixed(1)} ms`);
-  console.log(`  OpenOSD import+export:                  ${mine.toFixed(1)} ms`);
-  console.log(
-    `  ratio OpenOSD / baseline:               ${(mine / base).toFixed(2)}x   (goal ≤ 2x${c.name.startsWith('generated') ? `; 10,000 steps goal < 1000 ms: ${mine < 1000 ? 'met' : 'NOT met'}` : ''})\n`,
+  const baseline = () => bare(c.text);
+  const mine = () => ours(c.text);
+  // Both sides are warmed up before either is measured; values are ms per call, so each side has its own N.
+  const n = Math.max(await calibrate(baseline, { sampleMs }), 1);
+  const m = Math.max(await calibrate(mine, { sampleMs }), 1);
+  console.log(`${c.name}: ${(c.text.length / 1048576).toFixed(2)} MiB; ${n} baseline calls and ${m} OpenOSD calls per sample`);
+  const isGenerated = c.name.startsWith('generated');
+  const r = run.add(
+    await comparePairs({
+      name: c.key,
+      baseline: { label: 'fast-xml-parser parse+build', run: () => sampleLoop(baseline, n) },
+      ours: { label: 'OpenOSD import+export', run: () => sampleLoop(mine, m) },
+      unit: 'ms',
+      better: 'lower',
+      goal: { op: '<=', value: 2 },
+      pairs,
+    }),
   );
+  if (isGenerated) {
+    const ms = r.oursSpread.median;
+    run.figure('generated 10,000 steps: OpenOSD import+export ms', ms, 'ms', 'lower');
+    console.log(`  10,000 steps goal < 1000 ms: ${ms < 1000 ? 'met' : 'NOT met'} (median ${ms.toFixed(1)} ms)`);
+  }
+  console.log('');
 }
 
 // 100 MB: measured in a child process so its peak RSS is its own.
@@ -108,3 +120,7 @@ console.log(`  import ${r.importMs.toFixed(0)} ms, export ${r.exportMs.toFixed(0
 console.log(
   `  RSS with the input held: ${r.rssBeforeMib.toFixed(0)} MiB; peak RSS: ${r.peakRssMib.toFixed(0)} MiB   (goal < 1024 MiB: ${r.peakRssMib < 1024 ? 'met' : 'NOT met'})`,
 );
+run.figure('100 MB: import ms', r.importMs, 'ms', 'lower');
+run.figure('100 MB: export ms', r.exportMs, 'ms', 'lower');
+run.figure('100 MB: peak RSS MiB', r.peakRssMib, 'MiB', 'lower');
+run.finish({ corpusFile: largest.f });
