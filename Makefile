@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 NPM_FLAGS := --no-audit --no-fund --loglevel=error
 
-.PHONY: all deps build test demo bench typecheck lint clean
+.PHONY: all deps build test demo bench bench-all run-benches typecheck lint clean
 
 all: build
 
@@ -47,20 +47,25 @@ test: build typecheck lint
 demo: build
 	@scripts/demo.sh
 
+# Benchmarks (docs/benchmarks.md): each alternates its baseline and ours, A B A B, at least five
+# pairs (OSD_BENCH_PAIRS=N), prints min / median / max of the ratio and writes .tmp/bench/NAME.json;
+# `node bench/compare.mjs OLD NEW` compares two runs. `bench` runs those that need neither a VM nor a
+# browser nor the network; `bench-all` the others too (QEMU, Chromium, the Debian mirror). A failing
+# benchmark does not stop the others; the target fails at the end, naming it.
+BENCHES := round-trip engine task-sequence-hostile cli api collections dp lab userstate fleet
+BENCHES_ALL := $(BENCHES) bootenv-build netboot netboot-apply console-load console-editor console-devices
 bench: build
-	@node bench/round-trip.bench.mjs
-	@echo
-	@node bench/engine.bench.mjs
-	@echo
-	@node bench/lab.bench.mjs
-	@echo
-	@node bench/dp.bench.mjs
-	@echo
-	@node bench/collections.bench.mjs
-	@echo
-	@node bench/api.bench.mjs
-	@echo
-	@node bench/fleet.bench.mjs
+	@$(MAKE) --no-print-directory run-benches RUN_BENCHES="$(BENCHES)"
+bench-all: build
+	@$(MAKE) --no-print-directory run-benches RUN_BENCHES="$(BENCHES_ALL)"
+run-benches:
+	@mkdir -p .tmp/bench; failed=; \
+	for b in $(RUN_BENCHES); do \
+	  [ -f bench/$$b.bench.mjs ] || { echo "== $$b: bench/$$b.bench.mjs is missing"; failed="$$failed $$b"; continue; }; \
+	  echo "== $$b"; node bench/$$b.bench.mjs || failed="$$failed $$b"; echo; \
+	done; \
+	echo "results: .tmp/bench/*.json (keep a copy, e.g. cp -r .tmp/bench .tmp/bench-before, then: node bench/compare.mjs .tmp/bench-before .tmp/bench)"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf dist .tmp
