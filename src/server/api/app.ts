@@ -10,7 +10,7 @@ import { inputProblemsError } from '../../site/input-problems.js';
 import { nextStepsOf } from '../../site/next-steps.js';
 import { seeFor } from './next-step-routes.js';
 import { OsdError } from '../../common/errors.js';
-import { authenticate } from '../../site/security/tokens.js';
+import { TokenCache } from '../../site/security/token-cache.js';
 import { allows, ROLE_NAMES, type Actor } from '../../site/security/roles.js';
 import type { Site } from '../../site/site.js';
 import { openApiDocument } from './openapi.js';
@@ -135,6 +135,12 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
     defaultJson(req, text, done);
   });
 
+  // Tokens are authenticated from memory; revocations reach it at once in this process and within
+  // a second from other processes on PostgreSQL (src/site/security/token-cache.ts).
+  const tokens = new TokenCache(site.db, { onProblem: (m) => app.log.warn(m) });
+  app.addHook('onClose', () => tokens.close());
+  await tokens.start();
+
   app.addHook('onRequest', async (request: FastifyRequest) => {
     checkRequestUrl(request.raw.url ?? '');
     // The management point authenticates its devices itself (src/server/mp/app.ts).
@@ -151,7 +157,7 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
         hint: 'give an API token; an administrator creates tokens',
       });
     }
-    request.actor = await authenticate(site.db, request.headers.authorization);
+    request.actor = await tokens.authenticate(request.headers.authorization);
   });
 
   app.setErrorHandler((error, request, reply) => {

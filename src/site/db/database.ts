@@ -38,6 +38,13 @@ export interface Database extends Queryable {
    * killed half-way leaves nothing half-written). Rolled back if `fn` throws.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: LISTEN on `channel` over a dedicated connection of its own (not one of the
+   * pool's). `onNotify` gets each notification's payload; `onEnd` is called once if the connection
+   * fails or closes, after which nothing more arrives (the caller listens again to resume).
+   * Resolves once the LISTEN is in place, with the function that stops it.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onEnd: (error?: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

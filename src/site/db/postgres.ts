@@ -71,6 +71,36 @@ export async function openPostgres(url: string, options: { maxConnections?: numb
         client.release();
       }
     },
+    async listen(channel, onNotify, onEnd) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`"${channel}" is not a channel name (lower-case letters, digits, _)`);
+      const client = new pg.Client({ connectionString: url });
+      let ended = false;
+      const end = (error?: Error): void => {
+        if (ended) return;
+        ended = true;
+        onEnd(error);
+      };
+      client.on('notification', (n) => {
+        if (n.channel === channel) onNotify(n.payload ?? '');
+      });
+      client.on('error', (e) => {
+        end(e);
+        void client.end().catch(() => {});
+      });
+      client.on('end', () => end());
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+      } catch (e) {
+        ended = true;
+        await client.end().catch(() => {});
+        throw connectError(url, e as Error);
+      }
+      return async () => {
+        ended = true;
+        await client.end().catch(() => {});
+      };
+    },
     close: () => pool.end(),
   };
 }

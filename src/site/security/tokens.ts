@@ -12,6 +12,9 @@ import { isRole, permissionsOf, ROLE_NAMES, ROLES, type Actor, type Permission, 
 
 const TOKEN_PREFIX = 'osd_';
 
+/** The channel a token change is announced on (token-cache.ts listens to it on PostgreSQL). */
+export const TOKEN_CHANNEL = 'osd_api_tokens';
+
 export interface TokenInfo {
   id: string;
   name: string;
@@ -118,11 +121,14 @@ export async function revokeToken(db: Queryable, actor: Actor, id: string): Prom
     [id],
   );
   await audit(db, actor, 'revoke', 'token', id, { name: rows[0]!.name });
+  // Delivered when the transaction commits, to every server process listening on this database
+  // (token-cache.ts); the caller also calls tokensChanged(db) for this process's caches.
+  await db.query('SELECT pg_notify($1, $2)', [TOKEN_CHANNEL, id]);
   return toInfo(rows[0]!);
 }
 
-/** The actor behind an Authorization header, or a 401 that says what is wrong. */
-export async function authenticate(db: Queryable, authorization: string | undefined): Promise<Actor> {
+/** The token's hash from an Authorization header, or a 401 that says what is wrong with the header. */
+export function bearerTokenHash(authorization: string | undefined): string {
   if (!authorization) {
     throw new SiteError('unauthenticated', {
       input: 'Authorization',
@@ -140,36 +146,66 @@ export async function authenticate(db: Queryable, authorization: string | undefi
       details: nextSteps('give-token'),
     });
   }
-  const { rows } = await db.query<TokenRow>('SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1', [
-    hashToken(m[1]!),
-  ]);
+  return hashToken(m[1]!);
+}
+
+/** What authentication needs of a token's row (kept in memory by token-cache.ts). */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: string;
+  /** Milliseconds since the epoch, or null for a token that does not expire. */
+  expiresAt: number | null;
+  revoked: boolean;
+}
+
+/** The token with this hash as authentication needs it, or undefined when there is none. */
+export async function findTokenRecord(db: Queryable, tokenHash: string): Promise<TokenRecord | undefined> {
+  const { rows } = await db.query<TokenRow>(
+    'SELECT id, name, role, created_at, created_by, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1',
+    [tokenHash],
+    { name: 'osd_token_by_hash' },
+  );
   const row = rows[0];
-  if (!row)
+  return row && { id: row.id, name: row.name, role: row.role, expiresAt: row.expires_at?.getTime() ?? null, revoked: row.revoked_at !== null };
+}
+
+/** The actor of a token that works now (`now` in ms), or a 401 that says why it does not. */
+export function actorOf(record: TokenRecord | undefined, now: number = Date.now()): Actor {
+  if (!record)
     throw new SiteError('unauthenticated', {
       input: 'Authorization',
       rule: 'the token is not valid',
       hint: 'check for a typo, or ask an administrator for a new token',
     });
-  if (row.revoked_at)
+  if (record.revoked)
     throw new SiteError('unauthenticated', {
       input: 'Authorization',
-      rule: `the token "${row.name}" was revoked`,
+      rule: `the token "${record.name}" was revoked`,
       hint: 'ask an administrator for a new token',
     });
-  if (row.expires_at && row.expires_at.getTime() <= Date.now()) {
+  if (record.expiresAt !== null && record.expiresAt <= now) {
     throw new SiteError('unauthenticated', {
       input: 'Authorization',
-      rule: `the token "${row.name}" expired at ${row.expires_at.toISOString()}`,
+      rule: `the token "${record.name}" expired at ${new Date(record.expiresAt).toISOString()}`,
       hint: 'ask an administrator for a new token',
     });
   }
-  if (!isRole(row.role))
+  if (!isRole(record.role))
     throw new SiteError('unauthenticated', {
       input: 'Authorization',
-      rule: `the token has an unknown role "${row.role}"`,
+      rule: `the token has an unknown role "${record.role}"`,
       hint: 'revoke it and create a new one',
     });
-  return { tokenId: row.id, name: row.name, role: row.role };
+  return { tokenId: record.id, name: record.name, role: record.role };
+}
+
+/**
+ * The actor behind an Authorization header, or a 401 that says what is wrong, read from the
+ * database. The admin API authenticates through a TokenCache (token-cache.ts) instead.
+ */
+export async function authenticate(db: Queryable, authorization: string | undefined): Promise<Actor> {
+  return actorOf(await findTokenRecord(db, bearerTokenHash(authorization)));
 }
 
 /** Who is asking, as the console needs it: the token, its role and every permission the role has. */

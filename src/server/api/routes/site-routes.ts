@@ -5,6 +5,7 @@ import { audit } from '../../../site/audit.js';
 import { PERMISSIONS, ROLES } from '../../../site/security/roles.js';
 import { createToken, describeCaller, listTokens, revokeToken } from '../../../site/security/tokens.js';
 import { checkDeploymentVerification, deploymentVerificationSchema, getDeploymentVerification, putSetting } from '../../../site/settings.js';
+import { tokensChanged } from '../../../site/security/token-cache.js';
 import { route } from '../route.js';
 
 const tokenInfo = z.object({
@@ -79,7 +80,12 @@ export const siteRoutes = [
     permission: 'site.write',
     params: z.object({ tokenId: z.string() }),
     response: tokenInfo,
-    handler: async ({ site, actor, params }) => site.db.transaction((tx) => revokeToken(tx, actor, params.tokenId)),
+    handler: async ({ site, actor, params }) => {
+      const info = await site.db.transaction((tx) => revokeToken(tx, actor, params.tokenId));
+      // Committed: this process's token caches forget it now (other processes hear the NOTIFY).
+      tokensChanged(site.db);
+      return info;
+    },
   }),
   route({
     method: 'GET',
