@@ -2,8 +2,9 @@
 // User state benchmark (issue 13 "Performance"), after `make build`:
 //  1. Capture + restore of a user's files (thousands of small files and a few large ones, half of
 //     the bytes incompressible) through our encrypted store against `tar -c | zstd` and
-//     `zstd -dc | tar -x` of the same tree, in the same run, alternating A B A B (5 pairs):
-//     ratio ours / tar+zstd per pair, min/median/max (goal ≤ 1.5).
+//     `zstd -dc | tar -x` of the same tree, in the same run, alternating A B A B (bench/lib-ab.mjs:
+//     OSD_BENCH_PAIRS, default 5): ratio ours / tar+zstd per pair, min/median/max (goal ≤ 1.5), the
+//     ratio of CPU time too (tar and zstd's from /usr/bin/time, ours from the child's rusage).
 //  2. Peak RSS of the capture and the restore processes (goal < 300 MB: the store is streamed).
 //  3. The hard-link capture of the same tree (expected: a small fraction of the copy's time).
 //   node bench/userstate.bench.mjs              (256 MiB tree)
@@ -13,10 +14,12 @@ import { execFileSync, execSync, spawnSync } from 'node:child_process';
 import { randomBytes, createCipheriv, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { benchRun, comparePairs, pairCount } from './lib-ab.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const MB = Number(process.env.OSD_BENCH_USERSTATE_MB ?? 256);
-const PAIRS = Number(process.env.OSD_BENCH_USERSTATE_PAIRS ?? 5);
+// OSD_BENCH_USERSTATE_PAIRS, this benchmark's own older name, still wins over OSD_BENCH_PAIRS.
+const PAIRS = process.env.OSD_BENCH_USERSTATE_PAIRS ? pairCount(Number(process.env.OSD_BENCH_USERSTATE_PAIRS)) : pairCount();
 const tree = join(root, '.tmp', `bench-userstate-${MB}`);
 const work = join(root, '.tmp', `bench-userstate-work-${process.pid}`);
 const child = join(root, 'bench/userstate-child.mjs');
@@ -94,7 +97,8 @@ function ours() {
   execSync('sync');
   const r = run('restore', store, dst, key);
   const storeBytes = Number(execFileSync('du', ['-sb', store], { encoding: 'utf8' }).split('\t')[0]);
-  return { capture: c, restore: r, storeBytes };
+  const cpuMs = c.cpuMs !== undefined && r.cpuMs !== undefined ? c.cpuMs + r.cpuMs : undefined;
+  return { value: c.ms + r.ms, capture: c, restore: r, storeBytes, ...(cpuMs !== undefined ? { cpuMs } : {}) };
 }
 
 function tarZstd() {
@@ -114,7 +118,15 @@ function tarZstd() {
   const c = timed(`tar -c -C '${tree}' Users | zstd -q -o '${archive}'`);
   execSync('sync');
   const r = timed(`zstd -q -dc '${archive}' | tar -x -C '${dst}'`);
-  return { capture: c.ms, restore: r.ms, captureCpuMs: c.cpuMs, restoreCpuMs: r.cpuMs, archiveBytes: statSync(archive).size };
+  return {
+    value: c.ms + r.ms,
+    capture: c.ms,
+    restore: r.ms,
+    captureCpuMs: c.cpuMs,
+    restoreCpuMs: r.cpuMs,
+    cpuMs: c.cpuMs + r.cpuMs,
+    archiveBytes: statSync(archive).size,
+  };
 }
 
 function hardlink() {
@@ -131,25 +143,30 @@ const stats = (xs) => {
 const f2 = (x) => x.toFixed(2);
 
 mkdirSync(work, { recursive: true });
-console.log(`User state benchmark: a ${MB} MiB tree (${tree}), ${PAIRS} pairs, alternating ours / tar|zstd…`);
+console.log(`User state benchmark: a ${MB} MiB tree (${tree}), ${PAIRS} pairs, alternating tar|zstd / ours…`);
 makeTree();
-const pairs = [];
-for (let i = 0; i < PAIRS; i++) {
-  const a = ours();
-  const b = tarZstd();
-  const ratio = (a.capture.ms + a.restore.ms) / (b.capture + b.restore);
-  pairs.push({ a, b, ratio });
+const bench = benchRun('userstate');
+const cmp = bench.add(
+  await comparePairs({
+    name: `capture + restore, ${MB} MiB`,
+    baseline: { label: 'tar -c | zstd, then zstd -dc | tar -x', run: tarZstd },
+    ours: { label: 'osd capture + restore (encrypted store)', run: ours },
+    unit: 'ms',
+    better: 'lower',
+    goal: { op: '<=', value: 1.5 },
+    pairs: PAIRS,
+  }),
+);
+const pairs = cmp.pairs.map((p) => ({ a: p.ours, b: p.baseline, ratio: p.ratio }));
+for (const [i, { a, b }] of pairs.entries())
   console.log(
-    `  pair ${i + 1}: ours capture ${(a.capture.ms / 1000).toFixed(2)} s + restore ${(a.restore.ms / 1000).toFixed(2)} s (peak RSS ${a.capture.peakRssMB.toFixed(0)} / ${a.restore.peakRssMB.toFixed(0)} MB, store ${(a.storeBytes / 1048576).toFixed(0)} MiB); tar|zstd ${(b.capture / 1000).toFixed(2)} s + ${(b.restore / 1000).toFixed(2)} s (${(b.archiveBytes / 1048576).toFixed(0)} MiB); ratio ${f2(ratio)}`,
+    `  pair ${i + 1}: ours capture ${(a.capture.ms / 1000).toFixed(2)} s + restore ${(a.restore.ms / 1000).toFixed(2)} s (peak RSS ${a.capture.peakRssMB.toFixed(0)} / ${a.restore.peakRssMB.toFixed(0)} MB, store ${(a.storeBytes / 1048576).toFixed(0)} MiB); tar|zstd ${(b.capture / 1000).toFixed(2)} s + ${(b.restore / 1000).toFixed(2)} s (${(b.archiveBytes / 1048576).toFixed(0)} MiB)`,
   );
-}
 const hl = [hardlink(), hardlink(), hardlink()];
-const ratio = stats(pairs.map((p) => p.ratio));
+const ratio = cmp.ratio;
 const captureRatio = stats(pairs.map((p) => p.a.capture.ms / p.b.capture));
 const restoreRatio = stats(pairs.map((p) => p.a.restore.ms / p.b.restore));
-const cpuRatio = stats(
-  pairs.filter((p) => p.a.capture.cpuMs !== undefined).map((p) => (p.a.capture.cpuMs + p.a.restore.cpuMs) / (p.b.captureCpuMs + p.b.restoreCpuMs)),
-);
+const cpuRatio = cmp.cpuRatio ?? {};
 const peak = Math.max(...pairs.flatMap((p) => [p.a.capture.peakRssMB, p.a.restore.peakRssMB]));
 const hlMs = stats(hl.map((h) => h.ms));
 const copyMs = stats(pairs.map((p) => p.a.capture.ms));
@@ -165,7 +182,6 @@ const result = {
   hardlinkCaptureMs: hlMs,
   copyCaptureMs: copyMs,
   hardlinkShareOfCopy: hlMs.median / copyMs.median,
-  raw: pairs,
 };
 console.log(`  ${result.files} files; ratio ours/tar|zstd (capture+restore) min ${f2(ratio.min)} median ${f2(ratio.median)} max ${f2(ratio.max)} (goal ≤ 1.5)`);
 if (cpuRatio.median !== undefined)
@@ -175,6 +191,10 @@ console.log(`  peak RSS ${peak.toFixed(0)} MB (goal < 300)`);
 console.log(
   `  hard-link capture ${(hlMs.median / 1000).toFixed(2)} s median = ${(result.hardlinkShareOfCopy * 100).toFixed(1)} % of the encrypted capture's ${(copyMs.median / 1000).toFixed(2)} s`,
 );
-mkdirSync(join(root, '.tmp', 'bench'), { recursive: true });
-writeFileSync(join(root, '.tmp', 'bench', 'userstate.json'), `${JSON.stringify(result, null, 2)}\n`);
+bench.figure('capture alone: median ratio ours / tar | zstd', captureRatio.median, '×', 'lower');
+bench.figure('restore alone: median ratio ours / zstd -dc | tar -x', restoreRatio.median, '×', 'lower');
+bench.figure('peak RSS MB', peak, 'MB', 'lower');
+bench.figure('hard-link capture ms (median of 3)', hlMs.median, 'ms', 'lower');
+bench.figure('hard-link capture share of the encrypted capture', result.hardlinkShareOfCopy, '×', 'lower');
+bench.finish({ userstate: result });
 rmSync(work, { recursive: true, force: true });
