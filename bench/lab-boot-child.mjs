@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // One lab boot in its own process, for the lab benchmark: prints per-step wall times and the
 // process's peak RSS as JSON. Usage: node bench/lab-boot-child.mjs CONTENT_DIR LAB_ROOT NAME DISK
-import { join } from 'node:path';
-import { ActionExecutor } from '../dist/actions/executor.js';
-import { ContentLibrary } from '../dist/actions/content.js';
-import { stepSimulators } from '../dist/actions/handlers/index.js';
-import { simulate } from '../dist/engine/simulate/simulate.js';
-import { createLab } from '../dist/lab/create.js';
-import { ProcessExecutor } from '../dist/runner/process-executor.js';
-import { loadSiteManifest } from '../dist/sequence/site-manifest.js';
-import { answersSchema } from '../dist/sequence/wizard/answers.js';
-import { generateInstallImageSequence } from '../dist/sequence/wizard/generate/index.js';
+// The build is dist/, or $OSD_BENCH_DIST (bench/lab.bench.mjs).
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const dist = resolve(process.env.OSD_BENCH_DIST ?? new URL('../dist', import.meta.url).pathname);
+const load = (m) => import(pathToFileURL(join(dist, m)).href);
+const { ActionExecutor } = await load('actions/executor.js');
+const { ContentLibrary } = await load('actions/content.js');
+const { stepSimulators } = await load('actions/handlers/index.js');
+const { simulate } = await load('engine/simulate/simulate.js');
+const { createLab } = await load('lab/create.js');
+const { ProcessExecutor } = await load('runner/process-executor.js');
+const { loadSiteManifest } = await load('sequence/site-manifest.js');
+const { answersSchema } = await load('sequence/wizard/answers.js');
+const { generateInstallImageSequence } = await load('sequence/wizard/generate/index.js');
 
 const [contentDir, labRoot, name, disk] = process.argv.slice(2);
 const machines = new URL('../examples/machines/', import.meta.url).pathname;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages the storage layer drives (docs: shared/spec/toolchain.md §1, §3), PostgreSQL (the
 # scale-out database: tests start a throw-away cluster), curl (tests compare downloads), and the native
-# ntfsmkdir and ntfsfs helpers (toolchain.md §3.4), the boot environment's streamcheck and the user state
+# ntfsmkdir and ntfsfs helpers (toolchain.md §3.4), the offsetio shim the ntfs-3g tools run under to work on a
+# partition inside a disk image in place (docs/lab.md), the boot environment's streamcheck and the user state
 # store's userstore (libdeflate, zlib, OpenSSL libcrypto: docs/user-state.md "Round 4"), built into .tmp/native/.
 #   - Quiet when everything is present and the helper is up to date.
 #   - Something missing: installs it with apt-get when run as root (no TTY needed); otherwise names
@@ -13,7 +14,7 @@ PACKAGES=(wimtools ntfs-3g ntfs-3g-dev mtools fdisk gdisk dosfstools gcc postgre
 TOOLS=(wimlib-imagex sfdisk sgdisk mkntfs ntfscp ntfscat ntfsls mformat mcopy mmd mdir mkfs.fat fsck.fat gcc curl runuser zstd)
 HEADER=/usr/include/ntfs-3g/volume.h
 HEADERS=(/usr/include/zlib.h /usr/include/openssl/evp.h /usr/include/libdeflate.h)
-HELPERS=(ntfsmkdir ntfsfs streamcheck userstore)
+HELPERS=(ntfsmkdir ntfsfs streamcheck userstore offsetio)
 # Tools live in /sbin and /usr/sbin too (toolchain.md §3); look there even for a non-root PATH.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
@@ -98,10 +99,15 @@ fi
 for helper in "${HELPERS[@]}"; do
   SRC=native/$helper.c
   OUT=.tmp/native/$helper
+  # offsetio is an LD_PRELOAD library, not a program (native/offsetio.c; docs/lab.md "In place").
+  [ "$helper" = offsetio ] && OUT=.tmp/native/offsetio.so
   if [ ! -x "$OUT" ] || [ "$SRC" -nt "$OUT" ]; then
     mkdir -p "$(dirname "$OUT")"
     # Flags from toolchain.md §3.4: the ntfs-3g headers need these HAVE_* macros, and no HAVE_CONFIG_H.
-    if [ "$helper" = streamcheck ]; then
+    if [ "$helper" = offsetio ]; then
+      # The offset-mapping shim the ntfs-3g tools run under to work on a partition inside a disk image.
+      gcc -O2 -Wall -shared -fPIC -o "$OUT.$$.tmp" "$SRC" -ldl -pthread
+    elif [ "$helper" = streamcheck ]; then
       # The boot environment's stream check (native/streamcheck.c): libc only.
       gcc -O2 -Wall -o "$OUT.$$.tmp" "$SRC"
     elif [ "$helper" = userstore ]; then

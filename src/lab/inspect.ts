@@ -52,7 +52,7 @@ export async function inspectLab(lab: LabMachine): Promise<{ name: string; disks
       const out: InspectedPartition = { ...p, letter: lab.drives().find((a) => a.disk === d.index && a.partition === p.number)?.letter };
       if (p.kind !== 'msr') {
         try {
-          const vol = await openVolume(path, p, lab.workDir);
+          const vol = await openVolume(path, p, lab.workDir, { direct: true });
           out.fileSystem = vol.description;
           out.files = (await vol.list('')).map((e) => `${e.name}${e.type === 'directory' ? '/' : ''}`);
           out.keyFiles = {};

@@ -8,7 +8,8 @@
  *   <lab>/<name>/lab.json        disks, drive letters, boots
  *   <lab>/<name>/profile.json    the machine profile (disks as the lab made them)
  *   <lab>/<name>/disk0.img …     raw disk images (sparse)
- *   <lab>/<name>/work/           side images of open NTFS volumes
+ *   <lab>/<name>/work/           placeholders the offsetio shim maps onto NTFS partitions (or, without
+ *                                the shim, side images of open NTFS volumes)
  *   <lab>/<name>/state/          journal.json and logs/smsts.log
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -177,16 +178,17 @@ export class LabMachine implements Computer {
     const { path, info } = await this.partition(ref);
     const key = `${ref.disk}:${ref.partition}`;
     this.open.delete(key);
-    // Both write the new file system into the disk image at once.
-    const vol = fileSystem === 'NTFS' ? await NtfsVolume.format(path, info, label, this.workDir) : await FatVolume.format(path, info, label);
+    // Both write the new file system into the disk image at once (NTFS direct: docs/lab.md "In place").
+    const vol = fileSystem === 'NTFS' ? await NtfsVolume.format(path, info, label, this.workDir, { direct: true }) : await FatVolume.format(path, info, label);
     this.open.set(key, vol);
   }
 
   async applyImage(ref: VolumeRef, wim: string, index: number, options: ApplyImageOptions = {}): Promise<void> {
     const vol = await this.volume(ref);
-    // wimlib's NTFS-3G mode writes the side image of the (freshly formatted) NTFS volume; flush splices it.
+    // wimlib's NTFS-3G mode writes the (freshly formatted) NTFS volume: straight into the disk image's
+    // partition range under the offsetio shim, or — without it — into the side image flush splices.
     if (!(vol instanceof NtfsVolume)) throw fault(WIN32.notSupported, `an image can't be applied to ${vol.description}: Windows needs an NTFS volume`);
-    await applyWimImage(wim, index, { kind: 'ntfs-image', path: await vol.releaseSideImage() }, options);
+    await applyWimImage(wim, index, await vol.applyTarget(), options);
   }
 
   async files(ref: VolumeRef): Promise<VolumeFiles> {
@@ -236,7 +238,7 @@ export class LabMachine implements Computer {
     const cached = this.open.get(key);
     if (cached) return cached;
     const { path, info } = await this.partition(ref);
-    const vol = await openVolume(path, info, this.workDir);
+    const vol = await openVolume(path, info, this.workDir, { direct: true });
     this.open.set(key, vol);
     return vol;
   }

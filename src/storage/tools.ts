@@ -31,6 +31,7 @@ export const TOOL_PACKAGES: Record<string, string> = {
   'mkfs.fat': 'dosfstools',
   'fsck.fat': 'dosfstools',
   filefrag: 'e2fsprogs',
+  fallocate: 'util-linux',
 };
 
 /** Tools live in /sbin and /usr/sbin too (toolchain.md §3): search there even for a non-root PATH. */

@@ -9,6 +9,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { readBytes } from './disk/byte-range.js';
 import { codeOfToolOutput, StorageError, WIN32 } from './errors.js';
 import { runTool, ToolError } from './tools.js';
+import { type OffsetMap, offsetioEnv } from './volume/offsetio.js';
 
 export interface WimImageInfo {
   index: number;
@@ -66,7 +67,12 @@ export class WimError extends StorageError {
   }
 }
 
-export type WimApplyTarget = { kind: 'directory'; path: string } | { kind: 'ntfs-image'; path: string };
+/**
+ * Where an image is applied: a directory, or an NTFS partition image — a side image, a partition in
+ * place, or (with `map`) the placeholder the offsetio shim maps onto a partition's byte range of a
+ * disk image, wimlib then running under the shim (NtfsVolume.applyTarget).
+ */
+export type WimApplyTarget = { kind: 'directory'; path: string } | { kind: 'ntfs-image'; path: string; map?: OffsetMap };
 
 export interface WimApplyOptions {
   signal?: AbortSignal;
@@ -258,7 +264,7 @@ export async function applyWimImage(wimPath: string, index: number, target: WimA
   if (target.kind === 'directory') {
     await mkdir(target.path, { recursive: true });
   } else {
-    const oem = await readBytes(target.path, 3, 8).catch(() => undefined);
+    const oem = await (target.map ? readBytes(target.map.diskPath, target.map.offset + 3, 8) : readBytes(target.path, 3, 8)).catch(() => undefined);
     if (oem?.toString('latin1') !== 'NTFS    ') {
       throw new WimError(
         'apply-failed',
@@ -268,7 +274,10 @@ export async function applyWimImage(wimPath: string, index: number, target: WimA
     }
   }
   try {
-    await runTool('wimlib-imagex', ['apply', resolve(wimPath), String(index), resolve(target.path)], {
+    // Mapped: the placeholder exactly as the shim's map names it (it is absolute already).
+    const to = target.kind === 'ntfs-image' && target.map ? target.map.placeholder : resolve(target.path);
+    await runTool('wimlib-imagex', ['apply', resolve(wimPath), String(index), to], {
+      ...(target.kind === 'ntfs-image' && target.map ? { env: offsetioEnv(target.map) } : {}),
       signal,
       captureStdout: false,
       ...(onProgress ? { onStdout: progressParser(onProgress) } : {}),

@@ -18,18 +18,22 @@ const volumes: Record<string, Volume> = {};
 
 beforeAll(async () => {
   ensureMachineDeps();
-  // ESP (FAT32, 260 MiB: big enough for 2-sector clusters), MSR, Windows (NTFS), a spare partition.
-  await createDiskImage(disk, 600 * MiB);
+  // ESP (FAT32, 260 MiB: big enough for 2-sector clusters), MSR, Windows (NTFS), a spare partition,
+  // and an NTFS partition used direct through the offsetio shim (as the lab does).
+  await createDiskImage(disk, 720 * MiB);
   table = await writePartitionTable(disk, 'gpt', [
     { kind: 'efi', sizeBytes: 260 * MiB },
     { kind: 'msr', sizeBytes: 16 * MiB },
     { kind: 'primary', sizeBytes: 200 * MiB, name: 'Windows' },
-    { kind: 'primary' },
+    { kind: 'primary', sizeBytes: 16 * MiB },
+    { kind: 'primary', name: 'Direct' },
   ]);
   volumes.directory = new DirectoryVolume(join(tmp.dir, 'dirvol'));
   mkdirSync(join(tmp.dir, 'dirvol'));
   volumes.fat = await FatVolume.format(disk, table.partitions[0], 'system');
   volumes.ntfs = await NtfsVolume.format(disk, table.partitions[2], 'Windows', work);
+  volumes['ntfs-direct'] = await NtfsVolume.format(disk, table.partitions[4], 'Direct', work, { direct: true });
+  if (!(volumes['ntfs-direct'] as NtfsVolume).map) throw new Error('the offsetio shim is not built (scripts/system-packages.sh)');
 });
 afterAll(tmp.cleanup);
 
@@ -41,7 +45,7 @@ function localTree(root: string): void {
   writeFileSync(join(root, 'top level.bin'), randomBytes(70_000));
 }
 
-describe.each(['directory', 'fat', 'ntfs'])('%s volume', (kind) => {
+describe.each(['directory', 'fat', 'ntfs', 'ntfs-direct'])('%s volume', (kind) => {
   const vol = () => volumes[kind];
 
   it('writes nested files (creating folders), reads them back and lists them', async () => {

@@ -14,20 +14,27 @@
  *   /dev/vda3 in the boot environment, or a file holding exactly the partition's bytes — is what
  *   mkntfs, the helper and wimlib open; there is no side image and nothing to splice (flush ends the
  *   helper's session, which unmounts and so writes everything to the device).
+ * - Direct (`format`/`open` with `{ direct: true }`, what the lab uses): the partition's byte range
+ *   of the disk image itself, through the offsetio shim (offsetio.ts): every tool runs under it and
+ *   is given an empty placeholder path it maps onto the range. Like in place: no side image, nothing
+ *   to copy in on open or splice back on flush. Without the shim (not built), a warning says so
+ *   once and the volume uses a side image as before.
  * - Names match regardless of case, like Windows (an exact match wins), so writes reuse an existing
  *   folder or file whatever its case and no two names differ only in case.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extractRange, readBytes, spliceRange } from '../disk/byte-range.js';
 import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, refused, WIN32 } from '../errors.js';
 import { runTool } from '../tools.js';
+import type { WimApplyTarget } from '../wim.js';
 import { findNativeHelper, metaFields, NtfsfsFailure, NtfsfsSession, requireNativeHelper } from './ntfsfs.js';
+import { mapPartition, type OffsetMap, offsetioEnv, warnFallback, zeroRange } from './offsetio.js';
 import { SerialQueue } from './serial-queue.js';
 import { type FileMeta, folderNotFound, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
@@ -75,6 +82,14 @@ function mkntfsArgs(label: string, partition: PartitionInfo, target: string): st
   ];
 }
 
+export interface NtfsVolumeOptions {
+  /**
+   * Work on the partition's byte range of the disk image directly, through the offsetio shim (no
+   * side image, no copies); falls back to a side image, with a warning, when the shim is missing.
+   */
+  direct?: boolean;
+}
+
 /** The OEM id at byte 3 of a boot sector: "NTFS    " for NTFS. */
 export async function bootSectorOemId(diskPath: string, partition: PartitionInfo): Promise<string> {
   return (await readBytes(diskPath, partition.offsetBytes + 3, 8)).toString('latin1');
@@ -108,7 +123,7 @@ const LIVE = new Map<string, NtfsVolume>();
 
 async function takeOver(v: NtfsVolume): Promise<void> {
   const previous = LIVE.get(v.sideImagePath);
-  if (previous && previous !== v) await previous.releaseSideImage();
+  if (previous && previous !== v) await previous.release();
   LIVE.set(v.sideImagePath, v);
 }
 
@@ -133,6 +148,10 @@ export class NtfsVolume implements Volume {
 
   /** The partition is opened in place (sideImagePath is the partition itself): nothing to splice. */
   readonly inPlace: boolean;
+  /** Direct: the shim's map of the partition onto sideImagePath (a placeholder), else undefined. */
+  readonly map?: OffsetMap;
+  /** The environment of every ntfs-3g tool run on the volume (the locale; the shim's, when direct). */
+  private readonly toolEnv: Record<string, string>;
   /** Where a copy within the volume spools its bytes. */
   private readonly spoolDir: string;
 
@@ -141,11 +160,32 @@ export class NtfsVolume implements Volume {
     readonly partition: PartitionInfo,
     workDir: string,
     inPlaceDevice?: string,
+    map?: OffsetMap,
   ) {
-    this.inPlace = inPlaceDevice !== undefined;
+    this.inPlace = inPlaceDevice !== undefined || map !== undefined;
+    this.map = map;
+    this.toolEnv = map ? { ...NTFS_ENV, ...offsetioEnv(map) } : NTFS_ENV;
     this.description = inPlaceDevice ? `NTFS partition ${partition.number} (${inPlaceDevice})` : `NTFS partition ${partition.number} of ${basename(diskPath)}`;
-    this.sideImagePath = inPlaceDevice ?? join(workDir, `${basename(diskPath)}.p${partition.number}.ntfs`);
+    this.sideImagePath = inPlaceDevice ?? map?.placeholder ?? NtfsVolume.sideImageOf(diskPath, partition, workDir);
     this.spoolDir = workDir;
+  }
+
+  private static sideImageOf(diskPath: string, partition: PartitionInfo, workDir: string): string {
+    return join(workDir, `${basename(diskPath)}.p${partition.number}.ntfs`);
+  }
+
+  /**
+   * The shim's map of the partition onto a placeholder in `workDir` (`<disk>.p<N>.device`), or
+   * undefined — after a warning that says why — when the volume must use a side image.
+   */
+  private static async directMap(diskPath: string, partition: PartitionInfo, workDir: string): Promise<OffsetMap | undefined> {
+    const placeholder = resolve(workDir, `${basename(diskPath)}.p${partition.number}.device`);
+    const map = await mapPartition(resolve(diskPath), partition, placeholder);
+    if (typeof map === 'string') {
+      warnFallback(map);
+      return undefined;
+    }
+    return map;
   }
 
   /**
@@ -180,10 +220,20 @@ export class NtfsVolume implements Volume {
   /**
    * Formats the partition NTFS: mkntfs on a fresh sparse side image in `workDir` (toolchain.md §3.2),
    * spliced into the disk at once so the disk holds the new file system even before any flush().
+   * Direct (`options.direct`, the shim built): the range is zeroed (holes punched) and mkntfs writes
+   * into it in place.
    */
-  static async format(diskPath: string, partition: PartitionInfo, label: string, workDir: string): Promise<NtfsVolume> {
+  static async format(diskPath: string, partition: PartitionInfo, label: string, workDir: string, options: NtfsVolumeOptions = {}): Promise<NtfsVolume> {
     if (label.length > 32 || /[\x00-\x1f]/.test(label)) throw refused(`the NTFS volume label '${label}' is not valid: at most 32 characters`);
     await mkdir(workDir, { recursive: true });
+    const map = options.direct ? await NtfsVolume.directMap(diskPath, partition, workDir) : undefined;
+    if (map) {
+      const d = new NtfsVolume(diskPath, partition, workDir, undefined, map);
+      await takeOver(d);
+      await zeroRange(map);
+      await runTool('mkntfs', mkntfsArgs(label, partition, map.placeholder), { env: d.toolEnv });
+      return d;
+    }
     const v = new NtfsVolume(diskPath, partition, workDir);
     await takeOver(v);
     await rm(v.sideImagePath, { force: true });
@@ -195,8 +245,11 @@ export class NtfsVolume implements Volume {
     return v;
   }
 
-  /** Opens the NTFS file system already on the partition (copied out to a side image in `workDir`). */
-  static async open(diskPath: string, partition: PartitionInfo, workDir: string): Promise<NtfsVolume> {
+  /**
+   * Opens the NTFS file system already on the partition (copied out to a side image in `workDir`;
+   * direct, with `options.direct` and the shim built: nothing copied).
+   */
+  static async open(diskPath: string, partition: PartitionInfo, workDir: string, options: NtfsVolumeOptions = {}): Promise<NtfsVolume> {
     const oem = await bootSectorOemId(diskPath, partition);
     if (oem !== 'NTFS    ') {
       throw fault(
@@ -205,6 +258,12 @@ export class NtfsVolume implements Volume {
       );
     }
     await mkdir(workDir, { recursive: true });
+    const map = options.direct ? await NtfsVolume.directMap(diskPath, partition, workDir) : undefined;
+    if (map) {
+      const d = new NtfsVolume(diskPath, partition, workDir, undefined, map);
+      await takeOver(d);
+      return d;
+    }
     const v = new NtfsVolume(diskPath, partition, workDir);
     await takeOver(v);
     await extractRange(diskPath, partition.offsetBytes, partition.sizeBytes, v.sideImagePath);
@@ -317,15 +376,31 @@ export class NtfsVolume implements Volume {
    * tool changed.
    */
   async releaseSideImage(): Promise<string> {
-    await this.queue.run(() => this.exclusive());
+    if (this.map) throw fault(WIN32.notSupported, `${this.description} is opened direct (no side image): use applyTarget()`);
+    await this.release();
     return this.sideImagePath;
+  }
+
+  /** Ends the helper session and waits for streaming readers: no process of this volume has the partition open. */
+  async release(): Promise<void> {
+    await this.queue.run(() => this.exclusive());
+  }
+
+  /**
+   * Hands the volume to wimlib's NTFS-3G apply, as releaseSideImage does: the side image (or the
+   * partition in place), or — direct — the placeholder with the shim's map, which applyWimImage runs
+   * wimlib under, so the image lands in the disk image's partition range with no copy.
+   */
+  async applyTarget(): Promise<WimApplyTarget> {
+    await this.release();
+    return this.map ? { kind: 'ntfs-image', path: this.sideImagePath, map: this.map } : { kind: 'ntfs-image', path: this.sideImagePath };
   }
 
   /** Flushes, then deletes the side image; the volume must not be used afterwards. */
   async close(): Promise<void> {
     await this.flush();
     if (LIVE.get(this.sideImagePath) === this) LIVE.delete(this.sideImagePath);
-    if (!this.inPlace) await rm(this.sideImagePath, { force: true });
+    if (!this.inPlace || this.map) await rm(this.sideImagePath, { force: true }); // a side image, or the direct placeholder
   }
 
   // ---- the ntfsfs helper: one batch session per volume, ended before any other tool runs ----
@@ -342,7 +417,7 @@ export class NtfsVolume implements Volume {
     if (write) await this.readersDone();
     const helper = requireNativeHelper('ntfsfs');
     if (write) this.modified = true; // a read-write mount writes the image (its journal, its flags)
-    this.session = new NtfsfsSession(helper, this.sideImagePath, write);
+    this.session = new NtfsfsSession(helper, this.sideImagePath, write, this.map ? this.toolEnv : {});
     return this.session;
   }
 
@@ -467,7 +542,7 @@ export class NtfsVolume implements Volume {
 
   private streamCat(path: string, p: string): Readable {
     const helper = requireNativeHelper('ntfsfs');
-    const child = spawn(helper, [this.sideImagePath, 'cat', p], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...NTFS_ENV } });
+    const child = spawn(helper, [this.sideImagePath, 'cat', p], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.toolEnv } });
     // Half a MiB: a reader's read() takes everything buffered, which reaches the mark plus one pipe
     // chunk (64 KiB) — with a 1 MiB mark that was 1 MiB + 64 KiB under load, more than a piece may be.
     const out = new PassThrough({ highWaterMark: 1 << 19 });

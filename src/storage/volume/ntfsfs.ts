@@ -6,7 +6,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { codeOfToolOutput, fault, refused, WIN32 } from '../errors.js';
@@ -17,14 +17,17 @@ import type { FileAttribute, FileMeta, VolumeErrorCode, WriteMeta } from './volu
  * A native helper (`ntfsmkdir`, `ntfsfs`): $OSD_<NAME>, else `.tmp/native/<name>` under the
  * repository root (found by walking up from this file, which runs from src/ under vitest and from
  * dist/ when built), else `<name>` on PATH. Undefined when there is none.
+ * A `library` (the `offsetio` LD_PRELOAD shim) is `.tmp/native/<name>.so` and is not looked for on
+ * PATH; its path is absolute (LD_PRELOAD needs one).
  */
-export function findNativeHelper(name: string): string | undefined {
+export function findNativeHelper(name: string, kind: 'program' | 'library' = 'program'): string | undefined {
   const fromEnv = process.env[`OSD_${name.toUpperCase()}`];
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  if (fromEnv) return existsSync(fromEnv) ? resolvePath(fromEnv) : undefined;
+  const file = kind === 'library' ? `${name}.so` : name;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'native', `${name}.c`))) {
-      const built = join(dir, '.tmp', 'native', name);
+      const built = join(dir, '.tmp', 'native', file);
       if (existsSync(built)) return built;
       break;
     }
@@ -32,7 +35,7 @@ export function findNativeHelper(name: string): string | undefined {
     if (up === dir) break;
     dir = up;
   }
-  return findTool(name);
+  return kind === 'library' ? undefined : findTool(name);
 }
 
 /** The helper's path, or a fault that says how to build it. */
@@ -226,10 +229,12 @@ export class NtfsfsSession {
     readonly helper: string,
     readonly image: string,
     readonly writable: boolean,
+    /** More environment for the helper (the offsetio shim's, when `image` is a partition in a disk image). */
+    env: Record<string, string> = {},
   ) {
     this.child = spawn(helper, [image, 'batch', ...(writable ? [] : ['--read-only'])], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+      env: { ...process.env, LC_ALL: 'C.UTF-8', ...env },
     });
     this.reader = new ByteReader(this.child.stdout);
     this.child.stderr.on('data', (b: Buffer) => {

@@ -3,7 +3,7 @@ import { readBytes } from '../disk/byte-range.js';
 import type { PartitionInfo } from '../disk/partition-table.js';
 import { fault, WIN32 } from '../errors.js';
 import { FatVolume } from './fat.js';
-import { NtfsVolume } from './ntfs.js';
+import { NtfsVolume, type NtfsVolumeOptions } from './ntfs.js';
 import type { Volume } from './volume.js';
 
 export type ProbedFileSystem = 'NTFS' | 'FAT32' | 'FAT16' | 'FAT12';
@@ -25,12 +25,12 @@ export async function probeFileSystem(diskPath: string, partition: PartitionInfo
 }
 
 /**
- * A Volume for the partition: an NtfsVolume (side image in `workDir`) or a FatVolume (in place).
- * Throws when the partition holds neither.
+ * A Volume for the partition: an NtfsVolume (side image in `workDir`; direct through the offsetio
+ * shim with `ntfs.direct`) or a FatVolume (in place). Throws when the partition holds neither.
  */
-export async function openVolume(diskPath: string, partition: PartitionInfo, workDir: string): Promise<Volume> {
+export async function openVolume(diskPath: string, partition: PartitionInfo, workDir: string, ntfs: NtfsVolumeOptions = {}): Promise<Volume> {
   const fs = await probeFileSystem(diskPath, partition);
-  if (fs === 'NTFS') return NtfsVolume.open(diskPath, partition, workDir);
+  if (fs === 'NTFS') return NtfsVolume.open(diskPath, partition, workDir, ntfs);
   if (fs) return new FatVolume(diskPath, partition, fs);
   throw fault(
     WIN32.unrecognizedVolume,
