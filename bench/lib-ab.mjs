@@ -38,7 +38,7 @@ export function pairCount(dflt = 5) {
 }
 
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
-const valueOf = (r) => (typeof r === 'number' ? r : r.value);
+const valueOf = (r) => (typeof r === 'number' ? r : (r?.value ?? NaN));
 
 /**
  * Runs one comparison: `pairs` pairs of (baseline, ours), the baseline first in every pair, so the
@@ -69,6 +69,18 @@ export async function comparePairs(c) {
     rows.push({ baseline: a, ours: b, ratio });
     log(`  ${c.name}, pair ${i + 1}/${pairs}: ${c.baseline.label} ${fmt(valueOf(a))} ${c.unit}, ours ${fmt(valueOf(b))} ${c.unit}, ratio ${fmt(ratio)}`);
   }
+  return summarizePairs({ ...c, pairs: undefined, rows, log });
+}
+
+/**
+ * The summary of pairs measured elsewhere: for a benchmark that must run its pairs itself (e.g. the
+ * baseline needs what ours just made, so each pair runs ours first), with comparePairs' printout and
+ * result. `rows` are { baseline, ours } run values (numbers or { value, ... }); a row's ratio is
+ * computed here (ours / baseline) unless given.
+ */
+export function summarizePairs(c) {
+  const log = c.log ?? ((l) => console.log(l));
+  const rows = c.rows.map((r) => ({ ...r, ratio: r.ratio ?? valueOf(r.ours) / valueOf(r.baseline) }));
   const ratio = spread(rows.map((r) => r.ratio));
   const baselineSpread = spread(rows.map((r) => valueOf(r.baseline)));
   const oursSpread = spread(rows.map((r) => valueOf(r.ours)));

@@ -3,7 +3,7 @@
 // ~500 MB WIM inside the VM, from the distribution point, against `wget -O - URL | wimlib-imagex apply -`
 // in the same kind of VM (goal: within 1.2×).
 //   npm run build && node bench/netboot-apply.bench.mjs
-//   OSD_BENCH_NETBOOT_APPLY_PAIRS=1 node bench/netboot-apply.bench.mjs     (a quick first look)
+//   OSD_BENCH_PAIRS=1 node bench/netboot-apply.bench.mjs     (a quick first look; OSD_BENCH_NETBOOT_APPLY_PAIRS, the older name, wins)
 //   OSD_BENCH_NETBOOT_APPLY_MB=170 (MiB per edition: 3 editions ≈ 500 MB), OSD_BENCH_NETBOOT_APPLY_TIMEOUT=600 (s per VM)
 //   OSD_BENCH_NETBOOT_APPLY_DIAG=0: no diagnostics in pair 1's baseline VM; OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY=1: no pairs,
 //   the baseline VM and its diagnostics only (OSD_BENCH_NETBOOT_APPLY_DIAG_ONLY_WHICH=node: the large-block tee alone)
@@ -25,9 +25,11 @@
 //    with sfdisk -d), the probe formats the same partition with the agent's mkntfs arguments, then
 //    times `wget -q -O - URL | wimlib-imagex apply - 2 /dev/vdaN` (busybox wget, the same DP URL) with
 //    the guest's clock.
-// Pairs alternate ours, baseline (A B A B); one VM at a time (TCG takes a core of this 2-core
-// machine). Printed: per pair the ratio ours / baseline, min / median / max over the pairs, the
-// baseline's own spread, the load average; written to .tmp/bench/netboot-apply.json.
+// Pairs alternate ours, baseline (B A B A: ours first in each pair, as the baseline's disk gets the
+// partition table ours just made), default 5 (bench/lib-ab.mjs, OSD_BENCH_PAIRS); one VM at a time
+// (TCG takes a core of this 2-core machine). Printed: per pair the ratio ours / baseline, min / median
+// / max over the pairs, the baseline's own spread, the load average; written to
+// .tmp/bench/netboot-apply.json (openosd.bench/v1, this benchmark's own summary under "netbootApply").
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,10 +43,12 @@ import { findVmTools, vmUnavailableReason } from '../dist/lab/vm/firmware.js';
 import { qemuArgs } from '../dist/lab/vm/qemu-args.js';
 import { buildBootEnv } from '../dist/bootenv/build/index.js';
 import { parseCmTrace } from '../dist/engine/log/cmtrace.js';
+import { benchRun, pairCount, summarizePairs } from './lib-ab.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const OSD = join(ROOT, 'bin/osd.js');
-const PAIRS = Number(process.env.OSD_BENCH_NETBOOT_APPLY_PAIRS ?? 3);
+const PAIRS = process.env.OSD_BENCH_NETBOOT_APPLY_PAIRS ? Number(process.env.OSD_BENCH_NETBOOT_APPLY_PAIRS) : pairCount();
+const bench = benchRun('netboot-apply');
 const MB = Number(process.env.OSD_BENCH_NETBOOT_APPLY_MB ?? 170);
 const TIMEOUT = Number(process.env.OSD_BENCH_NETBOOT_APPLY_TIMEOUT ?? 600);
 const INDEX = 2;
@@ -432,7 +436,6 @@ const result = {
   baselineApply: stats(pairs.map((p) => p.baseline.apply)),
   baselineHostClock: stats(pairs.map((p) => p.baseline.hostSeconds)),
   source,
-  raw: pairs,
 };
 console.log(
   `\n${(wimBytes / 1e6).toFixed(0)} MB pipable WIM, image ${INDEX}; ${PAIRS} pair(s), ours ${result.modes.join(' / ')} (${result.cores} cores, load average now ${result.loadAverageAtEnd.join(' ')})`,
@@ -442,8 +445,17 @@ console.log(`ratio ours whole step / wget|wimlib    min / median / max ${cell(re
 console.log(`ours apply, s                          ${cell(result.oursApply, 1)}`);
 console.log(`ours whole Apply Operating System, s   ${cell(result.oursStep, 1)}`);
 console.log(`baseline wget|wimlib, s                ${cell(result.baselineApply, 1)}   (host clock ${cell(result.baselineHostClock, 1)})`);
-mkdirSync(join(ROOT, '.tmp', 'bench'), { recursive: true });
-writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`written to ${OUT}`);
+const BASELINE = 'wget -q -O - URL | wimlib-imagex apply - 2 /dev/vdaN (same VM, guest clock)';
+const rows = pairs.map((p) => ({ baseline: { ...p.baseline, value: p.baseline.apply }, ours: { ...p.ours, value: p.ours.apply } }));
+const summary = { baseline: { label: BASELINE }, ours: { label: 'osd lab boot --vm: Apply Operating System' }, unit: 's', better: 'lower' };
+bench.add(summarizePairs({ ...summary, name: 'apply', goal: { op: '<=', value: 1.2 }, rows }));
+bench.add(
+  summarizePairs({
+    ...summary,
+    name: 'whole Apply Operating System step',
+    rows: pairs.map((p) => ({ baseline: p.baseline.apply, ours: p.ours.step })),
+  }),
+);
+bench.finish({ netbootApply: result });
 copyFileSync(OUT, join(WORK, `result-${Date.now()}.json`));
 cleanUp();
