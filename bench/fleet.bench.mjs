@@ -2,7 +2,7 @@
 // Fleet benchmark (issue 12, "Performance"): `osd bench fleet` — simulated computers against real
 // `osd server` processes — on PGlite with one server, and on a throw-away PostgreSQL cluster with one
 // and with two servers (a fresh database each time, made with CREATE DATABASE on the cluster).
-//   npx tsc -p tsconfig.build.json && node bench/fleet.bench.mjs [--devices 5000] [--repeat 2]
+//   npx tsc -p tsconfig.build.json && node bench/fleet.bench.mjs [--devices 5000] [--repeat 5]
 //     [--steps 8] [--concurrency 100] [--batch 1] [--rate 2000] [--only pglite|pg1|pg2]
 // Per configuration and repeat, one fleet: every computer registers, asks for policy, the sequence and
 // content (each a phase, --concurrency computers at a time), then runs the deployment as fast as the
@@ -18,13 +18,19 @@
 // The cpu% columns say who used the two cores during the run phase: the servers, this cluster's
 // PostgreSQL processes, the load generator (this process: the fleet runs here) and everything else on
 // the machine (other work skews every figure: look at it before comparing runs).
-// Results: .tmp/bench/fleet.json. PostgreSQL is skipped (with a note) where initdb is missing.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Method (bench/lib-ab.mjs, issue 16): the repeats are the pairs, at least five by default (--repeat N,
+// else OSD_BENCH_PAIRS); the comparison is PostgreSQL×2 against PostgreSQL×1 (baseline: one
+// `osd server` on the same cluster) on the run phase's status messages/s, min / median / max of the
+// ratio; each configuration's figures (the medians over the repeats) are kept for bench/compare.mjs.
+// Results: .tmp/bench/fleet.json (openosd.bench/v1; every run's report under "fleet"), progress in
+// .tmp/bench/fleet.partial.json while it runs. PostgreSQL is skipped (with a note) where initdb is missing.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runFleet } from '../dist/fleet/fleet.js';
 import { openPostgres } from '../dist/site/db/postgres.js';
 import { startThrowawayPostgres } from './throwaway-postgres.mjs';
+import { benchRun, pairCount, spread as spreadOf, summarizePairs } from './lib-ab.mjs';
 
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,14 +38,15 @@ const option = (name) => {
 };
 const arg = (name, dflt) => (option(name) === undefined ? dflt : Number(option(name)));
 const DEVICES = arg('devices', 5000);
-const REPEAT = arg('repeat', 2);
+const REPEAT = option('repeat') === undefined ? pairCount() : pairCount(arg('repeat'));
 const STEPS = arg('steps', 8);
 const CONCURRENCY = arg('concurrency', 100);
 const BATCH = arg('batch', 1);
 const RATE = arg('rate', 2000);
 const ONLY = option('only');
 const OSD = fileURLToPath(new URL('../bin/osd.js', import.meta.url));
-const OUT = fileURLToPath(new URL('../.tmp/bench/fleet.json', import.meta.url));
+const OUT = fileURLToPath(new URL('../.tmp/bench/fleet.partial.json', import.meta.url));
+const bench = benchRun('fleet');
 
 // ---------------------------------------------------------------------------------------------
 // CPU from /proc (Linux), in % of one core (as bench/api.bench.mjs counts it).
@@ -218,8 +225,34 @@ try {
     if (one && two) ratios.push(two.report.statusMessagesPerSecond / one.report.statusMessagesPerSecond);
   }
   if (ratios.length) console.log(`  PostgreSQL×2 / PostgreSQL×1 status msgs/s (run phase): ${spread(ratios, 2)} (min / median / max)`);
-  writeFileSync(OUT, `${JSON.stringify({ devices: DEVICES, steps: STEPS, batch: BATCH, concurrency: CONCURRENCY, rate: RATE, runs, ratios }, null, 1)}\n`);
-  console.log(`results: ${OUT}`);
+  const rows = [];
+  for (let rep = 0; rep < REPEAT; rep++) {
+    const one = runs.find((x) => x.repeat === rep && x.config === 'PostgreSQL×1');
+    const two = runs.find((x) => x.repeat === rep && x.config === 'PostgreSQL×2');
+    if (one && two) rows.push({ baseline: one.report.statusMessagesPerSecond, ours: two.report.statusMessagesPerSecond });
+  }
+  if (rows.length)
+    bench.add(
+      summarizePairs({
+        name: 'status msgs/s, run phase: a second server',
+        baseline: { label: 'osd server ×1 on PostgreSQL' },
+        ours: { label: 'osd server ×2 on PostgreSQL' },
+        unit: 'msgs/s',
+        better: 'higher',
+        rows,
+      }),
+    );
+  const med = (xs) => spreadOf(xs).median;
+  for (const c of configs) {
+    const mine = runs.filter((x) => x.config === c.name).map((x) => x.report);
+    bench.figure(`${c.name}: status msgs/s, run phase (median)`, med(mine.map((r) => r.statusMessagesPerSecond)), 'msgs/s', 'higher');
+    bench.figure(`${c.name}: paced status msgs/s (median; ${RATE} offered)`, med(mine.map((r) => r.pacedStatusMessagesPerSecond ?? NaN)), 'msgs/s', 'higher');
+    bench.figure(`${c.name}: paced p99 ms (median; goal < 100 on PostgreSQL)`, med(mine.map((r) => r.requests['status-paced']?.p99 ?? NaN)), 'ms', 'lower');
+    bench.figure(`${c.name}: policy req/s (median)`, med(mine.map((r) => r.policyRequestsPerSecond)), 'req/s', 'higher');
+    bench.figure(`${c.name}: peak memory per server MiB (median)`, med(mine.flatMap((r) => r.serverPeakMemoryBytes.map((b) => b / 1048576))), 'MiB', 'lower');
+  }
+  bench.finish({ fleet: { devices: DEVICES, steps: STEPS, batch: BATCH, concurrency: CONCURRENCY, rate: RATE, runs, ratios } });
+  rmSync(OUT, { force: true });
 } finally {
   cleanUp();
 }
