@@ -3,9 +3,11 @@ import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFil
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DistributionPointClient, downloadContentFile } from '../../../src/site/content/dp-client.js';
 import { ContentStore } from '../../../src/site/content/store.js';
+import { hashWorkerProgram } from '../../../src/transfer/block-hasher.js';
+import { verifyingWriterTuning } from '../../../src/transfer/verifying-writer.js';
 import { bytes, contentError, startTestDp, tempDir, TOKEN, writeFiles, type TestDp } from './fixtures.js';
 
 const tmp = tempDir('download');
@@ -30,7 +32,29 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-describe('downloadContentFile', () => {
+/** A server on 127.0.0.1:0 answering every request with `handler`; closed by the returned function. */
+async function serve(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+const tuning = { ...verifyingWriterTuning };
+// Every behaviour twice: hashed on the calling thread (small files) and in the worker thread (large
+// files; here every file, with a background fdatasync every 1 MiB).
+describe.each([
+  { where: 'on the calling thread', workerFromBytes: Number.MAX_SAFE_INTEGER, flushEveryBytes: tuning.flushEveryBytes },
+  { where: 'in a worker thread', workerFromBytes: 0, flushEveryBytes: 1 << 20 },
+])('downloadContentFile, hashing $where', ({ workerFromBytes, flushEveryBytes }) => {
+  beforeAll(() => Object.assign(verifyingWriterTuning, { workerFromBytes, flushEveryBytes }));
+  afterAll(() => Object.assign(verifyingWriterTuning, tuning));
+
   it('downloads, verifies and renames into place, reporting progress', async () => {
     const d = dest();
     const seen: number[] = [];
@@ -160,4 +184,76 @@ describe('downloadContentFile', () => {
     truncateSync(`${d}.partial`, 0);
     expect(readdirSync(join(d, '..'))).toEqual(['install.wim.partial']);
   });
+  it('a server that ignores the Range header sends the whole file again: the .partial starts over from its body', async () => {
+    const plain = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': data.length });
+      res.end(data);
+    });
+    try {
+      const d = dest();
+      await downloadContentFile(url(), d, expected);
+      writeFileSync(`${d}.partial`, data.subarray(0, 5000));
+      await downloadContentFile(plain.url, d, expected, { resume: true });
+      expect(readFileSync(d).equals(data)).toBe(true);
+      expect(existsSync(`${d}.partial`)).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('a file larger than the write ring (24 MiB in odd-sized chunks) arrives whole', async () => {
+    const big = bytes(24 * 1024 * 1024 + 7, 9);
+    const bigExpected = { sha256: createHash('sha256').update(big).digest('hex'), size: big.length };
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': big.length });
+      let at = 0;
+      const more = () => {
+        while (at < big.length) {
+          const n = Math.min(50_001, big.length - at);
+          const ok = res.write(big.subarray(at, at + n));
+          at += n;
+          if (!ok) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    try {
+      const d = dest();
+      await downloadContentFile(server.url, d, bigExpected);
+      expect(createHash('sha256').update(readFileSync(d)).digest('hex')).toBe(bigExpected.sha256);
+      expect(readdirSync(join(d, '..'))).toEqual(['install.wim']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('downloadContentFile: the hashing worker thread failing', () => {
+  const source = hashWorkerProgram.source;
+  beforeAll(() => Object.assign(verifyingWriterTuning, { workerFromBytes: 0 }));
+  afterEach(() => (hashWorkerProgram.source = source));
+  afterAll(() => Object.assign(verifyingWriterTuning, tuning));
+
+  for (const [when, program] of [
+    ['at its first block', `require('node:worker_threads').parentPort.on('message', () => { throw new Error('injected failure'); });`],
+    ['as it starts', `throw new Error('injected failure');`],
+    ['by exiting', `require('node:worker_threads').parentPort.on('message', () => process.exit(3));`],
+  ] as const) {
+    it(`${when} is a clear hash-worker-failed error; nothing lands and the bytes stay for a resume`, async () => {
+      hashWorkerProgram.source = program;
+      const d = dest();
+      const e = await contentError(downloadContentFile(url(), d, expected));
+      expect(e.code).toBe('hash-worker-failed');
+      expect(e.message).toContain('SHA-256 worker thread failed');
+      expect(e.message).toMatch(when === 'by exiting' ? /exited \(code 3\)/ : /injected failure/);
+      expect(e.input).toBe(url());
+      expect(existsSync(d)).toBe(false);
+      // The bytes written are kept (fsync'd) for a resume, which rehashes them.
+      expect(existsSync(`${d}.partial`)).toBe(true);
+      hashWorkerProgram.source = source;
+      await downloadContentFile(url(), d, expected, { resume: true });
+      expect(readFileSync(d).equals(data)).toBe(true);
+    });
+  }
 });
