@@ -2,7 +2,7 @@
 // Network boot benchmark (issue 14 "Performance"): power-on → agent start → deployed marker for each
 // firmware, split into firmware, network boot program, download, boot, agent start, deployment and
 // restart — read off the timestamped serial console of `osd lab boot --vm` (docs/vm-lab.md).
-//   npx tsc -p tsconfig.build.json && node bench/netboot.bench.mjs [--runs 3] [--firmware uefi,bios] [--timeout 240]
+//   npx tsc -p tsconfig.build.json && node bench/netboot.bench.mjs [--runs 5] [--firmware uefi,bios] [--timeout 240]
 // A real `osd server` (local DP, its client URL http://10.0.2.2 for the VMs), the boot environment
 // (osd boot-image build, cached), the bootable test OS (LAB00012 image 1) deployed Required to a
 // collection; every run is a new lab machine with a blank 2 GiB disk and a MAC of its own (the site
@@ -10,6 +10,11 @@
 // 2-core machine would measure each other). Figures: min / median / max over the runs, printed and
 // written to .tmp/bench/netboot.json. The machine's load is printed with them: other work running at
 // the same time slows TCG, so compare runs made under the same load only.
+// Method (bench/lib-ab.mjs, issue 16): runs default to OSD_BENCH_PAIRS (≥ 5); the firmwares alternate
+// (UEFI, BIOS, UEFI, BIOS …), so each run is a pair: the comparison UEFI against BIOS (baseline: the
+// same boot on the BIOS profile) of power-on → deployed marker and → agent start shows the noise of
+// the machine beside the result; every phase's median per firmware is a figure for bench/compare.mjs.
+// There is no outside tool that does a network boot of the same deployment to measure against.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +25,7 @@ import { loadSiteManifest } from '../dist/sequence/site-manifest.js';
 import { answersSchema } from '../dist/sequence/wizard/answers.js';
 import { generateInstallImageSequence } from '../dist/sequence/wizard/generate/index.js';
 import { vmUnavailableReason } from '../dist/lab/vm/firmware.js';
+import { benchRun, pairCount, summarizePairs } from './lib-ab.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const OSD = join(ROOT, 'bin/osd.js');
@@ -27,7 +33,7 @@ const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const RUNS = Number(option('runs') ?? 3);
+const RUNS = option('runs') === undefined ? pairCount() : Number(option('runs'));
 const FIRMWARES = (option('firmware') ?? 'uefi,bios').split(',');
 const TIMEOUT = Number(option('timeout') ?? 240);
 const PROFILES = { uefi: 'uefi-x64-laptop-bare-metal.json', bios: 'bios-x64-desktop-bare-metal.json' };
@@ -207,8 +213,24 @@ console.log(
 );
 console.log(`${'phase'.padEnd(12)}${FIRMWARES.map((f) => f.toUpperCase().padEnd(22)).join('')}`);
 for (const name of NAMES) console.log(`${name.padEnd(12)}${FIRMWARES.map((f) => cell(summary[f][name]).padEnd(22)).join('')}`);
-mkdirSync(join(ROOT, '.tmp', 'bench'), { recursive: true });
-writeFileSync(OUT, `${JSON.stringify({ at: new Date().toISOString(), runs: RUNS, cores: os.cpus().length, summary, results }, null, 2)}\n`);
+const bench = benchRun('netboot');
+if (FIRMWARES.includes('uefi') && FIRMWARES.includes('bios'))
+  for (const [key, what] of [
+    ['toMarker', 'power-on → deployed marker'],
+    ['toAgent', 'power-on → agent start'],
+  ]) {
+    const rows = [];
+    for (let run = 1; run <= RUNS; run++) {
+      const at = (firmware) => results.find((r) => r.run === run && r.firmware === firmware)?.phases?.[key];
+      rows.push({ baseline: at('bios'), ours: at('uefi') });
+    }
+    bench.add(
+      summarizePairs({ name: what, baseline: { label: 'the same boot, BIOS profile' }, ours: { label: 'UEFI profile' }, unit: 's', better: 'lower', rows }),
+    );
+  }
+for (const firmware of FIRMWARES)
+  for (const name of NAMES) if (summary[firmware][name]) bench.figure(`${firmware}: ${name} s (median)`, summary[firmware][name].median, 's', 'lower');
+bench.finish({ netboot: { runs: RUNS, summary, results } });
 console.log(`\nwritten to ${OUT}; serial logs in ${join(WORK, 'labs')}/*/state/serial.log`);
 cleanUp();
 if (results.some((r) => !r.phases)) process.exitCode = 1;
