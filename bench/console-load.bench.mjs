@@ -13,17 +13,24 @@
 // The browser starts before the timed span (its start-up is not the console's). Figures: min /
 // median / max over the runs. The machine's other load skews them: note it beside any figure.
 // OSD_CHROMIUM overrides the chromium binary (default /usr/lib/chromium/chromium).
+// Method (bench/lib-ab.mjs, issue 16): each run is a pair, the browser's floor first
+// (bench/lib-browser-floor.mjs: a bare page with one input field, same browser, new profile), then the
+// console's first load; runs default to OSD_BENCH_PAIRS (≥ 5) unless --runs says. The comparison is
+// the sign-in page's time to interactive against the floor; the other figures are medians over the
+// runs. Results: .tmp/bench/console-load.json.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { benchRun, pairCount, summarizePairs } from './lib-ab.mjs';
+import { FLOOR_LABEL, floorRun, startFloorServer } from './lib-browser-floor.mjs';
 
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const RUNS = Math.max(5, Number(option('runs') ?? 7));
+const RUNS = option('runs') === undefined ? pairCount() : pairCount(Number(option('runs')));
 const CHROMIUM = process.env.OSD_CHROMIUM ?? '/usr/lib/chromium/chromium';
 
 if (!existsSync(resolve('dist/console/index.html'))) {
@@ -118,6 +125,7 @@ async function oneRun(server) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'openosd-console-bench-'));
 const server = await startServer(dataDir);
+const floor = await startFloorServer();
 try {
   console.log(
     `console first load: ${RUNS} runs, ${os.cpus().length} cores, load average ${os
@@ -127,9 +135,13 @@ try {
   );
   console.log(`server ${server.url}, chromium ${CHROMIUM}`);
   const runs = [];
+  const floors = [];
   for (let i = 0; i < RUNS; i++) {
+    const f = await floorRun(floor, CHROMIUM);
+    floors.push(f);
     const r = await oneRun(server);
     runs.push(r);
+    console.log(`  run ${i + 1}: browser floor ${ms(f.value)}`);
     console.log(
       `  run ${i + 1}: sign-in page interactive ${ms(r.signInMs)} (${kb(r.signInBytes.files + r.signInBytes.api)} in ${r.signInBytes.requests} responses; ` +
         `DOMContentLoaded ${ms(r.nav?.domContentLoaded ?? NaN)}), first page after sign-in ${ms(r.firstPageMs)} (${kb(r.firstPageBytes.files)} files + ${kb(r.firstPageBytes.api)} API in ${r.firstPageBytes.requests} responses)`,
@@ -175,6 +187,30 @@ try {
     runs.map((r) => r.signInBytes.files + r.signInBytes.api + r.firstPageBytes.files + r.firstPageBytes.api),
     kb,
   );
+  const bench = benchRun('console-load');
+  bench.add(
+    summarizePairs({
+      name: 'sign-in page: time to interactive',
+      baseline: { label: FLOOR_LABEL },
+      ours: { label: 'the console, first load' },
+      unit: 'ms',
+      better: 'lower',
+      rows: runs.map((r, i) => ({ baseline: floors[i], ours: { value: r.signInMs, bytes: r.signInBytes } })),
+    }),
+  );
+  const med = (xs) => stats(xs).median;
+  bench.figure('sign-in page: bytes transferred (median)', med(runs.map((r) => r.signInBytes.files + r.signInBytes.api)), 'bytes', 'lower');
+  bench.figure('sign-in page: DOMContentLoaded ms (median)', med(runs.map((r) => r.nav?.domContentLoaded ?? NaN)), 'ms', 'lower');
+  bench.figure('first page after sign-in: time to drawn ms (median)', med(runs.map((r) => r.firstPageMs)), 'ms', 'lower');
+  bench.figure('first page after sign-in: console files bytes (median)', med(runs.map((r) => r.firstPageBytes.files)), 'bytes', 'lower');
+  bench.figure('first page after sign-in: API answers bytes (median)', med(runs.map((r) => r.firstPageBytes.api)), 'bytes', 'lower');
+  bench.figure(
+    'first load in all: bytes transferred (median)',
+    med(runs.map((r) => r.signInBytes.files + r.signInBytes.api + r.firstPageBytes.files + r.firstPageBytes.api)),
+    'bytes',
+    'lower',
+  );
+  bench.finish();
   console.log(
     `load average at the end ${os
       .loadavg()
@@ -182,6 +218,7 @@ try {
       .join(' ')}`,
   );
 } finally {
+  await floor.close();
   server.proc.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 }
