@@ -15,7 +15,7 @@ import { MAX_COMMENT_LENGTH, MAX_NAME_LENGTH, MAX_SEARCH_LENGTH } from './limits
 import { nextSiteId } from '../ids.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import type { Actor } from '../security/roles.js';
-import { evaluateWithDependents, type EvaluationResult } from './evaluate.js';
+import { EVALUATION_LOCK, evaluateWithDependents, type EvaluationResult } from './evaluate.js';
 import { cycleIfLinked, loadCollectionGraph } from './graph.js';
 import { builtInRefused, insertRules, requireCollection, type CollectionRule, type RuleInput } from './rules.js';
 
@@ -208,7 +208,9 @@ export async function deleteCollection(db: Database, actor: Actor, collectionId:
         usedBy: users,
       });
     }
-    // Its rules, members and variables go with it (ON DELETE CASCADE, §3.3).
+    // Its rules and variables go with it (ON DELETE CASCADE, §3.3), its members by a trigger
+    // (migration 015); under the evaluation lock, so no evaluation writes members for it after.
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
     await tx.query('DELETE FROM collections WHERE collection_id = $1', [collectionId]);
     await audit(tx, actor, 'delete', 'collection', collectionId, { name: before.name });
     return before;

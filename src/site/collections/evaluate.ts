@@ -39,6 +39,31 @@ export async function evaluateAllCollections(tx: Queryable, options: EvaluateOpt
   return evaluateInOrder(tx, graph, allInOrder(graph), options);
 }
 
+/** Devices evaluated per pass of evaluateDevices (their rows and memberships read at once). */
+const DEVICES_PER_PASS = 5_000;
+
+/**
+ * Brings the membership of these devices up to date in every collection (devices imported,
+ * created or changed): the full evaluation's result for their rows, without reading the other
+ * devices — what makes a device added or changed show in its query collections at once.
+ * Returns the collections whose membership changed, with their new member counts.
+ */
+export async function evaluateDevices(tx: Queryable, resourceIds: readonly number[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
+  for (const rid of resourceIds) {
+    if (!Number.isSafeInteger(rid) || rid <= 0) throw new TypeError(`evaluateDevices: ${String(rid)} is not a resource id`);
+  }
+  const unique = [...new Set(resourceIds)];
+  if (!unique.length) return [];
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  const graph = await loadCollectionGraph(tx);
+  const order = allInOrder(graph);
+  const changed = new Map<string, EvaluationResult>();
+  for (let i = 0; i < unique.length; i += DEVICES_PER_PASS) {
+    for (const r of await evaluateInOrder(tx, graph, order, { ...options, devices: unique.slice(i, i + DEVICES_PER_PASS) })) changed.set(r.collectionId, r);
+  }
+  return order.filter((id) => changed.has(id)).map((id) => changed.get(id)!);
+}
+
 /** One collection, assuming the collections it depends on are up to date. */
 export async function evaluateOne(tx: Queryable, collectionId: string): Promise<EvaluationResult> {
   const params: unknown[] = [collectionId];

@@ -44,6 +44,17 @@ export interface EvaluateOptions {
   onPhase?: (phase: string, ms: number) => void;
 }
 
+/**
+ * Evaluating only some devices (evaluate.ts evaluateDevices): membership is decided device by
+ * device — a device's facts, the direct rules naming it and its membership of the collections a
+ * rule refers to — so the same pass restricted to these devices gives exactly their rows of a full
+ * evaluation. The member counts change by the difference; evaluated_at is left alone (the
+ * collection as a whole was not evaluated).
+ */
+interface DeviceSubset {
+  devices: readonly number[];
+}
+
 /** From this many query rules on, one pass over the devices in JS beats one scan per rule. */
 export const JS_SCAN_MIN_RULES = 4;
 
@@ -74,9 +85,11 @@ export async function evaluateInOrder(
   tx: Queryable,
   graph: CollectionGraph,
   order: readonly string[],
-  options: EvaluateOptions = {},
+  options: EvaluateOptions & Partial<DeviceSubset> = {},
 ): Promise<EvaluationResult[]> {
   if (!order.length) return [];
+  const subset = options.devices ? new Set(options.devices) : undefined;
+  const subsetParam = options.devices ? `{${options.devices.join(',')}}` : undefined;
   let t = performance.now();
   const phase = (name: string): void => {
     const now = performance.now();
@@ -105,8 +118,9 @@ export async function evaluateInOrder(
   for (const r of ruleRows) {
     const plan = plans.get(r.collection_id);
     if (!plan || r.collection_id === ALL_SYSTEMS) continue;
-    if (r.kind === 'direct' && r.resource_id !== null) plan.direct.push(Number(r.resource_id));
-    else if (r.kind === 'query' && r.query !== null) {
+    if (r.kind === 'direct' && r.resource_id !== null) {
+      if (!subset || subset.has(Number(r.resource_id))) plan.direct.push(Number(r.resource_id));
+    } else if (r.kind === 'query' && r.query !== null) {
       // A stored rule that no longer compiles is a conflict naming it, as in evaluateOne.
       const rule = { collectionId: r.collection_id, query: storedCollectionQuery(r.query, r.collection_id, Number(r.id)), matches: [] };
       plan.queries.push(rule);
@@ -121,11 +135,14 @@ export async function evaluateInOrder(
   const layout = new FactsLayout();
   const predicates = mode === 'sql' ? [] : queryRules.map((r) => compileCollectionPredicate(r.query, layout));
   const jsRules = queryRules.filter((_, i) => predicates[i]);
-  const useJs = mode === 'js' || (mode === 'auto' && jsRules.length >= JS_SCAN_MIN_RULES);
+  // A few devices: their rows in JS, whatever the number of rules (matchInSql takes the rest).
+  const useJs = mode === 'js' || (mode === 'auto' && (subset !== undefined || jsRules.length >= JS_SCAN_MIN_RULES));
   let allDevices: number[] | undefined;
   const sqlRules: QueryRule[] = [];
   if (useJs) {
-    const { rows: macRows } = await tx.query<{ resource_id: number; mac: string }>('SELECT resource_id, mac FROM device_macs');
+    const { rows: macRows } = subsetParam
+      ? await tx.query<{ resource_id: number; mac: string }>('SELECT resource_id, mac FROM device_macs WHERE resource_id = ANY($1::bigint[])', [subsetParam])
+      : await tx.query<{ resource_id: number; mac: string }>('SELECT resource_id, mac FROM device_macs');
     const macs = new Map<number, string[]>();
     for (const m of macRows) {
       const rid = Number(m.resource_id);
@@ -133,7 +150,9 @@ export async function evaluateInOrder(
       if (list) list.push(m.mac);
       else macs.set(rid, [m.mac]);
     }
-    const { rows } = await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
+    const { rows } = subsetParam
+      ? await tx.query<DeviceRow>(`${DEVICE_FACTS_SQL} WHERE d.resource_id = ANY($1::bigint[])`, [subsetParam])
+      : await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
     phase('read devices');
     allDevices = new Array<number>(rows.length);
     const preds = predicates.filter((p) => p !== undefined);
@@ -155,7 +174,8 @@ export async function evaluateInOrder(
   } else {
     for (const rule of queryRules) sqlRules.push(rule);
   }
-  for (const rule of sqlRules) {
+  if (subset && sqlRules.length) await matchInSql(tx, sqlRules, options.devices!);
+  for (const rule of subset ? [] : sqlRules) {
     const params: unknown[] = [];
     const cond = compileCollectionQuery(rule.query, params);
     const { rows } = await tx.query<{ resource_id: number }>(`SELECT d.resource_id FROM devices d WHERE ${cond}`, params);
@@ -163,7 +183,9 @@ export async function evaluateInOrder(
   }
   if (sqlRules.length) phase(`query rules in SQL (${sqlRules.length} rules)`);
   if (selected.has(ALL_SYSTEMS) && !allDevices) {
-    const { rows } = await tx.query<{ resource_id: number }>('SELECT resource_id FROM devices');
+    const { rows } = subsetParam
+      ? await tx.query<{ resource_id: number }>('SELECT resource_id FROM devices WHERE resource_id = ANY($1::bigint[])', [subsetParam])
+      : await tx.query<{ resource_id: number }>('SELECT resource_id FROM devices');
     allDevices = rows.map((r) => Number(r.resource_id));
   }
 
@@ -174,8 +196,9 @@ export async function evaluateInOrder(
     for (const ref of [...plan.includes, ...plan.excludes, ...(plan.limiting ? [plan.limiting] : [])]) stored.add(ref);
   }
   const { rows: memberRows } = await tx.query<{ collection_id: string; ids: string }>(
-    `SELECT collection_id, string_agg(resource_id::text, ',') AS ids FROM collection_members WHERE collection_id = ANY($1::text[]) GROUP BY collection_id`,
-    [textArray([...stored])],
+    `SELECT collection_id, string_agg(resource_id::text, ',') AS ids FROM collection_members WHERE collection_id = ANY($1::text[])
+     ${subsetParam ? 'AND resource_id = ANY($2::bigint[])' : ''} GROUP BY collection_id`,
+    subsetParam ? [textArray([...stored]), subsetParam] : [textArray([...stored])],
   );
   const before = new Map<string, number[]>();
   for (const r of memberRows) before.set(r.collection_id, r.ids.split(',').map(Number));
@@ -258,6 +281,21 @@ export async function evaluateInOrder(
     for (const chunk of chunks(inserts.filter((i) => BUILT_IN.has(i.id) === builtIn))) {
       await tx.query(`INSERT INTO collection_members (collection_id, resource_id) SELECT * FROM unnest($1::text[], $2::bigint[])${conflict}`, chunk);
     }
+  }
+  if (subset) {
+    // The counts move by the difference; the results are the collections whose membership changed.
+    const delta = new Map<string, number>();
+    for (const { id, rids: list } of inserts) delta.set(id, (delta.get(id) ?? 0) + list.length);
+    for (const { id, rids: list } of deletes) delta.set(id, (delta.get(id) ?? 0) - list.length);
+    if (!delta.size) return [];
+    const { rows } = await tx.query<{ collection_id: string; member_count: number }>(
+      `UPDATE collections c SET member_count = GREATEST(c.member_count + u.d, 0) FROM unnest($1::text[], $2::int[]) AS u(id, d)
+       WHERE c.collection_id = u.id RETURNING c.collection_id, c.member_count`,
+      [textArray([...delta.keys()]), `{${[...delta.values()].join(',')}}`],
+    );
+    const counts = new Map(rows.map((r) => [r.collection_id, Number(r.member_count)]));
+    phase(`write (${sum(inserts)} added, ${sum(deletes)} removed)`);
+    return order.filter((id) => counts.has(id)).map((id) => ({ collectionId: id, memberCount: counts.get(id)! }));
   }
   await tx.query(
     `UPDATE collections c SET member_count = u.n, evaluated_at = now() FROM unnest($1::text[], $2::int[]) AS u(id, n) WHERE c.collection_id = u.id`,

@@ -19,7 +19,7 @@ import { nextNumber } from '../ids.js';
 import { containsPattern } from '../db/like.js';
 import { ALL_SYSTEMS } from '../seed.js';
 import type { Actor } from '../security/roles.js';
-import { evaluateOne, evaluateWithDependents } from '../collections/evaluate.js';
+import { EVALUATION_LOCK, evaluateDevices, evaluateOne, evaluateWithDependents } from '../collections/evaluate.js';
 import { builtInRefused } from '../collections/rules.js';
 import { insertAssociation, type ComputerAssociation, type UserAccountMode } from './associations.js';
 import { checkPageNumber, checkSearch } from '../collections/collections.js';
@@ -426,6 +426,11 @@ export async function importComputers(
     } else {
       await evaluateOne(tx, ALL_SYSTEMS);
     }
+    // The query (and other) collections these devices now belong to, at once (issue 16 item 4).
+    await evaluateDevices(
+      tx,
+      out.map((d) => d.device.resourceId),
+    );
     if (options.collectionId !== undefined && options.collectionId !== ALL_SYSTEMS) {
       for (const d of out) {
         await tx.query(
@@ -557,6 +562,8 @@ export async function updateDevice(db: Database, actor: Actor, resourceId: numbe
       await tx.query('DELETE FROM device_macs WHERE resource_id = $1', [resourceId]);
       for (const mac of macs) await tx.query('INSERT INTO device_macs (mac, resource_id) VALUES ($1, $2)', [mac, resourceId]);
     }
+    // Its collections follow the change at once (issue 16 item 4).
+    await evaluateDevices(tx, [resourceId]);
     await audit(tx, actor, 'update', 'device', resourceId, { fields: Object.keys(input) });
     const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE resource_id = $1`, [resourceId]);
     return toDevice(rows[0]);
@@ -568,8 +575,10 @@ export async function deleteDevice(db: Database, actor: Actor, resourceId: numbe
   return db.transaction(async (tx) => {
     const before = await getDevice(tx, resourceId);
     if (before.unknownComputer) throw builtInRefused(String(resourceId), before.name, 'the unknown-computer objects cannot be deleted');
-    // Its memberships, direct rules, variables and associations go with it (ON DELETE CASCADE);
-    // the member counts follow.
+    // Its direct rules, variables and associations go with it (ON DELETE CASCADE), its memberships
+    // by a trigger (migration 015); the member counts follow. Under the evaluation lock, so no
+    // evaluation writes a membership of it after.
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
     await tx.query(
       `UPDATE collections SET member_count = member_count - 1 WHERE collection_id IN (SELECT collection_id FROM collection_members WHERE resource_id = $1)`,
       [resourceId],

@@ -131,12 +131,18 @@ describe.each(DB_KINDS)('collections on %s', (kind) => {
     expect(await members(api, top)).toEqual(['HP-01', 'LENOVO-01']);
     await api.call('DELETE', `/api/v1/collections/${base}/rules/${added.json.rule.ruleId}`);
     expect(await members(api, top)).toEqual(['HP-01']);
-    // A changed device shows up at the next evaluation.
+    // A changed device joins and leaves its query collections at once (issue 16 item 4: the
+    // device's own rows are evaluated with the change), and the counts follow.
     await api.call('PATCH', `/api/v1/devices/${ids['LENOVO-01']}`, { body: { properties: { manufacturer: 'HP', model: 'ThinkPad T14' } } });
     const hp = await create({ name: 'HP', rules: [{ kind: 'query', query: `select * from SMS_R_System where Manufacturer = 'HP'` }] });
     expect(await members(api, hp)).toEqual(['HP-01', 'LENOVO-01']);
     await api.call('PATCH', `/api/v1/devices/${ids['LENOVO-01']}`, { body: { properties: { manufacturer: 'LENOVO' } } });
+    expect(await members(api, hp)).toEqual(['HP-01']);
+    expect((await api.call('GET', `/api/v1/collections/${hp}`)).json.memberCount).toBe(1);
+    await api.call('PATCH', `/api/v1/devices/${ids['LENOVO-01']}`, { body: { properties: { manufacturer: 'HP' } } });
     expect(await members(api, hp)).toEqual(['HP-01', 'LENOVO-01']);
+    expect((await api.call('GET', `/api/v1/collections/${hp}`)).json.memberCount).toBe(2);
+    await api.call('PATCH', `/api/v1/devices/${ids['LENOVO-01']}`, { body: { properties: { manufacturer: 'LENOVO' } } });
     const ev = await api.call('POST', `/api/v1/collections/${hp}/evaluate`);
     expect(ev.json.evaluated).toEqual([{ collectionId: hp, memberCount: 1 }]);
     expect(await members(api, hp)).toEqual(['HP-01']);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateAllCollections, evaluateOne, evaluateWithDependents } from '../../../src/site/collections/evaluate.js';
+import { evaluateAllCollections, evaluateDevices, evaluateOne, evaluateWithDependents } from '../../../src/site/collections/evaluate.js';
 import { allInOrder, loadCollectionGraph } from '../../../src/site/collections/graph.js';
 import {
   checkCollectionQuery,
@@ -324,5 +324,32 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
     const again = await db.transaction((tx) => evaluateWithDependents(tx, [ids[1]], { queries: 'js' }));
     expect(again.map((r) => r.collectionId)).toEqual([ids[1], ids[6], ids[7]]);
     expect(await snapshot()).toEqual(reference);
+
+    // Device by device (evaluateDevices, what a changed or imported device runs): nothing to do
+    // when nothing changed; after devices change, exactly the rows and counts a full evaluation
+    // then gives (JS facts, and the devices the JS leaves to the SQL, both among them).
+    expect(
+      await db.transaction((tx) =>
+        evaluateDevices(
+          tx,
+          facts.map((f) => f.rid),
+        ),
+      ),
+    ).toEqual([]);
+    const changed = [facts[0].rid, facts[3].rid, ...facts.filter((f) => !f.facts).map((f) => f.rid)];
+    await db.query(
+      `UPDATE devices SET properties = properties || '{"manufacturer": "Dell Inc.", "build": 19041}'::jsonb, name = upper(name), client = NOT client
+       WHERE resource_id = ANY($1::bigint[])`,
+      [changed],
+    );
+    await db.query(`DELETE FROM device_macs WHERE resource_id = $1`, [facts[3].rid]);
+    const byDevice = await db.transaction((tx) => evaluateDevices(tx, changed));
+    expect(byDevice.length).toBeGreaterThan(0);
+    const afterDevices = await snapshot();
+    const afterDevicesCounts = await counts();
+    expect(afterDevices).not.toEqual(reference);
+    await db.transaction((tx) => evaluateAllCollections(tx));
+    expect(afterDevices).toEqual(await snapshot());
+    expect(afterDevicesCounts).toEqual(await counts());
   });
 });

@@ -16,6 +16,7 @@ import { sql as stateMigrationPoint } from './011-state-migration-point.js';
 import { sql as software } from './012-software.js';
 import { sql as networkBoot } from './013-network-boot.js';
 import { sql as taskSequenceFolders } from './014-task-sequence-folders.js';
+import { sql as collectionMembersScale } from './015-collection-members-scale.js';
 
 export interface Migration {
   version: number;
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'software', sql: software },
   { version: 13, name: 'network-boot', sql: networkBoot },
   { version: 14, name: 'task-sequence-folders', sql: taskSequenceFolders },
+  { version: 15, name: 'collection-members-scale', sql: collectionMembersScale },
 ];
