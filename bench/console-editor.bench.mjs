@@ -13,18 +13,25 @@
 // Figures: min / median / max over the runs. The machine's other load skews them: note it beside
 // any figure. OSD_CHROMIUM overrides the chromium binary (default /usr/lib/chromium/chromium);
 // OSD_CORPUS the corpus folder (default ../shared/corpus/public).
+// Method (bench/lib-ab.mjs, issue 16): each run is a pair, the browser's floor first
+// (bench/lib-browser-floor.mjs: a bare page with one input field, same browser, new profile), then the
+// editor; runs default to OSD_BENCH_PAIRS (≥ 5) unless --runs says. Per sequence the comparison is the
+// time to render against the floor; move and save are medians over the runs (figures).
+// Results: .tmp/bench/console-editor.json.
 /* global document -- read inside page.evaluate / waitForFunction (the browser's) */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { benchRun, pairCount, summarizePairs } from './lib-ab.mjs';
+import { FLOOR_LABEL, floorRun, startFloorServer } from './lib-browser-floor.mjs';
 
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const RUNS = Math.max(5, Number(option('runs') ?? 5));
+const RUNS = option('runs') === undefined ? pairCount() : pairCount(Number(option('runs')));
 const STEPS = Number(option('steps') ?? 5000);
 const CHROMIUM = process.env.OSD_CHROMIUM ?? '/usr/lib/chromium/chromium';
 const CORPUS = resolve(process.env.OSD_CORPUS ?? '../shared/corpus/public');
@@ -161,6 +168,8 @@ async function oneRun(server, id, items) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'openosd-editor-bench-'));
 const server = await startServer(dataDir);
+const floor = await startFloorServer();
+const bench = benchRun('console-editor');
 try {
   const corpus = largestCorpusFile();
   const cases = [];
@@ -170,11 +179,11 @@ try {
       format: 'xml',
       content: readFileSync(join(CORPUS, corpus.f), 'utf8'),
     });
-    cases.push({ label: `${corpus.f} (${(corpus.size / 1024).toFixed(0)} KiB)`, id: r.taskSequence.id });
+    cases.push({ key: 'largest corpus file', label: `${corpus.f} (${(corpus.size / 1024).toFixed(0)} KiB)`, id: r.taskSequence.id });
   }
   {
     const r = await call(server, 'POST', '/task-sequences', { name: `generated ${STEPS} steps`, format: 'json', content: generated(STEPS) });
-    cases.push({ label: `generated: ${STEPS} steps in ${Math.ceil(STEPS / 100)} groups`, id: r.taskSequence.id });
+    cases.push({ key: `generated ${STEPS} steps`, label: `generated: ${STEPS} steps in ${Math.ceil(STEPS / 100)} groups`, id: r.taskSequence.id });
   }
   for (const c of cases) {
     const detail = await call(server, 'GET', `/task-sequences/${c.id}`);
@@ -198,11 +207,26 @@ try {
   for (const c of cases) {
     console.log(`\n${c.label}: ${c.items} tree items`);
     const runs = [];
+    const floors = [];
     for (let i = 0; i < RUNS; i++) {
+      const f = await floorRun(floor, CHROMIUM);
+      floors.push(f);
       const r = await oneRun(server, c.id, c.items);
       runs.push(r);
-      console.log(`  run ${i + 1}: render ${ms(r.renderMs)}, move ${ms(r.moveMs)}, save ${ms(r.saveMs)}`);
+      console.log(`  run ${i + 1}: browser floor ${ms(f.value)}; render ${ms(r.renderMs)}, move ${ms(r.moveMs)}, save ${ms(r.saveMs)}`);
     }
+    bench.add(
+      summarizePairs({
+        name: `${c.key}: time to render`,
+        baseline: { label: FLOOR_LABEL },
+        ours: { label: 'the task sequence editor' },
+        unit: 'ms',
+        better: 'lower',
+        rows: runs.map((r, i) => ({ baseline: floors[i], ours: r.renderMs })),
+      }),
+    );
+    bench.figure(`${c.key}: time for a move ms (median)`, stats(runs.map((r) => r.moveMs)).median, 'ms', 'lower');
+    bench.figure(`${c.key}: time for a save ms (median)`, stats(runs.map((r) => r.saveMs)).median, 'ms', 'lower');
     for (const [label, key] of [
       ['time to render', 'renderMs'],
       ['time for a move (Alt+Down)', 'moveMs'],
@@ -218,7 +242,9 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
+  bench.finish();
 } finally {
+  await floor.close();
   server.proc.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 }
