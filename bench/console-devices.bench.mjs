@@ -15,12 +15,19 @@
 // their count, the rows in the table (never more than a page), and the page's JS heap (DevTools
 // Performance.getMetrics JSHeapUsedSize after a garbage collection) before and after paging.
 // Figures: min / median / max over the runs. Other load on the machine skews them: note it.
+// Method (bench/lib-ab.mjs, issue 16): each run is a pair, the browser's floor first
+// (bench/lib-browser-floor.mjs: a bare page with one input field, same browser, new profile), then the
+// device list; runs default to OSD_BENCH_PAIRS (≥ 5) unless --runs says. The comparison is the first
+// page against the floor; paging, bytes and heap are medians over the runs (figures).
+// Results: .tmp/bench/console-devices.json.
 /* global document -- in the functions evaluated in the page */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { benchRun, pairCount, summarizePairs } from './lib-ab.mjs';
+import { FLOOR_LABEL, floorRun, startFloorServer } from './lib-browser-floor.mjs';
 import { openSite } from '../dist/site/site.js';
 import { populate } from './lib-api-populate.mjs';
 
@@ -28,7 +35,7 @@ const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const RUNS = Math.max(5, Number(option('runs') ?? 5));
+const RUNS = option('runs') === undefined ? pairCount() : pairCount(Number(option('runs')));
 const DEVICES = Number(option('devices') ?? 100_000);
 const PAGES = option('pages') === 'all' ? Infinity : Number(option('pages') ?? 200);
 const PAGE_SIZE = 50;
@@ -190,13 +197,17 @@ try {
       .join(' ')}`,
   );
   const runs = [];
+  const floors = [];
+  const floor = await startFloorServer();
   for (let i = 0; i < RUNS; i++) {
+    const f = await floorRun(floor, CHROMIUM);
+    floors.push(f);
     t = performance.now();
     const r = await oneRun(server, total);
     runs.push(r);
     const s = stats(r.perPage);
     console.log(
-      `  run ${i + 1}: first page ${ms(r.firstMs)} (${kb(r.firstBytes)}); ${r.perPage.length} pages: per page min ${ms(s.min)} median ${ms(s.median)} max ${ms(s.max)}, ` +
+      `  run ${i + 1}: browser floor ${ms(f.value)}; first page ${ms(r.firstMs)} (${kb(r.firstBytes)}); ${r.perPage.length} pages: per page min ${ms(s.min)} median ${ms(s.median)} max ${ms(s.max)}, ` +
         `${kb(r.pagingBytes)} in ${r.answers - 1} answers (largest ${kb(r.largest)}), at most ${r.maxRows} rows drawn, JS heap ${mb(r.heapBefore)} → ${mb(r.heapAfter)}; pager "${r.shown}"`,
     );
   }
@@ -240,6 +251,26 @@ try {
     runs.map((r) => r.heapAfter - r.heapBefore),
     mb,
   );
+  await floor.close();
+  const bench = benchRun('console-devices');
+  bench.add(
+    summarizePairs({
+      name: 'first page: navigation to 50 rows and total',
+      baseline: { label: FLOOR_LABEL },
+      ours: { label: `the device list, ${total} devices` },
+      unit: 'ms',
+      better: 'lower',
+      rows: runs.map((r, i) => ({ baseline: floors[i], ours: r.firstMs })),
+    }),
+  );
+  const med = (xs) => stats(xs).median;
+  bench.figure('first page: device list bytes (median)', med(runs.map((r) => r.firstBytes)), 'bytes', 'lower');
+  bench.figure('next page: click to rows drawn ms (median of the run medians)', med(runs.map((r) => stats(r.perPage).median)), 'ms', 'lower');
+  bench.figure('next page: slowest page of a run ms (median)', med(runs.map((r) => stats(r.perPage).max)), 'ms', 'lower');
+  bench.figure('device list bytes per page (median)', med(runs.map((r) => r.pagingBytes / Math.max(1, r.perPage.length))), 'bytes', 'lower');
+  bench.figure('JS heap after paging bytes (median)', med(runs.map((r) => r.heapAfter)), 'bytes', 'lower');
+  bench.figure('rows in the table at most', Math.max(...runs.map((r) => r.maxRows)), 'rows', 'lower');
+  bench.finish({ devices: total, pages: PAGES === Infinity ? 'all' : PAGES });
   console.log(
     `rows in the table at most: ${Math.max(...runs.map((r) => r.maxRows))}; devices paged through per run: ${runs[0].perPage.length * PAGE_SIZE + PAGE_SIZE}; load average at the end ${os
       .loadavg()
