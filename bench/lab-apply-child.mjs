@@ -25,6 +25,7 @@ await lab.applyImage(ref, wim, 2);
 await lab.flush();
 const value = performance.now() - t;
 const vol = await lab.volume(ref);
+if (!(await vol.exists('Windows/System32'))) throw new Error(`${vol.description}: the applied image has no Windows\\System32`);
 process.stdout.write(
   JSON.stringify({
     value,

@@ -166,8 +166,13 @@ export class LabMachine implements Computer {
 
   async writeLayout(disk: number, layout: PartitionLayout): Promise<VolumeInfo[]> {
     const path = this.diskPath(disk);
-    // The disk's old volumes are gone, whatever happens next.
-    for (const key of [...this.open.keys()]) if (key.startsWith(`${disk}:`)) this.open.delete(key);
+    // The disk's old volumes are gone, whatever happens next. An NTFS volume's helper session is
+    // ended first: direct in the disk image, its unmount would otherwise write into the new layout.
+    for (const [key, vol] of [...this.open]) {
+      if (!key.startsWith(`${disk}:`)) continue;
+      this.open.delete(key);
+      if (vol instanceof NtfsVolume) await vol.release();
+    }
     this.tables.delete(disk);
     const table = await writePartitionTable(path, layout.style, layout.partitions);
     this.tables.set(disk, table);
