@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error bench/lib-ab.mjs is plain JavaScript without type declarations
-import { spread } from '../../bench/lib-ab.mjs';
+import { spread, summarizePairs } from '../../bench/lib-ab.mjs';
 
 const script = new URL('../../bench/compare.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'osd-bench-compare-'));
@@ -172,5 +172,48 @@ describe('spread() of bench/lib-ab.mjs', () => {
     const none = spread([]);
     expect(none.n).toBe(0);
     expect(Number.isNaN(none.median)).toBe(true);
+  });
+});
+
+describe('summarizePairs() of bench/lib-ab.mjs', () => {
+  it('gives each pair its ratio ours / baseline, the goal at the median, and the CPU-time ratio when both sides report it', () => {
+    const lines: string[] = [];
+    const r = summarizePairs({
+      name: 'x',
+      baseline: { label: 'bare' },
+      ours: { label: 'ours' },
+      unit: 'ms',
+      better: 'lower',
+      goal: { op: '<=', value: 1.5 },
+      rows: [
+        { baseline: { value: 10, cpuMs: 10 }, ours: { value: 12, cpuMs: 11 } },
+        { baseline: { value: 20, cpuMs: 10 }, ours: { value: 20, cpuMs: 12 } },
+        { baseline: { value: 10, cpuMs: 10 }, ours: { value: 30, cpuMs: 13 } },
+      ],
+      log: (l: string) => lines.push(l),
+    });
+    expect(r.pairs.map((p: { ratio: number }) => p.ratio)).toEqual([1.2, 1, 3]);
+    expect(r.ratio).toEqual({ min: 1, median: 1.2, max: 3, n: 3 });
+    expect(r.met).toBe(true);
+    expect(r.baselineSpread).toEqual({ min: 10, median: 10, max: 20, n: 3 });
+    expect(r.cpuRatio.median).toBeCloseTo(1.2);
+    expect(lines.join('\n')).toMatch(/ratio ours\/bare min 1\.00 median 1\.20 max 3\.00/);
+  });
+
+  it('leaves a pair without a value out of the spread (a run that did not finish)', () => {
+    const r = summarizePairs({
+      name: 'x',
+      baseline: { label: 'bare' },
+      ours: { label: 'ours' },
+      unit: 's',
+      better: 'lower',
+      rows: [
+        { baseline: 2, ours: undefined },
+        { baseline: 2, ours: 3 },
+      ],
+      log: () => {},
+    });
+    expect(r.ratio).toEqual({ min: 1.5, median: 1.5, max: 1.5, n: 1 });
+    expect(r.cpuRatio).toBeUndefined();
   });
 });
