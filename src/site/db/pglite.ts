@@ -4,7 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './database.js';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 import { processAlive } from '../../storage/process-alive.js';
 import { inUse } from '../errors.js';
 import { START_UP_INPUT } from '../start-up-inputs.js';
@@ -15,9 +15,53 @@ const parsers = {
   [types.NUMERIC]: (v: string) => Number(v),
 };
 
-function wrap(q: Pick<PGlite, 'query' | 'exec'>): Queryable {
+/**
+ * A parameter written as an SQL literal for EXECUTE, or undefined when it has no safe literal form
+ * (the statement then goes the ordinary way). A quoted literal is of unknown type and goes through
+ * the parameter type's input function, as a text parameter of the extended protocol does.
+ * standard_conforming_strings is on (PostgreSQL's default since 9.1): only ' is special in '…'.
+ */
+function literal(v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') return Number.isFinite(v) ? `'${String(v)}'` : undefined;
+  if (typeof v === 'bigint') return `'${v.toString()}'`;
+  if (typeof v === 'boolean') return v ? "'t'" : "'f'";
+  if (typeof v === 'string') return v.includes('\0') ? undefined : `'${v.replaceAll("'", "''")}'`;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : `'${v.toISOString()}'`;
+  return undefined;
+}
+
+const STATEMENT_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Named statements (QueryOptions.name, the hot paths) are PREPAREd once on PGlite's one session and
+ * then run by EXECUTE, which skips parsing and planning: a device read costs half the CPU (issue 16
+ * item 3). They are prepared outside transactions only (a transaction holds PGlite's one session;
+ * a statement not yet prepared runs the ordinary way inside one), and only when every parameter has
+ * a literal form.
+ */
+function wrap(q: Pick<PGlite, 'query' | 'exec'>, prepared: Map<string, Promise<boolean>>, canPrepare: boolean): Queryable {
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+    async query<T>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<T>> {
+      const name = options.name;
+      if (name && STATEMENT_NAME.test(name) && (canPrepare || prepared.has(name))) {
+        const literals = params.map(literal);
+        if (literals.every((l) => l !== undefined)) {
+          let ready = prepared.get(name);
+          if (!ready) {
+            // A statement PREPARE refuses runs the ordinary way (which reports its error, if any).
+            ready = q.exec(`PREPARE ${name} AS ${sql}`).then(
+              () => true,
+              () => false,
+            );
+            prepared.set(name, ready);
+          }
+          if (await ready) {
+            const r = await q.query<T>(literals.length ? `EXECUTE ${name}(${literals.join(', ')})` : `EXECUTE ${name}`);
+            return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+          }
+        }
+      }
       const r = await q.query<T>(sql, params as unknown[]);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
@@ -71,14 +115,15 @@ export async function openPglite(dataDir: string | undefined, template?: Blob | 
     unlock();
     throw e;
   }
-  const base = wrap(db);
+  const prepared = new Map<string, Promise<boolean>>();
+  const base = wrap(db, prepared, true);
   const database: Database & { inner: PGlite } = {
     inner: db,
     kind: 'pglite',
     location: dataDir ?? 'memory',
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx, prepared, false))),
     close: async () => {
       try {
         await db.close();
