@@ -1,18 +1,26 @@
 #!/usr/bin/env node
-// Admin API benchmark: throughput (requests/s) and latency (p50, p99) of the real site server
-// (Fastify + the site services) with 100,000 devices and 1,000 collections in the database, on
-// PGlite and on a throw-away PostgreSQL cluster, against bare Fastify measured in the same run.
-//   npx tsc -p tsconfig.build.json && node bench/api.bench.mjs [--seconds 5] [--warmup 1] [--prime 0.5]
+// Admin API benchmark (issue 16 items 1 and 3), on the shared method (bench/lib-ab.mjs): for every
+// scenario, A B pairs of bare Fastify (the baseline: the same Fastify version, one unauthenticated
+// route GET /ping → {}, no database) and the real site server (Fastify + authentication + the site
+// services) with 100,000 devices and 1,000 collections, on PGlite and on a throw-away PostgreSQL
+// cluster. Each run is a closed-loop load for --seconds after a --warmup; its value is the
+// throughput (2xx answers per second), so the ratio is ours / bare, higher is better. Goals (issue 16
+// item 3): a trivial authenticated request (GET /site) ≥ 0.6× bare on PostgreSQL and ≥ 0.4× on
+// PGlite; a device read (GET /devices/:id) ≥ 0.3× and ≥ 0.15×. Latency (p50, p99), errors and the
+// CPU split of every run are printed and kept in .tmp/bench/api.json.
+//   npx tsc -p tsconfig.build.json && node bench/api.bench.mjs [--seconds 2] [--warmup 0.5] [--prime 0.5]
 //     [--concurrency 16] [--devices 100000] [--collections 1000] [--only TEXT] [--db pglite|postgres]
-// The server runs in a child process (bench/lib-api-server-child.mjs) so the load generator here
-// does not share its event loop; the load is N keep-alive connections, each a worker sending its
-// next request when the previous one answered (closed loop). Only 2xx count as successes; every
-// other status (and every connection error) is an error. The data is bulk-loaded with SQL (it is the
-// API being measured, not the loading). PostgreSQL is skipped (with a note) where
-// /usr/lib/postgresql/*/bin/initdb is missing. On a 2-core machine the load generator, the server
-// and the PostgreSQL backends share the cores: the cpu% column says who used them (server child /
-// this cluster's PostgreSQL processes / the load generator / everything else on the machine: other
-// work running at the same time skews every figure, so look at it before comparing runs).
+//   OSD_BENCH_PAIRS=N: pairs per scenario (default 5).
+// Both servers run in child processes (bench/lib-api-server-child.mjs, bench/lib-api-bare-child.mjs),
+// started once per database and kept for every pair, so the load generator here does not share
+// their event loop; the load is N keep-alive connections, each a worker sending its next request
+// when the previous one answered. Only 2xx count as successes; every other status (and every
+// connection error) is an error. The data is bulk-loaded with SQL (it is the API being measured,
+// not the loading). PostgreSQL is skipped (with a note) where /usr/lib/postgresql/*/bin/initdb is
+// missing. On a 2-core machine the load generator, the server and the PostgreSQL backends share the
+// cores: the cpu% column says who used them (server child / this cluster's PostgreSQL processes /
+// the load generator / everything else on the machine: other work running at the same time skews
+// every figure, so look at it before comparing runs).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -22,6 +30,7 @@ import { openPostgres } from '../dist/site/db/postgres.js';
 import { openSite } from '../dist/site/site.js';
 import { collectionId, FIRST_RESOURCE, populate } from './lib-api-populate.mjs';
 import { startThrowawayPostgres } from './throwaway-postgres.mjs';
+import { benchRun, comparePairs, pairCount } from './lib-ab.mjs';
 
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,8 +40,8 @@ const arg = (name, dflt) => (option(name) === undefined ? dflt : Number(option(n
 /** --only TEXT: just the scenarios whose name contains TEXT; --db pglite|postgres: just that database. */
 const ONLY = option('only');
 const DB = option('db')?.toLowerCase();
-const SECONDS = arg('seconds', 5);
-const WARMUP = arg('warmup', 1);
+const SECONDS = arg('seconds', 2);
+const WARMUP = arg('warmup', 0.5);
 const PRIME = arg('prime', 0.5);
 const CONCURRENCY = arg('concurrency', 16);
 const DEVICES = arg('devices', 100_000);
@@ -279,9 +288,14 @@ const mac = (n) =>
     .replace(/(..)(?!$)/g, '$1:')}`;
 let variable = 0;
 
+/** The goals of issue 16 item 3 on the median ratio ours / bare Fastify, by database. */
 const SCENARIOS = [
-  { name: 'GET /site (auth + trivial handler)', next: () => ({ method: 'GET', path: '/api/v1/site' }) },
-  { name: 'GET /devices/:id', next: () => ({ method: 'GET', path: `/api/v1/devices/${randomDevice()}` }) },
+  {
+    name: 'GET /site (auth + trivial handler)',
+    goal: { PGlite: 0.4, PostgreSQL: 0.6 },
+    next: () => ({ method: 'GET', path: '/api/v1/site' }),
+  },
+  { name: 'GET /devices/:id', goal: { PGlite: 0.15, PostgreSQL: 0.3 }, next: () => ({ method: 'GET', path: `/api/v1/devices/${randomDevice()}` }) },
   { name: 'GET /devices?limit=50&offset=rnd', next: () => ({ method: 'GET', path: `/api/v1/devices?limit=50&offset=${rand(DEVICES - 50)}` }) },
   {
     // The same page as above, reached by the cursor of the device before it (keyset paging).
@@ -312,6 +326,21 @@ const SCENARIOS = [
 // ---------------------------------------------------------------------------------------------
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '—');
 const cpuText = (c) => (c ? `${fmt(c.server)}/${fmt(c.postgres)}/${fmt(c.generator)}/${fmt(c.other)}` : '—');
+const runText = (r) => `${fmt(r.value)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  errors ${r.errors}  cpu% srv/pg/gen/other ${cpuText(r.cpu)}`;
+/** A run as comparePairs takes it: the throughput as the value, the rest kept as details. */
+const asRun = (r) => ({
+  value: r.rps,
+  p50: r.p50,
+  p99: r.p99,
+  ok: r.ok,
+  errors: r.errors,
+  errorsByStatus: r.errorsByStatus,
+  firstError: r.firstError,
+  cpu: r.cpu,
+});
+
+const results = benchRun('api');
+const allRuns = [];
 
 async function runDatabase(label, databaseUrl) {
   const dataDir = tempDir(label.toLowerCase());
@@ -328,28 +357,70 @@ async function runDatabase(label, databaseUrl) {
   const server = await startChild('lib-api-server-child.mjs', databaseUrl ? [dataDir, databaseUrl] : [dataDir]);
   if (databaseUrl) server.postmasterPid = findPostmaster(databaseUrl);
   const token = readFileSync(server.adminTokenFile ?? join(dataDir, 'admin.token'), 'utf8').trim();
+  const bare = await startChild('lib-api-bare-child.mjs', []);
   console.log(
-    `${label}: created the site and loaded ${fmt(DEVICES)} devices, ${fmt(COLLECTIONS)} collections in ${loadS.toFixed(1)} s; server up in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    `${label}: created the site and loaded ${fmt(DEVICES)} devices, ${fmt(COLLECTIONS)} collections in ${loadS.toFixed(1)} s; servers up in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
-  const results = {};
+  results.figure(`${label}: load ${DEVICES} devices, ${COLLECTIONS} collections`, loadS, 's', 'lower');
+  const ping = { next: () => ({ method: 'GET', path: '/ping' }) };
+  const baseline = {
+    label: 'bare Fastify GET /ping',
+    run: async () => {
+      const r = await measure(bare, ping);
+      allRuns.push(r);
+      return asRun(r);
+    },
+  };
   try {
     // A fresh process is slow for its first seconds (JIT, the database's caches): every scenario runs
     // briefly, untimed, before any is measured.
     await connect(server, token, '/api/v1/site');
+    await connect(bare, undefined, '/ping');
+    await measure(bare, ping, { seconds: PRIME, warmup: 0 });
     for (const s of SCENARIOS) await measure(server, s, { seconds: PRIME, warmup: 0 });
     for (const s of SCENARIOS) {
-      const r = await measure(server, s);
-      results[s.name] = r;
-      console.log(
-        `  ${s.name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50, 1).padStart(6)} ms  p99 ${fmt(r.p99, 1).padStart(6)} ms  errors ${r.errors}  cpu% srv/pg/gen/other ${cpuText(r.cpu)}`,
-      );
-      if (r.firstError) console.log(`    first error: ${r.firstError}`);
-      if (r.newConnections) console.log(`    note: ${r.newConnections} connection(s) were reopened during the run (the server closed some)`);
+      const goal = s.goal?.[label];
+      const result = await comparePairs({
+        name: `${label}: ${s.name}`,
+        baseline,
+        ours: {
+          label: 'ours',
+          run: async () => {
+            const r = await measure(server, s);
+            allRuns.push(r);
+            return asRun(r);
+          },
+        },
+        unit: 'req/s',
+        better: 'higher',
+        ...(goal ? { goal: { op: '>=', value: goal } } : {}),
+        log: (line) => console.log(line),
+      });
+      results.add(result);
+      const last = result.pairs.at(-1);
+      console.log(`    last pair: bare ${runText(last.baseline)}`);
+      console.log(`               ours ${runText(last.ours)}`);
+      const errors = result.pairs.reduce((n, p) => n + p.ours.errors + p.baseline.errors, 0);
+      if (errors) {
+        const first = result.pairs.map((p) => p.ours.firstError ?? p.baseline.firstError).find(Boolean);
+        console.log(`    ${errors} error(s) in the runs (only 2xx count); first: ${first}`);
+      }
+      for (const sv of [server, bare]) {
+        const reopened = sv.socketsOpened() - CONCURRENCY;
+        if (reopened > 0)
+          console.log(
+            `    note: ${reopened} connection(s) to ${sv === bare ? 'bare Fastify' : 'the site server'} were reopened so far (the server closed some)`,
+          );
+      }
     }
     // The state the writes left, as a check that they did what they say.
     const check = await send(server.agent, server.url, server.headers, { method: 'GET', path: '/api/v1/collections/SMS00001' });
-    if (check.status === 200) results.allSystems = JSON.parse(check.body).memberCount;
-    results.importsSent = imported;
+    if (check.status === 200) {
+      const members = JSON.parse(check.body).memberCount;
+      console.log(
+        `${label}: All Systems has ${fmt(members)} members after the run: ${fmt(DEVICES)} loaded + ${fmt(members - DEVICES)} imported (${fmt(imported)} import requests sent)`,
+      );
+    }
     const internal = server
       .stderr()
       .split('\n')
@@ -357,78 +428,34 @@ async function runDatabase(label, databaseUrl) {
     if (internal.length) console.log(`  server log: ${internal.length} internal error(s), first: ${internal[0].slice(0, 300)}`);
   } finally {
     await server.stop();
+    await bare.stop();
   }
-  return results;
 }
 
 try {
   console.log(
     `Admin API benchmark: ${fmt(DEVICES)} devices, ${fmt(COLLECTIONS)} collections (${MEMBERS_PER_COLLECTION} direct members each); ${CONCURRENCY} keep-alive connections, ` +
-      `${WARMUP} s warm-up + ${SECONDS} s per scenario; node ${process.version}, server in a child process`,
+      `${WARMUP} s warm-up + ${SECONDS} s per run, ${pairCount()} pairs (bare Fastify, ours) per scenario; node ${process.version}, servers in child processes`,
   );
-  // The ceiling: bare Fastify through the same load generator, before and after the API runs (other
-  // work on the machine comes and goes); the API/bare ratios use the mean of the two.
-  const bareRuns = [];
-  const runBare = async (when) => {
-    const bare = await startChild('lib-api-bare-child.mjs', []);
-    const ping = { next: () => ({ method: 'GET', path: '/ping' }) };
-    await connect(bare, undefined, '/ping');
-    await measure(bare, ping, { seconds: PRIME, warmup: 0 });
-    const r = await measure(bare, ping);
-    bare.agent.destroy();
-    await bare.stop();
-    bareRuns.push(r);
-    console.log(
-      `bare Fastify GET /ping (no auth, no database), ${when}: ${fmt(r.rps)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms  errors ${r.errors}  cpu% srv/pg/gen/other ${cpuText(r.cpu)}`,
-    );
-  };
-  await runBare('first');
-
-  const byDb = {};
-  if (DB !== 'postgres') byDb.PGlite = await runDatabase('PGlite');
+  if (DB !== 'postgres') await runDatabase('PGlite');
   const pg = DB === 'pglite' ? undefined : startThrowawayPostgres();
   if (pg) {
     cleanups.push(() => pg.stop());
     const admin = await openPostgres(pg.url);
     await admin.query('CREATE DATABASE api_bench');
     await admin.close();
-    byDb.PostgreSQL = await runDatabase('PostgreSQL', pg.url.replace(/\/postgres$/, '/api_bench'));
+    await runDatabase('PostgreSQL', pg.url.replace(/\/postgres$/, '/api_bench'));
   } else if (DB !== 'pglite') {
     console.log('PostgreSQL: skipped (not installed: apt-get install postgresql)');
   }
-
-  await runBare('last');
-  const baseline = { rps: (bareRuns[0].rps + bareRuns[1].rps) / 2 };
-  const dbs = Object.keys(byDb);
-  const w = 40;
-  console.log(
-    `\nSummary (req/s = 2xx answers per second; latency of 2xx answers; API/bare = req/s ÷ bare Fastify's ${fmt(baseline.rps)} req/s, mean of the two runs)`,
-  );
-  console.log(
-    `${'scenario'.padEnd(w)} ${dbs.map((d) => `${d.padStart(10)} req/s   p50 ms   p99 ms  errors  API/bare`).join('  ')}${dbs.length > 1 ? '  PG/PGlite' : ''}`,
-  );
-  for (const s of SCENARIOS) {
-    const cells = dbs.map((d) => {
-      const r = byDb[d][s.name];
-      return `${fmt(r.rps).padStart(16)} ${fmt(r.p50, 1).padStart(8)} ${fmt(r.p99, 1).padStart(8)} ${String(r.errors).padStart(7)} ${(r.rps / baseline.rps).toFixed(3).padStart(9)}`;
-    });
-    const ratio = dbs.length > 1 ? `  ${(byDb.PostgreSQL[s.name].rps / byDb.PGlite[s.name].rps).toFixed(2).padStart(9)}` : '';
-    console.log(`${s.name.padEnd(w)} ${cells.join('  ')}${ratio}`);
-  }
-  for (const d of dbs) {
-    const r = byDb[d];
-    if (r.allSystems !== undefined)
-      console.log(
-        `${d}: All Systems has ${fmt(r.allSystems)} members after the run: ${fmt(DEVICES)} loaded + ${fmt(r.allSystems - DEVICES)} imported (${fmt(r.importsSent)} import requests sent)`,
-      );
-  }
-  const others = [...bareRuns, ...dbs.flatMap((d) => SCENARIOS.map((s) => byDb[d][s.name]))].map((r) => r.cpu?.other).filter(Number.isFinite);
+  const others = allRuns.map((r) => r.cpu?.other).filter(Number.isFinite);
   const otherMean = others.reduce((a, b) => a + b, 0) / (others.length || 1);
   if (otherMean > 15) {
     console.log(
       `note: other processes on this machine used ${fmt(otherMean)} % of a core on average while this ran (${os.cpus().length} cores): every figure is lower than on an idle machine`,
     );
   }
+  results.finish({ options: { seconds: SECONDS, warmup: WARMUP, concurrency: CONCURRENCY, devices: DEVICES, collections: COLLECTIONS } });
 } finally {
   await cleanUp();
 }
