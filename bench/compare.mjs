@@ -52,6 +52,7 @@ export function validate(file, doc) {
     checkSpread(file, `${at}.ratio`, c.ratio);
     if (c.baselineSpread !== undefined) checkSpread(file, `${at}.baselineSpread`, c.baselineSpread);
     if (c.oursSpread !== undefined) checkSpread(file, `${at}.oursSpread`, c.oursSpread);
+    if (c.cpuRatio !== undefined) checkSpread(file, `${at}.cpuRatio`, c.cpuRatio);
     if (c.goal !== undefined && (!c.goal || (c.goal.op !== '<=' && c.goal.op !== '>=') || !isNum(c.goal.value)))
       fail(file, `${at}.goal must be { op: "<=" | ">=", value: number }`);
   });
@@ -185,6 +186,8 @@ export function compare(olds, news) {
       out.push(
         `    OLD ${range(a.ratio)}  NEW ${range(z.ratio)}  change ${fmt(change)}× (${pct(change)}): ${verdict(a.ratio.median, z.ratio.median, z.better, noise)}`,
       );
+      if (a.cpuRatio && z.cpuRatio)
+        out.push(`    CPU-time ratio OLD ${range(a.cpuRatio)}  NEW ${range(z.cpuRatio)}${overlaps(a.cpuRatio, z.cpuRatio) ? ' (ranges overlap)' : ''}`);
       if (a.oursSpread && z.oursSpread)
         out.push(
           `    ours ${range(a.oursSpread)} → ${range(z.oursSpread)} ${z.unit}; baseline ${range(a.baselineSpread ?? {})} → ${range(z.baselineSpread ?? {})} ${z.unit}`,
