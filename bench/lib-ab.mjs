@@ -11,6 +11,10 @@
 //  - `better: 'lower'` (times): ratio = ours / baseline, e.g. "within 1.5× of tar | zstd" is ratio ≤ 1.5;
 //  - `better: 'higher'` (throughputs): ratio = ours / baseline, e.g. "≥ 0.95× curl -o" is ratio ≥ 0.95.
 // A run's values are whatever `run()` returns: a number, or { value, ...details } (details kept in JSON).
+// An operation of a few milliseconds is not a run on its own: sampleLoop(fn, N) times N calls as one
+// sample (after a GC), with N from calibrate(fn) (after a warm-up) so a sample lasts ~250 ms; both
+// sides then report their CPU time as well, and the summary gives the CPU-time ratio beside the wall
+// one. A benchmark that must run its pairs itself hands them to summarizePairs. docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
