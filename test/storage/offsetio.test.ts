@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiskImage, type PartitionInfo, type PartitionTable, writePartitionTable } from '../../src/storage/disk/partition-table.js';
@@ -211,6 +212,30 @@ describe('NtfsVolume direct (through the shim)', () => {
     expect((await again.readFile('Users/Public/hello.txt')).toString()).toBe('hello');
     await again.close();
     await v.close();
+  });
+
+  it('two partitions of one disk are mounted at once (their locks are moved into their ranges); one partition is not mounted twice', async () => {
+    const [before, win] = table.partitions;
+    const a = await NtfsVolume.format(disk, before, 'Before', work, { direct: true });
+    const b = await NtfsVolume.open(disk, win, work, { direct: true });
+    // A large file streamed by its own `ntfsfs cat`, not consumed: that process holds partition 2
+    // mounted (and its lock taken) until the stream is destroyed.
+    const reading = await b.openRead('Windows/System32/ntoskrnl.exe');
+    await once(reading, 'readable');
+    // Partition 1 is mounted read-write meanwhile: a lock on the whole file would have refused it.
+    await a.writeFile('a.txt', 'on partition 1');
+    expect((await a.readFile('a.txt')).toString()).toBe('on partition 1');
+    // Partition 2 through a second placeholder: its read-write mount finds the range locked.
+    const twice = await NtfsVolume.open(disk, win, join(tmp.dir, 'work-twice'), { direct: true });
+    await expect(twice.writeFile('c.txt', 'x')).rejects.toThrow(/Resource temporarily unavailable/);
+    reading.destroy();
+    await b.close();
+    await twice.writeFile('c.txt', 'after the reader ended');
+    await twice.close();
+    await a.close();
+    const check = await NtfsVolume.open(disk, win, join(tmp.dir, 'work-check2'));
+    expect((await check.readFile('c.txt')).toString()).toBe('after the reader ended');
+    await check.close();
   });
 
   it('falls back to a side image, with a warning, when the shim is missing', async () => {

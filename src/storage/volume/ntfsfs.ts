@@ -269,17 +269,26 @@ export class NtfsfsSession {
     );
   }
 
-  /** Writes to the helper's input, waiting when the pipe is full. */
+  /**
+   * Writes to the helper's input, waiting when the pipe is full. A helper that has gone (its input
+   * closed: it could not open the volume, or died) is not waited for — no 'drain' or 'close' would
+   * come any more; reading its answer reports it.
+   */
   write(data: string | Buffer): Promise<void> {
-    if (this.child.stdin.write(data)) return Promise.resolve();
+    const stdin = this.child.stdin;
+    if (stdin.destroyed || stdin.writableEnded) return Promise.resolve();
+    if (stdin.write(data)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        this.child.stdin.off('drain', done);
-        this.child.stdin.off('close', done);
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        stdin.off('error', done);
         resolve();
       };
-      this.child.stdin.on('drain', done);
-      this.child.stdin.on('close', done);
+      stdin.on('drain', done);
+      stdin.on('close', done);
+      stdin.on('error', done);
+      if (stdin.destroyed) done(); // closed during the write itself
     });
   }
 
