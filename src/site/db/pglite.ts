@@ -35,8 +35,8 @@ const STATEMENT_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Named statements (QueryOptions.name, the hot paths) are PREPAREd once on PGlite's one session and
- * then run by EXECUTE, which skips parsing and planning: a device read costs half the CPU (issue 16
- * item 3). They are prepared outside transactions only (a transaction holds PGlite's one session;
+ * then run by EXECUTE (simple protocol), which skips parsing and planning: a device read costs a
+ * third of the CPU (issue 16 item 3). They are prepared outside transactions only (a transaction holds PGlite's one session;
  * a statement not yet prepared runs the ordinary way inside one), and only when every parameter has
  * a literal form.
  */
@@ -57,8 +57,10 @@ function wrap(q: Pick<PGlite, 'query' | 'exec'>, prepared: Map<string, Promise<b
             prepared.set(name, ready);
           }
           if (await ready) {
-            const r = await q.query<T>(literals.length ? `EXECUTE ${name}(${literals.join(', ')})` : `EXECUTE ${name}`);
-            return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+            // The simple protocol: one round into PGlite, where query() takes two (describe, then execute).
+            const results = await q.exec(literals.length ? `EXECUTE ${name}(${literals.join(', ')})` : `EXECUTE ${name}`);
+            const r = results[results.length - 1]!;
+            return { rows: r.rows as T[], rowCount: r.affectedRows ?? r.rows.length };
           }
         }
       }
