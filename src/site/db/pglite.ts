@@ -36,9 +36,9 @@ const STATEMENT_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /**
  * Named statements (QueryOptions.name, the hot paths) are PREPAREd once on PGlite's one session and
  * then run by EXECUTE (simple protocol), which skips parsing and planning: a device read costs a
- * third of the CPU (issue 16 item 3). They are prepared outside transactions only (a transaction holds PGlite's one session;
- * a statement not yet prepared runs the ordinary way inside one), and only when every parameter has
- * a literal form.
+ * third of the CPU (issue 16 item 3). They are prepared outside transactions only (a transaction
+ * holds PGlite's one session; a statement not yet prepared runs the ordinary way inside one), and
+ * only when every parameter has a literal form.
  */
 function wrap(q: Pick<PGlite, 'query' | 'exec'>, prepared: Map<string, Promise<boolean>>, canPrepare: boolean): Queryable {
   return {
