@@ -77,7 +77,7 @@ try {
   const first = ours(c.wimPath);
   console.log(
     `\n1. Format + Apply Operating System, WIM ${mib(wimSize)} (image 2), 4 GiB disk, Windows partition ${mib(first.partitionBytes)}` +
-      ` — ${first.direct ? 'in place through the offsetio shim' : 'SIDE IMAGE (the offsetio shim is not built: make deps)'}`,
+      ` — ${first.direct ? 'in place through the offsetio shim' : 'SIDE IMAGE (the offsetio shim is missing: make deps, or OSD_OFFSETIO)'}`,
   );
   const apply = run.add(
     await comparePairs({
