@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../sequence/input-error.js';
-import { runFleet, type FleetReport } from '../fleet/fleet.js';
+import type { FleetReport } from '../fleet/fleet.js';
 import { print, printJson } from './output.js';
 
 function whole(value: string, name: string): number {
@@ -75,6 +75,8 @@ export function registerBenchCommands(program: Command): void {
         serverNodeArgs?: string;
         json?: boolean;
       }) => {
+        // Loaded when the command runs, not when osd starts (issue 16 item 2).
+        const { runFleet } = await import('../fleet/fleet.js');
         const report = await runFleet({
           osd: fileURLToPath(new URL('../../bin/osd.js', import.meta.url)),
           devices: whole(o.devices, '--devices'),

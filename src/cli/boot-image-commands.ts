@@ -4,7 +4,6 @@
  * Registered after the site's `boot-image` commands (object-commands.ts), into the same group.
  */
 import type { Command } from 'commander';
-import { buildBootEnv } from '../bootenv/build/index.js';
 import { print, printJson } from './output.js';
 
 function group(program: Command): Command {
@@ -24,6 +23,8 @@ export function registerBootImageBuildCommand(program: Command): void {
     .option('--force', 'build even when the folder already holds a build of the same inputs')
     .option('--json', 'print the manifest as JSON')
     .action(async (o: { arch: string; drivers?: string; out: string; force?: boolean; json?: boolean }) => {
+      // Loaded when the command runs, not when osd starts (issue 16 item 2).
+      const { buildBootEnv } = await import('../bootenv/build/index.js');
       const r = await buildBootEnv({
         arch: o.arch,
         driversDir: o.drivers,

@@ -2,20 +2,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openContentLibrary } from '../actions/content.js';
-import { stepSimulators } from '../actions/handlers/index.js';
 import type { InitialVariable } from '../engine/engine.js';
-import { loadMachineProfile } from '../engine/machine-profile/index.js';
-import type { MachineProfile } from '../engine/machine-profile/index.js';
-import { renderSimulation, renderVariables } from '../engine/simulate/report.js';
-import type { MediaType, SimulationReport } from '../engine/simulate/simulate.js';
-import { ConditionErrors, simulate } from '../engine/simulate/simulate.js';
-import { FileJournal, journalPath } from '../runner/file-journal.js';
-import { ProcessExecutor } from '../runner/process-executor.js';
-import { SmstsLog } from '../runner/smsts-log.js';
-import { loadTaskSequenceFile } from '../sequence/codec/load.js';
+import type { ConditionErrors, MediaType, SimulationReport } from '../engine/simulate/simulate.js';
 import { InputError } from '../sequence/input-error.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, showable, writeFileAtomic } from './output.js';
+
+// The engine, the step handlers and the codecs are imported by the action that runs, not when osd
+// starts: `osd ts show` must not pay for the simulator (issue 16 item 2).
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -38,10 +31,6 @@ function exitCode(text: string, step: string): number {
     });
   }
   return n >>> 0;
-}
-
-function loadProfile(path: string): MachineProfile {
-  return loadMachineProfile(path);
 }
 
 interface EngineFlags {
@@ -70,7 +59,8 @@ export function conditionErrors(e: ConditionErrors, file: string): InputError {
   });
 }
 
-export function report(file: string, r: SimulationReport, opts: { json?: boolean; variables?: boolean }): void {
+export async function report(file: string, r: SimulationReport, opts: { json?: boolean; variables?: boolean }): Promise<void> {
+  const { renderSimulation, renderVariables } = await import('../engine/simulate/report.js');
   if (opts.json) {
     const { log: _log, ...rest } = r;
     void _log;
@@ -110,7 +100,13 @@ export function registerEngineCommands(ts: Command): void {
     .option('-c, --content <dir>', 'content library (osd lab content DIR): check images and preview driver matching against it')
     .option('--json', 'print the report as JSON (docs/simulation-report.md)')
     .action(async (file: string, opts: EngineFlags & { variables?: boolean; log?: string; content?: string }) => {
-      const profile = loadProfile(opts.machine);
+      // In the order the static imports had: the same module evaluation order.
+      const { openContentLibrary } = await import('../actions/content.js');
+      const { stepSimulators } = await import('../actions/handlers/index.js');
+      const { loadMachineProfile } = await import('../engine/machine-profile/index.js');
+      const { ConditionErrors, simulate } = await import('../engine/simulate/simulate.js');
+      const { loadTaskSequenceFile } = await import('../sequence/codec/load.js');
+      const profile = loadMachineProfile(opts.machine);
       const { sequence, warnings } = loadTaskSequenceFile(file, { packageId: opts.packageId });
       if (!opts.quiet && !opts.json) for (const w of warnings) process.stderr.write(`osd: warning: ${file}:${w.at}: ${w.message}\n`);
       const fail = (opts.fail ?? []).map((f) => {
@@ -137,7 +133,7 @@ export function registerEngineCommands(ts: Command): void {
         }
       }
       if (opts.log) writeFileAtomic(opts.log, r.log);
-      report(file, r, opts);
+      await report(file, r, opts);
       if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
     });
 
@@ -152,7 +148,14 @@ export function registerEngineCommands(ts: Command): void {
     .requiredOption('-s, --state <dir>', 'folder for the journal and smsts.log (reuse it to resume)')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: EngineFlags & { state: string }) => {
-      const profile = loadProfile(opts.machine);
+      const { stepSimulators } = await import('../actions/handlers/index.js');
+      const { loadMachineProfile } = await import('../engine/machine-profile/index.js');
+      const { ConditionErrors, simulate } = await import('../engine/simulate/simulate.js');
+      const { FileJournal, journalPath } = await import('../runner/file-journal.js');
+      const { ProcessExecutor } = await import('../runner/process-executor.js');
+      const { SmstsLog } = await import('../runner/smsts-log.js');
+      const { loadTaskSequenceFile } = await import('../sequence/codec/load.js');
+      const profile = loadMachineProfile(opts.machine);
       const { sequence } = loadTaskSequenceFile(file, { packageId: opts.packageId });
       const journal = new FileJournal(journalPath(opts.state));
       const log = new SmstsLog(join(opts.state, 'logs'));

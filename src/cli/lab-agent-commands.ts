@@ -72,7 +72,7 @@ export async function bootLabFromSite(m: LabMachine, opts: LabSiteBootOptions): 
     const { report: rep, ...rest } = r;
     printJson({ ...rest, report: rep ? { ...rep, log: undefined } : undefined });
   } else {
-    if (r.report) report(`deployment ${r.deploymentId}`, r.report, {});
+    if (r.report) await report(`deployment ${r.deploymentId}`, r.report, {});
     print(summary(r));
   }
   if (r.outcome === 'failed' || r.outcome === 'refused') throw new CliExit(EXIT_FINDINGS);

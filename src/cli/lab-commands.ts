@@ -3,27 +3,24 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openContentLibrary } from '../actions/content.js';
 import type { MediaType } from '../engine/simulate/simulate.js';
-import { ConditionErrors } from '../engine/simulate/simulate.js';
-import { bootLab } from '../lab/boot.js';
-import { createLab } from '../lab/create.js';
-import { formatInspection, inspectLab } from '../lab/inspect.js';
-import { LabMachine, labRoot } from '../lab/lab-machine.js';
+import type { LabMachine } from '../lab/lab-machine.js';
 import { registerTestContentCommand } from './test-content-command.js';
-import { bootLabFromSite, labAgentOnce } from './lab-agent-commands.js';
 import { bootLabVmCommand, refuseNonVmOptions, seconds } from './lab-vm-commands.js';
-import { loadTaskSequenceFile } from '../sequence/codec/load.js';
 import { InputError } from '../sequence/input-error.js';
 import { assignment, collect, conditionErrors, report } from './engine-commands.js';
 import { CliExit, EXIT_FINDINGS, print, printJson } from './output.js';
+
+// The lab (disk images, file systems, the engine, the agent, QEMU) loads in the action that runs,
+// not when osd starts (issue 16 item 2).
 
 interface LabFlags {
   labDir?: string;
   json?: boolean;
 }
 
-function openLab(name: string, opts: LabFlags): LabMachine {
+async function openLab(name: string, opts: LabFlags): Promise<LabMachine> {
+  const { LabMachine, labRoot } = await import('../lab/lab-machine.js');
   return LabMachine.load(join(labRoot(opts.labDir), name));
 }
 
@@ -47,6 +44,8 @@ export function registerLabCommands(program: Command): void {
       .option('--users <file.json>', 'with --preinstalled-os: users with files on the installed OS (docs/user-state.md "Lab users")')
       .option('--json', 'print the machine as JSON'),
   ).action(async (name: string, opts: CreateFlags) => {
+    const { labRoot } = await import('../lab/lab-machine.js');
+    const { createLab } = await import('../lab/create.js');
     const log = opts.json ? undefined : (line: string) => process.stderr.write(`osd: ${line}\n`);
     const m = await createLab(labRoot(opts.labDir), name, {
       profilePath: opts.profile,
@@ -106,7 +105,7 @@ export function registerLabCommands(program: Command): void {
         timeout?: number;
       },
     ) => {
-      const m = openLab(name, opts);
+      const m = await openLab(name, opts);
       if (opts.vm) {
         refuseNonVmOptions(opts);
         await bootLabVmCommand(m, { site: opts.site, iso: opts.iso, timeout: opts.timeout, json: opts.json });
@@ -120,6 +119,7 @@ export function registerLabCommands(program: Command): void {
           const option = { ts: '--ts', content: '--content', var: '--var', secretVar: '--secret-var', packageId: '--package-id' }[extra];
           throw new InputError({ input: option, rule: 'is not used with --site: the site gives the task sequence, its content and the variables' });
         }
+        const { bootLabFromSite } = await import('./lab-agent-commands.js');
         await bootLabFromSite(m, { site: opts.site, choose: opts.choose, answers: opts.answers, mediaType: opts.mediaType, json: opts.json });
         return;
       }
@@ -131,6 +131,10 @@ export function registerLabCommands(program: Command): void {
         });
       }
       if (opts.choose || opts.answers) throw new InputError({ input: opts.choose ? '--choose' : '--answers', rule: 'is used only with --site' });
+      const { openContentLibrary } = await import('../actions/content.js');
+      const { ConditionErrors } = await import('../engine/simulate/simulate.js');
+      const { bootLab } = await import('../lab/boot.js');
+      const { loadTaskSequenceFile } = await import('../sequence/codec/load.js');
       const { sequence } = loadTaskSequenceFile(opts.ts, { packageId: opts.packageId });
       const variables = [
         ...(opts.var ?? []).map((v) => ({ ...assignment(v, '--var'), secret: false })),
@@ -143,7 +147,7 @@ export function registerLabCommands(program: Command): void {
         if (e instanceof ConditionErrors) throw conditionErrors(e, opts.ts);
         throw e;
       }
-      report(opts.ts, r, { json: opts.json });
+      await report(opts.ts, r, { json: opts.json });
       if (!opts.json) print(`smsts.log: ${r.logPath}`);
       if (r.result !== 'success') throw new CliExit(EXIT_FINDINGS);
     },
@@ -156,16 +160,19 @@ export function registerLabCommands(program: Command): void {
       .argument('<name>', 'lab machine')
       .option('--json', 'print as JSON'),
   ).action(async (name: string, opts: LabFlags) => {
-    const r = await inspectLab(openLab(name, opts));
+    const { formatInspection, inspectLab } = await import('../lab/inspect.js');
+    const r = await inspectLab(await openLab(name, opts));
     if (opts.json) printJson(r);
     else print(formatInspection(r));
   });
 
-  labDir(lab.command('delete').description('remove a lab machine and its disks').argument('<name>', 'lab machine')).action((name: string, opts: LabFlags) => {
-    const m = openLab(name, opts);
-    rmSync(m.dir, { recursive: true, force: true });
-    print(`deleted lab machine ${name}`);
-  });
+  labDir(lab.command('delete').description('remove a lab machine and its disks').argument('<name>', 'lab machine')).action(
+    async (name: string, opts: LabFlags) => {
+      const m = await openLab(name, opts);
+      rmSync(m.dir, { recursive: true, force: true });
+      print(`deleted lab machine ${name}`);
+    },
+  );
 
   labDir(
     lab
@@ -178,7 +185,8 @@ export function registerLabCommands(program: Command): void {
       .requiredOption('--once', 'poll once and stop (the only mode for now)')
       .option('--json', 'print what was cached as JSON'),
   ).action(async (name: string, opts: LabFlags & { site: string }) => {
-    await labAgentOnce(openLab(name, opts), { site: opts.site, json: opts.json });
+    const { labAgentOnce } = await import('./lab-agent-commands.js');
+    await labAgentOnce(await openLab(name, opts), { site: opts.site, json: opts.json });
   });
 
   registerTestContentCommand(lab);

@@ -6,7 +6,6 @@
  */
 import { InvalidArgumentError } from 'commander';
 import type { LabMachine } from '../lab/lab-machine.js';
-import { bootLabVm } from '../lab/vm/boot-vm.js';
 import { InputError } from '../sequence/input-error.js';
 import { CliExit, print, printJson, showable } from './output.js';
 
@@ -52,6 +51,8 @@ export async function bootLabVmCommand(m: LabMachine, opts: LabVmFlags): Promise
     if (opts.json) process.stderr.write(text);
     else process.stdout.write(text);
   };
+  // QEMU's driver loads when a VM boots, not when osd starts (issue 16 item 2).
+  const { bootLabVm } = await import('../lab/vm/boot-vm.js');
   const report = await bootLabVm(m, {
     site: opts.site,
     iso: opts.iso,

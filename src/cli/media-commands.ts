@@ -1,7 +1,7 @@
 /** `osd media create`: boot media (ISO, USB image) of a boot environment that point at a site (docs/boot-media.md). */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { createMedia, type CreateMediaResult } from '../bootenv/media/create.js';
+import type { CreateMediaResult } from '../bootenv/media/create.js';
 import { InputError } from '../sequence/input-error.js';
 import { collect } from './engine-commands.js';
 import { mib, print, printJson } from './output.js';
@@ -109,6 +109,8 @@ export function registerMediaCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: MediaFlags) => {
       const password = o.password ? await readPassword() : undefined;
+      // Loaded when the command runs, not when osd starts (issue 16 item 2).
+      const { createMedia } = await import('../bootenv/media/create.js');
       const r = await createMedia({
         bootEnv: o.bootEnv,
         site: o.site,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { print, printJson } from './output.js';
 import { InputError } from '../sequence/input-error.js';
-import { makeTestContent, type TestArchitecture } from '../lab/test-content/index.js';
+import type { TestArchitecture } from '../lab/test-content/index.js';
 
 interface ContentFlags {
   imageSizeMb: number;
@@ -34,6 +34,8 @@ export function registerTestContentCommand(lab: Command): Command {
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: ContentFlags) => {
       if (opts.kernel && !opts.bootableOs) throw new InputError({ input: '--kernel', rule: 'is used only with --bootable-os' });
+      // The WIM writer loads when the library is built, not when osd starts (issue 16 item 2).
+      const { makeTestContent } = await import('../lab/test-content/index.js');
       const content = await makeTestContent(dir, {
         bootableOs: opts.bootableOs ? (opts.kernel ? { kernel: opts.kernel } : true) : undefined,
         imageSizeMB: opts.imageSizeMb,

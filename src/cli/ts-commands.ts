@@ -2,24 +2,16 @@
 import { registerSiteTaskSequenceCommands } from './site/ts-site-commands.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { STEP_TYPES } from '../sequence/catalog/index.js';
-import { exportJsonText } from '../sequence/codec/json.js';
-import type { LoadResult } from '../sequence/codec/load.js';
-import { loadTaskSequenceFile } from '../sequence/codec/load.js';
-import { exportXmlText } from '../sequence/codec/xml-export.js';
+import type { LoadResult } from '../sequence/codec/load-core.js';
 import type { ImportWarning } from '../sequence/codec/xml-import.js';
-import { diffSequences, formatChanges } from '../sequence/diff/index.js';
 import { InputError } from '../sequence/input-error.js';
-import { hasErrors, LINT_RULES, lintSequence } from '../sequence/lint/lint.js';
 import type { Severity } from '../sequence/lint/finding.js';
-import { SEVERITY_ORDER } from '../sequence/lint/finding.js';
-import { renderTree, summarize } from '../sequence/present/tree.js';
-import { loadSiteManifest } from '../sequence/site-manifest.js';
-import { encodeText } from '../sequence/xml/decode.js';
-import { conditionWarnings, validateCondition } from '../engine/conditions/index.js';
 import { registerEngineCommands } from './engine-commands.js';
 import { registerWizardCommands } from './wizard-commands.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, showable, writeFileAtomic } from './output.js';
+
+// Each action imports what it uses when it runs: defining the commands loads no codec, catalog or
+// engine, so `osd ts show` pays only for reading and printing a sequence (issue 16 item 2).
 
 interface LoadFlags {
   packageId?: string;
@@ -27,8 +19,10 @@ interface LoadFlags {
   json?: boolean;
 }
 
-function load(file: string, flags: LoadFlags): LoadResult {
-  const result = loadTaskSequenceFile(file, { packageId: flags.packageId });
+async function load(file: string, flags: LoadFlags): Promise<LoadResult> {
+  // The JSON reader (zod) loads only for a JSON file (load-core.ts).
+  const { loadTaskSequenceFileLazily } = await import('../sequence/codec/load-core.js');
+  const result = await loadTaskSequenceFileLazily(file, { packageId: flags.packageId });
   if (!flags.quiet && !flags.json) printWarnings(file, result.warnings);
   return result;
 }
@@ -53,8 +47,9 @@ export function registerTaskSequenceCommands(program: Command): void {
     .option('--depth <n>', 'show groups only down to this depth (0 = top level)', parseDepth)
     .option('-q, --quiet', 'do not print import warnings')
     .addOption(packageIdOption)
-    .action((file: string, opts: LoadFlags & { variables?: boolean; actions?: boolean; depth?: number }) => {
-      const { sequence, warnings } = load(file, opts);
+    .action(async (file: string, opts: LoadFlags & { variables?: boolean; actions?: boolean; depth?: number }) => {
+      const { sequence, warnings } = await load(file, opts);
+      const { renderTree, summarize } = await import('../sequence/present/tree.js');
       const summary = summarize(sequence, file);
       if (opts.json) printJson({ file, ...summary, warnings });
       else process.stdout.write(showable(renderTree(summary, { variables: opts.variables, actions: opts.actions, depth: opts.depth })));
@@ -70,8 +65,11 @@ export function registerTaskSequenceCommands(program: Command): void {
     .option('--json', 'print a JSON summary of what was written (with --out)')
     .option('-q, --quiet', 'do not print import warnings')
     .addOption(packageIdOption)
-    .action((file: string, opts: LoadFlags & { format: 'xml' | 'json'; out?: string; layout: 'as-read' | 'compact' | 'indented'; bare?: boolean }) => {
-      const { sequence } = load(file, { ...opts, json: false });
+    .action(async (file: string, opts: LoadFlags & { format: 'xml' | 'json'; out?: string; layout: 'as-read' | 'compact' | 'indented'; bare?: boolean }) => {
+      const { sequence } = await load(file, { ...opts, json: false });
+      const { exportJsonText } = await import('../sequence/codec/json.js');
+      const { exportXmlText } = await import('../sequence/codec/xml-export.js');
+      const { encodeText } = await import('../sequence/xml/decode.js');
       let bytes: Buffer;
       if (opts.format === 'json') {
         bytes = Buffer.from(exportJsonText(sequence), 'utf8');
@@ -104,7 +102,8 @@ export function registerTaskSequenceCommands(program: Command): void {
     .option('--json', 'print findings as JSON')
     .option('-q, --quiet', 'do not print import warnings')
     .addOption(packageIdOption)
-    .action((file: string | undefined, opts: LoadFlags & { manifest?: string; minSeverity: Severity; listRules?: boolean }) => {
+    .action(async (file: string | undefined, opts: LoadFlags & { manifest?: string; minSeverity: Severity; listRules?: boolean }) => {
+      const { hasErrors, LINT_RULES, lintSequence } = await import('../sequence/lint/lint.js');
       if (opts.listRules) {
         if (opts.json) printJson(LINT_RULES);
         else for (const r of LINT_RULES) print(`${r.id.padEnd(46)} ${r.severity.padEnd(8)} ${r.summary}`);
@@ -112,8 +111,11 @@ export function registerTaskSequenceCommands(program: Command): void {
       }
       if (!file)
         throw new InputError({ input: 'osd ts lint', rule: 'missing the task sequence file argument', hint: 'osd ts lint FILE [--manifest SITE.json]' });
+      const { loadSiteManifest } = await import('../sequence/site-manifest.js');
+      const { conditionWarnings, validateCondition } = await import('../engine/conditions/index.js');
+      const { SEVERITY_ORDER } = await import('../sequence/lint/finding.js');
       const manifest = opts.manifest ? loadSiteManifest(opts.manifest) : undefined;
-      const { sequence, warnings } = load(file, opts);
+      const { sequence, warnings } = await load(file, opts);
       const all = lintSequence(sequence, {
         manifest,
         checkCondition: (c) =>
@@ -147,9 +149,10 @@ export function registerTaskSequenceCommands(program: Command): void {
     .argument('<b>', 'the new task sequence')
     .option('--json', 'print the changes as JSON')
     .option('-q, --quiet', 'do not print import warnings')
-    .action((a: string, b: string, opts: LoadFlags) => {
-      const left = load(a, opts).sequence;
-      const right = load(b, opts).sequence;
+    .action(async (a: string, b: string, opts: LoadFlags) => {
+      const left = (await load(a, opts)).sequence;
+      const right = (await load(b, opts)).sequence;
+      const { diffSequences, formatChanges } = await import('../sequence/diff/index.js');
       const changes = diffSequences(left, right);
       if (opts.json) printJson({ a, b, changes });
       else if (changes.length === 0) print('no differences');
@@ -163,7 +166,8 @@ export function registerTaskSequenceCommands(program: Command): void {
   ts.command('types')
     .description('list the step types OpenOSD knows (the step catalog)')
     .option('--json', 'print as JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { STEP_TYPES } = await import('../sequence/catalog/index.js');
       if (opts.json) {
         printJson(
           STEP_TYPES.map((t) => ({

@@ -1,7 +1,5 @@
 /** `osd userstate extract`: a user state store's files onto this computer with its recovery key (user-state.md §2.4). */
 import type { Command } from 'commander';
-import { extractStore } from '../actions/user-state/extract.js';
-import { UserStateError } from '../actions/user-state/errors.js';
 import { InputError } from '../sequence/input-error.js';
 import { CliExit, EXIT_FINDINGS, print } from './output.js';
 
@@ -25,6 +23,9 @@ export function registerUserStateExtractCommand(program: Command): void {
       [] as string[],
     )
     .action(async (o: { store: string; key?: string; out: string; user: string[]; include: string[] }) => {
+      // Loaded when the command runs, not when osd starts (issue 16 item 2).
+      const { extractStore } = await import('../actions/user-state/extract.js');
+      const { UserStateError } = await import('../actions/user-state/errors.js');
       let r;
       try {
         r = await extractStore({ store: o.store, key: o.key, out: o.out, users: o.user, include: o.include, log: (l) => process.stderr.write(`${l}\n`) });

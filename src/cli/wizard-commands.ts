@@ -1,19 +1,12 @@
 /** `osd ts new install-image`: the Create Task Sequence Wizard from an answers file (docs/wizard-answers.md). */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { exportJsonText } from '../sequence/codec/json.js';
-import { exportXmlText } from '../sequence/codec/xml-export.js';
 import { InputError } from '../sequence/input-error.js';
 import type { TaskSequence } from '../sequence/model/task-sequence.js';
-import { readInputText } from '../sequence/read-input.js';
-import { loadSiteManifest } from '../sequence/site-manifest.js';
-import { generateInstallImageSequence, wizardPackageProperties } from '../sequence/wizard/generate/index.js';
-import { checkAnswers } from '../sequence/wizard/check-answers.js';
-import { MAX_LISTED_PROBLEMS, readAnswersDocument } from '../sequence/wizard/load-answers.js';
-import { formatWizardErrors } from '../sequence/wizard/validate.js';
-import { element, text } from '../sequence/xml/nodes.js';
-import { writeFragment } from '../sequence/xml/writer.js';
 import { CliExit, EXIT_BAD_INPUT, printJson, writeFileAtomic } from './output.js';
+
+// The wizard, its answer checks (YAML) and the codecs load when the command runs, not when osd
+// starts (issue 16 item 2).
 
 interface NewFlags {
   answers: string;
@@ -35,7 +28,15 @@ export function registerWizardCommands(ts: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['xml', 'json']).default('xml'))
     .option('--wrapper', 'XML: write the <SmsTaskSequencePackage> wrapper so the name, description and boot image travel with the sequence')
     .option('--json', 'print a JSON summary (or, on bad answers, every problem) for scripts')
-    .action((opts: NewFlags) => {
+    .action(async (opts: NewFlags) => {
+      const { exportJsonText } = await import('../sequence/codec/json.js');
+      const { exportXmlText } = await import('../sequence/codec/xml-export.js');
+      const { readInputText } = await import('../sequence/read-input.js');
+      const { loadSiteManifest } = await import('../sequence/site-manifest.js');
+      const { generateInstallImageSequence, wizardPackageProperties } = await import('../sequence/wizard/generate/index.js');
+      const { checkAnswers } = await import('../sequence/wizard/check-answers.js');
+      const { MAX_LISTED_PROBLEMS, readAnswersDocument } = await import('../sequence/wizard/load-answers.js');
+      const { formatWizardErrors } = await import('../sequence/wizard/validate.js');
       const doc = readAnswersDocument(readInputText(opts.answers, 'answers file'), opts.answers);
       const site = opts.site ? loadSiteManifest(opts.site) : undefined;
       // Every problem at once: unknown keys and wrong types together with the wizard's own rules.
@@ -61,7 +62,7 @@ export function registerWizardCommands(ts: Command): void {
 
       const pkg = wizardPackageProperties(answers);
       let sequence = generateInstallImageSequence(answers, site);
-      if (opts.wrapper) sequence = withWrapper(sequence, pkg);
+      if (opts.wrapper) sequence = await withWrapper(sequence, pkg);
       const out = opts.format === 'json' ? exportJsonText(sequence) : exportXmlText(sequence, { layout: 'indented' });
       if (opts.out) {
         writeFileAtomic(opts.out, out);
@@ -74,7 +75,9 @@ export function registerWizardCommands(ts: Command): void {
 }
 
 /** The `<SmsTaskSequencePackage>` wrapper, so the package properties are not lost in an XML file. */
-function withWrapper(sequence: TaskSequence, pkg: Record<string, string>): TaskSequence {
+async function withWrapper(sequence: TaskSequence, pkg: Record<string, string>): Promise<TaskSequence> {
+  const { element, text } = await import('../sequence/xml/nodes.js');
+  const { writeFragment } = await import('../sequence/xml/writer.js');
   const root = element('SmsTaskSequencePackage', [
     ['xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance'],
     ['xmlns:xsd', 'http://www.w3.org/2001/XMLSchema'],

@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 
 describe('osd --help', () => {
-  it('cites no specification section in any command, argument or option', () => {
+  it('cites no specification section in any command, argument or option', async () => {
     const cited: string[] = [];
     const walk = (c: Command, path: string): void => {
       const help = c.helpInformation();
       if (/§|osd-features|engine-semantics|task-sequence-format|spec\//.test(help)) cited.push(`${path}:\n${help}`);
       for (const sub of c.commands) walk(sub, `${path} ${sub.name()}`);
     };
-    walk(buildProgram(), 'osd');
+    walk(await buildProgram(), 'osd');
     expect(cited).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * not the API's route — and every problem when the server listed several.
  */
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 import { ApiError } from '../../src/cli/site/admin-client.js';
 import { cliHint, NEXT_STEP_COMMANDS, stepInCliWords } from '../../src/cli/site/next-step-commands.js';
@@ -27,8 +27,8 @@ function commandOf(program: Command, line: string): Command | undefined {
 }
 
 describe('the CLI words of the site next steps', () => {
-  it('name only commands osd has, and options it has', () => {
-    const program = buildProgram();
+  it('name only commands osd has, and options it has', async () => {
+    const program = await buildProgram();
     const top = new Set(program.commands.map((c) => c.name()));
     const everyOption = new Set<string>();
     const walk = (c: Command): void => {
@@ -128,7 +128,10 @@ describe('the CLI words of the site next steps', () => {
 });
 
 describe("a refused request's inputs in the words of the command that sent it", () => {
-  const program = buildProgram();
+  let program: Command;
+  beforeAll(async () => {
+    program = await buildProgram();
+  });
   const find = (line: string): Command => commandOf(program, line)!;
 
   it('names the argument or option the user typed, not the request field', () => {

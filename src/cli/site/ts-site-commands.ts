@@ -6,12 +6,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InputError } from '../../sequence/input-error.js';
-import { readInputBytes, readInputText } from '../../sequence/read-input.js';
-import { withLines } from '../../sequence/wizard/check-answers.js';
-import { MAX_LISTED_PROBLEMS, readAnswersDocument } from '../../sequence/wizard/load-answers.js';
-import { formatWizardErrors, type WizardProblem } from '../../sequence/wizard/validate.js';
+import type { WizardProblem } from '../../sequence/wizard/validate.js';
 import { CliExit, EXIT_FINDINGS, print, printJson, writeFileAtomic } from '../output.js';
 import { AdminClient, ApiError, type ConnectionOptions, withConnection } from './admin-client.js';
+
+// The wizard's answer reading (YAML) and checks load in the action that needs them, not when osd
+// starts (issue 16 item 2).
 
 interface Json extends ConnectionOptions {
   json?: boolean;
@@ -34,7 +34,8 @@ function positiveInt(what: string) {
 }
 
 /** The file as the import/save request carries it: its format from its content, zip as base64. */
-function fileBody(file: string): { format: 'xml' | 'json' | 'zip'; content: string; encoding: 'text' | 'base64' } {
+async function fileBody(file: string): Promise<{ format: 'xml' | 'json' | 'zip'; content: string; encoding: 'text' | 'base64' }> {
+  const { readInputBytes } = await import('../../sequence/read-input.js');
   const bytes = readInputBytes(file, 'task sequence file');
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
     return { format: 'zip', content: bytes.toString('base64'), encoding: 'base64' };
@@ -97,7 +98,7 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
     .action(
       async (file: string, o: Json & { name?: string; description?: string; bootImage?: string; message?: string; id?: string; baseRevision?: number }) => {
         const client = AdminClient.fromOptions(o);
-        const body = fileBody(file);
+        const body = await fileBody(file);
         let r: SaveOut;
         if (o.id) {
           if (o.baseRevision === undefined)
@@ -198,6 +199,10 @@ export function registerSiteTaskSequenceCommands(ts: Command): void {
     .action(async (o: Json & { answers: string }) => {
       // Read here for syntax errors and the lines of problems; the site checks the answers (their
       // shape and the wizard's rules against its content) and lists every problem.
+      const { readInputText } = await import('../../sequence/read-input.js');
+      const { withLines } = await import('../../sequence/wizard/check-answers.js');
+      const { MAX_LISTED_PROBLEMS, readAnswersDocument } = await import('../../sequence/wizard/load-answers.js');
+      const { formatWizardErrors } = await import('../../sequence/wizard/validate.js');
       const doc = readAnswersDocument(readInputText(o.answers, 'answers file'), o.answers);
       let r: SaveOut;
       try {

@@ -3,7 +3,7 @@
  * disabled and continue-on-error marked, and (on request) each step's properties with secrets
  * masked. Used by `osd ts show` and, later, the console.
  */
-import { stepTypeOf } from '../catalog/index.js';
+import { stepDisplayNameOf } from '../catalog/display-names.js';
 import { describeCondition } from '../condition/describe.js';
 import type { Group, SequenceItem, Step, TaskSequence } from '../model/task-sequence.js';
 import { continuesOnError, isDisabled, runInOf } from '../model/options.js';
@@ -80,11 +80,10 @@ function node(item: Group | Step, path: string[]): TreeNode {
     condition: item.condition ? describeCondition(item.condition) : undefined,
   };
   if (item.kind === 'group') return { ...base, children: nodes(item.items, path) };
-  const def = stepTypeOf(item.type);
   return {
     ...base,
     type: item.type,
-    typeName: def?.displayName ?? (item.type ? undefined : 'command line (no type)'),
+    typeName: stepDisplayNameOf(item.type) ?? (item.type ? undefined : 'command line (no type)'),
     runIn: runInOf(item),
     action: item.action,
     variables: (item.variables ?? []).map((v) => ({

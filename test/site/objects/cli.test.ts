@@ -138,7 +138,7 @@ describe('osd object commands inside the real osd program', () => {
   it('reads --version after "image add" as the package version, not the program version', async () => {
     const { buildProgram } = await import('../../../src/cli/main.js');
     // buildProgram registers the object commands itself, as `osd` does.
-    const program = buildProgram();
+    const program = await buildProgram();
     const add = program.commands.find((c) => c.name() === 'image')!.commands.find((c) => c.name() === 'add')!;
     let seen: { wim?: string; version?: string } = {};
     add.action(async (w: string, o: { version?: string }) => {
