@@ -1,47 +1,58 @@
 #!/usr/bin/env node
-// Collection membership benchmark (osd-features §3.1): 100,000 devices and 1,000 collections
-// (query rules on inventory properties, include/exclude, direct rules, limiting chains), one full
-// evaluation of every collection, on PGlite and on a throw-away PostgreSQL cluster.
-//   npx tsc -p tsconfig.build.json && node bench/collections.bench.mjs [devices] [collections] [--baseline] [--check]
-// PostgreSQL is skipped (with a note) where /usr/lib/postgresql/*/bin/initdb is missing.
-// --baseline also times the previous way, one SQL statement per collection (evaluateOne in
-// dependency order: minutes at full size); --check re-evaluates with every query rule in SQL and
-// fails unless the membership is the same as the JS pass gave.
+// Collection membership benchmark (osd-features §3.1; issue 16 item 4): 100,000 devices and 1,000
+// collections (query rules on inventory properties, include/exclude, direct rules, limiting chains),
+// on PGlite and on a throw-away PostgreSQL cluster, by the shared method (bench/lib-ab.mjs: A B
+// pairs, min / median / max of the ratio, the baseline's spread, .tmp/bench/collections.json).
+//   npx tsc -p tsconfig.build.json && node bench/collections.bench.mjs [devices] [collections] [--check]
+//   OSD_BENCH_PAIRS=5 (default) pairs per comparison; PostgreSQL is skipped (with a note) where
+//   /usr/lib/postgresql/*/bin/initdb is missing.
+//
+// Comparisons, each baseline named exactly:
+//  1. full evaluation of every collection from an empty membership (evaluateAllCollections):
+//     baseline "previous write: migration 004's collection_members (two foreign keys), rows inserted
+//     through both indexes" — the same evaluation and the same rows, with the two foreign keys put
+//     back on the table for the run and the index rebuild switched off (bulkRebuildMinRows:
+//     Infinity); that is exactly how the site wrote them before migration 015. Ours: no foreign keys,
+//     and a write that at least doubles the table rebuilds the indexes after it. Goals (absolute,
+//     the median of ours): ≤ 5 s on PostgreSQL, ≤ 8 s on PGlite.
+//  2. one device added to a query collection, visible in its members (insert the device, then the
+//     collection's members page searched for its name; rolled back after each run):
+//     baseline "Update Membership of the collection and its dependents" (evaluateWithDependents,
+//     what an administrator ran before to see a new device in a query collection), ours
+//     evaluateDevices([device]) (what importing or changing a device now runs). Goal: ≤ 100 ms.
+//  3. figures without a baseline: the full evaluation again with nothing changed (goal ≤ 1 s: the
+//     full pass reads every device and every membership, so it is not met by it; devices changed
+//     are evaluated at once by evaluateDevices, which is what keeps a site up to date), and the
+//     phases of one full evaluation.
+// --check re-evaluates with every query rule in SQL and fails unless the membership is the same as
+// the JS pass gave.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../dist/site/db/pglite.js';
 import { openPostgres } from '../dist/site/db/postgres.js';
 import { openSite } from '../dist/site/site.js';
-import { evaluateAllCollections, evaluateOne, evaluateWithDependents } from '../dist/site/collections/evaluate.js';
-import { allInOrder, loadCollectionGraph } from '../dist/site/collections/graph.js';
+import { listMembers } from '../dist/site/collections/collections.js';
+import { evaluateAllCollections, evaluateDevices, evaluateWithDependents } from '../dist/site/collections/evaluate.js';
+import { benchRun, comparePairs, spread, timed } from './lib-ab.mjs';
 import { startThrowawayPostgres } from './throwaway-postgres.mjs';
 
 const args = process.argv.slice(2);
 const numbers = args.filter((a) => !a.startsWith('--'));
 const DEVICES = Number(numbers[0] ?? 100_000);
 const COLLECTIONS = Number(numbers[1] ?? 1_000);
-const BASELINE = args.includes('--baseline');
 const CHECK = args.includes('--check');
-
-/** The previous evaluation, kept here as the baseline: one statement per collection, in order. */
-async function evaluateAllBaseline(tx) {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [0x4f534443]);
-  const graph = await loadCollectionGraph(tx);
-  const out = [];
-  for (const id of allInOrder(graph)) out.push(await evaluateOne(tx, id));
-  return out;
+if (!Number.isInteger(DEVICES) || DEVICES < 100 || !Number.isInteger(COLLECTIONS) || COLLECTIONS < 30) {
+  console.error(`collections.bench: devices (≥ 100) and collections (≥ 30) are whole numbers; got ${numbers.join(' ')}`);
+  process.exit(2);
 }
 
 const snapshot = async (db) =>
   (await db.query(`SELECT collection_id, count(*)::int AS n, sum(resource_id)::text AS s FROM collection_members GROUP BY 1 ORDER BY 1`)).rows
     .map((r) => `${r.collection_id}:${r.n}:${r.s}`)
     .join(' ');
-const phases = (label) => {
-  const list = [];
-  return { onPhase: (name, ms) => list.push(`${name} ${(ms / 1000).toFixed(2)} s`), print: () => console.log(`  ${label}: ${list.join('; ')}`) };
-};
 const FIRST_RESOURCE = 16777220;
+class Rollback extends Error {}
 
 async function populate(site) {
   const db = site.db;
@@ -110,83 +121,157 @@ async function populate(site) {
   return { populateSeconds: (performance.now() - t0) / 1000, ids };
 }
 
-async function run(label, database) {
+const emptyMembership = async (db) => {
+  await db.query('TRUNCATE collection_members');
+  await db.query('UPDATE collections SET member_count = 0, evaluated_at = NULL');
+};
+const FOREIGN_KEYS_004 = `ALTER TABLE collection_members
+  ADD CONSTRAINT collection_members_collection_id_fkey FOREIGN KEY (collection_id) REFERENCES collections(collection_id) ON DELETE CASCADE,
+  ADD CONSTRAINT collection_members_resource_id_fkey FOREIGN KEY (resource_id) REFERENCES devices(resource_id) ON DELETE CASCADE`;
+const DROP_FOREIGN_KEYS_004 = `ALTER TABLE collection_members DROP CONSTRAINT collection_members_collection_id_fkey,
+  DROP CONSTRAINT collection_members_resource_id_fkey`;
+
+async function run(label, database, bench) {
   const dataDir = mkdtempSync(join(tmpdir(), `openosd-bench-${label}-`));
   const site = await openSite({ dataDir, database });
+  const db = site.db;
   try {
     const { populateSeconds, ids } = await populate(site);
-    let baseline;
-    if (BASELINE) {
-      const t = performance.now();
-      await site.db.transaction((tx) => evaluateAllBaseline(tx));
-      baseline = (performance.now() - t) / 1000;
-      const reference = await snapshot(site.db);
-      // Start the new evaluation from the same empty membership.
-      await site.db.query('DELETE FROM collection_members');
-      await site.db.query('UPDATE collections SET member_count = 0, evaluated_at = NULL');
-      baseline = { seconds: baseline, reference };
-    }
-    const p1 = phases('full evaluation');
-    const t0 = performance.now();
-    const results = await site.db.transaction((tx) => evaluateAllCollections(tx, { onPhase: p1.onPhase }));
-    const full = (performance.now() - t0) / 1000;
-    const members = results.reduce((n, r) => n + r.memberCount, 0);
-    // The same again, nothing changed: reads everything, writes nothing.
-    const t2 = performance.now();
-    await site.db.transaction((tx) => evaluateAllCollections(tx));
-    const unchanged = (performance.now() - t2) / 1000;
-    // One query collection and its dependents: what an admin waits for after a rule change.
-    const p2 = phases('one and its dependents');
-    const t1 = performance.now();
-    const again = await site.db.transaction((tx) => evaluateWithDependents(tx, [ids[Math.min(25, ids.length - 1)]], { onPhase: p2.onPhase }));
-    const one = (performance.now() - t1) / 1000;
     console.log(
-      `${label}: populate ${populateSeconds.toFixed(1)} s; full evaluation of ${results.length} collections ${full.toFixed(1)} s (${members.toLocaleString('en-US')} memberships), again unchanged ${unchanged.toFixed(1)} s; re-evaluating one query collection and its ${again.length - 1} dependents ${one.toFixed(2)} s`,
+      `${label}: populated ${DEVICES.toLocaleString('en-US')} devices and ${COLLECTIONS.toLocaleString('en-US')} collections in ${populateSeconds.toFixed(1)} s`,
     );
-    p1.print();
-    p2.print();
-    if (baseline) {
-      const same = (await snapshot(site.db)) === baseline.reference;
-      console.log(
-        `  baseline (one statement per collection) ${baseline.seconds.toFixed(1)} s: ${(baseline.seconds / full).toFixed(1)}× slower; same membership: ${same}`,
-      );
-      if (!same) process.exitCode = 1;
-    }
+    let reference;
+    let memberships = 0;
+    const phases = [];
+    const full = bench.add(
+      await comparePairs({
+        name: `${label} full evaluation`,
+        unit: 'ms',
+        better: 'lower',
+        baseline: {
+          label: 'previous write (004 foreign keys, through both indexes)',
+          run: async () => {
+            await emptyMembership(db);
+            await db.query(FOREIGN_KEYS_004);
+            try {
+              return await timed(async () => {
+                await db.transaction((tx) => evaluateAllCollections(tx, { bulkRebuildMinRows: Infinity }));
+              });
+            } finally {
+              reference ??= await snapshot(db);
+              await db.query(DROP_FOREIGN_KEYS_004);
+            }
+          },
+        },
+        ours: {
+          label: 'ours',
+          run: async () => {
+            await emptyMembership(db);
+            const list = [];
+            const r = await timed(async () => {
+              const results = await db.transaction((tx) =>
+                evaluateAllCollections(tx, { onPhase: (name, ms) => list.push(`${name} ${(ms / 1000).toFixed(2)} s`) }),
+              );
+              memberships = results.reduce((n, x) => n + x.memberCount, 0);
+            });
+            phases.push(list.join('; '));
+            const same = (await snapshot(db)) === reference;
+            if (!same) {
+              console.log(`  ${label}: the membership differs from the baseline's`);
+              process.exitCode = 1;
+            }
+            return { ...r, same };
+          },
+        },
+      }),
+    );
+    console.log(`  ${label} full evaluation: ${memberships.toLocaleString('en-US')} memberships; phases of the last: ${phases.at(-1)}`);
+    const fullMedian = full.oursSpread.median / 1000;
+    const fullGoal = label === 'PostgreSQL' ? 5 : 8;
+    console.log(`  ${label} full evaluation: median ${fullMedian.toFixed(2)} s (goal ≤ ${fullGoal} s: ${fullMedian <= fullGoal ? 'met' : 'NOT met'})`);
+    bench.figure(`${label} full evaluation s`, +fullMedian.toFixed(3), 's', 'lower');
+
+    // The full pass again, nothing changed: reads everything, writes nothing.
+    const unchanged = [];
+    for (let i = 0; i < 3; i++) unchanged.push((await timed(() => db.transaction((tx) => evaluateAllCollections(tx)))).value / 1000);
+    const u = spread(unchanged);
+    console.log(
+      `  ${label} full evaluation again, nothing changed: ${u.min.toFixed(2)} / ${u.median.toFixed(2)} / ${u.max.toFixed(2)} s (goal ≤ 1 s: ${u.median <= 1 ? 'met' : 'NOT met'})`,
+    );
+    bench.figure(`${label} full evaluation unchanged s`, +u.median.toFixed(3), 's', 'lower');
+
+    // One device added to a query collection (HP EliteBook, build ≥ …: kind 1 of populate's rules,
+    // limited to All Systems), seen in its members; rolled back after each run.
+    const target = ids[1];
+    let n = 0;
+    const addOne = (evaluate) => async () => {
+      let seen = false;
+      const r = await timed(async () => {
+        try {
+          await db.transaction(async (tx) => {
+            const rid = FIRST_RESOURCE + DEVICES + 1 + n++;
+            const name = `BENCH-NEW-${rid}`;
+            await tx.query(
+              `INSERT INTO devices (resource_id, name, properties) VALUES ($1, $2, '{"manufacturer": "HP", "model": "EliteBook 840", "build": 30000}')`,
+              [rid, name],
+            );
+            await tx.query('INSERT INTO collection_members (collection_id, resource_id) VALUES ($1, $2)', ['SMS00001', rid]);
+            await evaluate(tx, rid);
+            seen = (await listMembers(tx, target, { search: name })).members.some((m) => m.name === name);
+            throw new Rollback();
+          });
+        } catch (e) {
+          if (!(e instanceof Rollback)) throw e;
+        }
+      });
+      if (!seen) {
+        console.log(`  ${label}: the new device is not among ${target}'s members`);
+        process.exitCode = 1;
+      }
+      return r;
+    };
+    const one = bench.add(
+      await comparePairs({
+        name: `${label} one device added, in members`,
+        unit: 'ms',
+        better: 'lower',
+        warmup: true,
+        baseline: { label: 'Update Membership (the collection and its dependents)', run: addOne((tx) => evaluateWithDependents(tx, [target])) },
+        ours: { label: 'evaluateDevices([device])', run: addOne((tx, rid) => evaluateDevices(tx, [rid])) },
+      }),
+    );
+    const oneMedian = one.oursSpread.median;
+    console.log(`  ${label} one device added, in members: median ${oneMedian.toFixed(0)} ms (goal ≤ 100 ms: ${oneMedian <= 100 ? 'met' : 'NOT met'})`);
+    bench.figure(`${label} one device added ms`, +oneMedian.toFixed(1), 'ms', 'lower');
+
     if (CHECK) {
-      const before = await snapshot(site.db);
+      const before = await snapshot(db);
       const t3 = performance.now();
-      await site.db.transaction((tx) => evaluateAllCollections(tx, { queries: 'sql' }));
-      const same = (await snapshot(site.db)) === before;
-      console.log(`  check: every query rule in SQL ${((performance.now() - t3) / 1000).toFixed(1)} s; same membership: ${same}`);
+      await db.transaction((tx) => evaluateAllCollections(tx, { queries: 'sql' }));
+      const same = (await snapshot(db)) === before;
+      console.log(`  ${label} check: every query rule in SQL ${((performance.now() - t3) / 1000).toFixed(1)} s; same membership: ${same}`);
       if (!same) process.exitCode = 1;
     }
-    return { full, one, baseline: baseline?.seconds };
   } finally {
     await site.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-const pglite = await run('PGlite', await openPglite(undefined));
-let postgres;
+const bench = benchRun('collections');
+console.log(`collection membership, ${DEVICES.toLocaleString('en-US')} devices × ${COLLECTIONS.toLocaleString('en-US')} collections`);
+await run('PGlite', await openPglite(undefined), bench);
 const pg = startThrowawayPostgres();
 if (pg) {
   try {
     const admin = await openPostgres(pg.url);
     await admin.query('CREATE DATABASE bench');
     await admin.close();
-    postgres = await run('PostgreSQL', await openPostgres(pg.url.replace(/\/postgres$/, '/bench')));
+    await run('PostgreSQL', await openPostgres(pg.url.replace(/\/postgres$/, '/bench')), bench);
   } finally {
     pg.stop();
   }
 } else {
   console.log('PostgreSQL: skipped (not installed: apt-get install postgresql)');
 }
-const n = (x) => x.toLocaleString('en-US');
-const figure = (r) => `${r.full.toFixed(1)} s${r.baseline !== undefined ? ` (was ${r.baseline.toFixed(1)} s)` : ''}`;
-console.log(
-  `membership ${n(DEVICES)} devices × ${n(COLLECTIONS)} collections: PGlite ${figure(pglite)}` +
-    (postgres ? `, PostgreSQL ${figure(postgres)} (ratio ${(postgres.full / pglite.full).toFixed(2)})` : '') +
-    `; one collection and its dependents: PGlite ${pglite.one.toFixed(2)} s` +
-    (postgres ? `, PostgreSQL ${postgres.one.toFixed(2)} s` : ''),
-);
+bench.finish({ devices: DEVICES, collections: COLLECTIONS });

@@ -108,9 +108,11 @@ export async function evaluateInOrder(
     resource_id: number | null;
     query: string | null;
     ref_collection_id: string | null;
-  }>(`SELECT id, collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[]) ORDER BY id`, [
-    textArray(order),
-  ]);
+  }>(
+    `SELECT id, collection_id, kind, resource_id, query, ref_collection_id FROM collection_rules WHERE collection_id = ANY($1::text[])
+     ${subsetParam ? `AND (kind <> 'direct' OR resource_id = ANY($2::bigint[]))` : ''} ORDER BY id`,
+    subsetParam ? [textArray(order), subsetParam] : [textArray(order)],
+  );
   const plans = new Map<string, Plan>();
   for (const id of order) {
     const limiting = graph.get(id)?.links.find((l) => l.kind === 'limiting')?.to;
@@ -124,7 +126,7 @@ export async function evaluateInOrder(
       if (!subset || subset.has(Number(r.resource_id))) plan.direct.push(Number(r.resource_id));
     } else if (r.kind === 'query' && r.query !== null) {
       // A stored rule that no longer compiles is a conflict naming it, as in evaluateOne.
-      const rule = { collectionId: r.collection_id, query: storedCollectionQuery(r.query, r.collection_id, Number(r.id)), matches: [] };
+      const rule = { collectionId: r.collection_id, query: parsedRule(r.query, r.collection_id, Number(r.id)), matches: [] };
       plan.queries.push(rule);
       queryRules.push(rule);
     } else if (r.kind === 'include' && r.ref_collection_id !== null) plan.includes.push(r.ref_collection_id);
@@ -354,6 +356,24 @@ async function withoutMemberIndexes(tx: Queryable, adding: number, minRows: numb
 async function restoreMemberIndexes(tx: Queryable): Promise<void> {
   await tx.query('ALTER TABLE collection_members ADD CONSTRAINT collection_members_pkey PRIMARY KEY (collection_id, resource_id)');
   await tx.query('CREATE INDEX collection_members_resource ON collection_members (resource_id)');
+}
+
+/**
+ * Stored query rules parsed before, by their text (a parse depends on nothing else; the parsed
+ * query is only read). Evaluating one device reads every rule: at 1,000 collections parsing them
+ * all again was most of its time. A rule that does not parse is not kept, and fails each time.
+ */
+const parsed = new Map<string, CollectionQuery>();
+const PARSED_MAX = 20_000;
+
+function parsedRule(text: string, collectionId: string, ruleId: number): CollectionQuery {
+  let q = parsed.get(text);
+  if (!q) {
+    q = storedCollectionQuery(text, collectionId, ruleId);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, q);
+  }
+  return q;
 }
 
 /** Query rules on devices the JS cannot evaluate exactly, in SQL: a few statements of many rules each. */
