@@ -49,11 +49,13 @@ export const COMMAND_MODULES: ReadonlyArray<{ commands: readonly string[]; needs
 
 /**
  * The command modules `osd ARGS…` needs: those of its top-level command (the first argument that is
- * not an option), with what they need; all of them for no command, `help`, or a name osd does not
- * know (the full list, and commander's "did you mean …?").
+ * not an option), with what they need; none for `osd --version`; all of them for no command, `help`,
+ * or a name osd does not know (the full list, and commander's "did you mean …?").
  */
 export function commandModulesFor(args: readonly string[]): typeof COMMAND_MODULES {
   const first = args.find((a) => !a.startsWith('-'));
+  // `osd --version` prints the version and stops: no command is defined for it.
+  if (first === undefined && args.length > 0 && args.every((a) => a === '--version' || a === '-V')) return [];
   if (first === undefined || !COMMAND_MODULES.some((m) => m.commands.includes(first))) return COMMAND_MODULES;
   const names = new Set([first]);
   const chosen = new Set<(typeof COMMAND_MODULES)[number]>();

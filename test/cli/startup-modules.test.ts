@@ -102,8 +102,10 @@ describe('the command modules osd imports for a command (main.ts COMMAND_MODULES
     }
   });
 
-  it('take all of them for no command, help, or a command osd does not know', () => {
-    for (const args of [[], ['--help'], ['--version'], ['help', 'ts'], ['tss', 'show']]) expect(commandModulesFor(args), args.join(' ')).toBe(COMMAND_MODULES);
+  it('take all of them for no command, help, or a command osd does not know; none for --version', () => {
+    for (const args of [[], ['--help'], ['--version', '--help'], ['help', 'ts'], ['tss', 'show']])
+      expect(commandModulesFor(args), args.join(' ')).toBe(COMMAND_MODULES);
+    expect(commandModulesFor(['--version'])).toEqual([]);
     expect(commandModulesFor(['ts', 'show', 'x.xml'])).toHaveLength(1);
     // Monitoring adds to deploy and device, so it comes with the modules that define them.
     expect(commandModulesFor(['deploy', 'status']).flatMap((m) => m.commands)).toEqual(expect.arrayContaining(['deploy', 'device', 'collection']));
