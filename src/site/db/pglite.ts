@@ -19,14 +19,15 @@ const parsers = {
  * A parameter written as an SQL literal for EXECUTE, or undefined when it has no safe literal form
  * (the statement then goes the ordinary way). A quoted literal is of unknown type and goes through
  * the parameter type's input function, as a text parameter of the extended protocol does.
- * standard_conforming_strings is on (PostgreSQL's default since 9.1): only ' is special in '…'.
  */
 function literal(v: unknown): string | undefined {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'number') return Number.isFinite(v) ? `'${String(v)}'` : undefined;
   if (typeof v === 'bigint') return `'${v.toString()}'`;
   if (typeof v === 'boolean') return v ? "'t'" : "'f'";
-  if (typeof v === 'string') return v.includes('\0') ? undefined : `'${v.replaceAll("'", "''")}'`;
+  // No NUL (not text in PostgreSQL) and no backslash (special when standard_conforming_strings is
+  // off): such a value goes the ordinary way, so the literal means the same whatever the setting.
+  if (typeof v === 'string') return /[\0\\]/.test(v) ? undefined : `'${v.replaceAll("'", "''")}'`;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : `'${v.toISOString()}'`;
   return undefined;
 }
