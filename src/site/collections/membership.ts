@@ -199,13 +199,19 @@ export async function evaluateInOrder(
   for (const plan of plans.values()) {
     for (const ref of [...plan.includes, ...plan.excludes, ...(plan.limiting ? [plan.limiting] : [])]) stored.add(ref);
   }
-  const { rows: memberRows } = await tx.query<{ collection_id: string; ids: string }>(
-    `SELECT collection_id, string_agg(resource_id::text, ',') AS ids FROM collection_members WHERE collection_id = ANY($1::text[])
-     ${subsetParam ? 'AND resource_id = ANY($2::bigint[])' : ''} GROUP BY collection_id`,
-    subsetParam ? [textArray([...stored]), subsetParam] : [textArray([...stored])],
-  );
+  // A few devices: their rows by the device index, whatever collections they are in (by collection
+  // the planner would walk every evaluated collection's rows).
+  const { rows: memberRows } = subsetParam
+    ? await tx.query<{ collection_id: string; ids: string }>(
+        `SELECT collection_id, string_agg(resource_id::text, ',') AS ids FROM collection_members WHERE resource_id = ANY($1::bigint[]) GROUP BY collection_id`,
+        [subsetParam],
+      )
+    : await tx.query<{ collection_id: string; ids: string }>(
+        `SELECT collection_id, string_agg(resource_id::text, ',') AS ids FROM collection_members WHERE collection_id = ANY($1::text[]) GROUP BY collection_id`,
+        [textArray([...stored])],
+      );
   const before = new Map<string, number[]>();
-  for (const r of memberRows) before.set(r.collection_id, r.ids.split(',').map(Number));
+  for (const r of memberRows) if (stored.has(r.collection_id)) before.set(r.collection_id, r.ids.split(',').map(Number));
   phase('read memberships');
 
   // 4. The set algebra on bitsets over every device seen (indexed in resource id order, so the

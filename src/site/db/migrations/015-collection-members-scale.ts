@@ -10,8 +10,13 @@
  *    evaluation lock) and code that has just written or read the device in the same transaction
  *    insert rows, and deleting a device or a collection takes the same lock first
  *    (devices.ts deleteDevice, collections.ts deleteCollection), so none can come in between.
+ *
+ * Evaluating one device (a device imported or changed) reads its MACs: device_macs gets an index by
+ * device (its key starts with the MAC).
  */
 export const sql = `
+CREATE INDEX device_macs_resource ON device_macs (resource_id);
+
 ALTER TABLE collection_members DROP CONSTRAINT collection_members_collection_id_fkey;
 ALTER TABLE collection_members DROP CONSTRAINT collection_members_resource_id_fkey;
 
