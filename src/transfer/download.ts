@@ -6,13 +6,13 @@
  * main thread for large files, overlapped with the network and the disk (./verifying-writer.ts).
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import { fsyncDir } from './durable-fs.js';
 import { ContentError, ContentHashMismatchError } from './errors.js';
 import { checkSha256 } from './hash.js';
-import { httpRequest, responseError, unreachable } from './http-request.js';
+import { errorAnswer, httpRequest, responseError, unreachable } from './http-request.js';
 import { pump } from './pump.js';
+import { rawGet, rawGetApplies, type RawResponse } from './raw-get.js';
 import { VerifyingWriter } from './verifying-writer.js';
 
 export interface DownloadOptions {
@@ -31,21 +31,21 @@ export async function downloadContentFile(url: string, dest: string, expected: {
   let have = opts.resume ? await resumableLength(partial, expected.size) : 0;
   opts.onProgress?.(have, expected.size);
 
-  let res: IncomingMessage | undefined;
+  let res: Answer | undefined;
   if (have < expected.size || expected.size === 0) {
     res = await get(url, have, expected.sha256, opts.signal, opts.headers);
-    if (have > 0 && (res.statusCode === 200 || res.statusCode === 416)) {
+    if (have > 0 && (res.status === 200 || res.status === 416)) {
       // The server ignored or refused the range (the file changed, or a proxy): start from zero —
-      // with this 200's body (left paused until the writer reads it), or asking again after a 416.
-      if (res.statusCode === 416) {
-        res.resume();
+      // with this 200's body (not read yet), or asking again after a 416.
+      if (res.status === 416) {
+        res.discard();
         res = await get(url, 0, expected.sha256, opts.signal, opts.headers);
       }
       have = 0;
     }
-    if (res.statusCode !== 200 && res.statusCode !== 206) throw await responseError(res, `GET ${url}`);
-    if (res.statusCode === 206 && !String(res.headers['content-range'] ?? '').startsWith(`bytes ${have}-`)) {
-      res.destroy();
+    if (res.status !== 200 && res.status !== 206) throw await res.error();
+    if (res.status === 206 && !String(res.headers['content-range'] ?? '').startsWith(`bytes ${have}-`)) {
+      res.discard();
       throw new ContentError({
         code: 'dp-response-invalid',
         status: 502,
@@ -61,7 +61,7 @@ export async function downloadContentFile(url: string, dest: string, expected: {
   try {
     writer = await VerifyingWriter.open(partial, have, expected.size, url);
   } catch (e) {
-    res?.destroy();
+    res?.discard();
     throw e;
   }
   const { sha256 } = res ? await receive(res, writer, url, expected, opts) : await writer.finish();
@@ -84,35 +84,87 @@ async function resumableLength(partial: string, size: number): Promise<number> {
   return have > size ? 0 : have;
 }
 
-function get(url: string, from: number, sha256: string, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<IncomingMessage> {
+/** A response, read by node:http or by the raw reader (./raw-get.ts). */
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Streams the body into the writer (nothing else: the caller finishes or closes it). */
+  body(writer: VerifyingWriter, accept: (n: number) => void): Promise<void>;
+  /** The answer as a ContentError (its body read). */
+  error(): Promise<ContentError>;
+  discard(): void;
+}
+
+/**
+ * Sends the GET: over a raw socket for http: (the body read straight into the write ring), through
+ * node:http for https: and for an answer the raw reader leaves alone (chunked, no length).
+ */
+async function get(url: string, from: number, sha256: string, signal?: AbortSignal, extra: Record<string, string> = {}): Promise<Answer> {
   // If-Range: should the file behind the URL have changed, the server sends all of it (200), not a splice.
   const headers: Record<string, string> = from > 0 ? { ...extra, range: `bytes=${from}-`, 'if-range': `"${sha256}"` } : { ...extra };
-  return httpRequest(url, { method: 'GET', headers, signal });
+  const input = `GET ${url}`;
+  if (downloadTuning.raw && rawGetApplies(url)) {
+    let raw: RawResponse | 'fallback';
+    try {
+      raw = await rawGet(url, headers, { signal });
+    } catch (e) {
+      throw unreachable(input, e);
+    }
+    if (raw !== 'fallback') {
+      const r = raw;
+      return {
+        status: r.status,
+        headers: r.headers,
+        discard: () => r.destroy(),
+        error: async () => errorAnswer(r.status, await r.readText(1 << 20).catch(() => ''), input),
+        body: (writer, accept) =>
+          r.readBody(
+            {
+              space: () => writer.space(),
+              landed: (n) => (accept(n), writer.landed(n)),
+              write: (bytes) => (accept(bytes.length), writer.write(bytes)),
+            },
+            Number(r.headers['content-length']),
+          ),
+      };
+    }
+  }
+  const res = await httpRequest(url, { method: 'GET', headers, signal });
+  return {
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    discard: () => res.destroy(),
+    error: () => responseError(res, input),
+    body: async (writer, accept) => {
+      await pump(res, (bytes) => (accept(bytes.length), writer.write(bytes)));
+      // A connection that closes early can end the stream quietly: that is a break, not a bad file.
+      if (!res.complete) throw Object.assign(new Error('connection closed before the end of the file'), { code: 'ECONNRESET' });
+    },
+  };
 }
+
+/** Test seam: `raw: false` sends every download through node:http (the path https takes). */
+export const downloadTuning = { raw: true };
 
 /**
  * Streams the body into the partial file and returns its digest. A broken connection keeps what
  * arrived, for a later resume; a body longer than the file deletes it.
  */
 async function receive(
-  res: IncomingMessage,
+  res: Answer,
   writer: VerifyingWriter,
   url: string,
   expected: { sha256: string; size: number },
   opts: DownloadOptions,
 ): Promise<{ sha256: string; size: number }> {
   try {
-    await pump(res, (bytes) => {
-      if (writer.size + bytes.length > expected.size) {
+    await res.body(writer, (n) => {
+      if (writer.size + n > expected.size) {
         // More bytes than the file has: it is not the file the site hashed.
-        throw new ContentHashMismatchError(url, expected, { sha256: 'unknown (longer than expected)', size: writer.size + bytes.length });
+        throw new ContentHashMismatchError(url, expected, { sha256: 'unknown (longer than expected)', size: writer.size + n });
       }
-      const wait = writer.write(bytes);
-      opts.onProgress?.(writer.size, expected.size);
-      return wait;
+      opts.onProgress?.(writer.size + n, expected.size);
     });
-    // A connection that closes early can end the stream quietly: that is a break, not a bad file.
-    if (!res.complete) throw Object.assign(new Error('connection closed before the end of the file'), { code: 'ECONNRESET' });
     return await writer.finish();
   } catch (e) {
     if (e instanceof ContentHashMismatchError) {

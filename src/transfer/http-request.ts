@@ -102,7 +102,11 @@ export async function readBody(res: IncomingMessage, input: string, limit = 256 
 
 /** A non-2xx answer as a ContentError carrying the server's code, rule and hint (and extras like `missing`). */
 export async function responseError(res: IncomingMessage, input: string): Promise<ContentError> {
-  const text = (await readBody(res, input, 1 << 20)).toString('utf8');
+  return errorAnswer(res.statusCode ?? 0, (await readBody(res, input, 1 << 20)).toString('utf8'), input);
+}
+
+/** A non-2xx answer's status and body text as a ContentError (see responseError). */
+export function errorAnswer(status: number, text: string, input: string): ContentError {
   let body: Record<string, unknown> = {};
   try {
     body = JSON.parse(text) as Record<string, unknown>;
@@ -111,7 +115,6 @@ export async function responseError(res: IncomingMessage, input: string): Promis
   }
   const { error, message, input: _input, rule, hint, win32, ...details } = body;
   void _input;
-  const status = res.statusCode ?? 0;
   return new ContentError({
     code: typeof error === 'string' ? error : 'dp-error',
     status,

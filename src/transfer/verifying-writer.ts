@@ -83,6 +83,28 @@ export class VerifyingWriter {
     return this.copy(chunk, 0);
   }
 
+  /**
+   * The free part of the current block, for a socket to read into directly (src/transfer/raw-get.ts),
+   * or undefined when that block is still being written or hashed. Report what landed with landed().
+   */
+  space(): Uint8Array | undefined {
+    if (this.error || this.closed || !this.free(this.slot)) return undefined;
+    return this.memory.subarray(this.slot * BLOCK + this.fill, (this.slot + 1) * BLOCK);
+  }
+
+  /** `n` bytes were read into the view space() gave. Same contract as write(). */
+  landed(n: number): Promise<void> | undefined {
+    if (this.error) throw this.error;
+    if (this.closed) throw new Error(`${this.path}: written after it was closed`);
+    if (n > BLOCK - this.fill) throw new Error(`${this.path}: ${n} bytes landed in a block with ${BLOCK - this.fill} free`);
+    this.size += n;
+    this.fill += n;
+    if (this.fill < BLOCK) return undefined;
+    this.issue();
+    const next = this.slot;
+    return this.free(next) ? undefined : this.until(() => this.free(next), true);
+  }
+
   private copy(chunk: Uint8Array, from: number): Promise<void> | undefined {
     let at = from;
     while (at < chunk.length) {

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DistributionPointClient, downloadContentFile } from '../../../src/site/content/dp-client.js';
 import { ContentStore } from '../../../src/site/content/store.js';
 import { hashWorkerProgram } from '../../../src/transfer/block-hasher.js';
+import { downloadTuning } from '../../../src/transfer/download.js';
 import { verifyingWriterTuning } from '../../../src/transfer/verifying-writer.js';
 import { bytes, contentError, startTestDp, tempDir, TOKEN, writeFiles, type TestDp } from './fixtures.js';
 
@@ -46,14 +48,16 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; clos
 }
 
 const tuning = { ...verifyingWriterTuning };
-// Every behaviour twice: hashed on the calling thread (small files) and in the worker thread (large
-// files; here every file, with a background fdatasync every 1 MiB).
+// Every behaviour three times: hashed on the calling thread (small files) and in the worker thread
+// (large files; here every file, with a background fdatasync every 1 MiB), the body read by the raw
+// socket reader (http:) and by node:http (https:, and answers the raw reader leaves alone).
 describe.each([
-  { where: 'on the calling thread', workerFromBytes: Number.MAX_SAFE_INTEGER, flushEveryBytes: tuning.flushEveryBytes },
-  { where: 'in a worker thread', workerFromBytes: 0, flushEveryBytes: 1 << 20 },
-])('downloadContentFile, hashing $where', ({ workerFromBytes, flushEveryBytes }) => {
-  beforeAll(() => Object.assign(verifyingWriterTuning, { workerFromBytes, flushEveryBytes }));
-  afterAll(() => Object.assign(verifyingWriterTuning, tuning));
+  { where: 'on the calling thread', workerFromBytes: Number.MAX_SAFE_INTEGER, flushEveryBytes: tuning.flushEveryBytes, raw: true },
+  { where: 'in a worker thread', workerFromBytes: 0, flushEveryBytes: 1 << 20, raw: true },
+  { where: 'in a worker thread, read by node:http', workerFromBytes: 0, flushEveryBytes: 1 << 20, raw: false },
+])('downloadContentFile, hashing $where', ({ workerFromBytes, flushEveryBytes, raw }) => {
+  beforeAll(() => (Object.assign(verifyingWriterTuning, { workerFromBytes, flushEveryBytes }), (downloadTuning.raw = raw)));
+  afterAll(() => (Object.assign(verifyingWriterTuning, tuning), (downloadTuning.raw = true)));
 
   it('downloads, verifies and renames into place, reporting progress', async () => {
     const d = dest();
@@ -198,6 +202,36 @@ describe.each([
       expect(existsSync(`${d}.partial`)).toBe(false);
     } finally {
       await plain.close();
+    }
+  });
+
+  it('a chunked answer (no Content-Length) arrives whole', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'transfer-encoding': 'chunked' });
+      res.write(data.subarray(0, 777_777));
+      res.end(data.subarray(777_777));
+    });
+    try {
+      const d = dest();
+      await downloadContentFile(server.url, d, expected);
+      expect(readFileSync(d).equals(data)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a server that is not speaking HTTP is dp-response-invalid (raw) or dp-unreachable (node:http); nothing lands', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => (sockets.push(socket), socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n')));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const d = dest();
+      const e = await contentError(downloadContentFile(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, d, expected));
+      expect(e.code).toBe(raw ? 'dp-response-invalid' : 'dp-unreachable');
+      expect(existsSync(d)).toBe(false);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
     }
   });
 
