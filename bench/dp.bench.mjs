@@ -133,22 +133,28 @@ try {
   run.add(
     await comparePairs({ name: `download ${MIB} MiB vs curl -o without fsync (reference, no goal)`, baseline: curlBare, ours, ...common, warmup: false }),
   );
-  // Where the hash runs (issue 16 item 5 asks to measure it): the worker thread, as shipped for large
-  // files, against the same download hashing on the calling thread (as every file did before).
-  const inline = {
-    label: 'downloadContentFile hashing on the calling thread',
-    run: async () => {
-      const saved = verifyingWriterTuning.workerFromBytes;
-      verifyingWriterTuning.workerFromBytes = Number.POSITIVE_INFINITY;
-      try {
-        return await ours.run();
-      } finally {
-        verifyingWriterTuning.workerFromBytes = saved;
-      }
-    },
+  // Where the hash runs (issue 16 item 5 asks to measure it): in a worker thread (what the download
+  // does with more than two CPUs, src/transfer/verifying-writer.ts) against the calling thread (what
+  // it does with two or fewer, as on this machine: the worker measured slower here).
+  const withWorkerFrom = (bytes) => async () => {
+    const saved = verifyingWriterTuning.workerFromBytes;
+    verifyingWriterTuning.workerFromBytes = bytes;
+    try {
+      return await ours.run();
+    } finally {
+      verifyingWriterTuning.workerFromBytes = saved;
+    }
   };
+  const inline = { label: 'downloadContentFile hashing on the calling thread', run: withWorkerFrom(Number.POSITIVE_INFINITY) };
+  const worker = { label: 'downloadContentFile hashing in a worker thread', run: withWorkerFrom(16 << 20) };
   run.add(
-    await comparePairs({ name: `download ${MIB} MiB, hash in a worker vs on the calling thread (no goal)`, baseline: inline, ours, ...common, warmup: false }),
+    await comparePairs({
+      name: `download ${MIB} MiB, hash in a worker vs on the calling thread (no goal)`,
+      baseline: inline,
+      ours: worker,
+      ...common,
+      warmup: false,
+    }),
   );
   run.finish({ sizeMiB: MIB, fsync: 'in ours and in both goal baselines (sync FILE); not in the reference comparison' });
 } finally {

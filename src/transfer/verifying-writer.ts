@@ -19,10 +19,15 @@ const SLOTS = 8;
 /** Tunables (the tests lower workerFromBytes to run small files through the worker). */
 export const verifyingWriterTuning = {
   /**
-   * Files at least this large (bytes, the whole file) are hashed in a worker thread; with a single
-   * CPU a second thread can only take turns with the first, so never.
+   * Files at least this large (bytes, the whole file) are hashed in a worker thread. Only with more
+   * than two CPUs: a download keeps the calling thread, the thread pool's writes and the kernel's
+   * copies busy, and on the quiet 2-core machine (`node bench/dp.bench.mjs`, 1 GiB, 5 pairs,
+   * 2026-12-07 21:30) the worker made it slower, not faster — 341 MB/s median against 721 MB/s
+   * hashing on the calling thread, 2.95× the CPU time (OpenSSL's SHA-256 is ~1.7 GB/s on one core
+   * here, so the calling thread spends ~0.6 s per GiB on it; the worker's hand-offs cost more).
+   * With one CPU a second thread can only take turns with the first.
    */
-  workerFromBytes: availableParallelism() > 1 ? 16 << 20 : Number.POSITIVE_INFINITY,
+  workerFromBytes: availableParallelism() > 2 ? 16 << 20 : Number.POSITIVE_INFINITY,
   /** Bytes written between two background fdatasync calls; 0 disables them. */
   flushEveryBytes: 64 << 20,
 };
