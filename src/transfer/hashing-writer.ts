@@ -132,7 +132,8 @@ export class HashingWriter {
   }
 }
 
-async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
+/** Writes all of buf at position (a positional write may write less than asked). */
+export async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
   let at = 0;
   while (at < buf.length) {
     const { bytesWritten } = await fh.write(buf, at, buf.length - at, position + at);

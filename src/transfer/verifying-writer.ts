@@ -12,6 +12,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { InlineHasher, WorkerHasher, type BlockHasher } from './block-hasher.js';
+import { writeAll } from './hashing-writer.js';
 
 const BLOCK = 1 << 20;
 const SLOTS = 8;
@@ -253,13 +254,5 @@ export class VerifyingWriter {
       await this.fh.close().catch(() => undefined);
     }
     await rm(this.path, { force: true });
-  }
-}
-
-async function writeAll(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
-  let at = 0;
-  while (at < buf.length) {
-    const { bytesWritten } = await fh.write(buf, at, buf.length - at, position + at);
-    at += bytesWritten;
   }
 }
