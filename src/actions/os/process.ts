@@ -36,6 +36,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { OsdError } from '../../common/errors.js';
+import { utimeSeconds } from '../../storage/volume/times.js';
 import type { VolumeFiles } from '../computer.js';
 import type { OfflineRegistry } from './registry.js';
 
@@ -334,7 +335,7 @@ async function stageFromVolume(volume: VolumeFiles, path: string, drive: string)
     const dest = join(drive, ...p.split('/'));
     await mkdir(join(dest, '..'), { recursive: true });
     await pipeline(await volume.openRead(p), createWriteStream(dest));
-    await utimes(dest, (m.accessedMs ?? m.modifiedMs) / 1000, m.modifiedMs / 1000);
+    await utimes(dest, utimeSeconds(m.accessedMs ?? m.modifiedMs), utimeSeconds(m.modifiedMs));
   };
   if (meta.type === 'file') return put(rel, meta);
   if (meta.type !== 'directory') return;

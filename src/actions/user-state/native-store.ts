@@ -12,6 +12,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { findNativeHelper } from '../../storage/volume/ntfsfs.js';
+import { utimeSeconds } from '../../storage/volume/times.js';
 import { VolumeError } from '../../storage/volume/volume.js';
 import { UserStateError } from './errors.js';
 import type { FrameRef, StoredFile } from './store-format.js';
@@ -228,7 +229,7 @@ export class NativeRestore {
 
   /** Writes one file (a new one: it must not exist); rejects with the Node path's error for the same failure. */
   async write(w: NativeWrite): Promise<void> {
-    const secs = (ms: number | undefined): string => (ms === undefined ? '-' : String(ms / 1000));
+    const secs = (ms: number | undefined): string => (ms === undefined ? '-' : String(utimeSeconds(ms)));
     const refs = w.frames.map((f) => `${f.pack}:${f.offset}:${f.frame}`);
     const line = await this.proc.request(
       ['W', w.size, w.sha256, secs(w.accessedMs), secs(w.modifiedMs), w.readonly ? 1 : 0, w.frames.length, ...refs].join(' '),

@@ -20,12 +20,14 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { chmod, cp, lstat, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { refused, WIN32 } from '../errors.js';
+import { msFromNs, utimeSeconds } from './times.js';
 import { type FileAttribute, type FileMeta, folderNotFound, splitVolumePath, VolumeError, type Volume, type VolumeEntry, type WriteMeta } from './volume.js';
 
 export class DirectoryVolume implements Volume {
@@ -209,7 +211,7 @@ export class DirectoryVolume implements Volume {
         if (b.length >= ASYNC_WRITE_BYTES) for (let at = 0; at < b.length;) at += (await writeAsync(fd, b, at, b.length - at)).bytesWritten;
         else for (let at = 0; at < b.length;) at += writeSync(fd, b, at, b.length - at);
       }
-      if (meta?.modifiedMs !== undefined && meta.accessedMs !== undefined) futimesSync(fd, meta.accessedMs / 1000, meta.modifiedMs / 1000);
+      if (meta?.modifiedMs !== undefined && meta.accessedMs !== undefined) futimesSync(fd, utimeSeconds(meta.accessedMs), utimeSeconds(meta.modifiedMs));
       if (meta?.attributes?.includes('readonly')) fchmodSync(fd, fstatSync(fd).mode & ~0o222);
     } finally {
       closeSync(fd);
@@ -220,16 +222,17 @@ export class DirectoryVolume implements Volume {
 
   async setMeta(path: string, meta: WriteMeta): Promise<void> {
     const p = this.local(path);
-    const s = await lstat(p).catch(() => undefined);
+    const s = await lstat(p, { bigint: true }).catch(() => undefined);
     if (!s) throw new VolumeError('not-found', this.description, path, `${this.description}: ${path} does not exist`);
     if (meta.modifiedMs !== undefined || meta.accessedMs !== undefined) {
-      const m = meta.modifiedMs ?? s.mtimeMs;
-      const a = meta.accessedMs ?? s.atimeMs;
-      await utimes(p, a / 1000, m / 1000);
+      const m = meta.modifiedMs ?? msFromNs(s.mtimeNs);
+      const a = meta.accessedMs ?? msFromNs(s.atimeNs);
+      await utimes(p, utimeSeconds(a), utimeSeconds(m));
     }
     if (meta.attributes && !s.isDirectory()) {
       const readonly = meta.attributes.includes('readonly');
-      await chmod(p, readonly ? s.mode & ~0o222 : s.mode | 0o200);
+      const mode = Number(s.mode);
+      await chmod(p, readonly ? mode & ~0o222 : mode | 0o200);
     }
   }
 
@@ -276,9 +279,10 @@ const writeAsync = promisify(writeCb);
 const ASYNC_WRITE_BYTES = 64 * 1024;
 
 /** lstat, synchronously; undefined for anything that is not there (ENOENT, ENOTDIR, …), as `lstat(…).catch(() => undefined)`. */
-function lstatQuiet(p: string): import('node:fs').Stats | undefined {
+function lstatQuiet(p: string): BigIntStats | undefined {
   try {
-    return lstatSync(p, { throwIfNoEntry: false });
+    // bigint: the times' nanoseconds (times.ts); the sizes fit a number to 8 PiB.
+    return lstatSync(p, { throwIfNoEntry: false, bigint: true });
   } catch {
     return undefined;
   }
@@ -303,19 +307,19 @@ async function* readChunks(fd: number, size: number): AsyncGenerator<Buffer> {
   }
 }
 
-function metaOf(path: string, s: import('node:fs').Stats): FileMeta {
+function metaOf(path: string, s: BigIntStats): FileMeta {
   const type = s.isDirectory() ? 'directory' : s.isFile() ? 'file' : 'other';
   const attributes: FileAttribute[] = [];
-  if (type === 'file' && (s.mode & 0o222) === 0) attributes.push('readonly');
+  if (type === 'file' && (s.mode & 0o222n) === 0n) attributes.push('readonly');
   return {
     path,
     type,
-    size: type === 'file' ? s.size : 0,
-    createdMs: s.birthtimeMs > 0 ? s.birthtimeMs : undefined,
-    modifiedMs: s.mtimeMs,
-    accessedMs: s.atimeMs,
+    size: type === 'file' ? Number(s.size) : 0,
+    createdMs: s.birthtimeNs > 0n ? msFromNs(s.birthtimeNs) : undefined,
+    modifiedMs: msFromNs(s.mtimeNs),
+    accessedMs: msFromNs(s.atimeNs),
     attributes,
-    links: s.nlink,
+    links: Number(s.nlink),
     fileId: `${s.dev}:${s.ino}`,
   };
 }
