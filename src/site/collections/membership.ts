@@ -4,9 +4,11 @@
  * collection's members; All Systems holds every device. The same result evaluateOne gives one
  * collection at a time, computed in memory:
  *
- * - every query rule of the collections being evaluated is tested on each device in one pass over
- *   the devices table (compileCollectionPredicate: the same parsed query and semantics as the SQL),
- *   instead of one scan of the table per rule; a rule or a device the JS cannot evaluate exactly
+ * - the query rules of the collections being evaluated are decided in one pass over the devices
+ *   table (compileCollectionPredicate: the same parsed query and semantics as the SQL), instead of
+ *   one scan of the table per rule — and not each rule on each device: RulePass (query/rule-index.ts)
+ *   decides inventory-only rules once per distinct tuple of values and files the others under a
+ *   necessary condition looked up per device; a rule or a device the JS cannot evaluate exactly
  *   (text outside ASCII …) goes to the SQL, and a handful of rules go to the SQL anyway (cheaper
  *   than reading every device);
  * - the set algebra runs on bitsets over the devices, in topological order;
@@ -23,6 +25,7 @@ import {
   DEVICE_FACTS_SQL,
   deviceFacts,
   FactsLayout,
+  RulePass,
   storedCollectionQuery,
   type CollectionQuery,
   type DeviceRow,
@@ -159,7 +162,13 @@ export async function evaluateInOrder(
       : await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
     phase('read devices');
     allDevices = new Array<number>(rows.length);
-    const preds = predicates.filter((p) => p !== undefined);
+    // Not every rule on every device: rules reading only inventory and true/false attributes once
+    // per distinct tuple of values, the others only on devices passing a guard (query/rule-index.ts).
+    const pass = new RulePass(
+      jsRules.map((r) => r.query),
+      predicates.filter((p) => p !== undefined),
+      layout,
+    );
     const leftToSql: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const rid = Number(rows[i].resource_id);
@@ -169,10 +178,11 @@ export async function evaluateInOrder(
         leftToSql.push(rid);
         continue;
       }
-      for (let k = 0; k < preds.length; k++) if (preds[k](facts)) jsRules[k].matches.push(rid);
+      for (const k of pass.match(facts)) jsRules[k].matches.push(rid);
     }
     if (leftToSql.length) await matchInSql(tx, jsRules, leftToSql);
-    phase(`query rules in JS (${jsRules.length} rules, ${leftToSql.length} devices left to SQL)`);
+    const { cachedGroups, cachedRules } = pass.stats;
+    phase(`query rules in JS (${jsRules.length} rules, ${cachedRules} of them cached in ${cachedGroups} groups, ${leftToSql.length} devices left to SQL)`);
     // Loops, not push(...list): spreading a long list as arguments can overflow the stack.
     for (let i = 0; i < queryRules.length; i++) if (!predicates[i]) sqlRules.push(queryRules[i]);
   } else {

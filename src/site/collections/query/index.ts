@@ -8,6 +8,8 @@
  * - sql.ts — the SQL condition over `devices d`, LIKE as a PostgreSQL regex
  * - facts.ts, json.ts — what the JS predicate reads of a device, and the jsonb text reader
  * - predicate.ts — the same query as a JS predicate, exactly where it is offered
+ * - rule-index.ts — many predicates on one device at a time: a cache per tuple of inventory values,
+ *   an index of the other rules by a necessary condition
  */
 export { checkCollectionQuery, queryError, storedCollectionQuery } from './check.js';
 export { COLLECTION_QUERY_GRAMMAR, parseCollectionQuery, QUERY_CLASS, type CollectionQuery } from './grammar.js';
@@ -15,3 +17,4 @@ export { compileCollectionQuery, likeToPosixRegex } from './sql.js';
 export { DEVICE_FACTS_SQL, deviceFacts, FactsLayout, type DeviceFacts, type DeviceRow, type TextValue } from './facts.js';
 export { parseFlatJsonObject } from './json.js';
 export { compileCollectionPredicate } from './predicate.js';
+export { RulePass, ruleGuard, type RulePassOptions } from './rule-index.js';
