@@ -10,6 +10,9 @@
  * them there (its All Systems has a rule for SMS_R_UnknownSystem), which is why a required
  * deployment to All Systems also reaches unknown computers booting from PXE — §4.5's high-risk
  * warning exists for that. Query rules read SMS_R_System and never match them.
+ *
+ * What can change membership is recorded by triggers (migration 016, collection_changes);
+ * evaluateAllCollections evaluates only that, and each evaluation consumes the rows it covers.
  */
 import type { Queryable } from '../db/database.js';
 import { ALL_SYSTEMS } from '../seed.js';
@@ -22,21 +25,100 @@ export type { EvaluateOptions, EvaluationResult } from './membership.js';
 /** Serialises evaluations across servers sharing one database (pg_advisory_xact_lock key). */
 export const EVALUATION_LOCK = 0x4f534443;
 
-/** Evaluates `roots` and every collection depending on them, in dependency order, in `tx`. */
+/**
+ * Evaluates `roots` and every collection depending on them, in dependency order, in `tx`, and
+ * consumes the recorded changes of those collections (migration 016).
+ */
 export async function evaluateWithDependents(tx: Queryable, roots: readonly string[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  // The change rows seen before anything is read, consumed once the order is known (only those:
+  // a row committed after this statement may describe something the graph below does not show).
+  const { rows: seen } = await tx.query<{ seq: string; collection_id: string }>(
+    'SELECT seq::text AS seq, collection_id FROM collection_changes WHERE collection_id IS NOT NULL',
+  );
   const graph = await loadCollectionGraph(tx);
   // A new site's All Systems has never been evaluated (the seed does not): do it first, once.
   const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM collections WHERE collection_id = $1 AND evaluated_at IS NULL', [ALL_SYSTEMS]);
   const first = rows[0]?.n ? [ALL_SYSTEMS] : [];
-  return evaluateInOrder(tx, graph, withDependentsInOrder(graph, [...first, ...roots]), options);
+  const order = withDependentsInOrder(graph, [...first, ...roots]);
+  const covered = new Set(order);
+  const seqs = seen.filter((r) => covered.has(r.collection_id)).map((r) => r.seq);
+  if (seqs.length) await tx.query('DELETE FROM collection_changes WHERE seq = ANY($1::bigint[])', [`{${seqs.join(',')}}`]);
+  return evaluateInOrder(tx, graph, order, options);
 }
 
-/** Evaluates every collection (All Systems first, then each after what it depends on). */
-export async function evaluateAllCollections(tx: Queryable, options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
+export interface EvaluateAllOptions extends EvaluateOptions {
+  /**
+   * Every collection from scratch, whatever was recorded — also what repairs a direct SQL edit of
+   * collection_members, which is not recorded.
+   */
+  full?: boolean;
+}
+
+/**
+ * From this many devices changed, evaluateAllCollections evaluates everything instead: the
+ * device-subset pass costs more per device than the full pass (it reads each device's rows by
+ * index, DEVICES_PER_PASS devices at a time).
+ */
+export const INCREMENTAL_MAX_DEVICES = 20_000;
+
+/**
+ * Brings every collection up to date; returns every collection with its member count, in
+ * dependency order (All Systems first).
+ *
+ * Incremental, as ConfigMgr's incremental updates (migration 016 records what can change
+ * membership): the collections changed since they were last evaluated are evaluated as a whole
+ * with their dependents, the devices changed on their own in every collection (evaluateDevices'
+ * path), and with nothing changed only the collection graph and the counts are read and nothing
+ * is written. The full evaluation instead when asked (`full`), when one was recorded as needed
+ * (migration 016 records one: what happened before it is unknown), when any collection was never
+ * evaluated, when the changed collections with their dependents are every collection, and from
+ * INCREMENTAL_MAX_DEVICES devices changed.
+ *
+ * Changed collections first, changed devices after, gives the full evaluation's rows: the first
+ * step may read a changed device's stale rows in collections it does not evaluate, but the second
+ * then decides that device's row in every collection, in dependency order, from its current facts
+ * and rules; every other device's rows outside the changed collections were already right.
+ */
+export async function evaluateAllCollections(tx: Queryable, options: EvaluateAllOptions = {}): Promise<EvaluationResult[]> {
+  const { full: forced, ...evaluateOptions } = options;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  // Consumed first, before anything else is read, and exactly the rows this statement sees: a
+  // change committed after it is read by this evaluation too (harmless) or left for the next; one
+  // still uncommitted (on PostgreSQL a lower seq can be) is neither seen nor deleted. Never
+  // `seq <= max`. Rolled back with the evaluation if it fails.
+  const { rows: changes } = await tx.query<{ resource_id: string | null; collection_id: string | null }>(
+    'DELETE FROM collection_changes RETURNING resource_id::text AS resource_id, collection_id',
+  );
   const graph = await loadCollectionGraph(tx);
-  return evaluateInOrder(tx, graph, allInOrder(graph), options);
+  const everything = allInOrder(graph);
+  let full = forced === true || changes.some((c) => c.resource_id === null && c.collection_id === null);
+  if (!full) {
+    const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM collections WHERE evaluated_at IS NULL');
+    full = Number(rows[0]?.n ?? 0) > 0;
+  }
+  const devices = new Set<number>();
+  const roots = new Set<string>();
+  for (const c of changes) {
+    // A resource id beyond 2^53 (never issued by the site) cannot be named exactly: everything.
+    if (c.resource_id !== null) {
+      const rid = Number(c.resource_id);
+      if (Number.isSafeInteger(rid)) devices.add(rid);
+      else full = true;
+    } else if (c.collection_id !== null && graph.has(c.collection_id)) roots.add(c.collection_id);
+  }
+  const order = full ? everything : withDependentsInOrder(graph, [...roots]);
+  if (full || order.length === everything.length || devices.size >= INCREMENTAL_MAX_DEVICES) {
+    return evaluateInOrder(tx, graph, everything, evaluateOptions);
+  }
+  if (order.length) await evaluateInOrder(tx, graph, order, evaluateOptions);
+  const ids = [...devices].sort((a, b) => a - b);
+  for (let i = 0; i < ids.length; i += DEVICES_PER_PASS) {
+    await evaluateInOrder(tx, graph, everything, { ...evaluateOptions, devices: ids.slice(i, i + DEVICES_PER_PASS) });
+  }
+  const { rows } = await tx.query<{ collection_id: string; member_count: number }>('SELECT collection_id, member_count FROM collections');
+  const counts = new Map(rows.map((r) => [r.collection_id, Number(r.member_count)]));
+  return everything.filter((id) => counts.has(id)).map((id) => ({ collectionId: id, memberCount: counts.get(id)! }));
 }
 
 /** Devices evaluated per pass of evaluateDevices (their rows and memberships read at once). */
@@ -46,7 +128,8 @@ const DEVICES_PER_PASS = 5_000;
  * Brings the membership of these devices up to date in every collection (devices imported,
  * created or changed): the full evaluation's result for their rows, without reading the other
  * devices — what makes a device added or changed show in its query collections at once.
- * Returns the collections whose membership changed, with their new member counts.
+ * Returns the collections whose membership changed, with their new member counts. Consumes the
+ * recorded changes of these devices (migration 016).
  */
 export async function evaluateDevices(tx: Queryable, resourceIds: readonly number[], options: EvaluateOptions = {}): Promise<EvaluationResult[]> {
   for (const rid of resourceIds) {
@@ -55,6 +138,8 @@ export async function evaluateDevices(tx: Queryable, resourceIds: readonly numbe
   const unique = [...new Set(resourceIds)];
   if (!unique.length) return [];
   await tx.query('SELECT pg_advisory_xact_lock($1)', [EVALUATION_LOCK]);
+  // Consumed before the devices are read: exactly the rows this statement sees (see evaluateAllCollections).
+  await tx.query('DELETE FROM collection_changes c USING unnest($1::bigint[]) AS u(rid) WHERE c.resource_id = u.rid', [`{${unique.join(',')}}`]);
   const graph = await loadCollectionGraph(tx);
   const order = allInOrder(graph);
   const changed = new Map<string, EvaluationResult>();

@@ -314,7 +314,7 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
         `DELETE FROM collection_members WHERE collection_id = 'SMS00001' AND resource_id IN (SELECT resource_id FROM devices WHERE name LIKE 'PC%')`,
       );
       await db.query(`INSERT INTO collection_members (collection_id, resource_id) VALUES ($1, $2)`, [ids[7], facts[1].rid]);
-      const results = await db.transaction((tx) => evaluateAllCollections(tx, { queries: queriesIn }));
+      const results = await db.transaction((tx) => evaluateAllCollections(tx, { queries: queriesIn, full: true }));
       expect(await snapshot(), queriesIn).toEqual(reference);
       expect(await counts(), queriesIn).toEqual(referenceCounts);
       expect(results.map((r) => `${r.collectionId}:${r.memberCount}`).sort()).toEqual(referenceCounts);
@@ -348,7 +348,7 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
     const afterDevices = await snapshot();
     const afterDevicesCounts = await counts();
     expect(afterDevices).not.toEqual(reference);
-    await db.transaction((tx) => evaluateAllCollections(tx));
+    await db.transaction((tx) => evaluateAllCollections(tx, { full: true }));
     expect(afterDevices).toEqual(await snapshot());
     expect(afterDevicesCounts).toEqual(await counts());
 
@@ -359,13 +359,13 @@ describe.each(DB_KINDS)('query rules in JS agree with the SQL on %s', (kind) => 
     const indexesBefore = await indexes();
     expect(indexesBefore).toHaveLength(2);
     await db.query('DELETE FROM collection_members');
-    await db.transaction((tx) => evaluateAllCollections(tx, { bulkRebuildMinRows: 1 }));
+    await db.transaction((tx) => evaluateAllCollections(tx, { bulkRebuildMinRows: 1, full: true }));
     expect(await snapshot()).toEqual(afterDevices);
     expect(await counts()).toEqual(afterDevicesCounts);
     expect(await indexes()).toEqual(indexesBefore);
     // All Systems rows already in (as a device imported meanwhile has) are not written twice.
     await db.query(`DELETE FROM collection_members WHERE collection_id <> 'SMS00001' OR resource_id > $1`, [facts[2].rid]);
-    await db.transaction((tx) => evaluateAllCollections(tx, { bulkRebuildMinRows: 1 }));
+    await db.transaction((tx) => evaluateAllCollections(tx, { bulkRebuildMinRows: 1, full: true }));
     expect(await snapshot()).toEqual(afterDevices);
     expect(await indexes()).toEqual(indexesBefore);
   });

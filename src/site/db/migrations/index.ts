@@ -17,6 +17,7 @@ import { sql as software } from './012-software.js';
 import { sql as networkBoot } from './013-network-boot.js';
 import { sql as taskSequenceFolders } from './014-task-sequence-folders.js';
 import { sql as collectionMembersScale } from './015-collection-members-scale.js';
+import { sql as collectionChanges } from './016-collection-changes.js';
 
 export interface Migration {
   version: number;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'network-boot', sql: networkBoot },
   { version: 14, name: 'task-sequence-folders', sql: taskSequenceFolders },
   { version: 15, name: 'collection-members-scale', sql: collectionMembersScale },
+  { version: 16, name: 'collection-changes', sql: collectionChanges },
 ];
