@@ -63,6 +63,12 @@ interface DeviceSubset {
 /** From this many query rules on, one pass over the devices in JS beats one scan per rule. */
 export const JS_SCAN_MIN_RULES = 4;
 
+/**
+ * From this many devices read, the rule pass (RulePass) is built: building it for 600 rules costs
+ * about what testing every rule on 40 devices does (~2 ms); evaluating one device tests every rule.
+ */
+export const RULE_PASS_MIN_DEVICES = 32;
+
 const BUILT_IN = new Set([ALL_SYSTEMS, ALL_UNKNOWN_COMPUTERS]);
 
 /** Rows per write statement. */
@@ -162,13 +168,18 @@ export async function evaluateInOrder(
       : await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
     phase('read devices');
     allDevices = new Array<number>(rows.length);
+    const preds = predicates.filter((p) => p !== undefined);
     // Not every rule on every device: rules reading only inventory and true/false attributes once
     // per distinct tuple of values, the others only on devices passing a guard (query/rule-index.ts).
-    const pass = new RulePass(
-      jsRules.map((r) => r.query),
-      predicates.filter((p) => p !== undefined),
-      layout,
-    );
+    // A few devices (evaluateDevices) test every rule: building the pass would cost more.
+    const pass =
+      rows.length >= RULE_PASS_MIN_DEVICES
+        ? new RulePass(
+            jsRules.map((r) => r.query),
+            preds,
+            layout,
+          )
+        : undefined;
     const leftToSql: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const rid = Number(rows[i].resource_id);
@@ -178,11 +189,12 @@ export async function evaluateInOrder(
         leftToSql.push(rid);
         continue;
       }
-      for (const k of pass.match(facts)) jsRules[k].matches.push(rid);
+      if (pass) for (const k of pass.match(facts)) jsRules[k].matches.push(rid);
+      else for (let k = 0; k < preds.length; k++) if (preds[k](facts)) jsRules[k].matches.push(rid);
     }
     if (leftToSql.length) await matchInSql(tx, jsRules, leftToSql);
-    const { cachedGroups, cachedRules } = pass.stats;
-    phase(`query rules in JS (${jsRules.length} rules, ${cachedRules} of them cached in ${cachedGroups} groups, ${leftToSql.length} devices left to SQL)`);
+    const cached = pass ? `, ${pass.stats.cachedRules} of them cached in ${pass.stats.cachedGroups} groups` : '';
+    phase(`query rules in JS (${jsRules.length} rules${cached}, ${leftToSql.length} devices left to SQL)`);
     // Loops, not push(...list): spreading a long list as arguments can overflow the stack.
     for (let i = 0; i < queryRules.length; i++) if (!predicates[i]) sqlRules.push(queryRules[i]);
   } else {
