@@ -217,7 +217,10 @@ describe.each(DB_KINDS)('collection change tracking on %s', (kind) => {
   it('a direct rule added or removed: that device', async () => {
     await db.query(`INSERT INTO collection_rules (collection_id, kind, resource_id) VALUES ($1, 'direct', $2)`, [IDS[4], FIRST + 30]);
     await db.query(`DELETE FROM collection_rules WHERE collection_id = $1 AND kind = 'direct' AND resource_id = $2`, [IDS[4], FIRST + 1]);
-    expect([...new Set((await pending()).map((r) => r.resource_id))].sort()).toEqual([FIRST + 1, FIRST + 30]);
+    expect(await pending()).toEqual([
+      { resource_id: FIRST + 30, collection_id: IDS[4] },
+      { resource_id: FIRST + 1, collection_id: IDS[4] },
+    ]);
     expect((await incrementalMatchesFull()).evaluated).toEqual([]);
   });
 
@@ -274,8 +277,14 @@ describe.each(DB_KINDS)('collection change tracking on %s', (kind) => {
       `select * from SMS_R_System where Name like '%x'`,
       IDS[0],
     ]);
+    // A direct rule: the device and the collection, consumed by either evaluation.
+    await db.query(`INSERT INTO collection_rules (collection_id, kind, resource_id) VALUES ($1, 'direct', $2)`, [IDS[2], FIRST + 16]);
+    expect((await pending()).filter((r) => r.resource_id === FIRST + 16)).toEqual([{ resource_id: FIRST + 16, collection_id: IDS[2] }]);
     await db.transaction((tx) => evaluateDevices(tx, [FIRST + 14]));
-    expect((await pending()).filter((r) => r.resource_id !== null)).toEqual([{ resource_id: FIRST + 15, collection_id: null }]);
+    expect((await pending()).filter((r) => r.resource_id !== null)).toEqual([
+      { resource_id: FIRST + 15, collection_id: null },
+      { resource_id: FIRST + 16, collection_id: IDS[2] },
+    ]);
     // PS100002 (nothing depends on it since PS100003's exclude rule went): PS100000's row stays.
     await db.transaction((tx) => evaluateWithDependents(tx, [IDS[2]]));
     expect(await pending()).toEqual([

@@ -13,11 +13,13 @@
  *        update of anything else (last_contact_at, approval, updated_at …) is not a change.
  *      · device_macs rows inserted, deleted or updated (MACAddresses = … reads them), for devices
  *        that still exist.
- *      · direct rules added, removed or changed: one device's row in one collection, so the device,
- *        not the whole collection.
+ *      · direct rules added, removed or changed: one device's row in one collection, so the device
+ *        (evaluated on its own in every collection), not the whole collection — with the collection
+ *        too: evaluating that collection with its dependents (evaluateWithDependents, what adding
+ *        a rule through the site runs) also covers the row, and consumes it.
  *    A device deleted is not recorded: its rows go with it (migration 015's trigger) and no other
  *    device's membership depends on it.
- *  - collection_id: a collection whose membership must be evaluated as a whole, with its
+ *  - collection_id alone: a collection whose membership must be evaluated as a whole, with its
  *    dependents: a new collection, its limiting collection changed, a query, include or exclude
  *    rule added, removed or changed (also when the collection it referred to is deleted: the rule
  *    goes by ON DELETE CASCADE and the trigger sees it).
@@ -34,8 +36,7 @@ export const sql = `
 CREATE TABLE collection_changes (
   seq bigserial PRIMARY KEY,
   resource_id bigint,
-  collection_id text,
-  CHECK (resource_id IS NULL OR collection_id IS NULL)
+  collection_id text
 );
 INSERT INTO collection_changes DEFAULT VALUES;
 
@@ -102,18 +103,17 @@ CREATE TRIGGER collection_changes_collections_inserted AFTER INSERT ON collectio
 CREATE TRIGGER collection_changes_collections_updated AFTER UPDATE ON collections
   REFERENCING OLD TABLE AS old_collections NEW TABLE AS new_collections FOR EACH STATEMENT EXECUTE FUNCTION collection_changes_collections();
 
--- A direct rule is one device's row in one collection: the device. The others: the collection.
+-- A direct rule is one device's row in one collection: the device and the collection. The others:
+-- the collection.
 CREATE FUNCTION collection_changes_rules() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO collection_changes (resource_id, collection_id)
-    SELECT DISTINCT CASE WHEN r.kind = 'direct' THEN r.resource_id END, CASE WHEN r.kind <> 'direct' THEN r.collection_id END
-    FROM new_rules r WHERE r.kind <> 'direct' OR r.resource_id IS NOT NULL;
+    SELECT DISTINCT CASE WHEN r.kind = 'direct' THEN r.resource_id END, r.collection_id FROM new_rules r;
   END IF;
   IF TG_OP <> 'INSERT' THEN
     INSERT INTO collection_changes (resource_id, collection_id)
-    SELECT DISTINCT CASE WHEN r.kind = 'direct' THEN r.resource_id END, CASE WHEN r.kind <> 'direct' THEN r.collection_id END
-    FROM old_rules r WHERE r.kind <> 'direct' OR r.resource_id IS NOT NULL;
+    SELECT DISTINCT CASE WHEN r.kind = 'direct' THEN r.resource_id END, r.collection_id FROM old_rules r;
   END IF;
   RETURN NULL;
 END
