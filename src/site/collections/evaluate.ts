@@ -43,7 +43,9 @@ export async function evaluateWithDependents(tx: Queryable, roots: readonly stri
   const order = withDependentsInOrder(graph, [...first, ...roots]);
   const covered = new Set(order);
   const seqs = seen.filter((r) => covered.has(r.collection_id)).map((r) => r.seq);
-  if (seqs.length) await tx.query('DELETE FROM collection_changes WHERE seq = ANY($1::bigint[])', [`{${seqs.join(',')}}`]);
+  if (seqs.length) {
+    await tx.query('DELETE FROM collection_changes c USING unnest($1::bigint[]) AS u(seq) WHERE c.seq = u.seq', [`{${seqs.join(',')}}`]);
+  }
   return evaluateInOrder(tx, graph, order, options);
 }
 
