@@ -172,10 +172,14 @@ describe.each(DB_KINDS)('collection change tracking on %s', (kind) => {
   });
 
   it('a device property changed: that device alone, evaluated in every collection', async () => {
-    const rid = FIRST + 5;
+    // A LENOVO that becomes an HP: it joins PS100000 and what follows from it.
+    const rid = FIRST + 6;
+    const before = await snapshot();
     await db.query(`UPDATE devices SET properties = properties || '{"manufacturer": "HP", "build": 19999}'::jsonb WHERE resource_id = $1`, [rid]);
     expect(await pending()).toEqual([{ resource_id: rid, collection_id: null }]);
     const { evaluated, statements } = await incrementalMatchesFull();
+    expect((await snapshot()).members).toContain(`${IDS[0]}:${rid}`);
+    expect(before.members).not.toContain(`${IDS[0]}:${rid}`);
     // No collection evaluated as a whole; the device read by its id.
     expect(evaluated).toEqual([]);
     expect(statements.some((s) => /FROM devices d WHERE d\.resource_id = ANY/.test(s))).toBe(true);
@@ -188,6 +192,8 @@ describe.each(DB_KINDS)('collection change tracking on %s', (kind) => {
     await db.query(`UPDATE devices SET mac_addresses = '[]'::jsonb WHERE resource_id = $1`, [FIRST + 12]);
     expect((await pending()).map((r) => r.resource_id).sort()).toEqual([8, 9, 10, 11, 12].map((n) => FIRST + n));
     expect((await incrementalMatchesFull()).evaluated).toEqual([]);
+    // PC-9, an HP client, is no longer a client: it leaves PS100002.
+    expect((await snapshot()).members).not.toContain(`${IDS[2]}:${FIRST + 9}`);
   });
 
   it('a MAC row added, removed or changed: that device', async () => {
