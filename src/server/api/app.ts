@@ -14,7 +14,7 @@ import { TokenCache } from '../../site/security/token-cache.js';
 import { allows, ROLE_NAMES, type Actor } from '../../site/security/roles.js';
 import type { Site } from '../../site/site.js';
 import { openApiDocument } from './openapi.js';
-import type { AnyRoute } from './route.js';
+import { JsonText, type AnyRoute } from './route.js';
 import { ALL_ROUTES } from './routes/index.js';
 import { checkRequestStrings, checkRequestUrl, jsonBodyText } from './input-rules.js';
 import { siteFormatFrameworkOptions } from '../framework-errors.js';
@@ -224,11 +224,14 @@ export async function createAdminApi(site: Site, options: AdminApiOptions = {}):
         const body = r.bodyKind === 'stream' ? (request.body as unknown) : parse(r.body, request.body, 'body');
         const result = await r.handler({ params, query, body, actor, site, request, reply });
         if (r.raw || reply.sent) return reply;
+        const status = reply.statusCode !== 200 ? reply.statusCode : (r.status ?? 200);
+        // Written by the service from the schema and tested against it (route.ts JsonText).
+        if (result instanceof JsonText) return reply.status(status).type('application/json; charset=utf-8').send(result.text);
         // Only the declared fields go out: a column added later never leaks by accident.
         const out = r.response.safeParse(result);
         if (!out.success) throw new Error(`response of ${r.method} ${r.path} does not match its schema: ${out.error.message}`);
         // A handler may choose its status (200 replaced vs 201 created); otherwise the route's.
-        return reply.status(reply.statusCode !== 200 ? reply.statusCode : (r.status ?? 200)).send(out.data);
+        return reply.status(status).send(out.data);
       },
     });
   }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { createAssociation, deleteAssociation, listAssociations, USER_ACCOUNT_MODES } from '../../../site/devices/associations.js';
 import { importComputersFromCsv } from '../../../site/devices/csv-import.js';
-import { deleteDevice, getDevice, importComputer, listDevices, updateDevice } from '../../../site/devices/devices.js';
+import { deleteDevice, getDeviceJson, importComputer, listDevices, updateDevice } from '../../../site/devices/devices.js';
 import {
   createCollection,
   deleteCollection,
@@ -20,7 +20,7 @@ import {
 import { addRule, listRules, removeRule } from '../../../site/collections/rules.js';
 import { deleteVariable, getVariable, listVariables, setVariable, type VariableOwner } from '../../../site/collections/variables.js';
 import { MAX_QUERY_LENGTH, MAX_SEARCH_LENGTH } from '../../../site/collections/limits.js';
-import { route } from '../route.js';
+import { JsonText, route } from '../route.js';
 
 const propertyValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const device = z.object({
@@ -36,6 +36,8 @@ const device = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+/** GET /devices/:resourceId's answer (exported for the test that holds getDeviceJson to it). */
+export const deviceWithCollections = device.extend({ collections: z.array(z.object({ collectionId: z.string(), name: z.string() })) });
 const association = z.object({
   id: z.number(),
   sourceResourceId: z.number(),
@@ -220,8 +222,9 @@ export const collectionRoutes = [
     summary: 'One device, with the collections it is a member of',
     permission: 'read',
     params: resourceParams,
-    response: device.extend({ collections: z.array(z.object({ collectionId: z.string(), name: z.string() })) }),
-    handler: async ({ site, params }) => getDevice(site.db, params.resourceId),
+    response: deviceWithCollections,
+    // Written by the database from this schema (getDeviceJson; test/site/devices/device-json.test.ts).
+    handler: async ({ site, params }) => new JsonText(await getDeviceJson(site.db, params.resourceId)),
   }),
   route({
     method: 'PATCH',
