@@ -22,13 +22,13 @@ import type { CollectionGraph } from './graph.js';
 import {
   compileCollectionPredicate,
   compileCollectionQuery,
-  DEVICE_FACTS_SQL,
-  deviceFacts,
+  deviceFactsFromSlots,
+  deviceSlotsSql,
   FactsLayout,
   RulePass,
   storedCollectionQuery,
   type CollectionQuery,
-  type DeviceRow,
+  type DeviceSlotsRow,
 } from './query/index.js';
 
 export interface EvaluationResult {
@@ -163,9 +163,11 @@ export async function evaluateInOrder(
       if (list) list.push(m.mac);
       else macs.set(rid, [m.mac]);
     }
+    // The inventory values the predicates read, one column each (not the whole inventory as text).
+    const devicesSql = deviceSlotsSql(layout);
     const { rows } = subsetParam
-      ? await tx.query<DeviceRow>(`${DEVICE_FACTS_SQL} WHERE d.resource_id = ANY($1::bigint[])`, [subsetParam])
-      : await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
+      ? await tx.query<DeviceSlotsRow>(`${devicesSql} WHERE d.resource_id = ANY($1::bigint[])`, [subsetParam])
+      : await tx.query<DeviceSlotsRow>(devicesSql);
     phase('read devices');
     allDevices = new Array<number>(rows.length);
     const preds = predicates.filter((p) => p !== undefined);
@@ -184,7 +186,7 @@ export async function evaluateInOrder(
     for (let i = 0; i < rows.length; i++) {
       const rid = Number(rows[i].resource_id);
       allDevices[i] = rid;
-      const facts = deviceFacts(rows[i], macs.get(rid) ?? [], layout);
+      const facts = deviceFactsFromSlots(rows[i], macs.get(rid) ?? [], layout);
       if (!facts) {
         leftToSql.push(rid);
         continue;
