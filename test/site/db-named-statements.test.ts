@@ -59,4 +59,20 @@ describe.each(DB_KINDS)('named statements on %s', (kind) => {
     // The same statement still works with ordinary text afterwards.
     expect((await db.query(SELECT.replace('id = $1', 't = $1'), [''], { name: 'osd_test_named_by_text' })).rows).toHaveLength(1);
   });
+
+  it('reports an error of a prepared statement as the ordinary way does, and the session goes on', async () => {
+    // On PGlite a prepared statement runs in one round (pglite.ts executeOnce): an error must not leave the session waiting.
+    const DIVIDE = 'SELECT 1 / $1::int AS q';
+    expect((await db.query(DIVIDE, [2], { name: 'osd_test_named_divide' })).rows).toEqual([{ q: 0 }]);
+    const plain = await db.query(DIVIDE, [0]).catch((e: { code?: string }) => e.code);
+    const named = await db.query(DIVIDE, [0], { name: 'osd_test_named_divide' }).catch((e: { code?: string }) => e.code);
+    expect(plain).toBe('22012');
+    expect(named).toBe(plain);
+    expect((await db.query(DIVIDE, [1], { name: 'osd_test_named_divide' })).rows).toEqual([{ q: 1 }]);
+    expect((await db.query('SELECT count(*)::int AS n FROM named_t')).rows[0]).toEqual({ n: 4 });
+    // Many at once (the admin API's load): each gets its own answer.
+    const ids = [1, 2, 3, 4, 1, 2, 3, 4, 99];
+    const rows = await Promise.all(ids.map((id) => db.query<{ id: number }>(SELECT, [id], { name: 'osd_test_named_select' })));
+    expect(rows.map((r) => r.rows[0]?.id ?? null)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, null]);
+  });
 });
