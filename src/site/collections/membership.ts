@@ -22,13 +22,13 @@ import type { CollectionGraph } from './graph.js';
 import {
   compileCollectionPredicate,
   compileCollectionQuery,
-  deviceFactsFromSlots,
-  deviceSlotsSql,
+  DEVICE_FACTS_SQL,
+  deviceFacts,
   FactsLayout,
   RulePass,
   storedCollectionQuery,
   type CollectionQuery,
-  type DeviceSlotsRow,
+  type DeviceRow,
 } from './query/index.js';
 
 export interface EvaluationResult {
@@ -163,11 +163,9 @@ export async function evaluateInOrder(
       if (list) list.push(m.mac);
       else macs.set(rid, [m.mac]);
     }
-    // The inventory values the predicates read, one column each (not the whole inventory as text).
-    const devicesSql = deviceSlotsSql(layout);
     const { rows } = subsetParam
-      ? await tx.query<DeviceSlotsRow>(`${devicesSql} WHERE d.resource_id = ANY($1::bigint[])`, [subsetParam])
-      : await tx.query<DeviceSlotsRow>(devicesSql);
+      ? await tx.query<DeviceRow>(`${DEVICE_FACTS_SQL} WHERE d.resource_id = ANY($1::bigint[])`, [subsetParam])
+      : await tx.query<DeviceRow>(DEVICE_FACTS_SQL);
     phase('read devices');
     allDevices = new Array<number>(rows.length);
     const preds = predicates.filter((p) => p !== undefined);
@@ -186,7 +184,7 @@ export async function evaluateInOrder(
     for (let i = 0; i < rows.length; i++) {
       const rid = Number(rows[i].resource_id);
       allDevices[i] = rid;
-      const facts = deviceFactsFromSlots(rows[i], macs.get(rid) ?? [], layout);
+      const facts = deviceFacts(rows[i], macs.get(rid) ?? [], layout);
       if (!facts) {
         leftToSql.push(rid);
         continue;

@@ -1,13 +1,9 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WqlError } from '../../../src/engine/conditions/wql/errors.js';
 import {
   compileCollectionPredicate,
-  compileCollectionQuery,
-  DEVICE_FACTS_SQL,
   deviceFacts,
-  deviceFactsFromSlots,
-  deviceSlotsSql,
   FactsLayout,
   parseCollectionQuery,
   RulePass,
@@ -15,10 +11,8 @@ import {
   type CollectionQuery,
   type DeviceFacts,
   type DeviceRow,
-  type DeviceSlotsRow,
   type RulePassOptions,
 } from '../../../src/site/collections/query/index.js';
-import { DB_KINDS, openTestSite, type TestSite } from '../helpers/site.js';
 
 // Few distinct values, so devices share inventory tuples (the cache hits) and names share prefixes
 // (the guards find candidates); a few names and values outside ASCII (left to the SQL: no facts).
@@ -316,61 +310,5 @@ describe('the rule pass (query/rule-index.ts)', () => {
     expect(pass).toEqual(every);
     // The two rules reading SerialNumber and Model gave up caching; the third, alone in its group, was never cached.
     expect(rulePass.stats).toEqual({ cachedGroups: 0, cachedRules: 0, indexedRules: 3 });
-  });
-});
-
-describe.each(DB_KINDS)('the property values read one column each (deviceSlotsSql) on %s', (kind) => {
-  let t: TestSite;
-  beforeAll(async () => {
-    t = await openTestSite(kind);
-    const devices: [string, unknown][] = [
-      ['FLAT-1', { manufacturer: 'Dell Inc.', model: 'Latitude 7440', build: 19041, Colour: 'Red' }],
-      ['FLAT-2', { manufacturer: 'HP', colour: 'blue', COLOUR: 'green', build: 1.5 }],
-      ['NULLS', { manufacturer: null, model: '' }],
-      // A nested value and text outside ASCII in a property no rule reads: the whole-inventory
-      // read leaves these devices to the SQL; read one column each they are the JS's, exactly.
-      ['NESTED', { manufacturer: 'HP', model: { family: 'EliteBook' }, colour: ['red'] }],
-      ['UNREAD', { manufacturer: 'LENOVO', location: 'Zürich' }],
-      // Text outside ASCII in a property a rule reads: the SQL's (lower() follows its locale).
-      ['READ', { manufacturer: 'Zürich AG' }],
-    ];
-    let rid = 16777220;
-    for (const [name, props] of devices) {
-      await t.site.db.query(`INSERT INTO devices (resource_id, name, properties) VALUES ($1, $2, $3)`, [rid++, name, JSON.stringify(props)]);
-    }
-  });
-  afterAll(async () => t?.close());
-
-  it('gives the facts of the whole-inventory read, and more devices agree with the SQL', async () => {
-    const texts = [
-      `select * from SMS_R_System where Manufacturer = 'hp'`,
-      `select * from SMS_R_System where Model like 'lat%' or Model like '{%'`,
-      `select * from SMS_R_System where Colour in ('red', 'blue', '["red"]')`,
-      `select * from SMS_R_System where Build >= 2`,
-      `select * from SMS_R_System where Manufacturer is null`,
-    ];
-    const c = compile(texts);
-    expect(c.queries).toHaveLength(texts.length);
-    const whole = (await t.site.db.query<DeviceRow>(DEVICE_FACTS_SQL)).rows;
-    const slots = (await t.site.db.query<DeviceSlotsRow>(deviceSlotsSql(c.layout))).rows;
-    const byName = new Map(slots.map((r) => [r.name, r]));
-    const facts = new Map(slots.map((r) => [r.name, deviceFactsFromSlots(r, [], c.layout)]));
-    const text = (f: DeviceFacts | undefined): unknown =>
-      f && { ...f, slots: c.layout.sql.map((_, n) => f.slots[n]?.text ?? null), resourceIdText: undefined, name: f.name.text };
-    for (const r of whole) {
-      const before = deviceFacts(r, [], c.layout);
-      if (before) expect(text(facts.get(r.name)), r.name).toEqual(text(before));
-    }
-    expect([...facts].filter(([, f]) => !f).map(([name]) => name)).toEqual(['READ']);
-    expect(whole.filter((r) => !deviceFacts(r, [], c.layout)).map((r) => r.name)).toEqual(['NESTED', 'UNREAD', 'READ']);
-    // Every rule, on every device the JS judges, selects exactly what its SQL selects.
-    for (let k = 0; k < c.queries.length; k++) {
-      const params: unknown[] = [];
-      const cond = compileCollectionQuery(c.queries[k], params);
-      const inSql = (await t.site.db.query<{ name: string }>(`SELECT d.name FROM devices d WHERE ${cond} ORDER BY 1`, params)).rows.map((r) => r.name);
-      const inJs = [...facts].filter(([, f]) => f && c.predicates[k](f)).map(([name]) => name);
-      expect(inJs.sort(), texts[k]).toEqual(inSql.filter((n) => n !== 'READ'));
-    }
-    expect(byName.get('NESTED')?.s1).toBe('{"family": "EliteBook"}');
   });
 });

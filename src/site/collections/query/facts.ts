@@ -47,15 +47,11 @@ export class FactsLayout {
   readonly lower = new Map<string, number>();
   /** Equal property values share one TextValue, so lower() and the decimal are computed once. */
   readonly values = new Map<string, TextValue>();
-  /** Per slot, the SQL expression of the property over `devices d` (attributes.ts: what sql.ts compares). */
-  readonly sql: string[] = [];
+  private size = 0;
   slot(c: Column & { kind: 'property' }): number {
     const [map, name] = c.key !== undefined ? [this.exact, c.key] : [this.lower, c.lowerName];
     let n = map.get(name);
-    if (n === undefined) {
-      map.set(name, (n = this.sql.length));
-      this.sql.push(c.sql);
-    }
+    if (n === undefined) map.set(name, (n = this.size++));
     return n;
   }
   value(text: string): TextValue {
@@ -105,56 +101,6 @@ export function deviceFacts(row: DeviceRow, macRows: readonly string[], layout: 
     const v = value === null ? null : layout.value(value);
     if (exact !== undefined) slots[exact] = v;
     if (lower !== undefined && slots[lower] === undefined) slots[lower] = v;
-  }
-  return {
-    resourceId: rid,
-    resourceIdText: textValue(String(rid)),
-    name: textValue(row.name),
-    smbiosGuid: row.smbios_guid === null ? null : textValue(row.smbios_guid),
-    unknownComputer: row.unknown,
-    client: row.client,
-    isSiteSystem: row.is_site_system,
-    isServer: row.is_server,
-    macAddresses: macs as string[],
-    macRows,
-    slots,
-  };
-}
-
-/** A row of deviceSlotsSql: DEVICE_FACTS_SQL's columns but the inventory, and slot n as column sn. */
-export type DeviceSlotsRow = Omit<DeviceRow, 'props'> & Record<`s${number}`, string | null>;
-
-/**
- * DEVICE_FACTS_SQL with, instead of the whole inventory as text, each property slot of the layout
- * as its own column — the very expression the SQL condition compares (the column's sql), so the
- * values are the database's by construction (a key found case-insensitively, a nested value as
- * ->> prints it). A full evaluation reads a few values per device instead of its whole inventory,
- * and parses none. Build it after compiling the predicates (the layout then has every slot).
- */
-export function deviceSlotsSql(layout: FactsLayout): string {
-  const slots = layout.sql.map((sql, n) => `, ${sql} AS s${n}`).join('');
-  return `SELECT d.resource_id, d.name, d.smbios_guid, d.unknown_computer IS NOT NULL AS unknown, d.client, d.is_site_system, d.is_server,
-  d.mac_addresses::text AS macs${slots} FROM devices d`;
-}
-
-/**
- * A device's facts from a deviceSlotsRow (as deviceFacts from a DEVICE_FACTS_SQL row), or
- * undefined when the JS could not be exact for it: text outside ASCII in what the predicates read
- * (name, SMBIOS GUID, MACs, a property slot), a resource id beyond 2^53, non-string MACs. A
- * property the database has as NULL (missing, or a JSON null) is null.
- */
-export function deviceFactsFromSlots(row: DeviceSlotsRow, macRows: readonly string[], layout: FactsLayout): DeviceFacts | undefined {
-  const rid = Number(row.resource_id);
-  if (!Number.isSafeInteger(rid)) return undefined;
-  if (!ASCII.test(row.name) || (row.smbios_guid !== null && !ASCII.test(row.smbios_guid)) || !ASCII.test(row.macs)) return undefined;
-  const macs: unknown = JSON.parse(row.macs);
-  if (!Array.isArray(macs) || !macs.every((m) => typeof m === 'string')) return undefined;
-  const slots: (TextValue | null)[] = new Array<TextValue | null>(layout.sql.length);
-  for (let n = 0; n < slots.length; n++) {
-    const v = row[`s${n}`];
-    if (v === null || v === undefined) slots[n] = null;
-    else if (!ASCII.test(v)) return undefined;
-    else slots[n] = layout.value(v);
   }
   return {
     resourceId: rid,

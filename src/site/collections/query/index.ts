@@ -14,17 +14,7 @@
 export { checkCollectionQuery, queryError, storedCollectionQuery } from './check.js';
 export { COLLECTION_QUERY_GRAMMAR, parseCollectionQuery, QUERY_CLASS, type CollectionQuery } from './grammar.js';
 export { compileCollectionQuery, likeToPosixRegex } from './sql.js';
-export {
-  DEVICE_FACTS_SQL,
-  deviceFacts,
-  deviceFactsFromSlots,
-  deviceSlotsSql,
-  FactsLayout,
-  type DeviceFacts,
-  type DeviceRow,
-  type DeviceSlotsRow,
-  type TextValue,
-} from './facts.js';
+export { DEVICE_FACTS_SQL, deviceFacts, FactsLayout, type DeviceFacts, type DeviceRow, type TextValue } from './facts.js';
 export { parseFlatJsonObject } from './json.js';
 export { compileCollectionPredicate } from './predicate.js';
 export { RulePass, ruleGuard, type RulePassOptions } from './rule-index.js';
