@@ -5,6 +5,7 @@
  */
 import { SWEEP_INTERVAL_MS } from '../site/userstate/limits.js';
 import { sweepStores } from '../site/userstate/stores.js';
+import { evaluateAllCollections } from '../site/collections/evaluate.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,7 +53,22 @@ export interface SiteServerOptions {
   consoleDir?: string;
   /** Distribution lease, heartbeat and periodic pass (defaults: 30 s lease, heartbeat a third of it, a pass every 15 s). */
   distribution?: DistributionTiming;
+  /**
+   * How often collection membership is evaluated incrementally (default COLLECTION_EVALUATION_INTERVAL_MS;
+   * 0 = never): what was recorded as changed and not yet evaluated by the request that changed it.
+   */
+  collectionEvaluationIntervalMs?: number;
 }
+
+/**
+ * ConfigMgr's Collection Membership Evaluation component evaluates new and changed resources every
+ * 5 minutes by default (its "Incremental Interval"); here evaluateAllCollections does that from the
+ * change log of migration 016. Most changes made through the site are evaluated by their request
+ * already; this pass takes what is left (devices the management point registered, changes from
+ * another path) and keeps the change log short. Several servers on one database each run it; the
+ * evaluation lock serialises them and the second finds nothing left.
+ */
+export const COLLECTION_EVALUATION_INTERVAL_MS = 5 * 60 * 1000;
 
 export interface RunningSiteServer {
   site: Site;
@@ -71,6 +87,9 @@ export interface RunningSiteServer {
 }
 
 export async function startSiteServer(options: SiteServerOptions): Promise<RunningSiteServer> {
+  const evaluationMs = options.collectionEvaluationIntervalMs ?? COLLECTION_EVALUATION_INTERVAL_MS;
+  if (!Number.isSafeInteger(evaluationMs) || evaluationMs < 0)
+    throw new RangeError(`collectionEvaluationIntervalMs: ${evaluationMs} is not a whole number of milliseconds ≥ 0 (0 turns the evaluation off)`);
   // Everything this process writes (database files, content, tokens) is owner-only, whatever the
   // umask it was started with (issue 10 §7); the data folder's existing files are checked in openSite.
   process.umask(0o077);
@@ -119,6 +138,17 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
     const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
     sweeper.unref();
     sweep();
+    // Incremental collection evaluation (COLLECTION_EVALUATION_INTERVAL_MS); one pass at a time.
+    let evaluating: Promise<unknown> | undefined;
+    const evaluateChanges = (): void => {
+      if (evaluating) return;
+      evaluating = site.db
+        .transaction((tx) => evaluateAllCollections(tx))
+        .catch((e: unknown) => process.stderr.write(`osd server: the incremental collection evaluation failed: ${(e as Error).message}\n`))
+        .finally(() => (evaluating = undefined));
+    };
+    const evaluator = evaluationMs > 0 ? setInterval(evaluateChanges, evaluationMs) : undefined;
+    evaluator?.unref();
     const started = app;
     return {
       site,
@@ -131,7 +161,9 @@ export async function startSiteServer(options: SiteServerOptions): Promise<Runni
       console: { dir: webConsole.dir, built: webConsole.built },
       async close() {
         clearInterval(sweeper);
+        clearInterval(evaluator);
         await sweeping;
+        await evaluating;
         await pxe?.close();
         await started.close();
         await distribution.settle();
