@@ -18,6 +18,7 @@ import { sql as networkBoot } from './013-network-boot.js';
 import { sql as taskSequenceFolders } from './014-task-sequence-folders.js';
 import { sql as collectionMembersScale } from './015-collection-members-scale.js';
 import { sql as collectionChanges } from './016-collection-changes.js';
+import { sql as collectionChangesIndexes } from './017-collection-changes-indexes.js';
 
 export interface Migration {
   version: number;
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'task-sequence-folders', sql: taskSequenceFolders },
   { version: 15, name: 'collection-members-scale', sql: collectionMembersScale },
   { version: 16, name: 'collection-changes', sql: collectionChanges },
+  { version: 17, name: 'collection-changes-indexes', sql: collectionChangesIndexes },
 ];
