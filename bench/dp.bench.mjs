@@ -134,8 +134,8 @@ try {
     await comparePairs({ name: `download ${MIB} MiB vs curl -o without fsync (reference, no goal)`, baseline: curlBare, ours, ...common, warmup: false }),
   );
   // Where the hash runs (issue 16 item 5 asks to measure it): in a worker thread (what the download
-  // does with more than two CPUs, src/transfer/verifying-writer.ts) against the calling thread (what
-  // it does with two or fewer, as on this machine: the worker measured slower here).
+  // does for a file of 16 MiB or more with two CPUs or more, src/transfer/verifying-writer.ts) against
+  // the calling thread (what it does with one CPU, and for smaller files).
   const withWorkerFrom = (bytes) => async () => {
     const saved = verifyingWriterTuning.workerFromBytes;
     verifyingWriterTuning.workerFromBytes = bytes;

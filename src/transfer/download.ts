@@ -8,7 +8,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDir } from './durable-fs.js';
-import { ContentError, ContentHashMismatchError } from './errors.js';
+import { ContentError, ContentHashMismatchError, downloadWriteError } from './errors.js';
 import { checkSha256 } from './hash.js';
 import { errorAnswer, httpRequest, responseError, unreachable } from './http-request.js';
 import { pump } from './pump.js';
@@ -174,6 +174,8 @@ async function receive(
     await writer.close().catch(() => undefined);
     // An abort shows up on the response as a reset connection: report it as the abort it is.
     if (opts.signal?.aborted) throw opts.signal.reason;
-    throw e instanceof ContentError ? e : unreachable(`GET ${url}`, e);
+    if (e instanceof ContentError) throw e;
+    // The writer's own failure is this computer's disk, not the distribution point.
+    throw e === writer.failure ? downloadWriteError(writer.path, e) : unreachable(`GET ${url}`, e);
   }
 }

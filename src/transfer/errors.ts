@@ -83,6 +83,29 @@ export class ContentHashMismatchError extends ContentError {
   }
 }
 
+/** ERROR_DISK_FULL as an HRESULT: what ConfigMgr's client logs when a download finds no space. */
+export const DISK_FULL_WIN32 = 0x80070070;
+
+/**
+ * A download whose bytes could not be written to this computer's disk: the destination's fault, not
+ * the distribution point's (a full disk is 507 with ConfigMgr's 0x80070070; the errno is named).
+ */
+export function downloadWriteError(path: string, e: unknown): ContentError {
+  const code = (e as NodeJS.ErrnoException)?.code ?? (e instanceof Error ? e.message : String(e));
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  return new ContentError({
+    code: full ? 'download-no-space' : 'download-write-failed',
+    status: full ? 507 : 500,
+    input: path,
+    rule: full ? `the download's disk is full (${code})` : `the download could not be written (${code})`,
+    hint: full
+      ? 'free space on that disk (or choose another destination), then retry: the bytes that arrived are kept and the download resumes'
+      : 'check the destination disk and its permissions, then retry: the bytes that arrived are kept and the download resumes',
+    win32: full ? DISK_FULL_WIN32 : undefined,
+    cause: e,
+  });
+}
+
 /**
  * The caller's own abort (a signal), which is not a failure to report: Node's AbortError carries the
  * code ABORT_ERR (http, streams, pipeline, fs), a signal's own reason is a DOMException of code 20.

@@ -88,7 +88,7 @@ export class HashingWriter {
     this.position += full.length;
     this.inFlight = true;
     // Never rejects: a write error is kept and thrown at the next write or at close.
-    this.pending = writeAll(this.fh, full, at).then(
+    this.pending = writeInPieces(this.fh, full, at).then(
       () => {
         this.inFlight = false;
       },
@@ -130,6 +130,31 @@ export class HashingWriter {
     }
     await rm(this.path, { force: true });
   }
+}
+
+/** Tunable (the tests lower it to write in odd-sized pieces). */
+export const writePieceTuning = {
+  /**
+   * A block of a streamed file is written as pieces of this many bytes, all handed to the thread
+   * pool at once (writeInPieces). Measured on the quiet 2-core VM (`node bench/dp.bench.mjs`;
+   * docs/benchmarks.md, "The DP download after idle time"): a 1 MiB pwrite makes the page cache
+   * take large folios, whose memory the hypervisor has reclaimed after a few idle seconds (free
+   * page reporting), so each faults on the host — 1.2 s of kernel time per GiB written against
+   * 0.25 s for 128 KiB writes, idle or not.
+   */
+  bytes: 128 << 10,
+};
+
+/**
+ * Writes all of buf at position as writePieceTuning.bytes pieces at once. Settles only when every
+ * piece has (the caller may then reuse buf), rejecting with the first failure.
+ */
+export async function writeInPieces(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
+  const size = Math.max(4096, writePieceTuning.bytes);
+  const pieces: Promise<void>[] = [];
+  for (let from = 0; from < buf.length; from += size) pieces.push(writeAll(fh, buf.subarray(from, from + size), position + from));
+  const failed = (await Promise.allSettled(pieces)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Writes all of buf at position (a positional write may write less than asked). */

@@ -12,7 +12,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { InlineHasher, WorkerHasher, type BlockHasher } from './block-hasher.js';
-import { writeAll } from './hashing-writer.js';
+import { writeInPieces } from './hashing-writer.js';
 
 const BLOCK = 1 << 20;
 const SLOTS = 8;
@@ -20,15 +20,15 @@ const SLOTS = 8;
 /** Tunables (the tests lower workerFromBytes to run small files through the worker). */
 export const verifyingWriterTuning = {
   /**
-   * Files at least this large (bytes, the whole file) are hashed in a worker thread. Only with more
-   * than two CPUs: a download keeps the calling thread, the thread pool's writes and the kernel's
-   * copies busy, and on the quiet 2-core machine (`node bench/dp.bench.mjs`, 1 GiB, 5 pairs,
-   * 2026-12-07 21:30) the worker made it slower, not faster — 341 MB/s median against 721 MB/s
-   * hashing on the calling thread, 2.95× the CPU time (OpenSSL's SHA-256 is ~1.7 GB/s on one core
-   * here, so the calling thread spends ~0.6 s per GiB on it; the worker's hand-offs cost more).
-   * With one CPU a second thread can only take turns with the first.
+   * Files at least this large (bytes, the whole file) are hashed in a worker thread, with two CPUs
+   * or more (with one, a second thread can only take turns with the first). Measured on the quiet
+   * 2-core machine once the writes no longer stalled (writeInPieces in ./hashing-writer.ts;
+   * `node bench/dp.bench.mjs`, 1 GiB, 5 pairs, two runs on 2026-12-08): the worker 1.04 / 1.10 /
+   * 1.15× and 0.85 / 1.09 / 1.49× the throughput of hashing on the calling thread, at about the same
+   * CPU time. (The 2026-12-07 measurement that kept 2-core machines on the calling thread — 0.4× at
+   * 3× the CPU — was that write stall, not the worker.)
    */
-  workerFromBytes: availableParallelism() > 2 ? 16 << 20 : Number.POSITIVE_INFINITY,
+  workerFromBytes: availableParallelism() > 1 ? 16 << 20 : Number.POSITIVE_INFINITY,
   /** Bytes written between two background fdatasync calls; 0 disables them. */
   flushEveryBytes: 64 << 20,
 };
@@ -41,6 +41,8 @@ export class VerifyingWriter {
   private readonly writing = new Uint8Array(SLOTS);
   private readonly hashing = new Uint8Array(SLOTS);
   private writes = 0;
+  private inFlight = false;
+  private readonly pending: { slot: number; view: Uint8Array; at: number }[] = [];
   private error: unknown;
   private waiter?: { ready: () => boolean; failFast: boolean; resolve: () => void; reject: (e: unknown) => void };
   private flushing?: Promise<void>;
@@ -150,16 +152,37 @@ export class VerifyingWriter {
       this.hashing[slot] = 0;
       this.wake();
     });
-    writeAll(this.fh, view, at).then(
+    this.pending.push({ slot, view, at });
+    this.pump();
+  }
+
+  /**
+   * Starts the queued block writes one block at a time: several blocks in flight only spin on the
+   * file's inode lock (measured: it tripled the kernel time of a 1 GiB download). Each block goes
+   * out in pieces (writeInPieces, where the piece size is measured).
+   */
+  private pump(): void {
+    if (this.inFlight || this.pending.length === 0) return;
+    const { slot, view, at } = this.pending.shift()!;
+    this.inFlight = true;
+    writeInPieces(this.fh, view, at).then(
       () => {
+        this.inFlight = false;
         this.writing[slot] = 0;
         this.writes--;
         this.written(view.length);
+        this.pump();
         this.wake();
       },
       (e: unknown) => {
+        this.inFlight = false;
         this.writing[slot] = 0;
         this.writes--;
+        // The file is broken: the queued blocks are not written (settle waits for writes === 0).
+        for (const queued of this.pending.splice(0)) {
+          this.writing[queued.slot] = 0;
+          this.writes--;
+        }
         this.fail(e);
       },
     );
@@ -180,6 +203,11 @@ export class VerifyingWriter {
         this.fail(e);
       },
     );
+  }
+
+  /** The first failure of a write, a flush or the hasher (undefined while all is well). */
+  get failure(): unknown {
+    return this.error;
   }
 
   private fail(e: unknown): void {
@@ -235,7 +263,11 @@ export class VerifyingWriter {
       await this.until(() => this.writes === 0, false);
       await this.flushing;
       if (this.error) throw this.error;
-      const [, sha256] = await Promise.all([this.fh.sync(), digest ? this.hasher.digest() : undefined]);
+      const synced = this.fh.sync().catch((e: unknown) => {
+        this.fail(e);
+        throw e;
+      });
+      const [, sha256] = await Promise.all([synced, digest ? this.hasher.digest() : undefined]);
       return sha256;
     } finally {
       await this.hasher.close();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,8 @@ import { DistributionPointClient, downloadContentFile } from '../../../src/site/
 import { ContentStore } from '../../../src/site/content/store.js';
 import { hashWorkerProgram } from '../../../src/transfer/block-hasher.js';
 import { downloadTuning } from '../../../src/transfer/download.js';
+import { ContentError } from '../../../src/transfer/errors.js';
+import { writePieceTuning } from '../../../src/transfer/hashing-writer.js';
 import { verifyingWriterTuning } from '../../../src/transfer/verifying-writer.js';
 import { bytes, contentError, startTestDp, tempDir, TOKEN, writeFiles, type TestDp } from './fixtures.js';
 
@@ -50,14 +52,25 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; clos
 const tuning = { ...verifyingWriterTuning };
 // Every behaviour three times: hashed on the calling thread (small files) and in the worker thread
 // (large files; here every file, with a background fdatasync every 1 MiB), the body read by the raw
-// socket reader (http:) and by node:http (https:, and answers the raw reader leaves alone).
+// socket reader (http:) and by node:http (https:, and answers the raw reader leaves alone); and once
+// more with each block written in odd-sized pieces (12 KiB: the last piece of a block is shorter).
+const slice = writePieceTuning.bytes;
 describe.each([
-  { where: 'on the calling thread', workerFromBytes: Number.MAX_SAFE_INTEGER, flushEveryBytes: tuning.flushEveryBytes, raw: true },
-  { where: 'in a worker thread', workerFromBytes: 0, flushEveryBytes: 1 << 20, raw: true },
-  { where: 'in a worker thread, read by node:http', workerFromBytes: 0, flushEveryBytes: 1 << 20, raw: false },
-])('downloadContentFile, hashing $where', ({ workerFromBytes, flushEveryBytes, raw }) => {
-  beforeAll(() => (Object.assign(verifyingWriterTuning, { workerFromBytes, flushEveryBytes }), (downloadTuning.raw = raw)));
-  afterAll(() => (Object.assign(verifyingWriterTuning, tuning), (downloadTuning.raw = true)));
+  { where: 'on the calling thread', workerFromBytes: Number.MAX_SAFE_INTEGER, flushEveryBytes: tuning.flushEveryBytes, raw: true, pieceBytes: slice },
+  { where: 'in a worker thread', workerFromBytes: 0, flushEveryBytes: 1 << 20, raw: true, pieceBytes: slice },
+  { where: 'in a worker thread, read by node:http', workerFromBytes: 0, flushEveryBytes: 1 << 20, raw: false, pieceBytes: slice },
+  {
+    where: 'on the calling thread, written in 12 KiB pieces',
+    workerFromBytes: Number.MAX_SAFE_INTEGER,
+    flushEveryBytes: 1 << 20,
+    raw: true,
+    pieceBytes: 12 << 10,
+  },
+])('downloadContentFile, hashing $where', ({ workerFromBytes, flushEveryBytes, raw, pieceBytes }) => {
+  beforeAll(
+    () => (Object.assign(verifyingWriterTuning, { workerFromBytes, flushEveryBytes }), (writePieceTuning.bytes = pieceBytes), (downloadTuning.raw = raw)),
+  );
+  afterAll(() => (Object.assign(verifyingWriterTuning, tuning), (writePieceTuning.bytes = slice), (downloadTuning.raw = true)));
 
   it('downloads, verifies and renames into place, reporting progress', async () => {
     const d = dest();
@@ -233,6 +246,22 @@ describe.each([
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it("a full disk (the .partial is /dev/full) is the destination's download-no-space, not the DP's fault; nothing lands", async () => {
+    const d = dest();
+    mkdirSync(join(d, '..'), { recursive: true });
+    symlinkSync('/dev/full', `${d}.partial`);
+    const e = await downloadContentFile(url(), d, expected).then(
+      () => undefined,
+      (err: unknown) => err as ContentError,
+    );
+    expect(e).toBeInstanceOf(ContentError);
+    expect(e?.code).toBe('download-no-space');
+    expect(e?.input).toBe(`${d}.partial`);
+    expect(e?.message).toContain('ENOSPC');
+    expect(e?.toJSON().win32).toBe('0x80070070');
+    expect(existsSync(d)).toBe(false);
   });
 
   it('a file larger than the write ring (24 MiB in odd-sized chunks) arrives whole', async () => {
