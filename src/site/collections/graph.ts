@@ -29,7 +29,8 @@ export async function loadCollectionGraph(db: Queryable): Promise<CollectionGrap
     });
   }
   const rules = await db.query<{ collection_id: string; kind: 'include' | 'exclude'; ref_collection_id: string }>(
-    `SELECT collection_id, kind, ref_collection_id FROM collection_rules WHERE kind IN ('include', 'exclude') ORDER BY id`,
+    // `kind <> 'direct'` matches the partial index of migration 018 (the direct rules are most of them).
+    `SELECT collection_id, kind, ref_collection_id FROM collection_rules WHERE kind <> 'direct' AND kind IN ('include', 'exclude') ORDER BY id`,
   );
   for (const r of rules.rows) graph.get(r.collection_id)?.links.push({ to: r.ref_collection_id, kind: r.kind });
   return graph;

@@ -19,6 +19,7 @@ import { sql as taskSequenceFolders } from './014-task-sequence-folders.js';
 import { sql as collectionMembersScale } from './015-collection-members-scale.js';
 import { sql as collectionChanges } from './016-collection-changes.js';
 import { sql as collectionChangesIndexes } from './017-collection-changes-indexes.js';
+import { sql as collectionRulesByKind } from './018-collection-rules-by-kind.js';
 
 export interface Migration {
   version: number;
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'collection-members-scale', sql: collectionMembersScale },
   { version: 16, name: 'collection-changes', sql: collectionChanges },
   { version: 17, name: 'collection-changes-indexes', sql: collectionChangesIndexes },
+  { version: 18, name: 'collection-rules-by-kind', sql: collectionRulesByKind },
 ];
