@@ -1,8 +1,9 @@
 /**
  * Writes a download to its file while hashing it, with the three costs overlapped (issue 16 item 5):
  * the main thread only receives and copies bytes into a ring of 1 MiB blocks; each full block is
- * written by the thread pool (positional writes, several in flight) and hashed by a worker thread
- * (src/transfer/block-hasher.ts) at the same time, and a block is reused once both are done. The
+ * written by the thread pool (positional writes in pieces, one block at a time: see pump()) and
+ * hashed by a worker thread (src/transfer/block-hasher.ts) at the same time, and a block is reused
+ * once both are done. The
  * file is flushed to disk as it grows (an fdatasync every 64 MiB that nothing waits for), so the
  * fsync the download needs before its rename has little left to do.
  *
@@ -40,7 +41,6 @@ export class VerifyingWriter {
   private fill = 0;
   private readonly writing = new Uint8Array(SLOTS);
   private readonly hashing = new Uint8Array(SLOTS);
-  private writes = 0;
   private inFlight = false;
   private readonly pending: { slot: number; view: Uint8Array; at: number }[] = [];
   private error: unknown;
@@ -147,7 +147,6 @@ export class VerifyingWriter {
     this.slot = (slot + 1) % SLOTS;
     this.writing[slot] = 1;
     this.hashing[slot] = 1;
-    this.writes++;
     this.hasher.update(view, () => {
       this.hashing[slot] = 0;
       this.wake();
@@ -169,7 +168,6 @@ export class VerifyingWriter {
       () => {
         this.inFlight = false;
         this.writing[slot] = 0;
-        this.writes--;
         this.written(view.length);
         this.pump();
         this.wake();
@@ -177,12 +175,8 @@ export class VerifyingWriter {
       (e: unknown) => {
         this.inFlight = false;
         this.writing[slot] = 0;
-        this.writes--;
-        // The file is broken: the queued blocks are not written (settle waits for writes === 0).
-        for (const queued of this.pending.splice(0)) {
-          this.writing[queued.slot] = 0;
-          this.writes--;
-        }
+        // The file is broken: the queued blocks are not written (settle waits for unwritten() === 0).
+        for (const queued of this.pending.splice(0)) this.writing[queued.slot] = 0;
         this.fail(e);
       },
     );
@@ -203,6 +197,11 @@ export class VerifyingWriter {
         this.fail(e);
       },
     );
+  }
+
+  /** Blocks handed over for writing and not yet written (queued, or the one in flight). */
+  private unwritten(): number {
+    return this.pending.length + (this.inFlight ? 1 : 0);
   }
 
   /** The first failure of a write, a flush or the hasher (undefined while all is well). */
@@ -260,7 +259,7 @@ export class VerifyingWriter {
     try {
       if (!this.error) this.issue();
       // Writes only: a failed hasher never acknowledges, and a partial file is worth keeping anyway.
-      await this.until(() => this.writes === 0, false);
+      await this.until(() => this.unwritten() === 0, false);
       await this.flushing;
       if (this.error) throw this.error;
       const synced = this.fh.sync().catch((e: unknown) => {
@@ -280,7 +279,7 @@ export class VerifyingWriter {
     if (!this.closed) {
       this.closed = true;
       this.abandon();
-      await this.until(() => this.writes === 0, false);
+      await this.until(() => this.unwritten() === 0, false);
       await this.flushing;
       await this.hasher.close();
       await this.fh.close().catch(() => undefined);

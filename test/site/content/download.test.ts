@@ -50,7 +50,7 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; clos
 }
 
 const tuning = { ...verifyingWriterTuning };
-// Every behaviour three times: hashed on the calling thread (small files) and in the worker thread
+// Every behaviour four times: hashed on the calling thread (small files) and in the worker thread
 // (large files; here every file, with a background fdatasync every 1 MiB), the body read by the raw
 // socket reader (http:) and by node:http (https:, and answers the raw reader leaves alone); and once
 // more with each block written in odd-sized pieces (12 KiB: the last piece of a block is shorter).
